@@ -1,0 +1,1 @@
+"""Todo AI Chatbot API."""
