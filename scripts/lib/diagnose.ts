@@ -2,6 +2,9 @@
 // Kubernetes gives, and the command that fixes it. The parsing is pure (kubectl JSON in, findings out) so every
 // failure kind is tested from captured-shape fixtures; `diagnose()` only collects the JSON and the log lines.
 
+import { redact } from './config.ts'
+import { query } from './run.ts'
+
 // ---------- the slices of the Kubernetes API this reads ----------
 
 type Meta = {
@@ -436,4 +439,49 @@ export function formatDiagnosis(d: Diagnosis, opts: { redact?: (s: string) => st
     }
   }
   return lines.map(redact)
+}
+
+// ---------- collecting (kubectl, through the kit's runner) ----------
+
+export type DiagnoseTarget = { namespace: string; release: string }
+
+/** Pods, hook Jobs and events of the release, plus the log lines each finding asks for. */
+export async function collectDiagnosis(cfg: DiagnoseTarget, opts: DiagnoseOptions = {}): Promise<{ diagnosis: Diagnosis; errors: string[] }> {
+  const sel = `app.kubernetes.io/instance=${cfg.release}`
+  const [pods, events, jobs] = await Promise.all([
+    query({ timeoutMs: 30_000 })`kubectl get pods -o json -n ${cfg.namespace} -l ${sel}`,
+    query({ timeoutMs: 30_000 })`kubectl get events -o json -n ${cfg.namespace}`,
+    query({ timeoutMs: 30_000 })`kubectl get jobs -o json -n ${cfg.namespace} -l ${sel}`,
+  ])
+  const errors: string[] = []
+  const parsed = (r: { ok: boolean; stdout: string; stderr: string }, what: string): string => {
+    if (r.ok) return r.stdout
+    errors.push(`could not list ${what}: ${one(r.stderr).slice(0, 300) || 'kubectl failed'}`)
+    return ''
+  }
+  let diagnosis: Diagnosis
+  try {
+    diagnosis = diagnosePods(parsed(pods, 'pods'), parsed(events, 'events'), { ...opts, jobsJson: parsed(jobs, 'jobs') })
+  } catch (e) {
+    errors.push(`could not read kubectl's JSON: ${(e as Error).message}`)
+    diagnosis = { findings: [], healthy: [], events: [] }
+  }
+  const tail = String(opts.tailLines ?? 20)
+  await Promise.all(diagnosis.findings.filter((f) => f.logs).map(async (f) => {
+    const l = f.logs!
+    const r = await query({ timeoutMs: 20_000 })`kubectl logs ${l.pod} -c ${l.container} -n ${cfg.namespace} --tail=${tail} ${l.previous ? ['--previous'] : []}`
+    const text = r.ok ? r.stdout : ''
+    l.lines = text.split('\n').map((s) => s.replace(/\s+$/, '').slice(0, 400)).filter(Boolean).slice(-Number(tail))
+  }))
+  return { diagnosis, errors }
+}
+
+/**
+ * What deploy prints when `helm upgrade --wait` fails: per pod phase and reason with the fix, crash log lines, recent
+ * Warning events. Every line is redacted (log lines can contain anything).
+ */
+export async function diagnose(cfg: DiagnoseTarget, opts: DiagnoseOptions = {}): Promise<string[]> {
+  const { diagnosis, errors } = await collectDiagnosis(cfg, opts)
+  const lines = formatDiagnosis(diagnosis, { redact, header: `Diagnosis of release ${cfg.release} in namespace ${cfg.namespace}:` })
+  return [...lines, ...errors.map((e) => redact(`  ! ${e}`))]
 }
