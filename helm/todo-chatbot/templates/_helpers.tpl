@@ -1,0 +1,342 @@
+{{/*
+Chart name, for the app.kubernetes.io/name label.
+*/}}
+{{- define "todo-chatbot.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Prefix of every object name. The release already names the app, so objects are <release>-<component>
+(todo-frontend, not todo-todo-chatbot-frontend). 52 characters leave room for "-postgresql".
+*/}}
+{{- define "todo-chatbot.fullname" -}}
+{{- default .Release.Name .Values.fullnameOverride | trunc 52 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Chart name and version, for the helm.sh/chart label.
+*/}}
+{{- define "todo-chatbot.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Common labels. Call with (dict "ctx" $ "component" "frontend").
+*/}}
+{{- define "todo-chatbot.labels" -}}
+helm.sh/chart: {{ include "todo-chatbot.chart" .ctx }}
+{{ include "todo-chatbot.selectorLabels" . }}
+app.kubernetes.io/version: {{ .ctx.Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .ctx.Release.Service }}
+app.kubernetes.io/part-of: {{ include "todo-chatbot.name" .ctx }}
+{{- end }}
+
+{{/*
+Selector labels. Call with (dict "ctx" $ "component" "frontend").
+*/}}
+{{- define "todo-chatbot.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "todo-chatbot.name" .ctx }}
+app.kubernetes.io/instance: {{ .ctx.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end }}
+
+{{/*
+Object names of the components.
+*/}}
+{{- define "todo-chatbot.frontend.fullname" -}}
+{{- printf "%s-frontend" (include "todo-chatbot.fullname" .) }}
+{{- end }}
+{{- define "todo-chatbot.backend.fullname" -}}
+{{- printf "%s-backend" (include "todo-chatbot.fullname" .) }}
+{{- end }}
+{{- define "todo-chatbot.postgresql.fullname" -}}
+{{- printf "%s-postgresql" (include "todo-chatbot.fullname" .) }}
+{{- end }}
+{{- define "todo-chatbot.migrate.fullname" -}}
+{{- printf "%s-migrate" (include "todo-chatbot.fullname" .) }}
+{{- end }}
+
+{{/*
+ServiceAccount used by every pod.
+*/}}
+{{- define "todo-chatbot.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "todo-chatbot.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/*
+Name of the Secret holding BETTER_AUTH_SECRET, POSTGRES_PASSWORD, DATABASE_URL and OPENAI_API_KEY.
+*/}}
+{{- define "todo-chatbot.secretName" -}}
+{{- if .Values.secrets.create }}
+{{- printf "%s-secrets" (include "todo-chatbot.fullname" .) }}
+{{- else }}
+{{- required "existingSecret is required: create the Secret first (the kit's deploy stage does: npm run deploy) or install with --set secrets.create=true" .Values.existingSecret }}
+{{- end }}
+{{- end }}
+
+{{/*
+Image references. A tag is required: the kit tags images by content hash and never uses latest.
+*/}}
+{{- define "todo-chatbot.frontend.image" -}}
+{{- $tag := required "frontend.image.tag is required (the content-hash tag printed by `npm run build`): pass --set frontend.image.tag=h-<hash>" .Values.frontend.image.tag }}
+{{- printf "%s:%s" .Values.frontend.image.repository $tag }}
+{{- end }}
+{{- define "todo-chatbot.backend.image" -}}
+{{- $tag := required "backend.image.tag is required (the content-hash tag printed by `npm run build`): pass --set backend.image.tag=h-<hash>" .Values.backend.image.tag }}
+{{- printf "%s:%s" .Values.backend.image.repository $tag }}
+{{- end }}
+{{- define "todo-chatbot.postgresql.image" -}}
+{{- printf "%s:%s" .Values.postgresql.image.repository (toString .Values.postgresql.image.tag) }}
+{{- end }}
+
+{{/*
+In-cluster URLs. The database host is the StatefulSet's headless Service.
+*/}}
+{{- define "todo-chatbot.backendUrl" -}}
+{{- printf "http://%s:%d" (include "todo-chatbot.backend.fullname" .) (int .Values.backend.service.port) }}
+{{- end }}
+{{- define "todo-chatbot.frontendUrl" -}}
+{{- printf "http://%s:%d" (include "todo-chatbot.frontend.fullname" .) (int .Values.frontend.service.port) }}
+{{- end }}
+{{- define "todo-chatbot.postgresql.host" -}}
+{{- include "todo-chatbot.postgresql.fullname" . }}
+{{- end }}
+
+{{/*
+Origins allowed by Better Auth and the backend's CORS: the public URL plus extraOrigins.
+*/}}
+{{- define "todo-chatbot.origins" -}}
+{{- prepend .Values.extraOrigins (trimSuffix "/" .Values.publicUrl) | uniq | join "," }}
+{{- end }}
+
+{{/*
+Non-secret settings of each app, as a flat map. The ConfigMaps render them for the Deployments; the
+migration Job and the tests inline them, because a pre-upgrade hook runs before the new ConfigMap
+is applied.
+*/}}
+{{- define "todo-chatbot.frontend.config" -}}
+PORT: {{ .Values.frontend.containerPort | quote }}
+HOSTNAME: "0.0.0.0"
+BETTER_AUTH_URL: {{ trimSuffix "/" .Values.publicUrl | quote }}
+BETTER_AUTH_TRUSTED_ORIGINS: {{ include "todo-chatbot.origins" . | quote }}
+BACKEND_URL: {{ include "todo-chatbot.backendUrl" . | quote }}
+{{- end }}
+{{- define "todo-chatbot.backend.config" -}}
+PORT: {{ .Values.backend.containerPort | quote }}
+JWKS_URL: {{ printf "%s/api/auth/jwks" (include "todo-chatbot.frontendUrl" .) | quote }}
+JWT_ISSUER: {{ trimSuffix "/" .Values.publicUrl | quote }}
+JWT_AUDIENCE: {{ trimSuffix "/" .Values.publicUrl | quote }}
+CORS_ORIGINS: {{ include "todo-chatbot.origins" . | quote }}
+LOG_LEVEL: {{ .Values.backend.logLevel | quote }}
+{{- with .Values.backend.openai.baseUrl }}
+OPENAI_BASE_URL: {{ . | quote }}
+{{- end }}
+{{- with .Values.backend.openai.model }}
+OPENAI_MODEL: {{ . | quote }}
+{{- end }}
+{{- end }}
+
+{{/*
+DATABASE_URL (and what it is made of) as EnvVar entries. In-cluster: composed by the kubelet from
+POSTGRES_USER and the Secret's POSTGRES_PASSWORD through $(VAR) expansion, so the password is never
+in a ConfigMap, a value or the rendered manifest. External: the Secret's DATABASE_URL.
+*/}}
+{{- define "todo-chatbot.databaseEnv" -}}
+{{- if .Values.postgresql.enabled }}
+- name: POSTGRES_USER
+  value: {{ .Values.postgresql.auth.username | quote }}
+- name: POSTGRES_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "todo-chatbot.secretName" . }}
+      key: POSTGRES_PASSWORD
+- name: DATABASE_URL
+  value: {{ printf "postgresql://$(POSTGRES_USER):$(POSTGRES_PASSWORD)@%s:%d/%s" (include "todo-chatbot.postgresql.host" .) (int .Values.postgresql.port) .Values.postgresql.auth.database | quote }}
+{{- else }}
+- name: DATABASE_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "todo-chatbot.secretName" . }}
+      key: DATABASE_URL
+{{- end }}
+{{- end }}
+
+{{/*
+Secret-backed environment of each app, after the database entries.
+*/}}
+{{- define "todo-chatbot.frontend.secretEnv" -}}
+{{ include "todo-chatbot.databaseEnv" . }}
+- name: BETTER_AUTH_SECRET
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "todo-chatbot.secretName" . }}
+      key: BETTER_AUTH_SECRET
+{{- end }}
+{{- define "todo-chatbot.backend.secretEnv" -}}
+{{ include "todo-chatbot.databaseEnv" . }}
+- name: OPENAI_API_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "todo-chatbot.secretName" . }}
+      key: OPENAI_API_KEY
+      optional: true
+{{- end }}
+
+{{/*
+A settings map rendered as EnvVar entries (for the hook Job and the tests).
+*/}}
+{{- define "todo-chatbot.inlineEnv" -}}
+{{- range $k, $v := fromYaml . }}
+- name: {{ $k }}
+  value: {{ $v | quote }}
+{{- end }}
+{{- end }}
+
+{{/*
+emptyDir volumes and mounts for the writable directories of a component.
+*/}}
+{{- define "todo-chatbot.writableVolumes" -}}
+{{- range $i, $dir := . }}
+- name: {{ printf "writable-%d" $i }}
+  emptyDir: {}
+{{- end }}
+{{- end }}
+{{- define "todo-chatbot.writableMounts" -}}
+{{- range $i, $dir := . }}
+- name: {{ printf "writable-%d" $i }}
+  mountPath: {{ $dir }}
+{{- end }}
+{{- end }}
+
+{{/*
+An httpGet probe from a probes.<kind> value. Call with (dict "probe" ... "port" "http").
+*/}}
+{{- define "todo-chatbot.httpProbe" -}}
+httpGet:
+  path: {{ .probe.path }}
+  port: {{ .port }}
+periodSeconds: {{ .probe.periodSeconds }}
+timeoutSeconds: {{ .probe.timeoutSeconds }}
+failureThreshold: {{ .probe.failureThreshold }}
+{{- end }}
+
+{{/*
+Waits for the in-cluster PostgreSQL with pg_isready, from the postgres image (no extra image).
+*/}}
+{{- define "todo-chatbot.waitForDatabase" -}}
+- name: wait-for-database
+  image: {{ include "todo-chatbot.postgresql.image" . }}
+  imagePullPolicy: {{ .Values.postgresql.image.pullPolicy }}
+  command:
+    - sh
+    - -c
+    - |
+      until pg_isready --quiet --timeout=2 --host="$PGHOST" --port="$PGPORT" --username="$PGUSER" --dbname="$PGDATABASE"; do
+        echo "waiting for $PGHOST:$PGPORT"; sleep 2
+      done
+  env:
+    - name: PGHOST
+      value: {{ include "todo-chatbot.postgresql.host" . | quote }}
+    - name: PGPORT
+      value: {{ .Values.postgresql.port | quote }}
+    - name: PGUSER
+      value: {{ .Values.postgresql.auth.username | quote }}
+    - name: PGDATABASE
+      value: {{ .Values.postgresql.auth.database | quote }}
+  securityContext:
+    {{- toYaml .Values.containerSecurityContext | nindent 4 }}
+  resources:
+    {{- toYaml .Values.migrations.resources | nindent 4 }}
+{{- end }}
+
+{{/*
+Pod annotations that roll the pods when their settings or secrets change. An existing Secret is not
+rendered by the chart, so its data is looked up in the cluster (empty under `helm template`).
+*/}}
+{{- define "todo-chatbot.checksums" -}}
+checksum/config: {{ include (print .Template.BasePath "/configmap.yaml") . | sha256sum }}
+{{- if .Values.secrets.create }}
+checksum/secret: {{ include (print .Template.BasePath "/secret.yaml") . | sha256sum }}
+{{- else }}
+checksum/secret: {{ (lookup "v1" "Secret" .Release.Namespace .Values.existingSecret).data | toJson | sha256sum }}
+{{- end }}
+{{- end }}
+
+{{/*
+One migration step of the hook Job: the app's own image, its own settings inlined (the hook may run
+before the release's ConfigMaps exist or are updated), its migrate command.
+Call with (dict "ctx" $ "step" (dict "name" "backend" "values" .Values.backend)).
+*/}}
+{{- define "todo-chatbot.migrateContainer" -}}
+{{- $ctx := .ctx }}
+{{- $name := .step.name }}
+{{- $v := .step.values }}
+- name: {{ printf "migrate-%s" $name }}
+  image: {{ include (printf "todo-chatbot.%s.image" $name) $ctx }}
+  imagePullPolicy: {{ $v.image.pullPolicy }}
+  command:
+    {{- toYaml $v.migrateCommand | nindent 4 }}
+  env:
+    {{- include "todo-chatbot.inlineEnv" (include (printf "todo-chatbot.%s.config" $name) $ctx) | trim | nindent 4 }}
+    {{- include (printf "todo-chatbot.%s.secretEnv" $name) $ctx | trim | nindent 4 }}
+    {{- with $v.extraEnv }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+  securityContext:
+    {{- toYaml $ctx.Values.containerSecurityContext | nindent 4 }}
+  resources:
+    {{- toYaml $ctx.Values.migrations.resources | nindent 4 }}
+  volumeMounts:
+    - name: tmp
+      mountPath: /tmp
+{{- end }}
+
+{{/*
+A helm test pod running a one-liner in one of the app images. Call with
+(dict "ctx" $ "test" "backend-health" "image" "backend" "command" (list ...) "env" "<EnvVar yaml>").
+*/}}
+{{- define "todo-chatbot.testPod" -}}
+{{- $ctx := .ctx }}
+{{- $v := index $ctx.Values .image }}
+apiVersion: v1
+kind: Pod
+metadata:
+  name: {{ printf "%s-test-%s" (include "todo-chatbot.fullname" $ctx) .test }}
+  labels:
+    {{- include "todo-chatbot.labels" (dict "ctx" $ctx "component" "test") | nindent 4 }}
+  annotations:
+    helm.sh/hook: test
+    # Kept until the next run so `helm test --logs` and `kubectl logs` can show what failed.
+    helm.sh/hook-delete-policy: before-hook-creation
+spec:
+  restartPolicy: Never
+  serviceAccountName: {{ include "todo-chatbot.serviceAccountName" $ctx }}
+  automountServiceAccountToken: false
+  enableServiceLinks: false
+  securityContext:
+    {{- toYaml $ctx.Values.podSecurityContext | nindent 4 }}
+  containers:
+    - name: {{ .test }}
+      image: {{ include (printf "todo-chatbot.%s.image" .image) $ctx }}
+      imagePullPolicy: {{ $v.image.pullPolicy }}
+      command:
+        {{- toYaml .command | nindent 8 }}
+      {{- with .env }}
+      env:
+        {{- . | nindent 8 }}
+      {{- end }}
+      securityContext:
+        {{- toYaml $ctx.Values.containerSecurityContext | nindent 8 }}
+      resources:
+        {{- toYaml $ctx.Values.tests.resources | nindent 8 }}
+      volumeMounts:
+        - name: tmp
+          mountPath: /tmp
+  volumes:
+    - name: tmp
+      emptyDir: {}
+{{- end }}
