@@ -1,5 +1,5 @@
 // Creates or updates Better Auth's tables (user, session, account, verification, jwks) in DATABASE_URL.
-// Idempotent: a second run finds nothing to do. Bundled by scripts/bundle-migrate.mjs into
+// Idempotent: a second run finds nothing to do. Bundled by scripts/finish-standalone.mjs into
 // .next/standalone/migrate.mjs, so the built image runs it as `node migrate.mjs` with no node_modules.
 import { getMigrations } from 'better-auth/db/migration'
 import { authOptions, ConfigError } from '../lib/auth-options.ts'
