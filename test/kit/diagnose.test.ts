@@ -71,7 +71,7 @@ describe('diagnosePods', () => {
   it('Pending/Unschedulable: the scheduler message and a sizing hint; scheduler events (eventTime only) are kept', () => {
     const d = run('unschedulable')
     const f = d.findings[0]!
-    expect(f).toMatchObject({ kind: 'Unschedulable', reason: 'Unschedulable', object: 'pod/todo-postgresql-0', component: 'database', phase: 'Pending' })
+    expect(f).toMatchObject({ kind: 'Unschedulable', reason: 'Unschedulable', object: 'pod/todo-postgresql-0', component: 'postgresql', phase: 'Pending' })
     expect(f.message).toContain('0/1 nodes are available: 1 Insufficient memory.')
     expect(f.fix).toContain('MINIKUBE_MEMORY')
     expect(d.events).toHaveLength(2)
