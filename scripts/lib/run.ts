@@ -35,6 +35,8 @@ export type RunOptions = {
   stream?: boolean
   /** return the failed Result instead of exiting */
   nothrow?: boolean
+  /** extra environment variables (not shown in the printed command; keep them non-essential, e.g. DOCKER_BUILDKIT) */
+  env?: Record<string, string>
 }
 
 export type QueryOptions = { always?: boolean; input?: string; timeoutMs?: number }
@@ -92,8 +94,8 @@ function lastLine(text: string): string {
   return lines[lines.length - 1] ?? ''
 }
 
-async function exec(argv: string[], o: { input?: string; timeoutMs?: number; stream?: boolean }): Promise<Result> {
-  const p = $({ quiet: true, nothrow: true, input: o.input, timeout: o.timeoutMs })`${argv}`
+async function exec(argv: string[], o: { input?: string; timeoutMs?: number; stream?: boolean; env?: Record<string, string> }): Promise<Result> {
+  const p = $({ quiet: true, nothrow: true, input: o.input, timeout: o.timeoutMs, env: { ...process.env, ...(o.env ?? {}) } })`${argv}`
   if (o.stream) {
     p.stdout.on('data', (d: Buffer) => process.stderr.write(redact(String(d))))
     p.stderr.on('data', (d: Buffer) => process.stderr.write(redact(String(d))))
