@@ -34,12 +34,11 @@ export interface ChatMessage {
 export type TaskFilter = 'all' | 'pending' | 'completed'
 
 export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
+  readonly status: number
+  constructor(status: number, message: string) {
     super(message)
     this.name = 'ApiError'
+    this.status = status
   }
 }
 

@@ -4,34 +4,17 @@
 import type { BetterAuthOptions } from 'better-auth'
 import { jwt } from 'better-auth/plugins/jwt'
 import { Pool } from 'pg'
+import { readAuthEnv } from './auth-env.ts'
 
-export class ConfigError extends Error {}
+export { ConfigError } from './auth-env.ts'
 
-function required(env: NodeJS.ProcessEnv, name: string, fix: string): string {
-  const value = env[name]?.trim()
-  if (!value) throw new ConfigError(`${name} is not set; fix: ${fix}`)
-  return value
-}
-
-export function trustedOrigins(baseURL: string, list: string | undefined): string[] {
-  const extra = (list ?? '')
-    .split(',')
-    .map((s) => s.trim().replace(/\/+$/, ''))
-    .filter(Boolean)
-  return [...new Set([new URL(baseURL).origin, ...extra])]
-}
-
-export function authOptions(env: NodeJS.ProcessEnv = process.env) {
-  const databaseUrl = required(env, 'DATABASE_URL', 'export DATABASE_URL=postgresql://user:pass@host:5432/db')
-  const secret = required(env, 'BETTER_AUTH_SECRET', 'export BETTER_AUTH_SECRET=$(openssl rand -base64 32)')
-  if (secret.length < 32) throw new ConfigError('BETTER_AUTH_SECRET is shorter than 32 characters; fix: export BETTER_AUTH_SECRET=$(openssl rand -base64 32)')
-  const baseURL = required(env, 'BETTER_AUTH_URL', 'export BETTER_AUTH_URL=http://localhost:3000 (the URL people open)').replace(/\/+$/, '')
-
+export function authOptions(env: Record<string, string | undefined> = process.env) {
+  const { databaseUrl, secret, baseURL, trustedOrigins } = readAuthEnv(env)
   return {
     appName: 'Todo AI Chatbot',
     baseURL,
     secret,
-    trustedOrigins: trustedOrigins(baseURL, env.BETTER_AUTH_TRUSTED_ORIGINS),
+    trustedOrigins,
     database: new Pool({ connectionString: databaseUrl, max: 10 }),
     emailAndPassword: { enabled: true, autoSignIn: true, minPasswordLength: 8 },
     telemetry: { enabled: false },

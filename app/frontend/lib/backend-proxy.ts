@@ -46,7 +46,13 @@ export async function proxyToBackend(request: Request, segments: readonly string
   }
   if (!target) return jsonError(400, 'bad_path', 'Invalid backend path.')
 
-  const token = await deps.getToken(request.headers)
+  let token: string | null
+  try {
+    token = await deps.getToken(request.headers)
+  } catch (err) {
+    console.error(`backend proxy: reading the session failed: ${(err as Error)?.message ?? err}`)
+    return jsonError(500, 'session_error', 'Could not read your session. Try again; if it persists, check the frontend logs and its DATABASE_URL.')
+  }
   if (!token) return jsonError(401, 'unauthenticated', 'Sign in to use this API.')
 
   const headers = new Headers()
