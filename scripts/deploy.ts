@@ -1,0 +1,129 @@
+#!/usr/bin/env zx
+// deploy: the Secret from .env (never in argv or values), then `helm upgrade --install` with the content-hash tags.
+// Waits, rolls back on failure and says why pods did not become ready. Does nothing when nothing changed.
+import { startStage, finishStage, rel } from './lib/stage.ts'
+import { sh, query } from './lib/run.ts'
+import { detail, fail, info, ok, out, step, task, warn } from './lib/log.ts'
+import { ConfigError, requireSecrets } from './lib/config.ts'
+import { images } from './lib/images.ts'
+import { ANNOTATION, chartValues, releaseFingerprint, secretManifest, setArgs, valuesMatch } from './lib/release.ts'
+import { helmMajor, requireTools, rollbackFlag } from './lib/tools.ts'
+import { diagnose } from './lib/diagnose.ts'
+
+const { cfg, dryRun, t0 } = startStage({
+  name: 'deploy',
+  summary: 'create the Secret from .env and helm upgrade --install the chart with the image tags',
+  description: `
+1. Secret SECRET_NAME from .env (BETTER_AUTH_SECRET, POSTGRES_PASSWORD or DATABASE_URL, OPENAI_API_KEY), applied with
+   kubectl apply -f - (the manifest goes on stdin: secret values are never in a command line or a values file)
+2. helm upgrade --install RELEASE CHART_DIR --wait, rolled back on failure (--atomic on Helm 3, --rollback-on-failure
+   on Helm 4); skipped when the values, the chart, the values files and the Secret are what the release already has
+3. on failure: per pod phase and reason with the fix, crash log lines, recent warning events
+4. on success: how to reach the app`,
+})
+const ns = cfg.namespace
+const imgs = images(cfg)
+
+try {
+  requireSecrets(cfg)
+} catch (e) {
+  if (e instanceof ConfigError) fail(e.message, `edit .env (see .env.example), then: npx zx scripts/deploy.ts`)
+  throw e
+}
+
+if (!dryRun) {
+  const s = step('preflight')
+  const found = await requireTools(['kubectl', 'helm'])
+  s.done(`kubectl ${found.kubectl}, helm ${found.helm}`)
+}
+const helm = await helmMajor()
+
+// 1. the namespace and the Secret
+if (!(await query`kubectl get namespace ${ns}`).ok) await sh({ fix: 'kubectl cluster-info   (cluster down? npx zx scripts/setup.ts)' })`kubectl create namespace ${ns}`
+const secret = secretManifest(cfg)
+const current = await query`kubectl get secret ${cfg.secretName} -n ${ns} -o json`
+let annotations: Record<string, string> = {}
+try {
+  annotations = (JSON.parse(current.stdout) as { metadata?: { annotations?: Record<string, string> } }).metadata?.annotations ?? {}
+} catch {
+  annotations = {}
+}
+if (annotations[ANNOTATION.secretHash] === secret.hash) ok(`Secret ${cfg.secretName} is up to date (keys ${secret.keys.join(', ')})`)
+else
+  await sh({
+    input: secret.manifest,
+    inputNote: `stdin: Secret ${cfg.secretName} with keys ${secret.keys.join(', ')} from .env`,
+    cause: `could not apply Secret ${ns}/${cfg.secretName}`,
+    fix: `kubectl auth can-i create secrets -n ${ns}`,
+  })`kubectl apply -n ${ns} -f -`
+
+// 2. the release
+const values = chartValues(cfg, secret.hash)
+const fingerprint = releaseFingerprint(cfg, values)
+const status = await query`helm status ${cfg.release} -n ${ns} -o json`
+let deployed = false
+let revision = 0
+try {
+  const st = JSON.parse(status.stdout) as { info?: { status?: string }; version?: number }
+  deployed = st.info?.status === 'deployed'
+  revision = st.version ?? 0
+} catch {
+  deployed = false
+}
+const unchanged =
+  deployed &&
+  annotations[ANNOTATION.release] === fingerprint &&
+  valuesMatch(JSON.parse((await query`helm get values ${cfg.release} -n ${ns} -o json`).stdout || '{}'), values)
+
+if (unchanged) {
+  ok(`release ${cfg.release} (revision ${revision}) already runs ${imgs.frontend.tag} / ${imgs.backend.tag} with this chart and config — nothing to upgrade`)
+} else {
+  const valuesFiles = cfg.helmValuesFiles.flatMap((f) => ['-f', rel(cfg, f)])
+  // --atomic / --rollback-on-failure delete the failed pods before helm returns, so look at them while helm waits
+  let lastDiagnosis: string[] = []
+  let waiting = !dryRun
+  const nap = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref())
+  void (async () => {
+    await nap(15_000)
+    while (waiting) {
+      const lines = await diagnose(cfg).catch(() => [] as string[])
+      if (waiting && lines.some((l) => l.includes('✗'))) lastDiagnosis = lines
+      await nap(10_000)
+    }
+  })()
+  const r = await task(`helm upgrade --install ${cfg.release} (waits up to ${cfg.timeouts.deploy})`, () =>
+    sh({ nothrow: true, timeoutMs: cfg.timeouts.deployMs + 120_000 })`helm upgrade --install ${cfg.release} ${rel(cfg, cfg.chartDir)} -n ${ns} --create-namespace --wait --timeout ${cfg.timeouts.deploy} ${rollbackFlag(helm)} ${valuesFiles} ${setArgs(values)}`,
+  )
+  waiting = false
+  if (!r.ok) {
+    const why = (r.stderr || r.stdout).split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? `exit code ${r.exitCode}`
+    const now = await diagnose(cfg).catch((e: Error) => [`  ! could not diagnose: ${e.message}`])
+    const lines = now.some((l) => l.includes('✗')) || lastDiagnosis.length === 0 ? now : ['(pods as they were before the rollback)', ...lastDiagnosis]
+    for (const l of lines) detail(l)
+    const fixLine = lines.find((l) => l.trim().startsWith('fix:'))?.trim().replace(/^fix:\s*/, '')
+    fail(`helm upgrade of ${cfg.release} failed and was rolled back: ${why}`, fixLine ?? `kubectl get pods -n ${ns}   (then: npx zx scripts/deploy.ts)`)
+  }
+  await sh({ fix: `kubectl get secret ${cfg.secretName} -n ${ns}` })`kubectl annotate secret ${cfg.secretName} -n ${ns} ${ANNOTATION.release}=${fingerprint} --overwrite`
+}
+
+// 3. how to reach it
+if (!dryRun) {
+  const svc = `${cfg.release}-frontend`
+  if (cfg.ingress.enabled) {
+    let ip = '<ingress address: kubectl get ingress -n ' + ns + '>'
+    if (cfg.cluster === 'minikube') {
+      const tunnel = cfg.minikube.driver === 'docker' && process.platform !== 'linux'
+      const r = await query`minikube ip -p ${cfg.minikube.profile}`
+      ip = tunnel ? '127.0.0.1' : r.ok ? r.stdout.trim() : ip
+      if (tunnel) warn(`keep this running in another terminal: minikube tunnel -p ${cfg.minikube.profile}`)
+    }
+    const hosts = process.platform === 'win32' ? 'C:\\Windows\\System32\\drivers\\etc\\hosts' : '/etc/hosts'
+    info(`open ${cfg.publicUrl} — once, add this line to ${hosts}:`)
+    out(`${ip} ${cfg.ingress.host}`)
+  }
+  info(`or without ingress: kubectl port-forward -n ${ns} svc/${svc} 3000:3000  (then http://localhost:3000; sign-in needs PUBLIC_URL=http://localhost:3000)`)
+  if (cfg.cluster === 'minikube') info(`or: minikube service ${svc} -n ${ns} -p ${cfg.minikube.profile} --url  (with frontend.service.type=NodePort)`)
+  info('check everything: npx zx scripts/validate.ts')
+}
+
+finishStage('deploy', t0)

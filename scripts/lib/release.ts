@@ -1,0 +1,122 @@
+// What deploy intends the release to be, as data: the Secret manifest, the chart values the kit sets, and a
+// fingerprint of everything that decides the release (values, chart files, values files). Pure, so tests pin it.
+//
+// Exported API (stable):
+//   secretManifest(cfg): { manifest: string; hash: string; keys: string[] }  — JSON for `kubectl apply -f -`
+//   chartValues(cfg, secretHash): [path, value][]                          — the --set/--set-string values, in order
+//   setArgs(values): string[]                                              — ['--set-string', 'a=b', '--set', 'n=1', …]
+//   dirDigest(dir): string                                                 — sha256 over a directory's files
+//   releaseFingerprint(cfg, values): string
+//   valuesMatch(deployed, values): boolean                                 — `helm get values -o json` has all of them
+//   ANNOTATION                                                             — annotation keys the kit writes
+import { createHash, createHmac } from 'node:crypto'
+import { readdirSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+import { secretData, type Config } from './config.ts'
+import { images } from './images.ts'
+
+export const ANNOTATION = {
+  secretHash: 'todo-k8s-kit/secret-hash',
+  release: 'todo-k8s-kit/release-fingerprint',
+} as const
+
+export type Value = [path: string, value: string | number | boolean]
+
+export function secretManifest(cfg: Config): { manifest: string; hash: string; keys: string[] } {
+  const data = secretData(cfg)
+  const keys = Object.keys(data).sort()
+  // keyed by BETTER_AUTH_SECRET: the hash shows up in pod annotations, and must not let anyone test password guesses
+  const hash = createHmac('sha256', cfg.secrets.BETTER_AUTH_SECRET ?? '')
+    .update(JSON.stringify(keys.map((k) => [k, data[k]])))
+    .digest('hex')
+    .slice(0, 16)
+  const manifest = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'Opaque',
+    metadata: {
+      name: cfg.secretName,
+      namespace: cfg.namespace,
+      labels: { 'app.kubernetes.io/managed-by': 'todo-k8s-kit', 'app.kubernetes.io/part-of': cfg.release },
+      annotations: { [ANNOTATION.secretHash]: hash },
+    },
+    data: Object.fromEntries(keys.map((k) => [k, Buffer.from(data[k] as string).toString('base64')])),
+  }
+  return { manifest: JSON.stringify(manifest), hash, keys }
+}
+
+export function chartValues(cfg: Config, secretHash: string): Value[] {
+  const imgs = images(cfg)
+  const v: Value[] = [
+    ['existingSecret', cfg.secretName],
+    ['publicUrl', cfg.publicUrl],
+    ['frontend.image.repository', imgs.frontend.repository],
+    ['frontend.image.tag', imgs.frontend.tag],
+    // the tag is a content hash: a node that has it has the right bits
+    ['frontend.image.pullPolicy', 'IfNotPresent'],
+    ['backend.image.repository', imgs.backend.repository],
+    ['backend.image.tag', imgs.backend.tag],
+    ['backend.image.pullPolicy', 'IfNotPresent'],
+    ['frontend.replicaCount', cfg.replicas.frontend],
+    ['backend.replicaCount', cfg.replicas.backend],
+    ['frontend.autoscaling.enabled', cfg.hpa],
+    ['backend.autoscaling.enabled', cfg.hpa],
+    ['ingress.enabled', cfg.ingress.enabled],
+    ['ingress.className', cfg.ingress.className],
+    ['ingress.host', cfg.ingress.host],
+    ['postgresql.enabled', !cfg.externalDatabase],
+    ['postgresql.image.repository', cfg.postgresImage.repository],
+    ['postgresql.image.tag', cfg.postgresImage.tag],
+    // a changed Secret rolls the pods (env from a Secret is read only at container start)
+    [`frontend.podAnnotations.${ANNOTATION.secretHash}`, secretHash],
+    [`backend.podAnnotations.${ANNOTATION.secretHash}`, secretHash],
+  ]
+  return v
+}
+
+// helm --set syntax: commas separate assignments and dots separate keys, so both are escaped inside one
+const escKey = (k: string): string => k.split('.').map((part) => part.replace(/,/g, '\\,')).join('.')
+const escVal = (v: string): string => v.replace(/\\/g, '\\\\').replace(/,/g, '\\,')
+
+export function setArgs(values: Value[]): string[] {
+  return values.flatMap(([k, v]) => (typeof v === 'string' ? ['--set-string', `${escKey(k)}=${escVal(v)}`] : ['--set', `${escKey(k)}=${v}`]))
+}
+
+export function dirDigest(dir: string): string {
+  const h = createHash('sha256')
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const abs = path.join(d, e.name)
+      if (e.isDirectory()) walk(abs)
+      else if (e.isFile()) h.update(path.relative(dir, abs) + '\0').update(readFileSync(abs)).update('\0')
+    }
+  }
+  walk(dir)
+  return h.digest('hex')
+}
+
+export function releaseFingerprint(cfg: Config, values: Value[]): string {
+  const h = createHash('sha256')
+  h.update(JSON.stringify(values))
+  h.update(dirDigest(cfg.chartDir))
+  for (const f of cfg.helmValuesFiles) h.update(f + '\0').update(readFileSync(f))
+  return h.digest('hex').slice(0, 16)
+}
+
+function getPath(obj: unknown, keys: string[]): unknown {
+  let cur = obj
+  for (const k of keys) {
+    if (cur === null || typeof cur !== 'object') return undefined
+    cur = (cur as Record<string, unknown>)[k]
+  }
+  return cur
+}
+
+/** Does `helm get values -o json` (the user-supplied values of the deployed revision) hold every value the kit sets? */
+export function valuesMatch(deployed: unknown, values: Value[]): boolean {
+  return values.every(([k, v]) => {
+    // podAnnotations keys contain a `/`, never a dot, so splitting on dots is safe for the paths the kit sets
+    const got = getPath(deployed, k.split('.'))
+    return got !== undefined && String(got) === String(v)
+  })
+}
