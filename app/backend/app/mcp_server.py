@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
 from .db import Database
 from .models import DESCRIPTION_MAX, TITLE_MAX, Task
-from .tasks import TaskStore
+from .tasks import TaskNotFound, TaskStore
 
 TOOL_NAMES = ("add_task", "list_tasks", "complete_task", "delete_task", "update_task")
 
@@ -29,7 +30,10 @@ def build_mcp_server(database: Database, user_id: str) -> MCPServer:
 
     def store_call(fn):  # a fresh session per call: tools run in worker threads, sessions must not be shared
         with database.session() as session:
-            return fn(TaskStore(session, user_id))
+            try:
+                return fn(TaskStore(session, user_id))
+            except TaskNotFound as exc:  # an expected answer for the model, not a crash to log
+                raise ToolError(str(exc)) from exc
 
     @server.tool()
     def add_task(
@@ -73,7 +77,7 @@ def build_mcp_server(database: Database, user_id: str) -> MCPServer:
         if description is not None:
             changes["description"] = description
         if not changes:
-            raise ValueError("give a new title or description")
+            raise ToolError("give a new title or description")
         task = store_call(lambda s: s.update(task_id, **changes))
         return {"task_id": task.id, "status": "updated", "title": task.title}
 

@@ -1,0 +1,123 @@
+"""Auth with real signed tokens against a real JWKS endpoint (EdDSA like Better Auth, plus RS256 and ES256)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import jwt
+import pytest
+from fastapi.testclient import TestClient
+
+from app.main import create_app
+
+from .conftest import settings_for
+from .support import JsonServer, KeyRing, free_port
+
+
+def call(client: TestClient, user_id: str, token: str | None):
+    headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+    return client.get(f"/api/{user_id}/tasks", headers=headers)
+
+
+def test_no_token_is_401_with_a_bearer_challenge(client):
+    response = client.get("/api/someone/tasks")
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert "missing bearer token" in response.json()["detail"]
+    assert client.get("/api/someone/tasks", headers={"Authorization": "Basic dTpw"}).status_code == 401
+    assert client.post("/api/someone/chat", json={"message": "list tasks"}).status_code == 401
+
+
+def test_valid_token_for_the_path_user_is_accepted(client, keys):
+    assert call(client, "alice", keys.token("alice")).status_code == 200
+
+
+def test_token_for_another_user_is_403(client, keys):
+    response = call(client, "bob", keys.token("alice"))
+    assert response.status_code == 403
+    assert response.json()["detail"] == "the token does not belong to this user"
+
+
+@pytest.mark.parametrize(
+    "claims, reason",
+    [
+        ({"exp": int(time.time()) - 120}, "token expired"),
+        ({"iss": "http://elsewhere.test"}, "issuer"),
+        ({"aud": "http://elsewhere.test"}, "Audience"),
+        ({"aud": None}, "aud"),
+        ({"exp": None}, "exp"),
+    ],
+)
+def test_bad_claims_are_401(client, keys, claims, reason):
+    response = call(client, "alice", keys.token("alice", **claims))
+    assert response.status_code == 401
+    assert reason in response.json()["detail"]
+
+
+def test_forged_and_malformed_tokens_are_401(client, keys):
+    # Same kid, different private key: the signature cannot verify.
+    impostor = KeyRing()
+    impostor.add("k1", "EdDSA")
+    assert call(client, "alice", impostor.token("alice")).status_code == 401
+    # A token whose payload was edited after signing.
+    head, _, sig = keys.token("alice").split(".")
+    other_payload = keys.token("mallory").split(".")[1]
+    assert call(client, "mallory", f"{head}.{other_payload}.{sig}").status_code == 401
+    assert call(client, "alice", "not-a-jwt").status_code == 401
+    # Algorithms the frontend never uses must not be accepted, whatever the token says.
+    unsigned = jwt.encode({"sub": "alice", "exp": int(time.time()) + 60}, None, algorithm="none")
+    assert call(client, "alice", unsigned).status_code == 401
+    hmac = jwt.encode({"sub": "alice", "exp": int(time.time()) + 60}, "x" * 32, algorithm="HS256", headers={"kid": "k1"})
+    assert call(client, "alice", hmac).status_code == 401
+
+
+def test_unpublished_kid_is_401(client, keys):
+    keys.add("secret-kid", "EdDSA", publish=False)
+    assert call(client, "alice", keys.token("alice", kid="secret-kid")).status_code == 401
+
+
+def test_rs256_and_es256_keys_work_and_rotation_refetches_the_jwks(database_url):
+    ring = KeyRing()
+    ring.add("first", "EdDSA")
+    with JsonServer(lambda m, p, b: (200, ring.jwks())) as server:
+        app = create_app(settings_for(database_url, f"{server.url}/jwks", jwks_min_refresh=0.0))
+        with TestClient(app) as client:
+            assert call(client, "carol", ring.token("carol", kid="first")).status_code == 200
+            assert call(client, "carol", ring.token("carol", kid="first")).status_code == 200
+            assert len(server.requests) == 1, "the key set is cached"
+            # The frontend rotates to new keys: an unknown kid triggers one refetch.
+            ring.add("rsa", "RS256")
+            ring.add("ec", "ES256")
+            assert call(client, "carol", ring.token("carol", kid="rsa")).status_code == 200
+            assert call(client, "carol", ring.token("carol", kid="ec")).status_code == 200
+            assert len(server.requests) == 2
+
+
+def test_unknown_kids_do_not_refetch_more_often_than_allowed(database_url):
+    ring = KeyRing()
+    ring.add("k", "EdDSA")
+    with JsonServer(lambda m, p, b: (200, ring.jwks())) as server:
+        app = create_app(settings_for(database_url, f"{server.url}/jwks", jwks_min_refresh=60.0))
+        with TestClient(app) as client:
+            assert call(client, "dave", ring.token("dave", kid="k")).status_code == 200
+            for _ in range(5):
+                assert call(client, "dave", ring.token("dave", kid="k", extra=str(uuid.uuid4())) + "x").status_code == 401
+            ring.add("late", "EdDSA", publish=False)
+            for _ in range(5):
+                assert call(client, "dave", ring.token("dave", kid="late")).status_code == 401
+            assert len(server.requests) == 1
+
+
+def test_unreachable_jwks_is_503_not_401(database_url, keys):
+    app = create_app(settings_for(database_url, f"http://127.0.0.1:{free_port()}/api/auth/jwks"))
+    with TestClient(app) as client:
+        response = call(client, "alice", keys.token("alice"))
+        assert response.status_code == 503
+        assert response.json()["detail"] == "authentication keys are unavailable"
+
+
+def test_missing_jwks_url_is_503(database_url, keys):
+    app = create_app(settings_for(database_url, ""))
+    with TestClient(app) as client:
+        assert call(client, "alice", keys.token("alice")).status_code == 503
