@@ -1,0 +1,169 @@
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import {
+  appPods, checkDatabase, checkEndpoints, checkHttp, checkImageSize, checkLeaks, checkNonRoot, checkPods, checkRelease,
+  manifestSources, parseProbe, secretNeedles, type Out,
+} from '../../scripts/lib/checks.ts'
+
+const fx = path.join(import.meta.dirname, 'fixtures')
+const v = (f: string): string => readFileSync(path.join(fx, 'validate', f), 'utf8')
+const d = (c: string, f: string): string => readFileSync(path.join(fx, 'diagnose', c, f), 'utf8')
+const ok = (stdout: string): Out => ({ ok: true, exitCode: 0, stdout, stderr: '' })
+const bad = (stderr: string, exitCode = 1, stdout = ''): Out => ({ ok: false, exitCode, stdout, stderr })
+
+describe('checkRelease (helm status -o json)', () => {
+  it('passes a deployed release with its revision and chart', () => {
+    expect(checkRelease(ok(v('helm-status-deployed.json')), 'todo')).toEqual({ id: 'release', name: 'release deployed', status: 'pass', detail: 'todo revision 3 (todo-chatbot-0.1.0)' })
+  })
+  it('fails a failed release with helm\'s description', () => {
+    const c = checkRelease(ok(v('helm-status-failed.json')), 'todo')
+    expect(c.status).toBe('fail')
+    expect(c.detail).toBe('todo revision 4 is failed: Upgrade "todo" failed: context deadline exceeded')
+    expect(c.fix).toBe('npx zx scripts/deploy.ts')
+  })
+  it('a pending operation points at helm rollback', () => {
+    expect(checkRelease(ok(v('helm-status-pending.json')), 'todo').fix).toContain('helm rollback todo')
+  })
+  it('a release that is not installed', () => {
+    const c = checkRelease(bad('Error: release: not found'), 'todo')
+    expect(c).toMatchObject({ status: 'fail', detail: 'release todo is not installed', fix: 'npx zx scripts/deploy.ts' })
+  })
+})
+
+describe('checkPods', () => {
+  it('all ready, no restarts', () => {
+    expect(checkPods(d('healthy', 'pods.json'))).toMatchObject({ status: 'pass', detail: '3/3 ready, 0 restarts' })
+  })
+  it('names the pod that is not ready and its restarts', () => {
+    const c = checkPods(d('crashloop', 'pods.json'))
+    expect(c.status).toBe('fail')
+    expect(c.detail).toBe('2/3 healthy; todo-backend-6d5f7c9b8-x7k2p: not ready (CrashLoopBackOff), 5 restart(s)')
+  })
+  it('a pod that is ready but restarted still fails ("no restarts")', () => {
+    const pods = JSON.parse(d('healthy', 'pods.json'))
+    pods.items[1].status.containerStatuses[0].restartCount = 2
+    expect(checkPods(JSON.stringify(pods)).detail).toBe('2/3 healthy; todo-frontend-7b9c4d5f6-m4r9t: 2 restart(s)')
+  })
+  it('an unschedulable pod says so', () => {
+    expect(checkPods(d('unschedulable', 'pods.json')).detail).toContain('todo-postgresql-0: not ready (Unschedulable)')
+  })
+  it('hook pods (the migration Job) are not app pods', () => {
+    const names = appPods(d('init-and-hook', 'pods.json')).map((p) => p.metadata?.name)
+    expect(names).not.toContain('todo-migrate-b5lq9')
+    expect(names).toHaveLength(3)
+  })
+  it('no pods at all fails', () => {
+    expect(checkPods('{"items":[]}')).toMatchObject({ status: 'fail', detail: 'no pods found for the release' })
+  })
+})
+
+describe('checkEndpoints', () => {
+  it('counts ready endpoints per Service from EndpointSlices', () => {
+    expect(checkEndpoints(v('services.json'), v('endpointslices.json'))).toMatchObject({ status: 'pass', detail: 'todo-backend: 1, todo-frontend: 1, todo-postgresql: 1' })
+  })
+  it('fails a Service whose slice has no endpoints (endpoints: null)', () => {
+    const c = checkEndpoints(v('services.json'), v('endpointslices-backend-empty.json'))
+    expect(c.status).toBe('fail')
+    expect(c.detail).toContain('no ready endpoints for todo-backend')
+  })
+  it('an endpoint with ready=false does not count', () => {
+    const s = JSON.parse(v('endpointslices.json'))
+    s.items[1].endpoints[0].conditions.ready = false
+    expect(checkEndpoints(v('services.json'), JSON.stringify(s)).detail).toContain('no ready endpoints for todo-frontend')
+  })
+  it('falls back to v1 Endpoints when EndpointSlices could not be read', () => {
+    expect(checkEndpoints(v('services.json'), null, v('endpoints.json')).status).toBe('pass')
+  })
+})
+
+describe('in-pod HTTP and database checks', () => {
+  it('parses the one-liners\' output', () => {
+    expect(parseProbe(ok('STATUS 200\n'))).toEqual({ status: 200 })
+    expect(parseProbe(ok('ERROR URLError <urlopen error [Errno 111] Connection refused>\n'))).toEqual({ error: 'URLError <urlopen error [Errno 111] Connection refused>' })
+    expect(parseProbe(bad('error: Internal error occurred: error executing command in container: failed to exec in container: exec: "python": executable file not found in $PATH', 126)).error)
+      .toContain('no interpreter')
+  })
+  it('200 passes, 503 fails with the fix, no pod fails', () => {
+    expect(checkHttp('backend-ready', 'backend /ready 200', 'be GET /ready', ok('STATUS 200'), 'fix')).toMatchObject({ status: 'pass', detail: 'be GET /ready → 200' })
+    expect(checkHttp('backend-ready', 'backend /ready 200', 'be GET /ready', ok('STATUS 503'), 'the fix')).toMatchObject({ status: 'fail', detail: 'be GET /ready → 503', fix: 'the fix' })
+    expect(checkHttp('x', 'x', 'be', null, 'f').status).toBe('fail')
+  })
+  it('backend → database: TCP and /ready', () => {
+    expect(checkDatabase(ok('DB todo-postgresql:5432 OK\n'), ok('STATUS 200\n'))).toMatchObject({ status: 'pass', detail: 'TCP todo-postgresql:5432 open, /ready → 200' })
+    const refused = checkDatabase(ok('DB todo-postgresql:5432 ERROR ConnectionRefusedError\n'), ok('STATUS 503\n'))
+    expect(refused).toMatchObject({ status: 'fail', detail: 'cannot connect to todo-postgresql:5432 (ConnectionRefusedError)' })
+    const auth = checkDatabase(ok('DB todo-postgresql:5432 OK\n'), ok('STATUS 503\n'))
+    expect(auth.detail).toContain('/ready → 503')
+    expect(auth.fix).toContain('POSTGRES_PASSWORD')
+  })
+})
+
+describe('checkNonRoot', () => {
+  const pods = appPods(d('healthy', 'pods.json'))
+  const key = (i: number): string => `${pods[i]!.metadata!.name}/${pods[i]!.spec!.containers![0]!.name}`
+  it('uses id -u from each container', () => {
+    const uids = new Map([[key(0), ok('10001\n')], [key(1), ok('1001\n')], [key(2), ok('999\n')]])
+    expect(checkNonRoot(pods, uids)).toMatchObject({ status: 'pass', detail: 'backend/backend=10001, frontend/frontend=1001, postgresql/postgresql=999' })
+  })
+  it('uid 0 fails', () => {
+    const uids = new Map([[key(0), ok('0\n')], [key(1), ok('1001\n')], [key(2), ok('999\n')]])
+    expect(checkNonRoot(pods, uids)).toMatchObject({ status: 'fail', detail: 'backend/backend runs as uid 0' })
+  })
+  it('falls back to the securityContext when the image has no `id`', () => {
+    const uids = new Map([[key(0), bad('exec: "id": executable file not found in $PATH', 126)], [key(1), ok('1001')], [key(2), ok('999')]])
+    expect(checkNonRoot(pods, uids).detail).toContain('backend/backend=10001 (securityContext)')
+  })
+})
+
+describe('checkImageSize', () => {
+  const be = ok(v('backend.inspect.json'))
+  const base = ok(v('python-base.inspect.json'))
+  it('size over the base image within budget', () => {
+    const c = checkImageSize('backend', 'todo-backend:h-3f9a1c2b7d4e', 'python:3.13-slim', 200, be, base)
+    expect(c).toMatchObject({ id: 'image-size-backend', status: 'pass' })
+    expect(c.detail).toBe('todo-backend:h-3f9a1c2b7d4e: 152.0 MB over python:3.13-slim (budget 200 MB, total 415.6 MB)')
+  })
+  it('over budget fails and names the config key', () => {
+    const c = checkImageSize('backend', 'todo-backend:h-3f9a1c2b7d4e', 'python:3.13-slim', 120, be, base)
+    expect(c.status).toBe('fail')
+    expect(c.fix).toContain('BACKEND_SIZE_BUDGET_MB')
+  })
+  it('skips (not passes) when an image is not in the local engine', () => {
+    const missing = bad('Error: No such image: python:3.13-slim')
+    expect(checkImageSize('backend', 'x', 'python:3.13-slim', 120, be, missing)).toMatchObject({ status: 'skip', fix: 'docker pull python:3.13-slim' })
+    expect(checkImageSize('backend', 'x', 'b', 120, missing, base).status).toBe('skip')
+  })
+})
+
+describe('secret leaks', () => {
+  const secrets = {
+    BETTER_AUTH_SECRET: 'better-auth-secret-3f8a9c2d7e1b4a6f0c5d8e2b',
+    OPENAI_API_KEY: 'sk-test-Leaky0penAIkey123456',
+    DATABASE_URL: 'postgresql://todo:Db-Pass-9x7Q@db.example.com:5432/todo',
+    POSTGRES_PASSWORD: 'short',
+  }
+  it('looks for each value, a DATABASE_URL\'s password alone, and lists values too short to search', () => {
+    const n = secretNeedles(secrets)
+    expect(n.needles.map((x) => x.key)).toEqual(['BETTER_AUTH_SECRET', 'OPENAI_API_KEY', 'DATABASE_URL', 'DATABASE_URL password'])
+    expect(n.tooShort).toEqual(['POSTGRES_PASSWORD'])
+  })
+  it('the real chart manifest and image carry no secret', () => {
+    const sources = [...manifestSources(v('manifest.yaml')), { where: 'image config', text: v('backend.inspect.json') }, { where: 'history', text: v('backend.history.jsonl') }]
+    expect(sources.length).toBeGreaterThan(10)
+    const c = checkLeaks(secrets, sources)
+    expect(c.status).toBe('pass')
+    expect(c.detail).toContain('not searched (shorter than 8 characters): POSTGRES_PASSWORD')
+  })
+  it('finds a value in a ConfigMap and an image ENV, but not in the Secret, and never prints the value', () => {
+    const sources = [...manifestSources(v('manifest-leaky.yaml')), { where: 'image todo-backend config', text: v('backend-leaky.inspect.json') }]
+    const c = checkLeaks(secrets, sources)
+    expect(c.status).toBe('fail')
+    expect(c.detail).toBe('OPENAI_API_KEY found in ConfigMap/todo-extra (helm get manifest); OPENAI_API_KEY found in image todo-backend config; not searched (shorter than 8 characters): POSTGRES_PASSWORD')
+    expect(JSON.stringify(c)).not.toContain(secrets.OPENAI_API_KEY)
+    expect(JSON.stringify(c)).not.toContain(secrets.BETTER_AUTH_SECRET)
+  })
+  it('names what could not be read', () => {
+    expect(checkLeaks(secrets, [], ['helm get manifest']).detail).toContain('could not read: helm get manifest')
+  })
+})
