@@ -1,0 +1,47 @@
+// helm lint --strict with both helm majors (and the user's own helm), over every shipped values file.
+import { spawnSync } from 'node:child_process'
+import { describe, expect, it } from 'vitest'
+import { layerV35 } from '../support/k8s-tools.ts'
+import { chartDir, helms, lint, TAGS } from './helm.ts'
+
+const helm4 = { label: 'helm 4.1', bin: layerV35().helm }
+
+// The chart has no default image tag on purpose (the kit passes content-hash tags), so lint runs
+// with ci/default-values.yaml, the chart-testing convention for required values.
+const CI = 'ci/default-values.yaml'
+
+describe.each(helms())('$label', (helm) => {
+  it.each([[[CI]], [[CI, 'values-dev.yaml']], [[CI, 'values-prod.yaml']]])('helm lint --strict %j is clean', (values) => {
+    const r = lint(helm, values)
+    expect(r.output).not.toMatch(/\[(WARNING|ERROR)\]/)
+    expect(r.status, r.output).toBe(0)
+  })
+
+  it('helm lint without image tags fails and names the missing value', () => {
+    const r = lint(helm, [])
+    expect(r.status).not.toBe(0)
+    expect(r.output).toMatch(/frontend[./]image[./]tag/)
+  })
+})
+
+// `helm install --dry-run=client` renders NOTES.txt without a cluster only from helm 4 on (helm 3
+// still asks the API server for its version), so the notes are checked with helm 4.
+describe(`NOTES.txt (${helm4.label})`, () => {
+  it('NOTES.txt tells how to reach the app: ingress + hosts line, minikube service, port-forward', () => {
+    const run = (set: string[]) =>
+      spawnSync(helm4.bin, ['install', 'todo', chartDir, '--namespace', 'todo', '--dry-run=client', ...set.flatMap((s) => ['--set', s])], {
+        encoding: 'utf8',
+        env: { ...process.env, KUBECONFIG: '/nonexistent' },
+      })
+    const withIngress = run(TAGS)
+    expect(withIngress.status, withIngress.stderr).toBe(0)
+    const notes = withIngress.stdout.slice(withIngress.stdout.indexOf('NOTES:'))
+    expect(notes).toContain('echo "$(minikube ip) todo.local" | sudo tee -a /etc/hosts')
+    expect(notes).toContain('kubectl port-forward --namespace todo service/todo-frontend 3000:3000')
+    expect(notes).toContain('helm test todo --namespace todo --logs')
+    const nodePort = run([...TAGS, 'ingress.enabled=false', 'frontend.service.type=NodePort'])
+    const notes2 = nodePort.stdout.slice(nodePort.stdout.indexOf('NOTES:'))
+    expect(notes2).toContain('minikube service todo-frontend --namespace todo --url')
+    expect(notes2).not.toContain('/etc/hosts')
+  })
+})
