@@ -1,0 +1,3 @@
+module todo-k8s-kit/e2e-cluster/pause
+
+go 1.24.0
