@@ -53,7 +53,7 @@ async function versionOf(tool: Tool): Promise<{ ok: boolean; text: string; stder
     : tool === 'helm' ? await query({ always: true, timeoutMs: 20_000 })`helm version --short`
     : tool === 'minikube' ? await query({ always: true, timeoutMs: 20_000 })`minikube version --short`
     : tool === 'kind' ? await query({ always: true, timeoutMs: 20_000 })`kind version`
-    : await query({ always: true, timeoutMs: 20_000 })`ctr version`
+    : await query({ always: true, timeoutMs: 20_000 })`ctr --version`
   let text = r.stdout.trim()
   if (tool === 'kubectl' && r.ok) {
     try {

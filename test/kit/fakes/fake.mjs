@@ -1,0 +1,265 @@
+// A fake of docker / minikube / kubectl / helm / ctr / kind for the kit's stage tests. Each invocation appends
+// {tool, args, stdin} to $FAKE_LOG (JSON lines) and reads/writes $FAKE_STATE, so a second run sees what the first did.
+// Answers are shaped after captured real outputs (see the comments). $FAKE_STATE.fail maps a command prefix
+// ("helm upgrade") to { stderr, code } to make that command fail.
+import { appendFileSync, readFileSync, writeFileSync, existsSync } from 'node:fs'
+import path from 'node:path'
+
+const tool = path.basename(process.argv[1])
+const args = process.argv.slice(2)
+const statePath = process.env.FAKE_STATE
+const state = JSON.parse(readFileSync(statePath, 'utf8'))
+const stdin = args.includes('-') && tool === 'kubectl' ? readFileSync(0, 'utf8') : undefined
+appendFileSync(process.env.FAKE_LOG, JSON.stringify({ tool, args, stdin: stdin === undefined ? undefined : '<stdin>' }) + '\n')
+if (stdin !== undefined) (state.stdin ??= []).push(stdin)
+
+const save = () => writeFileSync(statePath, JSON.stringify(state, null, 2))
+const done = (stdout = '', code = 0, stderr = '') => {
+  save()
+  if (stdout) process.stdout.write(stdout.endsWith('\n') ? stdout : stdout + '\n')
+  if (stderr) process.stderr.write(stderr.endsWith('\n') ? stderr : stderr + '\n')
+  process.exit(code)
+}
+const line = [tool, ...args].join(' ')
+for (const [prefix, f] of Object.entries(state.fail ?? {})) {
+  if (line.startsWith(prefix)) done(f.stdout ?? '', f.code ?? 1, f.stderr ?? `${prefix}: failed`)
+}
+const opt = (name) => {
+  const i = args.indexOf(name)
+  return i >= 0 ? args[i + 1] : undefined
+}
+const has = (...words) => words.every((w) => args.includes(w))
+const ns = () => opt('-n') ?? opt('--namespace') ?? 'default'
+
+function docker() {
+  const [cmd, sub] = args
+  const images = (state.images ??= [])
+  if (cmd === 'version') {
+    // captured: docker version --format {{.Server.Version}} on the Debian engine
+    if (state.dockerDown) done('', 1, 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?')
+    done('20.10.24+dfsg1')
+  }
+  if (cmd === 'image' && sub === 'inspect') {
+    const name = args[2]
+    // captured: `[]` on stdout and "Error response from daemon: no such image: nope:1: No such image: nope:1"
+    if (!images.includes(name)) done('[]', 1, `Error response from daemon: no such image: ${name}: No such image: ${name}`)
+    done(JSON.stringify([{ Id: 'sha256:' + '1'.repeat(64), RepoTags: [name], Size: 123456789 }]))
+  }
+  if (cmd === 'build') {
+    const tag = opt('-t')
+    images.push(tag)
+    done('', 0, `#1 [internal] load build definition from Dockerfile\n#9 naming to docker.io/library/${tag} done`)
+  }
+  if (cmd === 'save') {
+    const out = opt('-o')
+    writeFileSync(out, `fake image tar of ${args[args.length - 1]}`)
+    done()
+  }
+  if (cmd === 'tag') {
+    images.push(args[2])
+    done()
+  }
+  if (cmd === 'push') {
+    ;(state.registry ??= []).push(args[1])
+    done(`${args[1].split(':').pop()}: digest: sha256:${'2'.repeat(64)} size: 1234`)
+  }
+  if (cmd === 'manifest') {
+    if ((state.registry ?? []).includes(args[2])) done('{"schemaVersion":2}')
+    done('', 1, `no such manifest: ${args[2]}`)
+  }
+  if (cmd === 'image' && sub === 'rm') {
+    state.images = images.filter((i) => i !== args[2])
+    done(`Untagged: ${args[2]}`)
+  }
+  done('', 1, `fake docker: unhandled ${line}`)
+}
+
+function minikube() {
+  const mk = (state.minikube ??= { running: false, addons: {}, images: [] })
+  const [cmd, sub] = args
+  const profile = opt('-p') ?? 'minikube'
+  if (cmd === 'version') done('v1.34.0')
+  if (cmd === 'status') {
+    // captured shape of `minikube status -o json`; exit code 7 when stopped, 85 when the profile does not exist
+    const s = mk.running ? 'Running' : 'Stopped'
+    done(JSON.stringify({ Name: profile, Host: s, Kubelet: s, APIServer: s, Kubeconfig: mk.running ? 'Configured' : 'Misconfigured', Worker: false }), mk.running ? 0 : 7)
+  }
+  if (cmd === 'start') {
+    mk.running = true
+    mk.startArgs = args
+    state.context = profile
+    done(`😄  [${profile}] minikube v1.34.0\n🏄  Done! kubectl is now configured to use "${profile}" cluster and "default" namespace by default`)
+  }
+  if (cmd === 'addons' && sub === 'list') {
+    const all = { ingress: 'disabled', 'metrics-server': 'disabled', 'storage-provisioner': 'enabled', ...mk.addons }
+    done(JSON.stringify(Object.fromEntries(Object.entries(all).map(([n, s]) => [n, { Profile: profile, Status: s }]))))
+  }
+  if (cmd === 'addons' && sub === 'enable') {
+    mk.addons[args[2]] = 'enabled'
+    done(`🌟  The '${args[2]}' addon is enabled`)
+  }
+  if (cmd === 'image' && sub === 'ls') done(['registry.k8s.io/pause:3.10', 'docker.io/kubernetesui/dashboard:v2.7.0', ...mk.images].join('\n'))
+  if (cmd === 'image' && sub === 'load') {
+    mk.images.push(`docker.io/library/${args[2]}`)
+    done()
+  }
+  if (cmd === 'image' && sub === 'rm') {
+    mk.images = mk.images.filter((i) => i !== `docker.io/library/${args[2]}`)
+    done()
+  }
+  if (cmd === 'ip') done('192.168.49.2')
+  if (cmd === 'stop' || cmd === 'delete') {
+    mk.running = false
+    done(`✋  Stopping node "${profile}"  ...`)
+  }
+  done('', 1, `fake minikube: unhandled ${line}`)
+}
+
+const notFound = (kind, name) => done('', 1, `Error from server (NotFound): ${kind} "${name}" not found`)
+
+function kubectl() {
+  const [cmd, sub] = args
+  const nss = (state.namespaces ??= [])
+  const secrets = (state.secrets ??= {})
+  if (cmd === 'version' && has('--client')) {
+    // captured: kubectl v1.35.2 `version --client -o json`
+    done(JSON.stringify({ clientVersion: { major: '1', minor: '35', gitVersion: 'v1.35.2', platform: 'linux/amd64' }, kustomizeVersion: 'v5.7.1' }, null, 2))
+  }
+  if (cmd === 'version') {
+    if (!state.context) done('', 1, 'error: current-context is not set')
+    done(JSON.stringify({ clientVersion: { gitVersion: 'v1.35.2' }, serverVersion: { major: '1', minor: '34', gitVersion: 'v1.34.0' } }))
+  }
+  if (cmd === 'config' && sub === 'current-context') {
+    // captured: "error: current-context is not set", exit 1
+    if (!state.context) done('', 1, 'error: current-context is not set')
+    done(state.context)
+  }
+  if (cmd === 'config' && sub === 'use-context') {
+    state.context = args[2]
+    done(`Switched to context "${args[2]}".`)
+  }
+  if (cmd === 'get' && sub === 'namespace') {
+    if (!nss.includes(args[2])) notFound('namespaces', args[2])
+    done(`NAME   STATUS   AGE\n${args[2]}   Active   1m`)
+  }
+  if (cmd === 'create' && sub === 'namespace') {
+    nss.push(args[2])
+    done(`namespace/${args[2]} created`)
+  }
+  if (cmd === 'get' && sub === 'secret') {
+    const s = secrets[`${ns()}/${args[2]}`]
+    if (!s) notFound('secrets', args[2])
+    done(JSON.stringify(s))
+  }
+  if (cmd === 'apply') {
+    const obj = JSON.parse(stdin)
+    const key = `${obj.metadata.namespace ?? ns()}/${obj.metadata.name}`
+    const prev = secrets[key]
+    // keep annotations added later with `kubectl annotate` (client-side apply leaves them alone)
+    obj.metadata.annotations = { ...(prev?.metadata?.annotations ?? {}), ...obj.metadata.annotations }
+    secrets[key] = obj
+    done(`secret/${obj.metadata.name} ${prev ? 'configured' : 'created'}`)
+  }
+  if (cmd === 'annotate') {
+    const s = secrets[`${ns()}/${args[2]}`]
+    if (!s) notFound('secrets', args[2])
+    for (const a of args.slice(3).filter((x) => x.includes('=') && !x.startsWith('-'))) {
+      const [k, v] = a.split('=')
+      s.metadata.annotations[k] = v
+    }
+    done(`secret/${args[2]} annotated`)
+  }
+  if (cmd === 'delete' && sub === 'secret') {
+    delete secrets[`${ns()}/${args[2]}`]
+    done(`secret "${args[2]}" deleted`)
+  }
+  if (cmd === 'get' && sub === 'pvc') done(state.pvcs ? state.pvcs.join('\n') : '')
+  if (cmd === 'delete' && sub === 'pvc') {
+    state.pvcs = []
+    done('persistentvolumeclaim "data-todo-postgresql-0" deleted')
+  }
+  if (cmd === 'get' && (sub === 'pods' || sub === 'events' || sub === 'jobs')) {
+    const file = state[`${sub}Fixture`]
+    done(file ? readFileSync(file, 'utf8') : JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [] }))
+  }
+  if (cmd === 'logs') done((state.logs ?? []).join('\n'))
+  done('', 1, `fake kubectl: unhandled ${line}`)
+}
+
+// helm --set parsing, enough for the kit's values: escaped dots/commas, --set types true/false/ints
+function setPath(obj, key, value) {
+  const parts = key.split(/(?<!\\)\./).map((p) => p.replace(/\\([.,])/g, '$1'))
+  let cur = obj
+  for (const p of parts.slice(0, -1)) cur = cur[p] ??= {}
+  cur[parts[parts.length - 1]] = value
+}
+
+function helm() {
+  const [cmd, sub] = args
+  const rels = (state.releases ??= {})
+  if (cmd === 'version') done(state.helmVersion ?? 'v3.17.2+gcc0bbbd') // captured from helm 3.17.2 / 4.1.4: v4.1.4+g05fa379
+  const key = (name) => `${ns()}/${name}`
+  if (cmd === 'status') {
+    const r = rels[key(args[1])]
+    // captured: "Error: release: not found", exit 1
+    if (!r) done('', 1, 'Error: release: not found')
+    if (has('-o', 'json')) done(JSON.stringify({ name: args[1], info: { status: r.status, description: 'Upgrade complete' }, version: r.revision, namespace: ns() }))
+    done(`NAME: ${args[1]}\nSTATUS: ${r.status}\nREVISION: ${r.revision}`)
+  }
+  if (cmd === 'get' && sub === 'values') {
+    const r = rels[key(args[2])]
+    if (!r) done('', 1, 'Error: release: not found')
+    done(JSON.stringify(r.values))
+  }
+  if (cmd === 'upgrade') {
+    const name = args[2]
+    const values = {}
+    args.forEach((a, i) => {
+      if (a === '--set-string') {
+        const [k, ...v] = args[i + 1].split('=')
+        setPath(values, k, v.join('=').replace(/\\,/g, ','))
+      }
+      if (a === '--set') {
+        const [k, ...v] = args[i + 1].split('=')
+        const s = v.join('=')
+        setPath(values, k, s === 'true' ? true : s === 'false' ? false : /^\d+$/.test(s) ? Number(s) : s)
+      }
+    })
+    const prev = rels[key(name)]
+    rels[key(name)] = { status: 'deployed', revision: (prev?.revision ?? 0) + 1, values, chart: args[3] }
+    done(`Release "${name}" has been upgraded. Happy Helming!\nNAME: ${name}\nSTATUS: deployed\nREVISION: ${rels[key(name)].revision}`)
+  }
+  if (cmd === 'uninstall') {
+    delete rels[key(args[1])]
+    done(`release "${args[1]}" uninstalled`)
+  }
+  done('', 1, `fake helm: unhandled ${line}`)
+}
+
+function ctr() {
+  const list = (state.ctr ??= [])
+  // captured shape: `ctr --version` prints the client version without dialing containerd
+  if (args[0] === '--version') done('ctr github.com/containerd/containerd v1.7.24')
+  if (state.ctrDown) done('', 1, `ctr: failed to dial "${opt('--address')}": connection error: desc = "transport: error while dialing: dial unix ${opt('--address')}: connect: permission denied"`)
+  const rest = args.filter((a, i) => !['--address', '-n'].includes(a) && !['--address', '-n'].includes(args[i - 1]))
+  if (rest[0] === 'version') done('Client:\n  Version:  1.7.24\n  Revision: \n  Go version: go1.22.12')
+  if (rest[0] === 'images' && rest[1] === 'ls') done(list.join('\n'))
+  if (rest[0] === 'images' && rest[1] === 'import') {
+    const content = readFileSync(rest[2], 'utf8')
+    const name = content.replace('fake image tar of ', '')
+    list.push(`docker.io/library/${name}`)
+    done(`unpacking docker.io/library/${name} (sha256:${'3'.repeat(64)})...done`)
+  }
+  done('', 1, `fake ctr: unhandled ${line}`)
+}
+
+function kind() {
+  if (args[0] === 'version') done('kind v0.24.0 go1.22.6 linux/amd64')
+  if (args[0] === 'load') {
+    ;(state.kind ??= []).push(args[2])
+    done(`Image: "${args[2]}" with ID "sha256:${'4'.repeat(64)}" not yet present on node "${opt('--name')}-control-plane", loading...`)
+  }
+  done('', 1, `fake kind: unhandled ${line}`)
+}
+
+;({ docker, minikube, kubectl, helm, ctr, kind })[tool]()

@@ -1,0 +1,113 @@
+// Runs the kit's stages as real subprocesses against the fake tools in fakes/, in a throwaway project: a tiny app,
+// Dockerfiles and chart in a temp dir, a .env with secrets, and a PATH with nothing but the fakes, node and bash.
+import { execFile } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync, existsSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+
+export const root = path.resolve(import.meta.dirname, '../..')
+const zxCli = path.join(root, 'node_modules/zx/build/cli.js')
+const fakes = path.join(import.meta.dirname, 'fakes')
+
+export const SECRETS = {
+  BETTER_AUTH_SECRET: 'ba-secret-0123456789-abcdefghijklmnop',
+  POSTGRES_PASSWORD: 'pg-pass-7f3e9c1d',
+  OPENAI_API_KEY: 'sk-test-openai-5a6b7c8d9e',
+}
+export const ALL_TOOLS = ['docker', 'minikube', 'kubectl', 'helm', 'ctr', 'kind'] as const
+
+export type Call = { tool: string; args: string[]; stdin?: string }
+export type RunResult = { code: number; stdout: string; stderr: string; calls: Call[] }
+export type State = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export type Project = {
+  dir: string
+  env: Record<string, string>
+  state(): State
+  setState(patch: State): void
+  write(rel: string, content: string): void
+  /** run `zx scripts/<stage>.ts args` and return exit code, output and the tool calls it made */
+  run(stage: string, args?: string[], env?: Record<string, string>): Promise<RunResult>
+}
+
+function which(name: string): string {
+  for (const d of (process.env.PATH ?? '').split(path.delimiter)) if (existsSync(path.join(d, name))) return path.join(d, name)
+  throw new Error(`${name} not on PATH`)
+}
+
+export function project(opts: { tools?: readonly string[]; env?: Record<string, string>; envFile?: string } = {}): Project {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'kit-'))
+  const w = (rel: string, content: string): void => {
+    mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true })
+    writeFileSync(path.join(dir, rel), content)
+  }
+  w('frontend/package.json', '{"name":"fe"}\n')
+  w('frontend/app/page.tsx', 'export default function Page() { return null }\n')
+  w('frontend/node_modules/big/index.js', 'ignored by the ignore file\n')
+  w('backend/app/main.py', 'app = None\n')
+  w('docker/frontend.Dockerfile', 'ARG NODE_IMAGE=node:24-slim\nFROM ${NODE_IMAGE}\nCOPY . /app\n')
+  w('docker/frontend.Dockerfile.dockerignore', '**/node_modules\n')
+  w('docker/backend.Dockerfile', 'ARG PYTHON_IMAGE=python:3.13-slim\nFROM ${PYTHON_IMAGE}\nCOPY . /app\n')
+  w('chart/Chart.yaml', 'apiVersion: v2\nname: todo-chatbot\nversion: 0.1.0\n')
+  w('chart/values.yaml', 'existingSecret: todo-secrets\n')
+  w('values-extra.yaml', 'frontend:\n  replicaCount: 1\n')
+  const envFile = opts.envFile ?? Object.entries(SECRETS).map(([k, v]) => `${k}=${v}`).join('\n') + '\n'
+  w('.env', envFile)
+
+  const bin = path.join(dir, 'bin')
+  mkdirSync(bin)
+  for (const t of opts.tools ?? ALL_TOOLS) symlinkSync(path.join(fakes, t), path.join(bin, t))
+  const sys = path.join(dir, 'sys')
+  mkdirSync(sys)
+  symlinkSync(process.execPath, path.join(sys, 'node'))
+  symlinkSync(which('bash'), path.join(sys, 'bash'))
+
+  const statePath = path.join(dir, 'state.json')
+  writeFileSync(statePath, '{}')
+  const logPath = path.join(dir, 'calls.log')
+  writeFileSync(logPath, '')
+  const env: Record<string, string> = {
+    PATH: [bin, sys].join(path.delimiter),
+    HOME: dir,
+    FAKE_STATE: statePath,
+    FAKE_LOG: logPath,
+    FORCE_COLOR: '0',
+    NO_COLOR: '1',
+    ENV_FILE: path.join(dir, '.env'),
+    FRONTEND_DIR: path.join(dir, 'frontend'),
+    BACKEND_DIR: path.join(dir, 'backend'),
+    FRONTEND_DOCKERFILE: path.join(dir, 'docker/frontend.Dockerfile'),
+    BACKEND_DOCKERFILE: path.join(dir, 'docker/backend.Dockerfile'),
+    CHART_DIR: path.join(dir, 'chart'),
+    ...opts.env,
+  }
+  const state = (): State => JSON.parse(readFileSync(statePath, 'utf8')) as State
+  return {
+    dir,
+    env,
+    state,
+    setState: (patch) => writeFileSync(statePath, JSON.stringify({ ...state(), ...patch })),
+    write: w,
+    run: (stage, args = [], extra = {}) =>
+      new Promise((resolve) => {
+        const before = readFileSync(logPath, 'utf8').length
+        execFile(process.execPath, [zxCli, path.join(root, 'scripts', `${stage}.ts`), ...args], { cwd: dir, env: { ...env, ...extra }, timeout: 60_000 }, (err, stdout, stderr) => {
+          const calls = readFileSync(logPath, 'utf8')
+            .slice(before)
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l) as Call)
+          const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0
+          resolve({ code, stdout, stderr, calls })
+        })
+      }),
+  }
+}
+
+/** "tool arg arg" lines, for readable order assertions */
+export const lines = (calls: Call[]): string[] => calls.map((c) => [c.tool, ...c.args].join(' '))
+/** calls that change something (not the read-only looks every stage takes) */
+export function mutating(calls: Call[]): string[] {
+  const ro = [/^docker (version|image inspect|manifest inspect)/, /^minikube (version|status|addons list|image ls|ip)/, /^kubectl (version|config current-context|get )/, /^helm (version|status|get )/, /^ctr .*(version|images ls)/, /^kind version/]
+  return lines(calls).filter((l) => !ro.some((r) => r.test(l)))
+}

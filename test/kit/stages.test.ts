@@ -1,0 +1,198 @@
+// The stages' decisions against fake tools: which commands, in which order, what a second run skips, and what each
+// failure prints. Every stage runs as a real `zx scripts/<stage>.ts` subprocess.
+import { describe, expect, it } from 'vitest'
+import { readFileSync } from 'node:fs'
+import { lines, mutating, project, SECRETS, type RunResult } from './harness.ts'
+
+const noSecrets = (r: RunResult): void => {
+  for (const v of Object.values(SECRETS)) {
+    expect(r.stdout).not.toContain(v)
+    expect(r.stderr).not.toContain(v)
+    for (const c of r.calls) expect(c.args.join(' ')).not.toContain(v)
+  }
+}
+
+describe('setup', () => {
+  it('starts minikube with the configured profile, enables addons, creates the namespace; a second run changes nothing', async () => {
+    const p = project({ env: { MINIKUBE_CPUS: '4', MINIKUBE_MEMORY: '6g', HPA_ENABLED: 'true' } })
+    const r = await p.run('setup')
+    expect(r.stderr).toContain('✔ setup done')
+    expect(r.code).toBe(0)
+    expect(mutating(r.calls)).toEqual([
+      'minikube start -p todo --driver=docker --cpus=4 --memory=6g --kubernetes-version=stable',
+      'minikube addons enable ingress -p todo',
+      'minikube addons enable metrics-server -p todo',
+      'kubectl create namespace todo',
+    ])
+    const again = await p.run('setup')
+    expect(again.code).toBe(0)
+    expect(mutating(again.calls)).toEqual([])
+    expect(again.stderr).toContain('minikube profile todo is running')
+  })
+
+  it('points kubectl at the profile when another context is current', async () => {
+    const p = project()
+    p.setState({ minikube: { running: true, addons: { ingress: 'enabled' }, images: [] }, context: 'kind-other', namespaces: ['todo'] })
+    const r = await p.run('setup')
+    expect(mutating(r.calls)).toEqual(['kubectl config use-context todo'])
+  })
+
+  it('fails with a cause and a fix when the Docker engine is down', async () => {
+    const p = project()
+    p.setState({ dockerDown: true })
+    const r = await p.run('setup')
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/✖ the Docker engine is not answering: Cannot connect to the Docker daemon/)
+    expect(r.stderr).toMatch(/fix: (sudo systemctl start docker|start Docker Desktop)/)
+    expect(mutating(r.calls)).toEqual([])
+  })
+
+  it('names a missing tool and how to install it', async () => {
+    const p = project({ tools: ['docker', 'kubectl', 'helm'] })
+    const r = await p.run('setup')
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('✖ minikube is not installed (or not on PATH)')
+    expect(r.stderr).toMatch(/fix: .*minikube/)
+  })
+
+  it('rejects a tool older than the minimum', async () => {
+    const p = project()
+    p.setState({ helmVersion: 'v3.8.0+gd141386' })
+    const r = await p.run('setup')
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('✖ helm 3.8.0 is too old: the kit needs 3.12.0 or newer')
+  })
+
+  it('with CLUSTER=existing checks the current context and starts nothing', async () => {
+    const p = project({ env: { CLUSTER: 'existing' } })
+    p.setState({ context: 'kind-kind' })
+    const r = await p.run('setup')
+    expect(r.code).toBe(0)
+    expect(r.stderr).toContain('using context kind-kind (Kubernetes v1.34.0), LOAD_METHOD=none')
+    expect(mutating(r.calls)).toEqual(['kubectl create namespace todo'])
+    expect(lines(r.calls).some((l) => l.startsWith('minikube'))).toBe(false)
+  })
+
+  it('with CLUSTER=existing and no context says how to pick one', async () => {
+    const p = project({ env: { CLUSTER: 'existing' } })
+    const r = await p.run('setup')
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('✖ kubectl has no current context')
+    expect(r.stderr).toContain('fix: kubectl config use-context')
+  })
+})
+
+const tagOf = (calls: string[], image: string): string => {
+  const m = new RegExp(`${image}:(h-[0-9a-f]{12})`).exec(calls.join('\n'))
+  if (!m) throw new Error(`no ${image} tag in ${calls.join('\n')}`)
+  return m[1] as string
+}
+
+describe('build', () => {
+  it('builds both images with content-hash tags and the base images as build args; a second run builds nothing', async () => {
+    const p = project({ env: { NODE_IMAGE: 'local/node:24', PYTHON_IMAGE: 'local/python:3.13' } })
+    const r = await p.run('build')
+    expect(r.code).toBe(0)
+    const m = mutating(r.calls)
+    expect(m).toHaveLength(2)
+    expect(m[0]).toMatch(new RegExp(`^docker build -f ${p.dir}/docker/frontend.Dockerfile --build-arg NODE_IMAGE=local/node:24 -t todo-frontend:h-[0-9a-f]{12} ${p.dir}/frontend$`))
+    expect(m[1]).toMatch(new RegExp(`^docker build -f ${p.dir}/docker/backend.Dockerfile --build-arg PYTHON_IMAGE=local/python:3.13 -t todo-backend:h-[0-9a-f]{12} ${p.dir}/backend$`))
+    const again = await p.run('build')
+    expect(again.code).toBe(0)
+    expect(mutating(again.calls)).toEqual([])
+    expect(again.stderr).toMatch(/todo-frontend:h-[0-9a-f]{12} is up to date/)
+  })
+
+  it('rebuilds only the image whose inputs changed; ignored files do not count', async () => {
+    const p = project()
+    const first = mutating((await p.run('build')).calls)
+    p.write('frontend/node_modules/big/index.js', 'changed, but ignored\n')
+    expect(mutating((await p.run('build')).calls)).toEqual([])
+    p.write('frontend/app/page.tsx', 'export default function Page() { return "changed" }\n')
+    const r = await p.run('build')
+    const m = mutating(r.calls)
+    expect(m).toHaveLength(1)
+    expect(m[0]).toContain('todo-frontend:')
+    expect(tagOf(m, 'todo-frontend')).not.toBe(tagOf(first, 'todo-frontend'))
+  })
+
+  it('--force builds even when the tag exists', async () => {
+    const p = project()
+    await p.run('build')
+    expect(mutating((await p.run('build', ['--force'])).calls)).toHaveLength(2)
+  })
+
+  it('a failed build prints the cause, the last output lines and the fix', async () => {
+    const p = project()
+    p.setState({ fail: { 'docker build': { stderr: '#8 ERROR: failed to solve: process "/bin/sh -c npm ci" did not complete successfully: exit code: 1', code: 1 } } })
+    const r = await p.run('build')
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('✖ the frontend image did not build: #8 ERROR: failed to solve')
+    expect(r.stderr).toContain('fix: fix the error above, then: npx zx scripts/build.ts --verbose')
+  })
+})
+
+describe('load', () => {
+  it('minikube: loads both images, skips what minikube has', async () => {
+    const p = project()
+    await p.run('build')
+    const r = await p.run('load')
+    expect(r.code).toBe(0)
+    expect(mutating(r.calls)).toEqual([expect.stringMatching(/^minikube image load todo-frontend:h-\w{12} -p todo$/), expect.stringMatching(/^minikube image load todo-backend:h-\w{12} -p todo$/)])
+    const again = await p.run('load')
+    expect(mutating(again.calls)).toEqual([])
+    expect(again.stderr).toMatch(/minikube todo already has todo-frontend:h-/)
+  })
+
+  it('says to build first when the image with the current tag does not exist', async () => {
+    const p = project()
+    const r = await p.run('load')
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/✖ image todo-frontend:h-\w{12} is not built/)
+    expect(r.stderr).toContain('fix: npx zx scripts/build.ts')
+  })
+
+  it('containerd: docker save to a file, ctr import it, skip when containerd has it', async () => {
+    const sock = '/run/k8s-proof/containerd.sock'
+    const p = project({ env: { CLUSTER: 'existing', LOAD_METHOD: 'containerd', CONTAINERD_ADDRESS: sock } })
+    await p.run('build')
+    const r = await p.run('load')
+    expect(r.code).toBe(0)
+    const m = mutating(r.calls)
+    expect(m).toHaveLength(4)
+    expect(m[0]).toMatch(/^docker save -o \.cache\/images\/todo-frontend_h-\w{12}\.tar todo-frontend:h-\w{12}$/)
+    expect(m[1]).toMatch(new RegExp(`^ctr --address ${sock} -n k8s.io images import \\.cache/images/todo-frontend_h-\\w{12}\\.tar$`))
+    expect(p.state().ctr).toEqual([expect.stringMatching(/^docker.io\/library\/todo-frontend:h-/), expect.stringMatching(/^docker.io\/library\/todo-backend:h-/)])
+    expect(mutating((await p.run('load')).calls)).toEqual([])
+  })
+
+  it('containerd: an unreachable socket names the key to fix', async () => {
+    const p = project({ env: { CLUSTER: 'existing', LOAD_METHOD: 'containerd' } })
+    await p.run('build')
+    p.setState({ ctrDown: true })
+    const r = await p.run('load')
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('✖ ctr cannot reach containerd at /run/containerd/containerd.sock')
+    expect(r.stderr).toContain('fix: set CONTAINERD_ADDRESS')
+  })
+
+  it('kind and registry methods', async () => {
+    const k = project({ env: { CLUSTER: 'existing', LOAD_METHOD: 'kind', KIND_CLUSTER: 'dev' } })
+    await k.run('build')
+    expect(mutating((await k.run('load')).calls)).toEqual([expect.stringMatching(/^kind load docker-image todo-frontend:h-\w{12} --name dev$/), expect.stringMatching(/^kind load docker-image todo-backend:h-\w{12} --name dev$/)])
+
+    const reg = project({ env: { CLUSTER: 'existing', LOAD_METHOD: 'registry', REGISTRY: 'localhost:5000' } })
+    await reg.run('build')
+    const m = mutating((await reg.run('load')).calls)
+    expect(m[0]).toMatch(/^docker tag todo-frontend:(h-\w{12}) localhost:5000\/todo-frontend:\1$/)
+    expect(m[1]).toMatch(/^docker push localhost:5000\/todo-frontend:h-\w{12}$/)
+    expect(mutating((await reg.run('load')).calls)).toEqual([])
+  })
+
+  it('none: loads nothing', async () => {
+    const p = project({ env: { CLUSTER: 'existing' } })
+    const r = await p.run('load')
+    expect(r.code).toBe(0)
+    expect(r.calls).toEqual([])
+  })
+})
