@@ -175,8 +175,15 @@ export function TasksView({ userId }: { userId: string }) {
                   disabled={busy === task.id}
                   onChange={(e) => {
                     const completed = e.currentTarget.checked
+                    // Optimistic: the box flips at once and flips back if the server refuses.
+                    replace({ ...task, completed })
                     void run(task.id, async () => {
-                      replace(await api.setCompleted(task.id, completed))
+                      try {
+                        replace(await api.setCompleted(task.id, completed))
+                      } catch (err) {
+                        replace(task)
+                        throw err
+                      }
                       setStatus(completed ? `Completed “${task.title}”.` : `Marked “${task.title}” as pending.`)
                     })
                   }}
