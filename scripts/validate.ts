@@ -19,7 +19,7 @@ const { cfg, flags, dryRun } = startStage({
   checkPaths: false,
   flags: {
     json: 'print the result as JSON on stdout (for CI); progress stays on stderr',
-    'no-wait': 'check once instead of waiting up to VALIDATE_TIMEOUT for pods and endpoints to settle',
+    once: 'check once instead of waiting up to VALIDATE_TIMEOUT for pods and endpoints to settle',
   },
   description: `
 Checks, in order:
@@ -91,7 +91,7 @@ const evaluate = (s: Snapshot): [Check, Check] => {
   }
   return [checkPods(s.pods.stdout), checkEndpoints(s.svcs.ok ? s.svcs.stdout : '', s.slices.ok ? s.slices.stdout : null, s.endpoints?.ok ? s.endpoints.stdout : null)]
 }
-const wait = !flags['no-wait']
+const wait = !flags.once
 const deadline = Date.now() + cfg.timeouts.validateMs
 const s = step(wait ? `pods and endpoints (waiting up to ${cfg.timeouts.validate})` : 'pods and endpoints')
 let snap = await snapshot()

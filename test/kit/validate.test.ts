@@ -5,6 +5,8 @@ import {
   appPods, checkDatabase, checkEndpoints, checkHttp, checkImageSize, checkLeaks, checkNonRoot, checkPods, checkRelease,
   manifestSources, parseProbe, secretNeedles, type Out,
 } from '../../scripts/lib/checks.ts'
+import { lines, project, type Project } from './harness.ts'
+import { fixture, re, useCanned, type Answer } from './canned.ts'
 
 const fx = path.join(import.meta.dirname, 'fixtures')
 const v = (f: string): string => readFileSync(path.join(fx, 'validate', f), 'utf8')
@@ -165,5 +167,129 @@ describe('secret leaks', () => {
   })
   it('names what could not be read', () => {
     expect(checkLeaks(secrets, [], ['helm get manifest']).detail).toContain('could not read: helm get manifest')
+  })
+})
+
+// ---------- the stage as a subprocess against fake kubectl/helm/docker ----------
+
+describe('validate stage (fake kubectl, helm, docker on PATH)', () => {
+  const BE = 'todo-backend-6d5f7c9b8-x7k2p'
+  const FE = 'todo-frontend-7b9c4d5f6-m4r9t'
+  const DB = 'todo-postgresql-0'
+  const exec = (pod: string, c: string, tail: string): string => `^kubectl exec -n todo ${pod} -c ${c} -- ${tail}`
+  const healthy = (over: Partial<Record<string, Answer>> = {}): Answer[] => {
+    const base: Record<string, Answer> = {
+      status: { match: '^helm status todo -n todo -o json$', file: fixture('validate', 'helm-status-deployed.json') },
+      svcs: { match: '^kubectl get services -o json -n todo -l app.kubernetes.io/instance=todo$', file: fixture('validate', 'services.json') },
+      slices: { match: '^kubectl get endpointslices -o json -n todo$', file: fixture('validate', 'endpointslices.json') },
+      beHealth: { match: exec(BE, 'backend', 'python -c .* /health$'), stdout: 'STATUS 200' },
+      beReady: { match: exec(BE, 'backend', 'python -c .* /ready$'), stdout: 'STATUS 200' },
+      db: { match: exec(BE, 'backend', 'python -c .*DATABASE_URL'), stdout: 'DB todo-postgresql:5432 OK' },
+      feHealth: { match: exec(FE, 'frontend', 'node -e .* /api/health$'), stdout: 'STATUS 200' },
+      feToBe: { match: exec(FE, 'frontend', `node -e .* ${re('http://todo-backend:8000/health')}$`), stdout: 'STATUS 200' },
+      uidBe: { match: exec(BE, 'backend', 'id -u$'), stdout: '10001' },
+      uidFe: { match: exec(FE, 'frontend', 'id -u$'), stdout: '1001' },
+      uidDb: { match: exec(DB, 'postgresql', 'id -u$'), stdout: '999' },
+      beImg: { match: '^docker image inspect todo-backend:h-3f9a1c2b7d4e$', file: fixture('validate', 'backend.inspect.json') },
+      feImg: { match: '^docker image inspect todo-frontend:h-9b2e4d6f8a10$', file: fixture('validate', 'frontend.inspect.json') },
+      pyImg: { match: '^docker image inspect python:3.13-slim$', file: fixture('validate', 'python-base.inspect.json') },
+      nodeImg: { match: '^docker image inspect node:24-slim$', file: fixture('validate', 'node-base.inspect.json') },
+      hist: { match: '^docker history --no-trunc --format \\{\\{json \\.\\}\\} todo-', file: fixture('validate', 'backend.history.jsonl') },
+      manifest: { match: '^helm get manifest todo -n todo$', file: fixture('validate', 'manifest.yaml') },
+      values: { match: '^helm get values todo -n todo -o json$', file: fixture('validate', 'helm-values.json') },
+    }
+    return Object.values({ ...base, ...over }).filter((a): a is Answer => !!a)
+  }
+  const setup = (answers: Answer[], pods = 'healthy', extraState: Record<string, unknown> = {}, envFile?: string): Project => {
+    const p = project({ tools: ['kubectl', 'helm', 'docker', 'minikube'], env: { BACKEND_SIZE_BUDGET_MB: '200', VALIDATE_TIMEOUT: '1s' }, envFile })
+    useCanned(p, ['kubectl', 'helm', 'docker', 'minikube'])
+    p.setState({ answers, podsFixture: fixture('diagnose', pods, 'pods.json'), eventsFixture: fixture('diagnose', pods, 'events.json'), context: 'todo', ...extraState })
+    return p
+  }
+
+  it('a healthy release: every check passes, exit 0, a table on stdout', async () => {
+    const p = setup(healthy())
+    const r = await p.run('validate')
+    expect(r.stderr).not.toContain('unhandled')
+    expect(r.code).toBe(0)
+    const rows = r.stdout.split('\n').filter((l) => / {2}(PASS|FAIL|SKIP) {4}/.test(l))
+    expect(rows).toHaveLength(12)
+    expect(rows.every((l) => l.includes('PASS'))).toBe(true)
+    expect(r.stdout).toMatch(/^release deployed +PASS {4}todo revision 3 \(todo-chatbot-0\.1\.0\)$/m)
+    expect(r.stdout).toMatch(/^frontend → backend \(Service DNS\) +PASS {4}todo-frontend-7b9c4d5f6-m4r9t GET http:\/\/todo-backend:8000\/health → 200$/m)
+    expect(r.stdout).toContain('all 12 checks passed')
+    // only reads: nothing that changes the cluster or the images
+    const changing = lines(r.calls).filter((l) => !/^(kubectl (get|exec)|helm (status|get)|docker (image inspect|history))/.test(l))
+    expect(changing).toEqual([])
+  })
+
+  it('--json: machine-readable result on stdout, progress on stderr', async () => {
+    const p = setup(healthy())
+    const r = await p.run('validate', ['--json'])
+    expect(r.code).toBe(0)
+    const j = JSON.parse(r.stdout) as { ok: boolean; release: string; namespace: string; checks: { id: string; status: string; detail: string }[] }
+    expect(j.ok).toBe(true)
+    expect(j).toMatchObject({ release: 'todo', namespace: 'todo' })
+    expect(j.checks.map((c) => c.id)).toEqual([
+      'release', 'pods', 'endpoints', 'backend-health', 'backend-ready', 'frontend-health', 'frontend-to-backend',
+      'backend-to-database', 'non-root', 'image-size-frontend', 'image-size-backend', 'no-secret-leaks',
+    ])
+    expect(j.checks.every((c) => c.status === 'pass')).toBe(true)
+  })
+
+  it('a broken release: FAIL rows with fixes, the diagnosis, exit 1, and no secret value printed', async () => {
+    const leaked = 'sk-test-Leaky0penAIkey123456'
+    const pgPass = 'pg-Secret-7Hq2-value' // appears in the crash log fixture's DATABASE_URL
+    const env = `BETTER_AUTH_SECRET=better-auth-secret-3f8a9c2d7e1b4a6f0c5d8e2b\nPOSTGRES_PASSWORD=${pgPass}\nOPENAI_API_KEY=${leaked}\n`
+    const p = setup(healthy({
+      slices: { match: '^kubectl get endpointslices -o json -n todo$', file: fixture('validate', 'endpointslices-backend-empty.json') },
+      beReady: { match: exec(BE, 'backend', 'python -c .* /ready$'), stdout: 'STATUS 503' },
+      db: { match: exec(BE, 'backend', 'python -c .*DATABASE_URL'), stdout: 'DB todo-postgresql:5432 ERROR ConnectionRefusedError' },
+      uidDb: { match: exec(DB, 'postgresql', 'id -u$'), stdout: '0' },
+      beImg: { match: '^docker image inspect todo-backend:h-3f9a1c2b7d4e$', file: fixture('validate', 'backend-leaky.inspect.json') },
+      manifest: { match: '^helm get manifest todo -n todo$', file: fixture('validate', 'manifest-leaky.yaml') },
+    }), 'crashloop', { logs: readFileSync(fixture('diagnose', 'crashloop', 'backend-previous.log'), 'utf8').trim().split('\n') }, env)
+    const r = await p.run('validate')
+    expect(r.code).toBe(1)
+    const failed = r.stdout.split('\n').filter((l) => / {2}FAIL {4}/.test(l)).map((l) => l.split(/ {2}FAIL/)[0]!.trim())
+    expect(failed).toEqual(['pods ready, no restarts', 'services have endpoints', 'backend /ready 200', 'backend → database', 'containers run as non-root', 'no secrets in images or manifests'])
+    expect(r.stdout).toContain('✖ backend → database: is the database pod running')
+    expect(r.stdout).toContain('OPENAI_API_KEY found in image todo-backend:h-3f9a1c2b7d4e config (docker image inspect); OPENAI_API_KEY found in ConfigMap/todo-extra (helm get manifest)')
+    expect(r.stdout).toContain('Diagnosis of release todo in namespace todo:')
+    expect(r.stdout).toContain('CrashLoopBackOff — container backend keeps crashing')
+    expect(r.stdout).toContain('postgresql://todo:***@todo-postgresql') // the log line, redacted
+    expect(r.stdout).toContain('6 of 12 checks failed')
+    for (const secret of [leaked, pgPass, 'better-auth-secret-3f8a9c2d7e1b4a6f0c5d8e2b']) {
+      expect(r.stdout).not.toContain(secret)
+      expect(r.stderr).not.toContain(secret)
+    }
+  })
+
+  it('--json on failure: ok false, the diagnosis lines, exit 1', async () => {
+    const p = setup(healthy(), 'image-never-pull')
+    const r = await p.run('validate', ['--json', '--once'])
+    expect(r.code).toBe(1)
+    const j = JSON.parse(r.stdout) as { ok: boolean; checks: { id: string; status: string; fix?: string }[]; diagnosis: string[] }
+    expect(j.ok).toBe(false)
+    expect(j.checks.find((c) => c.id === 'pods')).toMatchObject({ status: 'fail' })
+    expect(j.diagnosis.join('\n')).toContain('fix: load the image into the cluster: npx zx scripts/load.ts')
+  })
+
+  it('a release that is not installed fails the first check with the deploy command', async () => {
+    const p = setup(healthy({ status: undefined }))
+    const r = await p.run('validate', ['--once'])
+    expect(r.code).toBe(1)
+    expect(r.stdout).toMatch(/^release deployed +FAIL {4}release todo is not installed$/m)
+    expect(r.stdout).toContain('✖ release deployed: npx zx scripts/deploy.ts')
+  })
+
+  it('--dry-run prints the read-only commands and runs none', async () => {
+    const p = setup(healthy())
+    const r = await p.run('validate', ['--dry-run'])
+    expect(r.code).toBe(0)
+    expect(r.calls).toEqual([])
+    expect(r.stdout).toContain('helm status todo -n todo -o json\n')
+    expect(r.stdout).toContain("kubectl get pods -o json -n todo -l app.kubernetes.io/instance=todo\n")
+    expect(r.stdout).toContain("docker history --no-trunc --format '{{json .}}' '<image>'")
   })
 })
