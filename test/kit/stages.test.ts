@@ -12,7 +12,7 @@ const noSecrets = (r: RunResult): void => {
   }
 }
 
-describe('setup', () => {
+describe('setup', { timeout: 120_000 }, () => {
   it('starts minikube with the configured profile, enables addons, creates the namespace; a second run changes nothing', async () => {
     const p = project({ env: { MINIKUBE_CPUS: '4', MINIKUBE_MEMORY: '6g', HPA_ENABLED: 'true' } })
     const r = await p.run('setup')
@@ -88,7 +88,7 @@ const tagOf = (calls: string[], image: string): string => {
   return m[1] as string
 }
 
-describe('build', () => {
+describe('build', { timeout: 120_000 }, () => {
   it('builds both images with content-hash tags and the base images as build args; a second run builds nothing', async () => {
     const p = project({ env: { NODE_IMAGE: 'local/node:24', PYTHON_IMAGE: 'local/python:3.13' } })
     const r = await p.run('build')
@@ -132,7 +132,7 @@ describe('build', () => {
   })
 })
 
-describe('load', () => {
+describe('load', { timeout: 120_000 }, () => {
   it('minikube: loads both images, skips what minikube has', async () => {
     const p = project()
     await p.run('build')

@@ -1,0 +1,200 @@
+// deploy and cleanup against fake tools: the Secret only on stdin, the values the kit sets, skipping an unchanged
+// release, Helm 3 and Helm 4 rollback flags, and the diagnosis when the release does not become ready.
+import { describe, expect, it } from 'vitest'
+import path from 'node:path'
+import { mutating, project, root, SECRETS, type RunResult } from './harness.ts'
+
+const noSecrets = (r: RunResult): void => {
+  for (const v of Object.values(SECRETS)) {
+    expect(r.stdout).not.toContain(v)
+    expect(r.stderr).not.toContain(v)
+    for (const c of r.calls) expect(c.args.join(' ')).not.toContain(v)
+  }
+}
+const fixture = (kind: string, file: string): string => path.join(root, 'test/kit/fixtures/diagnose', kind, file)
+const upgrade = (r: RunResult): string | undefined => mutating(r.calls).find((l) => l.startsWith('helm upgrade'))
+
+describe('deploy', { timeout: 120_000 }, () => {
+  it('applies the Secret from stdin, installs the chart with the image tags, and a second run changes nothing', async () => {
+    const p = project()
+    const r = await p.run('deploy')
+    expect(r.stderr).toContain('✔ deploy done')
+    expect(r.code).toBe(0)
+    const m = mutating(r.calls)
+    expect(m[0]).toBe('kubectl create namespace todo')
+    expect(m[1]).toBe('kubectl apply -n todo -f -')
+    expect(m[2]).toMatch(/^helm upgrade --install todo \S+\/chart -n todo --create-namespace --wait --timeout 5m --atomic --set-string existingSecret=todo-secrets --set-string publicUrl=http:\/\/todo.local /)
+    expect(m[3]).toMatch(/^kubectl annotate secret todo-secrets -n todo todo-k8s-kit\/release-fingerprint=\w{16} --overwrite$/)
+    expect(m).toHaveLength(4)
+    noSecrets(r)
+
+    // the Secret went over stdin, with every key from .env
+    const st = p.state()
+    const secret = JSON.parse(st.stdin[0]) as { metadata: { name: string; namespace: string }; data: Record<string, string> }
+    expect(secret.metadata).toMatchObject({ name: 'todo-secrets', namespace: 'todo' })
+    expect(Object.fromEntries(Object.entries(secret.data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]))).toEqual(SECRETS)
+
+    // the values the contract lists
+    const values = st.releases['todo/todo'].values
+    expect(values).toMatchObject({
+      existingSecret: 'todo-secrets',
+      publicUrl: 'http://todo.local',
+      frontend: { image: { repository: 'todo-frontend', tag: expect.stringMatching(/^h-[0-9a-f]{12}$/), pullPolicy: 'IfNotPresent' }, replicaCount: 1, autoscaling: { enabled: false } },
+      backend: { image: { repository: 'todo-backend', tag: expect.stringMatching(/^h-[0-9a-f]{12}$/), pullPolicy: 'IfNotPresent' }, replicaCount: 1, autoscaling: { enabled: false } },
+      ingress: { enabled: true, className: 'nginx', host: 'todo.local' },
+      postgresql: { enabled: true, image: { repository: 'postgres', tag: '17' } },
+    })
+    expect(JSON.stringify(values)).not.toContain(SECRETS.POSTGRES_PASSWORD)
+
+    expect(r.stdout).toContain('192.168.49.2 todo.local')
+    expect(r.stderr).toContain('kubectl port-forward -n todo svc/todo-frontend 3000:3000')
+
+    const again = await p.run('deploy')
+    expect(again.code).toBe(0)
+    expect(mutating(again.calls)).toEqual([])
+    expect(again.stderr).toContain('Secret todo-secrets is up to date')
+    expect(again.stderr).toMatch(/release todo \(revision 1\) already runs h-\w{12} \/ h-\w{12} with this chart and config — nothing to upgrade/)
+  })
+
+  it('upgrades again when a secret, a source file, the chart or a config value changes', async () => {
+    const p = project()
+    await p.run('deploy')
+    p.write('.env', Object.entries({ ...SECRETS, POSTGRES_PASSWORD: 'another-password' }).map(([k, v]) => `${k}=${v}`).join('\n'))
+    const r1 = await p.run('deploy')
+    expect(mutating(r1.calls).slice(0, 2)).toEqual(['kubectl apply -n todo -f -', expect.stringMatching(/^helm upgrade/)])
+    expect(r1.stderr).not.toContain('another-password')
+
+    p.write('backend/app/main.py', 'app = "v2"\n')
+    const r2 = await p.run('deploy')
+    expect(mutating(r2.calls)[0]).toMatch(/^helm upgrade .*backend\.image\.tag=h-/)
+
+    p.write('chart/templates/extra.yaml', '# new template\n')
+    expect(upgrade(await p.run('deploy'))).toBeDefined()
+
+    expect(upgrade(await p.run('deploy', [], { BACKEND_REPLICAS: '2' }))).toContain('--set backend.replicaCount=2')
+    expect(upgrade(await p.run('deploy', [], { BACKEND_REPLICAS: '2' }))).toBeUndefined()
+    expect(p.state().releases['todo/todo'].revision).toBe(5)
+  })
+
+  it('upgrades when someone changed the release behind the kit', async () => {
+    const p = project()
+    await p.run('deploy')
+    const st = p.state()
+    st.releases['todo/todo'].values.frontend.image.tag = 'h-000000000000'
+    p.setState(st)
+    expect(upgrade(await p.run('deploy'))).toBeDefined()
+  })
+
+  it('uses --rollback-on-failure with Helm 4', async () => {
+    const p = project()
+    p.setState({ helmVersion: 'v4.1.4+g05fa379' })
+    const u = upgrade(await p.run('deploy'))
+    expect(u).toContain(' --rollback-on-failure ')
+    expect(u).not.toContain('--atomic')
+  })
+
+  it('an external DATABASE_URL turns the in-cluster PostgreSQL off and needs no POSTGRES_PASSWORD', async () => {
+    const url = 'postgresql://app:db-pass-93x@db.example.com:5432/todo'
+    const p = project({ envFile: `BETTER_AUTH_SECRET=${SECRETS.BETTER_AUTH_SECRET}\nDATABASE_URL=${url}\n` })
+    const r = await p.run('deploy')
+    expect(r.code).toBe(0)
+    expect(upgrade(r)).toContain('--set postgresql.enabled=false')
+    expect(r.stderr + r.stdout + JSON.stringify(r.calls.map((c) => c.args))).not.toContain('db-pass-93x')
+    expect(Object.keys(JSON.parse(p.state().stdin[0]).data)).toEqual(['BETTER_AUTH_SECRET', 'DATABASE_URL'])
+  })
+
+  it('passes HELM_VALUES_FILES before the kit values, and registry repositories for LOAD_METHOD=registry', async () => {
+    const p = project({ env: { CLUSTER: 'existing', LOAD_METHOD: 'registry', REGISTRY: 'registry.example.com:5000/team' } })
+    p.env.HELM_VALUES_FILES = path.join(p.dir, 'values-extra.yaml')
+    const u = upgrade(await p.run('deploy')) as string
+    expect(u).toContain(`--atomic -f ${p.dir}/values-extra.yaml --set-string existingSecret=todo-secrets`)
+    expect(u).toContain('--set-string frontend.image.repository=registry.example.com:5000/team/todo-frontend')
+  })
+
+  it('fails before touching the cluster when BETTER_AUTH_SECRET is missing or short', async () => {
+    const p = project({ envFile: `POSTGRES_PASSWORD=${SECRETS.POSTGRES_PASSWORD}\n` })
+    const r = await p.run('deploy')
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('✖ BETTER_AUTH_SECRET is invalid: expected a random string of at least 32 characters')
+    expect(r.stderr).toContain('fix: edit .env (see .env.example), then: npx zx scripts/deploy.ts')
+    expect(r.calls).toEqual([])
+
+    const short = project({ envFile: `BETTER_AUTH_SECRET=tooshort123\nPOSTGRES_PASSWORD=x\n` })
+    const s = await short.run('deploy')
+    expect(s.code).toBe(1)
+    expect(s.stderr).toContain('at least 32 characters (has 11; value hidden)')
+    expect(s.stderr).not.toContain('tooshort123')
+  })
+
+  it('on a failed upgrade prints the pods diagnosis and the fix, and exits 1', async () => {
+    const p = project()
+    p.setState({
+      fail: { 'helm upgrade': { stderr: 'Error: UPGRADE FAILED: release todo failed, and has been rolled back due to atomic being set: context deadline exceeded', code: 1 } },
+      podsFixture: fixture('image-never-pull', 'pods.json'),
+      eventsFixture: fixture('image-never-pull', 'events.json'),
+    })
+    const r = await p.run('deploy')
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('✖ helm upgrade of todo failed and was rolled back: Error: UPGRADE FAILED: release todo failed, and has been rolled back due to atomic being set: context deadline exceeded')
+    expect(r.stderr).toContain('Diagnosis of release todo in namespace todo:')
+    expect(r.stderr).toMatch(/ErrImageNeverPull/)
+    expect(r.stderr).toMatch(/fix: .*npx zx scripts\/(load|build)\.ts/)
+    // no fingerprint recorded for a failed release, so the next run tries again
+    expect(mutating(r.calls).some((l) => l.startsWith('kubectl annotate'))).toBe(false)
+    noSecrets(r)
+  })
+
+  it('a crash-looping pod shows its last log lines, redacted', async () => {
+    const p = project()
+    p.setState({
+      fail: { 'helm upgrade': { stderr: 'Error: UPGRADE FAILED: context deadline exceeded', code: 1 } },
+      podsFixture: fixture('crashloop', 'pods.json'),
+      eventsFixture: fixture('crashloop', 'events.json'),
+      logs: ['connecting to database', `FATAL: password authentication failed (password=${SECRETS.POSTGRES_PASSWORD})`],
+    })
+    const r = await p.run('deploy')
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('CrashLoopBackOff')
+    expect(r.stderr).toContain('FATAL: password authentication failed (password=***)')
+    noSecrets(r)
+  })
+})
+
+describe('cleanup', { timeout: 120_000 }, () => {
+  it('uninstalls the release and deletes the Secret, keeps the database volume', async () => {
+    const p = project()
+    await p.run('deploy')
+    p.setState({ pvcs: ['persistentvolumeclaim/data-todo-postgresql-0'] })
+    const r = await p.run('cleanup')
+    expect(r.code).toBe(0)
+    expect(mutating(r.calls)).toEqual(['helm uninstall todo -n todo --wait', 'kubectl delete secret todo-secrets -n todo --ignore-not-found'])
+    expect(r.stderr).toContain('kept the database volume (persistentvolumeclaim/data-todo-postgresql-0); delete it with: npx zx scripts/cleanup.ts --purge-data')
+    const again = await p.run('cleanup')
+    expect(again.code).toBe(0)
+    expect(mutating(again.calls)).toEqual([])
+  })
+
+  it('--purge-data asks first; without a terminal it needs --yes', async () => {
+    const p = project()
+    p.setState({ pvcs: ['persistentvolumeclaim/data-todo-postgresql-0'] })
+    const r = await p.run('cleanup', ['--purge-data'])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('fix: npx zx scripts/cleanup.ts --purge-data --yes')
+    expect(mutating(r.calls)).toEqual([])
+    const yes = await p.run('cleanup', ['--purge-data', '--yes'])
+    expect(yes.code).toBe(0)
+    expect(mutating(yes.calls)).toContain('kubectl delete pvc -n todo -l app.kubernetes.io/instance=todo,app.kubernetes.io/component=postgresql --ignore-not-found --wait')
+  })
+
+  it('--images and --stop-minikube remove images and stop the cluster only when asked', async () => {
+    const p = project()
+    await p.run('build')
+    p.setState({ minikube: { running: true, addons: {}, images: [] } })
+    const r = await p.run('cleanup', ['--images', '--stop-minikube'])
+    expect(r.code).toBe(0)
+    const m = mutating(r.calls)
+    expect(m.filter((l) => l.startsWith('docker image rm'))).toHaveLength(2)
+    expect(m[m.length - 1]).toBe('minikube stop -p todo')
+    expect(p.state().images).toEqual([])
+  })
+})
