@@ -11,7 +11,7 @@ export const chartDir = path.join(root, 'helm', 'todo-chatbot')
 export const chartFile = (name: string) => path.join(chartDir, name)
 
 /** The oldest Kubernetes the chart is tested against, and the newest release. */
-export const KUBE_VERSIONS = ['1.33.13', '1.36.3']
+export const KUBE_VERSIONS: [string, ...string[]] = ['1.33.13', '1.36.3']
 
 export type Helm = { label: string; bin: string }
 
@@ -68,7 +68,7 @@ export function lint(helm: Helm, values: string[]): { status: number; output: st
 }
 
 /** Image tags every real install passes. */
-export const TAGS = ['frontend.image.tag=h-0123456789ab', 'backend.image.tag=h-ba9876543210']
+export const TAGS: [string, string] = ['frontend.image.tag=h-0123456789ab', 'backend.image.tag=h-ba9876543210']
 
 /** The values matrix every render, schema and policy test runs over. */
 export const MATRIX: { name: string; values: string[]; set: string[] }[] = [

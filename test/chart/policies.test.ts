@@ -58,7 +58,7 @@ describe('policy checks catch violations', () => {
   })
 
   it('an image that is not the release’s, or without a pull policy', () => {
-    const [w] = render().filter((x) => x.object.metadata.name === 'todo-frontend')
+    const w = render().find((x) => x.object.metadata.name === 'todo-frontend')!
     w.pod.spec.containers[0].image = 'busybox:latest'
     delete w.pod.spec.containers[0].imagePullPolicy
     const v = policy.images(w, ['todo-frontend:h-0123456789ab'])
@@ -67,7 +67,7 @@ describe('policy checks catch violations', () => {
 
   it('missing limits, a Recreate strategy, a selector that misses its template', () => {
     const ws = render()
-    const [fe] = ws.filter((x) => x.object.metadata.name === 'todo-frontend')
+    const fe = ws.find((x) => x.object.metadata.name === 'todo-frontend')!
     delete fe.pod.spec.containers[0].resources.limits
     fe.object.spec.strategy = { type: 'Recreate' }
     fe.object.spec.selector.matchLabels['app.kubernetes.io/component'] = 'other'

@@ -144,7 +144,7 @@ export function environment(w: Workload, secretName: string): string[] {
     const seen = new Set<string>()
     for (const e of c.env ?? []) {
       for (const ref of String(e.value ?? '').matchAll(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g))
-        if (!seen.has(ref[1])) v.push(`${at}: ${e.name} refers to $(${ref[1]}) before it is defined`)
+        if (!seen.has(ref[1]!)) v.push(`${at}: ${e.name} refers to $(${ref[1]}) before it is defined`)
       if (/PASSWORD|SECRET|API_KEY/.test(e.name) && e.value !== undefined) v.push(`${at}: ${e.name} is a literal value, not a secretKeyRef`)
       const ref = e.valueFrom?.secretKeyRef
       if (ref && ref.name !== secretName) v.push(`${at}: ${e.name} reads Secret ${ref.name}, expected ${secretName}`)
@@ -180,7 +180,7 @@ export function services(objects: K8sObject[]): string[] {
       v.push(`${id(s)}: selects ${hits.length} workloads`)
       continue
     }
-    const ports = hits[0].pod.spec.containers.flatMap((c: any) => c.ports ?? [])
+    const ports = hits[0]!.pod.spec.containers.flatMap((c: any) => c.ports ?? [])
     for (const p of s.spec.ports) {
       if (!ports.some((cp: any) => cp.name === p.targetPort || cp.containerPort === p.targetPort)) v.push(`${id(s)}: targetPort ${p.targetPort} is not a container port`)
     }
@@ -229,7 +229,7 @@ export function quantity(q: string | number): number {
   const m = /^([0-9.]+)(m|k|Ki|M|Mi|G|Gi|T|Ti)?$/.exec(q)
   if (!m) throw new Error(`bad quantity ${q}`)
   const mult: Record<string, number> = { '': 1, m: 1e-3, k: 1e3, Ki: 1024, M: 1e6, Mi: 1024 ** 2, G: 1e9, Gi: 1024 ** 3, T: 1e12, Ti: 1024 ** 4 }
-  return Number(m[1]) * mult[m[2] ?? '']
+  return Number(m[1]) * mult[m[2] ?? '']!
 }
 
 /** Total requests and limits of the long-running pods at their replica counts. */

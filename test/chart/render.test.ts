@@ -65,11 +65,12 @@ describe.each(helms())('$label', (helm) => {
         expect(find(objects, 'Service', 'todo-frontend')!.spec.type).toBe('NodePort')
       } else {
         expect(ingresses).toHaveLength(1)
-        const paths = ingresses[0].spec.rules.flatMap((rule: any) => rule.http.paths)
+        const ing = ingresses[0]!
+        const paths = ing.spec.rules.flatMap((rule: any) => rule.http.paths)
         expect(paths.map((p: any) => p.backend.service.name)).toEqual(['todo-frontend'])
-        expect(ingresses[0].spec.ingressClassName).toBe('nginx')
-        expect(ingresses[0].spec.rules[0].host).toBe(isProd ? 'todo.example.com' : 'todo.local')
-        if (isProd) expect(ingresses[0].spec.tls[0].hosts).toEqual(['todo.example.com'])
+        expect(ing.spec.ingressClassName).toBe('nginx')
+        expect(ing.spec.rules[0].host).toBe(isProd ? 'todo.example.com' : 'todo.local')
+        if (isProd) expect(ing.spec.tls[0].hosts).toEqual(['todo.example.com'])
       }
     })
 
@@ -159,14 +160,14 @@ describe.each(helms())('$label', (helm) => {
       const feCm = find(objects, 'ConfigMap', 'todo-frontend')!.data!
       const beCm = find(objects, 'ConfigMap', 'todo-backend')!.data!
       expect(feCm).toMatchObject({ PORT: '3000', BETTER_AUTH_URL: publicUrl, BACKEND_URL: 'http://todo-backend:8000' })
-      expect(feCm.BETTER_AUTH_TRUSTED_ORIGINS.split(',')).toContain(publicUrl)
+      expect(feCm.BETTER_AUTH_TRUSTED_ORIGINS!.split(',')).toContain(publicUrl)
       expect(beCm).toMatchObject({
         PORT: '8000',
         JWKS_URL: 'http://todo-frontend:3000/api/auth/jwks',
         JWT_ISSUER: publicUrl,
         JWT_AUDIENCE: publicUrl,
       })
-      expect(beCm.CORS_ORIGINS.split(',')).toContain(publicUrl)
+      expect(beCm.CORS_ORIGINS!.split(',')).toContain(publicUrl)
       for (const name of ['frontend', 'backend']) {
         const c = find(objects, 'Deployment', `todo-${name}`)!.spec.template.spec.containers[0]
         expect(c.envFrom).toEqual([{ configMapRef: { name: `todo-${name}` } }])
@@ -186,7 +187,7 @@ describe.each(helms())('$label', (helm) => {
     })
 
     it('migrations: one hook Job, backend schema then frontend auth tables, each with its own image', () => {
-      const [job] = byKind(objects, 'Job')
+      const job = byKind(objects, 'Job')[0]!
       expect(job.metadata.name).toBe('todo-migrate')
       expect(job.metadata.annotations!['helm.sh/hook']).toBe('post-install,pre-upgrade')
       const spec = job.spec.template.spec

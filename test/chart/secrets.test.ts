@@ -23,7 +23,7 @@ describe.each(helms())('$label', (helm) => {
     expect(r.stderr).toBe('')
     const secrets = r.objects.filter((o) => o.kind === 'Secret')
     expect(secrets.map((s) => s.metadata.name)).toEqual(['todo-secrets'])
-    const decoded = Object.fromEntries(Object.entries(secrets[0].data!).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]))
+    const decoded = Object.fromEntries(Object.entries(secrets[0]!.data!).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]))
     expect(decoded.BETTER_AUTH_SECRET).toBe(SENTINELS.betterAuthSecret)
     expect(decoded.OPENAI_API_KEY).toBe(SENTINELS.openaiApiKey)
     if (keys.includes('databaseUrl' as never)) expect(decoded.DATABASE_URL).toBe(SENTINELS.databaseUrl)

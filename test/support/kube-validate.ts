@@ -32,7 +32,7 @@ function go(args: string[], env: Record<string, string> = {}): string {
 
 /** Path of the kubectl-validate binary, built on first use. */
 export function kubectlValidate(): string {
-  const dir = path.join(root, '.tools', 'kubectl-validate', KUBECTL_VALIDATE.split('@')[1])
+  const dir = path.join(root, '.tools', 'kubectl-validate', KUBECTL_VALIDATE.split('@')[1]!)
   const bin = path.join(dir, 'kubectl-validate')
   if (!existsSync(bin)) {
     mkdirSync(dir, { recursive: true })
@@ -55,7 +55,7 @@ export function kubernetesSchemas(version: string): string {
     // Group-list documents (apis__apps_openapi.json) and non-resource paths are left out.
     const m = /^(api__v1|apis__[^_]+__v[0-9a-z]+)_openapi\.json$/.exec(file)
     if (!m) continue
-    const target = path.join(tmp, ...m[1].split('__')) + '.json'
+    const target = path.join(tmp, ...m[1]!.split('__')) + '.json'
     mkdirSync(path.dirname(target), { recursive: true })
     copyFileSync(path.join(spec, file), target)
   }
