@@ -73,20 +73,24 @@ async def chat_turn(
 
     # Database work runs in worker threads so a slow query never stalls the event loop.
     conv_id, history = await anyio.to_thread.run_sync(load)
+    failure: Exception | None = None
+    reply = ""
     async with Toolbox(build_mcp_server(database, user_id)) as tools:
         if settings.openai_api_key:
             from . import openai_agent  # imported lazily: the SDK is heavy and unused offline
 
             try:
                 reply = await openai_agent.respond(message, history, tools, settings)
-            except Exception as exc:
+            except Exception as exc:  # raised below, outside the MCP session's task group that would wrap it
                 log.error("language model call failed", exc_info=True)
-                raise AgentUnavailable(
-                    f"the language model could not answer ({exc.__class__.__name__}); "
-                    "check OPENAI_API_KEY, OPENAI_BASE_URL and OPENAI_MODEL"
-                ) from exc
+                failure = exc
         else:
             reply = await deterministic.respond(message, history, tools)
+    if failure is not None:
+        raise AgentUnavailable(
+            f"the language model could not answer ({failure.__class__.__name__}: {str(failure)[:200]}); "
+            "check OPENAI_API_KEY, OPENAI_BASE_URL and OPENAI_MODEL"
+        ) from failure
     await anyio.to_thread.run_sync(store, reply)
     log.info(
         "chat turn",
