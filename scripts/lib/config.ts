@@ -89,8 +89,8 @@ export type KeySpec = { key: string; default: string; doc: string; secret?: bool
 // Every key the kit reads. `.env.example` and README document exactly these (a test checks it).
 export const KEYS: KeySpec[] = [
   // secrets: only in .env and the Kubernetes Secret
-  { key: 'BETTER_AUTH_SECRET', default: '', secret: true, doc: 'Better Auth signing secret, at least 32 characters (required by deploy)' },
-  { key: 'POSTGRES_PASSWORD', default: '', secret: true, doc: 'password of the in-cluster PostgreSQL (required unless DATABASE_URL is set)' },
+  { key: 'BETTER_AUTH_SECRET', default: '', secret: true, doc: 'Better Auth signing secret, at least 32 characters (required by deploy); make one: openssl rand -base64 32' },
+  { key: 'POSTGRES_PASSWORD', default: '', secret: true, doc: 'password of the in-cluster PostgreSQL, URL-safe characters (required unless DATABASE_URL is set); make one: openssl rand -hex 24' },
   { key: 'DATABASE_URL', default: '', secret: true, doc: 'external database postgresql://user:pass@host:5432/db; when set, the in-cluster PostgreSQL is off' },
   { key: 'OPENAI_API_KEY', default: '', secret: true, doc: 'optional; without it the backend answers with its deterministic agent' },
   // names
@@ -285,6 +285,8 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   }
 
   const secrets: Secrets = {}
+  // redaction follows the configuration last loaded (a process loads one; `up` loads the same one per stage)
+  secretValues.clear()
   for (const k of secretKeys) {
     const v = get(k)
     if (v) secrets[k] = v
@@ -431,6 +433,9 @@ export function requireSecrets(cfg: Config): void {
   if (s.BETTER_AUTH_SECRET.length < 32) throw new ConfigError('BETTER_AUTH_SECRET', `at least 32 characters (has ${s.BETTER_AUTH_SECRET.length}; value hidden); make one with: openssl rand -base64 32`)
   if (!cfg.externalDatabase && !s.POSTGRES_PASSWORD)
     throw new ConfigError('POSTGRES_PASSWORD', 'a password in .env for the in-cluster PostgreSQL (or set DATABASE_URL for an external database)')
+  // the chart composes it into DATABASE_URL unescaped
+  if (!cfg.externalDatabase && s.POSTGRES_PASSWORD && !/^[A-Za-z0-9._~-]+$/.test(s.POSTGRES_PASSWORD))
+    throw new ConfigError('POSTGRES_PASSWORD', 'only URL-safe characters A-Z a-z 0-9 . _ ~ - (value hidden); make one with: openssl rand -hex 24')
 }
 
 /** The Secret's data: the secret keys that are set (OPENAI_API_KEY only when present). */
