@@ -1,0 +1,150 @@
+// backend-docker/Dockerfile, proven by real builds and runs: the reference app against a real PostgreSQL, fixture apps
+// in other layouts, secrets kept out of the image, and dependency layers reused after a source change.
+import { appendFileSync, existsSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { $ } from 'zx'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  assertDockerReady, backendDockerfile as dockerfile, build, cleanup, copyApp, exec, exportContains, freePort, psql,
+  root, runId, start, step, stopSeconds, tagFor, waitForHttp, type Build,
+} from './lib/docker.ts'
+import { fakeSecrets, writeFakeEnvFiles } from './lib/secrets.ts'
+
+const fixtures = join(root, 'test/images/fixtures')
+let app: string
+let ref: Build
+let pgAdminUrl: string
+let dbUrl: string
+const dbName = `images_${runId}`
+
+beforeAll(async () => {
+  await assertDockerReady()
+  const url = await $({ quiet: true })`bash ${join(root, 'test/support/postgres.sh')}`
+  pgAdminUrl = url.stdout.trim()
+  await psql(pgAdminUrl, `CREATE DATABASE ${dbName}`)
+  dbUrl = pgAdminUrl.replace(/\/postgres$/, `/${dbName}`)
+  app = copyApp(join(root, 'app/backend'))
+  writeFakeEnvFiles(app)
+  ref = await build({ dockerfile, context: app, tag: tagFor('backend') })
+})
+
+afterAll(async () => {
+  await cleanup()
+  if (pgAdminUrl) await psql(pgAdminUrl, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {})
+})
+
+describe('backend image: reference app', () => {
+  it('runs as a numeric non-root user with the venv python first on PATH', async () => {
+    const r = await exec(ref.tag, ['sh', '-c', 'echo "$(id -u):$(id -g) $(command -v python)"'])
+    expect(r.code).toBe(0)
+    const [ids = '', python] = r.out.trim().split(' ')
+    const [uid, gid] = ids.split(':').map(Number)
+    expect(uid).not.toBe(0)
+    expect(uid).toBeGreaterThanOrEqual(10000)
+    expect(gid).toBeGreaterThanOrEqual(10000)
+    expect(python).toBe('/opt/venv/bin/python')
+  })
+
+  it('migrates (python -m app.migrate, twice: idempotent) against a real PostgreSQL', async () => {
+    for (let i = 0; i < 2; i++) {
+      const r = await exec(ref.tag, ['python', '-m', 'app.migrate'], { env: { DATABASE_URL: dbUrl }, hostNetwork: true })
+      expect(r.code, r.out).toBe(0)
+    }
+  })
+
+  it('answers /health and /ready with 200 on a read-only root filesystem, and exits promptly on SIGTERM', async () => {
+    const port = await freePort()
+    const id = await start(ref.tag, {
+      env: { DATABASE_URL: dbUrl, PORT: String(port), JWT_ISSUER: 'http://todo.local', JWT_AUDIENCE: 'http://todo.local' },
+      hostNetwork: true,
+      readOnly: true,
+      tmpfs: ['/tmp'],
+    })
+    const health = await waitForHttp(`http://127.0.0.1:${port}/health`, id)
+    expect(health.status, health.body).toBe(200)
+    const ready = await fetch(`http://127.0.0.1:${port}/ready`)
+    expect(ready.status, await ready.text()).toBe(200)
+    // uvicorn as PID 1 shuts down on SIGTERM; ignoring it would run into docker's 10 s kill timeout.
+    expect(await stopSeconds(id)).toBeLessThan(8)
+  })
+
+  it('reports not ready (503) while the database is unreachable', async () => {
+    const port = await freePort()
+    const dead = `postgresql://postgres:postgres@127.0.0.1:${await freePort()}/postgres`
+    const id = await start(ref.tag, { env: { DATABASE_URL: dead, PORT: String(port) }, hostNetwork: true })
+    expect((await waitForHttp(`http://127.0.0.1:${port}/health`, id)).status).toBe(200)
+    expect((await fetch(`http://127.0.0.1:${port}/ready`)).status).toBe(503)
+  })
+
+  it('keeps the .env secrets of the app dir out of history, config env and every file', async () => {
+    for (const f of ['.env', '.env.local', '.env.production']) expect(existsSync(join(app, f))).toBe(true)
+    const history = (await $({ quiet: true })`docker history --no-trunc ${ref.tag}`).stdout
+    const inspect = (await $({ quiet: true })`docker image inspect ${ref.tag}`).stdout
+    for (const s of fakeSecrets) {
+      expect(history).not.toContain(s)
+      expect(inspect).not.toContain(s)
+    }
+    const scan = await exportContains(ref.tag, fakeSecrets)
+    expect(scan.found).toEqual([])
+    expect(scan.envFiles).toEqual([])
+  })
+
+  it('labels the image (OCI source/version) without invalidating cached layers', async () => {
+    const labelled = await build({
+      dockerfile, context: app, tag: tagFor('backend-labelled'),
+      args: { SOURCE_URL: 'https://example.com/todo.git', VERSION: 'h-0123456789ab' },
+    })
+    const labels = JSON.parse((await $({ quiet: true })`docker image inspect -f ${'{{json .Config.Labels}}'} ${labelled.tag}`).stdout)
+    expect(labels['org.opencontainers.image.source']).toBe('https://example.com/todo.git')
+    expect(labels['org.opencontainers.image.version']).toBe('h-0123456789ab')
+    expect(step(labelled, /^\[stage-\d+ \d+\/\d+\] COPY --from=build \/opt\/venv/).cached).toBe(true)
+  })
+
+  it('rebuilds a one-line source change with the dependency layers cached, in a fraction of a cold build', async () => {
+    const cold = await build({ dockerfile, context: app, tag: tagFor('backend-cold'), noCache: true })
+    appendFileSync(join(app, 'app/main.py'), `\n# touched by the image tests ${Date.now()}\n`)
+    const warm = await build({ dockerfile, context: app, tag: tagFor('backend-warm') })
+    expect(step(warm, /uv sync --locked --no-dev --no-install-project/).cached).toBe(true)
+    expect(step(warm, /\[build \d+\/\d+\] RUN .*apt-get install/).cached).toBe(true)
+    expect(step(warm, /\[build \d+\/\d+\] COPY \. \./).cached).toBe(false)
+    expect(step(cold, /uv sync --locked --no-dev --no-install-project/).cached).toBe(false)
+    expect(warm.seconds / cold.seconds, `warm ${warm.seconds.toFixed(1)} s vs cold ${cold.seconds.toFixed(1)} s`).toBeLessThan(0.5)
+  })
+})
+
+describe('backend image: other app layouts', () => {
+  it('requirements.txt with main:app in the root, psycopg2 compiled from source', async () => {
+    const ctx = copyApp(join(fixtures, 'backend-requirements'))
+    writeFakeEnvFiles(ctx)
+    const b = await build({ dockerfile, context: ctx, tag: tagFor('backend-requirements') })
+    // build tools stay in the build stage; the runtime library psycopg2 links against comes along
+    const tools = await exec(b.tag, ['sh', '-c', 'command -v gcc || echo no-gcc; dpkg -s libpq5 >/dev/null && echo libpq5'])
+    expect(tools.out).toContain('no-gcc')
+    expect(tools.out).toContain('libpq5')
+    const port = await freePort()
+    const id = await start(b.tag, { env: { APP_MODULE: 'main:app', PORT: String(port) }, hostNetwork: true, readOnly: true, tmpfs: ['/tmp'] })
+    const r = await waitForHttp(`http://127.0.0.1:${port}/health`, id)
+    expect(r.status).toBe(200)
+    expect(JSON.parse(r.body)).toMatchObject({ layout: 'requirements' })
+    expect(JSON.parse(r.body).psycopg2).toMatch(/^2\.9/)
+    expect((await exportContains(b.tag, fakeSecrets)).found).toEqual([])
+  })
+
+  it('pyproject.toml (pip) with a src layout at src.main:app', async () => {
+    const b = await build({ dockerfile, context: join(fixtures, 'backend-src-layout'), tag: tagFor('backend-src') })
+    const port = await freePort()
+    const id = await start(b.tag, { env: { APP_MODULE: 'src.main:app', PORT: String(port) }, hostNetwork: true })
+    const r = await waitForHttp(`http://127.0.0.1:${port}/health`, id)
+    expect(r.status).toBe(200)
+    expect(JSON.parse(r.body)).toMatchObject({ layout: 'src' })
+  })
+
+  it('fails with a message naming the fix when the app dir has no dependency manifest', async () => {
+    const empty = copyApp(join(fixtures, 'backend-src-layout'))
+    writeFileSync(join(empty, 'pyproject.toml.bak'), '')
+    await $({ quiet: true })`rm ${join(empty, 'pyproject.toml')}`
+    await expect(build({ dockerfile, context: empty, tag: tagFor('backend-empty') })).rejects.toThrow(
+      /no uv.lock, requirements.txt or pyproject.toml[\s\S]*fix:/,
+    )
+  })
+})
