@@ -96,7 +96,7 @@ describe('the reference frontend in Chromium', () => {
     const checkbox = page.getByRole('checkbox', { name: 'Write the final report' })
     expect(await checkbox.isChecked()).toBe(false)
     await checkbox.check()
-    await page.waitForFunction(() => document.querySelector('li.task.done') !== null)
+    await page.locator('li.task.done').filter({ hasText: 'Write the final report' }).waitFor()
     expect(await checkbox.isChecked()).toBe(true)
 
     await page.getByRole('button', { name: /^Pending/ }).click()
@@ -146,8 +146,11 @@ describe('the reference frontend in Chromium', () => {
     await page.setViewportSize({ width: 390, height: 780 })
     await page.reload()
     await page.getByRole('checkbox', { name: 'Write the final report' }).waitFor()
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
+    // Evaluated in the page (a string: this file is type-checked without DOM types).
+    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth')
     expect(overflow).toBeLessThanOrEqual(0)
+    const header = await page.getByRole('banner').boundingBox()
+    expect(header!.height).toBeLessThan(80) // brand, nav and sign-out fit on one row
     await shot('09-tasks-mobile')
     await page.setViewportSize({ width: 1100, height: 800 })
   })

@@ -14,7 +14,9 @@ export function AppShell({ user, active, children }: { user: { name?: string | n
       <header className="topbar">
         <div className="topbar-inner">
           <Link href="/tasks" className="brand">
-            ✓ Todo AI Chatbot
+            <span aria-hidden="true">✓ </span>
+            <span className="brand-long">Todo AI Chatbot</span>
+            <span className="brand-short">Todo</span>
           </Link>
           <nav aria-label="Main">
             {link('tasks', 'Tasks')}
