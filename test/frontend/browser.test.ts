@@ -181,4 +181,10 @@ describe('the reference frontend in Chromium', () => {
     expect(backendHits).toEqual([])
     expect(pageErrors).toEqual([])
   })
+
+  it('serves exactly the one signing key the migration created', async () => {
+    const jwks = (await (await fetch(`${stack.frontendUrl}/api/auth/jwks`)).json()) as { keys: { kid: string; alg: string }[] }
+    expect(jwks.keys).toHaveLength(1)
+    expect(jwks.keys[0]!.alg).toBe('EdDSA')
+  })
 })

@@ -1,6 +1,7 @@
 // Creates or updates Better Auth's tables (user, session, account, verification, jwks) in DATABASE_URL.
 // Idempotent: a second run finds nothing to do. Bundled by scripts/finish-standalone.mjs into
 // .next/standalone/migrate.mjs, so the built image runs it as `node migrate.mjs` with no node_modules.
+import { betterAuth } from 'better-auth'
 import { getMigrations } from 'better-auth/db/migration'
 import { authOptions, ConfigError } from '../lib/auth-options.ts'
 
@@ -42,13 +43,17 @@ async function main(): Promise<void> {
     const { toBeCreated, toBeAdded, runMigrations } = await getMigrations(options)
     if (toBeCreated.length === 0 && toBeAdded.length === 0) {
       console.log('migrate: auth tables are up to date')
-      return
+    } else {
+      const created = toBeCreated.map((t) => t.table)
+      const altered = toBeAdded.map((t) => `${t.table}(${Object.keys(t.fields).join(', ')})`)
+      console.log(`migrate: creating [${created.join(', ')}]${altered.length ? `, adding columns ${altered.join(', ')}` : ''}`)
+      await runMigrations()
+      console.log('migrate: tables done')
     }
-    const created = toBeCreated.map((t) => t.table)
-    const altered = toBeAdded.map((t) => `${t.table}(${Object.keys(t.fields).join(', ')})`)
-    console.log(`migrate: creating [${created.join(', ')}]${altered.length ? `, adding columns ${altered.join(', ')}` : ''}`)
-    await runMigrations()
-    console.log('migrate: done')
+    // Create the JWT signing key now, once. Left to the first requests, several replicas (or parallel requests)
+    // each create one, and the backend sees tokens from a key its cached JWKS does not have yet.
+    const { keys } = await betterAuth(options).api.getJwks()
+    console.log(`migrate: JWT signing keys ready (${keys.length})`)
   } finally {
     await pool.end()
   }
