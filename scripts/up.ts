@@ -13,7 +13,7 @@ already done, so a second run with nothing changed builds, loads and upgrades no
 Flags (passed to every stage):
   --help                 show this help
   --dry-run              print every command the stages would run, and run nothing
-  --env-file <path>      read this file instead of .env
+  --env-path <path>      read this file instead of .env
 
 Each stage alone: npx zx scripts/<setup|build|load|deploy|validate>.ts --help
 `)

@@ -10,7 +10,7 @@
 //   nested                 — { inUp: boolean }: set by up.ts before it imports the stages
 //   StageSpec, Flags
 //
-// Common flags every stage accepts: --help, --dry-run, --env-file <path>.
+// Common flags every stage accepts: --help, --dry-run, --env-path <path>.
 import { $, argv, chalk } from 'zx'
 import path from 'node:path'
 import { ConfigError, loadConfig, type Config } from './config.ts'
@@ -45,7 +45,7 @@ function help(spec: StageSpec): string {
   lines.push('Flags:')
   const all = { ...common, ...(spec.flags ?? {}) }
   for (const [f, d] of Object.entries(all)) lines.push(`  --${f.padEnd(20)} ${d}`)
-  for (const [f, d] of Object.entries({ 'env-file': 'read this file instead of .env', ...(spec.options ?? {}) }))
+  for (const [f, d] of Object.entries({ 'env-path': 'read this file instead of .env', ...(spec.options ?? {}) }))
     lines.push(`  --${`${f} <value>`.padEnd(20)} ${d}`)
   lines.push('', 'Configuration comes from .env and the environment; every key is documented in .env.example.')
   return lines.join('\n')
@@ -54,7 +54,7 @@ function help(spec: StageSpec): string {
 export function startStage(spec: StageSpec): { cfg: Config; flags: Flags; dryRun: boolean; t0: number } {
   const t0 = Date.now()
   const flags: Flags = {}
-  const known = new Set([...Object.keys(common), ...Object.keys(spec.flags ?? {}), 'env-file', ...Object.keys(spec.options ?? {})])
+  const known = new Set([...Object.keys(common), ...Object.keys(spec.flags ?? {}), 'env-path', ...Object.keys(spec.options ?? {})])
   for (const [k, v] of Object.entries(argv)) {
     if (k === '_') continue
     // minimist also gives camelCase twins of dashed flags; skip them
@@ -75,7 +75,7 @@ export function startStage(spec: StageSpec): { cfg: Config; flags: Flags; dryRun
   let cfg: Config
   try {
     cfg = loadConfig({
-      envFile: typeof flags['env-file'] === 'string' ? flags['env-file'] : undefined,
+      envFile: typeof flags['env-path'] === 'string' ? path.resolve(flags['env-path']) : undefined,
       checkPaths: spec.checkPaths ?? true,
     })
   } catch (e) {

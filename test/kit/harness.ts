@@ -35,7 +35,8 @@ function which(name: string): string {
   throw new Error(`${name} not on PATH`)
 }
 
-export function project(opts: { tools?: readonly string[]; env?: Record<string, string>; envFile?: string } = {}): Project {
+/** repoPaths: use the project's own app/, Dockerfiles and chart (the defaults) instead of the throwaway ones */
+export function project(opts: { tools?: readonly string[]; env?: Record<string, string>; envFile?: string; repoPaths?: boolean } = {}): Project {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kit-'))
   const w = (rel: string, content: string): void => {
     mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true })
@@ -74,11 +75,15 @@ export function project(opts: { tools?: readonly string[]; env?: Record<string, 
     FORCE_COLOR: '0',
     NO_COLOR: '1',
     ENV_FILE: path.join(dir, '.env'),
-    FRONTEND_DIR: path.join(dir, 'frontend'),
-    BACKEND_DIR: path.join(dir, 'backend'),
-    FRONTEND_DOCKERFILE: path.join(dir, 'docker/frontend.Dockerfile'),
-    BACKEND_DOCKERFILE: path.join(dir, 'docker/backend.Dockerfile'),
-    CHART_DIR: path.join(dir, 'chart'),
+    ...(opts.repoPaths
+      ? {}
+      : {
+          FRONTEND_DIR: path.join(dir, 'frontend'),
+          BACKEND_DIR: path.join(dir, 'backend'),
+          FRONTEND_DOCKERFILE: path.join(dir, 'docker/frontend.Dockerfile'),
+          BACKEND_DOCKERFILE: path.join(dir, 'docker/backend.Dockerfile'),
+          CHART_DIR: path.join(dir, 'chart'),
+        }),
     ...opts.env,
   }
   const state = (): State => JSON.parse(readFileSync(statePath, 'utf8')) as State

@@ -1,0 +1,110 @@
+// --dry-run prints exactly the commands a stage would run on a fresh machine, copy-pasteable, without secret values,
+// and runs nothing; the README's quickstart is that output. Also --help, unknown flags and config errors per stage.
+import { describe, expect, it } from 'vitest'
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { project, root, SECRETS, type RunResult } from './harness.ts'
+
+// tags are content hashes of the sources, fingerprints hash the chart: compare everything else exactly
+const normal = (s: string): string => s.replace(/h-[0-9a-f]{12}/g, 'h-<hash>').replace(/=[0-9a-f]{16}\b/g, '=<hash>').trim()
+const readme = readFileSync(path.join(root, 'README.md'), 'utf8')
+const block = (stage: string): string => {
+  const m = new RegExp(`<!-- dry-run:${stage} -->\\n\`\`\`sh\\n([\\s\\S]*?)\\n\`\`\``).exec(readme)
+  if (!m) throw new Error(`README has no dry-run block for ${stage}`)
+  return m[1] as string
+}
+const probesOnly = (r: RunResult): void => {
+  for (const c of r.calls) expect([c.tool, ...c.args].join(' ')).toMatch(/^helm version --short$/)
+}
+// what a new user puts into .env before the quickstart
+const quickstartEnv = `BETTER_AUTH_SECRET=${SECRETS.BETTER_AUTH_SECRET}\nPOSTGRES_PASSWORD=${SECRETS.POSTGRES_PASSWORD}\n`
+const noSecrets = (r: RunResult): void => {
+  for (const v of Object.values(SECRETS)) expect(r.stdout + r.stderr).not.toContain(v)
+}
+
+describe('--dry-run', { timeout: 120_000 }, () => {
+  it.each(['setup', 'build', 'load', 'deploy'])('%s: prints what the README quickstart shows, runs nothing, no secrets', async (stage) => {
+    const p = project({ repoPaths: true, envFile: quickstartEnv })
+    const r = await p.run(stage, ['--dry-run'])
+    expect(r.code).toBe(0)
+    expect(normal(r.stdout)).toBe(normal(block(stage)))
+    expect(r.stderr).toContain('(dry run: nothing is executed)')
+    probesOnly(r)
+    noSecrets(r)
+  })
+
+  it('deploy: the Secret goes to stdin and the dry run says so without values; Helm 4 gets its own flag', async () => {
+    const p = project({ repoPaths: true })
+    p.setState({ helmVersion: 'v4.1.4+g05fa379' })
+    const r = await p.run('deploy', ['--dry-run'])
+    expect(r.stdout).toContain('kubectl apply -n todo -f -  # stdin: Secret todo-secrets with keys BETTER_AUTH_SECRET, OPENAI_API_KEY, POSTGRES_PASSWORD from .env')
+    expect(r.stdout).toContain(' --rollback-on-failure ')
+    noSecrets(r)
+  })
+
+  it('other load methods and cleanup', async () => {
+    const c = project({ env: { CLUSTER: 'existing', LOAD_METHOD: 'containerd', CONTAINERD_ADDRESS: '/run/containerd/containerd.sock' } })
+    const r = await c.run('load', ['--dry-run'])
+    expect(r.stdout.trim().split('\n')).toEqual([
+      expect.stringMatching(/^docker save -o \.cache\/images\/todo-frontend_h-\w{12}\.tar todo-frontend:h-\w{12}$/),
+      expect.stringMatching(/^ctr --address \/run\/containerd\/containerd.sock -n k8s.io images import \.cache\/images\/todo-frontend_h-\w{12}\.tar$/),
+      expect.stringMatching(/^docker save -o .*todo-backend/),
+      expect.stringMatching(/^ctr --address .* images import .*todo-backend/),
+    ])
+    expect(r.calls).toEqual([])
+    const d = await project().run('cleanup', ['--dry-run', '--purge-data'])
+    expect(d.stdout.trim().split('\n')).toEqual([
+      'helm uninstall todo -n todo --wait',
+      'kubectl delete secret todo-secrets -n todo --ignore-not-found',
+      'kubectl delete pvc -n todo -l app.kubernetes.io/instance=todo,app.kubernetes.io/component=postgresql --ignore-not-found --wait',
+    ])
+    expect(d.calls).toEqual([])
+  })
+
+  it('up: every stage in order', async () => {
+    const p = project({ repoPaths: true, envFile: quickstartEnv })
+    const r = await p.run('up', ['--dry-run'])
+    expect(r.stderr).toMatch(/setup[\s\S]*build[\s\S]*load[\s\S]*deploy[\s\S]*validate/)
+    expect(normal(r.stdout).startsWith(['setup', 'build', 'load', 'deploy'].map((s) => normal(block(s))).join('\n'))).toBe(true)
+    noSecrets(r)
+    for (const c of r.calls) expect([c.tool, ...c.args].join(' ')).not.toMatch(/^(minikube start|docker build|helm upgrade|kubectl (apply|create))/)
+  })
+})
+
+describe('--help, flags and config errors', { timeout: 120_000 }, () => {
+  it.each(['setup', 'build', 'load', 'deploy', 'cleanup', 'up'])('%s --help', async (stage) => {
+    const r = await project().run(stage, ['--help'])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain(`npx zx scripts/${stage}.ts`)
+    expect(r.stdout).toContain('--dry-run')
+    expect(r.calls).toEqual([])
+  })
+
+  it('an unknown flag fails with the help command', async () => {
+    const r = await project().run('build', ['--dryrun'])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('✖ unknown flag --dryrun for build')
+    expect(r.stderr).toContain('fix: npx zx scripts/build.ts --help')
+  })
+
+  it('a malformed config value stops the stage before any command, naming the key', async () => {
+    const r = await project({ env: { MINIKUBE_MEMORY: 'lots' } }).run('setup')
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('✖ MINIKUBE_MEMORY="lots" is invalid: expected a size like 4096mb or 6g')
+    expect(r.stderr).toContain('fix: set MINIKUBE_MEMORY in .env (documented in .env.example), then: npx zx scripts/setup.ts')
+    expect(r.calls).toEqual([])
+  })
+
+  it('an unknown key in .env is a warning, not an error', async () => {
+    const p = project({ envFile: `BETTER_AUTH_SECRET=${SECRETS.BETTER_AUTH_SECRET}\nPOSTGRES_PASSWORD=x\nNAMESAPCE=typo\n` })
+    const r = await p.run('build', ['--dry-run'])
+    expect(r.code).toBe(0)
+    expect(r.stderr).toMatch(/! unknown key NAMESAPCE in .*\.env is ignored/)
+  })
+
+  it('--env-path picks another file; a missing one says how to make it', async () => {
+    const r = await project().run('build', ['--dry-run', '--env-path', 'no-such.env'])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('fix: cp .env.example .env')
+  })
+})
