@@ -216,6 +216,9 @@ describe.each(helms())('$label', (helm) => {
       const mount = c.volumeMounts.find((m: any) => m.name === 'data').mountPath
       expect(env.get('PGDATA').value.startsWith(`${mount}/`)).toBe(true)
       expect(env.get('POSTGRES_PASSWORD').valueFrom.secretKeyRef.key).toBe('POSTGRES_PASSWORD')
+      // A UTF8 cluster: with no locale initdb picks SQL_ASCII and drivers return bytes, not text.
+      expect(env.get('POSTGRES_INITDB_ARGS').value).toContain('--encoding=UTF8')
+      expect(env.get('LANG').value).toMatch(/UTF-8$/)
       expect(JSON.stringify(c.readinessProbe)).toContain('pg_isready')
       expect(JSON.stringify(c.startupProbe)).toContain('pg_isready')
     })
