@@ -1,8 +1,11 @@
+import { execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import path from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
-  appPods, checkDatabase, checkEndpoints, checkHttp, checkImageSize, checkLeaks, checkNonRoot, checkPods, checkRelease,
+  NODE_GET, PY_DB, PY_GET, appPods, checkDatabase, checkEndpoints, checkHttp, checkImageSize, checkLeaks, checkNonRoot, checkPods, checkRelease,
   manifestSources, parseProbe, secretNeedles, type Out,
 } from '../../scripts/lib/checks.ts'
 import { lines, project, type Project } from './harness.ts'
@@ -291,5 +294,52 @@ describe('validate stage (fake kubectl, helm, docker on PATH)', () => {
     expect(r.stdout).toContain('helm status todo -n todo -o json\n')
     expect(r.stdout).toContain("kubectl get pods -o json -n todo -l app.kubernetes.io/instance=todo\n")
     expect(r.stdout).toContain("docker history --no-trunc --format '{{json .}}' '<image>'")
+  })
+})
+
+// ---------- the in-pod one-liners, run by real python and node ----------
+
+describe('the in-pod one-liners (real python3 and node against a real HTTP server and TCP port)', () => {
+  const run = (cmd: string, args: string[], env: Record<string, string> = {}): Promise<Out> =>
+    new Promise((resolve) => {
+      execFile(cmd, args, { env: { ...process.env, ...env }, timeout: 20_000 }, (err, stdout, stderr) =>
+        resolve({ ok: !err, exitCode: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }))
+    })
+  let server: Server
+  let port = 0
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      res.statusCode = req.url === '/health' || req.url === '/api/health' ? 200 : req.url === '/ready' ? 503 : 404
+      res.end('{}')
+    })
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    port = (server.address() as AddressInfo).port
+  })
+  afterAll(() => new Promise<void>((r) => server.close(() => r())))
+
+  it('python GET: 200, 503, and a refused connection', async () => {
+    const env = { PORT: String(port) }
+    expect(parseProbe(await run('python3', ['-c', PY_GET, '/health'], env))).toEqual({ status: 200 })
+    expect(parseProbe(await run('python3', ['-c', PY_GET, '/ready'], env))).toEqual({ status: 503 })
+    const refused = parseProbe(await run('python3', ['-c', PY_GET, 'http://127.0.0.1:1/health']))
+    expect(refused.error).toMatch(/URLError.*refused/i)
+  })
+
+  it('node GET: 200 on $PORT, a full URL, and a DNS name that does not resolve', async () => {
+    expect(parseProbe(await run(process.execPath, ['-e', NODE_GET, '/api/health'], { PORT: String(port) }))).toEqual({ status: 200 })
+    expect(parseProbe(await run(process.execPath, ['-e', NODE_GET, `http://127.0.0.1:${port}/ready`]))).toEqual({ status: 503 })
+    const nx = parseProbe(await run(process.execPath, ['-e', NODE_GET, 'http://todo-backend.invalid:8000/health']))
+    expect(nx.error).toMatch(/ENOTFOUND|EAI_AGAIN/)
+  })
+
+  it('python DB reachability prints host:port only, never the URL\'s password', async () => {
+    const open = await run('python3', ['-c', PY_DB], { DATABASE_URL: `postgresql://todo:s3cret-Pw-123@127.0.0.1:${port}/todo` })
+    expect(open.stdout.trim()).toBe(`DB 127.0.0.1:${port} OK`)
+    const closed = await run('python3', ['-c', PY_DB], { DATABASE_URL: 'postgresql://todo:s3cret-Pw-123@127.0.0.1:1/todo' })
+    expect(closed.stdout.trim()).toBe('DB 127.0.0.1:1 ERROR ConnectionRefusedError')
+    expect(checkDatabase(closed, { ok: true, exitCode: 0, stdout: 'STATUS 503', stderr: '' }).status).toBe('fail')
+    for (const r of [open, closed]) expect(r.stdout + r.stderr).not.toContain('s3cret-Pw-123')
+    const unset = await run('python3', ['-c', PY_DB], { DATABASE_URL: '' })
+    expect(unset.stdout.trim()).toMatch(/^DB \?:5432 ERROR/)
   })
 })
