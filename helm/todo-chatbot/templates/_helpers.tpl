@@ -256,13 +256,15 @@ Waits for the in-cluster PostgreSQL with pg_isready, from the postgres image (no
 {{/*
 Pod annotations that roll the pods when their settings or secrets change. An existing Secret is not
 rendered by the chart, so its data is looked up in the cluster (empty under `helm template`).
+Call with (dict "ctx" $ "component" "frontend").
 */}}
 {{- define "todo-chatbot.checksums" -}}
-checksum/config: {{ include (print .Template.BasePath "/configmap.yaml") . | sha256sum }}
-{{- if .Values.secrets.create }}
-checksum/secret: {{ include (print .Template.BasePath "/secret.yaml") . | sha256sum }}
+{{- $ctx := .ctx }}
+checksum/config: {{ include (printf "todo-chatbot.%s.config" .component) $ctx | sha256sum }}
+{{- if $ctx.Values.secrets.create }}
+checksum/secret: {{ include (print $ctx.Template.BasePath "/secret.yaml") $ctx | sha256sum }}
 {{- else }}
-checksum/secret: {{ (lookup "v1" "Secret" .Release.Namespace .Values.existingSecret).data | toJson | sha256sum }}
+checksum/secret: {{ (lookup "v1" "Secret" $ctx.Release.Namespace $ctx.Values.existingSecret).data | toJson | sha256sum }}
 {{- end }}
 {{- end }}
 
