@@ -16,7 +16,8 @@ from .conftest import BACKEND
 from .support import free_port
 
 
-def wait_for(url: str, proc: subprocess.Popen, timeout: float = 30) -> None:
+def wait_for(url: str, proc: subprocess.Popen, timeout: float = 120) -> None:
+    # Generous: a cold start (first import, compiling bytecode) on a busy 2-core CI machine takes a while.
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -27,7 +28,8 @@ def wait_for(url: str, proc: subprocess.Popen, timeout: float = 30) -> None:
         except httpx.HTTPError:
             pass
         time.sleep(0.2)
-    raise AssertionError(f"{url} did not answer within {timeout}s")
+    proc.kill()
+    raise AssertionError(f"{url} did not answer within {timeout}s; server output:\n{proc.communicate()[0]}")
 
 
 @pytest.mark.parametrize(
