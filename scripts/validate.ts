@@ -10,7 +10,7 @@ import { diagnose } from './lib/diagnose.ts'
 import type { Pod } from './lib/diagnose.ts'
 import {
   appPods, checkDatabase, checkEndpoints, checkHttp, checkImageSize, checkLeaks, checkNonRoot, checkPods, checkRelease,
-  manifestSources, services, NODE_GET, PY_DB, PY_GET, type Check, type Source,
+  manifestSources, notChecked, services, CLUSTER_FIX, NODE_GET, PY_DB, PY_GET, UNREACHABLE, type Check, type Source,
 } from './lib/checks.ts'
 
 const { cfg, flags, dryRun } = startStage({
@@ -86,8 +86,8 @@ async function snapshot(): Promise<Snapshot> {
 const evaluate = (s: Snapshot): [Check, Check] => {
   if (!s.pods.ok) {
     const why = s.pods.stderr.trim().split('\n').pop() ?? ''
-    const c: Check = { id: 'pods', name: 'pods ready, no restarts', status: 'fail', detail: `kubectl get pods failed: ${why}`, fix: 'kubectl cluster-info   (is the cluster running? npx zx scripts/setup.ts)' }
-    return [c, { ...c, id: 'endpoints', name: 'services have endpoints' }]
+    const c: Check = { id: 'pods', name: 'pods ready, no restarts', status: 'fail', detail: `kubectl get pods failed: ${why}`, fix: UNREACHABLE.test(s.pods.stderr) ? CLUSTER_FIX : 'kubectl get pods -n ' + ns }
+    return [c, notChecked('endpoints', 'services have endpoints', 'the pods could not be listed')]
   }
   return [checkPods(s.pods.stdout), checkEndpoints(s.svcs.ok ? s.svcs.stdout : '', s.slices.ok ? s.slices.stdout : null, s.endpoints?.ok ? s.endpoints.stdout : null)]
 }
@@ -136,16 +136,19 @@ const [beHealth, beReady, feHealth, feToBe, dbTcp] = await Promise.all([
   exec(be, 'backend', ['python', '-c', PY_DB]),
 ])
 stepHttp.done()
+// with no pods at all, the in-pod checks have nothing to say beyond the pods check's failure
+const noPods = pods.length === 0 ? (snap.pods.ok ? 'the release has no pods' : 'the pods could not be listed') : null
 const beName = be?.metadata?.name ?? 'backend'
 const feName = fe?.metadata?.name ?? 'frontend'
-checks.push(
+const inPod: Check[] = [
   checkHttp('backend-health', 'backend /health 200', `${beName} GET /health`, beHealth, 'the backend does not answer on $PORT: kubectl logs -n ' + ns + ' ' + beName),
   checkHttp('backend-ready', 'backend /ready 200', `${beName} GET /ready`, beReady, 'the backend cannot use its database: check POSTGRES_PASSWORD / DATABASE_URL in .env, then npx zx scripts/deploy.ts'),
   checkHttp('frontend-health', 'frontend /api/health 200', `${feName} GET /api/health`, feHealth, 'the frontend does not answer on $PORT: kubectl logs -n ' + ns + ' ' + feName),
   checkHttp('frontend-to-backend', 'frontend → backend (Service DNS)', `${feName} GET ${beUrl}`, feToBe,
     `the frontend cannot reach the backend Service: check it has endpoints (kubectl get endpointslices -n ${ns}) and that no NetworkPolicy blocks frontend → backend`),
   checkDatabase(dbTcp, beReady),
-)
+]
+checks.push(...inPod.map((c) => (noPods ? notChecked(c.id, c.name, noPods) : c)))
 
 // ---- uid of every container ----
 const stepUid = step('container users')
@@ -155,7 +158,7 @@ await Promise.all(pods.filter((p) => p.status?.phase === 'Running').flatMap((p) 
   uids.set(`${p.metadata?.name}/${c.name}`, r)
 })))
 stepUid.done()
-checks.push(checkNonRoot(pods.filter((p) => p.status?.phase === 'Running'), uids))
+checks.push(noPods ? notChecked('non-root', 'containers run as non-root', noPods) : checkNonRoot(pods.filter((p) => p.status?.phase === 'Running'), uids))
 
 // ---- images: size budget, and what they carry ----
 const sources: Source[] = []
@@ -166,6 +169,10 @@ for (const spec of [cfg.frontend, cfg.backend]) {
   const image = p?.spec?.containers?.find((c) => c.name === spec.component)?.image ?? p?.spec?.containers?.[0]?.image
   const base = Object.values(spec.buildArgs)[0] ?? ''
   const budgetId = `image-size-${spec.component}`
+  if (!image && noPods) {
+    checks.push(notChecked(budgetId, `${spec.component} image within budget`, noPods))
+    continue
+  }
   if (!image) {
     checks.push({ id: budgetId, name: `${spec.component} image within budget`, status: 'fail', detail: `no ${spec.component} pod, so no deployed image to inspect`, fix: 'npx zx scripts/deploy.ts' })
     continue

@@ -21,6 +21,12 @@ export type Out = { ok: boolean; exitCode: number | null; stdout: string; stderr
 const one = (s: string | undefined): string => (s ?? '').replace(/\s+/g, ' ').trim()
 const lastLine = (s: string): string => one(s.split('\n').map((l) => l.trim()).filter(Boolean).pop())
 const DEPLOY = 'npx zx scripts/deploy.ts'
+/** kubectl/helm stderr when there is no cluster to talk to */
+export const UNREACHABLE = /unreachable|refused|no such host|i\/o timeout|current-context is not set|Unable to connect to the server/i
+export const CLUSTER_FIX = 'kubectl cluster-info   (is the cluster running? npx zx scripts/setup.ts)'
+
+/** A check that could not run because an earlier one failed; the earlier failure already sets the exit code. */
+export const notChecked = (id: string, name: string, why: string): Check => ({ id, name, status: 'skip', detail: `not checked: ${why}` })
 
 function items<T>(json: string): T[] {
   if (!json.trim()) return []
@@ -36,7 +42,8 @@ export function checkRelease(r: Out, release: string): Check {
   const base = { id: 'release', name: 'release deployed' }
   if (!r.ok) {
     const notFound = /not found/i.test(r.stderr)
-    return { ...base, status: 'fail', detail: notFound ? `release ${release} is not installed` : `helm status failed: ${lastLine(r.stderr) || `exit ${r.exitCode}`}`, fix: DEPLOY }
+    return { ...base, status: 'fail', detail: notFound ? `release ${release} is not installed` : `helm status failed: ${lastLine(r.stderr) || `exit ${r.exitCode}`}`,
+      fix: UNREACHABLE.test(r.stderr) ? CLUSTER_FIX : DEPLOY }
   }
   const s = JSON.parse(r.stdout) as HelmStatus
   const status = s.info?.status ?? 'unknown'

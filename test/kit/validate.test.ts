@@ -286,6 +286,21 @@ describe('validate stage (fake kubectl, helm, docker on PATH)', () => {
     expect(r.stdout).toContain('✖ release deployed: npx zx scripts/deploy.ts')
   })
 
+  it('no cluster: two failures with the cluster fix, the checks that depend on pods are not run', async () => {
+    const refused = 'The connection to the server 127.0.0.1:6553 was refused - did you specify the right host or port?'
+    const p = setup(healthy({ status: { match: '^helm status', stderr: 'Error: kubernetes cluster unreachable: Get "https://127.0.0.1:6553/version": dial tcp 127.0.0.1:6553: connect: connection refused', code: 1 } }),
+      'healthy', { fail: { 'kubectl get': { stderr: refused, code: 1 } } })
+    const r = await p.run('validate', ['--json'])
+    expect(r.code).toBe(1)
+    const j = JSON.parse(r.stdout) as { checks: { id: string; status: string; detail: string; fix?: string }[] }
+    expect(j.checks.filter((c) => c.status === 'fail').map((c) => [c.id, c.fix])).toEqual([
+      ['release', 'kubectl cluster-info   (is the cluster running? npx zx scripts/setup.ts)'],
+      ['pods', 'kubectl cluster-info   (is the cluster running? npx zx scripts/setup.ts)'],
+    ])
+    expect(j.checks.find((c) => c.id === 'backend-health')).toMatchObject({ status: 'skip', detail: 'not checked: the pods could not be listed' })
+    expect(lines(r.calls).some((l) => l.startsWith('kubectl exec'))).toBe(false)
+  })
+
   it('--dry-run prints the read-only commands and runs none', async () => {
     const p = setup(healthy())
     const r = await p.run('validate', ['--dry-run'])
