@@ -93,6 +93,9 @@ if (run) {
     const st = step(`${TOOLS[e.tool].label}${e.prompt ? ` — prompt ${e.prompt.n}` : ''}`)
     e.result = await runClosed(e.argv, timeoutS * 1000)
     st.done(e.result.timedOut ? `stopped at the ${timeoutS}s limit` : `exit ${e.result.exitCode}`)
+    // the answer, as the tool gave it (redacted); stderr only when it says why nothing came
+    out(`\n── ${TOOLS[e.tool].label}${e.prompt ? ` · ${e.prompt.n}. ${e.prompt.prompt}` : ` · ${commandLine(e.argv)}`}`)
+    for (const l of (e.result.stdout.trim() || e.result.stderr.trim() || '(no output)').split('\n')) out(redactAll(`   ${l}`))
   }
 } else if (usable.length) {
   info(`to ask ${usable.map((id) => TOOLS[id].label).join(', ')} these prompts: npx zx scripts/ai-examples.ts --run`)

@@ -136,6 +136,9 @@ describe('ai-examples stage (fake kubectl-ai, k8sgpt, docker, kubectl on PATH)',
       for (const a of c.args) expect(FORBIDDEN_FLAGS).not.toContain(a.split('=')[0])
       expect((c as Call & { stdinKind?: string }).stdinKind).toBe('null-or-tty') // /dev/null: nothing to read, no pipe to wait on
     }
+    expect(r.stdout).toContain('── kubectl-ai (Google) · 1. Which pods in namespace todo are not ready or restarting, and why?')
+    expect(r.stdout).toContain('   The backend pod todo-backend-6d5f7c9b8-x7k2p is in CrashLoopBackOff')
+    expect(r.stdout).toContain('── k8sgpt · k8sgpt analyze --namespace todo')
     const md = readFileSync(file, 'utf8')
     expect(md).toContain('The tools were run')
     expect(md).toContain('The backend pod todo-backend-6d5f7c9b8-x7k2p is in CrashLoopBackOff')
