@@ -73,7 +73,9 @@ class TokenVerifier:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.jwks = (
-            JwksCache(settings.jwks_url, settings.jwks_cache_ttl, settings.jwks_min_refresh) if settings.jwks_url else None
+            JwksCache(settings.jwks_url, settings.jwks_cache_ttl, settings.jwks_min_refresh)
+            if settings.jwks_url
+            else None
         )
 
     def verify(self, token: str) -> dict[str, Any]:

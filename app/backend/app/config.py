@@ -12,7 +12,7 @@ def sqlalchemy_url(url: str) -> str:
     """Map the plain `postgresql://` / `postgres://` URL the chart composes onto the psycopg 3 driver."""
     for prefix in ("postgresql+psycopg://", "postgresql://", "postgres://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -36,7 +36,7 @@ class Settings:
     jwks_min_refresh: float = 10.0
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
         return cls(
             database_url=env.get("DATABASE_URL", ""),

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from enum import Enum
-from typing import Any, Optional
+from datetime import UTC, datetime
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field as PField, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+from pydantic import Field as PField
 from sqlalchemy import Column, DateTime, String, Text
 from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _ts(**kw: Any) -> Any:
@@ -21,10 +21,10 @@ def _ts(**kw: Any) -> Any:
 
 class Task(SQLModel, table=True):
     __tablename__ = "task"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     user_id: str = Field(sa_column=Column(String(255), nullable=False, index=True))
     title: str = Field(sa_column=Column(String(200), nullable=False))
-    description: Optional[str] = Field(default=None, sa_column=Column(Text, nullable=True))
+    description: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     completed: bool = Field(default=False, nullable=False)
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
@@ -32,20 +32,15 @@ class Task(SQLModel, table=True):
 
 class Conversation(SQLModel, table=True):
     __tablename__ = "conversation"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     user_id: str = Field(sa_column=Column(String(255), nullable=False, index=True))
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
 
 
-class Role(str, Enum):
-    user = "user"
-    assistant = "assistant"
-
-
 class Message(SQLModel, table=True):
     __tablename__ = "message"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     user_id: str = Field(sa_column=Column(String(255), nullable=False, index=True))
     conversation_id: int = Field(foreign_key="conversation.id", nullable=False, index=True, ondelete="CASCADE")
     role: str = Field(sa_column=Column(String(16), nullable=False))
@@ -67,24 +62,24 @@ def _clean_title(value: str) -> str:
 class TaskCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     title: str = PField(max_length=TITLE_MAX)
-    description: Optional[str] = PField(default=None, max_length=DESCRIPTION_MAX)
+    description: str | None = PField(default=None, max_length=DESCRIPTION_MAX)
 
     _title = field_validator("title")(_clean_title)
 
 
 class TaskUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    title: Optional[str] = PField(default=None, max_length=TITLE_MAX)
-    description: Optional[str] = PField(default=None, max_length=DESCRIPTION_MAX)
-    completed: Optional[bool] = None
+    title: str | None = PField(default=None, max_length=TITLE_MAX)
+    description: str | None = PField(default=None, max_length=DESCRIPTION_MAX)
+    completed: bool | None = None
 
     @field_validator("title")
     @classmethod
-    def _title(cls, value: Optional[str]) -> Optional[str]:
+    def _title(cls, value: str | None) -> str | None:
         return None if value is None else _clean_title(value)
 
     @model_validator(mode="after")
-    def _something(self) -> "TaskUpdate":
+    def _something(self) -> TaskUpdate:
         if not self.model_fields_set:
             raise ValueError("give at least one of title, description, completed")
         if "title" in self.model_fields_set and self.title is None:
@@ -94,7 +89,7 @@ class TaskUpdate(BaseModel):
 
 class TaskComplete(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    completed: Optional[bool] = None
+    completed: bool | None = None
 
 
 class TaskRead(BaseModel):
@@ -102,7 +97,7 @@ class TaskRead(BaseModel):
     id: int
     user_id: str
     title: str
-    description: Optional[str]
+    description: str | None
     completed: bool
     created_at: datetime
     updated_at: datetime
@@ -110,7 +105,7 @@ class TaskRead(BaseModel):
 
 class ChatRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    conversation_id: Optional[int] = None
+    conversation_id: int | None = None
     message: str = PField(min_length=1, max_length=4000)
 
     @field_validator("message")

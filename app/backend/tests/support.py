@@ -6,8 +6,9 @@ import json
 import socket
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
@@ -35,7 +36,9 @@ class JsonServer:
                 length = int(self.headers.get("content-length") or 0)
                 raw = self.rfile.read(length) if length else b""
                 body = json.loads(raw) if raw else None
-                outer.requests.append({"method": method, "path": self.path, "body": body, "headers": dict(self.headers)})
+                outer.requests.append(
+                    {"method": method, "path": self.path, "body": body, "headers": dict(self.headers)}
+                )
                 code, payload = handle(method, self.path, body)
                 data = json.dumps(payload).encode()
                 self.send_response(code)
@@ -60,7 +63,7 @@ class JsonServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.httpd.server_address[1]}"
 
-    def __enter__(self) -> "JsonServer":
+    def __enter__(self) -> JsonServer:
         self.thread.start()
         return self
 

@@ -68,7 +68,9 @@ def test_forged_and_malformed_tokens_are_401(client, keys):
     # Algorithms the frontend never uses must not be accepted, whatever the token says.
     unsigned = jwt.encode({"sub": "alice", "exp": int(time.time()) + 60}, None, algorithm="none")
     assert call(client, "alice", unsigned).status_code == 401
-    hmac = jwt.encode({"sub": "alice", "exp": int(time.time()) + 60}, "x" * 32, algorithm="HS256", headers={"kid": "k1"})
+    hmac = jwt.encode(
+        {"sub": "alice", "exp": int(time.time()) + 60}, "x" * 32, algorithm="HS256", headers={"kid": "k1"}
+    )
     assert call(client, "alice", hmac).status_code == 401
 
 
@@ -102,7 +104,9 @@ def test_unknown_kids_do_not_refetch_more_often_than_allowed(database_url):
         with TestClient(app) as client:
             assert call(client, "dave", ring.token("dave", kid="k")).status_code == 200
             for _ in range(5):
-                assert call(client, "dave", ring.token("dave", kid="k", extra=str(uuid.uuid4())) + "x").status_code == 401
+                assert (
+                    call(client, "dave", ring.token("dave", kid="k", extra=str(uuid.uuid4())) + "x").status_code == 401
+                )
             ring.add("late", "EdDSA", publish=False)
             for _ in range(5):
                 assert call(client, "dave", ring.token("dave", kid="late")).status_code == 401

@@ -40,7 +40,7 @@ def fake_openai(method: str, path: str, body: Any) -> tuple[int, Any]:
     if last["role"] == "tool":
         result = json.loads(last["content"])
         text = (
-            f"Added \"{result['title']}\" as task {result['task_id']}."
+            f'Added "{result["title"]}" as task {result["task_id"]}.'
             if "task_id" in result
             else f"You have {result['count']} open task(s)."
         )
@@ -48,7 +48,11 @@ def fake_openai(method: str, path: str, body: Any) -> tuple[int, Any]:
     if last["content"] == "explode":
         return 500, {"error": {"message": "scripted failure", "type": "server_error"}}
     name, arguments = SCRIPT[last["content"]]
-    call = {"id": f"call_{len(messages)}", "type": "function", "function": {"name": name, "arguments": json.dumps(arguments)}}
+    call = {
+        "id": f"call_{len(messages)}",
+        "type": "function",
+        "function": {"name": name, "arguments": json.dumps(arguments)},
+    }
     return 200, completion({"role": "assistant", "content": None, "tool_calls": [call]}, "tool_calls")
 
 

@@ -73,7 +73,8 @@ def test_migrate_creates_the_tables_and_is_idempotent(make_database):
 def test_migrate_keeps_existing_rows(database_url):
     with psycopg.connect(database_url) as conn:
         conn.execute(
-            "INSERT INTO task (user_id, title, completed, created_at, updated_at) VALUES ('keep', 'kept', false, now(), now())"
+            "INSERT INTO task (user_id, title, completed, created_at, updated_at)"
+            " VALUES ('keep', 'kept', false, now(), now())"
         )
     assert run_migrate(database_url).returncode == 0
     with psycopg.connect(database_url) as conn:

@@ -8,8 +8,8 @@ from typing import Any
 from .toolbox import Toolbox
 
 HELP = (
-    "I can manage your tasks. Try: \"add buy milk\", \"show pending tasks\", \"list tasks\", "
-    "\"complete 3\", \"delete 2\" or \"rename 1 to call mom\"."
+    'I can manage your tasks. Try: "add buy milk", "show pending tasks", "list tasks", '
+    '"complete 3", "delete 2" or "rename 1 to call mom".'
 )
 
 _ID = r"(?:task\s+)?(?:number\s+|no\.?\s*)?#?(\d+)"
@@ -59,23 +59,27 @@ async def respond(message: str, history: list[dict[str, str]], tools: Toolbox) -
     if match := _RENAME.match(text):
         task_id, title = int(match.group(1)), _strip_quotes(match.group(2))
         result = await tools.call("update_task", {"task_id": task_id, "title": title})
-        return f"Renamed task {task_id} to \"{result.data['title']}\"." if result.ok else f"Sorry: {result.data}."
+        return f'Renamed task {task_id} to "{result.data["title"]}".' if result.ok else f"Sorry: {result.data}."
 
     if match := _COMPLETE.match(text):
         task_id = int(match.group(1))
         result = await tools.call("complete_task", {"task_id": task_id})
-        return f"Marked task {task_id} \"{result.data['title']}\" as complete." if result.ok else f"Sorry: {result.data}."
+        return f'Marked task {task_id} "{result.data["title"]}" as complete.' if result.ok else f"Sorry: {result.data}."
 
     if match := _DELETE.match(text):
         task_id = int(match.group(1))
         result = await tools.call("delete_task", {"task_id": task_id})
-        return f"Deleted task {task_id} \"{result.data['title']}\"." if result.ok else f"Sorry: {result.data}."
+        return f'Deleted task {task_id} "{result.data["title"]}".' if result.ok else f"Sorry: {result.data}."
 
     if match := (_ADD.match(text) or _REMIND.match(text)):
         title = _strip_quotes(match.group(1))
         if title:
             result = await tools.call("add_task", {"title": title})
-            return f"Added task {result.data['task_id']}: \"{result.data['title']}\"." if result.ok else f"Sorry: {result.data}."
+            return (
+                f'Added task {result.data["task_id"]}: "{result.data["title"]}".'
+                if result.ok
+                else f"Sorry: {result.data}."
+            )
 
     if _LIST_ONLY.match(text) or _LIST.search(text):
         result = await tools.call("list_tasks", {"status": _status_of(text)})

@@ -47,7 +47,9 @@ def _function_tool(toolbox: Toolbox, tool: Any) -> FunctionTool:
 
 
 def make_client(settings: Settings) -> AsyncOpenAI:
-    return AsyncOpenAI(api_key=settings.openai_api_key, base_url=settings.openai_base_url or None, timeout=60, max_retries=1)
+    return AsyncOpenAI(
+        api_key=settings.openai_api_key, base_url=settings.openai_base_url or None, timeout=60, max_retries=1
+    )
 
 
 async def respond(message: str, history: list[dict[str, str]], tools: Toolbox, settings: Settings) -> str:

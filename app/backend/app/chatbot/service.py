@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 import anyio
-
 from sqlmodel import Session, col, select
 
 from ..config import Settings

@@ -25,7 +25,7 @@ class Toolbox:
     calls: list[ToolCall] = field(default_factory=list)
     _client: Client | None = None
 
-    async def __aenter__(self) -> "Toolbox":
+    async def __aenter__(self) -> Toolbox:
         self._client = Client(self.server)
         await self._client.__aenter__()
         return self
@@ -51,5 +51,7 @@ class Toolbox:
         if result.is_error:
             # The SDK prefixes the exception text; users should only see the reason.
             data = text.split(": ", 1)[1] if text.startswith("Error executing tool") and ": " in text else text
-        self.calls.append(ToolCall(name=name, arguments=arguments, result=data if not result.is_error else {"error": data}))
+        self.calls.append(
+            ToolCall(name=name, arguments=arguments, result=data if not result.is_error else {"error": data})
+        )
         return ToolResult(ok=not result.is_error, data=data, text=text)

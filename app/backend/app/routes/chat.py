@@ -27,7 +27,9 @@ async def chat(body: ChatRequest, request: Request, user_id: str = CurrentUser) 
 @router.get("/conversations", response_model=list[ConversationRead])
 def conversations(request: Request, user_id: str = CurrentUser):
     with request.app.state.database.session() as session:
-        query = select(Conversation).where(Conversation.user_id == user_id).order_by(col(Conversation.updated_at).desc())
+        query = (
+            select(Conversation).where(Conversation.user_id == user_id).order_by(col(Conversation.updated_at).desc())
+        )
         return list(session.exec(query))
 
 

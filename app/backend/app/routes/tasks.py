@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal, Optional
+from typing import Literal
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Request, Response, status
-from sqlmodel import Session
 
 from ..auth import CurrentUser
 from ..models import TaskComplete, TaskCreate, TaskRead, TaskUpdate
@@ -56,6 +55,6 @@ def delete_task(task_id: int, tasks: TaskStore = Store) -> Response:
 
 
 @router.patch("/{task_id}/complete", response_model=TaskRead)
-def complete_task(task_id: int, body: Optional[TaskComplete] = Body(default=None), tasks: TaskStore = Store):
+def complete_task(task_id: int, body: TaskComplete | None = Body(default=None), tasks: TaskStore = Store):
     """Without a body, toggles completion; with `{"completed": true|false}`, sets it."""
     return _found(lambda: tasks.set_completed(task_id, body.completed if body else None))
