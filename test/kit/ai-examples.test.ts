@@ -24,6 +24,7 @@ describe('detection parsers', () => {
     expect(parseKubectlAiVersion(ok(ai('kubectl-ai-google-version.txt')))).toBe('0.0.19')
     expect(parseK8sgptVersion(ok(ai('k8sgpt-version.txt')))).toBe('0.4.22')
     expect(parseKagentVersion(ok('{"kagent_version":"0.6.3","git_commit":"a1b2c3d","build_date":"2025-08-20"}\n'))).toBe('0.6.3')
+    expect(parseGordonVersion(bad('', "docker: unknown command: docker ai\n\nRun 'docker --help' for more information"))).toBeUndefined()
     expect(parseGordonVersion(bad('', "docker: 'ai' is not a docker command.\nSee 'docker --help'"))).toBeUndefined()
     expect(parseGordonVersion(ok('v1.9.11\n'))).toBe('v1.9.11')
   })
@@ -86,8 +87,8 @@ describe('ai-examples stage (fake kubectl-ai, k8sgpt, docker, kubectl on PATH)',
     { match: '^kubectl-ai --quiet ', file: fixture('ai', 'kubectl-ai-answer.txt') },
     { match: '^k8sgpt version$', file: fixture('ai', 'k8sgpt-version.txt') },
     { match: '^k8sgpt analyze --namespace todo$', file: fixture('ai', 'k8sgpt-analyze.txt') },
-    // captured from docker 20.10 without the AI plugin
-    { match: '^docker ai', stderr: "docker: 'ai' is not a docker command.\nSee 'docker --help'", code: 1 },
+    // captured from docker 20.10.24 (Debian) without the AI plugin
+    { match: '^docker ai', stderr: "docker: unknown command: docker ai\n\nRun 'docker --help' for more information", code: 1 },
   ]
   const setup = (answers: Answer[], tools = ['kubectl', 'docker', 'kubectl-ai', 'k8sgpt']): Project => {
     const p = project({ tools: tools.filter((t) => ['kubectl', 'docker'].includes(t)) })
