@@ -84,6 +84,27 @@ export const MATRIX: { name: string; values: string[]; set: string[] }[] = [
     set: [...TAGS, 'secrets.create=true', 'secrets.betterAuthSecret=0123456789abcdef0123456789abcdef', 'secrets.postgresPassword=pw0123456789'],
   },
   { name: 'prod, external database', values: ['values-prod.yaml'], set: [...TAGS, 'postgresql.enabled=false'] },
+  {
+    // What the kit's deploy stage passes (scripts/lib/release.ts), with the stand-in database image.
+    name: 'kit deploy stage',
+    values: [],
+    set: [
+      ...TAGS,
+      'existingSecret=todo-secrets',
+      'publicUrl=http://todo.local',
+      'frontend.image.repository=todo-frontend',
+      'backend.image.repository=todo-backend',
+      'frontend.replicaCount=1',
+      'backend.replicaCount=1',
+      'ingress.enabled=true',
+      'ingress.className=nginx',
+      'ingress.host=todo.local',
+      'postgresql.image.repository=local/postgres',
+      'postgresql.image.tag=17',
+      'frontend.podAnnotations.todo-k8s-kit/secret-hash=abcdef0123456789',
+      'backend.podAnnotations.todo-k8s-kit/secret-hash=abcdef0123456789',
+    ],
+  },
 ]
 
 export const byKind = (objects: K8sObject[], kind: string) => objects.filter((o) => o.kind === kind)
