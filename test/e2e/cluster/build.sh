@@ -6,7 +6,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-export GOFLAGS=-mod=readonly CGO_ENABLED=0 GOPROXY=${GOPROXY:-https://proxy.golang.org,direct}
+export GOFLAGS="-mod=readonly -buildvcs=false" CGO_ENABLED=0 GOPROXY=${GOPROXY:-https://proxy.golang.org,direct}
 bash "$HARNESS_DIR/deps.sh"
 command -v go >/dev/null || die "Go is needed to build Kubernetes: install Go >= 1.21 (it fetches $GO_TOOLCHAIN itself)"
 

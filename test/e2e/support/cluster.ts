@@ -1,0 +1,52 @@
+// Where the e2e suite's cluster is and how to reach it. The harness (test/e2e/cluster) is a real single-node
+// Kubernetes built from registry packages; `current` is whatever the kubeconfig's current context points at.
+import { execFile } from 'node:child_process'
+import { homedir } from 'node:os'
+import path from 'node:path'
+import { promisify } from 'node:util'
+
+const run = promisify(execFile)
+const harnessDir = path.resolve(import.meta.dirname, '../cluster')
+
+export type E2ECluster = {
+  kind: 'harness' | 'current'
+  kubeconfig: string
+  /** the cluster's own containerd socket (harness only): images enter with `ctr --address <it> -n k8s.io images import` */
+  containerdAddress?: string
+  /** a kubectl matching the server (harness only) */
+  kubectl?: string
+}
+
+/** KEY=VALUE lines, as up.sh prints them and writes them to cluster.env */
+export function parseEnvLines(text: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const line of text.split('\n')) {
+    const m = /^([A-Z_]+)=(.*)$/.exec(line.trim())
+    if (m) out[m[1]] = m[2]
+  }
+  return out
+}
+
+export async function startHarness(): Promise<E2ECluster> {
+  const up = path.join(harnessDir, 'up.sh')
+  try {
+    // a cold machine builds Kubernetes first (tens of minutes); progress goes to stderr
+    const { stdout } = await run('bash', [up], { maxBuffer: 16 << 20, timeout: 90 * 60_000 })
+    const env = parseEnvLines(stdout)
+    if (!env.KUBECONFIG || !env.CONTAINERD_ADDRESS) throw new Error(`up.sh printed no KUBECONFIG/CONTAINERD_ADDRESS:\n${stdout}`)
+    return { kind: 'harness', kubeconfig: env.KUBECONFIG, containerdAddress: env.CONTAINERD_ADDRESS, kubectl: env.KUBECTL }
+  } catch (err) {
+    const e = err as { stderr?: string; message: string }
+    throw new Error(`the e2e cluster did not come up (${e.message.split('\n')[0]}).\n${e.stderr ?? ''}\n` +
+      `Fix what it says, then retry; to start clean: sudo bash ${path.join(harnessDir, 'down.sh')}`)
+  }
+}
+
+export async function stopHarness(): Promise<void> {
+  await run('bash', [path.join(harnessDir, 'down.sh')], { timeout: 5 * 60_000 })
+}
+
+export function currentCluster(): E2ECluster {
+  const kubeconfig = (process.env.KUBECONFIG ?? path.join(homedir(), '.kube', 'config')).split(path.delimiter)[0]
+  return { kind: 'current', kubeconfig }
+}
