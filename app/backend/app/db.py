@@ -23,7 +23,7 @@ def make_engine(database_url: str) -> Engine:
         pool_size=5,
         max_overflow=5,
         pool_timeout=10,
-        connect_args={"connect_timeout": 5},
+        connect_args={"connect_timeout": 3},  # below the readiness probe timeout
     )
 
 

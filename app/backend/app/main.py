@@ -10,10 +10,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from .auth import TokenVerifier
 from .config import Settings
-from .db import Database
+from .db import Database, DatabaseNotConfigured
 from .log import configure_logging
 from .routes import chat, health, tasks
 
@@ -69,6 +70,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "detail": [{k: e[k] for k in ("loc", "msg", "type") if k in e} for e in errors],
             },
         )
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(DatabaseNotConfigured)
+    async def database_down(_request: Request, exc: Exception) -> JSONResponse:
+        # A database outage is temporary and not the caller's fault: 503 tells clients and proxies to retry.
+        reason = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+        log.error("database unavailable", extra={"reason": (str(reason).strip().splitlines() or ["?"])[0]})
+        return JSONResponse(status_code=503, content={"detail": "the database is unavailable; try again shortly"})
 
     app.include_router(health.router)
     app.include_router(tasks.router)

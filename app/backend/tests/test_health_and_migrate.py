@@ -29,6 +29,18 @@ def test_ready_is_503_but_health_200_when_the_database_is_down(jwks_server):
         assert "refused" in ready.json()["reason"].lower() or "connect" in ready.json()["reason"].lower()
 
 
+def test_api_is_503_json_when_the_database_is_down(jwks_server, keys):
+    down = f"postgresql://postgres:postgres@127.0.0.1:{free_port()}/todo"
+    with TestClient(create_app(settings_for(down, jwks_server.url))) as client:
+        headers = {"Authorization": f"Bearer {keys.token('alice')}"}
+        for response in (
+            client.get("/api/alice/tasks", headers=headers),
+            client.post("/api/alice/chat", headers=headers, json={"message": "list tasks"}),
+        ):
+            assert response.status_code == 503
+            assert response.json() == {"detail": "the database is unavailable; try again shortly"}
+
+
 def test_ready_follows_the_database_going_away_and_coming_back(make_database, admin_url, jwks_server):
     """A real database that disappears under a running app: readiness must notice, then recover."""
     url = make_database()
