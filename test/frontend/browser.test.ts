@@ -177,6 +177,24 @@ describe('the reference frontend in Chromium', () => {
     await page.getByRole('checkbox', { name: 'Write the final report' }).waitFor()
   })
 
+  it('says so, with a retry, when the backend is down', async () => {
+    await stack.stopBackend()
+    await page.reload()
+    const alert = page.getByRole('alert').filter({ hasText: 'Could not load your tasks' })
+    await alert.waitFor()
+    expect(await alert.textContent()).toContain('The backend is not reachable')
+    expect(await alert.textContent()).not.toContain(String(stack.backendPort))
+    await alert.getByRole('button', { name: 'Try again' }).waitFor()
+    await shot('11-tasks-backend-down')
+
+    await nav('Chat').click()
+    await page.getByLabel('Message').fill('show pending tasks')
+    await page.getByRole('button', { name: 'Send' }).click()
+    await page.getByRole('alert').filter({ hasText: 'not reachable' }).waitFor()
+    // The message is kept for another try.
+    expect(await page.getByLabel('Message').inputValue()).toBe('show pending tasks')
+  })
+
   it('never called the backend from the browser and threw no page errors', () => {
     expect(backendHits).toEqual([])
     expect(pageErrors).toEqual([])

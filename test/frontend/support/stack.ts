@@ -89,6 +89,8 @@ export interface Stack {
   frontendUrl: string
   backendUrl: string
   backendPort: number
+  /** Stops the backend only, to see how the frontend copes without it. */
+  stopBackend: () => Promise<void>
   stop: () => Promise<void>
 }
 
@@ -159,18 +161,15 @@ export async function startStack(): Promise<Stack> {
   const backend = start('backend', join(venv, 'bin/uvicorn'), ['app.main:app', '--host', '127.0.0.1', '--port', String(backendPort)], backendDir, backendEnv)
   const frontend = start('frontend', 'node', ['server.js'], appDir, frontendEnv)
 
+  const end = (p: ChildProcess) =>
+    new Promise<void>((done) => {
+      if (p.exitCode !== null || p.signalCode !== null) return done()
+      p.once('exit', () => done())
+      p.kill('SIGTERM')
+      setTimeout(() => p.exitCode === null && p.kill('SIGKILL'), 5000).unref()
+    })
   const stop = async () => {
-    await Promise.all(
-      procs.map(
-        (p) =>
-          new Promise<void>((done) => {
-            if (p.exitCode !== null || p.signalCode !== null) return done()
-            p.once('exit', () => done())
-            p.kill('SIGTERM')
-            setTimeout(() => p.exitCode === null && p.kill('SIGKILL'), 5000).unref()
-          }),
-      ),
-    )
+    await Promise.all(procs.map(end))
     rmSync(appDir, { recursive: true, force: true })
     spawnSync('psql', [admin.href, '-qc', `drop database if exists ${dbName} with (force)`])
   }
@@ -182,5 +181,5 @@ export async function startStack(): Promise<Stack> {
     await stop()
     throw err
   }
-  return { frontendUrl, backendUrl, backendPort, stop }
+  return { frontendUrl, backendUrl, backendPort, stopBackend: () => end(backend.proc), stop }
 }
