@@ -10,7 +10,7 @@ import { diagnose } from './lib/diagnose.ts'
 import type { Pod } from './lib/diagnose.ts'
 import {
   appPods, checkDatabase, checkEndpoints, checkHttp, checkImageSize, checkLeaks, checkNonRoot, checkPods, checkRelease,
-  manifestSources, notChecked, services, CLUSTER_FIX, NODE_GET, PY_DB, PY_GET, UNREACHABLE, type Check, type Source,
+  guard, manifestSources, notChecked, services, CLUSTER_FIX, NODE_GET, PY_DB, PY_GET, UNREACHABLE, type Check, type Source,
 } from './lib/checks.ts'
 
 const { cfg, flags, dryRun } = startStage({
@@ -69,7 +69,7 @@ const checks: Check[] = []
 
 // ---- release ----
 const helmStatus = await query(Q)`helm status ${rel} -n ${ns} -o json`
-checks.push(checkRelease(helmStatus, rel))
+checks.push(guard('release', 'release deployed', () => checkRelease(helmStatus, rel)))
 
 // ---- pods and endpoints (waiting up to VALIDATE_TIMEOUT for them to settle) ----
 type Snapshot = { pods: Result; svcs: Result; slices: Result; endpoints: Result | null }
@@ -89,7 +89,10 @@ const evaluate = (s: Snapshot): [Check, Check] => {
     const c: Check = { id: 'pods', name: 'pods ready, no restarts', status: 'fail', detail: `kubectl get pods failed: ${why}`, fix: UNREACHABLE.test(s.pods.stderr) ? CLUSTER_FIX : 'kubectl get pods -n ' + ns }
     return [c, notChecked('endpoints', 'services have endpoints', 'the pods could not be listed')]
   }
-  return [checkPods(s.pods.stdout), checkEndpoints(s.svcs.ok ? s.svcs.stdout : '', s.slices.ok ? s.slices.stdout : null, s.endpoints?.ok ? s.endpoints.stdout : null)]
+  return [
+    guard('pods', 'pods ready, no restarts', () => checkPods(s.pods.stdout)),
+    guard('endpoints', 'services have endpoints', () => checkEndpoints(s.svcs.ok ? s.svcs.stdout : '', s.slices.ok ? s.slices.stdout : null, s.endpoints?.ok ? s.endpoints.stdout : null)),
+  ]
 }
 const wait = !flags.once
 const deadline = Date.now() + cfg.timeouts.validateMs
@@ -106,7 +109,14 @@ while (wait && snap.pods.ok && settling() && Date.now() < deadline) {
 s.done(podsCheck.status === 'pass' && epCheck.status === 'pass' ? 'settled' : 'not settled')
 checks.push(podsCheck, epCheck)
 
-const pods: Pod[] = snap.pods.ok ? appPods(snap.pods.stdout) : []
+const parsed = <T>(fn: () => T, fallback: T): T => {
+  try {
+    return fn()
+  } catch {
+    return fallback // the pods/endpoints checks already report unreadable output
+  }
+}
+const pods: Pod[] = snap.pods.ok ? parsed(() => appPods(snap.pods.stdout), []) : []
 const running = (component: string): Pod | undefined => {
   const of = pods.filter((p) => p.metadata?.labels?.['app.kubernetes.io/component'] === component && p.status?.phase === 'Running')
   return of.find((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) ?? of[0]
@@ -122,7 +132,7 @@ async function exec(p: Pod | undefined, component: string, argv: string[]): Prom
 // ---- HTTP from inside the pods ----
 const be = running('backend')
 const fe = running('frontend')
-const svcList = snap.svcs.ok ? services(snap.svcs.stdout) : []
+const svcList = snap.svcs.ok ? parsed(() => services(snap.svcs.stdout), []) : []
 const beSvc = svcList.find((x) => x.metadata?.labels?.['app.kubernetes.io/component'] === 'backend')
 const bePort = beSvc?.spec?.ports?.find((p) => p.name === 'http')?.port ?? beSvc?.spec?.ports?.[0]?.port ?? 8000
 const beUrl = `http://${beSvc?.metadata?.name ?? `${rel}-backend`}:${bePort}/health`
@@ -182,7 +192,7 @@ for (const spec of [cfg.frontend, cfg.backend]) {
     query(Q)`docker image inspect ${base}`,
     query(Q)`docker history --no-trunc --format ${'{{json .}}'} ${image}`,
   ])
-  checks.push(checkImageSize(spec.component, image, base, spec.sizeBudgetMb, img, baseImg))
+  checks.push(guard(budgetId, `${spec.component} image within budget`, () => checkImageSize(spec.component, image, base, spec.sizeBudgetMb, img, baseImg)))
   if (img.ok) sources.push({ where: `image ${image} config (docker image inspect)`, text: img.stdout })
   else unchecked.push(`image ${image}`)
   if (hist.ok) sources.push({ where: `image ${image} history (docker history)`, text: hist.stdout })
@@ -195,11 +205,17 @@ const [manifest, values] = await Promise.all([
   query(Q)`helm get manifest ${rel} -n ${ns}`,
   query(Q)`helm get values ${rel} -n ${ns} -o json`,
 ])
-if (manifest.ok) sources.push(...manifestSources(manifest.stdout))
+let manifestDocs: Source[] | null = null
+try {
+  manifestDocs = manifest.ok ? manifestSources(manifest.stdout) : null
+} catch {
+  manifestDocs = null
+}
+if (manifestDocs) sources.push(...manifestDocs)
 else unchecked.push('helm get manifest')
 if (values.ok) sources.push({ where: 'release values (helm get values)', text: values.stdout })
 else unchecked.push('helm get values')
-checks.push(checkLeaks({ ...cfg.secrets }, sources, unchecked))
+checks.push(guard('no-secret-leaks', 'no secrets in images or manifests', () => checkLeaks({ ...cfg.secrets }, sources, unchecked)))
 
 // ---- report ----
 const failed = checks.filter((c) => c.status === 'fail')

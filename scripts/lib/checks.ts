@@ -25,6 +25,15 @@ const DEPLOY = 'npx zx scripts/deploy.ts'
 export const UNREACHABLE = /unreachable|refused|no such host|i\/o timeout|current-context is not set|Unable to connect to the server/i
 export const CLUSTER_FIX = 'kubectl cluster-info   (is the cluster running? npx zx scripts/setup.ts)'
 
+/** Run a check; output that is not what the tool normally prints (not JSON, cut off) fails it instead of crashing. */
+export function guard(id: string, name: string, fn: () => Check): Check {
+  try {
+    return fn()
+  } catch (e) {
+    return { id, name, status: 'fail', detail: `could not read the tool's output: ${(e as Error).message}`, fix: 're-run: npx zx scripts/validate.ts (and check the tool runs by hand)' }
+  }
+}
+
 /** A check that could not run because an earlier one failed; the earlier failure already sets the exit code. */
 export const notChecked = (id: string, name: string, why: string): Check => ({ id, name, status: 'skip', detail: `not checked: ${why}` })
 

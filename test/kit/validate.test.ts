@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
-  NODE_GET, PY_DB, PY_GET, appPods, checkDatabase, checkEndpoints, checkHttp, checkImageSize, checkLeaks, checkNonRoot, checkPods, checkRelease,
+  NODE_GET, PY_DB, PY_GET, appPods, guard, checkDatabase, checkEndpoints, checkHttp, checkImageSize, checkLeaks, checkNonRoot, checkPods, checkRelease,
   manifestSources, parseProbe, secretNeedles, type Out,
 } from '../../scripts/lib/checks.ts'
 import { lines, project, type Project } from './harness.ts'
@@ -29,6 +29,11 @@ describe('checkRelease (helm status -o json)', () => {
   })
   it('a pending operation points at helm rollback', () => {
     expect(checkRelease(ok(v('helm-status-pending.json')), 'todo').fix).toContain('helm rollback todo')
+  })
+  it('output that is not JSON fails the check instead of crashing validate', () => {
+    const c = guard('release', 'release deployed', () => checkRelease(ok('WARNING: something\n{"name"'), 'todo'))
+    expect(c).toMatchObject({ id: 'release', status: 'fail' })
+    expect(c.detail).toMatch(/^could not read the tool's output: /)
   })
   it('a release that is not installed', () => {
     const c = checkRelease(bad('Error: release: not found'), 'todo')
