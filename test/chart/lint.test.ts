@@ -1,5 +1,8 @@
 // helm lint --strict with both helm majors (and the user's own helm), over every shipped values file.
 import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { layerV35 } from '../support/k8s-tools.ts'
 import { chartDir, helms, lint, TAGS } from './helm.ts'
@@ -15,6 +18,17 @@ describe.each(helms())('$label', (helm) => {
     const r = lint(helm, values)
     expect(r.output).not.toMatch(/\[(WARNING|ERROR)\]/)
     expect(r.status, r.output).toBe(0)
+  })
+
+  it('helm package makes an installable archive that lints clean', () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'chart-package-'))
+    const pkg = spawnSync(helm.bin, ['package', chartDir, '--destination', out], { encoding: 'utf8' })
+    expect(pkg.status, pkg.stderr).toBe(0)
+    const archive = path.join(out, readdirSync(out).find((f) => f.endsWith('.tgz'))!)
+    expect(path.basename(archive)).toMatch(/^todo-chatbot-\d+\.\d+\.\d+\.tgz$/)
+    const r = spawnSync(helm.bin, ['lint', '--strict', archive, '--values', path.join(chartDir, CI)], { encoding: 'utf8' })
+    expect(r.status, r.stdout + r.stderr).toBe(0)
+    rmSync(out, { recursive: true, force: true })
   })
 
   it('helm lint without image tags fails and names the missing value', () => {
