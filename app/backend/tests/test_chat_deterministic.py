@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 
 def test_a_conversation_creates_lists_completes_renames_and_deletes(new_user):
     user = new_user()
@@ -98,3 +100,24 @@ def test_chat_validation(new_user):
     assert user.post("/chat", json={"message": "   "}).status_code == 422
     assert user.post("/chat", json={"message": "x" * 4001}).status_code == 422
     assert user.chat("list tasks", 999999999).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "message, tool, arguments",
+    [
+        ("Add task: call the plumber", "add_task", {"title": "call the plumber"}),
+        ("add a new task to water the plants", "add_task", {"title": "water the plants"}),
+        ('create "file taxes"', "add_task", {"title": "file taxes"}),
+        ("remind me to pay rent", "add_task", {"title": "pay rent"}),
+        ("mark 424242 as done", "complete_task", {"task_id": 424242}),
+        ("finish task 424242", "complete_task", {"task_id": 424242}),
+        ("remove #424242", "delete_task", {"task_id": 424242}),
+        ('update task 424242 to "new title"', "update_task", {"task_id": 424242, "title": "new title"}),
+        ("what are my tasks?", "list_tasks", {"status": "all"}),
+        ("Show me my open todos", "list_tasks", {"status": "pending"}),
+        ("which tasks are done", "list_tasks", {"status": "completed"}),
+    ],
+)
+def test_phrasings(new_user, message, tool, arguments):
+    [call] = new_user().chat(message).json()["tool_calls"]
+    assert (call["name"], call["arguments"]) == (tool, arguments)
