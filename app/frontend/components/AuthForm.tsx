@@ -50,7 +50,7 @@ export function AuthForm({ mode }: { mode: Mode }) {
         </p>
         <h1>{signUp ? 'Create your account' : 'Sign in'}</h1>
         <p className="muted">{signUp ? 'Keep your tasks, and let the assistant help.' : 'Welcome back.'}</p>
-        <form onSubmit={onSubmit} noValidate={false} aria-describedby={error ? 'auth-error' : undefined}>
+        <form onSubmit={onSubmit} aria-describedby={error ? 'auth-error' : undefined}>
           {signUp && (
             <div className="field">
               <label htmlFor="name">Name</label>

@@ -62,7 +62,6 @@ export function ChatView({ userId }: { userId: string }) {
       cancelled = true
     }
     // Only on first render: later id changes come from our own replies.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [])
 
   useEffect(() => {
