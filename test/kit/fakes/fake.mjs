@@ -2,18 +2,26 @@
 // {tool, args, stdin} to $FAKE_LOG (JSON lines) and reads/writes $FAKE_STATE, so a second run sees what the first did.
 // Answers are shaped after captured real outputs (see the comments). $FAKE_STATE.fail maps a command prefix
 // ("helm upgrade") to { stderr, code } to make that command fail.
-import { appendFileSync, readFileSync, writeFileSync, existsSync } from 'node:fs'
+import { appendFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 
 const tool = path.basename(process.argv[1])
 const args = process.argv.slice(2)
 const statePath = process.env.FAKE_STATE
-const state = JSON.parse(readFileSync(statePath, 'utf8'))
+const before = readFileSync(statePath, 'utf8')
+const state = JSON.parse(before)
 const stdin = args.includes('-') && tool === 'kubectl' ? readFileSync(0, 'utf8') : undefined
 appendFileSync(process.env.FAKE_LOG, JSON.stringify({ tool, args, stdin: stdin === undefined ? undefined : '<stdin>' }) + '\n')
 if (stdin !== undefined) (state.stdin ??= []).push(stdin)
 
-const save = () => writeFileSync(statePath, JSON.stringify(state, null, 2))
+// stages run read-only queries in parallel: write only on change, and atomically, so no reader sees half a file
+const save = () => {
+  const after = JSON.stringify(state, null, 2)
+  if (after === JSON.stringify(JSON.parse(before), null, 2)) return
+  const tmp = `${statePath}.${process.pid}.tmp`
+  writeFileSync(tmp, after)
+  renameSync(tmp, statePath)
+}
 const done = (stdout = '', code = 0, stderr = '') => {
   save()
   if (stdout) process.stdout.write(stdout.endsWith('\n') ? stdout : stdout + '\n')
