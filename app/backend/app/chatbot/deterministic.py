@@ -13,7 +13,9 @@ HELP = (
 )
 
 _ID = r"(?:task\s+)?(?:number\s+|no\.?\s*)?#?(\d+)"
-_ADD = re.compile(r"^(?:please\s+)?(?:add|create|new)(?:\s+(?:a|an|new))*(?:\s+(?:task|todo|item))?\s*[:\-]?\s+(?:to\s+)?(.+)$", re.I)
+_ADD = re.compile(
+    r"^(?:please\s+)?(?:add|create|new)(?:\s+(?:a|an|new))*(?:\s+(?:task|todo|item))?\s*[:\-]?\s+(?:to\s+)?(.+)$", re.I
+)
 _REMIND = re.compile(r"^(?:please\s+)?remind me to\s+(.+)$", re.I)
 _COMPLETE = re.compile(
     rf"^(?:please\s+)?(?:complete|finish|done(?:\s+with)?|check(?:\s+off)?|mark)\s+{_ID}(?:\s+as\s+(?:done|complete(?:d)?|finished))?$",
