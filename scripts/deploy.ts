@@ -97,6 +97,13 @@ if (unchanged) {
   waiting = false
   if (!r.ok) {
     const why = (r.stderr || r.stdout).split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? `exit code ${r.exitCode}`
+    // failures before anything ran: no pods to look at, the fix is about helm, the chart or the cluster
+    const chart = rel(cfg, cfg.chartDir)
+    if (/another operation \(install\/upgrade\/rollback\) is in progress/.test(why))
+      fail(`helm upgrade of ${cfg.release} did not start: ${why}`, `helm history ${cfg.release} -n ${ns}   (then: helm rollback ${cfg.release} -n ${ns})`)
+    if (/Kubernetes cluster unreachable/i.test(why)) fail(`helm cannot reach the cluster: ${why}`, cfg.cluster === 'minikube' ? 'npx zx scripts/setup.ts' : 'kubectl cluster-info')
+    if (/values don't meet the specifications of the schema|parse error|template: |YAML parse error|chart requires kubeVersion/i.test(r.stderr))
+      fail(`the chart did not render: ${why}`, `helm lint ${chart} ${cfg.helmValuesFiles.map((f) => `-f ${rel(cfg, f)}`).join(' ')}`.trim())
     const now = await diagnose(cfg).catch((e: Error) => [`  ! could not diagnose: ${e.message}`])
     const lines = now.some((l) => l.includes('✗')) || lastDiagnosis.length === 0 ? now : ['(pods as they were before the rollback)', ...lastDiagnosis]
     for (const l of lines) detail(l)

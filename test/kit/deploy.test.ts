@@ -198,3 +198,19 @@ describe('cleanup', { timeout: 120_000 }, () => {
     expect(p.state().images).toEqual([])
   })
 })
+
+describe('deploy: helm failures before any pod runs', { timeout: 120_000 }, () => {
+  it.each([
+    ['Error: UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress', /✖ helm upgrade of todo did not start: .*in progress/, 'fix: helm history todo -n todo   (then: helm rollback todo -n todo)'],
+    ['Error: Kubernetes cluster unreachable: Get "https://192.168.49.2:8443/version": dial tcp 192.168.49.2:8443: connect: no route to host', /✖ helm cannot reach the cluster/, 'fix: npx zx scripts/setup.ts'],
+    ["Error: values don't meet the specifications of the schema(s) in the following chart(s):\ntodo-chatbot:\n- ingress: Additional property foo is not allowed", /✖ the chart did not render: - ingress: Additional property foo is not allowed/, 'fix: helm lint '],
+  ])('%s', async (stderr, cause, fix) => {
+    const p = project()
+    p.setState({ fail: { 'helm upgrade': { stderr, code: 1 } } })
+    const r = await p.run('deploy')
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(cause)
+    expect(r.stderr).toContain(fix)
+    expect(r.stderr).not.toContain('Diagnosis of release')
+  })
+})
