@@ -2,7 +2,7 @@
 // object strictly against the Kubernetes OpenAPI schemas, and checks the policies and the app
 // contract on what was rendered.
 import { beforeAll, describe, expect, it } from 'vitest'
-import { validateManifests } from '../support/kube-validate.ts'
+import { validateFiles, type ValidationIssue } from '../support/kube-validate.ts'
 import { byKind, find, helms, KUBE_VERSIONS, MATRIX, template, type K8sObject, type Rendered } from './helm.ts'
 import * as policy from './policies.ts'
 
@@ -22,25 +22,27 @@ const imagesOf = (objects: K8sObject[]) => {
   return [fe, be, ...(pg ? [pg] : [])]
 }
 
+// Every render up front, so each Kubernetes version validates all of them in one kubectl-validate run.
+const HELMS = helms()
+const renders = new Map<string, Rendered>()
+for (const helm of HELMS) for (const entry of MATRIX) renders.set(`${helm.label}|${entry.name}`, template(helm, { values: entry.values, set: entry.set }))
+const validation = new Map<string, Map<string, ValidationIssue[]>>()
+
 beforeAll(() => {
-  // Builds kubectl-validate and fetches the schemas on the first run (minutes); instant afterwards.
-  for (const v of KUBE_VERSIONS) validateManifests('/dev/null', v)
+  // The first run builds kubectl-validate and fetches the schemas (a few minutes); later runs reuse .tools/.
+  const files = [...renders.values()].filter((r) => r.status === 0).map((r) => r.file)
+  for (const v of KUBE_VERSIONS) validation.set(v, validateFiles(files, v))
 }, 900_000)
 
-describe.each(helms())('$label', (helm) => {
+describe.each(HELMS)('$label', (helm) => {
   describe.each(MATRIX)('values: $name', (entry) => {
-    let r: Rendered
-    let objects: K8sObject[]
+    const r = renders.get(`${helm.label}|${entry.name}`)!
+    const objects: K8sObject[] = r.objects
     const isProd = entry.values.includes('values-prod.yaml')
     const external = entry.set.includes('postgresql.enabled=false')
     const publicUrl = isProd ? PUBLIC_URL.prod : PUBLIC_URL.default
     // existingSecret's default and the chart-made Secret of release "todo" share the name.
     const secretName = 'todo-secrets'
-
-    beforeAll(() => {
-      r = template(helm, { values: entry.values, set: entry.set })
-      objects = r.objects
-    })
 
     it('renders', () => {
       expect(r.stderr).toBe('')
@@ -49,7 +51,7 @@ describe.each(helms())('$label', (helm) => {
     })
 
     it.each(KUBE_VERSIONS)('every object is valid Kubernetes %s (strict: unknown fields rejected)', (version) => {
-      expect(validateManifests(r.file, version)).toEqual([])
+      expect(validation.get(version)!.get(r.file)).toEqual([])
     })
 
     it('objects: the components of the release, and only the frontend exposed', () => {

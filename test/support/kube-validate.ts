@@ -68,13 +68,13 @@ export function kubernetesSchemas(version: string): string {
 export type ValidationIssue = { object: string; message: string }
 
 /**
- * Validates a multi-document YAML file strictly against Kubernetes `version`.
- * Returns one issue per invalid object; an empty list means every object is valid.
+ * Validates multi-document YAML files strictly against Kubernetes `version`, in one run.
+ * Returns, per file, one issue per invalid object; an empty list means every object is valid.
  */
-export function validateManifests(file: string, version: string): ValidationIssue[] {
+export function validateFiles(files: string[], version: string): Map<string, ValidationIssue[]> {
   const bin = kubectlValidate()
   const schemas = kubernetesSchemas(version)
-  const res = spawnSync(bin, ['--local-schemas', schemas, '--output', 'json', file], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+  const res = spawnSync(bin, ['--local-schemas', schemas, '--output', 'json', ...files], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 })
   if (res.error) throw res.error
   let parsed: Record<string, unknown>
   try {
@@ -82,16 +82,24 @@ export function validateManifests(file: string, version: string): ValidationIssu
   } catch {
     throw new Error(`kubectl-validate printed no JSON (exit ${res.status}):\n${res.stdout}\n${res.stderr}`)
   }
-  const results = Object.values(parsed).flatMap((r) => (Array.isArray(r) ? r : [r])) as {
-    status?: string
-    message?: string
-    details?: { kind?: string; name?: string }
-  }[]
-  const issues = results
-    .filter((r) => r.status !== 'Success')
-    .map((r) => ({ object: `${r.details?.kind ?? '?'}/${r.details?.name ?? '?'}`, message: r.message ?? JSON.stringify(r) }))
-  if (res.status !== 0 && issues.length === 0) {
-    throw new Error(`kubectl-validate exited ${res.status} without a result:\n${res.stdout}\n${res.stderr}`)
+  const out = new Map<string, ValidationIssue[]>()
+  for (const file of files) {
+    const entry = parsed[file]
+    if (entry === undefined) throw new Error(`kubectl-validate reported nothing for ${file}:\n${res.stderr}`)
+    const results = (Array.isArray(entry) ? entry : [entry]) as { status?: string; message?: string; details?: { kind?: string; name?: string } }[]
+    out.set(
+      file,
+      results
+        .filter((r) => r.status !== 'Success')
+        .map((r) => ({ object: `${r.details?.kind ?? '?'}/${r.details?.name ?? '?'}`, message: r.message ?? JSON.stringify(r) })),
+    )
   }
-  return issues
+  const failed = [...out.values()].some((issues) => issues.length > 0)
+  if (res.status !== 0 && !failed) throw new Error(`kubectl-validate exited ${res.status} without a result:\n${res.stdout}\n${res.stderr}`)
+  return out
+}
+
+/** Validates one multi-document YAML file; see validateFiles. */
+export function validateManifests(file: string, version: string): ValidationIssue[] {
+  return validateFiles([file], version).get(file) ?? []
 }
