@@ -6,6 +6,7 @@ import { startStage, finishStage } from './lib/stage.ts'
 import { sh, query } from './lib/run.ts'
 import { fail, ok, task } from './lib/log.ts'
 import { images } from './lib/images.ts'
+import { requireContext } from './lib/tools.ts'
 
 const { cfg, flags, dryRun, t0 } = startStage({
   name: 'cleanup',
@@ -32,6 +33,7 @@ async function confirm(what: string, flag: string): Promise<void> {
 if (flags['purge-data']) await confirm(`delete the database volume of release ${cfg.release} in namespace ${ns} (all todos and users)`, 'purge-data')
 if (flags['delete-minikube']) await confirm(`delete minikube profile ${p} and everything in it`, 'delete-minikube')
 
+await requireContext(cfg)
 if (dryRun || (await query`helm status ${cfg.release} -n ${ns}`).ok)
   await task(`uninstall release ${cfg.release}`, () =>
     sh({ fix: `helm uninstall ${cfg.release} -n ${ns} --no-hooks` })`helm uninstall ${cfg.release} -n ${ns} --wait`,

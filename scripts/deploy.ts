@@ -7,7 +7,7 @@ import { detail, fail, info, ok, out, step, task, warn } from './lib/log.ts'
 import { ConfigError, requireSecrets } from './lib/config.ts'
 import { images } from './lib/images.ts'
 import { ANNOTATION, chartValues, releaseFingerprint, secretManifest, setArgs, valuesMatch } from './lib/release.ts'
-import { helmMajor, requireTools, rollbackFlag } from './lib/tools.ts'
+import { helmMajor, requireContext, requireTools, rollbackFlag } from './lib/tools.ts'
 import { diagnose } from './lib/diagnose.ts'
 
 const { cfg, dryRun, t0 } = startStage({
@@ -34,6 +34,7 @@ try {
 if (!dryRun) {
   const s = step('preflight')
   const found = await requireTools(['kubectl', 'helm'])
+  await requireContext(cfg)
   s.done(`kubectl ${found.kubectl}, helm ${found.helm}`)
 }
 const helm = await helmMajor()

@@ -33,6 +33,8 @@ export type StageSpec = {
 export type Flags = Record<string, string | boolean | undefined>
 
 export const nested = { inUp: false }
+// `up` loads the config once per stage; say each warning once
+const warned = new Set<string>()
 
 const common: Record<string, string> = {
   help: 'show this help',
@@ -88,7 +90,8 @@ export function startStage(spec: StageSpec): { cfg: Config; flags: Flags; dryRun
   $.cwd = cfg.root
   if (!(nested.inUp && spec.name !== 'up')) header(spec.name, spec.summary + (dryRun ? ' (dry run: nothing is executed)' : ''))
   else header(spec.name, spec.summary)
-  for (const w of cfg.warnings) warn(w)
+  for (const w of cfg.warnings) if (!warned.has(w)) warn(w)
+  for (const w of cfg.warnings) warned.add(w)
   return { cfg, flags, dryRun, t0 }
 }
 

@@ -7,6 +7,8 @@
 //   requireTools(tools: Tool[]): Promise<Record<Tool, string>>  — versions found; fail()s with hint otherwise
 //   helmMajor(): Promise<number>         — 3 or 4 (runs `helm version` even under --dry-run; 3 when helm is missing)
 //   rollbackFlag(major): string          — `--atomic` (Helm 3) or `--rollback-on-failure` (Helm 4)
+//   requireContext(cfg): Promise<void>   — CLUSTER=minikube: kubectl's current context is the profile, else fail
+import type { Config } from './config.ts'
 import { fail } from './log.ts'
 import { hasTool, query } from './run.ts'
 
@@ -89,3 +91,18 @@ export async function helmMajor(): Promise<number> {
 }
 
 export const rollbackFlag = (major: number): string => (major >= 4 ? '--rollback-on-failure' : '--atomic')
+
+/** Never deploy to or delete from a cluster the user did not mean: with minikube, the context must be the profile. */
+export async function requireContext(cfg: Config): Promise<void> {
+  if (cfg.cluster !== 'minikube') return
+  const ctx = await query`kubectl config current-context`
+  if (ctx.dry) return
+  const current = ctx.stdout.trim()
+  if (current !== cfg.minikube.profile)
+    fail(
+      current
+        ? `kubectl points at context ${current}, not at minikube profile ${cfg.minikube.profile} (CLUSTER=minikube)`
+        : `kubectl has no current context; minikube profile ${cfg.minikube.profile} is not set up`,
+      current ? `kubectl config use-context ${cfg.minikube.profile}   (or CLUSTER=existing to use ${current})` : 'npx zx scripts/setup.ts',
+    )
+}

@@ -199,6 +199,20 @@ describe('cleanup', { timeout: 120_000 }, () => {
   })
 })
 
+describe('the cluster the stages act on', { timeout: 120_000 }, () => {
+  it('with CLUSTER=minikube, deploy and cleanup refuse a kubectl context other than the profile', async () => {
+    const p = project()
+    p.setState({ context: 'prod-cluster' })
+    for (const stage of ['deploy', 'cleanup']) {
+      const r = await p.run(stage)
+      expect(r.code).toBe(1)
+      expect(r.stderr).toContain('✖ kubectl points at context prod-cluster, not at minikube profile todo (CLUSTER=minikube)')
+      expect(r.stderr).toContain('fix: kubectl config use-context todo   (or CLUSTER=existing to use prod-cluster)')
+      expect(mutating(r.calls)).toEqual([])
+    }
+  })
+})
+
 describe('deploy: helm failures before any pod runs', { timeout: 120_000 }, () => {
   it.each([
     ['Error: UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress', /✖ helm upgrade of todo did not start: .*in progress/, 'fix: helm history todo -n todo   (then: helm rollback todo -n todo)'],

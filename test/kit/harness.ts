@@ -64,7 +64,8 @@ export function project(opts: { tools?: readonly string[]; env?: Record<string, 
   symlinkSync(which('bash'), path.join(sys, 'bash'))
 
   const statePath = path.join(dir, 'state.json')
-  writeFileSync(statePath, '{}')
+  // kubectl points at the minikube profile, as setup leaves it
+  writeFileSync(statePath, '{"context":"todo"}')
   const logPath = path.join(dir, 'calls.log')
   writeFileSync(logPath, '')
   const env: Record<string, string> = {

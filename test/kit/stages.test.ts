@@ -75,6 +75,7 @@ describe('setup', { timeout: 120_000 }, () => {
 
   it('with CLUSTER=existing and no context says how to pick one', async () => {
     const p = project({ env: { CLUSTER: 'existing' } })
+    p.setState({ context: null })
     const r = await p.run('setup')
     expect(r.code).toBe(1)
     expect(r.stderr).toContain('✖ kubectl has no current context')
