@@ -122,7 +122,8 @@ describe.each(HELMS)('$label', (helm) => {
       expect(policy.networkCoverage(objects)).toEqual([])
       const np = (name: string) => find(objects, 'NetworkPolicy', name)!
       expect(policy.ingressPeers(np('todo-backend'))).toEqual(['frontend', 'test'])
-      expect(policy.ingressPeers(np('todo-frontend'))).toEqual(['any'])
+      // Prod admits only the ingress controller's namespace ("other"), plus the backend (JWKS) and tests.
+      expect(policy.ingressPeers(np('todo-frontend'))).toEqual(isProd ? ['backend', 'other', 'test'] : ['any'])
       expect(policy.ingressPeers(np('todo-migrate'))).toEqual([])
       const beEgress = policy.egressPeers(np('todo-backend'))
       expect(beEgress).toContain('frontend') // JWKS
