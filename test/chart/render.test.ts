@@ -124,6 +124,10 @@ describe.each(HELMS)('$label', (helm) => {
       expect(policy.ingressPeers(np('todo-backend'))).toEqual(['frontend', 'test'])
       // Prod admits only the ingress controller's namespace ("other"), plus the backend (JWKS) and tests.
       expect(policy.ingressPeers(np('todo-frontend'))).toEqual(isProd ? ['backend', 'other', 'test'] : ['any'])
+      const admits = (target: string, from: string) => ['any', from].some((p) => policy.ingressPeers(np(target)).includes(p))
+      expect(admits('todo-frontend', 'backend')).toBe(true) // the backend fetches the JWKS from the frontend
+      expect(admits('todo-frontend', 'test')).toBe(true)
+      expect(admits('todo-backend', 'test')).toBe(true)
       expect(policy.ingressPeers(np('todo-migrate'))).toEqual([])
       const beEgress = policy.egressPeers(np('todo-backend'))
       expect(beEgress).toContain('frontend') // JWKS
