@@ -1,0 +1,60 @@
+// The values deploy sets, rendered by the real chart with real Helm 3 and Helm 4 (`helm template`, no cluster):
+// the chart's schema accepts them, and the names the stages rely on (Services, PVC labels) are what they expect.
+import { describe, expect, it } from 'vitest'
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { parseAllDocuments } from 'yaml'
+import { loadConfig, type Config } from '../../scripts/lib/config.ts'
+import { chartValues, secretManifest, setArgs } from '../../scripts/lib/release.ts'
+import { images } from '../../scripts/lib/images.ts'
+import { helmBinaries } from '../support/k8s-tools.ts'
+import { root } from './harness.ts'
+
+type Obj = { kind: string; metadata: { name: string; annotations?: Record<string, string>; labels?: Record<string, string> }; spec?: any } // eslint-disable-line @typescript-eslint/no-explicit-any
+
+function render(helm: string, cfg: Config): Obj[] {
+  const args = setArgs(chartValues(cfg, secretManifest(cfg).hash))
+  const out = execFileSync(helm, ['template', cfg.release, cfg.chartDir, '-n', cfg.namespace, ...args], { encoding: 'utf8', cwd: root })
+  return parseAllDocuments(out).map((d) => d.toJSON() as Obj).filter(Boolean)
+}
+const emptyEnv = path.join(mkdtempSync(path.join(os.tmpdir(), 'kit-chart-')), '.env')
+writeFileSync(emptyEnv, '')
+const cfgWith = (env: Record<string, string>): Config =>
+  loadConfig({ env: { BETTER_AUTH_SECRET: 'b'.repeat(40), POSTGRES_PASSWORD: 'pw-123', ...env }, envFile: emptyEnv })
+
+describe.each(helmBinaries())('$label renders the values deploy sets', ({ bin }) => {
+  it('default: images with content tags, the Secret, ingress, in-cluster PostgreSQL', { timeout: 60_000 }, () => {
+    const cfg = cfgWith({})
+    const objs = render(bin, cfg)
+    const imgs = images(cfg)
+    const deploy = (name: string): Obj => objs.find((o) => o.kind === 'Deployment' && o.metadata.name === name) as Obj
+    const fe = deploy('todo-frontend')
+    const be = deploy('todo-backend')
+    expect(fe.spec.template.spec.containers[0].image).toBe(imgs.frontend.ref)
+    expect(be.spec.template.spec.containers[0].image).toBe(imgs.backend.ref)
+    expect(fe.spec.template.spec.containers[0].imagePullPolicy).toBe('IfNotPresent')
+    expect(fe.spec.template.metadata.annotations['todo-k8s-kit/secret-hash']).toBe(secretManifest(cfg).hash)
+    expect(JSON.stringify(objs)).toContain('"todo-secrets"')
+    // deploy's port-forward hint and validate use these Service names
+    expect(objs.filter((o) => o.kind === 'Service').map((o) => o.metadata.name).sort()).toEqual(['todo-backend', 'todo-frontend', 'todo-postgresql'])
+    const ing = objs.find((o) => o.kind === 'Ingress') as Obj
+    expect(ing.spec.ingressClassName).toBe('nginx')
+    expect(ing.spec.rules[0].host).toBe('todo.local')
+    // cleanup --purge-data selects the database volume by these labels
+    const sts = objs.find((o) => o.kind === 'StatefulSet') as Obj
+    expect(sts.spec.volumeClaimTemplates[0].metadata.labels).toMatchObject({ 'app.kubernetes.io/instance': 'todo', 'app.kubernetes.io/component': 'postgresql' })
+    expect(sts.spec.template.spec.containers[0].image).toBe('postgres:17')
+  })
+
+  it('external database, HPA, replicas, no ingress, registry repositories', { timeout: 60_000 }, () => {
+    const cfg = cfgWith({ DATABASE_URL: 'postgresql://u:p@db.example.com:5432/todo', HPA_ENABLED: 'true', FRONTEND_REPLICAS: '2', INGRESS_ENABLED: 'false', CLUSTER: 'existing', LOAD_METHOD: 'registry', REGISTRY: 'localhost:5000' })
+    const objs = render(bin, cfg)
+    expect(objs.some((o) => o.kind === 'StatefulSet')).toBe(false)
+    expect(objs.some((o) => o.kind === 'Ingress')).toBe(false)
+    expect(objs.filter((o) => o.kind === 'HorizontalPodAutoscaler')).toHaveLength(2)
+    const fe = objs.find((o) => o.kind === 'Deployment' && o.metadata.name === 'todo-frontend') as Obj
+    expect(fe.spec.template.spec.containers[0].image).toMatch(/^localhost:5000\/todo-frontend:h-[0-9a-f]{12}$/)
+  })
+})
