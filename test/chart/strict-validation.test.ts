@@ -2,9 +2,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { stringify } from 'yaml'
-import { validateFiles } from '../support/kube-validate.ts'
+import { kubectlValidate, kubernetesSchemas, validateFiles } from '../support/kube-validate.ts'
 import { layerV35 } from '../support/k8s-tools.ts'
 import { find, KUBE_VERSIONS, TAGS, template, type K8sObject } from './helm.ts'
 
@@ -34,6 +34,12 @@ const CASES: { name: string; break: (objects: K8sObject[]) => void; error: RegEx
     error: /a valid label must be/,
   },
 ]
+
+beforeAll(() => {
+  // The first run builds kubectl-validate and fetches the schemas (a few minutes); later runs reuse .tools/.
+  kubectlValidate()
+  for (const v of KUBE_VERSIONS) kubernetesSchemas(v)
+}, 900_000)
 
 describe.each(KUBE_VERSIONS)('kubectl-validate against Kubernetes %s', (version) => {
   it('accepts the chart as rendered, and rejects each broken variant', () => {

@@ -35,8 +35,14 @@ export function kubectlValidate(): string {
   const dir = path.join(root, '.tools', 'kubectl-validate', KUBECTL_VALIDATE.split('@')[1]!)
   const bin = path.join(dir, 'kubectl-validate')
   if (!existsSync(bin)) {
+    // Test files run in parallel workers: each builds into its own directory, and the rename into
+    // place is atomic, so a concurrent first run never sees half a binary.
+    const own = `${dir}.tmp-${process.pid}`
+    mkdirSync(own, { recursive: true })
+    go(['install', KUBECTL_VALIDATE], { GOBIN: own })
     mkdirSync(dir, { recursive: true })
-    go(['install', KUBECTL_VALIDATE], { GOBIN: dir })
+    renameSync(path.join(own, 'kubectl-validate'), bin)
+    rmSync(own, { recursive: true, force: true })
   }
   return bin
 }
@@ -60,8 +66,13 @@ export function kubernetesSchemas(version: string): string {
     copyFileSync(path.join(spec, file), target)
   }
   if (!existsSync(path.join(tmp, 'api', 'v1.json'))) throw new Error(`no api__v1_openapi.json under ${spec}`)
-  rmSync(dir, { recursive: true, force: true })
-  renameSync(tmp, dir)
+  try {
+    renameSync(tmp, dir)
+  } catch (err) {
+    // Another worker got there first with the same files.
+    rmSync(tmp, { recursive: true, force: true })
+    if (!existsSync(path.join(dir, 'api', 'v1.json'))) throw err
+  }
   return dir
 }
 
