@@ -94,9 +94,10 @@ const evaluate = (s: Snapshot): [Check, Check] => {
     guard('endpoints', 'services have endpoints', () => checkEndpoints(s.svcs.ok ? s.svcs.stdout : '', s.slices.ok ? s.slices.stdout : null, s.endpoints?.ok ? s.endpoints.stdout : null)),
   ]
 }
-const wait = !flags.once
+// waiting only makes sense for a release that is there: a missing or failed one will not settle by itself
+const wait = !flags.once && checks[0]?.status === 'pass'
 const deadline = Date.now() + cfg.timeouts.validateMs
-const s = step(wait ? `pods and endpoints (waiting up to ${cfg.timeouts.validate})` : 'pods and endpoints')
+const s = step(wait ? `pods and endpoints (waiting up to ${cfg.timeouts.validate} for them to settle)` : 'pods and endpoints')
 let snap = await snapshot()
 let [podsCheck, epCheck] = evaluate(snap)
 // restarts never go away by waiting, so only "not ready" and "no endpoints" are worth waiting for

@@ -283,9 +283,9 @@ describe('validate stage (fake kubectl, helm, docker on PATH)', () => {
     expect(j.diagnosis.join('\n')).toContain('fix: load the image into the cluster: npx zx scripts/load.ts')
   })
 
-  it('a release that is not installed fails the first check with the deploy command', async () => {
-    const p = setup(healthy({ status: undefined }))
-    const r = await p.run('validate', ['--once'])
+  it('a release that is not installed fails the first check with the deploy command, without waiting', async () => {
+    const p = setup(healthy({ status: undefined }), 'image-never-pull')
+    const r = await p.run('validate', [], { VALIDATE_TIMEOUT: '10m' }) // would time the test out if it waited
     expect(r.code).toBe(1)
     expect(r.stdout).toMatch(/^release deployed +FAIL {4}release todo is not installed$/m)
     expect(r.stdout).toContain('✖ release deployed: npx zx scripts/deploy.ts')
