@@ -70,9 +70,13 @@ describe('policy checks catch violations', () => {
     const fe = ws.find((x) => x.object.metadata.name === 'todo-frontend')!
     delete fe.pod.spec.containers[0].resources.limits
     fe.object.spec.strategy = { type: 'Recreate' }
+    delete fe.pod.spec.containers[0].lifecycle
     fe.object.spec.selector.matchLabels['app.kubernetes.io/component'] = 'other'
     expect(policy.resources(fe)).toHaveLength(2)
-    expect(policy.availability(fe)).toEqual(['Deployment/todo-frontend: strategy must be RollingUpdate with maxUnavailable 0'])
+    expect(policy.availability(fe)).toEqual([
+      'Deployment/todo-frontend: strategy must be RollingUpdate with maxUnavailable 0',
+      'Deployment/todo-frontend container frontend: no preStop delay for endpoint removal',
+    ])
     expect(policy.labels([fe.object])).toEqual(['Deployment/todo-frontend: selector app.kubernetes.io/component=other does not match its pod template'])
   })
 

@@ -130,6 +130,7 @@ export function availability(w: Workload): string[] {
   if (s?.type !== 'RollingUpdate' || s.rollingUpdate?.maxUnavailable !== 0) v.push(`${id(w.object)}: strategy must be RollingUpdate with maxUnavailable 0`)
   const ann = w.pod.metadata?.annotations ?? {}
   for (const a of ['checksum/config', 'checksum/secret']) if (!/^[0-9a-f]{64}$/.test(ann[a] ?? '')) v.push(`${id(w.object)}: pod annotation ${a} missing`)
+  for (const c of w.pod.spec.containers) if (!c.lifecycle?.preStop) v.push(`${id(w.object)} container ${c.name}: no preStop delay for endpoint removal`)
   return v
 }
 
