@@ -170,7 +170,7 @@ function registerSecret(value: string | undefined): void {
 export type LoadOptions = {
   /** environment to read (default process.env) */
   env?: NodeJS.ProcessEnv
-  /** .env path; default $ENV_FILE or <root>/.env; a missing default file is fine, a missing explicit one is an error */
+  /** .env path; default $KIT_ENV_FILE or <root>/.env; a missing default file is fine, a missing explicit one is an error */
   envFile?: string
   /** project root, default the repo root */
   root?: string
@@ -259,7 +259,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   const env = opts.env ?? process.env
   const root = opts.root ?? repoRoot
   checkPaths = opts.checkPaths ?? true
-  const explicit = opts.envFile ?? env.ENV_FILE
+  const explicit = opts.envFile ?? env.KIT_ENV_FILE
   const envPath = path.resolve(root, explicit ?? '.env')
   let fileVars: Record<string, string> = {}
   let envFile: string | null = null
@@ -267,7 +267,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     fileVars = parseDotenv(readFileSync(envPath))
     envFile = envPath
   } else if (explicit) {
-    throw new ConfigError('ENV_FILE', `an existing .env file (looked for ${envPath}); create it with: cp .env.example .env`, explicit)
+    throw new ConfigError('KIT_ENV_FILE', `an existing .env file (looked for ${envPath}); create it with: cp .env.example .env`, explicit)
   }
 
   const warnings: string[] = []

@@ -82,7 +82,7 @@ export function startStage(spec: StageSpec): { cfg: Config; flags: Flags; dryRun
     })
   } catch (e) {
     if (e instanceof ConfigError) {
-      const fix = e.key === 'ENV_FILE' ? 'cp .env.example .env' : `set ${e.key} in .env (documented in .env.example), then: npx zx scripts/${spec.name}.ts`
+      const fix = e.key === 'KIT_ENV_FILE' ? 'cp .env.example .env' : `set ${e.key} in .env (documented in .env.example), then: npx zx scripts/${spec.name}.ts`
       fail(e.message, fix)
     }
     throw e

@@ -74,7 +74,7 @@ describe('defaults', () => {
   })
 
   it('an explicit env file that does not exist is an error with the fix', () => {
-    expect(() => loadConfig({ env: {}, envFile: path.join(tmp, 'missing.env'), checkPaths: false })).toThrow(/ENV_FILE=.* is invalid: expected an existing \.env file .*cp \.env\.example \.env/)
+    expect(() => loadConfig({ env: {}, envFile: path.join(tmp, 'missing.env'), checkPaths: false })).toThrow(/KIT_ENV_FILE=.* is invalid: expected an existing \.env file .*cp \.env\.example \.env/)
   })
 
   it('reads .env relative to the root when no file is named', () => {

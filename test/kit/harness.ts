@@ -75,7 +75,7 @@ export function project(opts: { tools?: readonly string[]; env?: Record<string, 
     FAKE_LOG: logPath,
     FORCE_COLOR: '0',
     NO_COLOR: '1',
-    ENV_FILE: path.join(dir, '.env'),
+    KIT_ENV_FILE: path.join(dir, '.env'),
     ...(opts.repoPaths
       ? {}
       : {
