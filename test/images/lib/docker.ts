@@ -21,12 +21,12 @@ export const tagFor = (name: string) => `todo-images-test/${name}:${runId}`
 
 const made = { images: new Set<string>(), containers: new Set<string>(), dirs: new Set<string>() }
 
-export async function assertDockerReady(): Promise<void> {
+export async function assertDockerReady(images = [nodeImage, pythonImage]): Promise<void> {
   const info = await $({ nothrow: true, quiet: true })`docker info --format {{.ServerVersion}}`
   if (info.exitCode !== 0) {
     throw new Error('docker engine not answering; fix: bash ../shared/rig/docker-engine.sh')
   }
-  for (const image of [nodeImage, pythonImage]) {
+  for (const image of images) {
     const r = await $({ nothrow: true, quiet: true })`docker image inspect ${image}`
     if (r.exitCode !== 0) throw new Error(`base image ${image} missing; fix: bash ../shared/rig/base-images.sh`)
   }
