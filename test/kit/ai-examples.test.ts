@@ -78,7 +78,8 @@ describe('keys, prompts, commands', () => {
 
 // ---------- the stage as a subprocess against fake AI tools ----------
 
-describe('ai-examples stage (fake kubectl-ai, k8sgpt, docker, kubectl on PATH)', () => {
+// subprocesses (zx + fake tools) take seconds each; on a loaded 2-core machine more than the project's 30 s default
+describe('ai-examples stage (fake kubectl-ai, k8sgpt, docker, kubectl on PATH)', { timeout: 120_000 }, () => {
   const GEMINI = 'gm-test-key-0a1b2c3d4e5f'
   const AI_TOOLS = new Set(['kubectl-ai', 'k8sgpt', 'kagent'])
   const google: Answer[] = [

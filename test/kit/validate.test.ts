@@ -180,7 +180,8 @@ describe('secret leaks', () => {
 
 // ---------- the stage as a subprocess against fake kubectl/helm/docker ----------
 
-describe('validate stage (fake kubectl, helm, docker on PATH)', () => {
+// subprocesses (zx + fake tools) take seconds each; on a loaded 2-core machine more than the project's 30 s default
+describe('validate stage (fake kubectl, helm, docker on PATH)', { timeout: 120_000 }, () => {
   const BE = 'todo-backend-6d5f7c9b8-x7k2p'
   const FE = 'todo-frontend-7b9c4d5f6-m4r9t'
   const DB = 'todo-postgresql-0'
@@ -319,7 +320,7 @@ describe('validate stage (fake kubectl, helm, docker on PATH)', () => {
 
 // ---------- the in-pod one-liners, run by real python and node ----------
 
-describe('the in-pod one-liners (real python3 and node against a real HTTP server and TCP port)', () => {
+describe('the in-pod one-liners (real python3 and node against a real HTTP server and TCP port)', { timeout: 60_000 }, () => {
   const run = (cmd: string, args: string[], env: Record<string, string> = {}): Promise<Out> =>
     new Promise((resolve) => {
       execFile(cmd, args, { env: { ...process.env, ...env }, timeout: 20_000 }, (err, stdout, stderr) =>
