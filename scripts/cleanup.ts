@@ -4,7 +4,7 @@
 import { question } from 'zx'
 import { startStage, finishStage } from './lib/stage.ts'
 import { sh, query } from './lib/run.ts'
-import { fail, ok, task } from './lib/log.ts'
+import { fail, ok, task, warn } from './lib/log.ts'
 import { images } from './lib/images.ts'
 import { requireContext } from './lib/tools.ts'
 
@@ -34,22 +34,31 @@ if (flags['purge-data']) await confirm(`delete the database volume of release ${
 if (flags['delete-minikube']) await confirm(`delete minikube profile ${p} and everything in it`, 'delete-minikube')
 
 await requireContext(cfg)
-if (dryRun || (await query`helm status ${cfg.release} -n ${ns}`).ok)
-  await task(`uninstall release ${cfg.release}`, () =>
-    sh({ fix: `helm uninstall ${cfg.release} -n ${ns} --no-hooks` })`helm uninstall ${cfg.release} -n ${ns} --wait`,
-  )
-else if (!dryRun) ok(`release ${cfg.release} is not installed in ${ns}`)
+const reach = await query({ timeoutMs: 30_000 })`kubectl get namespace ${ns}`
+// NotFound means the cluster answered: the namespace (and so the release) is simply not there
+const reachable = dryRun || reach.ok || /NotFound/.test(reach.stderr)
+if (!reachable) {
+  const why = reach.stderr.trim().split('\n').pop() || 'kubectl get namespace failed'
+  if (cfg.cluster === 'minikube' && (flags['stop-minikube'] || flags['delete-minikube'])) warn(`the cluster is not answering (${why}); the release and the Secret were left alone`)
+  else fail(`the cluster is not answering: ${why}`, cfg.cluster === 'minikube' ? `minikube start -p ${p}   (or drop it all: npx zx scripts/cleanup.ts --delete-minikube)` : 'kubectl cluster-info')
+} else {
+  if (dryRun || (await query`helm status ${cfg.release} -n ${ns}`).ok)
+    await task(`uninstall release ${cfg.release}`, () =>
+      sh({ fix: `helm uninstall ${cfg.release} -n ${ns} --no-hooks` })`helm uninstall ${cfg.release} -n ${ns} --wait`,
+    )
+  else if (!dryRun) ok(`release ${cfg.release} is not installed in ${ns}`)
 
-if ((await query`kubectl get secret ${cfg.secretName} -n ${ns}`).ok || dryRun)
-  await sh({ fix: `kubectl get secret -n ${ns}` })`kubectl delete secret ${cfg.secretName} -n ${ns} --ignore-not-found`
-else ok(`Secret ${cfg.secretName} is gone`)
+  if ((await query`kubectl get secret ${cfg.secretName} -n ${ns}`).ok || dryRun)
+    await sh({ fix: `kubectl get secret -n ${ns}` })`kubectl delete secret ${cfg.secretName} -n ${ns} --ignore-not-found`
+  else ok(`Secret ${cfg.secretName} is gone`)
 
-// the StatefulSet's volume claims outlive `helm uninstall` on purpose
-const pvcSelector = `app.kubernetes.io/instance=${cfg.release},app.kubernetes.io/component=postgresql`
-if (flags['purge-data']) await sh({ fix: `kubectl get pvc -n ${ns}` })`kubectl delete pvc -n ${ns} -l ${pvcSelector} --ignore-not-found --wait`
-else if (!dryRun) {
-  const pvcs = await query`kubectl get pvc -n ${ns} -l ${pvcSelector} -o name`
-  if (pvcs.ok && pvcs.stdout.trim()) ok(`kept the database volume (${pvcs.stdout.trim().split('\n').join(', ')}); delete it with: npx zx scripts/cleanup.ts --purge-data`)
+  // the StatefulSet's volume claims outlive `helm uninstall` on purpose
+  const pvcSelector = `app.kubernetes.io/instance=${cfg.release},app.kubernetes.io/component=postgresql`
+  if (flags['purge-data']) await sh({ fix: `kubectl get pvc -n ${ns}` })`kubectl delete pvc -n ${ns} -l ${pvcSelector} --ignore-not-found --wait`
+  else if (!dryRun) {
+    const pvcs = await query`kubectl get pvc -n ${ns} -l ${pvcSelector} -o name`
+    if (pvcs.ok && pvcs.stdout.trim()) ok(`kept the database volume (${pvcs.stdout.trim().split('\n').join(', ')}); delete it with: npx zx scripts/cleanup.ts --purge-data`)
+  }
 }
 
 if (flags.images) {

@@ -186,6 +186,19 @@ describe('cleanup', { timeout: 120_000 }, () => {
     expect(mutating(yes.calls)).toContain('kubectl delete pvc -n todo -l app.kubernetes.io/instance=todo,app.kubernetes.io/component=postgresql --ignore-not-found --wait')
   })
 
+  it('a cluster that does not answer: fail with the fix, or only warn when asked to stop/delete minikube anyway', async () => {
+    const p = project()
+    p.setState({ clusterDown: true, minikube: { running: true, addons: {}, images: [] } })
+    const r = await p.run('cleanup')
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('✖ the cluster is not answering: The connection to the server 192.168.49.2:8443 was refused')
+    expect(r.stderr).toContain('fix: minikube start -p todo   (or drop it all: npx zx scripts/cleanup.ts --delete-minikube)')
+    const stop = await p.run('cleanup', ['--stop-minikube'])
+    expect(stop.code).toBe(0)
+    expect(stop.stderr).toContain('the release and the Secret were left alone')
+    expect(mutating(stop.calls)).toEqual(['minikube stop -p todo'])
+  })
+
   it('--images and --stop-minikube remove images and stop the cluster only when asked', async () => {
     const p = project()
     await p.run('build')

@@ -133,6 +133,8 @@ function kubectl() {
     // captured: kubectl v1.35.2 `version --client -o json`
     done(JSON.stringify({ clientVersion: { major: '1', minor: '35', gitVersion: 'v1.35.2', platform: 'linux/amd64' }, kustomizeVersion: 'v5.7.1' }, null, 2))
   }
+  // captured: what kubectl says when the API server is down
+  if (state.clusterDown && cmd !== 'config') done('', 1, 'The connection to the server 192.168.49.2:8443 was refused - did you specify the right host or port?')
   if (cmd === 'version') {
     if (!state.context) done('', 1, 'error: current-context is not set')
     done(JSON.stringify({ clientVersion: { gitVersion: 'v1.35.2' }, serverVersion: { major: '1', minor: '34', gitVersion: 'v1.34.0' } }))
