@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { project, root, SECRETS, type RunResult } from './harness.ts'
+import { mutating, project, root, SECRETS, type RunResult } from './harness.ts'
 
 // tags are content hashes of the sources, fingerprints hash the chart: compare everything else exactly
 const normal = (s: string): string => s.replace(/h-[0-9a-f]{12}/g, 'h-<hash>').replace(/=[0-9a-f]{16}\b/g, '=<hash>').trim()
@@ -106,5 +106,36 @@ describe('--help, flags and config errors', { timeout: 120_000 }, () => {
     const r = await project().run('build', ['--dry-run', '--env-path', 'no-such.env'])
     expect(r.code).toBe(1)
     expect(r.stderr).toContain('fix: cp .env.example .env')
+  })
+})
+
+describe('up', { timeout: 120_000 }, () => {
+  it('runs setup, build, load and deploy in order and stops at the first failure', async () => {
+    const p = project({ env: { NODE_IMAGE: 'local/node:24' } })
+    p.setState({ context: null, fail: { 'helm upgrade': { stderr: 'Error: UPGRADE FAILED: context deadline exceeded', code: 1 } } })
+    const r = await p.run('up')
+    expect(r.code).toBe(1)
+    const m = mutating(r.calls)
+    const first = (re: RegExp): number => m.findIndex((l) => re.test(l))
+    const order = [/^minikube start/, /^minikube addons enable ingress/, /^kubectl create namespace todo/, /^docker build .*todo-frontend/, /^docker build .*todo-backend/, /^minikube image load todo-frontend/, /^minikube image load todo-backend/, /^kubectl apply -n todo -f -/, /^helm upgrade --install/].map(first)
+    expect(order.every((i) => i >= 0)).toBe(true)
+    expect([...order].sort((a, b) => a - b)).toEqual(order)
+    expect(r.stderr).toContain('✖ helm upgrade of todo failed and was rolled back')
+    expect(r.stderr).not.toMatch(/^validate/m)
+  })
+
+  it('a failure in setup stops everything after it', async () => {
+    const p = project()
+    p.setState({ dockerDown: true })
+    const r = await p.run('up')
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('✖ the Docker engine is not answering')
+    expect(mutating(r.calls)).toEqual([])
+  })
+
+  it('rejects a flag no stage knows', async () => {
+    const r = await project().run('up', ['--dryrun'])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('✖ unknown flag --dryrun for up')
   })
 })

@@ -1,7 +1,6 @@
 // The stages' decisions against fake tools: which commands, in which order, what a second run skips, and what each
 // failure prints. Every stage runs as a real `zx scripts/<stage>.ts` subprocess.
 import { describe, expect, it } from 'vitest'
-import { readFileSync } from 'node:fs'
 import { lines, mutating, project, SECRETS, type RunResult } from './harness.ts'
 
 const noSecrets = (r: RunResult): void => {
@@ -17,6 +16,7 @@ describe('setup', { timeout: 120_000 }, () => {
     const p = project({ env: { MINIKUBE_CPUS: '4', MINIKUBE_MEMORY: '6g', HPA_ENABLED: 'true' } })
     const r = await p.run('setup')
     expect(r.stderr).toContain('✔ setup done')
+    noSecrets(r)
     expect(r.code).toBe(0)
     expect(mutating(r.calls)).toEqual([
       'minikube start -p todo --driver=docker --cpus=4 --memory=6g --kubernetes-version=stable',
@@ -98,6 +98,7 @@ describe('build', { timeout: 120_000 }, () => {
     expect(m).toHaveLength(2)
     expect(m[0]).toMatch(new RegExp(`^docker build -f ${p.dir}/docker/frontend.Dockerfile --build-arg NODE_IMAGE=local/node:24 -t todo-frontend:h-[0-9a-f]{12} ${p.dir}/frontend$`))
     expect(m[1]).toMatch(new RegExp(`^docker build -f ${p.dir}/docker/backend.Dockerfile --build-arg PYTHON_IMAGE=local/python:3.13 -t todo-backend:h-[0-9a-f]{12} ${p.dir}/backend$`))
+    noSecrets(r)
     const again = await p.run('build')
     expect(again.code).toBe(0)
     expect(mutating(again.calls)).toEqual([])
