@@ -3,7 +3,7 @@
 // Waits, rolls back on failure and says why pods did not become ready. Does nothing when nothing changed.
 import { startStage, finishStage, rel } from './lib/stage.ts'
 import { sh, query } from './lib/run.ts'
-import { detail, fail, info, ok, out, step, task, warn } from './lib/log.ts'
+import { detail, elapsed, fail, info, ok, out, step, task, warn } from './lib/log.ts'
 import { ConfigError, requireSecrets } from './lib/config.ts'
 import { images } from './lib/images.ts'
 import { ANNOTATION, chartValues, releaseFingerprint, secretManifest, setArgs, valuesMatch } from './lib/release.ts'
@@ -84,11 +84,19 @@ if (unchanged) {
   let lastDiagnosis: string[] = []
   let waiting = !dryRun
   const nap = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref())
+  const started = Date.now()
   void (async () => {
     await nap(15_000)
     while (waiting) {
       const lines = await diagnose(cfg).catch(() => [] as string[])
-      if (waiting && lines.some((l) => l.includes('✗'))) lastDiagnosis = lines
+      if (!waiting) break
+      if (lines.some((l) => l.includes('✗'))) lastDiagnosis = lines
+      // no spinner in CI logs: say something while helm waits
+      if (!process.stderr.isTTY) {
+        const ready = lines.filter((l) => l.trim().startsWith('✓')).length
+        const notReady = lines.filter((l) => l.trim().startsWith('✗')).length
+        detail(`still waiting (${elapsed(started)}): ${ready} pod(s) ready, ${notReady} not yet`)
+      }
       await nap(10_000)
     }
   })()

@@ -144,6 +144,21 @@ describe('deploy', { timeout: 120_000 }, () => {
     noSecrets(r)
   })
 
+  it('shows the pods as they were while helm waited, when the rollback removed them, and reports progress', async () => {
+    const p = project()
+    p.setState({
+      fail: { 'helm upgrade': { stderr: 'Error: UPGRADE FAILED: context deadline exceeded', code: 1, delayMs: 18_000, after: { podsFixture: null, eventsFixture: null } } },
+      podsFixture: fixture('image-never-pull', 'pods.json'),
+      eventsFixture: fixture('image-never-pull', 'events.json'),
+    })
+    const r = await p.run('deploy')
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/still waiting \(1\d\.\ds\): \d pod\(s\) ready, [1-9] not yet/)
+    expect(r.stderr).toContain('(pods as they were before the rollback)')
+    expect(r.stderr).toContain('ErrImageNeverPull')
+    expect(r.stderr).toMatch(/fix: .*npx zx scripts\/(load|build)\.ts/)
+  })
+
   it('a crash-looping pod shows its last log lines, redacted', async () => {
     const p = project()
     p.setState({

@@ -30,7 +30,11 @@ const done = (stdout = '', code = 0, stderr = '') => {
 }
 const line = [tool, ...args].join(' ')
 for (const [prefix, f] of Object.entries(state.fail ?? {})) {
-  if (line.startsWith(prefix)) done(f.stdout ?? '', f.code ?? 1, f.stderr ?? `${prefix}: failed`)
+  if (!line.startsWith(prefix)) continue
+  // a slow failure (helm waiting out its timeout); `after` is what the failure leaves behind (a rollback's deletions)
+  if (f.delayMs) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, f.delayMs)
+  if (f.after) Object.assign(state, f.after)
+  done(f.stdout ?? '', f.code ?? 1, f.stderr ?? `${prefix}: failed`)
 }
 const opt = (name) => {
   const i = args.indexOf(name)
