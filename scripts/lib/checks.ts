@@ -139,16 +139,18 @@ export function checkEndpoints(servicesJson: string, slicesJson: string | null, 
 
 // ---------- HTTP from inside the pods ----------
 
+// The one-liners hold no double quotes: Windows PowerShell 5.1 mangles them in arguments to native commands.
+
 /** Python run in the backend container: GET http://127.0.0.1:$PORT<path>, prints "STATUS <code>" or "ERROR <why>". */
 export const PY_GET = [
   'import os, sys, urllib.request, urllib.error',
   "url = sys.argv[1] if sys.argv[1].startswith('http') else 'http://127.0.0.1:%s%s' % (os.environ.get('PORT', '8000'), sys.argv[1])",
   'try:',
-  '    print("STATUS", urllib.request.urlopen(url, timeout=5).status)',
+  "    print('STATUS', urllib.request.urlopen(url, timeout=5).status)",
   'except urllib.error.HTTPError as e:',
-  '    print("STATUS", e.code)',
+  "    print('STATUS', e.code)",
   'except Exception as e:',
-  '    print("ERROR", type(e).__name__, e)',
+  "    print('ERROR', type(e).__name__, e)",
 ].join('\n')
 
 /** Node run in the frontend container: the same contract as PY_GET. */
@@ -169,9 +171,9 @@ export const PY_DB = [
   "host, port = u.hostname or '?', u.port or 5432",
   'try:',
   '    socket.create_connection((host, port), 5).close()',
-  '    print("DB %s:%s OK" % (host, port))',
+  "    print('DB %s:%s OK' % (host, port))",
   'except Exception as e:',
-  '    print("DB %s:%s ERROR %s" % (host, port, type(e).__name__))',
+  "    print('DB %s:%s ERROR %s' % (host, port, type(e).__name__))",
 ].join('\n')
 
 export type Probe = { status?: number; error?: string }

@@ -88,6 +88,9 @@ describe('checkEndpoints', () => {
 })
 
 describe('in-pod HTTP and database checks', () => {
+  it('the one-liners hold no double quotes (Windows PowerShell 5.1 mangles them)', () => {
+    for (const code of [PY_GET, PY_DB, NODE_GET]) expect(code).not.toContain('"')
+  })
   it('parses the one-liners\' output', () => {
     expect(parseProbe(ok('STATUS 200\n'))).toEqual({ status: 200 })
     expect(parseProbe(ok('ERROR URLError <urlopen error [Errno 111] Connection refused>\n'))).toEqual({ error: 'URLError <urlopen error [Errno 111] Connection refused>' })
