@@ -8,7 +8,7 @@ import { appendFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { $ } from 'zx'
 import {
-  assertDockerReady, backendDockerfile, build, caBundle, cleanup, copyApp, frontendDockerfile, root, tagFor,
+  assertDockerReady, backendDockerfile, build, cleanup, copyApp, frontendDockerfile, root, tagFor,
 } from '../test/images/lib/docker.ts'
 
 const exists = async (image: string) => (await $({ nothrow: true, quiet: true })`docker image inspect ${image}`).exitCode === 0
@@ -41,7 +41,7 @@ const cases: Case[] = [
   },
   {
     name: 'backend', dockerfile: backendDockerfile, dir: 'app/backend', touch: 'app/main.py',
-    base: pythonImage, args: { PYTHON_IMAGE: pythonImage, SSL_CERT_FILE: caBundle }, targetMB: 120,
+    base: pythonImage, args: { PYTHON_IMAGE: pythonImage }, targetMB: 120,
   },
 ]
 

@@ -119,4 +119,16 @@ describe('frontend image: other app layouts', () => {
     expect(await stopSeconds(id)).toBeLessThan(8)
     expect((await exportContains(b.tag, fakeSecrets)).found).toEqual([])
   })
+
+  it('yarn (classic) app with standalone output and a CommonJS next.config.js', async () => {
+    const b = await build({ dockerfile, context: join(fixtures, 'frontend-yarn'), tag: tagFor('frontend-yarn') })
+    const files = await exec(b.tag, ['sh', '-c', 'grep -c "next start" server.js; test -d .next/static && echo static'])
+    expect(files.out).toMatch(/^0\n/) // Next.js's own standalone server, not the fallback launcher
+    expect(files.out).toContain('static')
+    const port = await freePort()
+    const id = await start(b.tag, { env: { PORT: String(port) }, hostNetwork: true, readOnly: true, tmpfs: writable })
+    const health = await waitForHttp(`http://127.0.0.1:${port}/api/health`, id)
+    expect(health.status, health.body).toBe(200)
+    expect(JSON.parse(health.body)).toMatchObject({ layout: 'yarn-standalone' })
+  })
 })

@@ -13,8 +13,6 @@ export const backendDockerfile = join(root, 'backend-docker/Dockerfile')
 // No registry is reachable in CI: the stand-ins made by ../shared/rig/base-images.sh replace the public bases.
 export const nodeImage = process.env.IMAGES_NODE_IMAGE ?? 'local/node:24'
 export const pythonImage = process.env.IMAGES_PYTHON_IMAGE ?? 'local/python:3.13'
-// The stand-ins carry the host CA bundle (outbound TLS is intercepted here); uv reads it from SSL_CERT_FILE.
-export const caBundle = process.env.IMAGES_SSL_CERT_FILE ?? '/etc/ssl/certs/ca-certificates.crt'
 
 export const runId = `${process.pid.toString(36)}${Date.now().toString(36)}`
 export const tagFor = (name: string) => `todo-images-test/${name}:${runId}`
@@ -64,7 +62,7 @@ export interface BuildOptions {
 export function baseArgs(dockerfile: string): Record<string, string> {
   return dockerfile === frontendDockerfile
     ? { NODE_IMAGE: nodeImage }
-    : { PYTHON_IMAGE: pythonImage, SSL_CERT_FILE: caBundle }
+    : { PYTHON_IMAGE: pythonImage }
 }
 
 export async function build(o: BuildOptions): Promise<Build> {
