@@ -9,6 +9,7 @@ import { images } from './lib/images.ts'
 import { ANNOTATION, chartValues, releaseFingerprint, secretManifest, setArgs, valuesMatch } from './lib/release.ts'
 import { helmMajor, requireContext, requireTools, rollbackFlag } from './lib/tools.ts'
 import { diagnose } from './lib/diagnose.ts'
+import { missingImages } from './lib/cluster-images.ts'
 
 const { cfg, dryRun, t0 } = startStage({
   name: 'deploy',
@@ -35,6 +36,13 @@ if (!dryRun) {
   const s = step('preflight')
   const found = await requireTools(['kubectl', 'helm'])
   await requireContext(cfg)
+  // a missing image would only show as ImagePullBackOff after helm's whole timeout
+  const missing = await missingImages(cfg, [imgs.frontend, imgs.backend])
+  if (missing?.length)
+    fail(
+      `the cluster does not have ${missing.map((i) => i.ref).join(' and ')} (LOAD_METHOD=${cfg.loadMethod})`,
+      'npx zx scripts/load.ts   (it says when to build first)',
+    )
   s.done(`kubectl ${found.kubectl}, helm ${found.helm}`)
 }
 const helm = await helmMajor()

@@ -6,6 +6,7 @@ import { startStage, finishStage, rel } from './lib/stage.ts'
 import { sh, query } from './lib/run.ts'
 import { info, ok, step, task, fail } from './lib/log.ts'
 import { images, type ImageRef } from './lib/images.ts'
+import { sameImage } from './lib/cluster-images.ts'
 import { requireTools, type Tool } from './lib/tools.ts'
 
 const { cfg, dryRun, t0 } = startStage({
@@ -21,9 +22,7 @@ LOAD_METHOD decides how:
 })
 const imgs = images(cfg)
 const both: ImageRef[] = [imgs.frontend, imgs.backend]
-// docker save / minikube / ctr all name an unqualified image docker.io/library/<name>:<tag>
-const known = (list: string, img: ImageRef): boolean =>
-  list.split(/\s+/).some((l) => l === img.local || l === `docker.io/library/${img.local}` || l === img.ref || l === `docker.io/${img.local}`)
+const known = (list: string, img: ImageRef): boolean => list.split(/\s+/).some((l) => sameImage(l, img))
 
 if (!dryRun && cfg.loadMethod !== 'none') {
   const s = step('preflight')

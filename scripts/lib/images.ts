@@ -104,12 +104,8 @@ export function buildInputs(spec: ImageSpec): { files: string[]; ignoreFile: str
   return { files, ignoreFile }
 }
 
-const tagCache = new Map<string, string>()
-
+// not cached: sources can change while a process runs (tests, long `up` runs), and hashing is cheap next to a build
 export function imageTag(spec: ImageSpec): string {
-  const key = JSON.stringify(spec)
-  const cached = tagCache.get(key)
-  if (cached) return cached
   const { files, ignoreFile } = buildInputs(spec)
   const h = createHash('sha256')
   const field = (s: string | Buffer): void => {
@@ -132,9 +128,7 @@ export function imageTag(spec: ImageSpec): string {
   field('ignore')
   field(ignoreFile ? readFileSync(ignoreFile) : '')
   for (const k of Object.keys(spec.buildArgs).sort()) field(`arg:${k}=${spec.buildArgs[k]}`)
-  const tag = 'h-' + h.digest('hex').slice(0, 12)
-  tagCache.set(key, tag)
-  return tag
+  return 'h-' + h.digest('hex').slice(0, 12)
 }
 
 export function imageRef(cfg: Config, spec: ImageSpec): ImageRef {

@@ -2,7 +2,7 @@
 // release, Helm 3 and Helm 4 rollback flags, and the diagnosis when the release does not become ready.
 import { describe, expect, it } from 'vitest'
 import path from 'node:path'
-import { mutating, project, root, SECRETS, type RunResult } from './harness.ts'
+import { mutating, project, root, SECRETS, type Project, type RunResult } from './harness.ts'
 
 const noSecrets = (r: RunResult): void => {
   for (const v of Object.values(SECRETS)) {
@@ -12,11 +12,16 @@ const noSecrets = (r: RunResult): void => {
   }
 }
 const fixture = (kind: string, file: string): string => path.join(root, 'test/kit/fixtures/diagnose', kind, file)
+const deployable = (opts: Parameters<typeof project>[0] = {}): Project => {
+  const p = project(opts)
+  p.seedImages()
+  return p
+}
 const upgrade = (r: RunResult): string | undefined => mutating(r.calls).find((l) => l.startsWith('helm upgrade'))
 
 describe('deploy', { timeout: 120_000 }, () => {
   it('applies the Secret from stdin, installs the chart with the image tags, and a second run changes nothing', async () => {
-    const p = project()
+    const p = deployable()
     const r = await p.run('deploy')
     expect(r.stderr).toContain('✔ deploy done')
     expect(r.code).toBe(0)
@@ -57,7 +62,7 @@ describe('deploy', { timeout: 120_000 }, () => {
   })
 
   it('upgrades again when a secret, a source file, the chart or a config value changes', async () => {
-    const p = project()
+    const p = deployable()
     await p.run('deploy')
     p.write('.env', Object.entries({ ...SECRETS, POSTGRES_PASSWORD: 'another-password' }).map(([k, v]) => `${k}=${v}`).join('\n'))
     const r1 = await p.run('deploy')
@@ -65,6 +70,7 @@ describe('deploy', { timeout: 120_000 }, () => {
     expect(r1.stderr).not.toContain('another-password')
 
     p.write('backend/app/main.py', 'app = "v2"\n')
+    p.seedImages()
     const r2 = await p.run('deploy')
     expect(mutating(r2.calls)[0]).toMatch(/^helm upgrade .*backend\.image\.tag=h-/)
 
@@ -77,7 +83,7 @@ describe('deploy', { timeout: 120_000 }, () => {
   })
 
   it('upgrades when someone changed the release behind the kit', async () => {
-    const p = project()
+    const p = deployable()
     await p.run('deploy')
     const st = p.state()
     st.releases['todo/todo'].values.frontend.image.tag = 'h-000000000000'
@@ -86,7 +92,7 @@ describe('deploy', { timeout: 120_000 }, () => {
   })
 
   it('uses --rollback-on-failure with Helm 4', async () => {
-    const p = project()
+    const p = deployable()
     p.setState({ helmVersion: 'v4.1.4+g05fa379' })
     const u = upgrade(await p.run('deploy'))
     expect(u).toContain(' --rollback-on-failure ')
@@ -95,7 +101,7 @@ describe('deploy', { timeout: 120_000 }, () => {
 
   it('an external DATABASE_URL turns the in-cluster PostgreSQL off and needs no POSTGRES_PASSWORD', async () => {
     const url = 'postgresql://app:db-pass-93x@db.example.com:5432/todo'
-    const p = project({ envFile: `BETTER_AUTH_SECRET=${SECRETS.BETTER_AUTH_SECRET}\nDATABASE_URL=${url}\n` })
+    const p = deployable({ envFile: `BETTER_AUTH_SECRET=${SECRETS.BETTER_AUTH_SECRET}\nDATABASE_URL=${url}\n` })
     const r = await p.run('deploy')
     expect(r.code).toBe(0)
     expect(upgrade(r)).toContain('--set postgresql.enabled=false')
@@ -104,7 +110,8 @@ describe('deploy', { timeout: 120_000 }, () => {
   })
 
   it('passes HELM_VALUES_FILES before the kit values, and registry repositories for LOAD_METHOD=registry', async () => {
-    const p = project({ env: { CLUSTER: 'existing', LOAD_METHOD: 'registry', REGISTRY: 'registry.example.com:5000/team' } })
+    const p = deployable({ env: { CLUSTER: 'existing', LOAD_METHOD: 'registry', REGISTRY: 'registry.example.com:5000/team' } })
+    p.seedImages({ CLUSTER: 'existing', LOAD_METHOD: 'registry', REGISTRY: 'registry.example.com:5000/team' })
     p.env.HELM_VALUES_FILES = path.join(p.dir, 'values-extra.yaml')
     const u = upgrade(await p.run('deploy')) as string
     expect(u).toContain(`--atomic -f ${p.dir}/values-extra.yaml --set-string existingSecret=todo-secrets`)
@@ -112,14 +119,14 @@ describe('deploy', { timeout: 120_000 }, () => {
   })
 
   it('fails before touching the cluster when BETTER_AUTH_SECRET is missing or short', async () => {
-    const p = project({ envFile: `POSTGRES_PASSWORD=${SECRETS.POSTGRES_PASSWORD}\n` })
+    const p = deployable({ envFile: `POSTGRES_PASSWORD=${SECRETS.POSTGRES_PASSWORD}\n` })
     const r = await p.run('deploy')
     expect(r.code).toBe(1)
     expect(r.stderr).toContain('✖ BETTER_AUTH_SECRET is invalid: expected a random string of at least 32 characters')
     expect(r.stderr).toContain('fix: edit .env (see .env.example), then: npx zx scripts/deploy.ts')
     expect(r.calls).toEqual([])
 
-    const short = project({ envFile: `BETTER_AUTH_SECRET=tooshort123\nPOSTGRES_PASSWORD=x\n` })
+    const short = deployable({ envFile: `BETTER_AUTH_SECRET=tooshort123\nPOSTGRES_PASSWORD=x\n` })
     const s = await short.run('deploy')
     expect(s.code).toBe(1)
     expect(s.stderr).toContain('at least 32 characters (has 11; value hidden)')
@@ -127,7 +134,7 @@ describe('deploy', { timeout: 120_000 }, () => {
   })
 
   it('on a failed upgrade prints the pods diagnosis and the fix, and exits 1', async () => {
-    const p = project()
+    const p = deployable()
     p.setState({
       fail: { 'helm upgrade': { stderr: 'Error: UPGRADE FAILED: release todo failed, and has been rolled back due to atomic being set: context deadline exceeded', code: 1 } },
       podsFixture: fixture('image-never-pull', 'pods.json'),
@@ -145,7 +152,7 @@ describe('deploy', { timeout: 120_000 }, () => {
   })
 
   it('shows the pods as they were while helm waited, when the rollback removed them, and reports progress', async () => {
-    const p = project()
+    const p = deployable()
     p.setState({
       fail: { 'helm upgrade': { stderr: 'Error: UPGRADE FAILED: context deadline exceeded', code: 1, delayMs: 18_000, after: { podsFixture: null, eventsFixture: null } } },
       podsFixture: fixture('image-never-pull', 'pods.json'),
@@ -160,7 +167,7 @@ describe('deploy', { timeout: 120_000 }, () => {
   })
 
   it('a crash-looping pod shows its last log lines, redacted', async () => {
-    const p = project()
+    const p = deployable()
     p.setState({
       fail: { 'helm upgrade': { stderr: 'Error: UPGRADE FAILED: context deadline exceeded', code: 1 } },
       podsFixture: fixture('crashloop', 'pods.json'),
@@ -177,7 +184,7 @@ describe('deploy', { timeout: 120_000 }, () => {
 
 describe('cleanup', { timeout: 120_000 }, () => {
   it('uninstalls the release and deletes the Secret, keeps the database volume', async () => {
-    const p = project()
+    const p = deployable()
     await p.run('deploy')
     p.setState({ pvcs: ['persistentvolumeclaim/data-todo-postgresql-0'] })
     const r = await p.run('cleanup')
@@ -241,13 +248,25 @@ describe('the cluster the stages act on', { timeout: 120_000 }, () => {
   })
 })
 
+describe('deploy: images the cluster lacks', { timeout: 120_000 }, () => {
+  it('stops before helm when the cluster does not have the images, with the load command', async () => {
+    const p = project()
+    p.setState({ minikube: { running: true, addons: {}, images: [] } })
+    const r = await p.run('deploy')
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/✖ the cluster does not have todo-frontend:h-\w{12} and todo-backend:h-\w{12} \(LOAD_METHOD=minikube\)/)
+    expect(r.stderr).toContain('fix: npx zx scripts/load.ts')
+    expect(mutating(r.calls)).toEqual([])
+  })
+})
+
 describe('deploy: helm failures before any pod runs', { timeout: 120_000 }, () => {
   it.each([
     ['Error: UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress', /✖ helm upgrade of todo did not start: .*in progress/, 'fix: helm history todo -n todo   (then: helm rollback todo -n todo)'],
     ['Error: Kubernetes cluster unreachable: Get "https://192.168.49.2:8443/version": dial tcp 192.168.49.2:8443: connect: no route to host', /✖ helm cannot reach the cluster/, 'fix: npx zx scripts/setup.ts'],
     ["Error: values don't meet the specifications of the schema(s) in the following chart(s):\ntodo-chatbot:\n- ingress: Additional property foo is not allowed", /✖ the chart did not render: - ingress: Additional property foo is not allowed/, 'fix: helm lint '],
   ])('%s', async (stderr, cause, fix) => {
-    const p = project()
+    const p = deployable()
     p.setState({ fail: { 'helm upgrade': { stderr, code: 1 } } })
     const r = await p.run('deploy')
     expect(r.code).toBe(1)

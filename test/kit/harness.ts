@@ -4,6 +4,8 @@ import { execFile } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync, existsSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { loadConfig } from '../../scripts/lib/config.ts'
+import { images } from '../../scripts/lib/images.ts'
 
 export const root = path.resolve(import.meta.dirname, '../..')
 const zxCli = path.join(root, 'node_modules/zx/build/cli.js')
@@ -26,6 +28,8 @@ export type Project = {
   state(): State
   setState(patch: State): void
   write(rel: string, content: string): void
+  /** put the images of the current sources everywhere a load method looks (docker, minikube, containerd, registry) */
+  seedImages(env?: Record<string, string>): void
   /** run `zx scripts/<stage>.ts args` and return exit code, output and the tool calls it made */
   run(stage: string, args?: string[], env?: Record<string, string>): Promise<RunResult>
 }
@@ -94,6 +98,17 @@ export function project(opts: { tools?: readonly string[]; env?: Record<string, 
     state,
     setState: (patch) => writeFileSync(statePath, JSON.stringify({ ...state(), ...patch })),
     write: w,
+    seedImages: (extra = {}) => {
+      const cfg = loadConfig({ env: { ...env, ...extra }, envFile: env.KIT_ENV_FILE })
+      const refs = Object.values(images(cfg))
+      const st = state()
+      const add = (list: string[] | undefined, items: string[]): string[] => [...new Set([...(list ?? []), ...items])]
+      st.images = add(st.images, refs.map((i) => i.local))
+      st.minikube = { running: true, addons: {}, ...st.minikube, images: add(st.minikube?.images, refs.map((i) => `docker.io/library/${i.local}`)) }
+      st.ctr = add(st.ctr, refs.map((i) => `docker.io/library/${i.local}`))
+      st.registry = add(st.registry, refs.map((i) => i.ref))
+      writeFileSync(statePath, JSON.stringify(st))
+    },
     run: (stage, args = [], extra = {}) =>
       new Promise((resolve) => {
         const before = readFileSync(logPath, 'utf8').length

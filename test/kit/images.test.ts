@@ -19,7 +19,7 @@ function fixture(): { spec: ImageSpec; w: (rel: string, s: string) => void; dir:
   const spec: ImageSpec = { component: 'backend', name: 'b', contextDir: path.join(dir, 'ctx'), dockerfile: path.join(dir, 'docker/Dockerfile'), buildArgs: { PYTHON_IMAGE: 'python:3.13-slim' }, sizeBudgetMb: 1 }
   return { spec, w, dir }
 }
-// imageTag caches per spec within a process; a fresh object with the same content is the same key, so vary a field
+// the size budget is not a build input: varying it must not change the tag
 let n = 0
 const fresh = (s: ImageSpec): ImageSpec => ({ ...s, sizeBudgetMb: ++n })
 

@@ -1,0 +1,37 @@
+// Which of the kit's images the cluster already has, asked the way each LOAD_METHOD would put them there.
+// load uses it to skip work; deploy uses it to stop early (instead of waiting out helm's timeout on ImagePullBackOff).
+//
+// Exported API (stable):
+//   sameImage(listed, img): boolean   — does a `minikube image ls` / `ctr images ls -q` line name this image
+//   missingImages(cfg, imgs): Promise<ImageRef[] | null>  — the images the cluster lacks; null when it cannot tell
+import type { Config } from './config.ts'
+import type { ImageRef } from './images.ts'
+import { query } from './run.ts'
+
+// docker save, minikube and ctr all name an unqualified image docker.io/library/<name>:<tag>
+export const sameImage = (listed: string, img: ImageRef): boolean =>
+  [img.local, `docker.io/library/${img.local}`, `docker.io/${img.local}`, img.ref].includes(listed.trim())
+
+export async function missingImages(cfg: Config, imgs: ImageRef[]): Promise<ImageRef[] | null> {
+  const inList = (r: { ok: boolean; stdout: string }): ImageRef[] | null =>
+    r.ok ? imgs.filter((img) => !r.stdout.split(/\s+/).some((l) => sameImage(l, img))) : null
+  switch (cfg.loadMethod) {
+    case 'minikube':
+      return inList(await query({ timeoutMs: 120_000 })`minikube image ls -p ${cfg.minikube.profile}`)
+    case 'containerd':
+      return inList(await query({ timeoutMs: 60_000 })`ctr --address ${cfg.containerd.address} -n ${cfg.containerd.namespace} images ls -q`)
+    case 'none': {
+      const out: ImageRef[] = []
+      for (const img of imgs) if (!(await query`docker image inspect ${img.local}`).ok) out.push(img)
+      return out
+    }
+    case 'registry': {
+      const out: ImageRef[] = []
+      for (const img of imgs) if (!(await query({ timeoutMs: 60_000 })`docker manifest inspect ${img.ref}`).ok) out.push(img)
+      return out
+    }
+    default:
+      // kind keeps images inside its node containers; `kind load` is cheap to repeat, so deploy does not ask
+      return null
+  }
+}
