@@ -134,16 +134,29 @@ if (unchanged) {
 if (!dryRun) {
   const svc = `${cfg.release}-frontend`
   if (cfg.ingress.enabled) {
-    let ip = '<ingress address: kubectl get ingress -n ' + ns + '>'
+    let ip = ''
     if (cfg.cluster === 'minikube') {
+      // the docker driver on macOS/Windows puts the node in a VM: the ingress is reached through `minikube tunnel`
       const tunnel = cfg.minikube.driver === 'docker' && process.platform !== 'linux'
       const r = await query`minikube ip -p ${cfg.minikube.profile}`
-      ip = tunnel ? '127.0.0.1' : r.ok ? r.stdout.trim() : ip
+      ip = tunnel ? '127.0.0.1' : r.ok ? r.stdout.trim() : ''
       if (tunnel) warn(`keep this running in another terminal: minikube tunnel -p ${cfg.minikube.profile}`)
+    } else {
+      const r = await query`kubectl get ingress -n ${ns} -o json`
+      try {
+        const items = (JSON.parse(r.stdout) as { items?: { status?: { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } } }[] }).items ?? []
+        const lb = items[0]?.status?.loadBalancer?.ingress?.[0]
+        ip = lb?.ip ?? ''
+        if (!ip && lb?.hostname) info(`the ingress is at ${lb.hostname}: point ${cfg.ingress.host} at it (DNS CNAME)`)
+      } catch {
+        ip = ''
+      }
     }
     const hosts = process.platform === 'win32' ? 'C:\\Windows\\System32\\drivers\\etc\\hosts' : '/etc/hosts'
-    info(`open ${cfg.publicUrl} — once, add this line to ${hosts}:`)
-    out(`${ip} ${cfg.ingress.host}`)
+    if (ip) {
+      info(`open ${cfg.publicUrl} — once, add this line to ${hosts}:`)
+      out(`${ip} ${cfg.ingress.host}`)
+    } else info(`open ${cfg.publicUrl} once ${cfg.ingress.host} resolves to your ingress controller (kubectl get ingress -n ${ns} shows its address)`)
   }
   info(`or without ingress: kubectl port-forward -n ${ns} svc/${svc} 3000:3000  (then http://localhost:3000; sign-in needs PUBLIC_URL=http://localhost:3000)`)
   if (cfg.cluster === 'minikube') info(`or: minikube service ${svc} -n ${ns} -p ${cfg.minikube.profile} --url  (with frontend.service.type=NodePort)`)

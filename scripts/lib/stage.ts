@@ -2,7 +2,7 @@
 //
 // Exported API (stable):
 //   startStage(spec: StageSpec): { cfg: Config; flags: Flags; dryRun: boolean; t0: number }
-//     - prints --help (usage, flags, the config keys the stage reads) and exits 0
+//     - prints --help (usage, what the stage does, flags) and exits 0
 //     - unknown flags fail (except when the stage runs inside `up`, which passes its flags to every stage)
 //     - loads config (ConfigError → "✖ KEY=... is invalid: expected ..." + fix, exit 1), prints its warnings
 //     - sets the working directory of every command to the project root, so printed paths are relative and pasteable

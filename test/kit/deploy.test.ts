@@ -91,6 +91,18 @@ describe('deploy', { timeout: 120_000 }, () => {
     expect(upgrade(await p.run('deploy'))).toBeDefined()
   })
 
+  it('on an existing cluster the hosts line uses the ingress address, when there is one', async () => {
+    const p = deployable({ env: { CLUSTER: 'existing' } })
+    p.setState({ ingressIp: '10.0.0.7' })
+    const r = await p.run('deploy')
+    expect(r.code).toBe(0)
+    expect(r.stdout.trim()).toBe('10.0.0.7 todo.local')
+    const q = deployable({ env: { CLUSTER: 'existing' } })
+    const r2 = await q.run('deploy')
+    expect(r2.stdout.trim()).toBe('')
+    expect(r2.stderr).toContain('open http://todo.local once todo.local resolves to your ingress controller (kubectl get ingress -n todo shows its address)')
+  })
+
   it('uses --rollback-on-failure with Helm 4', async () => {
     const p = deployable()
     p.setState({ helmVersion: 'v4.1.4+g05fa379' })

@@ -196,6 +196,10 @@ function kubectl() {
     const file = state[`${sub}Fixture`]
     done(file ? readFileSync(file, 'utf8') : JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [] }))
   }
+  if (cmd === 'get' && sub === 'ingress') {
+    const lb = state.ingressIp ? [{ ip: state.ingressIp }] : []
+    done(JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [{ metadata: { name: 'todo-frontend' }, status: { loadBalancer: { ingress: lb } } }] }))
+  }
   if (cmd === 'logs') done((state.logs ?? []).join('\n'))
   done('', 1, `fake kubectl: unhandled ${line}`)
 }
