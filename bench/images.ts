@@ -1,6 +1,7 @@
 // Image benchmark (not a test): for the reference frontend and backend, the image's total size, the bytes its own
-// layers add over the base image, a cold build (--no-cache: no layer cache, the package managers' download caches
-// stay warm) and a warm rebuild after a one-line source change.
+// layers add over the base image, a cold build and a warm rebuild after a one-line source change.
+// "Cold" is --no-cache: every layer is rebuilt, but BuildKit cache mounts (npm/pip/uv/apt downloads, the Next.js build
+// cache) stay warm, as on any machine that has built once; a first build ever also pays the downloads.
 //   node bench/images.ts            base images: $NODE_IMAGE / $PYTHON_IMAGE, else the local stand-ins when present,
 //                                   else the public defaults (node:24-slim, python:3.13-slim)
 // Targets: layers over base <= 60 MB frontend, <= 120 MB backend.
