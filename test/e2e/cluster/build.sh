@@ -55,7 +55,9 @@ build_image() { # image binary dockerfile name-in-image
     || die "Docker is needed once to build the cluster's images: start it (bash ../shared/rig/docker-engine.sh)"
   ctx=$(mktemp -d); mkdir -p "$ADDON_DIR/images"
   cp "$2" "$ctx/$4"
-  docker build -q -t "$1" --build-arg BIN="$4" -f "$HARNESS_DIR/images/$3" "$ctx" >/dev/null
+  # ENTRYPOINT takes no build args, so each image gets its own line (the sandbox image must have one)
+  { cat "$HARNESS_DIR/images/$3"; [ "$4" = busybox ] || printf 'ENTRYPOINT ["/%s"]\n' "$4"; } > "$ctx/Dockerfile"
+  docker build -q -t "$1" --build-arg BIN="$4" "$ctx" >/dev/null
   docker save "$1" -o "$tar.tmp" && mv "$tar.tmp" "$tar"
   rm -rf "$ctx"
   log "image $1 saved to $tar"

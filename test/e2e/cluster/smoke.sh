@@ -49,8 +49,9 @@ for _ in $(seq 1 50); do curl -sf --max-time 2 "http://$ip/" | grep -q "smoke ok
 curl -sf --max-time 2 "http://$ip/" | grep -q "smoke ok" || fail "host -> ClusterIP $ip did not answer"
 ok "host -> ClusterIP $ip answers"
 
-k -n "$NS" run client --image="$img" --image-pull-policy=Never --restart=Never --command -- \
-  /usr/local/bin/busybox wget -q -T 5 -O - "http://web.$NS.svc.cluster.local/" >/dev/null
+# bash's /dev/tcp resolves through the image's own glibc (static busybox's wget cannot use NSS)
+k -n "$NS" run client --image="$img" --image-pull-policy=Never --restart=Never --command -- bash -c \
+  "exec 3<>/dev/tcp/web.$NS.svc.cluster.local/80 && printf 'GET / HTTP/1.0\\r\\nHost: web\\r\\n\\r\\n' >&3 && cat <&3" >/dev/null
 k -n "$NS" wait pod/client --for=jsonpath='{.status.phase}'=Succeeded --timeout=60s >/dev/null \
   || { k -n "$NS" logs client >&2 || true; fail "pod -> http://web.$NS.svc.cluster.local failed"; }
 k -n "$NS" logs client | grep -q "smoke ok" || fail "pod -> Service by DNS name returned the wrong body"

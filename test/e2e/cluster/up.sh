@@ -42,9 +42,9 @@ start() { # name command...
   nohup "$@" > "$LOG_DIR/$n.log" 2>&1 < /dev/null &
   echo $! > "$RUN_DIR/$n.pid"
 }
-port_free() { ! (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
-for hp in 127.0.0.1:2379 127.0.0.1:2380 "$NODE_IP:6443" 127.0.0.1:10257 127.0.0.1:10259 127.0.0.1:10248 127.0.0.1:10256; do
-  port_free "${hp%:*}" "${hp#*:}" || die "port $hp is taken; stop what listens there (ss -ltnp | grep ${hp#*:})"
+# listening sockets are looked up, never connected to (the node address is not on lo yet)
+for port in 2379 2380 6443 10248 10249 10250 10256 10257 10259; do
+  [ -z "$(ss -Hltn "sport = :$port")" ] || die "port $port is taken; stop what listens there (ss -ltnp 'sport = :$port')"
 done
 
 mkdir -p "$RUN_DIR" "$LOG_DIR" "$ETC_DIR" "$STATE_DIR/etcd" "$STATE_DIR/kubelet" "$STATE_DIR/pod-logs" \

@@ -22,7 +22,7 @@ export function parseEnvLines(text: string): Record<string, string> {
   const out: Record<string, string> = {}
   for (const line of text.split('\n')) {
     const m = /^([A-Z_]+)=(.*)$/.exec(line.trim())
-    if (m) out[m[1]] = m[2]
+    if (m?.[1] !== undefined) out[m[1]] = m[2] ?? ''
   }
   return out
 }
@@ -47,6 +47,6 @@ export async function stopHarness(): Promise<void> {
 }
 
 export function currentCluster(): E2ECluster {
-  const kubeconfig = (process.env.KUBECONFIG ?? path.join(homedir(), '.kube', 'config')).split(path.delimiter)[0]
-  return { kind: 'current', kubeconfig }
+  const first = (process.env.KUBECONFIG ?? '').split(path.delimiter)[0]
+  return { kind: 'current', kubeconfig: first || path.join(homedir(), '.kube', 'config') }
 }
