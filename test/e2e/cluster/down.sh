@@ -8,28 +8,34 @@ source "$(dirname "$0")/lib.sh"
 T0=$SECONDS
 pid_of() { [ -f "$RUN_DIR/$1.pid" ] && cat "$RUN_DIR/$1.pid"; }
 alive() { local p; p=$(pid_of "$1") && kill -0 "$p" 2>/dev/null; }
-stop() { # name
-  local p; p=$(pid_of "$1") || return 0
-  if kill -0 "$p" 2>/dev/null; then
-    kill "$p"; for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.2; done
+stop() { # names...: SIGTERM to all at once, then wait (SIGKILL after 10 s)
+  local n p pids=()
+  for n in "$@"; do p=$(pid_of "$n") && kill -0 "$p" 2>/dev/null && kill "$p" && pids+=("$p"); rm -f "$RUN_DIR/$n.pid"; done
+  for p in "${pids[@]}"; do
+    for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
     kill -0 "$p" 2>/dev/null && kill -9 "$p"
-  fi
-  rm -f "$RUN_DIR/$1.pid"
+  done
+  [ -n "${E2E_CLUSTER_DEBUG:-}" ] && log "stopped $* ($((SECONDS - T0))s)"
+  return 0
 }
 kc() { "$BIN_DIR/kubectl" --kubeconfig "$KUBECONFIG_PATH" --request-timeout=5s "$@"; }
 
 # Pods first, while kubelet and containerd still run: kubelet then tears every sandbox down through CNI
 # (addresses released, per-pod iptables rules removed, network namespaces unmounted).
 if alive kube-apiserver && alive kubelet && alive containerd; then
-  stop kube-controller-manager; stop kube-scheduler   # nothing may recreate what is deleted now
-  kc delete pods --all -A --force --grace-period=0 --wait=false >/dev/null 2>&1
+  stop kube-controller-manager kube-scheduler   # nothing may recreate what is deleted now
+  # a 1 s grace period, not --force: kubelet then kills with that grace instead of each pod's own (30 s for a
+  # process that ignores SIGTERM), and reports back so the pods really go
+  kc delete pods --all -A --grace-period=1 --wait=false >/dev/null 2>&1
   for _ in $(seq 1 100); do
-    [ -z "$(ctr --address "$CONTAINERD_SOCK" -n k8s.io tasks ls -q 2>/dev/null)" ] \
+    # kubelet stops sandboxes (CNI DEL) at once; removing them waits for its garbage collector, so count running ones
+    ! ctr --address "$CONTAINERD_SOCK" -n k8s.io tasks ls 2>/dev/null | grep -q ' RUNNING$' \
       && [ -z "$(ls "$STATE_DIR/cni/ipam/todo-e2e" 2>/dev/null | grep -v -e lock -e last_reserved)" ] && break
     sleep 0.2
   done
+  [ -n "${E2E_CLUSTER_DEBUG:-}" ] && log "pods gone ($((SECONDS - T0))s)"
 fi
-for n in kube-proxy kubelet kube-scheduler kube-controller-manager; do stop "$n"; done
+stop kube-proxy kubelet kube-scheduler kube-controller-manager
 # whatever is left in containerd (kubelet was not running, say) is killed through containerd itself
 if alive containerd; then
   for t in $(ctr --address "$CONTAINERD_SOCK" -n k8s.io tasks ls -q 2>/dev/null); do
@@ -40,10 +46,11 @@ if alive containerd; then
     ctr --address "$CONTAINERD_SOCK" -n k8s.io tasks delete -f "$t" >/dev/null 2>&1
   done
 fi
-for n in containerd kube-apiserver etcd; do stop "$n"; done
+stop containerd kube-apiserver
+stop etcd
 # shims outlive containerd by design; find this instance's by their --address (our socket path), kill them by pid
 for d in /proc/[0-9]*; do
-  if tr '\0' ' ' < "$d/cmdline" 2>/dev/null | grep -q -- "-address $CONTAINERD_SOCK "; then kill -9 "${d#/proc/}" 2>/dev/null; fi
+  if tr '\0' ' ' 2>/dev/null < "$d/cmdline" | grep -q -- "-address $CONTAINERD_SOCK "; then kill -9 "${d#/proc/}" 2>/dev/null; fi
 done
 
 # iptables: kube-proxy's own cleanup, then any KUBE-*/CNI-* chain and the harness guard

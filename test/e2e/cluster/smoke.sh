@@ -21,7 +21,8 @@ ok "node $NODE_NAME Ready"
 server=$(k version -o json | sed -n 's/.*"gitVersion": "\(v[^"]*\)".*/\1/p' | tail -1)
 [ "$server" = "$K8S_VERSION" ] || fail "server reports $server, want $K8S_VERSION"
 ok "server version $server"
-for api in policy/v1 autoscaling/v2; do k api-versions | grep -qx "$api" || fail "$api not served"; done
+apis=$(k api-versions)   # captured first: grep -q closing the pipe early would fail kubectl under pipefail
+for api in policy/v1 autoscaling/v2; do grep -qx "$api" <<<"$apis" || fail "$api not served"; done
 ok "policy/v1 and autoscaling/v2 served"
 
 # a locally built image, loaded the way the kit's containerd load method does it
