@@ -5,9 +5,10 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, inject, it } from 'vitest'
 import { layerV35 } from '../support/k8s-tools.ts'
+import { injectCluster } from './support/cluster.ts'
 
 const run = promisify(execFile)
-const cluster = inject('cluster')
+const cluster = injectCluster(inject('cluster'))
 const kubectl = (...args: string[]) =>
   run(cluster.kubectl ?? layerV35().kubectl, ['--kubeconfig', cluster.kubeconfig, ...args], { encoding: 'utf8' })
 

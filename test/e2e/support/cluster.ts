@@ -50,3 +50,12 @@ export function currentCluster(): E2ECluster {
   const first = (process.env.KUBECONFIG ?? '').split(path.delimiter)[0]
   return { kind: 'current', kubeconfig: first || path.join(homedir(), '.kube', 'config') }
 }
+
+/** The cluster the global setup provided, or an error saying how to wire the setup in. */
+export function injectCluster(provided: E2ECluster | undefined): E2ECluster {
+  if (!provided) {
+    throw new Error("no e2e cluster was provided: the e2e project needs globalSetup: ['test/e2e/global-setup.ts'] " +
+      'in vitest.config.ts; run the suite with `npm run test:e2e`')
+  }
+  return provided
+}
