@@ -27,10 +27,15 @@ if alive kube-apiserver && alive kubelet && alive containerd; then
   # a 1 s grace period, not --force: kubelet then kills with that grace instead of each pod's own (30 s for a
   # process that ignores SIGTERM), and reports back so the pods really go
   kc delete pods --all -A --grace-period=1 --wait=false >/dev/null 2>&1
-  for _ in $(seq 1 100); do
+  running() { ctr --address "$CONTAINERD_SOCK" -n k8s.io tasks ls 2>/dev/null | awk '$3=="RUNNING"{print $1}'; }
+  for i in $(seq 1 100); do
     # kubelet stops sandboxes (CNI DEL) at once; removing them waits for its garbage collector, so count running ones
-    ! ctr --address "$CONTAINERD_SOCK" -n k8s.io tasks ls 2>/dev/null | grep -q ' RUNNING$' \
-      && [ -z "$(ls "$STATE_DIR/cni/ipam/todo-e2e" 2>/dev/null | grep -v -e lock -e last_reserved)" ] && break
+    [ -z "$(running)" ] && [ -z "$(ls "$STATE_DIR/cni/ipam/todo-e2e" 2>/dev/null | grep -v -e lock -e last_reserved)" ] && break
+    # pods already terminating with a long grace period keep it: after 4 s kill their processes; kubelet sees them
+    # exit and still tears the sandboxes down through CNI
+    if [ "$i" = 20 ]; then
+      for t in $(running); do ctr --address "$CONTAINERD_SOCK" -n k8s.io tasks kill -s SIGKILL "$t" >/dev/null 2>&1; done
+    fi
     sleep 0.2
   done
   [ -n "${E2E_CLUSTER_DEBUG:-}" ] && log "pods gone ($((SECONDS - T0))s)"
