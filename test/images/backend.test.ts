@@ -5,24 +5,20 @@ import { join } from 'node:path'
 import { $ } from 'zx'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
-  assertDockerReady, backendDockerfile as dockerfile, build, cleanup, copyApp, exec, exportContains, freePort, psql,
+  assertDockerReady, backendDockerfile as dockerfile, build, cleanup, copyApp, exec, exportContains, freePort,
   root, runId, start, step, stopSeconds, tagFor, waitForHttp, type Build,
 } from './lib/docker.ts'
+import { createTestDatabase, type TestDatabase } from '../support/test-database.ts'
 import { fakeSecrets, writeFakeEnvFiles } from './lib/secrets.ts'
 
 const fixtures = join(root, 'test/images/fixtures')
 let app: string
 let ref: Build
-let pgAdminUrl: string
-let dbUrl: string
-const dbName = `images_${runId}`
+let db: TestDatabase
 
 beforeAll(async () => {
   await assertDockerReady()
-  const url = await $({ quiet: true })`bash ${join(root, 'test/support/postgres.sh')}`
-  pgAdminUrl = url.stdout.trim()
-  await psql(pgAdminUrl, `CREATE DATABASE ${dbName}`)
-  dbUrl = pgAdminUrl.replace(/\/postgres$/, `/${dbName}`)
+  db = createTestDatabase('images_backend')
   app = copyApp(join(root, 'app/backend'))
   writeFakeEnvFiles(app)
   ref = await build({ dockerfile, context: app, tag: tagFor('backend') })
@@ -30,7 +26,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await cleanup()
-  if (pgAdminUrl) await psql(pgAdminUrl, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {})
+  db?.drop()
 })
 
 describe('backend image: reference app', () => {
@@ -47,7 +43,7 @@ describe('backend image: reference app', () => {
 
   it('migrates (python -m app.migrate, twice: idempotent) against a real PostgreSQL', async () => {
     for (let i = 0; i < 2; i++) {
-      const r = await exec(ref.tag, ['python', '-m', 'app.migrate'], { env: { DATABASE_URL: dbUrl }, hostNetwork: true })
+      const r = await exec(ref.tag, ['python', '-m', 'app.migrate'], { env: { DATABASE_URL: db.url }, hostNetwork: true })
       expect(r.code, r.out).toBe(0)
     }
   })
@@ -55,7 +51,7 @@ describe('backend image: reference app', () => {
   it('answers /health and /ready with 200 on a read-only root filesystem, and exits promptly on SIGTERM', async () => {
     const port = await freePort()
     const id = await start(ref.tag, {
-      env: { DATABASE_URL: dbUrl, PORT: String(port), JWT_ISSUER: 'http://todo.local', JWT_AUDIENCE: 'http://todo.local' },
+      env: { DATABASE_URL: db.url, PORT: String(port), JWT_ISSUER: 'http://todo.local', JWT_AUDIENCE: 'http://todo.local' },
       hostNetwork: true,
       readOnly: true,
       tmpfs: ['/tmp'],

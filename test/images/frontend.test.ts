@@ -5,20 +5,19 @@ import { join } from 'node:path'
 import { $ } from 'zx'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
-  assertDockerReady, build, cleanup, copyApp, exec, exportContains, freePort, frontendDockerfile as dockerfile, psql,
+  assertDockerReady, build, cleanup, copyApp, exec, exportContains, freePort, frontendDockerfile as dockerfile,
   root, runId, start, step, stopSeconds, tagFor, waitForHttp, type Build,
 } from './lib/docker.ts'
+import { createTestDatabase, type TestDatabase } from '../support/test-database.ts'
 import { fakeSecrets, writeFakeEnvFiles } from './lib/secrets.ts'
 
 const fixtures = join(root, 'test/images/fixtures')
 let app: string
 let ref: Build
-let pgAdminUrl: string
-let dbUrl: string
-const dbName = `images_fe_${runId}`
+let db: TestDatabase
 // Test-only values for a throwaway database; the real ones come from the Kubernetes Secret.
 const runtimeEnv = () => ({
-  DATABASE_URL: dbUrl,
+  DATABASE_URL: db.url,
   BETTER_AUTH_SECRET: `image-test-only-secret-${runId}-0123456789abcdef`,
   BETTER_AUTH_URL: 'http://todo.local',
   BETTER_AUTH_TRUSTED_ORIGINS: 'http://todo.local',
@@ -29,9 +28,7 @@ const writable = ['/tmp', '/app/.next/cache:uid=10001,gid=10001']
 
 beforeAll(async () => {
   await assertDockerReady()
-  pgAdminUrl = (await $({ quiet: true })`bash ${join(root, 'test/support/postgres.sh')}`).stdout.trim()
-  await psql(pgAdminUrl, `CREATE DATABASE ${dbName}`)
-  dbUrl = pgAdminUrl.replace(/\/postgres$/, `/${dbName}`)
+  db = createTestDatabase('images_frontend')
   app = copyApp(join(root, 'app/frontend'))
   writeFakeEnvFiles(app)
   ref = await build({ dockerfile, context: app, tag: tagFor('frontend') })
@@ -39,7 +36,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await cleanup()
-  if (pgAdminUrl) await psql(pgAdminUrl, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {})
+  db?.drop()
 })
 
 describe('frontend image: reference app', () => {

@@ -6,6 +6,7 @@ import { cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirS
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { createTestDatabase } from '../../support/test-database.ts'
 
 export const repo = resolve(import.meta.dirname, '../../..')
 export const frontendDir = join(repo, 'app/frontend')
@@ -105,12 +106,7 @@ export async function startStack(): Promise<Stack> {
   const standalone = ensureFrontendBuild()
   const venv = ensureBackendVenv()
 
-  const serverUrl = run('bash', [join(repo, 'test/support/postgres.sh')], { cwd: repo, what: 'starting PostgreSQL', fix: 'apt-get install -y postgresql' })
-  const dbName = `fe_browser_${process.pid}_${Date.now()}`
-  const admin = new URL(serverUrl)
-  run('psql', [admin.href, '-qc', `create database ${dbName}`], { cwd: repo, what: 'creating the test database', fix: 'bash test/support/postgres.sh' })
-  const dbUrl = new URL(serverUrl)
-  dbUrl.pathname = `/${dbName}`
+  const db = createTestDatabase('fe_browser')
 
   const [frontendPort, backendPort] = [await freePort(), await freePort()]
   const frontendUrl = `http://127.0.0.1:${frontendPort}`
@@ -126,7 +122,7 @@ export async function startStack(): Promise<Stack> {
     NEXT_TELEMETRY_DISABLED: '1',
     PORT: String(frontendPort),
     HOSTNAME: '127.0.0.1',
-    DATABASE_URL: dbUrl.href,
+    DATABASE_URL: db.url,
     BETTER_AUTH_SECRET: `browser-test-secret-${process.pid}-${Date.now()}-padding-to-length`,
     BETTER_AUTH_URL: frontendUrl,
     BETTER_AUTH_TRUSTED_ORIGINS: `http://localhost:${frontendPort}`,
@@ -134,7 +130,7 @@ export async function startStack(): Promise<Stack> {
   }
   const backendEnv = {
     ...baseEnv(),
-    DATABASE_URL: dbUrl.href,
+    DATABASE_URL: db.url,
     JWKS_URL: `${frontendUrl}/api/auth/jwks`,
     JWT_ISSUER: frontendUrl,
     JWT_AUDIENCE: frontendUrl,
@@ -171,7 +167,7 @@ export async function startStack(): Promise<Stack> {
   const stop = async () => {
     await Promise.all(procs.map(end))
     rmSync(appDir, { recursive: true, force: true })
-    spawnSync('psql', [admin.href, '-qc', `drop database if exists ${dbName} with (force)`])
+    db.drop()
   }
 
   try {

@@ -221,10 +221,6 @@ export async function exportContains(image: string, needles: string[]): Promise<
   return { found: [...found], envFiles }
 }
 
-export async function psql(url: string, sql: string): Promise<void> {
-  await $({ quiet: true })`psql ${url} -v ON_ERROR_STOP=1 -qc ${sql}`
-}
-
 export async function cleanup(): Promise<void> {
   for (const c of made.containers) await $({ nothrow: true, quiet: true })`docker rm -f ${c}`
   for (const i of made.images) await $({ nothrow: true, quiet: true })`docker rmi -f ${i}`
