@@ -61,7 +61,13 @@ if (cfg.loadMethod === 'none') {
   if (!dryRun && !list.ok)
     fail(`ctr cannot reach containerd at ${address}: ${list.stderr.trim().split('\n').pop() ?? ''}`, `set CONTAINERD_ADDRESS to the node's containerd socket (and run as a user that may open it), e.g. sudo ctr --address ${address} version`)
   const dir = path.join(cfg.root, '.cache', 'images')
-  for (const img of both) {
+  // a containerd node may reach no registry at all: the in-cluster PostgreSQL image goes along when docker has it
+  // locally (otherwise the node pulls it as usual)
+  const pg = `${cfg.postgresImage.repository}:${cfg.postgresImage.tag}`
+  const withDb: ImageRef[] = [...both]
+  if (!cfg.externalDatabase && !dryRun && (await query`docker image inspect ${pg}`).ok)
+    withDb.push({ component: 'backend', local: pg, repository: cfg.postgresImage.repository, tag: cfg.postgresImage.tag, ref: pg })
+  for (const img of withDb) {
     if (known(list.stdout, img)) {
       ok(`containerd (${namespace}) already has ${img.local}`)
       continue
