@@ -1,0 +1,179 @@
+// The kit as a user runs it (`npm run up`, `npm run down`, one stage alone), pointed at the e2e cluster, plus the
+// kubectl/helm and HTTP helpers the e2e suite checks it with. Secrets are generated per run into a temp .env.
+import { execFile, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import { layerV35 } from '../../support/k8s-tools.ts'
+import type { E2ECluster } from './cluster.ts'
+
+const execFileP = promisify(execFile)
+export const root = path.resolve(import.meta.dirname, '../../..')
+export const NS = 'todo'
+export const RELEASE = 'todo'
+/** the origin the app is configured for (PUBLIC_URL default); Better Auth checks the Origin header against it */
+export const ORIGIN = 'http://todo.local'
+
+export type KitRun = { code: number; stdout: string; stderr: string; ms: number }
+
+/** A temp .env with fresh fake secrets, and the environment every kit command of the suite runs with. */
+export function kitEnvironment(cluster: E2ECluster, extra: Record<string, string> = {}) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'todo-e2e-kit-'))
+  const envFile = path.join(dir, '.env')
+  const secrets = {
+    BETTER_AUTH_SECRET: randomBytes(32).toString('hex'),
+    POSTGRES_PASSWORD: randomBytes(24).toString('hex'),
+  }
+  writeFileSync(envFile, Object.entries(secrets).map(([k, v]) => `${k}=${v}\n`).join(''), { mode: 0o600 })
+  const tools = layerV35()
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    PATH: [path.dirname(tools.helm), path.dirname(tools.kubectl), process.env.PATH ?? ''].join(path.delimiter),
+    KUBECONFIG: cluster.kubeconfig,
+    KIT_ENV_FILE: envFile,
+    CLUSTER: 'existing',
+    INGRESS_ENABLED: 'false',
+    NODE_IMAGE: 'local/node:24',
+    PYTHON_IMAGE: 'local/python:3.13',
+    POSTGRES_IMAGE: 'local/postgres:17',
+    DEPLOY_TIMEOUT: '3m',
+    FORCE_COLOR: '0',
+    NO_COLOR: '1',
+    ...(cluster.containerdAddress ? { LOAD_METHOD: 'containerd', CONTAINERD_ADDRESS: cluster.containerdAddress } : {}),
+    ...extra,
+  }
+  return { dir, envFile, secrets, env }
+}
+
+/** Runs `npm run <script> -- <args>` (or any command) in the project root; never throws, returns what happened. */
+export function runKit(env: Record<string, string>, args: string[], overrides: Record<string, string> = {},
+  timeoutMs = 600_000): Promise<KitRun> {
+  const t0 = Date.now()
+  return new Promise((resolve) => {
+    const child = spawn('npm', ['run', '--silent', ...args], { cwd: root, env: { ...env, ...overrides } })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolve({ code: code ?? -1, stdout, stderr, ms: Date.now() - t0 })
+    })
+  })
+}
+
+/** A failure message with the tail of a kit run, so a red test says why. */
+export const tail = (r: KitRun, n = 40) =>
+  `exit ${r.code}\n--- stdout\n${r.stdout.split('\n').slice(-n).join('\n')}\n--- stderr\n${r.stderr.split('\n').slice(-n).join('\n')}`
+
+export async function kubectl(env: Record<string, string>, ...args: string[]): Promise<string> {
+  const { stdout } = await execFileP(layerV35().kubectl, args, { env, encoding: 'utf8', maxBuffer: 16 << 20, timeout: 120_000 })
+  return stdout
+}
+
+export async function helm(env: Record<string, string>, ...args: string[]): Promise<string> {
+  const { stdout } = await execFileP(layerV35().helm, args, { env, encoding: 'utf8', maxBuffer: 16 << 20, timeout: 600_000 })
+  return stdout
+}
+
+export type PodInfo = { name: string; uid: string; component: string; ready: boolean; phase: string; deleting: boolean; image: string }
+
+export async function pods(env: Record<string, string>): Promise<PodInfo[]> {
+  const list = JSON.parse(await kubectl(env, 'get', 'pods', '-n', NS, '-l', `app.kubernetes.io/instance=${RELEASE}`, '-o', 'json')) as {
+    items: { metadata: { name: string; uid: string; labels?: Record<string, string>; deletionTimestamp?: string }
+      spec: { containers: { image: string }[] }
+      status: { phase: string; conditions?: { type: string; status: string }[] } }[]
+  }
+  return list.items.map((p) => ({
+    name: p.metadata.name,
+    uid: p.metadata.uid,
+    component: p.metadata.labels?.['app.kubernetes.io/component'] ?? '',
+    ready: p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
+    phase: p.status.phase,
+    deleting: Boolean(p.metadata.deletionTimestamp),
+    image: p.spec.containers[0]?.image ?? '',
+  }))
+}
+
+export async function clusterIp(env: Record<string, string>, service: string): Promise<string> {
+  return (await kubectl(env, 'get', 'service', '-n', NS, service, '-o', 'jsonpath={.spec.clusterIP}')).trim()
+}
+
+/** Waits until check() is true, polling; throws with what it was waiting for. */
+export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 180_000, everyMs = 1000) {
+  const until = Date.now() + timeoutMs
+  for (;;) {
+    try {
+      if (await check()) return
+    } catch { /* not yet */ }
+    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, everyMs))
+  }
+}
+
+/**
+ * A steady, bounded request loop against one of the cluster's own addresses: GETs `url` every `everyMs` until
+ * stop() (or maxRequests / maxMs), counting every answer that is not 200 or did not come at all.
+ */
+export function requestLoop(url: string, { everyMs = 100, maxRequests = 3000, maxMs = 300_000, headers = {} as Record<string, string> } = {}) {
+  let stopped = false
+  const failures: string[] = []
+  let sent = 0
+  const t0 = Date.now()
+  const done = (async () => {
+    while (!stopped && sent < maxRequests && Date.now() - t0 < maxMs) {
+      sent++
+      try {
+        const res = await fetch(url, { headers, signal: AbortSignal.timeout(5000) })
+        await res.arrayBuffer()
+        if (res.status !== 200) failures.push(`${new Date().toISOString()} HTTP ${res.status}`)
+      } catch (err) {
+        failures.push(`${new Date().toISOString()} ${(err as Error).message}`)
+      }
+      await new Promise((r) => setTimeout(r, everyMs))
+    }
+  })()
+  return {
+    async stop() {
+      stopped = true
+      await done
+      return { sent, failures }
+    },
+  }
+}
+
+/** The app as a browser uses it, through the frontend Service: Better Auth cookies and the /api/backend proxy. */
+export class AppClient {
+  cookie = ''
+  userId = ''
+  constructor(readonly base: string) {}
+
+  async call(method: string, p: string, body?: unknown): Promise<{ status: number; json: any; text: string }> {
+    const res = await fetch(`${this.base}${p}`, {
+      method,
+      headers: { origin: ORIGIN, 'content-type': 'application/json', ...(this.cookie ? { cookie: this.cookie } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(30_000),
+    })
+    const text = await res.text()
+    const setCookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).filter(Boolean)
+    if (setCookie.length) this.cookie = setCookie.join('; ')
+    let json: any = null
+    try { json = JSON.parse(text) } catch { /* not json */ }
+    return { status: res.status, json, text }
+  }
+
+  async signUp(email: string, password: string) {
+    const r = await this.call('POST', '/api/auth/sign-up/email', { email, password, name: 'E2E User' })
+    if (r.status !== 200) throw new Error(`sign-up answered ${r.status}: ${r.text.slice(0, 300)}`)
+    this.userId = r.json.user.id
+    return r
+  }
+
+  api(method: string, p: string, body?: unknown) {
+    return this.call(method, `/api/backend/${encodeURIComponent(this.userId)}${p}`, body)
+  }
+}
