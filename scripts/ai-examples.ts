@@ -8,9 +8,9 @@ import path from 'node:path'
 import { startStage, finishStage, rel } from './lib/stage.ts'
 import { commandLine, query } from './lib/run.ts'
 import { out, info, ok, warn, step, fail } from './lib/log.ts'
-import { redact } from './lib/config.ts'
+import { redact, toolEnv } from './lib/config.ts'
 import {
-  detect, keyStates, keyValues, prompts as allPrompts, runClosed, toolCommand, transcript, TOOLS,
+  AI_KEYS, detect, keyStates, keyValues, prompts as allPrompts, runClosed, toolCommand, transcript, TOOLS,
   type Detected, type Exchange, type ToolId,
 } from './lib/ai-tools.ts'
 
@@ -50,7 +50,7 @@ if (!Number.isFinite(timeoutS) || timeoutS <= 0) fail(`--timeout ${opt('timeout'
 const run = Boolean(flags.run)
 
 // The tools read the environment, not .env: these are their own variables, read here only to say set / not set.
-const env = process.env
+const env = toolEnv(AI_KEYS)
 const keys = keyStates(env, cfg.secrets as Record<string, string | undefined>)
 const hide = keyValues(env)
 const redactAll = (s: string): string => hide.reduce((acc, v) => acc.split(v).join('***'), redact(s))

@@ -7,6 +7,7 @@
 //   secretKeys, KEYS, KeySpec                        — the documented keys (drives .env.example and README checks)
 //   ConfigError                                      — { key, expected, message } with a one-line message
 //   repoRoot                                         — absolute path of the project root
+//   toolEnv(names): Record<string, string|undefined> — other tools' own variables (e.g. AI provider keys), as exported
 //
 // Precedence: environment > .env file > defaults. Environment variables are read only for known keys, so
 // `PATH` & co. are never "unknown keys"; unknown keys inside the .env file produce a warning (cfg.warnings).
@@ -446,4 +447,12 @@ export function secretData(cfg: Config): Record<string, string> {
     if (v) out[k] = v
   }
   return out
+}
+
+/**
+ * Variables that belong to other tools (AI assistants read their provider keys from the environment, not from the
+ * kit's .env). Read here so this stays the one module that touches the environment; callers report presence only.
+ */
+export function toolEnv(names: readonly string[]): Record<string, string | undefined> {
+  return Object.fromEntries(names.map((n) => [n, process.env[n]]))
 }
