@@ -26,6 +26,8 @@ const uids = (list: PodInfo[]) => Object.fromEntries(list.map((p) => [p.name, p.
 const byComponent = (list: PodInfo[], c: string) => list.filter((p) => p.component === c && !p.deleting)
 const revision = async () => (JSON.parse(await helm(env, 'status', RELEASE, '-n', NS, '-o', 'json')) as { version: number }).version
 const healthFile = path.join(backendCopy, 'app/routes/health.py')
+// unique per run, so the changed backend is a new image tag even when docker kept an earlier run's images
+const marker = `changed-${Date.now().toString(36)}`
 
 async function releaseExists(): Promise<boolean> {
   return helm(env, 'status', RELEASE, '-n', NS).then(() => true, () => false)
@@ -100,8 +102,8 @@ describe(`the kit on a real cluster (${cluster.kind})`, () => {
 
   it('one changed backend source line: only the backend rolls, and the new code answers', async () => {
     const before = await pods(env)
-    writeFileSync(healthFile, readFileSync(healthFile, 'utf8').replace('return {"status": "ok"}', 'return {"status": "ok", "e2e": "changed"}'))
-    expect(readFileSync(healthFile, 'utf8')).toContain('"e2e": "changed"')
+    writeFileSync(healthFile, readFileSync(healthFile, 'utf8').replace('return {"status": "ok"}', `return {"status": "ok", "e2e": "${marker}"}`))
+    expect(readFileSync(healthFile, 'utf8')).toContain(marker)
     const r = await up()
     expect(r.stderr.match(/\$ docker build/g), tail(r)).toHaveLength(1)
     expect(r.stderr).toMatch(/\$ docker build .*todo-backend:h-/)
@@ -112,6 +114,147 @@ describe(`the kit on a real cluster (${cluster.kind})`, () => {
     const oldBackend = new Set(byComponent(before, 'backend').map((p) => p.uid))
     expect(byComponent(after, 'backend').every((p) => !oldBackend.has(p.uid))).toBe(true)
     const res = await fetch(`${app.backend}/health`)
-    expect(await res.json()).toEqual({ status: 'ok', e2e: 'changed' })
+    expect(await res.json()).toEqual({ status: 'ok', e2e: marker })
+  })
+
+  // From here on two replicas of each app: a lost pod or a rollout must not drop a single request.
+  it('two replicas: deleting a backend pod under a steady request loop fails no request', async () => {
+    Object.assign(env, { BACKEND_REPLICAS: '2', FRONTEND_REPLICAS: '2' })
+    const r = await runKit(env, ['deploy'])
+    expect(r.code, tail(r)).toBe(0)
+    await waitFor('2 ready backend pods', async () => byComponent(await pods(env), 'backend').filter((p) => p.ready).length === 2)
+
+    const loop = tasksLoop()
+    await sleep(2000)
+    const [victim] = byComponent(await pods(env), 'backend')
+    await kubectl(env, 'delete', 'pod', '-n', NS, victim!.name, '--wait=false')
+    const t0 = Date.now()
+    await waitFor('a replacement backend pod Ready', async () => {
+      const b = byComponent(await pods(env), 'backend')
+      return b.length === 2 && b.every((p) => p.ready && p.uid !== victim!.uid)
+    })
+    recovery.backendPodMs = Date.now() - t0
+    console.info(`backend pod replaced and Ready in ${recovery.backendPodMs} ms`)
+    await waitFor(`pod ${victim!.name} gone`, async () => !(await pods(env)).some((p) => p.uid === victim!.uid))
+    const { sent, failures } = await loop.stop()
+    expect(sent).toBeGreaterThan(20)
+    expect(failures).toEqual([])
+  })
+
+  it('deleting the database pod loses no data written before', async () => {
+    const kept = await user.api('POST', '/tasks', { title: 'survives a database restart' })
+    expect(kept.status, kept.text).toBe(201)
+    const [db] = byComponent(await pods(env), 'postgresql')
+    await kubectl(env, 'delete', 'pod', '-n', NS, db!.name, '--wait=false')
+    await waitFor('the database pod back and Ready', async () => {
+      const p = byComponent(await pods(env), 'postgresql')
+      return p.length === 1 && p[0]!.ready && p[0]!.uid !== db!.uid
+    })
+    let titles: string[] = []
+    await waitFor('the tasks through the app again', async () => {
+      const res = await user.api('GET', '/tasks')
+      titles = res.status === 200 ? res.json.map((t: { title: string }) => t.title) : []
+      return res.status === 200
+    }, 120_000, 2000)
+    expect(titles).toEqual(expect.arrayContaining(['survives a database restart', 'write the e2e suite', 'buy milk']))
+  })
+
+  it('helm upgrade rolling both apps under a steady request loop fails no request', async () => {
+    await waitFor('all pods ready', async () => (await pods(env)).every((p) => p.ready || p.deleting))
+    const before = await pods(env)
+    const loop = tasksLoop()
+    await sleep(2000)
+    await helm(env, 'upgrade', RELEASE, path.join(root, 'helm/todo-chatbot'), '-n', NS, '--reuse-values', '--wait', '--timeout', '3m',
+      '--set-string', 'backend.podAnnotations.e2e-roll=1', '--set-string', 'frontend.podAnnotations.e2e-roll=1')
+    await waitFor('old app pods gone', async () => {
+      const now = await pods(env)
+      return before.filter((p) => p.component !== 'postgresql').every((p) => !now.some((q) => q.uid === p.uid))
+    })
+    const { sent, failures } = await loop.stop()
+    expect(sent).toBeGreaterThan(20)
+    expect(failures).toEqual([])
+  })
+
+  it('a release whose image is not in the cluster fails with that diagnosis; the previous release keeps serving', async () => {
+    const rev = await revision()
+    const original = readFileSync(healthFile, 'utf8')
+    writeFileSync(healthFile, original.replace(marker, `${marker}-never-deployed`))
+    try {
+      const b = await runKit(env, ['build'])
+      expect(b.code, tail(b)).toBe(0)
+      // LOAD_METHOD=none: deploy trusts the docker engine's images, so helm meets a tag the node does not have
+      const r = await runKit(env, ['deploy'], { LOAD_METHOD: 'none', DEPLOY_TIMEOUT: '60s' })
+      expect(r.code, tail(r)).not.toBe(0)
+      expect(r.stderr, tail(r)).toMatch(/ErrImagePull|ImagePullBackOff|ErrImageNeverPull/)
+      expect(r.stderr).toMatch(/todo-backend:h-[0-9a-f]{12}/)
+      expect(r.stderr).toMatch(/fix: .*load\.ts/)
+    } finally {
+      writeFileSync(healthFile, original)
+    }
+    await expectPreviousServing(rev)
+  })
+
+  it('a release reading a Secret key that does not exist fails with the missing key; the previous release keeps serving', async () => {
+    const rev = await revision()
+    const values = path.join(kit.dir, 'missing-key.yaml')
+    writeFileSync(values, ['backend:', '  extraEnv:', '    - name: E2E_NEEDS', '      valueFrom:', '        secretKeyRef:',
+      '          name: todo-secrets', '          key: E2E_MISSING_KEY', ''].join('\n'))
+    const r = await runKit(env, ['deploy'], { HELM_VALUES_FILES: values, DEPLOY_TIMEOUT: '60s' })
+    expect(r.code, tail(r)).not.toBe(0)
+    expect(r.stderr, tail(r)).toMatch(/CreateContainerConfigError/)
+    expect(r.stderr).toMatch(/E2E_MISSING_KEY/)
+    await expectPreviousServing(rev)
+  })
+
+  it('BACKEND_REPLICAS=3 gives 3 ready backend pods', async () => {
+    Object.assign(env, { BACKEND_REPLICAS: '3' })
+    await up()
+    const backends = byComponent(await pods(env), 'backend')
+    expect(backends).toHaveLength(3)
+    expect(backends.every((p) => p.ready)).toBe(true)
+    expect(JSON.parse(await kubectl(env, 'get', 'deployment', '-n', NS, `${RELEASE}-backend`, '-o', 'json')).status.readyReplicas).toBe(3)
+  })
+
+  it('npm run down removes the release, the Secret and the pods and keeps the volume; --purge-data removes it', async () => {
+    const pvcs = async () => (await kubectl(env, 'get', 'pvc', '-n', NS, '-o', 'name')).split('\n').filter(Boolean)
+    const volumes = await pvcs()
+    expect(volumes.length).toBe(1)
+    const r = await runKit(env, ['down'])
+    expect(r.code, tail(r)).toBe(0)
+    expect(await releaseExists()).toBe(false)
+    expect((await kubectl(env, 'get', 'secret', '-n', NS, '-o', 'name')).split('\n')).not.toContain('secret/todo-secrets')
+    await waitFor('the app pods gone', async () => (await pods(env)).length === 0, 120_000)
+    expect(await pvcs()).toEqual(volumes)
+
+    const purge = await runKit(env, ['down', '--', '--purge-data', '--yes'])
+    expect(purge.code, tail(purge)).toBe(0)
+    await waitFor('the volume gone', async () => (await pvcs()).length === 0, 120_000)
   })
 })
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+/** recovery time measured by the pod-deletion case, printed at the end */
+const recovery: { backendPodMs?: number } = {}
+
+/** The signed-in user's task list through the frontend proxy, every 100 ms: frontend, backend and database in one. */
+function tasksLoop() {
+  return requestLoop(`${app.frontend}/api/backend/${encodeURIComponent(user.userId)}/tasks`, {
+    everyMs: 100, maxRequests: 2000, maxMs: 240_000, headers: { cookie: user.cookie, origin: 'http://todo.local' },
+  })
+}
+
+async function expectPreviousServing(rev: number) {
+  const status = JSON.parse(await helm(env, 'status', RELEASE, '-n', NS, '-o', 'json')) as { info: { status: string }; version: number }
+  expect(status.info.status).toBe('deployed')
+  // the rollback is a new revision with the old values, or the failed upgrade never became current
+  const values = JSON.parse(await helm(env, 'get', 'values', RELEASE, '-n', NS, '-o', 'json', '--revision', String(status.version)))
+  const old = JSON.parse(await helm(env, 'get', 'values', RELEASE, '-n', NS, '-o', 'json', '--revision', String(rev)))
+  expect(values.backend.image.tag).toBe(old.backend.image.tag)
+  expect(values.backend.extraEnv ?? []).toEqual(old.backend.extraEnv ?? [])
+  // (the failed upgrade's hook Job pod stays behind, Completed: only the app's own pods count)
+  await waitFor('every app pod ready', async () =>
+    (await pods(env)).filter((p) => !p.deleting && ['frontend', 'backend', 'postgresql'].includes(p.component)).every((p) => p.ready), 60_000)
+  const res = await user.api('GET', '/tasks')
+  expect(res.status, res.text).toBe(200)
+  expect(((await (await fetch(`${app.backend}/health`)).json()) as { e2e?: string }).e2e).toBe(marker)
+}

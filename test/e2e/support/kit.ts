@@ -149,7 +149,10 @@ export function requestLoop(url: string, { everyMs = 100, maxRequests = 3000, ma
 export class AppClient {
   cookie = ''
   userId = ''
-  constructor(readonly base: string) {}
+  readonly base: string
+  constructor(base: string) {
+    this.base = base
+  }
 
   async call(method: string, p: string, body?: unknown): Promise<{ status: number; json: any; text: string }> {
     const res = await fetch(`${this.base}${p}`, {
