@@ -1,0 +1,94 @@
+// npm run bench:e2e — the kit's speed on a real cluster, for the performance goals (no-op up < 10 s; one-file change
+// < 45 s). Prints figures, asserts nothing. Same setup as the e2e suite: the harness cluster (or E2E_CLUSTER=current),
+// the reference app with the backend built from a temp copy, a temp .env with fake secrets.
+//
+// cold up    = no release in the cluster and a fresh harness (its containerd has none of the kit's images); the
+//              docker engine's build cache is whatever this machine has — `--force-build` makes build rebuild both
+//              images (docker's layer cache still applies, as for any developer)
+// no-op up   = a second `npm run up` with nothing changed
+// one-file   = one backend source line changed, then `npm run up`
+// recovery   = a backend pod deleted → its replacement Ready
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { currentCluster, startHarness, stopHarness } from '../test/e2e/support/cluster.ts'
+import { helm, kitEnvironment, kubectl, NS, pods, RELEASE, root, runKit, tail, waitFor, type KitRun } from '../test/e2e/support/kit.ts'
+
+const forceBuild = process.argv.includes('--force-build')
+const target = process.env.E2E_CLUSTER ?? 'harness'
+const log = (s: string) => process.stderr.write(`[bench:e2e] ${s}\n`)
+
+log(target === 'harness' ? 'starting the harness cluster (test/e2e/cluster/up.sh)' : 'using the current kubeconfig context')
+const cluster = target === 'harness' ? await startHarness() : currentCluster()
+const backendCopy = path.join(mkdtempSync(path.join(tmpdir(), 'todo-bench-backend-')), 'backend')
+cpSync(path.join(root, 'app/backend'), backendCopy, {
+  recursive: true,
+  filter: (src) => !/[/\\](\.venv|\.pytest_cache|\.ruff_cache|__pycache__)$/.test(src),
+})
+const { env } = kitEnvironment(cluster, { BACKEND_DIR: backendCopy })
+
+const stageNames = ['setup', 'build', 'load', 'deploy', 'validate'] as const
+/** `✔ <stage> done (1m02s)` / `(17.3s)` lines the stages print at their end */
+function stageTimes(r: KitRun): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const m of r.stderr.matchAll(/(\w+) done \((?:(\d+)m)?([\d.]+)s\)/g)) {
+    if ((stageNames as readonly string[]).includes(m[1]!)) out[m[1]!] = Number(m[2] ?? 0) * 60 + Number(m[3])
+  }
+  return out
+}
+
+async function timedUp(label: string, args: string[] = []): Promise<KitRun> {
+  log(`${label}: npm run up ${args.join(' ')}`)
+  const r = await runKit(env, ['up', ...(args.length ? ['--', ...args] : [])], {}, 1_800_000)
+  if (r.code !== 0) throw new Error(`${label} failed\n${tail(r)}`)
+  return r
+}
+
+const rows: { what: string; r?: KitRun; ms: number }[] = []
+try {
+  if (await helm(env, 'status', RELEASE, '-n', NS).then(() => true, () => false)) {
+    log('removing an earlier release first (down --purge-data --yes), so the first up is cold')
+    await runKit(env, ['down', '--', '--purge-data', '--yes'])
+  }
+  const cold = await timedUp('cold up', forceBuild ? ['--force'] : [])
+  rows.push({ what: `cold up${forceBuild ? ' (--force build)' : ''}`, r: cold, ms: cold.ms })
+  const noop = await timedUp('no-op up')
+  rows.push({ what: 'no-op up', r: noop, ms: noop.ms })
+
+  const health = path.join(backendCopy, 'app/routes/health.py')
+  writeFileSync(health, readFileSync(health, 'utf8').replace('return {"status": "ok"}', `return {"status": "ok", "bench": "${Date.now()}"}`))
+  const change = await timedUp('one-file change up')
+  rows.push({ what: 'one backend file changed, up', r: change, ms: change.ms })
+
+  const [victim] = (await pods(env)).filter((p) => p.component === 'backend')
+  log(`recovery: deleting ${victim!.name}`)
+  const t0 = Date.now()
+  await kubectl(env, 'delete', 'pod', '-n', NS, victim!.name, '--wait=false')
+  await waitFor('a replacement backend pod Ready', async () => {
+    const b = (await pods(env)).filter((p) => p.component === 'backend' && !p.deleting)
+    return b.length === 1 && b[0]!.ready && b[0]!.uid !== victim!.uid
+  }, 300_000, 200)
+  rows.push({ what: 'backend pod deleted → replacement Ready', ms: Date.now() - t0 })
+} finally {
+  log('cleaning up: npm run down -- --purge-data --yes')
+  await runKit(env, ['down', '--', '--purge-data', '--yes'])
+  if (target === 'harness' && !process.env.E2E_KEEP_CLUSTER) await stopHarness()
+}
+
+const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`
+const goals: Record<string, number> = { 'no-op up': 10_000, 'one backend file changed, up': 45_000 }
+console.log(`\nkit on ${cluster.kind === 'harness' ? 'the e2e harness cluster' : 'the current context'} (${new Date().toISOString()})\n`)
+console.log(`${'measure'.padEnd(42)}${'time'.padStart(9)}  ${stageNames.map((n) => n.padStart(9)).join('')}  goal`)
+for (const row of rows) {
+  const st = row.r ? stageTimes(row.r) : {}
+  const total = Object.values(st).reduce((a, b) => a + b, 0)
+  const shares = stageNames.map((n) => (row.r && st[n] !== undefined && total > 0 ? `${Math.round((st[n] / total) * 100)}%` : '-').padStart(9)).join('')
+  const goal = goals[row.what]
+  const verdict = goal ? `< ${goal / 1000} s: ${row.ms < goal ? 'met' : 'MISSED'}` : ''
+  console.log(`${row.what.padEnd(42)}${s(row.ms).padStart(9)}  ${shares}  ${verdict}`)
+}
+console.log('\nstage columns: each stage\'s share of the time the stages report for that run (the rest is npm/zx start-up)')
+for (const row of rows.filter((r) => r.r)) {
+  const st = stageTimes(row.r!)
+  console.log(`  ${row.what}: ${stageNames.map((n) => `${n} ${st[n] ?? '-'} s`).join(', ')}`)
+}
