@@ -284,6 +284,12 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     if (!spec.secret) values[key] = v
     return v
   }
+  // a value that must match a pattern, else the one-line error naming the key and what was expected
+  const getMatching = (key: string, pattern: RegExp, expected: string): string => {
+    const v = get(key)
+    if (!pattern.test(v)) throw new ConfigError(key, expected, v)
+    return v
+  }
 
   const secrets: Secrets = {}
   // redaction follows the configuration last loaded (a process loads one; `up` loads the same one per stage)
@@ -331,14 +337,10 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   for (const a of addons) if (!/^[a-z0-9][a-z0-9-]*$/.test(a)) throw new ConfigError('MINIKUBE_ADDONS', 'a comma list of addon names like ingress,metrics-server', a)
   if (hpa && !addons.includes('metrics-server')) addons.push('metrics-server')
 
-  const memory = get('MINIKUBE_MEMORY')
-  if (!/^\d+(mb|m|gb|g)?$/i.test(memory)) throw new ConfigError('MINIKUBE_MEMORY', 'a size like 4096mb or 6g', memory)
-  const k8sVersion = get('MINIKUBE_K8S_VERSION')
-  if (!/^(stable|latest|v?\d+\.\d+\.\d+)$/.test(k8sVersion)) throw new ConfigError('MINIKUBE_K8S_VERSION', 'stable, latest or a version like v1.34.0', k8sVersion)
-  const profile = get('MINIKUBE_PROFILE')
-  if (!/^[a-zA-Z0-9][\w.-]*$/.test(profile)) throw new ConfigError('MINIKUBE_PROFILE', 'a profile name (letters, digits, - _ .)', profile)
-  const driver = get('MINIKUBE_DRIVER')
-  if (!/^[a-z0-9][a-z0-9_-]*$/.test(driver)) throw new ConfigError('MINIKUBE_DRIVER', 'a minikube driver name like docker', driver)
+  const memory = getMatching('MINIKUBE_MEMORY', /^\d+(mb|m|gb|g)?$/i, 'a size like 4096mb or 6g')
+  const k8sVersion = getMatching('MINIKUBE_K8S_VERSION', /^(stable|latest|v?\d+\.\d+\.\d+)$/, 'stable, latest or a version like v1.34.0')
+  const profile = getMatching('MINIKUBE_PROFILE', /^[a-zA-Z0-9][\w.-]*$/, 'a profile name (letters, digits, - _ .)')
+  const driver = getMatching('MINIKUBE_DRIVER', /^[a-z0-9][a-z0-9_-]*$/, 'a minikube driver name like docker')
 
   const deploy = get('DEPLOY_TIMEOUT')
   const validate = get('VALIDATE_TIMEOUT')
@@ -346,10 +348,8 @@ export function loadConfig(opts: LoadOptions = {}): Config {
 
   const containerdAddress = get('CONTAINERD_ADDRESS')
   if (!containerdAddress) throw new ConfigError('CONTAINERD_ADDRESS', 'a containerd socket path', containerdAddress)
-  const containerdNs = get('CONTAINERD_NAMESPACE')
-  if (!/^[a-zA-Z0-9][\w.-]*$/.test(containerdNs)) throw new ConfigError('CONTAINERD_NAMESPACE', 'a containerd namespace like k8s.io', containerdNs)
-  const kindCluster = get('KIND_CLUSTER')
-  if (!/^[a-z0-9][a-z0-9.-]*$/.test(kindCluster)) throw new ConfigError('KIND_CLUSTER', 'a kind cluster name', kindCluster)
+  const containerdNs = getMatching('CONTAINERD_NAMESPACE', /^[a-zA-Z0-9][\w.-]*$/, 'a containerd namespace like k8s.io')
+  const kindCluster = getMatching('KIND_CLUSTER', /^[a-z0-9][a-z0-9.-]*$/, 'a kind cluster name')
 
   const nodeImage = get('NODE_IMAGE')
   const pythonImage = get('PYTHON_IMAGE')
