@@ -5,112 +5,115 @@
 // and never with a flag that skips their permission prompts. A Markdown transcript is written every time.
 import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { startStage, finishStage, rel } from './lib/stage.ts'
-import { commandLine, query } from './lib/run.ts'
-import { out, info, ok, warn, step, fail } from './lib/log.ts'
-import { redact, toolEnv } from './lib/config.ts'
+import { defineStage, rel, type Ctx, type Flags } from './lib/stage.ts'
+import { isMain, main } from './lib/cli.ts'
+import { fail } from './lib/errors.ts'
+import { toolEnv } from './lib/config.ts'
+import { createRedactor } from './lib/redact.ts'
 import {
-  AI_KEYS, detect, keyStates, keyValues, prompts as allPrompts, runClosed, toolCommand, transcript, TOOLS,
+  AI_KEYS, detect, keyStates, prompts as allPrompts, runTool, toolCommand, transcript, TOOLS,
   type Detected, type Exchange, type ToolId,
 } from './lib/ai-tools.ts'
 
-const { cfg, flags, dryRun, t0 } = startStage({
+export const aiExamples = defineStage({
   name: 'ai-examples',
   summary: 'detect AI assistants for Kubernetes and show read-only prompts with their kubectl equivalents',
   checkPaths: false,
-  flags: { run: 'ask the installed tools the prompts (non-interactive, stdin closed, time-limited)' },
-  options: {
-    tool: 'only this tool: kubectl-ai, kagent, gordon or k8sgpt (comma list)',
-    prompts: 'only these prompt numbers, e.g. 1,3',
-    timeout: 'time limit per tool call in seconds (default 120)',
-    transcript: 'write the transcript here (default test-output/ai-transcript-<time>.md, git-ignored)',
+  flags: {
+    run: { type: 'boolean', description: 'ask the installed tools the prompts (non-interactive, stdin closed, time-limited)' },
+    tool: { type: 'string', description: 'only this tool: kubectl-ai, kagent, gordon or k8sgpt (comma list)' },
+    prompts: { type: 'string', description: 'only these prompt numbers, e.g. 1,3' },
+    timeout: { type: 'string', description: 'time limit per tool call in seconds (default 120)' },
+    transcript: { type: 'string', description: 'write the transcript here (default test-output/ai-transcript-<time>.md, git-ignored)' },
   },
   description: `
 Never runs a tool without --run, never with a permission-skipping flag (--skip-permissions and the like): a tool
 that wants to change the cluster asks, finds stdin closed, and does not. The prompts only ask about state.`,
+  run,
 })
 
-// minimist turns `--prompts 1` into a number: take every option's value as text
-const opt = (name: string): string | undefined => {
-  const v: unknown = flags[name]
-  return v === undefined || typeof v === 'boolean' ? undefined : String(v)
-}
-const ids = Object.keys(TOOLS) as ToolId[]
-const pick = opt('tool') !== undefined ? opt('tool')!.split(',').map((s) => s.trim()).filter(Boolean) : ids
-for (const t of pick) if (!ids.includes(t as ToolId)) fail(`unknown tool ${t}`, `npx zx scripts/ai-examples.ts --tool ${ids.join(',')}`)
-const tools = pick as ToolId[]
+async function run(ctx: Ctx, flags: Flags): Promise<void> {
+  const { cfg, dryRun, query } = ctx
+  const { out, info, ok, warn, step } = ctx.log
+  const opt = (name: string): string | undefined => (typeof flags[name] === 'string' ? (flags[name] as string) : undefined)
+  const ids = Object.keys(TOOLS) as ToolId[]
+  const pick = opt('tool') !== undefined ? opt('tool')!.split(',').map((s) => s.trim()).filter(Boolean) : ids
+  for (const t of pick) if (!ids.includes(t as ToolId)) fail(`unknown tool ${t}`, `npx zx scripts/ai-examples.ts --tool ${ids.join(',')}`)
+  const tools = pick as ToolId[]
 
-const all = allPrompts(cfg.namespace, cfg.release)
-const wanted = opt('prompts') !== undefined ? opt('prompts')!.split(',').map((s) => Number(s.trim())) : all.map((p) => p.n)
-for (const n of wanted) if (!all.some((p) => p.n === n)) fail(`no prompt number ${n} (there are ${all.length})`, `npx zx scripts/ai-examples.ts --prompts 1,2`)
-const prompts = all.filter((p) => wanted.includes(p.n))
+  const all = allPrompts(cfg.namespace, cfg.release)
+  const wanted = opt('prompts') !== undefined ? opt('prompts')!.split(',').map((s) => Number(s.trim())) : all.map((p) => p.n)
+  for (const n of wanted) if (!all.some((p) => p.n === n)) fail(`no prompt number ${n} (there are ${all.length})`, `npx zx scripts/ai-examples.ts --prompts 1,2`)
+  const prompts = all.filter((p) => wanted.includes(p.n))
 
-const timeoutS = opt('timeout') !== undefined ? Number(opt('timeout')) : 120
-if (!Number.isFinite(timeoutS) || timeoutS <= 0) fail(`--timeout ${opt('timeout')} is not a number of seconds`, 'npx zx scripts/ai-examples.ts --run --timeout 120')
-const run = Boolean(flags.run)
+  const timeoutS = opt('timeout') !== undefined ? Number(opt('timeout')) : 120
+  if (!Number.isFinite(timeoutS) || timeoutS <= 0) fail(`--timeout ${opt('timeout')} is not a number of seconds`, 'npx zx scripts/ai-examples.ts --run --timeout 120')
+  const runTools = Boolean(flags.run)
 
-// The tools read the environment, not .env: these are their own variables, read here only to say set / not set.
-const env = toolEnv(AI_KEYS)
-const keys = keyStates(env, cfg.secrets as Record<string, string | undefined>)
-const hide = keyValues(env)
-const redactAll = (s: string): string => hide.reduce((acc, v) => acc.split(v).join('***'), redact(s))
+  // The tools read the environment, not .env: these are their own variables, read here only to say set / not set.
+  const env = toolEnv(AI_KEYS)
+  const keys = keyStates(env, cfg.secrets as Record<string, string | undefined>)
+  // the tools' output could echo a provider key: hide those as well as the kit's own secrets
+  const redactAll = createRedactor({ ...env, ...(cfg.secrets as Record<string, string | undefined>) })
 
-// ---- detection (asks only --help / version, with stdin closed) ----
-const s = step('detect tools')
-const found: Detected[] = []
-for (const id of tools) found.push(await detect(id))
-s.done(found.filter((t) => t.usable).map((t) => t.label).join(', ') || 'none found')
-for (const t of found) (t.usable ? ok : warn)(`${t.label}: ${t.usable ? `${t.version ?? 'version unknown'} — ${t.note}` : t.note}`)
-info('API keys the tools would find: ' + keys.map((k) => `${k.key} ${k.state}`).join(', '))
+  // ---- detection (asks only --help / version, with stdin closed) ----
+  const s = step('detect tools')
+  const found: Detected[] = []
+  for (const id of tools) found.push(await detect(ctx, id))
+  s.done(found.filter((t) => t.usable).map((t) => t.label).join(', ') || 'none found')
+  for (const t of found) (t.usable ? ok : warn)(`${t.label}: ${t.usable ? `${t.version ?? 'version unknown'} — ${t.note}` : t.note}`)
+  info('API keys the tools would find: ' + keys.map((k) => `${k.key} ${k.state}`).join(', '))
 
-// ---- the prompts and their plain kubectl ----
-const usable = found.filter((t) => t.usable).map((t) => t.id)
-const exchanges: Exchange[] = []
-for (const p of prompts) {
-  if (!dryRun) {
-    out(`\n${p.n}. ${p.prompt}`)
-    for (const c of p.kubectl) out(`   kubectl: ${c}`)
+  // ---- the prompts and their plain kubectl ----
+  const usable = found.filter((t) => t.usable).map((t) => t.id)
+  const exchanges: Exchange[] = []
+  for (const p of prompts) {
+    if (!dryRun) {
+      out(`\n${p.n}. ${p.prompt}`)
+      for (const c of p.kubectl) out(`   kubectl: ${c}`)
+    }
+    for (const id of usable) {
+      const argv = toolCommand(id, p, cfg.namespace)
+      if (argv) exchanges.push({ tool: id, prompt: p, argv })
+    }
   }
   for (const id of usable) {
-    const argv = toolCommand(id, p, cfg.namespace)
-    if (argv) exchanges.push({ tool: id, prompt: p, argv })
+    const argv = toolCommand(id, null, cfg.namespace)
+    if (argv) exchanges.push({ tool: id, argv })
   }
-}
-for (const id of usable) {
-  const argv = toolCommand(id, null, cfg.namespace)
-  if (argv) exchanges.push({ tool: id, argv })
-}
 
-if (dryRun) {
-  // what --run would execute, one line each
-  for (const e of exchanges) out(commandLine(e.argv))
-  process.exit(0)
-}
-
-if (run) {
-  if (exchanges.length === 0) warn('no usable tool found: nothing to run (the prompts above work with plain kubectl)')
-  for (const e of exchanges) {
-    const st = step(`${TOOLS[e.tool].label}${e.prompt ? ` — prompt ${e.prompt.n}` : ''}`)
-    e.result = await runClosed(e.argv, timeoutS * 1000)
-    st.done(e.result.timedOut ? `stopped at the ${timeoutS}s limit` : `exit ${e.result.exitCode}`)
-    // the answer, as the tool gave it (redacted); stderr only when it says why nothing came
-    out(`\n── ${TOOLS[e.tool].label}${e.prompt ? ` · ${e.prompt.n}. ${e.prompt.prompt}` : ` · ${commandLine(e.argv)}`}`)
-    for (const l of (e.result.stdout.trim() || e.result.stderr.trim() || '(no output)').split('\n')) out(redactAll(`   ${l}`))
+  if (dryRun) {
+    // what --run would execute, one line each
+    for (const e of exchanges) out(ctx.commandLine(e.argv))
+    return
   }
-} else if (usable.length) {
-  info(`to ask ${usable.map((id) => TOOLS[id].label).join(', ')} these prompts: npx zx scripts/ai-examples.ts --run`)
+
+  if (runTools) {
+    if (exchanges.length === 0) warn('no usable tool found: nothing to run (the prompts above work with plain kubectl)')
+    for (const e of exchanges) {
+      const st = step(`${TOOLS[e.tool].label}${e.prompt ? ` — prompt ${e.prompt.n}` : ''}`)
+      e.result = await runTool(ctx, e.argv, timeoutS * 1000)
+      st.done(e.result.timedOut ? `stopped at the ${timeoutS}s limit` : `exit ${e.result.exitCode}`)
+      // the answer, as the tool gave it (redacted); stderr only when it says why nothing came
+      out(`\n── ${TOOLS[e.tool].label}${e.prompt ? ` · ${e.prompt.n}. ${e.prompt.prompt}` : ` · ${ctx.commandLine(e.argv)}`}`)
+      for (const l of (e.result.stdout.trim() || e.result.stderr.trim() || '(no output)').split('\n')) out(redactAll(`   ${l}`))
+    }
+  } else if (usable.length) {
+    info(`to ask ${usable.map((id) => TOOLS[id].label).join(', ')} these prompts: npx zx scripts/ai-examples.ts --run`)
+  }
+
+  // ---- transcript ----
+  const current = await query({ timeoutMs: 10_000 })`kubectl config current-context`
+  const when = new Date()
+  const file = opt('transcript') !== undefined
+    ? path.resolve(cfg.root, opt('transcript')!)
+    : path.join(cfg.root, 'test-output', `ai-transcript-${when.toISOString().replace(/[:.]/g, '-')}.md`)
+  mkdirSync(path.dirname(file), { recursive: true })
+  writeFileSync(file, transcript({
+    when, context: current.ok ? current.stdout.trim() : 'unknown', namespace: cfg.namespace, release: cfg.release, ran: runTools,
+    tools: found, keys, prompts, exchanges, redact: redactAll,
+  }))
+  ok(`transcript: ${rel(cfg, file)}`)
 }
 
-// ---- transcript ----
-const ctx = await query({ timeoutMs: 10_000 })`kubectl config current-context`
-const when = new Date()
-const file = opt('transcript') !== undefined
-  ? path.resolve(cfg.root, opt('transcript')!)
-  : path.join(cfg.root, 'test-output', `ai-transcript-${when.toISOString().replace(/[:.]/g, '-')}.md`)
-mkdirSync(path.dirname(file), { recursive: true })
-writeFileSync(file, transcript({
-  when, context: ctx.ok ? ctx.stdout.trim() : 'unknown', namespace: cfg.namespace, release: cfg.release, ran: run,
-  tools: found, keys, prompts, exchanges, redact: redactAll,
-}))
-ok(`transcript: ${rel(cfg, file)}`)
-finishStage('ai-examples', t0)
+if (isMain(import.meta.url)) await main(aiExamples)

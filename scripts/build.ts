@@ -1,44 +1,50 @@
 #!/usr/bin/env zx
 // build: the frontend and backend images, tagged with the content hash of their inputs. An unchanged tree builds
 // nothing; any change to the sources, the Dockerfile, its ignore file or a base image gives a new tag.
-import { startStage, finishStage, rel } from './lib/stage.ts'
-import { sh, query } from './lib/run.ts'
-import { ok, step, task } from './lib/log.ts'
+import { defineStage, rel, type Ctx, type Flags } from './lib/stage.ts'
+import { isMain, main } from './lib/cli.ts'
 import { imageRef, buildInputs } from './lib/images.ts'
 import { requireTools } from './lib/tools.ts'
 
-const { cfg, flags, dryRun, t0 } = startStage({
+export const build = defineStage({
   name: 'build',
   summary: 'build the frontend and backend images (tag = content hash of the build inputs)',
-  flags: { force: 'build even when an image with this tag exists', verbose: 'stream docker build output' },
+  flags: {
+    force: { type: 'boolean', description: 'build even when an image with this tag exists' },
+    verbose: { type: 'boolean', description: 'stream docker build output' },
+  },
   description: `
 Builds FRONTEND_DOCKERFILE with FRONTEND_DIR as context (build arg NODE_IMAGE) and BACKEND_DOCKERFILE with BACKEND_DIR
 (build arg PYTHON_IMAGE). The tag is h-<12 hex>: a hash of every file docker would send (the ignore file applied), the
 Dockerfile, its ignore file and the build args. When docker already has that tag, nothing is built.`,
+  run,
 })
 
-if (!dryRun) {
-  const s = step('preflight')
-  const found = await requireTools(['docker'])
-  s.done(`docker engine ${found.docker}`)
-}
-
-for (const spec of [cfg.frontend, cfg.backend]) {
-  const img = imageRef(cfg, spec)
-  if (!flags.force && (await query`docker image inspect ${img.local}`).ok) {
-    ok(`${img.local} is up to date (${buildInputs(spec).files.length} input files unchanged) — nothing to build`)
-    continue
+async function run(ctx: Ctx, flags: Flags): Promise<void> {
+  const { cfg, dryRun, log, sh, query } = ctx
+  if (!dryRun) {
+    const s = log.step('preflight')
+    const found = await requireTools(ctx, ['docker'])
+    s.done(`docker engine ${found.docker}`)
   }
-  const args = Object.entries(spec.buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`])
-  await task(`build ${img.local}`, () =>
-    sh({
-      // BuildKit: per-Dockerfile ignore files and cache mounts (the default builder from Docker 23 on)
-      env: { DOCKER_BUILDKIT: '1' },
-      stream: Boolean(flags.verbose),
-      cause: `the ${spec.component} image did not build`,
-      fix: `fix the error above, then: npx zx scripts/build.ts --verbose`,
-    })`docker build -f ${rel(cfg, spec.dockerfile)} ${args} -t ${img.local} ${rel(cfg, spec.contextDir)}`,
-  )
+
+  for (const spec of [cfg.frontend, cfg.backend]) {
+    const img = imageRef(cfg, spec)
+    if (!flags.force && (await query`docker image inspect ${img.local}`).ok) {
+      log.ok(`${img.local} is up to date (${buildInputs(spec).files.length} input files unchanged) — nothing to build`)
+      continue
+    }
+    const args = Object.entries(spec.buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`])
+    await log.task(`build ${img.local}`, () =>
+      sh({
+        // BuildKit: per-Dockerfile ignore files and cache mounts (the default builder from Docker 23 on)
+        env: { DOCKER_BUILDKIT: '1' },
+        stream: Boolean(flags.verbose),
+        cause: `the ${spec.component} image did not build`,
+        fix: `fix the error above, then: npx zx scripts/build.ts --verbose`,
+      })`docker build -f ${rel(cfg, spec.dockerfile)} ${args} -t ${img.local} ${rel(cfg, spec.contextDir)}`,
+    )
+  }
 }
 
-finishStage('build', t0)
+if (isMain(import.meta.url)) await main(build)

@@ -1,17 +1,18 @@
 #!/usr/bin/env zx
 // deploy: the Secret from .env (never in argv or values), then `helm upgrade --install` with the content-hash tags.
 // Waits, rolls back on failure and says why pods did not become ready. Does nothing when nothing changed.
-import { startStage, finishStage, rel } from './lib/stage.ts'
-import { sh, query } from './lib/run.ts'
-import { detail, elapsed, fail, info, ok, out, step, task, warn } from './lib/log.ts'
+import { defineStage, rel, type Ctx } from './lib/stage.ts'
+import { isMain, main } from './lib/cli.ts'
+import { fail } from './lib/errors.ts'
+import { elapsed } from './lib/log.ts'
 import { ConfigError, requireSecrets } from './lib/config.ts'
 import { images } from './lib/images.ts'
-import { ANNOTATION, chartValues, releaseFingerprint, secretManifest, setArgs, valuesMatch } from './lib/release.ts'
+import { ANNOTATION, chartValues, releaseFingerprint, secretApplyCommand, secretManifest, setArgs, valuesMatch } from './lib/release.ts'
 import { helmMajor, requireContext, requireTools, rollbackFlag } from './lib/tools.ts'
 import { diagnose } from './lib/diagnose.ts'
 import { missingImages } from './lib/cluster-images.ts'
 
-const { cfg, dryRun, t0 } = startStage({
+export const deploy = defineStage({
   name: 'deploy',
   summary: 'create the Secret from .env and helm upgrade --install the chart with the image tags',
   description: `
@@ -21,146 +22,157 @@ const { cfg, dryRun, t0 } = startStage({
    on Helm 4); skipped when the values, the chart, the values files and the Secret are what the release already has
 3. on failure: per pod phase and reason with the fix, crash log lines, recent warning events
 4. on success: how to reach the app`,
+  run,
 })
-const ns = cfg.namespace
-const imgs = images(cfg)
 
-try {
-  requireSecrets(cfg)
-} catch (e) {
-  if (e instanceof ConfigError) fail(e.message, `edit .env (see .env.example), then: npx zx scripts/deploy.ts`)
-  throw e
-}
+async function run(ctx: Ctx): Promise<void> {
+  const { cfg, dryRun, log, sh, query } = ctx
+  const { detail, info, ok, out, warn } = log
+  const ns = cfg.namespace
+  const imgs = images(cfg)
 
-if (!dryRun) {
-  const s = step('preflight')
-  const found = await requireTools(['kubectl', 'helm'])
-  await requireContext(cfg)
-  // a missing image would only show as ImagePullBackOff after helm's whole timeout
-  const missing = await missingImages(cfg, [imgs.frontend, imgs.backend])
-  if (missing?.length)
-    fail(
-      `the cluster does not have ${missing.map((i) => i.ref).join(' and ')} (LOAD_METHOD=${cfg.loadMethod})`,
-      'npx zx scripts/load.ts   (it says when to build first)',
+  try {
+    requireSecrets(cfg)
+  } catch (e) {
+    if (e instanceof ConfigError) fail(e.message, (e as ConfigError & { fix?: string }).fix ?? `edit .env (see .env.example), then: npx zx scripts/deploy.ts`)
+    throw e
+  }
+
+  if (!dryRun) {
+    const s = log.step('preflight')
+    const found = await requireTools(ctx, ['kubectl', 'helm'])
+    await requireContext(ctx)
+    // a missing image would only show as ImagePullBackOff after helm's whole timeout
+    const missing = await missingImages(ctx, [imgs.frontend, imgs.backend])
+    if (missing?.length)
+      fail(
+        `the cluster does not have ${missing.map((i) => i.ref).join(' and ')} (LOAD_METHOD=${cfg.loadMethod})`,
+        'npx zx scripts/load.ts   (it says when to build first)',
+      )
+    s.done(`kubectl ${found.kubectl}, helm ${found.helm}`)
+  }
+  const helm = await helmMajor(ctx)
+
+  // 1. the namespace and the Secret
+  // inside up, setup has just created it: a pasted dry run must not create it twice
+  if (!(dryRun && ctx.inUp) && !(await query`kubectl get namespace ${ns}`).ok)
+    await sh({ fix: 'kubectl cluster-info   (cluster down? npx zx scripts/setup.ts)' })`kubectl create namespace ${ns}`
+  const secret = secretManifest(cfg)
+  const current = await query`kubectl get secret ${cfg.secretName} -n ${ns} -o json`
+  let annotations: Record<string, string> = {}
+  try {
+    annotations = (JSON.parse(current.stdout) as { metadata?: { annotations?: Record<string, string> } }).metadata?.annotations ?? {}
+  } catch {
+    annotations = {}
+  }
+  if (annotations[ANNOTATION.secretHash] === secret.hash) ok(`Secret ${cfg.secretName} is up to date (keys ${secret.keys.join(', ')})`)
+  else if (dryRun) {
+    // pasted, `kubectl apply -f -` would wait on the terminal: show the form that reads .env itself
+    out(ctx.commandLine(secretApplyCommand(cfg, cfg.envFile ? rel(cfg, cfg.envFile) : '.env', secret.keys, secret.hash)))
+  } else
+    await sh({
+      input: secret.manifest,
+      inputNote: `stdin: Secret ${cfg.secretName} with keys ${secret.keys.join(', ')} from .env`,
+      cause: `could not apply Secret ${ns}/${cfg.secretName}`,
+      fix: `kubectl auth can-i create secrets -n ${ns}`,
+    })`kubectl apply -n ${ns} -f -`
+
+  // 2. the release
+  const values = chartValues(cfg, secret.hash)
+  const fingerprint = releaseFingerprint(cfg, values)
+  const status = await query`helm status ${cfg.release} -n ${ns} -o json`
+  let deployed = false
+  let revision = 0
+  try {
+    const st = JSON.parse(status.stdout) as { info?: { status?: string }; version?: number }
+    deployed = st.info?.status === 'deployed'
+    revision = st.version ?? 0
+  } catch {
+    deployed = false
+  }
+  const unchanged =
+    deployed &&
+    annotations[ANNOTATION.release] === fingerprint &&
+    valuesMatch(JSON.parse((await query`helm get values ${cfg.release} -n ${ns} -o json`).stdout || '{}'), values)
+
+  if (unchanged) {
+    ok(`release ${cfg.release} (revision ${revision}) already runs ${imgs.frontend.tag} / ${imgs.backend.tag} with this chart and config — nothing to upgrade`)
+  } else {
+    const valuesFiles = cfg.helmValuesFiles.flatMap((f) => ['-f', rel(cfg, f)])
+    // --atomic / --rollback-on-failure delete the failed pods before helm returns, so look at them while helm waits
+    let lastDiagnosis: string[] = []
+    let waiting = !dryRun
+    const nap = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref())
+    const started = Date.now()
+    void (async () => {
+      await nap(15_000)
+      while (waiting) {
+        const lines = await diagnose(ctx).catch(() => [] as string[])
+        if (!waiting) break
+        if (lines.some((l) => l.includes('✗'))) lastDiagnosis = lines
+        // no spinner in CI logs: say something while helm waits
+        if (!process.stderr.isTTY) {
+          const ready = lines.filter((l) => l.trim().startsWith('✓')).length
+          const notReady = lines.filter((l) => l.trim().startsWith('✗')).length
+          detail(`still waiting (${elapsed(started)}): ${ready} pod(s) ready, ${notReady} not yet`)
+        }
+        await nap(10_000)
+      }
+    })()
+    const r = await log.task(`helm upgrade --install ${cfg.release} (waits up to ${cfg.timeouts.deploy})`, () =>
+      sh({ nothrow: true, timeoutMs: cfg.timeouts.deployMs + 120_000 })`helm upgrade --install ${cfg.release} ${rel(cfg, cfg.chartDir)} -n ${ns} --create-namespace --wait --timeout ${cfg.timeouts.deploy} ${rollbackFlag(helm)} ${valuesFiles} ${setArgs(values)}`,
     )
-  s.done(`kubectl ${found.kubectl}, helm ${found.helm}`)
-}
-const helm = await helmMajor()
-
-// 1. the namespace and the Secret
-if (!(await query`kubectl get namespace ${ns}`).ok) await sh({ fix: 'kubectl cluster-info   (cluster down? npx zx scripts/setup.ts)' })`kubectl create namespace ${ns}`
-const secret = secretManifest(cfg)
-const current = await query`kubectl get secret ${cfg.secretName} -n ${ns} -o json`
-let annotations: Record<string, string> = {}
-try {
-  annotations = (JSON.parse(current.stdout) as { metadata?: { annotations?: Record<string, string> } }).metadata?.annotations ?? {}
-} catch {
-  annotations = {}
-}
-if (annotations[ANNOTATION.secretHash] === secret.hash) ok(`Secret ${cfg.secretName} is up to date (keys ${secret.keys.join(', ')})`)
-else
-  await sh({
-    input: secret.manifest,
-    inputNote: `stdin: Secret ${cfg.secretName} with keys ${secret.keys.join(', ')} from .env`,
-    cause: `could not apply Secret ${ns}/${cfg.secretName}`,
-    fix: `kubectl auth can-i create secrets -n ${ns}`,
-  })`kubectl apply -n ${ns} -f -`
-
-// 2. the release
-const values = chartValues(cfg, secret.hash)
-const fingerprint = releaseFingerprint(cfg, values)
-const status = await query`helm status ${cfg.release} -n ${ns} -o json`
-let deployed = false
-let revision = 0
-try {
-  const st = JSON.parse(status.stdout) as { info?: { status?: string }; version?: number }
-  deployed = st.info?.status === 'deployed'
-  revision = st.version ?? 0
-} catch {
-  deployed = false
-}
-const unchanged =
-  deployed &&
-  annotations[ANNOTATION.release] === fingerprint &&
-  valuesMatch(JSON.parse((await query`helm get values ${cfg.release} -n ${ns} -o json`).stdout || '{}'), values)
-
-if (unchanged) {
-  ok(`release ${cfg.release} (revision ${revision}) already runs ${imgs.frontend.tag} / ${imgs.backend.tag} with this chart and config — nothing to upgrade`)
-} else {
-  const valuesFiles = cfg.helmValuesFiles.flatMap((f) => ['-f', rel(cfg, f)])
-  // --atomic / --rollback-on-failure delete the failed pods before helm returns, so look at them while helm waits
-  let lastDiagnosis: string[] = []
-  let waiting = !dryRun
-  const nap = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref())
-  const started = Date.now()
-  void (async () => {
-    await nap(15_000)
-    while (waiting) {
-      const lines = await diagnose(cfg).catch(() => [] as string[])
-      if (!waiting) break
-      if (lines.some((l) => l.includes('✗'))) lastDiagnosis = lines
-      // no spinner in CI logs: say something while helm waits
-      if (!process.stderr.isTTY) {
-        const ready = lines.filter((l) => l.trim().startsWith('✓')).length
-        const notReady = lines.filter((l) => l.trim().startsWith('✗')).length
-        detail(`still waiting (${elapsed(started)}): ${ready} pod(s) ready, ${notReady} not yet`)
-      }
-      await nap(10_000)
+    waiting = false
+    if (!r.ok) {
+      const why = (r.stderr || r.stdout).split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? `exit code ${r.exitCode}`
+      // failures before anything ran: no pods to look at, the fix is about helm, the chart or the cluster
+      const chart = rel(cfg, cfg.chartDir)
+      if (/another operation \(install\/upgrade\/rollback\) is in progress/.test(why))
+        fail(`helm upgrade of ${cfg.release} did not start: ${why}`, `helm history ${cfg.release} -n ${ns}   (then: helm rollback ${cfg.release} -n ${ns})`)
+      if (/Kubernetes cluster unreachable/i.test(why)) fail(`helm cannot reach the cluster: ${why}`, cfg.cluster === 'minikube' ? 'npx zx scripts/setup.ts' : 'kubectl cluster-info')
+      if (/values don't meet the specifications of the schema|parse error|template: |YAML parse error|chart requires kubeVersion/i.test(r.stderr))
+        fail(`the chart did not render: ${why}`, `helm lint ${chart} ${cfg.helmValuesFiles.map((f) => `-f ${rel(cfg, f)}`).join(' ')}`.trim())
+      const now = await diagnose(ctx).catch((e: Error) => [`  ! could not diagnose: ${e.message}`])
+      const lines = now.some((l) => l.includes('✗')) || lastDiagnosis.length === 0 ? now : ['(pods as they were before the rollback)', ...lastDiagnosis]
+      for (const l of lines) detail(l)
+      const fixLine = lines.find((l) => l.trim().startsWith('fix:'))?.trim().replace(/^fix:\s*/, '')
+      fail(`helm upgrade of ${cfg.release} failed and was rolled back: ${why}`, fixLine ?? `kubectl get pods -n ${ns}   (then: npx zx scripts/deploy.ts)`)
     }
-  })()
-  const r = await task(`helm upgrade --install ${cfg.release} (waits up to ${cfg.timeouts.deploy})`, () =>
-    sh({ nothrow: true, timeoutMs: cfg.timeouts.deployMs + 120_000 })`helm upgrade --install ${cfg.release} ${rel(cfg, cfg.chartDir)} -n ${ns} --create-namespace --wait --timeout ${cfg.timeouts.deploy} ${rollbackFlag(helm)} ${valuesFiles} ${setArgs(values)}`,
-  )
-  waiting = false
-  if (!r.ok) {
-    const why = (r.stderr || r.stdout).split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? `exit code ${r.exitCode}`
-    // failures before anything ran: no pods to look at, the fix is about helm, the chart or the cluster
-    const chart = rel(cfg, cfg.chartDir)
-    if (/another operation \(install\/upgrade\/rollback\) is in progress/.test(why))
-      fail(`helm upgrade of ${cfg.release} did not start: ${why}`, `helm history ${cfg.release} -n ${ns}   (then: helm rollback ${cfg.release} -n ${ns})`)
-    if (/Kubernetes cluster unreachable/i.test(why)) fail(`helm cannot reach the cluster: ${why}`, cfg.cluster === 'minikube' ? 'npx zx scripts/setup.ts' : 'kubectl cluster-info')
-    if (/values don't meet the specifications of the schema|parse error|template: |YAML parse error|chart requires kubeVersion/i.test(r.stderr))
-      fail(`the chart did not render: ${why}`, `helm lint ${chart} ${cfg.helmValuesFiles.map((f) => `-f ${rel(cfg, f)}`).join(' ')}`.trim())
-    const now = await diagnose(cfg).catch((e: Error) => [`  ! could not diagnose: ${e.message}`])
-    const lines = now.some((l) => l.includes('✗')) || lastDiagnosis.length === 0 ? now : ['(pods as they were before the rollback)', ...lastDiagnosis]
-    for (const l of lines) detail(l)
-    const fixLine = lines.find((l) => l.trim().startsWith('fix:'))?.trim().replace(/^fix:\s*/, '')
-    fail(`helm upgrade of ${cfg.release} failed and was rolled back: ${why}`, fixLine ?? `kubectl get pods -n ${ns}   (then: npx zx scripts/deploy.ts)`)
+    await sh({ fix: `kubectl get secret ${cfg.secretName} -n ${ns}` })`kubectl annotate secret ${cfg.secretName} -n ${ns} ${ANNOTATION.release}=${fingerprint} --overwrite`
   }
-  await sh({ fix: `kubectl get secret ${cfg.secretName} -n ${ns}` })`kubectl annotate secret ${cfg.secretName} -n ${ns} ${ANNOTATION.release}=${fingerprint} --overwrite`
-}
 
-// 3. how to reach it
-if (!dryRun) {
-  const svc = `${cfg.release}-frontend`
-  if (cfg.ingress.enabled) {
-    let ip = ''
-    if (cfg.cluster === 'minikube') {
-      // the docker driver on macOS/Windows puts the node in a VM: the ingress is reached through `minikube tunnel`
-      const tunnel = cfg.minikube.driver === 'docker' && process.platform !== 'linux'
-      const r = await query`minikube ip -p ${cfg.minikube.profile}`
-      ip = tunnel ? '127.0.0.1' : r.ok ? r.stdout.trim() : ''
-      if (tunnel) warn(`keep this running in another terminal: minikube tunnel -p ${cfg.minikube.profile}`)
-    } else {
-      const r = await query`kubectl get ingress -n ${ns} -o json`
-      try {
-        const items = (JSON.parse(r.stdout) as { items?: { status?: { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } } }[] }).items ?? []
-        const lb = items[0]?.status?.loadBalancer?.ingress?.[0]
-        ip = lb?.ip ?? ''
-        if (!ip && lb?.hostname) info(`the ingress is at ${lb.hostname}: point ${cfg.ingress.host} at it (DNS CNAME)`)
-      } catch {
-        ip = ''
+  // 3. how to reach it
+  if (!dryRun) {
+    const svc = `${cfg.release}-frontend`
+    if (cfg.ingress.enabled) {
+      let ip = ''
+      if (cfg.cluster === 'minikube') {
+        // the docker driver on macOS/Windows puts the node in a VM: the ingress is reached through `minikube tunnel`
+        const tunnel = cfg.minikube.driver === 'docker' && process.platform !== 'linux'
+        const r = await query`minikube ip -p ${cfg.minikube.profile}`
+        ip = tunnel ? '127.0.0.1' : r.ok ? r.stdout.trim() : ''
+        if (tunnel) warn(`keep this running in another terminal: minikube tunnel -p ${cfg.minikube.profile}`)
+      } else {
+        const r = await query`kubectl get ingress -n ${ns} -o json`
+        try {
+          const items = (JSON.parse(r.stdout) as { items?: { status?: { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } } }[] }).items ?? []
+          const lb = items[0]?.status?.loadBalancer?.ingress?.[0]
+          ip = lb?.ip ?? ''
+          if (!ip && lb?.hostname) info(`the ingress is at ${lb.hostname}: point ${cfg.ingress.host} at it (DNS CNAME)`)
+        } catch {
+          ip = ''
+        }
       }
+      const hosts = process.platform === 'win32' ? 'C:\\Windows\\System32\\drivers\\etc\\hosts' : '/etc/hosts'
+      if (ip) {
+        info(`open ${cfg.publicUrl} — once, add this line to ${hosts}:`)
+        out(`${ip} ${cfg.ingress.host}`)
+      } else info(`open ${cfg.publicUrl} once ${cfg.ingress.host} resolves to your ingress controller (kubectl get ingress -n ${ns} shows its address)`)
     }
-    const hosts = process.platform === 'win32' ? 'C:\\Windows\\System32\\drivers\\etc\\hosts' : '/etc/hosts'
-    if (ip) {
-      info(`open ${cfg.publicUrl} — once, add this line to ${hosts}:`)
-      out(`${ip} ${cfg.ingress.host}`)
-    } else info(`open ${cfg.publicUrl} once ${cfg.ingress.host} resolves to your ingress controller (kubectl get ingress -n ${ns} shows its address)`)
+    info(`or without ingress: kubectl port-forward -n ${ns} svc/${svc} 3000:3000  (then http://localhost:3000; sign-in needs PUBLIC_URL=http://localhost:3000)`)
+    if (cfg.cluster === 'minikube') info(`or: minikube service ${svc} -n ${ns} -p ${cfg.minikube.profile} --url  (with frontend.service.type=NodePort)`)
+    info('check everything: npx zx scripts/validate.ts')
   }
-  info(`or without ingress: kubectl port-forward -n ${ns} svc/${svc} 3000:3000  (then http://localhost:3000; sign-in needs PUBLIC_URL=http://localhost:3000)`)
-  if (cfg.cluster === 'minikube') info(`or: minikube service ${svc} -n ${ns} -p ${cfg.minikube.profile} --url  (with frontend.service.type=NodePort)`)
-  info('check everything: npx zx scripts/validate.ts')
 }
 
-finishStage('deploy', t0)
+if (isMain(import.meta.url)) await main(deploy)

@@ -2,14 +2,14 @@
 // load: get the built images into the cluster without a registry (or through one), skipping what is already there.
 import { mkdirSync, rmSync } from 'node:fs'
 import path from 'node:path'
-import { startStage, finishStage, rel } from './lib/stage.ts'
-import { sh, query } from './lib/run.ts'
-import { info, ok, step, task, fail } from './lib/log.ts'
+import { defineStage, rel, type Ctx } from './lib/stage.ts'
+import { isMain, main } from './lib/cli.ts'
+import { fail } from './lib/errors.ts'
 import { images, type ImageRef } from './lib/images.ts'
 import { sameImage } from './lib/cluster-images.ts'
 import { requireTools, type Tool } from './lib/tools.ts'
 
-const { cfg, dryRun, t0 } = startStage({
+export const load = defineStage({
   name: 'load',
   summary: 'put the images into the cluster (skipped when the cluster already has the tag)',
   description: `
@@ -19,79 +19,84 @@ LOAD_METHOD decides how:
   kind        kind load docker-image --name KIND_CLUSTER
   containerd  docker save to .cache/images/, then ctr --address CONTAINERD_ADDRESS -n CONTAINERD_NAMESPACE images import
   registry    docker tag + docker push to REGISTRY; deploy then points the chart at REGISTRY/<image>`,
+  run,
 })
-const imgs = images(cfg)
-const both: ImageRef[] = [imgs.frontend, imgs.backend]
-const known = (list: string, img: ImageRef): boolean => list.split(/\s+/).some((l) => sameImage(l, img))
 
-if (!dryRun && cfg.loadMethod !== 'none') {
-  const s = step('preflight')
-  const tools: Tool[] = ['docker']
-  if (cfg.loadMethod === 'minikube') tools.push('minikube')
-  if (cfg.loadMethod === 'kind') tools.push('kind')
-  if (cfg.loadMethod === 'containerd') tools.push('ctr')
-  await requireTools(tools)
-  for (const img of both)
-    if (!(await query`docker image inspect ${img.local}`).ok)
-      fail(`image ${img.local} is not built (its sources changed since the last build, or build never ran)`, 'npx zx scripts/build.ts')
-  s.done()
-}
+async function run(ctx: Ctx): Promise<void> {
+  const { cfg, dryRun, log, sh, query } = ctx
+  const imgs = images(cfg)
+  const both: ImageRef[] = [imgs.frontend, imgs.backend]
+  const known = (list: string, img: ImageRef): boolean => list.split(/\s+/).some((l) => sameImage(l, img))
 
-if (cfg.loadMethod === 'none') {
-  info(`LOAD_METHOD=none: the cluster uses the docker engine's images directly (${both.map((i) => i.local).join(', ')})`)
-} else if (cfg.loadMethod === 'minikube') {
-  const p = cfg.minikube.profile
-  const list = await query({ timeoutMs: 120_000 })`minikube image ls -p ${p}`
-  for (const img of both) {
-    if (known(list.stdout, img)) ok(`minikube ${p} already has ${img.local}`)
-    else
-      await task(`load ${img.local} into minikube ${p}`, () =>
-        sh({ timeoutMs: 900_000, cause: `minikube could not load ${img.local}`, fix: `minikube status -p ${p}   (not running? npx zx scripts/setup.ts)` })`minikube image load ${img.local} -p ${p}`,
+  if (!dryRun && cfg.loadMethod !== 'none') {
+    const s = log.step('preflight')
+    const tools: Tool[] = ['docker']
+    if (cfg.loadMethod === 'minikube') tools.push('minikube')
+    if (cfg.loadMethod === 'kind') tools.push('kind')
+    if (cfg.loadMethod === 'containerd') tools.push('ctr')
+    await requireTools(ctx, tools)
+    for (const img of both)
+      if (!(await query`docker image inspect ${img.local}`).ok)
+        fail(`image ${img.local} is not built (its sources changed since the last build, or build never ran)`, 'npx zx scripts/build.ts')
+    s.done()
+  }
+
+  if (cfg.loadMethod === 'none') {
+    log.info(`LOAD_METHOD=none: the cluster uses the docker engine's images directly (${both.map((i) => i.local).join(', ')})`)
+  } else if (cfg.loadMethod === 'minikube') {
+    const p = cfg.minikube.profile
+    const list = await query({ timeoutMs: 120_000 })`minikube image ls -p ${p}`
+    for (const img of both) {
+      if (known(list.stdout, img)) log.ok(`minikube ${p} already has ${img.local}`)
+      else
+        await log.task(`load ${img.local} into minikube ${p}`, () =>
+          sh({ timeoutMs: 900_000, cause: `minikube could not load ${img.local}`, fix: `minikube status -p ${p}   (not running? npx zx scripts/setup.ts)` })`minikube image load ${img.local} -p ${p}`,
+        )
+    }
+  } else if (cfg.loadMethod === 'kind') {
+    // kind compares image IDs on every node itself and skips nodes that have it
+    for (const img of both)
+      await log.task(`load ${img.local} into kind cluster ${cfg.kindCluster}`, () =>
+        sh({ timeoutMs: 900_000, cause: `kind could not load ${img.local}`, fix: `kind get clusters   (is KIND_CLUSTER=${cfg.kindCluster} right?)` })`kind load docker-image ${img.local} --name ${cfg.kindCluster}`,
       )
-  }
-} else if (cfg.loadMethod === 'kind') {
-  // kind compares image IDs on every node itself and skips nodes that have it
-  for (const img of both)
-    await task(`load ${img.local} into kind cluster ${cfg.kindCluster}`, () =>
-      sh({ timeoutMs: 900_000, cause: `kind could not load ${img.local}`, fix: `kind get clusters   (is KIND_CLUSTER=${cfg.kindCluster} right?)` })`kind load docker-image ${img.local} --name ${cfg.kindCluster}`,
-    )
-} else if (cfg.loadMethod === 'containerd') {
-  const { address, namespace } = cfg.containerd
-  const list = await query({ timeoutMs: 60_000 })`ctr --address ${address} -n ${namespace} images ls -q`
-  if (!dryRun && !list.ok)
-    fail(`ctr cannot reach containerd at ${address}: ${list.stderr.trim().split('\n').pop() ?? ''}`, `set CONTAINERD_ADDRESS to the node's containerd socket (and run as a user that may open it), e.g. sudo ctr --address ${address} version`)
-  const dir = path.join(cfg.root, '.cache', 'images')
-  // a containerd node may reach no registry at all: the in-cluster PostgreSQL image goes along when docker has it
-  // locally (otherwise the node pulls it as usual)
-  const pg = `${cfg.postgresImage.repository}:${cfg.postgresImage.tag}`
-  const withDb: ImageRef[] = [...both]
-  if (!cfg.externalDatabase && !dryRun && (await query`docker image inspect ${pg}`).ok)
-    withDb.push({ component: 'backend', local: pg, repository: cfg.postgresImage.repository, tag: cfg.postgresImage.tag, ref: pg })
-  for (const img of withDb) {
-    if (known(list.stdout, img)) {
-      ok(`containerd (${namespace}) already has ${img.local}`)
-      continue
+  } else if (cfg.loadMethod === 'containerd') {
+    const { address, namespace } = cfg.containerd
+    const list = await query({ timeoutMs: 60_000 })`ctr --address ${address} -n ${namespace} images ls -q`
+    if (!dryRun && !list.ok)
+      fail(`ctr cannot reach containerd at ${address}: ${list.stderr.trim().split('\n').pop() ?? ''}`, `set CONTAINERD_ADDRESS to the node's containerd socket (and run as a user that may open it), e.g. sudo ctr --address ${address} version`)
+    const dir = path.join(cfg.root, '.cache', 'images')
+    // a containerd node may reach no registry at all: the in-cluster PostgreSQL image goes along when docker has it
+    // locally (otherwise the node pulls it as usual)
+    const pg = `${cfg.postgresImage.repository}:${cfg.postgresImage.tag}`
+    const withDb: ImageRef[] = [...both]
+    if (!cfg.externalDatabase && !dryRun && (await query`docker image inspect ${pg}`).ok)
+      withDb.push({ component: 'backend', local: pg, repository: cfg.postgresImage.repository, tag: cfg.postgresImage.tag, ref: pg })
+    for (const img of withDb) {
+      if (known(list.stdout, img)) {
+        log.ok(`containerd (${namespace}) already has ${img.local}`)
+        continue
+      }
+      const tar = path.join(dir, `${img.local.replace(/[/:]/g, '_')}.tar`)
+      if (!dryRun) mkdirSync(dir, { recursive: true })
+      await log.task(`import ${img.local} into containerd (${namespace})`, async () => {
+        await sh({ timeoutMs: 900_000, cause: `docker could not save ${img.local}`, fix: 'df -h   (docker save needs free disk space in .cache/images)' })`docker save -o ${rel(cfg, tar)} ${img.local}`
+        await sh({ timeoutMs: 900_000, cause: `ctr could not import ${img.local}`, fix: `ctr --address ${address} -n ${namespace} images import ${rel(cfg, tar)}` })`ctr --address ${address} -n ${namespace} images import ${rel(cfg, tar)}`
+        if (!dryRun) rmSync(tar, { force: true })
+      })
     }
-    const tar = path.join(dir, `${img.local.replace(/[/:]/g, '_')}.tar`)
-    if (!dryRun) mkdirSync(dir, { recursive: true })
-    await task(`import ${img.local} into containerd (${namespace})`, async () => {
-      await sh({ timeoutMs: 900_000, cause: `docker could not save ${img.local}`, fix: 'df -h   (docker save needs free disk space in .cache/images)' })`docker save -o ${rel(cfg, tar)} ${img.local}`
-      await sh({ timeoutMs: 900_000, cause: `ctr could not import ${img.local}`, fix: `ctr --address ${address} -n ${namespace} images import ${rel(cfg, tar)}` })`ctr --address ${address} -n ${namespace} images import ${rel(cfg, tar)}`
-      if (!dryRun) rmSync(tar, { force: true })
-    })
-  }
-} else {
-  const registry = cfg.registry as string
-  for (const img of both) {
-    if ((await query({ timeoutMs: 60_000 })`docker manifest inspect ${img.ref}`).ok) {
-      ok(`${registry} already has ${img.ref}`)
-      continue
+  } else {
+    const registry = cfg.registry as string
+    for (const img of both) {
+      if ((await query({ timeoutMs: 60_000 })`docker manifest inspect ${img.ref}`).ok) {
+        log.ok(`${registry} already has ${img.ref}`)
+        continue
+      }
+      await sh`docker tag ${img.local} ${img.ref}`
+      await log.task(`push ${img.ref}`, () =>
+        sh({ timeoutMs: 900_000, cause: `docker could not push ${img.ref}`, fix: `docker login ${registry.split('/')[0] ?? registry}` })`docker push ${img.ref}`,
+      )
     }
-    await sh`docker tag ${img.local} ${img.ref}`
-    await task(`push ${img.ref}`, () =>
-      sh({ timeoutMs: 900_000, cause: `docker could not push ${img.ref}`, fix: `docker login ${registry.split('/')[0] ?? registry}` })`docker push ${img.ref}`,
-    )
   }
 }
 
-finishStage('load', t0)
+if (isMain(import.meta.url)) await main(load)

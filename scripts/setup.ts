@@ -1,11 +1,11 @@
 #!/usr/bin/env zx
 // setup: the tools are there, the cluster runs, kubectl points at it, the namespace exists.
-import { startStage, finishStage } from './lib/stage.ts'
-import { sh, query } from './lib/run.ts'
-import { info, ok, step, task, fail, warn } from './lib/log.ts'
+import { defineStage, type Ctx } from './lib/stage.ts'
+import { isMain, main } from './lib/cli.ts'
+import { fail } from './lib/errors.ts'
 import { requireTools, type Tool } from './lib/tools.ts'
 
-const { cfg, dryRun, t0 } = startStage({
+export const setup = defineStage({
   name: 'setup',
   summary: 'check the tools, start minikube, enable addons, create the namespace',
   checkPaths: false,
@@ -15,76 +15,81 @@ const { cfg, dryRun, t0 } = startStage({
    enable MINIKUBE_ADDONS (ingress; metrics-server when HPA_ENABLED=true), point kubectl at the profile
    CLUSTER=existing: check the current kubectl context answers
 3. create the NAMESPACE if it does not exist`,
+  run,
 })
-const mk = cfg.minikube
 
-if (!dryRun) {
-  const s = step('preflight')
-  const tools: Tool[] = ['docker', 'kubectl', 'helm']
-  if (cfg.cluster === 'minikube') tools.push('minikube')
-  if (cfg.loadMethod === 'kind') tools.push('kind')
-  if (cfg.loadMethod === 'containerd') tools.push('ctr')
-  const found = await requireTools(tools)
-  s.done(Object.entries(found).map(([t, v]) => `${t} ${v}`).join(', '))
-}
+async function run(ctx: Ctx): Promise<void> {
+  const { cfg, dryRun, log, sh, query } = ctx
+  const mk = cfg.minikube
 
-if (cfg.cluster === 'minikube') {
-  const status = await query({ timeoutMs: 60_000 })`minikube status -p ${mk.profile} -o json`
-  let running = false
-  try {
-    const st = JSON.parse(status.stdout) as { Host?: string; Kubelet?: string; APIServer?: string }
-    running = st.Host === 'Running' && st.Kubelet === 'Running' && st.APIServer === 'Running'
-  } catch {
-    running = false
+  if (!dryRun) {
+    const s = log.step('preflight')
+    const tools: Tool[] = ['docker', 'kubectl', 'helm']
+    if (cfg.cluster === 'minikube') tools.push('minikube')
+    if (cfg.loadMethod === 'kind') tools.push('kind')
+    if (cfg.loadMethod === 'containerd') tools.push('ctr')
+    const found = await requireTools(ctx, tools)
+    s.done(Object.entries(found).map(([t, v]) => `${t} ${v}`).join(', '))
   }
-  if (running) ok(`minikube profile ${mk.profile} is running`)
-  else
-    await task(`start minikube profile ${mk.profile}`, () =>
-      sh({
-        timeoutMs: cfg.timeouts.minikubeStartMs,
-        cause: `minikube could not start profile ${mk.profile}`,
-        fix: `minikube logs -p ${mk.profile}   (or start over: minikube delete -p ${mk.profile})`,
-      })`minikube start -p ${mk.profile} --driver=${mk.driver} --cpus=${mk.cpus} --memory=${mk.memory} --kubernetes-version=${mk.kubernetesVersion}`,
-    )
 
-  const list = await query({ timeoutMs: 60_000 })`minikube addons list -p ${mk.profile} -o json`
-  let enabled = new Set<string>()
-  try {
-    const addons = JSON.parse(list.stdout) as Record<string, { Status?: string }>
-    enabled = new Set(Object.entries(addons).filter(([, a]) => a.Status === 'enabled').map(([n]) => n))
-  } catch {
-    enabled = new Set()
-  }
-  for (const addon of mk.addons) {
-    if (enabled.has(addon)) ok(`addon ${addon} is enabled`)
+  if (cfg.cluster === 'minikube') {
+    const status = await query({ timeoutMs: 60_000 })`minikube status -p ${mk.profile} -o json`
+    let running = false
+    try {
+      const st = JSON.parse(status.stdout) as { Host?: string; Kubelet?: string; APIServer?: string }
+      running = st.Host === 'Running' && st.Kubelet === 'Running' && st.APIServer === 'Running'
+    } catch {
+      running = false
+    }
+    if (running) log.ok(`minikube profile ${mk.profile} is running`)
     else
-      await task(`enable addon ${addon}`, () =>
-        sh({ timeoutMs: 600_000, cause: `minikube could not enable the ${addon} addon`, fix: `minikube addons enable ${addon} -p ${mk.profile}` })`minikube addons enable ${addon} -p ${mk.profile}`,
+      await log.task(`start minikube profile ${mk.profile}`, () =>
+        sh({
+          timeoutMs: cfg.timeouts.minikubeStartMs,
+          cause: `minikube could not start profile ${mk.profile}`,
+          fix: `minikube logs -p ${mk.profile}   (or start over: minikube delete -p ${mk.profile})`,
+        })`minikube start -p ${mk.profile} --driver=${mk.driver} --cpus=${mk.cpus} --memory=${mk.memory} --kubernetes-version=${mk.kubernetesVersion}`,
       )
+
+    const list = await query({ timeoutMs: 60_000 })`minikube addons list -p ${mk.profile} -o json`
+    let enabled = new Set<string>()
+    try {
+      const addons = JSON.parse(list.stdout) as Record<string, { Status?: string }>
+      enabled = new Set(Object.entries(addons).filter(([, a]) => a.Status === 'enabled').map(([n]) => n))
+    } catch {
+      enabled = new Set()
+    }
+    for (const addon of mk.addons) {
+      if (enabled.has(addon)) log.ok(`addon ${addon} is enabled`)
+      else
+        await log.task(`enable addon ${addon}`, () =>
+          sh({ timeoutMs: 600_000, cause: `minikube could not enable the ${addon} addon`, fix: `minikube addons enable ${addon} -p ${mk.profile}` })`minikube addons enable ${addon} -p ${mk.profile}`,
+        )
+    }
+
+    const current = await query`kubectl config current-context`
+    if (current.ok && current.stdout.trim() === mk.profile) log.ok(`kubectl context is ${mk.profile}`)
+    else await sh({ fix: `minikube update-context -p ${mk.profile}` })`kubectl config use-context ${mk.profile}`
+  } else if (!dryRun) {
+    const current = await query`kubectl config current-context`
+    if (!current.ok) fail('kubectl has no current context (CLUSTER=existing uses it)', 'kubectl config use-context <your-cluster>')
+    const reach = await query({ timeoutMs: 30_000 })`kubectl version -o json`
+    let server = ''
+    try {
+      server = (JSON.parse(reach.stdout) as { serverVersion?: { gitVersion?: string } }).serverVersion?.gitVersion ?? ''
+    } catch {
+      server = ''
+    }
+    if (!server) fail(`cluster unreachable: context ${current.stdout.trim()} does not answer`, 'kubectl cluster-info')
+    log.ok(`using context ${current.stdout.trim()} (Kubernetes ${server}), LOAD_METHOD=${cfg.loadMethod}`)
+    if (cfg.hpa) log.info('HPA_ENABLED=true needs metrics-server in this cluster (kubectl top nodes tells you if it runs)')
   }
 
-  const ctx = await query`kubectl config current-context`
-  if (ctx.ok && ctx.stdout.trim() === mk.profile) ok(`kubectl context is ${mk.profile}`)
-  else await sh({ fix: `minikube update-context -p ${mk.profile}` })`kubectl config use-context ${mk.profile}`
-} else if (!dryRun) {
-  const ctx = await query`kubectl config current-context`
-  if (!ctx.ok) fail('kubectl has no current context (CLUSTER=existing uses it)', 'kubectl config use-context <your-cluster>')
-  const reach = await query({ timeoutMs: 30_000 })`kubectl version -o json`
-  let server = ''
-  try {
-    server = (JSON.parse(reach.stdout) as { serverVersion?: { gitVersion?: string } }).serverVersion?.gitVersion ?? ''
-  } catch {
-    server = ''
-  }
-  if (!server) fail(`the cluster of context ${ctx.stdout.trim()} is not answering`, 'kubectl cluster-info')
-  ok(`using context ${ctx.stdout.trim()} (Kubernetes ${server}), LOAD_METHOD=${cfg.loadMethod}`)
-  if (cfg.hpa) info('HPA_ENABLED=true needs metrics-server in this cluster (kubectl top nodes tells you if it runs)')
+  if ((await query`kubectl get namespace ${cfg.namespace}`).ok) log.ok(`namespace ${cfg.namespace} exists`)
+  else await sh({ fix: 'kubectl cluster-info' })`kubectl create namespace ${cfg.namespace}`
+
+  if (cfg.cluster === 'minikube' && mk.driver === 'docker' && process.platform !== 'linux' && cfg.ingress.enabled)
+    log.warn(`on ${process.platform === 'darwin' ? 'macOS' : 'Windows'} with the docker driver, reach the ingress through: minikube tunnel -p ${mk.profile}`)
 }
 
-if ((await query`kubectl get namespace ${cfg.namespace}`).ok) ok(`namespace ${cfg.namespace} exists`)
-else await sh({ fix: 'kubectl cluster-info' })`kubectl create namespace ${cfg.namespace}`
-
-if (cfg.cluster === 'minikube' && mk.driver === 'docker' && process.platform !== 'linux' && cfg.ingress.enabled)
-  warn(`on ${process.platform === 'darwin' ? 'macOS' : 'Windows'} with the docker driver, reach the ingress through: minikube tunnel -p ${mk.profile}`)
-
-finishStage('setup', t0)
+if (isMain(import.meta.url)) await main(setup)

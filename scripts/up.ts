@@ -1,35 +1,49 @@
 #!/usr/bin/env zx
 // up: the whole path from source to a verified deployment — setup → build → load → deploy → validate.
-// Each stage is the same file you can run alone; here they run in one process, in order, and the first failure stops.
-import { argv } from 'zx'
-import { nested } from './lib/stage.ts'
-import { fail } from './lib/log.ts'
+// Each stage is the same one you can run alone; here they run in one process with one configuration, in order, and
+// the first failure stops the run. Flags and --help come from the stages' own specs.
+import chalk from 'chalk'
+import { isMain, main, finish } from './lib/cli.ts'
+import { elapsed } from './lib/log.ts'
+import type { Ctx, FlagSpec, Flags, Stage } from './lib/stage.ts'
+import { setup } from './setup.ts'
+import { build } from './build.ts'
+import { load } from './load.ts'
+import { deploy } from './deploy.ts'
+import { validate } from './validate.ts'
 
-if (argv.help) {
-  process.stdout.write(`npx zx scripts/up.ts [flags] — setup → build → load → deploy → validate
+export const STAGES: Stage[] = [setup, build, load, deploy, validate]
 
+// every stage's flags, each once; a flag two stages share must mean the same thing in both
+const flags: Record<string, FlagSpec & { stages: string[] }> = {}
+for (const s of STAGES)
+  for (const [name, spec] of Object.entries(s.flags ?? {})) {
+    flags[name] ??= { ...spec, stages: [] }
+    flags[name].stages.push(s.name)
+  }
+
+export const up = {
+  name: 'up',
+  summary: 'setup → build → load → deploy → validate',
+  description: `
 Runs each stage in order; the first that fails stops the run with its cause and fix. Every stage skips work that is
-already done, so a second run with nothing changed builds, loads and upgrades nothing.
-
-Flags (passed to every stage):
-  --help                 show this help
-  --dry-run              print every command the stages would run, and run nothing
-  --env-path <path>      read this file instead of .env
-  --force, --verbose     build: rebuild even when the tag exists / stream docker build output
-  --json, --once         validate: JSON result on stdout / check once without waiting
-
-Each stage alone: npx zx scripts/<setup|build|load|deploy|validate>.ts --help
-`)
-  process.exit(0)
+already done, so a second run with nothing changed builds, loads and upgrades nothing. Flags go to the stage that
+takes them. Each stage alone: npx zx scripts/<${STAGES.map((s) => s.name).join('|')}>.ts --help`,
+  flags: Object.fromEntries(Object.entries(flags).map(([k, v]) => [k, { type: v.type, description: `${v.stages.join(', ')}: ${v.description}` }])),
+  // build needs the sources, so the one configuration checks them
+  checkPaths: true,
+  async run(ctx: Ctx, all: Flags): Promise<void> {
+    const inUp: Ctx = { ...ctx, inUp: true }
+    for (const stage of STAGES) {
+      const t0 = Date.now()
+      const own = Object.fromEntries(Object.entries(all).filter(([k]) => k in (stage.flags ?? {}) || k === 'dry-run'))
+      ctx.log.header(stage.name, stage.summary + (ctx.dryRun ? ' (dry run: nothing is executed)' : ''))
+      await stage.run(inUp, own)
+      finish(ctx.log, stage.name, t0, ctx.dryRun)
+    }
+    if (!ctx.dryRun) ctx.log.ok(chalk.bold(`up done (${elapsed(startedAt)})`))
+  },
 }
-// the flags any of the stages knows; anything else is a typo worth stopping for
-const known = new Set(['_', 'help', 'dry-run', 'dryRun', 'env-path', 'envPath', 'force', 'verbose', 'json', 'once'])
-const unknown = Object.keys(argv).filter((k) => !known.has(k))
-if (unknown.length) fail(`unknown flag --${unknown[0]} for up`, 'npx zx scripts/up.ts --help')
-nested.inUp = true
+const startedAt = Date.now()
 
-await import('./setup.ts')
-await import('./build.ts')
-await import('./load.ts')
-await import('./deploy.ts')
-await import('./validate.ts')
+if (isMain(import.meta.url)) await main(up)

@@ -1,8 +1,8 @@
 // The AI assistants ai-examples knows: how to tell each one is installed (and which kubectl-ai it is), which API keys
 // they would find, the read-only prompts worth asking them, and the exact non-interactive command for each.
-// Pure except `runClosed`, which starts a tool with stdin closed and a time limit, so it can never wait for a human.
-import { spawn } from 'node:child_process'
-import { which } from 'zx'
+// Pure except `runTool` and `detect`, which starts a tool with stdin closed and a time limit, so it can never wait for a human.
+import { spawnArgv } from './proc.ts'
+import type { Ctx } from './stage.ts'
 
 export type ToolId = 'kubectl-ai' | 'kagent' | 'gordon' | 'k8sgpt'
 export type Detected = {
@@ -131,67 +131,41 @@ export function toolCommand(id: ToolId, p: Prompt | null, namespace: string): st
 export type Ran = Out & { ms: number; timedOut: boolean }
 
 /**
- * Run a tool with stdin closed (never a prompt waiting for a human) and a time limit; never throws. Spawned directly,
- * not through a shell (argv stays argv on every OS), in its own process group on POSIX so the time limit also stops
- * whatever the tool started.
+ * Run a tool with stdin closed (never a prompt waiting for a human) and a time limit; never throws. It goes through
+ * the kit's one process runner (no shell, its own process group, so the limit also stops what the tool started).
  */
-export function runClosed(argv: readonly string[], timeoutMs: number): Promise<Ran> {
+export async function runTool(ctx: Pick<Ctx, 'env'>, argv: readonly string[], timeoutMs: number): Promise<Ran> {
   assertSafe(argv)
-  const t0 = Date.now()
-  return new Promise((resolve) => {
-    const [cmd, ...args] = argv as [string, ...string[]]
-    const posix = process.platform !== 'win32'
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: posix, windowsHide: true })
-    let stdout = ''
-    let stderr = ''
-    let timedOut = false
-    child.stdout.on('data', (d: Buffer) => (stdout += String(d)))
-    child.stderr.on('data', (d: Buffer) => (stderr += String(d)))
-    const timer = setTimeout(() => {
-      timedOut = true
-      try {
-        if (posix && child.pid) process.kill(-child.pid, 'SIGKILL')
-        else child.kill('SIGKILL')
-      } catch {
-        child.kill('SIGKILL')
-      }
-    }, timeoutMs)
-    const finish = (exitCode: number | null, err?: Error): void => {
-      clearTimeout(timer)
-      if (err) stderr += `${err.message}\n`
-      resolve({ ok: exitCode === 0 && !timedOut, exitCode: timedOut ? null : exitCode, stdout, stderr, ms: Date.now() - t0, timedOut })
-    }
-    child.on('error', (e) => finish(127, e))
-    child.on('close', (code) => finish(code))
-  })
+  const r = await spawnArgv(argv, { env: ctx.env, timeoutMs })
+  return { ok: r.ok, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, ms: r.ms, timedOut: r.timedOut }
 }
 
-export async function detect(id: ToolId, timeoutMs = 15_000): Promise<Detected> {
+export async function detect(ctx: Pick<Ctx, 'env' | 'hasTool'>, id: ToolId, timeoutMs = 15_000): Promise<Detected> {
   const base = { id, label: TOOLS[id].label }
   const bin = id === 'gordon' ? 'docker' : id
-  if (!(await which(bin, { nothrow: true }))) return { ...base, installed: false, usable: false, note: `not installed: ${TOOLS[id].install}` }
+  if (!ctx.hasTool(bin)) return { ...base, installed: false, usable: false, note: `not installed: ${TOOLS[id].install}` }
   switch (id) {
     case 'kubectl-ai': {
-      const help = await runClosed(['kubectl-ai', '--help'], timeoutMs)
+      const help = await runTool(ctx, ['kubectl-ai', '--help'], timeoutMs)
       const kind = classifyKubectlAi(help)
       if (kind === 'legacy') return { ...base, installed: true, usable: false, note: 'this kubectl-ai is the older OpenAI plugin of the same name, not Google\'s; install Google\'s: ' + TOOLS[id].install }
       if (kind === 'unknown') return { ...base, installed: true, usable: false, note: 'a kubectl-ai is on PATH but its --help matches neither Google\'s tool nor the older plugin' }
-      const v = parseKubectlAiVersion(await runClosed(['kubectl-ai', 'version'], timeoutMs))
+      const v = parseKubectlAiVersion(await runTool(ctx, ['kubectl-ai', 'version'], timeoutMs))
       return { ...base, installed: true, usable: true, version: v, note: 'Google kubectl-ai' }
     }
     case 'kagent': {
-      const v = parseKagentVersion(await runClosed(['kagent', 'version'], timeoutMs))
+      const v = parseKagentVersion(await runTool(ctx, ['kagent', 'version'], timeoutMs))
       return { ...base, installed: true, usable: true, version: v, note: 'needs the kagent controller in the cluster (kagent install)' }
     }
     case 'gordon': {
-      const r = await runClosed(['docker', 'ai', 'version'], timeoutMs)
+      const r = await runTool(ctx, ['docker', 'ai', 'version'], timeoutMs)
       const v = parseGordonVersion(r)
       return v
         ? { ...base, installed: true, usable: true, version: v, note: 'Docker AI agent' }
         : { ...base, installed: false, usable: false, note: `docker has no "ai" command: ${TOOLS[id].install}` }
     }
     case 'k8sgpt': {
-      const v = parseK8sgptVersion(await runClosed(['k8sgpt', 'version'], timeoutMs))
+      const v = parseK8sgptVersion(await runTool(ctx, ['k8sgpt', 'version'], timeoutMs))
       return { ...base, installed: true, usable: true, version: v, note: 'analyzes without AI; for explanations configure a backend: k8sgpt auth add' }
     }
   }

@@ -16,7 +16,7 @@ export type Check = {
 }
 
 /** A command's outcome, the shape the kit's runner returns. */
-export type Out = { ok: boolean; exitCode: number | null; stdout: string; stderr: string }
+export type Out = { ok: boolean; exitCode: number | null; stdout: string; stderr: string; notFound?: boolean; timedOut?: boolean }
 
 const one = (s: string | undefined): string => (s ?? '').replace(/\s+/g, ' ').trim()
 const lastLine = (s: string): string => one(s.split('\n').map((l) => l.trim()).filter(Boolean).pop())
@@ -50,9 +50,12 @@ type HelmStatus = { name?: string; version?: number; info?: { status?: string; d
 export function checkRelease(r: Out, release: string): Check {
   const base = { id: 'release', name: 'release deployed' }
   if (!r.ok) {
-    const notFound = /not found/i.test(r.stderr)
-    return { ...base, status: 'fail', detail: notFound ? `release ${release} is not installed` : `helm status failed: ${lastLine(r.stderr) || `exit ${r.exitCode}`}`,
-      fix: UNREACHABLE.test(r.stderr) ? CLUSTER_FIX : DEPLOY }
+    // only helm's own answer says the release is missing; "command not found" or a dead cluster say nothing about it
+    if (r.notFound) return { ...base, status: 'fail', detail: 'not checked: helm is not installed (or not on PATH)', fix: 'install helm: https://helm.sh/docs/intro/install/' }
+    if (r.timedOut) return { ...base, status: 'fail', detail: 'not checked: helm status did not answer in time', fix: CLUSTER_FIX }
+    if (UNREACHABLE.test(r.stderr)) return { ...base, status: 'fail', detail: `cluster unreachable: ${lastLine(r.stderr)}`, fix: CLUSTER_FIX }
+    if (/release: not found/i.test(r.stderr)) return { ...base, status: 'fail', detail: `release ${release} is not installed`, fix: DEPLOY }
+    return { ...base, status: 'fail', detail: `helm status failed: ${lastLine(r.stderr) || `exit ${r.exitCode}`}`, fix: `helm status ${release}` }
   }
   const s = JSON.parse(r.stdout) as HelmStatus
   const status = s.info?.status ?? 'unknown'
@@ -319,6 +322,11 @@ export function checkLeaks(secrets: Record<string, string | undefined>, sources:
   const { needles, tooShort } = secretNeedles(secrets)
   if (needles.length === 0) return { ...base, status: 'skip', detail: 'no secret values in .env to look for' }
   const leaks = findLeaks(needles, sources)
+  // a search that could not look everywhere is not a pass: say what was not read, and fail
+  if (leaks.length === 0 && (unchecked.length || sources.length === 0))
+    return { ...base, status: 'fail',
+      detail: `not checked: could not read ${unchecked.length ? unchecked.join(', ') : 'any image or manifest'}` + (sources.length ? ` (${sources.length} other source(s) clean)` : ''),
+      fix: 'make the release and its images readable (helm get manifest, docker image inspect), then: npx zx scripts/validate.ts' }
   const note = [
     tooShort.length ? `not searched (shorter than 8 characters): ${tooShort.join(', ')}` : '',
     unchecked.length ? `could not read: ${unchecked.join(', ')}` : '',

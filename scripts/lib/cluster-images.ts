@@ -3,16 +3,16 @@
 //
 // Exported API (stable):
 //   sameImage(listed, img): boolean   — does a `minikube image ls` / `ctr images ls -q` line name this image
-//   missingImages(cfg, imgs): Promise<ImageRef[] | null>  — the images the cluster lacks; null when it cannot tell
-import type { Config } from './config.ts'
+//   missingImages(ctx, imgs): Promise<ImageRef[] | null>  — the images the cluster lacks; null when it cannot tell
 import type { ImageRef } from './images.ts'
-import { query } from './run.ts'
+import type { Ctx } from './stage.ts'
 
 // docker save, minikube and ctr all name an unqualified image docker.io/library/<name>:<tag>
 export const sameImage = (listed: string, img: ImageRef): boolean =>
   [img.local, `docker.io/library/${img.local}`, `docker.io/${img.local}`, img.ref].includes(listed.trim())
 
-export async function missingImages(cfg: Config, imgs: ImageRef[]): Promise<ImageRef[] | null> {
+export async function missingImages(ctx: Ctx, imgs: ImageRef[]): Promise<ImageRef[] | null> {
+  const { cfg, query } = ctx
   const inList = (r: { ok: boolean; stdout: string }): ImageRef[] | null =>
     r.ok ? imgs.filter((img) => !r.stdout.split(/\s+/).some((l) => sameImage(l, img))) : null
   switch (cfg.loadMethod) {

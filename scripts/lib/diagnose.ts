@@ -2,8 +2,7 @@
 // Kubernetes gives, and the command that fixes it. The parsing is pure (kubectl JSON in, findings out) so every
 // failure kind is tested from captured-shape fixtures; `diagnose()` only collects the JSON and the log lines.
 
-import { redact } from './config.ts'
-import { query } from './run.ts'
+import type { Ctx } from './stage.ts'
 
 // ---------- the slices of the Kubernetes API this reads ----------
 
@@ -443,10 +442,9 @@ export function formatDiagnosis(d: Diagnosis, opts: { redact?: (s: string) => st
 
 // ---------- collecting (kubectl, through the kit's runner) ----------
 
-export type DiagnoseTarget = { namespace: string; release: string }
-
 /** Pods, hook Jobs and events of the release, plus the log lines each finding asks for. */
-export async function collectDiagnosis(cfg: DiagnoseTarget, opts: DiagnoseOptions = {}): Promise<{ diagnosis: Diagnosis; errors: string[] }> {
+export async function collectDiagnosis(ctx: Ctx, opts: DiagnoseOptions = {}): Promise<{ diagnosis: Diagnosis; errors: string[] }> {
+  const { cfg, query } = ctx
   const sel = `app.kubernetes.io/instance=${cfg.release}`
   const [pods, events, jobs] = await Promise.all([
     query({ timeoutMs: 30_000 })`kubectl get pods -o json -n ${cfg.namespace} -l ${sel}`,
@@ -480,8 +478,9 @@ export async function collectDiagnosis(cfg: DiagnoseTarget, opts: DiagnoseOption
  * What deploy prints when `helm upgrade --wait` fails: per pod phase and reason with the fix, crash log lines, recent
  * Warning events. Every line is redacted (log lines can contain anything).
  */
-export async function diagnose(cfg: DiagnoseTarget, opts: DiagnoseOptions = {}): Promise<string[]> {
-  const { diagnosis, errors } = await collectDiagnosis(cfg, opts)
+export async function diagnose(ctx: Ctx, opts: DiagnoseOptions = {}): Promise<string[]> {
+  const { cfg, redact } = ctx
+  const { diagnosis, errors } = await collectDiagnosis(ctx, opts)
   const lines = formatDiagnosis(diagnosis, { redact, header: `Diagnosis of release ${cfg.release} in namespace ${cfg.namespace}:` })
   return [...lines, ...errors.map((e) => redact(`  ! ${e}`))]
 }

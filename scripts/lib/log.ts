@@ -1,34 +1,36 @@
-// Everything a stage prints goes through here, so every line is redacted (no secret value ever reaches a terminal,
-// a CI log or a dry-run file) and progress looks the same in every stage.
+// Everything a stage prints goes through a Log made for its context, so every line is redacted (no secret value ever
+// reaches a terminal, a CI log or a dry-run file) and progress looks the same in every stage.
 //
-// Exported API (stable):
-//   out(line)                 — stdout: the copy-pasteable dry-run commands and machine output (--json), nothing else
-//   info(msg) / ok(msg) / warn(msg) / detail(msg)   — progress and notes, on stderr
-//   header(stage, summary)    — the stage's first line
-//   step(name): Step          — start a named step; step.done(note?) / step.skip(reason) print it with elapsed time
-//   task(name, fn)            — step + spinner (on a TTY) around an async fn; returns fn's result
-//   fail(cause, fix, details?): never   — print "✖ cause" + "  fix: <command>" (+ indented details) and exit 1
-//   elapsed(startMs): string  — "1.2s" / "2m03s"
+// Exported API:
+//   createLog({ redact, dryRun, stdout?, stderr? }): Log
+//   Log.out(line)           — stdout: dry-run commands and machine output (--json), nothing else
+//   Log.info / ok / warn / detail(msg) — progress and notes, on stderr; under a dry run `ok` is a plain note (no ✔:
+//                             nothing was done)
+//   Log.header(stage, summary)
+//   Log.step(name): Step    — step.done(note?) / step.skip(reason): one line when the step ends (a start line too when
+//                             stderr is not a terminal, so a CI log shows what a long step is waiting on)
+//   Log.task(name, fn)      — a step with a spinner on a terminal; returns fn's result
+//   elapsed(startMs)        — "1.2s" / "2m03s"
 import { spinner } from 'zx'
 import chalk from 'chalk'
-import { redact } from './config.ts'
+import type { Redactor } from './redact.ts'
 
-const err = (line: string): void => {
-  process.stderr.write(redact(line) + '\n')
+export type Step = { done(note?: string): void; skip(reason: string): void }
+
+export type Log = {
+  out(line: string): void
+  info(msg: string): void
+  ok(msg: string): void
+  warn(msg: string): void
+  detail(msg: string): void
+  /** a line on stderr as it is (still redacted) */
+  raw(line: string): void
+  header(stage: string, summary: string): void
+  step(name: string): Step
+  task<T>(name: string, fn: () => Promise<T>): Promise<T>
 }
 
-export function out(line: string): void {
-  process.stdout.write(redact(line) + '\n')
-}
-
-export const info = (msg: string): void => err(`${chalk.cyan('•')} ${msg}`)
-export const ok = (msg: string): void => err(`${chalk.green('✔')} ${msg}`)
-export const warn = (msg: string): void => err(`${chalk.yellow('!')} ${msg}`)
-export const detail = (msg: string): void => err(chalk.dim(`  ${msg}`))
-
-export function header(stage: string, summary: string): void {
-  err(chalk.bold(`${stage}`) + chalk.dim(` — ${summary}`))
-}
+export type Stream = { write(s: string): unknown; isTTY?: boolean }
 
 export function elapsed(startMs: number): string {
   const s = (Date.now() - startMs) / 1000
@@ -36,28 +38,40 @@ export function elapsed(startMs: number): string {
   return `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`
 }
 
-export type Step = { done(note?: string): void; skip(reason: string): void }
-
-export function step(name: string): Step {
-  const t0 = Date.now()
-  err(`${chalk.cyan('▸')} ${name}`)
-  return {
-    done: (note) => err(`${chalk.green('✔')} ${name}${note ? ` — ${note}` : ''} ${chalk.dim(`(${elapsed(t0)})`)}`),
-    skip: (reason) => err(`${chalk.green('✔')} ${name} ${chalk.dim(`— ${reason}`)}`),
+export function createLog(o: { redact: Redactor; dryRun: boolean; stdout?: Stream; stderr?: Stream }): Log {
+  const stdout = o.stdout ?? process.stdout
+  const stderr = o.stderr ?? process.stderr
+  const tty = Boolean(stderr.isTTY)
+  const err = (line: string): void => {
+    stderr.write(o.redact(line) + '\n')
   }
-}
-
-/** A long step: spinner on a TTY (never in CI logs), elapsed time when done. */
-export async function task<T>(name: string, fn: () => Promise<T>): Promise<T> {
-  const s = step(name)
-  const result = process.stderr.isTTY ? await spinner(name, fn) : await fn()
-  s.done()
-  return result
-}
-
-export function fail(cause: string, fix: string, details: string[] = []): never {
-  err(`${chalk.red('✖')} ${cause}`)
-  for (const d of details) err(chalk.dim(`    ${d}`))
-  if (fix) err(`  ${chalk.bold('fix:')} ${fix}`)
-  process.exit(1)
+  const info = (msg: string): void => err(`${chalk.cyan('•')} ${msg}`)
+  const step = (name: string): Step => {
+    const t0 = Date.now()
+    if (!tty && !o.dryRun) err(`${chalk.cyan('▸')} ${name}`)
+    return {
+      done: (note) => (o.dryRun ? undefined : err(`${chalk.green('✔')} ${name}${note ? ` — ${note}` : ''} ${chalk.dim(`(${elapsed(t0)})`)}`)),
+      skip: (reason) => (o.dryRun ? undefined : err(`${chalk.green('✔')} ${name} ${chalk.dim(`— ${reason}`)}`)),
+    }
+  }
+  return {
+    out: (line) => {
+      stdout.write(o.redact(line) + '\n')
+    },
+    info,
+    ok: (msg) => (o.dryRun ? info(msg) : err(`${chalk.green('✔')} ${msg}`)),
+    warn: (msg) => err(`${chalk.yellow('!')} ${msg}`),
+    detail: (msg) => err(chalk.dim(`  ${msg}`)),
+    raw: err,
+    header: (stage, summary) => err(chalk.bold(stage) + chalk.dim(` — ${summary}`)),
+    step,
+    task: async (name, fn) => {
+      // a dry run prints the commands and claims nothing: no spinner, no ✔
+      if (o.dryRun) return fn()
+      const s = step(name)
+      const result = tty ? await spinner(o.redact(name), fn) : await fn()
+      s.done()
+      return result
+    },
+  }
 }

@@ -120,3 +120,20 @@ export function valuesMatch(deployed: unknown, values: Value[]): boolean {
     return got !== undefined && String(got) === String(v)
   })
 }
+
+/**
+ * The Secret step as a dry run shows it: one command that works pasted into bash, zsh or PowerShell and still puts no
+ * secret value in argv or shell history. Node reads the values from the env file itself (the environment wins, as
+ * with the kit) and hands kubectl the manifest on stdin. The JavaScript has no quote characters (template literals
+ * only), so no shell's quoting rules touch it.
+ */
+export function secretApplyCommand(cfg: Config, envFile: string, keys: string[], hash: string): string[] {
+  const q = (s: string): string => '`' + s.replace(/[`\\$]/g, '\\$&') + '`'
+  const manifest = `{apiVersion:${q('v1')},kind:${q('Secret')},type:${q('Opaque')},metadata:{name:${q(cfg.secretName)},namespace:${q(cfg.namespace)},` +
+    `labels:{[${q('app.kubernetes.io/managed-by')}]:${q('todo-k8s-kit')},[${q('app.kubernetes.io/part-of')}]:${q(cfg.release)}},` +
+    `annotations:{[${q(ANNOTATION.secretHash)}]:${q(hash)}}},stringData:Object.fromEntries(k.map(x=>[x,process.env[x]]))}`
+  const js = `const k=[${keys.map(q).join(',')}];const m=k.filter(x=>!process.env[x]);if(m.length)throw Error(${q('not set in the env file: ')}+m);` +
+    `require(${q('child_process')}).execFileSync(${q('kubectl')},[${['apply', '-n', cfg.namespace, '-f', '-'].map(q).join(',')}],` +
+    `{stdio:[${q('pipe')},${q('inherit')},${q('inherit')}],input:JSON.stringify(${manifest})})`
+  return ['node', `--env-file-if-exists=${envFile}`, '-e', js]
+}

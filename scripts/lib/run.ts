@@ -1,25 +1,25 @@
-// Running external commands the way every stage needs them: argv-safe, redacted, dry-run aware.
+// Running external commands the way every stage needs them: argv-safe, redacted, dry-run aware. A runner is made per
+// stage context (createRunner); there is no process-wide dry-run switch.
 //
-// Exported API (stable):
 //   sh`docker build -f ${file} ...`              — a command that changes something. Echoed (redacted) before it runs;
 //   sh({ input, inputNote, cause, fix, timeoutMs, stream, nothrow })`...`
 //                                                  under --dry-run it is only printed to stdout, copy-pasteable.
-//                                                  On failure: fail(cause + last stderr line, fix) → exit 1, unless nothrow.
+//                                                  On failure: throws KitError(cause + last stderr line, fix), unless
+//                                                  nothrow.
 //   query`kubectl get pods -o json`               — a read-only look at the world. Silent, never throws; returns
 //   query({ always, input, timeoutMs })`...`       { ok:false, dry:true } under --dry-run (so stages plan as if on a
 //                                                  clean machine) unless `always` (for harmless probes like `helm version`).
-//   setDryRun(on) / isDryRun()
+//   hasTool(name): boolean                        — is the executable on PATH
 //   commandLine(argv): string                     — how a command is shown: POSIX-quoted only where needed, redacted
-//   hasTool(name): Promise<boolean>               — is the executable on PATH
 //
-// Template pieces are split into words; each ${value} is exactly one argument (arrays: one per element), never
-// re-parsed by a shell. So stages cannot use pipes, redirects or globbing, by construction: the same commands run on
-// Linux, macOS and Windows.
-import { $, which, type ProcessOutput } from 'zx'
-import { redact } from './config.ts'
-import { detail, fail, out } from './log.ts'
+// Template pieces are split into words; each ${value} is exactly one argument (arrays: one per element), and the
+// process is started without a shell (proc.ts). So stages cannot use pipes, redirects or globbing, by construction.
+import { KitError } from './errors.ts'
+import type { Log } from './log.ts'
+import { findExecutable, spawnArgv } from './proc.ts'
+import type { Redactor } from './redact.ts'
 
-export type Result = { ok: boolean; exitCode: number | null; stdout: string; stderr: string; dry: boolean }
+export type Result = { ok: boolean; exitCode: number | null; stdout: string; stderr: string; dry: boolean; timedOut?: boolean; notFound?: boolean }
 
 export type RunOptions = {
   /** stdin for the command (e.g. a Secret manifest for `kubectl apply -f -`); never printed */
@@ -33,7 +33,7 @@ export type RunOptions = {
   timeoutMs?: number
   /** stream the command's output (redacted) to stderr while it runs */
   stream?: boolean
-  /** return the failed Result instead of exiting */
+  /** return the failed Result instead of throwing */
   nothrow?: boolean
   /** extra environment variables (not shown in the printed command; keep them non-essential, e.g. DOCKER_BUILDKIT) */
   env?: Record<string, string>
@@ -43,12 +43,10 @@ export type QueryOptions = { always?: boolean; input?: string; timeoutMs?: numbe
 
 type Arg = string | number | boolean | readonly (string | number | boolean)[]
 type Tag = (pieces: TemplateStringsArray, ...args: Arg[]) => Promise<Result>
-
-let dryRun = false
-export const setDryRun = (on: boolean): void => {
-  dryRun = on
+export type Runner<O> = {
+  (pieces: TemplateStringsArray, ...args: Arg[]): Promise<Result>
+  (opts: O): Tag
 }
-export const isDryRun = (): boolean => dryRun
 
 /** Split template pieces into words; each interpolated value is one word (joined to adjacent text, like a shell). */
 export function toArgv(pieces: readonly string[], args: readonly Arg[]): string[] {
@@ -59,8 +57,7 @@ export function toArgv(pieces: readonly string[], args: readonly Arg[]): string[
     cur = null
   }
   pieces.forEach((piece, i) => {
-    const parts = piece.split(/(\s+)/)
-    for (const p of parts) {
+    for (const p of piece.split(/(\s+)/)) {
       if (p === '') continue
       if (/^\s+$/.test(p)) push()
       else cur = (cur ?? '') + p
@@ -73,7 +70,6 @@ export function toArgv(pieces: readonly string[], args: readonly Arg[]): string[
           if (j > 0) push()
           cur = (cur ?? '') + String(el)
         })
-        if (a.length === 0 && cur === null) return
       } else cur = (cur ?? '') + String(a)
     }
   })
@@ -87,26 +83,15 @@ export function showArg(a: string): string {
   if (a !== '' && plain.test(a)) return a
   return `'${a.replace(/'/g, `'"'"'`)}'`
 }
-export const commandLine = (argv: readonly string[]): string => redact(argv.map(showArg).join(' '))
 
 function lastLine(text: string): string {
   const lines = text.split('\n').map((l) => l.trim()).filter(Boolean)
   return lines[lines.length - 1] ?? ''
 }
 
-async function exec(argv: string[], o: { input?: string; timeoutMs?: number; stream?: boolean; env?: Record<string, string> }): Promise<Result> {
-  const p = $({ quiet: true, nothrow: true, input: o.input, timeout: o.timeoutMs, env: { ...process.env, ...(o.env ?? {}) } })`${argv}`
-  if (o.stream) {
-    p.stdout.on('data', (d: Buffer) => process.stderr.write(redact(String(d))))
-    p.stderr.on('data', (d: Buffer) => process.stderr.write(redact(String(d))))
-  }
-  const r: ProcessOutput = await p
-  return { ok: r.exitCode === 0, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, dry: false }
-}
-
 const DRY: Result = { ok: false, exitCode: null, stdout: '', stderr: '', dry: true }
 
-function runner<O>(fn: (argv: string[], o: O) => Promise<Result>) {
+function tagged<O>(fn: (argv: string[], o: O) => Promise<Result>): Runner<O> {
   function r(pieces: TemplateStringsArray, ...args: Arg[]): Promise<Result>
   function r(opts: O): Tag
   function r(first: TemplateStringsArray | O, ...args: Arg[]): Promise<Result> | Tag {
@@ -116,28 +101,58 @@ function runner<O>(fn: (argv: string[], o: O) => Promise<Result>) {
   return r
 }
 
-export const sh = runner<RunOptions>(async (argv, o) => {
-  const line = commandLine(argv)
-  if (dryRun) {
-    out(o.inputNote ? `${line}  # ${o.inputNote}` : line)
-    return { ...DRY, ok: true }
-  }
-  detail(`$ ${line}`)
-  const r = await exec(argv, o)
-  if (!r.ok && !o.nothrow) {
-    const why = r.exitCode === null ? `timed out after ${Math.round((o.timeoutMs ?? 0) / 1000)}s` : r.exitCode === 127 ? `${argv[0]} was not found on PATH` : lastLine(r.stderr) || lastLine(r.stdout) || `exit code ${r.exitCode}`
-    const lines = (r.stderr || r.stdout).split("\n").filter((l) => l.trim())
-    const tail = lines.length > 1 ? lines.slice(-12) : []
-    fail(`${o.cause ?? `\`${argv.slice(0, 2).join(' ')}\` failed`}: ${why}`, o.fix ?? line, o.stream ? [] : tail)
-  }
-  return r
-})
+export type CommandRunner = {
+  sh: Runner<RunOptions>
+  query: Runner<QueryOptions>
+  hasTool(name: string): boolean
+  commandLine(argv: readonly string[]): string
+  /** the environment commands run with (the kit's own process environment unless a test gives another) */
+  env: NodeJS.ProcessEnv
+}
 
-export const query = runner<QueryOptions>(async (argv, o) => {
-  if (dryRun && !o.always) return DRY
-  return exec(argv, o)
-})
+export function createRunner(o: { dryRun: boolean; redact: Redactor; log: Log; cwd: string; env?: NodeJS.ProcessEnv }): CommandRunner {
+  const baseEnv = o.env ?? process.env
+  const commandLine = (argv: readonly string[]): string => o.redact(argv.map(showArg).join(' '))
+  const exec = async (argv: string[], x: { input?: string; timeoutMs?: number; stream?: boolean; env?: Record<string, string> }): Promise<Result> => {
+    const write = (s: string): void => {
+      process.stderr.write(o.redact(s))
+    }
+    const r = await spawnArgv(argv, {
+      cwd: o.cwd,
+      env: { ...baseEnv, ...(x.env ?? {}) },
+      input: x.input,
+      timeoutMs: x.timeoutMs,
+      onStdout: x.stream ? write : undefined,
+      onStderr: x.stream ? write : undefined,
+    })
+    return { ok: r.ok, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, dry: false, timedOut: r.timedOut, notFound: r.notFound }
+  }
 
-export async function hasTool(name: string): Promise<boolean> {
-  return (await which(name, { nothrow: true })) !== null
+  const sh = tagged<RunOptions>(async (argv, x) => {
+    const line = commandLine(argv)
+    if (o.dryRun) {
+      o.log.out(x.inputNote ? `${line}  # ${x.inputNote}` : line)
+      return { ...DRY, ok: true }
+    }
+    o.log.detail(`$ ${line}`)
+    const r = await exec(argv, x)
+    if (!r.ok && !x.nothrow) {
+      const why = r.timedOut
+        ? `timed out after ${Math.round((x.timeoutMs ?? 0) / 1000)}s`
+        : r.notFound
+          ? `${argv[0]} was not found on PATH`
+          : lastLine(r.stderr) || lastLine(r.stdout) || `exit code ${r.exitCode}`
+      const lines = (r.stderr || r.stdout).split('\n').filter((l) => l.trim())
+      const tail = lines.length > 1 && !x.stream ? lines.slice(-12).map(o.redact) : []
+      throw new KitError(o.redact(`${x.cause ?? `\`${argv.slice(0, 2).join(' ')}\` failed`}: ${why}`), x.fix ?? line, tail)
+    }
+    return r
+  })
+
+  const query = tagged<QueryOptions>(async (argv, x) => {
+    if (o.dryRun && !x.always) return DRY
+    return exec(argv, x)
+  })
+
+  return { sh, query, hasTool: (name) => findExecutable(name, baseEnv) !== null, commandLine, env: baseEnv }
 }

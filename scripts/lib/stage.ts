@@ -1,102 +1,67 @@
-// The start of every stage: flags, --help, --dry-run, config, working directory, the header line.
+// What a stage is: a spec (name, summary, flags) and a function of a context. The CLI wrapper (cli.ts) and `up` both
+// build the context and call `run`; a stage never exits the process and keeps no state between calls.
 //
-// Exported API (stable):
-//   startStage(spec: StageSpec): { cfg: Config; flags: Flags; dryRun: boolean; t0: number }
-//     - prints --help (usage, what the stage does, flags) and exits 0
-//     - unknown flags fail (except when the stage runs inside `up`, which passes its flags to every stage)
-//     - loads config (ConfigError → "✖ KEY=... is invalid: expected ..." + fix, exit 1), prints its warnings
-//     - sets the working directory of every command to the project root, so printed paths are relative and pasteable
-//   finishStage(name, t0)  — "✔ <name> done (elapsed)"
-//   nested                 — { inUp: boolean }: set by up.ts before it imports the stages
-//   StageSpec, Flags
-//
-// Common flags every stage accepts: --help, --dry-run, --env-path <path>.
-import { $, argv, chalk } from 'zx'
+// Exported API:
+//   defineStage(stage): Stage            — typed identity, so each stage file reads: spec, then run(ctx, flags)
+//   createContext(cfg, opts): Ctx        — config + dry-run + redactor + log + command runner, for one run
+//   rel(cfg, path): string               — a path as commands show it (relative to the project root when inside it)
+//   COMMON_FLAGS                         — --help, --dry-run, --env-path (every stage takes them)
 import path from 'node:path'
-import { ConfigError, loadConfig, type Config } from './config.ts'
-import { elapsed, fail, header, ok, warn } from './log.ts'
-import { setDryRun } from './run.ts'
+import type { Config } from './config.ts'
+import { createLog, type Log, type Stream } from './log.ts'
+import { createRedactor, type Redactor } from './redact.ts'
+import { createRunner, type CommandRunner } from './run.ts'
+
+export type FlagSpec = { type: 'boolean' | 'string'; description: string }
+export type Flags = Record<string, string | boolean | undefined>
 
 export type StageSpec = {
   name: string
   summary: string
-  /** boolean flags besides --help/--dry-run, name → description */
-  flags?: Record<string, string>
-  /** string-valued flags, name → description */
-  options?: Record<string, string>
   /** extra help text: what the stage does, step by step */
   description?: string
-  /** check source dirs/Dockerfiles/chart exist (default true) */
+  /** flags besides the common ones */
+  flags?: Record<string, FlagSpec>
+  /** check that source dirs, Dockerfiles and the chart exist (default true) */
   checkPaths?: boolean
 }
 
-export type Flags = Record<string, string | boolean | undefined>
-
-export const nested = { inUp: false }
-// `up` loads the config once per stage; say each warning once
-const warned = new Set<string>()
-
-const common: Record<string, string> = {
-  help: 'show this help',
-  'dry-run': 'print the commands this stage would run (copy-pasteable, no secret values) and run nothing',
+export type Ctx = CommandRunner & {
+  cfg: Config
+  dryRun: boolean
+  redact: Redactor
+  log: Log
+  /** true when the stage runs inside `up` (one process, one config, the stages in order) */
+  inUp: boolean
 }
 
-function help(spec: StageSpec): string {
-  const lines = [`${chalk.bold(`npx zx scripts/${spec.name}.ts`)} [flags] — ${spec.summary}`, '']
-  if (spec.description) lines.push(spec.description.trim(), '')
-  lines.push('Flags:')
-  const all = { ...common, ...(spec.flags ?? {}) }
-  for (const [f, d] of Object.entries(all)) lines.push(`  --${f.padEnd(20)} ${d}`)
-  for (const [f, d] of Object.entries({ 'env-path': 'read this file instead of .env', ...(spec.options ?? {}) }))
-    lines.push(`  --${`${f} <value>`.padEnd(20)} ${d}`)
-  lines.push('', 'Configuration comes from .env and the environment; every key is documented in .env.example.')
-  return lines.join('\n')
+export type Stage = StageSpec & { run(ctx: Ctx, flags: Flags): Promise<void> }
+
+export const defineStage = (stage: Stage): Stage => stage
+
+export const COMMON_FLAGS: Record<string, FlagSpec> = {
+  help: { type: 'boolean', description: 'show this help' },
+  'dry-run': { type: 'boolean', description: 'print the commands this stage would run (a script you can paste; no secret values) and run nothing' },
+  'env-path': { type: 'string', description: 'read this file instead of .env' },
 }
 
-export function startStage(spec: StageSpec): { cfg: Config; flags: Flags; dryRun: boolean; t0: number } {
-  const t0 = Date.now()
-  const flags: Flags = {}
-  const known = new Set([...Object.keys(common), ...Object.keys(spec.flags ?? {}), 'env-path', ...Object.keys(spec.options ?? {})])
-  for (const [k, v] of Object.entries(argv)) {
-    if (k === '_') continue
-    // minimist also gives camelCase twins of dashed flags; skip them
-    if (/[A-Z]/.test(k)) continue
-    if (!known.has(k)) {
-      if (nested.inUp) continue
-      fail(`unknown flag --${k} for ${spec.name}`, `npx zx scripts/${spec.name}.ts --help`)
-    }
-    flags[k] = v as string | boolean
-  }
-  if (flags.help) {
-    process.stdout.write(help(spec) + '\n')
-    process.exit(0)
-  }
-  const dryRun = Boolean(flags['dry-run'])
-  setDryRun(dryRun)
-
-  let cfg: Config
-  try {
-    cfg = loadConfig({
-      envFile: typeof flags['env-path'] === 'string' ? path.resolve(flags['env-path']) : undefined,
-      checkPaths: spec.checkPaths ?? true,
-    })
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      const fix = e.key === 'KIT_ENV_FILE' ? 'cp .env.example .env' : `set ${e.key} in .env (documented in .env.example), then: npx zx scripts/${spec.name}.ts`
-      fail(e.message, fix)
-    }
-    throw e
-  }
-  $.cwd = cfg.root
-  if (!(nested.inUp && spec.name !== 'up')) header(spec.name, spec.summary + (dryRun ? ' (dry run: nothing is executed)' : ''))
-  else header(spec.name, spec.summary)
-  for (const w of cfg.warnings) if (!warned.has(w)) warn(w)
-  for (const w of cfg.warnings) warned.add(w)
-  return { cfg, flags, dryRun, t0 }
+export type ContextOptions = {
+  dryRun: boolean
+  inUp?: boolean
+  /** the environment commands run with (default process.env) */
+  env?: NodeJS.ProcessEnv
+  stdout?: Stream
+  stderr?: Stream
+  /** more values to hide than the configuration's secrets (e.g. the AI tools' provider keys) */
+  extraSecrets?: Record<string, string | undefined>
 }
 
-export function finishStage(name: string, t0: number): void {
-  ok(`${name} done ${chalk.dim(`(${elapsed(t0)})`)}`)
+export function createContext(cfg: Config, o: ContextOptions): Ctx {
+  const redact = createRedactor({ ...(o.extraSecrets ?? {}), ...(cfg.secrets as Record<string, string | undefined>) })
+  const log = createLog({ redact, dryRun: o.dryRun, stdout: o.stdout, stderr: o.stderr })
+  // every command runs in the project root, so the paths it is given (and prints) are relative and pasteable
+  const runner = createRunner({ dryRun: o.dryRun, redact, log, cwd: cfg.root, env: o.env })
+  return { ...runner, cfg, dryRun: o.dryRun, redact, log, inUp: o.inUp ?? false }
 }
 
 /** A path as commands show it: relative to the project root (the commands' working directory) when inside it. */

@@ -1,16 +1,16 @@
-// Preflight: are the tools there, new enough, and is the Docker engine answering. Install hints per OS.
+// Preflight: are the tools there, new enough, and is the Docker engine answering. Install hints per OS. Every problem
+// is found before any is reported, so one run lists everything to install.
 //
-// Exported API (stable):
-//   MIN_VERSIONS                         — { kubectl, helm, minikube, docker }
-//   installHint(tool): string            — the install command for this OS
+// Exported API:
+//   MIN_VERSIONS                                 — { kubectl, helm, minikube, docker, kind, ctr }
+//   installHint(tool): string                    — the install command for this OS
 //   parseVersion(text): [maj, min, patch] | null
-//   requireTools(tools: Tool[]): Promise<Record<Tool, string>>  — versions found; fail()s with hint otherwise
-//   helmMajor(): Promise<number>         — 3 or 4 (runs `helm version` even under --dry-run; 3 when helm is missing)
-//   rollbackFlag(major): string          — `--atomic` (Helm 3) or `--rollback-on-failure` (Helm 4)
-//   requireContext(cfg): Promise<void>   — CLUSTER=minikube: kubectl's current context is the profile, else fail
-import type { Config } from './config.ts'
-import { fail } from './log.ts'
-import { hasTool, query } from './run.ts'
+//   requireTools(ctx, tools): Promise<Record<Tool, string>>  — versions found; one KitError listing every problem
+//   helmMajor(ctx): Promise<number>              — 3 or 4 (runs `helm version` even under --dry-run; 3 when missing)
+//   rollbackFlag(major): string                  — `--atomic` (Helm 3) or `--rollback-on-failure` (Helm 4)
+//   requireContext(ctx): Promise<void>           — CLUSTER=minikube: kubectl's current context is the profile
+import { KitError, fail } from './errors.ts'
+import type { Ctx } from './stage.ts'
 
 export type Tool = 'docker' | 'kubectl' | 'helm' | 'minikube' | 'kind' | 'ctr'
 
@@ -48,14 +48,17 @@ const atLeast = (v: [number, number, number], min: string): boolean => {
   return true
 }
 
-async function versionOf(tool: Tool): Promise<{ ok: boolean; text: string; stderr: string }> {
-  const r =
-    tool === 'docker' ? await query({ always: true, timeoutMs: 20_000 })`docker version --format {{.Server.Version}}`
-    : tool === 'kubectl' ? await query({ always: true, timeoutMs: 20_000 })`kubectl version --client -o json`
-    : tool === 'helm' ? await query({ always: true, timeoutMs: 20_000 })`helm version --short`
-    : tool === 'minikube' ? await query({ always: true, timeoutMs: 20_000 })`minikube version --short`
-    : tool === 'kind' ? await query({ always: true, timeoutMs: 20_000 })`kind version`
-    : await query({ always: true, timeoutMs: 20_000 })`ctr --version`
+const VERSION_ARGS: Record<Tool, string[]> = {
+  docker: ['version', '--format', '{{.Server.Version}}'],
+  kubectl: ['version', '--client', '-o', 'json'],
+  helm: ['version', '--short'],
+  minikube: ['version', '--short'],
+  kind: ['version'],
+  ctr: ['--version'],
+}
+
+async function versionOf(ctx: Ctx, tool: Tool): Promise<{ ok: boolean; text: string; stderr: string }> {
+  const r = await ctx.query({ always: true, timeoutMs: 20_000 })`${tool} ${VERSION_ARGS[tool]}`
   let text = r.stdout.trim()
   if (tool === 'kubectl' && r.ok) {
     try {
@@ -67,42 +70,74 @@ async function versionOf(tool: Tool): Promise<{ ok: boolean; text: string; stder
   return { ok: r.ok, text, stderr: r.stderr.trim() }
 }
 
-export async function requireTools(tools: Tool[]): Promise<Record<string, string>> {
+type Problem = { tool: Tool; line: string; fix: string }
+
+export async function requireTools(ctx: Ctx, tools: Tool[]): Promise<Record<string, string>> {
   const found: Record<string, string> = {}
-  for (const tool of tools) {
-    if (!(await hasTool(tool))) fail(`${tool} is not installed (or not on PATH)`, installHint(tool))
-    const v = await versionOf(tool)
-    if (tool === 'docker' && !v.ok)
-      fail(
-        `the Docker engine is not answering: ${v.stderr.split('\n').pop() ?? 'docker version failed'}`,
-        process.platform === 'linux' ? 'sudo systemctl start docker' : 'start Docker Desktop, then rerun',
-      )
-    const parsed = parseVersion(v.text)
-    if (!v.ok || !parsed) fail(`could not read the version of ${tool}: ${v.stderr || v.text || 'no output'}`, `${tool} version`)
-    if (!atLeast(parsed, MIN_VERSIONS[tool])) fail(`${tool} ${parsed.join('.')} is too old: the kit needs ${MIN_VERSIONS[tool]} or newer`, installHint(tool))
-    found[tool] = parsed.join('.')
+  const problems: Problem[] = []
+  await Promise.all(
+    tools.map(async (tool) => {
+      if (!ctx.hasTool(tool)) {
+        problems.push({ tool, line: `${tool} is not installed (or not on PATH)`, fix: installHint(tool) })
+        return
+      }
+      const v = await versionOf(ctx, tool)
+      if (tool === 'docker' && !v.ok) {
+        problems.push({
+          tool,
+          line: `the Docker engine is not answering: ${v.stderr.split('\n').pop() || 'docker version failed'}`,
+          fix: process.platform === 'linux' ? 'sudo systemctl start docker' : 'start Docker Desktop, then rerun',
+        })
+        return
+      }
+      const parsed = parseVersion(v.text)
+      if (!v.ok || !parsed) {
+        problems.push({ tool, line: `could not read the version of ${tool}: ${v.stderr.split('\n').pop() || v.text || 'no output'}`, fix: `${tool} ${VERSION_ARGS[tool].join(' ')}` })
+        return
+      }
+      if (!atLeast(parsed, MIN_VERSIONS[tool])) {
+        problems.push({ tool, line: `${tool} ${parsed.join('.')} is too old: the kit needs ${MIN_VERSIONS[tool]} or newer`, fix: installHint(tool) })
+        return
+      }
+      found[tool] = parsed.join('.')
+    }),
+  )
+  if (problems.length === 0) return found
+  // keep the order the stage asked for, so the message reads the same every time
+  problems.sort((a, b) => tools.indexOf(a.tool) - tools.indexOf(b.tool))
+  const details = problems.map((p) => `${p.line} — ${p.fix}`)
+  // a user without minikube may already have a cluster: say how to use it instead
+  if (problems.some((p) => p.tool === 'minikube') && ctx.cfg.cluster === 'minikube' && ctx.hasTool('kubectl')) {
+    const current = await ctx.query({ always: true, timeoutMs: 10_000 })`kubectl config current-context`
+    if (current.ok && current.stdout.trim())
+      details.push(`or use the cluster kubectl already points at (${current.stdout.trim()}): set CLUSTER=existing in .env`)
   }
-  return found
+  if (problems.length === 1) {
+    const p = problems[0] as Problem
+    throw new KitError(p.line, p.fix, details.slice(1))
+  }
+  throw new KitError(`${problems.length} tools are missing or unusable:`, 'install them as listed above, then run this stage again', details)
 }
 
-export async function helmMajor(): Promise<number> {
-  const r = await query({ always: true, timeoutMs: 20_000 })`helm version --short`
+export async function helmMajor(ctx: Ctx): Promise<number> {
+  const r = await ctx.query({ always: true, timeoutMs: 20_000 })`helm version --short`
   return parseVersion(r.stdout)?.[0] ?? 3
 }
 
 export const rollbackFlag = (major: number): string => (major >= 4 ? '--rollback-on-failure' : '--atomic')
 
 /** Never deploy to or delete from a cluster the user did not mean: with minikube, the context must be the profile. */
-export async function requireContext(cfg: Config): Promise<void> {
-  if (cfg.cluster !== 'minikube') return
-  const ctx = await query`kubectl config current-context`
-  if (ctx.dry) return
-  const current = ctx.stdout.trim()
-  if (current !== cfg.minikube.profile)
+export async function requireContext(ctx: Ctx): Promise<void> {
+  if (ctx.cfg.cluster !== 'minikube') return
+  const r = await ctx.query`kubectl config current-context`
+  if (r.dry) return
+  const current = r.stdout.trim()
+  const profile = ctx.cfg.minikube.profile
+  if (current !== profile)
     fail(
       current
-        ? `kubectl points at context ${current}, not at minikube profile ${cfg.minikube.profile} (CLUSTER=minikube)`
-        : `kubectl has no current context; minikube profile ${cfg.minikube.profile} is not set up`,
-      current ? `kubectl config use-context ${cfg.minikube.profile}   (or CLUSTER=existing to use ${current})` : 'npx zx scripts/setup.ts',
+        ? `kubectl points at context ${current}, not at minikube profile ${profile} (CLUSTER=minikube)`
+        : `kubectl has no current context; minikube profile ${profile} is not set up`,
+      current ? `kubectl config use-context ${profile}   (or CLUSTER=existing to use ${current})` : 'npx zx scripts/setup.ts',
     )
 }

@@ -225,7 +225,7 @@ describe('cleanup', { timeout: 120_000 }, () => {
     p.setState({ clusterDown: true, minikube: { running: true, addons: {}, images: [] } })
     const r = await p.run('cleanup')
     expect(r.code).toBe(1)
-    expect(r.stderr).toContain('✖ the cluster is not answering: The connection to the server 192.168.49.2:8443 was refused')
+    expect(r.stderr).toContain('✖ cluster unreachable: The connection to the server 192.168.49.2:8443 was refused')
     expect(r.stderr).toContain('fix: minikube start -p todo   (or drop it all: npx zx scripts/cleanup.ts --delete-minikube)')
     const stop = await p.run('cleanup', ['--stop-minikube'])
     expect(stop.code).toBe(0)

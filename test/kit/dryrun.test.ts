@@ -1,12 +1,15 @@
 // --dry-run prints exactly the commands a stage would run on a fresh machine, copy-pasteable, without secret values,
 // and runs nothing; the README's quickstart is that output. Also --help, unknown flags and config errors per stage.
 import { describe, expect, it } from 'vitest'
+import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { mutating, project, root, SECRETS, type RunResult } from './harness.ts'
 
 // tags are content hashes of the sources, fingerprints hash the chart: compare everything else exactly
-const normal = (s: string): string => s.replace(/h-[0-9a-f]{12}/g, 'h-<hash>').replace(/=[0-9a-f]{16}\b/g, '=<hash>').trim()
+// and the tests' .env lives in a temp dir
+const normal = (s: string): string =>
+  s.replace(/h-[0-9a-f]{12}/g, 'h-<hash>').replace(/=[0-9a-f]{16}\b/g, '=<hash>').replace(/`[0-9a-f]{16}`/g, '`<hash>`').replace(/--env-file-if-exists=\S+/g, '--env-file-if-exists=.env').trim()
 const readme = readFileSync(path.join(root, 'README.md'), 'utf8')
 const block = (stage: string): string => {
   const m = new RegExp(`<!-- dry-run:${stage} -->\\n\`\`\`sh\\n([\\s\\S]*?)\\n\`\`\``).exec(readme)
@@ -33,13 +36,34 @@ describe('--dry-run', { timeout: 120_000 }, () => {
     noSecrets(r)
   })
 
-  it('deploy: the Secret goes to stdin and the dry run says so without values; Helm 4 gets its own flag', async () => {
+  it('deploy: the Secret step pastes as it is, reads .env itself and puts no value in argv; Helm 4 gets its own flag', async () => {
     const p = project({ repoPaths: true })
     p.setState({ helmVersion: 'v4.1.4+g05fa379' })
     const r = await p.run('deploy', ['--dry-run'])
-    expect(r.stdout).toContain('kubectl apply -n todo -f -  # stdin: Secret todo-secrets with keys BETTER_AUTH_SECRET, OPENAI_API_KEY, POSTGRES_PASSWORD from .env')
     expect(r.stdout).toContain(' --rollback-on-failure ')
     noSecrets(r)
+    const line = r.stdout.split('\n').find((l) => l.startsWith('node --env-file-if-exists='))
+    expect(line).toBeDefined()
+    expect(line).toContain('const k=[`BETTER_AUTH_SECRET`,`OPENAI_API_KEY`,`POSTGRES_PASSWORD`]')
+    // pasted into a POSIX shell with kubectl on PATH: kubectl gets the Secret on stdin, values from the env file
+    const pasted = spawnSync('/bin/sh', ['-c', line as string], { cwd: p.dir, env: { ...p.env, PATH: `${path.join(p.dir, 'bin')}${path.delimiter}${path.dirname(process.execPath)}` }, encoding: 'utf8' })
+    expect(pasted.status, pasted.stderr).toBe(0)
+    const applied = p.state().stdin as string[]
+    const secret = JSON.parse(applied[applied.length - 1] as string) as { kind: string; metadata: { name: string; namespace: string }; stringData: Record<string, string> }
+    expect(secret).toMatchObject({ kind: 'Secret', metadata: { name: 'todo-secrets', namespace: 'todo' } })
+    expect(secret.stringData).toEqual(SECRETS)
+    // and the command line itself holds no value
+    for (const v of Object.values(SECRETS)) expect(line).not.toContain(v)
+  })
+
+  it('npm run up --dry-run (npm eats the flag and sets npm_config_dry_run) runs nothing and claims nothing', async () => {
+    const p = project({ repoPaths: true, envFile: quickstartEnv })
+    const r = await p.run('up', [], { npm_config_dry_run: 'true' })
+    expect(r.code).toBe(0)
+    expect(mutating(r.calls)).toEqual([])
+    expect(r.stdout).toContain('minikube start -p todo')
+    expect(r.stderr).not.toContain('✔')
+    expect(r.stderr).toContain('dry run')
   })
 
   it('other load methods and cleanup', async () => {
@@ -61,11 +85,14 @@ describe('--dry-run', { timeout: 120_000 }, () => {
     expect(d.calls).toEqual([])
   })
 
-  it('up: every stage in order', async () => {
+  it('up: every stage in order, as one script to paste (the namespace is created once)', async () => {
     const p = project({ repoPaths: true, envFile: quickstartEnv })
     const r = await p.run('up', ['--dry-run'])
     expect(r.stderr).toMatch(/setup[\s\S]*build[\s\S]*load[\s\S]*deploy[\s\S]*validate/)
-    expect(normal(r.stdout).startsWith(['setup', 'build', 'load', 'deploy'].map((s) => normal(block(s))).join('\n'))).toBe(true)
+    const deployInUp = block('deploy').split('\n').filter((l) => l !== 'kubectl create namespace todo').join('\n')
+    expect(normal(r.stdout).startsWith([block('setup'), block('build'), block('load'), deployInUp].map(normal).join('\n'))).toBe(true)
+    expect(r.stdout.split('\n').filter((l) => l.startsWith('kubectl create namespace'))).toHaveLength(1)
+    expect(r.stderr).not.toContain('✔')
     noSecrets(r)
     for (const c of r.calls) expect([c.tool, ...c.args].join(' ')).not.toMatch(/^(minikube start|docker build|helm upgrade|kubectl (apply|create))/)
   })

@@ -1,5 +1,5 @@
 // Runs the kit's stages as real subprocesses against the fake tools in fakes/, in a throwaway project: a tiny app,
-// Dockerfiles and chart in a temp dir, a .env with secrets, and a PATH with nothing but the fakes, node and bash.
+// Dockerfiles and chart in a temp dir, a .env with secrets, and a PATH with nothing but the fakes and node (no shell at all).
 import { execFile } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync, existsSync } from 'node:fs'
 import os from 'node:os'
@@ -65,7 +65,7 @@ export function project(opts: { tools?: readonly string[]; env?: Record<string, 
   const sys = path.join(dir, 'sys')
   mkdirSync(sys)
   symlinkSync(process.execPath, path.join(sys, 'node'))
-  symlinkSync(which('bash'), path.join(sys, 'bash'))
+  // no bash, no sh: the stages start every command without a shell, as on Windows without Git Bash
 
   const statePath = path.join(dir, 'state.json')
   // kubectl points at the minikube profile, as setup leaves it

@@ -176,8 +176,13 @@ describe('secret leaks', () => {
     expect(JSON.stringify(c)).not.toContain(secrets.OPENAI_API_KEY)
     expect(JSON.stringify(c)).not.toContain(secrets.BETTER_AUTH_SECRET)
   })
-  it('names what could not be read', () => {
-    expect(checkLeaks(secrets, [], ['helm get manifest']).detail).toContain('could not read: helm get manifest')
+  it('a search that could not look everywhere fails and names what it could not read (never a PASS on 0 sources)', () => {
+    const c = checkLeaks(secrets, [], ['helm get manifest'])
+    expect(c).toMatchObject({ status: 'fail', detail: 'not checked: could not read helm get manifest' })
+    expect(checkLeaks(secrets, []).status).toBe('fail')
+    const partly = checkLeaks(secrets, manifestSources(v('manifest.yaml')), ['history of todo-backend:h-1'])
+    expect(partly.status).toBe('fail')
+    expect(partly.detail).toMatch(/^not checked: could not read history of todo-backend:h-1 \(\d+ other source\(s\) clean\)$/)
   })
 })
 
@@ -231,7 +236,7 @@ describe('validate stage (fake kubectl, helm, docker on PATH)', { timeout: 120_0
     expect(r.stdout).toMatch(/^frontend → backend \(Service DNS\) +PASS {4}todo-frontend-7b9c4d5f6-m4r9t GET http:\/\/todo-backend:8000\/health → 200$/m)
     expect(r.stdout).toContain('all 12 checks passed')
     // only reads: nothing that changes the cluster or the images
-    const changing = lines(r.calls).filter((l) => !/^(kubectl (get|exec)|helm (status|get)|docker (image inspect|history))/.test(l))
+    const changing = lines(r.calls).filter((l) => !/^(kubectl (get|exec|version --client)|helm (status|get|version)|docker (image inspect|history))/.test(l))
     expect(changing).toEqual([])
   })
 
@@ -317,7 +322,11 @@ describe('validate stage (fake kubectl, helm, docker on PATH)', { timeout: 120_0
     expect(r.calls).toEqual([])
     expect(r.stdout).toContain('helm status todo -n todo -o json\n')
     expect(r.stdout).toContain("kubectl get pods -o json -n todo -l app.kubernetes.io/instance=todo\n")
-    expect(r.stdout).toContain("docker history --no-trunc --format '{{json .}}' '<image>'")
+    // the real commands, pasteable: deployments instead of pod names, the real one-liners, the current image tags
+    expect(r.stdout).toMatch(/^docker history --no-trunc --format '\{\{json \.\}\}' todo-backend:h-[0-9a-f]{12}$/m)
+    expect(r.stdout).toMatch(/^kubectl exec -n todo deploy\/todo-backend -c backend -- python -c 'import os, sys, urllib/m)
+    expect(r.stdout).not.toMatch(/<[a-z-]+>/)
+    expect(r.stderr).not.toContain('✔')
   })
 })
 

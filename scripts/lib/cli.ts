@@ -1,0 +1,133 @@
+// The thin CLI wrapper around a stage: flags (node:util parseArgs, strict), --help, --dry-run, the config, the
+// context, and the one place that turns a failure into "✖ cause / fix: command" and a non-zero exit code.
+//
+// Exported API:
+//   isMain(importMetaUrl): boolean      — is this file the script being run (`npx zx scripts/x.ts`, `node scripts/x.ts`)
+//   main(stage, argv?): Promise<number> — runs the stage as a command; sets process.exitCode; returns it
+//   parseFlags(name, specs, argv): Flags — strict flag parsing (throws KitError with the --help command)
+//   helpText(name, spec, extra?): string
+//   dryRunRequested(flags, env): boolean — --dry-run, or `npm run x --dry-run` (npm eats the flag, sets npm_config_dry_run)
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import chalk from 'chalk'
+import { ConfigError, loadConfig } from './config.ts'
+import { KitError } from './errors.ts'
+import { createLog, elapsed, type Log } from './log.ts'
+import { COMMON_FLAGS, createContext, type Ctx, type FlagSpec, type Flags, type Stage } from './stage.ts'
+
+export function isMain(url: string): boolean {
+  const file = fileURLToPath(url)
+  // node scripts/x.ts → argv[1]; zx scripts/x.ts → argv[2] (argv[1] is zx's cli)
+  return process.argv.slice(1, 3).some((a) => path.resolve(a) === file)
+}
+
+const usage = (name: string): string => `npx zx scripts/${name}.ts`
+
+export function helpText(name: string, spec: { summary: string; description?: string; flags?: Record<string, FlagSpec> }, extra = ''): string {
+  const lines = [`${chalk.bold(usage(name))} [flags] — ${spec.summary}`, '']
+  if (spec.description) lines.push(spec.description.trim(), '')
+  lines.push('Flags:')
+  for (const [f, s] of Object.entries({ ...COMMON_FLAGS, ...(spec.flags ?? {}) }))
+    lines.push(`  --${(s.type === 'string' ? `${f} <value>` : f).padEnd(22)} ${s.description}`)
+  if (extra) lines.push('', extra.trim())
+  lines.push('', 'Configuration comes from .env and the environment; every key is documented in .env.example.')
+  return lines.join('\n')
+}
+
+export function parseFlags(name: string, specs: Record<string, FlagSpec>, argv: string[]): Flags {
+  const options = Object.fromEntries(Object.entries({ ...COMMON_FLAGS, ...specs }).map(([k, s]) => [k, { type: s.type }])) as Record<string, { type: 'boolean' | 'string' }>
+  const help = `${usage(name)} --help`
+  let values: Flags
+  try {
+    values = parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as Flags
+  } catch (e) {
+    const err = e as Error & { code?: string }
+    const msg = err.message
+    if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      const flag = /'([^']+)'/.exec(msg)?.[1] ?? msg
+      throw new KitError(`unknown flag ${flag.startsWith('-') ? flag : `--${flag}`} for ${name}`, help)
+    }
+    if (err.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+      const word = /'([^']+)'/.exec(msg)?.[1] ?? ''
+      throw new KitError(`unexpected argument ${word ? `"${word}" ` : ''}for ${name} (flags start with --)`, help)
+    }
+    if (err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+      const flag = /--[\w-]+/.exec(msg)?.[0] ?? 'a flag'
+      throw new KitError(`${flag} ${options[flag.slice(2)]?.type === 'string' ? 'needs a value' : 'takes no value'}`, help)
+    }
+    throw new KitError(msg, help)
+  }
+  for (const [k, s] of Object.entries({ ...COMMON_FLAGS, ...specs }))
+    if (s.type === 'string' && values[k] !== undefined && String(values[k]).trim() === '') throw new KitError(`--${k} needs a value, got an empty one`, help)
+  return values
+}
+
+export const dryRunRequested = (flags: Flags, env: NodeJS.ProcessEnv): boolean =>
+  Boolean(flags['dry-run']) || /^(true|1)$/i.test(env.npm_config_dry_run ?? '')
+
+/** Print a failure the one way the kit does: cause, details, fix. */
+export function report(log: Log, e: unknown, name: string): void {
+  if (e instanceof KitError) {
+    log.raw(`${chalk.red('✖')} ${e.message}`)
+    for (const d of e.details) log.raw(chalk.dim(`    ${d}`))
+    if (e.fix) log.raw(`  ${chalk.bold('fix:')} ${e.fix}`)
+    return
+  }
+  if (e instanceof ConfigError) {
+    const fix = (e as ConfigError & { fix?: string }).fix ?? (e.key === 'KIT_ENV_FILE' ? 'cp .env.example .env' : `set ${e.key} in .env (documented in .env.example), then: ${usage(name)}`)
+    log.raw(`${chalk.red('✖')} ${e.message}`)
+    log.raw(`  ${chalk.bold('fix:')} ${fix}`)
+    return
+  }
+  // a bug in the kit: say so, with the stack, instead of pretending it is the user's input
+  const err = e as Error
+  log.raw(`${chalk.red('✖')} ${name} stopped on an unexpected error: ${err?.message ?? String(e)}`)
+  for (const l of String(err?.stack ?? '').split('\n').slice(1, 8)) log.raw(chalk.dim(`    ${l.trim()}`))
+  log.raw(`  ${chalk.bold('fix:')} run it again with the same flags; if it repeats, report it with the lines above`)
+}
+
+export type Runnable = {
+  name: string
+  summary: string
+  description?: string
+  flags?: Record<string, FlagSpec>
+  checkPaths?: boolean
+  helpExtra?: string
+  /** up runs several stages: it prints their headers itself */
+  run(ctx: Ctx, flags: Flags): Promise<void>
+}
+
+/** Run a stage (or up) as a command. Never calls process.exit: the exit code is set and the event loop drains. */
+export async function main(stage: Runnable | Stage, argv: string[] = process.argv.slice(process.argv[1]?.endsWith('.ts') ? 2 : 3)): Promise<number> {
+  const t0 = Date.now()
+  const plain = createLog({ redact: (s) => s, dryRun: false })
+  let log: Log = plain
+  try {
+    const flags = parseFlags(stage.name, stage.flags ?? {}, argv)
+    if (flags.help) {
+      process.stdout.write(helpText(stage.name, stage, (stage as Runnable).helpExtra) + '\n')
+      return (process.exitCode = 0)
+    }
+    const dryRun = dryRunRequested(flags, process.env)
+    const cfg = loadConfig({
+      envFile: typeof flags['env-path'] === 'string' ? path.resolve(flags['env-path']) : undefined,
+      checkPaths: stage.checkPaths ?? true,
+    })
+    const ctx = createContext(cfg, { dryRun })
+    log = ctx.log
+    for (const w of cfg.warnings) log.warn(w)
+    if (stage.name !== 'up') log.header(stage.name, stage.summary + (dryRun ? ' (dry run: nothing is executed)' : ''))
+    await stage.run(ctx, flags)
+    if (stage.name !== 'up') finish(log, stage.name, t0, dryRun)
+    return (process.exitCode = 0)
+  } catch (e) {
+    report(log, e, stage.name)
+    return (process.exitCode = 1)
+  }
+}
+
+export function finish(log: Log, name: string, t0: number, dryRun: boolean): void {
+  if (dryRun) log.info(`${name}: dry run — the commands above were printed, not run`)
+  else log.ok(`${name} done ${chalk.dim(`(${elapsed(t0)})`)}`)
+}
