@@ -89,3 +89,42 @@ describe('dockerignoreMatcher', () => {
     expect(buildInputs(spec).files).toContain('pkg/util.py')
   })
 })
+
+// Every expectation below was checked against what a real `docker build` (buildx/BuildKit) sends for the same tree.
+describe('dockerignoreMatcher, as docker build', () => {
+  const kept = (patterns: string[], paths: string[]): string[] => {
+    const m = dockerignoreMatcher(patterns)
+    return paths.filter((p) => !m.excluded(p))
+  }
+  it('follows the examples of the docker docs: `*/temp*`, `*/*/temp*`, `temp?`, `**/*.go`, `!` exceptions, leading `/`, spaces, comments', () => {
+    expect(kept(['*/temp*'], ['temp.txt', 'a/temp.txt', 'a/tempdir/x', 'a/b/temp.txt', 'a/keep'])).toEqual(['temp.txt', 'a/b/temp.txt', 'a/keep'])
+    expect(kept(['*/*/temp*'], ['temp.txt', 'a/temp.txt', 'a/b/temp.txt', 'a/b/tempdir/x', 'a/b/c/temp.txt'])).toEqual(['temp.txt', 'a/temp.txt', 'a/b/c/temp.txt'])
+    expect(kept(['temp?'], ['temp1', 'temp12', 'a/temp1', 'temp'])).toEqual(['temp12', 'a/temp1', 'temp'])
+    expect(kept(['**/*.go'], ['main.go', 'a/b/c.go', 'x.gox', 'a/go'])).toEqual(['x.gox', 'a/go'])
+    expect(kept(['*.md', '!README*.md'], ['README.md', 'README-x.md', 'CHANGES.md', 'docs/a.md'])).toEqual(['README.md', 'README-x.md', 'docs/a.md'])
+    expect(kept(['/foo'], ['foo/x', 'a/foo/x', 'foo.txt'])).toEqual(['a/foo/x', 'foo.txt'])
+    expect(kept(['secret.txt   ', '  *.log  '], ['secret.txt', 'a.log', 'other.txt'])).toEqual(['other.txt'])
+    expect(kept(['*.log', '!  important.log'], ['a.log', 'important.log'])).toEqual(['important.log'])
+    // a comment is a `#` in column 1; ` #hash` is the pattern `#hash`
+    expect(kept(['#comment', ' #hash'], ['#comment', '#hash', 'comment'])).toEqual(['#comment', 'comment'])
+  })
+  it('is case-sensitive, reads `[!a]` as Go does, takes `+()|{}` literally and `**` anywhere like docker', () => {
+    expect(kept(['*.MD', 'Dockerfile'], ['README.md', 'X.MD', 'dockerfile'])).toEqual(['README.md', 'dockerfile'])
+    expect(kept(['[!a]*'], ['a1', 'b1', '!x'])).toEqual(['b1']) // Go's filepath.Match negates with `^` only
+    expect(kept(['app/(auth)'], ['app/(auth)/page.tsx', 'app/auth/page.tsx'])).toEqual(['app/auth/page.tsx']) // a Next.js route group
+    expect(kept(['c++', 'a+b', 'x{1}', 'a|b'], ['c++', 'cc', 'a+b', 'aab', 'x{1}', 'x', 'a|b', 'a'])).toEqual(['cc', 'aab', 'x', 'a'])
+    expect(kept(['a**/b'], ['a/x/y/b/f', 'a/b/f', 'ab/f', 'a/x/b', 'a/x/c'])).toEqual(['a/x/c'])
+    expect(kept(['**.pyc'], ['c.pyc', 'a/b/c.pyc', '.pyc', 'a/c.py'])).toEqual(['a/c.py'])
+    expect(kept(['**foo/bar'], ['xfoo/bar', 'a/xfoo/bar', 'foo/bar', 'foo/baz'])).toEqual(['foo/baz'])
+    expect(kept(['**/temp/**/*.log'], ['temp/a.log', 'x/temp/y/z.log', 'x/temp/y/z.txt', 'a.log'])).toEqual(['x/temp/y/z.txt', 'a.log'])
+    expect(kept(['*', '!!bang', '! #hash'], ['!bang', 'bang', '#hash', 'x'])).toEqual(['!bang', '#hash'])
+    expect(kept(['*', '!src'], ['src/a', 'src/b/c', 'other', 'x/src'])).toEqual(['src/a', 'src/b/c'])
+    expect(kept(['logs', '!logs/keep', 'logs/keep/tmp'], ['logs/a', 'logs/keep/b', 'logs/keep/tmp/c'])).toEqual(['logs/keep/b'])
+  })
+  it('rejects a malformed pattern, as docker build does ("syntax error in pattern")', () => {
+    expect(() => dockerignoreMatcher(['ok', '[abc'])).toThrow(/malformed pattern "\[abc"/)
+    const { spec, w } = fixture()
+    w('ctx/.dockerignore', '[abc\n')
+    expect(() => buildInputs(spec)).toThrow(path.join(spec.contextDir, '.dockerignore'))
+  })
+})
