@@ -9,14 +9,20 @@
 //     local      — the name docker builds and minikube/kind/containerd load
 //     repository — what the chart pulls (REGISTRY/name for LOAD_METHOD=registry, else the plain name)
 //     ref        — repository:tag
-//   buildInputs(spec): { files: string[]; ignoreFile: string | null }   — what the tag covers (tests, --explain)
+//   buildInputs(spec): { files: string[]; ignoreFile: string | null; skipped: string[] }
+//     files   — what the tag covers (regular files and symlinks, context-relative, sorted)
+//     skipped — special files (FIFOs, sockets, devices) the ignore file does not exclude: never opened, not hashed
+//   skippedInputs(spec): string[]                — buildInputs(spec).skipped: one directory walk, no file reads,
+//                                                  for a stage to report per image (`images(cfg)` stays unchanged)
 //   ignoreFileFor(spec): string | null           — `<Dockerfile>.dockerignore`, else `<context>/.dockerignore`
 //   dockerignoreMatcher(lines, source?): { excluded(relPath): boolean; hasNegations: boolean } — docker's semantics;
 //                                                  throws on a malformed pattern (an unclosed `[`), as docker build does
 //
-// Inputs of a tag: every file of the build context that the ignore file does not exclude (path, exec bit, content),
-// the Dockerfile, its ignore file, and the build args. The ignore file is `<Dockerfile>.dockerignore` when present
-// (BuildKit prefers it), else `<context>/.dockerignore`, as docker itself decides.
+// Inputs of a tag: every regular file and symlink of the build context that the ignore file does not exclude (path,
+// exec bit, content; a symlink by its target string), the Dockerfile, its ignore file, and the build args. The ignore
+// file is `<Dockerfile>.dockerignore` when present (BuildKit prefers it), else `<context>/.dockerignore`, as docker
+// itself decides. Special files are listed in `skipped` instead: reading a FIFO blocks forever, opening a socket fails
+// with ENXIO (docker build itself drops a FIFO and sends a socket as an empty file).
 //
 // .dockerignore matching uses @balena/dockerignore (a port of moby's matcher) for parsing, cleaning and glob → regexp,
 // with five adjustments where it lags today's docker (moby/patternmatcher, used by buildx/BuildKit; each checked
@@ -107,12 +113,14 @@ export function ignoreFileFor(spec: ImageSpec): string | null {
   return existsSync(general) ? general : null
 }
 
-export function buildInputs(spec: ImageSpec): { files: string[]; ignoreFile: string | null } {
+export function buildInputs(spec: ImageSpec): { files: string[]; ignoreFile: string | null; skipped: string[] } {
   const ignoreFile = ignoreFileFor(spec)
   const m = ignoreFile ? dockerignoreMatcher(readFileSync(ignoreFile, 'utf8').split(/\r?\n/), ignoreFile) : dockerignoreMatcher([])
   const files: string[] = []
+  const skipped: string[] = []
   const walk = (dirRel: string): void => {
     const abs = path.join(spec.contextDir, dirRel)
+    // Dirent types come from the directory listing itself (lstat semantics: a symlink is a symlink), nothing is opened
     for (const e of readdirSync(abs, { withFileTypes: true })) {
       const rel = dirRel ? `${dirRel}/${e.name}` : e.name
       const ex = m.excluded(rel)
@@ -120,12 +128,19 @@ export function buildInputs(spec: ImageSpec): { files: string[]; ignoreFile: str
         // an excluded directory can only contribute files when a `!` rule re-includes something below it
         if (ex && !m.hasNegations) continue
         walk(rel)
-      } else if (!ex) files.push(rel)
+      } else if (ex) continue
+      else if (e.isFile() || e.isSymbolicLink()) files.push(rel)
+      else skipped.push(rel) // FIFO, socket, block or character device
     }
   }
   walk('')
   files.sort()
-  return { files, ignoreFile }
+  skipped.sort()
+  return { files, ignoreFile, skipped }
+}
+
+export function skippedInputs(spec: ImageSpec): string[] {
+  return buildInputs(spec).skipped
 }
 
 // not cached: sources can change while a process runs (tests, long `up` runs), and hashing is cheap next to a build
@@ -139,10 +154,13 @@ export function imageTag(spec: ImageSpec): string {
   field('todo-k8s-kit/tag/v1')
   for (const f of files) {
     const abs = path.join(spec.contextDir, f)
+    // lstat before any read: a path that stopped being a regular file or symlink since the walk is never opened
     const st = lstatSync(abs)
-    field(f)
-    if (st.isSymbolicLink()) field('link:' + readlinkSync(abs))
-    else {
+    if (st.isSymbolicLink()) {
+      field(f)
+      field('link:' + readlinkSync(abs))
+    } else if (st.isFile()) {
+      field(f)
       field(st.mode & 0o111 ? 'x' : '-')
       field(createHash('sha256').update(readFileSync(abs)).digest('hex'))
     }

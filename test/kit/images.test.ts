@@ -1,10 +1,13 @@
 // Content-hash tags: what changes a tag and what does not, and docker's .dockerignore semantics.
 import { describe, expect, it } from 'vitest'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import type { ImageSpec } from '../../scripts/lib/config.ts'
-import { buildInputs, dockerignoreMatcher, imageTag } from '../../scripts/lib/images.ts'
+import { buildInputs, dockerignoreMatcher, imageTag, skippedInputs } from '../../scripts/lib/images.ts'
 
 function fixture(): { spec: ImageSpec; w: (rel: string, s: string) => void; dir: string } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kit-img-'))
@@ -61,7 +64,7 @@ describe('imageTag', () => {
     w('docker/Dockerfile.dockerignore', '**/.venv\npkg\n')
     const t2 = imageTag(fresh(spec))
     expect(t2).not.toBe(t1)
-    expect(buildInputs(spec)).toEqual({ files: ['.dockerignore', 'main.py'], ignoreFile: path.join(path.dirname(spec.dockerfile), 'Dockerfile.dockerignore') })
+    expect(buildInputs(spec)).toEqual({ files: ['.dockerignore', 'main.py'], ignoreFile: path.join(path.dirname(spec.dockerfile), 'Dockerfile.dockerignore'), skipped: [] })
     w('ctx/pkg/util.py', 'x = 2\n')
     expect(imageTag(fresh(spec))).toBe(t2)
   })
@@ -87,6 +90,52 @@ describe('dockerignoreMatcher', () => {
     const { spec, w } = fixture()
     w('ctx/.dockerignore', 'pkg\n!pkg/util.py\n')
     expect(buildInputs(spec).files).toContain('pkg/util.py')
+  })
+})
+
+// Special files: docker itself sends no FIFO (and a socket only as an empty file); reading a FIFO blocks forever and
+// opening a socket fails with ENXIO, so neither may be opened. A blocking read would freeze this very process (no test
+// timeout can interrupt a synchronous open), hence the FIFO case runs in a child process that is killed after 15 s.
+const imagesModule = fileURLToPath(new URL('../../scripts/lib/images.ts', import.meta.url))
+function inChild(spec: ImageSpec): { tag: string; inputs: ReturnType<typeof buildInputs>; skipped: string[] } {
+  const code = `const m = await import(${JSON.stringify(imagesModule)}); const spec = JSON.parse(process.argv[1]);
+    const tag = m.imageTag(spec); console.log(JSON.stringify({ tag, inputs: m.buildInputs(spec), skipped: m.skippedInputs(spec) }))`
+  const r = spawnSync(process.execPath, ['--no-warnings', '--input-type=module', '-e', code, JSON.stringify(spec)], { encoding: 'utf8', timeout: 15_000, killSignal: 'SIGKILL' })
+  if (r.error || r.status !== 0) throw new Error(`hashing ${spec.contextDir} ${r.signal === 'SIGKILL' ? 'hung (killed after 15 s)' : 'failed'}: ${r.error?.message ?? r.stderr}`)
+  return JSON.parse(r.stdout)
+}
+
+describe('special files in the build context', () => {
+  it('a FIFO is never read: the tag comes at once, unchanged, and the FIFO is reported as skipped unless ignored', { timeout: 30_000 }, () => {
+    const { spec, w, dir } = fixture()
+    w('ctx/.dockerignore', '.venv\n*.ignored\n')
+    const before = imageTag(fresh(spec))
+    for (const f of ['pipe', 'pkg/pipe', 'x.ignored', '.venv/pipe']) execFileSync('mkfifo', [path.join(dir, 'ctx', f)])
+    const started = Date.now()
+    const r = inChild(spec)
+    expect(Date.now() - started).toBeLessThan(15_000)
+    expect(r.tag).toBe(before)
+    expect(r.inputs.skipped).toEqual(['pipe', 'pkg/pipe'])
+    expect(r.inputs.files).toEqual(['.dockerignore', 'main.py', 'pkg/util.py'])
+    expect(r.skipped).toEqual(['pipe', 'pkg/pipe'])
+  })
+
+  it('a unix socket is never opened (no ENXIO) and is reported as skipped unless ignored', async () => {
+    const { spec, w, dir } = fixture()
+    w('ctx/.dockerignore', 'run/ignored.sock\n')
+    const before = imageTag(fresh(spec))
+    mkdirSync(path.join(dir, 'ctx/run'))
+    const servers = await Promise.all(['ctx/app.sock', 'ctx/run/ignored.sock'].map((f) => new Promise<net.Server>((resolve, reject) => {
+      const srv = net.createServer().once('error', reject)
+      srv.listen(path.join(dir, f), () => resolve(srv))
+    })))
+    try {
+      expect(imageTag(fresh(spec))).toBe(before)
+      expect(buildInputs(spec).skipped).toEqual(['app.sock'])
+      expect(skippedInputs(spec)).toEqual(['app.sock'])
+    } finally {
+      for (const srv of servers) srv.close()
+    }
   })
 })
 
