@@ -4,73 +4,103 @@
 // Exported API (stable):
 //   imageTag(spec: ImageSpec): string            — `h-` + 12 hex of sha256 over the build inputs
 //   images(cfg: Config): { frontend: ImageRef; backend: ImageRef }
+//   imageRef(cfg: Config, spec: ImageSpec): ImageRef
 //   ImageRef = { component, local: 'todo-frontend:h-…', repository, tag, ref }
 //     local      — the name docker builds and minikube/kind/containerd load
 //     repository — what the chart pulls (REGISTRY/name for LOAD_METHOD=registry, else the plain name)
 //     ref        — repository:tag
-//   buildInputs(spec): { files: string[]; ignoreFile: string | null }   — what the tag covers (tests, --explain)
-//   dockerignoreMatcher(patterns): (relPath, isDir) => boolean            — docker's .dockerignore semantics
+//   buildInputs(spec): { files: string[]; ignoreFile: string | null; skipped: string[] }
+//     files   — what the tag covers (regular files and symlinks, context-relative, sorted)
+//     skipped — special files (FIFOs, sockets, devices) the ignore file does not exclude: never opened, not hashed
+//   skippedInputs(spec): string[]                — buildInputs(spec).skipped: one directory walk, no file reads,
+//                                                  for a stage to report per image (`images(cfg)` stays unchanged)
+//   ignoreFileFor(spec): string | null           — `<Dockerfile>.dockerignore`, else `<context>/.dockerignore`
+//   dockerignoreMatcher(lines, source?): { excluded(relPath): boolean; hasNegations: boolean } — docker's semantics;
+//                                                  throws on a malformed pattern (an unclosed `[`), as docker build does
 //
-// Inputs of a tag: every file of the build context that the ignore file does not exclude (path, exec bit, content),
-// the Dockerfile, its ignore file, and the build args. The ignore file is `<Dockerfile>.dockerignore` when present
-// (BuildKit prefers it), else `<context>/.dockerignore`, as docker itself decides.
+// Inputs of a tag: every regular file and symlink of the build context that the ignore file does not exclude (path,
+// exec bit, content; a symlink by its target string), the Dockerfile, its ignore file, and the build args. The ignore
+// file is `<Dockerfile>.dockerignore` when present (BuildKit prefers it), else `<context>/.dockerignore`, as docker
+// itself decides. Special files are listed in `skipped` instead: reading a FIFO blocks forever, opening a socket fails
+// with ENXIO (docker build itself drops a FIFO and sends a socket as an empty file).
+//
+// .dockerignore matching uses @balena/dockerignore (a port of moby's matcher) for parsing, cleaning and glob → regexp,
+// with five adjustments where it lags today's docker (moby/patternmatcher, used by buildx/BuildKit; each checked
+// against a real `docker build`):
+//   1. case-sensitive (the package ignores case by default; docker on Linux does not);
+//   2. `.+()|{}$` in a pattern are literal (the package escapes only `.` and `$`: `app/(auth)` — a Next.js route
+//      group — would be a regexp group, `c++` a regexp syntax error);
+//   3. a pattern matching any parent directory excludes the path (the package, like moby's deprecated `Matches`, tries
+//      only the parent at the pattern's own depth, so `a**/b` missed `a/x/y/b/f`);
+//   4. a leading `**` not followed by `/` with a literal rest is a suffix match as in docker (`**.pyc` excludes
+//      `a/b/c.pyc`; the package would only exclude files named exactly `.pyc`);
+//   5. only a `#` in column 1 starts a comment: ` #x` is the pattern `#x` and `!!x` re-includes `!x` (the package
+//      would re-read the trimmed rest as a comment or a second negation).
 import { createHash } from 'node:crypto'
 import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs'
 import path from 'node:path'
+import dockerignore from '@balena/dockerignore'
 import type { Config, ImageSpec } from './config.ts'
 
 export type ImageRef = { component: 'frontend' | 'backend'; local: string; repository: string; tag: string; ref: string }
 
-type Rule = { re: RegExp; negate: boolean }
+// the package's default export is its factory; under NodeNext typing the CommonJS module object is what arrives, and
+// the factory also carries itself as `.default`
+const newIgnore = (dockerignore as unknown as { default: typeof dockerignore.default }).default
 
-function globToRegExp(pattern: string): RegExp {
-  let re = ''
+// regexp metacharacters docker's matcher escapes but the package passes through (see the header, item 2)
+const LITERAL_META = new Set(['+', '(', ')', '|', '{', '}'])
+
+function escapeMeta(pattern: string): string {
+  let out = ''
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i] as string
-    if (c === '*') {
-      if (pattern[i + 1] === '*') {
-        // `**/` matches zero or more directories; a trailing `**` matches everything below
-        if (pattern[i + 2] === '/') {
-          re += '(?:.*/)?'
-          i += 2
-        } else {
-          re += '.*'
-          i += 1
-        }
-      } else re += '[^/]*'
-    } else if (c === '?') re += '[^/]'
-    else if (c === '[') {
-      const end = pattern.indexOf(']', i + 1)
-      if (end === -1) re += '\\['
-      else {
-        re += '[' + pattern.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\') + ']'
-        i = end
-      }
-    } else if (c === '\\' && i + 1 < pattern.length) {
-      re += '\\' + pattern[i + 1]
+    if (c === '\\' && i + 1 < pattern.length) {
+      // an escape keeps its character whatever it is
+      out += c + pattern[i + 1]
       i += 1
-    } else re += c.replace(/[.+^${}()|\]\\]/g, '\\$&')
+    } else out += LITERAL_META.has(c) ? '\\' + c : c
   }
-  return new RegExp(`^${re}$`)
+  return out
 }
 
-export function dockerignoreMatcher(lines: string[]): { excluded: (rel: string) => boolean; hasNegations: boolean } {
+type Rule = { test: (p: string) => boolean; negate: boolean }
+
+export function dockerignoreMatcher(lines: string[], source = '.dockerignore'): { excluded: (rel: string) => boolean; hasNegations: boolean } {
   const rules: Rule[] = []
   for (const raw of lines) {
-    let l = raw.trim()
-    if (!l || l.startsWith('#')) continue
-    const negate = l.startsWith('!')
-    if (negate) l = l.slice(1).trim()
-    l = path.posix.normalize(l).replace(/^\/+/, '').replace(/\/+$/, '')
-    if (l === '.' || l === '') continue
-    rules.push({ re: globToRegExp(l), negate })
+    // as in docker: a comment is a line whose first character is `#` (before trimming); blank lines are skipped
+    if (raw.startsWith('#')) continue
+    let p = raw.trim()
+    const negate = p.startsWith('!')
+    if (negate) p = p.slice(1).trim()
+    if (!p) continue
+    p = path.posix.normalize(p).replace(/(?<=.)\/$/, '')
+    if (p.length > 1 && p.startsWith('/')) p = p.slice(1)
+    // docker's suffix match (header, item 4): `**X` with a literal X not starting with `/` is "ends with X"
+    const suffix = /^\*\*([^/*?[\]\\][^*?[\]\\]*)$/.exec(p)
+    if (suffix) p = `**/*${suffix[1]}`
+    // the package would read a body starting with `#` as a comment and one starting with `!` as a negation: docker
+    // reads them literally here (` #x` is a pattern, `!!x` re-includes `!x`)
+    if (p.startsWith('#') || p.startsWith('!')) p = '\\' + p
+    const ig = newIgnore({ ignorecase: false }).add(escapeMeta(p))
+    try {
+      ig.ignores('probe') // the package compiles lazily: surface a malformed pattern (e.g. an unclosed `[`) here
+    } catch {
+      throw new Error(`${source}: malformed pattern ${JSON.stringify(raw.trim())} (docker build rejects it too)`)
+    }
+    rules.push({ test: (rel) => ig.ignores(rel), negate })
   }
   const excluded = (rel: string): boolean => {
-    // a pattern excludes a path when it matches the path or one of its parent directories (moby/patternmatcher)
+    // moby/patternmatcher MatchesOrParentMatches: a rule applies when it matches the path or any parent directory;
+    // the last applicable rule wins. ig.ignores(prefix) also tries some parents of prefix: all of them prefixes too.
     const parts = rel.split('/')
     const prefixes = parts.map((_, i) => parts.slice(0, i + 1).join('/'))
     let out = false
-    for (const r of rules) if (prefixes.some((p) => r.re.test(p))) out = !r.negate
+    for (const r of rules) {
+      if (r.negate !== out) continue // as docker: an inclusion cannot change a kept path, nor an exclusion an excluded one
+      if (prefixes.some(r.test)) out = !r.negate
+    }
     return out
   }
   return { excluded, hasNegations: rules.some((r) => r.negate) }
@@ -83,12 +113,14 @@ export function ignoreFileFor(spec: ImageSpec): string | null {
   return existsSync(general) ? general : null
 }
 
-export function buildInputs(spec: ImageSpec): { files: string[]; ignoreFile: string | null } {
+export function buildInputs(spec: ImageSpec): { files: string[]; ignoreFile: string | null; skipped: string[] } {
   const ignoreFile = ignoreFileFor(spec)
-  const m = dockerignoreMatcher(ignoreFile ? readFileSync(ignoreFile, 'utf8').split(/\r?\n/) : [])
+  const m = ignoreFile ? dockerignoreMatcher(readFileSync(ignoreFile, 'utf8').split(/\r?\n/), ignoreFile) : dockerignoreMatcher([])
   const files: string[] = []
+  const skipped: string[] = []
   const walk = (dirRel: string): void => {
     const abs = path.join(spec.contextDir, dirRel)
+    // Dirent types come from the directory listing itself (lstat semantics: a symlink is a symlink), nothing is opened
     for (const e of readdirSync(abs, { withFileTypes: true })) {
       const rel = dirRel ? `${dirRel}/${e.name}` : e.name
       const ex = m.excluded(rel)
@@ -96,12 +128,19 @@ export function buildInputs(spec: ImageSpec): { files: string[]; ignoreFile: str
         // an excluded directory can only contribute files when a `!` rule re-includes something below it
         if (ex && !m.hasNegations) continue
         walk(rel)
-      } else if (!ex) files.push(rel)
+      } else if (ex) continue
+      else if (e.isFile() || e.isSymbolicLink()) files.push(rel)
+      else skipped.push(rel) // FIFO, socket, block or character device
     }
   }
   walk('')
   files.sort()
-  return { files, ignoreFile }
+  skipped.sort()
+  return { files, ignoreFile, skipped }
+}
+
+export function skippedInputs(spec: ImageSpec): string[] {
+  return buildInputs(spec).skipped
 }
 
 // not cached: sources can change while a process runs (tests, long `up` runs), and hashing is cheap next to a build
@@ -115,10 +154,13 @@ export function imageTag(spec: ImageSpec): string {
   field('todo-k8s-kit/tag/v1')
   for (const f of files) {
     const abs = path.join(spec.contextDir, f)
+    // lstat before any read: a path that stopped being a regular file or symlink since the walk is never opened
     const st = lstatSync(abs)
-    field(f)
-    if (st.isSymbolicLink()) field('link:' + readlinkSync(abs))
-    else {
+    if (st.isSymbolicLink()) {
+      field(f)
+      field('link:' + readlinkSync(abs))
+    } else if (st.isFile()) {
+      field(f)
       field(st.mode & 0o111 ? 'x' : '-')
       field(createHash('sha256').update(readFileSync(abs)).digest('hex'))
     }
