@@ -3,7 +3,7 @@
 // nothing; any change to the sources, the Dockerfile, its ignore file or a base image gives a new tag.
 import { defineStage, rel, type Ctx, type Flags } from './lib/stage.ts'
 import { isMain, main } from './lib/cli.ts'
-import { imageRef, buildInputs } from './lib/images.ts'
+import { imageRef, buildInputs, skippedInputs } from './lib/images.ts'
 import { requireTools } from './lib/tools.ts'
 
 export const build = defineStage({
@@ -30,6 +30,10 @@ async function run(ctx: Ctx, flags: Flags): Promise<void> {
 
   for (const spec of [cfg.frontend, cfg.backend]) {
     const img = imageRef(cfg, spec)
+    // pipes and sockets in a context are never read (one would hang the hash); docker leaves them out as well
+    const skipped = skippedInputs(spec)
+    if (skipped.length)
+      log.warn(`${rel(cfg, spec.contextDir)}: not part of the ${spec.component} image (not regular files): ${skipped.slice(0, 5).join(', ')}${skipped.length > 5 ? ` and ${skipped.length - 5} more` : ''}`)
     if (!flags.force && (await query`docker image inspect ${img.local}`).ok) {
       log.ok(`${img.local} is up to date (${buildInputs(spec).files.length} input files unchanged) — nothing to build`)
       continue

@@ -51,6 +51,10 @@ function docker() {
     if (state.dockerDown) done('', 1, 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?')
     done('20.10.24+dfsg1')
   }
+  if (cmd === 'image' && sub === 'ls') {
+    // docker image ls <name> --format {{.Repository}}:{{.Tag}}: one line per tag of that repository
+    done(images.filter((i) => i.startsWith(`${args[2]}:`)).join('\n'))
+  }
   if (cmd === 'image' && sub === 'inspect') {
     const name = args[2]
     // captured: `[]` on stdout and "Error response from daemon: no such image: nope:1: No such image: nope:1"

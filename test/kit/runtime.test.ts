@@ -1,0 +1,89 @@
+// The stage runtime as a user meets it on day one: no shell needed, every missing tool named at once, nothing deleted
+// on a guess, special files in a build context, the kit's older image tags pruned, strict flags.
+import { describe, expect, it } from 'vitest'
+import { execFileSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+import { mutating, project } from './harness.ts'
+
+describe('runtime', { timeout: 120_000 }, () => {
+  it('runs with no shell on PATH: every command is spawned as argv', async () => {
+    const p = project()
+    for (const dir of p.env.PATH!.split(path.delimiter)) for (const sh of ['sh', 'bash', 'dash', 'zsh']) expect(existsSync(path.join(dir, sh))).toBe(false)
+    const r = await p.run('build')
+    expect(r.code, r.stderr).toBe(0)
+    expect(mutating(r.calls).filter((l) => l.startsWith('docker build'))).toHaveLength(2)
+  })
+
+  it('lists every missing tool in one message, each with its install command, before changing anything', async () => {
+    const p = project({ tools: ['docker'] })
+    const r = await p.run('setup')
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('✖ 3 tools are missing or unusable:')
+    for (const t of ['kubectl', 'helm', 'minikube']) expect(r.stderr).toMatch(new RegExp(`${t} is not installed \\(or not on PATH\\) — \\S`))
+    expect(mutating(r.calls)).toEqual([])
+  })
+
+  it('offers CLUSTER=existing when minikube is missing but kubectl has a working context', async () => {
+    const p = project({ tools: ['docker', 'kubectl', 'helm'] })
+    p.setState({ context: 'kind-dev' })
+    const r = await p.run('setup')
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('✖ minikube is not installed (or not on PATH)')
+    expect(r.stderr).toContain('or use the cluster kubectl already points at (kind-dev): set CLUSTER=existing in .env')
+  })
+
+  it('cleanup with helm missing deletes nothing: tools are checked first', async () => {
+    const p = project()
+    p.setState({ releases: { 'todo/todo': { status: 'deployed', revision: 1, values: {} } }, secrets: { 'todo/todo-secrets': { kind: 'Secret' } }, namespaces: ['todo'] })
+    const noHelm = project({ tools: ['docker', 'minikube', 'kubectl'] })
+    noHelm.setState(p.state())
+    const r = await noHelm.run('cleanup')
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('✖ helm is not installed (or not on PATH)')
+    expect(r.stderr).not.toContain('is not installed in todo')
+    expect(mutating(r.calls)).toEqual([])
+    expect(noHelm.state().secrets['todo/todo-secrets']).toBeDefined()
+  })
+
+  it('cleanup does not read a failing helm as "no release"', async () => {
+    const p = project()
+    p.setState({ secrets: { 'todo/todo-secrets': { kind: 'Secret' } }, fail: { 'helm status': { stderr: 'Error: Kubernetes cluster unreachable: the server has asked for the client to provide credentials', code: 1 } } })
+    const r = await p.run('cleanup')
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('✖ could not ask helm about release todo: Error: Kubernetes cluster unreachable')
+    expect(mutating(r.calls)).toEqual([])
+  })
+
+  it('a named pipe or a socket in a build context does not hang build or deploy --dry-run; build says what it left out', async () => {
+    const p = project()
+    execFileSync('mkfifo', [path.join(p.dir, 'frontend', 'events.pipe')])
+    const dry = await p.run('deploy', ['--dry-run'])
+    expect(dry.code, dry.stderr).toBe(0)
+    const r = await p.run('build')
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stderr).toMatch(/! .*frontend: not part of the frontend image \(not regular files\): events\.pipe/)
+  })
+
+  it('cleanup --prune-images removes the kit\'s older h- tags and keeps the current ones and anything else', async () => {
+    const p = project()
+    await p.run('build')
+    const current = p.state().images as string[]
+    p.setState({ images: [...current, 'todo-frontend:h-000000000000', 'todo-backend:h-111111111111', 'todo-frontend:mine', 'other:h-222222222222'] })
+    const r = await p.run('cleanup', ['--prune-images'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(mutating(r.calls).filter((l) => l.startsWith('docker image rm'))).toEqual(['docker image rm todo-frontend:h-000000000000', 'docker image rm todo-backend:h-111111111111'])
+    expect((p.state().images as string[]).sort()).toEqual([...current, 'todo-frontend:mine', 'other:h-222222222222'].sort())
+  })
+
+  it('flags: --env-path without a value, or an empty one, stops with the help command; a value-less flag given a value too', async () => {
+    const p = project()
+    for (const args of [['--env-path'], ['--env-path', ''], ['--env-path='], ['--dry-run=yes']]) {
+      const r = await p.run('build', args)
+      expect(r.code, args.join(' ')).toBe(1)
+      expect(r.stderr).toMatch(/✖ --(env-path|dry-run) (needs a value|takes no value)/)
+      expect(r.stderr).toContain('fix: npx zx scripts/build.ts --help')
+      expect(r.calls).toEqual([])
+    }
+  })
+})
