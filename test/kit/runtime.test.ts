@@ -1,10 +1,10 @@
 // The stage runtime as a user meets it on day one: no shell needed, every missing tool named at once, nothing deleted
 // on a guess, special files in a build context, the kit's older image tags pruned, strict flags.
 import { describe, expect, it } from 'vitest'
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
-import { mutating, project } from './harness.ts'
+import { mutating, project, root } from './harness.ts'
 
 describe('runtime', { timeout: 120_000 }, () => {
   it('runs with no shell on PATH: every command is spawned as argv', async () => {
@@ -85,5 +85,34 @@ describe('runtime', { timeout: 120_000 }, () => {
       expect(r.stderr).toContain('fix: npx zx scripts/build.ts --help')
       expect(r.calls).toEqual([])
     }
+  })
+})
+
+describe('the npm scripts launcher (scripts/kit.mjs)', { timeout: 60_000 }, () => {
+  // Debian's nodejs package (20.x) is the old Node a user may have; CI installs it next to the current one
+  const oldNode = ['/usr/bin/node', '/usr/bin/nodejs'].find((bin) => {
+    if (!existsSync(bin)) return false
+    const v = execFileSync(bin, ['-p', 'process.versions.node'], { encoding: 'utf8' }).trim()
+    const [major, minor] = v.split('.').map(Number) as [number, number]
+    return major < 22 || (major === 22 && minor < 18)
+  })
+  const launcher = path.join(root, 'scripts', 'kit.mjs')
+
+  it('on a Node older than 22.18: one clear line and the fix, no stack trace', () => {
+    expect(oldNode, 'needs an old Node at /usr/bin/node (apt-get install nodejs), as .ci/run installs').toBeDefined()
+    const r = spawnSync(oldNode as string, [launcher, 'up', '--dry-run'], { encoding: 'utf8' })
+    expect(r.status).toBe(1)
+    expect(r.stderr).toMatch(/^✖ Node\.js 2\d\.\d+\.\d+ is too old: the kit runs its TypeScript stages directly and needs Node\.js 22\.18 or newer\n {2}fix: \S/)
+    expect(r.stderr).not.toMatch(/ERR_UNKNOWN_FILE_EXTENSION|\n\s+at /)
+  })
+
+  it('on this Node: runs the named stage with its flags; an unknown stage is named', async () => {
+    const p = project()
+    const ok = spawnSync(process.execPath, [launcher, 'build', '--dry-run'], { cwd: p.dir, env: p.env, encoding: 'utf8' })
+    expect(ok.status, ok.stderr).toBe(0)
+    expect(ok.stdout).toMatch(/^docker build -f /m)
+    const bad = spawnSync(process.execPath, [launcher, 'deplyo'], { encoding: 'utf8' })
+    expect(bad.status).toBe(1)
+    expect(bad.stderr).toContain('✖ unknown stage deplyo: one of up, setup, build, load, deploy, validate, ai-examples, cleanup')
   })
 })
