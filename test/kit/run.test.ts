@@ -97,3 +97,28 @@ describe('sh and query', () => {
     expect(MAX_TIMER_MS).toBe(2 ** 31 - 1)
   })
 })
+
+describe('progress lines', () => {
+  const capture = (isTTY: boolean, dryRun = false) => {
+    const lines: string[] = []
+    const log = createLog({ redact: (s) => s, dryRun, stdout: { write: (s: string) => lines.push(`out:${s}`) }, stderr: { isTTY, write: (s: string) => lines.push(s) } })
+    return { log, lines }
+  }
+  it('one line per step on a terminal; a start line too in a CI log', () => {
+    const tty = capture(true)
+    tty.log.step('build todo-frontend').done()
+    expect(tty.lines).toHaveLength(1)
+    expect(tty.lines[0]).toMatch(/^✔ build todo-frontend \(\d+\.\ds\)\n$/)
+    const ci = capture(false)
+    ci.log.step('build todo-frontend').done()
+    expect(ci.lines.map((l) => l.slice(0, 2))).toEqual(['▸ ', '✔ '])
+  })
+  it('a dry run claims nothing: no ✔ for steps, tasks or notes', async () => {
+    const dry = capture(false, true)
+    dry.log.step('preflight').done('docker 27')
+    await dry.log.task('build x', async () => dry.log.out('docker build x'))
+    dry.log.ok('namespace todo exists')
+    expect(dry.lines.join('')).not.toContain('✔')
+    expect(dry.lines).toEqual(['out:docker build x\n', '• namespace todo exists\n'])
+  })
+})

@@ -116,3 +116,14 @@ describe('the npm scripts launcher (scripts/kit.mjs)', { timeout: 60_000 }, () =
     expect(bad.stderr).toContain('✖ unknown stage deplyo: one of up, setup, build, load, deploy, validate, ai-examples, cleanup')
   })
 })
+
+describe('up is built from the stages', { timeout: 60_000 }, () => {
+  it('--help lists each stage flag once, with the stages that take it', async () => {
+    const r = await project().run('up', ['--help'])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/--force +build: build even when an image with this tag exists/)
+    expect(r.stdout).toMatch(/--json +validate: print the result as JSON/)
+    expect(r.stdout).toMatch(/--env-path <value> +read this file instead of \.env/)
+    expect(r.stdout.match(/--dry-run/g)).toHaveLength(1)
+  })
+})
