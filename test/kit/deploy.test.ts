@@ -138,7 +138,7 @@ describe('deploy', { timeout: 120_000 }, () => {
     expect(r.stderr).toContain('fix: edit .env (see .env.example), then: npx zx scripts/deploy.ts')
     expect(r.calls).toEqual([])
 
-    const short = deployable({ envFile: `BETTER_AUTH_SECRET=tooshort123\nPOSTGRES_PASSWORD=x\n` })
+    const short = project({ envFile: `BETTER_AUTH_SECRET=tooshort123\nPOSTGRES_PASSWORD=x\n` })
     const s = await short.run('deploy')
     expect(s.code).toBe(1)
     expect(s.stderr).toContain('at least 32 characters (has 11; value hidden)')

@@ -96,7 +96,7 @@ describe('--help, flags and config errors', { timeout: 120_000 }, () => {
   })
 
   it('an unknown key in .env is a warning, not an error', async () => {
-    const p = project({ envFile: `BETTER_AUTH_SECRET=${SECRETS.BETTER_AUTH_SECRET}\nPOSTGRES_PASSWORD=x\nNAMESAPCE=typo\n` })
+    const p = project({ envFile: `BETTER_AUTH_SECRET=${SECRETS.BETTER_AUTH_SECRET}\nPOSTGRES_PASSWORD=${SECRETS.POSTGRES_PASSWORD}\nNAMESAPCE=typo\n` })
     const r = await p.run('build', ['--dry-run'])
     expect(r.code).toBe(0)
     expect(r.stderr).toMatch(/! unknown key NAMESAPCE in .*\.env is ignored/)
