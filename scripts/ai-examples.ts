@@ -8,7 +8,8 @@ import path from 'node:path'
 import { startStage, finishStage, rel } from './lib/stage.ts'
 import { commandLine, query } from './lib/run.ts'
 import { out, info, ok, warn, step, fail } from './lib/log.ts'
-import { redact, toolEnv } from './lib/config.ts'
+import { toolEnv } from './lib/config.ts'
+import { createRedactor } from './lib/redact.ts'
 import {
   AI_KEYS, detect, keyStates, keyValues, prompts as allPrompts, runClosed, toolCommand, transcript, TOOLS,
   type Detected, type Exchange, type ToolId,
@@ -53,6 +54,7 @@ const run = Boolean(flags.run)
 const env = toolEnv(AI_KEYS)
 const keys = keyStates(env, cfg.secrets as Record<string, string | undefined>)
 const hide = keyValues(env)
+const redact = createRedactor(cfg.secrets)
 const redactAll = (s: string): string => hide.reduce((acc, v) => acc.split(v).join('***'), redact(s))
 
 // ---- detection (asks only --help / version, with stdin closed) ----

@@ -2,7 +2,7 @@
 // Kubernetes gives, and the command that fixes it. The parsing is pure (kubectl JSON in, findings out) so every
 // failure kind is tested from captured-shape fixtures; `diagnose()` only collects the JSON and the log lines.
 
-import { redact } from './config.ts'
+import { redact } from './log.ts'
 import { query } from './run.ts'
 
 // ---------- the slices of the Kubernetes API this reads ----------

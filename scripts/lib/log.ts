@@ -11,7 +11,11 @@
 //   elapsed(startMs): string  — "1.2s" / "2m03s"
 import { spinner } from 'zx'
 import chalk from 'chalk'
-import { redact } from './config.ts'
+import { createRedactor, type Redactor } from './redact.ts'
+
+// startStage sets it from the loaded configuration's secrets (useSecrets)
+export let redact: Redactor = createRedactor({})
+export const useSecrets = (secrets: Record<string, string | undefined>): void => void (redact = createRedactor(secrets))
 
 const err = (line: string): void => {
   process.stderr.write(redact(line) + '\n')

@@ -16,8 +16,7 @@
 // re-parsed by a shell. So stages cannot use pipes, redirects or globbing, by construction: the same commands run on
 // Linux, macOS and Windows.
 import { $, which, type ProcessOutput } from 'zx'
-import { redact } from './config.ts'
-import { detail, fail, out } from './log.ts'
+import { detail, fail, out, redact } from './log.ts'
 
 export type Result = { ok: boolean; exitCode: number | null; stdout: string; stderr: string; dry: boolean }
 

@@ -14,7 +14,7 @@
 import { $, argv, chalk } from 'zx'
 import path from 'node:path'
 import { ConfigError, loadConfig, type Config } from './config.ts'
-import { elapsed, fail, header, ok, warn } from './log.ts'
+import { elapsed, fail, header, ok, useSecrets, warn } from './log.ts'
 import { setDryRun } from './run.ts'
 
 export type StageSpec = {
@@ -87,6 +87,7 @@ export function startStage(spec: StageSpec): { cfg: Config; flags: Flags; dryRun
     }
     throw e
   }
+  useSecrets(cfg.secrets)
   $.cwd = cfg.root
   if (!(nested.inUp && spec.name !== 'up')) header(spec.name, spec.summary + (dryRun ? ' (dry run: nothing is executed)' : ''))
   else header(spec.name, spec.summary)

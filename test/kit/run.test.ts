@@ -5,6 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { loadConfig } from '../../scripts/lib/config.ts'
+import { useSecrets } from '../../scripts/lib/log.ts'
 import { commandLine, query, setDryRun, sh, showArg, toArgv } from '../../scripts/lib/run.ts'
 
 const words = (pieces: TemplateStringsArray, ...args: (string | number | boolean | string[])[]): string[] => toArgv(pieces, args)
@@ -40,7 +41,7 @@ describe('sh and query', () => {
   it('under --dry-run prints the command (with the stdin note, redacted) and runs nothing; queries return dry', async () => {
     const f = path.join(mkdtempSync(path.join(os.tmpdir(), 'kit-run-')), '.env')
     writeFileSync(f, 'OPENAI_API_KEY=sk-hidden-12345\n')
-    loadConfig({ env: {}, envFile: f, checkPaths: false })
+    useSecrets(loadConfig({ env: {}, envFile: f, checkPaths: false }).secrets)
     setDryRun(true)
     capture()
     const r = await sh({ input: 'secret manifest', inputNote: 'stdin: Secret x' })`kubectl apply -f - --token ${'sk-hidden-12345'}`
