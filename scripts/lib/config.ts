@@ -221,7 +221,12 @@ const databaseUrl = field((v) => {
     throw new Invalid(expected)
   }
   if (!/^postgres(ql)?:$/.test(u.protocol) || !u.hostname || !/^\/[^/]+$/.test(u.pathname)) throw new Invalid(expected)
-  const pw = decodeURIComponent(u.password)
+  let pw: string
+  try {
+    pw = decodeURIComponent(u.password)
+  } catch {
+    throw new Invalid(hidden('a URL whose password is percent-encoded correctly (e.g. @ as %40)'))
+  }
   // a short password would escape redaction when a tool prints it on its own
   if (pw && (pw.length < MIN_SECRET_LENGTH || commonWord(pw))) throw new Invalid(hidden(`a password in the URL of at least ${MIN_SECRET_LENGTH} characters, not a common word`))
   return v

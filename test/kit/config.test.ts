@@ -334,6 +334,10 @@ describe('DATABASE_URL', () => {
     },
   )
 
+  it('a broken percent-encoding in the password is a ConfigError, not a URIError', () => {
+    expect(error({ DATABASE_URL: 'postgresql://app:pass%zzword@db.example.com/todo' }).message).toBe('DATABASE_URL is invalid: expected a URL whose password is percent-encoded correctly (e.g. @ as %40) (value hidden)')
+  })
+
   it('the user and password are optional', () => {
     expect(load({ DATABASE_URL: 'postgresql://db.example.com:5432/todo' }).externalDatabase).toBe(true)
     expect(load({ DATABASE_URL: 'postgres://app@db/todo?sslmode=require' }).externalDatabase).toBe(true)
