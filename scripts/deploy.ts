@@ -15,6 +15,7 @@ import { missingImages } from './lib/cluster-images.ts'
 export const deploy = defineStage({
   name: 'deploy',
   summary: 'create the Secret from .env and helm upgrade --install the chart with the image tags',
+  needsSecrets: true,
   description: `
 1. Secret SECRET_NAME from .env (BETTER_AUTH_SECRET, POSTGRES_PASSWORD or DATABASE_URL, OPENAI_API_KEY), applied with
    kubectl apply -f - (the manifest goes on stdin: secret values are never in a command line or a values file)
@@ -34,7 +35,7 @@ async function run(ctx: Ctx): Promise<void> {
   try {
     requireSecrets(cfg)
   } catch (e) {
-    if (e instanceof ConfigError) fail(e.message, (e as ConfigError & { fix?: string }).fix ?? `edit .env (see .env.example), then: npx zx scripts/deploy.ts`)
+    if (e instanceof ConfigError) fail(e.message, e.fix || `edit .env (see .env.example), then: npx zx scripts/deploy.ts`)
     throw e
   }
 

@@ -32,6 +32,7 @@ takes them. Each stage alone: npx zx scripts/<${STAGES.map((s) => s.name).join('
   flags: Object.fromEntries(Object.entries(flags).map(([k, v]) => [k, { type: v.type, description: `${v.stages.join(', ')}: ${v.description}` }])),
   // build needs the sources, so the one configuration checks them
   checkPaths: true,
+  needsSecrets: true,
   async run(ctx: Ctx, all: Flags): Promise<void> {
     const inUp: Ctx = { ...ctx, inUp: true }
     for (const stage of STAGES) {

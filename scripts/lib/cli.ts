@@ -11,7 +11,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import chalk from 'chalk'
-import { ConfigError, loadConfig } from './config.ts'
+import { ConfigError, ensureEnvFile, envFileToCreate, generatedSecrets, loadConfig, npmDryRun } from './config.ts'
 import { KitError } from './errors.ts'
 import { createLog, elapsed, type Log } from './log.ts'
 import { COMMON_FLAGS, createContext, type Ctx, type FlagSpec, type Flags, type Stage } from './stage.ts'
@@ -63,8 +63,26 @@ export function parseFlags(name: string, specs: Record<string, FlagSpec>, argv: 
   return values
 }
 
-export const dryRunRequested = (flags: Flags, env: NodeJS.ProcessEnv): boolean =>
-  Boolean(flags['dry-run']) || /^(true|1)$/i.test(env.npm_config_dry_run ?? '')
+export const dryRunRequested = (flags: Flags, env: NodeJS.ProcessEnv): boolean => Boolean(flags['dry-run']) || npmDryRun(env)
+
+/**
+ * First run: a stage that needs secrets writes a missing default .env with generated ones and says so once. A dry run
+ * writes nothing: it plans with generated values held in memory (returned as the environment to load) and says so.
+ */
+export function firstRunEnv(o: { log: Log; dryRun: boolean; envFile?: string; root?: string; env?: NodeJS.ProcessEnv }): NodeJS.ProcessEnv | undefined {
+  const env = o.env ?? process.env
+  if (o.dryRun) {
+    const file = envFileToCreate({ envFile: o.envFile, root: o.root, env })
+    if (!file) return undefined
+    const fill = generatedSecrets(env)
+    o.log.info(`dry run: ${path.basename(file)} does not exist; a real run writes it with generated ${Object.keys(fill).join(' and ') || 'nothing'} (shown here as ***)`)
+    return { ...env, ...fill }
+  }
+  const { created, keys } = ensureEnvFile({ envFile: o.envFile, root: o.root, env })
+  if (created)
+    o.log.info(`created ${path.basename(created)} with generated ${keys.join(' and ') || 'settings'} (mode 0600, git-ignored): keep it, it holds this deployment's secrets; every other key is documented in it`)
+  return undefined
+}
 
 /** Print a failure the one way the kit does: cause, details, fix. */
 export function report(log: Log, e: unknown, name: string): void {
@@ -75,7 +93,7 @@ export function report(log: Log, e: unknown, name: string): void {
     return
   }
   if (e instanceof ConfigError) {
-    const fix = (e as ConfigError & { fix?: string }).fix ?? (e.key === 'KIT_ENV_FILE' ? 'cp .env.example .env' : `set ${e.key} in .env (documented in .env.example), then: ${usage(name)}`)
+    const fix = e.fix || (e.key === 'KIT_ENV_FILE' ? 'cp .env.example .env' : `set ${e.key} in .env (documented in .env.example), then: ${usage(name)}`)
     log.raw(`${chalk.red('✖')} ${e.message}`)
     log.raw(`  ${chalk.bold('fix:')} ${fix}`)
     return
@@ -93,6 +111,8 @@ export type Runnable = {
   description?: string
   flags?: Record<string, FlagSpec>
   checkPaths?: boolean
+  /** write a missing .env with generated secrets first (deploy, up) */
+  needsSecrets?: boolean
   helpExtra?: string
   /** up runs several stages: it prints their headers itself */
   run(ctx: Ctx, flags: Flags): Promise<void>
@@ -110,10 +130,9 @@ export async function main(stage: Runnable | Stage, argv: string[] = process.arg
       return (process.exitCode = 0)
     }
     const dryRun = dryRunRequested(flags, process.env)
-    const cfg = loadConfig({
-      envFile: typeof flags['env-path'] === 'string' ? path.resolve(flags['env-path']) : undefined,
-      checkPaths: stage.checkPaths ?? true,
-    })
+    const envFile = typeof flags['env-path'] === 'string' ? path.resolve(flags['env-path']) : undefined
+    const env = stage.needsSecrets ? firstRunEnv({ log, dryRun, envFile }) : undefined
+    const cfg = loadConfig({ envFile, env, checkPaths: stage.checkPaths ?? true })
     const ctx = createContext(cfg, { dryRun })
     log = ctx.log
     for (const w of cfg.warnings) log.warn(w)

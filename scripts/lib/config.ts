@@ -2,23 +2,35 @@
 //
 // Exported API (stable; other stages and tests build on it):
 //   loadConfig(opts?: LoadOptions): Config          — read .env + environment, apply defaults, validate (throws ConfigError)
-//   requireSecrets(cfg: Config): void               — the Secret keys `deploy` needs (throws ConfigError)
-//   redact(text: string): string                    — replace every known secret value with `***`
-//   secretKeys, KEYS, KeySpec                        — the documented keys (drives .env.example and README checks)
-//   ConfigError                                      — { key, expected, message } with a one-line message
-//   repoRoot                                         — absolute path of the project root
+//   ensureEnvFile(opts): { created, keys }         — first run: write a missing default .env with generated secrets
+//   envFileToCreate(opts) / generatedSecrets(env)  — what a first run would write (dry runs say so, write nothing)
+//   npmDryRun(env)                                 — `npm run x --dry-run` (npm sets npm_config_dry_run)
+//   requireSecrets(cfg: Config): void               — the Secret keys `deploy` needs are set (throws ConfigError)
+//   secretData(cfg: Config): Record<string, string> — the Secret's data: the secrets that are set and in use
+//   renderEnvFile(fill?): string                    — .env.example (no fill) or a first-run .env, from the schema
+//   KEYS, KeySpec, GROUPS, secretKeys               — the documented keys (drive .env.example and README's table)
+//   PUBLIC_URL_PATTERN                              — the chart's publicUrl pattern (a test keeps them equal)
+//   ConfigError                                     — { key, expected, fix, source, message } with a one-line message
+//   repoRoot                                        — absolute path of the project root
 //   toolEnv(names): Record<string, string|undefined> — other tools' own variables (e.g. AI provider keys), as exported
+//
+// One zod schema holds every key: its parser, default, one-line doc, secret flag and .env.example group. The Config
+// type is what that schema's transform returns. Redaction lives in redact.ts (a redactor per configuration).
 //
 // Precedence: environment > .env file > defaults. Environment variables are read only for known keys, so
 // `PATH` & co. are never "unknown keys"; unknown keys inside the .env file produce a warning (cfg.warnings).
-import { existsSync, readFileSync, statSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { parse as parseDotenv } from 'dotenv'
+import { z } from 'zod'
+import { MIN_SECRET_LENGTH } from './redact.ts'
 
 export const repoRoot = path.resolve(import.meta.dirname, '..', '..')
 
 export type ClusterKind = 'minikube' | 'existing'
 export type LoadMethod = 'minikube' | 'none' | 'kind' | 'containerd' | 'registry'
+export type ConfigSource = 'env' | 'file' | 'default'
 
 export type ImageSpec = {
   component: 'frontend' | 'backend'
@@ -41,132 +53,458 @@ export type Secrets = {
   OPENAI_API_KEY?: string
 }
 
-export type Config = {
-  root: string
-  /** the .env file that was read, or null when there was none */
-  envFile: string | null
-  namespace: string
-  release: string
-  chartDir: string
-  secretName: string
-  frontend: ImageSpec
-  backend: ImageSpec
-  postgresImage: { repository: string; tag: string }
-  cluster: ClusterKind
-  loadMethod: LoadMethod
-  containerd: { address: string; namespace: string }
-  kindCluster: string
-  /** registry host[/path] for LOAD_METHOD=registry, else null */
-  registry: string | null
-  minikube: { profile: string; driver: string; cpus: number; memory: string; kubernetesVersion: string; addons: string[] }
-  ingress: { enabled: boolean; className: string; host: string }
-  publicUrl: string
-  replicas: { frontend: number; backend: number }
-  hpa: boolean
-  /** helm duration strings (`5m`, `300s`) and their value in ms */
-  timeouts: { deploy: string; deployMs: number; validate: string; validateMs: number; minikubeStart: string; minikubeStartMs: number }
-  helmValuesFiles: string[]
-  /** true when DATABASE_URL is set: the chart's in-cluster PostgreSQL is off */
-  externalDatabase: boolean
-  secrets: Secrets
-  /** resolved value of every non-secret key, for printing (`config` tables, dry-run headers) */
-  values: Record<string, string>
-  warnings: string[]
-}
-
 export class ConfigError extends Error {
   key: string
   expected: string
-  constructor(key: string, expected: string, got?: string) {
+  /** what to do about it, by where the value came from */
+  fix: string
+  source: ConfigSource
+  constructor(key: string, expected: string, got?: string, source: ConfigSource = 'default', fix = '') {
     super(`${key}${got === undefined ? '' : `=${JSON.stringify(got)}`} is invalid: expected ${expected}`)
     this.name = 'ConfigError'
     this.key = key
     this.expected = expected
+    this.source = source
+    this.fix = fix
   }
 }
 
-export type KeySpec = { key: string; default: string; doc: string; secret?: boolean }
+// ---------- value rules ----------
 
-// Every key the kit reads. `.env.example` and README document exactly these (a test checks it).
-export const KEYS: KeySpec[] = [
-  // secrets: only in .env and the Kubernetes Secret
-  { key: 'BETTER_AUTH_SECRET', default: '', secret: true, doc: 'Better Auth signing secret, at least 32 characters (required by deploy); make one: openssl rand -base64 32' },
-  { key: 'POSTGRES_PASSWORD', default: '', secret: true, doc: 'password of the in-cluster PostgreSQL, URL-safe characters (required unless DATABASE_URL is set); make one: openssl rand -hex 24' },
-  { key: 'DATABASE_URL', default: '', secret: true, doc: 'external database postgresql://user:pass@host:5432/db; when set, the in-cluster PostgreSQL is off' },
-  { key: 'OPENAI_API_KEY', default: '', secret: true, doc: 'optional; without it the backend answers with its deterministic agent' },
-  // names
-  { key: 'NAMESPACE', default: 'todo', doc: 'Kubernetes namespace' },
-  { key: 'RELEASE', default: 'todo', doc: 'Helm release name' },
-  { key: 'CHART_DIR', default: 'helm/todo-chatbot', doc: 'Helm chart directory' },
-  { key: 'SECRET_NAME', default: 'todo-secrets', doc: 'Kubernetes Secret deploy makes from .env' },
-  { key: 'FRONTEND_IMAGE', default: 'todo-frontend', doc: 'frontend image name (tag = content hash)' },
-  { key: 'BACKEND_IMAGE', default: 'todo-backend', doc: 'backend image name (tag = content hash)' },
-  // sources and images
-  { key: 'FRONTEND_DIR', default: 'app/frontend', doc: 'frontend source (build context)' },
-  { key: 'BACKEND_DIR', default: 'app/backend', doc: 'backend source (build context)' },
-  { key: 'FRONTEND_DOCKERFILE', default: 'frontend-docker/Dockerfile', doc: 'frontend Dockerfile' },
-  { key: 'BACKEND_DOCKERFILE', default: 'backend-docker/Dockerfile', doc: 'backend Dockerfile' },
-  { key: 'NODE_IMAGE', default: 'node:24-slim', doc: 'frontend base image (build arg NODE_IMAGE)' },
-  { key: 'PYTHON_IMAGE', default: 'python:3.13-slim', doc: 'backend base image (build arg PYTHON_IMAGE)' },
-  { key: 'POSTGRES_IMAGE', default: 'postgres:17', doc: 'in-cluster PostgreSQL image' },
-  { key: 'FRONTEND_SIZE_BUDGET_MB', default: '60', doc: 'frontend image budget over its base image, MB (validate)' },
-  { key: 'BACKEND_SIZE_BUDGET_MB', default: '120', doc: 'backend image budget over its base image, MB (validate)' },
-  // cluster
-  { key: 'CLUSTER', default: 'minikube', doc: 'minikube (setup starts it) or existing (current kubectl context)' },
-  { key: 'LOAD_METHOD', default: '', doc: 'minikube (default for CLUSTER=minikube) | none (default for existing; docker-desktop) | kind | containerd | registry' },
-  { key: 'CONTAINERD_ADDRESS', default: '/run/containerd/containerd.sock', doc: 'containerd socket for LOAD_METHOD=containerd' },
-  { key: 'CONTAINERD_NAMESPACE', default: 'k8s.io', doc: 'containerd namespace the kubelet uses' },
-  { key: 'KIND_CLUSTER', default: 'kind', doc: 'kind cluster name for LOAD_METHOD=kind' },
-  { key: 'REGISTRY', default: '', doc: 'registry host[:port][/path] for LOAD_METHOD=registry (images pushed there)' },
-  { key: 'MINIKUBE_PROFILE', default: 'todo', doc: 'minikube profile' },
-  { key: 'MINIKUBE_DRIVER', default: 'docker', doc: 'minikube driver (docker, podman, hyperkit, hyperv, kvm2, qemu, ...)' },
-  { key: 'MINIKUBE_CPUS', default: '2', doc: 'minikube CPUs' },
-  { key: 'MINIKUBE_MEMORY', default: '4096mb', doc: 'minikube memory (e.g. 4096mb, 6g)' },
-  { key: 'MINIKUBE_K8S_VERSION', default: 'stable', doc: 'Kubernetes version for minikube (stable, latest or v1.x.y)' },
-  { key: 'MINIKUBE_ADDONS', default: 'ingress', doc: 'comma list of minikube addons (metrics-server is added when HPA_ENABLED=true)' },
-  // app
-  { key: 'INGRESS_ENABLED', default: 'true', doc: 'expose the frontend through an Ingress' },
-  { key: 'INGRESS_CLASS', default: 'nginx', doc: 'IngressClass name' },
-  { key: 'INGRESS_HOST', default: 'todo.local', doc: 'Ingress host name' },
-  { key: 'PUBLIC_URL', default: '', doc: 'URL users open (default http://<INGRESS_HOST>); auth issuer and CORS origin' },
-  { key: 'FRONTEND_REPLICAS', default: '1', doc: 'frontend replicas' },
-  { key: 'BACKEND_REPLICAS', default: '1', doc: 'backend replicas' },
-  { key: 'HPA_ENABLED', default: 'false', doc: 'HorizontalPodAutoscalers for frontend and backend (needs metrics-server)' },
-  { key: 'DEPLOY_TIMEOUT', default: '5m', doc: 'helm --wait timeout (e.g. 300s, 5m)' },
-  { key: 'VALIDATE_TIMEOUT', default: '2m', doc: 'time validate waits for pods and endpoints' },
-  { key: 'MINIKUBE_START_TIMEOUT', default: '10m', doc: 'time minikube start may take' },
-  { key: 'HELM_VALUES_FILES', default: '', doc: 'comma list of extra Helm values files (applied before the kit\'s --set values)' },
-]
-
-export const secretKeys = KEYS.filter((k) => k.secret).map((k) => k.key) as (keyof Secrets)[]
-const knownKeys = new Set(KEYS.map((k) => k.key))
-
-// Values registered by loadConfig; redact() hides them in everything the kit prints.
-const secretValues = new Set<string>()
-
-/** Replace every secret value (and a DATABASE_URL's password) with `***`. */
-export function redact(text: string): string {
-  let out = text
-  // longest first, so a value containing another is hidden whole
-  for (const v of [...secretValues].sort((a, b) => b.length - a.length)) out = out.split(v).join('***')
-  return out
+// Thrown by a rule, turned into a zod issue; `got` replaces the shown value when the culprit is a part of it.
+class Invalid extends Error {
+  got?: string
+  constructor(expected: string, got?: string) {
+    super(expected)
+    this.got = got
+  }
 }
 
-function registerSecret(value: string | undefined): void {
-  if (!value) return
-  secretValues.add(value)
-  if (value.includes('://')) {
+const field = <T>(parse: (v: string) => T) =>
+  z.string().transform((v, ctx): T => {
     try {
-      const u = new URL(value)
-      if (u.password) {
-        secretValues.add(u.password)
-        secretValues.add(decodeURIComponent(u.password))
-      }
-    } catch {
-      /* validated elsewhere */
+      return parse(v)
+    } catch (e) {
+      if (!(e instanceof Invalid)) throw e
+      ctx.addIssue({ code: 'custom', message: e.message, params: { got: e.got } })
+      return z.NEVER
     }
-  }
+  })
+
+const matching = (pattern: RegExp, expected: string) => field((v) => {
+  if (!pattern.test(v)) throw new Invalid(expected)
+  return v
+})
+
+const int = (min: number, max: number) => field((v) => {
+  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new Invalid(`a whole number from ${min} to ${max}`)
+  return Number(v)
+})
+
+const bool = () => field((v) => {
+  const s = v.toLowerCase()
+  if (['true', '1', 'yes', 'on'].includes(s)) return true
+  if (['false', '0', 'no', 'off', ''].includes(s)) return false
+  throw new Invalid('true or false')
+})
+
+const oneOf = <T extends string>(options: readonly T[]) => field((v) => {
+  if (!(options as readonly string[]).includes(v)) throw new Invalid(`one of ${options.join(', ')}`)
+  return v as T
+})
+
+// DNS-1123 label: namespaces, release names, secret names
+const dnsLabel = (max = 63) => field((v) => {
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(v) || v.length > max) throw new Invalid(`a lowercase DNS name (a-z, 0-9, -; at most ${max} characters)`)
+  return v
+})
+
+const hostName = () => matching(/^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, 'a lowercase host name like todo.local')
+const imageName = () => matching(/^[a-z0-9]+([._/-][a-z0-9]+)*$/, 'an image name without tag, e.g. todo-frontend')
+
+function splitImageRef(v: string): { repository: string; tag: string } {
+  // registry:port/path/name:tag — the tag is after the last colon that follows the last slash
+  const slash = v.lastIndexOf('/')
+  const colon = v.lastIndexOf(':')
+  const hasTag = colon > slash
+  const repository = hasTag ? v.slice(0, colon) : v
+  const tag = hasTag ? v.slice(colon + 1) : 'latest'
+  if (!/^[a-z0-9]+([._:/-][a-z0-9]+)*$/.test(repository) || !/^[\w][\w.-]{0,127}$/.test(tag))
+    throw new Invalid('an image reference like node:24-slim or registry.example.com/node:24')
+  return { repository, tag }
 }
+const imageRef = () => field((v) => (splitImageRef(v), v))
+const imageRefParts = () => field(splitImageRef)
+
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const
+// Node's timers overflow above 2^31-1 ms (~24.8 days) and fire at once, so every duration has a sane upper bound.
+const duration = (max: string) => {
+  const ms = (v: string): number | null => {
+    const m = /^(\d+)(ms|s|m|h)$/.exec(v)
+    return m ? Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS] : null
+  }
+  const maxMs = ms(max)!
+  return field((v) => {
+    const n = ms(v)
+    if (n === null || n < 1000 || n > maxMs) throw new Invalid(`a duration like 90s, 5m or 1h, from 1s to ${max}`)
+    return { text: v, ms: n }
+  })
+}
+
+const commaList = (s: string): string[] => s.split(',').map((x) => x.trim()).filter(Boolean)
+
+const addons = field((v) => {
+  const list = commaList(v)
+  for (const a of list) if (!/^[a-z0-9][a-z0-9-]*$/.test(a)) throw new Invalid('a comma list of addon names like ingress,metrics-server', a)
+  return list
+})
+
+const registry = field((v) => {
+  const r = v.replace(/\/+$/, '')
+  if (r && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:\d{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/.test(r))
+    throw new Invalid('a registry like localhost:5000 or ghcr.io/me', r)
+  return r || null
+})
+
+/** helm/todo-chatbot/values.schema.json's publicUrl pattern; config.test.ts keeps the two equal. */
+export const PUBLIC_URL_PATTERN = new RegExp('^https?://[^/\\s]+/?$')
+const publicUrl = field((v) => {
+  if (v === '') return null
+  // The chart's pattern, plus what it lets through but an auth issuer / CORS origin cannot be: a comma (the origin
+  // list separator), user info, a query or a fragment.
+  const expected = 'an http(s) origin like https://todo.example.com (scheme, host and optional port; no path, query or comma)'
+  let u: URL
+  try {
+    u = new URL(v)
+  } catch {
+    throw new Invalid(expected)
+  }
+  if (!PUBLIC_URL_PATTERN.test(v) || v.includes(',') || u.username || u.password || u.search || u.hash || v.includes('?') || v.includes('#'))
+    throw new Invalid(expected)
+  return v.replace(/\/+$/, '')
+})
+
+// ---------- secrets ----------
+
+// Values people type when a template asks for a secret. Compared case-insensitively, ignoring punctuation and
+// trailing digits, so `Password1!` and `changeme123` are caught too.
+const COMMON_WORDS = new Set([
+  'password', 'passw0rd', 'pass', 'passwd', 'postgres', 'postgresql', 'changeme', 'changethis', 'secret', 'secrets',
+  'mysecret', 'todo', 'todos', 'admin', 'administrator', 'root', 'default', 'example', 'test', 'testing', 'letmein',
+  'qwerty', 'welcome', 'user', 'guest', 'openai', 'apikey', 'betterauth', 'betterauthsecret', 'yoursecret',
+  'yoursecrethere', 'secretkey', 'token', 'abc', 'abcdef', 'xxxxxxxx', '',
+])
+const commonWord = (v: string): boolean => COMMON_WORDS.has(v.toLowerCase().replace(/[^a-z0-9]/g, '').replace(/\d+$/, ''))
+
+const hidden = (rule: string): string => `${rule} (value hidden)`
+
+const secretText = (min: number, hint: string) => field((v) => {
+  if (v === '') return undefined
+  if (v.length < min) throw new Invalid(`at least ${min} characters (has ${v.length}; value hidden); ${hint}`)
+  if (commonWord(v)) throw new Invalid(hidden(`a random value, not a common word; ${hint}`))
+  return v
+})
+
+const POSTGRES_PASSWORD_HINT = 'make one with: openssl rand -hex 24'
+function checkPostgresPassword(v: string): void {
+  // the chart composes it into DATABASE_URL unescaped
+  if (!/^[A-Za-z0-9._~-]+$/.test(v)) throw new Invalid(hidden(`only URL-safe characters A-Z a-z 0-9 . _ ~ -; ${POSTGRES_PASSWORD_HINT}`))
+  if (v.length < 16) throw new Invalid(`at least 16 characters (has ${v.length}; value hidden); ${POSTGRES_PASSWORD_HINT}`)
+  if (commonWord(v)) throw new Invalid(hidden(`a random value, not a common word; ${POSTGRES_PASSWORD_HINT}`))
+}
+
+const databaseUrl = field((v) => {
+  if (v === '') return undefined
+  const expected = hidden('a URL like postgresql://user:pass@host:5432/db, with a host and a database')
+  let u: URL
+  try {
+    u = new URL(v)
+  } catch {
+    throw new Invalid(expected)
+  }
+  if (!/^postgres(ql)?:$/.test(u.protocol) || !u.hostname || !/^\/[^/]+$/.test(u.pathname)) throw new Invalid(expected)
+  let pw: string
+  try {
+    pw = decodeURIComponent(u.password)
+  } catch {
+    throw new Invalid(hidden('a URL whose password is percent-encoded correctly (e.g. @ as %40)'))
+  }
+  // a short password would escape redaction when a tool prints it on its own
+  if (pw && (pw.length < MIN_SECRET_LENGTH || commonWord(pw))) throw new Invalid(hidden(`a password in the URL of at least ${MIN_SECRET_LENGTH} characters, not a common word`))
+  return v
+})
+
+// ---------- the schema ----------
+
+export const GROUPS = {
+  secrets: 'Secrets: only here and in the Kubernetes Secret deploy makes (never in images, values files, logs or argv)',
+  names: 'Names',
+  sources: 'Sources and images (paths are relative to the project root)',
+  cluster: 'Cluster',
+  app: 'The app in the cluster',
+} as const
+export type Group = keyof typeof GROUPS
+
+export type KeySpec = {
+  key: string
+  /** the value used when neither the environment nor .env sets the key ('' = unset) */
+  default: string
+  /** one line for .env.example and README */
+  doc: string
+  secret: boolean
+  group: Group
+  /** README's default column when the default is derived from other keys */
+  shownDefault?: string
+  /** first run: a fresh random value for .env */
+  generate?: () => string
+}
+type Meta = Omit<KeySpec, 'key' | 'secret'> & { secret?: boolean }
+const docs = z.registry<Meta>()
+
+const fields = {
+  BETTER_AUTH_SECRET: secretText(32, 'make one with: openssl rand -base64 32').register(docs, {
+    group: 'secrets', secret: true, default: '', generate: () => randomBytes(32).toString('base64'),
+    doc: 'Better Auth signing secret, at least 32 characters (required by deploy; generated on the first run); make one: openssl rand -base64 32',
+  }),
+  // checked in the object's refinement: it is only in use without DATABASE_URL
+  POSTGRES_PASSWORD: z.string().register(docs, {
+    group: 'secrets', secret: true, default: '', generate: () => randomBytes(24).toString('hex'),
+    doc: 'password of the in-cluster PostgreSQL, at least 16 URL-safe characters A-Z a-z 0-9 . _ ~ - (required unless DATABASE_URL is set; generated on the first run); make one: openssl rand -hex 24',
+  }),
+  DATABASE_URL: databaseUrl.register(docs, {
+    group: 'secrets', secret: true, default: '',
+    doc: 'external database postgresql://user:pass@host:5432/db (host and database required); when set, the in-cluster PostgreSQL is off and POSTGRES_PASSWORD is ignored',
+  }),
+  OPENAI_API_KEY: secretText(MIN_SECRET_LENGTH, 'paste the whole key').register(docs, {
+    group: 'secrets', secret: true, default: '',
+    doc: `optional, at least ${MIN_SECRET_LENGTH} characters; without it the backend answers with its deterministic agent`,
+  }),
+  NAMESPACE: dnsLabel().register(docs, { group: 'names', default: 'todo', doc: 'Kubernetes namespace' }),
+  RELEASE: dnsLabel(53).register(docs, { group: 'names', default: 'todo', doc: 'Helm release name' }),
+  CHART_DIR: z.string().register(docs, { group: 'names', default: 'helm/todo-chatbot', doc: 'Helm chart directory' }),
+  SECRET_NAME: dnsLabel(253).register(docs, { group: 'names', default: 'todo-secrets', doc: 'Kubernetes Secret deploy makes from .env' }),
+  FRONTEND_IMAGE: imageName().register(docs, { group: 'names', default: 'todo-frontend', doc: 'frontend image name (tag = content hash)' }),
+  BACKEND_IMAGE: imageName().register(docs, { group: 'names', default: 'todo-backend', doc: 'backend image name (tag = content hash)' }),
+  FRONTEND_DIR: z.string().register(docs, { group: 'sources', default: 'app/frontend', doc: 'frontend source (build context): a Next.js app, i.e. a package.json that depends on next' }),
+  BACKEND_DIR: z.string().register(docs, { group: 'sources', default: 'app/backend', doc: 'backend source (build context): a Python app with pyproject.toml, requirements.txt, uv.lock, setup.py or Pipfile' }),
+  FRONTEND_DOCKERFILE: z.string().register(docs, { group: 'sources', default: 'frontend-docker/Dockerfile', doc: 'frontend Dockerfile' }),
+  BACKEND_DOCKERFILE: z.string().register(docs, { group: 'sources', default: 'backend-docker/Dockerfile', doc: 'backend Dockerfile' }),
+  NODE_IMAGE: imageRef().register(docs, { group: 'sources', default: 'node:24-slim', doc: 'frontend base image (build arg NODE_IMAGE)' }),
+  PYTHON_IMAGE: imageRef().register(docs, { group: 'sources', default: 'python:3.13-slim', doc: 'backend base image (build arg PYTHON_IMAGE)' }),
+  POSTGRES_IMAGE: imageRefParts().register(docs, { group: 'sources', default: 'postgres:17', doc: 'in-cluster PostgreSQL image' }),
+  FRONTEND_SIZE_BUDGET_MB: int(1, 100_000).register(docs, { group: 'sources', default: '60', doc: 'frontend image budget over its base image, MB (validate)' }),
+  BACKEND_SIZE_BUDGET_MB: int(1, 100_000).register(docs, { group: 'sources', default: '120', doc: 'backend image budget over its base image, MB (validate)' }),
+  CLUSTER: oneOf(['minikube', 'existing'] as const).register(docs, { group: 'cluster', default: 'minikube', doc: 'minikube (setup starts it) or existing (current kubectl context)' }),
+  LOAD_METHOD: z.enum(['', 'minikube', 'none', 'kind', 'containerd', 'registry'], { error: 'one of minikube, registry (CLUSTER=minikube) or none, kind, containerd, registry (CLUSTER=existing)' }).register(docs, {
+    group: 'cluster', default: '', shownDefault: 'by `CLUSTER`',
+    doc: 'minikube (default for CLUSTER=minikube) | none (default for existing; docker-desktop) | kind | containerd | registry',
+  }),
+  CONTAINERD_ADDRESS: matching(/./, 'a containerd socket path').register(docs, { group: 'cluster', default: '/run/containerd/containerd.sock', doc: 'containerd socket for LOAD_METHOD=containerd' }),
+  CONTAINERD_NAMESPACE: matching(/^[a-zA-Z0-9][\w.-]*$/, 'a containerd namespace like k8s.io').register(docs, { group: 'cluster', default: 'k8s.io', doc: 'containerd namespace the kubelet uses' }),
+  KIND_CLUSTER: matching(/^[a-z0-9][a-z0-9.-]*$/, 'a kind cluster name').register(docs, { group: 'cluster', default: 'kind', doc: 'kind cluster name for LOAD_METHOD=kind' }),
+  REGISTRY: registry.register(docs, { group: 'cluster', default: '', doc: 'registry host[:port][/path] for LOAD_METHOD=registry (images pushed there)' }),
+  MINIKUBE_PROFILE: matching(/^[a-zA-Z0-9][\w.-]*$/, 'a profile name (letters, digits, - _ .)').register(docs, { group: 'cluster', default: 'todo', doc: 'minikube profile' }),
+  MINIKUBE_DRIVER: matching(/^[a-z0-9][a-z0-9_-]*$/, 'a minikube driver name like docker').register(docs, { group: 'cluster', default: 'docker', doc: 'minikube driver (docker, podman, hyperkit, hyperv, kvm2, qemu, ...)' }),
+  MINIKUBE_CPUS: int(1, 256).register(docs, { group: 'cluster', default: '2', doc: 'minikube CPUs' }),
+  MINIKUBE_MEMORY: matching(/^\d+(mb|m|gb|g)?$/i, 'a size like 4096mb or 6g').register(docs, { group: 'cluster', default: '4096mb', doc: 'minikube memory (e.g. 4096mb, 6g)' }),
+  MINIKUBE_K8S_VERSION: matching(/^(stable|latest|v?\d+\.\d+\.\d+)$/, 'stable, latest or a version like v1.34.0').register(docs, { group: 'cluster', default: 'stable', doc: 'Kubernetes version for minikube (stable, latest or v1.x.y)' }),
+  MINIKUBE_ADDONS: addons.register(docs, { group: 'cluster', default: 'ingress', doc: 'comma list of minikube addons (metrics-server is added when HPA_ENABLED=true)' }),
+  INGRESS_ENABLED: bool().register(docs, { group: 'app', default: 'true', doc: 'expose the frontend through an Ingress' }),
+  INGRESS_CLASS: dnsLabel(253).register(docs, { group: 'app', default: 'nginx', doc: 'IngressClass name' }),
+  INGRESS_HOST: hostName().register(docs, { group: 'app', default: 'todo.local', doc: 'Ingress host name' }),
+  PUBLIC_URL: publicUrl.register(docs, {
+    group: 'app', default: '', shownDefault: '`http://<INGRESS_HOST>`',
+    doc: 'URL users open, scheme and host[:port] only (default http://<INGRESS_HOST>); auth issuer and CORS origin',
+  }),
+  FRONTEND_REPLICAS: int(0, 100).register(docs, { group: 'app', default: '1', doc: 'frontend replicas' }),
+  BACKEND_REPLICAS: int(0, 100).register(docs, { group: 'app', default: '1', doc: 'backend replicas' }),
+  HPA_ENABLED: bool().register(docs, { group: 'app', default: 'false', doc: 'HorizontalPodAutoscalers for frontend and backend (needs metrics-server)' }),
+  DEPLOY_TIMEOUT: duration('24h').register(docs, { group: 'app', default: '5m', doc: 'helm --wait timeout, 1s to 24h (e.g. 300s, 5m)' }),
+  VALIDATE_TIMEOUT: duration('1h').register(docs, { group: 'app', default: '2m', doc: 'time validate waits for pods and endpoints, 1s to 1h' }),
+  MINIKUBE_START_TIMEOUT: duration('2h').register(docs, { group: 'app', default: '10m', doc: 'time minikube start may take, 1s to 2h' }),
+  HELM_VALUES_FILES: z.string().transform(commaList).register(docs, { group: 'app', default: '', doc: 'comma list of extra Helm values files (applied before the kit\'s --set values)' }),
+}
+type Key = keyof typeof fields
+
+// Every key the kit reads. `.env.example` and README's table are generated from these (npm run gen:config).
+export const KEYS: KeySpec[] = (Object.keys(fields) as Key[]).map((key) => {
+  const { secret, ...meta } = docs.get(fields[key])!
+  return { key, secret: secret ?? false, ...meta }
+})
+export const secretKeys = KEYS.filter((k) => k.secret).map((k) => k.key) as (keyof Secrets)[]
+const knownKeys = new Set<string>(KEYS.map((k) => k.key))
+const isSecret = (key: string): boolean => (secretKeys as string[]).includes(key)
+
+// ---------- paths ----------
+
+const PYTHON_MARKERS = ['pyproject.toml', 'requirements.txt', 'uv.lock', 'setup.py', 'Pipfile']
+
+function checkPath(abs: string, kind: 'dir' | 'file'): void {
+  const st = existsSync(abs) ? statSync(abs) : null
+  if (!st || (kind === 'dir' ? !st.isDirectory() : !st.isFile())) throw new Invalid(`an existing ${kind === 'dir' ? 'directory' : 'file'} (looked for ${abs})`)
+}
+
+// A mistyped FRONTEND_DIR=../../../etc would otherwise build and ship whatever is there.
+function checkNextApp(abs: string): void {
+  checkPath(abs, 'dir')
+  const pkg = path.join(abs, 'package.json')
+  if (!existsSync(pkg)) throw new Invalid(`a Next.js app directory (missing ${pkg})`)
+  let deps: Record<string, unknown> = {}
+  try {
+    const p = JSON.parse(readFileSync(pkg, 'utf8')) as { dependencies?: Record<string, unknown>; devDependencies?: Record<string, unknown> }
+    deps = { ...p.dependencies, ...p.devDependencies }
+  } catch {
+    throw new Invalid(`a Next.js app directory (${pkg} is not valid JSON)`)
+  }
+  if (!('next' in deps)) throw new Invalid(`a Next.js app directory (${pkg} has no "next" in dependencies or devDependencies)`)
+}
+
+function checkPythonApp(abs: string): void {
+  checkPath(abs, 'dir')
+  if (!PYTHON_MARKERS.some((f) => existsSync(path.join(abs, f))))
+    throw new Invalid(`a Python app directory (missing ${path.join(abs, 'pyproject.toml')}; any of ${PYTHON_MARKERS.join(', ')} will do)`)
+}
+
+// ---------- the whole configuration ----------
+
+type Context = { root: string; checkPaths: boolean; envFile: string | null; values: Record<string, string>; warnings: string[] }
+
+function configSchema(ctx: Context) {
+  return z
+    .object(fields)
+    .superRefine((v, z2) => {
+      const issue = (key: Key, e: unknown): void => {
+        if (!(e instanceof Invalid)) throw e
+        z2.addIssue({ code: 'custom', path: [key], message: e.message, params: { got: e.got } })
+      }
+      const inUse: Partial<Record<keyof Secrets, string>> = {}
+      for (const k of ['BETTER_AUTH_SECRET', 'DATABASE_URL', 'OPENAI_API_KEY'] as const) if (v[k]) inUse[k] = v[k]
+      if (v.POSTGRES_PASSWORD && !v.DATABASE_URL) {
+        try {
+          checkPostgresPassword(v.POSTGRES_PASSWORD)
+          inUse.POSTGRES_PASSWORD = v.POSTGRES_PASSWORD
+        } catch (e) {
+          issue('POSTGRES_PASSWORD', e)
+        }
+      }
+      // a secret that equals a printed setting, or another secret, is not secret
+      const others = [...Object.entries(ctx.values), ...Object.entries(inUse)].filter(([, x]) => x)
+      for (const [k, s] of Object.entries(inUse) as [keyof Secrets, string][]) {
+        const same = others.find(([o, x]) => o !== k && x === s)
+        if (same) issue(k, new Invalid(hidden(`a value of its own (it equals ${same[0]})`)))
+      }
+
+      const cluster = v.CLUSTER
+      const allowed = cluster === 'minikube' ? (['minikube', 'registry'] as const) : (['none', 'kind', 'containerd', 'registry'] as const)
+      if (v.LOAD_METHOD && !(allowed as readonly string[]).includes(v.LOAD_METHOD)) issue('LOAD_METHOD', new Invalid(`one of ${allowed.join(', ')}`))
+      if (v.LOAD_METHOD === 'registry' && !v.REGISTRY) issue('REGISTRY', new Invalid('a registry like localhost:5000 when LOAD_METHOD=registry', ''))
+
+      if (!ctx.checkPaths) return
+      const at = (p: string): string => path.resolve(ctx.root, p)
+      const checks: [Key, string, (abs: string) => void][] = [
+        ['CHART_DIR', v.CHART_DIR, (a) => checkPath(a, 'dir')],
+        ['FRONTEND_DIR', v.FRONTEND_DIR, checkNextApp],
+        ['BACKEND_DIR', v.BACKEND_DIR, checkPythonApp],
+        ['FRONTEND_DOCKERFILE', v.FRONTEND_DOCKERFILE, (a) => checkPath(a, 'file')],
+        ['BACKEND_DOCKERFILE', v.BACKEND_DOCKERFILE, (a) => checkPath(a, 'file')],
+      ]
+      for (const [key, p, check] of checks) {
+        try {
+          check(at(p))
+        } catch (e) {
+          issue(key, e)
+        }
+      }
+      for (const f of v.HELM_VALUES_FILES) {
+        try {
+          checkPath(at(f), 'file')
+        } catch (e) {
+          issue('HELM_VALUES_FILES', e instanceof Invalid ? new Invalid(e.message, f) : e)
+        }
+      }
+    })
+    .transform((v) => {
+      const at = (p: string): string => path.resolve(ctx.root, p)
+      const cluster = v.CLUSTER
+      const loadMethod: LoadMethod = v.LOAD_METHOD || (cluster === 'minikube' ? 'minikube' : 'none')
+      const url = v.PUBLIC_URL ?? `http://${v.INGRESS_HOST}`
+      ctx.values.LOAD_METHOD = loadMethod
+      ctx.values.PUBLIC_URL = url
+      const minikubeAddons = [...v.MINIKUBE_ADDONS]
+      if (v.HPA_ENABLED && !minikubeAddons.includes('metrics-server')) minikubeAddons.push('metrics-server')
+      const secrets: Secrets = {}
+      for (const k of secretKeys) if (v[k]) secrets[k] = v[k]
+      if (secrets.DATABASE_URL && secrets.POSTGRES_PASSWORD)
+        ctx.warnings.push('POSTGRES_PASSWORD is ignored while DATABASE_URL is set (the in-cluster PostgreSQL is off); remove it to silence this')
+      const frontend: ImageSpec = {
+        component: 'frontend',
+        name: v.FRONTEND_IMAGE,
+        contextDir: at(v.FRONTEND_DIR),
+        dockerfile: at(v.FRONTEND_DOCKERFILE),
+        buildArgs: { NODE_IMAGE: v.NODE_IMAGE },
+        sizeBudgetMb: v.FRONTEND_SIZE_BUDGET_MB,
+      }
+      const backend: ImageSpec = {
+        component: 'backend',
+        name: v.BACKEND_IMAGE,
+        contextDir: at(v.BACKEND_DIR),
+        dockerfile: at(v.BACKEND_DOCKERFILE),
+        buildArgs: { PYTHON_IMAGE: v.PYTHON_IMAGE },
+        sizeBudgetMb: v.BACKEND_SIZE_BUDGET_MB,
+      }
+      return {
+        root: ctx.root,
+        /** the .env file that was read, or null when there was none */
+        envFile: ctx.envFile,
+        namespace: v.NAMESPACE,
+        release: v.RELEASE,
+        chartDir: at(v.CHART_DIR),
+        secretName: v.SECRET_NAME,
+        frontend,
+        backend,
+        postgresImage: v.POSTGRES_IMAGE,
+        cluster,
+        loadMethod,
+        containerd: { address: v.CONTAINERD_ADDRESS, namespace: v.CONTAINERD_NAMESPACE },
+        kindCluster: v.KIND_CLUSTER,
+        /** registry host[/path] for LOAD_METHOD=registry, else null */
+        registry: v.REGISTRY,
+        minikube: {
+          profile: v.MINIKUBE_PROFILE,
+          driver: v.MINIKUBE_DRIVER,
+          cpus: v.MINIKUBE_CPUS,
+          memory: v.MINIKUBE_MEMORY,
+          kubernetesVersion: v.MINIKUBE_K8S_VERSION,
+          addons: minikubeAddons,
+        },
+        ingress: { enabled: v.INGRESS_ENABLED, className: v.INGRESS_CLASS, host: v.INGRESS_HOST },
+        publicUrl: url,
+        replicas: { frontend: v.FRONTEND_REPLICAS, backend: v.BACKEND_REPLICAS },
+        hpa: v.HPA_ENABLED,
+        /** helm duration strings (`5m`, `300s`) and their value in ms */
+        timeouts: {
+          deploy: v.DEPLOY_TIMEOUT.text,
+          deployMs: v.DEPLOY_TIMEOUT.ms,
+          validate: v.VALIDATE_TIMEOUT.text,
+          validateMs: v.VALIDATE_TIMEOUT.ms,
+          minikubeStart: v.MINIKUBE_START_TIMEOUT.text,
+          minikubeStartMs: v.MINIKUBE_START_TIMEOUT.ms,
+        },
+        helmValuesFiles: v.HELM_VALUES_FILES.map(at),
+        /** true when DATABASE_URL is set: the chart's in-cluster PostgreSQL is off */
+        externalDatabase: secrets.DATABASE_URL !== undefined,
+        /** every secret that is set (also an ignored one, so it is still redacted); secretData() has those in use */
+        secrets,
+        /** resolved value of every non-secret key, for printing (`config` tables, dry-run headers) */
+        values: ctx.values,
+        warnings: ctx.warnings,
+      }
+    })
+}
+
+export type Config = z.output<ReturnType<typeof configSchema>>
+
+// ---------- reading .env ----------
 
 export type LoadOptions = {
   /** environment to read (default process.env) */
@@ -175,279 +513,195 @@ export type LoadOptions = {
   envFile?: string
   /** project root, default the repo root */
   root?: string
-  /** check that source dirs, Dockerfiles and the chart exist (default true; cleanup and setup need none of them) */
+  /** check that source dirs (a Next.js and a Python app), Dockerfiles and the chart exist (default true; cleanup and setup need none of them) */
   checkPaths?: boolean
 }
 
-const durationRe = /^(\d+)(ms|s|m|h)$/
-function durationMs(key: string, v: string): number {
-  const m = durationRe.exec(v)
-  if (!m) throw new ConfigError(key, 'a duration like 90s, 5m or 1h', v)
-  const n = Number(m[1])
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h']
-  return n * unit
+const shown = (root: string, file: string): string => {
+  const r = path.relative(root, file)
+  return r && !r.startsWith('..') && !path.isAbsolute(r) ? r : file
 }
 
-function int(key: string, v: string, min: number, max: number): number {
-  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new ConfigError(key, `a whole number from ${min} to ${max}`, v)
-  return Number(v)
-}
-
-function bool(key: string, v: string): boolean {
-  const s = v.toLowerCase()
-  if (['true', '1', 'yes', 'on'].includes(s)) return true
-  if (['false', '0', 'no', 'off', ''].includes(s)) return false
-  throw new ConfigError(key, 'true or false', v)
-}
-
-function oneOf<T extends string>(key: string, v: string, options: readonly T[]): T {
-  if (!(options as readonly string[]).includes(v)) throw new ConfigError(key, `one of ${options.join(', ')}`, v)
-  return v as T
-}
-
-// DNS-1123 label: namespaces, release names, secret names
-function dnsLabel(key: string, v: string, max = 63): string {
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(v) || v.length > max)
-    throw new ConfigError(key, `a lowercase DNS name (a-z, 0-9, -; at most ${max} characters)`, v)
-  return v
-}
-
-function hostName(key: string, v: string): string {
-  if (!/^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(v))
-    throw new ConfigError(key, 'a lowercase host name like todo.local', v)
-  return v
-}
-
-function imageName(key: string, v: string): string {
-  if (!/^[a-z0-9]+([._/-][a-z0-9]+)*$/.test(v)) throw new ConfigError(key, 'an image name without tag, e.g. todo-frontend', v)
-  return v
-}
-
-function imageRef(key: string, v: string): { repository: string; tag: string } {
-  // registry:port/path/name:tag — the tag is after the last colon that follows the last slash
-  const slash = v.lastIndexOf('/')
-  const colon = v.lastIndexOf(':')
-  const hasTag = colon > slash
-  const repository = hasTag ? v.slice(0, colon) : v
-  const tag = hasTag ? v.slice(colon + 1) : 'latest'
-  if (!/^[a-z0-9]+([._:/-][a-z0-9]+)*$/.test(repository) || !/^[\w][\w.-]{0,127}$/.test(tag))
-    throw new ConfigError(key, 'an image reference like node:24-slim or registry.example.com/node:24', v)
-  return { repository, tag }
-}
-
-let checkPaths = true
-function existingPath(key: string, v: string, root: string, kind: 'dir' | 'file'): string {
-  const abs = path.resolve(root, v)
-  if (!checkPaths) return abs
-  const st = existsSync(abs) ? statSync(abs) : null
-  if (!st || (kind === 'dir' ? !st.isDirectory() : !st.isFile()))
-    throw new ConfigError(key, `an existing ${kind === 'dir' ? 'directory' : 'file'} (looked for ${abs})`, v)
-  return abs
-}
-
-function httpUrl(key: string, v: string): string {
-  let u: URL
-  try {
-    u = new URL(v)
-  } catch {
-    throw new ConfigError(key, 'an http(s) URL like http://todo.local', v)
+// Where the file named by --env-path (opts.envFile) or KIT_ENV_FILE is, and why it cannot be read.
+function readEnvFile(root: string, explicit: { value: string; from: 'flag' | 'env' } | null): { file: string | null; text: string } {
+  const envFileError = (expected: string, fix: string): ConfigError =>
+    new ConfigError('KIT_ENV_FILE', expected, explicit?.value, explicit?.from === 'env' ? 'env' : 'default', fix)
+  const how = explicit?.from === 'env' ? 'export KIT_ENV_FILE=<path of your .env> (or unset it to use .env)' : 'pass --env-path <path of your .env>'
+  if (explicit && explicit.value.trim() === '') throw envFileError('a path to a .env file, not an empty string', how)
+  const file = path.resolve(root, explicit?.value ?? '.env')
+  if (!existsSync(file)) {
+    if (!explicit) return { file: null, text: '' }
+    throw envFileError(`an existing .env file (looked for ${file}); create it with: cp .env.example .env`, `cp .env.example ${shown(root, file)}`)
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(key, 'an http(s) URL like http://todo.local', v)
-  return v.replace(/\/+$/, '')
+  if (statSync(file).isDirectory()) throw envFileError(`a .env file, not a directory (${file})`, how)
+  try {
+    return { file, text: readFileSync(file, 'utf8') }
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'error'
+    throw envFileError(`a readable .env file (${file}: ${code})`, `chmod u+r ${shown(root, file)} (or ${how})`)
+  }
+}
+
+type Cut = { typed: number; read: number }
+// dotenv ends an unquoted value at the first `#` (`KEY=abc#def` reads `abc`): for a secret that silently yields a
+// shorter, different secret. Compare what each secret's (last) line holds with what dotenv read.
+function cutSecrets(text: string, parsed: Record<string, string>): Map<string, Cut> {
+  const cut = new Map<string, Cut>()
+  for (const line of text.split(/\r?\n/)) {
+    const m = /^\s*(?:export\s+)?([\w.-]+)(?:\s*=\s*|:\s+)(.*)$/.exec(line)
+    if (!m || !isSecret(m[1]!)) continue
+    const key = m[1]!
+    const rest = m[2]!.trim()
+    const typed = rest.length
+    const read = (parsed[key] ?? '').length
+    if (/^['"`]/.test(rest) || !rest.includes('#') || typed <= read) cut.delete(key)
+    else cut.set(key, { typed, read })
+  }
+  return cut
+}
+
+function fixFor(key: string, source: ConfigSource, envFile: string): string {
+  if (source === 'env') return `unset ${key} or export ${key}=<...> (it comes from the environment, which overrides .env)`
+  if (source === 'file') return `edit ${key} in ${envFile} (documented in .env.example)`
+  return `set ${key} in ${envFile} (documented in .env.example)`
 }
 
 export function loadConfig(opts: LoadOptions = {}): Config {
   const env = opts.env ?? process.env
   const root = opts.root ?? repoRoot
-  checkPaths = opts.checkPaths ?? true
-  const explicit = opts.envFile ?? env.KIT_ENV_FILE
-  const envPath = path.resolve(root, explicit ?? '.env')
-  let fileVars: Record<string, string> = {}
-  let envFile: string | null = null
-  if (existsSync(envPath)) {
-    fileVars = parseDotenv(readFileSync(envPath))
-    envFile = envPath
-  } else if (explicit) {
-    throw new ConfigError('KIT_ENV_FILE', `an existing .env file (looked for ${envPath}); create it with: cp .env.example .env`, explicit)
-  }
+  const explicit =
+    opts.envFile !== undefined ? { value: opts.envFile, from: 'flag' as const } : env.KIT_ENV_FILE !== undefined ? { value: env.KIT_ENV_FILE, from: 'env' as const } : null
+  const { file: envFile, text } = readEnvFile(root, explicit)
+  const fileVars = parseDotenv(text)
+  const envName = envFile ? shown(root, envFile) : '.env'
 
   const warnings: string[] = []
   for (const k of Object.keys(fileVars)) {
-    if (!knownKeys.has(k)) warnings.push(`unknown key ${k} in ${path.relative(root, envPath) || envPath} is ignored (see .env.example for the keys)`)
+    if (!knownKeys.has(k)) warnings.push(`unknown key ${k} in ${envName} is ignored (see .env.example for the keys)`)
+  }
+  const cut = cutSecrets(text, fileVars)
+  for (const [key, c] of cut) {
+    if (env[key] !== undefined) continue
+    warnings.push(
+      `${key} in ${envName} has a '#' outside quotes: only the ${c.read} characters before it are read, of the ${c.typed} typed (dotenv starts a comment there); if the '#' belongs to the value, quote it: ${key}="..."`,
+    )
   }
 
+  const input: Record<string, string> = {}
+  const sources: Record<string, ConfigSource> = {}
   const values: Record<string, string> = {}
-  const get = (key: string): string => {
-    const spec = KEYS.find((k) => k.key === key)
-    if (!spec) throw new Error(`internal: unknown config key ${key}`)
-    const v = (env[key] ?? fileVars[key] ?? spec.default).trim()
-    if (!spec.secret) values[key] = v
-    return v
-  }
-  // a value that must match a pattern, else the one-line error naming the key and what was expected
-  const getMatching = (key: string, pattern: RegExp, expected: string): string => {
-    const v = get(key)
-    if (!pattern.test(v)) throw new ConfigError(key, expected, v)
-    return v
+  for (const k of KEYS) {
+    const fromEnv = env[k.key]
+    const fromFile = fileVars[k.key]
+    sources[k.key] = fromEnv !== undefined ? 'env' : fromFile !== undefined ? 'file' : 'default'
+    input[k.key] = (fromEnv ?? fromFile ?? k.default).trim()
+    if (!k.secret) values[k.key] = input[k.key]!
   }
 
-  const secrets: Secrets = {}
-  // redaction follows the configuration last loaded (a process loads one; `up` loads the same one per stage)
-  secretValues.clear()
-  for (const k of secretKeys) {
-    const v = get(k)
-    if (v) secrets[k] = v
-    registerSecret(v)
-  }
-  if (secrets.DATABASE_URL !== undefined) {
-    let ok = false
-    try {
-      ok = /^postgres(ql)?:$/.test(new URL(secrets.DATABASE_URL).protocol)
-    } catch {
-      ok = false
-    }
-    // never echo the value: it is a secret
-    if (!ok) throw new ConfigError('DATABASE_URL', 'a URL like postgresql://user:pass@host:5432/db (value hidden)')
-  }
-
-  const cluster = oneOf('CLUSTER', get('CLUSTER'), ['minikube', 'existing'] as const)
-  const loadRaw = get('LOAD_METHOD')
-  const loadMethod: LoadMethod = loadRaw
-    ? cluster === 'minikube'
-      ? oneOf('LOAD_METHOD', loadRaw, ['minikube', 'registry'] as const)
-      : oneOf('LOAD_METHOD', loadRaw, ['none', 'kind', 'containerd', 'registry'] as const)
-    : cluster === 'minikube'
-      ? 'minikube'
-      : 'none'
-  values.LOAD_METHOD = loadMethod
-  const registryRaw = get('REGISTRY').replace(/\/+$/, '')
-  if (loadMethod === 'registry' && !registryRaw) throw new ConfigError('REGISTRY', 'a registry like localhost:5000 when LOAD_METHOD=registry', '')
-  if (registryRaw && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:\d{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/.test(registryRaw))
-    throw new ConfigError('REGISTRY', 'a registry like localhost:5000 or ghcr.io/me', registryRaw)
-
-  const ingressHost = hostName('INGRESS_HOST', get('INGRESS_HOST'))
-  const publicUrl = httpUrl('PUBLIC_URL', get('PUBLIC_URL') || `http://${ingressHost}`)
-  values.PUBLIC_URL = publicUrl
-
-  const hpa = bool('HPA_ENABLED', get('HPA_ENABLED'))
-  const addons = get('MINIKUBE_ADDONS')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-  for (const a of addons) if (!/^[a-z0-9][a-z0-9-]*$/.test(a)) throw new ConfigError('MINIKUBE_ADDONS', 'a comma list of addon names like ingress,metrics-server', a)
-  if (hpa && !addons.includes('metrics-server')) addons.push('metrics-server')
-
-  const memory = getMatching('MINIKUBE_MEMORY', /^\d+(mb|m|gb|g)?$/i, 'a size like 4096mb or 6g')
-  const k8sVersion = getMatching('MINIKUBE_K8S_VERSION', /^(stable|latest|v?\d+\.\d+\.\d+)$/, 'stable, latest or a version like v1.34.0')
-  const profile = getMatching('MINIKUBE_PROFILE', /^[a-zA-Z0-9][\w.-]*$/, 'a profile name (letters, digits, - _ .)')
-  const driver = getMatching('MINIKUBE_DRIVER', /^[a-z0-9][a-z0-9_-]*$/, 'a minikube driver name like docker')
-
-  const deploy = get('DEPLOY_TIMEOUT')
-  const validate = get('VALIDATE_TIMEOUT')
-  const minikubeStart = get('MINIKUBE_START_TIMEOUT')
-
-  const containerdAddress = get('CONTAINERD_ADDRESS')
-  if (!containerdAddress) throw new ConfigError('CONTAINERD_ADDRESS', 'a containerd socket path', containerdAddress)
-  const containerdNs = getMatching('CONTAINERD_NAMESPACE', /^[a-zA-Z0-9][\w.-]*$/, 'a containerd namespace like k8s.io')
-  const kindCluster = getMatching('KIND_CLUSTER', /^[a-z0-9][a-z0-9.-]*$/, 'a kind cluster name')
-
-  const nodeImage = get('NODE_IMAGE')
-  const pythonImage = get('PYTHON_IMAGE')
-  imageRef('NODE_IMAGE', nodeImage)
-  imageRef('PYTHON_IMAGE', pythonImage)
-
-  const helmValuesFiles = get('HELM_VALUES_FILES')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .map((f) => existingPath('HELM_VALUES_FILES', f, root, 'file'))
-
-  const cfg: Config = {
-    root,
-    envFile,
-    namespace: dnsLabel('NAMESPACE', get('NAMESPACE')),
-    release: dnsLabel('RELEASE', get('RELEASE'), 53),
-    chartDir: existingPath('CHART_DIR', get('CHART_DIR'), root, 'dir'),
-    secretName: dnsLabel('SECRET_NAME', get('SECRET_NAME'), 253),
-    frontend: {
-      component: 'frontend',
-      name: imageName('FRONTEND_IMAGE', get('FRONTEND_IMAGE')),
-      contextDir: existingPath('FRONTEND_DIR', get('FRONTEND_DIR'), root, 'dir'),
-      dockerfile: existingPath('FRONTEND_DOCKERFILE', get('FRONTEND_DOCKERFILE'), root, 'file'),
-      buildArgs: { NODE_IMAGE: nodeImage },
-      sizeBudgetMb: int('FRONTEND_SIZE_BUDGET_MB', get('FRONTEND_SIZE_BUDGET_MB'), 1, 100_000),
-    },
-    backend: {
-      component: 'backend',
-      name: imageName('BACKEND_IMAGE', get('BACKEND_IMAGE')),
-      contextDir: existingPath('BACKEND_DIR', get('BACKEND_DIR'), root, 'dir'),
-      dockerfile: existingPath('BACKEND_DOCKERFILE', get('BACKEND_DOCKERFILE'), root, 'file'),
-      buildArgs: { PYTHON_IMAGE: pythonImage },
-      sizeBudgetMb: int('BACKEND_SIZE_BUDGET_MB', get('BACKEND_SIZE_BUDGET_MB'), 1, 100_000),
-    },
-    postgresImage: imageRef('POSTGRES_IMAGE', get('POSTGRES_IMAGE')),
-    cluster,
-    loadMethod,
-    containerd: { address: containerdAddress, namespace: containerdNs },
-    kindCluster,
-    registry: registryRaw || null,
-    minikube: {
-      profile,
-      driver,
-      cpus: int('MINIKUBE_CPUS', get('MINIKUBE_CPUS'), 1, 256),
-      memory,
-      kubernetesVersion: k8sVersion,
-      addons,
-    },
-    ingress: {
-      enabled: bool('INGRESS_ENABLED', get('INGRESS_ENABLED')),
-      className: dnsLabel('INGRESS_CLASS', get('INGRESS_CLASS'), 253),
-      host: ingressHost,
-    },
-    publicUrl,
-    replicas: {
-      frontend: int('FRONTEND_REPLICAS', get('FRONTEND_REPLICAS'), 0, 100),
-      backend: int('BACKEND_REPLICAS', get('BACKEND_REPLICAS'), 0, 100),
-    },
-    hpa,
-    timeouts: {
-      deploy,
-      deployMs: durationMs('DEPLOY_TIMEOUT', deploy),
-      validate,
-      validateMs: durationMs('VALIDATE_TIMEOUT', validate),
-      minikubeStart,
-      minikubeStartMs: durationMs('MINIKUBE_START_TIMEOUT', minikubeStart),
-    },
-    helmValuesFiles,
-    externalDatabase: secrets.DATABASE_URL !== undefined,
-    secrets,
-    values,
-    warnings,
-  }
-  return cfg
+  const result = configSchema({ root, checkPaths: opts.checkPaths ?? true, envFile, values, warnings }).safeParse(input)
+  if (result.success) return result.data
+  const issue = result.error.issues[0]!
+  const key = String(issue.path[0] ?? 'config')
+  const secret = isSecret(key)
+  const got = secret ? undefined : ((issue as { params?: { got?: string } }).params?.got ?? input[key])
+  const c = cut.get(key)
+  const note = c && sources[key] === 'file' ? `; note: a '#' outside quotes in ${envName} cut it to ${c.read} of the ${c.typed} characters typed, quote it: ${key}="..."` : ''
+  const source = sources[key] ?? 'default'
+  throw new ConfigError(key, issue.message + note, got, source, fixFor(key, source, envName))
 }
 
-/** The Secret keys deploy writes; throws ConfigError naming the first missing/short one. */
+/** The Secret keys deploy writes are set (malformed ones never get this far: loadConfig rejects them). */
 export function requireSecrets(cfg: Config): void {
   const s = cfg.secrets
-  if (!s.BETTER_AUTH_SECRET) throw new ConfigError('BETTER_AUTH_SECRET', 'a random string of at least 32 characters in .env, e.g. from: openssl rand -base64 32')
-  if (s.BETTER_AUTH_SECRET.length < 32) throw new ConfigError('BETTER_AUTH_SECRET', `at least 32 characters (has ${s.BETTER_AUTH_SECRET.length}; value hidden); make one with: openssl rand -base64 32`)
+  const envName = cfg.envFile ? shown(cfg.root, cfg.envFile) : '.env'
+  const missing = (key: string, expected: string): ConfigError => new ConfigError(key, expected, undefined, 'default', fixFor(key, 'default', envName))
+  if (!s.BETTER_AUTH_SECRET) throw missing('BETTER_AUTH_SECRET', 'a random string of at least 32 characters in .env, e.g. from: openssl rand -base64 32')
   if (!cfg.externalDatabase && !s.POSTGRES_PASSWORD)
-    throw new ConfigError('POSTGRES_PASSWORD', 'a password in .env for the in-cluster PostgreSQL (or set DATABASE_URL for an external database)')
-  // the chart composes it into DATABASE_URL unescaped
-  if (!cfg.externalDatabase && s.POSTGRES_PASSWORD && !/^[A-Za-z0-9._~-]+$/.test(s.POSTGRES_PASSWORD))
-    throw new ConfigError('POSTGRES_PASSWORD', 'only URL-safe characters A-Z a-z 0-9 . _ ~ - (value hidden); make one with: openssl rand -hex 24')
+    throw missing('POSTGRES_PASSWORD', 'a password in .env for the in-cluster PostgreSQL (or set DATABASE_URL for an external database); make one with: openssl rand -hex 24')
 }
 
-/** The Secret's data: the secret keys that are set (OPENAI_API_KEY only when present). */
+/** The Secret's data: the secret keys that are set and in use (no POSTGRES_PASSWORD next to DATABASE_URL). */
 export function secretData(cfg: Config): Record<string, string> {
   const out: Record<string, string> = {}
   for (const k of secretKeys) {
     const v = cfg.secrets[k]
-    if (v) out[k] = v
+    if (!v || (k === 'POSTGRES_PASSWORD' && cfg.externalDatabase)) continue
+    out[k] = v
   }
   return out
 }
+
+// ---------- .env.example and the first-run .env ----------
+
+/**
+ * `.env.example` (no fill), or a first-run `.env` whose secrets are `fill`: every key with its doc line, grouped;
+ * secrets the kit can generate are uncommented, every other key is commented out with its default.
+ */
+export function renderEnvFile(fill?: Partial<Record<string, string>>): string {
+  const lines = fill
+    ? [
+        '# todo-k8s-kit configuration, written on the first run with generated secrets. Keep it private (git-ignored, mode 0600).',
+        '# Every key is documented in .env.example; the environment overrides this file.',
+      ]
+    : [
+        '# todo-k8s-kit configuration. The first run writes .env with generated secrets; or copy this file:  cp .env.example .env',
+        '# Every key is optional except the secrets deploy needs; the environment overrides this file.',
+        '# Generated from scripts/lib/config.ts by: npm run gen:config',
+      ]
+  let group: Group | null = null
+  for (const k of KEYS) {
+    if (k.group !== group) {
+      group = k.group
+      lines.push('', `# ---- ${GROUPS[group]}`)
+    }
+    lines.push('', `# ${k.doc}`)
+    const value = fill?.[k.key]
+    lines.push(value !== undefined ? `${k.key}=${value}` : k.generate ? `${k.key}=` : `# ${k.key}=${k.default}`)
+  }
+  return lines.join('\n') + '\n'
+}
+
+/**
+ * First run: when the default .env (<root>/.env) is missing, write it with generated secrets, mode 0600. An explicit
+ * file (--env-path / KIT_ENV_FILE) is never created: a missing one is a mistake loadConfig reports. Never overwrites
+ * a file, and generates no secret the environment already sets (nor POSTGRES_PASSWORD when DATABASE_URL is set).
+ */
+/** The .env file a first run would write (the default path, missing, and no other file asked for), else null. */
+export function envFileToCreate(opts: { root?: string; envFile?: string; env?: NodeJS.ProcessEnv }): string | null {
+  const env = opts.env ?? process.env
+  if (opts.envFile !== undefined || env.KIT_ENV_FILE !== undefined) return null
+  const file = path.join(opts.root ?? repoRoot, '.env')
+  return existsSync(file) ? null : file
+}
+
+/** Fresh values for the secrets the kit can generate and the environment does not already give. */
+export function generatedSecrets(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const fill: Record<string, string> = {}
+  for (const k of KEYS) {
+    if (!k.generate || env[k.key]) continue
+    if (k.key === 'POSTGRES_PASSWORD' && env.DATABASE_URL) continue
+    fill[k.key] = k.generate()
+  }
+  return fill
+}
+
+export function ensureEnvFile(opts: { root?: string; envFile?: string; env?: NodeJS.ProcessEnv }): { created: string | null; keys: string[] } {
+  const file = envFileToCreate(opts)
+  if (!file) return { created: null, keys: [] }
+  const fill = generatedSecrets(opts.env ?? process.env)
+  try {
+    writeFileSync(file, renderEnvFile(fill), { mode: 0o600, flag: 'wx' })
+  } catch (e) {
+    // another process made it in between (or a dangling symlink is there): leave it alone
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return { created: null, keys: [] }
+    throw e
+  }
+  chmodSync(file, 0o600) // the umask may have taken bits away, never added; make the mode exact anyway
+  return { created: file, keys: Object.keys(fill) }
+}
+
+/** `npm run up --dry-run`: npm keeps the flag for itself and tells the script through npm_config_dry_run. */
+export const npmDryRun = (env: NodeJS.ProcessEnv = process.env): boolean => /^(true|1)$/i.test(env.npm_config_dry_run ?? '')
 
 /**
  * Variables that belong to other tools (AI assistants read their provider keys from the environment, not from the

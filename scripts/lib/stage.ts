@@ -24,6 +24,8 @@ export type StageSpec = {
   flags?: Record<string, FlagSpec>
   /** check that source dirs, Dockerfiles and the chart exist (default true) */
   checkPaths?: boolean
+  /** the first run writes a missing .env with generated secrets before this stage (deploy) */
+  needsSecrets?: boolean
 }
 
 export type Ctx = CommandRunner & {

@@ -22,7 +22,7 @@ function render(helm: string, cfg: Config): Obj[] {
 const emptyEnv = path.join(mkdtempSync(path.join(os.tmpdir(), 'kit-chart-')), '.env')
 writeFileSync(emptyEnv, '')
 const cfgWith = (env: Record<string, string>): Config =>
-  loadConfig({ env: { BETTER_AUTH_SECRET: 'b'.repeat(40), POSTGRES_PASSWORD: 'pw-123', ...env }, envFile: emptyEnv })
+  loadConfig({ env: { BETTER_AUTH_SECRET: 'b'.repeat(40), POSTGRES_PASSWORD: 'pw-123-chart-values', ...env }, envFile: emptyEnv })
 
 describe.each(helmBinaries())('$label renders the values deploy sets', ({ bin }) => {
   it('default: images with content tags, the Secret, ingress, in-cluster PostgreSQL', { timeout: 60_000 }, () => {
@@ -49,7 +49,7 @@ describe.each(helmBinaries())('$label renders the values deploy sets', ({ bin })
   })
 
   it('external database, HPA, replicas, no ingress, registry repositories', { timeout: 60_000 }, () => {
-    const cfg = cfgWith({ DATABASE_URL: 'postgresql://u:p@db.example.com:5432/todo', HPA_ENABLED: 'true', FRONTEND_REPLICAS: '2', INGRESS_ENABLED: 'false', CLUSTER: 'existing', LOAD_METHOD: 'registry', REGISTRY: 'localhost:5000' })
+    const cfg = cfgWith({ DATABASE_URL: 'postgresql://u:db-pass-chart@db.example.com:5432/todo', HPA_ENABLED: 'true', FRONTEND_REPLICAS: '2', INGRESS_ENABLED: 'false', CLUSTER: 'existing', LOAD_METHOD: 'registry', REGISTRY: 'localhost:5000' })
     const objs = render(bin, cfg)
     expect(objs.some((o) => o.kind === 'StatefulSet')).toBe(false)
     expect(objs.some((o) => o.kind === 'Ingress')).toBe(false)

@@ -118,12 +118,16 @@ describe('--help, flags and config errors', { timeout: 120_000 }, () => {
     const r = await project({ env: { MINIKUBE_MEMORY: 'lots' } }).run('setup')
     expect(r.code).toBe(1)
     expect(r.stderr).toContain('✖ MINIKUBE_MEMORY="lots" is invalid: expected a size like 4096mb or 6g')
-    expect(r.stderr).toContain('fix: set MINIKUBE_MEMORY in .env (documented in .env.example), then: npx zx scripts/setup.ts')
+    // it came from the environment, which overrides .env: the fix says so
+    expect(r.stderr).toContain('fix: unset MINIKUBE_MEMORY or export MINIKUBE_MEMORY=<...> (it comes from the environment, which overrides .env)')
     expect(r.calls).toEqual([])
+    const fromFile = await project({ envFile: `BETTER_AUTH_SECRET=${SECRETS.BETTER_AUTH_SECRET}\nMINIKUBE_MEMORY=lots\n` }).run('setup')
+    expect(fromFile.code).toBe(1)
+    expect(fromFile.stderr).toMatch(/fix: edit MINIKUBE_MEMORY in \S*\.env \(documented in \.env\.example\)/)
   })
 
   it('an unknown key in .env is a warning, not an error', async () => {
-    const p = project({ envFile: `BETTER_AUTH_SECRET=${SECRETS.BETTER_AUTH_SECRET}\nPOSTGRES_PASSWORD=x\nNAMESAPCE=typo\n` })
+    const p = project({ envFile: `BETTER_AUTH_SECRET=${SECRETS.BETTER_AUTH_SECRET}\nPOSTGRES_PASSWORD=${SECRETS.POSTGRES_PASSWORD}\nNAMESAPCE=typo\n` })
     const r = await p.run('build', ['--dry-run'])
     expect(r.code).toBe(0)
     expect(r.stderr).toMatch(/! unknown key NAMESAPCE in .*\.env is ignored/)
@@ -132,7 +136,7 @@ describe('--help, flags and config errors', { timeout: 120_000 }, () => {
   it('--env-path picks another file; a missing one says how to make it', async () => {
     const r = await project().run('build', ['--dry-run', '--env-path', 'no-such.env'])
     expect(r.code).toBe(1)
-    expect(r.stderr).toContain('fix: cp .env.example .env')
+    expect(r.stderr).toMatch(/fix: cp \.env\.example \S*no-such\.env/)
   })
 })
 

@@ -46,10 +46,11 @@ export function project(opts: { tools?: readonly string[]; env?: Record<string, 
     mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true })
     writeFileSync(path.join(dir, rel), content)
   }
-  w('frontend/package.json', '{"name":"fe"}\n')
+  w('frontend/package.json', '{"name":"fe","dependencies":{"next":"16.0.0"}}\n')
   w('frontend/app/page.tsx', 'export default function Page() { return null }\n')
   w('frontend/node_modules/big/index.js', 'ignored by the ignore file\n')
   w('backend/app/main.py', 'app = None\n')
+  w('backend/pyproject.toml', '[project]\nname = "be"\nversion = "0.1.0"\n')
   w('docker/frontend.Dockerfile', 'ARG NODE_IMAGE=node:24-slim\nFROM ${NODE_IMAGE}\nCOPY . /app\n')
   w('docker/frontend.Dockerfile.dockerignore', '**/node_modules\n')
   w('docker/backend.Dockerfile', 'ARG PYTHON_IMAGE=python:3.13-slim\nFROM ${PYTHON_IMAGE}\nCOPY . /app\n')

@@ -2,8 +2,12 @@
 // on a guess, special files in a build context, the kit's older image tags pruned, strict flags.
 import { describe, expect, it } from 'vitest'
 import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { firstRunEnv } from '../../scripts/lib/cli.ts'
+import { loadConfig, requireSecrets } from '../../scripts/lib/config.ts'
+import { createLog } from '../../scripts/lib/log.ts'
 import { mutating, project, root } from './harness.ts'
 
 describe('runtime', { timeout: 120_000 }, () => {
@@ -125,5 +129,36 @@ describe('up is built from the stages', { timeout: 60_000 }, () => {
     expect(r.stdout).toMatch(/--json +validate: print the result as JSON/)
     expect(r.stdout).toMatch(/--env-path <value> +read this file instead of \.env/)
     expect(r.stdout.match(/--dry-run/g)).toHaveLength(1)
+  })
+})
+
+describe('first run', () => {
+  const quiet = () => {
+    const lines: string[] = []
+    return { lines, log: createLog({ redact: (s) => s, dryRun: false, stderr: { write: (s: string) => lines.push(s) }, stdout: { write: () => true } }) }
+  }
+  it('a stage that needs secrets writes a missing .env with generated ones and says so once; a second run leaves it', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kit-first-'))
+    const { lines, log } = quiet()
+    expect(firstRunEnv({ log, dryRun: false, root: dir, env: {} })).toBeUndefined()
+    const text = readFileSync(path.join(dir, '.env'), 'utf8')
+    expect(text).toMatch(/^BETTER_AUTH_SECRET=[A-Za-z0-9+/=]{44}$/m)
+    expect(text).toMatch(/^POSTGRES_PASSWORD=[0-9a-f]{48}$/m)
+    expect(lines.join('')).toMatch(/^• created \.env with generated BETTER_AUTH_SECRET and POSTGRES_PASSWORD \(mode 0600/)
+    // the values are never printed
+    for (const m of text.matchAll(/^(?:BETTER_AUTH_SECRET|POSTGRES_PASSWORD)=(.+)$/gm)) expect(lines.join('')).not.toContain(m[1])
+    const cfg = loadConfig({ root: dir, env: {}, checkPaths: false })
+    expect(() => requireSecrets(cfg)).not.toThrow()
+    firstRunEnv({ log, dryRun: false, root: dir, env: {} })
+    expect(readFileSync(path.join(dir, '.env'), 'utf8')).toBe(text)
+    expect(lines).toHaveLength(1)
+  })
+  it('a dry run writes nothing, plans with in-memory secrets and says so', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kit-first-'))
+    const { lines, log } = quiet()
+    const env = firstRunEnv({ log, dryRun: true, root: dir, env: {} })
+    expect(existsSync(path.join(dir, '.env'))).toBe(false)
+    expect(env?.BETTER_AUTH_SECRET).toHaveLength(44)
+    expect(lines.join('')).toContain('dry run: .env does not exist; a real run writes it with generated BETTER_AUTH_SECRET and POSTGRES_PASSWORD')
   })
 })
