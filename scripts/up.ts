@@ -4,6 +4,7 @@
 // the first failure stops the run. Flags and --help come from the stages' own specs.
 import chalk from 'chalk'
 import { isMain, main, finish } from './lib/cli.ts'
+import { requireSecrets } from './lib/config.ts'
 import { elapsed } from './lib/log.ts'
 import type { Ctx, FlagSpec, Flags, Stage } from './lib/stage.ts'
 import { setup } from './setup.ts'
@@ -35,6 +36,8 @@ takes them. Each stage alone: npx zx scripts/<${STAGES.map((s) => s.name).join('
   needsSecrets: true,
   async run(ctx: Ctx, all: Flags): Promise<void> {
     const inUp: Ctx = { ...ctx, inUp: true }
+    // deploy needs them: say so now, not after minikube started and the images were built
+    requireSecrets(ctx.cfg)
     for (const stage of STAGES) {
       const t0 = Date.now()
       const own = Object.fromEntries(Object.entries(all).filter(([k]) => k in (stage.flags ?? {}) || k === 'dry-run'))

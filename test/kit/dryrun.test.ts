@@ -155,6 +155,14 @@ describe('up', { timeout: 120_000 }, () => {
     expect(r.stderr).not.toMatch(/^validate/m)
   })
 
+  it('a missing required secret stops up before setup changes anything', async () => {
+    const p = project({ envFile: `POSTGRES_PASSWORD=${SECRETS.POSTGRES_PASSWORD}\n` })
+    const r = await p.run('up')
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('✖ BETTER_AUTH_SECRET is invalid')
+    expect(r.calls).toEqual([])
+  })
+
   it('a failure in setup stops everything after it', async () => {
     const p = project()
     p.setState({ dockerDown: true })
