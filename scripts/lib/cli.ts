@@ -14,7 +14,7 @@ import chalk from 'chalk'
 import { ConfigError, ensureEnvFile, envFileToCreate, generatedSecrets, loadConfig, npmDryRun } from './config.ts'
 import { KitError } from './errors.ts'
 import { createLog, elapsed, type Log } from './log.ts'
-import { COMMON_FLAGS, createContext, type Ctx, type FlagSpec, type Flags, type Stage } from './stage.ts'
+import { COMMON_FLAGS, createContext, type FlagSpec, type Flags, type Stage } from './stage.ts'
 
 export function isMain(url: string): boolean {
   const file = fileURLToPath(url)
@@ -105,28 +105,18 @@ export function report(log: Log, e: unknown, name: string): void {
   log.raw(`  ${chalk.bold('fix:')} run it again with the same flags; if it repeats, report it with the lines above`)
 }
 
-export type Runnable = {
-  name: string
-  summary: string
-  description?: string
-  flags?: Record<string, FlagSpec>
-  checkPaths?: boolean
-  /** write a missing .env with generated secrets first (deploy, up) */
-  needsSecrets?: boolean
-  helpExtra?: string
-  /** up runs several stages: it prints their headers itself */
-  run(ctx: Ctx, flags: Flags): Promise<void>
-}
+/** A stage, or `up` (which runs several and prints their headers itself) */
+export type Runnable = Stage & { helpExtra?: string }
 
 /** Run a stage (or up) as a command. Never calls process.exit: the exit code is set and the event loop drains. */
-export async function main(stage: Runnable | Stage, argv: string[] = process.argv.slice(process.argv[1]?.endsWith('.ts') ? 2 : 3)): Promise<number> {
+export async function main(stage: Runnable, argv: string[] = process.argv.slice(process.argv[1]?.endsWith('.ts') ? 2 : 3)): Promise<number> {
   const t0 = Date.now()
   const plain = createLog({ redact: (s) => s, dryRun: false })
   let log: Log = plain
   try {
     const flags = parseFlags(stage.name, stage.flags ?? {}, argv)
     if (flags.help) {
-      process.stdout.write(helpText(stage.name, stage, (stage as Runnable).helpExtra) + '\n')
+      process.stdout.write(helpText(stage.name, stage, stage.helpExtra) + '\n')
       return (process.exitCode = 0)
     }
     const dryRun = dryRunRequested(flags, process.env)
