@@ -13,6 +13,7 @@
 //   ConfigError                                     — { key, expected, fix, source, message } with a one-line message
 //   repoRoot                                        — absolute path of the project root
 //   toolEnv(names): Record<string, string|undefined> — other tools' own variables (e.g. AI provider keys), as exported
+//   withEnvKeys(text, entries) / addEnvKeys(file, entries) — add keys a .env does not set yet (init); never overwrites
 //
 // One zod schema holds every key: its parser, default, one-line doc, secret flag and .env.example group. The Config
 // type is what that schema's transform returns. Redaction lives in redact.ts (a redactor per configuration).
@@ -709,4 +710,47 @@ export const npmDryRun = (env: NodeJS.ProcessEnv = process.env): boolean => /^(t
  */
 export function toolEnv(names: readonly string[]): Record<string, string | undefined> {
   return Object.fromEntries(names.map((n) => [n, process.env[n]]))
+}
+
+// ---------- adding keys to an existing .env (init) ----------
+
+export type EnvKeysResult = { text: string; added: string[]; kept: Record<string, string> }
+
+const envLine = (key: string, value: string): string => `${key}=${/^[\w@%+=:,./~-]*$/.test(value) ? value : `'${value}'`}`
+
+/**
+ * A .env's text with `entries` added for the keys it does not set (an empty value counts as unset). A key's commented
+ * placeholder (`# KEY=default`, as the first-run .env and .env.example have them) becomes `KEY=value` in place, under
+ * its doc line; other keys are appended after `heading`. Every other line, comment and value stays as it was.
+ */
+export function withEnvKeys(text: string, entries: Record<string, string>, heading: string): EnvKeysResult {
+  const parsed = parseDotenv(text)
+  const lines = text.split('\n')
+  const added: string[] = []
+  const kept: Record<string, string> = {}
+  const tail: string[] = []
+  for (const [key, value] of Object.entries(entries)) {
+    if (!knownKeys.has(key)) throw new Error(`withEnvKeys: unknown key ${key}`)
+    if (parsed[key] !== undefined && parsed[key] !== '') {
+      kept[key] = parsed[key]!
+      continue
+    }
+    added.push(key)
+    const set = lines.findIndex((l) => new RegExp(`^\\s*(?:export\\s+)?${key}\\s*=`).test(l))
+    const placeholder = lines.findIndex((l) => new RegExp(`^#\\s*${key}=`).test(l))
+    const at = set >= 0 ? set : placeholder
+    if (at >= 0) lines[at] = envLine(key, value)
+    else tail.push(envLine(key, value))
+  }
+  let out = lines.join('\n')
+  if (tail.length) out = `${out.replace(/\n*$/, '')}${out.trim() ? '\n\n' : ''}# ${heading}\n${tail.join('\n')}\n`
+  return { text: out, added, kept }
+}
+
+/** withEnvKeys on a file; writes it (mode kept) only when a key was added. */
+export function addEnvKeys(file: string, entries: Record<string, string>, heading: string): Omit<EnvKeysResult, 'text'> {
+  const before = existsSync(file) ? readFileSync(file, 'utf8') : ''
+  const r = withEnvKeys(before, entries, heading)
+  if (r.added.length) writeFileSync(file, r.text)
+  return { added: r.added, kept: r.kept }
 }

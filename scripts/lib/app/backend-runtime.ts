@@ -1,0 +1,120 @@
+// What the backend needs from its surroundings at run time: the database URL scheme its driver wants, where it
+// fetches Better Auth's JWKS from, how its tables are made, and which files it writes next to its code.
+//
+// Exported API:
+//   databaseDriver(dir): DatabaseFinding | null
+//   jwksFetch(dir): JwksFinding | null
+//   migrations(dir): Finding<Migration>
+//   fileWrites(dir): FileWrite[]
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+import { majorOf, pythonDeps } from './python-deps.ts'
+import { evidence, matches, readText, sourceFiles, type Evidence, type Finding } from './source.ts'
+
+export type DatabaseFinding = {
+  driver: 'psycopg2' | 'psycopg' | 'asyncpg'
+  /** the scheme the app's engine needs (SQLAlchemy picks the driver from it) */
+  scheme: string
+  /** the chart's `postgresql://` works as is: the default driver, no SQLAlchemy, or the app rewrites the scheme */
+  plainUrlWorks: boolean
+  why: string
+  from: Evidence[]
+}
+
+export function databaseDriver(dir: string): DatabaseFinding | null {
+  const deps = pythonDeps(dir)
+  const sa = deps.get('sqlalchemy') ?? deps.get('sqlmodel')
+  const files = sourceFiles(dir, ['.py'])
+  const rewrite = matches(dir, files, /["']postgres(?:ql)?\+(psycopg2|psycopg|asyncpg)(?::\/\/)?["']?/)[0]
+  const asyncEngine = matches(dir, files, /create_async_engine\(/)[0]
+  const pick = (['asyncpg', 'psycopg', 'psycopg2'] as const).find((d) => {
+    if (d === 'asyncpg') return deps.has('asyncpg') && (asyncEngine || !deps.has('psycopg2') && !deps.has('psycopg2-binary') && !deps.has('psycopg'))
+    if (d === 'psycopg') return deps.has('psycopg') && !deps.has('psycopg2') && !deps.has('psycopg2-binary')
+    return deps.has('psycopg2') || deps.has('psycopg2-binary')
+  })
+  if (!pick) return null
+  const dep = deps.get(pick) ?? deps.get(`${pick}-binary`)!
+  const from = [dep.from, ...(sa ? [sa.from] : []), ...(rewrite ? [rewrite] : [])]
+  const scheme = `postgresql+${pick}://`
+  if (rewrite) return { driver: pick, scheme, plainUrlWorks: true, why: `the app turns the URL into ${rewrite.groups[0] ? `postgresql+${rewrite.groups[0]}://` : 'its own scheme'} itself`, from }
+  if (!sa) return { driver: pick, scheme: 'postgresql://', plainUrlWorks: true, why: `${pick} connects with a plain postgresql:// URL (no SQLAlchemy)`, from }
+  if (pick === 'psycopg2') {
+    const major = majorOf(sa)
+    const saName = sa.name === 'sqlmodel' ? 'SQLModel (SQLAlchemy 2)' : `SQLAlchemy ${major ?? 'unpinned, so the newest 2.x'}`
+    return { driver: pick, scheme, plainUrlWorks: true, why: `psycopg2 with ${saName}: postgresql:// selects psycopg2, SQLAlchemy's default PostgreSQL driver`, from }
+  }
+  return { driver: pick, scheme, plainUrlWorks: false, why: `SQLAlchemy with ${pick} needs ${scheme}; postgresql:// would load psycopg2, which is not installed`, from }
+}
+
+export type JwksFinding = {
+  path: '/api/auth/jwks' | '/.well-known/jwks.json' | string
+  /** the variable it is read from whole (JWKS_URL), or the base URL variable the path is appended to */
+  variable: string | null
+  whole: boolean
+  from: Evidence[]
+}
+
+export function jwksFetch(dir: string): JwksFinding | null {
+  const files = sourceFiles(dir, ['.py'])
+  const lit = matches(dir, files, /["'`}]?(\/api\/auth\/jwks|\/\.well-known\/jwks\.json)["']/)[0]
+  const wholeVar = matches(dir, files, /["']((?:[A-Z][A-Z0-9]*_)*JWKS_(?:URL|URI|ENDPOINT))["']|^\s*((?:[a-z][a-z0-9]*_)*jwks_(?:url|uri|endpoint))\s*:/m)[0]
+  if (wholeVar) return { path: lit?.groups[0] ?? '/api/auth/jwks', variable: (wholeVar.groups[0] || wholeVar.groups[1]!).toUpperCase(), whole: true, from: [wholeVar, ...(lit ? [lit] : [])] }
+  if (!lit) return null
+  // f"{settings.better_auth_url}/api/auth/jwks" or BASE + "/api/auth/jwks": the URL-ish name on that line
+  const base = /([A-Za-z_]*(?:url|URL|Url|origin|ORIGIN|host|HOST)[A-Za-z_]*)[^A-Za-z_]*["'`]?\/(?:api\/auth\/jwks|\.well-known)/.exec(lit.text)?.[1]
+  return { path: lit.groups[0]!, variable: base ? base.toUpperCase() : null, whole: false, from: [lit] }
+}
+
+export type Migration =
+  | { kind: 'alembic'; command: string[] }
+  | { kind: 'module'; command: string[] }
+  | { kind: 'create_all' }
+  | { kind: 'none' }
+
+export function migrations(dir: string): Finding<Migration> {
+  const ini = readText(dir, 'alembic.ini')
+  if (ini !== null) return { value: { kind: 'alembic', command: ['alembic', 'upgrade', 'head'] }, from: [evidence('alembic.ini', ini, 0)] }
+  for (const f of ['migrate.py', 'app/migrate.py', 'src/migrate.py']) {
+    const text = readText(dir, f)
+    const main = text && /^if __name__ == ["']__main__["']/m.exec(text)
+    if (text && main) return { value: { kind: 'module', command: ['python', '-m', f.replace(/\.py$/, '').replace(/\//g, '.')] }, from: [evidence(f, text, main.index)] }
+  }
+  const createAll = matches(dir, sourceFiles(dir, ['.py']), /\.create_all\(/)
+  if (createAll.length) return { value: { kind: 'create_all' }, from: createAll }
+  return { value: { kind: 'none' }, from: [] }
+}
+
+export type FileWrite = {
+  /** the path as written in the code (relative ones land in the working directory, /app) */
+  target: string
+  /** the variable the path comes from, when it does */
+  variable: string | null
+  from: Evidence
+}
+
+export function fileWrites(dir: string): FileWrite[] {
+  const files = sourceFiles(dir, ['.py'])
+  const out: FileWrite[] = []
+  const add = (arg: string, from: Evidence): void => {
+    const lit = /^\s*[rfb]?["']([^"']+)["']/.exec(arg)?.[1]
+    const env = /(?:getenv|environ\.get)\(\s*["']([A-Z_][A-Z0-9_]*)["']\s*(?:,\s*["']([^"']*)["'])?/.exec(arg)
+    const attr = /^\s*(?:settings|config|cfg|conf)\.([a-z_][a-z0-9_]*)/i.exec(arg)?.[1]
+    if (env) out.push({ target: env[2] ?? `$${env[1]}`, variable: env[1]!, from })
+    else if (attr) out.push({ target: `$${attr.toUpperCase()}`, variable: attr.toUpperCase(), from })
+    else if (lit && !/^\/(tmp|dev|proc)\b/.test(lit)) out.push({ target: lit, variable: null, from })
+  }
+  for (const h of matches(dir, files, /\b(?:logging\.)?(?:handlers\.)?(?:Rotating|TimedRotating|Watched)?FileHandler\(([^)\n]*)/)) add(h.groups[0]!, h)
+  for (const h of matches(dir, files, /\bopen\(\s*([^,\n]+),\s*(?:mode\s*=\s*)?["'][wax]b?\+?["']/)) add(h.groups[0]!, h)
+  for (const h of matches(dir, files, /\blogging\.basicConfig\([^)]*filename\s*=\s*([^,)\n]+)/)) add(h.groups[0]!, h)
+  return out
+}
+
+/** writable directories the chart can mount for the writes (a file in a subdirectory of /app) */
+export function writableDirFor(w: FileWrite): string | null {
+  if (w.variable && w.target.startsWith('$')) return null
+  const abs = path.posix.isAbsolute(w.target) ? w.target : path.posix.join('/app', w.target)
+  const d = path.posix.dirname(abs)
+  return d === '/app' || d === '/' ? null : d
+}
+
+export const hasAlembicDir = (dir: string): boolean => existsSync(path.join(dir, 'alembic', 'env.py'))

@@ -1,0 +1,95 @@
+// What a FastAPI backend declares about how it is built and started: its Python version, dependency manager,
+// ASGI app and port. Each finding carries the file:line that decided it; null (or an empty list) means "not declared".
+//
+// Exported API:
+//   isPythonApp(dir): boolean
+//   pythonVersion(dir): Finding<PythonVersion> | null   — .python-version > runtime.txt > requires-python
+//   dependencyManager(dir): Finding<DepManager> | null
+//   asgiApps(dir): Finding<string>[]                     — every `x = FastAPI(` as an APP_MODULE ("app.main:app")
+//   backendPort(dir): Finding<number> | null             — uvicorn.run(port=), --port, Dockerfile EXPOSE
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+import { sectionBody } from './python-deps.ts'
+import { evidence, matches, readText, sourceFiles, type Finding } from './source.ts'
+
+export const PYTHON_MARKERS = ['pyproject.toml', 'requirements.txt', 'uv.lock', 'setup.py', 'Pipfile'] as const
+export const isPythonApp = (dir: string): boolean => PYTHON_MARKERS.some((f) => existsSync(path.join(dir, f)))
+
+/** X.Y, and whether it is the exact version to use or only a lower bound */
+export type PythonVersion = { version: string; exact: boolean }
+
+export function pythonVersion(dir: string): Finding<PythonVersion> | null {
+  const pv = readText(dir, '.python-version')
+  const m1 = pv && /^\s*(?:cpython-|python-?)?(3\.\d+)/m.exec(pv)
+  if (pv && m1) return { value: { version: m1[1]!, exact: true }, from: [evidence('.python-version', pv, m1.index + m1[0].indexOf('3'))] }
+  const rt = readText(dir, 'runtime.txt')
+  const m2 = rt && /python-(3\.\d+)/.exec(rt)
+  if (rt && m2) return { value: { version: m2[1]!, exact: true }, from: [evidence('runtime.txt', rt, m2.index)] }
+  for (const file of ['pyproject.toml', 'uv.lock']) {
+    const text = readText(dir, file)
+    const m = text && /^\s*(?:requires-python|python)\s*=\s*"([^"]+)"/m.exec(text)
+    if (!text || !m) continue
+    const spec = m[1]!
+    const from = [evidence(file, text, m.index)]
+    // ==3.11.*, ~=3.11, ^3.11 (poetry) pin the minor; a range with an upper bound takes the newest below it
+    const pin = /(?:==|~=|\^|~)\s*(3\.\d+)/.exec(spec)
+    if (pin && !/,/.test(spec)) return { value: { version: pin[1]!, exact: true }, from }
+    const upper = /<\s*(3)\.(\d+)/.exec(spec)
+    if (upper) return { value: { version: `3.${Number(upper[2]) - (/<=/.test(spec) ? 0 : 1)}`, exact: true }, from }
+    const lower = />=?\s*(3\.\d+)/.exec(spec)
+    if (lower) return { value: { version: lower[1]!, exact: false }, from }
+  }
+  return null
+}
+
+/** what the backend image installs from: uv.lock, requirements.txt, or the pyproject's [project] (pip) */
+export type DepManager = 'uv' | 'requirements' | 'pip' | 'poetry-only' | 'pipfile-only'
+
+export function dependencyManager(dir: string): Finding<DepManager> | null {
+  const first = (file: string): Finding<DepManager>['from'] => {
+    const t = readText(dir, file) ?? ''
+    return [evidence(file, t, 0)]
+  }
+  if (existsSync(path.join(dir, 'uv.lock'))) return { value: 'uv', from: first('uv.lock') }
+  const py = readText(dir, 'pyproject.toml')
+  const hasProject = py !== null && sectionBody(py, 'project') !== null
+  if (existsSync(path.join(dir, 'requirements.txt'))) return { value: 'requirements', from: first('requirements.txt') }
+  if (hasProject) return { value: 'pip', from: first('pyproject.toml') }
+  if (py !== null && sectionBody(py, 'tool.poetry') !== null) return { value: 'poetry-only', from: first('pyproject.toml') }
+  if (existsSync(path.join(dir, 'Pipfile'))) return { value: 'pipfile-only', from: first('Pipfile') }
+  return null
+}
+
+// src/ layouts: an installed package (a [build-system]) is imported without the src. prefix
+export function asgiApps(dir: string): Finding<string>[] {
+  const py = readText(dir, 'pyproject.toml') ?? ''
+  const installed = /^\[build-system\]/m.test(py)
+  const out: Finding<string>[] = []
+  for (const file of sourceFiles(dir, ['.py'])) {
+    const text = readText(dir, file)
+    if (text === null || !/FastAPI\(/.test(text)) continue
+    let mod = file.replace(/\.py$/, '').replace(/\/__init__$/, '').split('/')
+    if (mod[0] === 'src' && installed) mod = mod.slice(1)
+    const hits: { name: string; index: number }[] = []
+    // app = FastAPI(...) at module level
+    for (const m of text.matchAll(/^([A-Za-z_]\w*)\s*(?::\s*FastAPI\s*)?=\s*(?:fastapi\.)?FastAPI\(/gm)) hits.push({ name: m[1]!, index: m.index })
+    // a factory: def create_app(): ... FastAPI(...) ...; then app = create_app() at module level
+    const factories = new Set<string>()
+    for (const f of text.matchAll(/^def\s+([A-Za-z_]\w*)\s*\(/gm)) {
+      const next = /^\S/m.exec(text.slice(f.index + f[0].length).replace(/^[^\n]*\n/, ''))
+      const end = next ? f.index + f[0].length + text.slice(f.index + f[0].length).indexOf('\n') + 1 + next.index : text.length
+      if (/FastAPI\(/.test(text.slice(f.index, end))) factories.add(f[1]!)
+    }
+    for (const m of text.matchAll(/^([A-Za-z_]\w*)\s*(?::\s*FastAPI\s*)?=\s*([A-Za-z_]\w*)\(/gm)) if (factories.has(m[2]!)) hits.push({ name: m[1]!, index: m.index })
+    for (const h of hits) out.push({ value: `${mod.join('.')}:${h.name}`, from: [evidence(file, text, h.index)] })
+  }
+  return out
+}
+
+export function backendPort(dir: string): Finding<number> | null {
+  const code = matches(dir, sourceFiles(dir, ['.py']), /uvicorn\.run\([^)]*?\bport\s*=\s*(\d{2,5})/)
+  const cli = matches(dir, ['Dockerfile', 'Procfile', 'start.sh', 'entrypoint.sh'], /(?:uvicorn|fastapi run|gunicorn)[^\n]*?(?:--port[ =]|--bind[ =]\S*:)(\d{2,5})/)
+  const expose = matches(dir, ['Dockerfile'], /^\s*EXPOSE\s+(\d{2,5})/m)
+  const hit = code[0] ?? cli[0] ?? expose[0]
+  return hit ? { value: Number(hit.groups[0]), from: [hit] } : null
+}

@@ -1,0 +1,147 @@
+// What a Next.js frontend declares: its package manager, Node version, output mode, health route, auth library and
+// how the browser reaches the backend (through the frontend, or straight to a URL baked in at build time).
+//
+// Exported API:
+//   isNextApp(dir): boolean
+//   packageManager(dir): Finding<PackageManager> | null        — from the lock file (and package.json packageManager)
+//   nodeVersion(dir): Finding<NodeVersion> | null               — .nvmrc > .node-version > engines.node
+//   standaloneOutput(dir): Finding<boolean>
+//   frontendHealth(dir): Finding<string> | null                 — an /api/health(z) route handler
+//   betterAuth(dir): Finding<true> | null                       — better-auth in dependencies
+//   backendAccess(dir, reads): BackendAccess[]                  — proxy (server reads a URL) or direct (NEXT_PUBLIC_*)
+//   migrateScript(dir): Finding<string> | null                  — migrate.mjs (what the chart's frontend.migrateCommand runs)
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+import type { EnvRead } from './env-reads.ts'
+import { evidence, matches, readText, sourceFiles, type Evidence, type Finding } from './source.ts'
+
+type Pkg = { dependencies?: Record<string, string>; devDependencies?: Record<string, string>; engines?: { node?: string }; packageManager?: string }
+
+function pkg(dir: string): { json: Pkg; text: string } | null {
+  const text = readText(dir, 'package.json')
+  if (text === null) return null
+  try {
+    return { json: JSON.parse(text) as Pkg, text }
+  } catch {
+    return null
+  }
+}
+const at = (text: string, needle: RegExp, file = 'package.json'): Evidence => evidence(file, text, Math.max(0, text.search(needle)))
+
+export function isNextApp(dir: string): boolean {
+  const p = pkg(dir)
+  return Boolean(p && ('next' in (p.json.dependencies ?? {}) || 'next' in (p.json.devDependencies ?? {})))
+}
+
+export type PackageManager = 'npm' | 'pnpm' | 'yarn' | 'yarn-berry' | 'bun' | 'none'
+
+export function packageManager(dir: string): Finding<PackageManager> | null {
+  const locks: [string, PackageManager][] = [['package-lock.json', 'npm'], ['npm-shrinkwrap.json', 'npm'], ['pnpm-lock.yaml', 'pnpm'], ['yarn.lock', 'yarn'], ['bun.lock', 'bun'], ['bun.lockb', 'bun']]
+  for (const [file, pm] of locks) {
+    if (!existsSync(path.join(dir, file))) continue
+    const text = readText(dir, file) ?? ''
+    // yarn berry's lock starts with __metadata; the image builds yarn classic and berry by packageManager
+    const value = pm === 'yarn' && /__metadata:/.test(text) ? 'yarn-berry' : pm
+    return { value, from: [evidence(file, text.slice(0, 2000), 0)] }
+  }
+  return null
+}
+
+/** the major version to build with, or only a lower bound the default image already meets */
+export type NodeVersion = { major: number; exact: boolean; spec: string }
+
+export function nodeVersion(dir: string): Finding<NodeVersion> | null {
+  for (const file of ['.nvmrc', '.node-version']) {
+    const text = readText(dir, file)
+    const m = text && /^\s*v?(\d+)/m.exec(text)
+    if (text && m) return { value: { major: Number(m[1]), exact: true, spec: text.trim() }, from: [evidence(file, text, m.index)] }
+  }
+  const p = pkg(dir)
+  const spec = p?.json.engines?.node
+  if (p && spec) {
+    const exact = /^\s*(?:\^|~|=)?\s*v?(\d+)(?:\.[\dx*]+)*\s*$/.exec(spec) ?? /^\s*v?(\d+)\.x\s*$/.exec(spec)
+    const lower = />=?\s*v?(\d+)/.exec(spec)
+    const m = exact ?? lower
+    if (m) return { value: { major: Number(m[1]), exact: Boolean(exact), spec }, from: [at(p.text, /"node"\s*:/)] }
+  }
+  return null
+}
+
+const NEXT_CONFIGS = ['next.config.ts', 'next.config.mjs', 'next.config.js', 'next.config.cjs', 'next.config.mts']
+const nextConfig = (dir: string): { file: string; text: string } | null => {
+  for (const file of NEXT_CONFIGS) {
+    const text = readText(dir, file)
+    if (text !== null) return { file, text }
+  }
+  return null
+}
+
+export function standaloneOutput(dir: string): Finding<boolean> {
+  const c = nextConfig(dir)
+  const m = c && /output\s*:\s*["']standalone["']/.exec(c.text)
+  if (c && m) return { value: true, from: [evidence(c.file, c.text, m.index)] }
+  return { value: false, from: c ? [evidence(c.file, c.text, 0)] : [] }
+}
+
+export function frontendHealth(dir: string): Finding<string> | null {
+  for (const base of ['app', 'src/app']) {
+    for (const name of ['health', 'healthz']) {
+      for (const ext of ['ts', 'js', 'tsx', 'jsx']) {
+        const file = `${base}/api/${name}/route.${ext}`
+        const text = readText(dir, file)
+        const m = text && /export\s+(?:async\s+)?(?:function\s+GET|const\s+GET)/.exec(text)
+        if (text && m) return { value: `/api/${name}`, from: [evidence(file, text, m.index)] }
+      }
+    }
+  }
+  for (const file of ['pages/api/health.ts', 'pages/api/health.js', 'src/pages/api/health.ts', 'src/pages/api/health.js']) {
+    const text = readText(dir, file)
+    if (text !== null) return { value: '/api/health', from: [evidence(file, text, 0)] }
+  }
+  return null
+}
+
+export function betterAuth(dir: string): Finding<true> | null {
+  const p = pkg(dir)
+  if (!p || !('better-auth' in { ...p.json.dependencies, ...p.json.devDependencies })) return null
+  return { value: true, from: [at(p.text, /"better-auth"/)] }
+}
+
+export function migrateScript(dir: string): Finding<string> | null {
+  const text = readText(dir, 'migrate.mjs')
+  return text === null ? null : { value: 'migrate.mjs', from: [evidence('migrate.mjs', text, 0)] }
+}
+
+export type BackendAccess =
+  /** the server side fetches the backend at a URL from this runtime variable (route handler, server action) */
+  | { how: 'proxy'; variable: string; from: Evidence[] }
+  /** next.config rewrites: evaluated by `next build`, so the destination is fixed in the image */
+  | { how: 'rewrites'; variable: string | null; destination: string; from: Evidence[] }
+  /** the browser calls the backend at a URL baked into the bundle at build time */
+  | { how: 'direct'; variable: string; from: Evidence[] }
+
+const BACKEND_VAR = /(BACKEND|API|FASTAPI|SERVER)_?(BASE_)?(URL|URI|HOST|ORIGIN|BASE|ENDPOINT)|^NEXT_PUBLIC_API$/
+const AUTH_VAR = /AUTH|APP_URL|SITE_URL/
+
+export function backendAccess(dir: string, reads: EnvRead[]): BackendAccess[] {
+  const out: BackendAccess[] = []
+  const c = nextConfig(dir)
+  if (c && /\brewrites\s*[(:]/.test(c.text)) {
+    for (const h of matches(dir, [c.file], /destination\s*:\s*([`'"])([^`'"]*)\1/)) {
+      const dest = h.groups[1]!
+      if (!/^https?:|\$\{/.test(dest)) continue
+      out.push({ how: 'rewrites', variable: /process\.env\.([A-Z_][A-Z0-9_]*)/.exec(dest)?.[1] ?? /process\.env\.([A-Z_][A-Z0-9_]*)/.exec(c.text)?.[1] ?? null, destination: dest, from: [h] })
+    }
+  }
+  for (const r of reads) {
+    if (!BACKEND_VAR.test(r.name) || AUTH_VAR.test(r.name)) continue
+    const from = r.from.filter((e) => !NEXT_CONFIGS.includes(e.file))
+    if (!from.length) continue
+    if (r.kind === 'build') out.push({ how: 'direct', variable: r.name, from })
+    else out.push({ how: 'proxy', variable: r.name, from })
+  }
+  return out
+}
+
+/** every JS/TS source file of the frontend (for callers that search further) */
+export const frontendSources = (dir: string): string[] => sourceFiles(dir, ['.ts', '.tsx', '.js', '.jsx', '.mjs'])

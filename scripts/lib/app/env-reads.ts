@@ -1,0 +1,117 @@
+// Every environment variable an app reads, with where: pydantic-settings fields, os.getenv / os.environ in Python,
+// process.env in JavaScript/TypeScript. Each is classified, so init knows what belongs in the Secret (secret), what
+// `next build` bakes into the bundle (build) and what the pods get at run time (runtime), and how a list is written.
+//
+// Exported API:
+//   pythonEnvReads(dir): EnvRead[]     — the backend's reads (settings fields with env_prefix and aliases, os.*)
+//   jsEnvReads(dir): EnvRead[]         — the frontend's reads (process.env.X / process.env["X"])
+//   classify(name): EnvKind            — secret | build | runtime, by name
+//   isSecretName(name): boolean
+import { evidence, readText, sourceFiles, type Evidence } from './source.ts'
+
+export type EnvKind = 'secret' | 'build' | 'runtime'
+/** how the app parses the value: a JSON list (pydantic list fields), a comma list (split(",") in code), or text */
+export type EnvFormat = 'json-list' | 'comma-list' | 'text'
+export type EnvRead = {
+  name: string
+  kind: EnvKind
+  format: EnvFormat
+  /** the code has a default for it (os.getenv("X", "d"), a settings field with a value), so it may stay unset */
+  optional: boolean
+  /** read in a 'use client' module: the browser sees the value */
+  client: boolean
+  from: Evidence[]
+}
+
+const SECRET_NAME = /SECRET|PASSWORD|PASSWD|TOKEN|KEY|PRIVATE|CREDENTIAL|DATABASE_URL|DB_URL|DSN|_URI$/
+export const isSecretName = (name: string): boolean => SECRET_NAME.test(name) && !/^NEXT_PUBLIC_/.test(name)
+export const classify = (name: string): EnvKind => (/^NEXT_PUBLIC_/.test(name) ? 'build' : isSecretName(name) ? 'secret' : 'runtime')
+
+function merge(reads: (Omit<EnvRead, 'kind'>)[]): EnvRead[] {
+  const by = new Map<string, EnvRead>()
+  for (const r of reads) {
+    const old = by.get(r.name)
+    if (!old) by.set(r.name, { ...r, kind: classify(r.name), from: [...r.from] })
+    else {
+      old.from.push(...r.from)
+      // unset is fine only when every read copes with it
+      old.optional &&= r.optional
+      old.client ||= r.client
+      if (old.format === 'text') old.format = r.format
+    }
+  }
+  return [...by.values()].sort((a, b) => a.name.localeCompare(b.name))
+}
+
+const LIST_TYPE = /^\s*(?:typing\.)?(?:list|List|set|Set|tuple|Tuple|Sequence)\b/
+
+export function pythonEnvReads(dir: string): EnvRead[] {
+  const reads: Omit<EnvRead, 'kind'>[] = []
+  for (const file of sourceFiles(dir, ['.py'])) {
+    const text = readText(dir, file)
+    if (text === null) continue
+    // os.getenv("X"), os.environ.get("X", d), environ["X"], getenv("X")
+    for (const m of text.matchAll(/\b(?:os\.)?(?:getenv|environ\.get|environ\.setdefault)\(\s*["']([A-Za-z_][A-Za-z0-9_]*)["']\s*(,)?|\b(?:os\.)?environ\[\s*["']([A-Za-z_][A-Za-z0-9_]*)["']\s*\]/g)) {
+      const name = m[1] ?? m[3]!
+      const ev = evidence(file, text, m.index)
+      reads.push({ name, format: /\.split\(\s*["'],["']/.test(ev.text) ? 'comma-list' : 'text', optional: Boolean(m[2]), client: false, from: [ev] })
+    }
+    reads.push(...settingsFields(file, text))
+  }
+  return merge(reads)
+}
+
+// class Settings(BaseSettings): fields up to the class body's end; env_prefix from model_config / class Config
+function settingsFields(file: string, text: string): Omit<EnvRead, 'kind'>[] {
+  const out: Omit<EnvRead, 'kind'>[] = []
+  for (const cls of text.matchAll(/^class\s+\w+\s*\(\s*(?:pydantic_settings\.)?BaseSettings\s*\)\s*:\s*$/gm)) {
+    const start = cls.index + cls[0].length
+    // the body: the indented (or blank) lines after the class line
+    let len = 0
+    for (const line of text.slice(start).split('\n').slice(1)) {
+      if (line.trim() && !/^\s/.test(line)) break
+      len += line.length + 1
+    }
+    const body = text.slice(start, start + 1 + len)
+    const prefix = /env_prefix\s*=\s*["']([^"']*)["']/.exec(body)?.[1] ?? ''
+    const indent = /^([ \t]+)\S/m.exec(body)?.[1] ?? '    '
+    const fieldRe = new RegExp(`^${indent}([A-Za-z_]\\w*)\\s*:\\s*([^=\\n]+?)\\s*(?:=\\s*(.+))?$`, 'gm')
+    for (const f of body.matchAll(fieldRe)) {
+      const [, attr, type, value] = f as unknown as [string, string, string, string | undefined]
+      if (attr === 'model_config' || /ClassVar/.test(type)) continue
+      const alias = value ? /(?:validation_alias|alias)\s*=\s*["']([^"']+)["']/.exec(value)?.[1] : undefined
+      const name = alias ?? `${prefix}${attr}`.toUpperCase()
+      const required = value === undefined || /^Field\(\s*(?:\.\.\.|\)|(?:alias|validation_alias|description)\s*=)/.test(value)
+      const optionalType = /Optional\[|\|\s*None|None\s*\|/.test(type)
+      out.push({
+        name,
+        format: LIST_TYPE.test(type) ? 'json-list' : 'text',
+        optional: !required || optionalType,
+        client: false,
+        from: [evidence(file, text, start + f.index)],
+      })
+    }
+  }
+  return out
+}
+
+export function jsEnvReads(dir: string): EnvRead[] {
+  const reads: Omit<EnvRead, 'kind'>[] = []
+  for (const file of sourceFiles(dir, ['.ts', '.tsx', '.js', '.jsx', '.mjs', '.cjs'])) {
+    const text = readText(dir, file)
+    if (text === null) continue
+    const client = /^\s*(?:\/\/[^\n]*\n\s*)*["']use client["']/.test(text)
+    for (const m of text.matchAll(/\bprocess\.env\.([A-Za-z_][A-Za-z0-9_]*)|\bprocess\.env\[\s*["'`]([A-Za-z_][A-Za-z0-9_]*)["'`]\s*\]/g)) {
+      const ev = evidence(file, text, m.index)
+      const after = text.slice(m.index + m[0].length, m.index + m[0].length + 12)
+      reads.push({
+        name: m[1] ?? m[2]!,
+        format: /\.split\(\s*["'`],["'`]/.test(ev.text) ? 'comma-list' : 'text',
+        optional: /^\s*(\?\?|\|\|)/.test(after),
+        client,
+        from: [ev],
+      })
+    }
+  }
+  return merge(reads)
+}

@@ -1,0 +1,33 @@
+// Where the frontend and the backend are inside an app repository: a directory whose package.json depends on next,
+// and a directory with Python project files and a FastAPI app. The repository root counts too.
+//
+// Exported API:
+//   findApps(root): { frontends: string[]; backends: string[] }   — absolute dirs, nearest first
+import { readdirSync } from 'node:fs'
+import path from 'node:path'
+import { asgiApps, isPythonApp } from './detect-backend.ts'
+import { isNextApp } from './detect-frontend.ts'
+
+const SKIP = new Set(['node_modules', '.next', '.venv', 'venv', '__pycache__', '.git', 'dist', 'build', 'out', 'coverage', 'tests', 'test', 'e2e'])
+const MAX_DEPTH = 3
+
+export function findApps(root: string): { frontends: string[]; backends: string[] } {
+  const frontends: string[] = []
+  const backends: string[] = []
+  const visit = (dir: string, depth: number): void => {
+    if (isNextApp(dir)) frontends.push(dir)
+    // a FastAPI app, not just any Python project (a scripts/ folder with a requirements.txt)
+    else if (isPythonApp(dir) && asgiApps(dir).length) backends.push(dir)
+    if (depth >= MAX_DEPTH) return
+    let entries
+    try {
+      entries = readdirSync(dir, { withFileTypes: true })
+    } catch {
+      return
+    }
+    for (const e of entries.sort((a, b) => a.name.localeCompare(b.name)))
+      if (e.isDirectory() && !SKIP.has(e.name) && !e.name.startsWith('.')) visit(path.join(dir, e.name), depth + 1)
+  }
+  visit(root, 0)
+  return { frontends, backends }
+}

@@ -1,0 +1,46 @@
+// Every detector run over one frontend and one backend directory: the facts init decides from. Read-only.
+//
+// Exported API:
+//   inspectApp(dirs): AppFindings
+import { backendPort, asgiApps, dependencyManager, pythonVersion } from './detect-backend.ts'
+import { probeRoutes } from './backend-routes.ts'
+import { databaseDriver, fileWrites, jwksFetch, migrations } from './backend-runtime.ts'
+import { backendAccess, betterAuth, frontendHealth, migrateScript, nodeVersion, packageManager, standaloneOutput } from './detect-frontend.ts'
+import { jsEnvReads, pythonEnvReads } from './env-reads.ts'
+import { matches, sourceFiles } from './source.ts'
+
+export function inspectApp(dirs: { frontend: string; backend: string }) {
+  const fe = dirs.frontend
+  const be = dirs.backend
+  const feReads = jsEnvReads(fe)
+  return {
+    frontend: {
+      dir: fe,
+      packageManager: packageManager(fe),
+      node: nodeVersion(fe),
+      standalone: standaloneOutput(fe),
+      health: frontendHealth(fe),
+      betterAuth: betterAuth(fe),
+      migrateScript: migrateScript(fe),
+      env: feReads,
+      backendAccess: backendAccess(fe, feReads),
+      /** a route that serves /.well-known/jwks.json (Better Auth serves /api/auth/jwks by itself) */
+      wellKnownJwks: matches(fe, sourceFiles(fe, ['.ts', '.tsx', '.js', '.mjs']), /well-known\/jwks/)[0] ?? null,
+    },
+    backend: {
+      dir: be,
+      python: pythonVersion(be),
+      deps: dependencyManager(be),
+      asgi: asgiApps(be),
+      port: backendPort(be),
+      probes: probeRoutes(be),
+      database: databaseDriver(be),
+      jwks: jwksFetch(be),
+      migrations: migrations(be),
+      writes: fileWrites(be),
+      env: pythonEnvReads(be),
+    },
+  }
+}
+
+export type AppFindings = ReturnType<typeof inspectApp>

@@ -1,0 +1,291 @@
+// From what an app declares (inspect.ts) to what init writes: .env keys, a Helm values file that uses only knobs the
+// chart has, and a report of every decision, every fallback with the key that overrides it, and what needs support
+// the chart or the kit lacks today. Pure: no file system, no environment.
+//
+// Exported API:
+//   planInit(findings, ctx): Plan
+//   CHART_ENV                                — variables the chart and the images already give each component
+//   Plan, Setting, Open, Support, EnvVar, AppValues
+import { isSecretName, type EnvRead } from './env-reads.ts'
+import { writableDirFor } from './backend-runtime.ts'
+import type { AppFindings } from './inspect.ts'
+import type { Evidence } from './source.ts'
+
+export type Component = 'frontend' | 'backend'
+export type EnvVar = { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }
+type Probes = { startup: { path: string }; liveness: { path: string }; readiness: { path: string } }
+export type AppValues = {
+  frontend: { extraEnv: EnvVar[]; probes: Probes; migrateCommand?: string[] }
+  backend: { extraEnv: EnvVar[]; probes: Probes; migrateCommand?: string[]; writableDirs?: string[]; containerPort?: number }
+}
+/** a decision and the file:line lines it rests on; `to` says where init puts it (a .env key, a values path, nowhere) */
+export type Setting = { component: Component; what: string; value: string; to: string; from: Evidence[] }
+/** something init could not decide: what it uses meanwhile, and the exact key to set */
+export type Open = { component: Component; what: string; used: string | null; key: string; from: Evidence[] }
+/** something the app needs that the chart, the kit or the images cannot give yet */
+export type Support = { component: Component; needs: 'chart' | 'kit' | 'image'; what: string; from: Evidence[] }
+export type Note = { component: Component; text: string; from: Evidence[] }
+export type Plan = { settings: Setting[]; open: Open[]; support: Support[]; notes: Note[]; env: Record<string, string>; values: AppValues }
+
+export type PlanContext = {
+  /** PUBLIC_URL as the config resolves it (the values that depend on it are rewritten by the next init) */
+  publicUrl: string
+  secretName: string
+  release: string
+  pythonImage: string
+  nodeImage: string
+}
+
+const IMAGE_ENV = { frontend: ['NODE_ENV', 'NEXT_TELEMETRY_DISABLED', 'NEXT_RUNTIME', 'NEXT_PHASE', 'HOSTNAME', 'PORT'], backend: ['APP_MODULE', 'HOST', 'PORT', 'WEB_CONCURRENCY', 'PYTHONUNBUFFERED', 'VIRTUAL_ENV'] }
+/** what helm/todo-chatbot/templates/_helpers.tpl puts in each component's environment */
+export const CHART_ENV: Record<Component, string[]> = {
+  frontend: ['PORT', 'HOSTNAME', 'BETTER_AUTH_URL', 'BETTER_AUTH_TRUSTED_ORIGINS', 'BACKEND_URL', 'POSTGRES_USER', 'POSTGRES_PASSWORD', 'DATABASE_URL', 'BETTER_AUTH_SECRET'],
+  backend: ['PORT', 'JWKS_URL', 'JWT_ISSUER', 'JWT_AUDIENCE', 'CORS_ORIGINS', 'LOG_LEVEL', 'OPENAI_BASE_URL', 'OPENAI_MODEL', 'POSTGRES_USER', 'POSTGRES_PASSWORD', 'DATABASE_URL', 'OPENAI_API_KEY'],
+}
+const SECRET_KEYS = 'BETTER_AUTH_SECRET, POSTGRES_PASSWORD, DATABASE_URL and OPENAI_API_KEY'
+// other names apps give the same things; mapped onto what the chart already provides
+const DB_ALIASES = /^(DB_URL|DATABASE_URI|POSTGRES_URL|POSTGRES_URI|POSTGRESQL_URL|SQLALCHEMY_DATABASE_URI|SQLALCHEMY_DATABASE_URL|DB_CONNECTION_STRING)$/
+const AUTH_SECRET_ALIASES = /^(AUTH_SECRET|JWT_SECRET|JWT_SECRET_KEY|BETTER_AUTH_JWT_SECRET|NEXTAUTH_SECRET)$/
+const PUBLIC_URL_ALIASES = /^(APP_URL|SITE_URL|FRONTEND_URL|PUBLIC_URL|AUTH_URL|NEXTAUTH_URL|BETTER_AUTH_BASE_URL|ORIGIN)$/
+const ORIGIN_LIST_ALIASES = /^(ALLOWED_ORIGINS|CORS_ALLOW_ORIGINS|CORS_ALLOWED_ORIGINS|FRONTEND_ORIGINS|TRUSTED_ORIGINS)$/
+
+const DEFAULT_PROBES = { frontend: '/api/health', backend: { health: '/health', ready: '/ready' } }
+
+export function planInit(f: AppFindings, ctx: PlanContext): Plan {
+  const settings: Setting[] = []
+  const open: Open[] = []
+  const support: Support[] = []
+  const notes: Note[] = []
+  const env: Record<string, string> = {}
+  const values: AppValues = {
+    frontend: { extraEnv: [], probes: probes(DEFAULT_PROBES.frontend, DEFAULT_PROBES.frontend) },
+    backend: { extraEnv: [], probes: probes(DEFAULT_PROBES.backend.health, DEFAULT_PROBES.backend.ready) },
+  }
+  const set = (component: Component, what: string, value: string, to: string, from: Evidence[]): void => {
+    settings.push({ component, what, value, to, from })
+  }
+  const extraEnv = (component: Component, e: EnvVar, what: string, from: Evidence[]): void => {
+    const list = values[component].extraEnv
+    if (list.some((x) => x.name === e.name)) return
+    list.push(e)
+    const shown = e.value ?? `Secret ${e.valueFrom!.secretKeyRef.name} key ${e.valueFrom!.secretKeyRef.key}`
+    set(component, what, shown, `${component}.extraEnv ${e.name}`, from)
+  }
+  const fromSecret = (name: string, key: string): EnvVar => ({ name, valueFrom: { secretKeyRef: { name: ctx.secretName, key } } })
+  const handled = { frontend: new Set<string>(), backend: new Set<string>() }
+
+  // ---------- backend: image ----------
+  const be = f.backend
+  const defaultPy = /:(3\.\d+)/.exec(ctx.pythonImage)?.[1] ?? '3.13'
+  if (be.python?.value.exact) {
+    env.PYTHON_IMAGE = `python:${be.python.value.version}-slim`
+    set('backend', 'Python version', be.python.value.version, '.env PYTHON_IMAGE', be.python.from)
+  } else if (be.python) {
+    const ok = cmpVersion(defaultPy, be.python.value.version) >= 0
+    if (ok) set('backend', 'Python version', `${ctx.pythonImage} (the default meets >= ${be.python.value.version})`, 'nothing to write', be.python.from)
+    else {
+      env.PYTHON_IMAGE = `python:${be.python.value.version}-slim`
+      set('backend', 'Python version', be.python.value.version, '.env PYTHON_IMAGE', be.python.from)
+    }
+  } else open.push({ component: 'backend', what: 'Python version (no .python-version, runtime.txt or requires-python)', used: ctx.pythonImage, key: 'PYTHON_IMAGE in .env', from: [] })
+
+  if (be.deps) {
+    const how = { uv: 'uv (uv sync --locked)', requirements: 'pip install -r requirements.txt', pip: 'pip install . (pyproject [project])', 'poetry-only': 'poetry', 'pipfile-only': 'pipenv' }[be.deps.value]
+    set('backend', 'dependencies', how, 'nothing to write (the backend image picks it from the files)', be.deps.from)
+    if (be.deps.value === 'poetry-only' || be.deps.value === 'pipfile-only')
+      support.push({ component: 'backend', needs: 'image', what: `${how} without uv.lock or requirements.txt: backend-docker installs from uv.lock, requirements.txt or a pyproject [project] table`, from: be.deps.from })
+  }
+
+  if (be.asgi.length === 1) {
+    extraEnv('backend', { name: 'APP_MODULE', value: be.asgi[0]!.value }, 'ASGI app', be.asgi[0]!.from)
+  } else if (be.asgi.length === 0) {
+    open.push({ component: 'backend', what: 'ASGI app (no `app = FastAPI(` found)', used: 'app.main:app (the image default)', key: 'backend.extraEnv APP_MODULE', from: [] })
+  } else {
+    open.push({ component: 'backend', what: `ASGI app: ${be.asgi.length} FastAPI apps (${be.asgi.map((a) => a.value).join(', ')})`, used: 'app.main:app (the image default)', key: 'backend.extraEnv APP_MODULE (one of the modules listed)', from: be.asgi.flatMap((a) => a.from) })
+  }
+
+  if (be.port) {
+    set('backend', 'port', String(be.port.value), be.port.value === 8000 ? 'nothing to write (the chart default)' : 'backend.containerPort', be.port.from)
+    if (be.port.value !== 8000) values.backend.containerPort = be.port.value
+  } else notes.push({ component: 'backend', text: 'port: none declared; 8000 (the chart default; the image starts uvicorn on $PORT itself)', from: [] })
+
+  // ---------- backend: probes ----------
+  const p = be.probes
+  const health = p.health[0]
+  const ready = p.ready[0]
+  const fallback = p.docs ?? p.openapi ?? ready?.value ?? '/'
+  if (health) {
+    values.backend.probes.startup.path = values.backend.probes.liveness.path = health.value
+    set('backend', 'liveness/startup path', health.value, 'backend.probes.{startup,liveness}.path', health.from)
+  } else {
+    values.backend.probes.startup.path = values.backend.probes.liveness.path = fallback
+    open.push({ component: 'backend', what: `health route (no GET /health, /healthz, /live…; ${p.docs ? '' : '/docs is turned off; '}a liveness probe must not depend on the database)`, used: fallback, key: 'backend.probes.liveness.path and backend.probes.startup.path', from: [] })
+  }
+  if (ready) {
+    values.backend.probes.readiness.path = ready.value
+    set('backend', 'readiness path', ready.value, 'backend.probes.readiness.path', ready.from)
+  } else if (health) {
+    values.backend.probes.readiness.path = health.value
+    set('backend', 'readiness path', `${health.value} (no /ready route: readiness uses the health route)`, 'backend.probes.readiness.path', health.from)
+  } else {
+    values.backend.probes.readiness.path = fallback
+    open.push({ component: 'backend', what: 'readiness route (no GET /ready, /readyz…)', used: fallback, key: 'backend.probes.readiness.path', from: [] })
+  }
+
+  // ---------- backend: database, migrations, files ----------
+  const db = be.database
+  if (!db) notes.push({ component: 'backend', text: 'database: no PostgreSQL driver (psycopg2, psycopg, asyncpg) in the dependencies; the chart gives DATABASE_URL=postgresql://…', from: [] })
+  else if (db.plainUrlWorks) set('backend', 'database driver', `${db.driver}: ${db.why}`, 'nothing to write (the chart composes postgresql://)', db.from)
+  else support.push({ component: 'backend', needs: 'chart', what: `DATABASE_URL with the scheme ${db.scheme} (${db.why}); the chart composes postgresql://`, from: db.from })
+
+  const m = be.migrations
+  switch (m.value.kind) {
+    case 'alembic':
+    case 'module':
+      values.backend.migrateCommand = m.value.command
+      set('backend', 'migrations', m.value.command.join(' '), 'backend.migrateCommand', m.from)
+      break
+    case 'create_all':
+      values.backend.migrateCommand = []
+      set('backend', 'migrations', 'none: the app creates its tables itself (create_all); the migration Job skips the backend', 'backend.migrateCommand', m.from)
+      break
+    default:
+      values.backend.migrateCommand = []
+      open.push({ component: 'backend', what: 'migrations (no alembic.ini, migrate module or create_all): the tables must exist before the app starts', used: 'none', key: 'backend.migrateCommand (a command in the backend image, e.g. ["python", "-m", "yourapp.migrate"])', from: [] })
+  }
+
+  const dirs = new Set<string>()
+  for (const w of be.writes) {
+    if (w.variable && w.target.startsWith('$')) {
+      open.push({ component: 'backend', what: `a file written at the path in ${w.variable}`, used: null, key: `backend.extraEnv ${w.variable} (a path under /tmp)`, from: [w.from] })
+    } else if (w.variable) {
+      extraEnv('backend', { name: w.variable, value: `/tmp/${w.target.split('/').pop()}` }, `writable file (the default ${w.target} is on the read-only root filesystem)`, [w.from])
+      handled.backend.add(w.variable)
+    } else {
+      const d = writableDirFor(w)
+      if (d) {
+        dirs.add(d)
+        set('backend', 'writable directory', d, 'backend.writableDirs', [w.from])
+      } else support.push({ component: 'backend', needs: 'chart', what: `a writable file ${w.target} in the working directory /app (the root filesystem is read-only and the chart mounts only whole directories, backend.writableDirs); or a variable in the app to point it at /tmp`, from: [w.from] })
+    }
+  }
+  if (dirs.size) values.backend.writableDirs = ['/tmp', ...[...dirs].sort()]
+
+  // ---------- backend: Better Auth JWKS ----------
+  const feAuth = f.frontend.betterAuth
+  const j = be.jwks
+  if (j) {
+    if (j.whole) {
+      handled.backend.add(j.variable!)
+      if (j.variable === 'JWKS_URL') set('backend', 'JWKS', 'JWKS_URL (the chart gives the frontend\'s /api/auth/jwks)', 'nothing to write', j.from)
+      else extraEnv('backend', { name: j.variable!, value: '$(JWKS_URL)' }, 'JWKS URL (the chart\'s JWKS_URL: the frontend\'s /api/auth/jwks in the cluster)', j.from)
+    } else {
+      if (j.variable) handled.backend.add(j.variable)
+      open.push({
+        component: 'backend',
+        what: `JWKS: the backend fetches ${j.variable ?? 'a base URL'} + ${j.path}; in the cluster the frontend is http://${ctx.release}-frontend:3000, while the browser-facing URL is ${ctx.publicUrl}`,
+        used: null,
+        key: `backend.extraEnv ${j.variable ?? '<the base URL variable>'} (http://${ctx.release}-frontend:3000 when it is only used to fetch keys)`,
+        from: j.from,
+      })
+    }
+    if (j.path === '/.well-known/jwks.json' && !f.frontend.wellKnownJwks)
+      notes.push({ component: 'frontend', text: 'JWKS: the backend fetches /.well-known/jwks.json but the frontend serves no such route (Better Auth serves /api/auth/jwks)', from: j.from })
+  }
+
+  // ---------- environment variables ----------
+  for (const r of be.env) planVar('backend', r)
+  for (const r of f.frontend.env) planVar('frontend', r)
+
+  function planVar(c: Component, r: EnvRead): void {
+    if (handled[c].has(r.name) || IMAGE_ENV[c].includes(r.name)) return
+    const chart = CHART_ENV[c].includes(r.name)
+    if (chart) {
+      if (r.name === 'CORS_ORIGINS' && r.format === 'json-list')
+        extraEnv(c, { name: r.name, value: JSON.stringify([ctx.publicUrl]) }, 'CORS_ORIGINS as a JSON list (a pydantic list field; the chart gives a comma list); from PUBLIC_URL', r.from)
+      return
+    }
+    if (DB_ALIASES.test(r.name)) return extraEnv(c, { name: r.name, value: '$(DATABASE_URL)' }, `database URL under another name (the chart's DATABASE_URL)`, r.from)
+    if (AUTH_SECRET_ALIASES.test(r.name) && feAuth) return extraEnv(c, fromSecret(r.name, 'BETTER_AUTH_SECRET'), 'auth signing secret (Better Auth\'s BETTER_AUTH_SECRET)', [...r.from, ...feAuth.from])
+    if (r.name === 'BETTER_AUTH_SECRET') return extraEnv(c, fromSecret(r.name, 'BETTER_AUTH_SECRET'), 'Better Auth secret', r.from)
+    if (r.kind === 'runtime' && (PUBLIC_URL_ALIASES.test(r.name) || r.name === 'BETTER_AUTH_URL' || r.name === 'JWT_ISSUER'))
+      return extraEnv(c, { name: r.name, value: ctx.publicUrl }, 'public URL (PUBLIC_URL)', r.from)
+    if (r.kind === 'runtime' && ORIGIN_LIST_ALIASES.test(r.name))
+      return extraEnv(c, { name: r.name, value: r.format === 'json-list' ? JSON.stringify([ctx.publicUrl]) : ctx.publicUrl }, `allowed origins (PUBLIC_URL${r.format === 'json-list' ? ', as a JSON list' : ''})`, r.from)
+    if (c === 'frontend' && r.kind === 'runtime' && f.frontend.backendAccess.some((a) => a.how === 'proxy' && a.variable === r.name))
+      return extraEnv(c, { name: r.name, value: '$(BACKEND_URL)' }, 'backend URL for the server-side proxy (the chart\'s BACKEND_URL)', r.from)
+    if (r.kind === 'secret') {
+      if (r.name === 'OPENAI_API_KEY') return
+      support.push({ component: c, needs: 'kit', what: `secret ${r.name}${r.optional ? ' (optional: the code has a default)' : ''}: the Secret deploy makes holds only ${SECRET_KEYS}`, from: r.from })
+      return
+    }
+    if (r.kind === 'build') {
+      if (f.frontend.backendAccess.some((a) => a.how === 'direct' && a.variable === r.name)) return // reported below
+      if (r.optional) notes.push({ component: c, text: `${r.name} is read at build time and has a default in the code`, from: r.from })
+      else support.push({ component: c, needs: 'kit', what: `${r.name} is read at build time (NEXT_PUBLIC_*): frontend-docker takes the build arg NEXT_PUBLIC_ENV, but no kit setting passes it yet`, from: r.from })
+      return
+    }
+    if (r.optional) notes.push({ component: c, text: `${r.name}: optional (the code has a default), left unset`, from: r.from })
+    else open.push({ component: c, what: `${r.name} (read with no default)`, used: null, key: `${c}.extraEnv ${r.name}`, from: r.from })
+  }
+
+  // ---------- frontend ----------
+  const fe = f.frontend
+  if (fe.packageManager) {
+    set('frontend', 'package manager', fe.packageManager.value, 'nothing to write (the frontend image picks it from the lock file)', fe.packageManager.from)
+    if (fe.packageManager.value === 'bun') support.push({ component: 'frontend', needs: 'image', what: 'bun: frontend-docker installs with npm, pnpm or yarn', from: fe.packageManager.from })
+  } else support.push({ component: 'frontend', needs: 'image', what: 'no lock file (package-lock.json, pnpm-lock.yaml, yarn.lock): frontend-docker installs from a lock file', from: [] })
+
+  const defaultNode = Number(/:(\d+)/.exec(ctx.nodeImage)?.[1] ?? 24)
+  if (fe.node && (fe.node.value.exact || fe.node.value.major > defaultNode)) {
+    env.NODE_IMAGE = `node:${fe.node.value.major}-slim`
+    set('frontend', 'Node.js version', `${fe.node.value.major} (${fe.node.value.spec})`, '.env NODE_IMAGE', fe.node.from)
+  } else if (fe.node) set('frontend', 'Node.js version', `${ctx.nodeImage} (the default meets ${fe.node.value.spec})`, 'nothing to write', fe.node.from)
+  else open.push({ component: 'frontend', what: 'Node.js version (no .nvmrc, .node-version or engines.node)', used: ctx.nodeImage, key: 'NODE_IMAGE in .env', from: [] })
+
+  set('frontend', 'output', fe.standalone.value ? 'standalone (node server.js)' : 'not standalone: the image runs `next start` with production dependencies', 'nothing to write', fe.standalone.from)
+
+  if (fe.health) {
+    values.frontend.probes = probes(fe.health.value, fe.health.value)
+    set('frontend', 'health path', fe.health.value, 'frontend.probes.*.path', fe.health.from)
+  } else {
+    values.frontend.probes = probes('/', '/')
+    open.push({ component: 'frontend', what: 'health route (no app/api/health/route.ts): the probes ask for the home page', used: '/', key: 'frontend.probes.startup.path, frontend.probes.liveness.path and frontend.probes.readiness.path', from: [] })
+  }
+
+  if (fe.migrateScript) set('frontend', 'auth migration', 'node migrate.mjs', 'nothing to write (the chart default)', fe.migrateScript.from)
+  else {
+    values.frontend.migrateCommand = []
+    if (feAuth)
+      open.push({ component: 'frontend', what: 'Better Auth tables: no migrate.mjs, so the migration Job skips the frontend and the tables must exist', used: 'none', key: 'frontend.migrateCommand (a command in the frontend image that creates them)', from: feAuth.from })
+    else set('frontend', 'auth migration', 'none (no migrate.mjs)', 'frontend.migrateCommand', [])
+  }
+  if (feAuth) set('frontend', 'auth', 'Better Auth (the chart gives BETTER_AUTH_URL, BETTER_AUTH_SECRET and BETTER_AUTH_TRUSTED_ORIGINS)', 'nothing to write', feAuth.from)
+
+  for (const a of fe.backendAccess) {
+    if (a.how === 'proxy') set('frontend', 'browser → backend', `through the frontend (server code reads ${a.variable})`, a.variable === 'BACKEND_URL' ? 'nothing to write (the chart gives BACKEND_URL)' : `frontend.extraEnv ${a.variable}`, a.from)
+    else if (a.how === 'rewrites')
+      support.push({ component: 'frontend', needs: 'kit', what: `next.config rewrites to ${a.destination}: rewrites are fixed by \`next build\`, so the destination must be the in-cluster backend at build time${a.variable ? ` (${a.variable} as a build arg, which no kit setting passes yet)` : ''}`, from: a.from })
+    else {
+      support.push({ component: 'frontend', needs: 'chart', what: `the browser calls the backend directly at ${a.variable} (baked in at build time): the ingress must route a path (e.g. /api) to the backend Service; the chart routes everything to the frontend`, from: a.from })
+      support.push({ component: 'frontend', needs: 'kit', what: `${a.variable} as a build arg (frontend-docker's NEXT_PUBLIC_ENV; no kit setting passes it yet), e.g. ${a.variable}=${ctx.publicUrl}`, from: a.from })
+    }
+  }
+  if (!fe.backendAccess.length) notes.push({ component: 'frontend', text: 'browser → backend: no backend URL variable found in the frontend', from: [] })
+
+  // a values file is shared and printed: it may point at the Secret, never hold a secret
+  for (const c of ['frontend', 'backend'] as const)
+    for (const e of values[c].extraEnv)
+      if (e.value !== undefined && isSecretName(e.name) && !/^\$\([A-Z_][A-Z0-9_]*\)$/.test(e.value) && !/^\/tmp\//.test(e.value)) throw new Error(`init would put a value for ${e.name} in the values file`)
+  return { settings, open, support, notes, env, values }
+}
+
+function probes(live: string, ready: string): Probes {
+  return { startup: { path: live }, liveness: { path: live }, readiness: { path: ready } }
+}
+
+function cmpVersion(a: string, b: string): number {
+  const [a1, a2] = a.split('.').map(Number) as [number, number]
+  const [b1, b2] = b.split('.').map(Number) as [number, number]
+  return a1 - b1 || a2 - b2
+}

@@ -1,0 +1,83 @@
+// Reading an app's source for the detectors: which files to look at, their text, and where a match is (file:line).
+// Read-only by design: init inspects an app its owner must not have changed under them.
+//
+// Exported API:
+//   Evidence, Finding<T>                — a value and the file:line lines that decided it
+//   sourceFiles(dir, exts): string[]    — files under dir (relative, sorted), without dependency and build dirs
+//   readText(dir, rel): string | null   — a file's text, or null when it is missing or unreadable
+//   lineAt(text, index): number         — 1-based line of a character index
+//   matches(dir, files, re): Hit[]      — every match of a global regex, with file, line and groups
+//   where(e): string                    — "file:line" as reports print it
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import path from 'node:path'
+
+export type Evidence = { file: string; line: number; text: string }
+export type Finding<T> = { value: T; from: Evidence[] }
+export type Hit = Evidence & { groups: string[]; index: number }
+
+// dependency trees, build output and tests say nothing about what the deployed app does
+const SKIP = new Set(['node_modules', '.next', '.venv', 'venv', '__pycache__', '.git', 'dist', 'build', 'out', '.turbo', 'coverage', '.pytest_cache', '.mypy_cache', '.ruff_cache', 'tests', 'test', '__tests__', 'e2e'])
+const MAX_FILES = 5000
+const MAX_BYTES = 1_000_000
+
+export function sourceFiles(dir: string, exts: readonly string[]): string[] {
+  const out: string[] = []
+  const walk = (rel: string): void => {
+    let entries
+    try {
+      entries = readdirSync(path.join(dir, rel), { withFileTypes: true })
+    } catch {
+      return
+    }
+    for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      if (out.length >= MAX_FILES) return
+      const r = rel ? `${rel}/${e.name}` : e.name
+      if (e.isDirectory()) {
+        if (!SKIP.has(e.name) && !e.name.startsWith('.')) walk(r)
+      } else if (e.isFile() && exts.some((x) => e.name.endsWith(x)) && !/\.(test|spec)\.[jt]sx?$|^test_.*\.py$|_test\.py$/.test(e.name)) out.push(r)
+    }
+  }
+  walk('')
+  return out
+}
+
+export function readText(dir: string, rel: string): string | null {
+  const file = path.join(dir, rel)
+  try {
+    if (!existsSync(file) || !statSync(file).isFile() || statSync(file).size > MAX_BYTES) return null
+    return readFileSync(file, 'utf8')
+  } catch {
+    return null
+  }
+}
+
+export function lineAt(text: string, index: number): number {
+  let n = 1
+  for (let i = 0; i < index && i < text.length; i++) if (text.charCodeAt(i) === 10) n++
+  return n
+}
+
+const lineText = (text: string, line: number): string => (text.split('\n')[line - 1] ?? '').trim().slice(0, 160)
+
+export function evidence(file: string, text: string, index: number): Evidence {
+  const line = lineAt(text, index)
+  return { file, line, text: lineText(text, line) }
+}
+
+export function matches(dir: string, files: readonly string[], re: RegExp): Hit[] {
+  const hits: Hit[] = []
+  const g = new RegExp(re.source, re.flags.includes('g') ? re.flags : re.flags + 'g')
+  for (const f of files) {
+    const text = readText(dir, f)
+    if (text === null) continue
+    for (const m of text.matchAll(g)) hits.push({ ...evidence(f, text, m.index), groups: m.slice(1).map((x) => x ?? ''), index: m.index })
+  }
+  return hits
+}
+
+export const where = (e: Evidence): string => `${e.file}:${e.line}`
+
+/** Python source with comments blanked (same offsets, so lines stay right); strings are kept. */
+export function stripPyComments(text: string): string {
+  return text.replace(/^([^'"#\n]*)#.*$/gm, (_, code: string) => code)
+}
