@@ -25,7 +25,7 @@ export function getRoutes(dir: string): Finding<string>[] {
     const inc = includePrefix.get(`${mod}.${v}`) ?? includePrefix.get(v) ?? ''
     return inc + own
   }
-  return matches(dir, files, /^\s*@([A-Za-z_]\w*)\.(?:get|head|api_route)\(\s*(?:path\s*=\s*)?["']([^"']*)["']/m).map((h) => {
+  return matches(dir, files, /^[ \t]*@([A-Za-z_]\w*)\.(?:get|head|api_route)\(\s*(?:path\s*=\s*)?["']([^"']*)["']/m).map((h) => {
     const [v, p] = h.groups as [string, string]
     const full = prefixOf(h, v) + p
     return { value: full.replace(/\/+$/, '') || '/', from: [h] }

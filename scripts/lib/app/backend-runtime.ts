@@ -57,7 +57,7 @@ export type JwksFinding = {
 export function jwksFetch(dir: string): JwksFinding | null {
   const files = sourceFiles(dir, ['.py'])
   const lit = matches(dir, files, /["'`}]?(\/api\/auth\/jwks|\/\.well-known\/jwks\.json)["']/)[0]
-  const wholeVar = matches(dir, files, /["']((?:[A-Z][A-Z0-9]*_)*JWKS_(?:URL|URI|ENDPOINT))["']|^\s*((?:[a-z][a-z0-9]*_)*jwks_(?:url|uri|endpoint))\s*:/m)[0]
+  const wholeVar = matches(dir, files, /["']((?:[A-Z][A-Z0-9]*_)*JWKS_(?:URL|URI|ENDPOINT))["']|^[ \t]*((?:[a-z][a-z0-9]*_)*jwks_(?:url|uri|endpoint))\s*:/m)[0]
   if (wholeVar) return { path: lit?.groups[0] ?? '/api/auth/jwks', variable: (wholeVar.groups[0] || wholeVar.groups[1]!).toUpperCase(), whole: true, from: [wholeVar, ...(lit ? [lit] : [])] }
   if (!lit) return null
   // f"{settings.better_auth_url}/api/auth/jwks" or BASE + "/api/auth/jwks": the URL-ish name on that line

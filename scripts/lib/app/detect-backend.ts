@@ -20,14 +20,14 @@ export type PythonVersion = { version: string; exact: boolean }
 
 export function pythonVersion(dir: string): Finding<PythonVersion> | null {
   const pv = readText(dir, '.python-version')
-  const m1 = pv && /^\s*(?:cpython-|python-?)?(3\.\d+)/m.exec(pv)
+  const m1 = pv && /^[ \t]*(?:cpython-|python-?)?(3\.\d+)/m.exec(pv)
   if (pv && m1) return { value: { version: m1[1]!, exact: true }, from: [evidence('.python-version', pv, m1.index + m1[0].indexOf('3'))] }
   const rt = readText(dir, 'runtime.txt')
   const m2 = rt && /python-(3\.\d+)/.exec(rt)
   if (rt && m2) return { value: { version: m2[1]!, exact: true }, from: [evidence('runtime.txt', rt, m2.index)] }
   for (const file of ['pyproject.toml', 'uv.lock']) {
     const text = readText(dir, file)
-    const m = text && /^\s*(?:requires-python|python)\s*=\s*"([^"]+)"/m.exec(text)
+    const m = text && /^[ \t]*(?:requires-python|python)\s*=\s*"([^"]+)"/m.exec(text)
     if (!text || !m) continue
     const spec = m[1]!
     const from = [evidence(file, text, m.index)]
@@ -89,7 +89,7 @@ export function asgiApps(dir: string): Finding<string>[] {
 export function backendPort(dir: string): Finding<number> | null {
   const code = matches(dir, sourceFiles(dir, ['.py']), /uvicorn\.run\([^)]*?\bport\s*=\s*(\d{2,5})/)
   const cli = matches(dir, ['Dockerfile', 'Procfile', 'start.sh', 'entrypoint.sh'], /(?:uvicorn|fastapi run|gunicorn)[^\n]*?(?:--port[ =]|--bind[ =]\S*:)(\d{2,5})/)
-  const expose = matches(dir, ['Dockerfile'], /^\s*EXPOSE\s+(\d{2,5})/m)
+  const expose = matches(dir, ['Dockerfile'], /^[ \t]*EXPOSE\s+(\d{2,5})/m)
   const hit = code[0] ?? cli[0] ?? expose[0]
   return hit ? { value: Number(hit.groups[0]), from: [hit] } : null
 }

@@ -53,7 +53,7 @@ export type NodeVersion = { major: number; exact: boolean; spec: string }
 export function nodeVersion(dir: string): Finding<NodeVersion> | null {
   for (const file of ['.nvmrc', '.node-version']) {
     const text = readText(dir, file)
-    const m = text && /^\s*v?(\d+)/m.exec(text)
+    const m = text && /^[ \t]*v?(\d+)/m.exec(text)
     if (text && m) return { value: { major: Number(m[1]), exact: true, spec: text.trim() }, from: [evidence(file, text, m.index)] }
   }
   const p = pkg(dir)

@@ -206,7 +206,7 @@ export function planInit(f: AppFindings, ctx: PlanContext): Plan {
       return
     }
     if (DB_ALIASES.test(r.name)) return extraEnv(c, { name: r.name, value: '$(DATABASE_URL)' }, `database URL under another name (the chart's DATABASE_URL)`, r.from)
-    if (AUTH_SECRET_ALIASES.test(r.name) && feAuth) return extraEnv(c, fromSecret(r.name, 'BETTER_AUTH_SECRET'), 'auth signing secret (Better Auth\'s BETTER_AUTH_SECRET)', [...r.from, ...feAuth.from])
+    if (AUTH_SECRET_ALIASES.test(r.name) && feAuth) return extraEnv(c, fromSecret(r.name, 'BETTER_AUTH_SECRET'), 'auth signing secret (the frontend signs with Better Auth\'s BETTER_AUTH_SECRET)', r.from)
     if (r.name === 'BETTER_AUTH_SECRET') return extraEnv(c, fromSecret(r.name, 'BETTER_AUTH_SECRET'), 'Better Auth secret', r.from)
     if (r.kind === 'runtime' && (PUBLIC_URL_ALIASES.test(r.name) || r.name === 'BETTER_AUTH_URL' || r.name === 'JWT_ISSUER'))
       return extraEnv(c, { name: r.name, value: ctx.publicUrl }, 'public URL (PUBLIC_URL)', r.from)

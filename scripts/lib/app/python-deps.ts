@@ -43,7 +43,7 @@ export function pythonDeps(dir: string): Map<string, Dep> {
     const poetry = sectionBody(py, 'tool.poetry.dependencies')
     if (poetry !== null) {
       const start = py.indexOf(poetry)
-      for (const m of poetry.matchAll(/^\s*([A-Za-z0-9][\w.-]*)\s*=\s*(?:"([^"]*)"|\{[^}]*version\s*=\s*"([^"]*)")/gm)) {
+      for (const m of poetry.matchAll(/^[ \t]*([A-Za-z0-9][\w.-]*)\s*=\s*(?:"([^"]*)"|\{[^}]*version\s*=\s*"([^"]*)")/gm)) {
         if (norm(m[1]!) !== 'python') add(m[1]!, m[2] ?? m[3] ?? '', null, evidence('pyproject.toml', py, start + m.index))
       }
     }

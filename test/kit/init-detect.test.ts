@@ -1,0 +1,205 @@
+// init's detectors, one inference at a time, against the fixture apps in fixtures/apps/: each finding and the
+// file:line it rests on.
+import { describe, expect, it } from 'vitest'
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { findApps } from '../../scripts/lib/app/find-apps.ts'
+import { asgiApps, backendPort, dependencyManager, pythonVersion } from '../../scripts/lib/app/detect-backend.ts'
+import { getRoutes, probeRoutes } from '../../scripts/lib/app/backend-routes.ts'
+import { databaseDriver, fileWrites, jwksFetch, migrations } from '../../scripts/lib/app/backend-runtime.ts'
+import { backendAccess, betterAuth, frontendHealth, migrateScript, nodeVersion, packageManager, standaloneOutput } from '../../scripts/lib/app/detect-frontend.ts'
+import { classify, jsEnvReads, pythonEnvReads } from '../../scripts/lib/app/env-reads.ts'
+import { where, type Evidence } from '../../scripts/lib/app/source.ts'
+
+const apps = path.join(import.meta.dirname, 'fixtures', 'apps')
+const plain = { fe: path.join(apps, 'plain-main/frontend'), be: path.join(apps, 'plain-main/backend') }
+const uv = { fe: path.join(apps, 'uv-alembic/frontend'), be: path.join(apps, 'uv-alembic/backend') }
+const und = { fe: path.join(apps, 'undecided/web'), be: path.join(apps, 'undecided/services/api') }
+const at = (from: Evidence[] | undefined): string[] => (from ?? []).map(where)
+
+/** a throwaway app dir with the given files */
+function tree(files: Record<string, string>): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'kit-app-'))
+  for (const [f, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, f)), { recursive: true })
+    writeFileSync(path.join(dir, f), text)
+  }
+  return dir
+}
+
+describe('finding the apps in a repository', () => {
+  it('a Next.js package and a Python project with a FastAPI app, at any depth up to 3', () => {
+    expect(findApps(path.join(apps, 'plain-main'))).toEqual({ frontends: [plain.fe], backends: [plain.be] })
+    expect(findApps(path.join(apps, 'undecided'))).toEqual({ frontends: [und.fe], backends: [und.be] })
+  })
+  it('a Python project without a FastAPI app is not a backend', () => {
+    const dir = tree({ 'scripts/requirements.txt': 'requests\n', 'scripts/run.py': 'print(1)\n' })
+    expect(findApps(dir).backends).toEqual([])
+  })
+})
+
+describe('backend: image inputs', () => {
+  it('Python version from .python-version, runtime.txt, requires-python (a pin, a range, a lower bound)', () => {
+    expect(pythonVersion(plain.be)).toMatchObject({ value: { version: '3.11', exact: true } })
+    expect(at(pythonVersion(plain.be)?.from)).toEqual(['.python-version:1'])
+    expect(pythonVersion(uv.be)?.value.version).toBe('3.12')
+    expect(pythonVersion(und.be)).toBeNull()
+    expect(pythonVersion(tree({ 'runtime.txt': 'python-3.10.14\n' }))?.value).toEqual({ version: '3.10', exact: true })
+    const range = tree({ 'pyproject.toml': '[project]\nname = "x"\nrequires-python = ">=3.10,<3.13"\n' })
+    expect(pythonVersion(range)?.value).toEqual({ version: '3.12', exact: true })
+    expect(at(pythonVersion(range)?.from)).toEqual(['pyproject.toml:3'])
+    expect(pythonVersion(tree({ 'pyproject.toml': '[project]\nrequires-python = ">=3.11"\n' }))?.value).toEqual({ version: '3.11', exact: false })
+  })
+
+  it('dependency manager: uv.lock, requirements.txt (also next to a poetry pyproject), [project], poetry alone', () => {
+    expect(dependencyManager(uv.be)?.value).toBe('uv')
+    expect(dependencyManager(plain.be)?.value).toBe('requirements')
+    const poetryWithReqs = tree({ 'pyproject.toml': '[tool.poetry]\nname = "x"\n\n[build-system]\nrequires = ["poetry-core"]\n', 'requirements.txt': 'fastapi\n' })
+    expect(dependencyManager(poetryWithReqs)?.value).toBe('requirements')
+    expect(dependencyManager(tree({ 'pyproject.toml': '[tool.poetry]\nname = "x"\n' }))?.value).toBe('poetry-only')
+    expect(dependencyManager(tree({ 'pyproject.toml': '[project]\nname = "x"\n' }))?.value).toBe('pip')
+  })
+
+  it('ASGI module: main:app at the root, app.main:app, a factory, a src layout, two apps', () => {
+    expect(asgiApps(plain.be).map((a) => [a.value, at(a.from)])).toEqual([['main:app', ['main.py:16']]])
+    expect(asgiApps(uv.be).map((a) => [a.value, at(a.from)])).toEqual([['app.main:app', ['app/main.py:12']]])
+    const factory = tree({ 'app/main.py': 'from fastapi import FastAPI\n\ndef create_app():\n    api = FastAPI()\n    return api\n\n\napp = create_app()\n' })
+    expect(asgiApps(factory).map((a) => [a.value, at(a.from)])).toEqual([['app.main:app', ['app/main.py:8']]])
+    const src = tree({ 'pyproject.toml': '[project]\nname = "x"\n[build-system]\nrequires = ["hatchling"]\n', 'src/todo/main.py': 'app = FastAPI()\n' })
+    expect(asgiApps(src).map((a) => a.value)).toEqual(['todo.main:app'])
+    expect(asgiApps(und.be).map((a) => a.value)).toEqual(['admin:admin_app', 'main:app'])
+  })
+
+  it('port from uvicorn.run, else a Dockerfile EXPOSE, else none', () => {
+    expect(backendPort(plain.be)).toMatchObject({ value: 8080 })
+    expect(at(backendPort(plain.be)?.from)).toEqual(['main.py:40'])
+    expect(backendPort(tree({ Dockerfile: 'FROM python:3.12\nEXPOSE 9000\n' }))?.value).toBe(9000)
+    expect(backendPort(uv.be)).toBeNull()
+  })
+})
+
+describe('backend: routes for probes', () => {
+  it('router prefixes are followed (APIRouter(prefix=), include_router(prefix=))', () => {
+    const routes = getRoutes(uv.be).map((r) => [r.value, at(r.from)[0]])
+    expect(routes).toEqual([['/health', 'app/routes/health.py:6'], ['/ready', 'app/routes/health.py:11'], ['/api/tasks', 'app/routes/tasks.py:6']])
+  })
+  it('health and readiness routes; /docs is no fallback when docs_url=None', () => {
+    const p = probeRoutes(plain.be)
+    expect(p.health).toEqual([])
+    expect(p.ready.map((r) => [r.value, at(r.from)[0]])).toEqual([['/status/ready', 'main.py:25']])
+    expect(p.docs).toBeNull()
+    expect(p.openapi).toBe('/openapi.json')
+    const q = probeRoutes(und.be)
+    expect([q.health, q.ready, q.docs]).toEqual([[], [], '/docs'])
+  })
+})
+
+describe('backend: database, JWKS, migrations, files', () => {
+  it('psycopg2 with unpinned SQLAlchemy takes the plain URL; asyncpg needs its scheme unless the app rewrites it', () => {
+    const p = databaseDriver(plain.be)!
+    expect(p).toMatchObject({ driver: 'psycopg2', plainUrlWorks: true })
+    expect(p.why).toMatch(/SQLAlchemy unpinned/)
+    expect(at(p.from)).toEqual(['requirements.txt:4', 'requirements.txt:3'])
+    expect(databaseDriver(uv.be)).toMatchObject({ driver: 'asyncpg', plainUrlWorks: true })
+    expect(at(databaseDriver(uv.be)!.from)).toContain('app/db.py:6')
+    expect(databaseDriver(und.be)).toMatchObject({ driver: 'asyncpg', scheme: 'postgresql+asyncpg://', plainUrlWorks: false })
+    expect(databaseDriver(tree({ 'requirements.txt': 'sqlmodel\npsycopg[binary]\n' }))).toMatchObject({ driver: 'psycopg', scheme: 'postgresql+psycopg://', plainUrlWorks: false })
+  })
+
+  it('JWKS: a base URL with /api/auth/jwks appended, or a whole JWKS_URL', () => {
+    const j = jwksFetch(uv.be)!
+    expect(j).toMatchObject({ path: '/api/auth/jwks', variable: 'BETTER_AUTH_URL', whole: false })
+    expect(at(j.from)).toEqual(['app/auth.py:6'])
+    expect(jwksFetch(tree({ 'auth.py': 'import os\nurl = os.environ["JWKS_URL"]\n' }))).toMatchObject({ variable: 'JWKS_URL', whole: true })
+    expect(jwksFetch(tree({ 'auth.py': 'JWKS = f"{settings.auth_url}/.well-known/jwks.json"\n' }))).toMatchObject({ path: '/.well-known/jwks.json', variable: 'SETTINGS.AUTH_URL'.split('.')[1] })
+    expect(jwksFetch(plain.be)).toBeNull()
+  })
+
+  it('migrations: alembic, a migrate module, create_all at startup, none', () => {
+    expect(migrations(uv.be)).toMatchObject({ value: { kind: 'alembic', command: ['alembic', 'upgrade', 'head'] } })
+    expect(at(migrations(uv.be).from)).toEqual(['alembic.ini:1'])
+    expect(migrations(plain.be).value.kind).toBe('create_all')
+    expect(at(migrations(plain.be).from)).toEqual(['main.py:22'])
+    expect(migrations(tree({ 'app/migrate.py': 'def main(): ...\n\nif __name__ == "__main__":\n    main()\n' })).value).toEqual({ kind: 'module', command: ['python', '-m', 'app.migrate'] })
+    expect(migrations(und.be).value.kind).toBe('none')
+  })
+
+  it('files written next to the code: a literal path, or one from a variable with its default', () => {
+    expect(fileWrites(plain.be).map((w) => [w.target, w.variable, where(w.from)])).toEqual([['app.log', null, 'main.py:12']])
+    expect(fileWrites(uv.be).map((w) => [w.target, w.variable, where(w.from)])).toEqual([['logs/api.log', 'LOG_FILE', 'app/main.py:10']])
+    expect(fileWrites(tree({ 'a.py': 'open("/tmp/x", "w")\nopen("data/out.json", "w")\nopen("in.txt")\n' })).map((w) => w.target)).toEqual(['data/out.json'])
+  })
+})
+
+describe('environment variables the apps read', () => {
+  it('pydantic-settings fields (list → JSON list, defaults → optional), with env_prefix and aliases', () => {
+    const reads = pythonEnvReads(plain.be)
+    expect(reads.map((r) => [r.name, r.kind, r.format, r.optional, at(r.from)])).toEqual([
+      ['BETTER_AUTH_SECRET', 'secret', 'text', false, ['config.py:8']],
+      ['CORS_ORIGINS', 'runtime', 'json-list', true, ['config.py:9']],
+      ['DATABASE_URL', 'secret', 'text', false, ['config.py:7']],
+      ['DEBUG', 'runtime', 'text', true, ['config.py:10']],
+    ])
+    const prefixed = tree({ 's.py': 'class S(BaseSettings):\n    model_config = SettingsConfigDict(env_prefix="TODO_")\n    db_url: str\n    origins: List[str] = []\n    key: str = Field(alias="OPENAI_API_KEY")\n' })
+    expect(pythonEnvReads(prefixed).map((r) => [r.name, r.format, r.optional])).toEqual([['OPENAI_API_KEY', 'text', false], ['TODO_DB_URL', 'text', false], ['TODO_ORIGINS', 'json-list', true]])
+  })
+
+  it('os.getenv / os.environ[...] (comma split → comma list)', () => {
+    const reads = pythonEnvReads(uv.be)
+    const get = (n: string) => reads.find((r) => r.name === n)
+    expect(get('GEMINI_API_KEY')).toMatchObject({ kind: 'secret', optional: false })
+    expect(at(get('GEMINI_API_KEY')?.from)).toEqual(['app/core/config.py:5'])
+    expect(get('JWT_SECRET')?.kind).toBe('secret')
+    expect(get('ALLOWED_ORIGINS')).toMatchObject({ kind: 'runtime', format: 'comma-list', optional: true })
+    expect(get('DATABASE_URL')).toMatchObject({ optional: false })
+    expect(get('LOG_FILE')).toMatchObject({ optional: true })
+  })
+
+  it('process.env in the frontend: NEXT_PUBLIC_* is build time; a client component is marked', () => {
+    const reads = jsEnvReads(plain.fe)
+    expect(reads.map((r) => [r.name, r.kind, r.client, at(r.from)])).toEqual([
+      ['BETTER_AUTH_SECRET', 'secret', false, ['lib/auth.ts:7']],
+      ['BETTER_AUTH_URL', 'runtime', false, ['lib/auth.ts:8']],
+      ['DATABASE_URL', 'secret', false, ['lib/auth.ts:6']],
+      ['NEXT_PUBLIC_API_URL', 'build', true, ['components/TaskList.tsx:5']],
+    ])
+    expect(jsEnvReads(tree({ 'a.ts': 'const u = process.env["API_URL"] ?? "x"\n' }))).toMatchObject([{ name: 'API_URL', optional: true }])
+    expect([classify('OPENAI_API_KEY'), classify('NEXT_PUBLIC_SECRET_THING'), classify('LOG_LEVEL')]).toEqual(['secret', 'build', 'runtime'])
+  })
+})
+
+describe('frontend', () => {
+  it('package manager from the lock file', () => {
+    expect([packageManager(plain.fe)?.value, packageManager(uv.fe)?.value, packageManager(und.fe)?.value]).toEqual(['pnpm', 'npm', 'yarn'])
+    expect(at(packageManager(plain.fe)?.from)).toEqual(['pnpm-lock.yaml:1'])
+  })
+  it('Node version from .nvmrc (exact) or engines (a lower bound)', () => {
+    expect(nodeVersion(uv.fe)).toMatchObject({ value: { major: 22, exact: true } })
+    expect(at(nodeVersion(uv.fe)?.from)).toEqual(['.nvmrc:1'])
+    expect(nodeVersion(plain.fe)).toMatchObject({ value: { major: 20, exact: false, spec: '>=20' } })
+    expect(at(nodeVersion(plain.fe)?.from)).toEqual(['package.json:6'])
+    expect(nodeVersion(tree({ 'package.json': '{"engines":{"node":"20.x"}}' }))?.value).toMatchObject({ major: 20, exact: true })
+    expect(nodeVersion(und.fe)).toBeNull()
+  })
+  it('standalone output, health route, Better Auth, migrate.mjs', () => {
+    expect(standaloneOutput(uv.fe)).toMatchObject({ value: true })
+    expect(at(standaloneOutput(uv.fe).from)).toEqual(['next.config.mjs:3'])
+    expect(standaloneOutput(plain.fe).value).toBe(false)
+    expect(frontendHealth(uv.fe)).toMatchObject({ value: '/api/health' })
+    expect(at(frontendHealth(uv.fe)?.from)).toEqual(['app/api/health/route.ts:1'])
+    expect(frontendHealth(plain.fe)).toBeNull()
+    expect(at(betterAuth(plain.fe)?.from)).toEqual(['package.json:5'])
+    expect(betterAuth(und.fe)).toBeNull()
+    expect(migrateScript(uv.fe)?.value).toBe('migrate.mjs')
+    expect(migrateScript(plain.fe)).toBeNull()
+  })
+  it('how the browser reaches the backend: direct (NEXT_PUBLIC_*), a server-side proxy, next.config rewrites', () => {
+    const direct = backendAccess(plain.fe, jsEnvReads(plain.fe))
+    expect(direct.map((a) => [a.how, 'variable' in a ? a.variable : null, at(a.from)])).toEqual([['direct', 'NEXT_PUBLIC_API_URL', ['components/TaskList.tsx:5']]])
+    const proxy = backendAccess(uv.fe, jsEnvReads(uv.fe))
+    expect(proxy.map((a) => [a.how, a.variable, at(a.from)])).toEqual([['proxy', 'API_BASE_URL', ['app/api/proxy/[...path]/route.ts:3']]])
+    const rewrites = backendAccess(und.fe, jsEnvReads(und.fe))
+    expect(rewrites.map((a) => [a.how, a.variable, at(a.from)])).toEqual([['rewrites', 'BACKEND_URL', ['next.config.js:3']]])
+  })
+})
