@@ -1,0 +1,177 @@
+// init as a user runs it: a subprocess against the fixture apps, in a throwaway project. What it writes (.env keys, a
+// values file with no secret values that the real chart renders), what a dry run and a second run leave alone, and
+// how it ends when it cannot decide something (exit 0, the key named) or cannot find the app (exit 1).
+import { describe, expect, it } from 'vitest'
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { parse, parseAllDocuments } from 'yaml'
+import { helmBinaries } from '../support/k8s-tools.ts'
+import { project, root, SECRETS } from './harness.ts'
+
+const apps = path.join(import.meta.dirname, 'fixtures', 'apps')
+const fixtureRel = (name: string): string => path.relative(root, path.join(apps, name))
+type EnvVar = { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Obj = { kind: string; metadata: { name: string }; spec?: any }
+
+function render(helm: string, valuesFile: string): Obj[] {
+  const out = execFileSync(helm, ['template', 'todo', path.join(root, 'helm/todo-chatbot'), '-n', 'todo', '-f', valuesFile, '--set', 'frontend.image.tag=h-000000000001', '--set', 'backend.image.tag=h-000000000002'], { encoding: 'utf8' })
+  return parseAllDocuments(out).map((d) => d.toJSON() as Obj).filter(Boolean)
+}
+const container = (objs: Obj[], name: string) => objs.find((o) => o.kind === 'Deployment' && o.metadata.name === name)!.spec.template.spec.containers[0]
+
+describe('init', { timeout: 120_000 }, () => {
+  it('plain-main: adds the keys it decided to .env, keeps the rest, writes a values file the chart renders', async () => {
+    const p = project()
+    const before = readFileSync(path.join(p.dir, '.env'), 'utf8')
+    const r = await p.run('init', ['--app', path.join(apps, 'plain-main')])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.calls).toEqual([])
+    // decisions with their evidence, open items with their key, what needs support
+    expect(r.stdout).toMatch(/Python version: 3\.11 +→ \.env PYTHON_IMAGE +\(backend\/\.python-version:1\)/)
+    expect(r.stdout).toMatch(/ASGI app: main:app +→ backend\.extraEnv APP_MODULE +\(backend\/main\.py:16\)/)
+    expect(r.stdout).toMatch(/readiness path: \/status\/ready .*\(backend\/main\.py:25\)/)
+    expect(r.stdout).toMatch(/using \/openapi\.json → set backend\.probes\.liveness\.path and backend\.probes\.startup\.path/)
+    expect(r.stdout).toMatch(/needs chart support: a writable file app\.log .*\(backend\/main\.py:12\)/)
+    expect(r.stdout).toMatch(/needs chart support: the browser calls the backend directly at NEXT_PUBLIC_API_URL .*\(frontend\/components\/TaskList\.tsx:5\)/)
+
+    const env = readFileSync(path.join(p.dir, '.env'), 'utf8')
+    expect(env.startsWith(before)).toBe(true)
+    const valuesFile = path.join(p.dir, '.kit', 'app-values.yaml')
+    expect(env.slice(before.length)).toBe(
+      [
+        '',
+        `# added by init for ${path.join(apps, 'plain-main')}`,
+        `FRONTEND_DIR=${fixtureRel('plain-main/frontend')}`,
+        `BACKEND_DIR=${fixtureRel('plain-main/backend')}`,
+        'PYTHON_IMAGE=python:3.11-slim',
+        `HELM_VALUES_FILES=${valuesFile}`,
+        '',
+      ].join('\n'),
+    )
+
+    const text = readFileSync(valuesFile, 'utf8')
+    for (const s of Object.values(SECRETS)) expect(text).not.toContain(s)
+    const values = parse(text) as { backend: { extraEnv: EnvVar[]; probes: Record<string, { path: string }>; migrateCommand: string[]; containerPort: number }; frontend: { probes: Record<string, { path: string }>; migrateCommand: string[] } }
+    expect(values.backend.extraEnv).toEqual([
+      { name: 'APP_MODULE', value: 'main:app' },
+      { name: 'BETTER_AUTH_SECRET', valueFrom: { secretKeyRef: { name: 'todo-secrets', key: 'BETTER_AUTH_SECRET' } } },
+      { name: 'CORS_ORIGINS', value: '["http://todo.local"]' },
+    ])
+    expect(values.backend.probes.readiness.path).toBe('/status/ready')
+    expect(values.backend.migrateCommand).toEqual([])
+    expect(values.backend.containerPort).toBe(8080)
+    expect(values.frontend.probes.liveness.path).toBe('/')
+
+    for (const { bin } of helmBinaries()) {
+      const objs = render(bin, valuesFile)
+      const be = container(objs, 'todo-backend')
+      expect(be.env).toEqual(expect.arrayContaining([{ name: 'APP_MODULE', value: 'main:app' }, { name: 'CORS_ORIGINS', value: '["http://todo.local"]' }]))
+      expect(be.readinessProbe.httpGet.path).toBe('/status/ready')
+      expect(be.ports[0].containerPort).toBe(8080)
+      // tables come from create_all and there is no migrate.mjs: no migration Job at all
+      expect(objs.some((o) => o.kind === 'Job')).toBe(false)
+    }
+  })
+
+  it('uv-alembic: proxy variable, alembic, a secret under another name, a secret the kit lacks; the chart renders it', async () => {
+    const p = project()
+    const r = await p.run('init', ['--app', path.join(apps, 'uv-alembic')])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toMatch(/needs kit support: secret GEMINI_API_KEY.*\(backend\/app\/core\/config\.py:5\)/)
+    expect(r.stdout).toMatch(/set backend\.extraEnv BETTER_AUTH_URL .*\(backend\/app\/auth\.py:6\)/)
+    const env = readFileSync(path.join(p.dir, '.env'), 'utf8')
+    expect(env).toMatch(/^PYTHON_IMAGE=python:3\.12-slim$/m)
+    expect(env).toMatch(/^NODE_IMAGE=node:22-slim$/m)
+    const valuesFile = path.join(p.dir, '.kit', 'app-values.yaml')
+    const text = readFileSync(valuesFile, 'utf8')
+    expect(text).not.toMatch(/GEMINI/)
+    for (const { bin } of helmBinaries()) {
+      const objs = render(bin, valuesFile)
+      const be = container(objs, 'todo-backend')
+      expect(be.env).toEqual(expect.arrayContaining([
+        { name: 'JWT_SECRET', valueFrom: { secretKeyRef: { name: 'todo-secrets', key: 'BETTER_AUTH_SECRET' } } },
+        { name: 'LOG_FILE', value: '/tmp/api.log' },
+      ]))
+      expect(be.livenessProbe.httpGet.path).toBe('/health')
+      expect(be.readinessProbe.httpGet.path).toBe('/ready')
+      const fe = container(objs, 'todo-frontend')
+      expect(fe.env).toEqual(expect.arrayContaining([{ name: 'API_BASE_URL', value: '$(BACKEND_URL)' }]))
+      const job = objs.find((o) => o.kind === 'Job')!
+      expect(JSON.stringify(job.spec.template.spec)).toContain('["alembic","upgrade","head"]')
+    }
+  })
+
+  it('--dry-run prints what it would write and writes nothing; a second run changes nothing', async () => {
+    const p = project()
+    const envPath = path.join(p.dir, '.env')
+    const before = readFileSync(envPath, 'utf8')
+    const dry = await p.run('init', ['--app', path.join(apps, 'uv-alembic'), '--dry-run'])
+    expect(dry.code, dry.stderr).toBe(0)
+    expect(dry.stdout).toContain('would add PYTHON_IMAGE=python:3.12-slim')
+    expect(dry.stdout).toMatch(/app-values\.yaml: would write:\n {2}# Chart values/)
+    expect(readFileSync(envPath, 'utf8')).toBe(before)
+    expect(existsSync(path.join(p.dir, '.kit'))).toBe(false)
+
+    expect((await p.run('init', ['--app', path.join(apps, 'uv-alembic')])).code).toBe(0)
+    const valuesFile = path.join(p.dir, '.kit', 'app-values.yaml')
+    const [env1, values1] = [readFileSync(envPath, 'utf8'), readFileSync(valuesFile, 'utf8')]
+    const again = await p.run('init', ['--app', path.join(apps, 'uv-alembic')])
+    expect(again.code).toBe(0)
+    expect(readFileSync(envPath, 'utf8')).toBe(env1)
+    expect(readFileSync(valuesFile, 'utf8')).toBe(values1)
+    expect(again.stdout).toMatch(/PYTHON_IMAGE=python:3\.12-slim \(already set\)/)
+    expect(again.stdout).toMatch(/app-values\.yaml: unchanged/)
+  })
+
+  it('never overwrites a value already in .env, nor a values file the user edited', async () => {
+    const p = project()
+    const envPath = path.join(p.dir, '.env')
+    writeFileSync(envPath, readFileSync(envPath, 'utf8') + '# my pin\nPYTHON_IMAGE=python:3.13-slim\nHELM_VALUES_FILES=values-extra.yaml\n')
+    const r = await p.run('init', ['--app', path.join(apps, 'plain-main')])
+    expect(r.code, r.stderr).toBe(0)
+    const env = readFileSync(envPath, 'utf8')
+    expect(env).toContain('# my pin\nPYTHON_IMAGE=python:3.13-slim\nHELM_VALUES_FILES=values-extra.yaml\n')
+    expect(env).not.toMatch(/python:3\.11/)
+    expect(r.stdout).toContain('kept PYTHON_IMAGE=python:3.13-slim (init found python:3.11-slim)')
+    expect(r.stdout).toMatch(/kept HELM_VALUES_FILES=values-extra\.yaml; add \S+app-values\.yaml to it/)
+
+    const valuesFile = path.join(p.dir, '.kit', 'app-values.yaml')
+    writeFileSync(valuesFile, readFileSync(valuesFile, 'utf8').replace('path: /status/ready', 'path: /status/live'))
+    const edited = readFileSync(valuesFile, 'utf8')
+    const again = await p.run('init', ['--app', path.join(apps, 'plain-main')])
+    expect(again.code).toBe(0)
+    expect(readFileSync(valuesFile, 'utf8')).toBe(edited)
+    expect(again.stdout).toContain('you edited it, so init leaves it')
+  })
+
+  it('what it cannot decide: exit 0 and the exact key to set', async () => {
+    const p = project()
+    const r = await p.run('init', ['--app', path.join(apps, 'undecided')])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toContain('ASGI app: 2 FastAPI apps (admin:admin_app, main:app); using app.main:app (the image default) → set backend.extraEnv APP_MODULE (one of the modules listed)  (services/api/admin.py:3, services/api/main.py:9)')
+    expect(r.stdout).toContain('→ set backend.probes.readiness.path')
+    expect(r.stdout).toContain('→ set PYTHON_IMAGE in .env')
+    expect(r.stdout).toMatch(/REDIS_URL \(read with no default\); left unset → set backend\.extraEnv REDIS_URL +\(services\/api\/main\.py:7\)/)
+    expect(r.stdout).toMatch(/needs chart support: DATABASE_URL with the scheme postgresql\+asyncpg:\/\//)
+    expect(r.stdout).toMatch(/needs kit support: next\.config rewrites/)
+    const values = parse(readFileSync(path.join(p.dir, '.kit', 'app-values.yaml'), 'utf8')) as { backend: { extraEnv: EnvVar[] } }
+    expect(values.backend.extraEnv.map((e) => e.name)).not.toContain('APP_MODULE')
+  })
+
+  it('stops with exit 1 when it cannot find or read the app', async () => {
+    const p = project()
+    const none = await p.run('init', [])
+    expect(none.code).toBe(1)
+    expect(none.stderr).toContain('✖ init needs the app: --app <repository>, or both --frontend and --backend')
+    const feOnly = mkdtempSync(path.join(os.tmpdir(), 'kit-app-'))
+    writeFileSync(path.join(feOnly, 'package.json'), '{"dependencies":{"next":"15.0.0"}}')
+    const r = await p.run('init', ['--app', feOnly])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/✖ no FastAPI backend .* under /)
+    expect(r.stderr).toMatch(/fix: npx zx scripts\/init\.ts --app \S+ --backend <dir>/)
+    expect(existsSync(path.join(p.dir, '.kit'))).toBe(false)
+  })
+})
