@@ -1,0 +1,52 @@
+// What init decides from the findings (plan.ts, pure) and how it adds keys to a .env (config.ts's withEnvKeys).
+import { describe, expect, it } from 'vitest'
+import path from 'node:path'
+import { renderEnvFile, withEnvKeys } from '../../scripts/lib/config.ts'
+import { inspectApp } from '../../scripts/lib/app/inspect.ts'
+import { planInit, type PlanContext } from '../../scripts/lib/app/plan.ts'
+
+const apps = path.join(import.meta.dirname, 'fixtures', 'apps')
+const ctx: PlanContext = { publicUrl: 'https://todo.example.com', secretName: 'my-secrets', release: 'todo', pythonImage: 'python:3.13-slim', nodeImage: 'node:24-slim' }
+const planFor = (fe: string, be: string) => planInit(inspectApp({ frontend: path.join(apps, fe), backend: path.join(apps, be) }), ctx)
+
+describe('withEnvKeys', () => {
+  it('fills a first-run .env in place: the commented default becomes the value, under its doc line', () => {
+    const text = renderEnvFile({ BETTER_AUTH_SECRET: 'x'.repeat(40), POSTGRES_PASSWORD: 'y'.repeat(24) })
+    const r = withEnvKeys(text, { PYTHON_IMAGE: 'python:3.11-slim', BACKEND_DIR: '../my app/backend' }, 'added by init')
+    expect(r.added).toEqual(['PYTHON_IMAGE', 'BACKEND_DIR'])
+    expect(r.text).toMatch(/# backend base image \(build arg PYTHON_IMAGE\)\nPYTHON_IMAGE=python:3\.11-slim\n/)
+    expect(r.text).toContain("BACKEND_DIR='../my app/backend'")
+    expect(r.text).not.toContain('# added by init')
+    expect(r.text.split('\n').length).toBe(text.split('\n').length)
+  })
+  it('keeps every value that is set, fills an empty one, appends the rest; comments and order stay', () => {
+    const text = '# mine\nPYTHON_IMAGE=python:3.12-slim # pinned\nHELM_VALUES_FILES=\nBETTER_AUTH_SECRET=abc\n'
+    const r = withEnvKeys(text, { PYTHON_IMAGE: 'python:3.11-slim', HELM_VALUES_FILES: '.kit/app-values.yaml', NODE_IMAGE: 'node:22-slim' }, 'added by init')
+    expect(r.kept).toEqual({ PYTHON_IMAGE: 'python:3.12-slim' })
+    expect(r.text).toBe('# mine\nPYTHON_IMAGE=python:3.12-slim # pinned\nHELM_VALUES_FILES=.kit/app-values.yaml\nBETTER_AUTH_SECRET=abc\n\n# added by init\nNODE_IMAGE=node:22-slim\n')
+    expect(withEnvKeys(r.text, { NODE_IMAGE: 'node:22-slim' }, 'x').text).toBe(r.text)
+  })
+})
+
+describe('planInit', () => {
+  it('puts no secret value in the values file: secrets are Secret references, URLs $(VAR) expansions', () => {
+    for (const [fe, be] of [['plain-main/frontend', 'plain-main/backend'], ['uv-alembic/frontend', 'uv-alembic/backend'], ['undecided/web', 'undecided/services/api']]) {
+      const plan = planFor(fe!, be!)
+      for (const e of [...plan.values.backend.extraEnv, ...plan.values.frontend.extraEnv]) {
+        if (/SECRET|KEY|TOKEN|PASSWORD/.test(e.name)) expect(e, e.name).toEqual({ name: e.name, valueFrom: { secretKeyRef: { name: 'my-secrets', key: expect.any(String) } } })
+      }
+    }
+  })
+  it('values that follow PUBLIC_URL: a JSON list for a pydantic list field, a plain origin for a comma list', () => {
+    expect(planFor('plain-main/frontend', 'plain-main/backend').values.backend.extraEnv).toContainEqual({ name: 'CORS_ORIGINS', value: '["https://todo.example.com"]' })
+    expect(planFor('uv-alembic/frontend', 'uv-alembic/backend').values.backend.extraEnv).toContainEqual({ name: 'ALLOWED_ORIGINS', value: 'https://todo.example.com' })
+  })
+  it('what the chart cannot express is reported as needing support, never dropped', () => {
+    const plan = planFor('undecided/web', 'undecided/services/api')
+    expect(plan.support.map((s) => [s.component, s.needs, s.what.split(' (')[0]])).toEqual([
+      ['backend', 'chart', 'DATABASE_URL with the scheme postgresql+asyncpg://'],
+      ['frontend', 'kit', 'next.config rewrites to ${process.env.BACKEND_URL}/api/:path*: rewrites are fixed by `next build`, so the destination must be the in-cluster backend at build time'],
+    ])
+    expect(plan.env).toEqual({})
+  })
+})
