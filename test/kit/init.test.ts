@@ -54,7 +54,7 @@ describe('init', { timeout: 120_000 }, () => {
 
     const text = readFileSync(valuesFile, 'utf8')
     for (const s of Object.values(SECRETS)) expect(text).not.toContain(s)
-    const values = parse(text) as { backend: { extraEnv: EnvVar[]; probes: Record<string, { path: string }>; migrateCommand: string[]; containerPort: number }; frontend: { probes: Record<string, { path: string }>; migrateCommand: string[] } }
+    const values = parse(text) as { backend: { extraEnv: EnvVar[]; probes: Record<'startup' | 'liveness' | 'readiness', { path: string }>; migrateCommand: string[]; containerPort: number }; frontend: { probes: Record<'startup' | 'liveness' | 'readiness', { path: string }>; migrateCommand: string[] } }
     expect(values.backend.extraEnv).toEqual([
       { name: 'APP_MODULE', value: 'main:app' },
       { name: 'BETTER_AUTH_SECRET', valueFrom: { secretKeyRef: { name: 'todo-secrets', key: 'BETTER_AUTH_SECRET' } } },
