@@ -6,7 +6,6 @@
 //   jwksFetch(dir): JwksFinding | null
 //   migrations(dir): Finding<Migration>
 //   fileWrites(dir): FileWrite[]
-import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { majorOf, pythonDeps } from './python-deps.ts'
 import { evidence, matches, readText, sourceFiles, type Evidence, type Finding } from './source.ts'
@@ -116,5 +115,3 @@ export function writableDirFor(w: FileWrite): string | null {
   const d = path.posix.dirname(abs)
   return d === '/app' || d === '/' ? null : d
 }
-
-export const hasAlembicDir = (dir: string): boolean => existsSync(path.join(dir, 'alembic', 'env.py'))

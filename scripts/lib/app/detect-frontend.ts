@@ -13,7 +13,7 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import type { EnvRead } from './env-reads.ts'
-import { evidence, matches, readText, sourceFiles, type Evidence, type Finding } from './source.ts'
+import { evidence, matches, readText, type Evidence, type Finding } from './source.ts'
 
 type Pkg = { dependencies?: Record<string, string>; devDependencies?: Record<string, string>; engines?: { node?: string }; packageManager?: string }
 
@@ -142,6 +142,3 @@ export function backendAccess(dir: string, reads: EnvRead[]): BackendAccess[] {
   }
   return out
 }
-
-/** every JS/TS source file of the frontend (for callers that search further) */
-export const frontendSources = (dir: string): string[] => sourceFiles(dir, ['.ts', '.tsx', '.js', '.jsx', '.mjs'])

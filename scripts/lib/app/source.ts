@@ -7,6 +7,7 @@
 //   readText(dir, rel): string | null   — a file's text, or null when it is missing or unreadable
 //   lineAt(text, index): number         — 1-based line of a character index
 //   matches(dir, files, re): Hit[]      — every match of a global regex, with file, line and groups
+//   evidence(file, text, index)         — the Evidence of a character index
 //   where(e): string                    — "file:line" as reports print it
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
@@ -77,7 +78,3 @@ export function matches(dir: string, files: readonly string[], re: RegExp): Hit[
 
 export const where = (e: Evidence): string => `${e.file}:${e.line}`
 
-/** Python source with comments blanked (same offsets, so lines stay right); strings are kept. */
-export function stripPyComments(text: string): string {
-  return text.replace(/^([^'"#\n]*)#.*$/gm, (_, code: string) => code)
-}
