@@ -163,6 +163,9 @@ describe('init', { timeout: 120_000 }, () => {
 
   it('stops with exit 1 when it cannot find or read the app', async () => {
     const p = project()
+    const help = await p.run('init', ['--help'])
+    expect(help.code).toBe(0)
+    expect(help.stdout).toMatch(/--app <value> +the app repository/)
     const none = await p.run('init', [])
     expect(none.code).toBe(1)
     expect(none.stderr).toContain('✖ init needs the app: --app <repository>, or both --frontend and --backend')

@@ -23,7 +23,7 @@ export type EnvRead = {
   from: Evidence[]
 }
 
-const SECRET_NAME = /SECRET|PASSWORD|PASSWD|TOKEN|KEY|PRIVATE|CREDENTIAL|DATABASE_URL|DB_URL|DSN|_URI$/
+const SECRET_NAME = /SECRET|PASSWORD|PASSWD|TOKEN|KEY|PRIVATE|CREDENTIAL|DATABASE_URL|DATABASE_URI|DB_URL|DSN/
 export const isSecretName = (name: string): boolean => SECRET_NAME.test(name) && !/^NEXT_PUBLIC_/.test(name)
 export const classify = (name: string): EnvKind => (/^NEXT_PUBLIC_/.test(name) ? 'build' : isSecretName(name) ? 'secret' : 'runtime')
 
