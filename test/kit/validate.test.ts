@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, symlinkSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
@@ -313,6 +313,29 @@ describe('validate stage (fake kubectl, helm, docker on PATH)', { timeout: 120_0
     ])
     expect(j.checks.find((c) => c.id === 'backend-health')).toMatchObject({ status: 'skip', detail: 'not checked: the pods could not be listed' })
     expect(lines(r.calls).some((l) => l.startsWith('kubectl exec'))).toBe(false)
+    // said plainly, not as a missing release
+    expect(j.checks.find((c) => c.id === 'release')?.detail).toMatch(/^cluster unreachable: /)
+    expect(j.checks.find((c) => c.id === 'pods')?.detail).toMatch(/^cluster unreachable: The connection to the server/)
+  })
+
+  it('a wait that runs out is a warning, never a ✔', async () => {
+    const p = setup(healthy(), 'image-never-pull')
+    const r = await p.run('validate', [], { VALIDATE_TIMEOUT: '2s' })
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('! pods and endpoints did not settle within 2s')
+    expect(r.stderr).not.toMatch(/✔ pods and endpoints/)
+  })
+
+  it('helm missing is a tool problem, not a missing release', async () => {
+    const p = setup(healthy())
+    const noHelm = path.join(p.dir, 'no-helm')
+    mkdirSync(noHelm)
+    for (const t of ['kubectl', 'docker']) symlinkSync(path.join(p.dir, 'bin', t), path.join(noHelm, t))
+    const r = await p.run('validate', [], { PATH: [noHelm, path.join(p.dir, 'sys')].join(path.delimiter) })
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('✖ helm is not installed (or not on PATH)')
+    expect(r.stdout).not.toContain('release todo is not installed')
+    expect(r.calls.filter((c) => c.tool === 'kubectl').map((c) => c.args.join(' '))).toEqual(['version --client -o json'])
   })
 
   it('--dry-run prints the read-only commands and runs none', async () => {
