@@ -143,9 +143,13 @@ OPENAI_MODEL: {{ . | quote }}
 {{/*
 DATABASE_URL (and what it is made of) as EnvVar entries. In-cluster: composed by the kubelet from
 POSTGRES_USER and the Secret's POSTGRES_PASSWORD through $(VAR) expansion, so the password is never
-in a ConfigMap, a value or the rendered manifest. External: the Secret's DATABASE_URL.
+in a ConfigMap, a value or the rendered manifest; its scheme is the caller's (backend.databaseUrlScheme
+for the backend, plain postgresql for the frontend and the tests). External: the Secret's DATABASE_URL
+as it is. Call with (dict "ctx" $ "scheme" "postgresql").
 */}}
 {{- define "todo-chatbot.databaseEnv" -}}
+{{- $scheme := .scheme }}
+{{- with .ctx }}
 {{- if .Values.postgresql.enabled }}
 - name: POSTGRES_USER
   value: {{ .Values.postgresql.auth.username | quote }}
@@ -155,7 +159,7 @@ in a ConfigMap, a value or the rendered manifest. External: the Secret's DATABAS
       name: {{ include "todo-chatbot.secretName" . }}
       key: POSTGRES_PASSWORD
 - name: DATABASE_URL
-  value: {{ printf "postgresql://$(POSTGRES_USER):$(POSTGRES_PASSWORD)@%s:%d/%s" (include "todo-chatbot.postgresql.host" .) (int .Values.postgresql.port) .Values.postgresql.auth.database | quote }}
+  value: {{ printf "%s://$(POSTGRES_USER):$(POSTGRES_PASSWORD)@%s:%d/%s" $scheme (include "todo-chatbot.postgresql.host" .) (int .Values.postgresql.port) .Values.postgresql.auth.database | quote }}
 {{- else }}
 - name: DATABASE_URL
   valueFrom:
@@ -164,26 +168,41 @@ in a ConfigMap, a value or the rendered manifest. External: the Secret's DATABAS
       key: DATABASE_URL
 {{- end }}
 {{- end }}
+{{- end }}
 
 {{/*
-Secret-backed environment of each app, after the database entries.
+Secret-backed environment of each app: the database entries, the app's known keys, then its
+<component>.secretEnv entries (each a required key of the same Secret; key defaults to name).
 */}}
 {{- define "todo-chatbot.frontend.secretEnv" -}}
-{{ include "todo-chatbot.databaseEnv" . }}
+{{ include "todo-chatbot.databaseEnv" (dict "ctx" . "scheme" "postgresql") }}
 - name: BETTER_AUTH_SECRET
   valueFrom:
     secretKeyRef:
       name: {{ include "todo-chatbot.secretName" . }}
       key: BETTER_AUTH_SECRET
+{{- include "todo-chatbot.extraSecretEnv" (dict "ctx" . "entries" .Values.frontend.secretEnv) }}
 {{- end }}
 {{- define "todo-chatbot.backend.secretEnv" -}}
-{{ include "todo-chatbot.databaseEnv" . }}
+{{ include "todo-chatbot.databaseEnv" (dict "ctx" . "scheme" .Values.backend.databaseUrlScheme) }}
 - name: OPENAI_API_KEY
   valueFrom:
     secretKeyRef:
       name: {{ include "todo-chatbot.secretName" . }}
       key: OPENAI_API_KEY
       optional: true
+{{- include "todo-chatbot.extraSecretEnv" (dict "ctx" . "entries" .Values.backend.secretEnv) }}
+{{- end }}
+{{- define "todo-chatbot.extraSecretEnv" -}}
+{{- $secret := include "todo-chatbot.secretName" .ctx }}
+{{- range .entries }}
+- name: {{ .name }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ $secret }}
+      key: {{ default .name .key }}
+      optional: false
+{{- end }}
 {{- end }}
 
 {{/*
@@ -211,6 +230,41 @@ emptyDir volumes and mounts for the writable directories of a component.
   mountPath: {{ $dir }}
 {{- end }}
 {{- end }}
+
+{{/*
+Writable single files (<component>.writableFiles): one emptyDir holds them all, each mounted over its
+path with subPath. kubelet creates a missing subPath as a directory, so an init container of the app's
+own image first creates the empty files; the app then opens them for writing like any file.
+*/}}
+{{- define "todo-chatbot.writableFileMounts" -}}
+{{- range $i, $file := . }}
+- name: writable-files
+  mountPath: {{ $file }}
+  subPath: {{ printf "file-%d" $i }}
+{{- end }}
+{{- end }}
+{{- define "todo-chatbot.writableFilesInit" -}}
+{{- $ctx := .ctx }}
+{{- $v := index $ctx.Values .component }}
+{{- $files := list }}
+{{- range $i, $_ := $v.writableFiles }}
+{{- $files = append $files (printf "/writable-files/file-%d" $i) }}
+{{- end }}
+- name: writable-files
+  image: {{ include (printf "todo-chatbot.%s.image" .component) $ctx }}
+  imagePullPolicy: {{ $v.image.pullPolicy }}
+  command:
+    {{- toYaml (prepend $files "touch") | nindent 4 }}
+  securityContext:
+    {{- toYaml $ctx.Values.containerSecurityContext | nindent 4 }}
+  resources:
+    {{- toYaml $v.resources | nindent 4 }}
+  volumeMounts:
+    - name: writable-files
+      mountPath: /writable-files
+{{- end }}
+
+
 
 {{/*
 An httpGet probe from a probes.<kind> value. Call with (dict "probe" ... "port" "http").
@@ -282,6 +336,10 @@ Call with (dict "ctx" $ "step" (dict "name" "backend" "values" .Values.backend))
   imagePullPolicy: {{ $v.image.pullPolicy }}
   command:
     {{- toYaml $v.migrateCommand | nindent 4 }}
+  {{- with $v.extraEnvFrom }}
+  envFrom:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
   env:
     {{- include "todo-chatbot.inlineEnv" (include (printf "todo-chatbot.%s.config" $name) $ctx) | trim | nindent 4 }}
     {{- include (printf "todo-chatbot.%s.secretEnv" $name) $ctx | trim | nindent 4 }}
@@ -319,6 +377,10 @@ spec:
   serviceAccountName: {{ include "todo-chatbot.serviceAccountName" $ctx }}
   automountServiceAccountToken: false
   enableServiceLinks: false
+  {{- with $ctx.Values.imagePullSecrets }}
+  imagePullSecrets:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
   securityContext:
     {{- toYaml $ctx.Values.podSecurityContext | nindent 4 }}
   containers:
@@ -341,4 +403,140 @@ spec:
   volumes:
     - name: tmp
       emptyDir: {}
+{{- end }}
+
+{{/*
+The Deployment of an app component (frontend or backend); both share every knob of
+<component>.*. Call with (dict "ctx" $ "component" "frontend").
+*/}}
+{{- define "todo-chatbot.deployment" -}}
+{{- $ctx := .ctx }}
+{{- $name := .component }}
+{{- $c := index $ctx.Values $name }}
+{{- $selector := include "todo-chatbot.selectorLabels" (dict "ctx" $ctx "component" $name) }}
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ include (printf "todo-chatbot.%s.fullname" $name) $ctx }}
+  labels:
+    {{- include "todo-chatbot.labels" (dict "ctx" $ctx "component" $name) | nindent 4 }}
+spec:
+  {{- if not $c.autoscaling.enabled }}
+  replicas: {{ $c.replicaCount }}
+  {{- end }}
+  revisionHistoryLimit: 5
+  # Never fewer ready pods than wanted during a rollout: a new pod must be ready before an old one goes.
+  strategy:
+    type: RollingUpdate
+    rollingUpdate:
+      maxUnavailable: 0
+      maxSurge: 1
+  selector:
+    matchLabels:
+      {{- $selector | nindent 6 }}
+  template:
+    metadata:
+      annotations:
+        {{- include "todo-chatbot.checksums" (dict "ctx" $ctx "component" $name) | nindent 8 }}
+        {{- with $c.podAnnotations }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
+      labels:
+        {{- include "todo-chatbot.labels" (dict "ctx" $ctx "component" $name) | nindent 8 }}
+        {{- with $c.podLabels }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
+    spec:
+      serviceAccountName: {{ include "todo-chatbot.serviceAccountName" $ctx }}
+      automountServiceAccountToken: false
+      enableServiceLinks: false
+      {{- with $ctx.Values.imagePullSecrets }}
+      imagePullSecrets:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      {{- with $c.priorityClassName }}
+      priorityClassName: {{ . }}
+      {{- end }}
+      securityContext:
+        {{- toYaml $ctx.Values.podSecurityContext | nindent 8 }}
+      {{- if $c.writableFiles }}
+      initContainers:
+        {{- include "todo-chatbot.writableFilesInit" (dict "ctx" $ctx "component" $name) | trim | nindent 8 }}
+      {{- end }}
+      containers:
+        - name: {{ $name }}
+          image: {{ include (printf "todo-chatbot.%s.image" $name) $ctx }}
+          imagePullPolicy: {{ $c.image.pullPolicy }}
+          ports:
+            - name: http
+              containerPort: {{ $c.containerPort }}
+              protocol: TCP
+          envFrom:
+            - configMapRef:
+                name: {{ include (printf "todo-chatbot.%s.fullname" $name) $ctx }}
+            {{- with $c.extraEnvFrom }}
+            {{- toYaml . | nindent 12 }}
+            {{- end }}
+          env:
+            {{- include (printf "todo-chatbot.%s.secretEnv" $name) $ctx | trim | nindent 12 }}
+            {{- with $c.extraEnv }}
+            {{- toYaml . | nindent 12 }}
+            {{- end }}
+          startupProbe:
+            {{- include "todo-chatbot.httpProbe" (dict "probe" $c.probes.startup "port" "http") | nindent 12 }}
+          livenessProbe:
+            {{- include "todo-chatbot.httpProbe" (dict "probe" $c.probes.liveness "port" "http") | nindent 12 }}
+          readinessProbe:
+            {{- include "todo-chatbot.httpProbe" (dict "probe" $c.probes.readiness "port" "http") | nindent 12 }}
+          {{- with $c.preStopSleepSeconds }}
+          # Keeps serving while the endpoint removal reaches every proxy, so a rollout drops no request.
+          lifecycle:
+            preStop:
+              sleep:
+                seconds: {{ . }}
+          {{- end }}
+          securityContext:
+            {{- toYaml $ctx.Values.containerSecurityContext | nindent 12 }}
+          resources:
+            {{- toYaml $c.resources | nindent 12 }}
+          volumeMounts:
+            {{- include "todo-chatbot.writableMounts" $c.writableDirs | trim | nindent 12 }}
+            {{- with $c.writableFiles }}
+            {{- include "todo-chatbot.writableFileMounts" . | trim | nindent 12 }}
+            {{- end }}
+            {{- with $c.extraVolumeMounts }}
+            {{- toYaml . | nindent 12 }}
+            {{- end }}
+      volumes:
+        {{- include "todo-chatbot.writableVolumes" $c.writableDirs | trim | nindent 8 }}
+        {{- if $c.writableFiles }}
+        - name: writable-files
+          emptyDir: {}
+        {{- end }}
+        {{- with $c.extraVolumes }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
+      {{- with $c.nodeSelector }}
+      nodeSelector:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      {{- with $c.affinity }}
+      affinity:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      {{- with $c.tolerations }}
+      tolerations:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      {{- with $c.topologySpreadConstraints }}
+      # A constraint without a labelSelector counts this component's pods.
+      topologySpreadConstraints:
+        {{- range . }}
+        {{- $tsc := deepCopy . }}
+        {{- if not $tsc.labelSelector }}
+        {{- $_ := set $tsc "labelSelector" (dict "matchLabels" ($selector | fromYaml)) }}
+        {{- end }}
+        {{- list $tsc | toYaml | nindent 8 }}
+        {{- end }}
+      {{- end }}
 {{- end }}
