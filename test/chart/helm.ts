@@ -70,8 +70,36 @@ export function lint(helm: Helm, values: string[]): { status: number; output: st
 /** Image tags every real install passes. */
 export const TAGS: [string, string] = ['frontend.image.tag=h-0123456789ab', 'backend.image.tag=h-ba9876543210']
 
+/** The extension knobs (--set-json), set together in one matrix entry and checked one by one in extensions.test.ts. */
+export const EXTENSIONS: string[] = [
+  'ingress.backendPaths=["/api","/api/v1/stream"]',
+  'ingress.frontendPaths=["/api/auth"]',
+  'backend.writableFiles=["/app/app.log"]',
+  'frontend.writableFiles=["/app/logs/server.log"]',
+  'backend.secretEnv=[{"name":"GEMINI_API_KEY"},{"name":"JWT_SECRET","key":"APP_JWT_SECRET"}]',
+  'frontend.secretEnv=[{"name":"GITHUB_CLIENT_SECRET"}]',
+  'imagePullSecrets=[{"name":"regcred"}]',
+  'backend.extraEnvFrom=[{"configMapRef":{"name":"todo-extra"}},{"secretRef":{"name":"todo-extra-secrets","optional":true},"prefix":"EXTRA_"}]',
+  'frontend.extraEnvFrom=[{"configMapRef":{"name":"todo-extra"}}]',
+  'backend.extraVolumes=[{"name":"extra","configMap":{"name":"todo-extra"}}]',
+  'backend.extraVolumeMounts=[{"name":"extra","mountPath":"/etc/extra","readOnly":true}]',
+  'frontend.extraVolumes=[{"name":"scratch","emptyDir":{"sizeLimit":"64Mi"}}]',
+  'frontend.extraVolumeMounts=[{"name":"scratch","mountPath":"/app/scratch"}]',
+  'backend.topologySpreadConstraints=[{"maxSkew":1,"topologyKey":"kubernetes.io/hostname","whenUnsatisfiable":"ScheduleAnyway"}]',
+  'frontend.topologySpreadConstraints=[{"maxSkew":2,"topologyKey":"topology.kubernetes.io/zone","whenUnsatisfiable":"DoNotSchedule","labelSelector":{"matchLabels":{"app.kubernetes.io/component":"frontend"}}}]',
+  `extraObjects=${JSON.stringify([
+    {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: '{{ .Release.Name }}-extra', labels: { 'helm.sh/chart': '{{ include "todo-chatbot.chart" . }}', 'app.kubernetes.io/name': '{{ include "todo-chatbot.name" . }}', 'app.kubernetes.io/instance': '{{ .Release.Name }}', 'app.kubernetes.io/managed-by': '{{ .Release.Service }}', 'app.kubernetes.io/component': 'extra' } },
+      data: { GREETING: 'hello' },
+    },
+    'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ include "todo-chatbot.fullname" . }}-extra-2\n  labels:\n    {{- include "todo-chatbot.labels" (dict "ctx" . "component" "extra") | nindent 4 }}\ndata:\n  backend: {{ include "todo-chatbot.backendUrl" . | quote }}\n',
+  ])}`,
+]
+
 /** The values matrix every render, schema and policy test runs over. */
-export const MATRIX: { name: string; values: string[]; set: string[] }[] = [
+export const MATRIX: { name: string; values: string[]; set: string[]; setJson?: string[] }[] = [
   { name: 'default', values: [], set: TAGS },
   { name: 'dev', values: ['values-dev.yaml'], set: TAGS },
   { name: 'prod', values: ['values-prod.yaml'], set: TAGS },
@@ -104,6 +132,13 @@ export const MATRIX: { name: string; values: string[]; set: string[] }[] = [
       'frontend.podAnnotations.todo-k8s-kit/secret-hash=abcdef0123456789',
       'backend.podAnnotations.todo-k8s-kit/secret-hash=abcdef0123456789',
     ],
+  },
+  {
+    // Every extension knob at once, as `init` writes them for an app that needs them.
+    name: 'extension knobs',
+    values: [],
+    set: [...TAGS, 'backend.databaseUrlScheme=postgresql+asyncpg', 'backend.priorityClassName=todo-high', 'frontend.priorityClassName=todo-high'],
+    setJson: EXTENSIONS,
   },
 ]
 

@@ -25,7 +25,7 @@ const imagesOf = (objects: K8sObject[]) => {
 // Every render up front, so each Kubernetes version validates all of them in one kubectl-validate run.
 const HELMS = helms()
 const renders = new Map<string, Rendered>()
-for (const helm of HELMS) for (const entry of MATRIX) renders.set(`${helm.label}|${entry.name}`, template(helm, { values: entry.values, set: entry.set }))
+for (const helm of HELMS) for (const entry of MATRIX) renders.set(`${helm.label}|${entry.name}`, template(helm, { values: entry.values, set: entry.set, setJson: entry.setJson }))
 const validation = new Map<string, Map<string, ValidationIssue[]>>()
 
 beforeAll(() => {
@@ -43,6 +43,11 @@ describe.each(HELMS)('$label', (helm) => {
     const publicUrl = isProd ? PUBLIC_URL.prod : PUBLIC_URL.default
     // existingSecret's default and the chart-made Secret of release "todo" share the name.
     const secretName = 'todo-secrets'
+    // The entry with every extension knob set (helm.ts EXTENSIONS); the other entries leave them at their defaults.
+    const ext = entry.name === 'extension knobs'
+    const writable = ext
+      ? { ...WRITABLE, frontend: [...WRITABLE.frontend, '/app/logs/server.log'], backend: [...WRITABLE.backend, '/app/app.log'] }
+      : WRITABLE
 
     it('renders', () => {
       expect(r.stderr).toBe('')
@@ -69,7 +74,11 @@ describe.each(HELMS)('$label', (helm) => {
         expect(ingresses).toHaveLength(1)
         const ing = ingresses[0]!
         const paths = ing.spec.rules.flatMap((rule: any) => rule.http.paths)
-        expect(paths.map((p: any) => p.backend.service.name)).toEqual(['todo-frontend'])
+        expect(paths.map((p: any) => [p.path, p.backend.service.name])).toEqual(
+          ext
+            ? [['/api/v1/stream', 'todo-backend'], ['/api/auth', 'todo-frontend'], ['/api', 'todo-backend'], ['/', 'todo-frontend']]
+            : [['/', 'todo-frontend']],
+        )
         expect(ing.spec.ingressClassName).toBe('nginx')
         expect(ing.spec.rules[0].host).toBe(isProd ? 'todo.example.com' : 'todo.local')
         if (isProd) expect(ing.spec.tls[0].hosts).toEqual(['todo.example.com'])
@@ -102,7 +111,7 @@ describe.each(HELMS)('$label', (helm) => {
     })
 
     it('policy: read-only root filesystem with emptyDir (or volume) mounts where the apps write', () => {
-      expect(policy.workloads(objects).flatMap((w) => policy.writablePaths(w, WRITABLE))).toEqual([])
+      expect(policy.workloads(objects).flatMap((w) => policy.writablePaths(w, writable))).toEqual([])
     })
 
     it('policy: RollingUpdate with maxUnavailable 0 and checksum annotations', () => {
@@ -121,7 +130,8 @@ describe.each(HELMS)('$label', (helm) => {
     it('policy: NetworkPolicies cover every pod (ingress and egress, DNS allowed)', () => {
       expect(policy.networkCoverage(objects)).toEqual([])
       const np = (name: string) => find(objects, 'NetworkPolicy', name)!
-      expect(policy.ingressPeers(np('todo-backend'))).toEqual(['frontend', 'test'])
+      // ingress.backendPaths: the ingress controller too, as the frontend admits it (anyone without frontendIngressFrom).
+      expect(policy.ingressPeers(np('todo-backend'))).toEqual(ext ? ['any', 'frontend', 'test'] : ['frontend', 'test'])
       // Prod admits only the ingress controller's namespace ("other"), plus the backend (JWKS) and tests.
       expect(policy.ingressPeers(np('todo-frontend'))).toEqual(isProd ? ['backend', 'other', 'test'] : ['any'])
       const admits = (target: string, from: string) => ['any', from].some((p) => policy.ingressPeers(np(target)).includes(p))
@@ -177,14 +187,16 @@ describe.each(HELMS)('$label', (helm) => {
       expect(beCm.CORS_ORIGINS!.split(',')).toContain(publicUrl)
       for (const name of ['frontend', 'backend']) {
         const c = find(objects, 'Deployment', `todo-${name}`)!.spec.template.spec.containers[0]
-        expect(c.envFrom).toEqual([{ configMapRef: { name: `todo-${name}` } }])
+        if (!ext) expect(c.envFrom).toEqual([{ configMapRef: { name: `todo-${name}` } }])
         const env = envOf(c)
         if (external) {
           expect(env.get('DATABASE_URL').valueFrom.secretKeyRef).toEqual({ name: secretName, key: 'DATABASE_URL' })
           expect(env.has('POSTGRES_PASSWORD')).toBe(false)
         } else {
           expect(env.get('POSTGRES_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: secretName, key: 'POSTGRES_PASSWORD' })
-          expect(env.get('DATABASE_URL').value).toBe('postgresql://$(POSTGRES_USER):$(POSTGRES_PASSWORD)@todo-postgresql:5432/todo')
+          // backend.databaseUrlScheme changes the backend's scheme only.
+          const scheme = ext && name === 'backend' ? 'postgresql+asyncpg' : 'postgresql'
+          expect(env.get('DATABASE_URL').value).toBe(`${scheme}://$(POSTGRES_USER):$(POSTGRES_PASSWORD)@todo-postgresql:5432/todo`)
         }
       }
       const fe = envOf(find(objects, 'Deployment', 'todo-frontend')!.spec.template.spec.containers[0])
@@ -242,6 +254,8 @@ describe.each(HELMS)('$label', (helm) => {
       expect(envOf(get('todo-test-frontend-backend')).get('BACKEND_URL').value).toBe('http://todo-backend:8000')
       expect(get('todo-test-database').image).toBe(be)
       expect(envOf(get('todo-test-database')).has('DATABASE_URL')).toBe(true)
+      // psycopg in the test pod takes a plain URL, whatever backend.databaseUrlScheme says.
+      if (!external) expect(envOf(get('todo-test-database')).get('DATABASE_URL').value).toMatch(/^postgresql:\/\//)
     })
 
     if (['default', 'dev'].includes(entry.name)) {

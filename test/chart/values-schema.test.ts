@@ -37,6 +37,25 @@ const BAD: { name: string; set?: string[]; setJson?: string[]; error: RegExp }[]
     error: /secrets\.databaseUrl is required/,
   },
   { name: 'no Secret name', set: [...TAGS, 'existingSecret='], error: /existingSecret is required/ },
+  // the extension knobs
+  { name: 'backend path "/" (the frontend\'s)', setJson: ['ingress.backendPaths=["/"]'], error: path('ingress.backendPaths.0') },
+  { name: 'backend path without a leading slash', setJson: ['ingress.backendPaths=["api"]'], error: path('ingress.backendPaths.0') },
+  { name: 'backend path with a trailing slash', setJson: ['ingress.backendPaths=["/api/"]'], error: path('ingress.backendPaths.0') },
+  { name: 'frontend path with a space', setJson: ['ingress.frontendPaths=["/api auth"]'], error: path('ingress.frontendPaths.0') },
+  { name: 'relative writable file', setJson: ['backend.writableFiles=["app.log"]'], error: path('backend.writableFiles.0') },
+  { name: 'writable file that is a directory', setJson: ['frontend.writableFiles=["/app/logs/"]'], error: path('frontend.writableFiles.0') },
+  { name: 'database URL scheme of another database', set: [...TAGS, 'backend.databaseUrlScheme=mysql+pymysql'], error: path('backend.databaseUrlScheme') },
+  { name: 'database URL scheme with "://"', set: [...TAGS, 'backend.databaseUrlScheme=postgresql://'], error: path('backend.databaseUrlScheme') },
+  { name: 'secretEnv name that is no variable name', setJson: ['backend.secretEnv=[{"name":"MY-KEY"}]'], error: path('backend.secretEnv.0.name') },
+  { name: 'secretEnv as plain strings', setJson: ['frontend.secretEnv=["GEMINI_API_KEY"]'], error: path('frontend.secretEnv.0') },
+  { name: 'secretEnv with a value (secrets never go in values)', setJson: ['backend.secretEnv=[{"name":"K","value":"v"}]'], error: /secretEnv[./]0.*[Aa]dditional propert(y|ies) '?value/ },
+  { name: 'extraEnvFrom with an unknown source', setJson: ['backend.extraEnvFrom=[{"fileRef":{"name":"x"}}]'], error: /extraEnvFrom[./]0.*[Aa]dditional propert(y|ies) '?fileRef/ },
+  { name: 'extraVolumes entry without a name', setJson: ['backend.extraVolumes=[{"emptyDir":{}}]'], error: path('backend.extraVolumes.0') },
+  { name: 'extraVolumeMounts entry without a mountPath', setJson: ['frontend.extraVolumeMounts=[{"name":"x"}]'], error: path('frontend.extraVolumeMounts.0') },
+  { name: 'topology spread without a topologyKey', setJson: ['backend.topologySpreadConstraints=[{"maxSkew":1,"whenUnsatisfiable":"DoNotSchedule"}]'], error: path('backend.topologySpreadConstraints.0') },
+  { name: 'priorityClassName in capitals', set: [...TAGS, 'frontend.priorityClassName=High'], error: path('frontend.priorityClassName') },
+  { name: 'imagePullSecrets as names', setJson: ['imagePullSecrets=["regcred"]'], error: path('imagePullSecrets.0') },
+  { name: 'extraObjects entry that is a number', setJson: ['extraObjects=[3]'], error: path('extraObjects.0') },
 ]
 
 describe.each(helms())('$label', (helm) => {
