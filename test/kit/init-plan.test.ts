@@ -41,12 +41,33 @@ describe('planInit', () => {
     expect(planFor('plain-main/frontend', 'plain-main/backend').values.backend.extraEnv).toContainEqual({ name: 'CORS_ORIGINS', value: '["https://todo.example.com"]' })
     expect(planFor('uv-alembic/frontend', 'uv-alembic/backend').values.backend.extraEnv).toContainEqual({ name: 'ALLOWED_ORIGINS', value: 'https://todo.example.com' })
   })
-  it('what the chart cannot express is reported as needing support, never dropped', () => {
+  it('what the chart can express goes in the values; the rest is reported as needing support, never dropped', () => {
     const plan = planFor('undecided/web', 'undecided/services/api')
+    expect(plan.values.backend.databaseUrlScheme).toBe('postgresql+asyncpg')
+    expect(plan.settings).toContainEqual(expect.objectContaining({ component: 'backend', what: 'database URL scheme', to: 'backend.databaseUrlScheme' }))
     expect(plan.support.map((s) => [s.component, s.needs, s.what.split(' (')[0]])).toEqual([
-      ['backend', 'chart', 'DATABASE_URL with the scheme postgresql+asyncpg://'],
       ['frontend', 'kit', 'next.config rewrites to ${process.env.BACKEND_URL}/api/:path*: rewrites are fixed by `next build`, so the destination must be the in-cluster backend at build time'],
     ])
     expect(plan.env).toEqual({})
+  })
+  it('a file written in the working directory: backend.writableFiles, not a writable /app', () => {
+    const plan = planFor('plain-main/frontend', 'plain-main/backend')
+    expect(plan.values.backend.writableFiles).toEqual(['/app/app.log'])
+    expect(plan.values.backend.writableDirs).toBeUndefined()
+    expect(plan.support.filter((s) => s.needs === 'chart')).toEqual([])
+  })
+  it('a browser that calls the backend directly: /api routed to the backend, Better Auth kept on the frontend, the guess named', () => {
+    const plan = planFor('plain-main/frontend', 'plain-main/backend')
+    expect(plan.values.ingress).toEqual({ backendPaths: ['/api'], frontendPaths: ['/api/auth'] })
+    expect(plan.open).toContainEqual(expect.objectContaining({ component: 'frontend', key: expect.stringMatching(/^ingress\.backendPaths /) }))
+    // the build arg is the kit's part and stays reported
+    expect(plan.support.map((s) => [s.component, s.needs, s.what.split(' as a build arg')[0]])).toEqual([['frontend', 'kit', 'NEXT_PUBLIC_API_URL']])
+    expect(planFor('uv-alembic/frontend', 'uv-alembic/backend').values.ingress).toBeUndefined()
+  })
+  it('secrets the app reads beyond the chart\'s keys: <component>.secretEnv by name, no value', () => {
+    const plan = planFor('uv-alembic/frontend', 'uv-alembic/backend')
+    expect(plan.values.backend.secretEnv).toEqual([{ name: 'GEMINI_API_KEY' }])
+    expect(plan.values.frontend.secretEnv).toBeUndefined()
+    expect(plan.support).toEqual([])
   })
 })

@@ -34,8 +34,9 @@ describe('init', { timeout: 120_000 }, () => {
     expect(r.stdout).toMatch(/ASGI app: main:app +→ backend\.extraEnv APP_MODULE +\(backend\/main\.py:16\)/)
     expect(r.stdout).toMatch(/readiness path: \/status\/ready .*\(backend\/main\.py:25\)/)
     expect(r.stdout).toMatch(/using \/openapi\.json → set backend\.probes\.liveness\.path and backend\.probes\.startup\.path/)
-    expect(r.stdout).toMatch(/needs chart support: a writable file app\.log .*\(backend\/main\.py:12\)/)
-    expect(r.stdout).toMatch(/needs chart support: the browser calls the backend directly at NEXT_PUBLIC_API_URL .*\(frontend\/components\/TaskList\.tsx:5\)/)
+    expect(r.stdout).toMatch(/writable file: \/app\/app\.log .*→ backend\.writableFiles +\(backend\/main\.py:12\)/)
+    expect(r.stdout).toMatch(/the browser calls the backend directly at NEXT_PUBLIC_API_URL .*; using \/api to the backend, \/api\/auth still to the frontend → set ingress\.backendPaths .*\(frontend\/components\/TaskList\.tsx:5\)/)
+    expect(r.stdout).not.toMatch(/needs chart support/)
 
     const env = readFileSync(path.join(p.dir, '.env'), 'utf8')
     expect(env.startsWith(before)).toBe(true)
@@ -54,7 +55,11 @@ describe('init', { timeout: 120_000 }, () => {
 
     const text = readFileSync(valuesFile, 'utf8')
     for (const s of Object.values(SECRETS)) expect(text).not.toContain(s)
-    const values = parse(text) as { backend: { extraEnv: EnvVar[]; probes: Record<'startup' | 'liveness' | 'readiness', { path: string }>; migrateCommand: string[]; containerPort: number }; frontend: { probes: Record<'startup' | 'liveness' | 'readiness', { path: string }>; migrateCommand: string[] } }
+    const values = parse(text) as {
+      backend: { extraEnv: EnvVar[]; probes: Record<'startup' | 'liveness' | 'readiness', { path: string }>; migrateCommand: string[]; containerPort: number; writableFiles: string[] }
+      frontend: { probes: Record<'startup' | 'liveness' | 'readiness', { path: string }>; migrateCommand: string[] }
+      ingress: { backendPaths: string[]; frontendPaths: string[] }
+    }
     expect(values.backend.extraEnv).toEqual([
       { name: 'APP_MODULE', value: 'main:app' },
       { name: 'BETTER_AUTH_SECRET', valueFrom: { secretKeyRef: { name: 'todo-secrets', key: 'BETTER_AUTH_SECRET' } } },
@@ -64,6 +69,8 @@ describe('init', { timeout: 120_000 }, () => {
     expect(values.backend.migrateCommand).toEqual([])
     expect(values.backend.containerPort).toBe(8080)
     expect(values.frontend.probes.liveness.path).toBe('/')
+    expect(values.backend.writableFiles).toEqual(['/app/app.log'])
+    expect(values.ingress).toEqual({ backendPaths: ['/api'], frontendPaths: ['/api/auth'] })
 
     for (const { bin } of helmBinaries()) {
       const objs = render(bin, valuesFile)
@@ -71,6 +78,17 @@ describe('init', { timeout: 120_000 }, () => {
       expect(be.env).toEqual(expect.arrayContaining([{ name: 'APP_MODULE', value: 'main:app' }, { name: 'CORS_ORIGINS', value: '["http://todo.local"]' }]))
       expect(be.readinessProbe.httpGet.path).toBe('/status/ready')
       expect(be.ports[0].containerPort).toBe(8080)
+      // app.log in the working directory: one writable file, the rest of /app stays read-only
+      expect(be.volumeMounts).toContainEqual({ name: 'writable-files', mountPath: '/app/app.log', subPath: 'file-0' })
+      const beSpec = objs.find((o) => o.kind === 'Deployment' && o.metadata.name === 'todo-backend')!.spec.template.spec
+      expect(beSpec.initContainers.map((c: { command: string[] }) => c.command)).toEqual([['touch', '/writable-files/file-0']])
+      // the browser's calls to /api reach the backend; Better Auth's /api/auth stays with the frontend
+      const ingress = objs.find((o) => o.kind === 'Ingress')!
+      expect(ingress.spec.rules[0].http.paths.map((p: { path: string; backend: { service: { name: string } } }) => `${p.path} ${p.backend.service.name}`)).toEqual([
+        '/api/auth todo-frontend',
+        '/api todo-backend',
+        '/ todo-frontend',
+      ])
       // tables come from create_all and there is no migrate.mjs: no migration Job at all
       expect(objs.some((o) => o.kind === 'Job')).toBe(false)
     }
@@ -80,20 +98,23 @@ describe('init', { timeout: 120_000 }, () => {
     const p = project()
     const r = await p.run('init', ['--app', path.join(apps, 'uv-alembic')])
     expect(r.code, r.stderr).toBe(0)
-    expect(r.stdout).toMatch(/needs kit support: secret GEMINI_API_KEY.*\(backend\/app\/core\/config\.py:5\)/)
+    expect(r.stdout).toMatch(/secret: GEMINI_API_KEY from Secret todo-secrets key GEMINI_API_KEY .*→ backend\.secretEnv GEMINI_API_KEY +\(backend\/app\/core\/config\.py:5\)/)
+    expect(r.stdout).not.toMatch(/needs (chart|kit) support: secret/)
     expect(r.stdout).toMatch(/set backend\.extraEnv BETTER_AUTH_URL .*\(backend\/app\/auth\.py:6\)/)
     const env = readFileSync(path.join(p.dir, '.env'), 'utf8')
     expect(env).toMatch(/^PYTHON_IMAGE=python:3\.12-slim$/m)
     expect(env).toMatch(/^NODE_IMAGE=node:22-slim$/m)
     const valuesFile = path.join(p.dir, '.kit', 'app-values.yaml')
     const text = readFileSync(valuesFile, 'utf8')
-    expect(text).not.toMatch(/GEMINI/)
+    // the secret is referenced by name; its value stays in .env and the Secret
+    expect((parse(text) as { backend: { secretEnv: unknown } }).backend.secretEnv).toEqual([{ name: 'GEMINI_API_KEY' }])
     for (const { bin } of helmBinaries()) {
       const objs = render(bin, valuesFile)
       const be = container(objs, 'todo-backend')
       expect(be.env).toEqual(expect.arrayContaining([
         { name: 'JWT_SECRET', valueFrom: { secretKeyRef: { name: 'todo-secrets', key: 'BETTER_AUTH_SECRET' } } },
         { name: 'LOG_FILE', value: '/tmp/api.log' },
+        { name: 'GEMINI_API_KEY', valueFrom: { secretKeyRef: { name: 'todo-secrets', key: 'GEMINI_API_KEY', optional: false } } },
       ]))
       expect(be.livenessProbe.httpGet.path).toBe('/health')
       expect(be.readinessProbe.httpGet.path).toBe('/ready')
@@ -155,10 +176,17 @@ describe('init', { timeout: 120_000 }, () => {
     expect(r.stdout).toContain('→ set backend.probes.readiness.path')
     expect(r.stdout).toContain('→ set PYTHON_IMAGE in .env')
     expect(r.stdout).toMatch(/REDIS_URL \(read with no default\); left unset → set backend\.extraEnv REDIS_URL +\(services\/api\/main\.py:7\)/)
-    expect(r.stdout).toMatch(/needs chart support: DATABASE_URL with the scheme postgresql\+asyncpg:\/\//)
+    expect(r.stdout).toMatch(/database URL scheme: postgresql\+asyncpg:\/\/ .*→ backend\.databaseUrlScheme/)
+    expect(r.stdout).not.toMatch(/needs chart support/)
     expect(r.stdout).toMatch(/needs kit support: next\.config rewrites/)
-    const values = parse(readFileSync(path.join(p.dir, '.kit', 'app-values.yaml'), 'utf8')) as { backend: { extraEnv: EnvVar[] } }
+    const valuesFile = path.join(p.dir, '.kit', 'app-values.yaml')
+    const values = parse(readFileSync(valuesFile, 'utf8')) as { backend: { extraEnv: EnvVar[]; databaseUrlScheme: string } }
     expect(values.backend.extraEnv.map((e) => e.name)).not.toContain('APP_MODULE')
+    expect(values.backend.databaseUrlScheme).toBe('postgresql+asyncpg')
+    for (const { bin } of helmBinaries()) {
+      const url = container(render(bin, valuesFile), 'todo-backend').env.find((e: EnvVar) => e.name === 'DATABASE_URL')
+      expect(url.value).toBe('postgresql+asyncpg://$(POSTGRES_USER):$(POSTGRES_PASSWORD)@todo-postgresql:5432/todo')
+    }
   })
 
   it('stops with exit 1 when it cannot find or read the app', async () => {

@@ -6,6 +6,7 @@
 //   planInit(findings, ctx): Plan
 //   CHART_ENV                                — variables the chart and the images already give each component
 //   Plan, Setting, Open, Support, EnvVar, AppValues
+import path from 'node:path'
 import { isSecretName, type EnvRead } from './env-reads.ts'
 import { writableDirFor } from './backend-runtime.ts'
 import type { AppFindings } from './inspect.ts'
@@ -14,9 +15,21 @@ import type { Evidence } from './source.ts'
 export type Component = 'frontend' | 'backend'
 export type EnvVar = { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }
 type Probes = { startup: { path: string }; liveness: { path: string }; readiness: { path: string } }
+/** a key of the app Secret as an environment variable (the chart's <component>.secretEnv; key defaults to name) */
+export type SecretEnv = { name: string; key?: string }
 export type AppValues = {
-  frontend: { extraEnv: EnvVar[]; probes: Probes; migrateCommand?: string[] }
-  backend: { extraEnv: EnvVar[]; probes: Probes; migrateCommand?: string[]; writableDirs?: string[]; containerPort?: number }
+  frontend: { extraEnv: EnvVar[]; secretEnv?: SecretEnv[]; probes: Probes; migrateCommand?: string[] }
+  backend: {
+    extraEnv: EnvVar[]
+    secretEnv?: SecretEnv[]
+    probes: Probes
+    migrateCommand?: string[]
+    writableDirs?: string[]
+    writableFiles?: string[]
+    containerPort?: number
+    databaseUrlScheme?: string
+  }
+  ingress?: { backendPaths: string[]; frontendPaths?: string[] }
 }
 /** a decision and the file:line lines it rests on; `to` says where init puts it (a .env key, a values path, nowhere) */
 export type Setting = { component: Component; what: string; value: string; to: string; from: Evidence[] }
@@ -136,7 +149,10 @@ export function planInit(f: AppFindings, ctx: PlanContext): Plan {
   const db = be.database
   if (!db) notes.push({ component: 'backend', text: 'database: no PostgreSQL driver (psycopg2, psycopg, asyncpg) in the dependencies; the chart gives DATABASE_URL=postgresql://…', from: [] })
   else if (db.plainUrlWorks) set('backend', 'database driver', `${db.driver}: ${db.why}`, 'nothing to write (the chart composes postgresql://)', db.from)
-  else support.push({ component: 'backend', needs: 'chart', what: `DATABASE_URL with the scheme ${db.scheme} (${db.why}); the chart composes postgresql://`, from: db.from })
+  else {
+    values.backend.databaseUrlScheme = db.scheme.replace(/:\/\/$/, '')
+    set('backend', 'database URL scheme', `${db.scheme} (${db.why}; an external database's DATABASE_URL must carry it itself)`, 'backend.databaseUrlScheme', db.from)
+  }
 
   const m = be.migrations
   switch (m.value.kind) {
@@ -155,6 +171,7 @@ export function planInit(f: AppFindings, ctx: PlanContext): Plan {
   }
 
   const dirs = new Set<string>()
+  const files = new Set<string>()
   for (const w of be.writes) {
     if (w.variable && w.target.startsWith('$')) {
       open.push({ component: 'backend', what: `a file written at the path in ${w.variable}`, used: null, key: `backend.extraEnv ${w.variable} (a path under /tmp)`, from: [w.from] })
@@ -166,10 +183,16 @@ export function planInit(f: AppFindings, ctx: PlanContext): Plan {
       if (d) {
         dirs.add(d)
         set('backend', 'writable directory', d, 'backend.writableDirs', [w.from])
-      } else support.push({ component: 'backend', needs: 'chart', what: `a writable file ${w.target} in the working directory /app (the root filesystem is read-only and the chart mounts only whole directories, backend.writableDirs); or a variable in the app to point it at /tmp`, from: [w.from] })
+      } else {
+        // a file in the working directory (or /): only that file is made writable, the rest of /app stays read-only
+        const file = path.posix.isAbsolute(w.target) ? path.posix.normalize(w.target) : path.posix.join('/app', w.target)
+        if (!files.has(file)) set('backend', 'writable file', `${file} (the root filesystem is read-only; an empty file the app may write)`, 'backend.writableFiles', [w.from])
+        files.add(file)
+      }
     }
   }
   if (dirs.size) values.backend.writableDirs = ['/tmp', ...[...dirs].sort()]
+  if (files.size) values.backend.writableFiles = [...files].sort()
 
   // ---------- backend: Better Auth JWKS ----------
   const feAuth = f.frontend.betterAuth
@@ -216,7 +239,12 @@ export function planInit(f: AppFindings, ctx: PlanContext): Plan {
       return extraEnv(c, { name: r.name, value: '$(BACKEND_URL)' }, 'backend URL for the server-side proxy (the chart\'s BACKEND_URL)', r.from)
     if (r.kind === 'secret') {
       if (r.name === 'OPENAI_API_KEY') return
-      support.push({ component: c, needs: 'kit', what: `secret ${r.name}${r.optional ? ' (optional: the code has a default)' : ''}: the Secret deploy makes holds only ${SECRET_KEYS}`, from: r.from })
+      // the chart reads it from the app Secret by name; deploy puts the key there from .env
+      const list = (values[c].secretEnv ??= [])
+      if (!list.some((s) => s.name === r.name)) {
+        list.push({ name: r.name })
+        set(c, 'secret', `${r.name}${r.optional ? ' (optional: the code has a default)' : ''} from Secret ${ctx.secretName} key ${r.name} (deploy adds it from .env ${r.name}; besides ${SECRET_KEYS})`, `${c}.secretEnv ${r.name}`, r.from)
+      }
       return
     }
     if (r.kind === 'build') {
@@ -267,7 +295,16 @@ export function planInit(f: AppFindings, ctx: PlanContext): Plan {
     else if (a.how === 'rewrites')
       support.push({ component: 'frontend', needs: 'kit', what: `next.config rewrites to ${a.destination}: rewrites are fixed by \`next build\`, so the destination must be the in-cluster backend at build time${a.variable ? ` (${a.variable} as a build arg, which no kit setting passes yet)` : ''}`, from: a.from })
     else {
-      support.push({ component: 'frontend', needs: 'chart', what: `the browser calls the backend directly at ${a.variable} (baked in at build time): the ingress must route a path (e.g. /api) to the backend Service; the chart routes everything to the frontend`, from: a.from })
+      // the backend's routes are not followed to the browser's calls: /api is the usual prefix, and the frontend keeps its own /api routes
+      const own = [...(feAuth ? ['/api/auth'] : []), ...(fe.health && fe.health.value.startsWith('/api/') ? [fe.health.value] : [])]
+      values.ingress = { backendPaths: ['/api'], ...(own.length ? { frontendPaths: [...new Set(own)].sort() } : {}) }
+      open.push({
+        component: 'frontend',
+        what: `the browser calls the backend directly at ${a.variable} (baked in at build time): the ingress routes a path prefix to the backend Service on the public host`,
+        used: `/api to the backend${own.length ? `, ${own.join(' and ')} still to the frontend` : ''}`,
+        key: 'ingress.backendPaths (the prefixes of the backend routes the browser calls) and ingress.frontendPaths (the frontend\'s own routes under them)',
+        from: a.from,
+      })
       support.push({ component: 'frontend', needs: 'kit', what: `${a.variable} as a build arg (frontend-docker's NEXT_PUBLIC_ENV; no kit setting passes it yet), e.g. ${a.variable}=${ctx.publicUrl}`, from: a.from })
     }
   }
