@@ -57,5 +57,8 @@ describe(`NOTES.txt (${helm4.label})`, () => {
     const notes2 = nodePort.stdout.slice(nodePort.stdout.indexOf('NOTES:'))
     expect(notes2).toContain('minikube service todo-frontend --namespace todo --url')
     expect(notes2).not.toContain('/etc/hosts')
+    const paths = run([...TAGS, 'ingress.backendPaths={/api}', 'ingress.frontendPaths={/api/auth}'])
+    expect(paths.stdout.slice(paths.stdout.indexOf('NOTES:'))).toContain('Routed to the backend on the same host: /api (except /api/auth, kept on the frontend)')
+    expect(notes).not.toContain('Routed to the backend')
   })
 })
