@@ -8,7 +8,7 @@ import path from 'node:path'
 import { defineStage, rel, type Ctx, type Flags } from './lib/stage.ts'
 import { isMain, main } from './lib/cli.ts'
 import { fail } from './lib/errors.ts'
-import { toolEnv } from './lib/config.ts'
+import { allSecrets, toolEnv } from './lib/config.ts'
 import { createRedactor } from './lib/redact.ts'
 import {
   AI_KEYS, detect, keyStates, prompts as allPrompts, runTool, toolCommand, transcript, TOOLS,
@@ -52,9 +52,9 @@ async function run(ctx: Ctx, flags: Flags): Promise<void> {
 
   // The tools read the environment, not .env: these are their own variables, read here only to say set / not set.
   const env = toolEnv(AI_KEYS)
-  const keys = keyStates(env, cfg.secrets as Record<string, string | undefined>)
+  const keys = keyStates(env, allSecrets(cfg))
   // the tools' output could echo a provider key: hide those as well as the kit's own secrets
-  const redactAll = createRedactor({ ...env, ...(cfg.secrets as Record<string, string | undefined>) })
+  const redactAll = createRedactor({ ...env, ...allSecrets(cfg) })
 
   // ---- detection (asks only --help / version, with stdin closed) ----
   const s = step('detect tools')

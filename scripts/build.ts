@@ -14,7 +14,8 @@ export const build = defineStage({
     verbose: { type: 'boolean', description: 'stream docker build output' },
   },
   description: `
-Builds FRONTEND_DOCKERFILE with FRONTEND_DIR as context (build arg NODE_IMAGE) and BACKEND_DOCKERFILE with BACKEND_DIR
+Builds FRONTEND_DOCKERFILE with FRONTEND_DIR as context (build arg NODE_IMAGE, and NEXT_PUBLIC_ENV with every
+NEXT_PUBLIC_* key of .env and the environment, one NAME=value line each) and BACKEND_DOCKERFILE with BACKEND_DIR
 (build arg PYTHON_IMAGE). The tag is h-<12 hex>: a hash of every file docker would send (the ignore file applied), the
 Dockerfile, its ignore file and the build args. When docker already has that tag, nothing is built.`,
   run,

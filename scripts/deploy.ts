@@ -17,8 +17,9 @@ export const deploy = defineStage({
   summary: 'create the Secret from .env and helm upgrade --install the chart with the image tags',
   needsSecrets: true,
   description: `
-1. Secret SECRET_NAME from .env (BETTER_AUTH_SECRET, POSTGRES_PASSWORD or DATABASE_URL, OPENAI_API_KEY), applied with
-   kubectl apply -f - (the manifest goes on stdin: secret values are never in a command line or a values file)
+1. Secret SECRET_NAME from .env (BETTER_AUTH_SECRET, POSTGRES_PASSWORD or DATABASE_URL, OPENAI_API_KEY, and the app's
+   own keys APP_SECRETS names), applied with kubectl apply -f - (the manifest goes on stdin: secret values are never in
+   a command line or a values file)
 2. helm upgrade --install RELEASE CHART_DIR --wait, rolled back on failure (--atomic on Helm 3, --rollback-on-failure
    on Helm 4); skipped when the values, the chart, the values files and the Secret are what the release already has
 3. on failure: per pod phase and reason with the fix, crash log lines, recent warning events

@@ -8,13 +8,13 @@ import path from 'node:path'
 import { stringify } from 'yaml'
 import { defineStage, rel, type Ctx, type Flags } from './lib/stage.ts'
 import { isMain, main } from './lib/cli.ts'
-import { addEnvKeys, ConfigError, loadConfig, withEnvKeys } from './lib/config.ts'
+import { addEnvKeys, ConfigError, isPublicEnvKey, KEYS, loadConfig, withEnvKeys, type Config } from './lib/config.ts'
 import { fail } from './lib/errors.ts'
 import { findApps } from './lib/app/find-apps.ts'
 import { isNextApp } from './lib/app/detect-frontend.ts'
 import { isPythonApp } from './lib/app/detect-backend.ts'
 import { inspectApp } from './lib/app/inspect.ts'
-import { planInit, type AppValues, type Plan } from './lib/app/plan.ts'
+import { CHART_ENV, planInit, type AppValues, type Plan } from './lib/app/plan.ts'
 import { reportLines } from './lib/app/report.ts'
 
 export const VALUES_FILE = path.join('.kit', 'app-values.yaml')
@@ -31,7 +31,9 @@ export const init = defineStage({
 Reads the app and never changes it. Prints each setting it inferred with the file:line it came from, each thing it
 could not decide with the exact key to set, and what needs chart or kit support. Writes:
   .env                   created with generated secrets when missing; keys it decided (FRONTEND_DIR, BACKEND_DIR,
-                         PYTHON_IMAGE, NODE_IMAGE, HELM_VALUES_FILES) are added only when unset, nothing else changes
+                         PYTHON_IMAGE, NODE_IMAGE, APP_SECRETS, NEXT_PUBLIC_* values it derives from PUBLIC_URL,
+                         HELM_VALUES_FILES) are added only when unset, nothing else changes; the app's secrets are
+                         named in APP_SECRETS and listed for you to fill in (init never writes a secret value)
   .kit/app-values.yaml   chart values for the app (next to .env; no secret values, git-ignored), listed in
                          HELM_VALUES_FILES; rewritten on each run unless you edited it
 Running it again changes nothing. Exit code 0 when the app was inspected, also with open items; 1 when the
@@ -71,6 +73,60 @@ function resolveDirs(flags: Flags): Dirs {
     return r.startsWith('..') || path.isAbsolute(r) ? d : r
   }
   return { frontend: frontend!, backend: backend!, labels: { frontend: label(frontend!), backend: label(backend!) } }
+}
+
+type Findings = ReturnType<typeof inspectApp>
+
+// NEXT_PUBLIC_* names that hold the URL users open
+const PUBLIC_URL_NAME = /^NEXT_PUBLIC_(APP|SITE|BASE|FRONTEND|PUBLIC|AUTH|BETTER_AUTH)_?URL$/
+
+/**
+ * The .env keys for what the app reads that the plan leaves to the kit: its own secrets (APP_SECRETS; their values are
+ * the user's to fill in, init never writes one) and NEXT_PUBLIC_* build-time values (written when init can derive one
+ * from PUBLIC_URL, else an open item). Adds the open items and settings to the plan, returns the .env entries.
+ */
+export function appEnvEntries(findings: Findings, plan: Plan, cfg: Config): Record<string, string> {
+  const entries: Record<string, string> = {}
+  const kitKeys = new Set(KEYS.map((k) => k.key))
+  type Read = Findings['backend']['env'][number]
+  const secrets = new Map<string, { component: 'backend' | 'frontend'; reads: Read[] }>()
+  const optionalSecrets = new Map<string, 'backend' | 'frontend'>()
+  for (const c of ['backend', 'frontend'] as const) {
+    const mapped = new Set(plan.values[c].extraEnv.map((e) => e.name))
+    for (const r of findings[c].env) {
+      if (r.kind !== 'secret' || mapped.has(r.name) || CHART_ENV[c].includes(r.name) || kitKeys.has(r.name) || isPublicEnvKey(r.name)) continue
+      if (r.optional) {
+        if (!optionalSecrets.has(r.name)) optionalSecrets.set(r.name, c)
+        continue
+      }
+      const known = secrets.get(r.name)
+      if (known) known.reads.push(r)
+      else secrets.set(r.name, { component: c, reads: [r] })
+    }
+  }
+  for (const n of secrets.keys()) optionalSecrets.delete(n)
+  const names = [...secrets.keys()].sort()
+  if (names.length) entries.APP_SECRETS = names.join(',')
+  for (const name of names) {
+    if (cfg.appSecrets[name]) continue
+    const { component, reads } = secrets.get(name)!
+    plan.open.push({ component, what: `secret ${name} (APP_SECRETS names it: deploy puts it into the Secret; init never writes a secret value)`, used: null, key: `${name}=<the value> in .env`, from: reads.flatMap((r) => r.from) })
+  }
+  for (const [name, component] of [...optionalSecrets].sort())
+    plan.notes.push({ component, text: `secret ${name} is optional (the code has a default): to use it, add it to APP_SECRETS and set it in .env`, from: [] })
+
+  const direct = new Set(findings.frontend.backendAccess.filter((a) => a.how === 'direct').map((a) => a.variable))
+  const seen = new Set<string>()
+  for (const r of findings.frontend.env) {
+    if (r.kind !== 'build' || !isPublicEnvKey(r.name) || seen.has(r.name)) continue
+    seen.add(r.name)
+    if (direct.has(r.name) || PUBLIC_URL_NAME.test(r.name)) {
+      entries[r.name] = cfg.publicUrl
+      plan.settings.push({ component: 'frontend', what: `build-time ${r.name} (${direct.has(r.name) ? 'the backend URL the browser calls' : 'the URL users open'}; from PUBLIC_URL)`, value: cfg.publicUrl, to: `.env ${r.name} (the build arg NEXT_PUBLIC_ENV)`, from: r.from })
+    } else if (!r.optional && cfg.publicEnv[r.name] === undefined)
+      plan.open.push({ component: 'frontend', what: `${r.name} (read at build time, no default; a public value, baked into the browser bundle)`, used: null, key: `${r.name}=<the value> in .env`, from: r.from })
+  }
+  return entries
 }
 
 // The values file records a hash of what init wrote, so a file the user edited is never overwritten.
@@ -113,6 +169,7 @@ async function run(ctx: Ctx, flags: Flags): Promise<void> {
     FRONTEND_DIR: rel(cfg, dirs.frontend),
     BACKEND_DIR: rel(cfg, dirs.backend),
     ...plan.env,
+    ...appEnvEntries(findings, plan, cfg),
     HELM_VALUES_FILES: valuesRef,
   }
 

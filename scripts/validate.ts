@@ -9,6 +9,7 @@ import { fail } from './lib/errors.ts'
 import type { Result } from './lib/run.ts'
 import { diagnose } from './lib/diagnose.ts'
 import type { Pod } from './lib/diagnose.ts'
+import { allSecrets } from './lib/config.ts'
 import { images } from './lib/images.ts'
 import { requireTools } from './lib/tools.ts'
 import {
@@ -243,7 +244,7 @@ async function run(ctx: Ctx, flags: Flags): Promise<void> {
   else unchecked.push('helm get manifest')
   if (values.ok) sources.push({ where: 'release values (helm get values)', text: values.stdout })
   else unchecked.push('helm get values')
-  checks.push(guard('no-secret-leaks', 'no secrets in images or manifests', () => checkLeaks({ ...cfg.secrets }, sources, unchecked)))
+  checks.push(guard('no-secret-leaks', 'no secrets in images or manifests', () => checkLeaks(allSecrets(cfg), sources, unchecked)))
 
   // ---- report ----
   const failed = checks.filter((c) => c.status === 'fail')

@@ -6,9 +6,12 @@
 //   envFileToCreate(opts) / generatedSecrets(env)  — what a first run would write (dry runs say so, write nothing)
 //   npmDryRun(env)                                 — `npm run x --dry-run` (npm sets npm_config_dry_run)
 //   requireSecrets(cfg: Config): void               — the Secret keys `deploy` needs are set (throws ConfigError)
-//   secretData(cfg: Config): Record<string, string> — the Secret's data: the secrets that are set and in use
+//   secretData(cfg: Config): Record<string, string> — the Secret's data: the secrets that are set and in use (with APP_SECRETS)
+//   allSecrets(cfg: Config): Record<string, string>  — every secret value that is set (kit keys and APP_SECRETS): what to hide
 //   renderEnvFile(fill?): string                    — .env.example (no fill) or a first-run .env, from the schema
 //   KEYS, KeySpec, GROUPS, secretKeys               — the documented keys (drive .env.example and README's table)
+//   DOC_ROWS                                        — KEYS plus the NEXT_PUBLIC_* family, as the docs list them
+//   isPublicEnvKey(name)                            — a NEXT_PUBLIC_* name (a build-time value of the frontend, never secret)
 //   PUBLIC_URL_PATTERN                              — the chart's publicUrl pattern (a test keeps them equal)
 //   ConfigError                                     — { key, expected, fix, source, message } with a one-line message
 //   repoRoot                                        — absolute path of the project root
@@ -18,8 +21,9 @@
 // One zod schema holds every key: its parser, default, one-line doc, secret flag and .env.example group. The Config
 // type is what that schema's transform returns. Redaction lives in redact.ts (a redactor per configuration).
 //
-// Precedence: environment > .env file > defaults. Environment variables are read only for known keys, so
-// `PATH` & co. are never "unknown keys"; unknown keys inside the .env file produce a warning (cfg.warnings).
+// Precedence: environment > .env file > defaults. Environment variables are read only for known keys, the keys
+// APP_SECRETS names and NEXT_PUBLIC_* keys, so `PATH` & co. are never "unknown keys"; other keys inside the .env file
+// produce a warning (cfg.warnings).
 import { randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
@@ -235,6 +239,21 @@ const databaseUrl = field((v) => {
   return v
 })
 
+// The app's own secrets (APP_SECRETS): names of further .env keys whose values go into the Secret.
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
+/** NEXT_PUBLIC_* keys: build-time values of the frontend (Next.js inlines them into the browser bundle) */
+export const isPublicEnvKey = (name: string): boolean => /^NEXT_PUBLIC_[A-Za-z0-9_]+$/.test(name)
+const appSecretNames = field((v) => {
+  const names = [...new Set(commaList(v))]
+  for (const n of names) {
+    if (!ENV_NAME.test(n)) throw new Invalid('a comma list of environment variable names (letters, digits, _; not starting with a digit) like GEMINI_API_KEY,JWT_SECRET', n)
+    if (isPublicEnvKey(n)) throw new Invalid('names of secret keys; NEXT_PUBLIC_* values end up in the browser bundle, so they are never secret (set them in .env as they are)', n)
+    if (knownKeys.has(n) || n === 'KIT_ENV_FILE') throw new Invalid(`names other than the kit's own keys (${n} is one; the kit already handles it)`, n)
+  }
+  return names
+})
+const appSecretRule = secretText(MIN_SECRET_LENGTH, 'paste the whole value (or make one with: openssl rand -base64 32)')
+
 // ---------- the schema ----------
 
 export const GROUPS = {
@@ -279,6 +298,10 @@ const fields = {
   OPENAI_API_KEY: secretText(MIN_SECRET_LENGTH, 'paste the whole key').register(docs, {
     group: 'secrets', secret: true, default: '',
     doc: `optional, at least ${MIN_SECRET_LENGTH} characters; without it the backend answers with its deterministic agent`,
+  }),
+  APP_SECRETS: appSecretNames.register(docs, {
+    group: 'secrets', default: '',
+    doc: `comma list of the app's own secret keys, e.g. GEMINI_API_KEY,JWT_SECRET: each is set in .env (or the environment), at least ${MIN_SECRET_LENGTH} characters and not a common word, required by deploy, and goes into the Secret under its own name (the chart's backend.secretEnv / frontend.secretEnv give it to the pods)`,
   }),
   NAMESPACE: dnsLabel().register(docs, { group: 'names', default: 'todo', doc: 'Kubernetes namespace' }),
   RELEASE: dnsLabel(53).register(docs, { group: 'names', default: 'todo', doc: 'Helm release name' }),
@@ -336,6 +359,19 @@ export const secretKeys = KEYS.filter((k) => k.secret).map((k) => k.key) as (key
 const knownKeys = new Set<string>(KEYS.map((k) => k.key))
 const isSecret = (key: string): boolean => (secretKeys as string[]).includes(key)
 
+// Build-time public values: every NEXT_PUBLIC_* key is read as it is, rather than packed into one setting. They are
+// the names the app's code and its own .env.local already use, Next.js itself reads them from the environment the
+// same way, and a list of NAME=value pairs inside one .env value would need its own quoting.
+const PUBLIC_ENV_DOC: KeySpec = {
+  key: 'NEXT_PUBLIC_*',
+  default: '',
+  secret: false,
+  group: 'sources',
+  doc: 'every key starting with NEXT_PUBLIC_ (e.g. NEXT_PUBLIC_API_URL=https://todo.example.com), from .env or the environment: passed to the frontend build as the build arg NEXT_PUBLIC_ENV for apps that read them at build time, and part of the image tag. Read by their own names rather than packed into one setting: the names the app code and next build use, no list quoting. Public by definition (baked into the browser bundle and shown in output): never put a secret in one',
+}
+/** KEYS and the NEXT_PUBLIC_* family (after NODE_IMAGE, the frontend's other build arg): the rows .env.example and README show */
+export const DOC_ROWS: KeySpec[] = KEYS.flatMap((k) => (k.key === 'NODE_IMAGE' ? [k, PUBLIC_ENV_DOC] : [k]))
+
 // ---------- paths ----------
 
 const PYTHON_MARKERS = ['pyproject.toml', 'requirements.txt', 'uv.lock', 'setup.py', 'Pipfile']
@@ -368,7 +404,17 @@ function checkPythonApp(abs: string): void {
 
 // ---------- the whole configuration ----------
 
-type Context = { root: string; checkPaths: boolean; envFile: string | null; values: Record<string, string>; warnings: string[] }
+type Context = {
+  root: string
+  checkPaths: boolean
+  envFile: string | null
+  values: Record<string, string>
+  warnings: string[]
+  /** the values of the keys APP_SECRETS names, as read ('' when unset) */
+  appValues: Record<string, string>
+  /** the NEXT_PUBLIC_* keys that are set, as read */
+  publicEnv: Record<string, string>
+}
 
 function configSchema(ctx: Context) {
   return z
@@ -378,8 +424,23 @@ function configSchema(ctx: Context) {
         if (!(e instanceof Invalid)) throw e
         z2.addIssue({ code: 'custom', path: [key], message: e.message, params: { got: e.got } })
       }
-      const inUse: Partial<Record<keyof Secrets, string>> = {}
+      const issueAt = (key: string, e: unknown): void => {
+        if (!(e instanceof Invalid)) throw e
+        z2.addIssue({ code: 'custom', path: [key], message: e.message, params: { got: e.got } })
+      }
+      const inUse: Record<string, string> = {}
       for (const k of ['BETTER_AUTH_SECRET', 'DATABASE_URL', 'OPENAI_API_KEY'] as const) if (v[k]) inUse[k] = v[k]
+      // the app's own secrets: the same rules as the kit's (a set one is checked now, a missing one when deploy runs)
+      for (const name of v.APP_SECRETS) {
+        const raw = ctx.appValues[name] ?? ''
+        const r = appSecretRule.safeParse(raw)
+        if (!r.success) issueAt(name, new Invalid(r.error.issues[0]!.message))
+        else if (r.data) inUse[name] = r.data
+      }
+      for (const [name, value] of Object.entries(ctx.publicEnv)) {
+        // frontend-docker reads NEXT_PUBLIC_ENV one NAME=value line at a time
+        if (/[\r\n]/.test(value)) issueAt(name, new Invalid('a value on one line (NEXT_PUBLIC_ENV passes one NAME=value line per key)', ''))
+      }
       if (v.POSTGRES_PASSWORD && !v.DATABASE_URL) {
         try {
           checkPostgresPassword(v.POSTGRES_PASSWORD)
@@ -389,10 +450,15 @@ function configSchema(ctx: Context) {
         }
       }
       // a secret that equals a printed setting, or another secret, is not secret
-      const others = [...Object.entries(ctx.values), ...Object.entries(inUse)].filter(([, x]) => x)
-      for (const [k, s] of Object.entries(inUse) as [keyof Secrets, string][]) {
+      const others = [...Object.entries(ctx.values), ...Object.entries(ctx.publicEnv), ...Object.entries(inUse)].filter(([, x]) => x)
+      for (const [k, s] of Object.entries(inUse)) {
         const same = others.find(([o, x]) => o !== k && x === s)
-        if (same) issue(k, new Invalid(hidden(`a value of its own (it equals ${same[0]})`)))
+        if (same) issueAt(k, new Invalid(hidden(`a value of its own (it equals ${same[0]})`)))
+      }
+      // a public value is baked into the image and the browser bundle: one holding a secret would leak it
+      for (const [name, value] of Object.entries(ctx.publicEnv)) {
+        const held = Object.entries(inUse).find(([, x]) => x.length >= MIN_SECRET_LENGTH && value.includes(x))
+        if (held) issueAt(name, new Invalid(`a public value without a secret in it (it holds the value of ${held[0]}; NEXT_PUBLIC_* values end up in the browser bundle)`, '(value hidden)'))
       }
 
       const cluster = v.CLUSTER
@@ -435,6 +501,9 @@ function configSchema(ctx: Context) {
       if (v.HPA_ENABLED && !minikubeAddons.includes('metrics-server')) minikubeAddons.push('metrics-server')
       const secrets: Secrets = {}
       for (const k of secretKeys) if (v[k]) secrets[k] = v[k]
+      const appSecrets: Record<string, string> = {}
+      for (const name of v.APP_SECRETS) if (ctx.appValues[name]) appSecrets[name] = ctx.appValues[name]
+      const publicNames = Object.keys(ctx.publicEnv).sort()
       if (secrets.DATABASE_URL && secrets.POSTGRES_PASSWORD)
         ctx.warnings.push('POSTGRES_PASSWORD is ignored while DATABASE_URL is set (the in-cluster PostgreSQL is off); remove it to silence this')
       const frontend: ImageSpec = {
@@ -442,7 +511,12 @@ function configSchema(ctx: Context) {
         name: v.FRONTEND_IMAGE,
         contextDir: at(v.FRONTEND_DIR),
         dockerfile: at(v.FRONTEND_DOCKERFILE),
-        buildArgs: { NODE_IMAGE: v.NODE_IMAGE },
+        // NODE_IMAGE stays first (validate reads the base image from it); no NEXT_PUBLIC_ENV when there is nothing to
+        // pass, so the tag of an app without public values stays what it was
+        buildArgs: {
+          NODE_IMAGE: v.NODE_IMAGE,
+          ...(publicNames.length ? { NEXT_PUBLIC_ENV: publicNames.map((k) => `${k}=${ctx.publicEnv[k]}`).join('\n') } : {}),
+        },
         sizeBudgetMb: v.FRONTEND_SIZE_BUDGET_MB,
       }
       const backend: ImageSpec = {
@@ -496,6 +570,11 @@ function configSchema(ctx: Context) {
         externalDatabase: secrets.DATABASE_URL !== undefined,
         /** every secret that is set (also an ignored one, so it is still redacted); secretData() has those in use */
         secrets,
+        /** the keys APP_SECRETS names (deploy requires each), and the values of those that are set */
+        appSecretKeys: v.APP_SECRETS,
+        appSecrets,
+        /** the NEXT_PUBLIC_* keys that are set: public build-time values of the frontend (never secret) */
+        publicEnv: Object.fromEntries(publicNames.map((k) => [k, ctx.publicEnv[k]!])),
         /** resolved value of every non-secret key, for printing (`config` tables, dry-run headers) */
         values: ctx.values,
         warnings: ctx.warnings,
@@ -546,7 +625,7 @@ function readEnvFile(root: string, explicit: { value: string; from: 'flag' | 'en
 type Cut = { typed: number; read: number }
 // dotenv ends an unquoted value at the first `#` (`KEY=abc#def` reads `abc`): for a secret that silently yields a
 // shorter, different secret. Compare what each secret's (last) line holds with what dotenv read.
-function cutSecrets(text: string, parsed: Record<string, string>): Map<string, Cut> {
+function cutSecrets(text: string, parsed: Record<string, string>, isSecret: (key: string) => boolean): Map<string, Cut> {
   const cut = new Map<string, Cut>()
   for (const line of text.split(/\r?\n/)) {
     const m = /^\s*(?:export\s+)?([\w.-]+)(?:\s*=\s*|:\s+)(.*)$/.exec(line)
@@ -563,8 +642,9 @@ function cutSecrets(text: string, parsed: Record<string, string>): Map<string, C
 
 function fixFor(key: string, source: ConfigSource, envFile: string): string {
   if (source === 'env') return `unset ${key} or export ${key}=<...> (it comes from the environment, which overrides .env)`
-  if (source === 'file') return `edit ${key} in ${envFile} (documented in .env.example)`
-  return `set ${key} in ${envFile} (documented in .env.example)`
+  const documented = knownKeys.has(key) ? ' (documented in .env.example)' : ''
+  if (source === 'file') return `edit ${key} in ${envFile}${documented}`
+  return `set ${key} in ${envFile}${documented}`
 }
 
 export function loadConfig(opts: LoadOptions = {}): Config {
@@ -576,11 +656,15 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   const fileVars = parseDotenv(text)
   const envName = envFile ? shown(root, envFile) : '.env'
 
+  // the keys APP_SECRETS names are read like known ones (the schema rejects a malformed name, so skip those here)
+  const appNames = commaList((env.APP_SECRETS ?? fileVars.APP_SECRETS ?? '').trim()).filter((n) => ENV_NAME.test(n) && !knownKeys.has(n) && !isPublicEnvKey(n))
+  const secretName = (key: string): boolean => isSecret(key) || appNames.includes(key)
+
   const warnings: string[] = []
   for (const k of Object.keys(fileVars)) {
-    if (!knownKeys.has(k)) warnings.push(`unknown key ${k} in ${envName} is ignored (see .env.example for the keys)`)
+    if (!knownKeys.has(k) && !appNames.includes(k) && !isPublicEnvKey(k)) warnings.push(`unknown key ${k} in ${envName} is ignored (see .env.example for the keys)`)
   }
-  const cut = cutSecrets(text, fileVars)
+  const cut = cutSecrets(text, fileVars, secretName)
   for (const [key, c] of cut) {
     if (env[key] !== undefined) continue
     warnings.push(
@@ -599,11 +683,27 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     if (!k.secret) values[k.key] = input[k.key]!
   }
 
-  const result = configSchema({ root, checkPaths: opts.checkPaths ?? true, envFile, values, warnings }).safeParse(input)
+  const read = (k: string): string | undefined => {
+    const fromEnv = env[k]
+    const fromFile = fileVars[k]
+    sources[k] = fromEnv !== undefined ? 'env' : fromFile !== undefined ? 'file' : 'default'
+    return (fromEnv ?? fromFile)?.trim()
+  }
+  const appValues: Record<string, string> = {}
+  for (const n of appNames) appValues[n] = read(n) ?? ''
+  const publicEnv: Record<string, string> = {}
+  for (const k of new Set([...Object.keys(env), ...Object.keys(fileVars)])) {
+    if (!isPublicEnvKey(k)) continue
+    const v = read(k)
+    // empty counts as unset, as for every key
+    if (v) publicEnv[k] = v
+  }
+
+  const result = configSchema({ root, checkPaths: opts.checkPaths ?? true, envFile, values, warnings, appValues, publicEnv }).safeParse(input)
   if (result.success) return result.data
   const issue = result.error.issues[0]!
   const key = String(issue.path[0] ?? 'config')
-  const secret = isSecret(key)
+  const secret = secretName(key)
   const got = secret ? undefined : ((issue as { params?: { got?: string } }).params?.got ?? input[key])
   const c = cut.get(key)
   const note = c && sources[key] === 'file' ? `; note: a '#' outside quotes in ${envName} cut it to ${c.read} of the ${c.typed} characters typed, quote it: ${key}="..."` : ''
@@ -619,6 +719,10 @@ export function requireSecrets(cfg: Config): void {
   if (!s.BETTER_AUTH_SECRET) throw missing('BETTER_AUTH_SECRET', 'a random string of at least 32 characters in .env, e.g. from: openssl rand -base64 32')
   if (!cfg.externalDatabase && !s.POSTGRES_PASSWORD)
     throw missing('POSTGRES_PASSWORD', 'a password in .env for the in-cluster PostgreSQL (or set DATABASE_URL for an external database); make one with: openssl rand -hex 24')
+  for (const name of cfg.appSecretKeys)
+    if (!cfg.appSecrets[name])
+      throw new ConfigError(name, `a value in ${envName}: APP_SECRETS names it, so the Secret deploy makes holds it (the app's own secret, at least ${MIN_SECRET_LENGTH} characters)`, undefined, 'default',
+        `set ${name}=<the value> in ${envName} (or remove ${name} from APP_SECRETS)`)
 }
 
 /** The Secret's data: the secret keys that are set and in use (no POSTGRES_PASSWORD next to DATABASE_URL). */
@@ -629,7 +733,15 @@ export function secretData(cfg: Config): Record<string, string> {
     if (!v || (k === 'POSTGRES_PASSWORD' && cfg.externalDatabase)) continue
     out[k] = v
   }
+  for (const [k, v] of Object.entries(cfg.appSecrets)) out[k] = v
   return out
+}
+
+/** Every secret value that is set, the kit's and the app's (APP_SECRETS): what output and validate's leak search hide. */
+export function allSecrets(cfg: Config): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(cfg.secrets)) if (v) out[k] = v
+  return { ...out, ...cfg.appSecrets }
 }
 
 // ---------- .env.example and the first-run .env ----------
@@ -650,10 +762,14 @@ export function renderEnvFile(fill?: Partial<Record<string, string>>): string {
         '# Generated from scripts/lib/config.ts by: npm run gen:config',
       ]
   let group: Group | null = null
-  for (const k of KEYS) {
+  for (const k of DOC_ROWS) {
     if (k.group !== group) {
       group = k.group
       lines.push('', `# ---- ${GROUPS[group]}`)
+    }
+    if (k === PUBLIC_ENV_DOC) {
+      lines.push('', `# ${k.key}: ${k.doc}`)
+      continue
     }
     lines.push('', `# ${k.doc}`)
     const value = fill?.[k.key]
@@ -730,7 +846,7 @@ export function withEnvKeys(text: string, entries: Record<string, string>, headi
   const kept: Record<string, string> = {}
   const tail: string[] = []
   for (const [key, value] of Object.entries(entries)) {
-    if (!knownKeys.has(key)) throw new Error(`withEnvKeys: unknown key ${key}`)
+    if (!knownKeys.has(key) && !isPublicEnvKey(key)) throw new Error(`withEnvKeys: unknown key ${key}`)
     if (parsed[key] !== undefined && parsed[key] !== '') {
       kept[key] = parsed[key]!
       continue

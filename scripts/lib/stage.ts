@@ -7,7 +7,7 @@
 //   rel(cfg, path): string               — a path as commands show it (relative to the project root when inside it)
 //   COMMON_FLAGS                         — --help, --dry-run, --env-path (every stage takes them)
 import path from 'node:path'
-import type { Config } from './config.ts'
+import { allSecrets, type Config } from './config.ts'
 import { createLog, type Log, type Stream } from './log.ts'
 import { createRedactor, type Redactor } from './redact.ts'
 import { createRunner, type CommandRunner } from './run.ts'
@@ -59,7 +59,7 @@ export type ContextOptions = {
 }
 
 export function createContext(cfg: Config, o: ContextOptions): Ctx {
-  const redact = createRedactor({ ...(o.extraSecrets ?? {}), ...(cfg.secrets as Record<string, string | undefined>) })
+  const redact = createRedactor({ ...(o.extraSecrets ?? {}), ...allSecrets(cfg) })
   const log = createLog({ redact, dryRun: o.dryRun, stdout: o.stdout, stderr: o.stderr })
   // every command runs in the project root, so the paths it is given (and prints) are relative and pasteable
   const runner = createRunner({ dryRun: o.dryRun, redact, log, cwd: cfg.root, env: o.env })

@@ -60,8 +60,8 @@ describe('planInit', () => {
     const plan = planFor('plain-main/frontend', 'plain-main/backend')
     expect(plan.values.ingress).toEqual({ backendPaths: ['/api'], frontendPaths: ['/api/auth'] })
     expect(plan.open).toContainEqual(expect.objectContaining({ component: 'frontend', key: expect.stringMatching(/^ingress\.backendPaths /) }))
-    // the build arg is the kit's part and stays reported
-    expect(plan.support.map((s) => [s.component, s.needs, s.what.split(' as a build arg')[0]])).toEqual([['frontend', 'kit', 'NEXT_PUBLIC_API_URL']])
+    // the build arg is no longer a gap: build passes every NEXT_PUBLIC_* key from .env (init writes it there)
+    expect(plan.support).toEqual([])
     expect(planFor('uv-alembic/frontend', 'uv-alembic/backend').values.ingress).toBeUndefined()
   })
   it('secrets the app reads beyond the chart\'s keys: <component>.secretEnv by name, no value', () => {

@@ -37,6 +37,8 @@ describe('init', { timeout: 120_000 }, () => {
     expect(r.stdout).toMatch(/writable file: \/app\/app\.log .*→ backend\.writableFiles +\(backend\/main\.py:12\)/)
     expect(r.stdout).toMatch(/the browser calls the backend directly at NEXT_PUBLIC_API_URL .*; using \/api to the backend, \/api\/auth still to the frontend → set ingress\.backendPaths .*\(frontend\/components\/TaskList\.tsx:5\)/)
     expect(r.stdout).not.toMatch(/needs chart support/)
+    // the build-time value it derives from PUBLIC_URL goes to .env, where build passes it as NEXT_PUBLIC_ENV
+    expect(r.stdout).toMatch(/build-time NEXT_PUBLIC_API_URL .*: http:\/\/todo\.local +→ \.env NEXT_PUBLIC_API_URL \(the build arg NEXT_PUBLIC_ENV\) +\(frontend\/components\/TaskList\.tsx:5\)/)
 
     const env = readFileSync(path.join(p.dir, '.env'), 'utf8')
     expect(env.startsWith(before)).toBe(true)
@@ -48,6 +50,7 @@ describe('init', { timeout: 120_000 }, () => {
         `FRONTEND_DIR=${fixtureRel('plain-main/frontend')}`,
         `BACKEND_DIR=${fixtureRel('plain-main/backend')}`,
         'PYTHON_IMAGE=python:3.11-slim',
+        'NEXT_PUBLIC_API_URL=http://todo.local',
         `HELM_VALUES_FILES=${valuesFile}`,
         '',
       ].join('\n'),
@@ -104,6 +107,11 @@ describe('init', { timeout: 120_000 }, () => {
     const env = readFileSync(path.join(p.dir, '.env'), 'utf8')
     expect(env).toMatch(/^PYTHON_IMAGE=python:3\.12-slim$/m)
     expect(env).toMatch(/^NODE_IMAGE=node:22-slim$/m)
+    // the secret the kit's own keys lack: named in APP_SECRETS, its value left to the user
+    expect(env).toMatch(/^APP_SECRETS=GEMINI_API_KEY$/m)
+    expect(env).not.toMatch(/^GEMINI_API_KEY=/m)
+    expect(r.stdout).toMatch(/secret GEMINI_API_KEY \(APP_SECRETS names it.*; left unset → set GEMINI_API_KEY=<the value> in \.env +\(backend\/app\/core\/config\.py:5\)/)
+    expect(r.stdout).toContain('add APP_SECRETS=GEMINI_API_KEY')
     const valuesFile = path.join(p.dir, '.kit', 'app-values.yaml')
     const text = readFileSync(valuesFile, 'utf8')
     // the secret is referenced by name; its value stays in .env and the Secret

@@ -243,14 +243,14 @@ export function planInit(f: AppFindings, ctx: PlanContext): Plan {
       const list = (values[c].secretEnv ??= [])
       if (!list.some((s) => s.name === r.name)) {
         list.push({ name: r.name })
-        set(c, 'secret', `${r.name}${r.optional ? ' (optional: the code has a default)' : ''} from Secret ${ctx.secretName} key ${r.name} (deploy adds it from .env ${r.name}; besides ${SECRET_KEYS})`, `${c}.secretEnv ${r.name}`, r.from)
+        set(c, 'secret', `${r.name}${r.optional ? ' (optional: the code has a default)' : ''} from Secret ${ctx.secretName} key ${r.name} (deploy puts it in the Secret when APP_SECRETS names it; besides ${SECRET_KEYS})`, `${c}.secretEnv ${r.name}`, r.from)
       }
       return
     }
     if (r.kind === 'build') {
       if (f.frontend.backendAccess.some((a) => a.how === 'direct' && a.variable === r.name)) return // reported below
+      // required ones go to .env (build passes every NEXT_PUBLIC_* key as the build arg NEXT_PUBLIC_ENV): init.ts decides them
       if (r.optional) notes.push({ component: c, text: `${r.name} is read at build time and has a default in the code`, from: r.from })
-      else support.push({ component: c, needs: 'kit', what: `${r.name} is read at build time (NEXT_PUBLIC_*): frontend-docker takes the build arg NEXT_PUBLIC_ENV, but no kit setting passes it yet`, from: r.from })
       return
     }
     if (r.optional) notes.push({ component: c, text: `${r.name}: optional (the code has a default), left unset`, from: r.from })
@@ -293,7 +293,7 @@ export function planInit(f: AppFindings, ctx: PlanContext): Plan {
   for (const a of fe.backendAccess) {
     if (a.how === 'proxy') set('frontend', 'browser → backend', `through the frontend (server code reads ${a.variable})`, a.variable === 'BACKEND_URL' ? 'nothing to write (the chart gives BACKEND_URL)' : `frontend.extraEnv ${a.variable}`, a.from)
     else if (a.how === 'rewrites')
-      support.push({ component: 'frontend', needs: 'kit', what: `next.config rewrites to ${a.destination}: rewrites are fixed by \`next build\`, so the destination must be the in-cluster backend at build time${a.variable ? ` (${a.variable} as a build arg, which no kit setting passes yet)` : ''}`, from: a.from })
+      support.push({ component: 'frontend', needs: 'kit', what: `next.config rewrites to ${a.destination}: rewrites are fixed by \`next build\`, so the destination must be the in-cluster backend at build time${a.variable ? ` (${a.variable} is read by next build; the kit passes only NEXT_PUBLIC_* values to the build)` : ''}`, from: a.from })
     else {
       // the backend's routes are not followed to the browser's calls: /api is the usual prefix, and the frontend keeps its own /api routes
       const own = [...(feAuth ? ['/api/auth'] : []), ...(fe.health && fe.health.value.startsWith('/api/') ? [fe.health.value] : [])]
@@ -305,7 +305,6 @@ export function planInit(f: AppFindings, ctx: PlanContext): Plan {
         key: 'ingress.backendPaths (the prefixes of the backend routes the browser calls) and ingress.frontendPaths (the frontend\'s own routes under them)',
         from: a.from,
       })
-      support.push({ component: 'frontend', needs: 'kit', what: `${a.variable} as a build arg (frontend-docker's NEXT_PUBLIC_ENV; no kit setting passes it yet), e.g. ${a.variable}=${ctx.publicUrl}`, from: a.from })
     }
   }
   if (!fe.backendAccess.length) notes.push({ component: 'frontend', text: 'browser → backend: no backend URL variable found in the frontend', from: [] })
