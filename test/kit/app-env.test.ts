@@ -3,31 +3,18 @@
 // part of the image tag, never secret).
 import { describe, expect, it } from 'vitest'
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import os from 'node:os'
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { ConfigError, allSecrets, loadConfig, requireSecrets, secretData, withEnvKeys, type Config } from '../../scripts/lib/config.ts'
+import { ConfigError, allSecrets, requireSecrets, secretData, withEnvKeys, type Config } from '../../scripts/lib/config.ts'
 import { imageTag } from '../../scripts/lib/images.ts'
 import { secretManifest } from '../../scripts/lib/release.ts'
 import { createContext } from '../../scripts/lib/stage.ts'
 import { mutating, project, SECRETS, type RunResult } from './harness.ts'
+import { catchConfigError, configFrom } from './config-support.ts'
 
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'kit-app-env-'))
 const BASE = Object.entries(SECRETS).map(([k, v]) => `${k}=${v}`).join('\n') + '\n'
-const load = (file: string, env: Record<string, string> = {}): Config => {
-  const f = path.join(tmp, `${Math.random().toString(36).slice(2)}.env`)
-  writeFileSync(f, BASE + file)
-  return loadConfig({ env, envFile: f, checkPaths: false })
-}
-const catchError = (fn: () => unknown): ConfigError => {
-  try {
-    fn()
-  } catch (e) {
-    if (e instanceof ConfigError) return e
-    throw e
-  }
-  throw new Error('no ConfigError')
-}
+const load = (file: string, env: Record<string, string> = {}): Config => configFrom(BASE + file, env)
+const catchError = catchConfigError
 
 const GEMINI = 'AIzaSy-gemini-3k9Qw7Zp2Lr'
 const JWT = 'jwt-8d7c6b5a4f3e2d1c0b9a'

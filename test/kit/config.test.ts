@@ -11,24 +11,13 @@ import { createRedactor } from '../../scripts/lib/redact.ts'
 import { createContext } from '../../scripts/lib/stage.ts'
 import { envExample, withTable } from '../../scripts/gen-config-docs.ts'
 import { root } from './harness.ts'
+import { catchConfigError, configFrom } from './config-support.ts'
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'kit-config-'))
 const noFile = path.join(tmp, 'none.env')
 writeFileSync(noFile, '')
-const load = (env: Record<string, string> = {}, file = ''): Config => {
-  const f = path.join(tmp, `${Math.random().toString(36).slice(2)}.env`)
-  writeFileSync(f, file)
-  return loadConfig({ env, envFile: f, checkPaths: false })
-}
-const catchError = (fn: () => unknown): ConfigError => {
-  try {
-    fn()
-  } catch (e) {
-    if (e instanceof ConfigError) return e
-    throw e
-  }
-  throw new Error('no ConfigError')
-}
+const load = (env: Record<string, string> = {}, file = ''): Config => configFrom(file, env)
+const catchError = catchConfigError
 const error = (env: Record<string, string>, file = ''): ConfigError => catchError(() => load(env, file))
 
 // realistic values that pass every rule
