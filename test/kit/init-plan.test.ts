@@ -29,6 +29,16 @@ describe('withEnvKeys', () => {
 })
 
 describe('planInit', () => {
+  it('an optional secret gets no secretEnv entry (the key would be missing from the Secret and the pod would not start)', () => {
+    const f = inspectApp({ frontend: path.join(apps, 'uv-alembic/frontend'), backend: path.join(apps, 'uv-alembic/backend') })
+    const from = [{ file: 'app/core/config.py', line: 9, text: 'os.getenv("SENTRY_TOKEN", "")' }]
+    f.backend.env.push({ name: 'SENTRY_TOKEN', kind: 'secret', format: 'text', optional: true, client: false, from } as (typeof f.backend.env)[number])
+    const plan = planInit(f, ctx)
+    expect((plan.values.backend.secretEnv ?? []).map((s) => s.name)).not.toContain('SENTRY_TOKEN')
+    expect(plan.notes.find((n) => n.text.startsWith('SENTRY_TOKEN'))?.text).toContain('APP_SECRETS=SENTRY_TOKEN')
+    // a required one still gets its reference
+    expect((plan.values.backend.secretEnv ?? []).map((s) => s.name)).toContain('GEMINI_API_KEY')
+  })
   it('puts no secret value in the values file: secrets are Secret references, URLs $(VAR) expansions', () => {
     for (const [fe, be] of [['plain-main/frontend', 'plain-main/backend'], ['uv-alembic/frontend', 'uv-alembic/backend'], ['undecided/web', 'undecided/services/api']]) {
       const plan = planFor(fe!, be!)

@@ -239,11 +239,16 @@ export function planInit(f: AppFindings, ctx: PlanContext): Plan {
       return extraEnv(c, { name: r.name, value: '$(BACKEND_URL)' }, 'backend URL for the server-side proxy (the chart\'s BACKEND_URL)', r.from)
     if (r.kind === 'secret') {
       if (r.name === 'OPENAI_API_KEY') return
+      // a secretEnv key must exist in the Secret or the pod does not start; an optional one stays out until the user names it
+      if (r.optional) {
+        notes.push({ component: c, text: `${r.name}: an optional secret (the code has a default), left out; to give it one: APP_SECRETS=${r.name} and ${r.name}=<the value> in .env, then ${c}.secretEnv ${r.name}`, from: r.from })
+        return
+      }
       // the chart reads it from the app Secret by name; deploy puts the key there from .env
       const list = (values[c].secretEnv ??= [])
       if (!list.some((s) => s.name === r.name)) {
         list.push({ name: r.name })
-        set(c, 'secret', `${r.name}${r.optional ? ' (optional: the code has a default)' : ''} from Secret ${ctx.secretName} key ${r.name} (deploy puts it in the Secret when APP_SECRETS names it; besides ${SECRET_KEYS})`, `${c}.secretEnv ${r.name}`, r.from)
+        set(c, 'secret', `${r.name} from Secret ${ctx.secretName} key ${r.name} (deploy puts it in the Secret when APP_SECRETS names it; besides ${SECRET_KEYS})`, `${c}.secretEnv ${r.name}`, r.from)
       }
       return
     }
