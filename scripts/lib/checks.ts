@@ -144,10 +144,14 @@ export function checkEndpoints(servicesJson: string, slicesJson: string | null, 
 
 // The one-liners hold no double quotes: Windows PowerShell 5.1 mangles them in arguments to native commands.
 
-/** Python run in the backend container: GET http://127.0.0.1:$PORT<path>, prints "STATUS <code>" or "ERROR <why>". */
+/**
+ * Python run in the backend container: GET http://127.0.0.1:<port><path> (argv: <path> [port]; no port: $PORT, else
+ * 8000) or a full URL (argv: <url>), prints "STATUS <code>" or "ERROR <why>".
+ */
 export const PY_GET = [
   'import os, sys, urllib.request, urllib.error',
-  "url = sys.argv[1] if sys.argv[1].startswith('http') else 'http://127.0.0.1:%s%s' % (os.environ.get('PORT', '8000'), sys.argv[1])",
+  "port = sys.argv[2] if len(sys.argv) > 2 and sys.argv[2] else os.environ.get('PORT', '8000')",
+  "url = sys.argv[1] if sys.argv[1].startswith('http') else 'http://127.0.0.1:%s%s' % (port, sys.argv[1])",
   'try:',
   "    print('STATUS', urllib.request.urlopen(url, timeout=5).status)",
   'except urllib.error.HTTPError as e:',
@@ -156,9 +160,10 @@ export const PY_GET = [
   "    print('ERROR', type(e).__name__, e)",
 ].join('\n')
 
-/** Node run in the frontend container: the same contract as PY_GET. */
+/** Node run in the frontend container: the same contract as PY_GET (no port: $PORT, else 3000). */
 export const NODE_GET = [
-  "const p = process.argv[1]; const url = p.startsWith('http') ? p : 'http://127.0.0.1:' + (process.env.PORT || '3000') + p;",
+  "const p = process.argv[1]; const port = process.argv[2] || process.env.PORT || '3000';",
+  "const url = p.startsWith('http') ? p : 'http://127.0.0.1:' + port + p;",
   "fetch(url, { signal: AbortSignal.timeout(5000), redirect: 'manual' })",
   "  .then((r) => console.log('STATUS', r.status))",
   "  .catch((e) => console.log('ERROR', (e.cause && (e.cause.code || e.cause.message)) || e.message));",

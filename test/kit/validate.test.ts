@@ -377,6 +377,8 @@ describe('the in-pod one-liners (real python3 and node against a real HTTP serve
     const env = { PORT: String(port) }
     expect(parseProbe(await run('python3', ['-c', PY_GET, '/health'], env))).toEqual({ status: 200 })
     expect(parseProbe(await run('python3', ['-c', PY_GET, '/ready'], env))).toEqual({ status: 503 })
+    // the port as the second argument: an app on its own port without $PORT, or with a different one
+    expect(parseProbe(await run('python3', ['-c', PY_GET, '/health', String(port)], { PORT: '1' }))).toEqual({ status: 200 })
     const refused = parseProbe(await run('python3', ['-c', PY_GET, 'http://127.0.0.1:1/health']))
     expect(refused.error).toMatch(/URLError.*refused/i)
   })
@@ -384,6 +386,7 @@ describe('the in-pod one-liners (real python3 and node against a real HTTP serve
   it('node GET: 200 on $PORT, a full URL, and a DNS name that does not resolve', async () => {
     expect(parseProbe(await run(process.execPath, ['-e', NODE_GET, '/api/health'], { PORT: String(port) }))).toEqual({ status: 200 })
     expect(parseProbe(await run(process.execPath, ['-e', NODE_GET, `http://127.0.0.1:${port}/ready`]))).toEqual({ status: 503 })
+    expect(parseProbe(await run(process.execPath, ['-e', NODE_GET, '/api/health', String(port)], { PORT: '1' }))).toEqual({ status: 200 })
     const nx = parseProbe(await run(process.execPath, ['-e', NODE_GET, 'http://todo-backend.invalid:8000/health']))
     expect(nx.error).toMatch(/ENOTFOUND|EAI_AGAIN/)
   })
