@@ -2,8 +2,11 @@
 // validate: is the deployed release really working? A pass/fail table (or --json for CI), exit 1 if any check fails.
 // Every check runs from outside the app (kubectl, helm, docker) or inside its own pods (kubectl exec with the image's
 // own python/node), so it works the same on any cluster and any OS, with no port-forward and no shell pipes.
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
 import chalk from 'chalk'
-import { defineStage, type Ctx, type Flags } from './lib/stage.ts'
+import { parse } from 'yaml'
+import { defineStage, rel as relPath, type Ctx, type Flags } from './lib/stage.ts'
 import { isMain, main } from './lib/cli.ts'
 import { fail } from './lib/errors.ts'
 import type { Result } from './lib/run.ts'
@@ -13,7 +16,7 @@ import { allSecrets } from './lib/config.ts'
 import { images } from './lib/images.ts'
 import { requireTools } from './lib/tools.ts'
 import {
-  appContainer, appPods, checkDatabase, checkEndpoints, checkHttp, checkImageSize, checkLeaks, checkNonRoot, checkPods, checkRelease,
+  appContainer, appPods, chartTargets, checkDatabase, checkEndpoints, checkHttp, checkImageSize, checkLeaks, checkNonRoot, checkPods, checkRelease,
   fallbackNote, getArgs, guard, local, manifestSources, notChecked, probeTarget, services, CLUSTER_FIX, NODE_GET, PY_DB, PY_GET, UNREACHABLE, type Check, type Source, type Target,
 } from './lib/checks.ts'
 
@@ -39,7 +42,9 @@ Checks, in order:
   no secrets in images/manifests docker history / docker image inspect / helm get manifest / helm get values:
                                  no value from .env may appear outside the Kubernetes Secret
 The paths and ports are those of the pods' own httpGet liveness/readiness probes (a named port through the
-container's ports); a container without one gets /health, /ready, /api/health and the detail says so.
+container's ports); a container without one gets /health, /ready, /api/health and the detail says so. --dry-run has
+no pods: it takes them from the chart values (the chart's values.yaml, then HELM_VALUES_FILES) and says so in a
+# comment line.
 A check that could not run fails (it never passes unseen).`,
   run,
 })
@@ -62,6 +67,17 @@ async function run(ctx: Ctx, flags: Flags): Promise<void> {
     } catch {
       /* sources not there: the image checks read whatever image the pods run */
     }
+    // the GETs' paths and ports: from the chart values the release was deployed with (the chart's values.yaml, then
+    // HELM_VALUES_FILES); a real run reads them from the running pods' probes instead
+    const valueFiles = [path.join(cfg.chartDir, 'values.yaml'), ...cfg.helmValuesFiles]
+    let from = `# paths and ports from the chart values: ${valueFiles.map((f) => relPath(cfg, f)).join(', ')} (a real run reads the running pods' probes)`
+    let values: unknown[] = []
+    try {
+      values = valueFiles.map((f) => parse(readFileSync(f, 'utf8')) as unknown)
+    } catch (e) {
+      from = `# could not read the chart values (${(e as Error).message.split('\n')[0]}): the reference app's paths and $PORT (a real run reads the running pods' probes)`
+    }
+    const t = chartTargets(values)
     const be = ['kubectl', 'exec', '-n', ns, `deploy/${rel}-backend`, '-c', 'backend', '--']
     const fe = ['kubectl', 'exec', '-n', ns, `deploy/${rel}-frontend`, '-c', 'frontend', '--']
     const lines = [
@@ -69,10 +85,11 @@ async function run(ctx: Ctx, flags: Flags): Promise<void> {
       ['kubectl', 'get', 'pods', '-o', 'json', '-n', ns, '-l', sel],
       ['kubectl', 'get', 'services', '-o', 'json', '-n', ns, '-l', sel],
       ['kubectl', 'get', 'endpointslices', '-o', 'json', '-n', ns],
-      [...be, 'python', '-c', PY_GET, '/health'],
-      [...be, 'python', '-c', PY_GET, '/ready'],
-      [...fe, 'node', '-e', NODE_GET, '/api/health'],
-      [...fe, 'node', '-e', NODE_GET, `http://${rel}-backend:8000/health`],
+      [from],
+      [...be, 'python', '-c', PY_GET, ...getArgs(t.beLive)],
+      [...be, 'python', '-c', PY_GET, ...getArgs(t.beReady)],
+      [...fe, 'node', '-e', NODE_GET, ...getArgs(t.feHealth)],
+      [...fe, 'node', '-e', NODE_GET, `http://${rel}-backend:${t.beServicePort}${t.beLive.path}`],
       [...be, 'python', '-c', PY_DB],
       [...be, 'id', '-u'],
       [...fe, 'id', '-u'],
@@ -85,7 +102,7 @@ async function run(ctx: Ctx, flags: Flags): Promise<void> {
       ['helm', 'get', 'manifest', rel, '-n', ns],
       ['helm', 'get', 'values', rel, '-n', ns, '-o', 'json'],
     ]
-    for (const l of lines) out(ctx.commandLine(l))
+    for (const l of lines) out(l.length === 1 && l[0]!.startsWith('# ') ? l[0]! : ctx.commandLine(l))
     return
   }
 

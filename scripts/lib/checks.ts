@@ -196,6 +196,37 @@ export const fallbackNote = (t: Target, whose = ''): string | undefined =>
 /** The argv after `python -c PY_GET` / `node -e NODE_GET`: the path, and the port when known. */
 export const getArgs = (t: Target): string[] => (t.port ? [t.path, String(t.port)] : [t.path])
 
+/**
+ * What validate's GETs would ask, from chart values (the chart's values.yaml, then each HELM_VALUES_FILES file, as
+ * helm merges them; the kit sets no probe or port with --set): for `--dry-run`, which has no pods to read.
+ */
+export function chartTargets(values: unknown[]): { beLive: Target; beReady: Target; feHealth: Target; beServicePort: number } {
+  const at = (keys: string): unknown => {
+    let found: unknown
+    for (const doc of values) {
+      let v: unknown = doc
+      for (const k of keys.split('.')) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined
+      if (v !== undefined && v !== null) found = v
+    }
+    return found
+  }
+  const str = (keys: string): string | undefined => (typeof at(keys) === 'string' && at(keys) ? (at(keys) as string) : undefined)
+  const target = (component: string, kinds: ProbeKind[], fallback: string): Target => {
+    const port = num(at(`${component}.containerPort`))
+    for (const kind of kinds) {
+      const path = str(`${component}.probes.${kind}.path`)
+      if (path) return { path, port, probe: kind, wanted: kinds }
+    }
+    return { path: fallback, port, probe: null, wanted: kinds }
+  }
+  return {
+    beLive: target('backend', ['liveness'], '/health'),
+    beReady: target('backend', ['readiness'], '/ready'),
+    feHealth: target('frontend', ['readiness', 'liveness'], '/api/health'),
+    beServicePort: num(at('backend.service.port')) ?? 8000,
+  }
+}
+
 // The one-liners hold no double quotes: Windows PowerShell 5.1 mangles them in arguments to native commands.
 
 /**

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
-  NODE_GET, PY_DB, PY_GET, appContainer, appPods, fallbackNote, getArgs, guard, local, probeTarget, resolvePort, checkDatabase, checkEndpoints, checkHttp, checkImageSize, checkLeaks, checkNonRoot, checkPods, checkRelease,
+  NODE_GET, PY_DB, PY_GET, appContainer, appPods, chartTargets, fallbackNote, getArgs, guard, local, probeTarget, resolvePort, checkDatabase, checkEndpoints, checkHttp, checkImageSize, checkLeaks, checkNonRoot, checkPods, checkRelease,
   manifestSources, parseProbe, secretNeedles, type Out,
 } from '../../scripts/lib/checks.ts'
 import { lines, project, type Project } from './harness.ts'
@@ -136,6 +136,13 @@ describe('where the in-pod GETs go: the release\'s probes', () => {
     const bare = probeTarget({ name: 'x' }, ['readiness', 'liveness'], '/api/health')
     expect([bare.port, getArgs(bare), local(bare)]).toEqual([undefined, ['/api/health'], '127.0.0.1:$PORT/api/health'])
     expect(resolvePort({ name: 'x', ports: [{ name: 'web', containerPort: 8080 }] }, '8081')).toBe(8081)
+  })
+  it('--dry-run: the same targets from chart values, later files winning; defaults when they say nothing', () => {
+    const chart = { backend: { containerPort: 8000, service: { port: 8000 }, probes: { liveness: { path: '/health' }, readiness: { path: '/ready' } } }, frontend: { containerPort: 3000, probes: { readiness: { path: '/api/health' } } } }
+    const t = chartTargets([chart, { backend: { containerPort: 8080, service: { port: 80 }, probes: { readiness: { path: '/status/ready' } } } }, null])
+    expect([getArgs(t.beLive), getArgs(t.beReady), getArgs(t.feHealth), t.beServicePort]).toEqual([['/health', '8080'], ['/status/ready', '8080'], ['/api/health', '3000'], 80])
+    const none = chartTargets([])
+    expect([getArgs(none.beLive), getArgs(none.beReady), getArgs(none.feHealth), none.beServicePort]).toEqual([['/health'], ['/ready'], ['/api/health'], 8000])
   })
 })
 
@@ -415,6 +422,24 @@ describe('validate stage (fake kubectl, helm, docker on PATH)', { timeout: 120_0
     expect(by('backend-ready')?.detail).toBe('todo-backend-6d5f7c9b8-x7k2p GET 127.0.0.1:8000/ready → 200; no httpGet readiness probe; asked /ready')
     expect(by('frontend-health')?.detail).toBe('todo-frontend-7b9c4d5f6-m4r9t GET 127.0.0.1:3000/api/health → 200; no httpGet readiness/liveness probe; asked /api/health')
     expect(by('frontend-to-backend')?.detail).toBe('todo-frontend-7b9c4d5f6-m4r9t GET http://todo-backend:8000/health → 200; the backend has no httpGet liveness probe; asked /health')
+  })
+
+  it('--dry-run asks the paths and ports of the chart values (values.yaml, then HELM_VALUES_FILES), and says where they came from', async () => {
+    const p = setup(healthy())
+    p.write('values-app.yaml', 'backend:\n  containerPort: 8080\n  service:\n    port: 80\n  probes:\n    liveness:\n      path: /status/live\n    readiness:\n      path: /status/ready\nfrontend:\n  probes:\n    readiness:\n      path: /healthz\n')
+    const r = await p.run('validate', ['--dry-run'], { HELM_VALUES_FILES: path.join(p.dir, 'values-app.yaml') })
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain(`\n# paths and ports from the chart values: ${path.join(p.dir, 'chart/values.yaml')}, ${path.join(p.dir, 'values-app.yaml')} (a real run reads the running pods' probes)\n`)
+    expect(r.stdout).toMatch(/^kubectl exec -n todo deploy\/todo-backend -c backend -- python -c 'import os, sys, urllib/m)
+    expect(r.stdout).toMatch(/e\)' \/status\/live 8080$/m)
+    expect(r.stdout).toMatch(/e\)' \/status\/ready 8080$/m)
+    // the throwaway chart sets no frontend.containerPort: the one-liner's $PORT
+    expect(r.stdout).toMatch(/e\.message\)\);' \/healthz$/m)
+    expect(r.stdout).toMatch(/e\.message\)\);' http:\/\/todo-backend:80\/status\/live$/m)
+    // a values file that cannot be read: the reference app's paths, said in a comment (still a pasteable script)
+    const broken = await p.run('validate', ['--dry-run'], { HELM_VALUES_FILES: path.join(p.dir, 'missing.yaml') })
+    expect(broken.stdout).toMatch(/^# could not read the chart values \(ENOENT.*\): the reference app's paths and \$PORT/m)
+    expect(broken.stdout).toMatch(/e\)' \/health$/m)
   })
 
   it('--dry-run prints the read-only commands and runs none', async () => {
