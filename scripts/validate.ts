@@ -2,8 +2,11 @@
 // validate: is the deployed release really working? A pass/fail table (or --json for CI), exit 1 if any check fails.
 // Every check runs from outside the app (kubectl, helm, docker) or inside its own pods (kubectl exec with the image's
 // own python/node), so it works the same on any cluster and any OS, with no port-forward and no shell pipes.
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
 import chalk from 'chalk'
-import { defineStage, type Ctx, type Flags } from './lib/stage.ts'
+import { parse } from 'yaml'
+import { defineStage, rel as relPath, type Ctx, type Flags } from './lib/stage.ts'
 import { isMain, main } from './lib/cli.ts'
 import { fail } from './lib/errors.ts'
 import type { Result } from './lib/run.ts'
@@ -13,8 +16,8 @@ import { allSecrets } from './lib/config.ts'
 import { images } from './lib/images.ts'
 import { requireTools } from './lib/tools.ts'
 import {
-  appPods, checkDatabase, checkEndpoints, checkHttp, checkImageSize, checkLeaks, checkNonRoot, checkPods, checkRelease,
-  guard, manifestSources, notChecked, services, CLUSTER_FIX, NODE_GET, PY_DB, PY_GET, UNREACHABLE, type Check, type Source,
+  appContainer, appPods, chartTargets, checkDatabase, checkEndpoints, checkHttp, checkImageSize, checkLeaks, checkNonRoot, checkPods, checkRelease,
+  fallbackNote, getArgs, guard, local, manifestSources, notChecked, probeTarget, services, CLUSTER_FIX, NODE_GET, PY_DB, PY_GET, UNREACHABLE, type Check, type Source, type Target,
 } from './lib/checks.ts'
 
 export const validate = defineStage({
@@ -30,14 +33,18 @@ Checks, in order:
   release deployed               helm status <release> -o json
   pods ready, no restarts        kubectl get pods -l app.kubernetes.io/instance=<release>
   services have endpoints        kubectl get services / endpointslices
-  backend /health, /ready 200    kubectl exec <backend pod> -- python -c <GET 127.0.0.1:$PORT>
-  frontend /api/health 200       kubectl exec <frontend pod> -- node -e <fetch 127.0.0.1:$PORT>
-  frontend → backend             kubectl exec <frontend pod> -- node -e <fetch http://<backend service>:<port>/health>
-  backend → database             kubectl exec <backend pod> -- python -c <TCP to DATABASE_URL's host:port, then /ready>
+  backend liveness, readiness    kubectl exec <backend pod> -- python -c <GET 127.0.0.1:<port><path>>
+  frontend readiness             kubectl exec <frontend pod> -- node -e <fetch 127.0.0.1:<port><path>>
+  frontend → backend             kubectl exec <frontend pod> -- node -e <fetch http://<backend service>:<port><liveness path>>
+  backend → database             kubectl exec <backend pod> -- python -c <TCP to DATABASE_URL's host:port, then the readiness path>
   containers run as non-root     kubectl exec <pod> -c <container> -- id -u (else the securityContext)
   images within budget           docker image inspect <image> <base image> (size over base vs *_SIZE_BUDGET_MB)
   no secrets in images/manifests docker history / docker image inspect / helm get manifest / helm get values:
                                  no value from .env may appear outside the Kubernetes Secret
+The paths and ports are those of the pods' own httpGet liveness/readiness probes (a named port through the
+container's ports); a container without one gets /health, /ready, /api/health and the detail says so. --dry-run has
+no pods: it takes them from the chart values (the chart's values.yaml, then HELM_VALUES_FILES) and says so in a
+# comment line.
 A check that could not run fails (it never passes unseen).`,
   run,
 })
@@ -60,6 +67,17 @@ async function run(ctx: Ctx, flags: Flags): Promise<void> {
     } catch {
       /* sources not there: the image checks read whatever image the pods run */
     }
+    // the GETs' paths and ports: from the chart values the release was deployed with (the chart's values.yaml, then
+    // HELM_VALUES_FILES); a real run reads them from the running pods' probes instead
+    const valueFiles = [path.join(cfg.chartDir, 'values.yaml'), ...cfg.helmValuesFiles]
+    let from = `# paths and ports from the chart values: ${valueFiles.map((f) => relPath(cfg, f)).join(', ')} (a real run reads the running pods' probes)`
+    let values: unknown[] = []
+    try {
+      values = valueFiles.map((f) => parse(readFileSync(f, 'utf8')) as unknown)
+    } catch (e) {
+      from = `# could not read the chart values (${(e as Error).message.split('\n')[0]}): the reference app's paths and $PORT (a real run reads the running pods' probes)`
+    }
+    const t = chartTargets(values)
     const be = ['kubectl', 'exec', '-n', ns, `deploy/${rel}-backend`, '-c', 'backend', '--']
     const fe = ['kubectl', 'exec', '-n', ns, `deploy/${rel}-frontend`, '-c', 'frontend', '--']
     const lines = [
@@ -67,10 +85,11 @@ async function run(ctx: Ctx, flags: Flags): Promise<void> {
       ['kubectl', 'get', 'pods', '-o', 'json', '-n', ns, '-l', sel],
       ['kubectl', 'get', 'services', '-o', 'json', '-n', ns, '-l', sel],
       ['kubectl', 'get', 'endpointslices', '-o', 'json', '-n', ns],
-      [...be, 'python', '-c', PY_GET, '/health'],
-      [...be, 'python', '-c', PY_GET, '/ready'],
-      [...fe, 'node', '-e', NODE_GET, '/api/health'],
-      [...fe, 'node', '-e', NODE_GET, `http://${rel}-backend:8000/health`],
+      [from],
+      [...be, 'python', '-c', PY_GET, ...getArgs(t.beLive)],
+      [...be, 'python', '-c', PY_GET, ...getArgs(t.beReady)],
+      [...fe, 'node', '-e', NODE_GET, ...getArgs(t.feHealth)],
+      [...fe, 'node', '-e', NODE_GET, `http://${rel}-backend:${t.beServicePort}${t.beLive.path}`],
       [...be, 'python', '-c', PY_DB],
       [...be, 'id', '-u'],
       [...fe, 'id', '-u'],
@@ -83,7 +102,7 @@ async function run(ctx: Ctx, flags: Flags): Promise<void> {
       ['helm', 'get', 'manifest', rel, '-n', ns],
       ['helm', 'get', 'values', rel, '-n', ns, '-o', 'json'],
     ]
-    for (const l of lines) out(ctx.commandLine(l))
+    for (const l of lines) out(l.length === 1 && l[0]!.startsWith('# ') ? l[0]! : ctx.commandLine(l))
     return
   }
 
@@ -158,19 +177,26 @@ async function run(ctx: Ctx, flags: Flags): Promise<void> {
     return query({ timeoutMs: 30_000 })`kubectl exec -n ${ns} ${p.metadata.name} -c ${containerOf(p, component)} -- ${argv}`
   }
 
-  // ---- HTTP from inside the pods ----
+  // ---- HTTP from inside the pods, at the paths and ports the release's own probes use ----
   const be = running('backend')
   const fe = running('frontend')
+  // any pod of the component carries the Deployment's probes, running or not
+  const anyOf = (component: string): Pod | undefined => pods.find((p) => p.metadata?.labels?.['app.kubernetes.io/component'] === component)
+  const beC = appContainer(be ?? anyOf('backend'), 'backend')
+  const feC = appContainer(fe ?? anyOf('frontend'), 'frontend')
+  const beLive = probeTarget(beC, ['liveness'], '/health')
+  const beReadyT = probeTarget(beC, ['readiness'], '/ready')
+  const feLive = probeTarget(feC, ['readiness', 'liveness'], '/api/health')
   const svcList = snap.svcs.ok ? parsed(() => services(snap.svcs.stdout), []) : []
   const beSvc = svcList.find((x) => x.metadata?.labels?.['app.kubernetes.io/component'] === 'backend')
   const bePort = beSvc?.spec?.ports?.find((p) => p.name === 'http')?.port ?? beSvc?.spec?.ports?.[0]?.port ?? 8000
-  const beUrl = `http://${beSvc?.metadata?.name ?? `${rel}-backend`}:${bePort}/health`
+  const beUrl = `http://${beSvc?.metadata?.name ?? `${rel}-backend`}:${bePort}${beLive.path}`
 
   const stepHttp = step('health endpoints from inside the pods')
   const [beHealth, beReady, feHealth, feToBe, dbTcp] = await Promise.all([
-    exec(be, 'backend', ['python', '-c', PY_GET, '/health']),
-    exec(be, 'backend', ['python', '-c', PY_GET, '/ready']),
-    exec(fe, 'frontend', ['node', '-e', NODE_GET, '/api/health']),
+    exec(be, 'backend', ['python', '-c', PY_GET, ...getArgs(beLive)]),
+    exec(be, 'backend', ['python', '-c', PY_GET, ...getArgs(beReadyT)]),
+    exec(fe, 'frontend', ['node', '-e', NODE_GET, ...getArgs(feLive)]),
     exec(fe, 'frontend', ['node', '-e', NODE_GET, beUrl]),
     exec(be, 'backend', ['python', '-c', PY_DB]),
   ])
@@ -179,13 +205,19 @@ async function run(ctx: Ctx, flags: Flags): Promise<void> {
   const noPods = pods.length === 0 ? (snap.pods.ok ? 'the release has no pods' : 'the pods could not be listed') : null
   const beName = be?.metadata?.name ?? 'backend'
   const feName = fe?.metadata?.name ?? 'frontend'
+  const named = (component: string, t: Target): string => `${component} ${t.probe ? `${t.probe} ` : ''}${t.path} 200`
+  const onPort = (t: Target): string => (t.port ? `port ${t.port}` : '$PORT')
   const inPod: Check[] = [
-    checkHttp('backend-health', 'backend /health 200', `${beName} GET /health`, beHealth, 'the backend does not answer on $PORT: kubectl logs -n ' + ns + ' ' + beName),
-    checkHttp('backend-ready', 'backend /ready 200', `${beName} GET /ready`, beReady, 'the backend cannot use its database: check POSTGRES_PASSWORD / DATABASE_URL in .env, then npx zx scripts/deploy.ts'),
-    checkHttp('frontend-health', 'frontend /api/health 200', `${feName} GET /api/health`, feHealth, 'the frontend does not answer on $PORT: kubectl logs -n ' + ns + ' ' + feName),
+    checkHttp('backend-health', named('backend', beLive), `${beName} GET ${local(beLive)}`, beHealth,
+      `the backend does not answer ${beLive.path} on ${onPort(beLive)}: kubectl logs -n ${ns} ${beName}`, fallbackNote(beLive)),
+    checkHttp('backend-ready', named('backend', beReadyT), `${beName} GET ${local(beReadyT)}`, beReady,
+      'the backend cannot use its database: check POSTGRES_PASSWORD / DATABASE_URL in .env, then npx zx scripts/deploy.ts', fallbackNote(beReadyT)),
+    checkHttp('frontend-health', named('frontend', feLive), `${feName} GET ${local(feLive)}`, feHealth,
+      `the frontend does not answer ${feLive.path} on ${onPort(feLive)}: kubectl logs -n ${ns} ${feName}`, fallbackNote(feLive)),
     checkHttp('frontend-to-backend', 'frontend → backend (Service DNS)', `${feName} GET ${beUrl}`, feToBe,
-      `the frontend cannot reach the backend Service: check it has endpoints (kubectl get endpointslices -n ${ns}) and that no NetworkPolicy blocks frontend → backend`),
-    checkDatabase(dbTcp, beReady),
+      `the frontend cannot reach the backend Service: check it has endpoints (kubectl get endpointslices -n ${ns}) and that no NetworkPolicy blocks frontend → backend`,
+      fallbackNote(beLive, 'the backend has ')),
+    checkDatabase(dbTcp, beReady, beReadyT.path),
   ]
   checks.push(...inPod.map((c) => (noPods ? notChecked(c.id, c.name, noPods) : c)))
 

@@ -142,12 +142,101 @@ export function checkEndpoints(servicesJson: string, slicesJson: string | null, 
 
 // ---------- HTTP from inside the pods ----------
 
+/** The parts of a pod's app container that say where it answers HTTP (kubectl get pods -o json). */
+export type AppContainer = {
+  name: string
+  ports?: { name?: string; containerPort?: number }[]
+  env?: { name: string; value?: string }[]
+  livenessProbe?: { httpGet?: { path?: string; port?: number | string } }
+  readinessProbe?: { httpGet?: { path?: string; port?: number | string } }
+}
+export type ProbeKind = 'liveness' | 'readiness'
+/**
+ * Where an in-pod GET goes: the path and port one of the container's httpGet probes asks (what the kubelet checks),
+ * or, with no such probe, the reference app's path (`probe` null). `port` undefined: the one-liner's $PORT.
+ */
+export type Target = { path: string; port?: number; probe: ProbeKind | null; wanted: ProbeKind[] }
+
+const num = (v: unknown): number | undefined =>
+  typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : undefined
+
+/** A probe port (number, or a named port of the container) as a number; else $PORT from the spec, else its http port. */
+export function resolvePort(c: AppContainer | undefined, port?: number | string): number | undefined {
+  const direct = num(port)
+  if (direct) return direct
+  const named = typeof port === 'string' ? c?.ports?.find((p) => p.name === port)?.containerPort : undefined
+  if (named) return named
+  const env = num(c?.env?.find((e) => e.name === 'PORT')?.value)
+  if (env) return env
+  return (c?.ports?.find((p) => p.name === 'http') ?? (c?.ports?.length === 1 ? c.ports[0] : undefined))?.containerPort
+}
+
+/** The app container of a pod: the one named after its component, else the first. */
+export function appContainer(pod: Pod | undefined, component: string): AppContainer | undefined {
+  const cs = (pod?.spec?.containers ?? []) as AppContainer[]
+  return cs.find((c) => c.name === component) ?? cs[0]
+}
+
+/** The first of `kinds` that is an httpGet probe on the container, else `fallback` (today's reference-app path). */
+export function probeTarget(c: AppContainer | undefined, kinds: ProbeKind[], fallback: string): Target {
+  for (const kind of kinds) {
+    const g = c?.[`${kind}Probe`]?.httpGet
+    if (g?.path) return { path: g.path, port: resolvePort(c, g.port), probe: kind, wanted: kinds }
+  }
+  return { path: fallback, port: resolvePort(c), probe: null, wanted: kinds }
+}
+
+/** "127.0.0.1:8080/status/ready", or "127.0.0.1:$PORT/health" when the port is not known. */
+export const local = (t: Target): string => `127.0.0.1:${t.port ?? '$PORT'}${t.path}`
+
+/** Said in a check's detail when it asked the reference app's path because the container has no httpGet probe. */
+export const fallbackNote = (t: Target, whose = ''): string | undefined =>
+  t.probe ? undefined : `${whose}no httpGet ${t.wanted.join('/')} probe; asked ${t.path}`
+
+/** The argv after `python -c PY_GET` / `node -e NODE_GET`: the path, and the port when known. */
+export const getArgs = (t: Target): string[] => (t.port ? [t.path, String(t.port)] : [t.path])
+
+/**
+ * What validate's GETs would ask, from chart values (the chart's values.yaml, then each HELM_VALUES_FILES file, as
+ * helm merges them; the kit sets no probe or port with --set): for `--dry-run`, which has no pods to read.
+ */
+export function chartTargets(values: unknown[]): { beLive: Target; beReady: Target; feHealth: Target; beServicePort: number } {
+  const at = (keys: string): unknown => {
+    let found: unknown
+    for (const doc of values) {
+      let v: unknown = doc
+      for (const k of keys.split('.')) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined
+      if (v !== undefined && v !== null) found = v
+    }
+    return found
+  }
+  const str = (keys: string): string | undefined => (typeof at(keys) === 'string' && at(keys) ? (at(keys) as string) : undefined)
+  const target = (component: string, kinds: ProbeKind[], fallback: string): Target => {
+    const port = num(at(`${component}.containerPort`))
+    for (const kind of kinds) {
+      const path = str(`${component}.probes.${kind}.path`)
+      if (path) return { path, port, probe: kind, wanted: kinds }
+    }
+    return { path: fallback, port, probe: null, wanted: kinds }
+  }
+  return {
+    beLive: target('backend', ['liveness'], '/health'),
+    beReady: target('backend', ['readiness'], '/ready'),
+    feHealth: target('frontend', ['readiness', 'liveness'], '/api/health'),
+    beServicePort: num(at('backend.service.port')) ?? 8000,
+  }
+}
+
 // The one-liners hold no double quotes: Windows PowerShell 5.1 mangles them in arguments to native commands.
 
-/** Python run in the backend container: GET http://127.0.0.1:$PORT<path>, prints "STATUS <code>" or "ERROR <why>". */
+/**
+ * Python run in the backend container: GET http://127.0.0.1:<port><path> (argv: <path> [port]; no port: $PORT, else
+ * 8000) or a full URL (argv: <url>), prints "STATUS <code>" or "ERROR <why>".
+ */
 export const PY_GET = [
   'import os, sys, urllib.request, urllib.error',
-  "url = sys.argv[1] if sys.argv[1].startswith('http') else 'http://127.0.0.1:%s%s' % (os.environ.get('PORT', '8000'), sys.argv[1])",
+  "port = sys.argv[2] if len(sys.argv) > 2 and sys.argv[2] else os.environ.get('PORT', '8000')",
+  "url = sys.argv[1] if sys.argv[1].startswith('http') else 'http://127.0.0.1:%s%s' % (port, sys.argv[1])",
   'try:',
   "    print('STATUS', urllib.request.urlopen(url, timeout=5).status)",
   'except urllib.error.HTTPError as e:',
@@ -156,9 +245,10 @@ export const PY_GET = [
   "    print('ERROR', type(e).__name__, e)",
 ].join('\n')
 
-/** Node run in the frontend container: the same contract as PY_GET. */
+/** Node run in the frontend container: the same contract as PY_GET (no port: $PORT, else 3000). */
 export const NODE_GET = [
-  "const p = process.argv[1]; const url = p.startsWith('http') ? p : 'http://127.0.0.1:' + (process.env.PORT || '3000') + p;",
+  "const p = process.argv[1]; const port = process.argv[2] || process.env.PORT || '3000';",
+  "const url = p.startsWith('http') ? p : 'http://127.0.0.1:' + port + p;",
   "fetch(url, { signal: AbortSignal.timeout(5000), redirect: 'manual' })",
   "  .then((r) => console.log('STATUS', r.status))",
   "  .catch((e) => console.log('ERROR', (e.cause && (e.cause.code || e.cause.message)) || e.message));",
@@ -190,14 +280,17 @@ export function parseProbe(r: Out): Probe {
   return { error: lastLine(r.stderr) || lastLine(r.stdout) || `kubectl exec exited ${r.exitCode}` }
 }
 
-export function checkHttp(id: string, name: string, target: string, r: Out | null, fix: string): Check {
-  if (!r) return { id, name, status: 'fail', detail: `no running pod to run it in (${target})`, fix: 'see the pods check; ' + DEPLOY }
+/** `note` (e.g. the fallback path) is appended to the detail after "; ". */
+export function checkHttp(id: string, name: string, target: string, r: Out | null, fix: string, note?: string): Check {
+  const n = note ? `; ${note}` : ''
+  if (!r) return { id, name, status: 'fail', detail: `no running pod to run it in (${target})${n}`, fix: 'see the pods check; ' + DEPLOY }
   const p = parseProbe(r)
-  if (p.status === 200) return { id, name, status: 'pass', detail: `${target} → 200` }
-  return { id, name, status: 'fail', detail: p.status ? `${target} → ${p.status}` : `${target}: ${p.error}`, fix }
+  if (p.status === 200) return { id, name, status: 'pass', detail: `${target} → 200${n}` }
+  return { id, name, status: 'fail', detail: (p.status ? `${target} → ${p.status}` : `${target}: ${p.error}`) + n, fix }
 }
 
-export function checkDatabase(tcp: Out | null, ready: Out | null): Check {
+/** `readyPath`: the path `ready` asked (the backend's readiness probe). */
+export function checkDatabase(tcp: Out | null, ready: Out | null, readyPath = '/ready'): Check {
   const base = { id: 'backend-to-database', name: 'backend → database' }
   if (!tcp || !ready) return { ...base, status: 'fail', detail: 'no running backend pod to run it in', fix: 'see the pods check; ' + DEPLOY }
   const m = /^DB (\S+) (OK|ERROR)(?: (.*))?$/m.exec(tcp.stdout)
@@ -206,8 +299,8 @@ export function checkDatabase(tcp: Out | null, ready: Out | null): Check {
   if (m[2] !== 'OK') return { ...base, status: 'fail', detail: `cannot connect to ${where} (${one(m[3])})`,
     fix: where.startsWith('?') ? 'DATABASE_URL is not set in the backend: check the Secret and ' + DEPLOY : `is the database pod running and its Service named ${where.split(':')[0]}? (kubectl get pods,svc); external DATABASE_URL: is it reachable from the cluster?` }
   const p = parseProbe(ready)
-  if (p.status === 200) return { ...base, status: 'pass', detail: `TCP ${where} open, /ready → 200` }
-  return { ...base, status: 'fail', detail: `TCP ${where} open, but /ready → ${p.status ?? p.error} (the app cannot log in or query)`,
+  if (p.status === 200) return { ...base, status: 'pass', detail: `TCP ${where} open, ${readyPath} → 200` }
+  return { ...base, status: 'fail', detail: `TCP ${where} open, but ${readyPath} → ${p.status ?? p.error} (the app cannot log in or query)`,
     fix: 'check POSTGRES_PASSWORD / DATABASE_URL in .env (a changed password needs the database volume reset: npx zx scripts/cleanup.ts --purge-data), then ' + DEPLOY }
 }
 

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
-  NODE_GET, PY_DB, PY_GET, appPods, guard, checkDatabase, checkEndpoints, checkHttp, checkImageSize, checkLeaks, checkNonRoot, checkPods, checkRelease,
+  NODE_GET, PY_DB, PY_GET, appContainer, appPods, chartTargets, fallbackNote, getArgs, guard, local, probeTarget, resolvePort, checkDatabase, checkEndpoints, checkHttp, checkImageSize, checkLeaks, checkNonRoot, checkPods, checkRelease,
   manifestSources, parseProbe, secretNeedles, type Out,
 } from '../../scripts/lib/checks.ts'
 import { lines, project, type Project } from './harness.ts'
@@ -112,6 +112,40 @@ describe('in-pod HTTP and database checks', () => {
   })
 })
 
+describe('where the in-pod GETs go: the release\'s probes', () => {
+  type C = NonNullable<Parameters<typeof probeTarget>[0]>
+  const custom = appPods(v('pods-custom-probes.json'))
+  it('backend: liveness and readiness httpGet paths, a named port resolved through the container\'s ports', () => {
+    const c = appContainer(custom[0], 'backend')
+    expect(probeTarget(c, ['liveness'], '/health')).toMatchObject({ path: '/status/live', port: 8080, probe: 'liveness' })
+    expect(probeTarget(c, ['readiness'], '/ready')).toMatchObject({ path: '/status/ready', port: 8080, probe: 'readiness' })
+  })
+  it('frontend: readiness before liveness, a numeric port as is', () => {
+    const t = probeTarget(appContainer(custom[1], 'frontend'), ['readiness', 'liveness'], '/api/health')
+    expect(t).toMatchObject({ path: '/healthz', port: 3100, probe: 'readiness' })
+    expect(getArgs(t)).toEqual(['/healthz', '3100'])
+    expect(local(t)).toBe('127.0.0.1:3100/healthz')
+    expect(fallbackNote(t)).toBeUndefined()
+  })
+  it('no httpGet probe: today\'s path, said so; the port from $PORT in the spec, else the http port, else $PORT at run time', () => {
+    const c: C = { name: 'backend', ports: [{ name: 'http', containerPort: 8000 }], livenessProbe: {}, env: [{ name: 'PORT', value: '9000' }] }
+    const t = probeTarget(c, ['liveness'], '/health')
+    expect(t).toMatchObject({ path: '/health', port: 9000, probe: null })
+    expect(fallbackNote(t)).toBe('no httpGet liveness probe; asked /health')
+    expect(probeTarget({ ...c, env: [] }, ['liveness'], '/health').port).toBe(8000)
+    const bare = probeTarget({ name: 'x' }, ['readiness', 'liveness'], '/api/health')
+    expect([bare.port, getArgs(bare), local(bare)]).toEqual([undefined, ['/api/health'], '127.0.0.1:$PORT/api/health'])
+    expect(resolvePort({ name: 'x', ports: [{ name: 'web', containerPort: 8080 }] }, '8081')).toBe(8081)
+  })
+  it('--dry-run: the same targets from chart values, later files winning; defaults when they say nothing', () => {
+    const chart = { backend: { containerPort: 8000, service: { port: 8000 }, probes: { liveness: { path: '/health' }, readiness: { path: '/ready' } } }, frontend: { containerPort: 3000, probes: { readiness: { path: '/api/health' } } } }
+    const t = chartTargets([chart, { backend: { containerPort: 8080, service: { port: 80 }, probes: { readiness: { path: '/status/ready' } } } }, null])
+    expect([getArgs(t.beLive), getArgs(t.beReady), getArgs(t.feHealth), t.beServicePort]).toEqual([['/health', '8080'], ['/status/ready', '8080'], ['/api/health', '3000'], 80])
+    const none = chartTargets([])
+    expect([getArgs(none.beLive), getArgs(none.beReady), getArgs(none.feHealth), none.beServicePort]).toEqual([['/health'], ['/ready'], ['/api/health'], 8000])
+  })
+})
+
 describe('checkNonRoot', () => {
   const pods = appPods(d('healthy', 'pods.json'))
   const key = (i: number): string => `${pods[i]!.metadata!.name}/${pods[i]!.spec!.containers![0]!.name}`
@@ -199,10 +233,10 @@ describe('validate stage (fake kubectl, helm, docker on PATH)', { timeout: 120_0
       status: { match: '^helm status todo -n todo -o json$', file: fixture('validate', 'helm-status-deployed.json') },
       svcs: { match: '^kubectl get services -o json -n todo -l app.kubernetes.io/instance=todo$', file: fixture('validate', 'services.json') },
       slices: { match: '^kubectl get endpointslices -o json -n todo$', file: fixture('validate', 'endpointslices.json') },
-      beHealth: { match: exec(BE, 'backend', 'python -c .* /health$'), stdout: 'STATUS 200' },
-      beReady: { match: exec(BE, 'backend', 'python -c .* /ready$'), stdout: 'STATUS 200' },
+      beHealth: { match: exec(BE, 'backend', 'python -c .* /health 8000$'), stdout: 'STATUS 200' },
+      beReady: { match: exec(BE, 'backend', 'python -c .* /ready 8000$'), stdout: 'STATUS 200' },
       db: { match: exec(BE, 'backend', 'python -c .*DATABASE_URL'), stdout: 'DB todo-postgresql:5432 OK' },
-      feHealth: { match: exec(FE, 'frontend', 'node -e .* /api/health$'), stdout: 'STATUS 200' },
+      feHealth: { match: exec(FE, 'frontend', 'node -e .* /api/health 3000$'), stdout: 'STATUS 200' },
       feToBe: { match: exec(FE, 'frontend', `node -e .* ${re('http://todo-backend:8000/health')}$`), stdout: 'STATUS 200' },
       uidBe: { match: exec(BE, 'backend', 'id -u$'), stdout: '10001' },
       uidFe: { match: exec(FE, 'frontend', 'id -u$'), stdout: '1001' },
@@ -260,7 +294,7 @@ describe('validate stage (fake kubectl, helm, docker on PATH)', { timeout: 120_0
     const env = `BETTER_AUTH_SECRET=better-auth-secret-3f8a9c2d7e1b4a6f0c5d8e2b\nPOSTGRES_PASSWORD=${pgPass}\nOPENAI_API_KEY=${leaked}\n`
     const p = setup(healthy({
       slices: { match: '^kubectl get endpointslices -o json -n todo$', file: fixture('validate', 'endpointslices-backend-empty.json') },
-      beReady: { match: exec(BE, 'backend', 'python -c .* /ready$'), stdout: 'STATUS 503' },
+      beReady: { match: exec(BE, 'backend', 'python -c .* /ready 8000$'), stdout: 'STATUS 503' },
       db: { match: exec(BE, 'backend', 'python -c .*DATABASE_URL'), stdout: 'DB todo-postgresql:5432 ERROR ConnectionRefusedError' },
       uidDb: { match: exec(DB, 'postgresql', 'id -u$'), stdout: '0' },
       beImg: { match: '^docker image inspect todo-backend:h-3f9a1c2b7d4e$', file: fixture('validate', 'backend-leaky.inspect.json') },
@@ -269,7 +303,7 @@ describe('validate stage (fake kubectl, helm, docker on PATH)', { timeout: 120_0
     const r = await p.run('validate')
     expect(r.code).toBe(1)
     const failed = r.stdout.split('\n').filter((l) => / {2}FAIL {4}/.test(l)).map((l) => l.split(/ {2}FAIL/)[0]!.trim())
-    expect(failed).toEqual(['pods ready, no restarts', 'services have endpoints', 'backend /ready 200', 'backend → database', 'containers run as non-root', 'no secrets in images or manifests'])
+    expect(failed).toEqual(['pods ready, no restarts', 'services have endpoints', 'backend readiness /ready 200', 'backend → database', 'containers run as non-root', 'no secrets in images or manifests'])
     expect(r.stdout).toContain('✖ backend → database: is the database pod running')
     expect(r.stdout).toContain('OPENAI_API_KEY found in image todo-backend:h-3f9a1c2b7d4e config (docker image inspect); OPENAI_API_KEY found in ConfigMap/todo-extra (helm get manifest)')
     expect(r.stdout).toContain('Diagnosis of release todo in namespace todo:')
@@ -338,6 +372,76 @@ describe('validate stage (fake kubectl, helm, docker on PATH)', { timeout: 120_0
     expect(r.calls.filter((c) => c.tool === 'kubectl').map((c) => c.args.join(' '))).toEqual(['version --client -o json'])
   })
 
+  const svcsWithBackendPort = (port: number): string => {
+    const s = JSON.parse(v('services.json'))
+    for (const x of s.items) if (x.metadata.labels['app.kubernetes.io/component'] === 'backend') x.spec.ports[0].port = port
+    return JSON.stringify(s)
+  }
+
+  it('an app with its own probe paths and ports: the GETs ask those (read from the pods), the table shows them', async () => {
+    const p = setup(healthy({
+      svcs: { match: '^kubectl get services -o json -n todo -l app.kubernetes.io/instance=todo$', stdout: svcsWithBackendPort(80) },
+      beHealth: { match: exec(BE, 'backend', 'python -c .* /status/live 8080$'), stdout: 'STATUS 200' },
+      beReady: { match: exec(BE, 'backend', 'python -c .* /status/ready 8080$'), stdout: 'STATUS 200' },
+      feHealth: { match: exec(FE, 'frontend', 'node -e .* /healthz 3100$'), stdout: 'STATUS 200' },
+      feToBe: { match: exec(FE, 'frontend', `node -e .* ${re('http://todo-backend:80/status/live')}$`), stdout: 'STATUS 200' },
+    }), 'healthy', { podsFixture: fixture('validate', 'pods-custom-probes.json') })
+    const r = await p.run('validate')
+    expect(r.code).toBe(0)
+    const calls = r.calls.filter((c) => c.args.includes(PY_GET) || c.args.includes(NODE_GET))
+    expect(calls.filter((c) => c.args.includes(BE)).map((c) => c.args.slice(c.args.indexOf(PY_GET) + 1))).toEqual(expect.arrayContaining([['/status/live', '8080'], ['/status/ready', '8080']]))
+    expect(calls.filter((c) => c.args.includes(FE)).map((c) => c.args.slice(c.args.indexOf(NODE_GET) + 1))).toEqual(expect.arrayContaining([['/healthz', '3100'], ['http://todo-backend:80/status/live']]))
+    expect(calls).toHaveLength(4)
+    expect(r.stdout).toMatch(/^backend liveness \/status\/live 200 +PASS {4}todo-backend-6d5f7c9b8-x7k2p GET 127\.0\.0\.1:8080\/status\/live → 200$/m)
+    expect(r.stdout).toMatch(/^backend readiness \/status\/ready 200 +PASS {4}todo-backend-6d5f7c9b8-x7k2p GET 127\.0\.0\.1:8080\/status\/ready → 200$/m)
+    expect(r.stdout).toMatch(/^frontend readiness \/healthz 200 +PASS {4}todo-frontend-7b9c4d5f6-m4r9t GET 127\.0\.0\.1:3100\/healthz → 200$/m)
+    expect(r.stdout).toMatch(/^frontend → backend \(Service DNS\) +PASS {4}todo-frontend-7b9c4d5f6-m4r9t GET http:\/\/todo-backend:80\/status\/live → 200$/m)
+    expect(r.stdout).toMatch(/^backend → database +PASS {4}TCP todo-postgresql:5432 open, \/status\/ready → 200$/m)
+    expect(r.stdout).toContain('all 12 checks passed')
+  })
+
+  it('a pod with no httpGet probe: the reference app\'s paths on its http port, and the detail says so', async () => {
+    const p = setup(healthy())
+    const pods = JSON.parse(d('healthy', 'pods.json'))
+    for (const pod of pods.items) {
+      const c = pod.spec.containers[0]
+      if (c.name === 'backend') Object.assign(c, { livenessProbe: { tcpSocket: { port: 'http' } }, readinessProbe: { exec: { command: ['true'] } } })
+      if (c.name === 'frontend') { delete c.livenessProbe; delete c.readinessProbe }
+    }
+    p.write('pods-no-http-probe.json', JSON.stringify(pods))
+    p.setState({ podsFixture: path.join(p.dir, 'pods-no-http-probe.json') })
+    const r = await p.run('validate', ['--json'])
+    expect(r.code).toBe(0)
+    const calls = r.calls.filter((c) => c.args.includes(PY_GET) || c.args.includes(NODE_GET))
+    expect(calls.map((c) => c.args.slice(c.args.findIndex((a) => a === PY_GET || a === NODE_GET) + 1))).toEqual(expect.arrayContaining([
+      ['/health', '8000'], ['/ready', '8000'], ['/api/health', '3000'], ['http://todo-backend:8000/health'],
+    ]))
+    const j = JSON.parse(r.stdout) as { checks: { id: string; name: string; status: string; detail: string }[] }
+    const by = (id: string) => j.checks.find((c) => c.id === id)
+    expect(by('backend-health')).toMatchObject({ name: 'backend /health 200', status: 'pass', detail: 'todo-backend-6d5f7c9b8-x7k2p GET 127.0.0.1:8000/health → 200; no httpGet liveness probe; asked /health' })
+    expect(by('backend-ready')?.detail).toBe('todo-backend-6d5f7c9b8-x7k2p GET 127.0.0.1:8000/ready → 200; no httpGet readiness probe; asked /ready')
+    expect(by('frontend-health')?.detail).toBe('todo-frontend-7b9c4d5f6-m4r9t GET 127.0.0.1:3000/api/health → 200; no httpGet readiness/liveness probe; asked /api/health')
+    expect(by('frontend-to-backend')?.detail).toBe('todo-frontend-7b9c4d5f6-m4r9t GET http://todo-backend:8000/health → 200; the backend has no httpGet liveness probe; asked /health')
+  })
+
+  it('--dry-run asks the paths and ports of the chart values (values.yaml, then HELM_VALUES_FILES), and says where they came from', async () => {
+    const p = setup(healthy())
+    p.write('values-app.yaml', 'backend:\n  containerPort: 8080\n  service:\n    port: 80\n  probes:\n    liveness:\n      path: /status/live\n    readiness:\n      path: /status/ready\nfrontend:\n  probes:\n    readiness:\n      path: /healthz\n')
+    const r = await p.run('validate', ['--dry-run'], { HELM_VALUES_FILES: path.join(p.dir, 'values-app.yaml') })
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain(`\n# paths and ports from the chart values: ${path.join(p.dir, 'chart/values.yaml')}, ${path.join(p.dir, 'values-app.yaml')} (a real run reads the running pods' probes)\n`)
+    expect(r.stdout).toMatch(/^kubectl exec -n todo deploy\/todo-backend -c backend -- python -c 'import os, sys, urllib/m)
+    expect(r.stdout).toMatch(/e\)' \/status\/live 8080$/m)
+    expect(r.stdout).toMatch(/e\)' \/status\/ready 8080$/m)
+    // the throwaway chart sets no frontend.containerPort: the one-liner's $PORT
+    expect(r.stdout).toMatch(/e\.message\)\);' \/healthz$/m)
+    expect(r.stdout).toMatch(/e\.message\)\);' http:\/\/todo-backend:80\/status\/live$/m)
+    // a values file that cannot be read: the reference app's paths, said in a comment (still a pasteable script)
+    const broken = await p.run('validate', ['--dry-run'], { HELM_VALUES_FILES: path.join(p.dir, 'missing.yaml') })
+    expect(broken.stdout).toMatch(/^# could not read the chart values \(ENOENT.*\): the reference app's paths and \$PORT/m)
+    expect(broken.stdout).toMatch(/e\)' \/health$/m)
+  })
+
   it('--dry-run prints the read-only commands and runs none', async () => {
     const p = setup(healthy())
     const r = await p.run('validate', ['--dry-run'])
@@ -377,6 +481,8 @@ describe('the in-pod one-liners (real python3 and node against a real HTTP serve
     const env = { PORT: String(port) }
     expect(parseProbe(await run('python3', ['-c', PY_GET, '/health'], env))).toEqual({ status: 200 })
     expect(parseProbe(await run('python3', ['-c', PY_GET, '/ready'], env))).toEqual({ status: 503 })
+    // the port as the second argument: an app on its own port without $PORT, or with a different one
+    expect(parseProbe(await run('python3', ['-c', PY_GET, '/health', String(port)], { PORT: '1' }))).toEqual({ status: 200 })
     const refused = parseProbe(await run('python3', ['-c', PY_GET, 'http://127.0.0.1:1/health']))
     expect(refused.error).toMatch(/URLError.*refused/i)
   })
@@ -384,6 +490,7 @@ describe('the in-pod one-liners (real python3 and node against a real HTTP serve
   it('node GET: 200 on $PORT, a full URL, and a DNS name that does not resolve', async () => {
     expect(parseProbe(await run(process.execPath, ['-e', NODE_GET, '/api/health'], { PORT: String(port) }))).toEqual({ status: 200 })
     expect(parseProbe(await run(process.execPath, ['-e', NODE_GET, `http://127.0.0.1:${port}/ready`]))).toEqual({ status: 503 })
+    expect(parseProbe(await run(process.execPath, ['-e', NODE_GET, '/api/health', String(port)], { PORT: '1' }))).toEqual({ status: 200 })
     const nx = parseProbe(await run(process.execPath, ['-e', NODE_GET, 'http://todo-backend.invalid:8000/health']))
     expect(nx.error).toMatch(/ENOTFOUND|EAI_AGAIN/)
   })
