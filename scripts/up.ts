@@ -35,19 +35,19 @@ takes them. Each stage alone: npx zx scripts/<${STAGES.map((s) => s.name).join('
   checkPaths: true,
   needsSecrets: true,
   async run(ctx: Ctx, all: Flags): Promise<void> {
+    const started = Date.now()
     const inUp: Ctx = { ...ctx, inUp: true }
     // deploy needs them: say so now, not after minikube started and the images were built
     requireSecrets(ctx.cfg)
     for (const stage of STAGES) {
       const t0 = Date.now()
       const own = Object.fromEntries(Object.entries(all).filter(([k]) => k in (stage.flags ?? {}) || k === 'dry-run'))
-      ctx.log.header(stage.name, stage.summary + (ctx.dryRun ? ' (dry run: nothing is executed)' : ''))
+      ctx.log.header(stage.name, stage.summary)
       await stage.run(inUp, own)
       finish(ctx.log, stage.name, t0, ctx.dryRun)
     }
-    if (!ctx.dryRun) ctx.log.ok(chalk.bold(`up done (${elapsed(startedAt)})`))
+    if (!ctx.dryRun) ctx.log.ok(chalk.bold(`up done (${elapsed(started)})`))
   },
 }
-const startedAt = Date.now()
 
 if (isMain(import.meta.url)) await main(up)

@@ -5,7 +5,7 @@
 //   isMain(importMetaUrl): boolean      — is this file the script being run (`npx zx scripts/x.ts`, `node scripts/x.ts`)
 //   main(stage, argv?): Promise<number> — runs the stage as a command; sets process.exitCode; returns it
 //   parseFlags(name, specs, argv): Flags — strict flag parsing (throws KitError with the --help command)
-//   helpText(name, spec, extra?): string
+//   helpText(name, spec): string
 //   dryRunRequested(flags, env): boolean — --dry-run, or `npm run x --dry-run` (npm eats the flag, sets npm_config_dry_run)
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -24,13 +24,12 @@ export function isMain(url: string): boolean {
 
 const usage = (name: string): string => `npx zx scripts/${name}.ts`
 
-export function helpText(name: string, spec: { summary: string; description?: string; flags?: Record<string, FlagSpec> }, extra = ''): string {
+export function helpText(name: string, spec: { summary: string; description?: string; flags?: Record<string, FlagSpec> }): string {
   const lines = [`${chalk.bold(usage(name))} [flags] — ${spec.summary}`, '']
   if (spec.description) lines.push(spec.description.trim(), '')
   lines.push('Flags:')
   for (const [f, s] of Object.entries({ ...COMMON_FLAGS, ...(spec.flags ?? {}) }))
     lines.push(`  --${(s.type === 'string' ? `${f} <value>` : f).padEnd(22)} ${s.description}`)
-  if (extra) lines.push('', extra.trim())
   lines.push('', 'Configuration comes from .env and the environment; every key is documented in .env.example.')
   return lines.join('\n')
 }
@@ -105,18 +104,15 @@ export function report(log: Log, e: unknown, name: string): void {
   log.raw(`  ${chalk.bold('fix:')} run it again with the same flags; if it repeats, report it with the lines above`)
 }
 
-/** A stage, or `up` (which runs several and prints their headers itself) */
-export type Runnable = Stage & { helpExtra?: string }
-
 /** Run a stage (or up) as a command. Never calls process.exit: the exit code is set and the event loop drains. */
-export async function main(stage: Runnable, argv: string[] = process.argv.slice(process.argv[1]?.endsWith('.ts') ? 2 : 3)): Promise<number> {
+export async function main(stage: Stage, argv: string[] = process.argv.slice(process.argv[1]?.endsWith('.ts') ? 2 : 3)): Promise<number> {
   const t0 = Date.now()
   const plain = createLog({ redact: (s) => s, dryRun: false })
   let log: Log = plain
   try {
     const flags = parseFlags(stage.name, stage.flags ?? {}, argv)
     if (flags.help) {
-      process.stdout.write(helpText(stage.name, stage, stage.helpExtra) + '\n')
+      process.stdout.write(helpText(stage.name, stage) + '\n')
       return (process.exitCode = 0)
     }
     const dryRun = dryRunRequested(flags, process.env)
@@ -126,7 +122,8 @@ export async function main(stage: Runnable, argv: string[] = process.argv.slice(
     const ctx = createContext(cfg, { dryRun })
     log = ctx.log
     for (const w of cfg.warnings) log.warn(w)
-    if (stage.name !== 'up') log.header(stage.name, stage.summary + (dryRun ? ' (dry run: nothing is executed)' : ''))
+    // up prints a header for each stage it runs
+    if (stage.name !== 'up') log.header(stage.name, stage.summary)
     await stage.run(ctx, flags)
     if (stage.name !== 'up') finish(log, stage.name, t0, dryRun)
     return (process.exitCode = 0)

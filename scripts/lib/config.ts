@@ -15,6 +15,7 @@
 //   PUBLIC_URL_PATTERN                              — the chart's publicUrl pattern (a test keeps them equal)
 //   ConfigError                                     — { key, expected, fix, source, message } with a one-line message
 //   repoRoot                                        — absolute path of the project root
+//   relPath(root, p)                                — a path as the kit shows it (relative to root when inside it)
 //   toolEnv(names): Record<string, string|undefined> — other tools' own variables (e.g. AI provider keys), as exported
 //   withEnvKeys(text, entries) / addEnvKeys(file, entries) — add keys a .env does not set yet (init); never overwrites
 //
@@ -30,6 +31,7 @@ import path from 'node:path'
 import { parse as parseDotenv } from 'dotenv'
 import { z } from 'zod'
 import { MIN_SECRET_LENGTH } from './redact.ts'
+import { PYTHON_MARKERS, isPythonApp } from './app/detect-backend.ts'
 
 export const repoRoot = path.resolve(import.meta.dirname, '..', '..')
 
@@ -203,10 +205,14 @@ const commonWord = (v: string): boolean => COMMON_WORDS.has(v.toLowerCase().repl
 
 const hidden = (rule: string): string => `${rule} (value hidden)`
 
-const secretText = (min: number, hint: string) => field((v) => {
-  if (v === '') return undefined
+function checkSecret(v: string, min: number, hint: string): void {
   if (v.length < min) throw new Invalid(`at least ${min} characters (has ${v.length}; value hidden); ${hint}`)
   if (commonWord(v)) throw new Invalid(hidden(`a random value, not a common word; ${hint}`))
+}
+
+const secretText = (min: number, hint: string) => field((v) => {
+  if (v === '') return undefined
+  checkSecret(v, min, hint)
   return v
 })
 
@@ -214,8 +220,7 @@ const POSTGRES_PASSWORD_HINT = 'make one with: openssl rand -hex 24'
 function checkPostgresPassword(v: string): void {
   // the chart composes it into DATABASE_URL unescaped
   if (!/^[A-Za-z0-9._~-]+$/.test(v)) throw new Invalid(hidden(`only URL-safe characters A-Z a-z 0-9 . _ ~ -; ${POSTGRES_PASSWORD_HINT}`))
-  if (v.length < 16) throw new Invalid(`at least 16 characters (has ${v.length}; value hidden); ${POSTGRES_PASSWORD_HINT}`)
-  if (commonWord(v)) throw new Invalid(hidden(`a random value, not a common word; ${POSTGRES_PASSWORD_HINT}`))
+  checkSecret(v, 16, POSTGRES_PASSWORD_HINT)
 }
 
 const databaseUrl = field((v) => {
@@ -374,8 +379,6 @@ export const DOC_ROWS: KeySpec[] = KEYS.flatMap((k) => (k.key === 'NODE_IMAGE' ?
 
 // ---------- paths ----------
 
-const PYTHON_MARKERS = ['pyproject.toml', 'requirements.txt', 'uv.lock', 'setup.py', 'Pipfile']
-
 function checkPath(abs: string, kind: 'dir' | 'file'): void {
   const st = existsSync(abs) ? statSync(abs) : null
   if (!st || (kind === 'dir' ? !st.isDirectory() : !st.isFile())) throw new Invalid(`an existing ${kind === 'dir' ? 'directory' : 'file'} (looked for ${abs})`)
@@ -398,7 +401,7 @@ function checkNextApp(abs: string): void {
 
 function checkPythonApp(abs: string): void {
   checkPath(abs, 'dir')
-  if (!PYTHON_MARKERS.some((f) => existsSync(path.join(abs, f))))
+  if (!isPythonApp(abs))
     throw new Invalid(`a Python app directory (missing ${path.join(abs, 'pyproject.toml')}; any of ${PYTHON_MARKERS.join(', ')} will do)`)
 }
 
@@ -417,14 +420,12 @@ type Context = {
 }
 
 function configSchema(ctx: Context) {
+  const at = (p: string): string => path.resolve(ctx.root, p)
   return z
     .object(fields)
     .superRefine((v, z2) => {
-      const issue = (key: Key, e: unknown): void => {
-        if (!(e instanceof Invalid)) throw e
-        z2.addIssue({ code: 'custom', path: [key], message: e.message, params: { got: e.got } })
-      }
-      const issueAt = (key: string, e: unknown): void => {
+      // key: a schema key, or the name of an app secret or a NEXT_PUBLIC_* value
+      const issue = (key: string, e: unknown): void => {
         if (!(e instanceof Invalid)) throw e
         z2.addIssue({ code: 'custom', path: [key], message: e.message, params: { got: e.got } })
       }
@@ -434,12 +435,12 @@ function configSchema(ctx: Context) {
       for (const name of v.APP_SECRETS) {
         const raw = ctx.appValues[name] ?? ''
         const r = appSecretRule.safeParse(raw)
-        if (!r.success) issueAt(name, new Invalid(r.error.issues[0]!.message))
+        if (!r.success) issue(name, new Invalid(r.error.issues[0]!.message))
         else if (r.data) inUse[name] = r.data
       }
       for (const [name, value] of Object.entries(ctx.publicEnv)) {
         // frontend-docker reads NEXT_PUBLIC_ENV one NAME=value line at a time
-        if (/[\r\n]/.test(value)) issueAt(name, new Invalid('a value on one line (NEXT_PUBLIC_ENV passes one NAME=value line per key)', ''))
+        if (/[\r\n]/.test(value)) issue(name, new Invalid('a value on one line (NEXT_PUBLIC_ENV passes one NAME=value line per key)', ''))
       }
       if (v.POSTGRES_PASSWORD && !v.DATABASE_URL) {
         try {
@@ -453,12 +454,12 @@ function configSchema(ctx: Context) {
       const others = [...Object.entries(ctx.values), ...Object.entries(ctx.publicEnv), ...Object.entries(inUse)].filter(([, x]) => x)
       for (const [k, s] of Object.entries(inUse)) {
         const same = others.find(([o, x]) => o !== k && x === s)
-        if (same) issueAt(k, new Invalid(hidden(`a value of its own (it equals ${same[0]})`)))
+        if (same) issue(k, new Invalid(hidden(`a value of its own (it equals ${same[0]})`)))
       }
       // a public value is baked into the image and the browser bundle: one holding a secret would leak it
       for (const [name, value] of Object.entries(ctx.publicEnv)) {
         const held = Object.entries(inUse).find(([, x]) => x.length >= MIN_SECRET_LENGTH && value.includes(x))
-        if (held) issueAt(name, new Invalid(`a public value without a secret in it (it holds the value of ${held[0]}; NEXT_PUBLIC_* values end up in the browser bundle)`, '(value hidden)'))
+        if (held) issue(name, new Invalid(`a public value without a secret in it (it holds the value of ${held[0]}; NEXT_PUBLIC_* values end up in the browser bundle)`, '(value hidden)'))
       }
 
       const cluster = v.CLUSTER
@@ -467,7 +468,6 @@ function configSchema(ctx: Context) {
       if (v.LOAD_METHOD === 'registry' && !v.REGISTRY) issue('REGISTRY', new Invalid('a registry like localhost:5000 when LOAD_METHOD=registry', ''))
 
       if (!ctx.checkPaths) return
-      const at = (p: string): string => path.resolve(ctx.root, p)
       const checks: [Key, string, (abs: string) => void][] = [
         ['CHART_DIR', v.CHART_DIR, (a) => checkPath(a, 'dir')],
         ['FRONTEND_DIR', v.FRONTEND_DIR, checkNextApp],
@@ -491,7 +491,6 @@ function configSchema(ctx: Context) {
       }
     })
     .transform((v) => {
-      const at = (p: string): string => path.resolve(ctx.root, p)
       const cluster = v.CLUSTER
       const loadMethod: LoadMethod = v.LOAD_METHOD || (cluster === 'minikube' ? 'minikube' : 'none')
       const url = v.PUBLIC_URL ?? `http://${v.INGRESS_HOST}`
@@ -597,9 +596,10 @@ export type LoadOptions = {
   checkPaths?: boolean
 }
 
-const shown = (root: string, file: string): string => {
-  const r = path.relative(root, file)
-  return r && !r.startsWith('..') && !path.isAbsolute(r) ? r : file
+/** A path as the kit shows it: relative to `root` when inside it (with / on every OS), else as it is. */
+export function relPath(root: string, p: string): string {
+  const r = path.relative(root, p)
+  return r && !r.startsWith('..') && !path.isAbsolute(r) ? r.split(path.sep).join('/') : p
 }
 
 // Where the file named by --env-path (opts.envFile) or KIT_ENV_FILE is, and why it cannot be read.
@@ -611,14 +611,14 @@ function readEnvFile(root: string, explicit: { value: string; from: 'flag' | 'en
   const file = path.resolve(root, explicit?.value ?? '.env')
   if (!existsSync(file)) {
     if (!explicit) return { file: null, text: '' }
-    throw envFileError(`an existing .env file (looked for ${file}); create it with: cp .env.example .env`, `cp .env.example ${shown(root, file)}`)
+    throw envFileError(`an existing .env file (looked for ${file}); create it with: cp .env.example .env`, `cp .env.example ${relPath(root, file)}`)
   }
   if (statSync(file).isDirectory()) throw envFileError(`a .env file, not a directory (${file})`, how)
   try {
     return { file, text: readFileSync(file, 'utf8') }
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? 'error'
-    throw envFileError(`a readable .env file (${file}: ${code})`, `chmod u+r ${shown(root, file)} (or ${how})`)
+    throw envFileError(`a readable .env file (${file}: ${code})`, `chmod u+r ${relPath(root, file)} (or ${how})`)
   }
 }
 
@@ -654,7 +654,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     opts.envFile !== undefined ? { value: opts.envFile, from: 'flag' as const } : env.KIT_ENV_FILE !== undefined ? { value: env.KIT_ENV_FILE, from: 'env' as const } : null
   const { file: envFile, text } = readEnvFile(root, explicit)
   const fileVars = parseDotenv(text)
-  const envName = envFile ? shown(root, envFile) : '.env'
+  const envName = envFile ? relPath(root, envFile) : '.env'
 
   // the keys APP_SECRETS names are read like known ones (the schema rejects a malformed name, so skip those here)
   const appNames = commaList((env.APP_SECRETS ?? fileVars.APP_SECRETS ?? '').trim()).filter((n) => ENV_NAME.test(n) && !knownKeys.has(n) && !isPublicEnvKey(n))
@@ -672,22 +672,19 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     )
   }
 
-  const input: Record<string, string> = {}
+  // environment > .env; records where each value came from, for the fix line
   const sources: Record<string, ConfigSource> = {}
-  const values: Record<string, string> = {}
-  for (const k of KEYS) {
-    const fromEnv = env[k.key]
-    const fromFile = fileVars[k.key]
-    sources[k.key] = fromEnv !== undefined ? 'env' : fromFile !== undefined ? 'file' : 'default'
-    input[k.key] = (fromEnv ?? fromFile ?? k.default).trim()
-    if (!k.secret) values[k.key] = input[k.key]!
-  }
-
   const read = (k: string): string | undefined => {
     const fromEnv = env[k]
     const fromFile = fileVars[k]
     sources[k] = fromEnv !== undefined ? 'env' : fromFile !== undefined ? 'file' : 'default'
     return (fromEnv ?? fromFile)?.trim()
+  }
+  const input: Record<string, string> = {}
+  const values: Record<string, string> = {}
+  for (const k of KEYS) {
+    input[k.key] = read(k.key) ?? k.default
+    if (!k.secret) values[k.key] = input[k.key]!
   }
   const appValues: Record<string, string> = {}
   for (const n of appNames) appValues[n] = read(n) ?? ''
@@ -714,7 +711,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
 /** The Secret keys deploy writes are set (malformed ones never get this far: loadConfig rejects them). */
 export function requireSecrets(cfg: Config): void {
   const s = cfg.secrets
-  const envName = cfg.envFile ? shown(cfg.root, cfg.envFile) : '.env'
+  const envName = cfg.envFile ? relPath(cfg.root, cfg.envFile) : '.env'
   const missing = (key: string, expected: string): ConfigError => new ConfigError(key, expected, undefined, 'default', fixFor(key, 'default', envName))
   if (!s.BETTER_AUTH_SECRET) throw missing('BETTER_AUTH_SECRET', 'a random string of at least 32 characters in .env, e.g. from: openssl rand -base64 32')
   if (!cfg.externalDatabase && !s.POSTGRES_PASSWORD)
@@ -778,11 +775,6 @@ export function renderEnvFile(fill?: Partial<Record<string, string>>): string {
   return lines.join('\n') + '\n'
 }
 
-/**
- * First run: when the default .env (<root>/.env) is missing, write it with generated secrets, mode 0600. An explicit
- * file (--env-path / KIT_ENV_FILE) is never created: a missing one is a mistake loadConfig reports. Never overwrites
- * a file, and generates no secret the environment already sets (nor POSTGRES_PASSWORD when DATABASE_URL is set).
- */
 /** The .env file a first run would write (the default path, missing, and no other file asked for), else null. */
 export function envFileToCreate(opts: { root?: string; envFile?: string; env?: NodeJS.ProcessEnv }): string | null {
   const env = opts.env ?? process.env
@@ -802,6 +794,11 @@ export function generatedSecrets(env: NodeJS.ProcessEnv = process.env): Record<s
   return fill
 }
 
+/**
+ * First run: when the default .env (<root>/.env) is missing, write it with generated secrets, mode 0600. An explicit
+ * file (--env-path / KIT_ENV_FILE) is never created: a missing one is a mistake loadConfig reports. Never overwrites
+ * a file, and generates no secret the environment already sets (nor POSTGRES_PASSWORD when DATABASE_URL is set).
+ */
 export function ensureEnvFile(opts: { root?: string; envFile?: string; env?: NodeJS.ProcessEnv }): { created: string | null; keys: string[] } {
   const file = envFileToCreate(opts)
   if (!file) return { created: null, keys: [] }

@@ -6,7 +6,7 @@
 //   Log.out(line)           — stdout: dry-run commands and machine output (--json), nothing else
 //   Log.info / ok / warn / detail(msg) — progress and notes, on stderr; under a dry run `ok` is a plain note (no ✔:
 //                             nothing was done)
-//   Log.header(stage, summary)
+//   Log.header(stage, summary) — the stage's first line (labelled when it is a dry run)
 //   Log.step(name): Step    — step.done(note?) / step.skip(reason): one line when the step ends (a start line too when
 //                             stderr is not a terminal, so a CI log shows what a long step is waiting on)
 //   Log.task(name, fn)      — a step with a spinner on a terminal; returns fn's result
@@ -63,7 +63,7 @@ export function createLog(o: { redact: Redactor; dryRun: boolean; stdout?: Strea
     warn: (msg) => err(`${chalk.yellow('!')} ${msg}`),
     detail: (msg) => err(chalk.dim(`  ${msg}`)),
     raw: err,
-    header: (stage, summary) => err(chalk.bold(stage) + chalk.dim(` — ${summary}`)),
+    header: (stage, summary) => err(chalk.bold(stage) + chalk.dim(` — ${summary}${o.dryRun ? ' (dry run: nothing is executed)' : ''}`)),
     step,
     task: async (name, fn) => {
       // a dry run prints the commands and claims nothing: no spinner, no ✔

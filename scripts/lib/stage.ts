@@ -6,8 +6,7 @@
 //   createContext(cfg, opts): Ctx        — config + dry-run + redactor + log + command runner, for one run
 //   rel(cfg, path): string               — a path as commands show it (relative to the project root when inside it)
 //   COMMON_FLAGS                         — --help, --dry-run, --env-path (every stage takes them)
-import path from 'node:path'
-import { allSecrets, type Config } from './config.ts'
+import { allSecrets, relPath, type Config } from './config.ts'
 import { createLog, type Log, type Stream } from './log.ts'
 import { createRedactor, type Redactor } from './redact.ts'
 import { createRunner, type CommandRunner } from './run.ts'
@@ -49,25 +48,20 @@ export const COMMON_FLAGS: Record<string, FlagSpec> = {
 
 export type ContextOptions = {
   dryRun: boolean
-  inUp?: boolean
   /** the environment commands run with (default process.env) */
   env?: NodeJS.ProcessEnv
   stdout?: Stream
   stderr?: Stream
-  /** more values to hide than the configuration's secrets (e.g. the AI tools' provider keys) */
-  extraSecrets?: Record<string, string | undefined>
 }
 
 export function createContext(cfg: Config, o: ContextOptions): Ctx {
-  const redact = createRedactor({ ...(o.extraSecrets ?? {}), ...allSecrets(cfg) })
+  const redact = createRedactor(allSecrets(cfg))
   const log = createLog({ redact, dryRun: o.dryRun, stdout: o.stdout, stderr: o.stderr })
   // every command runs in the project root, so the paths it is given (and prints) are relative and pasteable
   const runner = createRunner({ dryRun: o.dryRun, redact, log, cwd: cfg.root, env: o.env })
-  return { ...runner, cfg, dryRun: o.dryRun, redact, log, inUp: o.inUp ?? false }
+  // up marks the context it hands its stages
+  return { ...runner, cfg, dryRun: o.dryRun, redact, log, inUp: false }
 }
 
 /** A path as commands show it: relative to the project root (the commands' working directory) when inside it. */
-export function rel(cfg: Config, p: string): string {
-  const r = path.relative(cfg.root, p)
-  return r && !r.startsWith('..') && !path.isAbsolute(r) ? r.split(path.sep).join('/') : p
-}
+export const rel = (cfg: Config, p: string): string => relPath(cfg.root, p)
