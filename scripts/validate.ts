@@ -80,12 +80,13 @@ async function run(ctx: Ctx, flags: Flags): Promise<void> {
     const t = chartTargets(values)
     const be = ['kubectl', 'exec', '-n', ns, `deploy/${rel}-backend`, '-c', 'backend', '--']
     const fe = ['kubectl', 'exec', '-n', ns, `deploy/${rel}-frontend`, '-c', 'frontend', '--']
-    const lines = [
+    const lookups = [
       ['helm', 'status', rel, '-n', ns, '-o', 'json'],
       ['kubectl', 'get', 'pods', '-o', 'json', '-n', ns, '-l', sel],
       ['kubectl', 'get', 'services', '-o', 'json', '-n', ns, '-l', sel],
       ['kubectl', 'get', 'endpointslices', '-o', 'json', '-n', ns],
-      [from],
+    ]
+    const inPods = [
       [...be, 'python', '-c', PY_GET, ...getArgs(t.beLive)],
       [...be, 'python', '-c', PY_GET, ...getArgs(t.beReady)],
       [...fe, 'node', '-e', NODE_GET, ...getArgs(t.feHealth)],
@@ -102,7 +103,9 @@ async function run(ctx: Ctx, flags: Flags): Promise<void> {
       ['helm', 'get', 'manifest', rel, '-n', ns],
       ['helm', 'get', 'values', rel, '-n', ns, '-o', 'json'],
     ]
-    for (const l of lines) out(l.length === 1 && l[0]!.startsWith('# ') ? l[0]! : ctx.commandLine(l))
+    for (const l of lookups) out(ctx.commandLine(l))
+    out(from)
+    for (const l of inPods) out(ctx.commandLine(l))
     return
   }
 
