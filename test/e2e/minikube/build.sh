@@ -192,6 +192,31 @@ timed fill_minikube_cache
 timed build_metrics_server
 [ -f "$MK_DIR/ingress/build.sh" ] && timed bash "$MK_DIR/ingress/build.sh"
 
+seed_node_cache() {
+  # Images a node needs that nobody can pull here go on minikube's cache list (what `minikube cache add` keeps in
+  # config.json, with the image saved under cache/images): `minikube start` loads them into every node it creates,
+  # so a profile the kit starts from nothing has them. The addons' images, and the stand-ins for images the chart
+  # runs but the kit does not build (a user's node pulls postgres:17 itself).
+  local img f id idf list=()
+  for img in "$@"; do
+    have_image "$img" || die "$img is not in the local Docker: build it first (bash ../shared/rig/base-images.sh for local/*)"
+    f=$E2E_MINIKUBE_HOME/cache/images/amd64/${img//:/_}; id=$(docker image inspect -f '{{.Id}}' "$img"); idf=$MK_WORK/image-ids/${img//[\/:]/_}
+    list+=("$img")
+    [ -s "$f" ] && [ "$(cat "$idf" 2>/dev/null)" = "$id" ] && continue
+    mkdir -p "$(dirname "$f")" "$(dirname "$idf")"; docker save "$img" -o "$f.tmp" && mv "$f.tmp" "$f" && echo "$id" >"$idf"
+    mklog "node cache: $img"
+  done
+  mkdir -p "$E2E_MINIKUBE_HOME/config"
+  node -e '
+    const fs = require("node:fs"); const [file, ...images] = process.argv.slice(1)
+    const conf = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : {}
+    conf.cache = { ...conf.cache, ...Object.fromEntries(images.map((i) => [i, null])) }
+    fs.writeFileSync(file, JSON.stringify(conf, null, 2))' "$E2E_MINIKUBE_HOME/config/config.json" "${list[@]}"
+}
+node_images=("$METRICS_SERVER_IMAGE" ${E2E_NODE_IMAGES:-local/postgres:17})
+[ -f "$MK_CACHE/ingress.node-images" ] && node_images+=($(cat "$MK_CACHE/ingress.node-images"))
+timed seed_node_cache "${node_images[@]}"
+
 # minikube binds every flag to MINIKUBE_<FLAG> (viper AutomaticEnv), so these act as flags of every minikube command
 # the kit runs: the node image found in the local daemon (never pulled), no preload tarball (the cache above instead),
 # root allowed with the docker driver, no update check, and the addon images built here instead of digest-pinned
