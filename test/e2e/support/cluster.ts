@@ -25,7 +25,7 @@ export type E2ECluster = {
 export function parseEnvLines(text: string): Record<string, string> {
   const out: Record<string, string> = {}
   for (const line of text.split('\n')) {
-    const m = /^([A-Z_]+)=(.*)$/.exec(line.trim())
+    const m = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(line.trim())
     if (m?.[1] !== undefined) out[m[1]] = m[2] ?? ''
   }
   return out

@@ -80,7 +80,7 @@ export const tail = (r: KitRun, n = 40) =>
 /**
  * Makes the cluster's Service addresses reachable from this machine. The harness's are already (the node is this
  * machine); minikube's node is a container, so this runs `minikube tunnel` as a user would in a second terminal (on
- * Linux it routes the service range to the node's address), until stop().
+ * Linux it routes the service range to the node's address with `sudo ip route`), until stop().
  */
 export async function reachServices(cluster: E2ECluster, env: Record<string, string>, probeUrl: string) {
   if (!cluster.minikube) return { stop: async () => {} }
@@ -97,7 +97,8 @@ export async function reachServices(cluster: E2ECluster, env: Record<string, str
   try {
     await waitFor(`${probeUrl} through minikube tunnel`, async () => {
       if (tunnel.exitCode !== null) throw new Error(`minikube tunnel exited ${tunnel.exitCode}: ${out}`)
-      return (await fetch(probeUrl, { signal: AbortSignal.timeout(3000) })).status > 0
+      // 200 from the app itself: anything else may be this machine's own network answering for an unrouted address
+      return (await fetch(probeUrl, { signal: AbortSignal.timeout(3000) })).status === 200
     }, 90_000)
   } catch (err) {
     await stop()
