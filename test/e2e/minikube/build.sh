@@ -11,6 +11,8 @@
 #   local/mk-kicbase:v0.0.50  the node image (kicbase/Dockerfile)
 #   minikube's cache          kubeadm/kubelet/kubectl and 8 control-plane images where `minikube start` looks first
 #   metrics-server v0.8.0     the metrics-server addon's image
+#   ingress addon images      ingress/build.sh: Traefik behind an ingress-nginx-flag wrapper, kube-webhook-certgen
+#   node cache list           the addon images, loaded by `minikube start` into every node it creates
 # Prints the environment the kit's minikube commands need (KEY=VALUE lines; also written to $MK_CACHE/minikube.env).
 # Usage: build.sh
 set -euo pipefail
@@ -191,6 +193,31 @@ timed build_kicbase
 timed fill_minikube_cache
 timed build_metrics_server
 [ -f "$MK_DIR/ingress/build.sh" ] && timed bash "$MK_DIR/ingress/build.sh"
+
+seed_node_cache() {
+  # Addon images nobody can pull here go on minikube's cache list: what `minikube cache add` records (config.json
+  # {"cache": {"<image>": null}}) plus the image saved under cache/images/<arch>/<image with : as _>. `minikube start`
+  # loads that list into every node it creates, so a profile the kit starts from nothing has them; no profile needs to
+  # run for the seeding (`minikube cache add` would load the image into every running profile).
+  local img f id idf
+  for img in "$@"; do
+    have_image "$img" || die "$img is not in the local Docker: its build step above did not run"
+    f=$E2E_MINIKUBE_HOME/cache/images/amd64/${img//:/_}; id=$(docker image inspect -f '{{.Id}}' "$img"); idf=$MK_WORK/image-ids/${img//[\/:]/_}
+    [ -s "$f" ] && [ "$(cat "$idf" 2>/dev/null)" = "$id" ] && continue   # the cached tar is of this very image
+    mkdir -p "$(dirname "$f")" "$(dirname "$idf")"; docker save "$img" -o "$f.tmp" && mv "$f.tmp" "$f" && echo "$id" >"$idf"
+    mklog "node cache: $img"
+  done
+  mkdir -p "$E2E_MINIKUBE_HOME/config"
+  node -e '
+    const fs = require("node:fs"); const [file, ...images] = process.argv.slice(1)
+    const conf = fs.existsSync(file) && fs.statSync(file).size ? JSON.parse(fs.readFileSync(file, "utf8")) : {}
+    conf.cache = { ...conf.cache, ...Object.fromEntries(images.map((i) => [i, null])) }
+    fs.writeFileSync(`${file}.tmp`, JSON.stringify(conf, null, 4)); fs.renameSync(`${file}.tmp`, file)' \
+    "$E2E_MINIKUBE_HOME/config/config.json" "$@"
+}
+node_images=("$METRICS_SERVER_IMAGE")
+[ -f "$MK_CACHE/ingress.node-images" ] && node_images+=($(cat "$MK_CACHE/ingress.node-images"))
+timed seed_node_cache "${node_images[@]}"
 
 # minikube binds every flag to MINIKUBE_<FLAG> (viper AutomaticEnv), so these act as flags of every minikube command
 # the kit runs: the node image found in the local daemon (never pulled), no preload tarball (the cache above instead),

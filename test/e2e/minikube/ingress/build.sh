@@ -25,7 +25,8 @@ timed() { local t0=$SECONDS; "$@"; mklog "ingress: $1: $((SECONDS - t0)) s"; }
 
 build_traefik() {
   local out=$MK_BIN/traefik d w t0=$SECONDS p=github.com/traefik/traefik/v3/pkg/version
-  [ -x "$out" ] && "$out" version 2>/dev/null | grep -q "Version: *${TRAEFIK_VERSION#v}$" && return 0
+  # (the version text is captured first: grep -q closing the pipe early would fail the check under pipefail)
+  [ -x "$out" ] && [[ "$("$out" version 2>/dev/null)" =~ Version:\ +${TRAEFIK_VERSION#v}($'\n'|$) ]] && return 0
   d=$(moddir "github.com/traefik/traefik/v3@$TRAEFIK_VERSION"); [ -d "$d" ] || die "go mod download github.com/traefik/traefik/v3@$TRAEFIK_VERSION failed"
   w=$MK_WORK/traefik-src; rm -rf "$w"; cp -r "$d" "$w"; chmod -R u+w "$w"
   # Four gaps between the module zip and what the Go proxy serves here, each closed with the smallest change:
