@@ -1,4 +1,18 @@
 import { defineConfig } from 'vitest/config'
+import { BaseSequencer, type TestSpecification } from 'vitest/node'
+
+// The e2e files share one cluster and run one at a time, in this order. On minikube the kit's own first `up` starts
+// the cluster, so the kit's file comes first there; minikube.test.ts stops and deletes the profile, so it comes last.
+const onMinikube = process.env.E2E_CLUSTER === 'minikube'
+const E2E_ORDER = onMinikube ? ['kit.test.ts', 'cluster.test.ts', 'minikube.test.ts'] : ['cluster.test.ts', 'kit.test.ts']
+class E2EOrder extends BaseSequencer {
+  override async sort(files: TestSpecification[]) {
+    const sorted = await super.sort(files)
+    const rank = (f: TestSpecification) => E2E_ORDER.findIndex((name) => f.moduleId.endsWith(`/test/e2e/${name}`))
+    const e2e = sorted.filter((f) => rank(f) >= 0).sort((a, b) => rank(a) - rank(b))
+    return [...sorted.filter((f) => rank(f) < 0), ...e2e]
+  }
+}
 
 // One project per part of the kit, so each can be run alone (`vitest run --project chart`)
 // and CI can order them from cheap to expensive.
@@ -9,13 +23,15 @@ const project = (name: string, include: string[], timeoutMs: number, extra: Reco
 export default defineConfig({
   test: {
     reporters: ['default'],
+    sequence: { sequencer: E2EOrder },
     projects: [
       project('kit', ['test/kit/**/*.test.ts'], 30_000),
       project('chart', ['test/chart/**/*.test.ts'], 120_000),
       project('frontend', ['test/frontend/**/*.test.ts'], 300_000),
       project('images', ['test/images/**/*.test.ts'], 1_200_000),
       // one cluster for the whole project: its global setup starts it, and its files run one at a time
-      project('e2e', ['test/e2e/**/*.test.ts'], 1_800_000, {
+      // minikube.test.ts needs the minikube the kit starts (E2E_CLUSTER=minikube)
+      project('e2e', E2E_ORDER.map((f) => `test/e2e/${f}`), 1_800_000, {
         globalSetup: ['test/e2e/global-setup.ts'],
         fileParallelism: false,
       }),

@@ -12,7 +12,6 @@
 #   minikube's cache          kubeadm/kubelet/kubectl and 8 control-plane images where `minikube start` looks first
 #   metrics-server v0.8.0     the metrics-server addon's image
 #   ingress addon images      ingress/build.sh: Traefik behind an ingress-nginx-flag wrapper, kube-webhook-certgen
-#   node cache list           the addon images, loaded by `minikube start` into every node it creates
 # Prints the environment the kit's minikube commands need (KEY=VALUE lines; also written to $MK_CACHE/minikube.env).
 # Usage: build.sh
 set -euo pipefail
@@ -195,27 +194,27 @@ timed build_metrics_server
 [ -f "$MK_DIR/ingress/build.sh" ] && timed bash "$MK_DIR/ingress/build.sh"
 
 seed_node_cache() {
-  # Addon images nobody can pull here go on minikube's cache list: what `minikube cache add` records (config.json
-  # {"cache": {"<image>": null}}) plus the image saved under cache/images/<arch>/<image with : as _>. `minikube start`
-  # loads that list into every node it creates, so a profile the kit starts from nothing has them; no profile needs to
-  # run for the seeding (`minikube cache add` would load the image into every running profile).
-  local img f id idf
+  # Images a node needs that nobody can pull here go on minikube's cache list (what `minikube cache add` keeps in
+  # config.json, with the image saved under cache/images): `minikube start` loads them into every node it creates,
+  # so a profile the kit starts from nothing has them. The addons' images, and the stand-ins for images the chart
+  # runs but the kit does not build (a user's node pulls postgres:17 itself).
+  local img f id idf list=()
   for img in "$@"; do
-    have_image "$img" || die "$img is not in the local Docker: its build step above did not run"
+    have_image "$img" || die "$img is not in the local Docker: build it first (bash ../shared/rig/base-images.sh for local/*)"
     f=$E2E_MINIKUBE_HOME/cache/images/amd64/${img//:/_}; id=$(docker image inspect -f '{{.Id}}' "$img"); idf=$MK_WORK/image-ids/${img//[\/:]/_}
-    [ -s "$f" ] && [ "$(cat "$idf" 2>/dev/null)" = "$id" ] && continue   # the cached tar is of this very image
+    list+=("$img")
+    [ -s "$f" ] && [ "$(cat "$idf" 2>/dev/null)" = "$id" ] && continue
     mkdir -p "$(dirname "$f")" "$(dirname "$idf")"; docker save "$img" -o "$f.tmp" && mv "$f.tmp" "$f" && echo "$id" >"$idf"
     mklog "node cache: $img"
   done
   mkdir -p "$E2E_MINIKUBE_HOME/config"
   node -e '
     const fs = require("node:fs"); const [file, ...images] = process.argv.slice(1)
-    const conf = fs.existsSync(file) && fs.statSync(file).size ? JSON.parse(fs.readFileSync(file, "utf8")) : {}
+    const conf = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : {}
     conf.cache = { ...conf.cache, ...Object.fromEntries(images.map((i) => [i, null])) }
-    fs.writeFileSync(`${file}.tmp`, JSON.stringify(conf, null, 4)); fs.renameSync(`${file}.tmp`, file)' \
-    "$E2E_MINIKUBE_HOME/config/config.json" "$@"
+    fs.writeFileSync(file, JSON.stringify(conf, null, 2))' "$E2E_MINIKUBE_HOME/config/config.json" "${list[@]}"
 }
-node_images=("$METRICS_SERVER_IMAGE")
+node_images=("$METRICS_SERVER_IMAGE" ${E2E_NODE_IMAGES:-local/postgres:17})
 [ -f "$MK_CACHE/ingress.node-images" ] && node_images+=($(cat "$MK_CACHE/ingress.node-images"))
 timed seed_node_cache "${node_images[@]}"
 

@@ -1,5 +1,6 @@
 // Where the e2e suite's cluster is and how to reach it. The harness (test/e2e/cluster) is a real single-node
-// Kubernetes built from registry packages; `current` is whatever the kubeconfig's current context points at.
+// Kubernetes built from registry packages; `minikube` is a real minikube that the kit's own setup stage starts, from
+// what test/e2e/minikube/build.sh cached offline; `current` is whatever the kubeconfig's current context points at.
 import { execFile } from 'node:child_process'
 import { homedir } from 'node:os'
 import path from 'node:path'
@@ -7,14 +8,17 @@ import { promisify } from 'node:util'
 
 const run = promisify(execFile)
 const harnessDir = path.resolve(import.meta.dirname, '../cluster')
+const minikubeDir = path.resolve(import.meta.dirname, '../minikube')
 
 export type E2ECluster = {
-  kind: 'harness' | 'current'
+  kind: 'harness' | 'current' | 'minikube'
   kubeconfig: string
   /** the cluster's own containerd socket (harness only): images enter with `ctr --address <it> -n k8s.io images import` */
   containerdAddress?: string
   /** a kubectl matching the server (harness only) */
   kubectl?: string
+  /** minikube only: the profile the suite's kit runs start, and the environment its minikube commands need */
+  minikube?: { profile: string; env: Record<string, string>; pathPrefix: string[] }
 }
 
 /** KEY=VALUE lines, as up.sh prints them and writes them to cluster.env */
@@ -44,6 +48,38 @@ export async function startHarness(): Promise<E2ECluster> {
 
 export async function stopHarness(): Promise<void> {
   await run('bash', [path.join(harnessDir, 'down.sh')], { timeout: 5 * 60_000 })
+}
+
+/**
+ * Builds (or finds cached) everything minikube needs offline, and starts nothing: the kit's setup stage starts the
+ * profile in the first `npm run up`, as it does for a user.
+ */
+export async function prepareMinikube(): Promise<E2ECluster> {
+  try {
+    const { stdout } = await run('bash', [path.join(minikubeDir, 'build.sh')], { maxBuffer: 16 << 20, timeout: 90 * 60_000 })
+    const env = parseEnvLines(stdout)
+    const { MINIKUBE_BIN_DIR: bin, MINIKUBE_SHIM_DIR: shim, KUBECONFIG: kubeconfig, E2E_PROFILE: profile, ...rest } = env
+    if (!bin || !shim || !kubeconfig || !profile) throw new Error(`build.sh printed no MINIKUBE_BIN_DIR/KUBECONFIG/E2E_PROFILE:\n${stdout}`)
+    // the shim first: it stands in for `docker run --privileged` where the kernel refuses it (see shim/docker)
+    return { kind: 'minikube', kubeconfig, minikube: { profile, env: rest, pathPrefix: [shim, bin] } }
+  } catch (err) {
+    const e = err as { stderr?: string; message: string }
+    throw new Error(`minikube's offline cache could not be built (${e.message.split('\n')[0]}).\n${e.stderr ?? ''}\n` +
+      `Fix what it says, then retry: bash ${path.join(minikubeDir, 'build.sh')}`)
+  }
+}
+
+/** The environment a command needs to drive the suite's minikube (PATH first). */
+export function minikubeEnv(cluster: E2ECluster, base: Record<string, string | undefined> = process.env): Record<string, string> {
+  const mk = cluster.minikube
+  if (!mk) throw new Error(`the e2e cluster is ${cluster.kind}, not minikube`)
+  return { ...(base as Record<string, string>), ...mk.env, KUBECONFIG: cluster.kubeconfig,
+    PATH: [...mk.pathPrefix, base.PATH ?? ''].join(path.delimiter) }
+}
+
+/** Deletes the suite's minikube profile (its node container, network and volume); nothing else of minikube's cache. */
+export async function deleteMinikube(cluster: E2ECluster): Promise<void> {
+  await run('minikube', ['delete', '-p', cluster.minikube!.profile], { env: minikubeEnv(cluster), timeout: 5 * 60_000 })
 }
 
 export function currentCluster(): E2ECluster {

@@ -3,11 +3,12 @@
 import { execFile, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, writeFileSync } from 'node:fs'
+import http from 'node:http'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { layerV35 } from '../../support/k8s-tools.ts'
-import type { E2ECluster } from './cluster.ts'
+import { minikubeEnv, type E2ECluster } from './cluster.ts'
 
 const execFileP = promisify(execFile)
 export const root = path.resolve(import.meta.dirname, '../../..')
@@ -28,9 +29,10 @@ export function kitEnvironment(cluster: E2ECluster, extra: Record<string, string
   }
   writeFileSync(envFile, Object.entries(secrets).map(([k, v]) => `${k}=${v}\n`).join(''), { mode: 0o600 })
   const tools = layerV35()
+  const base = cluster.minikube ? minikubeEnv(cluster) : (process.env as Record<string, string>)
   const env: Record<string, string> = {
-    ...(process.env as Record<string, string>),
-    PATH: [path.dirname(tools.helm), path.dirname(tools.kubectl), process.env.PATH ?? ''].join(path.delimiter),
+    ...base,
+    PATH: [path.dirname(tools.helm), path.dirname(tools.kubectl), base.PATH ?? ''].join(path.delimiter),
     KUBECONFIG: cluster.kubeconfig,
     KIT_ENV_FILE: envFile,
     CLUSTER: 'existing',
@@ -42,6 +44,12 @@ export function kitEnvironment(cluster: E2ECluster, extra: Record<string, string
     FORCE_COLOR: '0',
     NO_COLOR: '1',
     ...(cluster.containerdAddress ? { LOAD_METHOD: 'containerd', CONTAINERD_ADDRESS: cluster.containerdAddress } : {}),
+    // minikube: the kit's defaults (CLUSTER=minikube, LOAD_METHOD=minikube); only the profile and the Kubernetes
+    // version are the suite's own (v1.34.4 is what was built offline; minikube's "stable" would be downloaded)
+    ...(cluster.minikube ? {
+      CLUSTER: 'minikube', MINIKUBE_PROFILE: cluster.minikube.profile,
+      MINIKUBE_K8S_VERSION: cluster.minikube.env.MINIKUBE_K8S_VERSION ?? '', MINIKUBE_ADDONS: '',
+    } : {}),
     ...extra,
   }
   return { dir, envFile, secrets, env }
@@ -68,6 +76,35 @@ export function runKit(env: Record<string, string>, args: string[], overrides: R
 /** A failure message with the tail of a kit run, so a red test says why. */
 export const tail = (r: KitRun, n = 40) =>
   `exit ${r.code}\n--- stdout\n${r.stdout.split('\n').slice(-n).join('\n')}\n--- stderr\n${r.stderr.split('\n').slice(-n).join('\n')}`
+
+/**
+ * Makes the cluster's Service addresses reachable from this machine. The harness's are already (the node is this
+ * machine); minikube's node is a container, so this runs `minikube tunnel` as a user would in a second terminal (on
+ * Linux it routes the service range to the node's address), until stop().
+ */
+export async function reachServices(cluster: E2ECluster, env: Record<string, string>, probeUrl: string) {
+  if (!cluster.minikube) return { stop: async () => {} }
+  const tunnel = spawn('minikube', ['tunnel', '-p', cluster.minikube.profile, '--cleanup'], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  tunnel.stdout.on('data', (d) => (out += d))
+  tunnel.stderr.on('data', (d) => (out += d))
+  const stop = async () => {
+    if (tunnel.exitCode !== null) return
+    const closed = new Promise((r) => tunnel.once('close', r))
+    tunnel.kill('SIGINT') // minikube tunnel removes its route on SIGINT
+    await Promise.race([closed, new Promise((r) => setTimeout(r, 15_000))])
+  }
+  try {
+    await waitFor(`${probeUrl} through minikube tunnel`, async () => {
+      if (tunnel.exitCode !== null) throw new Error(`minikube tunnel exited ${tunnel.exitCode}: ${out}`)
+      return (await fetch(probeUrl, { signal: AbortSignal.timeout(3000) })).status > 0
+    }, 90_000)
+  } catch (err) {
+    await stop()
+    throw new Error(`${(err as Error).message}\n--- minikube tunnel\n${out}`)
+  }
+  return { stop }
+}
 
 export async function kubectl(env: Record<string, string>, ...args: string[]): Promise<string> {
   const { stdout } = await execFileP(layerV35().kubectl, args, { env, encoding: 'utf8', maxBuffer: 16 << 20, timeout: 120_000 })
@@ -145,28 +182,47 @@ export function requestLoop(url: string, { everyMs = 100, maxRequests = 3000, ma
   }
 }
 
+/**
+ * One HTTP request with node:http, which (unlike fetch) sends the Host header it is given: an ingress routes on it,
+ * as it would for a browser that resolved todo.local through /etc/hosts. Redirects are not followed.
+ */
+export function httpRequest(url: string, { method = 'GET', headers = {} as Record<string, string>, body = undefined as string | undefined, timeoutMs = 30_000 } = {}) {
+  return new Promise<{ status: number; text: string; setCookie: string[]; headers: http.IncomingHttpHeaders }>((resolve, reject) => {
+    const req = http.request(url, { method, headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) }, timeout: timeoutMs }, (res) => {
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (d) => (text += d))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text, setCookie: res.headers['set-cookie'] ?? [], headers: res.headers }))
+    })
+    req.on('timeout', () => req.destroy(new Error(`no answer from ${url} within ${timeoutMs} ms`)))
+    req.on('error', reject)
+    req.end(body)
+  })
+}
+
 /** The app as a browser uses it, through the frontend Service: Better Auth cookies and the /api/backend proxy. */
 export class AppClient {
   cookie = ''
   userId = ''
   readonly base: string
-  constructor(base: string) {
+  /** extra request headers, e.g. the Host an ingress routes on */
+  readonly headers: Record<string, string>
+  constructor(base: string, headers: Record<string, string> = {}) {
     this.base = base
+    this.headers = headers
   }
 
   async call(method: string, p: string, body?: unknown): Promise<{ status: number; json: any; text: string }> {
-    const res = await fetch(`${this.base}${p}`, {
+    const res = await httpRequest(`${this.base}${p}`, {
       method,
-      headers: { origin: ORIGIN, 'content-type': 'application/json', ...(this.cookie ? { cookie: this.cookie } : {}) },
+      headers: { ...this.headers, origin: ORIGIN, 'content-type': 'application/json', ...(this.cookie ? { cookie: this.cookie } : {}) },
       body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(30_000),
     })
-    const text = await res.text()
-    const setCookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).filter(Boolean)
+    const setCookie = res.setCookie.map((c) => c.split(';')[0]).filter(Boolean)
     if (setCookie.length) this.cookie = setCookie.join('; ')
     let json: any = null
-    try { json = JSON.parse(text) } catch { /* not json */ }
-    return { status: res.status, json, text }
+    try { json = JSON.parse(res.text) } catch { /* not json */ }
+    return { status: res.status, json, text: res.text }
   }
 
   async signUp(email: string, password: string) {
