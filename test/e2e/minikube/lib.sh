@@ -21,7 +21,7 @@ MK_BIN=$MK_CACHE/bin              # minikube, cri-dockerd, crictl, kubeadm, stor
 MK_WORK=$MK_CACHE/work            # build contexts
 # minikube's own home for the suite: the cache below is what it would download; profiles and their certs live here
 # too, so a user's ~/.minikube is never touched
-E2E_MINIKUBE_HOME=$MK_CACHE/home
+E2E_MINIKUBE_HOME=$MK_CACHE/.minikube   # minikube appends .minikube to any other MINIKUBE_HOME
 E2E_MINIKUBE_KUBECONFIG=$MK_CACHE/kubeconfig
 E2E_PROFILE=todo-e2e
 
