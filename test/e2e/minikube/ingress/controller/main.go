@@ -95,6 +95,7 @@ func main() {
 		"--global.checknewversion=false",
 		"--global.sendanonymoususage=false",
 		"--log.level=INFO",
+		"--log.nocolor=true",
 		"--accesslog=true",
 		"--entrypoints.web.address=:" + f.get("http-port", "80"),
 		"--entrypoints.websecure.address=:" + f.get("https-port", "443"),
@@ -102,6 +103,11 @@ func main() {
 		"--entrypoints.ping.address=" + pingAddr,
 		"--ping=true",
 		"--ping.entrypoint=ping",
+		// nginx ignores request headers whose names carry an underscore (underscores_in_headers off), so X_Forwarded_For
+		// never reaches a CGI/WSGI backend as X-Forwarded-For; Traefik drops such aliasing headers only when told to.
+		"--entrypoints.web.http.aliasheadersstrategy=delete",
+		"--entrypoints.websecure.http.aliasheadersstrategy=delete",
+		"--entrypoints.ping.http.aliasheadersstrategy=delete",
 		"--providers.kubernetesingressnginx=true",
 		"--providers.kubernetesingressnginx.httpentrypoint=web",
 		"--providers.kubernetesingressnginx.httpsentrypoint=websecure",
