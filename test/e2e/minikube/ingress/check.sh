@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Proves the ingress addon serves for real on a running profile: `minikube addons enable ingress` (timed), then a
 # Deployment pair behind an Ingress of class nginx (host todo.local, / and /api to two backends), reached on
-# $(minikube ip):80 and :443 with a Host header; a redirect and its cookie must pass through unchanged. Cleans up its
-# namespace; leaves the addon enabled. Needs minikube.env in the environment (build.sh prints it).
+# $(minikube ip):80 and :443 with a Host header; a redirect and its cookie must pass through unchanged; then a tls
+# Secret on the Ingress. Cleans up its namespace; leaves the addon enabled. Needs minikube.env in the environment
+# (build.sh prints it), curl and openssl.
 # Usage: check.sh PROFILE
 set -euo pipefail
 P=${1:?usage: check.sh PROFILE}
@@ -30,7 +31,8 @@ fi
 step "minikube image load $IMG"; minikube image load "$IMG" -p "$P"
 
 step "two backends and an Ingress (class nginx, host $HOST): / -> front, /api -> api"
-K create namespace "$NS" --dry-run=client -o yaml | K apply -f - >/dev/null
+K delete namespace "$NS" --ignore-not-found --timeout=120s >/dev/null   # a previous run's, still terminating
+K create namespace "$NS" >/dev/null
 cat <<YAML | K apply -n "$NS" -f -
 apiVersion: apps/v1
 kind: Deployment
@@ -118,6 +120,22 @@ expect "the cookie and the Host reach the backend" "front saw cookie session=abc
   "$(curl -sS -m 5 -H "Host: $HOST" -H 'Cookie: session=abc123' "http://$IP/cgi-bin/whoami")"
 expect "HTTPS on :443 (Traefik's default certificate)" "api: api-" "$(curl -sSk -m 5 -H "Host: $HOST" "https://$IP/api/health")"
 expect "an unknown host gets 404" "404" "$(curl -sS -m 5 -o /dev/null -w '%{http_code}' -H 'Host: nobody.local' "http://$IP/")"
+
+step "the Ingress gets a tls Secret for $HOST"
+d=$(mktemp -d)
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$HOST" -addext "subjectAltName=DNS:$HOST" \
+  -keyout "$d/tls.key" -out "$d/tls.crt" 2>/dev/null || fail "openssl could not make a test certificate"
+K create secret tls todo-tls -n "$NS" --cert="$d/tls.crt" --key="$d/tls.key" >/dev/null
+K patch ingress todo -n "$NS" --type=merge -p "{\"spec\":{\"tls\":[{\"hosts\":[\"$HOST\"],\"secretName\":\"todo-tls\"}]}}" >/dev/null
+body=""
+for _ in $(seq 30); do
+  body=$(curl -sS -m 5 --cacert "$d/tls.crt" --resolve "$HOST:443:$IP" "https://$HOST/api/health" 2>&1 || true)
+  case $body in api:*) break ;; esac; sleep 1
+done
+expect "HTTPS with the Ingress's own certificate (verified against it)" "api: api-" "$body"
+expect "HTTP now redirects to HTTPS, as ingress-nginx's ssl-redirect default does" "308 https://$HOST/api/health" \
+  "$(curl -sS -m 5 -o /dev/null -w '%{http_code} %{redirect_url}' -H "Host: $HOST" "http://$IP/api/health")"
+rm -rf "$d"
 
 K delete namespace "$NS" --wait=false >/dev/null
 step "ingress check passed"
