@@ -1,0 +1,3 @@
+module todo-e2e/ingress-controller
+
+go 1.22
