@@ -229,3 +229,23 @@ export async function cleanup(): Promise<void> {
   made.images.clear()
   made.dirs.clear()
 }
+
+/** Image size in MB (10^6 bytes, as docker prints it): what validate's budget check measures, minus the base's. */
+export async function imageSizeMb(image: string): Promise<number> {
+  const r = await $({ quiet: true })`docker image inspect -f {{.Size}} ${image}`
+  return Number(r.stdout.trim()) / 1e6
+}
+
+/**
+ * The Node stand-in plus Node's C headers where the official node images keep them (/usr/local/include/node), so a
+ * native module compiles offline as it would on node:24-slim. Built once and kept, like the stand-ins themselves.
+ */
+export async function nodeImageWithHeaders(): Promise<string> {
+  const tag = `todo-images-test/node-headers:${nodeImage.replace(/[^\w.-]/g, '-')}`
+  if ((await $({ nothrow: true, quiet: true })`docker image inspect ${tag}`).exitCode === 0) return tag
+  const ctx = mkdtempSync(join(tmpdir(), 'images-node-headers-'))
+  made.dirs.add(ctx)
+  const r = await $({ nothrow: true, quiet: true, env: { ...process.env, DOCKER_BUILDKIT: '1' } })`docker build --build-arg NODE_IMAGE=${nodeImage} -f ${join(root, 'test/images/lib/node-headers.Dockerfile')} -t ${tag} ${ctx}`
+  if (r.exitCode !== 0) throw new Error(`could not add Node's headers to ${nodeImage}:\n${r.stderr.split('\n').slice(-15).join('\n')}`)
+  return tag
+}
