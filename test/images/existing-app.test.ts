@@ -167,7 +167,7 @@ describe('frontend image: next.config.ts, no standalone output, a native devDepe
   })
 
   it('keeps typescript for next.config.ts, loads it with Node\'s type stripping and ships no @next/swc-* compiler', async () => {
-    const r = await exec(b.tag, ['sh', '-c', 'cat server.js; test -f node_modules/typescript/package.json && echo typescript-kept; find node_modules -path "*@next/swc-*" -maxdepth 3 | head -3; find node_modules -name "*.map" | head -3; ls -A .next/cache | wc -l'])
+    const r = await exec(b.tag, ['sh', '-c', 'cat server.js; test -f node_modules/typescript/package.json && echo typescript-kept; find node_modules -maxdepth 3 -path "*@next/swc-*" | head -3; find node_modules -name "*.js.map" | head -3; ls -A .next/cache | wc -l'])
     expect(r.out).toContain("'--experimental-next-config-strip-types'")
     expect(r.out).toContain('typescript-kept')
     expect(r.out).not.toContain('@next/swc-')
