@@ -5,6 +5,8 @@ import { defineStage, rel, type Ctx, type Flags } from './lib/stage.ts'
 import { isMain, main } from './lib/cli.ts'
 import { imageRef, buildInputs, skippedInputs } from './lib/images.ts'
 import { requireTools } from './lib/tools.ts'
+import { pythonMismatch } from './lib/app/detect-backend.ts'
+import { fail } from './lib/errors.ts'
 
 export const build = defineStage({
   name: 'build',
@@ -16,7 +18,8 @@ export const build = defineStage({
   description: `
 Builds FRONTEND_DOCKERFILE with FRONTEND_DIR as context (build arg NODE_IMAGE, and NEXT_PUBLIC_ENV with every
 NEXT_PUBLIC_* key of .env and the environment, one NAME=value line each) and BACKEND_DOCKERFILE with BACKEND_DIR
-(build arg PYTHON_IMAGE). The tag is h-<12 hex>: a hash of every file docker would send (the ignore file applied), the
+(build arg PYTHON_IMAGE). An app that pins a Python version (.python-version, runtime.txt, requires-python) other
+than the one PYTHON_IMAGE's tag names stops the build before docker runs, with the PYTHON_IMAGE to set. The tag is h-<12 hex>: a hash of every file docker would send (the ignore file applied), the
 Dockerfile, its ignore file and the build args. When docker already has that tag, nothing is built.`,
   run,
 })
@@ -27,6 +30,16 @@ async function run(ctx: Ctx, flags: Flags): Promise<void> {
     const s = log.step('preflight')
     const found = await requireTools(ctx, ['docker'])
     s.done(`docker engine ${found.docker}`)
+  }
+
+  // The image's own check would say the same after a minute of docker; a tag without a version is left to it.
+  const pyImage = cfg.backend.buildArgs.PYTHON_IMAGE
+  const py = pyImage ? pythonMismatch(cfg.backend.contextDir, pyImage) : null
+  if (py) {
+    fail(
+      `the app pins Python ${py.want ?? 'a version no 3.x meets'} (${rel(cfg, cfg.backend.contextDir)}/${py.from.file}:${py.from.line} ${py.from.text}) but PYTHON_IMAGE=${pyImage} has ${py.have}`,
+      py.fix ? `set PYTHON_IMAGE=${py.fix} in .env` : `set PYTHON_IMAGE in .env to an image with a Python that ${py.from.file} allows`,
+    )
   }
 
   for (const spec of [cfg.frontend, cfg.backend]) {

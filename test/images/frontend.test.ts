@@ -6,7 +6,7 @@ import { $ } from 'zx'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   assertDockerReady, build, cleanup, copyApp, exec, exportContains, freePort, frontendDockerfile as dockerfile,
-  root, runId, start, step, stopSeconds, tagFor, waitForHttp, type Build,
+  imageSizeMb, nodeImage, root, runId, start, step, stopSeconds, tagFor, waitForHttp, type Build,
 } from './lib/docker.ts'
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts'
 import { expectNoFakeSecrets, fakeSecrets, writeFakeEnvFiles } from './lib/secrets.ts'
@@ -70,6 +70,11 @@ describe('frontend image: reference app', () => {
     await expectNoFakeSecrets(ref.tag, app)
   })
 
+  it('stays within 60 MB over its base image (standalone output)', async () => {
+    const over = (await imageSizeMb(ref.tag)) - (await imageSizeMb(nodeImage))
+    expect(over, `${over.toFixed(0)} MB over ${nodeImage}`).toBeLessThanOrEqual(60)
+  })
+
   it('rebuilds a one-line source change without reinstalling dependencies', async () => {
     appendFileSync(join(app, 'app/api/health/route.ts'), `\n// touched by the image tests ${Date.now()}\n`)
     const warm = await build({ dockerfile, context: app, tag: tagFor('frontend-warm') })
@@ -97,6 +102,9 @@ describe('frontend image: other app layouts', () => {
     const files = await exec(b.tag, ['sh', '-c', 'head -1 server.js; ls node_modules/.pnpm | grep -c "^next@" ; id -u'])
     expect(files.out).toContain('runs `next start`')
     expect(Number(files.out.trim().split('\n').at(-1))).toBeGreaterThanOrEqual(10000)
+    // a next.config.mjs needs no compiler at `next start`: no @next/swc-* in pnpm's store layout either
+    const swc = await exec(b.tag, ['sh', '-c', 'find node_modules -maxdepth 6 \\( -path "*@next/swc-*" -o -path "*.pnpm/@next+swc-*" \\) | wc -l'])
+    expect(swc.out.trim()).toBe('0')
     const port = await freePort()
     const id = await start(b.tag, { env: { PORT: String(port) }, hostNetwork: true, readOnly: true, tmpfs: writable })
     const health = await waitForHttp(`http://127.0.0.1:${port}/api/health`, id)

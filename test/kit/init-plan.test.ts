@@ -58,7 +58,7 @@ describe('planInit', () => {
     expect(plan.support.map((s) => [s.component, s.needs, s.what.split(' (')[0]])).toEqual([
       ['frontend', 'kit', 'next.config rewrites to ${process.env.BACKEND_URL}/api/:path*: rewrites are fixed by `next build`, so the destination must be the in-cluster backend at build time'],
     ])
-    expect(plan.env).toEqual({})
+    expect(plan.env).toEqual({ FRONTEND_SIZE_BUDGET_MB: '250' }) // no standalone output: next start's budget
   })
   it('a file written in the working directory: backend.writableFiles, not a writable /app', () => {
     const plan = planFor('plain-main/frontend', 'plain-main/backend')

@@ -124,6 +124,25 @@ describe('build', { timeout: 120_000 }, () => {
     expect(mutating((await p.run('build', ['--force'])).calls)).toHaveLength(2)
   })
 
+  it('stops before docker when the app pins a Python other than PYTHON_IMAGE\'s, naming the file and the image to set', async () => {
+    const p = project({ env: { PYTHON_IMAGE: 'local/python:3.13' } })
+    p.write('backend/.python-version', '3.12.4\n')
+    const r = await p.run('build')
+    expect(r.code).toBe(1)
+    expect(mutating(r.calls)).toEqual([])
+    expect(r.stderr).toContain(`✖ the app pins Python 3.12 (${p.dir}/backend/.python-version:1 3.12.4) but PYTHON_IMAGE=local/python:3.13 has 3.13`)
+    expect(r.stderr).toContain('fix: set PYTHON_IMAGE=local/python:3.12 in .env')
+    // a range that admits the image's version, or a pin that matches it, builds
+    p.write('backend/.python-version', '3.13\n')
+    expect((await p.run('build')).code).toBe(0)
+    const q = project({ env: { PYTHON_IMAGE: 'python:3.13-slim' } })
+    q.write('backend/pyproject.toml', '[project]\nname = "be"\nversion = "0.1.0"\nrequires-python = ">=3.10,<3.13"\n')
+    const s = await q.run('build')
+    expect(s.code).toBe(1)
+    expect(s.stderr).toContain(`✖ the app pins Python 3.12 (${q.dir}/backend/pyproject.toml:4 requires-python = ">=3.10,<3.13") but PYTHON_IMAGE=python:3.13-slim has 3.13`)
+    expect(s.stderr).toContain('fix: set PYTHON_IMAGE=python:3.12-slim in .env')
+  })
+
   it('a failed build prints the cause, the last output lines and the fix', async () => {
     const p = project()
     p.setState({ fail: { 'docker build': { stderr: '#8 ERROR: failed to solve: process "/bin/sh -c npm ci" did not complete successfully: exit code: 1', code: 1 } } })

@@ -4,13 +4,15 @@
 // Exported API:
 //   isPythonApp(dir): boolean
 //   pythonVersion(dir): Finding<PythonVersion> | null   — .python-version > runtime.txt > requires-python
+//   imagePython(image): string | null                    — the X.Y a base image's tag names (python:3.13-slim → 3.13)
+//   pythonMismatch(dir, image): PythonMismatch | null    — the app pins a Python the base image does not have
 //   dependencyManager(dir): Finding<DepManager> | null
 //   asgiApps(dir): Finding<string>[]                     — every `x = FastAPI(` as an APP_MODULE ("app.main:app")
 //   backendPort(dir): Finding<number> | null             — uvicorn.run(port=), --port, Dockerfile EXPOSE
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { sectionBody } from './python-deps.ts'
-import { evidence, matches, readText, sourceFiles, type Finding } from './source.ts'
+import { evidence, matches, readText, sourceFiles, type Evidence, type Finding } from './source.ts'
 
 export const PYTHON_MARKERS = ['pyproject.toml', 'requirements.txt', 'uv.lock', 'setup.py', 'Pipfile'] as const
 export const isPythonApp = (dir: string): boolean => PYTHON_MARKERS.some((f) => existsSync(path.join(dir, f)))
@@ -40,6 +42,73 @@ export function pythonVersion(dir: string): Finding<PythonVersion> | null {
     if (lower) return { value: { version: lower[1]!, exact: false }, from }
   }
   return null
+}
+
+/** X.Y named by an image's tag (python:3.13-slim, local/python:3.13, python:3.12.4-bookworm); null when it names none */
+export function imagePython(image: string): string | null {
+  const tag = /:([^/:]+)$/.exec(image.replace(/@.*$/, ''))?.[1] ?? ''
+  return /(?:^|[^\d.])(3\.\d+)/.exec(tag)?.[1] ?? null
+}
+
+export type PythonMismatch = { want: string | null; have: string; from: Evidence; fix: string | null }
+
+/**
+ * The app's Python against the base image's (from its tag): .python-version and runtime.txt must name the same minor
+ * version, a requires-python range (PEP 440, or Poetry's ^ and ~) must admit it. null when they agree or either side
+ * names no version; want is the version to use instead (null when no 3.x fits the range).
+ */
+export function pythonMismatch(dir: string, image: string): PythonMismatch | null {
+  const have = imagePython(image)
+  const found = pythonVersion(dir)
+  if (!have || !found) return null
+  const from = found.from[0]!
+  const haveMinor = Number(have.split('.')[1])
+  let want: string | null
+  if (from.file === '.python-version' || from.file === 'runtime.txt') {
+    if (found.value.version === have) return null
+    want = found.value.version
+  } else {
+    const spec = /=\s*"([^"]+)"/.exec(from.text)?.[1]
+    if (!spec || minorAdmitted(spec, haveMinor)) return null
+    const fits = Array.from({ length: 12 }, (_, i) => i + 8).filter((m) => minorAdmitted(spec, m))
+    want = fits.length ? `3.${fits[0]! > haveMinor ? fits[0] : fits.at(-1)}` : null
+  }
+  const fix = want === null ? null : image.replace(/(:(?:[^/:]*?[^\d./:])?)3\.\d+(?!\d)/, `$1${want}`)
+  return { want, have, from, fix }
+}
+
+/** whether some 3.M.x release meets a requires-python spec: PEP 440 clauses joined by commas, or Poetry's ^/~/|| */
+function minorAdmitted(spec: string, minor: number): boolean {
+  const anyOf = spec.split(/\s*\|\|?\s*/)
+  return anyOf.some((alt) => [0, 99].some((patch) => alt.split(',').every((c) => clauseMeets(c.trim(), [3, minor, patch]))))
+}
+
+function clauseMeets(clause: string, v: number[]): boolean {
+  if (clause === '' || clause === '*') return true
+  const m = /^(===|~=|==|!=|>=|<=|>|<|\^|~)?\s*v?(\d+(?:\.\d+)*)(\.\*)?$/.exec(clause)
+  if (!m) return true // not understood: the image's own check decides
+  const op = m[1] ?? '=='
+  const parts = m[2]!.split('.').map(Number)
+  const cmp = (a: number[], b: number[]): number => {
+    for (let i = 0; i < Math.max(a.length, b.length); i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) - (b[i] ?? 0)
+    return 0
+  }
+  const prefix = (n: number): boolean => parts.slice(0, n).every((p, i) => v[i] === p)
+  const upTo = (n: number): number[] => [...parts.slice(0, n - 1), (parts[n - 1] ?? 0) + 1]
+  switch (op) {
+    case '==': case '===': return m[3] ? prefix(parts.length) : cmp(v, parts) === 0
+    case '!=': return m[3] ? !prefix(parts.length) : cmp(v, parts) !== 0
+    case '>=': return cmp(v, parts) >= 0
+    case '<=': return cmp(v, parts) <= 0
+    case '>': return cmp(v, parts) > 0
+    case '<': return cmp(v, parts) < 0
+    // ~=3.12 → >=3.12,<4; ~=3.12.1 → >=3.12.1,<3.13
+    case '~=': return cmp(v, parts) >= 0 && cmp(v, upTo(Math.max(1, parts.length - 1))) < 0
+    // Poetry: ^3.12 → >=3.12,<4; ~3.12 → >=3.12,<3.13
+    case '^': return cmp(v, parts) >= 0 && cmp(v, upTo(1)) < 0
+    case '~': return cmp(v, parts) >= 0 && cmp(v, upTo(Math.min(2, parts.length))) < 0
+  }
+  return true
 }
 
 /** what the backend image installs from: uv.lock, requirements.txt, or the pyproject's [project] (pip) */

@@ -78,9 +78,16 @@ const nextConfig = (dir: string): { file: string; text: string } | null => {
 
 export function standaloneOutput(dir: string): Finding<boolean> {
   const c = nextConfig(dir)
-  const m = c && /output\s*:\s*["']standalone["']/.exec(c.text)
+  // in code only: a comment that mentions `output: "standalone"` (e.g. to say the app does not use it) decides nothing
+  const m = c && /output\s*:\s*["']standalone["']/.exec(blankComments(c.text))
   if (c && m) return { value: true, from: [evidence(c.file, c.text, m.index)] }
   return { value: false, from: c ? [evidence(c.file, c.text, 0)] : [] }
+}
+
+/** JS/TS comments replaced by spaces (newlines kept), so offsets and lines stay those of the file */
+function blankComments(text: string): string {
+  return text.replace(/\/\*[\s\S]*?\*\/|(^|[^:"'`\\])\/\/[^\n]*/g, (m, pre: string | undefined) =>
+    (pre ?? '') + m.slice((pre ?? '').length).replace(/[^\n]/g, ' '))
 }
 
 export function frontendHealth(dir: string): Finding<string> | null {
