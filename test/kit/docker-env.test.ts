@@ -195,5 +195,13 @@ describe('stages with LOAD_METHOD=docker-env', { timeout: 120_000 }, () => {
     expect(mutating(up.calls)).toEqual([])
     // asked once for the whole run
     expect(up.stdout.split('\n').filter((l) => l.startsWith('minikube -p todo docker-env'))).toHaveLength(1)
+    // validate reads the images from minikube's Docker too; its kubectl and helm lines stay as they are
+    const v = await p.run('validate', ['--dry-run'])
+    expect(v.calls).toEqual([])
+    const vout = v.stdout.split('\n')
+    expect(vout[0]).toMatch(/^minikube -p todo docker-env --shell none  # /)
+    expect(vout).toContainEqual(expect.stringMatching(/^DOCKER_TLS_VERIFY=… DOCKER_HOST=… DOCKER_CERT_PATH=… docker image inspect todo-frontend:h-\w{12}$/))
+    expect(vout.filter((l) => /^(kubectl|helm) /.test(l)).length).toBeGreaterThan(0)
+    expect(vout.filter((l) => l.includes('DOCKER_HOST=') && !/ docker (image|history) /.test(l))).toEqual([])
   })
 })
