@@ -175,6 +175,16 @@ describe('stages with LOAD_METHOD=docker-env', { timeout: 120_000 }, () => {
     expect(p.state().images).toEqual(['todo-frontend:keep'])
   })
 
+  it('cleanup --images --stop-minikube on a stopped profile: images left alone with the way to remove them, the rest still done', async () => {
+    const p = project({ env: ENV })
+    p.setState({ minikube: { running: false, addons: {}, images: ['docker.io/library/todo-frontend:h-0123456789ab'] }, namespaces: ['todo'] })
+    const r = await p.run('cleanup', ['--images', '--stop-minikube'])
+    expect(r.code).toBe(0)
+    expect(r.stderr).toMatch(/! images left alone: minikube profile todo is not running.*; to remove them: npx zx scripts\/setup\.ts .*, then npx zx scripts\/cleanup\.ts --images/)
+    expect(docker(r.calls)).toEqual([])
+    expect(mutating(r.calls)).toContain('minikube stop -p todo')
+  })
+
   it('--dry-run shows where the environment comes from and which commands get it, and runs nothing', async () => {
     const p = project({ env: ENV })
     const r = await p.run('build', ['--dry-run'])
