@@ -25,7 +25,12 @@ cpSync(path.join(root, 'app/backend'), backendCopy, {
   recursive: true,
   filter: (src) => !/[/\\](\.venv|\.pytest_cache|\.ruff_cache|__pycache__)$/.test(src),
 })
-const { env } = kitEnvironment(cluster, { BACKEND_DIR: backendCopy })
+// The load method under comparison comes from this environment, over the harness's own choice: e.g.
+//   E2E_CLUSTER=current CLUSTER=minikube LOAD_METHOD=docker-env npm run bench:e2e   (then LOAD_METHOD=minikube)
+// with kubectl pointing at the minikube profile (MINIKUBE_PROFILE, default todo).
+const PASSED_THROUGH = ['CLUSTER', 'LOAD_METHOD', 'MINIKUBE_PROFILE'] as const
+const chosen = Object.fromEntries(PASSED_THROUGH.flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])))
+const { env } = kitEnvironment(cluster, { BACKEND_DIR: backendCopy, ...chosen })
 
 // validate prints a table, not a `done` line: its time is in the rest (with npm and zx start-up)
 const stageNames = ['setup', 'build', 'load', 'deploy'] as const
@@ -78,7 +83,7 @@ try {
 
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`
 const goals: Record<string, number> = { 'no-op up': 10_000, 'one backend file changed, up': 45_000 }
-console.log(`\nkit on ${cluster.kind === 'harness' ? 'the e2e harness cluster' : 'the current context'} (${new Date().toISOString()})\n`)
+console.log(`\nkit on ${cluster.kind === 'harness' ? 'the e2e harness cluster' : 'the current context'}, CLUSTER=${env.CLUSTER} LOAD_METHOD=${env.LOAD_METHOD || '(its default)'} (${new Date().toISOString()})\n`)
 console.log(`${'measure'.padEnd(42)}${'time'.padStart(9)}  ${[...stageNames, 'rest'].map((n) => n.padStart(9)).join('')}  goal`)
 for (const row of rows) {
   const st = row.r ? stageTimes(row.r) : {}

@@ -6,6 +6,7 @@ import { isMain, main } from './lib/cli.ts'
 import { imageRef, buildInputs, skippedInputs } from './lib/images.ts'
 import { requireTools } from './lib/tools.ts'
 import { pythonMismatch } from './lib/app/detect-backend.ts'
+import { imageDaemon } from './lib/docker-env.ts'
 import { fail } from './lib/errors.ts'
 
 export const build = defineStage({
@@ -19,17 +20,22 @@ export const build = defineStage({
 Builds FRONTEND_DOCKERFILE with FRONTEND_DIR as context (build arg NODE_IMAGE, and NEXT_PUBLIC_ENV with every
 NEXT_PUBLIC_* key of .env and the environment, one NAME=value line each) and BACKEND_DOCKERFILE with BACKEND_DIR
 (build arg PYTHON_IMAGE). An app that pins a Python version (.python-version, runtime.txt, requires-python) other
-than the one PYTHON_IMAGE's tag names stops the build before docker runs, with the PYTHON_IMAGE to set. The tag is h-<12 hex>: a hash of every file docker would send (the ignore file applied), the
-Dockerfile, its ignore file and the build args. When docker already has that tag, nothing is built.`,
+than the one PYTHON_IMAGE's tag names stops the build before docker runs, with the PYTHON_IMAGE to set.
+The tag is h-<12 hex>: a hash of every file docker would send (the ignore file applied), the
+Dockerfile, its ignore file and the build args. When docker already has that tag, nothing is built.
+With LOAD_METHOD=docker-env the images are built by the minikube profile's Docker (the DOCKER_* variables of
+minikube -p MINIKUBE_PROFILE docker-env --shell none, given to the docker commands only).`,
   run,
 })
 
-async function run(ctx: Ctx, flags: Flags): Promise<void> {
+async function run(local: Ctx, flags: Flags): Promise<void> {
+  // LOAD_METHOD=docker-env: every docker command below goes to the minikube profile's daemon
+  const ctx = await imageDaemon(local)
   const { cfg, dryRun, log, sh, query } = ctx
   if (!dryRun) {
     const s = log.step('preflight')
     const found = await requireTools(ctx, ['docker'])
-    s.done(`docker engine ${found.docker}`)
+    s.done(`docker engine ${found.docker}${ctx.daemon ? ` (${ctx.daemon})` : ''}`)
   }
 
   // The image's own check would say the same after a minute of docker; a tag without a version is left to it.

@@ -4,7 +4,8 @@
 import { question } from 'zx'
 import { defineStage, type Ctx, type Flags } from './lib/stage.ts'
 import { isMain, main } from './lib/cli.ts'
-import { fail } from './lib/errors.ts'
+import { KitError, fail } from './lib/errors.ts'
+import { imageDaemon } from './lib/docker-env.ts'
 import { images } from './lib/images.ts'
 import { requireContext, requireTools, type Tool } from './lib/tools.ts'
 
@@ -39,7 +40,8 @@ async function run(ctx: Ctx, flags: Flags): Promise<void> {
   // every tool first: a missing helm must not read as "no release" and let the Secret of a live release go
   if (!dryRun) {
     const tools: Tool[] = ['kubectl', 'helm']
-    if (flags.images || flags['prune-images']) tools.push('docker')
+    // docker-env: docker is checked against minikube's daemon once the images are removed (the local one may be off)
+    if ((flags.images || flags['prune-images']) && cfg.loadMethod !== 'docker-env') tools.push('docker')
     if (onMinikube && (flags['stop-minikube'] || flags['delete-minikube'] || ((flags.images || flags['prune-images']) && cfg.loadMethod === 'minikube'))) tools.push('minikube')
     await requireTools(ctx, tools)
   }
@@ -79,34 +81,52 @@ async function run(ctx: Ctx, flags: Flags): Promise<void> {
     }
   }
 
-  if (flags.images || flags['prune-images']) {
-    let imgs: ReturnType<typeof images>
-    try {
-      imgs = images(cfg)
-    } catch (e) {
-      fail(`cannot compute the image tags: ${(e as Error).message}`, 'check FRONTEND_DIR / BACKEND_DIR and the Dockerfiles in .env')
-    }
-    const current = [imgs.frontend, imgs.backend]
-    const remove: string[] = flags.images ? current.map((i) => i.local) : []
-    if (flags['prune-images']) {
-      // the kit's own tags only (h- + 12 hex): anything else under these names belongs to someone else
-      for (const img of current) {
-        const name = img.local.slice(0, img.local.lastIndexOf(':'))
-        const listed = await query`docker image ls ${name} --format ${'{{.Repository}}:{{.Tag}}'}`
-        const older = listed.stdout.split('\n').map((l) => l.trim()).filter((l) => l.startsWith(`${name}:`) && /:h-[0-9a-f]{12}$/.test(l) && l !== img.local)
-        if (!dryRun) log.info(older.length ? `${older.length} older tag(s) of ${name}: ${older.join(', ')}` : `no older tags of ${name}`)
-        remove.push(...older)
-      }
-    }
-    const minikubeUp = cfg.loadMethod === 'minikube' && (dryRun || (await query`minikube status -p ${p}`).ok)
-    for (const ref of remove) {
-      if (minikubeUp) await sh({ nothrow: true })`minikube image rm ${ref} -p ${p}`
-      if (dryRun || (await query`docker image inspect ${ref}`).ok) await sh({ fix: `docker image rm -f ${ref}` })`docker image rm ${ref}`
-    }
-  }
+  if (flags.images || flags['prune-images']) await removeImages(ctx, flags)
 
   if (onMinikube && flags['delete-minikube']) await log.task(`delete minikube profile ${p}`, () => sh`minikube delete -p ${p}`)
   else if (onMinikube && flags['stop-minikube']) await log.task(`stop minikube profile ${p}`, () => sh`minikube stop -p ${p}`)
+}
+
+async function removeImages(local: Ctx, flags: Flags): Promise<void> {
+  const { cfg, log } = local
+  const p = cfg.minikube.profile
+  let ctx = local
+  if (cfg.loadMethod === 'docker-env') {
+    try {
+      // the images live in the minikube profile's Docker: ask that daemon, never the local one
+      ctx = await imageDaemon(local)
+      if (!ctx.dryRun) await requireTools(ctx, ['docker'])
+    } catch (e) {
+      if (!(e instanceof KitError)) throw e
+      // a stopped or deleted profile: --stop-minikube / --delete-minikube must still happen
+      log.warn(`images left alone: ${e.message}; to remove them: ${e.fix}, then npx zx scripts/cleanup.ts --${flags.images ? 'images' : 'prune-images'}`)
+      return
+    }
+  }
+  const { dryRun, sh, query } = ctx
+  let imgs: ReturnType<typeof images>
+  try {
+    imgs = images(cfg)
+  } catch (e) {
+    fail(`cannot compute the image tags: ${(e as Error).message}`, 'check FRONTEND_DIR / BACKEND_DIR and the Dockerfiles in .env')
+  }
+  const current = [imgs.frontend, imgs.backend]
+  const remove: string[] = flags.images ? current.map((i) => i.local) : []
+  if (flags['prune-images']) {
+    // the kit's own tags only (h- + 12 hex): anything else under these names belongs to someone else
+    for (const img of current) {
+      const name = img.local.slice(0, img.local.lastIndexOf(':'))
+      const listed = await query`docker image ls ${name} --format ${'{{.Repository}}:{{.Tag}}'}`
+      const older = listed.stdout.split('\n').map((l) => l.trim()).filter((l) => l.startsWith(`${name}:`) && /:h-[0-9a-f]{12}$/.test(l) && l !== img.local)
+      if (!dryRun) log.info(older.length ? `${older.length} older tag(s) of ${name}: ${older.join(', ')}` : `no older tags of ${name}`)
+      remove.push(...older)
+    }
+  }
+  const minikubeUp = cfg.loadMethod === 'minikube' && (dryRun || (await query`minikube status -p ${p}`).ok)
+  for (const ref of remove) {
+    if (minikubeUp) await sh({ nothrow: true })`minikube image rm ${ref} -p ${p}`
+    if (dryRun || (await query`docker image inspect ${ref}`).ok) await sh({ fix: `${ctx.commandLine(['docker', 'image', 'rm', '-f', ref])}` })`docker image rm ${ref}`
+  }
 }
 
 if (isMain(import.meta.url)) await main(cleanup)

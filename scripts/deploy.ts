@@ -49,7 +49,7 @@ async function run(ctx: Ctx): Promise<void> {
     if (missing?.length)
       fail(
         `the cluster does not have ${missing.map((i) => i.ref).join(' and ')} (LOAD_METHOD=${cfg.loadMethod})`,
-        'npx zx scripts/load.ts   (it says when to build first)',
+        cfg.loadMethod === 'docker-env' ? `npx zx scripts/build.ts   (it builds them in minikube profile ${cfg.minikube.profile}'s Docker)` : 'npx zx scripts/load.ts   (it says when to build first)',
       )
     s.done(`kubectl ${found.kubectl}, helm ${found.helm}`)
   }

@@ -8,6 +8,7 @@ import { fail } from './lib/errors.ts'
 import { images, type ImageRef } from './lib/images.ts'
 import { sameImage } from './lib/cluster-images.ts'
 import { requireTools, type Tool } from './lib/tools.ts'
+import { imageDaemon } from './lib/docker-env.ts'
 
 export const load = defineStage({
   name: 'load',
@@ -15,6 +16,7 @@ export const load = defineStage({
   description: `
 LOAD_METHOD decides how:
   minikube    minikube image load (CLUSTER=minikube)
+  docker-env  nothing to copy: build put the images into the minikube profile's Docker; checks they are there
   none        nothing: the cluster uses the local docker engine's images (docker-desktop)
   kind        kind load docker-image --name KIND_CLUSTER
   containerd  docker save to .cache/images/, then ctr --address CONTAINERD_ADDRESS -n CONTAINERD_NAMESPACE images import
@@ -22,7 +24,10 @@ LOAD_METHOD decides how:
   run,
 })
 
-async function run(ctx: Ctx): Promise<void> {
+async function run(local: Ctx): Promise<void> {
+  // LOAD_METHOD=docker-env: the docker queries below ask the minikube profile's daemon; a dry run prints no docker
+  // command here, so it does not ask
+  const ctx = local.dryRun ? local : await imageDaemon(local)
   const { cfg, dryRun, log, sh, query } = ctx
   const imgs = images(cfg)
   const both: ImageRef[] = [imgs.frontend, imgs.backend]
@@ -37,11 +42,15 @@ async function run(ctx: Ctx): Promise<void> {
     await requireTools(ctx, tools)
     for (const img of both)
       if (!(await query`docker image inspect ${img.local}`).ok)
-        fail(`image ${img.local} is not built (its sources changed since the last build, or build never ran)`, 'npx zx scripts/build.ts')
+        fail(`image ${img.local} is not built${ctx.daemon ? ` in ${ctx.daemon}` : ''} (its sources changed since the last build, or build never ran)`, 'npx zx scripts/build.ts')
     s.done()
   }
 
-  if (cfg.loadMethod === 'none') {
+  if (cfg.loadMethod === 'docker-env') {
+    // built by the node's own daemon: the kubelet sees them as they are
+    if (dryRun) log.info(`LOAD_METHOD=docker-env: build puts the images straight into minikube profile ${cfg.minikube.profile}'s Docker; nothing to copy (a real run checks they are there)`)
+    else for (const img of both) log.ok(`${img.local} is in ${ctx.daemon} (built there): nothing to copy`)
+  } else if (cfg.loadMethod === 'none') {
     log.info(`LOAD_METHOD=none: the cluster uses the docker engine's images directly (${both.map((i) => i.local).join(', ')})`)
   } else if (cfg.loadMethod === 'minikube') {
     const p = cfg.minikube.profile

@@ -41,6 +41,8 @@ async function run(ctx: Ctx): Promise<void> {
     } catch {
       running = false
     }
+    // docker-env builds with the node's Docker: ask for that runtime even when a user-wide minikube config says otherwise
+    const runtime = cfg.loadMethod === 'docker-env' ? ['--container-runtime=docker'] : []
     if (running) log.ok(`minikube profile ${mk.profile} is running`)
     else
       await log.task(`start minikube profile ${mk.profile}`, () =>
@@ -48,7 +50,7 @@ async function run(ctx: Ctx): Promise<void> {
           timeoutMs: cfg.timeouts.minikubeStartMs,
           cause: `minikube could not start profile ${mk.profile}`,
           fix: `minikube logs -p ${mk.profile}   (or start over: minikube delete -p ${mk.profile})`,
-        })`minikube start -p ${mk.profile} --driver=${mk.driver} --cpus=${mk.cpus} --memory=${mk.memory} --kubernetes-version=${mk.kubernetesVersion}`,
+        })`minikube start -p ${mk.profile} --driver=${mk.driver} --cpus=${mk.cpus} --memory=${mk.memory} --kubernetes-version=${mk.kubernetesVersion} ${runtime}`,
       )
 
     const list = await query({ timeoutMs: 60_000 })`minikube addons list -p ${mk.profile} -o json`

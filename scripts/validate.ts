@@ -8,7 +8,8 @@ import chalk from 'chalk'
 import { parse } from 'yaml'
 import { defineStage, rel as relPath, type Ctx, type Flags } from './lib/stage.ts'
 import { isMain, main } from './lib/cli.ts'
-import { fail } from './lib/errors.ts'
+import { KitError, fail } from './lib/errors.ts'
+import { imageDaemon } from './lib/docker-env.ts'
 import type { Result } from './lib/run.ts'
 import { diagnose } from './lib/diagnose.ts'
 import type { Pod } from './lib/diagnose.ts'
@@ -103,9 +104,11 @@ async function run(ctx: Ctx, flags: Flags): Promise<void> {
       ['helm', 'get', 'manifest', rel, '-n', ns],
       ['helm', 'get', 'values', rel, '-n', ns, '-o', 'json'],
     ]
+    // LOAD_METHOD=docker-env: the images are in minikube's Docker, and the docker lines say so
+    const node = await imageDaemon(ctx)
     for (const l of lookups) out(ctx.commandLine(l))
     out(from)
-    for (const l of inPods) out(ctx.commandLine(l))
+    for (const l of inPods) out(node.commandLine(l))
     return
   }
 
@@ -238,6 +241,14 @@ async function run(ctx: Ctx, flags: Flags): Promise<void> {
   const sources: Source[] = []
   const unchecked: string[] = []
   const stepImg = step('images')
+  // LOAD_METHOD=docker-env: the images (and their base images) are in the minikube profile's Docker
+  let node: Ctx = ctx
+  try {
+    node = await imageDaemon(ctx)
+  } catch (e) {
+    if (!(e instanceof KitError)) throw e
+    warn(`images are checked against the local Docker instead: ${e.message} (fix: ${e.fix})`)
+  }
   for (const spec of [cfg.frontend, cfg.backend]) {
     const p = running(spec.component) ?? pods.find((x) => x.metadata?.labels?.['app.kubernetes.io/component'] === spec.component)
     const image = p?.spec?.containers?.find((c) => c.name === spec.component)?.image ?? p?.spec?.containers?.[0]?.image
@@ -252,9 +263,9 @@ async function run(ctx: Ctx, flags: Flags): Promise<void> {
       continue
     }
     const [img, baseImg, hist] = await Promise.all([
-      query(Q)`docker image inspect ${image}`,
-      query(Q)`docker image inspect ${base}`,
-      query(Q)`docker history --no-trunc --format ${'{{json .}}'} ${image}`,
+      node.query(Q)`docker image inspect ${image}`,
+      node.query(Q)`docker image inspect ${base}`,
+      node.query(Q)`docker history --no-trunc --format ${'{{json .}}'} ${image}`,
     ])
     checks.push(guard(budgetId, `${spec.component} image within budget`, () => checkImageSize(spec.component, image, base, spec.sizeBudgetMb, img, baseImg)))
     if (img.ok) sources.push({ where: `image ${image} config (docker image inspect)`, text: img.stdout })

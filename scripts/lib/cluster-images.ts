@@ -6,6 +6,7 @@
 //   missingImages(ctx, imgs): Promise<ImageRef[] | null>  — the images the cluster lacks; null when it cannot tell
 import type { ImageRef } from './images.ts'
 import type { Ctx } from './stage.ts'
+import { imageDaemon } from './docker-env.ts'
 
 // docker save, minikube and ctr all name an unqualified image docker.io/library/<name>:<tag>
 export const sameImage = (listed: string, img: ImageRef): boolean =>
@@ -23,6 +24,13 @@ export async function missingImages(ctx: Ctx, imgs: ImageRef[]): Promise<ImageRe
     case 'none': {
       const out: ImageRef[] = []
       for (const img of imgs) if (!(await query`docker image inspect ${img.local}`).ok) out.push(img)
+      return out
+    }
+    case 'docker-env': {
+      // the node's own Docker is the one build used: ask it (a profile that is down fails here with its fix)
+      const node = await imageDaemon(ctx)
+      const out: ImageRef[] = []
+      for (const img of imgs) if (!(await node.query`docker image inspect ${img.local}`).ok) out.push(img)
       return out
     }
     case 'registry': {

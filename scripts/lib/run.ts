@@ -11,6 +11,10 @@
 //                                                  clean machine) unless `always` (for harmless probes like `helm version`).
 //   hasTool(name): boolean                        — is the executable on PATH
 //   commandLine(argv): string                     — how a command is shown: POSIX-quoted only where needed, redacted
+//   withToolEnv({ tool, vars, shown }): CommandRunner — the same runner, except that `tool`'s commands also get `vars`
+//                                                  in their environment and are shown with the `shown` prefix
+//                                                  (LOAD_METHOD=docker-env: docker talks to minikube's daemon, and a
+//                                                  printed docker line must say so or it would run against another one)
 //
 // Template pieces are split into words; each ${value} is exactly one argument (arrays: one per element), and the
 // process is started without a shell (proc.ts). So stages cannot use pipes, redirects or globbing, by construction.
@@ -40,6 +44,14 @@ export type RunOptions = {
 }
 
 export type QueryOptions = { always?: boolean; input?: string; timeoutMs?: number }
+
+/** Environment for one executable only, e.g. minikube's DOCKER_* for `docker` while kubectl and helm run unchanged. */
+export type ToolEnv = {
+  tool: string
+  vars: Record<string, string>
+  /** how the variables are shown before that tool's command lines, e.g. `DOCKER_HOST=tcp://127.0.0.1:32771` */
+  shown: string
+}
 
 type Arg = string | number | boolean | readonly (string | number | boolean)[]
 type Tag = (pieces: TemplateStringsArray, ...args: Arg[]) => Promise<Result>
@@ -108,18 +120,26 @@ export type CommandRunner = {
   commandLine(argv: readonly string[]): string
   /** the environment commands run with (the kit's own process environment unless a test gives another) */
   env: NodeJS.ProcessEnv
+  withToolEnv(toolEnv: ToolEnv): CommandRunner
 }
 
-export function createRunner(o: { dryRun: boolean; redact: Redactor; log: Log; cwd: string; env?: NodeJS.ProcessEnv }): CommandRunner {
+type RunnerOptions = { dryRun: boolean; redact: Redactor; log: Log; cwd: string; env?: NodeJS.ProcessEnv; toolEnv?: ToolEnv }
+
+export function createRunner(o: RunnerOptions): CommandRunner {
   const baseEnv = o.env ?? process.env
-  const commandLine = (argv: readonly string[]): string => o.redact(argv.map(showArg).join(' '))
+  const own = (argv: readonly string[]): ToolEnv | undefined => (o.toolEnv && argv[0] === o.toolEnv.tool ? o.toolEnv : undefined)
+  const commandLine = (argv: readonly string[]): string => {
+    const te = own(argv)
+    return o.redact((te?.shown ? `${te.shown} ` : '') + argv.map(showArg).join(' '))
+  }
   const exec = async (argv: string[], x: { input?: string; timeoutMs?: number; stream?: boolean; env?: Record<string, string> }): Promise<Result> => {
     const write = (s: string): void => {
       process.stderr.write(o.redact(s))
     }
     const r = await spawnArgv(argv, {
       cwd: o.cwd,
-      env: { ...baseEnv, ...(x.env ?? {}) },
+      // the tool's own variables last: a stage's extras (DOCKER_BUILDKIT) never point docker elsewhere
+      env: { ...baseEnv, ...(x.env ?? {}), ...(own(argv)?.vars ?? {}) },
       input: x.input,
       timeoutMs: x.timeoutMs,
       onStdout: x.stream ? write : undefined,
@@ -154,5 +174,12 @@ export function createRunner(o: { dryRun: boolean; redact: Redactor; log: Log; c
     return exec(argv, x)
   })
 
-  return { sh, query, hasTool: (name) => findExecutable(name, baseEnv) !== null, commandLine, env: baseEnv }
+  return {
+    sh,
+    query,
+    hasTool: (name) => findExecutable(name, baseEnv) !== null,
+    commandLine,
+    env: baseEnv,
+    withToolEnv: (toolEnv) => createRunner({ ...o, toolEnv }),
+  }
 }

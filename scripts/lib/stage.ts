@@ -34,6 +34,8 @@ export type Ctx = CommandRunner & {
   log: Log
   /** true when the stage runs inside `up` (one process, one config, the stages in order) */
   inUp: boolean
+  /** whose Docker daemon the docker commands talk to when it is not the local one (LOAD_METHOD=docker-env) */
+  daemon?: string
 }
 
 export type Stage = StageSpec & { run(ctx: Ctx, flags: Flags): Promise<void> }

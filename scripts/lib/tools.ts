@@ -83,10 +83,13 @@ export async function requireTools(ctx: Ctx, tools: Tool[]): Promise<Record<stri
       }
       const v = await versionOf(ctx, tool)
       if (tool === 'docker' && !v.ok) {
+        const p = ctx.cfg.minikube.profile
         problems.push({
           tool,
-          line: `the Docker engine is not answering: ${v.stderr.split('\n').pop() || 'docker version failed'}`,
-          fix: process.platform === 'linux' ? 'sudo systemctl start docker' : 'start Docker Desktop, then rerun',
+          line: `${ctx.daemon ? `${ctx.daemon} is` : 'the Docker engine is'} not answering: ${v.stderr.split('\n').pop() || 'docker version failed'}`,
+          fix: ctx.daemon
+            ? `minikube status -p ${p}   (then: npx zx scripts/setup.ts, or set LOAD_METHOD=minikube in .env)`
+            : process.platform === 'linux' ? 'sudo systemctl start docker' : 'start Docker Desktop, then rerun',
         })
         return
       }

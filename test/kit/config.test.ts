@@ -101,7 +101,7 @@ describe('validation: each malformed value names its key and what was expected',
     ['POSTGRES_IMAGE', 'postgres:', /POSTGRES_IMAGE=.* expected an image reference/],
     ['FRONTEND_SIZE_BUDGET_MB', '60MB', /FRONTEND_SIZE_BUDGET_MB="60MB" is invalid: expected a whole number from 1 to 100000/],
     ['CLUSTER', 'kind', /CLUSTER="kind" is invalid: expected one of minikube, existing/],
-    ['LOAD_METHOD', 'scp', /LOAD_METHOD="scp" is invalid: expected one of minikube, registry/],
+    ['LOAD_METHOD', 'scp', /LOAD_METHOD="scp" is invalid: expected one of minikube, docker-env, registry \(CLUSTER=minikube\)/],
     ['MINIKUBE_CPUS', 'two', /MINIKUBE_CPUS="two" is invalid: expected a whole number from 1 to 256/],
     ['MINIKUBE_MEMORY', '4 GB', /MINIKUBE_MEMORY="4 GB" is invalid: expected a size like 4096mb or 6g/],
     ['MINIKUBE_K8S_VERSION', '1.34', /MINIKUBE_K8S_VERSION="1.34" is invalid: expected stable, latest or a version/],
@@ -131,8 +131,22 @@ describe('validation: each malformed value names its key and what was expected',
   })
 
   it('LOAD_METHOD must fit the cluster kind', () => {
-    expect(error({ LOAD_METHOD: 'kind' }).message).toMatch(/LOAD_METHOD="kind" is invalid: expected one of minikube, registry/)
+    expect(error({ LOAD_METHOD: 'kind' }).message).toMatch(/LOAD_METHOD="kind" is invalid: expected one of minikube, docker-env, registry$/)
     expect(error({ CLUSTER: 'existing', LOAD_METHOD: 'minikube' }).message).toMatch(/expected one of none, kind, containerd, registry/)
+    expect(load({ LOAD_METHOD: 'docker-env' }).loadMethod).toBe('docker-env')
+    // docker-env borrows a minikube profile's Docker: on another cluster there is none, and the fix names the key
+    const e = error({ CLUSTER: 'existing', LOAD_METHOD: 'docker-env' })
+    expect(e.key).toBe('LOAD_METHOD')
+    expect(e.message).toMatch(/LOAD_METHOD="docker-env" is invalid: expected one of none, kind, containerd, registry: docker-env builds into a minikube profile's own Docker, so it needs CLUSTER=minikube/)
+    expect(e.fix).toBe('unset LOAD_METHOD or export LOAD_METHOD=<...> (it comes from the environment, which overrides .env)')
+    const inFile = error({}, 'CLUSTER=existing\nLOAD_METHOD=docker-env\n')
+    expect(inFile.fix).toMatch(/^edit LOAD_METHOD in \S+ \(documented in \.env\.example\)$/)
+  })
+
+  it('the minikube default load method is the one constant the docs and the config read', () => {
+    expect(load().loadMethod).toBe(config.MINIKUBE_DEFAULT_LOAD_METHOD)
+    expect(load({ CLUSTER: 'existing' }).loadMethod).toBe('none')
+    expect(KEYS.find((k) => k.key === 'LOAD_METHOD')?.doc).toContain(`default ${config.MINIKUBE_DEFAULT_LOAD_METHOD} for CLUSTER=minikube`)
     expect(error({ CLUSTER: 'existing', LOAD_METHOD: 'registry' }).message).toMatch(/REGISTRY="" is invalid: expected a registry like localhost:5000 when LOAD_METHOD=registry/)
   })
 

@@ -18,7 +18,8 @@ export const SECRETS = {
 }
 export const ALL_TOOLS = ['docker', 'minikube', 'kubectl', 'helm', 'ctr', 'kind'] as const
 
-export type Call = { tool: string; args: string[]; stdin?: string }
+/** dockerHost: the DOCKER_HOST the command ran with (LOAD_METHOD=docker-env gives it to docker only) */
+export type Call = { tool: string; args: string[]; stdin?: string; dockerHost?: string }
 export type RunResult = { code: number; stdout: string; stderr: string; calls: Call[] }
 export type State = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -130,6 +131,6 @@ export function project(opts: { tools?: readonly string[]; env?: Record<string, 
 export const lines = (calls: Call[]): string[] => calls.map((c) => [c.tool, ...c.args].join(' '))
 /** calls that change something (not the read-only looks every stage takes) */
 export function mutating(calls: Call[]): string[] {
-  const ro = [/^docker (version|image inspect|manifest inspect)/, /^minikube (version|status|addons list|image ls|ip)/, /^kubectl (version|config current-context|get )/, /^helm (version|status|get )/, /^ctr .*(version|images ls)/, /^kind version/]
+  const ro = [/^docker (version|image inspect|manifest inspect)/, /^minikube (version|status|addons list|image ls|ip)/, /^minikube -p \S+ docker-env/, /^kubectl (version|config current-context|get )/, /^helm (version|status|get )/, /^ctr .*(version|images ls)/, /^kind version/]
   return lines(calls).filter((l) => !ro.some((r) => r.test(l)))
 }

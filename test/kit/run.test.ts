@@ -2,6 +2,9 @@
 // running, stdin reaches the command without appearing anywhere, printed commands are redacted, time limits are
 // bounded, and a failure is a KitError with its fix (only the CLI wrapper exits).
 import { describe, expect, it } from 'vitest'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { KitError } from '../../scripts/lib/errors.ts'
 import { createLog } from '../../scripts/lib/log.ts'
 import { MAX_TIMER_MS, spawnArgv } from '../../scripts/lib/proc.ts'
@@ -120,5 +123,31 @@ describe('progress lines', () => {
     dry.log.ok('namespace todo exists')
     expect(dry.lines.join('')).not.toContain('✔')
     expect(dry.lines).toEqual(['out:docker build x\n', '• namespace todo exists\n'])
+  })
+})
+
+describe('withToolEnv', () => {
+  it("gives the variables to that tool's commands only, and shows them in front of its lines", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kit-toolenv-'))
+    const state = path.join(dir, 'state.json')
+    const calls = path.join(dir, 'calls.log')
+    writeFileSync(state, '{"context":"todo","minikube":{"running":true,"images":[]}}')
+    writeFileSync(calls, '')
+    const fakes = path.join(import.meta.dirname, 'fakes')
+    const stderr: string[] = []
+    const log = createLog({ redact: (s) => s, dryRun: false, stdout: { write: () => true }, stderr: { write: (s: string) => stderr.push(s) } })
+    const env = { PATH: [fakes, path.dirname(process.execPath)].join(path.delimiter), FAKE_STATE: state, FAKE_LOG: calls }
+    const base = createRunner({ dryRun: false, redact: (s) => s, log, cwd: dir, env })
+    const vars = { DOCKER_TLS_VERIFY: '1', DOCKER_HOST: 'tcp://127.0.0.1:32771', DOCKER_CERT_PATH: '/home/dev/.minikube/certs' }
+    const r = base.withToolEnv({ tool: 'docker', vars, shown: 'DOCKER_HOST=tcp://127.0.0.1:32771' })
+    // a stage's own extras never point docker elsewhere
+    await r.sh({ env: { DOCKER_BUILDKIT: '1', DOCKER_HOST: 'unix:///elsewhere.sock' } })`docker build -t ${'a:1'} .`
+    await r.query`kubectl config current-context`
+    await base.query`docker image inspect ${'a:1'}`
+    const hosts = readFileSync(calls, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { tool: string; dockerHost?: string })
+    expect(hosts.map((c) => [c.tool, c.dockerHost])).toEqual([['docker', 'tcp://127.0.0.1:32771'], ['kubectl', undefined], ['docker', undefined]])
+    expect(stderr.join('')).toContain('$ DOCKER_HOST=tcp://127.0.0.1:32771 docker build -t a:1 .')
+    expect(r.commandLine(['kubectl', 'get', 'pods'])).toBe('kubectl get pods')
+    expect(base.commandLine(['docker', 'ps'])).toBe('docker ps')
   })
 })

@@ -11,7 +11,9 @@ const statePath = process.env.FAKE_STATE
 const before = readFileSync(statePath, 'utf8')
 const state = JSON.parse(before)
 const stdin = args.includes('-') && tool === 'kubectl' ? readFileSync(0, 'utf8') : undefined
-appendFileSync(process.env.FAKE_LOG, JSON.stringify({ tool, args, stdin: stdin === undefined ? undefined : '<stdin>' }) + '\n')
+// DOCKER_HOST as each call got it: tests check which commands were pointed at minikube's Docker (and which were not)
+const dockerHost = process.env.DOCKER_HOST
+appendFileSync(process.env.FAKE_LOG, JSON.stringify({ tool, args, stdin: stdin === undefined ? undefined : '<stdin>', dockerHost }) + '\n')
 if (stdin !== undefined) (state.stdin ??= []).push(stdin)
 
 // stages run read-only queries in parallel: write only on change, and atomically, so no reader sees half a file
@@ -43,27 +45,62 @@ const opt = (name) => {
 const has = (...words) => words.every((w) => args.includes(w))
 const ns = () => opt('-n') ?? opt('--namespace') ?? 'default'
 
+// the address `minikube docker-env` hands out for a docker-runtime profile (the docker driver forwards 2376 to it)
+const MINIKUBE_DOCKER = 'tcp://127.0.0.1:32771'
+// how minikube image ls names an image: fully qualified
+const qualified = (n) => (/^[^/]+[.:][^/]*\//.test(n) ? n : n.includes('/') ? `docker.io/${n}` : `docker.io/library/${n}`)
+const short = (n) => n.replace(/^docker\.io\/library\//, '')
+
+// The daemon a docker call reaches: the local engine (state.images), or with DOCKER_HOST the minikube node's own
+// engine, whose images are the ones `minikube image ls` lists (state.minikube.images).
+function daemon() {
+  if (!dockerHost) {
+    const images = (state.images ??= [])
+    return {
+      version: '20.10.24+dfsg1',
+      has: (n) => images.includes(n),
+      add: (n) => images.push(n),
+      remove: (n) => (state.images = images.filter((i) => i !== n)),
+      list: () => images,
+    }
+  }
+  const mk = state.minikube ?? {}
+  // captured shape: what the docker CLI says when DOCKER_HOST points at nothing listening
+  if (dockerHost !== MINIKUBE_DOCKER || !mk.running)
+    done('', 1, `error during connect: Get "https://${dockerHost.replace(/^tcp:\/\//, '')}/v1.24/version": dial tcp ${dockerHost.replace(/^tcp:\/\//, '')}: connect: connection refused`)
+  // minikube's daemon only speaks TLS with its client certificates
+  if (process.env.DOCKER_TLS_VERIFY !== '1' || !process.env.DOCKER_CERT_PATH) done('', 1, 'Error response from daemon: Client sent an HTTP request to an HTTPS server.')
+  const images = (mk.images ??= [])
+  return {
+    version: '28.4.0',
+    has: (n) => images.includes(qualified(n)),
+    add: (n) => images.includes(qualified(n)) || images.push(qualified(n)),
+    remove: (n) => (mk.images = images.filter((i) => i !== qualified(n))),
+    list: () => images.map(short),
+  }
+}
+
 function docker() {
   const [cmd, sub] = args
-  const images = (state.images ??= [])
   if (cmd === 'version') {
     // captured: docker version --format {{.Server.Version}} on the Debian engine
-    if (state.dockerDown) done('', 1, 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?')
-    done('20.10.24+dfsg1')
+    if (state.dockerDown && !dockerHost) done('', 1, 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?')
+    done(daemon().version)
   }
+  const d = daemon()
   if (cmd === 'image' && sub === 'ls') {
     // docker image ls <name> --format {{.Repository}}:{{.Tag}}: one line per tag of that repository
-    done(images.filter((i) => i.startsWith(`${args[2]}:`)).join('\n'))
+    done(d.list().filter((i) => i.startsWith(`${args[2]}:`)).join('\n'))
   }
   if (cmd === 'image' && sub === 'inspect') {
     const name = args[2]
     // captured: `[]` on stdout and "Error response from daemon: no such image: nope:1: No such image: nope:1"
-    if (!images.includes(name)) done('[]', 1, `Error response from daemon: no such image: ${name}: No such image: ${name}`)
+    if (!d.has(name)) done('[]', 1, `Error response from daemon: no such image: ${name}: No such image: ${name}`)
     done(JSON.stringify([{ Id: 'sha256:' + '1'.repeat(64), RepoTags: [name], Size: 123456789 }]))
   }
   if (cmd === 'build') {
     const tag = opt('-t')
-    images.push(tag)
+    d.add(tag)
     done('', 0, `#1 [internal] load build definition from Dockerfile\n#9 naming to docker.io/library/${tag} done`)
   }
   if (cmd === 'save') {
@@ -72,7 +109,7 @@ function docker() {
     done()
   }
   if (cmd === 'tag') {
-    images.push(args[2])
+    d.add(args[2])
     done()
   }
   if (cmd === 'push') {
@@ -84,7 +121,7 @@ function docker() {
     done('', 1, `no such manifest: ${args[2]}`)
   }
   if (cmd === 'image' && sub === 'rm') {
-    state.images = images.filter((i) => i !== args[2])
+    d.remove(args[2])
     done(`Untagged: ${args[2]}`)
   }
   done('', 1, `fake docker: unhandled ${line}`)
@@ -92,9 +129,11 @@ function docker() {
 
 function minikube() {
   const mk = (state.minikube ??= { running: false, addons: {}, images: [] })
-  const [cmd, sub] = args
+  // `minikube -p todo docker-env`: the profile flag may come first
+  const [cmd, sub] = args.filter((a, i) => a !== '-p' && args[i - 1] !== '-p')
   const profile = opt('-p') ?? 'minikube'
   if (cmd === 'version') done('v1.34.0')
+  if (cmd === 'docker-env') dockerEnv(mk, profile)
   if (cmd === 'status') {
     // captured shape of `minikube status -o json`; exit code 7 when stopped, 85 when the profile does not exist
     const s = mk.running ? 'Running' : 'Stopped'
@@ -129,6 +168,26 @@ function minikube() {
     done(`✋  Stopping node "${profile}"  ...`)
   }
   done('', 1, `fake minikube: unhandled ${line}`)
+}
+
+// minikube v1.38.1 cmd/minikube/cmd/docker-env.go with --shell none and stdout not a terminal: its tips are silenced
+// and every exit ends with "false exit code N" on stdout (exit.Code with SetShell); codes from reason/exitcodes.go.
+function dockerEnv(mk, profile) {
+  const exit = (code, stderr = '') => done(`false exit code ${code}`, code, stderr)
+  if (mk.missing) exit(85) // ExGuestNotFound: Profile "<p>" not found
+  if (!mk.running) exit(83) // ExGuestNotRunning: The control-plane node <p> host is not running: state=Stopped
+  const runtime = mk.runtime ?? 'docker'
+  const driver = mk.driver ?? 'docker'
+  if (runtime !== 'docker' && runtime !== 'containerd') exit(14, '❌  Exiting due to MK_USAGE: the docker-env command only supports the docker and containerd runtimes')
+  if (runtime === 'containerd' && driver !== 'docker') exit(14, '❌  Exiting due to MK_USAGE: the docker-env command only supports the containerd runtime with the docker driver')
+  // the user's own DOCKER_HOST comes back as MINIKUBE_EXISTING_DOCKER_HOST (dockerEnvVars)
+  const existing = dockerHost ? `MINIKUBE_EXISTING_DOCKER_HOST=${dockerHost}\n` : ''
+  if (runtime === 'containerd')
+    // containerd on the docker driver: nerdctld over ssh, with an ssh-agent (dockerEnvSSHTmpl)
+    done(`DOCKER_HOST=ssh://docker@127.0.0.1:32772\nMINIKUBE_ACTIVE_DOCKERD=${profile}\nSSH_AUTH_SOCK=/tmp/ssh-XXXXfake/agent.4242\nSSH_AGENT_PID=4243`, 0,
+      '❗  Using the docker-env command with the containerd runtime is a highly experimental feature, please provide feedback or contribute to make it better')
+  // dockerEnvTCPTmpl
+  done(`DOCKER_TLS_VERIFY=1\nDOCKER_HOST=${MINIKUBE_DOCKER}\nDOCKER_CERT_PATH=${process.env.HOME}/.minikube/certs\n${existing}MINIKUBE_ACTIVE_DOCKERD=${profile}`)
 }
 
 const notFound = (kind, name) => done('', 1, `Error from server (NotFound): ${kind} "${name}" not found`)
