@@ -11,7 +11,7 @@ const run = promisify(execFile)
 const cluster = injectCluster(inject('cluster'))
 const profile = cluster.minikube!.profile
 // the kit's defaults: INGRESS_ENABLED=true, MINIKUBE_ADDONS=ingress
-const kit = kitEnvironment(cluster, { INGRESS_ENABLED: 'true', MINIKUBE_ADDONS: 'ingress' })
+const kit = kitEnvironment(cluster)
 const env = kit.env
 const minikube = async (...args: string[]) => (await run('minikube', [...args, '-p', profile], { env, encoding: 'utf8', timeout: 300_000 })).stdout
 const status = async () => {
@@ -27,7 +27,7 @@ describe(`minikube itself (profile ${profile})`, () => {
     expect(await status()).toMatchObject({ Host: 'Running', APIServer: 'Running' })
   })
 
-  it('with the defaults (ingress on), up enables the ingress addon and the app signs in through http://todo.local', async () => {
+  it('up (ingress on by default) has the ingress addon enabled, and the app signs in through http://todo.local', async () => {
     const r = await runKit(env, ['up'])
     expect(r.code, tail(r)).toBe(0)
     const addons = JSON.parse(await minikube('addons', 'list', '-o', 'json')) as Record<string, { Status: string }>

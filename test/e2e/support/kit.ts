@@ -48,10 +48,12 @@ export function kitEnvironment(cluster: E2ECluster, extra: Record<string, string
     // version are the suite's own (v1.34.4 is what was built offline; minikube's "stable" would be downloaded)
     ...(cluster.minikube ? {
       CLUSTER: 'minikube', MINIKUBE_PROFILE: cluster.minikube.profile,
-      MINIKUBE_K8S_VERSION: cluster.minikube.env.MINIKUBE_K8S_VERSION ?? '', MINIKUBE_ADDONS: '',
+      MINIKUBE_K8S_VERSION: cluster.minikube.env.MINIKUBE_K8S_VERSION ?? '',
     } : {}),
     ...extra,
   }
+  // minikube: the ingress addon is real there, so the kit's defaults stand (INGRESS_ENABLED=true, MINIKUBE_ADDONS=ingress)
+  if (cluster.minikube && !('INGRESS_ENABLED' in extra)) delete env.INGRESS_ENABLED
   return { dir, envFile, secrets, env }
 }
 
