@@ -56,6 +56,20 @@ describe.each(helms())('$label', (helm) => {
     expect(rules(off, 'todo-backend')).toEqual(rules(defaults, 'todo-backend'))
   })
 
+  it('autoscaling.behavior: passed to the HorizontalPodAutoscaler as given; unset, the HPA has none', () => {
+    const hpa = (o: K8sObject[], c: string) => find(o, 'HorizontalPodAutoscaler', `todo-${c}`)!.spec
+    const on = render([], ['backend.autoscaling.enabled=true', 'frontend.autoscaling.enabled=true'])
+    expect(hpa(on, 'backend').behavior).toBeUndefined()
+    const behavior = { scaleDown: { stabilizationWindowSeconds: 15, policies: [{ type: 'Pods', value: 1, periodSeconds: 15 }] } }
+    const tuned = render([`backend.autoscaling.behavior=${JSON.stringify(behavior)}`], ['backend.autoscaling.enabled=true', 'frontend.autoscaling.enabled=true'])
+    expect(hpa(tuned, 'backend').behavior).toEqual(behavior)
+    expect(hpa(tuned, 'frontend').behavior).toBeUndefined()
+    // the schema knows only autoscaling/v2's two directions
+    const bad = template(helm, { set: [...TAGS, 'backend.autoscaling.enabled=true'], setJson: ['backend.autoscaling.behavior={"scaleSideways":{}}'], values: [] })
+    expect(bad.status).not.toBe(0)
+    expect(bad.stderr).toMatch(/scaleSideways/)
+  })
+
   it('writableFiles: one emptyDir, a subPath mount per file, an init container of the app image creating them', () => {
     const o = render(['backend.writableFiles=["/app/app.log","/app/data/state.json"]'])
     const spec = pod(o, 'backend')
