@@ -145,6 +145,19 @@ describe.each(helms())('$label', (helm) => {
     expect(pod(o, 'backend').volumes.map((v: any) => v.name)).toEqual(['writable-0'])
   })
 
+  it('extraVolumes and extraVolumeMounts: the migration steps mount them too; a volume both apps name is one volume', () => {
+    const job = (o: K8sObject[]) => find(o, 'Job', 'todo-migrate')!.spec.template.spec
+    const ca = { name: 'db-ca', configMap: { name: 'db-ca' } }
+    const mount = { name: 'db-ca', mountPath: '/etc/db-ca', readOnly: true }
+    const o = render([`backend.extraVolumes=[${JSON.stringify(ca)}]`, `backend.extraVolumeMounts=[${JSON.stringify(mount)}]`,
+      `frontend.extraVolumes=[${JSON.stringify(ca)},{"name":"extra","emptyDir":{}}]`, `frontend.extraVolumeMounts=[${JSON.stringify(mount)}]`])
+    expect(job(o).volumes).toEqual([{ name: 'tmp', emptyDir: {} }, ca, { name: 'extra', emptyDir: {} }])
+    const steps = [...(job(o).initContainers ?? []), ...job(o).containers]
+    expect(steps.map((c: any) => c.name)).toEqual(['wait-for-database', 'migrate-backend', 'migrate-frontend'])
+    for (const c of steps.slice(1)) expect(c.volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }, mount])
+    expect(job(defaults).volumes).toEqual([{ name: 'tmp', emptyDir: {} }])
+  })
+
   it('topologySpreadConstraints: as given, the component\'s selector filled in where none is', () => {
     const o = render([
       'backend.topologySpreadConstraints=[{"maxSkew":1,"topologyKey":"kubernetes.io/hostname","whenUnsatisfiable":"ScheduleAnyway"},{"maxSkew":1,"topologyKey":"zone","whenUnsatisfiable":"DoNotSchedule","labelSelector":{"matchLabels":{"tier":"api"}}}]',

@@ -2,6 +2,7 @@
 // the node is a Docker container minikube runs, the ingress addon serves http://todo.local on `minikube ip` with sign-in
 // working through it, and cleanup stops and deletes the profile.
 import { execFile } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -130,7 +131,72 @@ describe(`minikube itself (profile ${profile})`, () => {
     Object.assign(env, { HPA_ENABLED: 'false', HELM_VALUES_FILES: '' })
   })
 
-  it('cleanup --stop-minikube stops the profile; setup starts it again and the release is still there', async () => {
+  it('an external PostgreSQL that requires TLS: DATABASE_URL with sslmode, migrations run against it, the app works, down --purge-data leaves it alone', async () => {
+    // a clean slate: the in-cluster database and its volume go first
+    const down = await runKit(env, ['down', '--', '--purge-data', '--yes'])
+    expect(down.code, tail(down)).toBe(0)
+
+    // a PostgreSQL outside the cluster (a container on minikube's network, as a managed database is outside it),
+    // accepting only TLS connections (hostssl), with a certificate from a CA of its own
+    const dir = mkdtempSync(path.join(tmpdir(), 'todo-e2e-extdb-'))
+    const ip = (await minikube('ip')).trim().replace(/\.\d+$/, '.200')
+    const password = randomBytes(18).toString('hex')
+    const sh = (cmd: string, args: string[]) => run(cmd, args, { cwd: dir, encoding: 'utf8' })
+    await sh('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=todo-e2e database CA'])
+    await sh('openssl', ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', `/CN=${ip}`])
+    writeFileSync(path.join(dir, 'san.ext'), `subjectAltName=IP:${ip}\n`)
+    await sh('openssl', ['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'san.ext'])
+    writeFileSync(path.join(dir, 'pg_hba.conf'), 'local all all trust\nhostssl all all all scram-sha-256\n')
+    await sh('chmod', ['0600', 'server.key'])
+    await sh('chown', ['999:999', 'server.key', 'server.crt', 'pg_hba.conf'])
+    const db = `${profile}-external-db`
+    await run('docker', ['rm', '-f', db]).catch(() => {})
+    await run('docker', ['run', '-d', '--name', db, '--network', profile, '--ip', ip, '-e', 'POSTGRES_USER=todo', '-e', `POSTGRES_PASSWORD=${password}`,
+      '-v', `${dir}:/certs:ro`, 'local/postgres:17', 'postgres', '-c', 'ssl=on', '-c', 'ssl_cert_file=/certs/server.crt',
+      '-c', 'ssl_key_file=/certs/server.key', '-c', 'hba_file=/certs/pg_hba.conf'])
+    const psql = (sql: string) => run('docker', ['exec', db, 'psql', '-U', 'todo', '-d', 'todo', '-tAc', sql], { encoding: 'utf8' }).then((r) => r.stdout.trim())
+    try {
+      await waitFor('the external database up', async () => (await psql('select 1')) === '1', 60_000)
+      // TLS is required: a plain connection over the network is refused
+      const plain = await run('docker', ['exec', '-e', `PGPASSWORD=${password}`, db, 'psql', `host=${ip} user=todo dbname=todo sslmode=disable`, '-c', 'select 1'])
+        .then(() => 'connected', (e: { stderr?: string }) => e.stderr ?? '')
+      expect(plain).toMatch(/no pg_hba\.conf entry .*no encryption/)
+
+      // the user's side: the CA in a ConfigMap, mounted into both apps (and so their migration steps), and the URL
+      await kubectl(env, 'create', 'configmap', 'todo-db-ca', '-n', NS, `--from-file=ca.crt=${path.join(dir, 'ca.crt')}`)
+      const values = path.join(kit.dir, 'external-db.yaml')
+      const mount = { extraVolumes: [{ name: 'db-ca', configMap: { name: 'todo-db-ca' } }], extraVolumeMounts: [{ name: 'db-ca', mountPath: '/etc/db-ca', readOnly: true }] }
+      writeFileSync(values, JSON.stringify({ frontend: mount, backend: mount }))
+      const envFile = path.join(kit.dir, 'external.env')
+      writeFileSync(envFile, `BETTER_AUTH_SECRET=${kit.secrets.BETTER_AUTH_SECRET}\nDATABASE_URL=postgresql://todo:${password}@${ip}:5432/todo?sslmode=verify-full&sslrootcert=/etc/db-ca/ca.crt\n`, { mode: 0o600 })
+      const r = await runKit(env, ['up'], { KIT_ENV_FILE: envFile, HELM_VALUES_FILES: values })
+      expect(r.code, tail(r)).toBe(0)
+      expect(r.stderr + r.stdout).not.toContain(password)
+      // no in-cluster database; the schema is in the external one (both migration steps ran against it)
+      expect((await kubectl(env, 'get', 'statefulset,pvc', '-n', NS, '-o', 'name')).trim()).toBe('')
+      expect(await psql("select count(*) from information_schema.tables where table_name in ('task', 'user', 'session')")).toBe('3')
+
+      const ingressIp = (await minikube('ip')).trim()
+      const user = new AppClient(`http://${ingressIp}`, { host: 'todo.local' })
+      await user.signUp(`ext-${Date.now()}@example.com`, 'external-db-password-123456')
+      const created = await user.api('POST', '/tasks', { title: 'kept outside the cluster' })
+      expect(created.status, created.text).toBe(201)
+      expect(await psql('select title from task')).toContain('kept outside the cluster')
+      // every connection the apps hold is encrypted
+      expect(Number(await psql("select count(*) from pg_stat_ssl s join pg_stat_activity a using (pid) where a.usename = 'todo' and a.client_addr is not null and not s.ssl"))).toBe(0)
+      expect(Number(await psql("select count(*) from pg_stat_ssl s join pg_stat_activity a using (pid) where a.usename = 'todo' and s.ssl"))).toBeGreaterThan(0)
+
+      const purge = await runKit(env, ['down', '--', '--purge-data', '--yes'], { KIT_ENV_FILE: envFile, HELM_VALUES_FILES: values })
+      expect(purge.code, tail(purge)).toBe(0)
+      expect((await kubectl(env, 'get', 'deployments', '-n', NS, '-o', 'name')).trim()).toBe('')
+      expect(await psql('select title from task')).toContain('kept outside the cluster')
+    } finally {
+      await run('docker', ['rm', '-f', db]).catch(() => {})
+      await kubectl(env, 'delete', 'configmap', 'todo-db-ca', '-n', NS, '--ignore-not-found').catch(() => {})
+    }
+  })
+
+  it('cleanup --stop-minikube stops the profile; setup starts it again with its state', async () => {
     const r = await runKit(env, ['cleanup', '--', '--stop-minikube'])
     expect(r.code, tail(r)).toBe(0)
     expect(await status()).toMatchObject({ Host: 'Stopped' })
@@ -139,9 +205,8 @@ describe(`minikube itself (profile ${profile})`, () => {
     const s = await runKit(env, ['setup'])
     expect(s.code, tail(s)).toBe(0)
     expect(await status()).toMatchObject({ Host: 'Running', APIServer: 'Running' })
-    // down removed the release but kept the namespace and the database volume
-    const { stdout } = await run('kubectl', ['get', 'pvc', '-n', NS, '-o', 'name'], { env, encoding: 'utf8' })
-    expect(stdout.trim()).not.toBe('')
+    // the cluster's state survived the stop: the namespace is still there
+    expect((await kubectl(env, 'get', 'namespace', NS, '-o', 'name')).trim()).toBe(`namespace/${NS}`)
   })
 
   it('cleanup --delete-minikube --yes deletes the profile: no node container, no profile', async () => {

@@ -353,6 +353,9 @@ Call with (dict "ctx" $ "step" (dict "name" "backend" "values" .Values.backend))
   volumeMounts:
     - name: tmp
       mountPath: /tmp
+    {{- with $v.extraVolumeMounts }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
 {{- end }}
 
 {{/*
