@@ -147,6 +147,8 @@ describe(`minikube itself (profile ${profile})`, () => {
     writeFileSync(path.join(dir, 'san.ext'), `subjectAltName=IP:${ip}\n`)
     await sh('openssl', ['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'san.ext'])
     writeFileSync(path.join(dir, 'pg_hba.conf'), 'local all all trust\nhostssl all all all scram-sha-256\n')
+    // the server runs as uid 999: it must reach the directory, and only it may read the key
+    await sh('chmod', ['0755', dir])
     await sh('chmod', ['0600', 'server.key'])
     await sh('chown', ['999:999', 'server.key', 'server.crt', 'pg_hba.conf'])
     const db = `${profile}-external-db`
