@@ -6,7 +6,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { findApps } from '../../scripts/lib/app/find-apps.ts'
 import { asgiApps, backendPort, dependencyManager, pythonVersion } from '../../scripts/lib/app/detect-backend.ts'
-import { getRoutes, probeRoutes } from '../../scripts/lib/app/backend-routes.ts'
+import { getRoutes, probeRoutes, routePrefixes } from '../../scripts/lib/app/backend-routes.ts'
 import { databaseDriver, fileWrites, jwksFetch, migrations } from '../../scripts/lib/app/backend-runtime.ts'
 import { backendAccess, betterAuth, frontendHealth, migrateScript, nodeVersion, packageManager, standaloneOutput } from '../../scripts/lib/app/detect-frontend.ts'
 import { classify, jsEnvReads, pythonEnvReads } from '../../scripts/lib/app/env-reads.ts'
@@ -76,6 +76,28 @@ describe('backend: image inputs', () => {
     expect(at(backendPort(plain.be)?.from)).toEqual(['main.py:40'])
     expect(backendPort(tree({ Dockerfile: 'FROM python:3.12\nEXPOSE 9000\n' }))?.value).toBe(9000)
     expect(backendPort(uv.be)).toBeNull()
+  })
+
+  it('port from an environment read with a default inside uvicorn.run: the default', () => {
+    const run = (call: string) => backendPort(tree({ 'main.py': `import os\nimport uvicorn\nif __name__ == "__main__":\n    ${call}\n` }))
+    expect(run('uvicorn.run("main:app", host="0.0.0.0", port=int(os.getenv("PORT", "9000")))')).toMatchObject({ value: 9000 })
+    expect(at(run('uvicorn.run(app, port=int(os.environ.get("API_PORT", 8001)))')?.from)).toEqual(['main.py:4'])
+    expect(run('uvicorn.run(app, port=int(os.environ.get("API_PORT", 8001)))')?.value).toBe(8001)
+    expect(run('uvicorn.run(app, host=os.getenv("HOST", "0.0.0.0"), port=7000)')?.value).toBe(7000)
+    // no default: nothing the kit can read
+    expect(run('uvicorn.run(app, port=int(os.environ["PORT"]))')).toBeNull()
+  })
+})
+
+describe('backend: route prefixes a browser calls', () => {
+  it('the first segment of every route of any method, through router prefixes; probes and docs left out', () => {
+    const dir = tree({
+      'api/server.py': 'from fastapi import FastAPI\nfrom api import todos\napi = FastAPI()\napi.include_router(todos.router, prefix="/v1")\n@api.get("/healthz")\ndef h(): ...\n@api.get("/status/ready")\ndef r(): ...\n',
+      'api/todos.py': 'from fastapi import APIRouter\nrouter = APIRouter(prefix="/todos")\n@router.post("")\ndef add(): ...\n@router.delete("/{id}")\ndef rm(id): ...\n',
+      'api/chat.py': 'from fastapi import APIRouter\nchat = APIRouter()\n@chat.post("/chat/stream")\ndef stream(): ...\n',
+    })
+    expect(routePrefixes(dir).map((p) => [p.value, at(p.from)[0]])).toEqual([['/chat', 'api/chat.py:3'], ['/v1', 'api/todos.py:3']])
+    expect(routePrefixes(tree({ 'main.py': 'app = FastAPI()\n@app.get("/health")\ndef h(): ...\n' }))).toEqual([])
   })
 })
 

@@ -66,10 +66,12 @@ describe('planInit', () => {
     expect(plan.values.backend.writableDirs).toBeUndefined()
     expect(plan.support.filter((s) => s.needs === 'chart')).toEqual([])
   })
-  it('a browser that calls the backend directly: /api routed to the backend, Better Auth kept on the frontend, the guess named', () => {
+  it('a browser that calls the backend directly: the backend\'s route prefix routed to it, Better Auth kept on the frontend', () => {
     const plan = planFor('plain-main/frontend', 'plain-main/backend')
+    // /api from @app.get("/api/{user_id}/tasks"); /status/ready is a probe, not a browser call
     expect(plan.values.ingress).toEqual({ backendPaths: ['/api'], frontendPaths: ['/api/auth'] })
-    expect(plan.open).toContainEqual(expect.objectContaining({ component: 'frontend', key: expect.stringMatching(/^ingress\.backendPaths /) }))
+    expect(plan.settings).toContainEqual(expect.objectContaining({ component: 'frontend', to: expect.stringMatching(/^ingress\.backendPaths /), value: '/api to the backend, /api/auth still to the frontend' }))
+    expect(plan.open.map((o) => o.key)).not.toContainEqual(expect.stringMatching(/^ingress\.backendPaths /))
     // the build arg is no longer a gap: build passes every NEXT_PUBLIC_* key from .env (init writes it there)
     expect(plan.support).toEqual([])
     expect(planFor('uv-alembic/frontend', 'uv-alembic/backend').values.ingress).toBeUndefined()

@@ -35,7 +35,8 @@ describe('init', { timeout: 120_000 }, () => {
     expect(r.stdout).toMatch(/readiness path: \/status\/ready .*\(backend\/main\.py:25\)/)
     expect(r.stdout).toMatch(/using \/openapi\.json → set backend\.probes\.liveness\.path and backend\.probes\.startup\.path/)
     expect(r.stdout).toMatch(/writable file: \/app\/app\.log .*→ backend\.writableFiles +\(backend\/main\.py:12\)/)
-    expect(r.stdout).toMatch(/the browser calls the backend directly at NEXT_PUBLIC_API_URL .*; using \/api to the backend, \/api\/auth still to the frontend → set ingress\.backendPaths .*\(frontend\/components\/TaskList\.tsx:5\)/)
+    expect(r.stdout).toMatch(/browser → backend directly at NEXT_PUBLIC_API_URL .*: \/api to the backend, \/api\/auth still to the frontend {2}→ ingress\.backendPaths .*\(frontend\/components\/TaskList\.tsx:5\)/)
+    expect(r.stdout).toMatch(/backend +route prefixes the browser is sent to: \/api {2}→ ingress\.backendPaths {2}\(backend\/main\.py:32\)/)
     expect(r.stdout).not.toMatch(/needs chart support/)
     // the build-time value it derives from PUBLIC_URL goes to .env, where build passes it as NEXT_PUBLIC_ENV
     expect(r.stdout).toMatch(/build-time NEXT_PUBLIC_API_URL .*: http:\/\/todo\.local +→ \.env NEXT_PUBLIC_API_URL \(the build arg NEXT_PUBLIC_ENV\) +\(frontend\/components\/TaskList\.tsx:5\)/)

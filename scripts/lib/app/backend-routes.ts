@@ -3,6 +3,8 @@
 //
 // Exported API:
 //   getRoutes(dir): Finding<string>[]          — every GET path with its decorator's file:line
+//   routePrefixes(dir): Finding<string>[]      — the first path segments of every route, any method (/v1, /api),
+//                                                without the health/readiness routes and FastAPI's docs
 //   probeRoutes(dir): ProbeRoutes              — health (liveness/startup) and readiness candidates, docs/openapi
 import path from 'node:path'
 import { matches, sourceFiles, type Finding, type Hit } from './source.ts'
@@ -11,6 +13,21 @@ const HEALTH = /(^|\/)(health|healthz|healthcheck|livez|live|liveness|alive|ping
 const READY = /(^|\/)(ready|readyz|readiness)$/i
 
 export function getRoutes(dir: string): Finding<string>[] {
+  return routes(dir, 'get|head|api_route')
+}
+
+export function routePrefixes(dir: string): Finding<string>[] {
+  const out = new Map<string, Finding<string>>()
+  for (const r of routes(dir, 'get|head|post|put|patch|delete|options|api_route')) {
+    const first = /^\/[^/]+/.exec(r.value)?.[0]
+    // a browser calls the API, not the probes; /docs and /openapi.json are the backend's own pages
+    if (!first || HEALTH.test(r.value) || READY.test(r.value) || /^\/(docs|redoc|openapi\.json)$/.test(first)) continue
+    if (!out.has(first)) out.set(first, { value: first, from: r.from })
+  }
+  return [...out.values()].sort((a, b) => a.value.localeCompare(b.value))
+}
+
+function routes(dir: string, methods: string): Finding<string>[] {
   const files = sourceFiles(dir, ['.py'])
   // prefixes given where a router is made, and where a module's router is included
   const ownPrefix = new Map<string, string>() // "file#var" → prefix
@@ -25,7 +42,7 @@ export function getRoutes(dir: string): Finding<string>[] {
     const inc = includePrefix.get(`${mod}.${v}`) ?? includePrefix.get(v) ?? ''
     return inc + own
   }
-  return matches(dir, files, /^[ \t]*@([A-Za-z_]\w*)\.(?:get|head|api_route)\(\s*(?:path\s*=\s*)?["']([^"']*)["']/m).map((h) => {
+  return matches(dir, files, new RegExp(`^[ \\t]*@([A-Za-z_]\\w*)\\.(?:${methods})\\(\\s*(?:path\\s*=\\s*)?["']([^"']*)["']`, 'm')).map((h) => {
     const [v, p] = h.groups as [string, string]
     const full = prefixOf(h, v) + p
     return { value: full.replace(/\/+$/, '') || '/', from: [h] }

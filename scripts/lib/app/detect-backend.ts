@@ -156,7 +156,9 @@ export function asgiApps(dir: string): Finding<string>[] {
 }
 
 export function backendPort(dir: string): Finding<number> | null {
-  const code = matches(dir, sourceFiles(dir, ['.py']), /uvicorn\.run\([^)]*?\bport\s*=\s*(\d{2,5})/)
+  // a literal port, or the default of an environment read: port=int(os.getenv("PORT", "9000")), os.environ.get(..., 9000)
+  const code = matches(dir, sourceFiles(dir, ['.py']),
+    /uvicorn\.run\((?:[^()]|\([^()]*\))*?\bport\s*=\s*(?:int\(\s*)?(?:os\.(?:getenv|environ\.get)\(\s*["'][A-Z0-9_]+["']\s*,\s*)?["']?(\d{2,5})\b/)
   const cli = matches(dir, ['Dockerfile', 'Procfile', 'start.sh', 'entrypoint.sh'], /(?:uvicorn|fastapi run|gunicorn)[^\n]*?(?:--port[ =]|--bind[ =]\S*:)(\d{2,5})/)
   const expose = matches(dir, ['Dockerfile'], /^[ \t]*EXPOSE\s+(\d{2,5})/m)
   const hit = code[0] ?? cli[0] ?? expose[0]

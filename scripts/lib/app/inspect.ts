@@ -3,7 +3,7 @@
 // Exported API:
 //   inspectApp(dirs): AppFindings
 import { backendPort, asgiApps, dependencyManager, pythonVersion } from './detect-backend.ts'
-import { probeRoutes } from './backend-routes.ts'
+import { probeRoutes, routePrefixes } from './backend-routes.ts'
 import { databaseDriver, fileWrites, jwksFetch, migrations } from './backend-runtime.ts'
 import { backendAccess, betterAuth, frontendHealth, migrateScript, nodeVersion, packageManager, standaloneOutput } from './detect-frontend.ts'
 import { jsEnvReads, pythonEnvReads } from './env-reads.ts'
@@ -34,6 +34,8 @@ export function inspectApp(dirs: { frontend: string; backend: string }) {
       asgi: asgiApps(be),
       port: backendPort(be),
       probes: probeRoutes(be),
+      /** where a browser calling the backend directly is sent: the first segments of its routes */
+      routePrefixes: routePrefixes(be),
       database: databaseDriver(be),
       jwks: jwksFetch(be),
       migrations: migrations(be),

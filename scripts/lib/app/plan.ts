@@ -307,14 +307,22 @@ export function planInit(f: AppFindings, ctx: PlanContext): Plan {
     else if (a.how === 'rewrites')
       support.push({ component: 'frontend', needs: 'kit', what: `next.config rewrites to ${a.destination}: rewrites are fixed by \`next build\`, so the destination must be the in-cluster backend at build time${a.variable ? ` (${a.variable} is read by next build; the kit passes only NEXT_PUBLIC_* values to the build)` : ''}`, from: a.from })
     else {
-      // the backend's routes are not followed to the browser's calls: /api is the usual prefix, and the frontend keeps its own /api routes
-      const own = [...(feAuth ? ['/api/auth'] : []), ...(fe.health && fe.health.value.startsWith('/api/') ? [fe.health.value] : [])]
-      values.ingress = { backendPaths: ['/api'], ...(own.length ? { frontendPaths: [...new Set(own)].sort() } : {}) }
-      open.push({
+      // the browser's calls go to the backend's own route prefixes (/v1, /api...); the frontend keeps its routes under them
+      const found = be.routePrefixes
+      const prefixes = found.length ? found.map((p) => p.value) : ['/api']
+      const under = (r: string) => prefixes.some((p) => r === p || r.startsWith(`${p}/`))
+      const own = [...(feAuth ? ['/api/auth'] : []), ...(fe.health && fe.health.value !== '/' ? [fe.health.value] : [])].filter(under)
+      values.ingress = { backendPaths: prefixes, ...(own.length ? { frontendPaths: [...new Set(own)].sort() } : {}) }
+      const used = `${prefixes.join(', ')} to the backend${own.length ? `, ${own.join(' and ')} still to the frontend` : ''}`
+      const key = 'ingress.backendPaths (the prefixes of the backend routes the browser calls) and ingress.frontendPaths (the frontend\'s own routes under them)'
+      if (found.length) {
+        set('frontend', `browser → backend directly at ${a.variable} (baked in at build time): the ingress routes the backend's route prefixes to it`, used, key, a.from)
+        set('backend', 'route prefixes the browser is sent to', prefixes.join(', '), 'ingress.backendPaths', found.flatMap((p) => p.from))
+      } else open.push({
         component: 'frontend',
-        what: `the browser calls the backend directly at ${a.variable} (baked in at build time): the ingress routes a path prefix to the backend Service on the public host`,
-        used: `/api to the backend${own.length ? `, ${own.join(' and ')} still to the frontend` : ''}`,
-        key: 'ingress.backendPaths (the prefixes of the backend routes the browser calls) and ingress.frontendPaths (the frontend\'s own routes under them)',
+        what: `the browser calls the backend directly at ${a.variable} (baked in at build time), and no backend route was found to take a prefix from: the ingress routes a path prefix to the backend Service on the public host`,
+        used,
+        key,
         from: a.from,
       })
     }
