@@ -3,8 +3,12 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node'
 
 // The e2e files share one cluster and run one at a time, in this order. On minikube the kit's own first `up` starts
 // the cluster, so the kit's file comes first there; minikube.test.ts stops and deletes the profile, so it comes last.
-const onMinikube = process.env.E2E_CLUSTER === 'minikube'
-const E2E_ORDER = onMinikube ? ['kit.test.ts', 'cluster.test.ts', 'minikube.test.ts'] : ['cluster.test.ts', 'kit.test.ts']
+// network-policy.test.ts needs a network that enforces policies: the harness runs one.
+const e2eCluster = process.env.E2E_CLUSTER ?? (process.env.CI ? 'harness' : 'current')
+const E2E_ORDER = {
+  minikube: ['kit.test.ts', 'cluster.test.ts', 'minikube.test.ts'],
+  harness: ['cluster.test.ts', 'kit.test.ts', 'network-policy.test.ts'],
+}[e2eCluster] ?? ['cluster.test.ts', 'kit.test.ts']
 class E2EOrder extends BaseSequencer {
   override async sort(files: TestSpecification[]) {
     const sorted = await super.sort(files)

@@ -15,12 +15,11 @@
 // docker-env the node's Docker first gets the base images (a user's node pulls them; here nothing can be pulled), and
 // its build cache starts empty, so its cold up includes a full build: compare the no-op and one-file rows.
 import { execFile } from 'node:child_process'
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { currentCluster, deleteMinikube, prepareMinikube, startHarness, stopHarness, type E2ECluster } from '../test/e2e/support/cluster.ts'
-import { helm, kitEnvironment, kubectl, NS, pods, RELEASE, root, runKit, tail, waitFor, type KitRun } from '../test/e2e/support/kit.ts'
+import { backendCopy, helm, kitEnvironment, kubectl, NS, pods, RELEASE, runKit, tail, waitFor, type KitRun } from '../test/e2e/support/kit.ts'
 
 const run = promisify(execFile)
 const forceBuild = process.argv.includes('--force-build')
@@ -31,11 +30,7 @@ log(target === 'harness' ? 'starting the harness cluster (test/e2e/cluster/up.sh
   : target === 'minikube' ? "building minikube's offline cache (test/e2e/minikube/build.sh); the kit starts each profile"
     : 'using the current kubeconfig context')
 const cluster: E2ECluster = target === 'harness' ? await startHarness() : target === 'minikube' ? await prepareMinikube() : currentCluster()
-const backendCopy = path.join(mkdtempSync(path.join(tmpdir(), 'todo-bench-backend-')), 'backend')
-cpSync(path.join(root, 'app/backend'), backendCopy, {
-  recursive: true,
-  filter: (src) => !/[/\\](\.venv|\.pytest_cache|\.ruff_cache|__pycache__)$/.test(src),
-})
+const backend = backendCopy('todo-bench-backend-')
 // On another cluster the load method under comparison may come from this environment, e.g.
 //   E2E_CLUSTER=current CLUSTER=minikube LOAD_METHOD=docker-env npm run bench:e2e
 const PASSED_THROUGH = ['CLUSTER', 'LOAD_METHOD', 'MINIKUBE_PROFILE'] as const
@@ -83,7 +78,7 @@ async function bench(env: Record<string, string>): Promise<Row[]> {
     const noop = await timedUp('no-op up')
     rows.push({ what: 'no-op up', r: noop, ms: noop.ms })
 
-    const health = path.join(backendCopy, 'app/routes/health.py')
+    const health = path.join(backend, 'app/routes/health.py')
     writeFileSync(health, readFileSync(health, 'utf8').replace(/return \{"status": "ok"(, "bench": "\d+")?\}/, `return {"status": "ok", "bench": "${Date.now()}"}`))
     const change = await timedUp('one-file change up')
     rows.push({ what: 'one backend file changed, up', r: change, ms: change.ms })
@@ -130,7 +125,7 @@ function print(env: Record<string, string>, rows: Row[]) {
 const runs = cluster.minikube && !chosen.LOAD_METHOD ? ['minikube', 'docker-env'] : [chosen.LOAD_METHOD ?? '']
 try {
   for (const method of runs) {
-    const { env } = kitEnvironment(cluster, { BACKEND_DIR: backendCopy, ...chosen, ...(method ? { LOAD_METHOD: method } : {}) })
+    const { env } = kitEnvironment(cluster, { BACKEND_DIR: backend, ...chosen, ...(method ? { LOAD_METHOD: method } : {}) })
     print(env, await bench(env))
   }
 } finally {

@@ -43,6 +43,7 @@ async function run(ctx: Ctx): Promise<void> {
     }
     // docker-env builds with the node's Docker: ask for that runtime even when a user-wide minikube config says otherwise
     const runtime = cfg.loadMethod === 'docker-env' ? ['--container-runtime=docker'] : []
+    const cni = mk.cni ? [`--cni=${mk.cni}`] : []
     if (running) log.ok(`minikube profile ${mk.profile} is running`)
     else
       await log.task(`start minikube profile ${mk.profile}`, () =>
@@ -50,7 +51,7 @@ async function run(ctx: Ctx): Promise<void> {
           timeoutMs: cfg.timeouts.minikubeStartMs,
           cause: `minikube could not start profile ${mk.profile}`,
           fix: `minikube logs -p ${mk.profile}   (or start over: minikube delete -p ${mk.profile})`,
-        })`minikube start -p ${mk.profile} --driver=${mk.driver} --cpus=${mk.cpus} --memory=${mk.memory} --kubernetes-version=${mk.kubernetesVersion} ${runtime}`,
+        })`minikube start -p ${mk.profile} --driver=${mk.driver} --cpus=${mk.cpus} --memory=${mk.memory} --kubernetes-version=${mk.kubernetesVersion} ${runtime} ${cni}`,
       )
 
     const list = await query({ timeoutMs: 60_000 })`minikube addons list -p ${mk.profile} -o json`

@@ -349,6 +349,10 @@ const fields = {
   MINIKUBE_CPUS: int(1, 256).register(docs, { group: 'cluster', default: '2', doc: 'minikube CPUs' }),
   MINIKUBE_MEMORY: matching(/^\d+(mb|m|gb|g)?$/i, 'a size like 4096mb or 6g').register(docs, { group: 'cluster', default: '4096mb', doc: 'minikube memory (e.g. 4096mb, 6g)' }),
   MINIKUBE_K8S_VERSION: matching(/^(stable|latest|v?\d+\.\d+\.\d+)$/, 'stable, latest or a version like v1.34.0').register(docs, { group: 'cluster', default: 'stable', doc: 'Kubernetes version for minikube (stable, latest or v1.x.y)' }),
+  MINIKUBE_CNI: matching(/^$|^(auto|bridge|calico|cilium|flannel|kindnet|false)$|^[\w./~-]+\.ya?ml$/, 'auto, bridge, calico, cilium, flannel, kindnet, false or a CNI manifest path ending in .yaml').register(docs, {
+    group: 'cluster', default: '', shownDefault: "minikube's choice",
+    doc: 'minikube CNI (`--cni`) when setup starts the profile; NetworkPolicies are enforced only by one that implements them (calico, cilium); a running profile keeps its own',
+  }),
   MINIKUBE_ADDONS: addons.register(docs, { group: 'cluster', default: 'ingress', doc: 'comma list of minikube addons (metrics-server is added when HPA_ENABLED=true)' }),
   INGRESS_ENABLED: bool().register(docs, { group: 'app', default: 'true', doc: 'expose the frontend through an Ingress' }),
   INGRESS_CLASS: dnsLabel(253).register(docs, { group: 'app', default: 'nginx', doc: 'IngressClass name' }),
@@ -563,6 +567,8 @@ function configSchema(ctx: Context) {
           cpus: v.MINIKUBE_CPUS,
           memory: v.MINIKUBE_MEMORY,
           kubernetesVersion: v.MINIKUBE_K8S_VERSION,
+          /** `--cni` for minikube start, or null for minikube's own choice */
+          cni: v.MINIKUBE_CNI || null,
           addons: minikubeAddons,
         },
         ingress: { enabled: v.INGRESS_ENABLED, className: v.INGRESS_CLASS, host: v.INGRESS_HOST },

@@ -56,6 +56,19 @@ describe.each(helms())('$label', (helm) => {
     expect(rules(off, 'todo-backend')).toEqual(rules(defaults, 'todo-backend'))
   })
 
+  it('networkPolicy.frontendToDatabase=false: the database admits the frontend no more, and the frontend has no way out to it', () => {
+    const np = (o: K8sObject[], name: string) => find(o, 'NetworkPolicy', name)!
+    expect(policy.ingressPeers(np(defaults, 'todo-postgresql'))).toEqual(['backend', 'frontend', 'migrate', 'test'])
+    expect(policy.egressPeers(np(defaults, 'todo-frontend'))).toContain('postgresql')
+    const closed = render([], ['networkPolicy.frontendToDatabase=false'])
+    expect(policy.ingressPeers(np(closed, 'todo-postgresql'))).toEqual(['backend', 'migrate', 'test'])
+    expect(policy.egressPeers(np(closed, 'todo-frontend'))).not.toContain('postgresql')
+    expect(policy.egressPeers(np(closed, 'todo-frontend'))).toContain('backend')
+    // the frontend's migration step runs as the migrate component: it still reaches the database
+    expect(policy.egressPeers(np(closed, 'todo-migrate'))).toContain('postgresql')
+    expect(policy.networkCoverage(closed)).toEqual([])
+  })
+
   it('autoscaling.behavior: passed to the HorizontalPodAutoscaler as given; unset, the HPA has none', () => {
     const hpa = (o: K8sObject[], c: string) => find(o, 'HorizontalPodAutoscaler', `todo-${c}`)!.spec
     const on = render([], ['backend.autoscaling.enabled=true', 'frontend.autoscaling.enabled=true'])

@@ -1,31 +1,26 @@
 // The whole kit on a real cluster, as a user runs it: `npm run up` from a fresh cluster, the real app through the
 // frontend Service, a second `up` that changes nothing, a one-line backend change, faults, scaling and cleanup.
 // One ordered file: every case builds on the cluster state the previous one left.
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { injectCluster } from './support/cluster.ts'
 import {
-  AppClient, clusterIp, helm, kitEnvironment, kubectl, NS, pods, reachServices, RELEASE, requestLoop, root, runKit, tail, waitFor,
+  AppClient, backendCopy, clusterIp, helm, kitEnvironment, kubectl, NS, pods, reachServices, RELEASE, requestLoop, root, runKit, tail, waitFor,
   type KitRun, type PodInfo,
 } from './support/kit.ts'
 
 const cluster = injectCluster(inject('cluster'))
 
 // the backend is built from a copy, so the suite can change a source line without touching app/
-const backendCopy = path.join(mkdtempSync(path.join(tmpdir(), 'todo-e2e-backend-')), 'backend')
-cpSync(path.join(root, 'app/backend'), backendCopy, {
-  recursive: true,
-  filter: (src) => !/[/\\](\.venv|\.pytest_cache|\.ruff_cache|__pycache__)$/.test(src),
-})
-const kit = kitEnvironment(cluster, { BACKEND_DIR: backendCopy })
+const backend = backendCopy('todo-e2e-backend-')
+const kit = kitEnvironment(cluster, { BACKEND_DIR: backend })
 const env = kit.env
 
 const uids = (list: PodInfo[]) => Object.fromEntries(list.map((p) => [p.name, p.uid]))
 const byComponent = (list: PodInfo[], c: string) => list.filter((p) => p.component === c && !p.deleting)
 const revision = async () => (JSON.parse(await helm(env, 'status', RELEASE, '-n', NS, '-o', 'json')) as { version: number }).version
-const healthFile = path.join(backendCopy, 'app/routes/health.py')
+const healthFile = path.join(backend, 'app/routes/health.py')
 // unique per run, so the changed backend is a new image tag even when docker kept an earlier run's images
 const marker = `changed-${Date.now().toString(36)}`
 

@@ -3,26 +3,22 @@
 // working through it, and cleanup stops and deletes the profile.
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, inject, it } from 'vitest'
 import { injectCluster } from './support/cluster.ts'
-import { AppClient, httpRequest, kitEnvironment, kubectl, NS, ORIGIN, pods, RELEASE, root, runKit, tail, waitFor } from './support/kit.ts'
+import { AppClient, backendCopy, httpRequest, kitEnvironment, kubectl, NS, ORIGIN, pods, RELEASE, runKit, tail, waitFor } from './support/kit.ts'
 
 const run = promisify(execFile)
 const cluster = injectCluster(inject('cluster'))
 const profile = cluster.minikube!.profile
 // the backend is built from a copy, so a case can change a source line without touching app/
-const backendCopy = path.join(mkdtempSync(path.join(tmpdir(), 'todo-e2e-mk-backend-')), 'backend')
-cpSync(path.join(root, 'app/backend'), backendCopy, {
-  recursive: true,
-  filter: (src) => !/[/\\](\.venv|\.pytest_cache|\.ruff_cache|__pycache__)$/.test(src),
-})
-const healthFile = path.join(backendCopy, 'app/routes/health.py')
+const backend = backendCopy('todo-e2e-mk-backend-')
+const healthFile = path.join(backend, 'app/routes/health.py')
 // the kit's defaults otherwise: INGRESS_ENABLED=true, MINIKUBE_ADDONS=ingress, LOAD_METHOD=minikube
-const kit = kitEnvironment(cluster, { BACKEND_DIR: backendCopy })
+const kit = kitEnvironment(cluster, { BACKEND_DIR: backend })
 const env = kit.env
 // the profile flag first: after `ssh --` it would belong to the remote command
 const minikube = async (...args: string[]) => (await run('minikube', ['-p', profile, ...args], { env, encoding: 'utf8', timeout: 300_000 })).stdout

@@ -60,6 +60,16 @@ describe('planInit', () => {
     ])
     expect(plan.env).toEqual({ FRONTEND_SIZE_BUDGET_MB: '250' }) // no standalone output: next start's budget
   })
+  it('a frontend that reads no database URL is shut out of the database by the NetworkPolicies; one that does keeps the chart default', () => {
+    const none = planFor('undecided/web', 'undecided/services/api')
+    expect(none.values.networkPolicy).toEqual({ frontendToDatabase: false })
+    expect(none.settings).toContainEqual(expect.objectContaining({ component: 'frontend', what: 'database access', to: 'networkPolicy.frontendToDatabase' }))
+    const reads = planFor('plain-main/frontend', 'plain-main/backend')
+    expect(reads.values.networkPolicy).toBeUndefined()
+    const setting = reads.settings.find((s) => s.what === 'database access')
+    expect(setting?.value).toContain('reads DATABASE_URL')
+    expect(setting?.from.length).toBeGreaterThan(0)
+  })
   it('a file written in the working directory: backend.writableFiles, not a writable /app', () => {
     const plan = planFor('plain-main/frontend', 'plain-main/backend')
     expect(plan.values.backend.writableFiles).toEqual(['/app/app.log'])

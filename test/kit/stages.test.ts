@@ -30,6 +30,16 @@ describe('setup', { timeout: 120_000 }, () => {
     expect(again.stderr).toContain('minikube profile todo is running')
   })
 
+  it('MINIKUBE_CNI picks the network minikube starts with (NetworkPolicies need one that enforces them); a bad value changes nothing', async () => {
+    const r = await project({ env: { MINIKUBE_CNI: 'calico' } }).run('setup')
+    expect(r.code).toBe(0)
+    expect(mutating(r.calls)[0]).toBe('minikube start -p todo --driver=docker --cpus=2 --memory=4096mb --kubernetes-version=stable --cni=calico')
+    const bad = await project({ env: { MINIKUBE_CNI: 'weave net' } }).run('setup')
+    expect(bad.code).toBe(1)
+    expect(bad.stderr).toMatch(/MINIKUBE_CNI.*auto, bridge, calico, cilium, flannel, kindnet, false or a CNI manifest path/)
+    expect(mutating(bad.calls)).toEqual([])
+  })
+
   it('points kubectl at the profile when another context is current', async () => {
     const p = project()
     p.setState({ minikube: { running: true, addons: { ingress: 'enabled' }, images: [] }, context: 'kind-other', namespaces: ['todo'] })

@@ -30,6 +30,7 @@ export type AppValues = {
     databaseUrlScheme?: string
   }
   ingress?: { backendPaths: string[]; frontendPaths?: string[] }
+  networkPolicy?: { frontendToDatabase: boolean }
 }
 /** a decision and the file:line lines it rests on; `to` says where init puts it (a .env key, a values path, nowhere) */
 export type Setting = { component: Component; what: string; value: string; to: string; from: Evidence[] }
@@ -301,6 +302,14 @@ export function planInit(f: AppFindings, ctx: PlanContext): Plan {
     else set('frontend', 'auth migration', 'none (no migrate.mjs)', 'frontend.migrateCommand', [])
   }
   if (feAuth) set('frontend', 'auth', 'Better Auth (the chart gives BETTER_AUTH_URL, BETTER_AUTH_SECRET and BETTER_AUTH_TRUSTED_ORIGINS)', 'nothing to write', feAuth.from)
+
+  // the NetworkPolicies let the frontend reach the database only when its server code opens connections itself
+  const dbReads = fe.env.filter((r) => r.name === 'DATABASE_URL' || DB_ALIASES.test(r.name) || /^(POSTGRES|PG)_?(HOST|USER|PASSWORD|DB|DATABASE)$/.test(r.name))
+  if (dbReads.length) set('frontend', 'database access', `the frontend connects to the database (reads ${[...new Set(dbReads.map((r) => r.name))].join(', ')})`, 'nothing to write (the chart default)', dbReads.flatMap((r) => r.from))
+  else {
+    values.networkPolicy = { frontendToDatabase: false }
+    set('frontend', 'database access', 'none: the frontend reads no database URL, so the NetworkPolicies shut it out of the database', 'networkPolicy.frontendToDatabase', [])
+  }
 
   for (const a of fe.backendAccess) {
     if (a.how === 'proxy') set('frontend', 'browser → backend', `through the frontend (server code reads ${a.variable})`, a.variable === 'BACKEND_URL' ? 'nothing to write (the chart gives BACKEND_URL)' : `frontend.extraEnv ${a.variable}`, a.from)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the cluster's binaries from the Go module proxy into a cache keyed by version and Go toolchain:
 # Kubernetes (k8s.io/kubernetes at a release tag, via the wrapper module build/k8s) and etcd, CoreDNS,
-# local-path-provisioner and a pause binary. A warm run finds everything cached and returns at once.
+# local-path-provisioner, kube-network-policies and a pause binary. A warm run finds everything cached and returns at once.
 # Usage: build.sh            (prints the binary directory)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -46,6 +46,25 @@ build_addon CoreDNS coredns github.com/coredns/coredns "coredns-$COREDNS_VERSION
 build_addon local-path-provisioner local-path github.com/rancher/local-path-provisioner "local-path-provisioner-$LOCAL_PATH_VERSION"
 build_addon pause pause todo-k8s-kit/e2e-cluster/pause pause
 
+build_netpol() {
+  # upstream's own module at its release tag, built as its Dockerfile does, with ONE change: its nftables `queue`
+  # expression becomes the xtables NFQUEUE target (build/netpol/xt_queue.go), because the CI machines' kernel has
+  # xt_NFQUEUE but not nft_queue (`nft add rule ... queue num 98` fails there with "No such file or directory").
+  local out=$ADDON_DIR/netpol-$NETPOL_VERSION d w=$ADDON_DIR/netpol-src t0=$SECONDS
+  [ -x "$out" ] && return 0
+  d=$(moddir "sigs.k8s.io/kube-network-policies@$NETPOL_VERSION"); [ -d "$d" ] || die "go mod download sigs.k8s.io/kube-network-policies@$NETPOL_VERSION failed"
+  rm -rf "$w"; cp -r "$d" "$w"; chmod -R u+w "$w"
+  cp "$HARNESS_DIR/build/netpol/xt_queue.go" "$w/pkg/networkpolicy/"
+  perl -0pi -e 's/queue := &expr\.Queue\{Num: uint16\(c\.config\.QueueID\)\}\n\tif c\.config\.FailOpen \{\n\t\tqueue\.Flag = expr\.QueueFlagBypass\n\t\}/queue := xtQueue(c.config.QueueID, c.config.FailOpen)/g' \
+    "$w/pkg/networkpolicy/controller.go"
+  [ "$(grep -c 'queue := xtQueue(' "$w/pkg/networkpolicy/controller.go")" = 2 ] && ! grep -q 'expr\.Queue' "$w/pkg/networkpolicy/controller.go" \
+    || die "the kube-network-policies patch did not apply to $NETPOL_VERSION"
+  mkdir -p "$ADDON_DIR"; (cd "$w" && go build -trimpath -ldflags "-s -w" -o "$out.tmp" ./cmd)
+  mv "$out.tmp" "$out"; rm -rf "$w"
+  log "kube-network-policies built in $((SECONDS - t0))s"
+}
+build_netpol
+
 # Images the cluster needs, built from the binaries above (no registry is reachable) and saved as tars that up.sh
 # imports into the harness's containerd.
 build_image() { # image binary dockerfile name-in-image
@@ -66,4 +85,5 @@ build_image "$PAUSE_IMAGE" "$ADDON_DIR/pause" Dockerfile.static pause
 build_image "$COREDNS_IMAGE" "$ADDON_DIR/coredns-$COREDNS_VERSION" Dockerfile.static coredns
 build_image "$LOCAL_PATH_IMAGE" "$ADDON_DIR/local-path-provisioner-$LOCAL_PATH_VERSION" Dockerfile.static local-path-provisioner
 build_image "$BUSYBOX_IMAGE" /bin/busybox Dockerfile.busybox busybox
+build_image "$NETPOL_IMAGE" "$ADDON_DIR/netpol-$NETPOL_VERSION" Dockerfile.static netpol
 echo "$BIN_DIR"

@@ -5,7 +5,7 @@ source "$(dirname "$0")/lib.sh"
 need=()
 for pair in containerd:/usr/bin/containerd runc:/usr/sbin/runc containernetworking-plugins:/usr/lib/cni/bridge \
   iptables:/usr/sbin/iptables conntrack:/usr/sbin/conntrack openssl:/usr/bin/openssl busybox-static:/bin/busybox \
-  iproute2:/usr/sbin/ip curl:/usr/bin/curl; do
+  iproute2:/usr/sbin/ip curl:/usr/bin/curl nftables:/usr/sbin/nft; do
   pkg=${pair%%:*} file=${pair#*:}
   if [ "$pkg" = busybox-static ]; then dpkg -s busybox-static >/dev/null 2>&1 || need+=("$pkg")
   else [ -x "$file" ] || need+=("$pkg"); fi

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Tears the harness cluster down and leaves nothing behind: its processes (by recorded pid), pod sandboxes and their
-# network namespaces, mounts, the iptables rules of kube-proxy, kubelet, CNI and the harness's guard, the CNI bridge,
-# the node address and the state directory. Safe to run when nothing is up. The binary cache is kept.
+# network namespaces, mounts, the iptables rules of kube-proxy, kubelet, CNI and the harness's guard, the nftables
+# table of kube-network-policies, the CNI bridge, the node address and the state directory. Safe to run when nothing
+# is up. The binary cache is kept.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 [ "$(id -u)" = 0 ] || die "run as root (sudo $0)"
@@ -69,6 +70,9 @@ for table in filter nat mangle raw; do
   for c in $chains; do iptables -t "$table" -F "$c" 2>/dev/null; done
   for c in $chains; do iptables -t "$table" -X "$c" 2>/dev/null; done
 done
+
+# kube-network-policies' nftables table (its process may have been killed before removing it)
+command -v nft >/dev/null && nft delete table inet kube-network-policies 2>/dev/null
 
 # network namespaces and every mount under the state directory (deepest first)
 for ns in /run/netns/cni-*; do

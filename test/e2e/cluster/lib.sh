@@ -7,6 +7,7 @@ K8S_VERSION=v1.34.4          # k8s.io/kubernetes module tag; staging modules pin
 ETCD_VERSION=v3.6.4          # the etcd server Kubernetes 1.34 itself is tested against (same module graph)
 COREDNS_VERSION=v1.14.7
 LOCAL_PATH_VERSION=v0.0.30   # rancher local-path-provisioner: hostPath-backed dynamic PVs
+NETPOL_VERSION=v0.8.0        # sigs.k8s.io/kube-network-policies: enforces NetworkPolicies next to the bridge CNI
 GO_TOOLCHAIN=go1.24.12       # the toolchain Kubernetes 1.34 pins (.go-version); fetched from the module proxy
 COREDNS_GO_TOOLCHAIN=go1.25.7
 
@@ -43,6 +44,9 @@ PAUSE_IMAGE=local/pause:3.10
 COREDNS_IMAGE=local/coredns:${COREDNS_VERSION#v}
 LOCAL_PATH_IMAGE=local/local-path-provisioner:${LOCAL_PATH_VERSION#v}
 BUSYBOX_IMAGE=local/busybox:1.35
+NETPOL_IMAGE=local/kube-network-policies:${NETPOL_VERSION#v}-xt   # -xt: built with build/netpol/xt_queue.go
 
 log() { printf '[e2e-cluster %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf '[e2e-cluster] ERROR: %s\n' "$*" >&2; exit 1; }
+# the module's own directory in the Go module cache, downloaded at that exact version (the proxy may refuse @latest)
+moddir() { (cd /tmp && go mod download -json "$1" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p'); }

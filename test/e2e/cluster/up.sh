@@ -202,11 +202,13 @@ start kube-proxy "$BIN_DIR/kube-proxy" --config="$ETC_DIR/kube-proxy-config.yaml
 node_ready() { kc get node "$NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' | grep -qx True; }
 waitfor "node $NODE_NAME" 120 node_ready
 
-# --- add-ons: CoreDNS as kube-dns, local-path-provisioner as the default StorageClass ---
+# --- add-ons: CoreDNS as kube-dns, local-path-provisioner as the default StorageClass, NetworkPolicy enforcement ---
 sed -e "s#@DNS_SVC_IP@#$DNS_SVC_IP#g" -e "s#@COREDNS_IMAGE@#$COREDNS_IMAGE#g" \
     -e "s#@LOCAL_PATH_IMAGE@#$LOCAL_PATH_IMAGE#g" -e "s#@BUSYBOX_IMAGE@#$BUSYBOX_IMAGE#g" \
     -e "s#@VOLUMES_DIR@#$STATE_DIR/volumes#g" "$HARNESS_DIR/addons.yaml" | kc apply -f - >/dev/null
 waitfor "CoreDNS" 120 kc -n kube-system rollout status deploy/coredns --timeout=2s
 waitfor "local-path-provisioner" 120 kc -n local-path-storage rollout status deploy/local-path-provisioner --timeout=2s
+sed "s#@NETPOL_IMAGE@#$NETPOL_IMAGE#g" "$HARNESS_DIR/network-policies.yaml" | kc apply -f - >/dev/null
+waitfor "kube-network-policies" 120 kc -n kube-system rollout status ds/kube-network-policies --timeout=2s
 log "cluster up in $(since)"
 report

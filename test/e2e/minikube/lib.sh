@@ -33,4 +33,3 @@ CERTGEN_IMAGE=local/mk-kube-webhook-certgen:${CERTGEN_VERSION#v}
 
 export GOPROXY=${GOPROXY:-https://proxy.golang.org,direct}
 mklog() { printf '[e2e-minikube %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-moddir() { (cd /tmp && go mod download -json "$1" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p'); }

@@ -2,7 +2,7 @@
 // kubectl/helm and HTTP helpers the e2e suite checks it with. Secrets are generated per run into a temp .env.
 import { execFile, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdtempSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -18,6 +18,16 @@ export const RELEASE = 'todo'
 export const ORIGIN = 'http://todo.local'
 
 export type KitRun = { code: number; stdout: string; stderr: string; ms: number }
+
+/** A temp copy of app/backend (no venv or caches), for cases that change a source line without touching app/. */
+export function backendCopy(prefix: string): string {
+  const dir = path.join(mkdtempSync(path.join(tmpdir(), prefix)), 'backend')
+  cpSync(path.join(root, 'app/backend'), dir, {
+    recursive: true,
+    filter: (src) => !/[/\\](\.venv|\.pytest_cache|\.ruff_cache|__pycache__)$/.test(src),
+  })
+  return dir
+}
 
 /** A temp .env with fresh fake secrets, and the environment every kit command of the suite runs with. */
 export function kitEnvironment(cluster: E2ECluster, extra: Record<string, string> = {}) {
