@@ -10,9 +10,11 @@ from typing import Any
 
 import httpx
 import jwt
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Path, Request, status
+from fastapi.exceptions import RequestValidationError
 
 from .config import Settings
+from .models import NO_NUL_PATTERN, USER_ID_MAX
 
 log = logging.getLogger("app.auth")
 
@@ -104,8 +106,13 @@ def _unauthorized(detail: str) -> HTTPException:
     return HTTPException(status.HTTP_401_UNAUTHORIZED, detail=detail, headers={"WWW-Authenticate": "Bearer"})
 
 
-def authenticated_user(request: Request, user_id: str) -> str:
-    """FastAPI dependency for /api/{user_id}/...: 401 without a valid token, 403 when it belongs to someone else."""
+# Published in the OpenAPI document, but checked below only after the token: anonymous callers always get 401.
+_USER_ID = Path(json_schema_extra={"minLength": 1, "maxLength": USER_ID_MAX, "pattern": NO_NUL_PATTERN})
+
+
+def authenticated_user(request: Request, user_id: str = _USER_ID) -> str:
+    """FastAPI dependency for /api/{user_id}/...: 401 without a valid token, 403 when it belongs to someone else,
+    422 when the token's own user id cannot be stored (longer than the column, or holding a NUL)."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -123,6 +130,15 @@ def authenticated_user(request: Request, user_id: str) -> str:
         raise _unauthorized(f"invalid token: {exc}") from exc
     if str(claims["sub"]) != user_id:
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail="the token does not belong to this user")
+    problem = (
+        f"must be at most {USER_ID_MAX} characters"
+        if len(user_id) > USER_ID_MAX
+        else "must not contain NUL characters (\\u0000)"
+        if "\x00" in user_id
+        else None
+    )
+    if problem:
+        raise RequestValidationError([{"loc": ("path", "user_id"), "msg": problem, "type": "value_error"}])
     return user_id
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request, status
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Request, status
 from sqlmodel import col, select
 
 from ..auth import CurrentUser
 from ..chatbot.service import AgentUnavailable, ConversationNotFound, chat_turn
-from ..models import ChatRequest, ChatResponse, Conversation, ConversationRead, Message, MessageRead
+from ..models import ID_MAX, ChatRequest, ChatResponse, Conversation, ConversationRead, Message, MessageRead
 
 router = APIRouter(prefix="/api/{user_id}", tags=["chat"])
 
@@ -34,7 +36,7 @@ def conversations(request: Request, user_id: str = CurrentUser):
 
 
 @router.get("/conversations/{conversation_id}/messages", response_model=list[MessageRead])
-def messages(conversation_id: int, request: Request, user_id: str = CurrentUser):
+def messages(conversation_id: Annotated[int, Path(ge=1, le=ID_MAX)], request: Request, user_id: str = CurrentUser):
     with request.app.state.database.session() as session:
         conversation = session.get(Conversation, conversation_id)
         if conversation is None or conversation.user_id != user_id:
