@@ -20,6 +20,22 @@ log = logging.getLogger("app.auth")
 
 # Better Auth's JWT plugin signs with EdDSA (Ed25519) by default; RS256/ES256 are its other choices.
 ALGORITHMS = ["EdDSA", "ES256", "RS256"]
+# Each key verifies exactly one algorithm, fixed by its type: trusting the token's `alg` for a key of another type
+# is the classic algorithm-confusion hole (and crashes PyJWT with a TypeError on a key it cannot use).
+_ALGORITHM_OF = {("OKP", "Ed25519"): "EdDSA", ("EC", "P-256"): "ES256", ("RSA", None): "RS256"}
+
+
+def algorithm_for(jwk: dict[str, Any]) -> str:
+    """The one algorithm a JWKS entry may verify, from its kty/crv; its `alg`, `use`, `key_ops` must agree."""
+    kty = jwk.get("kty")
+    algorithm = _ALGORITHM_OF.get((kty, None if kty == "RSA" else jwk.get("crv")))
+    if algorithm is None:
+        raise jwt.InvalidKeyError(f"unsupported key type {kty}/{jwk.get('crv')}")
+    if jwk.get("alg", algorithm) != algorithm:
+        raise jwt.InvalidKeyError(f"alg {jwk.get('alg')} does not fit a {kty} key")
+    if jwk.get("use", "sig") != "sig" or "verify" not in jwk.get("key_ops", ["verify"]):
+        raise jwt.InvalidKeyError("not a signature verification key")
+    return algorithm
 
 
 class KeysUnavailable(Exception):
@@ -49,8 +65,8 @@ class JwksCache:
         keys: dict[str, jwt.PyJWK] = {}
         for index, jwk in enumerate(document.get("keys", []) if isinstance(document, dict) else []):
             try:
-                key = jwt.PyJWK(jwk)
-            except jwt.PyJWTError as exc:
+                key = jwt.PyJWK(jwk, algorithm=algorithm_for(jwk))
+            except (jwt.PyJWTError, AttributeError, TypeError, ValueError) as exc:
                 log.warning("skipping unusable JWKS key", extra={"kid": jwk.get("kid"), "reason": str(exc)})
                 continue
             keys[jwk.get("kid") or f"#{index}"] = key
@@ -90,11 +106,13 @@ class TokenVerifier:
         key = self.jwks.get(header.get("kid"))
         if key is None:
             raise jwt.InvalidKeyError("no key in the JWKS matches the token's kid")
+        if header["alg"] != key.algorithm_name:
+            raise jwt.InvalidAlgorithmError(f"the token's algorithm {header['alg']} does not fit its key")
         options: dict[str, Any] = {"require": ["exp", "sub"], "verify_aud": bool(self.settings.jwt_audience)}
         return jwt.decode(
             token,
             key=key.key,
-            algorithms=[header["alg"]],
+            algorithms=[key.algorithm_name],
             audience=self.settings.jwt_audience or None,
             issuer=self.settings.jwt_issuer or None,
             options=options,
