@@ -91,7 +91,7 @@ class TokenVerifier:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.jwks = (
-            JwksCache(settings.jwks_url, settings.jwks_cache_ttl, settings.jwks_min_refresh)
+            JwksCache(settings.jwks_url, settings.jwks_cache_ttl, settings.jwks_min_refresh, settings.jwks_timeout)
             if settings.jwks_url
             else None
         )
