@@ -106,8 +106,9 @@ def _description_field() -> Any:
     return PField(default=None, max_length=DESCRIPTION_MAX, json_schema_extra={"pattern": NO_NUL_PATTERN})
 
 
+# Request bodies are strict: JSON `0` is not `false` and `"7"` is not `7`, as the published schema says.
 class TaskCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     title: str = _title_field()
     description: str | None = _description_field()
 
@@ -116,7 +117,7 @@ class TaskCreate(BaseModel):
 
 
 class TaskUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"minProperties": 1})
     # Left out = unchanged. Typed without None so the published schema says what is accepted: null is refused.
     title: str = _title_field(optional=True)
     description: str | None = _description_field()
@@ -135,7 +136,7 @@ class TaskUpdate(BaseModel):
 
 
 class TaskComplete(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     completed: bool | None = None
 
 
@@ -151,7 +152,7 @@ class TaskRead(BaseModel):
 
 
 class ChatRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     conversation_id: int | None = PField(default=None, ge=1, le=ID_MAX)
     message: str = PField(min_length=1, max_length=MESSAGE_MAX, json_schema_extra={"pattern": NOT_BLANK_PATTERN})
 

@@ -28,6 +28,7 @@ def _error(description: str, model: type[BaseModel] = ErrorDetail) -> dict[str, 
 
 # Every /api route: the token, the path's user, the input, the keys or database being unavailable.
 API: dict[int | str, dict[str, Any]] = {
+    400: _error("The request body could not be read (not UTF-8)"),
     401: _error("Missing, invalid or expired bearer token"),
     403: _error("The token belongs to another user than the path's user_id"),
     422: _error("Invalid input: wrong type, out of range, too long, empty, or containing NUL", ValidationErrorBody),
