@@ -34,6 +34,8 @@ class Settings:
     # Seconds a fetched key set is trusted; an unknown `kid` refetches sooner, at most once per `jwks_min_refresh`.
     jwks_cache_ttl: float = 300.0
     jwks_min_refresh: float = 10.0
+    # Longest a request waits for the JWKS (the fetch is abandoned after it too).
+    jwks_timeout: float = 5.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -50,4 +52,5 @@ class Settings:
             log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
             jwks_cache_ttl=float(env.get("JWKS_CACHE_TTL", "300")),
             jwks_min_refresh=float(env.get("JWKS_MIN_REFRESH", "10")),
+            jwks_timeout=float(env.get("JWKS_TIMEOUT", "5")),
         )

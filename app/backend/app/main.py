@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 
 from .auth import TokenVerifier
 from .config import Settings
@@ -78,6 +78,35 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         reason = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
         log.error("database unavailable", extra={"reason": (str(reason).strip().splitlines() or ["?"])[0]})
         return JSONResponse(status_code=503, content={"detail": "the database is unavailable; try again shortly"})
+
+    # Validation keeps bad values away from PostgreSQL; these catch what only the database can tell (a constraint
+    # added by a later migration, a row deleted meanwhile). The caller gets a 4xx without the database's text,
+    # which can quote the row; the log gets the SQLSTATE and constraint name, no values.
+    def _db_error_fields(exc: DBAPIError) -> dict[str, str]:
+        orig = exc.orig
+        diag = getattr(orig, "diag", None)
+        fields = {
+            "error": orig.__class__.__name__ if orig is not None else exc.__class__.__name__,
+            "sqlstate": getattr(orig, "sqlstate", None) or "",
+            "table": getattr(diag, "table_name", None) or "",
+            "column": getattr(diag, "column_name", None) or "",
+            "constraint": getattr(diag, "constraint_name", None) or "",
+        }
+        return {k: v for k, v in fields.items() if v}
+
+    @app.exception_handler(DataError)
+    async def database_data_error(_request: Request, exc: DataError) -> JSONResponse:
+        log.warning("database refused a value", extra=_db_error_fields(exc))
+        msg = "a value is out of range, too long or malformed for the database"
+        return JSONResponse(
+            status_code=422,
+            content={"message": f"invalid request: {msg}", "detail": [{"loc": [], "msg": msg, "type": "value_error"}]},
+        )
+
+    @app.exception_handler(IntegrityError)
+    async def database_integrity_error(_request: Request, exc: IntegrityError) -> JSONResponse:
+        log.warning("database constraint violated", extra=_db_error_fields(exc))
+        return JSONResponse(status_code=409, content={"detail": "the request conflicts with the stored data"})
 
     app.include_router(health.router)
     app.include_router(tasks.router)

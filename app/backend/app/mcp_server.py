@@ -10,7 +10,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
 from .db import Database
-from .models import DESCRIPTION_MAX, TITLE_MAX, Task
+from .models import DESCRIPTION_MAX, ID_MAX, NO_NUL_PATTERN, NOT_BLANK_PATTERN, TITLE_MAX, Task
 from .tasks import TaskNotFound, TaskStore
 
 TOOL_NAMES = ("add_task", "list_tasks", "complete_task", "delete_task", "update_task")
@@ -25,6 +25,10 @@ def _task(task: Task) -> dict[str, Any]:
     return {"task_id": task.id, "title": task.title, "description": task.description, "completed": task.completed}
 
 
+# The model's arguments get the same limits as REST input, so nothing the database would refuse reaches it.
+TaskId = Annotated[int, Field(ge=1, le=ID_MAX, description="Id of the task")]
+
+
 def build_mcp_server(database: Database, user_id: str) -> MCPServer:
     server = MCPServer(name="todo", instructions=INSTRUCTIONS)
 
@@ -37,8 +41,12 @@ def build_mcp_server(database: Database, user_id: str) -> MCPServer:
 
     @server.tool()
     def add_task(
-        title: Annotated[str, Field(min_length=1, max_length=TITLE_MAX, description="What to do")],
-        description: Annotated[str | None, Field(max_length=DESCRIPTION_MAX, description="Optional details")] = None,
+        title: Annotated[
+            str, Field(min_length=1, max_length=TITLE_MAX, pattern=NOT_BLANK_PATTERN, description="What to do")
+        ],
+        description: Annotated[
+            str | None, Field(max_length=DESCRIPTION_MAX, pattern=NO_NUL_PATTERN, description="Optional details")
+        ] = None,
     ) -> dict[str, Any]:
         """Add a task to the user's todo list."""
         task = store_call(lambda s: s.add(title.strip(), description))
@@ -53,22 +61,26 @@ def build_mcp_server(database: Database, user_id: str) -> MCPServer:
         return {"status": status, "count": len(tasks), "tasks": [_task(t) for t in tasks]}
 
     @server.tool()
-    def complete_task(task_id: Annotated[int, Field(description="Id of the task")]) -> dict[str, Any]:
+    def complete_task(task_id: TaskId) -> dict[str, Any]:
         """Mark a task as completed."""
         task = store_call(lambda s: s.set_completed(task_id, True))
         return {"task_id": task.id, "status": "completed", "title": task.title}
 
     @server.tool()
-    def delete_task(task_id: Annotated[int, Field(description="Id of the task")]) -> dict[str, Any]:
+    def delete_task(task_id: TaskId) -> dict[str, Any]:
         """Delete a task."""
         task = store_call(lambda s: s.delete(task_id))
         return {"task_id": task.id, "status": "deleted", "title": task.title}
 
     @server.tool()
     def update_task(
-        task_id: Annotated[int, Field(description="Id of the task")],
-        title: Annotated[str | None, Field(max_length=TITLE_MAX, description="New title")] = None,
-        description: Annotated[str | None, Field(max_length=DESCRIPTION_MAX, description="New details")] = None,
+        task_id: TaskId,
+        title: Annotated[
+            str | None, Field(max_length=TITLE_MAX, pattern=NO_NUL_PATTERN, description="New title")
+        ] = None,
+        description: Annotated[
+            str | None, Field(max_length=DESCRIPTION_MAX, pattern=NO_NUL_PATTERN, description="New details")
+        ] = None,
     ) -> dict[str, Any]:
         """Change a task's title and/or description."""
         changes: dict[str, Any] = {}

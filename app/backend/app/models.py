@@ -50,45 +50,93 @@ class Message(SQLModel, table=True):
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 1000
+MESSAGE_MAX = 4000
+USER_ID_MAX = 255  # the user_id columns are varchar(255)
+ID_MAX = 2**31 - 1  # ids are PostgreSQL serials (int4): 1 .. 2147483647
+
+# What str.strip() removes, spelled as a regex class every engine reads alike (Python re, Rust regex, ECMAScript),
+# so the patterns published in the OpenAPI document accept exactly what the validators below accept.
+_WHITESPACE = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
+_WS_CLASS = "".join(f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}" for ch in _WHITESPACE)
+# PostgreSQL text cannot hold NUL; psycopg refuses to send it.
+NO_NUL_PATTERN = r"^[^\x00]*$"
+NOT_BLANK_PATTERN = rf"^[^\x00]*[^\x00{_WS_CLASS}][^\x00]*$"
+
+
+def no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters (\\u0000)")
+    return value
 
 
 def _clean_title(value: str) -> str:
-    value = value.strip()
+    value = no_nul(value).strip()
     if not value:
         raise ValueError("title must not be empty")
     return value
 
 
+def _not_null(name: str):
+    """A field that may be left out but not sent as null (the column is NOT NULL)."""
+
+    def check(value: Any) -> Any:
+        if value is None:
+            raise ValueError(f"{name} must not be null")
+        return value
+
+    return field_validator(name, mode="before")(check)
+
+
+def _omit_default(schema: dict[str, Any]) -> None:
+    # Optional-but-not-nullable fields default to "unchanged", not to null: do not publish `default: null`.
+    schema.pop("default", None)
+
+
+def _title_field(*, optional: bool = False) -> Any:
+    def extra(schema: dict[str, Any]) -> None:
+        schema["pattern"] = NOT_BLANK_PATTERN
+        if optional:
+            _omit_default(schema)
+
+    kw: dict[str, Any] = {"default": None} if optional else {}
+    return PField(min_length=1, max_length=TITLE_MAX, json_schema_extra=extra, **kw)
+
+
+def _description_field() -> Any:
+    return PField(default=None, max_length=DESCRIPTION_MAX, json_schema_extra={"pattern": NO_NUL_PATTERN})
+
+
+# Request bodies are strict: JSON `0` is not `false` and `"7"` is not `7`, as the published schema says.
 class TaskCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    title: str = PField(max_length=TITLE_MAX)
-    description: str | None = PField(default=None, max_length=DESCRIPTION_MAX)
+    model_config = ConfigDict(extra="forbid", strict=True)
+    title: str = _title_field()
+    description: str | None = _description_field()
 
     _title = field_validator("title")(_clean_title)
+    _description = field_validator("description")(lambda v: None if v is None else no_nul(v))
 
 
 class TaskUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    title: str | None = PField(default=None, max_length=TITLE_MAX)
-    description: str | None = PField(default=None, max_length=DESCRIPTION_MAX)
-    completed: bool | None = None
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"minProperties": 1})
+    # Left out = unchanged. Typed without None so the published schema says what is accepted: null is refused.
+    title: str = _title_field(optional=True)
+    description: str | None = _description_field()
+    completed: bool = PField(default=None, json_schema_extra=_omit_default)
 
-    @field_validator("title")
-    @classmethod
-    def _title(cls, value: str | None) -> str | None:
-        return None if value is None else _clean_title(value)
+    _title_not_null = _not_null("title")
+    _completed_not_null = _not_null("completed")
+    _title = field_validator("title")(_clean_title)
+    _description = field_validator("description")(lambda v: None if v is None else no_nul(v))
 
     @model_validator(mode="after")
     def _something(self) -> TaskUpdate:
         if not self.model_fields_set:
             raise ValueError("give at least one of title, description, completed")
-        if "title" in self.model_fields_set and self.title is None:
-            raise ValueError("title must not be null")
         return self
 
 
 class TaskComplete(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     completed: bool | None = None
 
 
@@ -104,14 +152,14 @@ class TaskRead(BaseModel):
 
 
 class ChatRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    conversation_id: int | None = None
-    message: str = PField(min_length=1, max_length=4000)
+    model_config = ConfigDict(extra="forbid", strict=True)
+    conversation_id: int | None = PField(default=None, ge=1, le=ID_MAX)
+    message: str = PField(min_length=1, max_length=MESSAGE_MAX, json_schema_extra={"pattern": NOT_BLANK_PATTERN})
 
     @field_validator("message")
     @classmethod
     def _message(cls, value: str) -> str:
-        if not value.strip():
+        if not no_nul(value).strip():
             raise ValueError("message must not be empty")
         return value.strip()
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
 import time
 import uuid
 
@@ -12,7 +16,7 @@ from fastapi.testclient import TestClient
 from app.main import create_app
 
 from .conftest import settings_for
-from .support import JsonServer, KeyRing, free_port
+from .support import AUDIENCE, ISSUER, JsonServer, KeyRing, free_port
 
 
 def call(client: TestClient, user_id: str, token: str | None):
@@ -125,3 +129,84 @@ def test_missing_jwks_url_is_503(database_url, keys):
     app = create_app(settings_for(database_url, ""))
     with TestClient(app) as client:
         assert call(client, "alice", keys.token("alice")).status_code == 503
+
+
+def _confused(ring_alg: str, header_alg: str, kid: str) -> str:
+    """A token whose header names `kid` (a published key of another type) but `header_alg`, signed with a key the
+    attacker made: the verifier must refuse it because the algorithm does not fit the key, not crash."""
+    attacker = KeyRing()
+    attacker.add(kid, ring_alg)
+    _, key = attacker.private[kid]
+    now = int(time.time())
+    claims = {"sub": "alice", "iss": ISSUER, "aud": AUDIENCE, "iat": now, "exp": now + 600}
+    return jwt.encode(claims, key, algorithm=header_alg, headers={"kid": kid})
+
+
+def _hmac_token(header: dict, secret: str) -> str:
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    now = int(time.time())
+    claims = {"sub": "alice", "iss": ISSUER, "aud": AUDIENCE, "iat": now, "exp": now + 600}
+    signing_input = f"{b64(json.dumps(header).encode())}.{b64(json.dumps(claims).encode())}"
+    signature = hmac.new(secret.encode(), signing_input.encode(), hashlib.sha256).digest()
+    return f"{signing_input}.{b64(signature)}"
+
+
+def test_algorithm_confusion_is_401_not_500(database_url):
+    ring = KeyRing()
+    ring.add("ed", "EdDSA")
+    ring.add("rsa", "RS256")
+    ring.add("ec", "ES256")
+    with JsonServer(lambda m, p, b: (200, ring.jwks())) as server:
+        app = create_app(settings_for(database_url, f"{server.url}/jwks"))
+        with TestClient(app, raise_server_exceptions=False) as client:
+            for kid in ("ed", "rsa", "ec"):
+                assert call(client, "alice", ring.token("alice", kid=kid)).status_code == 200
+            for signing, header_alg, kid in [
+                ("RS256", "RS256", "ed"),  # the attacker's own RSA key, the Ed25519 key's kid
+                ("ES256", "ES256", "ed"),
+                ("EdDSA", "EdDSA", "rsa"),
+                ("ES256", "ES256", "rsa"),
+                ("RS256", "RS256", "ec"),
+                ("EdDSA", "EdDSA", "ec"),
+            ]:
+                response = call(client, "alice", _confused(signing, header_alg, kid))
+                assert response.status_code == 401, (signing, kid, response.text)
+                assert "algorithm" in response.json()["detail"], response.text
+            # The classic one: HMAC with the published public key as the secret (made by hand: PyJWT refuses to).
+            rsa_jwk = next(k for k in ring.jwks()["keys"] if k["kid"] == "rsa")
+            assert (
+                call(client, "alice", _hmac_token({"alg": "HS256", "kid": "rsa"}, json.dumps(rsa_jwk))).status_code
+                == 401
+            )
+            assert (
+                call(client, "alice", _hmac_token({"alg": "RS256", "kid": "rsa"}, json.dumps(rsa_jwk))).status_code
+                == 401
+            )
+
+
+def test_jwks_keys_whose_alg_does_not_fit_their_type_are_not_used(database_url):
+    """A JWKS entry claiming `alg: RS256` on an Ed25519 key is ignored, not trusted for whatever algorithm a token
+    names; so is a key published for encryption (`use: enc`) rather than signatures."""
+    ring = KeyRing()
+    ring.add("good", "EdDSA")
+    ring.add("liar", "EdDSA")
+    ring.add("enc", "EdDSA")
+
+    def jwks() -> dict:
+        document = ring.jwks()
+        for key in document["keys"]:
+            if key["kid"] == "liar":
+                key["alg"] = "RS256"
+            if key["kid"] == "enc":
+                key["use"] = "enc"
+        return document
+
+    with JsonServer(lambda m, p, b: (200, jwks())) as server:
+        app = create_app(settings_for(database_url, f"{server.url}/jwks"))
+        with TestClient(app, raise_server_exceptions=False) as client:
+            assert call(client, "alice", ring.token("alice", kid="good")).status_code == 200
+            assert call(client, "alice", ring.token("alice", kid="liar")).status_code == 401
+            assert call(client, "alice", _confused("RS256", "RS256", "liar")).status_code == 401
+            assert call(client, "alice", ring.token("alice", kid="enc")).status_code == 401

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import psycopg
 from fastapi.testclient import TestClient
@@ -101,3 +102,36 @@ def test_migrate_failure_says_what_to_fix():
     assert "postgres:postgres" not in done.stdout, "the password must not reach the logs"
     missing = run_migrate("")
     assert missing.returncode == 2 and "DATABASE_URL is not set" in missing.stdout
+
+
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def test_ready_gives_a_short_reason_and_logs_the_details(jwks_server):
+    """/ready is reachable without a token: it must not hand out the database's host, port or user."""
+    port = free_port()
+    down = f"postgresql://dbadmin-x7:s3cret-pw@127.0.0.1:{port}/tododb"
+    with TestClient(create_app(settings_for(down, jwks_server.url))) as client:
+        records = _Records()
+        logging.getLogger("app").addHandler(records)
+        try:
+            ready = client.get("/ready")
+        finally:
+            logging.getLogger("app").removeHandler(records)
+    assert ready.status_code == 503
+    assert ready.json() == {
+        "status": "unavailable",
+        "database": "unreachable",
+        "reason": "cannot connect to the database",
+    }
+    for secret in ("127.0.0.1", str(port), "dbadmin-x7", "s3cret-pw", "tododb"):
+        assert secret not in ready.text
+    logged = [r for r in records.records if r.getMessage().startswith("not ready")]
+    assert logged and str(port) in getattr(logged[0], "reason", ""), "operators find the details in the log"
+    assert all("s3cret-pw" not in str(vars(r)) for r in records.records)

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request, status
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Request, status
 from sqlmodel import col, select
 
 from ..auth import CurrentUser
 from ..chatbot.service import AgentUnavailable, ConversationNotFound, chat_turn
-from ..models import ChatRequest, ChatResponse, Conversation, ConversationRead, Message, MessageRead
+from ..models import ID_MAX, ChatRequest, ChatResponse, Conversation, ConversationRead, Message, MessageRead
+from .errors import API, CONFLICT, NOT_FOUND, ErrorDetail
 
-router = APIRouter(prefix="/api/{user_id}", tags=["chat"])
+router = APIRouter(prefix="/api/{user_id}", tags=["chat"], responses=API)
+AGENT_FAILED = {502: {"model": ErrorDetail, "description": "The language model could not answer"}}
 
 
-@router.post("/chat", response_model=ChatResponse)
+@router.post("/chat", response_model=ChatResponse, responses=NOT_FOUND | CONFLICT | AGENT_FAILED)
 async def chat(body: ChatRequest, request: Request, user_id: str = CurrentUser) -> ChatResponse:
     try:
         return await chat_turn(
@@ -33,8 +37,8 @@ def conversations(request: Request, user_id: str = CurrentUser):
         return list(session.exec(query))
 
 
-@router.get("/conversations/{conversation_id}/messages", response_model=list[MessageRead])
-def messages(conversation_id: int, request: Request, user_id: str = CurrentUser):
+@router.get("/conversations/{conversation_id}/messages", response_model=list[MessageRead], responses=NOT_FOUND)
+def messages(conversation_id: Annotated[int, Path(ge=1, le=ID_MAX)], request: Request, user_id: str = CurrentUser):
     with request.app.state.database.session() as session:
         conversation = session.get(Conversation, conversation_id)
         if conversation is None or conversation.user_id != user_id:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Request, Response, status
+from fastapi import APIRouter, Body, Depends, HTTPException, Path, Request, Response, status
 
 from ..auth import CurrentUser
-from ..models import TaskComplete, TaskCreate, TaskRead, TaskUpdate
+from ..models import ID_MAX, TaskComplete, TaskCreate, TaskRead, TaskUpdate
 from ..tasks import TaskNotFound, TaskStore
+from .errors import API, CONFLICT, NOT_FOUND
 
-router = APIRouter(prefix="/api/{user_id}/tasks", tags=["tasks"])
+router = APIRouter(prefix="/api/{user_id}/tasks", tags=["tasks"], responses=API)
 
 
 def store(request: Request, user_id: str = CurrentUser):
@@ -19,6 +20,8 @@ def store(request: Request, user_id: str = CurrentUser):
 
 
 Store = Depends(store)
+# Ids outside the serial column's range can name no task: 422 like any malformed id, not a database error.
+TaskId = Annotated[int, Path(ge=1, le=ID_MAX)]
 
 
 def _found(call):
@@ -33,28 +36,28 @@ def list_tasks(status: Literal["all", "pending", "completed"] = "all", tasks: Ta
     return tasks.list(status)
 
 
-@router.post("", response_model=TaskRead, status_code=status.HTTP_201_CREATED)
+@router.post("", response_model=TaskRead, status_code=status.HTTP_201_CREATED, responses=CONFLICT)
 def create_task(body: TaskCreate, tasks: TaskStore = Store):
     return tasks.add(body.title, body.description)
 
 
-@router.get("/{task_id}", response_model=TaskRead)
-def get_task(task_id: int, tasks: TaskStore = Store):
+@router.get("/{task_id}", response_model=TaskRead, responses=NOT_FOUND)
+def get_task(task_id: TaskId, tasks: TaskStore = Store):
     return _found(lambda: tasks.get(task_id))
 
 
-@router.put("/{task_id}", response_model=TaskRead)
-def update_task(task_id: int, body: TaskUpdate, tasks: TaskStore = Store):
+@router.put("/{task_id}", response_model=TaskRead, responses=NOT_FOUND | CONFLICT)
+def update_task(task_id: TaskId, body: TaskUpdate, tasks: TaskStore = Store):
     return _found(lambda: tasks.update(task_id, **body.model_dump(exclude_unset=True)))
 
 
-@router.delete("/{task_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_task(task_id: int, tasks: TaskStore = Store) -> Response:
+@router.delete("/{task_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND | CONFLICT)
+def delete_task(task_id: TaskId, tasks: TaskStore = Store) -> Response:
     _found(lambda: tasks.delete(task_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.patch("/{task_id}/complete", response_model=TaskRead)
-def complete_task(task_id: int, body: TaskComplete | None = Body(default=None), tasks: TaskStore = Store):
+@router.patch("/{task_id}/complete", response_model=TaskRead, responses=NOT_FOUND | CONFLICT)
+def complete_task(task_id: TaskId, body: TaskComplete | None = Body(default=None), tasks: TaskStore = Store):
     """Without a body, toggles completion; with `{"completed": true|false}`, sets it."""
     return _found(lambda: tasks.set_completed(task_id, body.completed if body else None))
