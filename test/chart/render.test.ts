@@ -89,8 +89,12 @@ describe.each(HELMS)('$label', (helm) => {
       expect(policy.workloads(objects).flatMap(policy.podSecurity)).toEqual([])
     })
 
-    it('policy: requests and limits on every container', () => {
+    it('policy: cpu, memory and ephemeral-storage requests and limits on every container, a sizeLimit on every emptyDir', () => {
       expect(policy.workloads(objects).flatMap(policy.resources)).toEqual([])
+    })
+
+    it('policy: PodDisruptionBudgets let a drain evict unhealthy pods (unhealthyPodEvictionPolicy AlwaysAllow)', () => {
+      expect(policy.disruptionBudgets(objects)).toEqual([])
     })
 
     it('policy: pinned images of the release only, explicit pull policy', () => {
@@ -169,6 +173,7 @@ describe.each(HELMS)('$label', (helm) => {
         const pdb = find(objects, 'PodDisruptionBudget', `todo-${name}`)
         expect(Boolean(pdb)).toBe(pods >= 2)
         if (pdb) expect(pdb.spec.selector.matchLabels).toEqual(dep.spec.selector.matchLabels)
+        if (pdb) expect(pdb.spec.unhealthyPodEvictionPolicy).toBe('AlwaysAllow')
         if (isProd) expect(dep.spec.template.spec.affinity.podAntiAffinity).toBeDefined()
       }
     })
