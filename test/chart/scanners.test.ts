@@ -74,6 +74,7 @@ beforeAll(() => {
       results.counted.checkov = c.resources
       results.parsingErrors = c.parsingErrors
     }
+    console.log(`scanners: ${timings.join(', ')} for ${files.length} renders`)
   } catch (err) {
     setupError = err
   }
@@ -146,6 +147,5 @@ describe.each([
       expect(hit('CKV_K8S_22', 'Deployment/todo-frontend')).toBe(true) // readOnlyRootFilesystem
       expect(hit('CKV_K8S_20', 'Deployment/todo-backend')).toBe(true) // allowPrivilegeEscalation
     }
-    console.log(`scanners: ${timings.join(', ')} for ${files.length} renders`)
   })
 })
