@@ -62,7 +62,7 @@ function fetchKubeScore(): string {
 function fetchCheckov(): string {
   const s = checkovPaths()
   if (installed(s)) return `✔ checkov ${s.version} (cached in ${s.dir})`
-  const py = run('python3', ['-c', 'import sys, venv; sys.exit(0 if sys.version_info >= (3, 9) else 1)'])
+  const py = run('python3', ['-c', 'import sys, venv, ensurepip; sys.exit(0 if sys.version_info >= (3, 9) else 1)'])
   if (!py.ok) {
     throw new Error(`checkov needs Python >= 3.9 with the venv module as python3 (${py.out || 'too old'}): install it (e.g. apt-get install python3 python3-venv) and rerun npm run test:setup`)
   }
