@@ -131,6 +131,12 @@ describe.each(HELMS)('$label', (helm) => {
       expect(policy.services(objects)).toEqual([])
     })
 
+    it('every object of the chart names the release namespace (a rendered manifest never lands in default)', () => {
+      // extraObjects (component "extra") are the user's own manifests, rendered as given
+      const chartObjects = objects.filter((o) => o.metadata.labels?.['app.kubernetes.io/component'] !== 'extra')
+      expect(chartObjects.filter((o) => o.metadata.namespace !== 'todo').map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([])
+    })
+
     it('policy: NetworkPolicies cover every pod (ingress and egress, DNS allowed)', () => {
       expect(policy.networkCoverage(objects)).toEqual([])
       const np = (name: string) => find(objects, 'NetworkPolicy', name)!
