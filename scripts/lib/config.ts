@@ -330,7 +330,7 @@ const fields = {
   BACKEND_DOCKERFILE: z.string().register(docs, { group: 'sources', default: 'backend-docker/Dockerfile', doc: 'backend Dockerfile' }),
   NODE_IMAGE: imageRef().register(docs, { group: 'sources', default: 'node:24-slim', doc: 'frontend base image (build arg NODE_IMAGE)' }),
   PYTHON_IMAGE: imageRef().register(docs, { group: 'sources', default: 'python:3.13-slim', doc: 'backend base image (build arg PYTHON_IMAGE)' }),
-  POSTGRES_IMAGE: imageRefParts().register(docs, { group: 'sources', default: 'postgres:17', doc: 'in-cluster PostgreSQL image' }),
+  POSTGRES_IMAGE: imageRefParts().register(docs, { group: 'sources', default: 'postgres:17.7', doc: 'in-cluster PostgreSQL image' }),
   FRONTEND_SIZE_BUDGET_MB: int(1, 100_000).register(docs, { group: 'sources', default: '60', doc: 'frontend image budget over its base image, MB (validate)' }),
   BACKEND_SIZE_BUDGET_MB: int(1, 100_000).register(docs, { group: 'sources', default: '120', doc: 'backend image budget over its base image, MB (validate)' }),
   CLUSTER: oneOf(['minikube', 'existing'] as const).register(docs, { group: 'cluster', default: 'minikube', doc: 'minikube (setup starts it) or existing (current kubectl context)' }),

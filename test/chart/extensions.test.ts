@@ -86,7 +86,8 @@ describe.each(helms())('$label', (helm) => {
   it('writableFiles: one emptyDir, a subPath mount per file, an init container of the app image creating them', () => {
     const o = render(['backend.writableFiles=["/app/app.log","/app/data/state.json"]'])
     const spec = pod(o, 'backend')
-    expect(spec.volumes).toContainEqual({ name: 'writable-files', emptyDir: {} })
+    // bounded like the writable directories (backend.writableSizeLimit)
+    expect(spec.volumes).toContainEqual({ name: 'writable-files', emptyDir: { sizeLimit: '64Mi' } })
     expect(container(o, 'backend').volumeMounts).toEqual([
       { name: 'writable-0', mountPath: '/tmp' },
       { name: 'writable-files', mountPath: '/app/app.log', subPath: 'file-0' },
@@ -164,11 +165,11 @@ describe.each(helms())('$label', (helm) => {
     const mount = { name: 'db-ca', mountPath: '/etc/db-ca', readOnly: true }
     const o = render([`backend.extraVolumes=[${JSON.stringify(ca)}]`, `backend.extraVolumeMounts=[${JSON.stringify(mount)}]`,
       `frontend.extraVolumes=[${JSON.stringify(ca)},{"name":"extra","emptyDir":{}}]`, `frontend.extraVolumeMounts=[${JSON.stringify(mount)}]`])
-    expect(job(o).volumes).toEqual([{ name: 'tmp', emptyDir: {} }, ca, { name: 'extra', emptyDir: {} }])
+    expect(job(o).volumes).toEqual([{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }, ca, { name: 'extra', emptyDir: {} }])
     const steps = [...(job(o).initContainers ?? []), ...job(o).containers]
     expect(steps.map((c: any) => c.name)).toEqual(['wait-for-database', 'migrate-backend', 'migrate-frontend'])
     for (const c of steps.slice(1)) expect(c.volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }, mount])
-    expect(job(defaults).volumes).toEqual([{ name: 'tmp', emptyDir: {} }])
+    expect(job(defaults).volumes).toEqual([{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }])
   })
 
   it('topologySpreadConstraints: as given, the component\'s selector filled in where none is', () => {

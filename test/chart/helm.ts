@@ -30,7 +30,7 @@ export function helms(): Helm[] {
 export type K8sObject = {
   apiVersion: string
   kind: string
-  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> }
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }
   spec?: any
   data?: Record<string, string>
   [key: string]: any

@@ -72,12 +72,28 @@ describe('policy checks catch violations', () => {
     fe.object.spec.strategy = { type: 'Recreate' }
     delete fe.pod.spec.containers[0].lifecycle
     fe.object.spec.selector.matchLabels['app.kubernetes.io/component'] = 'other'
-    expect(policy.resources(fe)).toHaveLength(2)
+    expect(policy.resources(fe)).toHaveLength(3)
     expect(policy.availability(fe)).toEqual([
       'Deployment/todo-frontend: strategy must be RollingUpdate with maxUnavailable 0',
       'Deployment/todo-frontend container frontend: no preStop delay for endpoint removal',
     ])
     expect(policy.labels([fe.object])).toEqual(['Deployment/todo-frontend: selector app.kubernetes.io/component=other does not match its pod template'])
+  })
+
+  it('no ephemeral-storage request, an emptyDir without a size limit, a PDB that blocks drains on unready pods', () => {
+    const ws = render()
+    const be = ws.find((x) => x.object.metadata.name === 'todo-backend')!
+    delete be.pod.spec.containers[0].resources.requests['ephemeral-storage']
+    delete be.pod.spec.volumes[0].emptyDir.sizeLimit
+    expect(policy.resources(be)).toEqual([
+      'Deployment/todo-backend container backend: resources.requests.ephemeral-storage missing',
+      'Deployment/todo-backend: emptyDir writable-0 has no sizeLimit',
+    ])
+    const r = template(helm, { set: [...TAGS, 'frontend.replicaCount=2'] })
+    const pdb = r.objects.find((o) => o.kind === 'PodDisruptionBudget')!
+    expect(policy.disruptionBudgets(r.objects)).toEqual([])
+    delete pdb.spec.unhealthyPodEvictionPolicy
+    expect(policy.disruptionBudgets(r.objects)).toEqual(['PodDisruptionBudget/todo-frontend: unhealthyPodEvictionPolicy must be AlwaysAllow (got undefined)'])
   })
 
   it('a Service whose selector finds no pods', () => {

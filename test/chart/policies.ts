@@ -64,15 +64,23 @@ export function podSecurity(w: Workload): string[] {
   return v
 }
 
-/** Requests and limits for CPU and memory on every container. */
+/** Requests and limits for CPU, memory and ephemeral storage on every container; a size limit on every emptyDir. */
 export function resources(w: Workload): string[] {
   const v: string[] = []
   for (const c of containersOf(w.pod)) {
     for (const kind of ['requests', 'limits'])
-      for (const r of ['cpu', 'memory'])
+      for (const r of ['cpu', 'memory', 'ephemeral-storage'])
         if (c.resources?.[kind]?.[r] === undefined) v.push(`${id(w.object)} container ${c.name}: resources.${kind}.${r} missing`)
   }
+  for (const vol of w.pod.spec.volumes ?? []) if (vol.emptyDir && !vol.emptyDir.sizeLimit) v.push(`${id(w.object)}: emptyDir ${vol.name} has no sizeLimit`)
   return v
+}
+
+/** PodDisruptionBudgets never keep a drain waiting on pods that are not ready anyway. */
+export function disruptionBudgets(objects: K8sObject[]): string[] {
+  return objects
+    .filter((o) => o.kind === 'PodDisruptionBudget' && o.spec?.unhealthyPodEvictionPolicy !== 'AlwaysAllow')
+    .map((o) => `${id(o)}: unhealthyPodEvictionPolicy must be AlwaysAllow (got ${o.spec?.unhealthyPodEvictionPolicy})`)
 }
 
 /** Pinned tags, never latest, an explicit pull policy (IfNotPresent is the documented exception). */

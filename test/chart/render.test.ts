@@ -89,8 +89,12 @@ describe.each(HELMS)('$label', (helm) => {
       expect(policy.workloads(objects).flatMap(policy.podSecurity)).toEqual([])
     })
 
-    it('policy: requests and limits on every container', () => {
+    it('policy: cpu, memory and ephemeral-storage requests and limits on every container, a sizeLimit on every emptyDir', () => {
       expect(policy.workloads(objects).flatMap(policy.resources)).toEqual([])
+    })
+
+    it('policy: PodDisruptionBudgets let a drain evict unhealthy pods (unhealthyPodEvictionPolicy AlwaysAllow)', () => {
+      expect(policy.disruptionBudgets(objects)).toEqual([])
     })
 
     it('policy: pinned images of the release only, explicit pull policy', () => {
@@ -125,6 +129,12 @@ describe.each(HELMS)('$label', (helm) => {
     it('policy: app.kubernetes.io labels everywhere, selectors match templates, Services hit one workload', () => {
       expect(policy.labels(objects)).toEqual([])
       expect(policy.services(objects)).toEqual([])
+    })
+
+    it('every object of the chart names the release namespace (a rendered manifest never lands in default)', () => {
+      // extraObjects (component "extra") are the user's own manifests, rendered as given
+      const chartObjects = objects.filter((o) => o.metadata.labels?.['app.kubernetes.io/component'] !== 'extra')
+      expect(chartObjects.filter((o) => o.metadata.namespace !== 'todo').map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([])
     })
 
     it('policy: NetworkPolicies cover every pod (ingress and egress, DNS allowed)', () => {
@@ -169,6 +179,7 @@ describe.each(HELMS)('$label', (helm) => {
         const pdb = find(objects, 'PodDisruptionBudget', `todo-${name}`)
         expect(Boolean(pdb)).toBe(pods >= 2)
         if (pdb) expect(pdb.spec.selector.matchLabels).toEqual(dep.spec.selector.matchLabels)
+        if (pdb) expect(pdb.spec.unhealthyPodEvictionPolicy).toBe('AlwaysAllow')
         if (isProd) expect(dep.spec.template.spec.affinity.podAntiAffinity).toBeDefined()
       }
     })

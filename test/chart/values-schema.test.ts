@@ -15,6 +15,9 @@ const BAD: { name: string; set?: string[]; setJson?: string[]; error: RegExp }[]
   { name: 'unknown top-level key', set: [...TAGS, 'replicas=2'], error: /replicas/ },
   { name: 'unknown nested key (typo)', set: [...TAGS, 'postgresql.persistence.sise=5Gi'], error: /sise/ },
   { name: 'unknown image key', set: [...TAGS, 'backend.image.digest=sha256:00'], error: /digest/ },
+  { name: 'postgres digest that is no sha256 digest', set: [...TAGS, 'postgresql.image.digest=sha256:00'], error: path('postgresql.image.digest') },
+  { name: 'no ephemeral-storage limit', set: [...TAGS, 'backend.resources.limits.ephemeral-storage=null'], error: /ephemeral-storage/ },
+  { name: 'emptyDir size limit that is no quantity', set: [...TAGS, 'frontend.writableSizeLimit=big'], error: path('frontend.writableSizeLimit') },
   { name: 'unknown pull policy', set: [...TAGS, 'frontend.image.pullPolicy=Sometimes'], error: path('frontend.image.pullPolicy') },
   { name: 'not a quantity', set: [...TAGS, 'backend.resources.requests.cpu=lots'], error: path('backend.resources.requests.cpu') },
   {
@@ -64,6 +67,23 @@ describe.each(helms())('$label', (helm) => {
     expect(r.status, r.stdout.slice(0, 200)).not.toBe(0)
     expect(r.stdout).toBe('')
     expect(r.stderr).toMatch(error)
+  })
+
+  it('postgresql.image: a full version by default, a digest pins it, the tests\' stand-in still renders', () => {
+    const image = (set: string[]) => {
+      const r = template(helm, { set: [...TAGS, ...set] })
+      expect(r.stderr).toBe('')
+      const sts = r.objects.find((o) => o.kind === 'StatefulSet')!
+      const job = r.objects.find((o) => o.kind === 'Job')!
+      const wait = job.spec.template.spec.initContainers.find((c: any) => c.name === 'wait-for-database')
+      expect(wait.image).toBe(sts.spec.template.spec.containers[0].image)
+      return sts.spec.template.spec.containers[0].image as string
+    }
+    // never a floating major (postgres:17): a minor upgrade is a values change, not a node's pull
+    expect(image([])).toMatch(/^postgres:17\.\d+$/)
+    const digest = `sha256:${'0123456789abcdef'.repeat(4)}`
+    expect(image([`postgresql.image.digest=${digest}`])).toMatch(new RegExp(`^postgres:17\\.\\d+@${digest}$`))
+    expect(image(['postgresql.image.repository=local/postgres', 'postgresql.image.tag=17'])).toBe('local/postgres:17')
   })
 
   it('accepts the tags alone (everything else has a working default)', () => {

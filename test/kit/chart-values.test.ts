@@ -2,10 +2,10 @@
 // the chart's schema accepts them, and the names the stages rely on (Services, PVC labels) are what they expect.
 import { describe, expect, it } from 'vitest'
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { parseAllDocuments } from 'yaml'
+import { parse, parseAllDocuments } from 'yaml'
 import { loadConfig, type Config } from '../../scripts/lib/config.ts'
 import { chartValues, secretManifest, setArgs } from '../../scripts/lib/release.ts'
 import { images } from '../../scripts/lib/images.ts'
@@ -45,7 +45,10 @@ describe.each(helmBinaries())('$label renders the values deploy sets', ({ bin })
     // cleanup --purge-data selects the database volume by these labels
     const sts = objs.find((o) => o.kind === 'StatefulSet') as Obj
     expect(sts.spec.volumeClaimTemplates[0].metadata.labels).toMatchObject({ 'app.kubernetes.io/instance': 'todo', 'app.kubernetes.io/component': 'postgresql' })
-    expect(sts.spec.template.spec.containers[0].image).toBe('postgres:17')
+    // the kit's default POSTGRES_IMAGE is the chart's own default image: a full version, never a floating major
+    const chartPg = (parse(readFileSync(path.join(root, 'helm/todo-chatbot/values.yaml'), 'utf8')) as { postgresql: { image: { repository: string; tag: string } } }).postgresql.image
+    expect(sts.spec.template.spec.containers[0].image).toBe(`${chartPg.repository}:${chartPg.tag}`)
+    expect(sts.spec.template.spec.containers[0].image).toMatch(/^postgres:17\.\d+$/)
   })
 
   it('external database, HPA, replicas, no ingress, registry repositories', { timeout: 60_000 }, () => {

@@ -49,7 +49,7 @@ describe('defaults', () => {
       timeouts: { deploy: '5m', deployMs: 300_000, validate: '2m', validateMs: 120_000, minikubeStart: '10m', minikubeStartMs: 600_000 },
       helmValuesFiles: [],
       externalDatabase: false,
-      postgresImage: { repository: 'postgres', tag: '17' },
+      postgresImage: { repository: 'postgres', tag: '17.7' },
       secrets: {},
       warnings: [],
     })

@@ -47,7 +47,7 @@ describe('deploy', { timeout: 120_000 }, () => {
       frontend: { image: { repository: 'todo-frontend', tag: expect.stringMatching(/^h-[0-9a-f]{12}$/), pullPolicy: 'IfNotPresent' }, replicaCount: 1, autoscaling: { enabled: false } },
       backend: { image: { repository: 'todo-backend', tag: expect.stringMatching(/^h-[0-9a-f]{12}$/), pullPolicy: 'IfNotPresent' }, replicaCount: 1, autoscaling: { enabled: false } },
       ingress: { enabled: true, className: 'nginx', host: 'todo.local' },
-      postgresql: { enabled: true, image: { repository: 'postgres', tag: '17' } },
+      postgresql: { enabled: true, image: { repository: 'postgres', tag: '17.7' } },
     })
     expect(JSON.stringify(values)).not.toContain(SECRETS.POSTGRES_PASSWORD)
 

