@@ -44,6 +44,7 @@ async function run(ctx: Ctx): Promise<void> {
     // docker-env builds with the node's Docker: ask for that runtime even when a user-wide minikube config says otherwise
     const runtime = cfg.loadMethod === 'docker-env' ? ['--container-runtime=docker'] : []
     const cni = mk.cni ? [`--cni=${mk.cni}`] : []
+    if (cfg.loadMethodWhy) log.info(`images: LOAD_METHOD=${cfg.loadMethod} (${cfg.loadMethodWhy}; set LOAD_METHOD to choose)`)
     if (running) log.ok(`minikube profile ${mk.profile} is running`)
     else
       await log.task(`start minikube profile ${mk.profile}`, () =>

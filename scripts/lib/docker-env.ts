@@ -83,9 +83,9 @@ async function ask(ctx: Ctx): Promise<Answer> {
   const argv = ['minikube', '-p', profile, 'docker-env', '--shell', 'none']
   const daemon = `minikube profile ${profile}'s Docker`
   if (ctx.dryRun) {
-    // pasted, the line only prints the variables: the docker lines below show where each one goes
-    ctx.log.out(`${ctx.commandLine(argv)}  # prints ${DOCKER_ENV_KEYS.join(', ')}: the docker commands below run with them (bash: eval $(minikube -p ${profile} docker-env))`)
-    return { toolEnv: { tool: 'docker', vars: {}, shown: DOCKER_ENV_KEYS.map((k) => `${k}=…`).join(' ') }, daemon }
+    // what a shell does to get the same: the kit itself never evals, it gives docker the parsed DOCKER_* lines only
+    ctx.log.out(`eval $(minikube -p ${profile} docker-env)  # the docker commands below go to the node's Docker (PowerShell: & minikube -p ${profile} docker-env --shell powershell | Invoke-Expression)`)
+    return { toolEnv: { tool: 'docker', vars: {}, shown: '' }, daemon }
   }
   await requireTools(ctx, ['minikube'])
   const r = await ctx.query({ timeoutMs: 120_000 })`${argv}`

@@ -6,11 +6,11 @@ import { ConfigError, loadConfig, type Config } from '../../scripts/lib/config.t
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'kit-config-'))
 
-/** a .env with this text (in a fresh temp file) and this environment; paths unchecked */
+/** a .env with this text (in a fresh temp file) and this environment; paths unchecked; a HOME with no minikube profile */
 export function configFrom(fileText: string, env: Record<string, string> = {}): Config {
   const f = path.join(tmp, `${Math.random().toString(36).slice(2)}.env`)
   writeFileSync(f, fileText)
-  return loadConfig({ env, envFile: f, checkPaths: false })
+  return loadConfig({ env: { HOME: tmp, ...env }, envFile: f, checkPaths: false })
 }
 
 export function catchConfigError(fn: () => unknown): ConfigError {

@@ -37,7 +37,8 @@ describe('defaults', () => {
       secretName: 'todo-secrets',
       chartDir: path.join(root, 'helm/todo-chatbot'),
       cluster: 'minikube',
-      loadMethod: 'minikube',
+      loadMethod: 'docker-env',
+      loadMethodWhy: 'no profile todo yet: setup starts it with the docker runtime',
       registry: null,
       containerd: { address: '/run/containerd/containerd.sock', namespace: 'k8s.io' },
       kindCluster: 'kind',
@@ -143,10 +144,34 @@ describe('validation: each malformed value names its key and what was expected',
     expect(inFile.fix).toMatch(/^edit LOAD_METHOD in \S+ \(documented in \.env\.example\)$/)
   })
 
-  it('the minikube default load method is the one constant the docs and the config read', () => {
-    expect(load().loadMethod).toBe(config.MINIKUBE_DEFAULT_LOAD_METHOD)
-    expect(load({ CLUSTER: 'existing' }).loadMethod).toBe('none')
-    expect(KEYS.find((k) => k.key === 'LOAD_METHOD')?.doc).toContain(`default ${config.MINIKUBE_DEFAULT_LOAD_METHOD} for CLUSTER=minikube`)
+  it('unset on minikube, LOAD_METHOD follows minikube\'s record of the profile: docker-env on the docker runtime (or no profile yet), image load otherwise', () => {
+    const home = mkdtempSync(path.join(os.tmpdir(), 'kit-mk-home-'))
+    const profile = (name: string, conf: object): void => {
+      mkdirSync(path.join(home, '.minikube', 'profiles', name), { recursive: true })
+      writeFileSync(path.join(home, '.minikube', 'profiles', name, 'config.json'), JSON.stringify(conf))
+    }
+    const picked = (env: Record<string, string>) => { const c = load({ HOME: home, ...env }); return [c.loadMethod, c.loadMethodWhy] }
+    expect(picked({})).toEqual([config.MINIKUBE_DEFAULT_LOAD_METHOD, 'no profile todo yet: setup starts it with the docker runtime'])
+    profile('todo', { Driver: 'docker', Nodes: [{}], KubernetesConfig: { ContainerRuntime: 'docker' } })
+    expect(picked({})).toEqual(['docker-env', 'profile todo runs the docker runtime'])
+    profile('cd', { Driver: 'docker', Nodes: [{}], KubernetesConfig: { ContainerRuntime: 'containerd' } })
+    expect(picked({ MINIKUBE_PROFILE: 'cd' })).toEqual(['minikube', 'profile cd runs containerd, not docker'])
+    profile('multi', { Driver: 'docker', Nodes: [{}, {}], KubernetesConfig: { ContainerRuntime: 'docker' } })
+    expect(picked({ MINIKUBE_PROFILE: 'multi' })).toEqual(['minikube', 'profile multi has 2 nodes'])
+    profile('bare', { Driver: 'none', KubernetesConfig: { ContainerRuntime: 'docker' } })
+    expect(picked({ MINIKUBE_PROFILE: 'bare' })).toEqual(['minikube', 'profile bare uses the none driver'])
+    mkdirSync(path.join(home, '.minikube', 'profiles', 'broken'), { recursive: true })
+    writeFileSync(path.join(home, '.minikube', 'profiles', 'broken', 'config.json'), '{not json')
+    expect(picked({ MINIKUBE_PROFILE: 'broken' })[0]).toBe('minikube')
+    // MINIKUBE_HOME: used as is when it ends in .minikube, else minikube appends .minikube (so does the kit)
+    expect(picked({ MINIKUBE_HOME: path.join(home, '.minikube'), MINIKUBE_PROFILE: 'cd' })[0]).toBe('minikube')
+    expect(picked({ MINIKUBE_HOME: home, MINIKUBE_PROFILE: 'cd' })[0]).toBe('minikube')
+    expect(picked({ MINIKUBE_HOME: path.join(home, 'elsewhere'), MINIKUBE_PROFILE: 'cd' })[0]).toBe('docker-env')
+    // chosen, it is never second-guessed; other clusters do not look at minikube at all
+    expect(picked({ MINIKUBE_PROFILE: 'cd', LOAD_METHOD: 'docker-env' })).toEqual(['docker-env', null])
+    expect(picked({ MINIKUBE_PROFILE: 'todo', LOAD_METHOD: 'minikube' })).toEqual(['minikube', null])
+    expect(picked({ CLUSTER: 'existing' })).toEqual(['none', null])
+    expect(KEYS.find((k) => k.key === 'LOAD_METHOD')?.doc).toContain(`default for CLUSTER=minikube: ${config.MINIKUBE_DEFAULT_LOAD_METHOD} when the profile runs the docker runtime`)
     expect(error({ CLUSTER: 'existing', LOAD_METHOD: 'registry' }).message).toMatch(/REGISTRY="" is invalid: expected a registry like localhost:5000 when LOAD_METHOD=registry/)
   })
 

@@ -26,14 +26,25 @@ const noSecrets = (r: RunResult): void => {
 }
 
 describe('--dry-run', { timeout: 120_000 }, () => {
-  it.each(['setup', 'build', 'load', 'deploy'])('%s: prints what the README quickstart shows, runs nothing, no secrets', async (stage) => {
-    const p = project({ repoPaths: true, envFile: quickstartEnv })
+  it.each(['setup', 'build', 'deploy'])('%s: prints what the README quickstart shows, runs nothing, no secrets', async (stage) => {
+    // the defaults a new user has: no minikube profile yet, so LOAD_METHOD is docker-env
+    const p = project({ repoPaths: true, envFile: quickstartEnv, env: { LOAD_METHOD: '' } })
     const r = await p.run(stage, ['--dry-run'])
     expect(r.code).toBe(0)
     expect(normal(r.stdout)).toBe(normal(block(stage)))
     expect(r.stderr).toContain('(dry run: nothing is executed)')
     probesOnly(r)
     noSecrets(r)
+  })
+
+  it('load: with the defaults (docker-env) nothing to run, as the README quickstart says; a real run only checks', async () => {
+    const p = project({ repoPaths: true, envFile: quickstartEnv, env: { LOAD_METHOD: '' } })
+    const r = await p.run('load', ['--dry-run'])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toBe('')
+    expect(r.stderr).toContain("LOAD_METHOD=docker-env: build puts the images straight into minikube profile todo's Docker; nothing to copy")
+    expect(readme).toContain('load has nothing to run: the images were built inside the minikube node (`LOAD_METHOD=docker-env`')
+    probesOnly(r)
   })
 
   it('deploy: the Secret step pastes as it is, reads .env itself and puts no value in argv; Helm 4 gets its own flag', async () => {
@@ -86,11 +97,11 @@ describe('--dry-run', { timeout: 120_000 }, () => {
   })
 
   it('up: every stage in order, as one script to paste (the namespace is created once)', async () => {
-    const p = project({ repoPaths: true, envFile: quickstartEnv })
+    const p = project({ repoPaths: true, envFile: quickstartEnv, env: { LOAD_METHOD: '' } })
     const r = await p.run('up', ['--dry-run'])
     expect(r.stderr).toMatch(/setup[\s\S]*build[\s\S]*load[\s\S]*deploy[\s\S]*validate/)
     const deployInUp = block('deploy').split('\n').filter((l) => l !== 'kubectl create namespace todo').join('\n')
-    expect(normal(r.stdout).startsWith([block('setup'), block('build'), block('load'), deployInUp].map(normal).join('\n'))).toBe(true)
+    expect(normal(r.stdout).startsWith([block('setup'), block('build'), deployInUp].map(normal).join('\n'))).toBe(true)
     expect(r.stdout.split('\n').filter((l) => l.startsWith('kubectl create namespace'))).toHaveLength(1)
     expect(r.stderr).not.toContain('✔')
     noSecrets(r)

@@ -82,6 +82,9 @@ export function project(opts: { tools?: readonly string[]; env?: Record<string, 
     FORCE_COLOR: '0',
     NO_COLOR: '1',
     KIT_ENV_FILE: path.join(dir, '.env'),
+    // the stage tests spell out the image-load path; the default (docker-env on a docker profile, image load
+    // otherwise) has its own tests, which unset this (LOAD_METHOD: '')
+    ...(opts.env?.CLUSTER === 'existing' ? {} : { LOAD_METHOD: 'minikube' }),
     ...(opts.repoPaths
       ? {}
       : {

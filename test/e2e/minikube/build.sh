@@ -197,7 +197,8 @@ seed_node_cache() {
   # Images a node needs that nobody can pull here go on minikube's cache list (what `minikube cache add` keeps in
   # config.json, with the image saved under cache/images): `minikube start` loads them into every node it creates,
   # so a profile the kit starts from nothing has them. The addons' images, and the stand-ins for images the chart
-  # runs but the kit does not build (a user's node pulls the chart's pinned postgres:17.x itself).
+  # runs but the kit does not build (a user's node pulls the chart's pinned postgres:17.x itself), and the base images
+  # the default LOAD_METHOD=docker-env builds FROM inside the node (a user's node pulls node:24-slim and python:3.13-slim).
   local img f id idf list=()
   for img in "$@"; do
     have_image "$img" || die "$img is not in the local Docker: build it first (bash ../shared/rig/base-images.sh for local/*)"
@@ -214,7 +215,7 @@ seed_node_cache() {
     conf.cache = { ...conf.cache, ...Object.fromEntries(images.map((i) => [i, null])) }
     fs.writeFileSync(file, JSON.stringify(conf, null, 2))' "$E2E_MINIKUBE_HOME/config/config.json" "${list[@]}"
 }
-node_images=("$METRICS_SERVER_IMAGE" ${E2E_NODE_IMAGES:-local/postgres:17})
+node_images=("$METRICS_SERVER_IMAGE" ${E2E_NODE_IMAGES:-local/postgres:17 local/node:24 local/python:3.13})
 [ -f "$MK_CACHE/ingress.node-images" ] && node_images+=($(cat "$MK_CACHE/ingress.node-images"))
 timed seed_node_cache "${node_images[@]}"
 
