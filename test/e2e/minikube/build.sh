@@ -134,8 +134,8 @@ fill_minikube_cache() {
   # What `minikube start` would download, where it looks first. A cached binary or image tar is used as it is (no
   # checksum or digest check), so locally built ones are accepted. Image tags are the ones minikube v1.38.1 asks for
   # with Kubernetes v1.34.4; the contents are the harness's builds (etcd v3.6.4, CoreDNS v1.14.7, its Go pause).
-  local R=registry.k8s.io bdir=$E2E_MINIKUBE_HOME/cache/linux/amd64/$K8S_VERSION idir=$E2E_MINIKUBE_HOME/cache/images/amd64
-  local b coredns_bin d img f id idf
+  local R=registry.k8s.io bdir=$E2E_MINIKUBE_HOME/cache/linux/amd64/$K8S_VERSION
+  local b coredns_bin d img
   mkdir -p "$bdir"
   for b in kubelet kubectl; do cmp -s "$BIN_DIR/$b" "$bdir/$b" || install -m 0755 "$BIN_DIR/$b" "$bdir/$b"; done
   cmp -s "$MK_BIN/kubeadm" "$bdir/kubeadm" || install -m 0755 "$MK_BIN/kubeadm" "$bdir/kubeadm"
@@ -165,11 +165,16 @@ DF
   for img in $R/kube-apiserver:$K8S_VERSION $R/kube-controller-manager:$K8S_VERSION $R/kube-scheduler:$K8S_VERSION \
       $R/kube-proxy:$K8S_VERSION $R/etcd:3.6.5-0 $R/coredns/coredns:v1.12.1 $R/pause:3.10.1 \
       gcr.io/k8s-minikube/storage-provisioner:v5; do
-    f=$idir/${img//:/_}; id=$(docker image inspect -f '{{.Id}}' "$img"); idf=$MK_WORK/image-ids/${img//[\/:]/_}
-    [ -s "$f" ] && [ "$(cat "$idf" 2>/dev/null)" = "$id" ] && continue   # the cached tar is of this very image
-    mkdir -p "$(dirname "$f")" "$(dirname "$idf")"; docker save "$img" -o "$f.tmp" && mv "$f.tmp" "$f" && echo "$id" >"$idf"
-    mklog "cached $img"
+    cache_image "$img"
   done
+}
+
+cache_image() { # image: its tar where minikube looks for it, saved again only when the local image changed
+  local img=$1 f=$E2E_MINIKUBE_HOME/cache/images/amd64/${1//:/_} idf=$MK_WORK/image-ids/${1//[\/:]/_} id
+  id=$(docker image inspect -f '{{.Id}}' "$img")
+  [ -s "$f" ] && [ "$(cat "$idf" 2>/dev/null)" = "$id" ] && return 0   # the cached tar is of this very image
+  mkdir -p "$(dirname "$f")" "$(dirname "$idf")"; docker save "$img" -o "$f.tmp" && mv "$f.tmp" "$f" && echo "$id" >"$idf"
+  mklog "cached $img"
 }
 
 build_metrics_server() {
@@ -199,14 +204,10 @@ seed_node_cache() {
   # so a profile the kit starts from nothing has them. The addons' images, and the stand-ins for images the chart
   # runs but the kit does not build (a user's node pulls the chart's pinned postgres:17.x itself), and the base images
   # the default LOAD_METHOD=docker-env builds FROM inside the node (a user's node pulls node:24-slim and python:3.13-slim).
-  local img f id idf list=()
+  local img list=()
   for img in "$@"; do
     have_image "$img" || die "$img is not in the local Docker: build it first (bash ../shared/rig/base-images.sh for local/*)"
-    f=$E2E_MINIKUBE_HOME/cache/images/amd64/${img//:/_}; id=$(docker image inspect -f '{{.Id}}' "$img"); idf=$MK_WORK/image-ids/${img//[\/:]/_}
-    list+=("$img")
-    [ -s "$f" ] && [ "$(cat "$idf" 2>/dev/null)" = "$id" ] && continue
-    mkdir -p "$(dirname "$f")" "$(dirname "$idf")"; docker save "$img" -o "$f.tmp" && mv "$f.tmp" "$f" && echo "$id" >"$idf"
-    mklog "node cache: $img"
+    cache_image "$img"; list+=("$img")
   done
   mkdir -p "$E2E_MINIKUBE_HOME/config"
   node -e '
