@@ -68,6 +68,14 @@ async function run(ctx: Ctx, flags: Flags): Promise<void> {
       )
     else log.ok(`release ${cfg.release} is not installed in ${ns}`)
 
+    // a failed upgrade leaves its migration Job behind (kept for the diagnosis), with a pod that may retry an image
+    // pull forever; helm uninstall does not own hooks, so they go here
+    const hookSelector = `app.kubernetes.io/instance=${cfg.release}`
+    const jobs = dryRun ? null : await query`kubectl get jobs -n ${ns} -l ${hookSelector} -o json`
+    const leftover = jobs?.ok ? ((JSON.parse(jobs.stdout) as { items?: unknown[] }).items ?? []).length : 0
+    if (dryRun || leftover)
+      await sh({ fix: `kubectl get jobs,pods -n ${ns} -l ${hookSelector}` })`kubectl delete jobs -n ${ns} -l ${hookSelector} --ignore-not-found --cascade=foreground --wait`
+
     if (dryRun || (await query`kubectl get secret ${cfg.secretName} -n ${ns}`).ok)
       await sh({ fix: `kubectl get secret -n ${ns}` })`kubectl delete secret ${cfg.secretName} -n ${ns} --ignore-not-found`
     else log.ok(`Secret ${cfg.secretName} is gone`)

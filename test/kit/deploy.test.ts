@@ -208,6 +208,21 @@ describe('cleanup', { timeout: 120_000 }, () => {
     expect(mutating(again.calls)).toEqual([])
   })
 
+  it('a failed upgrade\'s migration Job (helm uninstall leaves hooks) goes with the release, and its pod with it', async () => {
+    const p = deployable()
+    await p.run('deploy')
+    p.setState({ jobsFixture: path.join(import.meta.dirname, 'fixtures/diagnose/init-and-hook/jobs.json') })
+    const r = await p.run('cleanup')
+    expect(r.code).toBe(0)
+    expect(mutating(r.calls)).toEqual([
+      'helm uninstall todo -n todo --wait',
+      'kubectl delete jobs -n todo -l app.kubernetes.io/instance=todo --ignore-not-found --cascade=foreground --wait',
+      'kubectl delete secret todo-secrets -n todo --ignore-not-found',
+    ])
+    const again = await p.run('cleanup')
+    expect(mutating(again.calls)).toEqual([])
+  })
+
   it('--purge-data asks first; without a terminal it needs --yes', async () => {
     const p = project()
     p.setState({ pvcs: ['persistentvolumeclaim/data-todo-postgresql-0'] })

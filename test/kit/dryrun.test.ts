@@ -90,6 +90,7 @@ describe('--dry-run', { timeout: 120_000 }, () => {
     const d = await project().run('cleanup', ['--dry-run', '--purge-data'])
     expect(d.stdout.trim().split('\n')).toEqual([
       'helm uninstall todo -n todo --wait',
+      'kubectl delete jobs -n todo -l app.kubernetes.io/instance=todo --ignore-not-found --cascade=foreground --wait',
       'kubectl delete secret todo-secrets -n todo --ignore-not-found',
       'kubectl delete pvc -n todo -l app.kubernetes.io/instance=todo,app.kubernetes.io/component=postgresql --ignore-not-found --wait',
     ])

@@ -118,10 +118,12 @@ describe('backend: routes for probes', () => {
 })
 
 describe('backend: database, JWKS, migrations, files', () => {
-  it('psycopg2 with unpinned SQLAlchemy takes the plain URL; asyncpg needs its scheme unless the app rewrites it', () => {
+  it('psycopg2 with SQLAlchemy names its driver (2.1 gave postgresql:// to psycopg 3); asyncpg needs its scheme unless the app rewrites it', () => {
     const p = databaseDriver(plain.be)!
-    expect(p).toMatchObject({ driver: 'psycopg2', plainUrlWorks: true })
-    expect(p.why).toMatch(/SQLAlchemy unpinned/)
+    expect(p).toMatchObject({ driver: 'psycopg2', scheme: 'postgresql+psycopg2://', plainUrlWorks: false })
+    expect(p.why).toMatch(/SQLAlchemy unpinned: since SQLAlchemy 2\.1 postgresql:\/\/ loads psycopg \(3\)/)
+    expect(databaseDriver(tree({ 'requirements.txt': 'sqlalchemy==2.0.36\npsycopg2-binary\n' }))).toMatchObject({ scheme: 'postgresql+psycopg2://', plainUrlWorks: false })
+    expect(databaseDriver(tree({ 'requirements.txt': 'psycopg2-binary\n' }))).toMatchObject({ scheme: 'postgresql://', plainUrlWorks: true })
     expect(at(p.from)).toEqual(['requirements.txt:4', 'requirements.txt:3'])
     expect(databaseDriver(uv.be)).toMatchObject({ driver: 'asyncpg', plainUrlWorks: true })
     expect(at(databaseDriver(uv.be)!.from)).toContain('app/db.py:6')

@@ -37,12 +37,14 @@ export function databaseDriver(dir: string): DatabaseFinding | null {
   const scheme = `postgresql+${pick}://`
   if (rewrite) return { driver: pick, scheme, plainUrlWorks: true, why: `the app turns the URL into ${rewrite.groups[0] ? `postgresql+${rewrite.groups[0]}://` : 'its own scheme'} itself`, from }
   if (!sa) return { driver: pick, scheme: 'postgresql://', plainUrlWorks: true, why: `${pick} connects with a plain postgresql:// URL (no SQLAlchemy)`, from }
+  // SQLAlchemy 2.1 made psycopg (3) the driver of a plain postgresql://, which before meant psycopg2: naming the
+  // driver works with every version, pinned or not
   if (pick === 'psycopg2') {
     const major = majorOf(sa)
-    const saName = sa.name === 'sqlmodel' ? 'SQLModel (SQLAlchemy 2)' : `SQLAlchemy ${major ?? 'unpinned, so the newest 2.x'}`
-    return { driver: pick, scheme, plainUrlWorks: true, why: `psycopg2 with ${saName}: postgresql:// selects psycopg2, SQLAlchemy's default PostgreSQL driver`, from }
+    const saName = sa.name === 'sqlmodel' ? 'SQLModel' : `SQLAlchemy ${major ? `${major}.x` : 'unpinned'}`
+    return { driver: pick, scheme, plainUrlWorks: false, why: `psycopg2 with ${saName}: since SQLAlchemy 2.1 postgresql:// loads psycopg (3), which is not installed`, from }
   }
-  return { driver: pick, scheme, plainUrlWorks: false, why: `SQLAlchemy with ${pick} needs ${scheme}; postgresql:// would load psycopg2, which is not installed`, from }
+  return { driver: pick, scheme, plainUrlWorks: false, why: `SQLAlchemy with ${pick} needs ${scheme}; before SQLAlchemy 2.1 postgresql:// loads psycopg2`, from }
 }
 
 export type JwksFinding = {

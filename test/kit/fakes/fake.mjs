@@ -250,6 +250,10 @@ function kubectl() {
     delete secrets[`${ns()}/${args[2]}`]
     done(`secret "${args[2]}" deleted`)
   }
+  if (cmd === 'delete' && sub === 'jobs') {
+    delete state.jobsFixture
+    done('job.batch "todo-migrate" deleted')
+  }
   if (cmd === 'get' && sub === 'pvc') done(state.pvcs ? state.pvcs.join('\n') : '')
   if (cmd === 'delete' && sub === 'pvc') {
     state.pvcs = []
