@@ -69,6 +69,21 @@ describe.each(helms())('$label', (helm) => {
     expect(policy.networkCoverage(closed)).toEqual([])
   })
 
+  it('backend.waitForDatabase: the backend starts after pg_isready answers, before its writable files are made; not with an external database', () => {
+    expect(pod(defaults, 'backend').initContainers).toBeUndefined()
+    const o = render([], ['backend.waitForDatabase=true'])
+    const [wait] = pod(o, 'backend').initContainers
+    expect(wait.name).toBe('wait-for-database')
+    expect(wait.image).toBe(find(o, 'StatefulSet', 'todo-postgresql')!.spec.template.spec.containers[0].image)
+    expect(wait.env).toContainEqual({ name: 'PGHOST', value: 'todo-postgresql' })
+    expect(pod(o, 'frontend').initContainers).toBeUndefined()
+    const both = render(['backend.writableFiles=["/app/app.log"]'], ['backend.waitForDatabase=true'])
+    expect(pod(both, 'backend').initContainers.map((c: any) => c.name)).toEqual(['wait-for-database', expect.any(String)])
+    expect(policy.networkCoverage(both)).toEqual([])
+    const external = render([], ['backend.waitForDatabase=true', 'postgresql.enabled=false'])
+    expect(pod(external, 'backend').initContainers).toBeUndefined()
+  })
+
   it('autoscaling.behavior: passed to the HorizontalPodAutoscaler as given; unset, the HPA has none', () => {
     const hpa = (o: K8sObject[], c: string) => find(o, 'HorizontalPodAutoscaler', `todo-${c}`)!.spec
     const on = render([], ['backend.autoscaling.enabled=true', 'frontend.autoscaling.enabled=true'])

@@ -66,6 +66,9 @@ describe('planInit', () => {
     expect(none.settings).toContainEqual(expect.objectContaining({ component: 'frontend', what: 'database access', to: 'networkPolicy.frontendToDatabase' }))
     const reads = planFor('plain-main/frontend', 'plain-main/backend')
     expect(reads.values.networkPolicy).toBeUndefined()
+    // tables from create_all while it starts: the backend waits for the database; a migration Job makes that moot
+    expect(reads.values.backend.waitForDatabase).toBe(true)
+    expect(planFor('uv-alembic/frontend', 'uv-alembic/backend').values.backend.waitForDatabase).toBeUndefined()
     const setting = reads.settings.find((s) => s.what === 'database access')
     expect(setting?.value).toContain('reads DATABASE_URL')
     expect(setting?.from.length).toBeGreaterThan(0)

@@ -86,7 +86,9 @@ describe('init', { timeout: 120_000 }, () => {
       // app.log in the working directory: one writable file, the rest of /app stays read-only
       expect(be.volumeMounts).toContainEqual({ name: 'writable-files', mountPath: '/app/app.log', subPath: 'file-0' })
       const beSpec = objs.find((o) => o.kind === 'Deployment' && o.metadata.name === 'todo-backend')!.spec.template.spec
-      expect(beSpec.initContainers.map((c: { command: string[] }) => c.command)).toEqual([['touch', '/writable-files/file-0']])
+      // create_all while it starts: it waits for the database first, then its writable file is made
+      expect(beSpec.initContainers.map((c: { name: string }) => c.name)).toEqual(['wait-for-database', expect.any(String)])
+      expect(beSpec.initContainers[1].command).toEqual(['touch', '/writable-files/file-0'])
       // the browser's calls to /api reach the backend; Better Auth's /api/auth stays with the frontend
       const ingress = objs.find((o) => o.kind === 'Ingress')!
       expect(ingress.spec.rules[0].http.paths.map((p: { path: string; backend: { service: { name: string } } }) => `${p.path} ${p.backend.service.name}`)).toEqual([

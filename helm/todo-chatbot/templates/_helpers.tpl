@@ -472,9 +472,15 @@ spec:
       {{- end }}
       securityContext:
         {{- toYaml $ctx.Values.podSecurityContext | nindent 8 }}
-      {{- if $c.writableFiles }}
+      {{- $waitForDatabase := and $ctx.Values.postgresql.enabled $c.waitForDatabase }}
+      {{- if or $c.writableFiles $waitForDatabase }}
       initContainers:
+        {{- if $waitForDatabase }}
+        {{- include "todo-chatbot.waitForDatabase" $ctx | nindent 8 }}
+        {{- end }}
+        {{- if $c.writableFiles }}
         {{- include "todo-chatbot.writableFilesInit" (dict "ctx" $ctx "component" $name) | trim | nindent 8 }}
+        {{- end }}
       {{- end }}
       containers:
         - name: {{ $name }}

@@ -28,6 +28,7 @@ export type AppValues = {
     writableFiles?: string[]
     containerPort?: number
     databaseUrlScheme?: string
+    waitForDatabase?: boolean
   }
   ingress?: { backendPaths: string[]; frontendPaths?: string[] }
   networkPolicy?: { frontendToDatabase: boolean }
@@ -167,6 +168,9 @@ export function planInit(f: AppFindings, ctx: PlanContext): Plan {
     case 'create_all':
       values.backend.migrateCommand = []
       set('backend', 'migrations', 'none: the app creates its tables itself (create_all); the migration Job skips the backend', 'backend.migrateCommand', m.from)
+      // it connects while it starts: with nothing before it, it would race the in-cluster database (and restart)
+      values.backend.waitForDatabase = true
+      set('backend', 'start order', 'after the in-cluster PostgreSQL answers (it creates its tables while it starts)', 'backend.waitForDatabase', m.from)
       break
     default:
       values.backend.migrateCommand = []
