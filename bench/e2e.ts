@@ -19,7 +19,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { currentCluster, deleteMinikube, prepareMinikube, startHarness, stopHarness, type E2ECluster } from '../test/e2e/support/cluster.ts'
-import { backendCopy, helm, kitEnvironment, kubectl, NS, pods, RELEASE, runKit, tail, waitFor, type KitRun } from '../test/e2e/support/kit.ts'
+import { backendCopy, helm, kitEnvironment, kubectl, NS, pods, RELEASE, runKit, tail, waitFor, type KitRun, type PodInfo } from '../test/e2e/support/kit.ts'
 
 const run = promisify(execFile)
 const forceBuild = process.argv.includes('--force-build')
@@ -83,7 +83,13 @@ async function bench(env: Record<string, string>): Promise<Row[]> {
     const change = await timedUp('one-file change up')
     rows.push({ what: 'one backend file changed, up', r: change, ms: change.ms })
 
-    const [victim] = (await pods(env)).filter((p) => p.component === 'backend')
+    // the rollout of the change may still be ending: the victim is the one backend pod serving, not one on its way out
+    let victim: PodInfo | undefined
+    await waitFor('the rollout settled on one ready backend pod', async () => {
+      const b = (await pods(env)).filter((p) => p.component === 'backend')
+      victim = b.length === 1 && b[0]!.ready && !b[0]!.deleting ? b[0] : undefined
+      return victim !== undefined
+    }, 300_000, 500)
     log(`recovery: deleting ${victim!.name}`)
     const t0 = Date.now()
     await kubectl(env, 'delete', 'pod', '-n', NS, victim!.name, '--wait=false')
