@@ -72,7 +72,12 @@ async function run(ctx: Ctx, flags: Flags): Promise<void> {
     // pull forever; helm uninstall does not own hooks, so they go here
     const hookSelector = `app.kubernetes.io/instance=${cfg.release}`
     const jobs = dryRun ? null : await query`kubectl get jobs -n ${ns} -l ${hookSelector} -o json`
-    const leftover = jobs?.ok ? ((JSON.parse(jobs.stdout) as { items?: unknown[] }).items ?? []).length : 0
+    let leftover = 0
+    try {
+      if (jobs?.ok) leftover = ((JSON.parse(jobs.stdout) as { items?: unknown[] }).items ?? []).length
+    } catch {
+      leftover = 1 // not JSON: deleting by label is safe either way (--ignore-not-found)
+    }
     if (dryRun || leftover)
       await sh({ fix: `kubectl get jobs,pods -n ${ns} -l ${hookSelector}` })`kubectl delete jobs -n ${ns} -l ${hookSelector} --ignore-not-found --cascade=foreground --wait`
 
