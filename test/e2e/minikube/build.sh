@@ -3,7 +3,7 @@
 # stage starts the cluster, exactly as for a user. Every step is skipped when its output exists (a warm run takes
 # seconds). Needs root, Go >= 1.21 (fetches its toolchains), a running Docker engine and the harness's Kubernetes
 # build (../cluster/build.sh, run first by this script).
-#   minikube v1.38.1          Go module proxy, built in its module dir with the Makefile's ldflags
+#   minikube v1.38.1          Go module proxy, the Makefile's ldflags, one race fixed (build_minikube)
 #   local/mk-debian:bookworm  debootstrap (no registry); the node image's base
 #   cri-dockerd, crictl       Go module proxy; minikube's docker runtime needs both in the node
 #   storage-provisioner       minikube's own source, leader election off (see below)
@@ -23,15 +23,23 @@ mkdir -p "$MK_BIN" "$MK_WORK"
 have_image() { docker image inspect "$1" >/dev/null 2>&1; }
 
 build_minikube() {
-  local out=$MK_BIN/minikube dir p ld t0=$SECONDS
-  [ -x "$out" ] && "$out" version --short 2>/dev/null | grep -qx "$MK_VERSION" && return 0
+  # minikube's own source with ONE change: `minikube start` pushes the images on the cache list (see seed_node_cache)
+  # from a goroutine that reads the profile's config.json while start itself rewrites it; reading it half-written
+  # ("unexpected end of JSON input") skips the push, and the ingress addon then waits for images the node never got.
+  # The patch retries that read for a few seconds.
+  local out=$MK_BIN/minikube dir w=$MK_WORK/minikube-src p ld t0=$SECONDS stamp="$MK_VERSION+profile-read-retry"
+  [ -x "$out" ] && [ "$(cat "$out.stamp" 2>/dev/null)" = "$stamp" ] && return 0
   dir=$(moddir "k8s.io/minikube@$MK_VERSION"); [ -d "$dir" ] || die "go mod download k8s.io/minikube@$MK_VERSION failed"
+  rm -rf "$w"; cp -r "$dir" "$w"; chmod -R u+w "$w"
+  perl -0pi -e 's/(\t\tc, err := config\.Load\(pName\)\n)(\t\tif err != nil \{\n\t\t\t\/\/ Non-fatal because it may race with profile deletion)/$1\t\tfor i := 0; err != nil \&\& i < 20; i++ { \/\/ start may be rewriting the profile right now\n\t\t\ttime.Sleep(250 * time.Millisecond)\n\t\t\tc, err = config.Load(pName)\n\t\t}\n$2/' \
+    "$w/pkg/minikube/machine/cache_images.go"
+  grep -q 'start may be rewriting the profile right now' "$w/pkg/minikube/machine/cache_images.go" || die "the minikube patch did not apply to $MK_VERSION"
   p=k8s.io/minikube/pkg/version
   ld="-s -w -X $p.version=$MK_VERSION -X $p.isoVersion=$MK_ISO_VERSION -X $p.gitCommitID=$MK_COMMIT -X $p.storageProvisionerVersion=v5"
   # cgo on: pkg/drivers/kvm does not compile without it, even with libvirt_dlopen
-  (cd "$dir" && GOTOOLCHAIN=$MK_GO_TOOLCHAIN GOFLAGS="-mod=readonly -buildvcs=false" CGO_ENABLED=1 \
+  (cd "$w" && GOTOOLCHAIN=$MK_GO_TOOLCHAIN GOFLAGS="-mod=readonly -buildvcs=false" CGO_ENABLED=1 \
     go build -trimpath -tags libvirt_dlopen -ldflags "$ld" -o "$out.tmp" k8s.io/minikube/cmd/minikube)
-  mv "$out.tmp" "$out"; mklog "minikube $MK_VERSION built in $((SECONDS - t0)) s"
+  mv "$out.tmp" "$out"; echo "$stamp" >"$out.stamp"; rm -rf "$w"; mklog "minikube $MK_VERSION built in $((SECONDS - t0)) s"
 }
 
 build_base() {
