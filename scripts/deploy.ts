@@ -1,7 +1,7 @@
 #!/usr/bin/env zx
 // deploy: the Secret from .env (never in argv or values), then `helm upgrade --install` with the content-hash tags.
 // Waits, rolls back on failure and says why pods did not become ready. Does nothing when nothing changed.
-import { defineStage, rel, type Ctx } from './lib/stage.ts'
+import { defineStage, rel, type Ctx, type Flags } from './lib/stage.ts'
 import { isMain, main } from './lib/cli.ts'
 import { fail } from './lib/errors.ts'
 import { elapsed } from './lib/log.ts'
@@ -9,25 +9,30 @@ import { ConfigError, requireSecrets } from './lib/config.ts'
 import { images } from './lib/images.ts'
 import { ANNOTATION, chartValues, releaseFingerprint, secretApplyCommand, secretManifest, setArgs, valuesMatch } from './lib/release.ts'
 import { helmMajor, requireContext, requireTools, rollbackFlag } from './lib/tools.ts'
-import { diagnose } from './lib/diagnose.ts'
+import { collectDiagnosis, diagnose, diagnosisLines, settledFailure } from './lib/diagnose.ts'
 import { missingImages } from './lib/cluster-images.ts'
 
 export const deploy = defineStage({
   name: 'deploy',
   summary: 'create the Secret from .env and helm upgrade --install the chart with the image tags',
   needsSecrets: true,
+  flags: {
+    'fail-fast': { type: 'boolean', description: 'stop waiting (and roll back) as soon as a new pod crashes twice, lacks its image or a Secret key' },
+  },
   description: `
 1. Secret SECRET_NAME from .env (BETTER_AUTH_SECRET, POSTGRES_PASSWORD or DATABASE_URL, OPENAI_API_KEY, and the app's
    own keys APP_SECRETS names), applied with kubectl apply -f - (the manifest goes on stdin: secret values are never in
    a command line or a values file)
 2. helm upgrade --install RELEASE CHART_DIR --wait, rolled back on failure (--atomic on Helm 3, --rollback-on-failure
    on Helm 4); skipped when the values, the chart, the values files and the Secret are what the release already has
+   (--fail-fast: as soon as a pod's failure is settled, helm is interrupted and rolls back, instead of waiting out
+   DEPLOY_TIMEOUT)
 3. on failure: per pod phase and reason with the fix, crash log lines, recent warning events
 4. on success: how to reach the app`,
   run,
 })
 
-async function run(ctx: Ctx): Promise<void> {
+async function run(ctx: Ctx, flags: Flags = {}): Promise<void> {
   const { cfg, dryRun, log, sh, query } = ctx
   const { detail, info, ok, out, warn } = log
   const ns = cfg.namespace
@@ -104,25 +109,36 @@ async function run(ctx: Ctx): Promise<void> {
     // --atomic / --rollback-on-failure delete the failed pods before helm returns, so look at them while helm waits
     let lastDiagnosis: string[] = []
     let waiting = !dryRun
+    const failFast = Boolean(flags['fail-fast'])
+    // --fail-fast: SIGINT makes helm cancel its wait and roll back, as on its own timeout
+    const giveUp = new AbortController()
+    let gaveUpOn = ''
     const nap = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref())
     const started = Date.now()
     void (async () => {
-      await nap(15_000)
+      await nap(failFast ? 3_000 : 15_000)
       while (waiting) {
-        const lines = await diagnose(ctx).catch(() => [] as string[])
+        const seen = await collectDiagnosis(ctx).catch(() => null)
         if (!waiting) break
+        const lines = seen ? diagnosisLines(ctx, seen.diagnosis, seen.errors) : []
         if (lines.some((l) => l.includes('✗'))) lastDiagnosis = lines
+        const settled = failFast ? seen?.diagnosis.findings.find(settledFailure) : undefined
+        if (settled) {
+          gaveUpOn = `${settled.object}: ${settled.message}`
+          giveUp.abort()
+          break
+        }
         // no spinner in CI logs: say something while helm waits
         if (!process.stderr.isTTY) {
           const ready = lines.filter((l) => l.trim().startsWith('✓')).length
           const notReady = lines.filter((l) => l.trim().startsWith('✗')).length
           detail(`still waiting (${elapsed(started)}): ${ready} pod(s) ready, ${notReady} not yet`)
         }
-        await nap(10_000)
+        await nap(failFast ? 3_000 : 10_000)
       }
     })()
     const r = await log.task(`helm upgrade --install ${cfg.release} (waits up to ${cfg.timeouts.deploy})`, () =>
-      sh({ nothrow: true, timeoutMs: cfg.timeouts.deployMs + 120_000 })`helm upgrade --install ${cfg.release} ${rel(cfg, cfg.chartDir)} -n ${ns} --create-namespace --wait --timeout ${cfg.timeouts.deploy} ${rollbackFlag(helm)} ${valuesFiles} ${setArgs(values)}`,
+      sh({ nothrow: true, timeoutMs: cfg.timeouts.deployMs + 120_000, interrupt: giveUp.signal })`helm upgrade --install ${cfg.release} ${rel(cfg, cfg.chartDir)} -n ${ns} --create-namespace --wait --timeout ${cfg.timeouts.deploy} ${rollbackFlag(helm)} ${valuesFiles} ${setArgs(values)}`,
     )
     waiting = false
     if (!r.ok) {
@@ -138,6 +154,7 @@ async function run(ctx: Ctx): Promise<void> {
       const lines = now.some((l) => l.includes('✗')) || lastDiagnosis.length === 0 ? now : ['(pods as they were before the rollback)', ...lastDiagnosis]
       for (const l of lines) detail(l)
       const fixLine = lines.find((l) => l.trim().startsWith('fix:'))?.trim().replace(/^fix:\s*/, '')
+      if (gaveUpOn) fail(`helm upgrade of ${cfg.release} stopped early and was rolled back (--fail-fast): ${gaveUpOn}`, fixLine ?? `kubectl get pods -n ${ns}   (then: npx zx scripts/deploy.ts)`)
       fail(`helm upgrade of ${cfg.release} failed and was rolled back: ${why}`, fixLine ?? `kubectl get pods -n ${ns}   (then: npx zx scripts/deploy.ts)`)
     }
     await sh({ fix: `kubectl get secret ${cfg.secretName} -n ${ns}` })`kubectl annotate secret ${cfg.secretName} -n ${ns} ${ANNOTATION.release}=${fingerprint} --overwrite`

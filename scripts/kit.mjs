@@ -6,7 +6,7 @@ import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
 const MIN = [22, 18]
-const STAGES = ['init', 'up', 'setup', 'build', 'load', 'deploy', 'validate', 'ai-examples', 'cleanup']
+const STAGES = ['init', 'up', 'dev', 'setup', 'build', 'load', 'deploy', 'validate', 'ai-examples', 'cleanup']
 
 export function tooOld(version) {
   const [major, minor] = version.replace(/^v/, '').split('.').map(Number)

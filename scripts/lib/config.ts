@@ -599,6 +599,8 @@ function configSchema(ctx: Context) {
         },
         ingress: { enabled: v.INGRESS_ENABLED, className: v.INGRESS_CLASS, host: v.INGRESS_HOST },
         publicUrl: url,
+        /** origins trusted besides publicUrl (chart extraOrigins); dev adds its port-forward's, no key sets it */
+        extraOrigins: [] as string[],
         replicas: { frontend: v.FRONTEND_REPLICAS, backend: v.BACKEND_REPLICAS },
         hpa: v.HPA_ENABLED,
         /** helm duration strings (`5m`, `300s`) and their value in ms */

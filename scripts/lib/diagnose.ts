@@ -102,6 +102,8 @@ export type Finding = {
   missing?: { kind: 'Secret' | 'ConfigMap'; name: string; key?: string }
   /** one line: the command (or change) that fixes it */
   fix?: string
+  /** the container's restart count, where it says how settled a crash is */
+  restarts?: number
   /** log lines worth showing; `diagnose()` fetches them */
   logs?: { pod: string; container: string; previous: boolean; lines?: string[] }
 }
@@ -245,7 +247,7 @@ function containerFindings(pod: Pod, podName: string, base: Omit<Finding, 'kind'
   if (waiting?.reason === 'CrashLoopBackOff') {
     const oom = last?.reason === 'OOMKilled'
     const exit = last ? `exit code ${last.exitCode ?? '?'}${last.reason ? ` (${last.reason})` : ''}` : 'it keeps exiting'
-    return [{ ...at, kind: oom ? 'OOMKilled' : 'CrashLoopBackOff', reason: oom ? 'OOMKilled' : 'CrashLoopBackOff', image,
+    return [{ ...at, kind: oom ? 'OOMKilled' : 'CrashLoopBackOff', reason: oom ? 'OOMKilled' : 'CrashLoopBackOff', image, restarts,
       message: oom
         ? `${label} was killed for using more memory than its limit; ${restarts} restart(s)`
         : `${label} keeps crashing: ${exit}, ${restarts} restart(s)`,
@@ -440,6 +442,15 @@ export function formatDiagnosis(d: Diagnosis, opts: { redact?: (s: string) => st
   return lines.map(redact)
 }
 
+/**
+ * A finding that waiting longer will not fix: the image is not there, a Secret key is missing, the container cannot be
+ * created, or it crashed twice (once can be a dependency still starting). `deploy --fail-fast` stops on the first.
+ */
+export function settledFailure(f: Finding): boolean {
+  if (f.kind === 'CrashLoopBackOff') return (f.restarts ?? 0) >= 2
+  return f.kind === 'OOMKilled' || f.kind === 'ImagePull' || f.kind === 'ConfigError' || f.kind === 'CreateContainerError'
+}
+
 // ---------- collecting (kubectl, through the kit's runner) ----------
 
 /** Pods, hook Jobs and events of the release, plus the log lines each finding asks for. */
@@ -479,8 +490,13 @@ export async function collectDiagnosis(ctx: Ctx, opts: DiagnoseOptions = {}): Pr
  * Warning events. Every line is redacted (log lines can contain anything).
  */
 export async function diagnose(ctx: Ctx, opts: DiagnoseOptions = {}): Promise<string[]> {
-  const { cfg, redact } = ctx
   const { diagnosis, errors } = await collectDiagnosis(ctx, opts)
+  return diagnosisLines(ctx, diagnosis, errors)
+}
+
+/** diagnose()'s lines for a diagnosis already collected. */
+export function diagnosisLines(ctx: Ctx, diagnosis: Diagnosis, errors: string[]): string[] {
+  const { cfg, redact } = ctx
   const lines = formatDiagnosis(diagnosis, { redact, header: `Diagnosis of release ${cfg.release} in namespace ${cfg.namespace}:` })
   return [...lines, ...errors.map((e) => redact(`  ! ${e}`))]
 }

@@ -3,6 +3,10 @@
 //
 // Exported API:
 //   spawnArgv(argv, opts): Promise<Exit>   — never throws; `notFound` when the executable is not on PATH
+//   startArgv(argv, opts): Started         — the same, for a process that runs until stopped (log streams, port-forwards):
+//                                            { exited: Promise<Exit>, stop(signal = SIGKILL) } (stop is a no-op once it exited)
+//   onInterrupt(handler | null)            — Ctrl-C (SIGINT/SIGTERM) calls handler instead of stopping every command
+//                                            and exiting; a second Ctrl-C while it runs does the default
 //   findExecutable(name, env?): string | null
 //   MAX_TIMER_MS                           — the longest delay Node's timers take (longer ones fire after 1 ms)
 import { spawn } from 'node:child_process'
@@ -31,7 +35,13 @@ export type SpawnOptions = {
   timeoutMs?: number
   onStdout?: (chunk: string) => void
   onStderr?: (chunk: string) => void
+  /** when it aborts, the process group gets SIGINT (a chance to clean up: helm rolls back), and SIGKILL 60 s later */
+  interrupt?: AbortSignal
+  /** keep the output for Exit.stdout/stderr (default true; false for streams that run for hours) */
+  collect?: boolean
 }
+
+export type Started = { exited: Promise<Exit>; stop(signal?: NodeJS.Signals): void }
 
 /** PATH lookup as the OS would do it (PATHEXT on Windows), so a missing tool is known before anything runs. */
 export function findExecutable(name: string, env: NodeJS.ProcessEnv = process.env): string | null {
@@ -54,48 +64,75 @@ export function findExecutable(name: string, env: NodeJS.ProcessEnv = process.en
 }
 
 // Commands run in their own process group, so Ctrl-C on the kit does not reach them: stop them, then exit as the
-// signal would have.
+// signal would have. A long-running stage (dev) takes Ctrl-C over to stop in order; a second one exits at once.
 const running = new Set<() => void>()
 let watching = false
+let interruptHandler: (() => Promise<void>) | null = null
+let interrupted = false
+export function onInterrupt(handler: (() => Promise<void>) | null): void {
+  interruptHandler = handler
+  interrupted = false
+  watchSignals()
+}
 function watchSignals(): void {
   if (watching) return
   watching = true
   for (const sig of ['SIGINT', 'SIGTERM'] as const)
     process.on(sig, () => {
+      if (interruptHandler && !interrupted) {
+        interrupted = true
+        void interruptHandler()
+        return
+      }
       for (const stop of running) stop()
       process.exit(sig === 'SIGINT' ? 130 : 143)
     })
 }
 
 export function spawnArgv(argv: readonly string[], o: SpawnOptions = {}): Promise<Exit> {
+  return startArgv(argv, o).exited
+}
+
+export function startArgv(argv: readonly string[], o: SpawnOptions = {}): Started {
   const t0 = Date.now()
   const [cmd, ...args] = argv
   const env = o.env ?? process.env
   const exe = cmd ? findExecutable(cmd, env) : null
   if (!exe) {
-    return Promise.resolve({ ok: false, exitCode: 127, stdout: '', stderr: `${cmd ?? '(empty command)'}: not found on PATH`, timedOut: false, notFound: true, ms: 0 })
+    const exited = Promise.resolve({ ok: false, exitCode: 127, stdout: '', stderr: `${cmd ?? '(empty command)'}: not found on PATH`, timedOut: false, notFound: true, ms: 0 })
+    return { exited, stop: () => undefined }
   }
-  return new Promise((resolve) => {
-    const posix = process.platform !== 'win32'
-    const child = spawn(exe, args, {
-      cwd: o.cwd,
-      env,
-      stdio: [o.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-      // its own process group, so a time limit also stops whatever the command started
-      detached: posix,
-      windowsHide: true,
-    })
+  const posix = process.platform !== 'win32'
+  const child = spawn(exe, args, {
+    cwd: o.cwd,
+    env,
+    stdio: [o.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    // its own process group, so a time limit also stops whatever the command started
+    detached: posix,
+    windowsHide: true,
+  })
+  let settled = false
+  const stop = (signal: NodeJS.Signals = 'SIGKILL'): void => {
+    if (settled) return
+    try {
+      if (posix && child.pid) process.kill(-child.pid, signal)
+      else child.kill(signal)
+    } catch {
+      child.kill(signal)
+    }
+  }
+  const exited = new Promise<Exit>((resolve) => {
     let stdout = ''
     let stderr = ''
     let timedOut = false
     child.stdout?.on('data', (d: Buffer) => {
       const s = String(d)
-      stdout += s
+      if (o.collect !== false) stdout += s
       o.onStdout?.(s)
     })
     child.stderr?.on('data', (d: Buffer) => {
       const s = String(d)
-      stderr += s
+      if (o.collect !== false) stderr += s
       o.onStderr?.(s)
     })
     if (o.input !== undefined && child.stdin) {
@@ -104,26 +141,27 @@ export function spawnArgv(argv: readonly string[], o: SpawnOptions = {}): Promis
       })
       child.stdin.end(o.input)
     }
-    const stop = (): void => {
-      try {
-        if (posix && child.pid) process.kill(-child.pid, 'SIGKILL')
-        else child.kill('SIGKILL')
-      } catch {
-        child.kill('SIGKILL')
-      }
-    }
     const timer = o.timeoutMs === undefined ? null : setTimeout(() => {
       timedOut = true
       stop()
     }, Math.min(Math.max(o.timeoutMs, 1), MAX_TIMER_MS))
-    running.add(stop)
+    let killLater: NodeJS.Timeout | null = null
+    const onAbort = (): void => {
+      stop('SIGINT')
+      killLater = setTimeout(() => stop(), 60_000)
+    }
+    if (o.interrupt?.aborted) onAbort()
+    else o.interrupt?.addEventListener('abort', onAbort, { once: true })
+    const kill = (): void => stop()
+    running.add(kill)
     watchSignals()
-    let settled = false
     const finish = (exitCode: number | null, err?: Error): void => {
       if (settled) return
       settled = true
       if (timer) clearTimeout(timer)
-      running.delete(stop)
+      if (killLater) clearTimeout(killLater)
+      o.interrupt?.removeEventListener('abort', onAbort)
+      running.delete(kill)
       if (err) stderr += `${err.message}\n`
       const code = timedOut ? null : exitCode
       resolve({ ok: code === 0, exitCode: code, stdout, stderr, timedOut, notFound: false, ms: Date.now() - t0 })
@@ -131,4 +169,5 @@ export function spawnArgv(argv: readonly string[], o: SpawnOptions = {}): Promis
     child.on('error', (e) => finish(126, e))
     child.on('close', (code, signal) => finish(code ?? (signal ? 128 : null)))
   })
+  return { exited, stop }
 }

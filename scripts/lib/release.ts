@@ -70,6 +70,8 @@ export function chartValues(cfg: Config, secretHash: string): Value[] {
     // a changed Secret rolls the pods (env from a Secret is read only at container start)
     [`frontend.podAnnotations.${ANNOTATION.secretHash}`, secretHash],
     [`backend.podAnnotations.${ANNOTATION.secretHash}`, secretHash],
+    // only when there are some: a release without them keeps the chart's default (and its fingerprint)
+    ...cfg.extraOrigins.map((o, i): Value => [`extraOrigins[${i}]`, o]),
   ]
   return v
 }
@@ -115,8 +117,9 @@ function getPath(obj: unknown, keys: string[]): unknown {
 /** Does `helm get values -o json` (the user-supplied values of the deployed revision) hold every value the kit sets? */
 export function valuesMatch(deployed: unknown, values: Value[]): boolean {
   return values.every(([k, v]) => {
-    // podAnnotations keys contain a `/`, never a dot, so splitting on dots is safe for the paths the kit sets
-    const got = getPath(deployed, k.split('.'))
+    // podAnnotations keys contain a `/`, never a dot, so splitting on dots is safe for the paths the kit sets;
+    // `extraOrigins[0]` is the list's first element
+    const got = getPath(deployed, k.split('.').flatMap((p) => p.split(/\[(\d+)\]/).filter(Boolean)))
     return got !== undefined && String(got) === String(v)
   })
 }

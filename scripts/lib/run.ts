@@ -39,6 +39,8 @@ export type RunOptions = {
   stream?: boolean
   /** return the failed Result instead of throwing */
   nothrow?: boolean
+  /** abort it to interrupt the command (SIGINT: helm cancels its wait and rolls back) */
+  interrupt?: AbortSignal
   /** extra environment variables (not shown in the printed command; keep them non-essential, e.g. DOCKER_BUILDKIT) */
   env?: Record<string, string>
 }
@@ -132,7 +134,7 @@ export function createRunner(o: RunnerOptions): CommandRunner {
     const te = own(argv)
     return o.redact((te?.shown ? `${te.shown} ` : '') + argv.map(showArg).join(' '))
   }
-  const exec = async (argv: string[], x: { input?: string; timeoutMs?: number; stream?: boolean; env?: Record<string, string> }): Promise<Result> => {
+  const exec = async (argv: string[], x: { input?: string; timeoutMs?: number; stream?: boolean; env?: Record<string, string>; interrupt?: AbortSignal }): Promise<Result> => {
     const write = (s: string): void => {
       process.stderr.write(o.redact(s))
     }
@@ -142,6 +144,7 @@ export function createRunner(o: RunnerOptions): CommandRunner {
       env: { ...baseEnv, ...(x.env ?? {}), ...(own(argv)?.vars ?? {}) },
       input: x.input,
       timeoutMs: x.timeoutMs,
+      interrupt: x.interrupt,
       onStdout: x.stream ? write : undefined,
       onStderr: x.stream ? write : undefined,
     })

@@ -117,7 +117,7 @@ describe('the npm scripts launcher (scripts/kit.mjs)', { timeout: 60_000 }, () =
     expect(ok.stdout).toMatch(/^docker build -f /m)
     const bad = spawnSync(process.execPath, [launcher, 'deplyo'], { encoding: 'utf8' })
     expect(bad.status).toBe(1)
-    expect(bad.stderr).toContain('✖ unknown stage deplyo: one of init, up, setup, build, load, deploy, validate, ai-examples, cleanup')
+    expect(bad.stderr).toContain('✖ unknown stage deplyo: one of init, up, dev, setup, build, load, deploy, validate, ai-examples, cleanup')
   })
 })
 

@@ -1,0 +1,236 @@
+#!/usr/bin/env zx
+// dev (npm run dev): bring the release up to date once, then rebuild and roll only the image whose sources change,
+// with the app's logs streamed and a port-forward to the frontend kept up. The same build, load and deploy stages as
+// `up` do the work, so the release stays what `helm` and every other stage see.
+import path from 'node:path'
+import chalk from 'chalk'
+import { isMain, main, report, finish } from './lib/cli.ts'
+import { createContext, defineStage, rel, type Ctx, type Flags } from './lib/stage.ts'
+import { KitError, fail } from './lib/errors.ts'
+import { elapsed } from './lib/log.ts'
+import { imageTag, ignoreFileFor } from './lib/images.ts'
+import { onInterrupt } from './lib/proc.ts'
+import { watchSources } from './lib/watch-sources.ts'
+import { followPodLogs } from './lib/pod-logs.ts'
+import { keepForwarding, portInUse, type Forward } from './lib/port-forward.ts'
+import type { Config, ImageSpec } from './lib/config.ts'
+import { setup } from './setup.ts'
+import { build } from './build.ts'
+import { load } from './load.ts'
+import { deploy } from './deploy.ts'
+import { cleanup } from './cleanup.ts'
+
+type Component = ImageSpec['component']
+
+export const dev = defineStage({
+  name: 'dev',
+  summary: 'up once, then rebuild and roll the image whose sources change; logs and a port-forward meanwhile',
+  needsSecrets: true,
+  flags: {
+    once: { type: 'boolean', description: 'bring the release up to date (one cycle) and exit: no watching, logs or port-forward' },
+    cleanup: { type: 'boolean', description: 'on Ctrl-C (or after --once) also run cleanup: uninstall the release' },
+    port: { type: 'string', description: 'local port of the frontend port-forward (default 3000)' },
+    verbose: { type: 'boolean', description: 'print every stage line of each cycle, not only the summary' },
+  },
+  description: `
+1. setup, build, load and deploy, as in up (each skips what is already done; validate is left to you), with the
+   port-forward's origin http://localhost:<port> trusted for sign-in (chart extraOrigins; a later npm run up drops
+   it again, rolling both Deployments once)
+2. watches FRONTEND_DIR and BACKEND_DIR (each with its image's ignore file), their Dockerfiles and ignore files;
+   saves are gathered for 300 ms, and a change that leaves the content hash as it was starts nothing
+3. each change: build the image that changed, load it, helm upgrade (only that Deployment rolls; deploy --fail-fast
+   stops at a crash loop and rolls back); one line per cycle with each phase's time. A failure prints the diagnosis,
+   the previous release keeps serving, and the next save starts a new cycle
+4. meanwhile: kubectl logs -f of every frontend and backend pod, [component/pod] before each line, new pods picked
+   up after each rollout; kubectl port-forward svc/<release>-frontend <port> on 127.0.0.1, restarted after rollouts
+Ctrl-C stops watching, logs and the port-forward and leaves the release running (--cleanup: uninstalls it).`,
+  run,
+})
+
+const DEBOUNCE_MS = 300
+
+function parsePort(v: string | boolean | undefined): number {
+  if (v === undefined) return 3000
+  const n = Number(v)
+  if (!/^\d+$/.test(String(v)) || n < 1 || n > 65535) throw new KitError(`--port ${String(v)} is not a port (1 to 65535)`, 'npm run dev -- --port 3000')
+  return n
+}
+
+/** dev's configuration: the port-forward's origin is trusted besides PUBLIC_URL (sign-in checks the origin). */
+function devConfig(cfg: Config, port: number): Config {
+  const origin = `http://localhost:${port}`
+  if (cfg.publicUrl.replace(/\/$/, '') === origin || cfg.extraOrigins.includes(origin)) return cfg
+  return { ...cfg, extraOrigins: [...cfg.extraOrigins, origin] }
+}
+
+const specOf = (cfg: Config, c: Component): ImageSpec => (c === 'frontend' ? cfg.frontend : cfg.backend)
+
+async function run(outer: Ctx, flags: Flags): Promise<void> {
+  const once = Boolean(flags.once)
+  const port = parsePort(flags.port)
+  const cfg = devConfig(outer.cfg, port)
+  const ctx: Ctx = { ...outer, cfg }
+  const { log, dryRun } = ctx
+  const service = `${cfg.release}-frontend`
+  const upFlags: Flags = { 'dry-run': dryRun, 'fail-fast': true }
+
+  if (dryRun) {
+    // a dry run prints the commands of the first cycle and what would keep running; it watches nothing
+    for (const stage of [setup, build, load, deploy]) {
+      log.header(stage.name, stage.summary)
+      await stage.run({ ...ctx, inUp: true }, upFlags)
+    }
+    if (once) return
+    log.info('then, until Ctrl-C, a real run would:')
+    for (const c of ['frontend', 'backend'] as const) {
+      const spec = specOf(cfg, c)
+      const ignore = ignoreFileFor(spec)
+      log.info(`  watch ${rel(cfg, spec.contextDir)} and ${rel(cfg, spec.dockerfile)} (ignoring what ${ignore ? rel(cfg, ignore) : 'no ignore file'} excludes): a change runs build, load and deploy --fail-fast for ${c}`)
+    }
+    log.out(ctx.commandLine(['kubectl', 'port-forward', '-n', cfg.namespace, `svc/${service}`, `${port}:3000`, '--address', '127.0.0.1']))
+    log.out(ctx.commandLine(['kubectl', 'logs', '-f', '-n', cfg.namespace, '-l', `app.kubernetes.io/instance=${cfg.release}`, '--prefix', '--max-log-requests', '10']))
+    return
+  }
+
+  // bad input changes nothing: the port is checked before the cluster is touched
+  if (!once) {
+    const busy = await portInUse(port)
+    if (busy) fail(`the port-forward cannot listen: ${busy}`, `npm run dev -- --port ${port + 1}   (or stop what listens on ${port})`)
+  }
+
+  // ---- 1. the first cycle: up without validate ----
+  const t0 = Date.now()
+  let deployed = false
+  for (const stage of [setup, build, load, deploy]) {
+    const ts = Date.now()
+    log.header(stage.name, stage.summary)
+    try {
+      await stage.run({ ...ctx, inUp: true }, upFlags)
+      finish(log, stage.name, ts, false)
+    } catch (e) {
+      // without a cluster there is nothing to watch for; a build or rollout failure is fixed by the next save
+      if (once || stage === setup) throw e
+      report(log, e, stage.name)
+      log.warn('dev keeps watching: fix the cause and save, and the next cycle starts')
+      break
+    }
+    if (stage === deploy) deployed = true
+  }
+  // after a failed first cycle any change (or none that docker sees) is worth a full cycle
+  let lastTags = deployed ? tagsOf(cfg) : { frontend: '', backend: '' }
+  if (deployed) log.ok(chalk.bold(`release ${cfg.release} is up to date (${elapsed(t0)})`))
+  if (once) {
+    if (flags.cleanup) await runCleanup(ctx)
+    return
+  }
+
+  // ---- 2. logs, the port-forward, the watcher ----
+  const write = (line: string): void => void process.stdout.write(line + '\n')
+  const logs = followPodLogs(ctx, { write })
+  const remotePort = await frontendPort(ctx, service)
+  const forward: Forward = keepForwarding(ctx, { service, port, remotePort, note: (m) => log.warn(m) })
+  void forward.ready(120_000).then((ok) => {
+    if (ok) log.info(chalk.bold(`frontend: http://localhost:${port}`) + chalk.dim(`  (port-forward to svc/${service}; sign-in works here)`))
+    else log.warn(`the port-forward to svc/${service} does not answer yet (is the frontend running? kubectl get pods -n ${cfg.namespace})`)
+  })
+
+  const pending = new Map<Component, Set<string>>()
+  let firstSave = 0
+  let timer: NodeJS.Timeout | null = null
+  let running: Promise<void> | null = null
+  let stopping = false
+
+  const cycle = async (): Promise<void> => {
+    const changed = new Map(pending)
+    const savedAt = firstSave
+    pending.clear()
+    firstSave = 0
+    const tags = tagsOf(cfg)
+    const rolled = (['frontend', 'backend'] as const).filter((c) => tags[c] !== lastTags[c] && (lastTags[c] !== '' || changed.has(c)))
+    if (rolled.length === 0) return // saved, but nothing docker would see changed
+    const what = rolled.map((c) => `${c} (${describe(cfg, c, [...(changed.get(c) ?? [])])})`).join(', ')
+    // each cycle's stage lines go to a buffer: one summary line on success, all of them on failure
+    const lines: string[] = []
+    const sink = { write: (s: string) => void lines.push(s), isTTY: false }
+    const quiet = flags.verbose ? ctx : { ...createContext(cfg, { dryRun: false, stderr: sink }), inUp: true }
+    const times: string[] = []
+    try {
+      for (const stage of [build, load, deploy]) {
+        const ts = Date.now()
+        await stage.run(quiet, upFlags)
+        times.push(`${stage.name} ${elapsed(ts)}`)
+      }
+      lastTags = tags
+      log.ok(`${what} · ${times.join(' · ')} · ${chalk.bold(`new ${rolled.join(' and ')} serving ${elapsed(savedAt)} after the save`)}`)
+      if (rolled.includes('frontend')) forward.restart()
+    } catch (e) {
+      for (const l of lines) process.stderr.write(l)
+      report(log, e, 'dev')
+      log.warn(`${what}: not deployed; the previous release keeps serving. Fix it and save again.`)
+    }
+  }
+
+  const kick = (): void => {
+    if (timer) clearTimeout(timer)
+    timer = setTimeout(() => {
+      timer = null
+      // one cycle at a time; saves during a cycle start the next one when it ends
+      if (running || stopping) return
+      running = cycle().finally(() => {
+        running = null
+        if (pending.size && !stopping) kick()
+      })
+    }, DEBOUNCE_MS)
+  }
+
+  const watcher = await watchSources([cfg.frontend, cfg.backend], (component, file) => {
+    if (!firstSave) firstSave = Date.now()
+    if (!pending.has(component)) pending.set(component, new Set())
+    pending.get(component)!.add(file)
+    kick()
+  })
+  log.info(`watching ${rel(cfg, cfg.frontend.contextDir)} and ${rel(cfg, cfg.backend.contextDir)} — save a file to roll its image; Ctrl-C to stop (the release keeps running)`)
+
+  // ---- 3. until Ctrl-C ----
+  await new Promise<void>((resolve) => {
+    onInterrupt(async () => {
+      stopping = true
+      if (timer) clearTimeout(timer)
+      process.stderr.write('\n')
+      if (running) log.info('waiting for the running cycle to finish (Ctrl-C again to stop at once)')
+      await running
+      await watcher.close()
+      logs.stop()
+      forward.stop()
+      if (flags.cleanup) await runCleanup(ctx).catch((e: unknown) => report(log, e, 'cleanup'))
+      else log.info(`release ${cfg.release} keeps running; npm run down removes it`)
+      onInterrupt(null)
+      resolve()
+    })
+  })
+}
+
+function tagsOf(cfg: Config): Record<Component, string> {
+  return { frontend: imageTag(cfg.frontend), backend: imageTag(cfg.backend) }
+}
+
+/** `app/routes/health.py +2 more`: paths as in the project, or inside the build context when it lies outside */
+function describe(cfg: Config, c: Component, files: string[]): string {
+  if (files.length === 0) return 'changed'
+  const shown = rel(cfg, files[0]!)
+  const first = shown.startsWith('..') || path.isAbsolute(shown) ? path.relative(specOf(cfg, c).contextDir, files[0]!) : shown
+  return files.length === 1 ? first : `${first} +${files.length - 1} more`
+}
+
+async function frontendPort(ctx: Ctx, service: string): Promise<number> {
+  const r = await ctx.query({ timeoutMs: 20_000 })`kubectl get service ${service} -n ${ctx.cfg.namespace} -o jsonpath={.spec.ports[0].port}`
+  const n = Number(r.stdout.trim())
+  return r.ok && n > 0 ? n : 3000
+}
+
+async function runCleanup(ctx: Ctx): Promise<void> {
+  ctx.log.header(cleanup.name, cleanup.summary)
+  await cleanup.run({ ...ctx, inUp: false }, {})
+}
+
+if (isMain(import.meta.url)) await main(dev)
