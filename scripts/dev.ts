@@ -85,7 +85,8 @@ async function run(outer: Ctx, flags: Flags): Promise<void> {
     for (const c of ['frontend', 'backend'] as const) {
       const spec = specOf(cfg, c)
       const ignore = ignoreFileFor(spec)
-      log.info(`  watch ${rel(cfg, spec.contextDir)} and ${rel(cfg, spec.dockerfile)} (ignoring what ${ignore ? rel(cfg, ignore) : 'no ignore file'} excludes): a change runs build, load and deploy --fail-fast for ${c}`)
+      const rules = ignore ? `minus what ${rel(cfg, ignore)} excludes` : 'every file: no ignore file'
+      log.info(`  watch ${rel(cfg, spec.contextDir)} (${rules}) and ${rel(cfg, spec.dockerfile)}: a change runs build, load and deploy --fail-fast for ${c}`)
     }
     log.out(ctx.commandLine(['kubectl', 'port-forward', '-n', cfg.namespace, `svc/${service}`, `${port}:3000`, '--address', '127.0.0.1']))
     log.out(ctx.commandLine(['kubectl', 'logs', '-f', '-n', cfg.namespace, '-l', `app.kubernetes.io/instance=${cfg.release}`, '--prefix', '--max-log-requests', '10']))

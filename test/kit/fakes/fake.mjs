@@ -273,9 +273,10 @@ function kubectl() {
 
 // helm --set parsing, enough for the kit's values: escaped dots/commas, --set types true/false/ints
 function setPath(obj, key, value) {
-  const parts = key.split(/(?<!\\)\./).map((p) => p.replace(/\\([.,])/g, '$1'))
+  // `a.b[0]` as helm reads it: b is a list (helm get values -o json prints it as one)
+  const parts = key.split(/(?<!\\)\./).map((p) => p.replace(/\\([.,])/g, '$1')).flatMap((p) => p.split(/\[(\d+)\]/).filter(Boolean))
   let cur = obj
-  for (const p of parts.slice(0, -1)) cur = cur[p] ??= {}
+  parts.slice(0, -1).forEach((p, i) => (cur = cur[p] ??= /^\d+$/.test(parts[i + 1]) ? [] : {}))
   cur[parts[parts.length - 1]] = value
 }
 
