@@ -7,7 +7,7 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node'
 const e2eCluster = process.env.E2E_CLUSTER ?? (process.env.CI ? 'harness' : 'current')
 const E2E_ORDER = {
   minikube: ['kit.test.ts', 'cluster.test.ts', 'existing-apps.test.ts', 'minikube.test.ts'],
-  harness: ['cluster.test.ts', 'kit.test.ts', 'network-policy.test.ts', 'existing-apps.test.ts'],
+  harness: ['cluster.test.ts', 'kit.test.ts', 'dev.test.ts', 'network-policy.test.ts', 'existing-apps.test.ts'],
 }[e2eCluster] ?? ['cluster.test.ts', 'kit.test.ts']
 class E2EOrder extends BaseSequencer {
   override async sort(files: TestSpecification[]) {
