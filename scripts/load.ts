@@ -6,7 +6,7 @@ import { defineStage, rel, type Ctx } from './lib/stage.ts'
 import { isMain, main } from './lib/cli.ts'
 import { fail } from './lib/errors.ts'
 import { images, type ImageRef } from './lib/images.ts'
-import { sameImage } from './lib/cluster-images.ts'
+import { inRegistry, sameImage } from './lib/cluster-images.ts'
 import { requireTools, type Tool } from './lib/tools.ts'
 import { imageDaemon } from './lib/docker-env.ts'
 
@@ -96,7 +96,7 @@ async function run(local: Ctx): Promise<void> {
   } else {
     const registry = cfg.registry as string
     for (const img of both) {
-      if ((await query({ timeoutMs: 60_000 })`docker manifest inspect ${img.ref}`).ok) {
+      if (await inRegistry(ctx, img)) {
         log.ok(`${registry} already has ${img.ref}`)
         continue
       }

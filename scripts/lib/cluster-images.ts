@@ -4,6 +4,7 @@
 // Exported API (stable):
 //   sameImage(listed, img): boolean   — does a `minikube image ls` / `ctr images ls -q` line name this image
 //   missingImages(ctx, imgs): Promise<ImageRef[] | null>  — the images the cluster lacks; null when it cannot tell
+//   inRegistry(ctx, img): Promise<boolean>  — LOAD_METHOD=registry: does the registry have img.ref
 import type { ImageRef } from './images.ts'
 import type { Ctx } from './stage.ts'
 import { imageDaemon } from './docker-env.ts'
@@ -35,11 +36,23 @@ export async function missingImages(ctx: Ctx, imgs: ImageRef[]): Promise<ImageRe
     }
     case 'registry': {
       const out: ImageRef[] = []
-      for (const img of imgs) if (!(await query({ timeoutMs: 60_000 })`docker manifest inspect ${img.ref}`).ok) out.push(img)
+      for (const img of imgs) if (!(await inRegistry(ctx, img))) out.push(img)
       return out
     }
     default:
       // kind keeps images inside its node containers; `kind load` is cheap to repeat, so deploy does not ask
       return null
   }
+}
+
+/**
+ * A registry on this machine (localhost, 127.x, ::1) speaks plain HTTP, as docker push and containerd allow by
+ * default; `docker manifest inspect` needs --insecure to ask it, else it answers "no such manifest" for every image.
+ * Any other registry is asked over TLS only.
+ */
+export const loopbackRegistry = (registry: string): boolean => /^(localhost|127(\.\d{1,3}){3}|\[::1\])(:\d+)?(\/|$)/.test(registry)
+
+export async function inRegistry(ctx: Ctx, img: ImageRef): Promise<boolean> {
+  const insecure = loopbackRegistry(ctx.cfg.registry ?? '') ? ['--insecure'] : []
+  return (await ctx.query({ timeoutMs: 60_000 })`docker manifest inspect ${insecure} ${img.ref}`).ok
 }

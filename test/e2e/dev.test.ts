@@ -2,18 +2,21 @@
 // backend edit that rolls only the backend, a syntax error and a crash at start that are diagnosed while the previous
 // pods keep serving, the new pod's logs in the stream, a port-forward that survives a frontend rollout, and Ctrl-C
 // that leaves the release running. One ordered file: each case builds on the state the previous one left.
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import net from 'node:net'
 import path from 'node:path'
+import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { injectCluster } from './support/cluster.ts'
 import { backendCopy, clusterIp, helm, kitEnvironment, kubectl, NS, pods, RELEASE, root, runKit, tail, waitFor, type PodInfo } from './support/kit.ts'
 
+const execFileP = promisify(execFile)
 const cluster = injectCluster(inject('cluster'))
 const backend = backendCopy('todo-e2e-dev-')
-const kit = kitEnvironment(cluster, { BACKEND_DIR: backend })
+// the harness's registry: a save pushes only the changed layers (the kit's other e2e files import into containerd)
+const kit = kitEnvironment(cluster, { BACKEND_DIR: backend, ...(cluster.registry ? { LOAD_METHOD: 'registry', REGISTRY: cluster.registry } : {}) })
 const env = kit.env
 const healthFile = path.join(backend, 'app/routes/health.py')
 const original = readFileSync(healthFile, 'utf8')
@@ -72,6 +75,13 @@ const said = (what: string, re: RegExp, timeoutMs = 240_000) =>
 describe(`npm run dev on a real cluster (${cluster.kind})`, () => {
   beforeAll(async () => {
     port = await freePort()
+    // LOAD_METHOD=registry pushes the app's images only: the node gets the in-cluster database's image as the other
+    // e2e files give it (the containerd method imports it when docker has it)
+    if (cluster.containerdAddress) {
+      const tar = path.join(kit.dir, 'postgres.tar')
+      await execFileP('docker', ['save', '-o', tar, env.POSTGRES_IMAGE!])
+      await execFileP('ctr', ['--address', cluster.containerdAddress, '-n', 'k8s.io', 'images', 'import', tar])
+    }
     if (await helm(env, 'status', RELEASE, '-n', NS).then(() => true, () => false)) {
       const r = await runKit(env, ['down', '--', '--purge-data', '--yes'])
       expect(r.code, tail(r)).toBe(0)

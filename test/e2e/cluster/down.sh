@@ -53,7 +53,7 @@ if alive containerd; then
   done
 fi
 stop containerd kube-apiserver
-stop etcd
+stop etcd registry
 # shims outlive containerd by design; find this instance's by their --address (our socket path), kill them by pid
 for d in /proc/[0-9]*; do
   if tr '\0' ' ' 2>/dev/null < "$d/cmdline" | grep -q -- "-address $CONTAINERD_SOCK "; then kill -9 "${d#/proc/}" 2>/dev/null; fi

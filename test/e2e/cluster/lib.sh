@@ -8,6 +8,7 @@ ETCD_VERSION=v3.6.4          # the etcd server Kubernetes 1.34 itself is tested 
 COREDNS_VERSION=v1.14.7
 LOCAL_PATH_VERSION=v0.0.30   # rancher local-path-provisioner: hostPath-backed dynamic PVs
 NETPOL_VERSION=v0.8.0        # sigs.k8s.io/kube-network-policies: enforces NetworkPolicies next to the bridge CNI
+REGISTRY_VERSION=v3.0.0      # github.com/distribution/distribution/v3: a local registry for LOAD_METHOD=registry
 GO_TOOLCHAIN=go1.24.12       # the toolchain Kubernetes 1.34 pins (.go-version); fetched from the module proxy
 COREDNS_GO_TOOLCHAIN=go1.25.7
 
@@ -22,6 +23,10 @@ LOG_DIR=$STATE_DIR/logs
 PKI_DIR=$STATE_DIR/pki
 ETC_DIR=$STATE_DIR/etc
 CONTAINERD_SOCK=$STATE_DIR/containerd/containerd.sock
+# The registry on the host's loopback: docker pushes to localhost over plain HTTP, and the node's containerd (on the
+# host network) pulls localhost images over HTTP by default, so neither needs any configuration.
+REGISTRY_ADDR=127.0.0.1:5000
+REGISTRY_HOST=localhost:5000
 KUBECONFIG_PATH=$STATE_DIR/kubeconfig
 ENV_FILE=$STATE_DIR/cluster.env
 

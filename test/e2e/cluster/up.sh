@@ -2,6 +2,7 @@
 # Brings up the throwaway single-node cluster (building its binaries first if they are not cached) and prints
 #   KUBECONFIG=<path>
 #   CONTAINERD_ADDRESS=<socket>
+#   REGISTRY=localhost:5000      (a registry on loopback, for LOAD_METHOD=registry)
 # (also written to $STATE_DIR/cluster.env). Idempotent: a healthy running cluster is left as it is; a half-running
 # one is torn down and started afresh. Stop it with down.sh.
 set -euo pipefail
@@ -15,9 +16,24 @@ alive() { [ -f "$RUN_DIR/$1.pid" ] && kill -0 "$(cat "$RUN_DIR/$1.pid")" 2>/dev/
 COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler containerd kubelet kube-proxy)
 
 report() {
-  printf 'KUBECONFIG=%s\nCONTAINERD_ADDRESS=%s\nCONTAINERD_NAMESPACE=k8s.io\nKUBECTL=%s\n' \
-    "$KUBECONFIG_PATH" "$CONTAINERD_SOCK" "$BIN_DIR/kubectl" > "$ENV_FILE"
+  printf 'KUBECONFIG=%s\nCONTAINERD_ADDRESS=%s\nCONTAINERD_NAMESPACE=k8s.io\nKUBECTL=%s\nREGISTRY=%s\n' \
+    "$KUBECONFIG_PATH" "$CONTAINERD_SOCK" "$BIN_DIR/kubectl" "$REGISTRY_HOST" > "$ENV_FILE"
   cat "$ENV_FILE"
+}
+
+# The registry beside the cluster (LOAD_METHOD=registry pushes there, the node pulls from it). Not part of healthy():
+# a cluster started before it existed gets it without a restart.
+registry_up() {
+  alive registry && return 0
+  local port=${REGISTRY_ADDR##*:}
+  [ -z "$(ss -Hltn "sport = :$port")" ] || die "port $port is taken; stop what listens there (ss -ltnp 'sport = :$port')"
+  mkdir -p "$RUN_DIR" "$LOG_DIR" "$ETC_DIR" "$STATE_DIR/registry"
+  printf 'version: 0.1\nlog: {level: warn}\nstorage:\n  filesystem: {rootdirectory: %s}\n  delete: {enabled: true}\nhttp: {addr: "%s"}\n' \
+    "$STATE_DIR/registry" "$REGISTRY_ADDR" > "$ETC_DIR/registry.yml"
+  nohup "$ADDON_DIR/registry-$REGISTRY_VERSION" serve "$ETC_DIR/registry.yml" > "$LOG_DIR/registry.log" 2>&1 < /dev/null &
+  echo $! > "$RUN_DIR/registry.pid"
+  for _ in $(seq 1 100); do [ -n "$(ss -Hltn "sport = :$port")" ] && return 0; sleep 0.1; done
+  die "the registry did not start; see $LOG_DIR/registry.log"
 }
 
 healthy() {
@@ -26,7 +42,7 @@ healthy() {
 }
 
 "$HARNESS_DIR/build.sh" >/dev/null
-if healthy; then log "cluster already running"; report; exit 0; fi
+if healthy; then registry_up; log "cluster already running"; report; exit 0; fi
 if [ -d "$STATE_DIR" ]; then log "leftovers of an earlier cluster: tearing them down first"; "$HARNESS_DIR/down.sh"; fi
 
 waitfor() { # what timeout-seconds command...
@@ -210,5 +226,6 @@ waitfor "CoreDNS" 120 kc -n kube-system rollout status deploy/coredns --timeout=
 waitfor "local-path-provisioner" 120 kc -n local-path-storage rollout status deploy/local-path-provisioner --timeout=2s
 sed "s#@NETPOL_IMAGE@#$NETPOL_IMAGE#g" "$HARNESS_DIR/network-policies.yaml" | kc apply -f - >/dev/null
 waitfor "kube-network-policies" 120 kc -n kube-system rollout status ds/kube-network-policies --timeout=2s
+registry_up
 log "cluster up in $(since)"
 report

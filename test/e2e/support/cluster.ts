@@ -17,6 +17,8 @@ export type E2ECluster = {
   containerdAddress?: string
   /** a kubectl matching the server (harness only) */
   kubectl?: string
+  /** a registry the cluster pulls from over loopback (harness only): for LOAD_METHOD=registry */
+  registry?: string
   /** minikube only: the profile the suite's kit runs start, and the environment its minikube commands need */
   minikube?: { profile: string; env: Record<string, string>; pathPrefix: string[] }
 }
@@ -38,7 +40,7 @@ export async function startHarness(): Promise<E2ECluster> {
     const { stdout } = await run('bash', [up], { maxBuffer: 16 << 20, timeout: 90 * 60_000 })
     const env = parseEnvLines(stdout)
     if (!env.KUBECONFIG || !env.CONTAINERD_ADDRESS) throw new Error(`up.sh printed no KUBECONFIG/CONTAINERD_ADDRESS:\n${stdout}`)
-    return { kind: 'harness', kubeconfig: env.KUBECONFIG, containerdAddress: env.CONTAINERD_ADDRESS, kubectl: env.KUBECTL }
+    return { kind: 'harness', kubeconfig: env.KUBECONFIG, containerdAddress: env.CONTAINERD_ADDRESS, kubectl: env.KUBECTL, registry: env.REGISTRY }
   } catch (err) {
     const e = err as { stderr?: string; message: string }
     throw new Error(`the e2e cluster did not come up (${e.message.split('\n')[0]}).\n${e.stderr ?? ''}\n` +
