@@ -217,7 +217,18 @@ describe('load', { timeout: 120_000 }, () => {
     const m = mutating((await reg.run('load')).calls)
     expect(m[0]).toMatch(/^docker tag todo-frontend:(h-\w{12}) localhost:5000\/todo-frontend:\1$/)
     expect(m[1]).toMatch(/^docker push localhost:5000\/todo-frontend:h-\w{12}$/)
-    expect(mutating((await reg.run('load')).calls)).toEqual([])
+    // a loopback registry speaks plain HTTP: it is asked with --insecure, so the second load pushes nothing
+    const again = await reg.run('load')
+    expect(mutating(again.calls)).toEqual([])
+    expect(again.calls.filter((c) => c.args[0] === 'manifest').map((c) => c.args.slice(0, 3).join(' '))).toEqual([
+      expect.stringMatching(/^manifest inspect --insecure$/), expect.stringMatching(/^manifest inspect --insecure$/)])
+
+    // any other registry only over TLS
+    const remote = project({ env: { CLUSTER: 'existing', LOAD_METHOD: 'registry', REGISTRY: 'registry.example.com/me' } })
+    await remote.run('build')
+    const r = await remote.run('load')
+    expect(r.calls.filter((c) => c.args[0] === 'manifest').every((c) => !c.args.includes('--insecure'))).toBe(true)
+    expect(mutating(r.calls)).toContainEqual(expect.stringMatching(/^docker push registry\.example\.com\/me\/todo-backend:h-\w{12}$/))
   })
 
   it('none: loads nothing', async () => {

@@ -117,8 +117,12 @@ function docker() {
     done(`${args[1].split(':').pop()}: digest: sha256:${'2'.repeat(64)} size: 1234`)
   }
   if (cmd === 'manifest') {
-    if ((state.registry ?? []).includes(args[2])) done('{"schemaVersion":2}')
-    done('', 1, `no such manifest: ${args[2]}`)
+    const ref = args[args.length - 1]
+    // captured (docker 20.10, a plain-HTTP registry on localhost): without --insecure the CLI tries TLS only and says
+    // "no such manifest" even for a pushed image
+    const plainHttp = /^(localhost|127\.)/.test(ref) && !args.includes('--insecure')
+    if (!plainHttp && (state.registry ?? []).includes(ref)) done('{"schemaVersion":2}')
+    done('', 1, `no such manifest: ${ref}`)
   }
   if (cmd === 'image' && sub === 'rm') {
     d.remove(args[2])
