@@ -7,7 +7,7 @@ import { fail } from './lib/errors.ts'
 import { elapsed } from './lib/log.ts'
 import { ConfigError, requireSecrets } from './lib/config.ts'
 import { images } from './lib/images.ts'
-import { ANNOTATION, chartValues, releaseFingerprint, secretApplyCommand, secretManifest, setArgs, valuesMatch } from './lib/release.ts'
+import { ANNOTATION, chartValues, formatMigrated, migrationKeys, parseMigrated, releaseFingerprint, secretApplyCommand, secretManifest, setArgs, valuesMatch } from './lib/release.ts'
 import { helmMajor, requireContext, requireTools, rollbackFlag } from './lib/tools.ts'
 import { collectDiagnosis, diagnose, diagnosisLines, settledFailure } from './lib/diagnose.ts'
 import { missingImages } from './lib/cluster-images.ts'
@@ -106,6 +106,13 @@ async function run(ctx: Ctx, flags: Flags = {}): Promise<void> {
     ok(`release ${cfg.release} (revision ${revision}) already runs ${imgs.frontend.tag} / ${imgs.backend.tag} with this chart and config — nothing to upgrade`)
   } else {
     const valuesFiles = cfg.helmValuesFiles.flatMap((f) => ['-f', rel(cfg, f)])
+    // a migration step whose image already migrated this database (same key as after the last good upgrade) is left
+    // out: a one-image change runs one step, and a change of neither image (replicas, say) runs no Job
+    const migrations = migrationKeys(cfg, secret.hash)
+    const migrated = deployed ? parseMigrated(annotations[ANNOTATION.migrated]) : {}
+    const skip = (['backend', 'frontend'] as const).filter((c) => migrated[c] === migrations[c])
+    if (skip.length) detail(`migrations: ${skip.join(' and ')} already ran for ${skip.length > 1 ? 'these images' : 'this image'}; left out (migrations.skip)`)
+    const skipArgs = skip.length ? ['--set', `migrations.skip={${skip.join(',')}}`] : []
     // --atomic / --rollback-on-failure delete the failed pods before helm returns, so look at them while helm waits
     let lastDiagnosis: string[] = []
     let waiting = !dryRun
@@ -138,7 +145,7 @@ async function run(ctx: Ctx, flags: Flags = {}): Promise<void> {
       }
     })()
     const r = await log.task(`helm upgrade --install ${cfg.release} (waits up to ${cfg.timeouts.deploy})`, () =>
-      sh({ nothrow: true, timeoutMs: cfg.timeouts.deployMs + 120_000, interrupt: giveUp.signal })`helm upgrade --install ${cfg.release} ${rel(cfg, cfg.chartDir)} -n ${ns} --create-namespace --wait --timeout ${cfg.timeouts.deploy} ${rollbackFlag(helm)} ${valuesFiles} ${setArgs(values)}`,
+      sh({ nothrow: true, timeoutMs: cfg.timeouts.deployMs + 120_000, interrupt: giveUp.signal })`helm upgrade --install ${cfg.release} ${rel(cfg, cfg.chartDir)} -n ${ns} --create-namespace --wait --timeout ${cfg.timeouts.deploy} ${rollbackFlag(helm)} ${valuesFiles} ${setArgs(values)} ${skipArgs}`,
     )
     waiting = false
     if (!r.ok) {
@@ -157,7 +164,7 @@ async function run(ctx: Ctx, flags: Flags = {}): Promise<void> {
       if (gaveUpOn) fail(`helm upgrade of ${cfg.release} stopped early and was rolled back (--fail-fast): ${gaveUpOn}`, fixLine ?? `kubectl get pods -n ${ns}   (then: npx zx scripts/deploy.ts)`)
       fail(`helm upgrade of ${cfg.release} failed and was rolled back: ${why}`, fixLine ?? `kubectl get pods -n ${ns}   (then: npx zx scripts/deploy.ts)`)
     }
-    await sh({ fix: `kubectl get secret ${cfg.secretName} -n ${ns}` })`kubectl annotate secret ${cfg.secretName} -n ${ns} ${ANNOTATION.release}=${fingerprint} --overwrite`
+    await sh({ fix: `kubectl get secret ${cfg.secretName} -n ${ns}` })`kubectl annotate secret ${cfg.secretName} -n ${ns} ${ANNOTATION.release}=${fingerprint} ${ANNOTATION.migrated}=${formatMigrated(migrations)} --overwrite`
   }
 
   // 3. how to reach it

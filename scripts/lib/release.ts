@@ -7,6 +7,8 @@
 //   setArgs(values): string[]                                              — ['--set-string', 'a=b', '--set', 'n=1', …]
 //   dirDigest(dir): string                                                 — sha256 over a directory's files
 //   releaseFingerprint(cfg, values): string
+//   migrationKeys(cfg, secretHash): { frontend, backend }                 — what a step's migrations ran with
+//   parseMigrated(annotation) / formatMigrated(keys)                       — the Secret annotation holding them
 //   valuesMatch(deployed, values): boolean                                 — `helm get values -o json` has all of them
 //   ANNOTATION                                                             — annotation keys the kit writes
 import { createHash, createHmac } from 'node:crypto'
@@ -18,6 +20,8 @@ import { images } from './images.ts'
 export const ANNOTATION = {
   secretHash: 'todo-k8s-kit/secret-hash',
   release: 'todo-k8s-kit/release-fingerprint',
+  /** per migration step, the key of what it last ran with: `backend=<key>,frontend=<key>` */
+  migrated: 'todo-k8s-kit/migrated',
 } as const
 
 export type Value = [path: string, value: string | number | boolean]
@@ -104,6 +108,32 @@ export function releaseFingerprint(cfg: Config, values: Value[]): string {
   for (const f of cfg.helmValuesFiles) h.update(f + '\0').update(readFileSync(f))
   return h.digest('hex').slice(0, 16)
 }
+
+export type MigrationKeys = Record<'frontend' | 'backend', string>
+
+/**
+ * A migration step needs to run again when its image, the database it talks to (the Secret holds its URL or
+ * password), the chart or a values file (the step's command) changed: the key hashes exactly those.
+ */
+export function migrationKeys(cfg: Config, secretHash: string): MigrationKeys {
+  const imgs = images(cfg)
+  const common = createHash('sha256').update(secretHash).update(dirDigest(cfg.chartDir))
+  for (const f of cfg.helmValuesFiles) common.update(f + '\0').update(readFileSync(f))
+  const base = common.digest('hex')
+  const key = (ref: string): string => createHash('sha256').update(base).update(ref).digest('hex').slice(0, 16)
+  return { frontend: key(imgs.frontend.ref), backend: key(imgs.backend.ref) }
+}
+
+export function parseMigrated(annotation: string | undefined): Partial<MigrationKeys> {
+  const out: Partial<MigrationKeys> = {}
+  for (const part of (annotation ?? '').split(',')) {
+    const [k, v] = part.split('=')
+    if ((k === 'frontend' || k === 'backend') && v) out[k] = v
+  }
+  return out
+}
+
+export const formatMigrated = (keys: MigrationKeys): string => `backend=${keys.backend},frontend=${keys.frontend}`
 
 function getPath(obj: unknown, keys: string[]): unknown {
   let cur = obj

@@ -216,4 +216,20 @@ describe.each(helms())('$label', (helm) => {
     expect(find(o, 'ConfigMap', 'todo-b')!.data).toEqual({ url: 'http://todo-backend:8000' })
     expect(defaults.length).toBe(o.length - 2)
   })
+
+  it('migrations.skip: the steps listed are left out; with both there is no Job; anything else is refused', () => {
+    const steps = (o: K8sObject[]) => {
+      const job = find(o, 'Job', 'todo-migrate')
+      if (!job) return null
+      const spec = job.spec.template.spec
+      return [...(spec.initContainers ?? []), ...spec.containers].map((c: any) => c.name)
+    }
+    expect(steps(defaults)).toEqual(['wait-for-database', 'migrate-backend', 'migrate-frontend'])
+    expect(steps(render(['migrations.skip=["frontend"]']))).toEqual(['wait-for-database', 'migrate-backend'])
+    expect(steps(render(['migrations.skip=["backend"]']))).toEqual(['wait-for-database', 'migrate-frontend'])
+    expect(steps(render(['migrations.skip=["backend","frontend"]']))).toBeNull()
+    const bad = template(helm, { set: [...TAGS], setJson: ['migrations.skip=["postgresql"]'] })
+    expect(bad.status).not.toBe(0)
+    expect(bad.stderr).toMatch(/migrations\.skip|skip/)
+  })
 })

@@ -29,7 +29,7 @@ describe('deploy', { timeout: 120_000 }, () => {
     expect(m[0]).toBe('kubectl create namespace todo')
     expect(m[1]).toBe('kubectl apply -n todo -f -')
     expect(m[2]).toMatch(/^helm upgrade --install todo \S+\/chart -n todo --create-namespace --wait --timeout 5m --atomic --set-string existingSecret=todo-secrets --set-string publicUrl=http:\/\/todo.local /)
-    expect(m[3]).toMatch(/^kubectl annotate secret todo-secrets -n todo todo-k8s-kit\/release-fingerprint=\w{16} --overwrite$/)
+    expect(m[3]).toMatch(/^kubectl annotate secret todo-secrets -n todo todo-k8s-kit\/release-fingerprint=\w{16} todo-k8s-kit\/migrated=backend=\w{16},frontend=\w{16} --overwrite$/)
     expect(m).toHaveLength(4)
     noSecrets(r)
 
@@ -191,6 +191,48 @@ describe('deploy', { timeout: 120_000 }, () => {
     expect(r.stderr).toContain('CrashLoopBackOff')
     expect(r.stderr).toContain('FATAL: password authentication failed (password=***)')
     noSecrets(r)
+  })
+})
+
+describe('deploy: migration steps', { timeout: 120_000 }, () => {
+  const skipArg = (r: RunResult): string | undefined => /--set migrations\.skip=(\S+)/.exec(upgrade(r) ?? '')?.[1]
+
+  it('a step runs again only when its image, the database settings, the chart or a values file changed', async () => {
+    const p = deployable()
+    const first = await p.run('deploy')
+    expect(first.code, first.stderr).toBe(0)
+    expect(upgrade(first)).toBeDefined()
+    expect(skipArg(first)).toBeUndefined() // an install runs every step
+
+    // only the backend image changed: the frontend's migrations already ran for its image
+    p.write('backend/app/main.py', 'app = "changed"\n')
+    p.seedImages()
+    const backendOnly = await p.run('deploy')
+    expect(backendOnly.code, backendOnly.stderr).toBe(0)
+    expect(skipArg(backendOnly)).toBe('{frontend}')
+    expect(backendOnly.stderr).toContain('migrations: frontend already ran for this image; left out (migrations.skip)')
+
+    // neither image changed (replicas did): no step, so no Job
+    const replicas = await p.run('deploy', [], { BACKEND_REPLICAS: '2' })
+    expect(skipArg(replicas)).toBe('{backend,frontend}')
+
+    // another database password: every step again
+    const newDb = await p.run('deploy', [], { BACKEND_REPLICAS: '2', POSTGRES_PASSWORD: 'pg-pass-another-one-42' })
+    expect(upgrade(newDb)).toBeDefined()
+    expect(skipArg(newDb)).toBeUndefined()
+  })
+
+  it('after a failed upgrade the steps of the images it tried run again', async () => {
+    const p = deployable()
+    expect((await p.run('deploy')).code).toBe(0)
+    p.write('backend/app/main.py', 'app = "v2"\n')
+    p.seedImages()
+    p.setState({ fail: { 'helm upgrade': { stderr: 'Error: UPGRADE FAILED: context deadline exceeded', code: 1 } } })
+    expect((await p.run('deploy')).code).toBe(1)
+    p.setState({ fail: {} })
+    const retry = await p.run('deploy')
+    expect(retry.code, retry.stderr).toBe(0)
+    expect(skipArg(retry)).toBe('{frontend}')
   })
 })
 

@@ -245,8 +245,8 @@ function kubectl() {
     const s = secrets[`${ns()}/${args[2]}`]
     if (!s) notFound('secrets', args[2])
     for (const a of args.slice(3).filter((x) => x.includes('=') && !x.startsWith('-'))) {
-      const [k, v] = a.split('=')
-      s.metadata.annotations[k] = v
+      const at = a.indexOf('=')
+      s.metadata.annotations[a.slice(0, at)] = a.slice(at + 1)
     }
     done(`secret/${args[2]} annotated`)
   }
