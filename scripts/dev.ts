@@ -101,6 +101,8 @@ async function run(outer: Ctx, flags: Flags): Promise<void> {
 
   // ---- 1. the first cycle: up without validate ----
   const t0 = Date.now()
+  // what this cycle deploys: a save while it runs is found below, once the watcher is up
+  const planned = tagsOf(cfg)
   let deployed = false
   for (const stage of [setup, build, load, deploy]) {
     const ts = Date.now()
@@ -118,7 +120,7 @@ async function run(outer: Ctx, flags: Flags): Promise<void> {
     if (stage === deploy) deployed = true
   }
   // after a failed first cycle any change (or none that docker sees) is worth a full cycle
-  let lastTags = deployed ? tagsOf(cfg) : { frontend: '', backend: '' }
+  let lastTags = deployed ? planned : { frontend: '', backend: '' }
   if (deployed) log.ok(chalk.bold(`release ${cfg.release} is up to date (${elapsed(t0)})`))
   if (once) {
     if (flags.cleanup) await runCleanup(ctx)
@@ -191,6 +193,14 @@ async function run(outer: Ctx, flags: Flags): Promise<void> {
     kick()
   })
   log.info(`watching ${rel(cfg, cfg.frontend.contextDir)} and ${rel(cfg, cfg.backend.contextDir)} — save a file to roll its image; Ctrl-C to stop (the release keeps running)`)
+  // saved while the first cycle ran (before anything watched): one more cycle now
+  const now = tagsOf(cfg)
+  for (const c of ['frontend', 'backend'] as const)
+    if (deployed && now[c] !== planned[c]) {
+      pending.set(c, new Set())
+      firstSave ||= Date.now()
+      kick()
+    }
 
   // ---- 3. until Ctrl-C ----
   await new Promise<void>((resolve) => {
