@@ -11,13 +11,14 @@
 //
 // The edits: app/routes/health.py returns {"status": "ok", "bench": "<marker>"} (backend GET /health), and the
 // frontend's app/api/health/route.ts answers {status: 'ok', bench: '<marker>'} (GET /api/health); both are polled
-// every 200 ms from the moment the file is written.
+// every 200 ms, each GET on a new connection, from the moment the file is written.
 //
 // Skaffold labels every object it deploys with its run id, so its first deploy rolls every pod (PostgreSQL too); the
 // id is the same for the whole `skaffold dev`, so its later cycles are not slowed by it. That first deploy is outside
 // the figures, as are dev's first cycle and the first `npm run up`. Each run reports which components got new pods.
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import http from 'node:http'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -112,13 +113,23 @@ async function resolveUrls(): Promise<void> {
   }
 }
 
-async function get(url: string): Promise<{ status: number; text: string } | null> {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(2000), headers: { 'cache-control': 'no-store' } })
-    return { status: res.status, text: await res.text() }
-  } catch {
-    return null
-  }
+/**
+ * One GET on a new connection (no keep-alive agent): a kept-alive connection stays with the old pod through its
+ * preStop sleep (5 s in the chart), which would add those seconds to every tool's figure; a new client sees the new
+ * pod as soon as the Service routes to it.
+ */
+function get(url: string): Promise<{ status: number; text: string } | null> {
+  return new Promise((resolve) => {
+    const req = http.get(url, { agent: false, timeout: 2000, headers: { 'cache-control': 'no-store' } }, (res) => {
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (d) => (text += d))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }))
+      res.on('error', () => resolve(null))
+    })
+    req.on('timeout', () => req.destroy(new Error('timeout')))
+    req.on('error', () => resolve(null))
+  })
 }
 
 /** Polls every 200 ms until an answer 200 carries the marker; ms from t0, or an error after the timeout or stop. */
