@@ -25,7 +25,7 @@ import path from 'node:path'
 import { parseArgs, promisify } from 'node:util'
 import YAML from 'yaml'
 import { parseEnvLines, type E2ECluster } from '../test/e2e/support/cluster.ts'
-import { kitEnvironment, root, runKit, tail, type KitRun } from '../test/e2e/support/kit.ts'
+import { kitEnvironment, root, runKit, tail } from '../test/e2e/support/kit.ts'
 import { layerV32, layerV35 } from '../test/support/k8s-tools.ts'
 import { loadConfig } from '../scripts/lib/config.ts'
 
@@ -256,9 +256,8 @@ async function measure(c: Component, tool: Tool, during: (stop: { reason?: strin
 // ---- (b) npm run up after each edit ----
 async function upRuns(c: Component): Promise<void> {
   for (let i = 0; i < RUNS; i++) {
-    let r: KitRun | undefined
     await measure(c, 'up', async (stop) => {
-      r = await runKit(env, ['up'], {}, MEASURE_TIMEOUT_MS)
+      const r = await runKit(env, ['up'], {}, MEASURE_TIMEOUT_MS)
       appendFileSync(path.join(LOGS, 'npm-run-up.log'), `${r.stderr}\n`)
       if (r.code !== 0) stop.reason = `npm run up failed\n${tail(r)}`
     }, async () => {})
