@@ -7,7 +7,12 @@
 // and release of its own (todo-bench / bench), on temp copies of app/backend and app/frontend, and removes both at
 // the end. The new code is seen through the Services' ClusterIPs, which this machine reaches on the harness.
 //
-//   npm run bench:dev -- [--runs 3] [--only backend|frontend] [--tools dev,up,skaffold] [--json]
+//   npm run bench:dev -- [--runs 3] [--only backend|frontend] [--tools dev,up,skaffold] [--load registry|containerd] [--json]
+//
+// --load: how the images reach the node, the same way for all three tools. registry (the default when the harness
+// runs its registry on localhost:5000): the kit's LOAD_METHOD=registry and Skaffold's own push (push: true,
+// --default-repo), both sending only the layers the registry lacks. containerd: the kit's LOAD_METHOD=containerd and,
+// for Skaffold, a build hook doing the same `docker save` + `ctr images import` (bench/skaffold-load.sh).
 //
 // The edits: app/routes/health.py returns {"status": "ok", "bench": "<marker>"} (backend GET /health), and the
 // frontend's app/api/health/route.ts answers {status: 'ok', bench: '<marker>'} (GET /api/health); both are polled
@@ -38,6 +43,7 @@ const { values: opts } = parseArgs({
     only: { type: 'string' },
     tools: { type: 'string', default: 'dev,up,skaffold' },
     json: { type: 'boolean', default: false },
+    load: { type: 'string' },
   },
 })
 const RUNS = Number(opts.runs)
@@ -68,6 +74,9 @@ const clusterEnvFile = process.env.E2E_CLUSTER_ENV ?? '/tmp/todo-k8s-e2e/cluster
 const harness = parseEnvLines(readFileSync(clusterEnvFile, 'utf8'))
 if (!harness.KUBECONFIG || !harness.CONTAINERD_ADDRESS) throw new Error(`${clusterEnvFile}: no KUBECONFIG/CONTAINERD_ADDRESS (is the harness up?)`)
 const cluster: E2ECluster = { kind: 'harness', kubeconfig: harness.KUBECONFIG, containerdAddress: harness.CONTAINERD_ADDRESS, kubectl: harness.KUBECTL }
+const LOAD = (opts.load ?? (harness.REGISTRY ? 'registry' : 'containerd')) as 'registry' | 'containerd'
+if (LOAD !== 'registry' && LOAD !== 'containerd') throw new Error(`--load ${opts.load}: registry or containerd`)
+if (LOAD === 'registry' && !harness.REGISTRY) throw new Error(`--load registry: ${clusterEnvFile} names no REGISTRY (an older harness: test/e2e/cluster/up.sh starts it)`)
 
 // ---- copies of the app, so no edit ever touches app/ ----
 const work = mkdtempSync(path.join(tmpdir(), 'todo-bench-dev-'))
@@ -79,6 +88,7 @@ copy('app/frontend', 'frontend', /[/\\](node_modules|\.next)$/)
 const { env } = kitEnvironment(cluster, {
   BACKEND_DIR: path.join(work, 'backend'), FRONTEND_DIR: path.join(work, 'frontend'),
   NAMESPACE: NS, RELEASE, CONTAINERD_NAMESPACE: harness.CONTAINERD_NAMESPACE ?? 'k8s.io',
+  ...(LOAD === 'registry' ? { LOAD_METHOD: 'registry', REGISTRY: harness.REGISTRY! } : {}),
 })
 const kubectl = async (...args: string[]) => (await run(layerV35().kubectl, args, { env, encoding: 'utf8', maxBuffer: 16 << 20, timeout: 600_000 })).stdout
 const helm = async (...args: string[]) => (await run(layerV35().helm, args, { env, encoding: 'utf8', maxBuffer: 16 << 20, timeout: 600_000 })).stdout
@@ -300,15 +310,18 @@ async function skaffoldConfig(): Promise<{ file: string; env: Record<string, str
     image: `todo-${c}`,
     context: c,
     docker: { dockerfile: path.relative(path.join(work, c), spec.dockerfile), buildArgs: spec.buildArgs },
-    // no registry on the harness: the image goes into the node's containerd as the kit's LOAD_METHOD=containerd does
-    hooks: { after: [{ command: [path.join(root, 'bench/skaffold-load.sh')] }] },
+    // containerd: the image goes into the node's containerd as the kit's LOAD_METHOD=containerd does (Skaffold has no
+    // load step for such a cluster); registry: Skaffold pushes it itself
+    ...(LOAD === 'containerd' ? { hooks: { after: [{ command: [path.join(root, 'bench/skaffold-load.sh')] }] } } : {}),
   })
   const config = {
     apiVersion: 'skaffold/v4beta11',
     kind: 'Config',
     metadata: { name: 'todo-bench' },
     build: {
-      local: { push: false, useBuildkit: true, concurrency: 1 },
+      local: { push: LOAD === 'registry', useBuildkit: true, concurrency: 1 },
+      // plain HTTP on loopback, as the kit's registry load speaks to it
+      ...(LOAD === 'registry' ? { insecureRegistries: [harness.REGISTRY!] } : {}),
       tagPolicy: { inputDigest: {} },
       artifacts: [artifact('backend', cfg.backend), artifact('frontend', cfg.frontend)],
     },
@@ -350,15 +363,23 @@ async function skaffoldRuns(components: Component[]): Promise<void> {
     // every artifact is built (and so imported by the hook) on the first iteration, even when Skaffold's cache knows it
     '--cache-artifacts=false',
     // leave docker's images alone at exit: the images Skaffold built share their IDs with the kit's tags
-    '--no-prune=true'], sEnv, work)
+    '--no-prune=true',
+    ...(LOAD === 'registry' ? ['--default-repo', harness.REGISTRY!] : [])], sEnv, work)
   const WATCHING = /Watching for changes/
+  const SKAFFOLD_FAILED = /Skipping (?:test and )?deploy due to build error|deploy failed|Cleaning up\.\.\./
   try {
     await waitOutput(sk, WATCHING, 1, 30 * 60_000, "skaffold's first deploy")
     for (const c of components) {
       log(`── ${c} · skaffold · ${RUNS} run(s)`)
       for (let i = 0; i < RUNS; i++) {
         const before = count(sk.out(), WATCHING)
-        await measure(c, 'skaffold', async () => {}, async () => {
+        const failedBefore = count(sk.out(), SKAFFOLD_FAILED)
+        await measure(c, 'skaffold', async (stop) => {
+          // a failed build or deploy ends the run at once (Skaffold itself just keeps watching)
+          const failed = () => count(sk.out(), SKAFFOLD_FAILED) > failedBefore
+          while (!stop.reason && !failed() && count(sk.out(), WATCHING) <= before) await sleep(200)
+          if (failed()) stop.reason ??= `skaffold's cycle failed\n${lastLines(sk.out())}`
+        }, async () => {
           await waitOutput(sk, WATCHING, before + 1, MEASURE_TIMEOUT_MS, "skaffold's next 'Watching for changes'")
         })
       }
@@ -396,13 +417,20 @@ process.on('SIGINT', () => {
 
 // ---- the run ----
 const server = JSON.parse(await kubectl('version', '-o', 'json')) as { serverVersion?: { gitVersion?: string } }
-const clusterName = `e2e harness (from-source Kubernetes ${server.serverVersion?.gitVersion ?? '?'}, containerd, 1 node; images via ctr import)`
+const clusterName = `e2e harness (from-source Kubernetes ${server.serverVersion?.gitVersion ?? '?'}, containerd, 1 node; images ${LOAD === 'registry' ? `via its registry ${harness.REGISTRY}` : 'via ctr import'})`
 const load = (await run('cat', ['/proc/loadavg'], { encoding: 'utf8' })).stdout.split(' ').slice(0, 3).join(' ')
 log(`${clusterName}; namespace ${NS}, release ${RELEASE}; load average at start ${load}`)
 try {
   if (await helm('status', RELEASE, '-n', NS).then(() => true, () => false)) {
     log(`an earlier release ${RELEASE} in ${NS}: removing it first`)
     await helm('uninstall', RELEASE, '-n', NS, '--wait')
+  }
+  // LOAD_METHOD=registry carries the app's images only: the node gets the in-cluster database's image as the
+  // containerd method gives it (imported when docker has it)
+  if (LOAD === 'registry') {
+    const tar = path.join(work, 'postgres.tar')
+    await run('docker', ['save', '-o', tar, env.POSTGRES_IMAGE!])
+    await run('ctr', ['--address', harness.CONTAINERD_ADDRESS, '-n', 'k8s.io', 'images', 'import', tar])
   }
   log('npm run up (the release, its Secret and the values Skaffold reuses)')
   const first = await runKit(env, ['up'], {}, 30 * 60_000)
