@@ -262,10 +262,14 @@ async function run(ctx: Ctx, flags: Flags): Promise<void> {
       checks.push({ id: budgetId, name: `${spec.component} image within budget`, status: 'fail', detail: `no ${spec.component} pod, so no deployed image to inspect`, fix: 'npx zx scripts/deploy.ts' })
       continue
     }
+    // LOAD_METHOD=registry runs REGISTRY/<name>:<tag>; docker may hold only the name build gave it (a pushed tag can
+    // be removed locally), and the content-hash tag makes the two the same image
+    const pushed = new RegExp(`^.+/${spec.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:(h-[0-9a-f]{12})$`).exec(image)
+    const local = pushed && !(await node.query(Q)`docker image inspect ${image}`).ok ? `${spec.name}:${pushed[1]}` : image
     const [img, baseImg, hist] = await Promise.all([
-      node.query(Q)`docker image inspect ${image}`,
+      node.query(Q)`docker image inspect ${local}`,
       node.query(Q)`docker image inspect ${base}`,
-      node.query(Q)`docker history --no-trunc --format ${'{{json .}}'} ${image}`,
+      node.query(Q)`docker history --no-trunc --format ${'{{json .}}'} ${local}`,
     ])
     checks.push(guard(budgetId, `${spec.component} image within budget`, () => checkImageSize(spec.component, image, base, spec.sizeBudgetMb, img, baseImg)))
     if (img.ok) sources.push({ where: `image ${image} config (docker image inspect)`, text: img.stdout })

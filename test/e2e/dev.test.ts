@@ -10,7 +10,7 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { injectCluster } from './support/cluster.ts'
-import { backendCopy, clusterIp, helm, kitEnvironment, kubectl, NS, pods, RELEASE, root, runKit, tail, waitFor, type PodInfo } from './support/kit.ts'
+import { backendCopy, clusterIp, helm, kitEnvironment, kubectl, NS, pods, reachServices, RELEASE, root, runKit, tail, waitFor, type PodInfo } from './support/kit.ts'
 
 const execFileP = promisify(execFile)
 const cluster = injectCluster(inject('cluster'))
@@ -27,6 +27,7 @@ const withMarker = (m: string): string => original.replace(OK_LINE, `return {"st
 const uids = (list: PodInfo[]) => Object.fromEntries(list.map((p) => [p.name, p.uid]))
 const live = (list: PodInfo[], c: string) => list.filter((p) => p.component === c && !p.deleting)
 let backendUrl = ''
+let services = { stop: async () => {} }
 // one port for every run: the release trusts dev's origin, so a later dev with the same port rolls nothing for it
 let port = 0
 // a new connection per request: a kept-alive one stays with the old pod while it drains (its preStop sleep)
@@ -88,6 +89,7 @@ describe(`npm run dev on a real cluster (${cluster.kind})`, () => {
     }
   })
   afterAll(async () => {
+    await services.stop()
     if (dev && dev.exitCode === null) dev.kill('SIGKILL')
     writeFileSync(healthFile, original)
     await runKit(env, ['down', '--', '--purge-data', '--yes'])
@@ -98,6 +100,8 @@ describe(`npm run dev on a real cluster (${cluster.kind})`, () => {
     expect(first.code, tail(first)).toBe(0)
     expect(first.stderr).toMatch(/release todo is up to date/)
     backendUrl = `http://${await clusterIp(env, `${RELEASE}-backend`)}:8000`
+    // the harness's Service addresses are this machine's; minikube's are reached through `minikube tunnel`
+    services = await reachServices(cluster, env, `${backendUrl}/health`)
     await waitFor('the backend answers', async () => (await fetch(`${backendUrl}/health`)).ok, 60_000)
 
     const before = await pods(env)

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { mkdirSync, readFileSync, symlinkSync } from 'node:fs'
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
@@ -272,6 +272,21 @@ describe('validate stage (fake kubectl, helm, docker on PATH)', { timeout: 120_0
     // only reads: nothing that changes the cluster or the images
     const changing = lines(r.calls).filter((l) => !/^(kubectl (get|exec|version --client)|helm (status|get|version)|docker (image inspect|history))/.test(l))
     expect(changing).toEqual([])
+  })
+
+  it('LOAD_METHOD=registry: pods run REGISTRY/<name>:<tag>; docker holding only the built name is the same image', async () => {
+    const p = setup(healthy())
+    // the release's pods run the pushed names; docker has only what build named them (the pushed tags were removed)
+    const pods = readFileSync(fixture('diagnose', 'healthy', 'pods.json'), 'utf8').replace(/"image": "(todo-(?:backend|frontend):h-[0-9a-f]{12})"/g, '"image": "localhost:5000/$1"')
+    const file = path.join(p.dir, 'pods-registry.json')
+    writeFileSync(file, pods)
+    p.setState({ podsFixture: file })
+    const r = await p.run('validate', [], { LOAD_METHOD: 'registry', REGISTRY: 'localhost:5000', CLUSTER: 'existing' })
+    expect(r.stdout).toMatch(/^backend image within budget +PASS {4}localhost:5000\/todo-backend:h-3f9a1c2b7d4e: /m)
+    expect(r.stdout).toMatch(/^no secrets in images or manifests +PASS/m)
+    const inspected = lines(r.calls).filter((l) => l.startsWith('docker image inspect'))
+    expect(inspected).toContain('docker image inspect localhost:5000/todo-backend:h-3f9a1c2b7d4e')
+    expect(inspected).toContain('docker image inspect todo-backend:h-3f9a1c2b7d4e')
   })
 
   it('--json: machine-readable result on stdout, progress on stderr', async () => {
