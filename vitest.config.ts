@@ -6,7 +6,7 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node'
 // network-policy.test.ts needs a network that enforces policies: the harness runs one.
 const e2eCluster = process.env.E2E_CLUSTER ?? (process.env.CI ? 'harness' : 'current')
 const E2E_ORDER = {
-  minikube: ['kit.test.ts', 'cluster.test.ts', 'existing-apps.test.ts', 'minikube.test.ts'],
+  minikube: ['kit.test.ts', 'dev.test.ts', 'cluster.test.ts', 'existing-apps.test.ts', 'minikube.test.ts'],
   harness: ['cluster.test.ts', 'kit.test.ts', 'dev.test.ts', 'network-policy.test.ts', 'existing-apps.test.ts'],
 }[e2eCluster] ?? ['cluster.test.ts', 'kit.test.ts']
 class E2EOrder extends BaseSequencer {
