@@ -24,13 +24,12 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
-import net from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { parseArgs, promisify } from 'node:util'
 import YAML from 'yaml'
 import { parseEnvLines, type E2ECluster } from '../test/e2e/support/cluster.ts'
-import { kitEnvironment, root, runKit, tail } from '../test/e2e/support/kit.ts'
+import { freePort, importIntoContainerd, kitEnvironment, root, runKit, tail } from '../test/e2e/support/kit.ts'
 import { layerV32, layerV35 } from '../test/support/k8s-tools.ts'
 import { loadConfig } from '../scripts/lib/config.ts'
 
@@ -389,15 +388,6 @@ async function skaffoldRuns(components: Component[]): Promise<void> {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo
-      s.close(() => resolve(port))
-    }).on('error', reject)
-  })
-}
-
 // ---- cleanup: the release, the namespace, every process started here, the temp copies ----
 async function cleanup(): Promise<void> {
   for (const p of [...live]) await interrupt(p)
@@ -428,9 +418,7 @@ try {
   // LOAD_METHOD=registry carries the app's images only: the node gets the in-cluster database's image as the
   // containerd method gives it (imported when docker has it)
   if (LOAD === 'registry') {
-    const tar = path.join(work, 'postgres.tar')
-    await run('docker', ['save', '-o', tar, env.POSTGRES_IMAGE!])
-    await run('ctr', ['--address', harness.CONTAINERD_ADDRESS, '-n', 'k8s.io', 'images', 'import', tar])
+    await importIntoContainerd(harness.CONTAINERD_ADDRESS, env.POSTGRES_IMAGE!, work)
   }
   log('npm run up (the release, its Secret and the values Skaffold reuses)')
   const first = await runKit(env, ['up'], {}, 30 * 60_000)

@@ -2,17 +2,17 @@
 // backend edit that rolls only the backend, a syntax error and a crash at start that are diagnosed while the previous
 // pods keep serving, the new pod's logs in the stream, a port-forward that survives a frontend rollout, and Ctrl-C
 // that leaves the release running. One ordered file: each case builds on the state the previous one left.
-import { execFile, spawn, type ChildProcess } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
-import net from 'node:net'
 import path from 'node:path'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { injectCluster } from './support/cluster.ts'
-import { backendCopy, clusterIp, helm, kitEnvironment, kubectl, NS, pods, reachServices, RELEASE, root, runKit, tail, waitFor, type PodInfo } from './support/kit.ts'
+import {
+  backendCopy, clusterIp, freePort, helm, importIntoContainerd, kitEnvironment, kubectl, NS, pods, reachServices, RELEASE, root, runKit, tail, waitFor,
+  type PodInfo,
+} from './support/kit.ts'
 
-const execFileP = promisify(execFile)
 const cluster = injectCluster(inject('cluster'))
 const backend = backendCopy('todo-e2e-dev-')
 // the harness's registry: a save pushes only the changed layers (the kit's other e2e files import into containerd)
@@ -50,15 +50,6 @@ const serves = async (want: unknown): Promise<void> => {
     })
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo
-      srv.close(() => resolve(port))
-    })
-  })
-}
-
 // the long-running dev process and everything it printed so far
 let dev: ChildProcess | null = null
 const out = { stdout: '', stderr: '' }
@@ -78,11 +69,7 @@ describe(`npm run dev on a real cluster (${cluster.kind})`, () => {
     port = await freePort()
     // LOAD_METHOD=registry pushes the app's images only: the node gets the in-cluster database's image as the other
     // e2e files give it (the containerd method imports it when docker has it)
-    if (cluster.containerdAddress) {
-      const tar = path.join(kit.dir, 'postgres.tar')
-      await execFileP('docker', ['save', '-o', tar, env.POSTGRES_IMAGE!])
-      await execFileP('ctr', ['--address', cluster.containerdAddress, '-n', 'k8s.io', 'images', 'import', tar])
-    }
+    if (cluster.containerdAddress) await importIntoContainerd(cluster.containerdAddress, env.POSTGRES_IMAGE!, kit.dir)
     if (await helm(env, 'status', RELEASE, '-n', NS).then(() => true, () => false)) {
       const r = await runKit(env, ['down', '--', '--purge-data', '--yes'])
       expect(r.code, tail(r)).toBe(0)

@@ -2,8 +2,9 @@
 // kubectl/helm and HTTP helpers the e2e suite checks it with. Secrets are generated per run into a temp .env.
 import { execFile, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { cpSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
+import net from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
@@ -249,3 +250,25 @@ export class AppClient {
     return this.call(method, `/api/backend/${encodeURIComponent(this.userId)}${p}`, body)
   }
 }
+
+/** A TCP port nothing listens on right now (for a port-forward the test starts). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo
+      srv.close(() => resolve(port))
+    }).on('error', reject)
+  })
+}
+
+/**
+ * Puts docker's copy of an image into the harness node's containerd, as the kit's containerd load does for the
+ * in-cluster database's image (LOAD_METHOD=registry carries only the app's images).
+ */
+export async function importIntoContainerd(containerdAddress: string, image: string, dir: string): Promise<void> {
+  const tar = path.join(dir, `${image.replace(/[/:]/g, '_')}.tar`)
+  await execFileP('docker', ['save', '-o', tar, image], { timeout: 600_000 })
+  await execFileP('ctr', ['--address', containerdAddress, '-n', 'k8s.io', 'images', 'import', tar], { timeout: 600_000 })
+  rmSync(tar, { force: true })
+}
+
