@@ -15,6 +15,7 @@
 //   skippedInputs(spec): string[]                — buildInputs(spec).skipped: one directory walk, no file reads,
 //                                                  for a stage to report per image (`images(cfg)` stays unchanged)
 //   ignoreFileFor(spec): string | null           — `<Dockerfile>.dockerignore`, else `<context>/.dockerignore`
+//   ignoreMatcher(spec): { ignoreFile, matcher } — that file read into dockerignoreMatcher (throws when malformed)
 //   dockerignoreMatcher(lines, source?): { excluded(relPath): boolean; hasNegations: boolean } — docker's semantics;
 //                                                  throws on a malformed pattern (an unclosed `[`), as docker build does
 //
@@ -113,9 +114,14 @@ export function ignoreFileFor(spec: ImageSpec): string | null {
   return existsSync(general) ? general : null
 }
 
-export function buildInputs(spec: ImageSpec): { files: string[]; ignoreFile: string | null; skipped: string[] } {
+/** The image's ignore file (ignoreFileFor) read into a matcher; none excludes nothing. */
+export function ignoreMatcher(spec: ImageSpec): { ignoreFile: string | null; matcher: ReturnType<typeof dockerignoreMatcher> } {
   const ignoreFile = ignoreFileFor(spec)
-  const m = ignoreFile ? dockerignoreMatcher(readFileSync(ignoreFile, 'utf8').split(/\r?\n/), ignoreFile) : dockerignoreMatcher([])
+  return { ignoreFile, matcher: ignoreFile ? dockerignoreMatcher(readFileSync(ignoreFile, 'utf8').split(/\r?\n/), ignoreFile) : dockerignoreMatcher([]) }
+}
+
+export function buildInputs(spec: ImageSpec): { files: string[]; ignoreFile: string | null; skipped: string[] } {
+  const { ignoreFile, matcher: m } = ignoreMatcher(spec)
   const files: string[] = []
   const skipped: string[] = []
   const walk = (dirRel: string): void => {

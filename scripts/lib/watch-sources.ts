@@ -6,18 +6,16 @@
 //   watchSources(specs, onChange): Promise<{ close(): Promise<void> }> — resolves once watching
 //     onChange(component, file) — the absolute path that changed
 import path from 'node:path'
-import { readFileSync } from 'node:fs'
 import { watch } from 'chokidar'
 import type { ImageSpec } from './config.ts'
-import { dockerignoreMatcher, ignoreFileFor } from './images.ts'
+import { dockerignoreMatcher, ignoreMatcher } from './images.ts'
 
 type Component = ImageSpec['component']
 
 function ignoreRules(spec: ImageSpec): (rel: string, isDir: boolean | undefined) => boolean {
-  const file = ignoreFileFor(spec)
   let m: ReturnType<typeof dockerignoreMatcher>
   try {
-    m = file ? dockerignoreMatcher(readFileSync(file, 'utf8').split(/\r?\n/), file) : dockerignoreMatcher([])
+    m = ignoreMatcher(spec).matcher
   } catch {
     // a malformed ignore file: build says so; until it is fixed, every change counts
     m = dockerignoreMatcher([])
