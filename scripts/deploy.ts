@@ -3,10 +3,11 @@
 // Waits, rolls back on failure and says why pods did not become ready. Does nothing when nothing changed.
 import { defineStage, rel, type Ctx, type Flags } from './lib/stage.ts'
 import { isMain, main } from './lib/cli.ts'
-import { fail } from './lib/errors.ts'
+import { fail, inOrder } from './lib/errors.ts'
 import { elapsed } from './lib/log.ts'
 import { ConfigError, requireSecrets } from './lib/config.ts'
 import { images } from './lib/images.ts'
+import { chartValue } from './lib/chart-values.ts'
 import { ANNOTATION, chartValues, formatMigrated, migrationKeys, parseMigrated, releaseFingerprint, secretApplyCommand, secretManifest, setArgs, valuesMatch } from './lib/release.ts'
 import { helmMajor, requireContext, requireTools, rollbackFlag } from './lib/tools.ts'
 import { collectDiagnosis, diagnose, diagnosisLines, settledFailure } from './lib/diagnose.ts'
@@ -47,10 +48,13 @@ async function run(ctx: Ctx, flags: Flags = {}): Promise<void> {
 
   if (!dryRun) {
     const s = log.step('preflight')
-    const found = await requireTools(ctx, ['kubectl', 'helm'])
-    await requireContext(ctx)
-    // a missing image would only show as ImagePullBackOff after helm's whole timeout
-    const missing = await missingImages(ctx, [imgs.frontend, imgs.backend])
+    // asked at once (each is a process start and a round trip), and failing in this order: tools, context, images
+    const [found, , missing] = await inOrder(
+      requireTools(ctx, ['kubectl', 'helm']),
+      requireContext(ctx),
+      // a missing image would only show as ImagePullBackOff after helm's whole timeout
+      missingImages(ctx, [imgs.frontend, imgs.backend]),
+    )
     if (missing?.length)
       fail(
         `the cluster does not have ${missing.map((i) => i.ref).join(' and ')} (LOAD_METHOD=${cfg.loadMethod})`,
@@ -58,14 +62,18 @@ async function run(ctx: Ctx, flags: Flags = {}): Promise<void> {
       )
     s.done(`kubectl ${found.kubectl}, helm ${found.helm}`)
   }
-  const helm = await helmMajor(ctx)
+  // what the cluster has: asked at once, read in order below
+  const [helm, nsFound, current, status] = await inOrder(
+    helmMajor(ctx),
+    // inside up, setup has just created it: a pasted dry run must not create it twice
+    dryRun && ctx.inUp ? Promise.resolve(true) : query`kubectl get namespace ${ns}`.then((r) => r.ok),
+    query`kubectl get secret ${cfg.secretName} -n ${ns} -o json`,
+    query`helm status ${cfg.release} -n ${ns} -o json`,
+  )
 
   // 1. the namespace and the Secret
-  // inside up, setup has just created it: a pasted dry run must not create it twice
-  if (!(dryRun && ctx.inUp) && !(await query`kubectl get namespace ${ns}`).ok)
-    await sh({ fix: 'kubectl cluster-info   (cluster down? npx zx scripts/setup.ts)' })`kubectl create namespace ${ns}`
+  if (!nsFound) await sh({ fix: 'kubectl cluster-info   (cluster down? npx zx scripts/setup.ts)' })`kubectl create namespace ${ns}`
   const secret = secretManifest(cfg)
-  const current = await query`kubectl get secret ${cfg.secretName} -n ${ns} -o json`
   let annotations: Record<string, string> = {}
   try {
     annotations = (JSON.parse(current.stdout) as { metadata?: { annotations?: Record<string, string> } }).metadata?.annotations ?? {}
@@ -87,7 +95,6 @@ async function run(ctx: Ctx, flags: Flags = {}): Promise<void> {
   // 2. the release
   const values = chartValues(cfg, secret.hash)
   const fingerprint = releaseFingerprint(cfg, values)
-  const status = await query`helm status ${cfg.release} -n ${ns} -o json`
   let deployed = false
   let revision = 0
   try {
@@ -108,10 +115,13 @@ async function run(ctx: Ctx, flags: Flags = {}): Promise<void> {
     const valuesFiles = cfg.helmValuesFiles.flatMap((f) => ['-f', rel(cfg, f)])
     // a migration step whose image already migrated this database (same key as after the last good upgrade) is left
     // out: a one-image change runs one step, and a change of neither image (replicas, say) runs no Job
-    const migrations = migrationKeys(cfg, secret.hash)
+    // (the backend's key covers only the files its migration command can import: a route edit runs no Job at all)
+    const { keys: migrations, backendScope } = migrationKeys(cfg, secret.hash)
     const migrated = deployed ? parseMigrated(annotations[ANNOTATION.migrated]) : {}
     const skip = (['backend', 'frontend'] as const).filter((c) => migrated[c] === migrations[c])
-    if (skip.length) detail(`migrations: ${skip.join(' and ')} already ran for ${skip.length > 1 ? 'these images' : 'this image'}; left out (migrations.skip)`)
+    const what = (c: 'backend' | 'frontend'): string => (c === 'backend' && backendScope.kind === 'files' ? `backend already ran for these migration files (${backendScope.files.size} .py files its command imports)` : `${c} already ran for this image`)
+    if (skip.length) detail(`migrations: ${skip.map(what).join('; ')}; left out (migrations.skip)`)
+    if (!skip.includes('backend') && backendScope.kind === 'image') detail(`migrations: the backend step runs for any change to its image: ${backendScope.why}`)
     const skipArgs = skip.length ? ['--set', `migrations.skip={${skip.join(',')}}`] : []
     // --atomic / --rollback-on-failure delete the failed pods before helm returns, so look at them while helm waits
     let lastDiagnosis: string[] = []
@@ -195,7 +205,11 @@ async function run(ctx: Ctx, flags: Flags = {}): Promise<void> {
         out(`${ip} ${cfg.ingress.host}`)
       } else info(`open ${cfg.publicUrl} once ${cfg.ingress.host} resolves to your ingress controller (kubectl get ingress -n ${ns} shows its address)`)
     }
-    info(`or without ingress: kubectl port-forward -n ${ns} svc/${svc} 3000:3000  (then http://localhost:3000; sign-in needs PUBLIC_URL=http://localhost:3000)`)
+    // sign-in checks the page's origin: a localhost origin the release already trusts (dev's) is the port to use
+    const remote = Number(chartValue(cfg, ['frontend', 'service', 'port'])) || 3000
+    const trusted = [cfg.publicUrl, ...cfg.extraOrigins].map((o) => /^http:\/\/localhost:(\d+)\/?$/.exec(o)?.[1]).find(Boolean)
+    const local = trusted ?? String(remote)
+    info(`or without ingress: kubectl port-forward -n ${ns} svc/${svc} ${local}:${remote}  (then http://localhost:${local}${trusted ? '' : `; sign-in needs PUBLIC_URL=http://localhost:${local}`})`)
     if (cfg.cluster === 'minikube') info(`or: minikube service ${svc} -n ${ns} -p ${cfg.minikube.profile} --url  (with frontend.service.type=NodePort)`)
     info('check everything: npx zx scripts/validate.ts')
   }

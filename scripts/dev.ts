@@ -9,6 +9,7 @@ import { createContext, defineStage, rel, type Ctx, type Flags } from './lib/sta
 import { KitError, fail } from './lib/errors.ts'
 import { elapsed } from './lib/log.ts'
 import { imageTag, ignoreFileFor } from './lib/images.ts'
+import { chartValue } from './lib/chart-values.ts'
 import { onInterrupt } from './lib/proc.ts'
 import { watchSources } from './lib/watch-sources.ts'
 import { followPodLogs } from './lib/pod-logs.ts'
@@ -44,10 +45,19 @@ export const dev = defineStage({
 4. meanwhile: kubectl logs -f of every frontend and backend pod, [component/pod] before each line, new pods picked
    up after each rollout; kubectl port-forward svc/<release>-frontend <port> on 127.0.0.1, restarted after rollouts
 Ctrl-C stops watching, logs and the port-forward and leaves the release running (--cleanup: uninstalls it).`,
+  checkFlags,
   run,
 })
 
 const DEBOUNCE_MS = 300
+
+async function checkFlags(flags: Flags, { dryRun }: { dryRun: boolean }): Promise<void> {
+  const port = parsePort(flags.port)
+  // the port-forward comes last, after the first cycle's minutes: a busy port is refused now, before anything runs
+  if (flags.once || dryRun) return
+  const busy = await portInUse(port)
+  if (busy) fail(`the port-forward cannot listen: ${busy}`, `npm run dev -- --port ${port + 1}   (or stop what listens on ${port})`)
+}
 
 function parsePort(v: string | boolean | undefined): number {
   if (v === undefined) return 3000
@@ -88,16 +98,13 @@ async function run(outer: Ctx, flags: Flags): Promise<void> {
       const rules = ignore ? `minus what ${rel(cfg, ignore)} excludes` : 'every file: no ignore file'
       log.info(`  watch ${rel(cfg, spec.contextDir)} (${rules}) and ${rel(cfg, spec.dockerfile)}: a change runs build, load and deploy --fail-fast for ${c}`)
     }
-    log.out(ctx.commandLine(['kubectl', 'port-forward', '-n', cfg.namespace, `svc/${service}`, `${port}:3000`, '--address', '127.0.0.1']))
+    const remote = Number(chartValue(cfg, ['frontend', 'service', 'port'])) || 3000
+    log.out(ctx.commandLine(['kubectl', 'port-forward', '-n', cfg.namespace, `svc/${service}`, `${port}:${remote}`, '--address', '127.0.0.1']))
     log.out(ctx.commandLine(['kubectl', 'logs', '-f', '-n', cfg.namespace, '-l', `app.kubernetes.io/instance=${cfg.release}`, '--prefix', '--max-log-requests', '10']))
     return
   }
 
-  // bad input changes nothing: the port is checked before the cluster is touched
-  if (!once) {
-    const busy = await portInUse(port)
-    if (busy) fail(`the port-forward cannot listen: ${busy}`, `npm run dev -- --port ${port + 1}   (or stop what listens on ${port})`)
-  }
+  // --port was checked (parsed, and not busy) by checkFlags before a first run wrote .env
 
   // ---- 1. the first cycle: up without validate ----
   const t0 = Date.now()

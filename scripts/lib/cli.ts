@@ -117,6 +117,7 @@ export async function main(stage: Stage, argv: string[] = process.argv.slice(pro
     }
     const dryRun = dryRunRequested(flags, process.env)
     const envFile = typeof flags['env-path'] === 'string' ? path.resolve(flags['env-path']) : undefined
+    await stage.checkFlags?.(flags, { dryRun })
     const env = stage.needsSecrets ? firstRunEnv({ log, dryRun, envFile }) : undefined
     const cfg = loadConfig({ envFile, env, checkPaths: stage.checkPaths ?? true })
     const ctx = createContext(cfg, { dryRun })

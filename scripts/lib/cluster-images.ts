@@ -23,21 +23,18 @@ export async function missingImages(ctx: Ctx, imgs: ImageRef[]): Promise<ImageRe
     case 'containerd':
       return inList(await query({ timeoutMs: 60_000 })`ctr --address ${cfg.containerd.address} -n ${cfg.containerd.namespace} images ls -q`)
     case 'none': {
-      const out: ImageRef[] = []
-      for (const img of imgs) if (!(await query`docker image inspect ${img.local}`).ok) out.push(img)
-      return out
+      const found = await Promise.all(imgs.map(async (img) => (await query`docker image inspect ${img.local}`).ok))
+      return imgs.filter((_, i) => !found[i])
     }
     case 'docker-env': {
       // the node's own Docker is the one build used: ask it (a profile that is down fails here with its fix)
       const node = await imageDaemon(ctx)
-      const out: ImageRef[] = []
-      for (const img of imgs) if (!(await node.query`docker image inspect ${img.local}`).ok) out.push(img)
-      return out
+      const found = await Promise.all(imgs.map(async (img) => (await node.query`docker image inspect ${img.local}`).ok))
+      return imgs.filter((_, i) => !found[i])
     }
     case 'registry': {
-      const out: ImageRef[] = []
-      for (const img of imgs) if (!(await inRegistry(ctx, img))) out.push(img)
-      return out
+      const found = await Promise.all(imgs.map((img) => inRegistry(ctx, img)))
+      return imgs.filter((_, i) => !found[i])
     }
     default:
       // kind keeps images inside its node containers; `kind load` is cheap to repeat, so deploy does not ask

@@ -16,3 +16,14 @@ export class KitError extends Error {
 export function fail(cause: string, fix: string, details: string[] = []): never {
   throw new KitError(cause, fix, details)
 }
+
+/**
+ * Promise.all for independent questions asked at once, failing as asking them one by one would: with the first
+ * failure in argument order (a missing tool before the wrong context it also causes), after all have settled.
+ */
+export async function inOrder<T extends readonly unknown[]>(...ps: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const settled = await Promise.allSettled(ps)
+  const failed = settled.find((r) => r.status === 'rejected')
+  if (failed) throw failed.reason
+  return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T
+}

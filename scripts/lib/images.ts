@@ -3,6 +3,7 @@
 //
 // Exported API (stable):
 //   imageTag(spec: ImageSpec): string            — `h-` + 12 hex of sha256 over the build inputs
+//   inputsDigest(spec, keep?): string            — that sha256 in full; keep(rel) leaves context files out
 //   images(cfg: Config): { frontend: ImageRef; backend: ImageRef }
 //   imageRef(cfg: Config, spec: ImageSpec): ImageRef
 //   ImageRef = { component, local: 'todo-frontend:h-…', repository, tag, ref }
@@ -151,7 +152,13 @@ export function skippedInputs(spec: ImageSpec): string[] {
 
 // not cached: sources can change while a process runs (tests, long `up` runs), and hashing is cheap next to a build
 export function imageTag(spec: ImageSpec): string {
-  const { files, ignoreFile } = buildInputs(spec)
+  return 'h-' + inputsDigest(spec).slice(0, 12)
+}
+
+/** sha256 (hex) over the tag's inputs; `keep` leaves build-context files out (the Dockerfile, ignore file and args stay) */
+export function inputsDigest(spec: ImageSpec, keep: (rel: string) => boolean = () => true): string {
+  const { files: all, ignoreFile } = buildInputs(spec)
+  const files = all.filter(keep)
   const h = createHash('sha256')
   const field = (s: string | Buffer): void => {
     h.update(String(Buffer.byteLength(s)) + ':')
@@ -176,7 +183,7 @@ export function imageTag(spec: ImageSpec): string {
   field('ignore')
   field(ignoreFile ? readFileSync(ignoreFile) : '')
   for (const k of Object.keys(spec.buildArgs).sort()) field(`arg:${k}=${spec.buildArgs[k]}`)
-  return 'h-' + h.digest('hex').slice(0, 12)
+  return h.digest('hex')
 }
 
 export function imageRef(cfg: Config, spec: ImageSpec): ImageRef {

@@ -7,7 +7,7 @@
 //   setArgs(values): string[]                                              — ['--set-string', 'a=b', '--set', 'n=1', …]
 //   dirDigest(dir): string                                                 — sha256 over a directory's files
 //   releaseFingerprint(cfg, values): string
-//   migrationKeys(cfg, secretHash): { frontend, backend }                 — what a step's migrations ran with
+//   migrationKeys(cfg, secretHash): { keys: { frontend, backend }, backendScope } — what a step's migrations ran with
 //   parseMigrated(annotation) / formatMigrated(keys)                       — the Secret annotation holding them
 //   valuesMatch(deployed, values): boolean                                 — `helm get values -o json` has all of them
 //   ANNOTATION                                                             — annotation keys the kit writes
@@ -16,6 +16,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { secretData, type Config } from './config.ts'
 import { images } from './images.ts'
+import { migrateCommand, migrationDigest, type MigrationScope } from './migration-inputs.ts'
 
 export const ANNOTATION = {
   secretHash: 'todo-k8s-kit/secret-hash',
@@ -112,16 +113,22 @@ export function releaseFingerprint(cfg: Config, values: Value[]): string {
 export type MigrationKeys = Record<'frontend' | 'backend', string>
 
 /**
- * A migration step needs to run again when its image, the database it talks to (the Secret holds its URL or
- * password), the chart or a values file (the step's command) changed: the key hashes exactly those.
+ * A migration step needs to run again when what its command can run changed (the backend: its image without the
+ * Python files the command never imports, see migration-inputs.ts; the frontend: its image), or the database it
+ * talks to (the Secret holds its URL or password), the chart or a values file (the step's command): the key hashes
+ * exactly those. `backendScope` says which it was for the backend.
  */
-export function migrationKeys(cfg: Config, secretHash: string): MigrationKeys {
+export function migrationKeys(cfg: Config, secretHash: string): { keys: MigrationKeys; backendScope: MigrationScope } {
   const imgs = images(cfg)
   const common = createHash('sha256').update(secretHash).update(dirDigest(cfg.chartDir))
   for (const f of cfg.helmValuesFiles) common.update(f + '\0').update(readFileSync(f))
   const base = common.digest('hex')
-  const key = (ref: string): string => createHash('sha256').update(base).update(ref).digest('hex').slice(0, 16)
-  return { frontend: key(imgs.frontend.ref), backend: key(imgs.backend.ref) }
+  const key = (what: string): string => createHash('sha256').update(base).update(what).digest('hex').slice(0, 16)
+  const backend = migrationDigest(cfg.backend, migrateCommand(cfg, 'backend'))
+  return {
+    keys: { frontend: key(imgs.frontend.ref), backend: key(backend.scope.kind === 'files' ? `inputs:${backend.digest}` : imgs.backend.ref) },
+    backendScope: backend.scope,
+  }
 }
 
 export function parseMigrated(annotation: string | undefined): Partial<MigrationKeys> {

@@ -25,6 +25,8 @@ export type StageSpec = {
   checkPaths?: boolean
   /** the first run writes a missing .env with generated secrets before this stage (deploy) */
   needsSecrets?: boolean
+  /** refuses flag values the stage cannot use (a KitError), before a first run writes .env: bad input changes nothing */
+  checkFlags?: (flags: Flags, o: { dryRun: boolean }) => Promise<void>
 }
 
 export type Ctx = CommandRunner & {

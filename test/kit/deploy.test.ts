@@ -32,6 +32,8 @@ describe('deploy', { timeout: 120_000 }, () => {
     expect(m[3]).toMatch(/^kubectl annotate secret todo-secrets -n todo todo-k8s-kit\/release-fingerprint=\w{16} todo-k8s-kit\/migrated=backend=\w{16},frontend=\w{16} --overwrite$/)
     expect(m).toHaveLength(4)
     noSecrets(r)
+    // PUBLIC_URL is the ingress host: a port-forward needs its own origin for sign-in, and the hint says so
+    expect(r.stderr).toContain('or without ingress: kubectl port-forward -n todo svc/todo-frontend 3000:3000  (then http://localhost:3000; sign-in needs PUBLIC_URL=http://localhost:3000)')
 
     // the Secret went over stdin, with every key from .env
     const st = p.state()
@@ -195,22 +197,40 @@ describe('deploy', { timeout: 120_000 }, () => {
 })
 
 describe('deploy: migration steps', { timeout: 120_000 }, () => {
+  // the backend's step runs app/migrate.py, which imports the models and not the app's routes (app/main.py)
+  const withMigrations = (p: Project): Project => {
+    p.write('chart/values.yaml', 'existingSecret: todo-secrets\nbackend:\n  migrateCommand: ["python", "-m", "app.migrate"]\n')
+    p.write('backend/app/__init__.py', '')
+    p.write('backend/app/migrate.py', 'from . import models\n')
+    p.write('backend/app/models.py', 'TABLES = ["task"]\n')
+    p.seedImages()
+    return p
+  }
   const skipArg = (r: RunResult): string | undefined => /--set migrations\.skip=(\S+)/.exec(upgrade(r) ?? '')?.[1]
 
-  it('a step runs again only when its image, the database settings, the chart or a values file changed', async () => {
-    const p = deployable()
+  it('a step runs again only when what it runs, the database settings, the chart or a values file changed', async () => {
+    const p = withMigrations(deployable())
     const first = await p.run('deploy')
     expect(first.code, first.stderr).toBe(0)
     expect(upgrade(first)).toBeDefined()
     expect(skipArg(first)).toBeUndefined() // an install runs every step
 
-    // only the backend image changed: the frontend's migrations already ran for its image
+    // a new backend image, but only in a file the migration cannot import: no step runs, so no Job
     p.write('backend/app/main.py', 'app = "changed"\n')
     p.seedImages()
-    const backendOnly = await p.run('deploy')
-    expect(backendOnly.code, backendOnly.stderr).toBe(0)
-    expect(skipArg(backendOnly)).toBe('{frontend}')
-    expect(backendOnly.stderr).toContain('migrations: frontend already ran for this image; left out (migrations.skip)')
+    const route = await p.run('deploy')
+    expect(route.code, route.stderr).toBe(0)
+    expect(upgrade(route)).toContain('backend.image.tag=h-')
+    expect(skipArg(route)).toBe('{backend,frontend}')
+    expect(route.stderr).toContain('migrations: backend already ran for these migration files (3 .py files its command imports); frontend already ran for this image; left out (migrations.skip)')
+
+    // a model changed: the backend step runs, the frontend's already ran for its image
+    p.write('backend/app/models.py', 'TABLES = ["task", "tag"]\n')
+    p.seedImages()
+    const model = await p.run('deploy')
+    expect(model.code, model.stderr).toBe(0)
+    expect(skipArg(model)).toBe('{frontend}')
+    expect(model.stderr).toContain('migrations: frontend already ran for this image; left out (migrations.skip)')
 
     // neither image changed (replicas did): no step, so no Job
     const replicas = await p.run('deploy', [], { BACKEND_REPLICAS: '2' })
@@ -222,10 +242,24 @@ describe('deploy: migration steps', { timeout: 120_000 }, () => {
     expect(skipArg(newDb)).toBeUndefined()
   })
 
-  it('after a failed upgrade the steps of the images it tried run again', async () => {
+  it('a migration command the kit cannot read runs again for any change to its image, and says why', async () => {
     const p = deployable()
+    p.write('chart/values.yaml', 'existingSecret: todo-secrets\nbackend:\n  migrateCommand: ["python", "-m", "app.migrate"]\n')
+    p.write('values-extra.yaml', 'frontend:\n  replicaCount: 1\nbackend:\n  migrateCommand: ["./bin/migrate"]\n')
+    p.env.HELM_VALUES_FILES = path.join(p.dir, 'values-extra.yaml')
     expect((await p.run('deploy')).code).toBe(0)
-    p.write('backend/app/main.py', 'app = "v2"\n')
+    p.write('backend/app/main.py', 'app = "changed"\n')
+    p.seedImages()
+    const r = await p.run('deploy')
+    expect(r.code, r.stderr).toBe(0)
+    expect(skipArg(r)).toBe('{frontend}')
+    expect(r.stderr).toContain('migrations: the backend step runs for any change to its image: migrateCommand ["./bin/migrate"] is not python -m, a .py file or alembic')
+  })
+
+  it('after a failed upgrade the steps of the images it tried run again', async () => {
+    const p = withMigrations(deployable())
+    expect((await p.run('deploy')).code).toBe(0)
+    p.write('backend/app/models.py', 'TABLES = ["task", "tag"]\n')
     p.seedImages()
     p.setState({ fail: { 'helm upgrade': { stderr: 'Error: UPGRADE FAILED: context deadline exceeded', code: 1 } } })
     expect((await p.run('deploy')).code).toBe(1)

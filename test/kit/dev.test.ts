@@ -2,7 +2,7 @@
 // the dry run), the bad input it refuses before touching anything, deploy --fail-fast, and the file watcher on a real
 // file system. The loop itself (edits, logs, port-forward across rollouts) is proven on a real cluster in
 // test/e2e/dev.test.ts.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, unlinkSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
@@ -34,12 +34,15 @@ function listen(): Promise<{ port: number; close(): void }> {
 describe('npm run dev', { timeout: 120_000 }, () => {
   it('--dry-run prints the first cycle with the port-forward origin trusted, then what keeps running; runs nothing', async () => {
     const p = project()
+    // the Service port the chart's values give (not the default 3000)
+    p.write('values-extra.yaml', 'frontend:\n  service:\n    port: 3100\n')
+    p.env.HELM_VALUES_FILES = path.join(p.dir, 'values-extra.yaml')
     const r = await p.run('dev', ['--dry-run', '--port', '3400'])
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toMatch(/^docker build /m)
     // quoted: zsh would read the brackets as a glob
     expect(r.stdout).toMatch(/^helm upgrade --install todo .* --set-string 'extraOrigins\[0\]=http:\/\/localhost:3400'/m)
-    expect(r.stdout).toContain('kubectl port-forward -n todo svc/todo-frontend 3400:3000 --address 127.0.0.1')
+    expect(r.stdout).toContain('kubectl port-forward -n todo svc/todo-frontend 3400:3100 --address 127.0.0.1')
     expect(r.stderr).toContain('then, until Ctrl-C, a real run would:')
     expect(r.stderr).toMatch(/watch \S+\/frontend \(minus what \S+\/docker\/frontend\.Dockerfile\.dockerignore excludes\) and \S+\/docker\/frontend\.Dockerfile: a change runs build, load and deploy --fail-fast for frontend/)
     expect(r.stderr).toMatch(/watch \S+\/backend \(every file: no ignore file\)/)
@@ -47,19 +50,23 @@ describe('npm run dev', { timeout: 120_000 }, () => {
     noSecrets(r)
   })
 
-  it.each([['0'], ['70000'], ['http']])('--port %s is refused before anything runs', async (port) => {
+  it.each([['0'], ['70000'], ['http']])('--port %s is refused before anything runs, on a first run too (no .env written)', async (port) => {
     const p = project()
+    unlinkSync(path.join(p.dir, '.env'))
     const r = await p.run('dev', ['--port', port])
     expect(r.code).toBe(1)
     expect(r.stderr).toContain(`--port ${port} is not a port (1 to 65535)`)
     expect(r.calls).toEqual([])
+    expect(existsSync(path.join(p.dir, '.env'))).toBe(false)
   })
 
   it('a port already in use: says so with the flag to pick another, and touches nothing', async () => {
     const busy = await listen()
     try {
       const p = project()
+      unlinkSync(path.join(p.dir, '.env'))
       const r = await p.run('dev', ['--port', String(busy.port)])
+      expect(existsSync(path.join(p.dir, '.env'))).toBe(false)
       expect(r.code).toBe(1)
       expect(r.stderr).toContain(`something already listens on 127.0.0.1:${busy.port}`)
       expect(r.stderr).toContain(`fix: npm run dev -- --port ${busy.port + 1}`)
@@ -77,6 +84,8 @@ describe('npm run dev', { timeout: 120_000 }, () => {
     const kubectl = first.calls.filter((c) => c.tool === 'kubectl').map((c) => c.args.join(' '))
     expect(kubectl.filter((a) => /^(port-forward|logs -f)/.test(a))).toEqual([])
     expect(first.stderr).toMatch(/release todo is up to date/)
+    // deploy's own hint names the trusted port, without asking for PUBLIC_URL
+    expect(first.stderr).toContain('or without ingress: kubectl port-forward -n todo svc/todo-frontend 3000:3000  (then http://localhost:3000)\n')
 
     // the trusted origin is part of what the release already has: nothing to roll
     const again = await p.run('dev', ['--once'])
