@@ -127,36 +127,40 @@ describe(`npm run dev on a real cluster (${cluster.kind})`, () => {
     expect(out.stdout.split('\n').filter((l) => l.startsWith(prefix)).join('\n')).toMatch(/Application startup complete|Uvicorn running/)
   })
 
-  it('a syntax error is a failed build with the error shown; the previous pods keep serving and dev keeps watching', async () => {
-    const before = uids(await pods(env))
-    mark()
-    writeFileSync(healthFile, withMarker('watch') + '\ndef broken(:\n')
-    await said('the failed cycle', /backend \(app\/routes\/health\.py\): not deployed; the previous release keeps serving/)
-    expect(newErr()).toContain('SyntaxError')
-    expect(newErr()).toMatch(/the backend image did not build/)
-    await serves({ status: 'ok', dev: `watch-${run}` })
-    expect(uids(await pods(env))).toEqual(before)
-  })
+  // a failed build and deploy --fail-fast are the kit's own logic, the same whichever cluster runs the pods: the
+  // harness proves them, and minikube's share of CI's warm budget goes to what differs there (docker-env, the tunnel)
+  if (cluster.kind === 'harness') {
+    it('a syntax error is a failed build with the error shown; the previous pods keep serving and dev keeps watching', async () => {
+      const before = uids(await pods(env))
+      mark()
+      writeFileSync(healthFile, withMarker('watch') + '\ndef broken(:\n')
+      await said('the failed cycle', /backend \(app\/routes\/health\.py\): not deployed; the previous release keeps serving/)
+      expect(newErr()).toContain('SyntaxError')
+      expect(newErr()).toMatch(/the backend image did not build/)
+      await serves({ status: 'ok', dev: `watch-${run}` })
+      expect(uids(await pods(env))).toEqual(before)
+    })
 
-  it('code that crashes at start: the rollout stops at the crash loop (not DEPLOY_TIMEOUT), rolled back, with the crash logged', async () => {
-    mark()
-    const t0 = Date.now()
-    writeFileSync(healthFile, withMarker('watch') + '\nraise RuntimeError("dev-e2e crash at import")\n')
-    await said('the failed rollout', /not deployed; the previous release keeps serving/, 150_000)
-    // DEPLOY_TIMEOUT is 3m here: --fail-fast gave up once the pod had crashed twice
-    expect(Date.now() - t0).toBeLessThan(150_000)
-    expect(newErr()).toMatch(/stopped early and was rolled back \(--fail-fast\): pod\/todo-backend-\S+: container backend keeps crashing/)
-    expect(newErr()).toContain('dev-e2e crash at import')
-    await serves({ status: 'ok', dev: `watch-${run}` })
-    const status = JSON.parse(await helm(env, 'status', RELEASE, '-n', NS, '-o', 'json')) as { info: { status: string } }
-    expect(status.info.status).toBe('deployed')
+    it('code that crashes at start: the rollout stops at the crash loop (not DEPLOY_TIMEOUT), rolled back, with the crash logged', async () => {
+      mark()
+      const t0 = Date.now()
+      writeFileSync(healthFile, withMarker('watch') + '\nraise RuntimeError("dev-e2e crash at import")\n')
+      await said('the failed rollout', /not deployed; the previous release keeps serving/, 150_000)
+      // DEPLOY_TIMEOUT is 3m here: --fail-fast gave up once the pod had crashed twice
+      expect(Date.now() - t0).toBeLessThan(150_000)
+      expect(newErr()).toMatch(/stopped early and was rolled back \(--fail-fast\): pod\/todo-backend-\S+: container backend keeps crashing/)
+      expect(newErr()).toContain('dev-e2e crash at import')
+      await serves({ status: 'ok', dev: `watch-${run}` })
+      const status = JSON.parse(await helm(env, 'status', RELEASE, '-n', NS, '-o', 'json')) as { info: { status: string } }
+      expect(status.info.status).toBe('deployed')
 
-    // the loop goes on: the fix deploys
-    mark()
-    writeFileSync(healthFile, withMarker('fixed'))
-    await said('the fixed cycle', /✔ backend \(app\/routes\/health\.py\) .* serving/)
-    await serves({ status: 'ok', dev: `fixed-${run}` })
-  })
+      // the loop goes on: the fix deploys
+      mark()
+      writeFileSync(healthFile, withMarker('fixed'))
+      await said('the fixed cycle', /✔ backend \(app\/routes\/health\.py\) .* serving/)
+      await serves({ status: 'ok', dev: `fixed-${run}` })
+    })
+  }
 
   it('the port-forward survives a frontend rollout; Ctrl-C stops dev and leaves the release running', async () => {
     const old = live(await pods(env), 'frontend').map((p) => p.uid)
