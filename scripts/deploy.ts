@@ -130,6 +130,7 @@ async function run(ctx: Ctx, flags: Flags = {}): Promise<void> {
     // --fail-fast: SIGINT makes helm cancel its wait and roll back, as on its own timeout
     const giveUp = new AbortController()
     let gaveUpOn = ''
+    let settledBefore = new Set<string>()
     const nap = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref())
     const started = Date.now()
     void (async () => {
@@ -139,7 +140,10 @@ async function run(ctx: Ctx, flags: Flags = {}): Promise<void> {
         if (!waiting) break
         const lines = seen ? diagnosisLines(ctx, seen.diagnosis, seen.errors) : []
         if (lines.some((l) => l.includes('✗'))) lastDiagnosis = lines
-        const settled = failFast ? seen?.diagnosis.findings.find(settledFailure) : undefined
+        // settled on two looks in a row, 3 s apart: a condition the kubelet clears by itself is not given up on
+        const settledNow = failFast ? (seen?.diagnosis.findings.filter(settledFailure) ?? []) : []
+        const settled = settledNow.find((f) => settledBefore.has(`${f.object}|${f.kind}`))
+        settledBefore = new Set(settledNow.map((f) => `${f.object}|${f.kind}`))
         if (settled) {
           gaveUpOn = `${settled.object}: ${settled.message}`
           giveUp.abort()

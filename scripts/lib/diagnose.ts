@@ -443,12 +443,16 @@ export function formatDiagnosis(d: Diagnosis, opts: { redact?: (s: string) => st
 }
 
 /**
- * A finding that waiting longer will not fix: the image is not there, a Secret key is missing, the container cannot be
- * created, or it crashed twice (once can be a dependency still starting). `deploy --fail-fast` stops on the first.
+ * A finding that waiting longer will not fix: the image is not there, a Secret or key is missing, the image runs as
+ * root, the container cannot be created, or it crashed twice (once can be a dependency still starting). Not the
+ * kubelet's own hiccups: "failed to sync secret cache: timed out waiting for the condition" is a config error too, and
+ * a busy node recovers from it. `deploy --fail-fast` stops on one it has seen twice in a row (a kubelet can lag
+ * a just-updated Secret by a moment).
  */
 export function settledFailure(f: Finding): boolean {
   if (f.kind === 'CrashLoopBackOff') return (f.restarts ?? 0) >= 2
-  return f.kind === 'OOMKilled' || f.kind === 'ImagePull' || f.kind === 'ConfigError' || f.kind === 'CreateContainerError'
+  if (f.kind === 'ConfigError') return Boolean(f.missing) || /runAsNonRoot/i.test(f.message)
+  return f.kind === 'OOMKilled' || f.kind === 'ImagePull' || f.kind === 'CreateContainerError'
 }
 
 // ---------- collecting (kubectl, through the kit's runner) ----------

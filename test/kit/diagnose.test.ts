@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { diagnosePods, formatDiagnosis, parseMissingRef, warningEvents, type Diagnosis } from '../../scripts/lib/diagnose.ts'
+import { diagnosePods, formatDiagnosis, parseMissingRef, settledFailure, warningEvents, type Diagnosis } from '../../scripts/lib/diagnose.ts'
 
 const dir = path.join(import.meta.dirname, 'fixtures', 'diagnose')
 const read = (c: string, f: string): string => readFileSync(path.join(dir, c, f), 'utf8')
@@ -110,6 +110,17 @@ describe('diagnosePods', () => {
     const pods = JSON.parse(read('crashloop', 'pods.json'))
     expect(diagnosePods(pods.items[0], '').findings[0]!.kind).toBe('CrashLoopBackOff')
     expect(diagnosePods('', '')).toEqual({ findings: [], healthy: [], events: [] })
+  })
+
+  it('settledFailure (deploy --fail-fast): a missing key is settled, the kubelet\'s cache hiccup is not', () => {
+    const pods = JSON.parse(read('config-missing-key', 'pods.json'))
+    const missing = diagnosePods(pods, '').findings.find((f) => f.kind === 'ConfigError')!
+    expect(settledFailure(missing)).toBe(true)
+    // seen on a busy 2-core node: the kubelet retries, and the pod starts a few seconds later
+    const json = JSON.stringify(pods).replace("couldn't find key BETTER_AUTH_SECRET in Secret todo/todo-secrets", 'failed to sync configmap cache: timed out waiting for the condition')
+    const hiccup = diagnosePods(json, '').findings.find((f) => f.kind === 'ConfigError')!
+    expect(hiccup.message).toContain('failed to sync configmap cache')
+    expect(settledFailure(hiccup)).toBe(false)
   })
 
   it('warningEvents drops events older than --since and caps the count', () => {
