@@ -206,6 +206,14 @@ describe('deploy: migration steps', { timeout: 120_000 }, () => {
     p.seedImages()
     return p
   }
+  // a source edit: the images of the new sources are where deploy looks, then deploy runs and succeeds
+  const deployAfter = async (p: Project, rel: string, text: string): Promise<RunResult> => {
+    p.write(rel, text)
+    p.seedImages()
+    const r = await p.run('deploy')
+    expect(r.code, r.stderr).toBe(0)
+    return r
+  }
   const skipArg = (r: RunResult): string | undefined => /--set migrations\.skip=(\S+)/.exec(upgrade(r) ?? '')?.[1]
 
   it('a step runs again only when what it runs, the database settings, the chart or a values file changed', async () => {
@@ -216,19 +224,13 @@ describe('deploy: migration steps', { timeout: 120_000 }, () => {
     expect(skipArg(first)).toBeUndefined() // an install runs every step
 
     // a new backend image, but only in a file the migration cannot import: no step runs, so no Job
-    p.write('backend/app/main.py', 'app = "changed"\n')
-    p.seedImages()
-    const route = await p.run('deploy')
-    expect(route.code, route.stderr).toBe(0)
+    const route = await deployAfter(p, 'backend/app/main.py', 'app = "changed"\n')
     expect(upgrade(route)).toContain('backend.image.tag=h-')
     expect(skipArg(route)).toBe('{backend,frontend}')
     expect(route.stderr).toContain('migrations: backend already ran for these migration files (3 .py files its command imports); frontend already ran for this image; left out (migrations.skip)')
 
     // a model changed: the backend step runs, the frontend's already ran for its image
-    p.write('backend/app/models.py', 'TABLES = ["task", "tag"]\n')
-    p.seedImages()
-    const model = await p.run('deploy')
-    expect(model.code, model.stderr).toBe(0)
+    const model = await deployAfter(p, 'backend/app/models.py', 'TABLES = ["task", "tag"]\n')
     expect(skipArg(model)).toBe('{frontend}')
     expect(model.stderr).toContain('migrations: frontend already ran for this image; left out (migrations.skip)')
 
@@ -248,10 +250,7 @@ describe('deploy: migration steps', { timeout: 120_000 }, () => {
     p.write('values-extra.yaml', 'frontend:\n  replicaCount: 1\nbackend:\n  migrateCommand: ["./bin/migrate"]\n')
     p.env.HELM_VALUES_FILES = path.join(p.dir, 'values-extra.yaml')
     expect((await p.run('deploy')).code).toBe(0)
-    p.write('backend/app/main.py', 'app = "changed"\n')
-    p.seedImages()
-    const r = await p.run('deploy')
-    expect(r.code, r.stderr).toBe(0)
+    const r = await deployAfter(p, 'backend/app/main.py', 'app = "changed"\n')
     expect(skipArg(r)).toBe('{frontend}')
     expect(r.stderr).toContain('migrations: the backend step runs for any change to its image: migrateCommand ["./bin/migrate"] is not python -m, a .py file or alembic')
   })
