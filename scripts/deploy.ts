@@ -116,7 +116,7 @@ async function run(ctx: Ctx, flags: Flags = {}): Promise<void> {
     // a migration step whose image already migrated this database (same key as after the last good upgrade) is left
     // out: a one-image change runs one step, and a change of neither image (replicas, say) runs no Job
     // (the backend's key covers only the files its migration command can import: a route edit runs no Job at all)
-    const { keys: migrations, backendScope } = migrationKeys(cfg, secret.hash)
+    const { keys: migrations, backendScope } = migrationKeys(cfg, secret.hash, imgs)
     const migrated = deployed ? parseMigrated(annotations[ANNOTATION.migrated]) : {}
     const skip = (['backend', 'frontend'] as const).filter((c) => migrated[c] === migrations[c])
     const what = (c: 'backend' | 'frontend'): string => (c === 'backend' && backendScope.kind === 'files' ? `backend already ran for these migration files (${backendScope.files.size} .py files its command imports)` : `${c} already ran for this image`)

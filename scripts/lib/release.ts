@@ -7,7 +7,7 @@
 //   setArgs(values): string[]                                              — ['--set-string', 'a=b', '--set', 'n=1', …]
 //   dirDigest(dir): string                                                 — sha256 over a directory's files
 //   releaseFingerprint(cfg, values): string
-//   migrationKeys(cfg, secretHash): { keys: { frontend, backend }, backendScope } — what a step's migrations ran with
+//   migrationKeys(cfg, secretHash, imgs): { keys: { frontend, backend }, backendScope } — what a step's migrations ran with
 //   parseMigrated(annotation) / formatMigrated(keys)                       — the Secret annotation holding them
 //   valuesMatch(deployed, values): boolean                                 — `helm get values -o json` has all of them
 //   ANNOTATION                                                             — annotation keys the kit writes
@@ -118,8 +118,7 @@ export type MigrationKeys = Record<'frontend' | 'backend', string>
  * talks to (the Secret holds its URL or password), the chart or a values file (the step's command): the key hashes
  * exactly those. `backendScope` says which it was for the backend.
  */
-export function migrationKeys(cfg: Config, secretHash: string): { keys: MigrationKeys; backendScope: MigrationScope } {
-  const imgs = images(cfg)
+export function migrationKeys(cfg: Config, secretHash: string, imgs: ReturnType<typeof images>): { keys: MigrationKeys; backendScope: MigrationScope } {
   const common = createHash('sha256').update(secretHash).update(dirDigest(cfg.chartDir))
   for (const f of cfg.helmValuesFiles) common.update(f + '\0').update(readFileSync(f))
   const base = common.digest('hex')
