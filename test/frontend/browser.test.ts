@@ -129,7 +129,8 @@ describe('the reference frontend in Chromium', () => {
     await page.goto(`${stack.frontendUrl}/chat`)
     await page.waitForURL(`**/chat?c=${conversation}`)
     await page.locator('li.message.user').filter({ hasText: 'add buy milk' }).waitFor()
-    expect(await page.getByText(`Conversation #${conversation}`).isVisible()).toBe(true)
+    // waitFor() fails unless the label becomes visible; a one-shot isVisible() raced the render on a busy machine.
+    await page.getByText(`Conversation #${conversation}`, { exact: true }).waitFor()
 
     await nav('Tasks').click()
     await page.waitForURL('**/tasks')
