@@ -2,17 +2,24 @@
 // (started once, its watcher picks each save up), `npm run up` after each save, and `skaffold dev` v2.16.1 (started
 // once) on the same chart, Dockerfiles and build args. Prints figures, asserts nothing.
 //
-// Harness only: the e2e harness cluster must be running already (test/e2e/cluster/up.sh; its env file is
-// /tmp/todo-k8s-e2e/cluster.env, or E2E_CLUSTER_ENV). This bench starts and stops no cluster: it works in a namespace
-// and release of its own (todo-bench / bench), on temp copies of app/backend and app/frontend, and removes both at
-// the end. The new code is seen through the Services' ClusterIPs, which this machine reaches on the harness.
+// Two clusters (E2E_CLUSTER):
+// - harness (the default): the e2e harness cluster must be running already (test/e2e/cluster/up.sh; its env file is
+//   /tmp/todo-k8s-e2e/cluster.env, or E2E_CLUSTER_ENV); this bench neither starts nor stops it. Its Service
+//   ClusterIPs are reachable from this machine.
+// - minikube: the e2e suite's real minikube (test/e2e/minikube/build.sh's offline cache, profile todo-e2e). The first
+//   `npm run up` starts the profile when it is not running, as for a user, and the bench deletes it at the end only
+//   if it started it. The Services are reached through `minikube tunnel`, as a user would in a second terminal.
+// Either way the bench works in a namespace and release of its own (todo-bench / bench), on temp copies of
+// app/backend and app/frontend, and removes both at the end.
 //
 //   npm run bench:dev -- [--runs 3] [--only backend|frontend] [--tools dev,up,skaffold] [--load registry|containerd] [--json]
 //
-// --load: how the images reach the node, the same way for all three tools. registry (the default when the harness
-// runs its registry on localhost:5000): the kit's LOAD_METHOD=registry and Skaffold's own push (push: true,
-// --default-repo), both sending only the layers the registry lacks. containerd: the kit's LOAD_METHOD=containerd and,
-// for Skaffold, a build hook doing the same `docker save` + `ctr images import` (bench/skaffold-load.sh).
+// --load: how the images reach the node, the same way for all three tools. On the harness: registry (the default
+// when it runs its registry on localhost:5000): the kit's LOAD_METHOD=registry and Skaffold's own push (push: true,
+// --default-repo), both sending only the layers the registry lacks; containerd: the kit's LOAD_METHOD=containerd and,
+// for Skaffold, a build hook doing the same `docker save` + `ctr images import` (bench/skaffold-load.sh). On minikube
+// there is one way, docker-env (no flag): the kit's default there builds in the node's Docker, and Skaffold does the
+// same by itself when the kube context is a minikube profile (push: false).
 //
 // The edits: app/routes/health.py returns {"status": "ok", "bench": "<marker>"} (backend GET /health), and the
 // frontend's app/api/health/route.ts answers {status: 'ok', bench: '<marker>'} (GET /api/health); both are polled
@@ -28,8 +35,8 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { parseArgs, promisify } from 'node:util'
 import YAML from 'yaml'
-import { parseEnvLines, type E2ECluster } from '../test/e2e/support/cluster.ts'
-import { freePort, importIntoContainerd, kitEnvironment, root, runKit, tail } from '../test/e2e/support/kit.ts'
+import { deleteMinikube, parseEnvLines, prepareMinikube, type E2ECluster } from '../test/e2e/support/cluster.ts'
+import { freePort, importIntoContainerd, kitEnvironment, reachServices, root, runKit, tail } from '../test/e2e/support/kit.ts'
 import { layerV32, layerV35 } from '../test/support/k8s-tools.ts'
 import { loadConfig } from '../scripts/lib/config.ts'
 
@@ -56,8 +63,8 @@ if (!COMPONENTS.every((c) => c === 'backend' || c === 'frontend')) throw new Err
 const TOOLS = (['up', 'dev', 'skaffold'] as const).filter((t) => opts.tools!.split(',').includes(t))
 if (TOOLS.length === 0) throw new Error(`--tools ${opts.tools}: a comma list of dev, up, skaffold`)
 
-if ((process.env.E2E_CLUSTER ?? 'harness') !== 'harness')
-  throw new Error('bench:dev runs on the e2e harness cluster only (E2E_CLUSTER=harness): the Skaffold side loads images with the harness containerd')
+const TARGET = process.env.E2E_CLUSTER ?? 'harness'
+if (TARGET !== 'harness' && TARGET !== 'minikube') throw new Error(`E2E_CLUSTER=${TARGET}: bench:dev runs on harness (the default) or minikube`)
 
 // the long-running tools' whole output, for a failure's diagnosis (test-output/ is git-ignored)
 const LOGS = path.join(root, 'test-output', 'bench-dev')
@@ -68,14 +75,25 @@ const RELEASE = 'bench'
 const MEASURE_TIMEOUT_MS = 15 * 60_000
 const POLL_MS = 200
 
-// ---- the cluster, as the running harness describes itself (never started or stopped here) ----
+// ---- the cluster: the running harness as it describes itself, or the suite's minikube (its offline cache) ----
+type Load = 'registry' | 'containerd' | 'docker-env'
 const clusterEnvFile = process.env.E2E_CLUSTER_ENV ?? '/tmp/todo-k8s-e2e/cluster.env'
-const harness = parseEnvLines(readFileSync(clusterEnvFile, 'utf8'))
-if (!harness.KUBECONFIG || !harness.CONTAINERD_ADDRESS) throw new Error(`${clusterEnvFile}: no KUBECONFIG/CONTAINERD_ADDRESS (is the harness up?)`)
-const cluster: E2ECluster = { kind: 'harness', kubeconfig: harness.KUBECONFIG, containerdAddress: harness.CONTAINERD_ADDRESS, kubectl: harness.KUBECTL }
-const LOAD = (opts.load ?? (harness.REGISTRY ? 'registry' : 'containerd')) as 'registry' | 'containerd'
-if (LOAD !== 'registry' && LOAD !== 'containerd') throw new Error(`--load ${opts.load}: registry or containerd`)
-if (LOAD === 'registry' && !harness.REGISTRY) throw new Error(`--load registry: ${clusterEnvFile} names no REGISTRY (an older harness: test/e2e/cluster/up.sh starts it)`)
+let harness: Record<string, string> = {}
+let cluster: E2ECluster
+let LOAD: Load
+if (TARGET === 'harness') {
+  harness = parseEnvLines(readFileSync(clusterEnvFile, 'utf8'))
+  if (!harness.KUBECONFIG || !harness.CONTAINERD_ADDRESS) throw new Error(`${clusterEnvFile}: no KUBECONFIG/CONTAINERD_ADDRESS (is the harness up?)`)
+  cluster = { kind: 'harness', kubeconfig: harness.KUBECONFIG, containerdAddress: harness.CONTAINERD_ADDRESS, kubectl: harness.KUBECTL }
+  LOAD = (opts.load ?? (harness.REGISTRY ? 'registry' : 'containerd')) as Load
+  if (LOAD !== 'registry' && LOAD !== 'containerd') throw new Error(`--load ${opts.load}: registry or containerd`)
+  if (LOAD === 'registry' && !harness.REGISTRY) throw new Error(`--load registry: ${clusterEnvFile} names no REGISTRY (an older harness: test/e2e/cluster/up.sh starts it)`)
+} else {
+  if (opts.load) throw new Error(`--load ${opts.load}: on minikube both sides build in the node's Docker (docker-env); leave --load out`)
+  log("minikube's offline cache (test/e2e/minikube/build.sh; seconds when warm)")
+  cluster = await prepareMinikube()
+  LOAD = 'docker-env'
+}
 
 // ---- copies of the app, so no edit ever touches app/ ----
 const work = mkdtempSync(path.join(tmpdir(), 'todo-bench-dev-'))
@@ -85,9 +103,11 @@ copy('app/backend', 'backend', /[/\\](\.venv|\.pytest_cache|\.ruff_cache|__pycac
 copy('app/frontend', 'frontend', /[/\\](node_modules|\.next)$/)
 
 const { env } = kitEnvironment(cluster, {
-  BACKEND_DIR: path.join(work, 'backend'), FRONTEND_DIR: path.join(work, 'frontend'),
-  NAMESPACE: NS, RELEASE, CONTAINERD_NAMESPACE: harness.CONTAINERD_NAMESPACE ?? 'k8s.io',
+  BACKEND_DIR: path.join(work, 'backend'), FRONTEND_DIR: path.join(work, 'frontend'), NAMESPACE: NS, RELEASE,
+  ...(TARGET === 'harness' ? { CONTAINERD_NAMESPACE: harness.CONTAINERD_NAMESPACE ?? 'k8s.io' } : {}),
   ...(LOAD === 'registry' ? { LOAD_METHOD: 'registry', REGISTRY: harness.REGISTRY! } : {}),
+  // minikube: the kit's defaults (LOAD_METHOD unset: docker-env); no ingress, the Services are what is measured
+  ...(TARGET === 'minikube' ? { INGRESS_ENABLED: 'false' } : {}),
 })
 const kubectl = async (...args: string[]) => (await run(layerV35().kubectl, args, { env, encoding: 'utf8', maxBuffer: 16 << 20, timeout: 600_000 })).stdout
 const helm = async (...args: string[]) => (await run(layerV35().helm, args, { env, encoding: 'utf8', maxBuffer: 16 << 20, timeout: 600_000 })).stdout
@@ -312,6 +332,7 @@ async function skaffoldConfig(): Promise<{ file: string; env: Record<string, str
     // containerd: the image goes into the node's containerd as the kit's LOAD_METHOD=containerd does (Skaffold has no
     // load step for such a cluster); registry: Skaffold pushes it itself
     ...(LOAD === 'containerd' ? { hooks: { after: [{ command: [path.join(root, 'bench/skaffold-load.sh')] }] } } : {}),
+    // docker-env: nothing to add; Skaffold sees a minikube profile in the kube context and builds in its Docker
   })
   const config = {
     apiVersion: 'skaffold/v4beta11',
@@ -345,10 +366,11 @@ async function skaffoldConfig(): Promise<{ file: string; env: Record<string, str
   writeFileSync(file, skaffoldYaml)
   writeFileSync(path.join(LOGS, 'skaffold.yaml'), skaffoldYaml)
   // Skaffold v2.16.1 runs `helm version --client`, which helm 4 refuses: helm 3.17 first on PATH
+  // minikube: env already carries minikube on PATH and its MINIKUBE_HOME, which Skaffold's minikube detection needs
   const sEnv = {
     ...env,
     PATH: [path.dirname(layerV32().helm), path.dirname(bin), env.PATH].join(path.delimiter),
-    CONTAINERD_ADDRESS: harness.CONTAINERD_ADDRESS!, CONTAINERD_NAMESPACE: env.CONTAINERD_NAMESPACE!,
+    ...(TARGET === 'harness' ? { CONTAINERD_ADDRESS: harness.CONTAINERD_ADDRESS!, CONTAINERD_NAMESPACE: env.CONTAINERD_NAMESPACE! } : {}),
     SKAFFOLD_UPDATE_CHECK: 'false', DOCKER_BUILDKIT: '1',
   }
   return { file, env: sEnv }
@@ -356,7 +378,7 @@ async function skaffoldConfig(): Promise<{ file: string; env: Record<string, str
 
 async function skaffoldRuns(components: Component[]): Promise<void> {
   const { file, env: sEnv } = await skaffoldConfig()
-  log('skaffold dev (first iteration: build both images, import them, helm upgrade)')
+  log(`skaffold dev (first iteration: build both images${LOAD === 'docker-env' ? '' : LOAD === 'registry' ? ', push them' : ', import them'}, helm upgrade)`)
   const sk = start('skaffold dev', 'skaffold', ['dev', '--filename', file, '--cleanup=false', '--port-forward=false',
     '--interactive=false', '--update-check=false', '--skip-tests',
     // every artifact is built (and so imported by the hook) on the first iteration, even when Skaffold's cache knows it
@@ -394,6 +416,10 @@ async function cleanup(): Promise<void> {
   log(`cleaning up: helm uninstall ${RELEASE} -n ${NS}, kubectl delete namespace ${NS}`)
   await helm('uninstall', RELEASE, '-n', NS, '--wait', '--timeout', '5m').catch(() => {})
   await kubectl('delete', 'namespace', NS, '--ignore-not-found', '--wait=true', '--timeout=5m').catch((e: Error) => log(`namespace ${NS} not deleted: ${e.message}`))
+  await tunnel?.stop()
+  // minikube: leave the profile as it was found
+  if (profileBefore === 'none') { log(`minikube delete -p ${profile} (this bench started it)`); await deleteMinikube(cluster).catch(() => {}) }
+  if (profileBefore === 'stopped') { log(`minikube stop -p ${profile} (it was stopped)`); await run('minikube', ['stop', '-p', profile!], { env, timeout: 300_000 }).catch(() => {}) }
   rmSync(work, { recursive: true, force: true })
   rmSync(path.dirname(env.KIT_ENV_FILE!), { recursive: true, force: true })
 }
@@ -406,8 +432,24 @@ process.on('SIGINT', () => {
 })
 
 // ---- the run ----
+// minikube: the kit's setup starts the profile when it is not running (the bench puts it back as it was at the end)
+const profile = cluster.minikube?.profile
+let profileBefore: 'running' | 'stopped' | 'none' | undefined
+let tunnel: { stop: () => Promise<void> } | undefined
+if (profile) {
+  profileBefore = await run('minikube', ['status', '-p', profile], { env, encoding: 'utf8', timeout: 60_000 })
+    .then(() => 'running' as const, (e: { stdout?: string }) => (/Stopped/.test(e.stdout ?? '') ? 'stopped' as const : 'none' as const))
+  log(`npm run setup (minikube profile ${profile}: ${profileBefore})`)
+  const setup = await runKit(env, ['setup'], {}, 30 * 60_000)
+  if (setup.code !== 0) {
+    if (profileBefore === 'none') await deleteMinikube(cluster).catch(() => {})
+    throw new Error(`setup failed\n${tail(setup)}`)
+  }
+}
 const server = JSON.parse(await kubectl('version', '-o', 'json')) as { serverVersion?: { gitVersion?: string } }
-const clusterName = `e2e harness (from-source Kubernetes ${server.serverVersion?.gitVersion ?? '?'}, containerd, 1 node; images ${LOAD === 'registry' ? `via its registry ${harness.REGISTRY}` : 'via ctr import'})`
+const clusterName = TARGET === 'minikube'
+  ? `minikube (profile ${cluster.minikube!.profile}, Kubernetes ${server.serverVersion?.gitVersion ?? '?'}, docker runtime, 1 node; images built in the node's Docker)`
+  : `e2e harness (from-source Kubernetes ${server.serverVersion?.gitVersion ?? '?'}, containerd, 1 node; images ${LOAD === 'registry' ? `via its registry ${harness.REGISTRY}` : 'via ctr import'})`
 const load = (await run('cat', ['/proc/loadavg'], { encoding: 'utf8' })).stdout.split(' ').slice(0, 3).join(' ')
 log(`${clusterName}; namespace ${NS}, release ${RELEASE}; load average at start ${load}`)
 try {
@@ -418,12 +460,14 @@ try {
   // LOAD_METHOD=registry carries the app's images only: the node gets the in-cluster database's image as the
   // containerd method gives it (imported when docker has it)
   if (LOAD === 'registry') {
-    await importIntoContainerd(harness.CONTAINERD_ADDRESS, env.POSTGRES_IMAGE!, work)
+    await importIntoContainerd(harness.CONTAINERD_ADDRESS!, env.POSTGRES_IMAGE!, work)
   }
   log('npm run up (the release, its Secret and the values Skaffold reuses)')
   const first = await runKit(env, ['up'], {}, 30 * 60_000)
   if (first.code !== 0) throw new Error(`the first npm run up failed\n${tail(first)}`)
   await resolveUrls()
+  // minikube: its ClusterIPs are routed here by `minikube tunnel`, as a user would run it
+  tunnel = await reachServices(cluster, env, urls.backend)
   // the kit's own values for this release as `npm run up` set them (before dev adds its port-forward's origin);
   // Skaffold's helm deployer gets them as a values file, the image repository and tag it sets itself
   writeFileSync(path.join(work, 'kit-values.yaml'), await helm('get', 'values', RELEASE, '-n', NS, '-o', 'yaml'))
