@@ -29,13 +29,13 @@
 // id is the same for the whole `skaffold dev`, so its later cycles are not slowed by it. That first deploy is outside
 // the figures, as are dev's first cycle and the first `npm run up`. Each run reports which components got new pods.
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
-import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { parseArgs, promisify } from 'node:util'
 import YAML from 'yaml'
-import { deleteMinikube, parseEnvLines, prepareMinikube, type E2ECluster } from '../test/e2e/support/cluster.ts'
+import { deleteMinikube, minikubeStatus, parseEnvLines, prepareMinikube, type E2ECluster } from '../test/e2e/support/cluster.ts'
 import { freePort, importIntoContainerd, kitEnvironment, reachServices, root, runKit, tail } from '../test/e2e/support/kit.ts'
 import { layerV32, layerV35 } from '../test/support/k8s-tools.ts'
 import { loadConfig } from '../scripts/lib/config.ts'
@@ -82,6 +82,7 @@ let harness: Record<string, string> = {}
 let cluster: E2ECluster
 let LOAD: Load
 if (TARGET === 'harness') {
+  if (!existsSync(clusterEnvFile)) throw new Error(`${clusterEnvFile} is not there: the harness is not running. Start it (bash test/e2e/cluster/up.sh), or bench a real minikube (E2E_CLUSTER=minikube npm run bench:dev)`)
   harness = parseEnvLines(readFileSync(clusterEnvFile, 'utf8'))
   if (!harness.KUBECONFIG || !harness.CONTAINERD_ADDRESS) throw new Error(`${clusterEnvFile}: no KUBECONFIG/CONTAINERD_ADDRESS (is the harness up?)`)
   cluster = { kind: 'harness', kubeconfig: harness.KUBECONFIG, containerdAddress: harness.CONTAINERD_ADDRESS, kubectl: harness.KUBECTL }
@@ -410,7 +411,11 @@ async function skaffoldRuns(components: Component[]): Promise<void> {
   }
 }
 
-// ---- cleanup: the release, the namespace, every process started here, the temp copies ----
+// ---- cleanup: the release, the namespace, every process started here, the temp copies; on minikube the tunnel to
+// its Services, and the profile put back as it was found before the run ----
+const profile = cluster.minikube?.profile
+let profileBefore: 'running' | 'stopped' | 'none' | undefined
+let tunnel: { stop: () => Promise<void> } | undefined
 async function cleanup(): Promise<void> {
   for (const p of [...live]) await interrupt(p)
   log(`cleaning up: helm uninstall ${RELEASE} -n ${NS}, kubectl delete namespace ${NS}`)
@@ -433,22 +438,19 @@ process.on('SIGINT', () => {
 
 // ---- the run ----
 // minikube: the kit's setup starts the profile when it is not running (the bench puts it back as it was at the end)
-const profile = cluster.minikube?.profile
-let profileBefore: 'running' | 'stopped' | 'none' | undefined
-let tunnel: { stop: () => Promise<void> } | undefined
 if (profile) {
-  profileBefore = await run('minikube', ['status', '-p', profile], { env, encoding: 'utf8', timeout: 60_000 })
-    .then(() => 'running' as const, (e: { stdout?: string }) => (/Stopped/.test(e.stdout ?? '') ? 'stopped' as const : 'none' as const))
+  const host = (await minikubeStatus(cluster)).Host
+  profileBefore = host === 'Running' ? 'running' : host === 'Stopped' ? 'stopped' : 'none'
   log(`npm run setup (minikube profile ${profile}: ${profileBefore})`)
   const setup = await runKit(env, ['setup'], {}, 30 * 60_000)
   if (setup.code !== 0) {
-    if (profileBefore === 'none') await deleteMinikube(cluster).catch(() => {})
+    await cleanup()
     throw new Error(`setup failed\n${tail(setup)}`)
   }
 }
 const server = JSON.parse(await kubectl('version', '-o', 'json')) as { serverVersion?: { gitVersion?: string } }
 const clusterName = TARGET === 'minikube'
-  ? `minikube (profile ${cluster.minikube!.profile}, Kubernetes ${server.serverVersion?.gitVersion ?? '?'}, docker runtime, 1 node; images built in the node's Docker)`
+  ? `minikube (profile ${profile}, Kubernetes ${server.serverVersion?.gitVersion ?? '?'}, docker runtime, 1 node; images built in the node's Docker)`
   : `e2e harness (from-source Kubernetes ${server.serverVersion?.gitVersion ?? '?'}, containerd, 1 node; images ${LOAD === 'registry' ? `via its registry ${harness.REGISTRY}` : 'via ctr import'})`
 const load = (await run('cat', ['/proc/loadavg'], { encoding: 'utf8' })).stdout.split(' ').slice(0, 3).join(' ')
 log(`${clusterName}; namespace ${NS}, release ${RELEASE}; load average at start ${load}`)

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, inject, it } from 'vitest'
-import { injectCluster } from './support/cluster.ts'
+import { injectCluster, minikubeStatus } from './support/cluster.ts'
 import { AppClient, backendCopy, httpRequest, kitEnvironment, kubectl, NS, ORIGIN, pods, RELEASE, runKit, tail, waitFor } from './support/kit.ts'
 
 const run = promisify(execFile)
@@ -22,10 +22,7 @@ const kit = kitEnvironment(cluster, { BACKEND_DIR: backend })
 const env = kit.env
 // the profile flag first: after `ssh --` it would belong to the remote command
 const minikube = async (...args: string[]) => (await run('minikube', ['-p', profile, ...args], { env, encoding: 'utf8', timeout: 300_000 })).stdout
-const status = async () => {
-  const r = await run('minikube', ['status', '-p', profile, '-o', 'json'], { env, encoding: 'utf8' }).catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? '' }))
-  try { return JSON.parse(r.stdout) as { Host?: string; APIServer?: string } } catch { return {} }
-}
+const status = () => minikubeStatus(cluster)
 const nodeContainers = async () =>
   (await run('docker', ['ps', '-a', '--filter', `label=name.minikube.sigs.k8s.io=${profile}`, '--format', '{{.Names}} {{.State}}'], { encoding: 'utf8' })).stdout.trim()
 

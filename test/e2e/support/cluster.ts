@@ -79,6 +79,13 @@ export function minikubeEnv(cluster: E2ECluster, base: Record<string, string | u
     PATH: [...mk.pathPrefix, base.PATH ?? ''].join(path.delimiter) }
 }
 
+/** What `minikube status -o json` says of the suite's profile: {} when there is no such profile. */
+export async function minikubeStatus(cluster: E2ECluster): Promise<{ Host?: string; APIServer?: string }> {
+  const r = await run('minikube', ['status', '-p', cluster.minikube!.profile, '-o', 'json'], { env: minikubeEnv(cluster), encoding: 'utf8', timeout: 60_000 })
+    .catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? '' }))
+  try { return JSON.parse(r.stdout) as { Host?: string; APIServer?: string } } catch { return {} }
+}
+
 /** Deletes the suite's minikube profile (its node container, network and volume); nothing else of minikube's cache. */
 export async function deleteMinikube(cluster: E2ECluster): Promise<void> {
   await run('minikube', ['delete', '-p', cluster.minikube!.profile], { env: minikubeEnv(cluster), timeout: 5 * 60_000 })
