@@ -5,7 +5,7 @@
 // and never with a flag that skips their permission prompts. A Markdown transcript is written every time.
 import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { defineStage, rel, type Ctx, type Flags } from './lib/stage.ts'
+import { defineStage, shownPath, type Ctx, type Flags } from './lib/stage.ts'
 import { isMain, main } from './lib/cli.ts'
 import { fail } from './lib/errors.ts'
 import { allSecrets, toolEnv } from './lib/config.ts'
@@ -113,7 +113,7 @@ async function run(ctx: Ctx, flags: Flags): Promise<void> {
     when, context: current.ok ? current.stdout.trim() : 'unknown', namespace: cfg.namespace, release: cfg.release, ran: runTools,
     tools: found, keys, prompts, exchanges, redact: redactAll,
   }))
-  ok(`transcript: ${rel(cfg, file)}`)
+  ok(`transcript: ${shownPath(cfg, file)}`)
 }
 
 if (isMain(import.meta.url)) await main(aiExamples)

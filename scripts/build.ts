@@ -1,7 +1,7 @@
 #!/usr/bin/env zx
 // build: the frontend and backend images, tagged with the content hash of their inputs. An unchanged tree builds
 // nothing; any change to the sources, the Dockerfile, its ignore file or a base image gives a new tag.
-import { defineStage, rel, type Ctx, type Flags } from './lib/stage.ts'
+import { defineStage, shownPath, type Ctx, type Flags } from './lib/stage.ts'
 import { isMain, main } from './lib/cli.ts'
 import { imageRef, buildInputs, skippedInputs } from './lib/images.ts'
 import { requireTools } from './lib/tools.ts'
@@ -31,7 +31,7 @@ minikube -p MINIKUBE_PROFILE docker-env --shell none, given to the docker comman
 async function run(local: Ctx, flags: Flags): Promise<void> {
   // LOAD_METHOD=docker-env: every docker command below goes to the minikube profile's daemon
   const ctx = await imageDaemon(local)
-  const { cfg, dryRun, log, sh, query } = ctx
+  const { cfg, dryRun, log, exec, query } = ctx
   if (!dryRun) {
     const s = log.step('preflight')
     const found = await requireTools(ctx, ['docker'])
@@ -43,7 +43,7 @@ async function run(local: Ctx, flags: Flags): Promise<void> {
   const py = pyImage ? pythonMismatch(cfg.backend.contextDir, pyImage) : null
   if (py) {
     fail(
-      `the app pins Python ${py.want ?? 'a version no 3.x meets'} (${rel(cfg, cfg.backend.contextDir)}/${py.from.file}:${py.from.line} ${py.from.text}) but PYTHON_IMAGE=${pyImage} has ${py.have}`,
+      `the app pins Python ${py.want ?? 'a version no 3.x meets'} (${shownPath(cfg, cfg.backend.contextDir)}/${py.from.file}:${py.from.line} ${py.from.text}) but PYTHON_IMAGE=${pyImage} has ${py.have}`,
       py.fix ? `set PYTHON_IMAGE=${py.fix} in .env` : `set PYTHON_IMAGE in .env to an image with a Python that ${py.from.file} allows`,
     )
   }
@@ -53,20 +53,20 @@ async function run(local: Ctx, flags: Flags): Promise<void> {
     // pipes and sockets in a context are never read (one would hang the hash); docker leaves them out as well
     const skipped = skippedInputs(spec)
     if (skipped.length)
-      log.warn(`${rel(cfg, spec.contextDir)}: not part of the ${spec.component} image (not regular files): ${skipped.slice(0, 5).join(', ')}${skipped.length > 5 ? ` and ${skipped.length - 5} more` : ''}`)
+      log.warn(`${shownPath(cfg, spec.contextDir)}: not part of the ${spec.component} image (not regular files): ${skipped.slice(0, 5).join(', ')}${skipped.length > 5 ? ` and ${skipped.length - 5} more` : ''}`)
     if (!flags.force && (await query`docker image inspect ${img.local}`).ok) {
       log.ok(`${img.local} is up to date (${buildInputs(spec).files.length} input files unchanged) — nothing to build`)
       continue
     }
     const args = Object.entries(spec.buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`])
     await log.task(`build ${img.local}`, () =>
-      sh({
+      exec({
         // BuildKit: per-Dockerfile ignore files and cache mounts (the default builder from Docker 23 on)
         env: { DOCKER_BUILDKIT: '1' },
         stream: Boolean(flags.verbose),
         cause: `the ${spec.component} image did not build`,
         fix: `fix the error above, then: npx zx scripts/build.ts --verbose`,
-      })`docker build -f ${rel(cfg, spec.dockerfile)} ${args} -t ${img.local} ${rel(cfg, spec.contextDir)}`,
+      })`docker build -f ${shownPath(cfg, spec.dockerfile)} ${args} -t ${img.local} ${shownPath(cfg, spec.contextDir)}`,
     )
   }
 }

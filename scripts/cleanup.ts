@@ -25,7 +25,7 @@ export const cleanup = defineStage({
 })
 
 async function run(ctx: Ctx, flags: Flags): Promise<void> {
-  const { cfg, dryRun, log, sh, query } = ctx
+  const { cfg, dryRun, log, exec, query } = ctx
   const ns = cfg.namespace
   const p = cfg.minikube.profile
   const onMinikube = cfg.cluster === 'minikube'
@@ -64,7 +64,7 @@ async function run(ctx: Ctx, flags: Flags): Promise<void> {
       fail(`could not ask helm about release ${cfg.release}: ${status.stderr.trim().split('\n').pop() || `exit code ${status.exitCode}`}`, `helm status ${cfg.release} -n ${ns}`)
     if (!absent)
       await log.task(`uninstall release ${cfg.release}`, () =>
-        sh({ fix: `helm uninstall ${cfg.release} -n ${ns} --no-hooks` })`helm uninstall ${cfg.release} -n ${ns} --wait`,
+        exec({ fix: `helm uninstall ${cfg.release} -n ${ns} --no-hooks` })`helm uninstall ${cfg.release} -n ${ns} --wait`,
       )
     else log.ok(`release ${cfg.release} is not installed in ${ns}`)
 
@@ -79,15 +79,15 @@ async function run(ctx: Ctx, flags: Flags): Promise<void> {
       leftover = 1 // not JSON: deleting by label is safe either way (--ignore-not-found)
     }
     if (dryRun || leftover)
-      await sh({ fix: `kubectl get jobs,pods -n ${ns} -l ${hookSelector}` })`kubectl delete jobs -n ${ns} -l ${hookSelector} --ignore-not-found --cascade=foreground --wait`
+      await exec({ fix: `kubectl get jobs,pods -n ${ns} -l ${hookSelector}` })`kubectl delete jobs -n ${ns} -l ${hookSelector} --ignore-not-found --cascade=foreground --wait`
 
     if (dryRun || (await query`kubectl get secret ${cfg.secretName} -n ${ns}`).ok)
-      await sh({ fix: `kubectl get secret -n ${ns}` })`kubectl delete secret ${cfg.secretName} -n ${ns} --ignore-not-found`
+      await exec({ fix: `kubectl get secret -n ${ns}` })`kubectl delete secret ${cfg.secretName} -n ${ns} --ignore-not-found`
     else log.ok(`Secret ${cfg.secretName} is gone`)
 
     // the StatefulSet's volume claims outlive `helm uninstall` on purpose
     const pvcSelector = `app.kubernetes.io/instance=${cfg.release},app.kubernetes.io/component=postgresql`
-    if (flags['purge-data']) await sh({ fix: `kubectl get pvc -n ${ns}` })`kubectl delete pvc -n ${ns} -l ${pvcSelector} --ignore-not-found --wait`
+    if (flags['purge-data']) await exec({ fix: `kubectl get pvc -n ${ns}` })`kubectl delete pvc -n ${ns} -l ${pvcSelector} --ignore-not-found --wait`
     else if (!dryRun) {
       const pvcs = await query`kubectl get pvc -n ${ns} -l ${pvcSelector} -o name`
       if (pvcs.ok && pvcs.stdout.trim()) log.ok(`kept the database volume (${pvcs.stdout.trim().split('\n').join(', ')}); delete it with: npx zx scripts/cleanup.ts --purge-data`)
@@ -96,8 +96,8 @@ async function run(ctx: Ctx, flags: Flags): Promise<void> {
 
   if (flags.images || flags['prune-images']) await removeImages(ctx, flags)
 
-  if (onMinikube && flags['delete-minikube']) await log.task(`delete minikube profile ${p}`, () => sh`minikube delete -p ${p}`)
-  else if (onMinikube && flags['stop-minikube']) await log.task(`stop minikube profile ${p}`, () => sh`minikube stop -p ${p}`)
+  if (onMinikube && flags['delete-minikube']) await log.task(`delete minikube profile ${p}`, () => exec`minikube delete -p ${p}`)
+  else if (onMinikube && flags['stop-minikube']) await log.task(`stop minikube profile ${p}`, () => exec`minikube stop -p ${p}`)
 }
 
 async function removeImages(local: Ctx, flags: Flags): Promise<void> {
@@ -116,7 +116,7 @@ async function removeImages(local: Ctx, flags: Flags): Promise<void> {
       return
     }
   }
-  const { dryRun, sh, query } = ctx
+  const { dryRun, exec, query } = ctx
   let imgs: ReturnType<typeof images>
   try {
     imgs = images(cfg)
@@ -137,8 +137,8 @@ async function removeImages(local: Ctx, flags: Flags): Promise<void> {
   }
   const minikubeUp = cfg.loadMethod === 'minikube' && (dryRun || (await query`minikube status -p ${p}`).ok)
   for (const ref of remove) {
-    if (minikubeUp) await sh({ nothrow: true })`minikube image rm ${ref} -p ${p}`
-    if (dryRun || (await query`docker image inspect ${ref}`).ok) await sh({ fix: `${ctx.commandLine(['docker', 'image', 'rm', '-f', ref])}` })`docker image rm ${ref}`
+    if (minikubeUp) await exec({ nothrow: true })`minikube image rm ${ref} -p ${p}`
+    if (dryRun || (await query`docker image inspect ${ref}`).ok) await exec({ fix: `${ctx.commandLine(['docker', 'image', 'rm', '-f', ref])}` })`docker image rm ${ref}`
   }
 }
 

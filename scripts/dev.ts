@@ -5,7 +5,7 @@
 import path from 'node:path'
 import chalk from 'chalk'
 import { isMain, main, report, finish } from './lib/cli.ts'
-import { createContext, defineStage, rel, type Ctx, type Flags } from './lib/stage.ts'
+import { createContext, defineStage, shownPath, type Ctx, type Flags } from './lib/stage.ts'
 import { KitError, fail } from './lib/errors.ts'
 import { elapsed } from './lib/log.ts'
 import { imageTag, ignoreFileFor } from './lib/images.ts'
@@ -88,15 +88,15 @@ async function run(outer: Ctx, flags: Flags): Promise<void> {
     // a dry run prints the commands of the first cycle and what would keep running; it watches nothing
     for (const stage of [setup, build, load, deploy]) {
       log.header(stage.name, stage.summary)
-      await stage.run({ ...ctx, inUp: true }, upFlags)
+      await stage.run({ ...ctx, afterSetup: true }, upFlags)
     }
     if (once) return
     log.info('then, until Ctrl-C, a real run would:')
     for (const c of ['frontend', 'backend'] as const) {
       const spec = specOf(cfg, c)
       const ignore = ignoreFileFor(spec)
-      const rules = ignore ? `minus what ${rel(cfg, ignore)} excludes` : 'every file: no ignore file'
-      log.info(`  watch ${rel(cfg, spec.contextDir)} (${rules}) and ${rel(cfg, spec.dockerfile)}: a change runs build, load and deploy --fail-fast for ${c}`)
+      const rules = ignore ? `minus what ${shownPath(cfg, ignore)} excludes` : 'every file: no ignore file'
+      log.info(`  watch ${shownPath(cfg, spec.contextDir)} (${rules}) and ${shownPath(cfg, spec.dockerfile)}: a change runs build, load and deploy --fail-fast for ${c}`)
     }
     const remote = Number(chartValue(cfg, ['frontend', 'service', 'port'])) || 3000
     log.out(ctx.commandLine(['kubectl', 'port-forward', '-n', cfg.namespace, `svc/${service}`, `${port}:${remote}`, '--address', '127.0.0.1']))
@@ -115,7 +115,7 @@ async function run(outer: Ctx, flags: Flags): Promise<void> {
     const ts = Date.now()
     log.header(stage.name, stage.summary)
     try {
-      await stage.run({ ...ctx, inUp: true }, upFlags)
+      await stage.run({ ...ctx, afterSetup: true }, upFlags)
       finish(log, stage.name, ts, false)
     } catch (e) {
       // without a cluster there is nothing to watch for; a build or rollout failure is fixed by the next save
@@ -162,7 +162,7 @@ async function run(outer: Ctx, flags: Flags): Promise<void> {
     // each cycle's stage lines go to a buffer: one summary line on success, all of them on failure
     const lines: string[] = []
     const sink = { write: (s: string) => void lines.push(s), isTTY: false }
-    const quiet = flags.verbose ? ctx : { ...createContext(cfg, { dryRun: false, stderr: sink }), inUp: true }
+    const quiet = flags.verbose ? ctx : { ...createContext(cfg, { dryRun: false, stderr: sink }), afterSetup: true }
     const times: string[] = []
     try {
       for (const stage of [build, load, deploy]) {
@@ -199,7 +199,7 @@ async function run(outer: Ctx, flags: Flags): Promise<void> {
     pending.get(component)!.add(file)
     kick()
   })
-  log.info(`watching ${rel(cfg, cfg.frontend.contextDir)} and ${rel(cfg, cfg.backend.contextDir)} — save a file to roll its image; Ctrl-C to stop (the release keeps running)`)
+  log.info(`watching ${shownPath(cfg, cfg.frontend.contextDir)} and ${shownPath(cfg, cfg.backend.contextDir)} — save a file to roll its image; Ctrl-C to stop (the release keeps running)`)
   // saved while the first cycle ran (before anything watched): one more cycle now
   const now = tagsOf(cfg)
   for (const c of ['frontend', 'backend'] as const)
@@ -235,7 +235,7 @@ function tagsOf(cfg: Config): Record<Component, string> {
 /** `app/routes/health.py +2 more`: paths as in the project, or inside the build context when it lies outside */
 function describe(cfg: Config, c: Component, files: string[]): string {
   if (files.length === 0) return 'changed'
-  const shown = rel(cfg, files[0]!)
+  const shown = shownPath(cfg, files[0]!)
   const first = shown.startsWith('..') || path.isAbsolute(shown) ? path.relative(specOf(cfg, c).contextDir, files[0]!) : shown
   return files.length === 1 ? first : `${first} +${files.length - 1} more`
 }
@@ -248,7 +248,7 @@ async function frontendPort(ctx: Ctx, service: string): Promise<number> {
 
 async function runCleanup(ctx: Ctx): Promise<void> {
   ctx.log.header(cleanup.name, cleanup.summary)
-  await cleanup.run({ ...ctx, inUp: false }, {})
+  await cleanup.run({ ...ctx, afterSetup: false }, {})
 }
 
 if (isMain(import.meta.url)) await main(dev)

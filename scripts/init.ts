@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { stringify } from 'yaml'
-import { defineStage, rel, type Ctx, type Flags } from './lib/stage.ts'
+import { defineStage, shownPath, type Ctx, type Flags } from './lib/stage.ts'
 import { isMain, main } from './lib/cli.ts'
 import { addEnvKeys, ConfigError, isPublicEnvKey, KEYS, loadConfig, withEnvKeys, type Config } from './lib/config.ts'
 import { fail } from './lib/errors.ts'
@@ -165,10 +165,10 @@ async function run(ctx: Ctx, flags: Flags): Promise<void> {
 
   const envFile = cfg.envFile ?? path.join(cfg.root, '.env')
   const valuesFile = path.join(path.dirname(envFile), VALUES_FILE)
-  const valuesRef = rel(cfg, valuesFile)
+  const valuesRef = shownPath(cfg, valuesFile)
   const entries: Record<string, string> = {
-    FRONTEND_DIR: rel(cfg, dirs.frontend),
-    BACKEND_DIR: rel(cfg, dirs.backend),
+    FRONTEND_DIR: shownPath(cfg, dirs.frontend),
+    BACKEND_DIR: shownPath(cfg, dirs.backend),
     ...plan.env,
     ...appEnvEntries(findings, plan, cfg),
     HELM_VALUES_FILES: valuesRef,

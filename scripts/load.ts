@@ -2,7 +2,7 @@
 // load: get the built images into the cluster without a registry (or through one), skipping what is already there.
 import { mkdirSync, rmSync } from 'node:fs'
 import path from 'node:path'
-import { defineStage, rel, type Ctx } from './lib/stage.ts'
+import { defineStage, shownPath, type Ctx } from './lib/stage.ts'
 import { isMain, main } from './lib/cli.ts'
 import { fail } from './lib/errors.ts'
 import { images, type ImageRef } from './lib/images.ts'
@@ -28,7 +28,7 @@ async function run(local: Ctx): Promise<void> {
   // LOAD_METHOD=docker-env: the docker queries below ask the minikube profile's daemon; a dry run prints no docker
   // command here, so it does not ask
   const ctx = local.dryRun ? local : await imageDaemon(local)
-  const { cfg, dryRun, log, sh, query } = ctx
+  const { cfg, dryRun, log, exec, query } = ctx
   const imgs = images(cfg)
   const both: ImageRef[] = [imgs.frontend, imgs.backend]
   const known = (list: string, img: ImageRef): boolean => list.split(/\s+/).some((l) => sameImage(l, img))
@@ -59,14 +59,14 @@ async function run(local: Ctx): Promise<void> {
       if (known(list.stdout, img)) log.ok(`minikube ${p} already has ${img.local}`)
       else
         await log.task(`load ${img.local} into minikube ${p}`, () =>
-          sh({ timeoutMs: 900_000, cause: `minikube could not load ${img.local}`, fix: `minikube status -p ${p}   (not running? npx zx scripts/setup.ts)` })`minikube image load ${img.local} -p ${p}`,
+          exec({ timeoutMs: 900_000, cause: `minikube could not load ${img.local}`, fix: `minikube status -p ${p}   (not running? npx zx scripts/setup.ts)` })`minikube image load ${img.local} -p ${p}`,
         )
     }
   } else if (cfg.loadMethod === 'kind') {
     // kind compares image IDs on every node itself and skips nodes that have it
     for (const img of both)
       await log.task(`load ${img.local} into kind cluster ${cfg.kindCluster}`, () =>
-        sh({ timeoutMs: 900_000, cause: `kind could not load ${img.local}`, fix: `kind get clusters   (is KIND_CLUSTER=${cfg.kindCluster} right?)` })`kind load docker-image ${img.local} --name ${cfg.kindCluster}`,
+        exec({ timeoutMs: 900_000, cause: `kind could not load ${img.local}`, fix: `kind get clusters   (is KIND_CLUSTER=${cfg.kindCluster} right?)` })`kind load docker-image ${img.local} --name ${cfg.kindCluster}`,
       )
   } else if (cfg.loadMethod === 'containerd') {
     const { address, namespace } = cfg.containerd
@@ -88,8 +88,8 @@ async function run(local: Ctx): Promise<void> {
       const tar = path.join(dir, `${img.local.replace(/[/:]/g, '_')}.tar`)
       if (!dryRun) mkdirSync(dir, { recursive: true })
       await log.task(`import ${img.local} into containerd (${namespace})`, async () => {
-        await sh({ timeoutMs: 900_000, cause: `docker could not save ${img.local}`, fix: 'df -h   (docker save needs free disk space in .cache/images)' })`docker save -o ${rel(cfg, tar)} ${img.local}`
-        await sh({ timeoutMs: 900_000, cause: `ctr could not import ${img.local}`, fix: `ctr --address ${address} -n ${namespace} images import ${rel(cfg, tar)}` })`ctr --address ${address} -n ${namespace} images import ${rel(cfg, tar)}`
+        await exec({ timeoutMs: 900_000, cause: `docker could not save ${img.local}`, fix: 'df -h   (docker save needs free disk space in .cache/images)' })`docker save -o ${shownPath(cfg, tar)} ${img.local}`
+        await exec({ timeoutMs: 900_000, cause: `ctr could not import ${img.local}`, fix: `ctr --address ${address} -n ${namespace} images import ${shownPath(cfg, tar)}` })`ctr --address ${address} -n ${namespace} images import ${shownPath(cfg, tar)}`
         if (!dryRun) rmSync(tar, { force: true })
       })
     }
@@ -100,9 +100,9 @@ async function run(local: Ctx): Promise<void> {
         log.ok(`${registry} already has ${img.ref}`)
         continue
       }
-      await sh`docker tag ${img.local} ${img.ref}`
+      await exec`docker tag ${img.local} ${img.ref}`
       await log.task(`push ${img.ref}`, () =>
-        sh({ timeoutMs: 900_000, cause: `docker could not push ${img.ref}`, fix: `docker login ${registry.split('/')[0] ?? registry}` })`docker push ${img.ref}`,
+        exec({ timeoutMs: 900_000, cause: `docker could not push ${img.ref}`, fix: `docker login ${registry.split('/')[0] ?? registry}` })`docker push ${img.ref}`,
       )
     }
   }

@@ -19,7 +19,7 @@ export const setup = defineStage({
 })
 
 async function run(ctx: Ctx): Promise<void> {
-  const { cfg, dryRun, log, sh, query } = ctx
+  const { cfg, dryRun, log, exec, query } = ctx
   const mk = cfg.minikube
 
   if (!dryRun) {
@@ -48,7 +48,7 @@ async function run(ctx: Ctx): Promise<void> {
     if (running) log.ok(`minikube profile ${mk.profile} is running`)
     else
       await log.task(`start minikube profile ${mk.profile}`, () =>
-        sh({
+        exec({
           timeoutMs: cfg.timeouts.minikubeStartMs,
           cause: `minikube could not start profile ${mk.profile}`,
           fix: `minikube logs -p ${mk.profile}   (or start over: minikube delete -p ${mk.profile})`,
@@ -67,13 +67,13 @@ async function run(ctx: Ctx): Promise<void> {
       if (enabled.has(addon)) log.ok(`addon ${addon} is enabled`)
       else
         await log.task(`enable addon ${addon}`, () =>
-          sh({ timeoutMs: 600_000, cause: `minikube could not enable the ${addon} addon`, fix: `minikube addons enable ${addon} -p ${mk.profile}` })`minikube addons enable ${addon} -p ${mk.profile}`,
+          exec({ timeoutMs: 600_000, cause: `minikube could not enable the ${addon} addon`, fix: `minikube addons enable ${addon} -p ${mk.profile}` })`minikube addons enable ${addon} -p ${mk.profile}`,
         )
     }
 
     const current = await query`kubectl config current-context`
     if (current.ok && current.stdout.trim() === mk.profile) log.ok(`kubectl context is ${mk.profile}`)
-    else await sh({ fix: `minikube update-context -p ${mk.profile}` })`kubectl config use-context ${mk.profile}`
+    else await exec({ fix: `minikube update-context -p ${mk.profile}` })`kubectl config use-context ${mk.profile}`
   } else if (!dryRun) {
     const current = await query`kubectl config current-context`
     if (!current.ok) fail('kubectl has no current context (CLUSTER=existing uses it)', 'kubectl config use-context <your-cluster>')
@@ -90,7 +90,7 @@ async function run(ctx: Ctx): Promise<void> {
   }
 
   if ((await query`kubectl get namespace ${cfg.namespace}`).ok) log.ok(`namespace ${cfg.namespace} exists`)
-  else await sh({ fix: 'kubectl cluster-info' })`kubectl create namespace ${cfg.namespace}`
+  else await exec({ fix: 'kubectl cluster-info' })`kubectl create namespace ${cfg.namespace}`
 
   if (cfg.cluster === 'minikube' && mk.driver === 'docker' && process.platform !== 'linux' && cfg.ingress.enabled)
     log.warn(`on ${process.platform === 'darwin' ? 'macOS' : 'Windows'} with the docker driver, reach the ingress through: minikube tunnel -p ${mk.profile}`)

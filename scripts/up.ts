@@ -36,14 +36,14 @@ takes them. Each stage alone: npx zx scripts/<${STAGES.map((s) => s.name).join('
   needsSecrets: true,
   async run(ctx: Ctx, all: Flags): Promise<void> {
     const started = Date.now()
-    const inUp: Ctx = { ...ctx, inUp: true }
+    const staged: Ctx = { ...ctx, afterSetup: true }
     // deploy needs them: say so now, not after minikube started and the images were built
     requireSecrets(ctx.cfg)
     for (const stage of STAGES) {
       const t0 = Date.now()
       const own = Object.fromEntries(Object.entries(all).filter(([k]) => k in (stage.flags ?? {}) || k === 'dry-run'))
       ctx.log.header(stage.name, stage.summary)
-      await stage.run(inUp, own)
+      await stage.run(staged, own)
       finish(ctx.log, stage.name, t0, ctx.dryRun)
     }
     if (!ctx.dryRun) ctx.log.ok(chalk.bold(`up done (${elapsed(started)})`))

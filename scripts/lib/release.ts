@@ -130,6 +130,24 @@ export function migrationKeys(cfg: Config, secretHash: string, imgs: ReturnType<
   }
 }
 
+/** What deploy's upgrade runs of the migration Job: each step whose key changed since it last ran (a one-image
+ * change runs one step; a change of neither image, replicas say, runs no Job), as the chart's migrations.skip. */
+export type MigrationPlan = { keys: MigrationKeys; args: string[]; notes: string[] }
+
+export function planMigrations(cfg: Config, secretHash: string, imgs: ReturnType<typeof images>, migrated: Partial<MigrationKeys>): MigrationPlan {
+  const { keys, backendScope } = migrationKeys(cfg, secretHash, imgs)
+  const skip = (['backend', 'frontend'] as const).filter((c) => migrated[c] === keys[c])
+  const why = (c: 'backend' | 'frontend'): string =>
+    c === 'backend' && backendScope.kind === 'files'
+      ? `backend already ran for these migration files (${backendScope.files.size} .py files its command imports)`
+      : `${c} already ran for this image`
+  const notes: string[] = []
+  if (skip.length) notes.push(`migrations: ${skip.map(why).join('; ')}; left out (migrations.skip)`)
+  if (!skip.includes('backend') && backendScope.kind === 'image')
+    notes.push(`migrations: the backend step runs for any change to its image: ${backendScope.why}`)
+  return { keys, args: skip.length ? ['--set', `migrations.skip={${skip.join(',')}}`] : [], notes }
+}
+
 export function parseMigrated(annotation: string | undefined): Partial<MigrationKeys> {
   const out: Partial<MigrationKeys> = {}
   for (const part of (annotation ?? '').split(',')) {

@@ -1,8 +1,8 @@
 // Running external commands the way every stage needs them: argv-safe, redacted, dry-run aware. A runner is made per
 // stage context (createRunner); there is no process-wide dry-run switch.
 //
-//   sh`docker build -f ${file} ...`              — a command that changes something. Echoed (redacted) before it runs;
-//   sh({ input, inputNote, cause, fix, timeoutMs, stream, nothrow })`...`
+//   exec`docker build -f ${file} ...`              — a command that changes something. Echoed (redacted) before it runs;
+//   exec({ input, inputNote, cause, fix, timeoutMs, stream, nothrow })`...`
 //                                                  under --dry-run it is only printed to stdout, copy-pasteable.
 //                                                  On failure: throws KitError(cause + last stderr line, fix), unless
 //                                                  nothrow.
@@ -116,7 +116,7 @@ function tagged<O>(fn: (argv: string[], o: O) => Promise<Result>): Runner<O> {
 }
 
 export type CommandRunner = {
-  sh: Runner<RunOptions>
+  exec: Runner<RunOptions>
   query: Runner<QueryOptions>
   hasTool(name: string): boolean
   commandLine(argv: readonly string[]): string
@@ -134,7 +134,7 @@ export function createRunner(o: RunnerOptions): CommandRunner {
     const te = own(argv)
     return o.redact((te?.shown ? `${te.shown} ` : '') + argv.map(showArg).join(' '))
   }
-  const exec = async (argv: string[], x: { input?: string; timeoutMs?: number; stream?: boolean; env?: Record<string, string>; interrupt?: AbortSignal }): Promise<Result> => {
+  const spawn = async (argv: string[], x: { input?: string; timeoutMs?: number; stream?: boolean; env?: Record<string, string>; interrupt?: AbortSignal }): Promise<Result> => {
     const write = (s: string): void => {
       process.stderr.write(o.redact(s))
     }
@@ -151,14 +151,14 @@ export function createRunner(o: RunnerOptions): CommandRunner {
     return { ok: r.ok, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, dry: false, timedOut: r.timedOut, notFound: r.notFound }
   }
 
-  const sh = tagged<RunOptions>(async (argv, x) => {
+  const exec = tagged<RunOptions>(async (argv, x) => {
     const line = commandLine(argv)
     if (o.dryRun) {
       o.log.out(x.inputNote ? `${line}  # ${x.inputNote}` : line)
       return { ...DRY, ok: true }
     }
     o.log.detail(`$ ${line}`)
-    const r = await exec(argv, x)
+    const r = await spawn(argv, x)
     if (!r.ok && !x.nothrow) {
       const why = r.timedOut
         ? `timed out after ${Math.round((x.timeoutMs ?? 0) / 1000)}s`
@@ -174,11 +174,11 @@ export function createRunner(o: RunnerOptions): CommandRunner {
 
   const query = tagged<QueryOptions>(async (argv, x) => {
     if (o.dryRun && !x.always) return DRY
-    return exec(argv, x)
+    return spawn(argv, x)
   })
 
   return {
-    sh,
+    exec,
     query,
     hasTool: (name) => findExecutable(name, baseEnv) !== null,
     commandLine,

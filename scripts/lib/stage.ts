@@ -1,11 +1,5 @@
 // What a stage is: a spec (name, summary, flags) and a function of a context. The CLI wrapper (cli.ts) and `up` both
 // build the context and call `run`; a stage never exits the process and keeps no state between calls.
-//
-// Exported API:
-//   defineStage(stage): Stage            — typed identity, so each stage file reads: spec, then run(ctx, flags)
-//   createContext(cfg, opts): Ctx        — config + dry-run + redactor + log + command runner, for one run
-//   rel(cfg, path): string               — a path as commands show it (relative to the project root when inside it)
-//   COMMON_FLAGS                         — --help, --dry-run, --env-path (every stage takes them)
 import { allSecrets, relPath, type Config } from './config.ts'
 import { createLog, type Log, type Stream } from './log.ts'
 import { createRedactor, type Redactor } from './redact.ts'
@@ -34,8 +28,8 @@ export type Ctx = CommandRunner & {
   dryRun: boolean
   redact: Redactor
   log: Log
-  /** true when the stage runs inside `up` (one process, one config, the stages in order) */
-  inUp: boolean
+  /** setup ran earlier in the same run (inside up and dev): its dry run already printed `kubectl create namespace` */
+  afterSetup: boolean
   /** whose Docker daemon the docker commands talk to when it is not the local one (LOAD_METHOD=docker-env) */
   daemon?: string
 }
@@ -63,9 +57,8 @@ export function createContext(cfg: Config, o: ContextOptions): Ctx {
   const log = createLog({ redact, dryRun: o.dryRun, stdout: o.stdout, stderr: o.stderr })
   // every command runs in the project root, so the paths it is given (and prints) are relative and pasteable
   const runner = createRunner({ dryRun: o.dryRun, redact, log, cwd: cfg.root, env: o.env })
-  // up marks the context it hands its stages
-  return { ...runner, cfg, dryRun: o.dryRun, redact, log, inUp: false }
+  return { ...runner, cfg, dryRun: o.dryRun, redact, log, afterSetup: false }
 }
 
 /** A path as commands show it: relative to the project root (the commands' working directory) when inside it. */
-export const rel = (cfg: Config, p: string): string => relPath(cfg.root, p)
+export const shownPath = (cfg: Config, p: string): string => relPath(cfg.root, p)

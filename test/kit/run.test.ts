@@ -48,10 +48,10 @@ describe('redaction', () => {
   })
 })
 
-describe('sh and query', () => {
+describe('exec and query', () => {
   it('under --dry-run prints the command (with the stdin note, redacted) and runs nothing; queries return dry', async () => {
     const { r, stdout } = runner(true, { OPENAI_API_KEY: 'sk-hidden-12345' })
-    const res = await r.sh({ input: 'secret manifest', inputNote: 'stdin: Secret x' })`kubectl apply -f - --token ${'sk-hidden-12345'}`
+    const res = await r.exec({ input: 'secret manifest', inputNote: 'stdin: Secret x' })`kubectl apply -f - --token ${'sk-hidden-12345'}`
     const q = await r.query`kubectl get pods`
     expect(res).toMatchObject({ ok: true, dry: true })
     expect(q).toMatchObject({ ok: false, dry: true, exitCode: null })
@@ -62,7 +62,7 @@ describe('sh and query', () => {
     const { r, stderr } = runner(false)
     const echo = await r.query({ input: 'from stdin' })`node -e ${'process.stdin.pipe(process.stdout)'}`
     const argv = await r.query`node -e ${'console.log(JSON.stringify(process.argv.slice(1)))'} ${'a b'} ${'$HOME'} ${'x;y'} ${'*'} ${'a|b'}`
-    const bad = await r.sh({ nothrow: true })`node -e ${'process.exit(3)'}`
+    const bad = await r.exec({ nothrow: true })`node -e ${'process.exit(3)'}`
     expect(echo.stdout).toBe('from stdin')
     expect(JSON.parse(argv.stdout)).toEqual(['a b', '$HOME', 'x;y', '*', 'a|b'])
     expect(bad).toMatchObject({ ok: false, exitCode: 3, dry: false })
@@ -71,7 +71,7 @@ describe('sh and query', () => {
 
   it('a failed command is a KitError with the cause, the last stderr lines and the fix; nothing exits', async () => {
     const { r } = runner(false)
-    const e = await r.sh({ cause: 'it broke', fix: 'do this' })`node -e ${'console.error("first\\nlast words"); process.exit(2)'}`.catch((x: unknown) => x)
+    const e = await r.exec({ cause: 'it broke', fix: 'do this' })`node -e ${'console.error("first\\nlast words"); process.exit(2)'}`.catch((x: unknown) => x)
     expect(e).toBeInstanceOf(KitError)
     expect((e as KitError).message).toBe('it broke: last words')
     expect((e as KitError).fix).toBe('do this')
@@ -84,7 +84,7 @@ describe('sh and query', () => {
     expect(q).toMatchObject({ ok: false, notFound: true, exitCode: 127 })
     expect(r.hasTool('no-such-tool-here')).toBe(false)
     expect(r.hasTool('node')).toBe(true)
-    const e = await r.sh`no-such-tool-here --version`.catch((x: unknown) => x)
+    const e = await r.exec`no-such-tool-here --version`.catch((x: unknown) => x)
     expect((e as KitError).message).toContain('no-such-tool-here was not found on PATH')
   })
 
@@ -141,7 +141,7 @@ describe('withToolEnv', () => {
     const vars = { DOCKER_TLS_VERIFY: '1', DOCKER_HOST: 'tcp://127.0.0.1:32771', DOCKER_CERT_PATH: '/home/dev/.minikube/certs' }
     const r = base.withToolEnv({ tool: 'docker', vars, shown: 'DOCKER_HOST=tcp://127.0.0.1:32771' })
     // a stage's own extras never point docker elsewhere
-    await r.sh({ env: { DOCKER_BUILDKIT: '1', DOCKER_HOST: 'unix:///elsewhere.sock' } })`docker build -t ${'a:1'} .`
+    await r.exec({ env: { DOCKER_BUILDKIT: '1', DOCKER_HOST: 'unix:///elsewhere.sock' } })`docker build -t ${'a:1'} .`
     await r.query`kubectl config current-context`
     await base.query`docker image inspect ${'a:1'}`
     const hosts = readFileSync(calls, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { tool: string; dockerHost?: string })
