@@ -12,6 +12,7 @@ import { imageTag, ignoreFileFor } from './lib/images.ts'
 import { chartValue } from './lib/chart-values.ts'
 import { onInterrupt } from './lib/proc.ts'
 import { watchSources } from './lib/watch-sources.ts'
+import { ChangeSet, scheduleCycles, type Component } from './lib/dev-loop.ts'
 import { followPodLogs } from './lib/pod-logs.ts'
 import { keepForwarding, portInUse, type Forward } from './lib/port-forward.ts'
 import type { Config, ImageSpec } from './lib/config.ts'
@@ -21,7 +22,6 @@ import { load } from './load.ts'
 import { deploy } from './deploy.ts'
 import { cleanup } from './cleanup.ts'
 
-type Component = ImageSpec['component']
 
 export const dev = defineStage({
   name: 'dev',
@@ -82,27 +82,10 @@ async function run(outer: Ctx, flags: Flags): Promise<void> {
   const ctx: Ctx = { ...outer, cfg }
   const { log, dryRun } = ctx
   const service = `${cfg.release}-frontend`
-  const upFlags: Flags = { 'dry-run': dryRun, 'fail-fast': true }
+  const upFlags: Flags = { 'fail-fast': true }
 
-  if (dryRun) {
-    // a dry run prints the commands of the first cycle and what would keep running; it watches nothing
-    for (const stage of [setup, build, load, deploy]) {
-      log.header(stage.name, stage.summary)
-      await stage.run({ ...ctx, afterSetup: true }, upFlags)
-    }
-    if (once) return
-    log.info('then, until Ctrl-C, a real run would:')
-    for (const c of ['frontend', 'backend'] as const) {
-      const spec = specOf(cfg, c)
-      const ignore = ignoreFileFor(spec)
-      const rules = ignore ? `minus what ${shownPath(cfg, ignore)} excludes` : 'every file: no ignore file'
-      log.info(`  watch ${shownPath(cfg, spec.contextDir)} (${rules}) and ${shownPath(cfg, spec.dockerfile)}: a change runs build, load and deploy --fail-fast for ${c}`)
-    }
-    const remote = Number(chartValue(cfg, ['frontend', 'service', 'port'])) || 3000
-    log.out(ctx.commandLine(['kubectl', 'port-forward', '-n', cfg.namespace, `svc/${service}`, `${port}:${remote}`, '--address', '127.0.0.1']))
-    log.out(ctx.commandLine(['kubectl', 'logs', '-f', '-n', cfg.namespace, '-l', `app.kubernetes.io/instance=${cfg.release}`, '--prefix', '--max-log-requests', '10']))
-    return
-  }
+  // a dry run prints the commands of the first cycle and what would keep running; it watches nothing
+  if (dryRun) return printPlan(ctx, port, once)
 
   // --port was checked (parsed, and not busy) by checkFlags before a first run wrote .env
 
@@ -110,22 +93,7 @@ async function run(outer: Ctx, flags: Flags): Promise<void> {
   const t0 = Date.now()
   // what this cycle deploys: a save while it runs is found below, once the watcher is up
   const planned = tagsOf(cfg)
-  let deployed = false
-  for (const stage of [setup, build, load, deploy]) {
-    const ts = Date.now()
-    log.header(stage.name, stage.summary)
-    try {
-      await stage.run({ ...ctx, afterSetup: true }, upFlags)
-      finish(log, stage.name, ts, false)
-    } catch (e) {
-      // without a cluster there is nothing to watch for; a build or rollout failure is fixed by the next save
-      if (once || stage === setup) throw e
-      report(log, e, stage.name)
-      log.warn('dev keeps watching: fix the cause and save, and the next cycle starts')
-      break
-    }
-    if (stage === deploy) deployed = true
-  }
+  const deployed = await firstCycle(ctx, once)
   // after a failed first cycle any change (or none that docker sees) is worth a full cycle
   let lastTags = deployed ? planned : { frontend: '', backend: '' }
   if (deployed) log.ok(chalk.bold(`release ${cfg.release} is up to date (${elapsed(t0)})`))
@@ -144,21 +112,13 @@ async function run(outer: Ctx, flags: Flags): Promise<void> {
     else log.warn(`the port-forward to svc/${service} does not answer yet (is the frontend running? kubectl get pods -n ${cfg.namespace})`)
   })
 
-  const pending = new Map<Component, Set<string>>()
-  let firstSave = 0
-  let timer: NodeJS.Timeout | null = null
-  let running: Promise<void> | null = null
-  let stopping = false
-
+  const changes = new ChangeSet()
   const cycle = async (): Promise<void> => {
-    const changed = new Map(pending)
-    const savedAt = firstSave
-    pending.clear()
-    firstSave = 0
+    const { files, savedAt } = changes.take()
     const tags = tagsOf(cfg)
-    const rolled = (['frontend', 'backend'] as const).filter((c) => tags[c] !== lastTags[c] && (lastTags[c] !== '' || changed.has(c)))
+    const rolled = (['frontend', 'backend'] as const).filter((c) => tags[c] !== lastTags[c] && (lastTags[c] !== '' || files.has(c)))
     if (rolled.length === 0) return // saved, but nothing docker would see changed
-    const what = rolled.map((c) => `${c} (${describe(cfg, c, [...(changed.get(c) ?? [])])})`).join(', ')
+    const what = rolled.map((c) => `${c} (${describe(cfg, c, files.get(c) ?? [])})`).join(', ')
     // each cycle's stage lines go to a buffer: one summary line on success, all of them on failure
     const lines: string[] = []
     const sink = { write: (s: string) => void lines.push(s), isTTY: false }
@@ -179,44 +139,27 @@ async function run(outer: Ctx, flags: Flags): Promise<void> {
       log.warn(`${what}: not deployed; the previous release keeps serving. Fix it and save again.`)
     }
   }
-
-  const kick = (): void => {
-    if (timer) clearTimeout(timer)
-    timer = setTimeout(() => {
-      timer = null
-      // one cycle at a time; saves during a cycle start the next one when it ends
-      if (running || stopping) return
-      running = cycle().finally(() => {
-        running = null
-        if (pending.size && !stopping) kick()
-      })
-    }, DEBOUNCE_MS)
-  }
+  const cycles = scheduleCycles(changes, cycle, DEBOUNCE_MS)
 
   const watcher = await watchSources([cfg.frontend, cfg.backend], (component, file) => {
-    if (!firstSave) firstSave = Date.now()
-    if (!pending.has(component)) pending.set(component, new Set())
-    pending.get(component)!.add(file)
-    kick()
+    changes.add(component, file)
+    cycles.kick()
   })
   log.info(`watching ${shownPath(cfg, cfg.frontend.contextDir)} and ${shownPath(cfg, cfg.backend.contextDir)} — save a file to roll its image; Ctrl-C to stop (the release keeps running)`)
   // saved while the first cycle ran (before anything watched): one more cycle now
   const now = tagsOf(cfg)
   for (const c of ['frontend', 'backend'] as const)
     if (deployed && now[c] !== planned[c]) {
-      pending.set(c, new Set())
-      firstSave ||= Date.now()
-      kick()
+      changes.add(c)
+      cycles.kick()
     }
 
   // ---- 3. until Ctrl-C ----
   await new Promise<void>((resolve) => {
     onInterrupt(async () => {
-      stopping = true
-      if (timer) clearTimeout(timer)
       process.stderr.write('\n')
-      if (running) log.info('waiting for the running cycle to finish (Ctrl-C again to stop at once)')
-      await running
+      if (cycles.busy) log.info('waiting for the running cycle to finish (Ctrl-C again to stop at once)')
+      await cycles.stop()
       await watcher.close()
       logs.stop()
       forward.stop()
@@ -226,6 +169,45 @@ async function run(outer: Ctx, flags: Flags): Promise<void> {
       resolve()
     })
   })
+}
+
+async function printPlan(ctx: Ctx, port: number, once: boolean): Promise<void> {
+  const { cfg, log } = ctx
+  for (const stage of [setup, build, load, deploy]) {
+    log.header(stage.name, stage.summary)
+    await stage.run({ ...ctx, afterSetup: true }, { 'dry-run': true, 'fail-fast': true })
+  }
+  if (once) return
+  log.info('then, until Ctrl-C, a real run would:')
+  for (const c of ['frontend', 'backend'] as const) {
+    const spec = specOf(cfg, c)
+    const ignore = ignoreFileFor(spec)
+    const rules = ignore ? `minus what ${shownPath(cfg, ignore)} excludes` : 'every file: no ignore file'
+    log.info(`  watch ${shownPath(cfg, spec.contextDir)} (${rules}) and ${shownPath(cfg, spec.dockerfile)}: a change runs build, load and deploy --fail-fast for ${c}`)
+  }
+  const remote = Number(chartValue(cfg, ['frontend', 'service', 'port'])) || 3000
+  log.out(ctx.commandLine(['kubectl', 'port-forward', '-n', cfg.namespace, `svc/${cfg.release}-frontend`, `${port}:${remote}`, '--address', '127.0.0.1']))
+  log.out(ctx.commandLine(['kubectl', 'logs', '-f', '-n', cfg.namespace, '-l', `app.kubernetes.io/instance=${cfg.release}`, '--prefix', '--max-log-requests', '10']))
+}
+
+/** setup, build, load and deploy as up runs them; true when the release is up to date. */
+async function firstCycle(ctx: Ctx, once: boolean): Promise<boolean> {
+  const { log } = ctx
+  for (const stage of [setup, build, load, deploy]) {
+    const ts = Date.now()
+    log.header(stage.name, stage.summary)
+    try {
+      await stage.run({ ...ctx, afterSetup: true }, { 'fail-fast': true })
+      finish(log, stage.name, ts, false)
+    } catch (e) {
+      // without a cluster there is nothing to watch for; a build or rollout failure is fixed by the next save
+      if (once || stage === setup) throw e
+      report(log, e, stage.name)
+      log.warn('dev keeps watching: fix the cause and save, and the next cycle starts')
+      return false
+    }
+  }
+  return true
 }
 
 function tagsOf(cfg: Config): Record<Component, string> {
