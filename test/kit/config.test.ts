@@ -9,7 +9,7 @@ import * as config from '../../scripts/lib/config.ts'
 import { ConfigError, KEYS, PUBLIC_URL_PATTERN, ensureEnvFile, loadConfig, requireSecrets, secretData, secretKeys, type Config } from '../../scripts/lib/config.ts'
 import { createRedactor } from '../../scripts/lib/redact.ts'
 import { createContext } from '../../scripts/lib/stage.ts'
-import { envExample, withTable } from '../../scripts/gen-config-docs.ts'
+import { CONFIG_DOC, envExample, withTable } from '../../scripts/gen-config-docs.ts'
 import { root } from './harness.ts'
 import { catchConfigError, configFrom } from './config-support.ts'
 
@@ -518,14 +518,15 @@ describe('redaction lives in redact.ts: config.ts keeps no process-wide state', 
 
 describe('documentation is generated from the schema (npm run gen:config)', () => {
   const example = readFileSync(path.join(root, '.env.example'), 'utf8')
-  const readme = readFileSync(path.join(root, 'README.md'), 'utf8')
+  const configDoc = readFileSync(path.join(root, CONFIG_DOC), 'utf8')
 
   it('.env.example is exactly the generated text', () => {
     expect(example).toBe(envExample())
   })
 
-  it("README's configuration table is exactly the generated one", () => {
-    expect(readme).toBe(withTable(readme))
+  it("docs/configuration.md's table is exactly the generated one", () => {
+    expect(CONFIG_DOC).toBe('docs/configuration.md')
+    expect(configDoc).toBe(withTable(configDoc))
   })
 
   it('.env.example documents every key (with its default) and no other, and loads cleanly when copied', () => {

@@ -1,5 +1,5 @@
 // --dry-run prints exactly the commands a stage would run on a fresh machine, copy-pasteable, without secret values,
-// and runs nothing; the README's quickstart is that output. Also --help, unknown flags and config errors per stage.
+// and runs nothing; docs/stages.md shows that output (What a fresh machine runs). Also --help, unknown flags and config errors per stage.
 import { describe, expect, it } from 'vitest'
 import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
@@ -10,10 +10,10 @@ import { mutating, project, root, SECRETS, type RunResult } from './harness.ts'
 // and the tests' .env lives in a temp dir
 const normal = (s: string): string =>
   s.replace(/h-[0-9a-f]{12}/g, 'h-<hash>').replace(/=[0-9a-f]{16}\b/g, '=<hash>').replace(/`[0-9a-f]{16}`/g, '`<hash>`').replace(/--env-file-if-exists=\S+/g, '--env-file-if-exists=.env').trim()
-const readme = readFileSync(path.join(root, 'README.md'), 'utf8')
+const stagesDoc = readFileSync(path.join(root, 'docs', 'stages.md'), 'utf8')
 const block = (stage: string): string => {
-  const m = new RegExp(`<!-- dry-run:${stage} -->\\n\`\`\`sh\\n([\\s\\S]*?)\\n\`\`\``).exec(readme)
-  if (!m) throw new Error(`README has no dry-run block for ${stage}`)
+  const m = new RegExp(`<!-- dry-run:${stage} -->\\n\`\`\`sh\\n([\\s\\S]*?)\\n\`\`\``).exec(stagesDoc)
+  if (!m) throw new Error(`docs/stages.md has no dry-run block for ${stage}`)
   return m[1] as string
 }
 const probesOnly = (r: RunResult): void => {
@@ -26,7 +26,7 @@ const noSecrets = (r: RunResult): void => {
 }
 
 describe('--dry-run', { timeout: 120_000 }, () => {
-  it.each(['setup', 'build', 'deploy'])('%s: prints what the README quickstart shows, runs nothing, no secrets', async (stage) => {
+  it.each(['setup', 'build', 'deploy'])('%s: prints what docs/stages.md shows, runs nothing, no secrets', async (stage) => {
     // the defaults a new user has: no minikube profile yet, so LOAD_METHOD is docker-env
     const p = project({ repoPaths: true, envFile: quickstartEnv, env: { LOAD_METHOD: '' } })
     const r = await p.run(stage, ['--dry-run'])
@@ -37,13 +37,13 @@ describe('--dry-run', { timeout: 120_000 }, () => {
     noSecrets(r)
   })
 
-  it('load: with the defaults (docker-env) nothing to run, as the README quickstart says; a real run only checks', async () => {
+  it('load: with the defaults (docker-env) nothing to run, as docs/stages.md says; a real run only checks', async () => {
     const p = project({ repoPaths: true, envFile: quickstartEnv, env: { LOAD_METHOD: '' } })
     const r = await p.run('load', ['--dry-run'])
     expect(r.code).toBe(0)
     expect(r.stdout).toBe('')
     expect(r.stderr).toContain("LOAD_METHOD=docker-env: build puts the images straight into minikube profile todo's Docker; nothing to copy")
-    expect(readme).toContain('load has nothing to run: the images were built inside the minikube node (`LOAD_METHOD=docker-env`')
+    expect(stagesDoc).toContain('load has nothing to run: the images were built inside the minikube node (`LOAD_METHOD=docker-env`')
     probesOnly(r)
   })
 
