@@ -1,8 +1,5 @@
 // A value of the chart as helm will see it without the kit's own --set values: the chart's values.yaml, overridden
 // by each HELM_VALUES_FILES file in turn (maps merge, anything else, lists included, is replaced whole).
-//
-// Exported API:
-//   chartValue(cfg, keys): unknown — e.g. chartValue(cfg, ['frontend', 'service', 'port']); undefined when unset
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import YAML from 'yaml'

@@ -1,12 +1,5 @@
 // The thin CLI wrapper around a stage: flags (node:util parseArgs, strict), --help, --dry-run, the config, the
 // context, and the one place that turns a failure into "✖ cause / fix: command" and a non-zero exit code.
-//
-// Exported API:
-//   isMain(importMetaUrl): boolean      — is this file the script being run (`npx zx scripts/x.ts`, `node scripts/x.ts`)
-//   main(stage, argv?): Promise<number> — runs the stage as a command; sets process.exitCode; returns it
-//   parseFlags(name, specs, argv): Flags — strict flag parsing (throws KitError with the --help command)
-//   helpText(name, spec): string
-//   dryRunRequested(flags, env): boolean — --dry-run, or `npm run x --dry-run` (npm eats the flag, sets npm_config_dry_run)
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'

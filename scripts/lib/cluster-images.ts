@@ -1,10 +1,5 @@
 // Which of the kit's images the cluster already has, asked the way each LOAD_METHOD would put them there.
 // load uses it to skip work; deploy uses it to stop early (instead of waiting out helm's timeout on ImagePullBackOff).
-//
-// Exported API (stable):
-//   sameImage(listed, img): boolean   — does a `minikube image ls` / `ctr images ls -q` line name this image
-//   missingImages(ctx, imgs): Promise<ImageRef[] | null>  — the images the cluster lacks; null when it cannot tell
-//   inRegistry(ctx, img): Promise<boolean>  — LOAD_METHOD=registry: does the registry have img.ref
 import type { ImageRef } from './images.ts'
 import type { Ctx } from './stage.ts'
 import { imageDaemon } from './docker-env.ts'

@@ -2,13 +2,6 @@
 // them and there is nothing to copy. Instead of `eval $(minikube docker-env)` (a shell, and every later command in it
 // pointed at minikube), the kit asks `minikube -p <profile> docker-env --shell none` for its KEY=VALUE lines, keeps the
 // DOCKER_* ones the docker CLI needs, and gives them to docker commands only: kubectl, helm and minikube run unchanged.
-//
-// Exported API:
-//   DOCKER_ENV_KEYS                          — the variables applied (everything else minikube prints is dropped)
-//   parseDockerEnv(stdout): Record | string  — the applied variables, or why the output cannot be used
-//   dockerEnvFailure(result, profile): KitError — what a failed `minikube docker-env` means, with the fix
-//   imageDaemon(ctx): Promise<Ctx>           — ctx itself unless LOAD_METHOD=docker-env; else a ctx whose docker
-//                                              commands talk to minikube's daemon (asked once per configuration)
 import type { Config } from './config.ts'
 import { KitError } from './errors.ts'
 import { showArg, type Result, type ToolEnv } from './run.ts'

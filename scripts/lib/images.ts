@@ -1,25 +1,6 @@
 // Image names and content-hash tags, computed without building: build, load, deploy and validate all derive the same
 // tag from the same inputs, so "unchanged tree" means "nothing to build, load or roll".
 //
-// Exported API (stable):
-//   imageTag(spec: ImageSpec): string            — `h-` + 12 hex of sha256 over the build inputs
-//   inputsDigest(spec, keep?): string            — that sha256 in full; keep(rel) leaves context files out
-//   images(cfg: Config): { frontend: ImageRef; backend: ImageRef }
-//   imageRef(cfg: Config, spec: ImageSpec): ImageRef
-//   ImageRef = { component, local: 'todo-frontend:h-…', repository, tag, ref }
-//     local      — the name docker builds and minikube/kind/containerd load
-//     repository — what the chart pulls (REGISTRY/name for LOAD_METHOD=registry, else the plain name)
-//     ref        — repository:tag
-//   buildInputs(spec): { files: string[]; ignoreFile: string | null; skipped: string[] }
-//     files   — what the tag covers (regular files and symlinks, context-relative, sorted)
-//     skipped — special files (FIFOs, sockets, devices) the ignore file does not exclude: never opened, not hashed
-//   skippedInputs(spec): string[]                — buildInputs(spec).skipped: one directory walk, no file reads,
-//                                                  for a stage to report per image (`images(cfg)` stays unchanged)
-//   ignoreFileFor(spec): string | null           — `<Dockerfile>.dockerignore`, else `<context>/.dockerignore`
-//   ignoreMatcher(spec): { ignoreFile, matcher } — that file read into dockerignoreMatcher (throws when malformed)
-//   dockerignoreMatcher(lines, source?): { excluded(relPath): boolean; hasNegations: boolean } — docker's semantics;
-//                                                  throws on a malformed pattern (an unclosed `[`), as docker build does
-//
 // Inputs of a tag: every regular file and symlink of the build context that the ignore file does not exclude (path,
 // exec bit, content; a symlink by its target string), the Dockerfile, its ignore file, and the build args. The ignore
 // file is `<Dockerfile>.dockerignore` when present (BuildKit prefers it), else `<context>/.dockerignore`, as docker

@@ -1,16 +1,5 @@
 // Everything a stage prints goes through a Log made for its context, so every line is redacted (no secret value ever
 // reaches a terminal, a CI log or a dry-run file) and progress looks the same in every stage.
-//
-// Exported API:
-//   createLog({ redact, dryRun, stdout?, stderr? }): Log
-//   Log.out(line)           — stdout: dry-run commands and machine output (--json), nothing else
-//   Log.info / ok / warn / detail(msg) — progress and notes, on stderr; under a dry run `ok` is a plain note (no ✔:
-//                             nothing was done)
-//   Log.header(stage, summary) — the stage's first line (labelled when it is a dry run)
-//   Log.step(name): Step    — step.done(note?) / step.skip(reason): one line when the step ends (a start line too when
-//                             stderr is not a terminal, so a CI log shows what a long step is waiting on)
-//   Log.task(name, fn)      — a step with a spinner on a terminal; returns fn's result
-//   elapsed(startMs)        — "1.2s" / "2m03s"
 import { spinner } from 'zx'
 import chalk from 'chalk'
 import type { Redactor } from './redact.ts'

@@ -2,13 +2,6 @@
 // change to a route or a prompt leaves the database exactly as the last migration left it, so deploy need not run
 // the step (and wait for its Job) again; a change to a model, a revision or a dependency runs it.
 //
-// Exported API:
-//   migrateCommand(cfg, component): string[]         — the chart's <component>.migrateCommand after the values files
-//   migrationScope(spec, command): MigrationScope
-//     { kind: 'files', files }  — the context's .py files the command can import (entry points and their imports)
-//     { kind: 'image', why }    — the kit cannot tell (an unknown command, a dynamic import): every file counts
-//   migrationDigest(spec, command): { digest, scope } — inputsDigest over the scope's .py files and every other input
-//
 // Entry points: `python -m pkg.mod` (python3, `uv run`, `poetry run`… in front), `python path/file.py`, and `alembic …`
 // (the ini's script_location: env.py and every revision). From there, every `import x` / `from x import y` anywhere
 // in a file (inside functions and `if TYPE_CHECKING:` too) that names a module of the context, found from the context

@@ -1,9 +1,6 @@
 // The app's logs while `dev` runs: every frontend and backend container of the release, one `kubectl logs -f` each,
 // each line prefixed `[component/pod]`. Pods are listed every couple of seconds, so the pods a rollout creates are
 // picked up from their first line, and a container that restarts is followed again (its crash is what one wants to see).
-//
-// Exported API:
-//   followPodLogs(ctx, { write, components?, pollMs? }): { stop(): void }
 import chalk from 'chalk'
 import { startArgv, type Started } from './proc.ts'
 import type { Ctx } from './stage.ts'

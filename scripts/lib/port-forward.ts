@@ -1,12 +1,6 @@
 // A `kubectl port-forward` to the frontend that stays up while `dev` runs. kubectl forwards to one pod of the Service
 // and ends (or stops answering) when that pod goes away in a rollout, so it is started again whenever it exits and
 // after every frontend rollout.
-//
-// Exported API:
-//   portInUse(port): Promise<string | null>  — why 127.0.0.1:<port> cannot be listened on (null: it can)
-//   keepForwarding(ctx, { service, port, remotePort, note }): Forward
-//     Forward.restart() — point it at the current pods (after a rollout); Forward.stop()
-//     Forward.ready(timeoutMs): Promise<boolean> — a TCP connection to the local port is accepted through the forward
 import net from 'node:net'
 import { startArgv, type Started } from './proc.ts'
 import type { Ctx } from './stage.ts'

@@ -1,14 +1,5 @@
 // The kit's one way to start a process: argv straight to the executable, never through a shell, so the same
 // command runs on Linux, macOS and Windows (no bash, no quoting rules) and a value is always exactly one argument.
-//
-// Exported API:
-//   spawnArgv(argv, opts): Promise<Exit>   — never throws; `notFound` when the executable is not on PATH
-//   startArgv(argv, opts): Started         — the same, for a process that runs until stopped (log streams, port-forwards):
-//                                            { exited: Promise<Exit>, stop(signal = SIGKILL) } (stop is a no-op once it exited)
-//   onInterrupt(handler | null)            — Ctrl-C (SIGINT/SIGTERM) calls handler instead of stopping every command
-//                                            and exiting; a second Ctrl-C while it runs does the default
-//   findExecutable(name, env?): string | null
-//   MAX_TIMER_MS                           — the longest delay Node's timers take (longer ones fire after 1 ms)
 import { spawn } from 'node:child_process'
 import { accessSync, constants, statSync } from 'node:fs'
 import path from 'node:path'

@@ -1,16 +1,5 @@
 // What deploy intends the release to be, as data: the Secret manifest, the chart values the kit sets, and a
 // fingerprint of everything that decides the release (values, chart files, values files). Pure, so tests pin it.
-//
-// Exported API (stable):
-//   secretManifest(cfg): { manifest: string; hash: string; keys: string[] }  — JSON for `kubectl apply -f -`
-//   chartValues(cfg, secretHash): [path, value][]                          — the --set/--set-string values, in order
-//   setArgs(values): string[]                                              — ['--set-string', 'a=b', '--set', 'n=1', …]
-//   dirDigest(dir): string                                                 — sha256 over a directory's files
-//   releaseFingerprint(cfg, values): string
-//   migrationKeys(cfg, secretHash, imgs): { keys: { frontend, backend }, backendScope } — what a step's migrations ran with
-//   parseMigrated(annotation) / formatMigrated(keys)                       — the Secret annotation holding them
-//   valuesMatch(deployed, values): boolean                                 — `helm get values -o json` has all of them
-//   ANNOTATION                                                             — annotation keys the kit writes
 import { createHash, createHmac } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'

@@ -1,14 +1,5 @@
 // Preflight: are the tools there, new enough, and is the Docker engine answering. Install hints per OS. Every problem
 // is found before any is reported, so one run lists everything to install.
-//
-// Exported API:
-//   MIN_VERSIONS                                 — { kubectl, helm, minikube, docker, kind, ctr }
-//   installHint(tool): string                    — the install command for this OS
-//   parseVersion(text): [maj, min, patch] | null
-//   requireTools(ctx, tools): Promise<Record<Tool, string>>  — versions found; one KitError listing every problem
-//   helmMajor(ctx): Promise<number>              — 3 or 4 (runs `helm version` even under --dry-run; 3 when missing)
-//   rollbackFlag(major): string                  — `--atomic` (Helm 3) or `--rollback-on-failure` (Helm 4)
-//   requireContext(ctx): Promise<void>           — CLUSTER=minikube: kubectl's current context is the profile
 import { KitError, fail } from './errors.ts'
 import type { Ctx } from './stage.ts'
 

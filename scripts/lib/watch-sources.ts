@@ -1,10 +1,6 @@
 // What `dev` watches: each image's build context with that image's own ignore rules, plus its Dockerfile and ignore
 // file, so a save inside node_modules/, .next/ or a virtualenv wakes nothing while any file docker would send does.
 // The watcher only says that something may have changed; the content-hash tag (images.ts) decides whether it did.
-//
-// Exported API:
-//   watchSources(specs, onChange): Promise<{ close(): Promise<void> }> — resolves once watching
-//     onChange(component, file) — the absolute path that changed
 import path from 'node:path'
 import { watch } from 'chokidar'
 import type { ImageSpec } from './config.ts'

@@ -1,11 +1,5 @@
 // The backend's GET routes, as the decorators declare them, and which of them a probe can use. Router prefixes are
 // followed when they are plain string literals: APIRouter(prefix="/x") and include_router(module.router, prefix="/y").
-//
-// Exported API:
-//   getRoutes(dir): Finding<string>[]          — every GET path with its decorator's file:line
-//   routePrefixes(dir): Finding<string>[]      — the first path segments of every route, any method (/v1, /api),
-//                                                without the health/readiness routes and FastAPI's docs
-//   probeRoutes(dir): ProbeRoutes              — health (liveness/startup) and readiness candidates, docs/openapi
 import path from 'node:path'
 import { matches, sourceFiles, type Finding, type Hit } from './source.ts'
 

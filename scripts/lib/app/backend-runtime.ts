@@ -1,11 +1,5 @@
 // What the backend needs from its surroundings at run time: the database URL scheme its driver wants, where it
 // fetches Better Auth's JWKS from, how its tables are made, and which files it writes next to its code.
-//
-// Exported API:
-//   databaseDriver(dir): DatabaseFinding | null
-//   jwksFetch(dir): JwksFinding | null
-//   migrations(dir): Finding<Migration>
-//   fileWrites(dir): FileWrite[]
 import path from 'node:path'
 import { majorOf, pythonDeps } from './python-deps.ts'
 import { evidence, matches, readText, sourceFiles, type Evidence, type Finding } from './source.ts'

@@ -1,14 +1,5 @@
 // What a FastAPI backend declares about how it is built and started: its Python version, dependency manager,
 // ASGI app and port. Each finding carries the file:line that decided it; null (or an empty list) means "not declared".
-//
-// Exported API:
-//   isPythonApp(dir): boolean
-//   pythonVersion(dir): Finding<PythonVersion> | null   — .python-version > runtime.txt > requires-python
-//   imagePython(image): string | null                    — the X.Y a base image's tag names (python:3.13-slim → 3.13)
-//   pythonMismatch(dir, image): PythonMismatch | null    — the app pins a Python the base image does not have
-//   dependencyManager(dir): Finding<DepManager> | null
-//   asgiApps(dir): Finding<string>[]                     — every `x = FastAPI(` as an APP_MODULE ("app.main:app")
-//   backendPort(dir): Finding<number> | null             — uvicorn.run(port=), --port, Dockerfile EXPOSE
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { sectionBody } from './python-deps.ts'

@@ -1,15 +1,5 @@
 // What a Next.js frontend declares: its package manager, Node version, output mode, health route, auth library and
 // how the browser reaches the backend (through the frontend, or straight to a URL baked in at build time).
-//
-// Exported API:
-//   isNextApp(dir): boolean
-//   packageManager(dir): Finding<PackageManager> | null        — from the lock file (and package.json packageManager)
-//   nodeVersion(dir): Finding<NodeVersion> | null               — .nvmrc > .node-version > engines.node
-//   standaloneOutput(dir): Finding<boolean>
-//   frontendHealth(dir): Finding<string> | null                 — an /api/health(z) route handler
-//   betterAuth(dir): Finding<true> | null                       — better-auth in dependencies
-//   backendAccess(dir, reads): BackendAccess[]                  — proxy (server reads a URL) or direct (NEXT_PUBLIC_*)
-//   migrateScript(dir): Finding<string> | null                  — migrate.mjs (what the chart's frontend.migrateCommand runs)
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import type { EnvRead } from './env-reads.ts'

@@ -1,12 +1,6 @@
 // Every environment variable an app reads, with where: pydantic-settings fields, os.getenv / os.environ in Python,
 // process.env in JavaScript/TypeScript. Each is classified, so init knows what belongs in the Secret (secret), what
 // `next build` bakes into the bundle (build) and what the pods get at run time (runtime), and how a list is written.
-//
-// Exported API:
-//   pythonEnvReads(dir): EnvRead[]     — the backend's reads (settings fields with env_prefix and aliases, os.*)
-//   jsEnvReads(dir): EnvRead[]         — the frontend's reads (process.env.X / process.env["X"])
-//   classify(name): EnvKind            — secret | build | runtime, by name
-//   isSecretName(name): boolean
 import { evidence, readText, sourceFiles, type Evidence } from './source.ts'
 
 export type EnvKind = 'secret' | 'build' | 'runtime'

@@ -1,8 +1,5 @@
 // Where the frontend and the backend are inside an app repository: a directory whose package.json depends on next,
 // and a directory with Python project files and a FastAPI app. The repository root counts too.
-//
-// Exported API:
-//   findApps(root): { frontends: string[]; backends: string[] }   — absolute dirs, nearest first
 import { readdirSync } from 'node:fs'
 import path from 'node:path'
 import { asgiApps, isPythonApp } from './detect-backend.ts'

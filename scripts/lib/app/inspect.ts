@@ -1,7 +1,4 @@
 // Every detector run over one frontend and one backend directory: the facts init decides from. Read-only.
-//
-// Exported API:
-//   inspectApp(dirs): AppFindings
 import { backendPort, asgiApps, dependencyManager, pythonVersion } from './detect-backend.ts'
 import { probeRoutes, routePrefixes } from './backend-routes.ts'
 import { databaseDriver, fileWrites, jwksFetch, migrations } from './backend-runtime.ts'

@@ -1,11 +1,6 @@
 // From what an app declares (inspect.ts) to what init writes: .env keys, a Helm values file that uses only knobs the
 // chart has, and a report of every decision, every fallback with the key that overrides it, and what needs support
 // the chart or the kit lacks today. Pure: no file system, no environment.
-//
-// Exported API:
-//   planInit(findings, ctx): Plan
-//   CHART_ENV                                — variables the chart and the images already give each component
-//   Plan, Setting, Open, Support, EnvVar, AppValues
 import path from 'node:path'
 import { isSecretName, type EnvRead } from './env-reads.ts'
 import { writableDirFor } from './backend-runtime.ts'

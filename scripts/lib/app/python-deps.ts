@@ -1,9 +1,5 @@
 // What a Python app installs, from the files the backend image installs from: uv.lock (exact versions),
 // requirements.txt (pins or ranges), pyproject.toml ([project] dependencies, [tool.poetry.dependencies]).
-//
-// Exported API:
-//   pythonDeps(dir): Map<string, Dep>   — normalised package name → requirement and where it is declared
-//   majorOf(dep): number | null         — the major version a requirement pins or starts at (== / ~= / >= / uv.lock)
 import { evidence, readText, type Evidence } from './source.ts'
 
 export type Dep = { name: string; spec: string; version: string | null; from: Evidence }

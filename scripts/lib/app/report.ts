@@ -1,9 +1,5 @@
 // init's report as text lines: what it decided and from which file:line, what it could not decide with the key to
 // set, and what needs support the chart, the kit or the images lack. Pure.
-//
-// Exported API:
-//   reportLines(plan, labels): string[]    — labels: how each component's directory is shown (e.g. "backend")
-//   evidenceList(from, label): string
 import type { Component, Plan } from './plan.ts'
 import type { Evidence } from './source.ts'
 

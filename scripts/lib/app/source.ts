@@ -1,14 +1,5 @@
 // Reading an app's source for the detectors: which files to look at, their text, and where a match is (file:line).
 // Read-only by design: init inspects an app its owner must not have changed under them.
-//
-// Exported API:
-//   Evidence, Finding<T>                — a value and the file:line lines that decided it
-//   sourceFiles(dir, exts): string[]    — files under dir (relative, sorted), without dependency and build dirs
-//   readText(dir, rel): string | null   — a file's text, or null when it is missing or unreadable
-//   lineAt(text, index): number         — 1-based line of a character index
-//   matches(dir, files, re): Hit[]      — every match of a global regex, with file, line and groups
-//   evidence(file, text, index)         — the Evidence of a character index
-//   where(e): string                    — "file:line" as reports print it
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 
