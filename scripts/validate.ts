@@ -74,6 +74,20 @@ const getIn = (s: Subject, c: Component, t: Target, ask: Ask): Promise<Result | 
 const named = (component: string, t: Target): string => `${component} ${t.probe ? `${t.probe} ` : ''}${t.path} 200`
 const onPort = (t: Target): string => (t.port ? `port ${t.port}` : '$PORT')
 
+/** A GET from inside a component's pod to its own port, at the path its probe asks. */
+function selfGet(id: string, c: Component, target: (s: Subject) => Target, fix: (s: Subject, ns: string) => string): ValidateCheck {
+  return {
+    id,
+    name: `${c} ${id.split('-')[1]}`,
+    inPod: true,
+    run: async (s, ask, { cfg }) => {
+      const t = target(s)
+      const r = await getIn(s, c, t, ask)
+      return checkHttp(id, named(c, t), `${s.podName[c]} GET ${local(t)}`, r, fix(s, cfg.namespace), fallbackNote(t))
+    },
+  }
+}
+
 // The table, in order. Each check asks its commands through `ask`, so a dry run prints exactly what a real run runs.
 const CHECKS: ValidateCheck[] = [
   ...(['release', 'pods', 'endpoints'] as const).map((id) => ({
@@ -82,30 +96,9 @@ const CHECKS: ValidateCheck[] = [
     // decided while waiting for the pods to settle
     run: async (s: Subject) => s.settled.find((c) => c.id === id) ?? notChecked(id, id, 'dry run'),
   })),
-  {
-    id: 'backend-health',
-    name: 'backend liveness',
-    inPod: true,
-    run: async (s, ask, { cfg }) =>
-      checkHttp('backend-health', named('backend', s.backendLive), `${s.podName.backend} GET ${local(s.backendLive)}`, await getIn(s, 'backend', s.backendLive, ask),
-        `the backend does not answer ${s.backendLive.path} on ${onPort(s.backendLive)}: kubectl logs -n ${cfg.namespace} ${s.podName.backend}`, fallbackNote(s.backendLive)),
-  },
-  {
-    id: 'backend-ready',
-    name: 'backend readiness',
-    inPod: true,
-    run: async (s, ask) =>
-      checkHttp('backend-ready', named('backend', s.backendReady), `${s.podName.backend} GET ${local(s.backendReady)}`, await getIn(s, 'backend', s.backendReady, ask),
-        'the backend cannot use its database: check POSTGRES_PASSWORD / DATABASE_URL in .env, then npx zx scripts/deploy.ts', fallbackNote(s.backendReady)),
-  },
-  {
-    id: 'frontend-health',
-    name: 'frontend readiness',
-    inPod: true,
-    run: async (s, ask, { cfg }) =>
-      checkHttp('frontend-health', named('frontend', s.frontendHealth), `${s.podName.frontend} GET ${local(s.frontendHealth)}`, await getIn(s, 'frontend', s.frontendHealth, ask),
-        `the frontend does not answer ${s.frontendHealth.path} on ${onPort(s.frontendHealth)}: kubectl logs -n ${cfg.namespace} ${s.podName.frontend}`, fallbackNote(s.frontendHealth)),
-  },
+  selfGet('backend-health', 'backend', (s) => s.backendLive, (s, ns) => `the backend does not answer ${s.backendLive.path} on ${onPort(s.backendLive)}: kubectl logs -n ${ns} ${s.podName.backend}`),
+  selfGet('backend-ready', 'backend', (s) => s.backendReady, () => 'the backend cannot use its database: check POSTGRES_PASSWORD / DATABASE_URL in .env, then npx zx scripts/deploy.ts'),
+  selfGet('frontend-health', 'frontend', (s) => s.frontendHealth, (s, ns) => `the frontend does not answer ${s.frontendHealth.path} on ${onPort(s.frontendHealth)}: kubectl logs -n ${ns} ${s.podName.frontend}`),
   {
     id: 'frontend-to-backend',
     name: 'frontend → backend (Service DNS)',
