@@ -48,6 +48,9 @@ async function run(ctx: Ctx, flags: Flags): Promise<void> {
   if (flags['purge-data']) await confirm(`delete the database volume of release ${cfg.release} in namespace ${ns} (all todos and users)`, 'purge-data')
   if (flags['delete-minikube']) await confirm(`delete minikube profile ${p} and everything in it`, 'delete-minikube')
 
+  // the tags come from the sources: a FRONTEND_DIR that cannot be read stops cleanup here, before anything is deleted
+  const tags = flags.images || flags['prune-images'] ? currentImages(ctx) : null
+
   await requireContext(ctx)
   const reach = await query({ timeoutMs: 30_000 })`kubectl get namespace ${ns}`
   // NotFound means the cluster answered: the namespace (and so the release) is simply not there
@@ -57,12 +60,14 @@ async function run(ctx: Ctx, flags: Flags): Promise<void> {
     if (onMinikube && (flags['stop-minikube'] || flags['delete-minikube'])) log.warn(`cluster unreachable (${why}); the release and the Secret were left alone`)
     else fail(`cluster unreachable: ${why}`, onMinikube ? `minikube start -p ${p}   (or drop it all: npx zx scripts/cleanup.ts --delete-minikube)` : 'kubectl cluster-info')
   } else {
-    const status = await query({ timeoutMs: 30_000 })`helm status ${cfg.release} -n ${ns}`
-    // only helm's own "not found" means there is no release; any other failure is not an answer
-    const absent = !dryRun && !status.ok && /release: not found|not found$/m.test(status.stderr.trim())
-    if (!dryRun && !status.ok && !absent)
-      fail(`could not ask helm about release ${cfg.release}: ${status.stderr.trim().split('\n').pop() || `exit code ${status.exitCode}`}`, `helm status ${cfg.release} -n ${ns}`)
-    if (!absent)
+    const installed = await releaseInstalled(ctx)
+    const secret = await secretOwner(ctx)
+    // a mistyped RELEASE must not take the Secret of the release that runs
+    if (secret.owner && secret.owner !== cfg.release && !installed)
+      fail(`release ${cfg.release} is not installed in ${ns}; Secret ${cfg.secretName} there belongs to release ${secret.owner}: nothing deleted`,
+        `RELEASE=${secret.owner} npx zx scripts/cleanup.ts   (or set RELEASE in .env)`)
+
+    if (installed)
       await log.task(`uninstall release ${cfg.release}`, () =>
         exec({ fix: `helm uninstall ${cfg.release} -n ${ns} --no-hooks` })`helm uninstall ${cfg.release} -n ${ns} --wait`,
       )
@@ -71,17 +76,14 @@ async function run(ctx: Ctx, flags: Flags): Promise<void> {
     // a failed upgrade leaves its migration Job behind (kept for the diagnosis), with a pod that may retry an image
     // pull forever; helm uninstall does not own hooks, so they go here
     const hookSelector = `app.kubernetes.io/instance=${cfg.release}`
-    const jobs = dryRun ? null : await query`kubectl get jobs -n ${ns} -l ${hookSelector} -o json`
-    let leftover = 0
-    try {
-      if (jobs?.ok) leftover = ((JSON.parse(jobs.stdout) as { items?: unknown[] }).items ?? []).length
-    } catch {
-      leftover = 1 // not JSON: deleting by label is safe either way (--ignore-not-found)
-    }
-    if (dryRun || leftover)
+    if (dryRun || (await leftoverJobs(ctx, hookSelector)))
       await exec({ fix: `kubectl get jobs,pods -n ${ns} -l ${hookSelector}` })`kubectl delete jobs -n ${ns} -l ${hookSelector} --ignore-not-found --cascade=foreground --wait`
 
-    if (dryRun || (await query`kubectl get secret ${cfg.secretName} -n ${ns}`).ok)
+    if (secret.exists && secret.owner && secret.owner !== cfg.release)
+      log.warn(`Secret ${cfg.secretName} belongs to release ${secret.owner} (its app.kubernetes.io/part-of label): left alone`)
+    else if (secret.exists && !secret.owner)
+      log.warn(`Secret ${cfg.secretName} was not made by the kit (no app.kubernetes.io/part-of label): left alone; delete it with: kubectl delete secret ${cfg.secretName} -n ${ns}`)
+    else if (dryRun || secret.exists)
       await exec({ fix: `kubectl get secret -n ${ns}` })`kubectl delete secret ${cfg.secretName} -n ${ns} --ignore-not-found`
     else log.ok(`Secret ${cfg.secretName} is gone`)
 
@@ -94,13 +96,55 @@ async function run(ctx: Ctx, flags: Flags): Promise<void> {
     }
   }
 
-  if (flags.images || flags['prune-images']) await removeImages(ctx, flags)
+  if (tags) await removeImages(ctx, flags, tags)
 
   if (onMinikube && flags['delete-minikube']) await log.task(`delete minikube profile ${p}`, () => exec`minikube delete -p ${p}`)
   else if (onMinikube && flags['stop-minikube']) await log.task(`stop minikube profile ${p}`, () => exec`minikube stop -p ${p}`)
 }
 
-async function removeImages(local: Ctx, flags: Flags): Promise<void> {
+function currentImages(ctx: Ctx): ReturnType<typeof images> {
+  try {
+    return images(ctx.cfg)
+  } catch (e) {
+    fail(`cannot compute the image tags: ${(e as Error).message}`, 'check FRONTEND_DIR / BACKEND_DIR and the Dockerfiles in .env')
+  }
+}
+
+/** Only helm's own "not found" means there is no release; any other failure is not an answer. */
+async function releaseInstalled(ctx: Ctx): Promise<boolean> {
+  const { cfg } = ctx
+  if (ctx.dryRun) return true
+  const status = await ctx.query({ timeoutMs: 30_000 })`helm status ${cfg.release} -n ${cfg.namespace}`
+  if (status.ok) return true
+  if (/release: not found|not found$/m.test(status.stderr.trim())) return false
+  fail(`could not ask helm about release ${cfg.release}: ${status.stderr.trim().split('\n').pop() || `exit code ${status.exitCode}`}`, `helm status ${cfg.release} -n ${cfg.namespace}`)
+}
+
+/** Whether the Secret is there, and the release the kit made it for (its part-of label; '' when it has none). */
+async function secretOwner(ctx: Ctx): Promise<{ exists: boolean; owner: string }> {
+  const { cfg } = ctx
+  if (ctx.dryRun) return { exists: true, owner: cfg.release }
+  const r = await ctx.query({ timeoutMs: 30_000 })`kubectl get secret ${cfg.secretName} -n ${cfg.namespace} -o json`
+  if (!r.ok) return { exists: false, owner: '' }
+  try {
+    const labels = (JSON.parse(r.stdout) as { metadata?: { labels?: Record<string, string> } }).metadata?.labels ?? {}
+    return { exists: true, owner: labels['app.kubernetes.io/managed-by'] === 'todo-k8s-kit' ? (labels['app.kubernetes.io/part-of'] ?? '') : '' }
+  } catch {
+    return { exists: true, owner: '' }
+  }
+}
+
+async function leftoverJobs(ctx: Ctx, selector: string): Promise<boolean> {
+  const jobs = await ctx.query`kubectl get jobs -n ${ctx.cfg.namespace} -l ${selector} -o json`
+  if (!jobs.ok) return false
+  try {
+    return ((JSON.parse(jobs.stdout) as { items?: unknown[] }).items ?? []).length > 0
+  } catch {
+    return true // not JSON: deleting by label is safe either way (--ignore-not-found)
+  }
+}
+
+async function removeImages(local: Ctx, flags: Flags, imgs: ReturnType<typeof images>): Promise<void> {
   const { cfg, log } = local
   const p = cfg.minikube.profile
   let ctx = local
@@ -117,12 +161,6 @@ async function removeImages(local: Ctx, flags: Flags): Promise<void> {
     }
   }
   const { dryRun, exec, query } = ctx
-  let imgs: ReturnType<typeof images>
-  try {
-    imgs = images(cfg)
-  } catch (e) {
-    fail(`cannot compute the image tags: ${(e as Error).message}`, 'check FRONTEND_DIR / BACKEND_DIR and the Dockerfiles in .env')
-  }
   const current = [imgs.frontend, imgs.backend]
   const remove: string[] = flags.images ? current.map((i) => i.local) : []
   if (flags['prune-images']) {

@@ -298,6 +298,27 @@ describe('cleanup', { timeout: 120_000 }, () => {
     expect(mutating(again.calls)).toEqual([])
   })
 
+  it('a mistyped RELEASE deletes nothing: the Secret there belongs to the release that runs', async () => {
+    const p = deployable()
+    await p.run('deploy')
+    const r = await p.run('cleanup', [], { RELEASE: 'tood' })
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('✖ release tood is not installed in todo; Secret todo-secrets there belongs to release todo: nothing deleted')
+    expect(r.stderr).toContain('fix: RELEASE=todo npx zx scripts/cleanup.ts')
+    expect(mutating(r.calls)).toEqual([])
+    expect(p.state().secrets['todo/todo-secrets']).toBeDefined()
+  })
+
+  it('--images with tags that cannot be computed stops before anything is uninstalled or deleted', async () => {
+    const p = deployable()
+    await p.run('deploy')
+    p.write('docker/frontend.Dockerfile.dockerignore', '[\n')
+    const r = await p.run('cleanup', ['--images'])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('✖ cannot compute the image tags')
+    expect(mutating(r.calls)).toEqual([])
+  })
+
   it('--purge-data asks first; without a terminal it needs --yes', async () => {
     const p = project()
     p.setState({ pvcs: ['persistentvolumeclaim/data-todo-postgresql-0'] })
