@@ -3,15 +3,15 @@
 // k8sgpt), which provider keys they would find, and read-only questions about the deployed app with the plain
 // kubectl that answers each. Only with --run are the tools asked, one at a time, with stdin closed and a time limit,
 // and never with a flag that skips their permission prompts. A Markdown transcript is written every time.
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { closeSync, mkdirSync, openSync, readSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { defineStage, shownPath, type Ctx, type Flags } from './lib/stage.ts'
 import { isMain, main } from './lib/cli.ts'
 import { fail } from './lib/errors.ts'
-import { allSecrets, toolEnv } from './lib/config.ts'
+import { allSecrets, toolEnv, type Config } from './lib/config.ts'
 import { createRedactor } from './lib/redact.ts'
 import {
-  AI_KEYS, detect, keyStates, prompts as allPrompts, runTool, toolCommand, transcript, TOOLS,
+  AI_KEYS, TRANSCRIPT_HEADING, detect, keyStates, prompts as allPrompts, runTool, toolCommand, transcript, TOOLS,
   type Detected, type Exchange, type ToolId,
 } from './lib/ai-tools.ts'
 
@@ -49,6 +49,8 @@ async function run(ctx: Ctx, flags: Flags): Promise<void> {
   const timeoutS = opt('timeout') !== undefined ? Number(opt('timeout')) : 120
   if (!Number.isFinite(timeoutS) || timeoutS <= 0) fail(`--timeout ${opt('timeout')} is not a number of seconds`, 'npx zx scripts/ai-examples.ts --run --timeout 120')
   const runTools = Boolean(flags.run)
+  // checked before any tool runs: the one file this stage writes must never land on .env, the app or the chart
+  const file = transcriptPath(cfg, opt('transcript'))
 
   // The tools read the environment, not .env: these are their own variables, read here only to say set / not set.
   const env = toolEnv(AI_KEYS)
@@ -105,15 +107,45 @@ async function run(ctx: Ctx, flags: Flags): Promise<void> {
   // ---- transcript ----
   const current = await query({ timeoutMs: 10_000 })`kubectl config current-context`
   const when = new Date()
-  const file = opt('transcript') !== undefined
-    ? path.resolve(cfg.root, opt('transcript')!)
-    : path.join(cfg.root, 'test-output', `ai-transcript-${when.toISOString().replace(/[:.]/g, '-')}.md`)
   mkdirSync(path.dirname(file), { recursive: true })
   writeFileSync(file, transcript({
     when, context: current.ok ? current.stdout.trim() : 'unknown', namespace: cfg.namespace, release: cfg.release, ran: runTools,
     tools: found, keys, prompts, exchanges, redact: redactAll,
   }))
   ok(`transcript: ${shownPath(cfg, file)}`)
+}
+
+/**
+ * Where the transcript goes: a new `.md` file, or one this stage wrote before (its first line says so). Never the env
+ * file, a directory, or a file inside the app's sources, the Dockerfiles' folders or the chart.
+ */
+function transcriptPath(cfg: Config, given: string | undefined): string {
+  const fix = 'npx zx scripts/ai-examples.ts --transcript test-output/ai-transcript.md'
+  if (given === undefined) return path.join(cfg.root, 'test-output', `ai-transcript-${new Date().toISOString().replace(/[:.]/g, '-')}.md`)
+  const file = path.resolve(cfg.root, given)
+  const shown = shownPath(cfg, file)
+  const stat = statSync(file, { throwIfNoEntry: false })
+  if (stat?.isDirectory()) fail(`--transcript ${shown} is a directory: it takes the path of a .md file`, `npx zx scripts/ai-examples.ts --transcript ${path.join(shown, 'ai-transcript.md')}`)
+  if (!file.endsWith('.md')) fail(`--transcript ${shown} is not a .md file: the transcript is Markdown`, fix)
+  const inside = (dir: string): boolean => file === dir || file.startsWith(dir + path.sep)
+  const guarded = [cfg.envFile ?? path.join(cfg.root, '.env'), cfg.frontend.contextDir, cfg.backend.contextDir, cfg.chartDir,
+    path.dirname(cfg.frontend.dockerfile), path.dirname(cfg.backend.dockerfile), path.join(cfg.root, '.git')]
+  if (guarded.some(inside)) fail(`--transcript ${shown} is inside the app, the chart, the Dockerfiles or .git, or is the env file: not written there`, fix)
+  if (stat && !(stat.isFile() && startsWith(file, TRANSCRIPT_HEADING)))
+    fail(`--transcript ${shown} exists and is not a transcript this stage wrote: not overwritten`, fix)
+  return file
+}
+
+/** Reads only as many bytes as `prefix` has: the file may be large. */
+function startsWith(file: string, prefix: string): boolean {
+  const want = Buffer.from(prefix)
+  const got = Buffer.alloc(want.length)
+  const fd = openSync(file, 'r')
+  try {
+    return readSync(fd, got, 0, want.length, 0) === want.length && got.equals(want)
+  } finally {
+    closeSync(fd)
+  }
 }
 
 if (isMain(import.meta.url)) await main(aiExamples)

@@ -181,13 +181,16 @@ const fence = (s: string): string => {
 }
 
 /** Markdown transcript; `redact` runs over the whole text. */
+/** The transcript's first line starts so: ai-examples overwrites only a file that does. */
+export const TRANSCRIPT_HEADING = '# AI examples — '
+
 export function transcript(o: {
   when: Date; context: string; namespace: string; release: string; ran: boolean
   tools: Detected[]; keys: KeyState[]; prompts: Prompt[]; exchanges: Exchange[]; redact: (s: string) => string
 }): string {
   const show = (argv: readonly string[]): string => argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'"'"'`)}'`)).join(' ')
   const L: string[] = [
-    `# AI examples — ${o.when.toISOString()}`, '',
+    `${TRANSCRIPT_HEADING}${o.when.toISOString()}`, '',
     `Context \`${o.context}\`, namespace \`${o.namespace}\`, release \`${o.release}\`. ${o.ran ? 'The tools were run (read-only prompts, stdin closed, time-limited).' : 'Nothing was run (pass --run to run the tools).'}`, '',
     '## Tools', '',
     ...o.tools.map((t) => `- ${t.label}: ${t.usable ? `found${t.version ? ` ${t.version}` : ''}` : t.installed ? 'found, not usable' : 'not found'} — ${t.note}`), '',

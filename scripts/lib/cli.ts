@@ -46,6 +46,10 @@ export function parseFlags(name: string, specs: Record<string, FlagSpec>, argv: 
     }
     if (err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
       const flag = /--[\w-]+/.exec(msg)?.[0] ?? 'a flag'
+      // `--timeout -5`: parseArgs will not take a value that starts with a dash unless it is joined with =
+      const next = argv[argv.indexOf(flag) + 1]
+      if (/ambiguous/.test(msg) && next !== undefined)
+        throw new KitError(`${flag} ${next}: a value that starts with "-" is read as a flag; to pass it, write ${flag}=${next}`, help)
       throw new KitError(`${flag} ${options[flag.slice(2)]?.type === 'string' ? 'needs a value' : 'takes no value'}`, help)
     }
     throw new KitError(msg, help)

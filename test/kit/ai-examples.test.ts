@@ -187,6 +187,32 @@ describe('ai-examples stage (fake kubectl-ai, k8sgpt, docker, kubectl on PATH)',
     expect(existsSync(file)).toBe(false)
   })
 
+  it('--transcript never lands on .env, a directory, the app or a file it did not write; a negative --timeout is named', async () => {
+    const p = setup(google)
+    const envBefore = readFileSync(path.join(p.dir, '.env'), 'utf8')
+    const cases: [string[], string][] = [
+      [['--transcript', path.join(p.dir, '.env')], 'is not a .md file'],
+      [['--transcript', p.dir], 'is a directory'],
+      [['--transcript', path.join(p.dir, 'frontend/notes.md')], 'is inside the app, the chart, the Dockerfiles or .git'],
+      [['--timeout', '-5'], '--timeout -5: a value that starts with "-" is read as a flag; to pass it, write --timeout=-5'],
+      [['--timeout=-5'], '--timeout -5 is not a number of seconds'],
+    ]
+    p.write('notes.md', 'my own notes\n')
+    cases.push([['--transcript', path.join(p.dir, 'notes.md')], 'exists and is not a transcript this stage wrote: not overwritten'])
+    for (const [args, says] of cases) {
+      const r = await p.run('ai-examples', args)
+      expect(r.code, args.join(' ')).toBe(1)
+      expect(r.stderr).toContain(says)
+      expect(r.stderr).not.toMatch(/\n\s+at /)
+    }
+    expect(readFileSync(path.join(p.dir, '.env'), 'utf8')).toBe(envBefore)
+    expect(readFileSync(path.join(p.dir, 'notes.md'), 'utf8')).toBe('my own notes\n')
+    // a transcript it wrote is overwritten
+    const file = path.join(p.dir, 'ai.md')
+    expect((await p.run('ai-examples', ['--transcript', file])).code).toBe(0)
+    expect((await p.run('ai-examples', ['--transcript', file])).code).toBe(0)
+  })
+
   it('rejects an unknown tool or prompt number with the fix', async () => {
     const p = setup(google)
     const r = await p.run('ai-examples', ['--tool', 'chatgpt'])
