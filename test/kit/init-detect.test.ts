@@ -1,7 +1,7 @@
 // init's detectors, one inference at a time, against the fixture apps in fixtures/apps/: each finding and the
 // file:line it rests on.
 import { describe, expect, it } from 'vitest'
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { findApps } from '../../scripts/lib/app/find-apps.ts'
@@ -10,7 +10,7 @@ import { getRoutes, probeRoutes, routePrefixes } from '../../scripts/lib/app/bac
 import { databaseDriver, fileWrites, jwksFetch, migrations } from '../../scripts/lib/app/backend-runtime.ts'
 import { backendAccess, betterAuth, frontendHealth, migrateScript, nodeVersion, packageManager, standaloneOutput } from '../../scripts/lib/app/detect-frontend.ts'
 import { classify, jsEnvReads, pythonEnvReads } from '../../scripts/lib/app/env-reads.ts'
-import { where, type Evidence } from '../../scripts/lib/app/source.ts'
+import { readText, where, type Evidence } from '../../scripts/lib/app/source.ts'
 
 const apps = path.join(import.meta.dirname, 'fixtures', 'apps')
 const plain = { fe: path.join(apps, 'plain-main/frontend'), be: path.join(apps, 'plain-main/backend') }
@@ -229,5 +229,21 @@ describe('frontend', () => {
     expect(proxy.map((a) => [a.how, a.variable, at(a.from)])).toEqual([['proxy', 'API_BASE_URL', ['app/api/proxy/[...path]/route.ts:3']]])
     const rewrites = backendAccess(und.fe, jsEnvReads(und.fe))
     expect(rewrites.map((a) => [a.how, a.variable, at(a.from)])).toEqual([['rewrites', 'BACKEND_URL', ['next.config.js:3']]])
+  })
+})
+
+describe('reading the app', () => {
+  it('follows a link inside the app, never one that leads out of it', () => {
+    const base = mkdtempSync(path.join(os.tmpdir(), 'kit-links-'))
+    const app = path.join(base, 'app')
+    mkdirSync(path.join(app, 'config'), { recursive: true })
+    writeFileSync(path.join(base, 'outside.txt'), 'root:secret-hash:19000:0:99999:7:::\n')
+    writeFileSync(path.join(app, 'config', 'real.json'), '{"ok":true}\n')
+    symlinkSync(path.join(base, 'outside.txt'), path.join(app, 'package.json'))
+    symlinkSync('config/real.json', path.join(app, 'inside.json'))
+    expect(readText(app, 'package.json')).toBeNull()
+    expect(readText(app, 'inside.json')).toBe('{"ok":true}\n')
+    expect(readText(app, '../outside.txt')).toBeNull()
+    expect(packageManager(app)).not.toMatchObject({ value: expect.stringContaining('secret') })
   })
 })

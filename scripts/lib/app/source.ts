@@ -1,6 +1,6 @@
 // Reading an app's source for the detectors: which files to look at, their text, and where a match is (file:line).
 // Read-only by design: init inspects an app its owner must not have changed under them.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs'
 import path from 'node:path'
 
 export type Evidence = { file: string; line: number; text: string }
@@ -34,10 +34,14 @@ export function sourceFiles(dir: string, exts: readonly string[]): string[] {
 }
 
 export function readText(dir: string, rel: string): string | null {
-  const file = path.join(dir, rel)
   try {
-    if (!existsSync(file) || !statSync(file).isFile() || statSync(file).size > MAX_BYTES) return null
-    return readFileSync(file, 'utf8')
+    // a link that leads out of the app (to /etc/shadow, say) is never followed: init reads the app and nothing else
+    const real = realpathSync(path.join(dir, rel))
+    const root = realpathSync(dir)
+    if (!real.startsWith(root + path.sep)) return null
+    const st = statSync(real)
+    if (!st.isFile() || st.size > MAX_BYTES) return null
+    return readFileSync(real, 'utf8')
   } catch {
     return null
   }
