@@ -14,13 +14,25 @@ export function tooOld(version) {
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url))
+
+/**
+ * On a Node too old for the stages: the one line and its fix, and exit. The project's .npmrc (node-options) runs it
+ * with `stagesOnly` in every Node that npm starts here, so `npx zx scripts/<stage>.ts` says this instead of a stack
+ * trace; any other program on an old Node runs on.
+ */
+export function refuseOldNode({ stagesOnly = false } = {}) {
+  if (!tooOld(process.versions.node)) return
+  const stage = (a) => /\.ts$/.test(a) && path.resolve(a).startsWith(here + path.sep)
+  if (stagesOnly && !process.argv.slice(1).some(stage)) return
+  const fix = process.platform === 'darwin' ? 'brew install node' : process.platform === 'win32' ? 'winget install OpenJS.NodeJS' : 'https://nodejs.org (or: nvm install 24)'
+  process.stderr.write(`✖ Node.js ${process.versions.node} is too old: the kit runs its TypeScript stages directly and needs Node.js ${MIN.join('.')} or newer\n  fix: ${fix}\n`)
+  process.exit(1)
+}
+
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const stage = process.argv[2]
-  if (tooOld(process.versions.node)) {
-    const fix = process.platform === 'darwin' ? 'brew install node' : process.platform === 'win32' ? 'winget install OpenJS.NodeJS' : 'https://nodejs.org (or: nvm install 24)'
-    process.stderr.write(`✖ Node.js ${process.versions.node} is too old: the kit runs its TypeScript stages directly and needs Node.js ${MIN.join('.')} or newer\n  fix: ${fix}\n`)
-    process.exitCode = 1
-  } else if (!STAGES.includes(stage)) {
+  refuseOldNode()
+  if (!STAGES.includes(stage)) {
     process.stderr.write(`✖ ${stage ? `unknown stage ${stage}` : 'no stage given'}: one of ${STAGES.join(', ')}\n  fix: npm run up -- --help\n`)
     process.exitCode = 1
   } else {

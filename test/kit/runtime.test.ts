@@ -110,6 +110,19 @@ describe('the npm scripts launcher (scripts/kit.mjs)', { timeout: 60_000 }, () =
     expect(r.stderr).not.toMatch(/ERR_UNKNOWN_FILE_EXTENSION|\n\s+at /)
   })
 
+  it('npx zx scripts/<stage>.ts on a Node older than 22.18: the same line, through the project .npmrc, no stack trace', () => {
+    expect(oldNode, 'needs an old Node at /usr/bin/node (apt-get install nodejs), as .ci/run installs').toBeDefined()
+    const bin = path.dirname(oldNode as string)
+    const r = spawnSync(path.join(bin, 'npx'), ['zx', 'scripts/deploy.ts', '--help'], {
+      cwd: path.join(root, 'scripts'),
+      env: { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH}` },
+      encoding: 'utf8',
+    })
+    expect(r.status).toBe(1)
+    expect(r.stderr).toMatch(/^✖ Node\.js 2\d\.\d+\.\d+ is too old: the kit runs its TypeScript stages directly and needs Node\.js 22\.18 or newer\n {2}fix: \S/)
+    expect(r.stderr).not.toMatch(/ERR_UNKNOWN_FILE_EXTENSION|\n\s+at /)
+  })
+
   it('on this Node: runs the named stage with its flags; an unknown stage is named', async () => {
     const p = project()
     const ok = spawnSync(process.execPath, [launcher, 'build', '--dry-run'], { cwd: p.dir, env: p.env, encoding: 'utf8' })
