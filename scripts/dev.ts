@@ -8,7 +8,7 @@ import { isMain, main, report, finish } from './lib/cli.ts'
 import { createContext, defineStage, shownPath, type Ctx, type Flags } from './lib/stage.ts'
 import { KitError, fail } from './lib/errors.ts'
 import { elapsed } from './lib/log.ts'
-import { imageTag, ignoreFileFor } from './lib/images.ts'
+import { ignoreFileFor, images } from './lib/images.ts'
 import { chartValue } from './lib/chart-values.ts'
 import { onInterrupt } from './lib/proc.ts'
 import { watchSources } from './lib/watch-sources.ts'
@@ -91,7 +91,8 @@ async function run(outer: Ctx, flags: Flags): Promise<void> {
 
   // ---- 1. the first cycle: up without validate ----
   const t0 = Date.now()
-  // what this cycle deploys: a save while it runs is found below, once the watcher is up
+  // what this cycle deploys (a save while it runs is found below, once the watcher is up); the tags read every
+  // source file, so one that cannot be read stops dev here, before setup starts minikube
   const planned = tagsOf(cfg)
   const deployed = await firstCycle(ctx, once)
   // after a failed first cycle any change (or none that docker sees) is worth a full cycle
@@ -211,7 +212,8 @@ async function firstCycle(ctx: Ctx, once: boolean): Promise<boolean> {
 }
 
 function tagsOf(cfg: Config): Record<Component, string> {
-  return { frontend: imageTag(cfg.frontend), backend: imageTag(cfg.backend) }
+  const imgs = images(cfg)
+  return { frontend: imgs.frontend.tag, backend: imgs.backend.tag }
 }
 
 /** `app/routes/health.py +2 more`: paths as in the project, or inside the build context when it lies outside */

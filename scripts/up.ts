@@ -5,6 +5,7 @@
 import chalk from 'chalk'
 import { isMain, main, finish } from './lib/cli.ts'
 import { requireSecrets } from './lib/config.ts'
+import { images } from './lib/images.ts'
 import { elapsed } from './lib/log.ts'
 import type { Ctx, FlagSpec, Flags, Stage } from './lib/stage.ts'
 import { setup } from './setup.ts'
@@ -39,6 +40,8 @@ takes them. Each stage alone: npx zx scripts/<${STAGES.map((s) => s.name).join('
     const staged: Ctx = { ...ctx, afterSetup: true }
     // deploy needs them: say so now, not after minikube started and the images were built
     requireSecrets(ctx.cfg)
+    // build hashes every source file for the tags: one it cannot read stops up here, before minikube starts
+    images(ctx.cfg)
     for (const stage of STAGES) {
       const t0 = Date.now()
       const own = Object.fromEntries(Object.entries(all).filter(([k]) => k in (stage.flags ?? {}) || k === 'dry-run'))

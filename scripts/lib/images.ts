@@ -24,6 +24,7 @@ import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from '
 import path from 'node:path'
 import dockerignore from '@balena/dockerignore'
 import type { Config, ImageSpec } from './config.ts'
+import { KitError } from './errors.ts'
 
 export type ImageRef = { component: 'frontend' | 'backend'; local: string; repository: string; tag: string; ref: string }
 
@@ -70,7 +71,7 @@ export function dockerignoreMatcher(lines: string[], source = '.dockerignore'): 
     try {
       ig.ignores('probe') // the package compiles lazily: surface a malformed pattern (e.g. an unclosed `[`) here
     } catch {
-      throw new Error(`${source}: malformed pattern ${JSON.stringify(raw.trim())} (docker build rejects it too)`)
+      throw new KitError(`${source}: malformed pattern ${JSON.stringify(raw.trim())} (docker build rejects it too)`, `edit ${source}: fix or remove that line`)
     }
     rules.push({ test: (rel) => ig.ignores(rel), negate })
   }
@@ -168,9 +169,25 @@ export function inputsDigest(spec: ImageSpec, keep: (rel: string) => boolean = (
 }
 
 export function imageRef(cfg: Config, spec: ImageSpec): ImageRef {
-  const tag = imageTag(spec)
+  const tag = readableTag(spec)
   const repository = cfg.loadMethod === 'registry' && cfg.registry ? `${cfg.registry}/${spec.name}` : spec.name
   return { component: spec.component, local: `${spec.name}:${tag}`, repository, tag, ref: `${repository}:${tag}` }
+}
+
+/** imageTag, with a file it cannot read (permissions, a file that went away) named as the cause instead of a trace. */
+function readableTag(spec: ImageSpec): string {
+  try {
+    return imageTag(spec)
+  } catch (e) {
+    if (e instanceof KitError) throw e
+    const err = e as NodeJS.ErrnoException
+    const what = err.path ?? spec.contextDir
+    if (err.code === 'EACCES' || err.code === 'EPERM')
+      throw new KitError(`cannot read ${what} (permission denied): the ${spec.component} image's tag hashes every file docker would send`,
+        `chmod a+r ${what}   (or exclude it in ${path.basename(spec.dockerfile)}.dockerignore)`)
+    throw new KitError(`cannot read the ${spec.component} build context (${err.code ?? err.message}${err.path ? `: ${err.path}` : ''})`,
+      `ls -la ${what}`)
+  }
 }
 
 export function images(cfg: Config): { frontend: ImageRef; backend: ImageRef } {

@@ -175,6 +175,19 @@ describe('up', { timeout: 120_000 }, () => {
     expect(r.calls).toEqual([])
   })
 
+  it('a source file the tags cannot read (a malformed ignore pattern) stops up before setup, in one line', async () => {
+    const p = project()
+    p.write('docker/frontend.Dockerfile.dockerignore', '**/node_modules\n[\n')
+    for (const stage of ['up', 'build']) {
+      const r = await p.run(stage)
+      expect(r.code, stage).toBe(1)
+      expect(r.stderr).toContain('frontend.Dockerfile.dockerignore: malformed pattern "[" (docker build rejects it too)')
+      expect(r.stderr).toContain('fix: edit ')
+      expect(r.stderr).not.toMatch(/unexpected error|\n\s+at /)
+      expect(mutating(r.calls)).toEqual([])
+    }
+  })
+
   it('a failure in setup stops everything after it', async () => {
     const p = project()
     p.setState({ dockerDown: true })
