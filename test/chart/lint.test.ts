@@ -41,14 +41,14 @@ describe.each(helms())('$label', (helm) => {
     expect(r.status, r.output).toBe(0)
   })
 
-  it('helm template without image tags fails, naming the value and saying the kit sets it', () => {
+  it('helm template without image tags fails, naming the value to set', () => {
     const none = template(helm, { set: [] })
     expect(none.status).not.toBe(0)
     expect(none.stdout).toBe('')
-    expect(none.stderr).toMatch(/frontend\.image\.tag is required: the kit's deploy stage sets it .*--set frontend\.image\.tag=h-<hash>/)
+    expect(none.stderr).toMatch(/frontend\.image\.tag is required: set frontend\.image\.tag .*\(--set frontend\.image\.tag=<tag>\)/)
     const noBackend = template(helm, { set: [TAGS[0]] })
     expect(noBackend.status).not.toBe(0)
-    expect(noBackend.stderr).toMatch(/backend\.image\.tag is required: the kit's deploy stage sets it .*--set backend\.image\.tag=h-<hash>/)
+    expect(noBackend.stderr).toMatch(/backend\.image\.tag is required: set backend\.image\.tag .*\(--set backend\.image\.tag=<tag>\)/)
     expect(noBackend.stderr).not.toMatch(/frontend\.image\.tag/)
   })
 })
@@ -83,6 +83,6 @@ describe(`helm install --dry-run=client (${helm4.label})`, () => {
       env: { ...process.env, KUBECONFIG: '/nonexistent' },
     })
     expect(r.status).not.toBe(0)
-    expect(r.stderr).toMatch(/frontend\.image\.tag is required: the kit's deploy stage sets it/)
+    expect(r.stderr).toMatch(/frontend\.image\.tag is required: set frontend\.image\.tag/)
   })
 })

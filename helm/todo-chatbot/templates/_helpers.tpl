@@ -79,21 +79,22 @@ Name of the Secret holding BETTER_AUTH_SECRET, POSTGRES_PASSWORD, DATABASE_URL a
 {{- if .Values.secrets.create }}
 {{- printf "%s-secrets" (include "todo-chatbot.fullname" .) }}
 {{- else }}
-{{- required "existingSecret is required: create the Secret first (the kit's deploy stage does: npm run deploy) or install with --set secrets.create=true" .Values.existingSecret }}
+{{- required "existingSecret is required: set existingSecret to the name of a Secret you created (keys BETTER_AUTH_SECRET, and POSTGRES_PASSWORD or DATABASE_URL), or set secrets.create=true" .Values.existingSecret }}
 {{- end }}
 {{- end }}
 
 {{/*
-Image references. A tag is required: the kit tags images by content hash and never uses latest.
-`required` fails `helm install`/`template` without a tag, naming the value. `helm lint` only logs it and
-renders on (the tag-less reference below exists only there), so a bare `helm lint` of the chart passes.
+Image references. A tag is required: the chart has no default tag (and values.schema.json refuses latest),
+so every install names the exact image it runs. `required` fails `helm install`/`template` without a tag,
+naming the value. `helm lint` only logs it and renders on (the tag-less reference below exists only
+there), so a bare `helm lint` of the chart passes.
 */}}
 {{- define "todo-chatbot.frontend.image" -}}
-{{- $tag := required "frontend.image.tag is required: the kit's deploy stage sets it to the content-hash tag of the image it built (npm run deploy); by hand, pass --set frontend.image.tag=h-<hash> (the tag `npm run build` prints)" .Values.frontend.image.tag }}
+{{- $tag := required "frontend.image.tag is required: set frontend.image.tag to the tag of the frontend image to run (--set frontend.image.tag=<tag>); the chart has no default tag and never uses latest" .Values.frontend.image.tag }}
 {{- .Values.frontend.image.repository }}{{ if $tag }}:{{ $tag }}{{ end }}
 {{- end }}
 {{- define "todo-chatbot.backend.image" -}}
-{{- $tag := required "backend.image.tag is required: the kit's deploy stage sets it to the content-hash tag of the image it built (npm run deploy); by hand, pass --set backend.image.tag=h-<hash> (the tag `npm run build` prints)" .Values.backend.image.tag }}
+{{- $tag := required "backend.image.tag is required: set backend.image.tag to the tag of the backend image to run (--set backend.image.tag=<tag>); the chart has no default tag and never uses latest" .Values.backend.image.tag }}
 {{- .Values.backend.image.repository }}{{ if $tag }}:{{ $tag }}{{ end }}
 {{- end }}
 {{- define "todo-chatbot.postgresql.image" -}}
