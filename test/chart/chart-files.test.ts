@@ -1,7 +1,8 @@
 // Checks on the chart's own files, no helm needed: what a reviewer relies on when reading them.
 import { readdirSync, readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { chartFile } from './helm.ts'
+import { parse } from 'yaml'
+import { chartFile, KUBE_VERSIONS } from './helm.ts'
 
 const read = (name: string) => readFileSync(chartFile(name), 'utf8')
 
@@ -21,5 +22,18 @@ describe('messages', () => {
     const messages = templates.flatMap((f) => [...read(`templates/${f}`).matchAll(/\b(?:required|fail) "([^"]*)"/g)].map((m) => m[1]!))
     expect(messages.length).toBeGreaterThanOrEqual(7)
     for (const m of messages) expect(m).not.toMatch(/\bkit\b|\bnpm\b|\bnpx\b|scripts\//)
+  })
+})
+
+describe('Kubernetes minimum', () => {
+  const kubeVersion = (parse(read('Chart.yaml')) as { kubeVersion: string }).kubeVersion
+  const minimum = /^>=(\d+\.\d+)\.0-0$/.exec(kubeVersion)?.[1]
+
+  it('Chart.yaml kubeVersion, the chart README and the oldest version the tests validate against agree', () => {
+    expect(kubeVersion, 'kubeVersion is a plain lower bound, e.g. ">=1.30.0-0" (-0 admits pre-release builds)').toMatch(/^>=\d+\.\d+\.0-0$/)
+    const stated = [...read('README.md').matchAll(/Kubernetes (\d+\.\d+)\+/g)].map((m) => m[1])
+    expect(stated.length, 'the chart README states the minimum as "Kubernetes <major.minor>+"').toBeGreaterThan(0)
+    for (const v of stated) expect(v).toBe(minimum)
+    expect(KUBE_VERSIONS[0].startsWith(`${minimum}.`)).toBe(true)
   })
 })

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { layerV35 } from '../support/k8s-tools.ts'
-import { chartDir, helms, lint, TAGS, template } from './helm.ts'
+import { chartDir, helms, KUBE_VERSIONS, lint, TAGS, template } from './helm.ts'
 
 const helm4 = { label: 'helm 4.1', bin: layerV35().helm }
 
@@ -50,6 +50,14 @@ describe.each(helms())('$label', (helm) => {
     expect(noBackend.status).not.toBe(0)
     expect(noBackend.stderr).toMatch(/backend\.image\.tag is required: set backend\.image\.tag .*\(--set backend\.image\.tag=<tag>\)/)
     expect(noBackend.stderr).not.toMatch(/frontend\.image\.tag/)
+  })
+
+  it('helm refuses a cluster older than the Kubernetes minimum (Chart.yaml kubeVersion) and takes the minimum', () => {
+    const [major, minor] = KUBE_VERSIONS[0].split('.').map(Number)
+    const older = template(helm, { set: TAGS, args: ['--kube-version', `${major}.${minor! - 1}.99`] })
+    expect(older.status).not.toBe(0)
+    expect(older.stderr).toMatch(/chart requires kubeVersion: >=\d+\.\d+\.0-0 which is incompatible with Kubernetes v\d+\.\d+\.99/)
+    expect(template(helm, { set: TAGS, args: ['--kube-version', `${major}.${minor}.0`] }).status).toBe(0)
   })
 })
 
