@@ -42,13 +42,17 @@ describe.each(helms())('$label', (helm) => {
   })
 
   it('helm template without image tags fails, naming the value to set', () => {
+    const missing = (app: string) => {
+      const key = `${app}\\.image\\.tag`
+      return new RegExp(`${key} is required: set ${key} .*--set ${key}=<tag>`)
+    }
     const none = template(helm, { set: [] })
     expect(none.status).not.toBe(0)
     expect(none.stdout).toBe('')
-    expect(none.stderr).toMatch(/frontend\.image\.tag is required: set frontend\.image\.tag .*\(--set frontend\.image\.tag=<tag>\)/)
+    expect(none.stderr).toMatch(missing('frontend'))
     const noBackend = template(helm, { set: [TAGS[0]] })
     expect(noBackend.status).not.toBe(0)
-    expect(noBackend.stderr).toMatch(/backend\.image\.tag is required: set backend\.image\.tag .*\(--set backend\.image\.tag=<tag>\)/)
+    expect(noBackend.stderr).toMatch(missing('backend'))
     expect(noBackend.stderr).not.toMatch(/frontend\.image\.tag/)
   })
 
@@ -56,7 +60,7 @@ describe.each(helms())('$label', (helm) => {
     const [major, minor] = KUBE_VERSIONS[0].split('.').map(Number)
     const older = template(helm, { set: TAGS, args: ['--kube-version', `${major}.${minor! - 1}.99`] })
     expect(older.status).not.toBe(0)
-    expect(older.stderr).toMatch(/chart requires kubeVersion: >=\d+\.\d+\.0-0 which is incompatible with Kubernetes v\d+\.\d+\.99/)
+    expect(older.stderr).toMatch(/chart requires kubeVersion: >=\S+ which is incompatible with Kubernetes v/)
     expect(template(helm, { set: TAGS, args: ['--kube-version', `${major}.${minor}.0`] }).status).toBe(0)
   })
 })
