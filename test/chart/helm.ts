@@ -11,7 +11,7 @@ export const chartDir = path.join(root, 'helm', 'todo-chatbot')
 export const chartFile = (name: string) => path.join(chartDir, name)
 
 /** The oldest Kubernetes the chart is tested against, and the newest release. */
-export const KUBE_VERSIONS: [string, ...string[]] = ['1.33.13', '1.36.3']
+export const KUBE_VERSIONS: [string, ...string[]] = ['1.30.14', '1.36.3']
 
 export type Helm = { label: string; bin: string }
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { layerV35 } from '../support/k8s-tools.ts'
-import { chartDir, helms, lint, TAGS, template } from './helm.ts'
+import { chartDir, helms, KUBE_VERSIONS, lint, TAGS, template } from './helm.ts'
 
 const helm4 = { label: 'helm 4.1', bin: layerV35().helm }
 
@@ -41,15 +41,27 @@ describe.each(helms())('$label', (helm) => {
     expect(r.status, r.output).toBe(0)
   })
 
-  it('helm template without image tags fails, naming the value and saying the kit sets it', () => {
+  it('helm template without image tags fails, naming the value to set', () => {
+    const missing = (app: string) => {
+      const key = `${app}\\.image\\.tag`
+      return new RegExp(`${key} is required: set ${key} .*--set ${key}=<tag>`)
+    }
     const none = template(helm, { set: [] })
     expect(none.status).not.toBe(0)
     expect(none.stdout).toBe('')
-    expect(none.stderr).toMatch(/frontend\.image\.tag is required: the kit's deploy stage sets it .*--set frontend\.image\.tag=h-<hash>/)
+    expect(none.stderr).toMatch(missing('frontend'))
     const noBackend = template(helm, { set: [TAGS[0]] })
     expect(noBackend.status).not.toBe(0)
-    expect(noBackend.stderr).toMatch(/backend\.image\.tag is required: the kit's deploy stage sets it .*--set backend\.image\.tag=h-<hash>/)
+    expect(noBackend.stderr).toMatch(missing('backend'))
     expect(noBackend.stderr).not.toMatch(/frontend\.image\.tag/)
+  })
+
+  it('helm refuses a cluster older than the Kubernetes minimum (Chart.yaml kubeVersion) and takes the minimum', () => {
+    const [major, minor] = KUBE_VERSIONS[0].split('.').map(Number)
+    const older = template(helm, { set: TAGS, args: ['--kube-version', `${major}.${minor! - 1}.99`] })
+    expect(older.status).not.toBe(0)
+    expect(older.stderr).toMatch(/chart requires kubeVersion: >=\S+ which is incompatible with Kubernetes v/)
+    expect(template(helm, { set: TAGS, args: ['--kube-version', `${major}.${minor}.0`] }).status).toBe(0)
   })
 })
 
@@ -83,6 +95,6 @@ describe(`helm install --dry-run=client (${helm4.label})`, () => {
       env: { ...process.env, KUBECONFIG: '/nonexistent' },
     })
     expect(r.status).not.toBe(0)
-    expect(r.stderr).toMatch(/frontend\.image\.tag is required: the kit's deploy stage sets it/)
+    expect(r.stderr).toMatch(/frontend\.image\.tag is required: set frontend\.image\.tag/)
   })
 })

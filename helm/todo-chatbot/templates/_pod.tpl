@@ -1,0 +1,170 @@
+{{/*
+The pod spec of an app component (frontend or backend), for the template of its Deployment
+(frontend-deployment.yaml, backend-deployment.yaml). Both apps share every knob of <component>.*.
+Call with (dict "ctx" $ "component" "frontend").
+*/}}
+{{- define "todo-chatbot.pod" -}}
+{{- $ctx := .ctx }}
+{{- $name := .component }}
+{{- $c := index $ctx.Values $name }}
+{{- $selector := include "todo-chatbot.selectorLabels" (dict "ctx" $ctx "component" $name) -}}
+serviceAccountName: {{ include "todo-chatbot.serviceAccountName" $ctx }}
+automountServiceAccountToken: false
+enableServiceLinks: false
+{{- with $ctx.Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with $c.priorityClassName }}
+priorityClassName: {{ . }}
+{{- end }}
+securityContext:
+  {{- toYaml $ctx.Values.podSecurityContext | nindent 2 }}
+{{- $waitForDatabase := and $ctx.Values.postgresql.enabled $c.waitForDatabase }}
+{{- if or $c.writableFiles $waitForDatabase }}
+initContainers:
+  {{- if $waitForDatabase }}
+  {{- include "todo-chatbot.waitForDatabase" $ctx | nindent 2 }}
+  {{- end }}
+  {{- if $c.writableFiles }}
+  {{- include "todo-chatbot.writableFilesInit" (dict "ctx" $ctx "component" $name) | trim | nindent 2 }}
+  {{- end }}
+{{- end }}
+containers:
+  - name: {{ $name }}
+    image: {{ include (printf "todo-chatbot.%s.image" $name) $ctx }}
+    imagePullPolicy: {{ $c.image.pullPolicy }}
+    ports:
+      - name: http
+        containerPort: {{ $c.containerPort }}
+        protocol: TCP
+    envFrom:
+      - configMapRef:
+          name: {{ include (printf "todo-chatbot.%s.fullname" $name) $ctx }}
+      {{- with $c.extraEnvFrom }}
+      {{- toYaml . | nindent 6 }}
+      {{- end }}
+    env:
+      {{- include (printf "todo-chatbot.%s.secretEnv" $name) $ctx | trim | nindent 6 }}
+      {{- with $c.extraEnv }}
+      {{- toYaml . | nindent 6 }}
+      {{- end }}
+    startupProbe:
+      {{- include "todo-chatbot.httpProbe" (dict "probe" $c.probes.startup "port" "http") | nindent 6 }}
+    livenessProbe:
+      {{- include "todo-chatbot.httpProbe" (dict "probe" $c.probes.liveness "port" "http") | nindent 6 }}
+    readinessProbe:
+      {{- include "todo-chatbot.httpProbe" (dict "probe" $c.probes.readiness "port" "http") | nindent 6 }}
+    {{- with $c.preStopSleepSeconds }}
+    # Keeps serving while the endpoint removal reaches every proxy, so a rollout drops no request.
+    lifecycle:
+      preStop:
+        sleep:
+          seconds: {{ . }}
+    {{- end }}
+    securityContext:
+      {{- toYaml $ctx.Values.containerSecurityContext | nindent 6 }}
+    resources:
+      {{- toYaml $c.resources | nindent 6 }}
+    volumeMounts:
+      {{- include "todo-chatbot.writableMounts" $c.writableDirs | trim | nindent 6 }}
+      {{- with $c.writableFiles }}
+      {{- include "todo-chatbot.writableFileMounts" . | trim | nindent 6 }}
+      {{- end }}
+      {{- with $c.extraVolumeMounts }}
+      {{- toYaml . | nindent 6 }}
+      {{- end }}
+volumes:
+  {{- include "todo-chatbot.writableVolumes" $c | trim | nindent 2 }}
+  {{- if $c.writableFiles }}
+  - name: writable-files
+    emptyDir:
+      sizeLimit: {{ $c.writableSizeLimit }}
+  {{- end }}
+  {{- with $c.extraVolumes }}
+  {{- toYaml . | nindent 2 }}
+  {{- end }}
+{{- with $c.nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with $c.affinity }}
+affinity:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with $c.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with $c.topologySpreadConstraints }}
+# A constraint without a labelSelector counts this component's pods.
+topologySpreadConstraints:
+  {{- range . }}
+  {{- $tsc := deepCopy . }}
+  {{- if not $tsc.labelSelector }}
+  {{- $_ := set $tsc "labelSelector" (dict "matchLabels" ($selector | fromYaml)) }}
+  {{- end }}
+  {{- list $tsc | toYaml | nindent 2 }}
+  {{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+Pod annotations that roll the pods when their settings or secrets change. An existing Secret is not
+rendered by the chart, so its data is looked up in the cluster (empty under `helm template`).
+Call with (dict "ctx" $ "component" "frontend").
+*/}}
+{{- define "todo-chatbot.checksums" -}}
+{{- $ctx := .ctx }}
+checksum/config: {{ include (printf "todo-chatbot.%s.config" .component) $ctx | sha256sum }}
+{{- if $ctx.Values.secrets.create }}
+checksum/secret: {{ include (print $ctx.Template.BasePath "/secret.yaml") $ctx | sha256sum }}
+{{- else }}
+checksum/secret: {{ (lookup "v1" "Secret" $ctx.Release.Namespace $ctx.Values.existingSecret).data | toJson | sha256sum }}
+{{- end }}
+{{- end }}
+
+{{/*
+An httpGet probe from a probes.<kind> value. Call with (dict "probe" ... "port" "http").
+*/}}
+{{- define "todo-chatbot.httpProbe" -}}
+httpGet:
+  path: {{ .probe.path }}
+  port: {{ .port }}
+periodSeconds: {{ .probe.periodSeconds }}
+timeoutSeconds: {{ .probe.timeoutSeconds }}
+failureThreshold: {{ .probe.failureThreshold }}
+{{- end }}
+
+{{/*
+emptyDir volumes and mounts for the writable directories of a component, each bounded by the
+component's writableSizeLimit. Call the volumes with the component's values.
+*/}}
+{{- define "todo-chatbot.writableVolumes" -}}
+{{- $limit := .writableSizeLimit }}
+{{- range $i, $dir := .writableDirs }}
+- name: {{ printf "writable-%d" $i }}
+  emptyDir:
+    sizeLimit: {{ $limit }}
+{{- end }}
+{{- end }}
+{{- define "todo-chatbot.writableMounts" -}}
+{{- range $i, $dir := . }}
+- name: {{ printf "writable-%d" $i }}
+  mountPath: {{ $dir }}
+{{- end }}
+{{- end }}
+
+{{/*
+Writable single files (<component>.writableFiles): one emptyDir holds them all, each mounted over its
+path with subPath. kubelet creates a missing subPath as a directory, so an init container of the app's
+own image (todo-chatbot.writableFilesInit, in _containers.tpl) first creates the empty files; the app
+then opens them for writing like any file.
+*/}}
+{{- define "todo-chatbot.writableFileMounts" -}}
+{{- range $i, $file := . }}
+- name: writable-files
+  mountPath: {{ $file }}
+  subPath: {{ printf "file-%d" $i }}
+{{- end }}
+{{- end }}
