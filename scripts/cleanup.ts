@@ -37,6 +37,10 @@ async function run(ctx: Ctx, flags: Flags): Promise<void> {
     if (a.trim().toLowerCase() !== 'yes') fail(`${what}: not confirmed, nothing deleted`, `npx zx scripts/cleanup.ts --${flag} --yes`)
   }
 
+  // a flag that cannot apply here is refused, not ignored: the user expects something the run would not do
+  for (const flag of ['stop-minikube', 'delete-minikube'])
+    if (flags[flag] && !onMinikube) fail(`--${flag} applies to CLUSTER=minikube; this configuration is CLUSTER=${cfg.cluster}: nothing done`, `npx zx scripts/cleanup.ts   (without --${flag})`)
+
   // every tool first: a missing helm must not read as "no release" and let the Secret of a live release go
   if (!dryRun) {
     const tools: Tool[] = ['kubectl', 'helm']

@@ -319,6 +319,15 @@ describe('cleanup', { timeout: 120_000 }, () => {
     expect(mutating(r.calls)).toEqual([])
   })
 
+  it('--stop-minikube on another cluster is refused, not ignored', async () => {
+    const p = deployable()
+    await p.run('deploy')
+    const r = await p.run('cleanup', ['--stop-minikube'], { CLUSTER: 'existing', LOAD_METHOD: 'none' })
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('✖ --stop-minikube applies to CLUSTER=minikube; this configuration is CLUSTER=existing: nothing done')
+    expect(mutating(r.calls)).toEqual([])
+  })
+
   it('--purge-data asks first; without a terminal it needs --yes', async () => {
     const p = project()
     p.setState({ pvcs: ['persistentvolumeclaim/data-todo-postgresql-0'] })
