@@ -3,9 +3,9 @@
 // Waits, rolls back on failure and says why pods did not become ready. Does nothing when nothing changed.
 import { defineStage, rel, type Ctx, type Flags } from './lib/stage.ts'
 import { isMain, main } from './lib/cli.ts'
-import { fail, inOrder } from './lib/errors.ts'
+import { ConfigError, fail, inOrder } from './lib/errors.ts'
 import { elapsed } from './lib/log.ts'
-import { ConfigError, requireSecrets } from './lib/config.ts'
+import { requireSecrets } from './lib/config.ts'
 import { images } from './lib/images.ts'
 import { chartValue } from './lib/chart-values.ts'
 import { ANNOTATION, chartValues, formatMigrated, migrationKeys, parseMigrated, releaseFingerprint, secretApplyCommand, secretManifest, setArgs, valuesMatch } from './lib/release.ts'

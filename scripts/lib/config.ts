@@ -13,7 +13,6 @@
 //   DOC_ROWS                                        — KEYS plus the NEXT_PUBLIC_* family, as the docs list them
 //   isPublicEnvKey(name)                            — a NEXT_PUBLIC_* name (a build-time value of the frontend, never secret)
 //   PUBLIC_URL_PATTERN                              — the chart's publicUrl pattern (a test keeps them equal)
-//   ConfigError                                     — { key, expected, fix, source, message } with a one-line message
 //   repoRoot                                        — absolute path of the project root
 //   relPath(root, p)                                — a path as the kit shows it (relative to root when inside it)
 //   toolEnv(names): Record<string, string|undefined> — other tools' own variables (e.g. AI provider keys), as exported
@@ -31,6 +30,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { parse as parseDotenv } from 'dotenv'
 import { z } from 'zod'
+import { ConfigError, type ConfigSource } from './errors.ts'
 import { MIN_SECRET_LENGTH } from './redact.ts'
 import { PYTHON_MARKERS, isPythonApp } from './app/detect-backend.ts'
 
@@ -68,7 +68,6 @@ const LOAD_METHODS_BY_CLUSTER: Record<ClusterKind, readonly LoadMethod[]> = {
   minikube: ['minikube', 'docker-env', 'registry'],
   existing: ['none', 'kind', 'containerd', 'registry'],
 }
-export type ConfigSource = 'env' | 'file' | 'default'
 
 export type ImageSpec = {
   component: 'frontend' | 'backend'
@@ -89,22 +88,6 @@ export type Secrets = {
   POSTGRES_PASSWORD?: string
   DATABASE_URL?: string
   OPENAI_API_KEY?: string
-}
-
-export class ConfigError extends Error {
-  key: string
-  expected: string
-  /** what to do about it, by where the value came from */
-  fix: string
-  source: ConfigSource
-  constructor(key: string, expected: string, got?: string, source: ConfigSource = 'default', fix = '') {
-    super(`${key}${got === undefined ? '' : `=${JSON.stringify(got)}`} is invalid: expected ${expected}`)
-    this.name = 'ConfigError'
-    this.key = key
-    this.expected = expected
-    this.source = source
-    this.fix = fix
-  }
 }
 
 // ---------- value rules ----------
