@@ -18,8 +18,8 @@
 //   toolEnv(names): Record<string, string|undefined> — other tools' own variables (e.g. AI provider keys), as exported
 //   withEnvKeys(text, entries) / addEnvKeys(file, entries) — add keys a .env does not set yet (init); never overwrites
 //
-// One zod schema holds every key: its parser, default, one-line doc, secret flag and .env.example group. The Config
-// type is what that schema's transform returns. Redaction lives in redact.ts (a redactor per configuration).
+// One zod schema holds every key: its parser, default, one-line doc, secret flag and .env.example group. Its transform
+// returns a Config, the documented type every stage is given. Redaction lives in redact.ts (a redactor per configuration).
 //
 // Precedence: environment > .env file > defaults. Environment variables are read only for known keys, the keys
 // APP_SECRETS names and NEXT_PUBLIC_* keys, so `PATH` & co. are never "unknown keys"; other keys inside the .env file
@@ -88,6 +88,80 @@ export type Secrets = {
   POSTGRES_PASSWORD?: string
   DATABASE_URL?: string
   OPENAI_API_KEY?: string
+}
+
+/** What every stage is given: each setting resolved (paths absolute), checked, with its default applied. */
+export type Config = {
+  root: string
+  /** the .env file that was read, or null when there was none */
+  envFile: string | null
+  namespace: string
+  /** Helm release name */
+  release: string
+  chartDir: string
+  /** the Kubernetes Secret deploy makes from .env */
+  secretName: string
+  frontend: ImageSpec
+  backend: ImageSpec
+  /** the in-cluster PostgreSQL's image */
+  postgresImage: { repository: string; tag: string }
+  cluster: ClusterKind
+  loadMethod: LoadMethod
+  /** why the kit picked loadMethod when LOAD_METHOD is unset on minikube, else null */
+  loadMethodWhy: string | null
+  /** socket and namespace for LOAD_METHOD=containerd */
+  containerd: { address: string; namespace: string }
+  /** for LOAD_METHOD=kind */
+  kindCluster: string
+  /** registry host[/path] for LOAD_METHOD=registry, else null */
+  registry: string | null
+  /** the profile setup starts (or finds running) */
+  minikube: {
+    profile: string
+    driver: string
+    cpus: number
+    /** as minikube takes it: 4096mb, 6g */
+    memory: string
+    /** stable, latest or v1.x.y */
+    kubernetesVersion: string
+    /** `--cni` for minikube start, or null for minikube's own choice */
+    cni: string | null
+    /** MINIKUBE_ADDONS, plus metrics-server when hpa is on */
+    addons: string[]
+  }
+  ingress: { enabled: boolean; className: string; host: string }
+  /** the origin users open (default http://<ingress host>): auth issuer and CORS origin */
+  publicUrl: string
+  /** origins trusted besides publicUrl (chart extraOrigins); dev adds its port-forward's, no key sets it */
+  extraOrigins: string[]
+  replicas: { frontend: number; backend: number }
+  /** HorizontalPodAutoscalers for frontend and backend */
+  hpa: boolean
+  /** helm duration strings (`5m`, `300s`) and their value in ms */
+  timeouts: {
+    deploy: string
+    deployMs: number
+    validate: string
+    validateMs: number
+    minikubeStart: string
+    minikubeStartMs: number
+  }
+  /** extra Helm values files, applied before the kit's --set values */
+  helmValuesFiles: string[]
+  /** true when DATABASE_URL is set: the chart's in-cluster PostgreSQL is off */
+  externalDatabase: boolean
+  /** every secret that is set (also an ignored one, so it is still redacted); secretData() has those in use */
+  secrets: Secrets
+  /** the keys APP_SECRETS names (deploy requires each) */
+  appSecretKeys: string[]
+  /** the values of the APP_SECRETS keys that are set */
+  appSecrets: Record<string, string>
+  /** the NEXT_PUBLIC_* keys that are set: public build-time values of the frontend (never secret) */
+  publicEnv: Record<string, string>
+  /** resolved value of every non-secret key, for printing (`config` tables, dry-run headers) */
+  values: Record<string, string>
+  /** what loadConfig noticed but can work with: unknown keys, a secret a '#' cut short, an ignored key */
+  warnings: string[]
 }
 
 // ---------- value rules ----------
@@ -514,7 +588,7 @@ function configSchema(ctx: Context) {
         }
       }
     })
-    .transform((v) => {
+    .transform((v): Config => {
       const cluster = v.CLUSTER
       const picked = !v.LOAD_METHOD && cluster === 'minikube' ? minikubeDefaultLoadMethod(v.MINIKUBE_PROFILE, ctx.env) : null
       const loadMethod: LoadMethod = v.LOAD_METHOD || picked?.method || 'none'
@@ -553,7 +627,6 @@ function configSchema(ctx: Context) {
       }
       return {
         root: ctx.root,
-        /** the .env file that was read, or null when there was none */
         envFile: ctx.envFile,
         namespace: v.NAMESPACE,
         release: v.RELEASE,
@@ -564,11 +637,9 @@ function configSchema(ctx: Context) {
         postgresImage: v.POSTGRES_IMAGE,
         cluster,
         loadMethod,
-        /** why the kit picked loadMethod when LOAD_METHOD is unset on minikube, else null */
         loadMethodWhy: picked?.why ?? null,
         containerd: { address: v.CONTAINERD_ADDRESS, namespace: v.CONTAINERD_NAMESPACE },
         kindCluster: v.KIND_CLUSTER,
-        /** registry host[/path] for LOAD_METHOD=registry, else null */
         registry: v.REGISTRY,
         minikube: {
           profile: v.MINIKUBE_PROFILE,
@@ -576,17 +647,14 @@ function configSchema(ctx: Context) {
           cpus: v.MINIKUBE_CPUS,
           memory: v.MINIKUBE_MEMORY,
           kubernetesVersion: v.MINIKUBE_K8S_VERSION,
-          /** `--cni` for minikube start, or null for minikube's own choice */
           cni: v.MINIKUBE_CNI || null,
           addons: minikubeAddons,
         },
         ingress: { enabled: v.INGRESS_ENABLED, className: v.INGRESS_CLASS, host: v.INGRESS_HOST },
         publicUrl: url,
-        /** origins trusted besides publicUrl (chart extraOrigins); dev adds its port-forward's, no key sets it */
-        extraOrigins: [] as string[],
+        extraOrigins: [],
         replicas: { frontend: v.FRONTEND_REPLICAS, backend: v.BACKEND_REPLICAS },
         hpa: v.HPA_ENABLED,
-        /** helm duration strings (`5m`, `300s`) and their value in ms */
         timeouts: {
           deploy: v.DEPLOY_TIMEOUT.text,
           deployMs: v.DEPLOY_TIMEOUT.ms,
@@ -596,23 +664,16 @@ function configSchema(ctx: Context) {
           minikubeStartMs: v.MINIKUBE_START_TIMEOUT.ms,
         },
         helmValuesFiles: v.HELM_VALUES_FILES.map(at),
-        /** true when DATABASE_URL is set: the chart's in-cluster PostgreSQL is off */
         externalDatabase: secrets.DATABASE_URL !== undefined,
-        /** every secret that is set (also an ignored one, so it is still redacted); secretData() has those in use */
         secrets,
-        /** the keys APP_SECRETS names (deploy requires each), and the values of those that are set */
         appSecretKeys: v.APP_SECRETS,
         appSecrets,
-        /** the NEXT_PUBLIC_* keys that are set: public build-time values of the frontend (never secret) */
         publicEnv: Object.fromEntries(publicNames.map((k) => [k, ctx.publicEnv[k]!])),
-        /** resolved value of every non-secret key, for printing (`config` tables, dry-run headers) */
         values: ctx.values,
         warnings: ctx.warnings,
       }
     })
 }
-
-export type Config = z.output<ReturnType<typeof configSchema>>
 
 // ---------- reading .env ----------
 
