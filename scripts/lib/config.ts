@@ -1,25 +1,7 @@
-// The kit's configuration: the ONLY module that reads `.env` and the environment.
-//
-// Exported API (stable; other stages and tests build on it):
-//   loadConfig(opts?: LoadOptions): Config          — read .env + environment, apply defaults, validate (throws ConfigError)
-//   ensureEnvFile(opts): { created, keys }         — first run: write a missing default .env with generated secrets
-//   envFileToCreate(opts) / generatedSecrets(env)  — what a first run would write (dry runs say so, write nothing)
-//   npmDryRun(env)                                 — `npm run x --dry-run` (npm sets npm_config_dry_run)
-//   requireSecrets(cfg: Config): void               — the Secret keys `deploy` needs are set (throws ConfigError)
-//   secretData(cfg: Config): Record<string, string> — the Secret's data: the secrets that are set and in use (with APP_SECRETS)
-//   allSecrets(cfg: Config): Record<string, string>  — every secret value that is set (kit keys and APP_SECRETS): what to hide
-//   renderEnvFile(fill?): string                    — .env.example (no fill) or a first-run .env, from the schema
-//   KEYS, KeySpec, GROUPS, secretKeys               — the documented keys (drive .env.example and README's table)
-//   DOC_ROWS                                        — KEYS plus the NEXT_PUBLIC_* family, as the docs list them
-//   isPublicEnvKey(name)                            — a NEXT_PUBLIC_* name (a build-time value of the frontend, never secret)
-//   PUBLIC_URL_PATTERN                              — the chart's publicUrl pattern (a test keeps them equal)
-//   repoRoot                                        — absolute path of the project root
-//   relPath(root, p)                                — a path as the kit shows it (relative to root when inside it)
-//   toolEnv(names): Record<string, string|undefined> — other tools' own variables (e.g. AI provider keys), as exported
-//   withEnvKeys(text, entries) / addEnvKeys(file, entries) — add keys a .env does not set yet (init); never overwrites
-//
-// One zod schema holds every key: its parser, default, one-line doc, secret flag and .env.example group. Its transform
-// returns a Config, the documented type every stage is given. Redaction lives in redact.ts (a redactor per configuration).
+// The kit's configuration: what every stage is given (Config), and loadConfig, which builds it from the environment,
+// the .env file and one zod schema holding every key: its rule, default, one-line doc, secret flag and .env.example
+// group. Value rules live in value-rules.ts, the secret policy in secret-policy.ts, redaction in redact.ts (a redactor
+// per configuration).
 //
 // Precedence: environment > .env file > defaults. Environment variables are read only for known keys, the keys
 // APP_SECRETS names and NEXT_PUBLIC_* keys, so `PATH` & co. are never "unknown keys"; other keys inside the .env file
@@ -32,6 +14,11 @@ import { parse as parseDotenv } from 'dotenv'
 import { z } from 'zod'
 import { ConfigError, type ConfigSource } from './errors.ts'
 import { MIN_SECRET_LENGTH } from './redact.ts'
+import { checkSecretsInUse, databaseUrl, secretText, type ReadValues } from './secret-policy.ts'
+import {
+  Invalid, addons, bool, commaList, dnsLabel, duration, field, hostName, imageName, imageRef, imageRefParts, int,
+  matching, oneOf, publicUrl, registry,
+} from './value-rules.ts'
 import { PYTHON_MARKERS, isPythonApp } from './app/detect-backend.ts'
 
 export const repoRoot = path.resolve(import.meta.dirname, '..', '..')
@@ -164,173 +151,7 @@ export type Config = {
   warnings: string[]
 }
 
-// ---------- value rules ----------
-
-// Thrown by a rule, turned into a zod issue; `got` replaces the shown value when the culprit is a part of it.
-class Invalid extends Error {
-  got?: string
-  constructor(expected: string, got?: string) {
-    super(expected)
-    this.got = got
-  }
-}
-
-const field = <T>(parse: (v: string) => T) =>
-  z.string().transform((v, ctx): T => {
-    try {
-      return parse(v)
-    } catch (e) {
-      if (!(e instanceof Invalid)) throw e
-      ctx.addIssue({ code: 'custom', message: e.message, params: { got: e.got } })
-      return z.NEVER
-    }
-  })
-
-const matching = (pattern: RegExp, expected: string) => field((v) => {
-  if (!pattern.test(v)) throw new Invalid(expected)
-  return v
-})
-
-const int = (min: number, max: number) => field((v) => {
-  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new Invalid(`a whole number from ${min} to ${max}`)
-  return Number(v)
-})
-
-const bool = () => field((v) => {
-  const s = v.toLowerCase()
-  if (['true', '1', 'yes', 'on'].includes(s)) return true
-  if (['false', '0', 'no', 'off', ''].includes(s)) return false
-  throw new Invalid('true or false')
-})
-
-const oneOf = <T extends string>(options: readonly T[]) => field((v) => {
-  if (!(options as readonly string[]).includes(v)) throw new Invalid(`one of ${options.join(', ')}`)
-  return v as T
-})
-
-// DNS-1123 label: namespaces, release names, secret names
-const dnsLabel = (max = 63) => field((v) => {
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(v) || v.length > max) throw new Invalid(`a lowercase DNS name (a-z, 0-9, -; at most ${max} characters)`)
-  return v
-})
-
-const hostName = () => matching(/^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, 'a lowercase host name like todo.local')
-const imageName = () => matching(/^[a-z0-9]+([._/-][a-z0-9]+)*$/, 'an image name without tag, e.g. todo-frontend')
-
-function splitImageRef(v: string): { repository: string; tag: string } {
-  // registry:port/path/name:tag — the tag is after the last colon that follows the last slash
-  const slash = v.lastIndexOf('/')
-  const colon = v.lastIndexOf(':')
-  const hasTag = colon > slash
-  const repository = hasTag ? v.slice(0, colon) : v
-  const tag = hasTag ? v.slice(colon + 1) : 'latest'
-  if (!/^[a-z0-9]+([._:/-][a-z0-9]+)*$/.test(repository) || !/^[\w][\w.-]{0,127}$/.test(tag))
-    throw new Invalid('an image reference like node:24-slim or registry.example.com/node:24')
-  return { repository, tag }
-}
-const imageRef = () => field((v) => (splitImageRef(v), v))
-const imageRefParts = () => field(splitImageRef)
-
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const
-// Node's timers overflow above 2^31-1 ms (~24.8 days) and fire at once, so every duration has a sane upper bound.
-const duration = (max: string) => {
-  const ms = (v: string): number | null => {
-    const m = /^(\d+)(ms|s|m|h)$/.exec(v)
-    return m ? Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS] : null
-  }
-  const maxMs = ms(max)!
-  return field((v) => {
-    const n = ms(v)
-    if (n === null || n < 1000 || n > maxMs) throw new Invalid(`a duration like 90s, 5m or 1h, from 1s to ${max}`)
-    return { text: v, ms: n }
-  })
-}
-
-const commaList = (s: string): string[] => s.split(',').map((x) => x.trim()).filter(Boolean)
-
-const addons = field((v) => {
-  const list = commaList(v)
-  for (const a of list) if (!/^[a-z0-9][a-z0-9-]*$/.test(a)) throw new Invalid('a comma list of addon names like ingress,metrics-server', a)
-  return list
-})
-
-const registry = field((v) => {
-  const r = v.replace(/\/+$/, '')
-  if (r && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:\d{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/.test(r))
-    throw new Invalid('a registry like localhost:5000 or ghcr.io/me', r)
-  return r || null
-})
-
-/** helm/todo-chatbot/values.schema.json's publicUrl pattern; config.test.ts keeps the two equal. */
-export const PUBLIC_URL_PATTERN = new RegExp('^https?://[^/\\s]+/?$')
-const publicUrl = field((v) => {
-  if (v === '') return null
-  // The chart's pattern, plus what it lets through but an auth issuer / CORS origin cannot be: a comma (the origin
-  // list separator), user info, a query or a fragment.
-  const expected = 'an http(s) origin like https://todo.example.com (scheme, host and optional port; no path, query or comma)'
-  let u: URL
-  try {
-    u = new URL(v)
-  } catch {
-    throw new Invalid(expected)
-  }
-  if (!PUBLIC_URL_PATTERN.test(v) || v.includes(',') || u.username || u.password || u.search || u.hash || v.includes('?') || v.includes('#'))
-    throw new Invalid(expected)
-  return v.replace(/\/+$/, '')
-})
-
-// ---------- secrets ----------
-
-// Values people type when a template asks for a secret. Compared case-insensitively, ignoring punctuation and
-// trailing digits, so `Password1!` and `changeme123` are caught too.
-const COMMON_WORDS = new Set([
-  'password', 'passw0rd', 'pass', 'passwd', 'postgres', 'postgresql', 'changeme', 'changethis', 'secret', 'secrets',
-  'mysecret', 'todo', 'todos', 'admin', 'administrator', 'root', 'default', 'example', 'test', 'testing', 'letmein',
-  'qwerty', 'welcome', 'user', 'guest', 'openai', 'apikey', 'betterauth', 'betterauthsecret', 'yoursecret',
-  'yoursecrethere', 'secretkey', 'token', 'abc', 'abcdef', 'xxxxxxxx', '',
-])
-const commonWord = (v: string): boolean => COMMON_WORDS.has(v.toLowerCase().replace(/[^a-z0-9]/g, '').replace(/\d+$/, ''))
-
-const hidden = (rule: string): string => `${rule} (value hidden)`
-
-function checkSecret(v: string, min: number, hint: string): void {
-  if (v.length < min) throw new Invalid(`at least ${min} characters (has ${v.length}; value hidden); ${hint}`)
-  if (commonWord(v)) throw new Invalid(hidden(`a random value, not a common word; ${hint}`))
-}
-
-const secretText = (min: number, hint: string) => field((v) => {
-  if (v === '') return undefined
-  checkSecret(v, min, hint)
-  return v
-})
-
-const POSTGRES_PASSWORD_HINT = 'make one with: openssl rand -hex 24'
-function checkPostgresPassword(v: string): void {
-  // the chart composes it into DATABASE_URL unescaped
-  if (!/^[A-Za-z0-9._~-]+$/.test(v)) throw new Invalid(hidden(`only URL-safe characters A-Z a-z 0-9 . _ ~ -; ${POSTGRES_PASSWORD_HINT}`))
-  checkSecret(v, 16, POSTGRES_PASSWORD_HINT)
-}
-
-const databaseUrl = field((v) => {
-  if (v === '') return undefined
-  const expected = hidden('a URL like postgresql://user:pass@host:5432/db, with a host and a database')
-  let u: URL
-  try {
-    u = new URL(v)
-  } catch {
-    throw new Invalid(expected)
-  }
-  if (!/^postgres(ql)?:$/.test(u.protocol) || !u.hostname || !/^\/[^/]+$/.test(u.pathname)) throw new Invalid(expected)
-  let pw: string
-  try {
-    pw = decodeURIComponent(u.password)
-  } catch {
-    throw new Invalid(hidden('a URL whose password is percent-encoded correctly (e.g. @ as %40)'))
-  }
-  // a short password would escape redaction when a tool prints it on its own
-  if (pw && (pw.length < MIN_SECRET_LENGTH || commonWord(pw))) throw new Invalid(hidden(`a password in the URL of at least ${MIN_SECRET_LENGTH} characters, not a common word`))
-  return v
-})
+// ---------- the app's own secrets ----------
 
 // The app's own secrets (APP_SECRETS): names of further .env keys whose values go into the Secret.
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
@@ -345,7 +166,6 @@ const appSecretNames = field((v) => {
   }
   return names
 })
-const appSecretRule = secretText(MIN_SECRET_LENGTH, 'paste the whole value (or make one with: openssl rand -base64 32)')
 
 // ---------- the schema ----------
 
@@ -379,7 +199,7 @@ const fields = {
     group: 'secrets', secret: true, default: '', generate: () => randomBytes(32).toString('base64'),
     doc: 'Better Auth signing secret, at least 32 characters (required by deploy; generated on the first run); make one: openssl rand -base64 32',
   }),
-  // checked in the object's refinement: it is only in use without DATABASE_URL
+  // checked with the other keys (secret-policy.ts): it is only in use without DATABASE_URL
   POSTGRES_PASSWORD: z.string().register(docs, {
     group: 'secrets', secret: true, default: '', generate: () => randomBytes(24).toString('hex'),
     doc: 'password of the in-cluster PostgreSQL, at least 16 URL-safe characters A-Z a-z 0-9 . _ ~ - (required unless DATABASE_URL is set; generated on the first run); make one: openssl rand -hex 24',
@@ -501,16 +321,12 @@ function checkPythonApp(abs: string): void {
 
 // ---------- the whole configuration ----------
 
-type Context = {
+// What loadConfig read besides the keys, and where.
+type Context = ReadValues & {
   root: string
   checkPaths: boolean
   envFile: string | null
-  values: Record<string, string>
   warnings: string[]
-  /** the values of the keys APP_SECRETS names, as read ('' when unset) */
-  appValues: Record<string, string>
-  /** the NEXT_PUBLIC_* keys that are set, as read */
-  publicEnv: Record<string, string>
   /** the environment (where minikube keeps its profiles) */
   env: Record<string, string | undefined>
 }
@@ -525,38 +341,7 @@ function configSchema(ctx: Context) {
         if (!(e instanceof Invalid)) throw e
         z2.addIssue({ code: 'custom', path: [key], message: e.message, params: { got: e.got } })
       }
-      const inUse: Record<string, string> = {}
-      for (const k of ['BETTER_AUTH_SECRET', 'DATABASE_URL', 'OPENAI_API_KEY'] as const) if (v[k]) inUse[k] = v[k]
-      // the app's own secrets: the same rules as the kit's (a set one is checked now, a missing one when deploy runs)
-      for (const name of v.APP_SECRETS) {
-        const raw = ctx.appValues[name] ?? ''
-        const r = appSecretRule.safeParse(raw)
-        if (!r.success) issue(name, new Invalid(r.error.issues[0]!.message))
-        else if (r.data) inUse[name] = r.data
-      }
-      for (const [name, value] of Object.entries(ctx.publicEnv)) {
-        // frontend-docker reads NEXT_PUBLIC_ENV one NAME=value line at a time
-        if (/[\r\n]/.test(value)) issue(name, new Invalid('a value on one line (NEXT_PUBLIC_ENV passes one NAME=value line per key)', ''))
-      }
-      if (v.POSTGRES_PASSWORD && !v.DATABASE_URL) {
-        try {
-          checkPostgresPassword(v.POSTGRES_PASSWORD)
-          inUse.POSTGRES_PASSWORD = v.POSTGRES_PASSWORD
-        } catch (e) {
-          issue('POSTGRES_PASSWORD', e)
-        }
-      }
-      // a secret that equals a printed setting, or another secret, is not secret
-      const others = [...Object.entries(ctx.values), ...Object.entries(ctx.publicEnv), ...Object.entries(inUse)].filter(([, x]) => x)
-      for (const [k, s] of Object.entries(inUse)) {
-        const same = others.find(([o, x]) => o !== k && x === s)
-        if (same) issue(k, new Invalid(hidden(`a value of its own (it equals ${same[0]})`)))
-      }
-      // a public value is baked into the image and the browser bundle: one holding a secret would leak it
-      for (const [name, value] of Object.entries(ctx.publicEnv)) {
-        const held = Object.entries(inUse).find(([, x]) => x.length >= MIN_SECRET_LENGTH && value.includes(x))
-        if (held) issue(name, new Invalid(`a public value without a secret in it (it holds the value of ${held[0]}; NEXT_PUBLIC_* values end up in the browser bundle)`, '(value hidden)'))
-      }
+      checkSecretsInUse(v, ctx, issue)
 
       const cluster = v.CLUSTER
       const allowed = LOAD_METHODS_BY_CLUSTER[cluster]
