@@ -1,60 +1,28 @@
 // The kit's configuration: what every stage is given (Config), and loadConfig, which builds it from the environment,
 // the .env file and one zod schema holding every key: its rule, default, one-line doc, secret flag and .env.example
-// group. Value rules live in value-rules.ts, the secret policy in secret-policy.ts, redaction in redact.ts (a redactor
-// per configuration).
+// group. Value rules live in value-rules.ts, the secret policy in secret-policy.ts, LOAD_METHOD's in load-method.ts,
+// paths in project-paths.ts, redaction in redact.ts (a redactor per configuration).
 //
 // Precedence: environment > .env file > defaults. Environment variables are read only for known keys, the keys
 // APP_SECRETS names and NEXT_PUBLIC_* keys, so `PATH` & co. are never "unknown keys"; other keys inside the .env file
 // produce a warning (cfg.warnings).
 import { randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { parse as parseDotenv } from 'dotenv'
 import { z } from 'zod'
 import { ConfigError, type ConfigSource } from './errors.ts'
+import {
+  LOAD_METHODS_BY_CLUSTER, MINIKUBE_DEFAULT_LOAD_METHOD, checkLoadMethod, resolveLoadMethod, type ClusterKind,
+  type LoadMethod,
+} from './load-method.ts'
+import { checkAppPaths, relPath, repoRoot } from './project-paths.ts'
 import { MIN_SECRET_LENGTH } from './redact.ts'
 import { checkSecretsInUse, databaseUrl, secretText, type ReadValues } from './secret-policy.ts'
 import {
   Invalid, addons, bool, commaList, dnsLabel, duration, field, hostName, imageName, imageRef, imageRefParts, int,
   matching, oneOf, publicUrl, registry,
 } from './value-rules.ts'
-import { PYTHON_MARKERS, isPythonApp } from './app/detect-backend.ts'
-
-export const repoRoot = path.resolve(import.meta.dirname, '..', '..')
-
-export type ClusterKind = 'minikube' | 'existing'
-export type LoadMethod = 'minikube' | 'docker-env' | 'none' | 'kind' | 'containerd' | 'registry'
-
-/**
- * LOAD_METHOD when CLUSTER=minikube and it is unset: docker-env (build in the node's own Docker, nothing to copy) when
- * the profile runs the docker runtime, which setup starts a new profile with; `minikube image load` for a profile that
- * runs containerd or cri-o, the none driver or several nodes, where minikube has no Docker to lend. Measured
- * (`E2E_CLUSTER=minikube npm run bench:e2e`): a one-line backend change deploys in 19 s instead of 41 s; a cold `up`
- * takes 13 s longer, once.
- */
-export const MINIKUBE_DEFAULT_LOAD_METHOD = 'docker-env'
-export function minikubeDefaultLoadMethod(profile: string, env: Record<string, string | undefined>): { method: 'minikube' | 'docker-env'; why: string } {
-  // minikube's own record of the profile (MINIKUBE_HOME is used as is when it ends in .minikube, else .minikube is appended)
-  const home = env.MINIKUBE_HOME ? (path.basename(env.MINIKUBE_HOME) === '.minikube' ? env.MINIKUBE_HOME : path.join(env.MINIKUBE_HOME, '.minikube'))
-    : path.join(env.HOME ?? os.homedir(), '.minikube')
-  const file = path.join(home, 'profiles', profile, 'config.json')
-  if (!existsSync(file)) return { method: 'docker-env', why: `no profile ${profile} yet: setup starts it with the docker runtime` }
-  try {
-    const c = JSON.parse(readFileSync(file, 'utf8')) as { Driver?: string; Nodes?: unknown[]; KubernetesConfig?: { ContainerRuntime?: string } }
-    const runtime = c.KubernetesConfig?.ContainerRuntime || 'docker'
-    if (runtime !== 'docker') return { method: 'minikube', why: `profile ${profile} runs ${runtime}, not docker` }
-    if (c.Driver === 'none') return { method: 'minikube', why: `profile ${profile} uses the none driver` }
-    if ((c.Nodes?.length ?? 1) > 1) return { method: 'minikube', why: `profile ${profile} has ${c.Nodes!.length} nodes` }
-    return { method: 'docker-env', why: `profile ${profile} runs the docker runtime` }
-  } catch {
-    return { method: 'minikube', why: `${file} could not be read` }
-  }
-}
-const LOAD_METHODS_BY_CLUSTER: Record<ClusterKind, readonly LoadMethod[]> = {
-  minikube: ['minikube', 'docker-env', 'registry'],
-  existing: ['none', 'kind', 'containerd', 'registry'],
-}
 
 export type ImageSpec = {
   component: 'frontend' | 'backend'
@@ -291,34 +259,6 @@ const PUBLIC_ENV_DOC: KeySpec = {
 /** KEYS and the NEXT_PUBLIC_* family (after NODE_IMAGE, the frontend's other build arg): the rows .env.example and README show */
 export const DOC_ROWS: KeySpec[] = KEYS.flatMap((k) => (k.key === 'NODE_IMAGE' ? [k, PUBLIC_ENV_DOC] : [k]))
 
-// ---------- paths ----------
-
-function checkPath(abs: string, kind: 'dir' | 'file'): void {
-  const st = existsSync(abs) ? statSync(abs) : null
-  if (!st || (kind === 'dir' ? !st.isDirectory() : !st.isFile())) throw new Invalid(`an existing ${kind === 'dir' ? 'directory' : 'file'} (looked for ${abs})`)
-}
-
-// A mistyped FRONTEND_DIR=../../../etc would otherwise build and ship whatever is there.
-function checkNextApp(abs: string): void {
-  checkPath(abs, 'dir')
-  const pkg = path.join(abs, 'package.json')
-  if (!existsSync(pkg)) throw new Invalid(`a Next.js app directory (missing ${pkg})`)
-  let deps: Record<string, unknown> = {}
-  try {
-    const p = JSON.parse(readFileSync(pkg, 'utf8')) as { dependencies?: Record<string, unknown>; devDependencies?: Record<string, unknown> }
-    deps = { ...p.dependencies, ...p.devDependencies }
-  } catch {
-    throw new Invalid(`a Next.js app directory (${pkg} is not valid JSON)`)
-  }
-  if (!('next' in deps)) throw new Invalid(`a Next.js app directory (${pkg} has no "next" in dependencies or devDependencies)`)
-}
-
-function checkPythonApp(abs: string): void {
-  checkPath(abs, 'dir')
-  if (!isPythonApp(abs))
-    throw new Invalid(`a Python app directory (missing ${path.join(abs, 'pyproject.toml')}; any of ${PYTHON_MARKERS.join(', ')} will do)`)
-}
-
 // ---------- the whole configuration ----------
 
 // What loadConfig read besides the keys, and where.
@@ -342,41 +282,11 @@ function configSchema(ctx: Context) {
         z2.addIssue({ code: 'custom', path: [key], message: e.message, params: { got: e.got } })
       }
       checkSecretsInUse(v, ctx, issue)
-
-      const cluster = v.CLUSTER
-      const allowed = LOAD_METHODS_BY_CLUSTER[cluster]
-      if (v.LOAD_METHOD === 'docker-env' && cluster !== 'minikube')
-        issue('LOAD_METHOD', new Invalid(`one of ${allowed.join(', ')}: docker-env builds into a minikube profile's own Docker, so it needs CLUSTER=minikube`))
-      else if (v.LOAD_METHOD && !allowed.includes(v.LOAD_METHOD)) issue('LOAD_METHOD', new Invalid(`one of ${allowed.join(', ')}`))
-      if (v.LOAD_METHOD === 'registry' && !v.REGISTRY) issue('REGISTRY', new Invalid('a registry like localhost:5000 when LOAD_METHOD=registry', ''))
-
-      if (!ctx.checkPaths) return
-      const checks: [Key, string, (abs: string) => void][] = [
-        ['CHART_DIR', v.CHART_DIR, (a) => checkPath(a, 'dir')],
-        ['FRONTEND_DIR', v.FRONTEND_DIR, checkNextApp],
-        ['BACKEND_DIR', v.BACKEND_DIR, checkPythonApp],
-        ['FRONTEND_DOCKERFILE', v.FRONTEND_DOCKERFILE, (a) => checkPath(a, 'file')],
-        ['BACKEND_DOCKERFILE', v.BACKEND_DOCKERFILE, (a) => checkPath(a, 'file')],
-      ]
-      for (const [key, p, check] of checks) {
-        try {
-          check(at(p))
-        } catch (e) {
-          issue(key, e)
-        }
-      }
-      for (const f of v.HELM_VALUES_FILES) {
-        try {
-          checkPath(at(f), 'file')
-        } catch (e) {
-          issue('HELM_VALUES_FILES', e instanceof Invalid ? new Invalid(e.message, f) : e)
-        }
-      }
+      checkLoadMethod(v, issue)
+      if (ctx.checkPaths) checkAppPaths(v, ctx.root, issue)
     })
     .transform((v): Config => {
-      const cluster = v.CLUSTER
-      const picked = !v.LOAD_METHOD && cluster === 'minikube' ? minikubeDefaultLoadMethod(v.MINIKUBE_PROFILE, ctx.env) : null
-      const loadMethod: LoadMethod = v.LOAD_METHOD || picked?.method || 'none'
+      const { method: loadMethod, why: loadMethodWhy } = resolveLoadMethod(v, ctx.env)
       const url = v.PUBLIC_URL ?? `http://${v.INGRESS_HOST}`
       ctx.values.LOAD_METHOD = loadMethod
       ctx.values.PUBLIC_URL = url
@@ -420,9 +330,9 @@ function configSchema(ctx: Context) {
         frontend,
         backend,
         postgresImage: v.POSTGRES_IMAGE,
-        cluster,
+        cluster: v.CLUSTER,
         loadMethod,
-        loadMethodWhy: picked?.why ?? null,
+        loadMethodWhy,
         containerd: { address: v.CONTAINERD_ADDRESS, namespace: v.CONTAINERD_NAMESPACE },
         kindCluster: v.KIND_CLUSTER,
         registry: v.REGISTRY,
@@ -471,12 +381,6 @@ export type LoadOptions = {
   root?: string
   /** check that source dirs (a Next.js and a Python app), Dockerfiles and the chart exist (default true; cleanup and setup need none of them) */
   checkPaths?: boolean
-}
-
-/** A path as the kit shows it: relative to `root` when inside it (with / on every OS), else as it is. */
-export function relPath(root: string, p: string): string {
-  const r = path.relative(root, p)
-  return r && !r.startsWith('..') && !path.isAbsolute(r) ? r.split(path.sep).join('/') : p
 }
 
 // Where the file named by --env-path (opts.envFile) or KIT_ENV_FILE is, and why it cannot be read.

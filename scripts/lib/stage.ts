@@ -6,7 +6,8 @@
 //   createContext(cfg, opts): Ctx        — config + dry-run + redactor + log + command runner, for one run
 //   rel(cfg, path): string               — a path as commands show it (relative to the project root when inside it)
 //   COMMON_FLAGS                         — --help, --dry-run, --env-path (every stage takes them)
-import { allSecrets, relPath, type Config } from './config.ts'
+import { allSecrets, type Config } from './config.ts'
+import { relPath } from './project-paths.ts'
 import { createLog, type Log, type Stream } from './log.ts'
 import { createRedactor, type Redactor } from './redact.ts'
 import { createRunner, type CommandRunner } from './run.ts'
