@@ -8,7 +8,8 @@ import path from 'node:path'
 import { defineStage, rel, type Ctx, type Flags } from './lib/stage.ts'
 import { isMain, main } from './lib/cli.ts'
 import { fail } from './lib/errors.ts'
-import { allSecrets, toolEnv } from './lib/config.ts'
+import { toolEnv } from './lib/config.ts'
+import { allSecrets } from './lib/config-secrets.ts'
 import { createRedactor } from './lib/redact.ts'
 import {
   AI_KEYS, detect, keyStates, prompts as allPrompts, runTool, toolCommand, transcript, TOOLS,

@@ -13,7 +13,7 @@ import { imageDaemon } from './lib/docker-env.ts'
 import type { Result } from './lib/run.ts'
 import { diagnose } from './lib/diagnose.ts'
 import type { Pod } from './lib/diagnose.ts'
-import { allSecrets } from './lib/config.ts'
+import { allSecrets } from './lib/config-secrets.ts'
 import { images } from './lib/images.ts'
 import { requireTools } from './lib/tools.ts'
 import {

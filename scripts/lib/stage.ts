@@ -6,7 +6,8 @@
 //   createContext(cfg, opts): Ctx        — config + dry-run + redactor + log + command runner, for one run
 //   rel(cfg, path): string               — a path as commands show it (relative to the project root when inside it)
 //   COMMON_FLAGS                         — --help, --dry-run, --env-path (every stage takes them)
-import { allSecrets, type Config } from './config.ts'
+import type { Config } from './config.ts'
+import { allSecrets } from './config-secrets.ts'
 import { relPath } from './project-paths.ts'
 import { createLog, type Log, type Stream } from './log.ts'
 import { createRedactor, type Redactor } from './redact.ts'
