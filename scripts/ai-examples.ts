@@ -8,7 +8,8 @@ import path from 'node:path'
 import { defineStage, shownPath, type Ctx, type Flags } from './lib/stage.ts'
 import { isMain, main } from './lib/cli.ts'
 import { fail } from './lib/errors.ts'
-import { allSecrets, toolEnv, type Config } from './lib/config.ts'
+import { toolEnv, type Config } from './lib/config.ts'
+import { allSecrets } from './lib/config-secrets.ts'
 import { createRedactor } from './lib/redact.ts'
 import {
   AI_KEYS, TRANSCRIPT_HEADING, detect, keyStates, prompts as allPrompts, runTool, toolCommand, transcript, TOOLS,

@@ -4,7 +4,7 @@
 import { defineStage, shownPath, type Ctx, type Flags } from './lib/stage.ts'
 import { isMain, main } from './lib/cli.ts'
 import { fail, inOrder } from './lib/errors.ts'
-import { requireSecrets } from './lib/config.ts'
+import { requireSecrets } from './lib/config-secrets.ts'
 import { images } from './lib/images.ts'
 import { ANNOTATION, chartValues, formatMigrated, planMigrations, releaseFingerprint, secretApplyCommand, secretManifest, setArgs } from './lib/release.ts'
 import { isUpToDate, readReleaseState } from './lib/release-state.ts'

@@ -4,7 +4,7 @@
 // the first failure stops the run. Flags and --help come from the stages' own specs.
 import chalk from 'chalk'
 import { isMain, main, finish } from './lib/cli.ts'
-import { requireSecrets } from './lib/config.ts'
+import { requireSecrets } from './lib/config-secrets.ts'
 import { images } from './lib/images.ts'
 import { elapsed } from './lib/log.ts'
 import type { Ctx, FlagSpec, Flags, Stage } from './lib/stage.ts'

@@ -9,7 +9,7 @@ import { KitError, fail } from './lib/errors.ts'
 import { imageDaemon } from './lib/docker-env.ts'
 import type { Result } from './lib/run.ts'
 import { diagnose } from './lib/diagnose.ts'
-import { allSecrets } from './lib/config.ts'
+import { allSecrets } from './lib/config-secrets.ts'
 import { requireTools } from './lib/tools.ts'
 import { fromChartValues, observeRelease, type Ask, type Component, type Subject } from './lib/validate-subject.ts'
 import {

@@ -1,74 +1,19 @@
-// The kit's configuration: the ONLY module that reads `.env` and the environment.
-//
-// Exported API (stable; other stages and tests build on it):
-//   loadConfig(opts?: LoadOptions): Config          — read .env + environment, apply defaults, validate (throws ConfigError)
-//   ensureEnvFile(opts): { created, keys }         — first run: write a missing default .env with generated secrets
-//   envFileToCreate(opts) / generatedSecrets(env)  — what a first run would write (dry runs say so, write nothing)
-//   npmDryRun(env)                                 — `npm run x --dry-run` (npm sets npm_config_dry_run)
-//   requireSecrets(cfg: Config): void               — the Secret keys `deploy` needs are set (throws ConfigError)
-//   secretData(cfg: Config): Record<string, string> — the Secret's data: the secrets that are set and in use (with APP_SECRETS)
-//   allSecrets(cfg: Config): Record<string, string>  — every secret value that is set (kit keys and APP_SECRETS): what to hide
-//   renderEnvFile(fill?): string                    — .env.example (no fill) or a first-run .env, from the schema
-//   KEYS, KeySpec, GROUPS, secretKeys               — the documented keys (drive .env.example and README's table)
-//   DOC_ROWS                                        — KEYS plus the NEXT_PUBLIC_* family, as the docs list them
-//   isPublicEnvKey(name)                            — a NEXT_PUBLIC_* name (a build-time value of the frontend, never secret)
-//   PUBLIC_URL_PATTERN                              — the chart's publicUrl pattern (a test keeps them equal)
-//   ConfigError                                     — { key, expected, fix, source, message } with a one-line message
-//   repoRoot                                        — absolute path of the project root
-//   relPath(root, p)                                — a path as the kit shows it (relative to root when inside it)
-//   toolEnv(names): Record<string, string|undefined> — other tools' own variables (e.g. AI provider keys), as exported
-//   withEnvKeys(text, entries) / addEnvKeys(file, entries) — add keys a .env does not set yet (init); never overwrites
-//
-// One zod schema holds every key: its parser, default, one-line doc, secret flag and .env.example group. The Config
-// type is what that schema's transform returns. Redaction lives in redact.ts (a redactor per configuration).
+// The kit's configuration: what every stage is given (Config), and loadConfig, which builds it from the environment,
+// the .env file (env-file.ts) and each key's rule and default (config-keys.ts). Redaction lives in redact.ts (a
+// redactor per configuration).
 //
 // Precedence: environment > .env file > defaults. Environment variables are read only for known keys, the keys
 // APP_SECRETS names and NEXT_PUBLIC_* keys, so `PATH` & co. are never "unknown keys"; other keys inside the .env file
 // produce a warning (cfg.warnings).
-import { randomBytes } from 'node:crypto'
-import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
-import { parse as parseDotenv } from 'dotenv'
 import { z } from 'zod'
-import { MIN_SECRET_LENGTH } from './redact.ts'
-import { PYTHON_MARKERS, isPythonApp } from './app/detect-backend.ts'
-
-export const repoRoot = path.resolve(import.meta.dirname, '..', '..')
-
-export type ClusterKind = 'minikube' | 'existing'
-export type LoadMethod = 'minikube' | 'docker-env' | 'none' | 'kind' | 'containerd' | 'registry'
-
-/**
- * LOAD_METHOD when CLUSTER=minikube and it is unset: docker-env (build in the node's own Docker, nothing to copy) when
- * the profile runs the docker runtime, which setup starts a new profile with; `minikube image load` for a profile that
- * runs containerd or cri-o, the none driver or several nodes, where minikube has no Docker to lend. Measured
- * (`E2E_CLUSTER=minikube npm run bench:e2e`): a one-line backend change deploys in 19 s instead of 41 s; a cold `up`
- * takes 13 s longer, once.
- */
-export const MINIKUBE_DEFAULT_LOAD_METHOD = 'docker-env'
-export function minikubeDefaultLoadMethod(profile: string, env: Record<string, string | undefined>): { method: 'minikube' | 'docker-env'; why: string } {
-  // minikube's own record of the profile (MINIKUBE_HOME is used as is when it ends in .minikube, else .minikube is appended)
-  const home = env.MINIKUBE_HOME ? (path.basename(env.MINIKUBE_HOME) === '.minikube' ? env.MINIKUBE_HOME : path.join(env.MINIKUBE_HOME, '.minikube'))
-    : path.join(env.HOME ?? os.homedir(), '.minikube')
-  const file = path.join(home, 'profiles', profile, 'config.json')
-  if (!existsSync(file)) return { method: 'docker-env', why: `no profile ${profile} yet: setup starts it with the docker runtime` }
-  try {
-    const c = JSON.parse(readFileSync(file, 'utf8')) as { Driver?: string; Nodes?: unknown[]; KubernetesConfig?: { ContainerRuntime?: string } }
-    const runtime = c.KubernetesConfig?.ContainerRuntime || 'docker'
-    if (runtime !== 'docker') return { method: 'minikube', why: `profile ${profile} runs ${runtime}, not docker` }
-    if (c.Driver === 'none') return { method: 'minikube', why: `profile ${profile} uses the none driver` }
-    if ((c.Nodes?.length ?? 1) > 1) return { method: 'minikube', why: `profile ${profile} has ${c.Nodes!.length} nodes` }
-    return { method: 'docker-env', why: `profile ${profile} runs the docker runtime` }
-  } catch {
-    return { method: 'minikube', why: `${file} could not be read` }
-  }
-}
-const LOAD_METHODS_BY_CLUSTER: Record<ClusterKind, readonly LoadMethod[]> = {
-  minikube: ['minikube', 'docker-env', 'registry'],
-  existing: ['none', 'kind', 'containerd', 'registry'],
-}
-export type ConfigSource = 'env' | 'file' | 'default'
+import { ENV_NAME, KEYS, fields, isKnownKey, isPublicEnvKey, isSecret, secretKeys } from './config-keys.ts'
+import { envFileWarnings, fixFor, readEnvFile } from './env-file.ts'
+import { ConfigError, type ConfigSource } from './errors.ts'
+import { checkLoadMethod, resolveLoadMethod, type ClusterKind, type LoadMethod } from './load-method.ts'
+import { checkAppPaths, relPath, repoRoot } from './project-paths.ts'
+import { checkSecretsInUse, type ReadValues } from './secret-policy.ts'
+import { Invalid, commaList } from './value-rules.ts'
 
 export type ImageSpec = {
   component: 'frontend' | 'backend'
@@ -91,373 +36,105 @@ export type Secrets = {
   OPENAI_API_KEY?: string
 }
 
-export class ConfigError extends Error {
-  key: string
-  expected: string
-  /** what to do about it, by where the value came from */
-  fix: string
-  source: ConfigSource
-  constructor(key: string, expected: string, got?: string, source: ConfigSource = 'default', fix = '') {
-    super(`${key}${got === undefined ? '' : `=${JSON.stringify(got)}`} is invalid: expected ${expected}`)
-    this.name = 'ConfigError'
-    this.key = key
-    this.expected = expected
-    this.source = source
-    this.fix = fix
+/** What every stage is given: each setting resolved (paths absolute), checked, with its default applied. */
+export type Config = {
+  root: string
+  /** the .env file that was read, or null when there was none */
+  envFile: string | null
+  namespace: string
+  /** Helm release name */
+  release: string
+  chartDir: string
+  /** the Kubernetes Secret deploy makes from .env */
+  secretName: string
+  frontend: ImageSpec
+  backend: ImageSpec
+  /** the in-cluster PostgreSQL's image */
+  postgresImage: { repository: string; tag: string }
+  cluster: ClusterKind
+  loadMethod: LoadMethod
+  /** why the kit picked loadMethod when LOAD_METHOD is unset on minikube, else null */
+  loadMethodWhy: string | null
+  /** socket and namespace for LOAD_METHOD=containerd */
+  containerd: { address: string; namespace: string }
+  /** for LOAD_METHOD=kind */
+  kindCluster: string
+  /** registry host[/path] for LOAD_METHOD=registry, else null */
+  registry: string | null
+  /** the profile setup starts (or finds running) */
+  minikube: {
+    profile: string
+    driver: string
+    cpus: number
+    /** as minikube takes it: 4096mb, 6g */
+    memory: string
+    /** stable, latest or v1.x.y */
+    kubernetesVersion: string
+    /** `--cni` for minikube start, or null for minikube's own choice */
+    cni: string | null
+    /** MINIKUBE_ADDONS, plus metrics-server when hpa is on */
+    addons: string[]
   }
-}
-
-// ---------- value rules ----------
-
-// Thrown by a rule, turned into a zod issue; `got` replaces the shown value when the culprit is a part of it.
-class Invalid extends Error {
-  got?: string
-  constructor(expected: string, got?: string) {
-    super(expected)
-    this.got = got
+  ingress: { enabled: boolean; className: string; host: string }
+  /** the origin users open (default http://<ingress host>): auth issuer and CORS origin */
+  publicUrl: string
+  /** origins trusted besides publicUrl (chart extraOrigins); dev adds its port-forward's, no key sets it */
+  extraOrigins: string[]
+  replicas: { frontend: number; backend: number }
+  /** HorizontalPodAutoscalers for frontend and backend */
+  hpa: boolean
+  /** helm duration strings (`5m`, `300s`) and their value in ms */
+  timeouts: {
+    deploy: string
+    deployMs: number
+    validate: string
+    validateMs: number
+    minikubeStart: string
+    minikubeStartMs: number
   }
+  /** extra Helm values files, applied before the kit's --set values */
+  helmValuesFiles: string[]
+  /** true when DATABASE_URL is set: the chart's in-cluster PostgreSQL is off */
+  externalDatabase: boolean
+  /** every secret that is set (also an ignored one, so it is still redacted); secretData() has those in use */
+  secrets: Secrets
+  /** the keys APP_SECRETS names (deploy requires each) */
+  appSecretKeys: string[]
+  /** the values of the APP_SECRETS keys that are set */
+  appSecrets: Record<string, string>
+  /** the NEXT_PUBLIC_* keys that are set: public build-time values of the frontend (never secret) */
+  publicEnv: Record<string, string>
+  /** resolved value of every non-secret key, for printing (`config` tables, dry-run headers) */
+  values: Record<string, string>
+  /** what loadConfig noticed but can work with: unknown keys, a secret a '#' cut short, an ignored key */
+  warnings: string[]
 }
 
-const field = <T>(parse: (v: string) => T) =>
-  z.string().transform((v, ctx): T => {
-    try {
-      return parse(v)
-    } catch (e) {
-      if (!(e instanceof Invalid)) throw e
-      ctx.addIssue({ code: 'custom', message: e.message, params: { got: e.got } })
-      return z.NEVER
-    }
-  })
-
-const matching = (pattern: RegExp, expected: string) => field((v) => {
-  if (!pattern.test(v)) throw new Invalid(expected)
-  return v
-})
-
-const int = (min: number, max: number) => field((v) => {
-  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new Invalid(`a whole number from ${min} to ${max}`)
-  return Number(v)
-})
-
-const bool = () => field((v) => {
-  const s = v.toLowerCase()
-  if (['true', '1', 'yes', 'on'].includes(s)) return true
-  if (['false', '0', 'no', 'off', ''].includes(s)) return false
-  throw new Invalid('true or false')
-})
-
-const oneOf = <T extends string>(options: readonly T[]) => field((v) => {
-  if (!(options as readonly string[]).includes(v)) throw new Invalid(`one of ${options.join(', ')}`)
-  return v as T
-})
-
-// DNS-1123 label: namespaces, release names, secret names
-const dnsLabel = (max = 63) => field((v) => {
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(v) || v.length > max) throw new Invalid(`a lowercase DNS name (a-z, 0-9, -; at most ${max} characters)`)
-  return v
-})
-
-const hostName = () => matching(/^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, 'a lowercase host name like todo.local')
-const imageName = () => matching(/^[a-z0-9]+([._/-][a-z0-9]+)*$/, 'an image name without tag, e.g. todo-frontend')
-
-function splitImageRef(v: string): { repository: string; tag: string } {
-  // registry:port/path/name:tag — the tag is after the last colon that follows the last slash
-  const slash = v.lastIndexOf('/')
-  const colon = v.lastIndexOf(':')
-  const hasTag = colon > slash
-  const repository = hasTag ? v.slice(0, colon) : v
-  const tag = hasTag ? v.slice(colon + 1) : 'latest'
-  if (!/^[a-z0-9]+([._:/-][a-z0-9]+)*$/.test(repository) || !/^[\w][\w.-]{0,127}$/.test(tag))
-    throw new Invalid('an image reference like node:24-slim or registry.example.com/node:24')
-  return { repository, tag }
-}
-const imageRef = () => field((v) => (splitImageRef(v), v))
-const imageRefParts = () => field(splitImageRef)
-
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const
-// Node's timers overflow above 2^31-1 ms (~24.8 days) and fire at once, so every duration has a sane upper bound.
-const duration = (max: string) => {
-  const ms = (v: string): number | null => {
-    const m = /^(\d+)(ms|s|m|h)$/.exec(v)
-    return m ? Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS] : null
-  }
-  const maxMs = ms(max)!
-  return field((v) => {
-    const n = ms(v)
-    if (n === null || n < 1000 || n > maxMs) throw new Invalid(`a duration like 90s, 5m or 1h, from 1s to ${max}`)
-    return { text: v, ms: n }
-  })
+export type LoadOptions = {
+  /** environment to read (default process.env) */
+  env?: NodeJS.ProcessEnv
+  /** .env path; default $KIT_ENV_FILE or <root>/.env (a missing default file is fine, a missing named one is not) */
+  envFile?: string
+  /** project root, default the repo root */
+  root?: string
+  /**
+   * check that source dirs (a Next.js and a Python app), Dockerfiles and the chart exist (default true; cleanup and
+   * setup need none of them)
+   */
+  checkPaths?: boolean
 }
 
-const commaList = (s: string): string[] => s.split(',').map((x) => x.trim()).filter(Boolean)
-
-const addons = field((v) => {
-  const list = commaList(v)
-  for (const a of list) if (!/^[a-z0-9][a-z0-9-]*$/.test(a)) throw new Invalid('a comma list of addon names like ingress,metrics-server', a)
-  return list
-})
-
-const registry = field((v) => {
-  const r = v.replace(/\/+$/, '')
-  if (r && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:\d{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/.test(r))
-    throw new Invalid('a registry like localhost:5000 or ghcr.io/me', r)
-  return r || null
-})
-
-/** helm/todo-chatbot/values.schema.json's publicUrl pattern; config.test.ts keeps the two equal. */
-export const PUBLIC_URL_PATTERN = new RegExp('^https?://[^/\\s]+/?$')
-const publicUrl = field((v) => {
-  if (v === '') return null
-  // The chart's pattern, plus what it lets through but an auth issuer / CORS origin cannot be: a comma (the origin
-  // list separator), user info, a query or a fragment.
-  const expected = 'an http(s) origin like https://todo.example.com (scheme, host and optional port; no path, query or comma)'
-  let u: URL
-  try {
-    u = new URL(v)
-  } catch {
-    throw new Invalid(expected)
-  }
-  if (!PUBLIC_URL_PATTERN.test(v) || v.includes(',') || u.username || u.password || u.search || u.hash || v.includes('?') || v.includes('#'))
-    throw new Invalid(expected)
-  return v.replace(/\/+$/, '')
-})
-
-// ---------- secrets ----------
-
-// Values people type when a template asks for a secret. Compared case-insensitively, ignoring punctuation and
-// trailing digits, so `Password1!` and `changeme123` are caught too.
-const COMMON_WORDS = new Set([
-  'password', 'passw0rd', 'pass', 'passwd', 'postgres', 'postgresql', 'changeme', 'changethis', 'secret', 'secrets',
-  'mysecret', 'todo', 'todos', 'admin', 'administrator', 'root', 'default', 'example', 'test', 'testing', 'letmein',
-  'qwerty', 'welcome', 'user', 'guest', 'openai', 'apikey', 'betterauth', 'betterauthsecret', 'yoursecret',
-  'yoursecrethere', 'secretkey', 'token', 'abc', 'abcdef', 'xxxxxxxx', '',
-])
-const commonWord = (v: string): boolean => COMMON_WORDS.has(v.toLowerCase().replace(/[^a-z0-9]/g, '').replace(/\d+$/, ''))
-
-const hidden = (rule: string): string => `${rule} (value hidden)`
-
-function checkSecret(v: string, min: number, hint: string): void {
-  if (v.length < min) throw new Invalid(`at least ${min} characters (has ${v.length}; value hidden); ${hint}`)
-  if (commonWord(v)) throw new Invalid(hidden(`a random value, not a common word; ${hint}`))
-}
-
-const secretText = (min: number, hint: string) => field((v) => {
-  if (v === '') return undefined
-  checkSecret(v, min, hint)
-  return v
-})
-
-const POSTGRES_PASSWORD_HINT = 'make one with: openssl rand -hex 24'
-function checkPostgresPassword(v: string): void {
-  // the chart composes it into DATABASE_URL unescaped
-  if (!/^[A-Za-z0-9._~-]+$/.test(v)) throw new Invalid(hidden(`only URL-safe characters A-Z a-z 0-9 . _ ~ -; ${POSTGRES_PASSWORD_HINT}`))
-  checkSecret(v, 16, POSTGRES_PASSWORD_HINT)
-}
-
-const databaseUrl = field((v) => {
-  if (v === '') return undefined
-  const expected = hidden('a URL like postgresql://user:pass@host:5432/db, with a host and a database')
-  let u: URL
-  try {
-    u = new URL(v)
-  } catch {
-    throw new Invalid(expected)
-  }
-  if (!/^postgres(ql)?:$/.test(u.protocol) || !u.hostname || !/^\/[^/]+$/.test(u.pathname)) throw new Invalid(expected)
-  let pw: string
-  try {
-    pw = decodeURIComponent(u.password)
-  } catch {
-    throw new Invalid(hidden('a URL whose password is percent-encoded correctly (e.g. @ as %40)'))
-  }
-  // a short password would escape redaction when a tool prints it on its own
-  if (pw && (pw.length < MIN_SECRET_LENGTH || commonWord(pw))) throw new Invalid(hidden(`a password in the URL of at least ${MIN_SECRET_LENGTH} characters, not a common word`))
-  return v
-})
-
-// The app's own secrets (APP_SECRETS): names of further .env keys whose values go into the Secret.
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
-/** NEXT_PUBLIC_* keys: build-time values of the frontend (Next.js inlines them into the browser bundle) */
-export const isPublicEnvKey = (name: string): boolean => /^NEXT_PUBLIC_[A-Za-z0-9_]+$/.test(name)
-const appSecretNames = field((v) => {
-  const names = [...new Set(commaList(v))]
-  for (const n of names) {
-    if (!ENV_NAME.test(n)) throw new Invalid('a comma list of environment variable names (letters, digits, _; not starting with a digit) like GEMINI_API_KEY,JWT_SECRET', n)
-    if (isPublicEnvKey(n)) throw new Invalid('names of secret keys; NEXT_PUBLIC_* values end up in the browser bundle, so they are never secret (set them in .env as they are)', n)
-    if (knownKeys.has(n) || n === 'KIT_ENV_FILE') throw new Invalid(`names other than the kit's own keys (${n} is one; the kit already handles it)`, n)
-  }
-  return names
-})
-const appSecretRule = secretText(MIN_SECRET_LENGTH, 'paste the whole value (or make one with: openssl rand -base64 32)')
-
-// ---------- the schema ----------
-
-export const GROUPS = {
-  secrets: 'Secrets: only here and in the Kubernetes Secret deploy makes (never in images, values files, logs or argv)',
-  names: 'Names',
-  sources: 'Sources and images (paths are relative to the project root)',
-  cluster: 'Cluster',
-  app: 'The app in the cluster',
-} as const
-export type Group = keyof typeof GROUPS
-
-export type KeySpec = {
-  key: string
-  /** the value used when neither the environment nor .env sets the key ('' = unset) */
-  default: string
-  /** one line for .env.example and README */
-  doc: string
-  secret: boolean
-  group: Group
-  /** README's default column when the default is derived from other keys */
-  shownDefault?: string
-  /** first run: a fresh random value for .env */
-  generate?: () => string
-}
-type Meta = Omit<KeySpec, 'key' | 'secret'> & { secret?: boolean }
-const docs = z.registry<Meta>()
-
-const fields = {
-  BETTER_AUTH_SECRET: secretText(32, 'make one with: openssl rand -base64 32').register(docs, {
-    group: 'secrets', secret: true, default: '', generate: () => randomBytes(32).toString('base64'),
-    doc: 'Better Auth signing secret, at least 32 characters (required by deploy; generated on the first run); make one: openssl rand -base64 32',
-  }),
-  // checked in the object's refinement: it is only in use without DATABASE_URL
-  POSTGRES_PASSWORD: z.string().register(docs, {
-    group: 'secrets', secret: true, default: '', generate: () => randomBytes(24).toString('hex'),
-    doc: 'password of the in-cluster PostgreSQL, at least 16 URL-safe characters A-Z a-z 0-9 . _ ~ - (required unless DATABASE_URL is set; generated on the first run); make one: openssl rand -hex 24',
-  }),
-  DATABASE_URL: databaseUrl.register(docs, {
-    group: 'secrets', secret: true, default: '',
-    doc: 'external database postgresql://user:pass@host:5432/db (host and database required); when set, the in-cluster PostgreSQL is off and POSTGRES_PASSWORD is ignored',
-  }),
-  OPENAI_API_KEY: secretText(MIN_SECRET_LENGTH, 'paste the whole key').register(docs, {
-    group: 'secrets', secret: true, default: '',
-    doc: `optional, at least ${MIN_SECRET_LENGTH} characters; without it the backend answers with its deterministic agent`,
-  }),
-  APP_SECRETS: appSecretNames.register(docs, {
-    group: 'secrets', default: '',
-    doc: `comma list of the app's own secret keys, e.g. GEMINI_API_KEY,JWT_SECRET: each is set in .env (or the environment), at least ${MIN_SECRET_LENGTH} characters and not a common word, required by deploy, and goes into the Secret under its own name (the chart's backend.secretEnv / frontend.secretEnv give it to the pods)`,
-  }),
-  NAMESPACE: dnsLabel().register(docs, { group: 'names', default: 'todo', doc: 'Kubernetes namespace' }),
-  RELEASE: dnsLabel(53).register(docs, { group: 'names', default: 'todo', doc: 'Helm release name' }),
-  CHART_DIR: z.string().register(docs, { group: 'names', default: 'helm/todo-chatbot', doc: 'Helm chart directory' }),
-  SECRET_NAME: dnsLabel(253).register(docs, { group: 'names', default: 'todo-secrets', doc: 'Kubernetes Secret deploy makes from .env' }),
-  FRONTEND_IMAGE: imageName().register(docs, { group: 'names', default: 'todo-frontend', doc: 'frontend image name (tag = content hash)' }),
-  BACKEND_IMAGE: imageName().register(docs, { group: 'names', default: 'todo-backend', doc: 'backend image name (tag = content hash)' }),
-  FRONTEND_DIR: z.string().register(docs, { group: 'sources', default: 'app/frontend', doc: 'frontend source (build context): a Next.js app, i.e. a package.json that depends on next' }),
-  BACKEND_DIR: z.string().register(docs, { group: 'sources', default: 'app/backend', doc: 'backend source (build context): a Python app with pyproject.toml, requirements.txt, uv.lock, setup.py or Pipfile' }),
-  FRONTEND_DOCKERFILE: z.string().register(docs, { group: 'sources', default: 'frontend-docker/Dockerfile', doc: 'frontend Dockerfile' }),
-  BACKEND_DOCKERFILE: z.string().register(docs, { group: 'sources', default: 'backend-docker/Dockerfile', doc: 'backend Dockerfile' }),
-  NODE_IMAGE: imageRef().register(docs, { group: 'sources', default: 'node:24-slim', doc: 'frontend base image (build arg NODE_IMAGE)' }),
-  PYTHON_IMAGE: imageRef().register(docs, { group: 'sources', default: 'python:3.13-slim', doc: 'backend base image (build arg PYTHON_IMAGE)' }),
-  POSTGRES_IMAGE: imageRefParts().register(docs, { group: 'sources', default: 'postgres:17.7', doc: 'in-cluster PostgreSQL image' }),
-  FRONTEND_SIZE_BUDGET_MB: int(1, 100_000).register(docs, { group: 'sources', default: '60', doc: 'frontend image budget over its base image, MB (validate)' }),
-  BACKEND_SIZE_BUDGET_MB: int(1, 100_000).register(docs, { group: 'sources', default: '120', doc: 'backend image budget over its base image, MB (validate)' }),
-  CLUSTER: oneOf(['minikube', 'existing'] as const).register(docs, { group: 'cluster', default: 'minikube', doc: 'minikube (setup starts it) or existing (current kubectl context)' }),
-  LOAD_METHOD: z.enum(['', 'minikube', 'docker-env', 'none', 'kind', 'containerd', 'registry'], {
-    error: `one of ${LOAD_METHODS_BY_CLUSTER.minikube.join(', ')} (CLUSTER=minikube) or ${LOAD_METHODS_BY_CLUSTER.existing.join(', ')} (CLUSTER=existing)`,
-  }).register(docs, {
-    group: 'cluster', default: '', shownDefault: 'by `CLUSTER`',
-    doc: `minikube (build locally, then minikube image load) | docker-env (build straight into the minikube profile's own Docker: nothing to copy; needs the docker runtime) | none (docker-desktop) | kind | containerd | registry; default for CLUSTER=minikube: ${MINIKUBE_DEFAULT_LOAD_METHOD} when the profile runs the docker runtime (a new one is started with it), else minikube; none for existing`,
-  }),
-  CONTAINERD_ADDRESS: matching(/./, 'a containerd socket path').register(docs, { group: 'cluster', default: '/run/containerd/containerd.sock', doc: 'containerd socket for LOAD_METHOD=containerd' }),
-  CONTAINERD_NAMESPACE: matching(/^[a-zA-Z0-9][\w.-]*$/, 'a containerd namespace like k8s.io').register(docs, { group: 'cluster', default: 'k8s.io', doc: 'containerd namespace the kubelet uses' }),
-  KIND_CLUSTER: matching(/^[a-z0-9][a-z0-9.-]*$/, 'a kind cluster name').register(docs, { group: 'cluster', default: 'kind', doc: 'kind cluster name for LOAD_METHOD=kind' }),
-  REGISTRY: registry.register(docs, { group: 'cluster', default: '', doc: 'registry host[:port][/path] for LOAD_METHOD=registry (images pushed there)' }),
-  MINIKUBE_PROFILE: matching(/^[a-zA-Z0-9][\w.-]*$/, 'a profile name (letters, digits, - _ .)').register(docs, { group: 'cluster', default: 'todo', doc: 'minikube profile' }),
-  MINIKUBE_DRIVER: matching(/^[a-z0-9][a-z0-9_-]*$/, 'a minikube driver name like docker').register(docs, { group: 'cluster', default: 'docker', doc: 'minikube driver (docker, podman, hyperkit, hyperv, kvm2, qemu, ...)' }),
-  MINIKUBE_CPUS: int(1, 256).register(docs, { group: 'cluster', default: '2', doc: 'minikube CPUs' }),
-  MINIKUBE_MEMORY: matching(/^\d+(mb|m|gb|g)?$/i, 'a size like 4096mb or 6g').register(docs, { group: 'cluster', default: '4096mb', doc: 'minikube memory (e.g. 4096mb, 6g)' }),
-  MINIKUBE_K8S_VERSION: matching(/^(stable|latest|v?\d+\.\d+\.\d+)$/, 'stable, latest or a version like v1.34.0').register(docs, { group: 'cluster', default: 'stable', doc: 'Kubernetes version for minikube (stable, latest or v1.x.y)' }),
-  MINIKUBE_CNI: matching(/^$|^(auto|bridge|calico|cilium|flannel|kindnet|false)$|^[\w./~-]+\.ya?ml$/, 'auto, bridge, calico, cilium, flannel, kindnet, false or a CNI manifest path ending in .yaml').register(docs, {
-    group: 'cluster', default: '', shownDefault: "minikube's choice",
-    doc: 'minikube CNI (`--cni`) when setup starts the profile; NetworkPolicies are enforced only by one that implements them (calico, cilium); a running profile keeps its own',
-  }),
-  MINIKUBE_ADDONS: addons.register(docs, { group: 'cluster', default: 'ingress', doc: 'comma list of minikube addons (metrics-server is added when HPA_ENABLED=true)' }),
-  INGRESS_ENABLED: bool().register(docs, { group: 'app', default: 'true', doc: 'expose the frontend through an Ingress' }),
-  INGRESS_CLASS: dnsLabel(253).register(docs, { group: 'app', default: 'nginx', doc: 'IngressClass name' }),
-  INGRESS_HOST: hostName().register(docs, { group: 'app', default: 'todo.local', doc: 'Ingress host name' }),
-  PUBLIC_URL: publicUrl.register(docs, {
-    group: 'app', default: '', shownDefault: '`http://<INGRESS_HOST>`',
-    doc: 'URL users open, scheme and host[:port] only (default http://<INGRESS_HOST>); auth issuer and CORS origin',
-  }),
-  FRONTEND_REPLICAS: int(0, 100).register(docs, { group: 'app', default: '1', doc: 'frontend replicas' }),
-  BACKEND_REPLICAS: int(0, 100).register(docs, { group: 'app', default: '1', doc: 'backend replicas' }),
-  HPA_ENABLED: bool().register(docs, { group: 'app', default: 'false', doc: 'HorizontalPodAutoscalers for frontend and backend (needs metrics-server)' }),
-  DEPLOY_TIMEOUT: duration('24h').register(docs, { group: 'app', default: '5m', doc: 'helm --wait timeout, 1s to 24h (e.g. 300s, 5m)' }),
-  VALIDATE_TIMEOUT: duration('1h').register(docs, { group: 'app', default: '2m', doc: 'time validate waits for pods and endpoints, 1s to 1h' }),
-  MINIKUBE_START_TIMEOUT: duration('2h').register(docs, { group: 'app', default: '10m', doc: 'time minikube start may take, 1s to 2h' }),
-  HELM_VALUES_FILES: z.string().transform(commaList).register(docs, { group: 'app', default: '', doc: 'comma list of extra Helm values files (applied before the kit\'s --set values)' }),
-}
-type Key = keyof typeof fields
-
-// Every key the kit reads. `.env.example` and README's table are generated from these (npm run gen:config).
-export const KEYS: KeySpec[] = (Object.keys(fields) as Key[]).map((key) => {
-  const { secret, ...meta } = docs.get(fields[key])!
-  return { key, secret: secret ?? false, ...meta }
-})
-export const secretKeys = KEYS.filter((k) => k.secret).map((k) => k.key) as (keyof Secrets)[]
-const knownKeys = new Set<string>(KEYS.map((k) => k.key))
-const isSecret = (key: string): boolean => (secretKeys as string[]).includes(key)
-
-// Build-time public values: every NEXT_PUBLIC_* key is read as it is, rather than packed into one setting. They are
-// the names the app's code and its own .env.local already use, Next.js itself reads them from the environment the
-// same way, and a list of NAME=value pairs inside one .env value would need its own quoting.
-const PUBLIC_ENV_DOC: KeySpec = {
-  key: 'NEXT_PUBLIC_*',
-  default: '',
-  secret: false,
-  group: 'sources',
-  doc: 'every key starting with NEXT_PUBLIC_ (e.g. NEXT_PUBLIC_API_URL=https://todo.example.com), from .env or the environment: passed to the frontend build as the build arg NEXT_PUBLIC_ENV for apps that read them at build time, and part of the image tag. Read by their own names rather than packed into one setting: the names the app code and next build use, no list quoting. Public by definition (baked into the browser bundle and shown in output): never put a secret in one',
-}
-/** KEYS and the NEXT_PUBLIC_* family (after NODE_IMAGE, the frontend's other build arg): the rows .env.example and README show */
-export const DOC_ROWS: KeySpec[] = KEYS.flatMap((k) => (k.key === 'NODE_IMAGE' ? [k, PUBLIC_ENV_DOC] : [k]))
-
-// ---------- paths ----------
-
-function checkPath(abs: string, kind: 'dir' | 'file'): void {
-  const st = existsSync(abs) ? statSync(abs) : null
-  if (!st || (kind === 'dir' ? !st.isDirectory() : !st.isFile())) throw new Invalid(`an existing ${kind === 'dir' ? 'directory' : 'file'} (looked for ${abs})`)
-}
-
-// A mistyped FRONTEND_DIR=../../../etc would otherwise build and ship whatever is there.
-function checkNextApp(abs: string): void {
-  checkPath(abs, 'dir')
-  const pkg = path.join(abs, 'package.json')
-  if (!existsSync(pkg)) throw new Invalid(`a Next.js app directory (missing ${pkg})`)
-  let deps: Record<string, unknown> = {}
-  try {
-    const p = JSON.parse(readFileSync(pkg, 'utf8')) as { dependencies?: Record<string, unknown>; devDependencies?: Record<string, unknown> }
-    deps = { ...p.dependencies, ...p.devDependencies }
-  } catch {
-    throw new Invalid(`a Next.js app directory (${pkg} is not valid JSON)`)
-  }
-  if (!('next' in deps)) throw new Invalid(`a Next.js app directory (${pkg} has no "next" in dependencies or devDependencies)`)
-}
-
-function checkPythonApp(abs: string): void {
-  checkPath(abs, 'dir')
-  if (!isPythonApp(abs))
-    throw new Invalid(`a Python app directory (missing ${path.join(abs, 'pyproject.toml')}; any of ${PYTHON_MARKERS.join(', ')} will do)`)
-}
-
-// ---------- the whole configuration ----------
-
-type Context = {
+// What loadConfig read besides the keys, and where.
+type Context = ReadValues & {
   root: string
   checkPaths: boolean
   envFile: string | null
-  values: Record<string, string>
   warnings: string[]
-  /** the values of the keys APP_SECRETS names, as read ('' when unset) */
-  appValues: Record<string, string>
-  /** the NEXT_PUBLIC_* keys that are set, as read */
-  publicEnv: Record<string, string>
   /** the environment (where minikube keeps its profiles) */
   env: Record<string, string | undefined>
 }
 
+// The keys' own rules (config-keys.ts), then the rules across keys, then the Config they make.
 function configSchema(ctx: Context) {
   const at = (p: string): string => path.resolve(ctx.root, p)
   return z
@@ -468,73 +145,12 @@ function configSchema(ctx: Context) {
         if (!(e instanceof Invalid)) throw e
         z2.addIssue({ code: 'custom', path: [key], message: e.message, params: { got: e.got } })
       }
-      const inUse: Record<string, string> = {}
-      for (const k of ['BETTER_AUTH_SECRET', 'DATABASE_URL', 'OPENAI_API_KEY'] as const) if (v[k]) inUse[k] = v[k]
-      // the app's own secrets: the same rules as the kit's (a set one is checked now, a missing one when deploy runs)
-      for (const name of v.APP_SECRETS) {
-        const raw = ctx.appValues[name] ?? ''
-        const r = appSecretRule.safeParse(raw)
-        if (!r.success) issue(name, new Invalid(r.error.issues[0]!.message))
-        else if (r.data) inUse[name] = r.data
-      }
-      for (const [name, value] of Object.entries(ctx.publicEnv)) {
-        // frontend-docker reads NEXT_PUBLIC_ENV one NAME=value line at a time
-        if (/[\r\n]/.test(value)) issue(name, new Invalid('a value on one line (NEXT_PUBLIC_ENV passes one NAME=value line per key)', ''))
-      }
-      if (v.POSTGRES_PASSWORD && !v.DATABASE_URL) {
-        try {
-          checkPostgresPassword(v.POSTGRES_PASSWORD)
-          inUse.POSTGRES_PASSWORD = v.POSTGRES_PASSWORD
-        } catch (e) {
-          issue('POSTGRES_PASSWORD', e)
-        }
-      }
-      // a secret that equals a printed setting, or another secret, is not secret
-      const others = [...Object.entries(ctx.values), ...Object.entries(ctx.publicEnv), ...Object.entries(inUse)].filter(([, x]) => x)
-      for (const [k, s] of Object.entries(inUse)) {
-        const same = others.find(([o, x]) => o !== k && x === s)
-        if (same) issue(k, new Invalid(hidden(`a value of its own (it equals ${same[0]})`)))
-      }
-      // a public value is baked into the image and the browser bundle: one holding a secret would leak it
-      for (const [name, value] of Object.entries(ctx.publicEnv)) {
-        const held = Object.entries(inUse).find(([, x]) => x.length >= MIN_SECRET_LENGTH && value.includes(x))
-        if (held) issue(name, new Invalid(`a public value without a secret in it (it holds the value of ${held[0]}; NEXT_PUBLIC_* values end up in the browser bundle)`, '(value hidden)'))
-      }
-
-      const cluster = v.CLUSTER
-      const allowed = LOAD_METHODS_BY_CLUSTER[cluster]
-      if (v.LOAD_METHOD === 'docker-env' && cluster !== 'minikube')
-        issue('LOAD_METHOD', new Invalid(`one of ${allowed.join(', ')}: docker-env builds into a minikube profile's own Docker, so it needs CLUSTER=minikube`))
-      else if (v.LOAD_METHOD && !allowed.includes(v.LOAD_METHOD)) issue('LOAD_METHOD', new Invalid(`one of ${allowed.join(', ')}`))
-      if (v.LOAD_METHOD === 'registry' && !v.REGISTRY) issue('REGISTRY', new Invalid('a registry like localhost:5000 when LOAD_METHOD=registry', ''))
-
-      if (!ctx.checkPaths) return
-      const checks: [Key, string, (abs: string) => void][] = [
-        ['CHART_DIR', v.CHART_DIR, (a) => checkPath(a, 'dir')],
-        ['FRONTEND_DIR', v.FRONTEND_DIR, checkNextApp],
-        ['BACKEND_DIR', v.BACKEND_DIR, checkPythonApp],
-        ['FRONTEND_DOCKERFILE', v.FRONTEND_DOCKERFILE, (a) => checkPath(a, 'file')],
-        ['BACKEND_DOCKERFILE', v.BACKEND_DOCKERFILE, (a) => checkPath(a, 'file')],
-      ]
-      for (const [key, p, check] of checks) {
-        try {
-          check(at(p))
-        } catch (e) {
-          issue(key, e)
-        }
-      }
-      for (const f of v.HELM_VALUES_FILES) {
-        try {
-          checkPath(at(f), 'file')
-        } catch (e) {
-          issue('HELM_VALUES_FILES', e instanceof Invalid ? new Invalid(e.message, f) : e)
-        }
-      }
+      checkSecretsInUse(v, ctx, issue)
+      checkLoadMethod(v, issue)
+      if (ctx.checkPaths) checkAppPaths(v, ctx.root, issue)
     })
-    .transform((v) => {
-      const cluster = v.CLUSTER
-      const picked = !v.LOAD_METHOD && cluster === 'minikube' ? minikubeDefaultLoadMethod(v.MINIKUBE_PROFILE, ctx.env) : null
-      const loadMethod: LoadMethod = v.LOAD_METHOD || picked?.method || 'none'
+    .transform((v): Config => {
+      const { method: loadMethod, why: loadMethodWhy } = resolveLoadMethod(v, ctx.env)
       const url = v.PUBLIC_URL ?? `http://${v.INGRESS_HOST}`
       ctx.values.LOAD_METHOD = loadMethod
       ctx.values.PUBLIC_URL = url
@@ -545,8 +161,11 @@ function configSchema(ctx: Context) {
       const appSecrets: Record<string, string> = {}
       for (const name of v.APP_SECRETS) if (ctx.appValues[name]) appSecrets[name] = ctx.appValues[name]
       const publicNames = Object.keys(ctx.publicEnv).sort()
-      if (secrets.DATABASE_URL && secrets.POSTGRES_PASSWORD)
-        ctx.warnings.push('POSTGRES_PASSWORD is ignored while DATABASE_URL is set (the in-cluster PostgreSQL is off); remove it to silence this')
+      const publicLines = publicNames.map((k) => `${k}=${ctx.publicEnv[k]}`).join('\n')
+      if (secrets.DATABASE_URL && secrets.POSTGRES_PASSWORD) {
+        const why = 'the in-cluster PostgreSQL is off'
+        ctx.warnings.push(`POSTGRES_PASSWORD is ignored while DATABASE_URL is set (${why}); remove it to silence this`)
+      }
       const frontend: ImageSpec = {
         component: 'frontend',
         name: v.FRONTEND_IMAGE,
@@ -556,7 +175,7 @@ function configSchema(ctx: Context) {
         // pass, so the tag of an app without public values stays what it was
         buildArgs: {
           NODE_IMAGE: v.NODE_IMAGE,
-          ...(publicNames.length ? { NEXT_PUBLIC_ENV: publicNames.map((k) => `${k}=${ctx.publicEnv[k]}`).join('\n') } : {}),
+          ...(publicNames.length ? { NEXT_PUBLIC_ENV: publicLines } : {}),
         },
         sizeBudgetMb: v.FRONTEND_SIZE_BUDGET_MB,
       }
@@ -570,7 +189,6 @@ function configSchema(ctx: Context) {
       }
       return {
         root: ctx.root,
-        /** the .env file that was read, or null when there was none */
         envFile: ctx.envFile,
         namespace: v.NAMESPACE,
         release: v.RELEASE,
@@ -579,13 +197,11 @@ function configSchema(ctx: Context) {
         frontend,
         backend,
         postgresImage: v.POSTGRES_IMAGE,
-        cluster,
+        cluster: v.CLUSTER,
         loadMethod,
-        /** why the kit picked loadMethod when LOAD_METHOD is unset on minikube, else null */
-        loadMethodWhy: picked?.why ?? null,
+        loadMethodWhy,
         containerd: { address: v.CONTAINERD_ADDRESS, namespace: v.CONTAINERD_NAMESPACE },
         kindCluster: v.KIND_CLUSTER,
-        /** registry host[/path] for LOAD_METHOD=registry, else null */
         registry: v.REGISTRY,
         minikube: {
           profile: v.MINIKUBE_PROFILE,
@@ -593,17 +209,14 @@ function configSchema(ctx: Context) {
           cpus: v.MINIKUBE_CPUS,
           memory: v.MINIKUBE_MEMORY,
           kubernetesVersion: v.MINIKUBE_K8S_VERSION,
-          /** `--cni` for minikube start, or null for minikube's own choice */
           cni: v.MINIKUBE_CNI || null,
           addons: minikubeAddons,
         },
         ingress: { enabled: v.INGRESS_ENABLED, className: v.INGRESS_CLASS, host: v.INGRESS_HOST },
         publicUrl: url,
-        /** origins trusted besides publicUrl (chart extraOrigins); dev adds its port-forward's, no key sets it */
-        extraOrigins: [] as string[],
+        extraOrigins: [],
         replicas: { frontend: v.FRONTEND_REPLICAS, backend: v.BACKEND_REPLICAS },
         hpa: v.HPA_ENABLED,
-        /** helm duration strings (`5m`, `300s`) and their value in ms */
         timeouts: {
           deploy: v.DEPLOY_TIMEOUT.text,
           deployMs: v.DEPLOY_TIMEOUT.ms,
@@ -613,112 +226,29 @@ function configSchema(ctx: Context) {
           minikubeStartMs: v.MINIKUBE_START_TIMEOUT.ms,
         },
         helmValuesFiles: v.HELM_VALUES_FILES.map(at),
-        /** true when DATABASE_URL is set: the chart's in-cluster PostgreSQL is off */
         externalDatabase: secrets.DATABASE_URL !== undefined,
-        /** every secret that is set (also an ignored one, so it is still redacted); secretData() has those in use */
         secrets,
-        /** the keys APP_SECRETS names (deploy requires each), and the values of those that are set */
         appSecretKeys: v.APP_SECRETS,
         appSecrets,
-        /** the NEXT_PUBLIC_* keys that are set: public build-time values of the frontend (never secret) */
         publicEnv: Object.fromEntries(publicNames.map((k) => [k, ctx.publicEnv[k]!])),
-        /** resolved value of every non-secret key, for printing (`config` tables, dry-run headers) */
         values: ctx.values,
         warnings: ctx.warnings,
       }
     })
 }
 
-export type Config = z.output<ReturnType<typeof configSchema>>
-
-// ---------- reading .env ----------
-
-export type LoadOptions = {
-  /** environment to read (default process.env) */
-  env?: NodeJS.ProcessEnv
-  /** .env path; default $KIT_ENV_FILE or <root>/.env; a missing default file is fine, a missing explicit one is an error */
-  envFile?: string
-  /** project root, default the repo root */
-  root?: string
-  /** check that source dirs (a Next.js and a Python app), Dockerfiles and the chart exist (default true; cleanup and setup need none of them) */
-  checkPaths?: boolean
-}
-
-/** A path as the kit shows it: relative to `root` when inside it (with / on every OS), else as it is. */
-export function relPath(root: string, p: string): string {
-  const r = path.relative(root, p)
-  return r && !r.startsWith('..') && !path.isAbsolute(r) ? r.split(path.sep).join('/') : p
-}
-
-// Where the file named by --env-path (opts.envFile) or KIT_ENV_FILE is, and why it cannot be read.
-function readEnvFile(root: string, explicit: { value: string; from: 'flag' | 'env' } | null): { file: string | null; text: string } {
-  const envFileError = (expected: string, fix: string): ConfigError =>
-    new ConfigError('KIT_ENV_FILE', expected, explicit?.value, explicit?.from === 'env' ? 'env' : 'default', fix)
-  const how = explicit?.from === 'env' ? 'export KIT_ENV_FILE=<path of your .env> (or unset it to use .env)' : 'pass --env-path <path of your .env>'
-  if (explicit && explicit.value.trim() === '') throw envFileError('a path to a .env file, not an empty string', how)
-  const file = path.resolve(root, explicit?.value ?? '.env')
-  if (!existsSync(file)) {
-    if (!explicit) return { file: null, text: '' }
-    throw envFileError(`an existing .env file (looked for ${file}); create it with: cp .env.example .env`, `cp .env.example ${relPath(root, file)}`)
-  }
-  if (statSync(file).isDirectory()) throw envFileError(`a .env file, not a directory (${file})`, how)
-  try {
-    return { file, text: readFileSync(file, 'utf8') }
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? 'error'
-    throw envFileError(`a readable .env file (${file}: ${code})`, `chmod u+r ${relPath(root, file)} (or ${how})`)
-  }
-}
-
-type Cut = { typed: number; read: number }
-// dotenv ends an unquoted value at the first `#` (`KEY=abc#def` reads `abc`): for a secret that silently yields a
-// shorter, different secret. Compare what each secret's (last) line holds with what dotenv read.
-function cutSecrets(text: string, parsed: Record<string, string>, isSecret: (key: string) => boolean): Map<string, Cut> {
-  const cut = new Map<string, Cut>()
-  for (const line of text.split(/\r?\n/)) {
-    const m = /^\s*(?:export\s+)?([\w.-]+)(?:\s*=\s*|:\s+)(.*)$/.exec(line)
-    if (!m || !isSecret(m[1]!)) continue
-    const key = m[1]!
-    const rest = m[2]!.trim()
-    const typed = rest.length
-    const read = (parsed[key] ?? '').length
-    if (/^['"`]/.test(rest) || !rest.includes('#') || typed <= read) cut.delete(key)
-    else cut.set(key, { typed, read })
-  }
-  return cut
-}
-
-function fixFor(key: string, source: ConfigSource, envFile: string): string {
-  if (source === 'env') return `unset ${key} or export ${key}=<...> (it comes from the environment, which overrides .env)`
-  const documented = knownKeys.has(key) ? ' (documented in .env.example)' : ''
-  if (source === 'file') return `edit ${key} in ${envFile}${documented}`
-  return `set ${key} in ${envFile}${documented}`
-}
-
 export function loadConfig(opts: LoadOptions = {}): Config {
   const env = opts.env ?? process.env
   const root = opts.root ?? repoRoot
-  const explicit =
-    opts.envFile !== undefined ? { value: opts.envFile, from: 'flag' as const } : env.KIT_ENV_FILE !== undefined ? { value: env.KIT_ENV_FILE, from: 'env' as const } : null
-  const { file: envFile, text } = readEnvFile(root, explicit)
-  const fileVars = parseDotenv(text)
+  const file = readEnvFile(root, opts.envFile, env)
+  const { file: envFile, vars: fileVars } = file
   const envName = envFile ? relPath(root, envFile) : '.env'
 
   // the keys APP_SECRETS names are read like known ones (the schema rejects a malformed name, so skip those here)
-  const appNames = commaList((env.APP_SECRETS ?? fileVars.APP_SECRETS ?? '').trim()).filter((n) => ENV_NAME.test(n) && !knownKeys.has(n) && !isPublicEnvKey(n))
+  const appNames = commaList((env.APP_SECRETS ?? fileVars.APP_SECRETS ?? '').trim())
+    .filter((n) => ENV_NAME.test(n) && !isKnownKey(n) && !isPublicEnvKey(n))
   const secretName = (key: string): boolean => isSecret(key) || appNames.includes(key)
-
-  const warnings: string[] = []
-  for (const k of Object.keys(fileVars)) {
-    if (!knownKeys.has(k) && !appNames.includes(k) && !isPublicEnvKey(k)) warnings.push(`unknown key ${k} in ${envName} is ignored (see .env.example for the keys)`)
-  }
-  const cut = cutSecrets(text, fileVars, secretName)
-  for (const [key, c] of cut) {
-    if (env[key] !== undefined) continue
-    warnings.push(
-      `${key} in ${envName} has a '#' outside quotes: only the ${c.read} characters before it are read, of the ${c.typed} typed (dotenv starts a comment there); if the '#' belongs to the value, quote it: ${key}="..."`,
-    )
-  }
+  const { warnings, cut } = envFileWarnings(file, envName, appNames, env)
 
   // environment > .env; records where each value came from, for the fix line
   const sources: Record<string, ConfigSource> = {}
@@ -744,174 +274,33 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     if (v) publicEnv[k] = v
   }
 
-  const result = configSchema({ root, checkPaths: opts.checkPaths ?? true, envFile, values, warnings, appValues, publicEnv, env }).safeParse(input)
+  const ctx: Context = {
+    root, checkPaths: opts.checkPaths ?? true, envFile, values, warnings, appValues, publicEnv, env,
+  }
+  const result = configSchema(ctx).safeParse(input)
   if (result.success) return result.data
   const issue = result.error.issues[0]!
   const key = String(issue.path[0] ?? 'config')
   const secret = secretName(key)
   const got = secret ? undefined : ((issue as { params?: { got?: string } }).params?.got ?? input[key])
   const c = cut.get(key)
-  const note = c && sources[key] === 'file' ? `; note: a '#' outside quotes in ${envName} cut it to ${c.read} of the ${c.typed} characters typed, quote it: ${key}="..."` : ''
+  const note = c && sources[key] === 'file'
+    ? `; note: a '#' outside quotes in ${envName} cut it to ${c.read} of the ${c.typed} characters typed, quote it: `
+      + `${key}="..."`
+    : ''
   const source = sources[key] ?? 'default'
   throw new ConfigError(key, issue.message + note, got, source, fixFor(key, source, envName))
 }
 
-/** The Secret keys deploy writes are set (malformed ones never get this far: loadConfig rejects them). */
-export function requireSecrets(cfg: Config): void {
-  const s = cfg.secrets
-  const envName = cfg.envFile ? relPath(cfg.root, cfg.envFile) : '.env'
-  const missing = (key: string, expected: string): ConfigError => new ConfigError(key, expected, undefined, 'default', fixFor(key, 'default', envName))
-  if (!s.BETTER_AUTH_SECRET) throw missing('BETTER_AUTH_SECRET', 'a random string of at least 32 characters in .env, e.g. from: openssl rand -base64 32')
-  if (!cfg.externalDatabase && !s.POSTGRES_PASSWORD)
-    throw missing('POSTGRES_PASSWORD', 'a password in .env for the in-cluster PostgreSQL (or set DATABASE_URL for an external database); make one with: openssl rand -hex 24')
-  for (const name of cfg.appSecretKeys)
-    if (!cfg.appSecrets[name])
-      throw new ConfigError(name, `a value in ${envName}: APP_SECRETS names it, so the Secret deploy makes holds it (the app's own secret, at least ${MIN_SECRET_LENGTH} characters)`, undefined, 'default',
-        `set ${name}=<the value> in ${envName} (or remove ${name} from APP_SECRETS)`)
-}
-
-/** The Secret's data: the secret keys that are set and in use (no POSTGRES_PASSWORD next to DATABASE_URL). */
-export function secretData(cfg: Config): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const k of secretKeys) {
-    const v = cfg.secrets[k]
-    if (!v || (k === 'POSTGRES_PASSWORD' && cfg.externalDatabase)) continue
-    out[k] = v
-  }
-  for (const [k, v] of Object.entries(cfg.appSecrets)) out[k] = v
-  return out
-}
-
-/** Every secret value that is set, the kit's and the app's (APP_SECRETS): what output and validate's leak search hide. */
-export function allSecrets(cfg: Config): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const [k, v] of Object.entries(cfg.secrets)) if (v) out[k] = v
-  return { ...out, ...cfg.appSecrets }
-}
-
-// ---------- .env.example and the first-run .env ----------
-
-/**
- * `.env.example` (no fill), or a first-run `.env` whose secrets are `fill`: every key with its doc line, grouped;
- * secrets the kit can generate are uncommented, every other key is commented out with its default.
- */
-export function renderEnvFile(fill?: Partial<Record<string, string>>): string {
-  const lines = fill
-    ? [
-        '# todo-k8s-kit configuration, written on the first run with generated secrets. Keep it private (git-ignored, mode 0600).',
-        '# Every key is documented in .env.example; the environment overrides this file.',
-      ]
-    : [
-        '# todo-k8s-kit configuration. The first run writes .env with generated secrets; or copy this file:  cp .env.example .env',
-        '# Every key is optional except the secrets deploy needs; the environment overrides this file.',
-        '# Generated from scripts/lib/config.ts by: npm run gen:config',
-      ]
-  let group: Group | null = null
-  for (const k of DOC_ROWS) {
-    if (k.group !== group) {
-      group = k.group
-      lines.push('', `# ---- ${GROUPS[group]}`)
-    }
-    if (k === PUBLIC_ENV_DOC) {
-      lines.push('', `# ${k.key}: ${k.doc}`)
-      continue
-    }
-    lines.push('', `# ${k.doc}`)
-    const value = fill?.[k.key]
-    lines.push(value !== undefined ? `${k.key}=${value}` : k.generate ? `${k.key}=` : `# ${k.key}=${k.default}`)
-  }
-  return lines.join('\n') + '\n'
-}
-
-/** The .env file a first run would write (the default path, missing, and no other file asked for), else null. */
-export function envFileToCreate(opts: { root?: string; envFile?: string; env?: NodeJS.ProcessEnv }): string | null {
-  const env = opts.env ?? process.env
-  if (opts.envFile !== undefined || env.KIT_ENV_FILE !== undefined) return null
-  const file = path.join(opts.root ?? repoRoot, '.env')
-  return existsSync(file) ? null : file
-}
-
-/** Fresh values for the secrets the kit can generate and the environment does not already give. */
-export function generatedSecrets(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
-  const fill: Record<string, string> = {}
-  for (const k of KEYS) {
-    if (!k.generate || env[k.key]) continue
-    if (k.key === 'POSTGRES_PASSWORD' && env.DATABASE_URL) continue
-    fill[k.key] = k.generate()
-  }
-  return fill
-}
-
-/**
- * First run: when the default .env (<root>/.env) is missing, write it with generated secrets, mode 0600. An explicit
- * file (--env-path / KIT_ENV_FILE) is never created: a missing one is a mistake loadConfig reports. Never overwrites
- * a file, and generates no secret the environment already sets (nor POSTGRES_PASSWORD when DATABASE_URL is set).
- */
-export function ensureEnvFile(opts: { root?: string; envFile?: string; env?: NodeJS.ProcessEnv }): { created: string | null; keys: string[] } {
-  const file = envFileToCreate(opts)
-  if (!file) return { created: null, keys: [] }
-  const fill = generatedSecrets(opts.env ?? process.env)
-  try {
-    writeFileSync(file, renderEnvFile(fill), { mode: 0o600, flag: 'wx' })
-  } catch (e) {
-    // another process made it in between (or a dangling symlink is there): leave it alone
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return { created: null, keys: [] }
-    throw e
-  }
-  chmodSync(file, 0o600) // the umask may have taken bits away, never added; make the mode exact anyway
-  return { created: file, keys: Object.keys(fill) }
-}
-
 /** `npm run up --dry-run`: npm keeps the flag for itself and tells the script through npm_config_dry_run. */
-export const npmDryRun = (env: NodeJS.ProcessEnv = process.env): boolean => /^(true|1)$/i.test(env.npm_config_dry_run ?? '')
+export const npmDryRun = (env: NodeJS.ProcessEnv = process.env): boolean =>
+  /^(true|1)$/i.test(env.npm_config_dry_run ?? '')
 
 /**
  * Variables that belong to other tools (AI assistants read their provider keys from the environment, not from the
- * kit's .env). Read here so this stays the one module that touches the environment; callers report presence only.
+ * kit's .env). Read here, beside the kit's own settings, rather than by each stage; callers report presence only.
  */
 export function toolEnv(names: readonly string[]): Record<string, string | undefined> {
   return Object.fromEntries(names.map((n) => [n, process.env[n]]))
 }
 
-// ---------- adding keys to an existing .env (init) ----------
-
-export type EnvKeysResult = { text: string; added: string[]; kept: Record<string, string> }
-
-const envLine = (key: string, value: string): string => `${key}=${/^[\w@%+=:,./~-]*$/.test(value) ? value : `'${value}'`}`
-
-/**
- * A .env's text with `entries` added for the keys it does not set (an empty value counts as unset). A key's commented
- * placeholder (`# KEY=default`, as the first-run .env and .env.example have them) becomes `KEY=value` in place, under
- * its doc line; other keys are appended after `heading`. Every other line, comment and value stays as it was.
- */
-export function withEnvKeys(text: string, entries: Record<string, string>, heading: string): EnvKeysResult {
-  const parsed = parseDotenv(text)
-  const lines = text.split('\n')
-  const added: string[] = []
-  const kept: Record<string, string> = {}
-  const tail: string[] = []
-  for (const [key, value] of Object.entries(entries)) {
-    if (!knownKeys.has(key) && !isPublicEnvKey(key)) throw new Error(`withEnvKeys: unknown key ${key}`)
-    if (parsed[key] !== undefined && parsed[key] !== '') {
-      kept[key] = parsed[key]!
-      continue
-    }
-    added.push(key)
-    const set = lines.findIndex((l) => new RegExp(`^\\s*(?:export\\s+)?${key}\\s*=`).test(l))
-    const placeholder = lines.findIndex((l) => new RegExp(`^#\\s*${key}=`).test(l))
-    const at = set >= 0 ? set : placeholder
-    if (at >= 0) lines[at] = envLine(key, value)
-    else tail.push(envLine(key, value))
-  }
-  let out = lines.join('\n')
-  if (tail.length) out = `${out.replace(/\n*$/, '')}${out.trim() ? '\n\n' : ''}# ${heading}\n${tail.join('\n')}\n`
-  return { text: out, added, kept }
-}
-
-/** withEnvKeys on a file; writes it (mode kept) only when a key was added. */
-export function addEnvKeys(file: string, entries: Record<string, string>, heading: string): Omit<EnvKeysResult, 'text'> {
-  const before = existsSync(file) ? readFileSync(file, 'utf8') : ''
-  const r = withEnvKeys(before, entries, heading)
-  if (r.added.length) writeFileSync(file, r.text)
-  return { added: r.added, kept: r.kept }
-}

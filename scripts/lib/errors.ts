@@ -1,5 +1,6 @@
-// The one way a stage stops: throw a KitError (what went wrong + the command that fixes it). Only the CLI wrapper
-// (scripts/lib/cli.ts) prints it and exits, so `up` can compose stages and tests can call them in-process.
+// How a stage stops: it throws a KitError (what went wrong + the command that fixes it), or a ConfigError for a
+// setting it cannot use. Only the CLI wrapper (scripts/lib/cli.ts) prints them and exits, so `up` can compose stages
+// and tests can call them in-process.
 export class KitError extends Error {
   /** the command (or edit) that fixes it, printed after "fix:" */
   readonly fix: string
@@ -15,6 +16,26 @@ export class KitError extends Error {
 
 export function fail(cause: string, fix: string, details: string[] = []): never {
   throw new KitError(cause, fix, details)
+}
+
+/** Where a setting's value came from: the environment, the .env file, or the default. */
+export type ConfigSource = 'env' | 'file' | 'default'
+
+/** A setting the kit cannot use: its key, what was expected and the fix for where the value came from. */
+export class ConfigError extends Error {
+  key: string
+  expected: string
+  /** what to do about it, by where the value came from */
+  fix: string
+  source: ConfigSource
+  constructor(key: string, expected: string, got?: string, source: ConfigSource = 'default', fix = '') {
+    super(`${key}${got === undefined ? '' : `=${JSON.stringify(got)}`} is invalid: expected ${expected}`)
+    this.name = 'ConfigError'
+    this.key = key
+    this.expected = expected
+    this.source = source
+    this.fix = fix
+  }
 }
 
 /**

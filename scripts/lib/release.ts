@@ -3,7 +3,8 @@
 import { createHash, createHmac } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
-import { secretData, type Config } from './config.ts'
+import type { Config } from './config.ts'
+import { secretData } from './config-secrets.ts'
 import { images } from './images.ts'
 import { migrateCommand, migrationDigest, type MigrationScope } from './migration-inputs.ts'
 

@@ -1,6 +1,8 @@
 // What a stage is: a spec (name, summary, flags) and a function of a context. The CLI wrapper (cli.ts) and `up` both
 // build the context and call `run`; a stage never exits the process and keeps no state between calls.
-import { allSecrets, relPath, type Config } from './config.ts'
+import type { Config } from './config.ts'
+import { allSecrets } from './config-secrets.ts'
+import { relPath } from './project-paths.ts'
 import { createLog, type Log, type Stream } from './log.ts'
 import { createRedactor, type Redactor } from './redact.ts'
 import { createRunner, type CommandRunner } from './run.ts'

@@ -2,7 +2,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { ConfigError, loadConfig, type Config } from '../../scripts/lib/config.ts'
+import { loadConfig, type Config } from '../../scripts/lib/config.ts'
+import { ConfigError } from '../../scripts/lib/errors.ts'
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'kit-config-'))
 

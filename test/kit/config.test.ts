@@ -6,7 +6,13 @@ import os from 'node:os'
 import path from 'node:path'
 import { parse as parseDotenv } from 'dotenv'
 import * as config from '../../scripts/lib/config.ts'
-import { ConfigError, KEYS, PUBLIC_URL_PATTERN, ensureEnvFile, loadConfig, requireSecrets, secretData, secretKeys, type Config } from '../../scripts/lib/config.ts'
+import { loadConfig, type Config } from '../../scripts/lib/config.ts'
+import { requireSecrets, secretData } from '../../scripts/lib/config-secrets.ts'
+import { KEYS, secretKeys } from '../../scripts/lib/config-keys.ts'
+import { ensureEnvFile } from '../../scripts/lib/env-file.ts'
+import { ConfigError } from '../../scripts/lib/errors.ts'
+import { MINIKUBE_DEFAULT_LOAD_METHOD } from '../../scripts/lib/load-method.ts'
+import { PUBLIC_URL_PATTERN } from '../../scripts/lib/value-rules.ts'
 import { createRedactor } from '../../scripts/lib/redact.ts'
 import { createContext } from '../../scripts/lib/stage.ts'
 import { CONFIG_DOC, envExample, withTable } from '../../scripts/gen-config-docs.ts'
@@ -151,7 +157,7 @@ describe('validation: each malformed value names its key and what was expected',
       writeFileSync(path.join(home, '.minikube', 'profiles', name, 'config.json'), JSON.stringify(conf))
     }
     const picked = (env: Record<string, string>) => { const c = load({ HOME: home, ...env }); return [c.loadMethod, c.loadMethodWhy] }
-    expect(picked({})).toEqual([config.MINIKUBE_DEFAULT_LOAD_METHOD, 'no profile todo yet: setup starts it with the docker runtime'])
+    expect(picked({})).toEqual([MINIKUBE_DEFAULT_LOAD_METHOD, 'no profile todo yet: setup starts it with the docker runtime'])
     profile('todo', { Driver: 'docker', Nodes: [{}], KubernetesConfig: { ContainerRuntime: 'docker' } })
     expect(picked({})).toEqual(['docker-env', 'profile todo runs the docker runtime'])
     profile('cd', { Driver: 'docker', Nodes: [{}], KubernetesConfig: { ContainerRuntime: 'containerd' } })
@@ -171,7 +177,7 @@ describe('validation: each malformed value names its key and what was expected',
     expect(picked({ MINIKUBE_PROFILE: 'cd', LOAD_METHOD: 'docker-env' })).toEqual(['docker-env', null])
     expect(picked({ MINIKUBE_PROFILE: 'todo', LOAD_METHOD: 'minikube' })).toEqual(['minikube', null])
     expect(picked({ CLUSTER: 'existing' })).toEqual(['none', null])
-    expect(KEYS.find((k) => k.key === 'LOAD_METHOD')?.doc).toContain(`default for CLUSTER=minikube: ${config.MINIKUBE_DEFAULT_LOAD_METHOD} when the profile runs the docker runtime`)
+    expect(KEYS.find((k) => k.key === 'LOAD_METHOD')?.doc).toContain(`default for CLUSTER=minikube: ${MINIKUBE_DEFAULT_LOAD_METHOD} when the profile runs the docker runtime`)
     expect(error({ CLUSTER: 'existing', LOAD_METHOD: 'registry' }).message).toMatch(/REGISTRY="" is invalid: expected a registry like localhost:5000 when LOAD_METHOD=registry/)
   })
 

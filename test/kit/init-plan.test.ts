@@ -1,7 +1,7 @@
-// What init decides from the findings (plan.ts, pure) and how it adds keys to a .env (config.ts's withEnvKeys).
+// What init decides from the findings (plan.ts, pure) and how it adds keys to a .env (env-file.ts's withEnvKeys).
 import { describe, expect, it } from 'vitest'
 import path from 'node:path'
-import { renderEnvFile, withEnvKeys } from '../../scripts/lib/config.ts'
+import { renderEnvFile, withEnvKeys } from '../../scripts/lib/env-file.ts'
 import { inspectApp } from '../../scripts/lib/app/inspect.ts'
 import { planInit, type PlanContext } from '../../scripts/lib/app/plan.ts'
 
