@@ -35,10 +35,15 @@ export default defineConfig({
       project('images', ['test/images/**/*.test.ts'], 1_200_000),
       // one cluster for the whole project: its global setup starts it, and its files run one at a time
       // minikube.test.ts needs the minikube the kit starts (E2E_CLUSTER=minikube)
-      project('e2e', E2E_ORDER.map((f) => `test/e2e/${f}`), 1_800_000, {
-        globalSetup: ['test/e2e/global-setup.ts'],
-        fileParallelism: false,
-      }),
+      project(
+        'e2e',
+        E2E_ORDER.map((f) => `test/e2e/${f}`),
+        1_800_000,
+        {
+          globalSetup: ['test/e2e/global-setup.ts'],
+          fileParallelism: false,
+        },
+      ),
     ],
   },
 })

@@ -29,14 +29,37 @@
 // id is the same for the whole `skaffold dev`, so its later cycles are not slowed by it. That first deploy is outside
 // the figures, as are dev's first cycle and the first `npm run up`. Each run reports which components got new pods.
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
-import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  appendFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import http from 'node:http'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { parseArgs, promisify } from 'node:util'
 import YAML from 'yaml'
-import { deleteMinikube, minikubeStatus, parseEnvLines, prepareMinikube, type E2ECluster } from '../test/e2e/support/cluster.ts'
-import { freePort, importIntoContainerd, kitEnvironment, reachServices, root, runKit, tail } from '../test/e2e/support/kit.ts'
+import {
+  deleteMinikube,
+  minikubeStatus,
+  parseEnvLines,
+  prepareMinikube,
+  type E2ECluster,
+} from '../test/e2e/support/cluster.ts'
+import {
+  freePort,
+  importIntoContainerd,
+  kitEnvironment,
+  reachServices,
+  root,
+  runKit,
+  tail,
+} from '../test/e2e/support/kit.ts'
 import { layerV32, layerV35 } from '../test/support/k8s-tools.ts'
 import { loadConfig } from '../scripts/lib/config.ts'
 
@@ -57,14 +80,16 @@ if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error(`--runs ${opts.runs}: a
 type Component = 'backend' | 'frontend'
 type Tool = 'dev' | 'up' | 'skaffold'
 const COMPONENTS: Component[] = opts.only ? [opts.only as Component] : ['backend', 'frontend']
-if (!COMPONENTS.every((c) => c === 'backend' || c === 'frontend')) throw new Error(`--only ${opts.only}: backend or frontend`)
+if (!COMPONENTS.every((c) => c === 'backend' || c === 'frontend'))
+  throw new Error(`--only ${opts.only}: backend or frontend`)
 // always in this order: up first (the kit's plain state), then dev (its first cycle adds the port-forward's origin and
 // rolls both Deployments once, outside the figures), then Skaffold (its first deploy relabels and rolls everything)
 const TOOLS = (['up', 'dev', 'skaffold'] as const).filter((t) => opts.tools!.split(',').includes(t))
 if (TOOLS.length === 0) throw new Error(`--tools ${opts.tools}: a comma list of dev, up, skaffold`)
 
 const TARGET = process.env.E2E_CLUSTER ?? 'harness'
-if (TARGET !== 'harness' && TARGET !== 'minikube') throw new Error(`E2E_CLUSTER=${TARGET}: bench:dev runs on harness (the default) or minikube`)
+if (TARGET !== 'harness' && TARGET !== 'minikube')
+  throw new Error(`E2E_CLUSTER=${TARGET}: bench:dev runs on harness (the default) or minikube`)
 
 // the long-running tools' whole output, for a failure's diagnosis (test-output/ is git-ignored)
 const LOGS = path.join(root, 'test-output', 'bench-dev')
@@ -82,15 +107,30 @@ let harness: Record<string, string> = {}
 let cluster: E2ECluster
 let LOAD: Load
 if (TARGET === 'harness') {
-  if (!existsSync(clusterEnvFile)) throw new Error(`${clusterEnvFile} is not there: the harness is not running. Start it (bash test/e2e/cluster/up.sh), or bench a real minikube (E2E_CLUSTER=minikube npm run bench:dev)`)
+  if (!existsSync(clusterEnvFile))
+    throw new Error(
+      `${clusterEnvFile} is not there: the harness is not running. Start it (bash test/e2e/cluster/up.sh), or bench a real minikube (E2E_CLUSTER=minikube npm run bench:dev)`,
+    )
   harness = parseEnvLines(readFileSync(clusterEnvFile, 'utf8'))
-  if (!harness.KUBECONFIG || !harness.CONTAINERD_ADDRESS) throw new Error(`${clusterEnvFile}: no KUBECONFIG/CONTAINERD_ADDRESS (is the harness up?)`)
-  cluster = { kind: 'harness', kubeconfig: harness.KUBECONFIG, containerdAddress: harness.CONTAINERD_ADDRESS, kubectl: harness.KUBECTL }
+  if (!harness.KUBECONFIG || !harness.CONTAINERD_ADDRESS)
+    throw new Error(`${clusterEnvFile}: no KUBECONFIG/CONTAINERD_ADDRESS (is the harness up?)`)
+  cluster = {
+    kind: 'harness',
+    kubeconfig: harness.KUBECONFIG,
+    containerdAddress: harness.CONTAINERD_ADDRESS,
+    kubectl: harness.KUBECTL,
+  }
   LOAD = (opts.load ?? (harness.REGISTRY ? 'registry' : 'containerd')) as Load
   if (LOAD !== 'registry' && LOAD !== 'containerd') throw new Error(`--load ${opts.load}: registry or containerd`)
-  if (LOAD === 'registry' && !harness.REGISTRY) throw new Error(`--load registry: ${clusterEnvFile} names no REGISTRY (an older harness: test/e2e/cluster/up.sh starts it)`)
+  if (LOAD === 'registry' && !harness.REGISTRY)
+    throw new Error(
+      `--load registry: ${clusterEnvFile} names no REGISTRY (an older harness: test/e2e/cluster/up.sh starts it)`,
+    )
 } else {
-  if (opts.load) throw new Error(`--load ${opts.load}: on minikube both sides build in the node's Docker (docker-env); leave --load out`)
+  if (opts.load)
+    throw new Error(
+      `--load ${opts.load}: on minikube both sides build in the node's Docker (docker-env); leave --load out`,
+    )
   log("minikube's offline cache (test/e2e/minikube/build.sh; seconds when warm)")
   cluster = await prepareMinikube()
   LOAD = 'docker-env'
@@ -104,31 +144,44 @@ copy('app/backend', 'backend', /[/\\](\.venv|\.pytest_cache|\.ruff_cache|__pycac
 copy('app/frontend', 'frontend', /[/\\](node_modules|\.next)$/)
 
 const { env } = kitEnvironment(cluster, {
-  BACKEND_DIR: path.join(work, 'backend'), FRONTEND_DIR: path.join(work, 'frontend'), NAMESPACE: NS, RELEASE,
+  BACKEND_DIR: path.join(work, 'backend'),
+  FRONTEND_DIR: path.join(work, 'frontend'),
+  NAMESPACE: NS,
+  RELEASE,
   ...(TARGET === 'harness' ? { CONTAINERD_NAMESPACE: harness.CONTAINERD_NAMESPACE ?? 'k8s.io' } : {}),
   ...(LOAD === 'registry' ? { LOAD_METHOD: 'registry', REGISTRY: harness.REGISTRY! } : {}),
   // minikube: the kit's defaults (LOAD_METHOD unset: docker-env); no ingress, the Services are what is measured
   ...(TARGET === 'minikube' ? { INGRESS_ENABLED: 'false' } : {}),
 })
-const kubectl = async (...args: string[]) => (await run(layerV35().kubectl, args, { env, encoding: 'utf8', maxBuffer: 16 << 20, timeout: 600_000 })).stdout
-const helm = async (...args: string[]) => (await run(layerV35().helm, args, { env, encoding: 'utf8', maxBuffer: 16 << 20, timeout: 600_000 })).stdout
+const kubectl = async (...args: string[]) =>
+  (await run(layerV35().kubectl, args, { env, encoding: 'utf8', maxBuffer: 16 << 20, timeout: 600_000 })).stdout
+const helm = async (...args: string[]) =>
+  (await run(layerV35().helm, args, { env, encoding: 'utf8', maxBuffer: 16 << 20, timeout: 600_000 })).stdout
 
 // ---- the edits ----
-const EDITS: Record<Component, { file: string; pattern: RegExp; line: (marker: string) => string; service: string; port: number; urlPath: string }> = {
+const EDITS: Record<
+  Component,
+  { file: string; pattern: RegExp; line: (marker: string) => string; service: string; port: number; urlPath: string }
+> = {
   backend: {
     file: path.join(work, 'backend/app/routes/health.py'),
     pattern: /return \{"status": "ok"(, "bench": "[^"]*")?\}/,
     line: (m) => `return {"status": "ok", "bench": "${m}"}`,
-    service: `${RELEASE}-backend`, port: 8000, urlPath: '/health',
+    service: `${RELEASE}-backend`,
+    port: 8000,
+    urlPath: '/health',
   },
   frontend: {
     file: path.join(work, 'frontend/app/api/health/route.ts'),
     pattern: /Response\.json\(\{ status: 'ok'(, bench: '[^']*')? \}/,
     line: (m) => `Response.json({ status: 'ok', bench: '${m}' }`,
-    service: `${RELEASE}-frontend`, port: 3000, urlPath: '/api/health',
+    service: `${RELEASE}-frontend`,
+    port: 3000,
+    urlPath: '/api/health',
   },
 }
-for (const e of Object.values(EDITS)) if (!e.pattern.test(readFileSync(e.file, 'utf8'))) throw new Error(`${e.file}: the line to edit is not there`)
+for (const e of Object.values(EDITS))
+  if (!e.pattern.test(readFileSync(e.file, 'utf8'))) throw new Error(`${e.file}: the line to edit is not there`)
 
 function edit(c: Component, marker: string): void {
   const e = EDITS[c]
@@ -168,7 +221,8 @@ async function firstServed(c: Component, marker: string, t0: number, stop: { rea
     const r = await get(urls[c])
     if (r?.status === 200 && r.text.includes(marker)) return Date.now() - t0
     if (stop.reason) throw new Error(stop.reason)
-    if (Date.now() - t0 > MEASURE_TIMEOUT_MS) throw new Error(`no answer with the new code within ${MEASURE_TIMEOUT_MS / 60_000} min`)
+    if (Date.now() - t0 > MEASURE_TIMEOUT_MS)
+      throw new Error(`no answer with the new code within ${MEASURE_TIMEOUT_MS / 60_000} min`)
     await sleep(POLL_MS)
   }
 }
@@ -184,11 +238,16 @@ async function serving(c: Component): Promise<void> {
 
 /** The release's live pods by name, with their component (PostgreSQL's included), to tell which ones a cycle rolled. */
 async function livePods(): Promise<Map<string, string>> {
-  const list = JSON.parse(await kubectl('get', 'pods', '-n', NS, '-l', `app.kubernetes.io/instance=${RELEASE}`, '-o', 'json')) as {
+  const list = JSON.parse(
+    await kubectl('get', 'pods', '-n', NS, '-l', `app.kubernetes.io/instance=${RELEASE}`, '-o', 'json'),
+  ) as {
     items: { metadata: { name: string; labels?: Record<string, string>; deletionTimestamp?: string } }[]
   }
-  return new Map(list.items.filter((p) => !p.metadata.deletionTimestamp)
-    .map((p) => [p.metadata.name, p.metadata.labels?.['app.kubernetes.io/component'] ?? p.metadata.name]))
+  return new Map(
+    list.items
+      .filter((p) => !p.metadata.deletionTimestamp)
+      .map((p) => [p.metadata.name, p.metadata.labels?.['app.kubernetes.io/component'] ?? p.metadata.name]),
+  )
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -202,7 +261,10 @@ function start(name: string, cmd: string, args: string[], procEnv: Record<string
   let out = ''
   const file = path.join(LOGS, `${name.replace(/\W+/g, '-')}.log`)
   writeFileSync(file, '')
-  const take = (d: Buffer) => { out += d; appendFileSync(file, d) }
+  const take = (d: Buffer) => {
+    out += d
+    appendFileSync(file, d)
+  }
   child.stdout!.on('data', take)
   child.stderr!.on('data', take)
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
@@ -214,12 +276,23 @@ function start(name: string, cmd: string, args: string[], procEnv: Record<string
 
 async function interrupt(p: Proc): Promise<void> {
   if (p.child.exitCode !== null || p.child.pid === undefined) return
-  try { process.kill(-p.child.pid, 'SIGINT') } catch { /* gone */ }
+  try {
+    process.kill(-p.child.pid, 'SIGINT')
+  } catch {
+    /* gone */
+  }
   // an unref'd timer: a stopped tool must not keep this process alive for the rest of the two minutes
-  const done = await Promise.race([p.exited.then(() => true), new Promise<boolean>((r) => setTimeout(r, 120_000, false).unref())])
+  const done = await Promise.race([
+    p.exited.then(() => true),
+    new Promise<boolean>((r) => setTimeout(r, 120_000, false).unref()),
+  ])
   if (!done) {
     log(`${p.name} did not stop within 2 min of SIGINT: SIGKILL to its process group`)
-    try { process.kill(-p.child.pid, 'SIGKILL') } catch { /* gone */ }
+    try {
+      process.kill(-p.child.pid, 'SIGKILL')
+    } catch {
+      /* gone */
+    }
     await p.exited
   }
 }
@@ -230,8 +303,10 @@ const count = (text: string, re: RegExp) => (text.match(new RegExp(re.source, 'g
 async function waitOutput(p: Proc, re: RegExp, n: number, timeoutMs: number, what: string): Promise<void> {
   const until = Date.now() + timeoutMs
   while (count(p.out(), re) < n) {
-    if (p.child.exitCode !== null) throw new Error(`${p.name} exited (${p.child.exitCode}) while waiting for ${what}\n${lastLines(p.out())}`)
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}\n${lastLines(p.out())}`)
+    if (p.child.exitCode !== null)
+      throw new Error(`${p.name} exited (${p.child.exitCode}) while waiting for ${what}\n${lastLines(p.out())}`)
+    if (Date.now() > until)
+      throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}\n${lastLines(p.out())}`)
     await sleep(200)
   }
 }
@@ -243,7 +318,11 @@ const results: Record<Component, Partial<Record<Tool, Result[]>>> = { backend: {
 function record(c: Component, tool: Tool, r: Result): void {
   ;(results[c][tool] ??= []).push(r)
   const rolled = r.rolled ? ` (pods replaced: ${r.rolled.join(', ') || 'none'})` : ''
-  log('ms' in r ? `${c} · ${tool} · run ${results[c][tool]!.length}: ${(r.ms / 1000).toFixed(1)} s${rolled}` : `${c} · ${tool} · run ${results[c][tool]!.length}: FAILED (${r.failed.split('\n')[0]})`)
+  log(
+    'ms' in r
+      ? `${c} · ${tool} · run ${results[c][tool]!.length}: ${(r.ms / 1000).toFixed(1)} s${rolled}`
+      : `${c} · ${tool} · run ${results[c][tool]!.length}: FAILED (${r.failed.split('\n')[0]})`,
+  )
 }
 
 let seq = 0
@@ -253,7 +332,12 @@ const newMarker = (tool: Tool) => `${tool}-${++seq}-${Date.now()}`
  * One measured edit: write the file, poll for the new code while `during` runs (it may fail the run), then wait for
  * the tool to finish its cycle (`after`) so that the next edit starts from a quiet tool.
  */
-async function measure(c: Component, tool: Tool, during: (stop: { reason?: string }) => Promise<void>, after: () => Promise<void>): Promise<void> {
+async function measure(
+  c: Component,
+  tool: Tool,
+  during: (stop: { reason?: string }) => Promise<void>,
+  after: () => Promise<void>,
+): Promise<void> {
   await serving(c)
   const podsBefore = await livePods().catch(() => null)
   const marker = newMarker(tool)
@@ -261,7 +345,9 @@ async function measure(c: Component, tool: Tool, during: (stop: { reason?: strin
   const t0 = Date.now()
   edit(c, marker)
   const served = firstServed(c, marker, t0, stop)
-  const tool$ = during(stop).catch((e: Error) => { stop.reason ??= e.message })
+  const tool$ = during(stop).catch((e: Error) => {
+    stop.reason ??= e.message
+  })
   let ms: number | undefined
   let failed: string | undefined
   try {
@@ -278,24 +364,35 @@ async function measure(c: Component, tool: Tool, during: (stop: { reason?: strin
   failed ??= stop.reason
   // which components got new pods in this cycle (Skaffold's run-id label may roll more than the one edited)
   const podsAfter = await livePods().catch(() => null)
-  const rolled = podsBefore && podsAfter
-    ? [...new Set([...podsAfter].filter(([name]) => !podsBefore.has(name)).map(([, comp]) => comp))].sort() : undefined
-  record(c, tool, { ...(failed !== undefined || ms === undefined ? { failed: failed ?? 'no figure' } : { ms }), rolled })
+  const rolled =
+    podsBefore && podsAfter
+      ? [...new Set([...podsAfter].filter(([name]) => !podsBefore.has(name)).map(([, comp]) => comp))].sort()
+      : undefined
+  record(c, tool, {
+    ...(failed !== undefined || ms === undefined ? { failed: failed ?? 'no figure' } : { ms }),
+    rolled,
+  })
 }
 
 // ---- (b) npm run up after each edit ----
 async function upRuns(c: Component): Promise<void> {
   for (let i = 0; i < RUNS; i++) {
-    await measure(c, 'up', async (stop) => {
-      const r = await runKit(env, ['up'], {}, MEASURE_TIMEOUT_MS)
-      appendFileSync(path.join(LOGS, 'npm-run-up.log'), `${r.stderr}\n`)
-      if (r.code !== 0) stop.reason = `npm run up failed\n${tail(r)}`
-    }, async () => {})
+    await measure(
+      c,
+      'up',
+      async (stop) => {
+        const r = await runKit(env, ['up'], {}, MEASURE_TIMEOUT_MS)
+        appendFileSync(path.join(LOGS, 'npm-run-up.log'), `${r.stderr}\n`)
+        if (r.code !== 0) stop.reason = `npm run up failed\n${tail(r)}`
+      },
+      async () => {},
+    )
   }
 }
 
 // ---- (a) npm run dev: started once, one cycle per edit ----
-const CYCLE = /new (?:frontend|backend)(?: and (?:frontend|backend))? serving|not deployed; the previous release keeps serving/
+const CYCLE =
+  /new (?:frontend|backend)(?: and (?:frontend|backend))? serving|not deployed; the previous release keeps serving/
 async function devRuns(components: Component[]): Promise<void> {
   const port = await freePort()
   log(`npm run dev -- --port ${port} (first cycle: setup, build, load, deploy)`)
@@ -306,13 +403,22 @@ async function devRuns(components: Component[]): Promise<void> {
       log(`── ${c} · dev · ${RUNS} run(s)`)
       for (let i = 0; i < RUNS; i++) {
         const before = count(dev.out(), CYCLE)
-        await measure(c, 'dev', async () => {}, async () => {
-          // the cycle's own line ends the run; a failed cycle fails it
-          await waitOutput(dev, CYCLE, before + 1, MEASURE_TIMEOUT_MS, "dev's cycle line")
-          const last = dev.out().match(new RegExp(CYCLE.source, 'g'))!.at(-1)!
-          if (last.startsWith('not deployed')) throw new Error(`dev's cycle failed\n${lastLines(dev.out())}`)
-        })
-        const line = dev.out().split('\n').filter((l) => /serving .* after the save/.test(l)).at(-1)
+        await measure(
+          c,
+          'dev',
+          async () => {},
+          async () => {
+            // the cycle's own line ends the run; a failed cycle fails it
+            await waitOutput(dev, CYCLE, before + 1, MEASURE_TIMEOUT_MS, "dev's cycle line")
+            const last = dev.out().match(new RegExp(CYCLE.source, 'g'))!.at(-1)!
+            if (last.startsWith('not deployed')) throw new Error(`dev's cycle failed\n${lastLines(dev.out())}`)
+          },
+        )
+        const line = dev
+          .out()
+          .split('\n')
+          .filter((l) => /serving .* after the save/.test(l))
+          .at(-1)
         if (line) log(`  dev said: ${line.trim()}`)
       }
     }
@@ -324,7 +430,12 @@ async function devRuns(components: Component[]): Promise<void> {
 // ---- (c) skaffold dev: started once on the same chart, Dockerfiles and build args ----
 let skaffoldYaml = ''
 async function skaffoldConfig(): Promise<{ file: string; env: Record<string, string> }> {
-  const bin = (await run('bash', [path.join(root, 'bench/skaffold.sh')], { encoding: 'utf8', timeout: 30 * 60_000 })).stdout.trim().split('\n').at(-1)!
+  const bin = (
+    await run('bash', [path.join(root, 'bench/skaffold.sh')], { encoding: 'utf8', timeout: 30 * 60_000 })
+  ).stdout
+    .trim()
+    .split('\n')
+    .at(-1)!
   const cfg = loadConfig({ env, root, envFile: env.KIT_ENV_FILE })
   const artifact = (c: Component, spec: typeof cfg.backend) => ({
     image: `todo-${c}`,
@@ -348,17 +459,21 @@ async function skaffoldConfig(): Promise<{ file: string; env: Record<string, str
     },
     deploy: {
       helm: {
-        releases: [{
-          name: RELEASE,
-          chartPath: path.join(root, 'helm/todo-chatbot'),
-          namespace: NS,
-          valuesFiles: ['kit-values.yaml'],
-          setValueTemplates: Object.fromEntries((['backend', 'frontend'] as const).flatMap((c) => [
-            [`${c}.image.repository`, `{{.IMAGE_REPO_todo_${c}}}`],
-            [`${c}.image.tag`, `{{.IMAGE_TAG_todo_${c}}}`],
-            [`${c}.image.pullPolicy`, 'IfNotPresent'],
-          ])),
-        }],
+        releases: [
+          {
+            name: RELEASE,
+            chartPath: path.join(root, 'helm/todo-chatbot'),
+            namespace: NS,
+            valuesFiles: ['kit-values.yaml'],
+            setValueTemplates: Object.fromEntries(
+              (['backend', 'frontend'] as const).flatMap((c) => [
+                [`${c}.image.repository`, `{{.IMAGE_REPO_todo_${c}}}`],
+                [`${c}.image.tag`, `{{.IMAGE_TAG_todo_${c}}}`],
+                [`${c}.image.pullPolicy`, 'IfNotPresent'],
+              ]),
+            ),
+          },
+        ],
       },
     },
   }
@@ -371,22 +486,41 @@ async function skaffoldConfig(): Promise<{ file: string; env: Record<string, str
   const sEnv = {
     ...env,
     PATH: [path.dirname(layerV32().helm), path.dirname(bin), env.PATH].join(path.delimiter),
-    ...(TARGET === 'harness' ? { CONTAINERD_ADDRESS: harness.CONTAINERD_ADDRESS!, CONTAINERD_NAMESPACE: env.CONTAINERD_NAMESPACE! } : {}),
-    SKAFFOLD_UPDATE_CHECK: 'false', DOCKER_BUILDKIT: '1',
+    ...(TARGET === 'harness'
+      ? { CONTAINERD_ADDRESS: harness.CONTAINERD_ADDRESS!, CONTAINERD_NAMESPACE: env.CONTAINERD_NAMESPACE! }
+      : {}),
+    SKAFFOLD_UPDATE_CHECK: 'false',
+    DOCKER_BUILDKIT: '1',
   }
   return { file, env: sEnv }
 }
 
 async function skaffoldRuns(components: Component[]): Promise<void> {
   const { file, env: sEnv } = await skaffoldConfig()
-  log(`skaffold dev (first iteration: build both images${LOAD === 'docker-env' ? '' : LOAD === 'registry' ? ', push them' : ', import them'}, helm upgrade)`)
-  const sk = start('skaffold dev', 'skaffold', ['dev', '--filename', file, '--cleanup=false', '--port-forward=false',
-    '--interactive=false', '--update-check=false', '--skip-tests',
-    // every artifact is built (and so imported by the hook) on the first iteration, even when Skaffold's cache knows it
-    '--cache-artifacts=false',
-    // leave docker's images alone at exit: the images Skaffold built share their IDs with the kit's tags
-    '--no-prune=true',
-    ...(LOAD === 'registry' ? ['--default-repo', harness.REGISTRY!] : [])], sEnv, work)
+  log(
+    `skaffold dev (first iteration: build both images${LOAD === 'docker-env' ? '' : LOAD === 'registry' ? ', push them' : ', import them'}, helm upgrade)`,
+  )
+  const sk = start(
+    'skaffold dev',
+    'skaffold',
+    [
+      'dev',
+      '--filename',
+      file,
+      '--cleanup=false',
+      '--port-forward=false',
+      '--interactive=false',
+      '--update-check=false',
+      '--skip-tests',
+      // every artifact is built (and so imported by the hook) on the first iteration, even when Skaffold's cache knows it
+      '--cache-artifacts=false',
+      // leave docker's images alone at exit: the images Skaffold built share their IDs with the kit's tags
+      '--no-prune=true',
+      ...(LOAD === 'registry' ? ['--default-repo', harness.REGISTRY!] : []),
+    ],
+    sEnv,
+    work,
+  )
   const WATCHING = /Watching for changes/
   const SKAFFOLD_FAILED = /Skipping (?:test and )?deploy due to build error|deploy failed|Cleaning up\.\.\./
   try {
@@ -396,14 +530,19 @@ async function skaffoldRuns(components: Component[]): Promise<void> {
       for (let i = 0; i < RUNS; i++) {
         const before = count(sk.out(), WATCHING)
         const failedBefore = count(sk.out(), SKAFFOLD_FAILED)
-        await measure(c, 'skaffold', async (stop) => {
-          // a failed build or deploy ends the run at once (Skaffold itself just keeps watching)
-          const failed = () => count(sk.out(), SKAFFOLD_FAILED) > failedBefore
-          while (!stop.reason && !failed() && count(sk.out(), WATCHING) <= before) await sleep(200)
-          if (failed()) stop.reason ??= `skaffold's cycle failed\n${lastLines(sk.out())}`
-        }, async () => {
-          await waitOutput(sk, WATCHING, before + 1, MEASURE_TIMEOUT_MS, "skaffold's next 'Watching for changes'")
-        })
+        await measure(
+          c,
+          'skaffold',
+          async (stop) => {
+            // a failed build or deploy ends the run at once (Skaffold itself just keeps watching)
+            const failed = () => count(sk.out(), SKAFFOLD_FAILED) > failedBefore
+            while (!stop.reason && !failed() && count(sk.out(), WATCHING) <= before) await sleep(200)
+            if (failed()) stop.reason ??= `skaffold's cycle failed\n${lastLines(sk.out())}`
+          },
+          async () => {
+            await waitOutput(sk, WATCHING, before + 1, MEASURE_TIMEOUT_MS, "skaffold's next 'Watching for changes'")
+          },
+        )
       }
     }
   } finally {
@@ -420,11 +559,19 @@ async function cleanup(): Promise<void> {
   for (const p of [...live]) await interrupt(p)
   log(`cleaning up: helm uninstall ${RELEASE} -n ${NS}, kubectl delete namespace ${NS}`)
   await helm('uninstall', RELEASE, '-n', NS, '--wait', '--timeout', '5m').catch(() => {})
-  await kubectl('delete', 'namespace', NS, '--ignore-not-found', '--wait=true', '--timeout=5m').catch((e: Error) => log(`namespace ${NS} not deleted: ${e.message}`))
+  await kubectl('delete', 'namespace', NS, '--ignore-not-found', '--wait=true', '--timeout=5m').catch((e: Error) =>
+    log(`namespace ${NS} not deleted: ${e.message}`),
+  )
   await tunnel?.stop()
   // minikube: leave the profile as it was found
-  if (profileBefore === 'none') { log(`minikube delete -p ${profile} (this bench started it)`); await deleteMinikube(cluster).catch(() => {}) }
-  if (profileBefore === 'stopped') { log(`minikube stop -p ${profile} (it was stopped)`); await run('minikube', ['stop', '-p', profile!], { env, timeout: 300_000 }).catch(() => {}) }
+  if (profileBefore === 'none') {
+    log(`minikube delete -p ${profile} (this bench started it)`)
+    await deleteMinikube(cluster).catch(() => {})
+  }
+  if (profileBefore === 'stopped') {
+    log(`minikube stop -p ${profile} (it was stopped)`)
+    await run('minikube', ['stop', '-p', profile!], { env, timeout: 300_000 }).catch(() => {})
+  }
   rmSync(work, { recursive: true, force: true })
   rmSync(path.dirname(env.KIT_ENV_FILE!), { recursive: true, force: true })
 }
@@ -449,13 +596,19 @@ if (profile) {
   }
 }
 const server = JSON.parse(await kubectl('version', '-o', 'json')) as { serverVersion?: { gitVersion?: string } }
-const clusterName = TARGET === 'minikube'
-  ? `minikube (profile ${profile}, Kubernetes ${server.serverVersion?.gitVersion ?? '?'}, docker runtime, 1 node; images built in the node's Docker)`
-  : `e2e harness (from-source Kubernetes ${server.serverVersion?.gitVersion ?? '?'}, containerd, 1 node; images ${LOAD === 'registry' ? `via its registry ${harness.REGISTRY}` : 'via ctr import'})`
+const clusterName =
+  TARGET === 'minikube'
+    ? `minikube (profile ${profile}, Kubernetes ${server.serverVersion?.gitVersion ?? '?'}, docker runtime, 1 node; images built in the node's Docker)`
+    : `e2e harness (from-source Kubernetes ${server.serverVersion?.gitVersion ?? '?'}, containerd, 1 node; images ${LOAD === 'registry' ? `via its registry ${harness.REGISTRY}` : 'via ctr import'})`
 const load = (await run('cat', ['/proc/loadavg'], { encoding: 'utf8' })).stdout.split(' ').slice(0, 3).join(' ')
 log(`${clusterName}; namespace ${NS}, release ${RELEASE}; load average at start ${load}`)
 try {
-  if (await helm('status', RELEASE, '-n', NS).then(() => true, () => false)) {
+  if (
+    await helm('status', RELEASE, '-n', NS).then(
+      () => true,
+      () => false,
+    )
+  ) {
     log(`an earlier release ${RELEASE} in ${NS}: removing it first`)
     await helm('uninstall', RELEASE, '-n', NS, '--wait')
   }
@@ -475,12 +628,17 @@ try {
   writeFileSync(path.join(work, 'kit-values.yaml'), await helm('get', 'values', RELEASE, '-n', NS, '-o', 'yaml'))
   for (const tool of TOOLS) {
     try {
-      if (tool === 'up') for (const c of COMPONENTS) { log(`── ${c} · up · ${RUNS} run(s)`); await upRuns(c) }
+      if (tool === 'up')
+        for (const c of COMPONENTS) {
+          log(`── ${c} · up · ${RUNS} run(s)`)
+          await upRuns(c)
+        }
       // the long-running tools are started once for every component
       else await (tool === 'dev' ? devRuns : skaffoldRuns)(COMPONENTS)
     } catch (e) {
       // a tool that did not start (or stopped) fails its remaining runs; the other tools still run
-      for (const c of COMPONENTS) while ((results[c][tool]?.length ?? 0) < RUNS) record(c, tool, { failed: (e as Error).message })
+      for (const c of COMPONENTS)
+        while ((results[c][tool]?.length ?? 0) < RUNS) record(c, tool, { failed: (e as Error).message })
     }
   }
 } finally {
@@ -505,21 +663,31 @@ function summary(rs: Result[] = []) {
     runs_s: rs.map((r) => ('ms' in r ? sec(r.ms) : null)),
     failed: rs.filter((r) => 'failed' in r).length,
     rolled: [...new Set(rs.flatMap((r) => r.rolled ?? []))].sort(),
-    ...(rs.some((r) => 'failed' in r) ? { errors: rs.flatMap((r) => ('failed' in r ? [r.failed.split('\n')[0]] : [])) } : {}),
+    ...(rs.some((r) => 'failed' in r)
+      ? { errors: rs.flatMap((r) => ('failed' in r ? [r.failed.split('\n')[0]] : [])) }
+      : {}),
   }
 }
-const report = Object.fromEntries(COMPONENTS.map((c) => [c, Object.fromEntries(TOOLS.map((t) => [t, summary(results[c][t])]))]))
+const report = Object.fromEntries(
+  COMPONENTS.map((c) => [c, Object.fromEntries(TOOLS.map((t) => [t, summary(results[c][t])]))]),
+)
 
 if (opts.json) {
   console.log(JSON.stringify({ ...report, cluster: clusterName, load_average: load, date: new Date().toISOString() }))
 } else {
-  console.log(`\nsave → first HTTP answer with the new code, ${clusterName}, ${new Date().toISOString()}, load average at start ${load}\n`)
-  console.log(`${'component'.padEnd(10)}${'tool'.padEnd(10)}${'runs (s)'.padEnd(28)}${'median'.padStart(8)}${'spread'.padStart(8)}  pods replaced per cycle`)
+  console.log(
+    `\nsave → first HTTP answer with the new code, ${clusterName}, ${new Date().toISOString()}, load average at start ${load}\n`,
+  )
+  console.log(
+    `${'component'.padEnd(10)}${'tool'.padEnd(10)}${'runs (s)'.padEnd(28)}${'median'.padStart(8)}${'spread'.padStart(8)}  pods replaced per cycle`,
+  )
   for (const c of COMPONENTS) {
     for (const t of TOOLS) {
       const s = summary(results[c][t])
       const runs = s.runs_s.map((v) => (v === null ? 'FAILED' : v.toFixed(1))).join('  ')
-      console.log(`${c.padEnd(10)}${t.padEnd(10)}${runs.padEnd(28)}${(s.median_s === null ? '-' : `${s.median_s.toFixed(1)} s`).padStart(8)}${(s.spread_s === null ? '-' : `${s.spread_s.toFixed(1)} s`).padStart(8)}  ${s.rolled.join(', ') || '-'}`)
+      console.log(
+        `${c.padEnd(10)}${t.padEnd(10)}${runs.padEnd(28)}${(s.median_s === null ? '-' : `${s.median_s.toFixed(1)} s`).padStart(8)}${(s.spread_s === null ? '-' : `${s.spread_s.toFixed(1)} s`).padStart(8)}  ${s.rolled.join(', ') || '-'}`,
+      )
       for (const e of s.errors ?? []) console.log(`${''.padEnd(20)}failed: ${e}`)
     }
     const d = summary(results[c].dev).median_s
@@ -527,6 +695,10 @@ if (opts.json) {
     if (d !== null && k !== null) console.log(`${''.padEnd(20)}kit dev / skaffold dev (medians): ${(d / k).toFixed(2)}`)
   }
   console.log('\nnpm run up includes its validate stage; dev and skaffold dev are long-running, one cycle per save.')
-  console.log('Skaffold labels every object with its run id: the first deploy of a skaffold dev (and every skaffold run) rolls every pod,')
-  console.log('PostgreSQL included; within one skaffold dev the id stays, so its later cycles roll what changed (see the pods column).')
+  console.log(
+    'Skaffold labels every object with its run id: the first deploy of a skaffold dev (and every skaffold run) rolls every pod,',
+  )
+  console.log(
+    'PostgreSQL included; within one skaffold dev the id stays, so its later cycles roll what changed (see the pods column).',
+  )
 }

@@ -9,10 +9,18 @@ import { appendFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { $ } from 'zx'
 import {
-  assertDockerReady, backendDockerfile, build, cleanup, copyApp, frontendDockerfile, root, tagFor,
+  assertDockerReady,
+  backendDockerfile,
+  build,
+  cleanup,
+  copyApp,
+  frontendDockerfile,
+  root,
+  tagFor,
 } from '../test/images/lib/docker.ts'
 
-const exists = async (image: string) => (await $({ nothrow: true, quiet: true })`docker image inspect ${image}`).exitCode === 0
+const exists = async (image: string) =>
+  (await $({ nothrow: true, quiet: true })`docker image inspect ${image}`).exitCode === 0
 const pick = async (env: string | undefined, local: string, official: string) =>
   env ?? ((await exists(local)) ? local : official)
 
@@ -23,7 +31,8 @@ await assertDockerReady([nodeImage, pythonImage]).catch((e) => {
   process.exit(1)
 })
 
-const size = async (image: string) => Number((await $({ quiet: true })`docker image inspect -f {{.Size}} ${image}`).stdout.trim())
+const size = async (image: string) =>
+  Number((await $({ quiet: true })`docker image inspect -f {{.Size}} ${image}`).stdout.trim())
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`
 
 interface Case {
@@ -37,12 +46,22 @@ interface Case {
 }
 const cases: Case[] = [
   {
-    name: 'frontend', dockerfile: frontendDockerfile, dir: 'app/frontend', touch: 'app/api/health/route.ts',
-    base: nodeImage, args: { NODE_IMAGE: nodeImage }, targetMB: 60,
+    name: 'frontend',
+    dockerfile: frontendDockerfile,
+    dir: 'app/frontend',
+    touch: 'app/api/health/route.ts',
+    base: nodeImage,
+    args: { NODE_IMAGE: nodeImage },
+    targetMB: 60,
   },
   {
-    name: 'backend', dockerfile: backendDockerfile, dir: 'app/backend', touch: 'app/main.py',
-    base: pythonImage, args: { PYTHON_IMAGE: pythonImage }, targetMB: 120,
+    name: 'backend',
+    dockerfile: backendDockerfile,
+    dir: 'app/backend',
+    touch: 'app/main.py',
+    base: pythonImage,
+    args: { PYTHON_IMAGE: pythonImage },
+    targetMB: 120,
   },
 ]
 
@@ -54,14 +73,32 @@ try {
     // a .env in the app dir, as users keep one: must not change anything (the ignore file keeps it out)
     writeFileSync(join(ctx, '.env'), 'BENCH_ONLY=1\n')
     console.error(`bench/images: ${c.name}: cold build (--no-cache) on ${c.base} ...`)
-    const cold = await build({ dockerfile: c.dockerfile, context: ctx, tag: tagFor(`bench-${c.name}`), args: c.args, noCache: true })
+    const cold = await build({
+      dockerfile: c.dockerfile,
+      context: ctx,
+      tag: tagFor(`bench-${c.name}`),
+      args: c.args,
+      noCache: true,
+    })
     appendFileSync(join(ctx, c.touch), c.touch.endsWith('.py') ? '\n# bench\n' : '\n// bench\n')
     console.error(`bench/images: ${c.name}: warm rebuild after a one-line change ...`)
-    const warm = await build({ dockerfile: c.dockerfile, context: ctx, tag: tagFor(`bench-${c.name}-warm`), args: c.args })
+    const warm = await build({
+      dockerfile: c.dockerfile,
+      context: ctx,
+      tag: tagFor(`bench-${c.name}-warm`),
+      args: c.args,
+    })
     const total = await size(cold.tag)
     const added = total - (await size(c.base))
     if (added > c.targetMB * 1e6) over = true
-    rows.push([c.name, mb(total), mb(added), `<= ${c.targetMB} MB`, `${cold.seconds.toFixed(1)} s`, `${warm.seconds.toFixed(1)} s`])
+    rows.push([
+      c.name,
+      mb(total),
+      mb(added),
+      `<= ${c.targetMB} MB`,
+      `${cold.seconds.toFixed(1)} s`,
+      `${warm.seconds.toFixed(1)} s`,
+    ])
   }
 } finally {
   await cleanup()

@@ -12,8 +12,18 @@ import { toolEnv, type Config } from './lib/config.ts'
 import { allSecrets } from './lib/config-secrets.ts'
 import { createRedactor } from './lib/redact.ts'
 import {
-  AI_KEYS, TRANSCRIPT_HEADING, detect, keyStates, prompts as allPrompts, runTool, toolCommand, transcript, TOOLS,
-  type Detected, type Exchange, type ToolId,
+  AI_KEYS,
+  TRANSCRIPT_HEADING,
+  detect,
+  keyStates,
+  prompts as allPrompts,
+  runTool,
+  toolCommand,
+  transcript,
+  TOOLS,
+  type Detected,
+  type Exchange,
+  type ToolId,
 } from './lib/ai-tools.ts'
 
 export const aiExamples = defineStage({
@@ -21,11 +31,17 @@ export const aiExamples = defineStage({
   summary: 'detect AI assistants for Kubernetes and show read-only prompts with their kubectl equivalents',
   checkPaths: false,
   flags: {
-    run: { type: 'boolean', description: 'ask the installed tools the prompts (non-interactive, stdin closed, time-limited)' },
+    run: {
+      type: 'boolean',
+      description: 'ask the installed tools the prompts (non-interactive, stdin closed, time-limited)',
+    },
     tool: { type: 'string', description: 'only this tool: kubectl-ai, kagent, gordon or k8sgpt (comma list)' },
     prompts: { type: 'string', description: 'only these prompt numbers, e.g. 1,3' },
     timeout: { type: 'string', description: 'time limit per tool call in seconds (default 120)' },
-    transcript: { type: 'string', description: 'write the transcript here (default test-output/ai-transcript-<time>.md, git-ignored)' },
+    transcript: {
+      type: 'string',
+      description: 'write the transcript here (default test-output/ai-transcript-<time>.md, git-ignored)',
+    },
   },
   description: `
 Never runs a tool without --run, never with a permission-skipping flag (--skip-permissions and the like): a tool
@@ -36,19 +52,35 @@ that wants to change the cluster asks, finds stdin closed, and does not. The pro
 async function run(ctx: Ctx, flags: Flags): Promise<void> {
   const { cfg, dryRun, query } = ctx
   const { out, info, ok, warn, step } = ctx.log
-  const opt = (name: string): string | undefined => (typeof flags[name] === 'string' ? (flags[name] as string) : undefined)
+  const opt = (name: string): string | undefined =>
+    typeof flags[name] === 'string' ? (flags[name] as string) : undefined
   const ids = Object.keys(TOOLS) as ToolId[]
-  const pick = opt('tool') !== undefined ? opt('tool')!.split(',').map((s) => s.trim()).filter(Boolean) : ids
-  for (const t of pick) if (!ids.includes(t as ToolId)) fail(`unknown tool ${t}`, `npx zx scripts/ai-examples.ts --tool ${ids.join(',')}`)
+  const pick =
+    opt('tool') !== undefined
+      ? opt('tool')!
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : ids
+  for (const t of pick)
+    if (!ids.includes(t as ToolId)) fail(`unknown tool ${t}`, `npx zx scripts/ai-examples.ts --tool ${ids.join(',')}`)
   const tools = pick as ToolId[]
 
   const all = allPrompts(cfg.namespace, cfg.release)
-  const wanted = opt('prompts') !== undefined ? opt('prompts')!.split(',').map((s) => Number(s.trim())) : all.map((p) => p.n)
-  for (const n of wanted) if (!all.some((p) => p.n === n)) fail(`no prompt number ${n} (there are ${all.length})`, `npx zx scripts/ai-examples.ts --prompts 1,2`)
+  const wanted =
+    opt('prompts') !== undefined
+      ? opt('prompts')!
+          .split(',')
+          .map((s) => Number(s.trim()))
+      : all.map((p) => p.n)
+  for (const n of wanted)
+    if (!all.some((p) => p.n === n))
+      fail(`no prompt number ${n} (there are ${all.length})`, `npx zx scripts/ai-examples.ts --prompts 1,2`)
   const prompts = all.filter((p) => wanted.includes(p.n))
 
   const timeoutS = opt('timeout') !== undefined ? Number(opt('timeout')) : 120
-  if (!Number.isFinite(timeoutS) || timeoutS <= 0) fail(`--timeout ${opt('timeout')} is not a number of seconds`, 'npx zx scripts/ai-examples.ts --run --timeout 120')
+  if (!Number.isFinite(timeoutS) || timeoutS <= 0)
+    fail(`--timeout ${opt('timeout')} is not a number of seconds`, 'npx zx scripts/ai-examples.ts --run --timeout 120')
   const runTools = Boolean(flags.run)
   // checked before any tool runs: the one file this stage writes must never land on .env, the app or the chart
   const file = transcriptPath(cfg, opt('transcript'))
@@ -63,8 +95,14 @@ async function run(ctx: Ctx, flags: Flags): Promise<void> {
   const s = step('detect tools')
   const found: Detected[] = []
   for (const id of tools) found.push(await detect(ctx, id))
-  s.done(found.filter((t) => t.usable).map((t) => t.label).join(', ') || 'none found')
-  for (const t of found) (t.usable ? ok : warn)(`${t.label}: ${t.usable ? `${t.version ?? 'version unknown'} — ${t.note}` : t.note}`)
+  s.done(
+    found
+      .filter((t) => t.usable)
+      .map((t) => t.label)
+      .join(', ') || 'none found',
+  )
+  for (const t of found)
+    (t.usable ? ok : warn)(`${t.label}: ${t.usable ? `${t.version ?? 'version unknown'} — ${t.note}` : t.note}`)
   info('API keys the tools would find: ' + keys.map((k) => `${k.key} ${k.state}`).join(', '))
 
   // ---- the prompts and their plain kubectl ----
@@ -98,8 +136,11 @@ async function run(ctx: Ctx, flags: Flags): Promise<void> {
       e.result = await runTool(ctx, e.argv, timeoutS * 1000)
       st.done(e.result.timedOut ? `stopped at the ${timeoutS}s limit` : `exit ${e.result.exitCode}`)
       // the answer, as the tool gave it (redacted); stderr only when it says why nothing came
-      out(`\n── ${TOOLS[e.tool].label}${e.prompt ? ` · ${e.prompt.n}. ${e.prompt.prompt}` : ` · ${ctx.commandLine(e.argv)}`}`)
-      for (const l of (e.result.stdout.trim() || e.result.stderr.trim() || '(no output)').split('\n')) out(redactAll(`   ${l}`))
+      out(
+        `\n── ${TOOLS[e.tool].label}${e.prompt ? ` · ${e.prompt.n}. ${e.prompt.prompt}` : ` · ${ctx.commandLine(e.argv)}`}`,
+      )
+      for (const l of (e.result.stdout.trim() || e.result.stderr.trim() || '(no output)').split('\n'))
+        out(redactAll(`   ${l}`))
     }
   } else if (usable.length) {
     info(`to ask ${usable.map((id) => TOOLS[id].label).join(', ')} these prompts: npx zx scripts/ai-examples.ts --run`)
@@ -109,10 +150,21 @@ async function run(ctx: Ctx, flags: Flags): Promise<void> {
   const current = await query({ timeoutMs: 10_000 })`kubectl config current-context`
   const when = new Date()
   mkdirSync(path.dirname(file), { recursive: true })
-  writeFileSync(file, transcript({
-    when, context: current.ok ? current.stdout.trim() : 'unknown', namespace: cfg.namespace, release: cfg.release, ran: runTools,
-    tools: found, keys, prompts, exchanges, redact: redactAll,
-  }))
+  writeFileSync(
+    file,
+    transcript({
+      when,
+      context: current.ok ? current.stdout.trim() : 'unknown',
+      namespace: cfg.namespace,
+      release: cfg.release,
+      ran: runTools,
+      tools: found,
+      keys,
+      prompts,
+      exchanges,
+      redact: redactAll,
+    }),
+  )
   ok(`transcript: ${shownPath(cfg, file)}`)
 }
 
@@ -122,16 +174,32 @@ async function run(ctx: Ctx, flags: Flags): Promise<void> {
  */
 function transcriptPath(cfg: Config, given: string | undefined): string {
   const fix = 'npx zx scripts/ai-examples.ts --transcript test-output/ai-transcript.md'
-  if (given === undefined) return path.join(cfg.root, 'test-output', `ai-transcript-${new Date().toISOString().replace(/[:.]/g, '-')}.md`)
+  if (given === undefined)
+    return path.join(cfg.root, 'test-output', `ai-transcript-${new Date().toISOString().replace(/[:.]/g, '-')}.md`)
   const file = path.resolve(cfg.root, given)
   const shown = shownPath(cfg, file)
   const stat = statSync(file, { throwIfNoEntry: false })
-  if (stat?.isDirectory()) fail(`--transcript ${shown} is a directory: it takes the path of a .md file`, `npx zx scripts/ai-examples.ts --transcript ${path.join(shown, 'ai-transcript.md')}`)
+  if (stat?.isDirectory())
+    fail(
+      `--transcript ${shown} is a directory: it takes the path of a .md file`,
+      `npx zx scripts/ai-examples.ts --transcript ${path.join(shown, 'ai-transcript.md')}`,
+    )
   if (!file.endsWith('.md')) fail(`--transcript ${shown} is not a .md file: the transcript is Markdown`, fix)
   const inside = (dir: string): boolean => file === dir || file.startsWith(dir + path.sep)
-  const guarded = [cfg.envFile ?? path.join(cfg.root, '.env'), cfg.frontend.contextDir, cfg.backend.contextDir, cfg.chartDir,
-    path.dirname(cfg.frontend.dockerfile), path.dirname(cfg.backend.dockerfile), path.join(cfg.root, '.git')]
-  if (guarded.some(inside)) fail(`--transcript ${shown} is inside the app, the chart, the Dockerfiles or .git, or is the env file: not written there`, fix)
+  const guarded = [
+    cfg.envFile ?? path.join(cfg.root, '.env'),
+    cfg.frontend.contextDir,
+    cfg.backend.contextDir,
+    cfg.chartDir,
+    path.dirname(cfg.frontend.dockerfile),
+    path.dirname(cfg.backend.dockerfile),
+    path.join(cfg.root, '.git'),
+  ]
+  if (guarded.some(inside))
+    fail(
+      `--transcript ${shown} is inside the app, the chart, the Dockerfiles or .git, or is the env file: not written there`,
+      fix,
+    )
   if (stat && !(stat.isFile() && startsWith(file, TRANSCRIPT_HEADING)))
     fail(`--transcript ${shown} exists and is not a transcript this stage wrote: not overwritten`, fix)
   return file

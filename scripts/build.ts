@@ -44,7 +44,9 @@ async function run(local: Ctx, flags: Flags): Promise<void> {
   if (py) {
     fail(
       `the app pins Python ${py.want ?? 'a version no 3.x meets'} (${shownPath(cfg, cfg.backend.contextDir)}/${py.from.file}:${py.from.line} ${py.from.text}) but PYTHON_IMAGE=${pyImage} has ${py.have}`,
-      py.fix ? `set PYTHON_IMAGE=${py.fix} in .env` : `set PYTHON_IMAGE in .env to an image with a Python that ${py.from.file} allows`,
+      py.fix
+        ? `set PYTHON_IMAGE=${py.fix} in .env`
+        : `set PYTHON_IMAGE in .env to an image with a Python that ${py.from.file} allows`,
     )
   }
 
@@ -53,20 +55,24 @@ async function run(local: Ctx, flags: Flags): Promise<void> {
     // pipes and sockets in a context are never read (one would hang the hash); docker leaves them out as well
     const skipped = skippedInputs(spec)
     if (skipped.length)
-      log.warn(`${shownPath(cfg, spec.contextDir)}: not part of the ${spec.component} image (not regular files): ${skipped.slice(0, 5).join(', ')}${skipped.length > 5 ? ` and ${skipped.length - 5} more` : ''}`)
+      log.warn(
+        `${shownPath(cfg, spec.contextDir)}: not part of the ${spec.component} image (not regular files): ${skipped.slice(0, 5).join(', ')}${skipped.length > 5 ? ` and ${skipped.length - 5} more` : ''}`,
+      )
     if (!flags.force && (await query`docker image inspect ${img.local}`).ok) {
       log.ok(`${img.local} is up to date (${buildInputs(spec).files.length} input files unchanged) — nothing to build`)
       continue
     }
     const args = Object.entries(spec.buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`])
-    await log.task(`build ${img.local}`, () =>
-      exec({
-        // BuildKit: per-Dockerfile ignore files and cache mounts (the default builder from Docker 23 on)
-        env: { DOCKER_BUILDKIT: '1' },
-        stream: Boolean(flags.verbose),
-        cause: `the ${spec.component} image did not build`,
-        fix: `fix the error above, then: npx zx scripts/build.ts --verbose`,
-      })`docker build -f ${shownPath(cfg, spec.dockerfile)} ${args} -t ${img.local} ${shownPath(cfg, spec.contextDir)}`,
+    await log.task(
+      `build ${img.local}`,
+      () =>
+        exec({
+          // BuildKit: per-Dockerfile ignore files and cache mounts (the default builder from Docker 23 on)
+          env: { DOCKER_BUILDKIT: '1' },
+          stream: Boolean(flags.verbose),
+          cause: `the ${spec.component} image did not build`,
+          fix: `fix the error above, then: npx zx scripts/build.ts --verbose`,
+        })`docker build -f ${shownPath(cfg, spec.dockerfile)} ${args} -t ${img.local} ${shownPath(cfg, spec.contextDir)}`,
     )
   }
 }

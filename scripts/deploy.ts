@@ -6,7 +6,16 @@ import { isMain, main } from './lib/cli.ts'
 import { fail, inOrder } from './lib/errors.ts'
 import { requireSecrets } from './lib/config-secrets.ts'
 import { images } from './lib/images.ts'
-import { ANNOTATION, chartValues, formatMigrated, planMigrations, releaseFingerprint, secretApplyCommand, secretManifest, setArgs } from './lib/release.ts'
+import {
+  ANNOTATION,
+  chartValues,
+  formatMigrated,
+  planMigrations,
+  releaseFingerprint,
+  secretApplyCommand,
+  secretManifest,
+  setArgs,
+} from './lib/release.ts'
 import { isUpToDate, readReleaseState } from './lib/release-state.ts'
 import { requireContext, requireTools, rollbackFlag } from './lib/tools.ts'
 import { missingImages } from './lib/cluster-images.ts'
@@ -19,7 +28,10 @@ export const deploy = defineStage({
   summary: 'create the Secret from .env and helm upgrade --install the chart with the image tags',
   needsSecrets: true,
   flags: {
-    'fail-fast': { type: 'boolean', description: 'stop waiting (and roll back) as soon as a new pod crashes twice, lacks its image or a Secret key' },
+    'fail-fast': {
+      type: 'boolean',
+      description: 'stop waiting (and roll back) as soon as a new pod crashes twice, lacks its image or a Secret key',
+    },
   },
   description: `
 1. Secret SECRET_NAME from .env (BETTER_AUTH_SECRET, POSTGRES_PASSWORD or DATABASE_URL, OPENAI_API_KEY, and the app's
@@ -43,11 +55,15 @@ async function run(ctx: Ctx, flags: Flags = {}): Promise<void> {
   const state = await readReleaseState(ctx)
 
   // 1. the namespace and the Secret
-  if (!state.namespaceExists) await exec({ fix: 'kubectl cluster-info   (cluster down? npx zx scripts/setup.ts)' })`kubectl create namespace ${ns}`
+  if (!state.namespaceExists)
+    await exec({
+      fix: 'kubectl cluster-info   (cluster down? npx zx scripts/setup.ts)',
+    })`kubectl create namespace ${ns}`
   const secret = secretManifest(cfg)
-  if (state.secretHash === secret.hash) log.ok(`Secret ${cfg.secretName} is up to date (keys ${secret.keys.join(', ')})`)
+  if (state.secretHash === secret.hash)
+    log.ok(`Secret ${cfg.secretName} is up to date (keys ${secret.keys.join(', ')})`)
   // pasted, `kubectl apply -f -` would wait on the terminal: a dry run shows the form that reads .env itself
-  else if (dryRun) log.out(ctx.commandLine(secretApplyCommand(cfg, cfg.envFile ? shownPath(cfg, cfg.envFile) : '.env', secret.keys, secret.hash)))
+  else if (dryRun) log.out(ctx.commandLine(secretApplyCommand(cfg, envFileShown(cfg), secret.keys, secret.hash)))
   else
     await exec({
       input: secret.manifest,
@@ -60,24 +76,40 @@ async function run(ctx: Ctx, flags: Flags = {}): Promise<void> {
   const values = chartValues(cfg, secret.hash)
   const fingerprint = releaseFingerprint(cfg, values)
   if (await isUpToDate(ctx, state, fingerprint, values)) {
-    log.ok(`release ${cfg.release} (revision ${state.revision}) already runs ${imgs.frontend.tag} / ${imgs.backend.tag} with this chart and config — nothing to upgrade`)
+    log.ok(
+      `release ${cfg.release} (revision ${state.revision}) already runs ${imgs.frontend.tag} / ${imgs.backend.tag} with this chart and config — nothing to upgrade`,
+    )
   } else {
     const chart = shownPath(cfg, cfg.chartDir)
     const valuesFiles = cfg.helmValuesFiles.flatMap((f) => ['-f', shownPath(cfg, f)])
     const migrations = planMigrations(cfg, secret.hash, imgs, state.migrated)
     for (const note of migrations.notes) log.detail(note)
+    const wait = ['--wait', '--timeout', cfg.timeouts.deploy, rollbackFlag(state.helmMajor)]
     const watch = watchRollout(ctx, { failFast: Boolean(flags['fail-fast']) })
-    const upgrade = await log.task(`helm upgrade --install ${cfg.release} (waits up to ${cfg.timeouts.deploy})`, () =>
-      exec({ nothrow: true, timeoutMs: cfg.timeouts.deployMs + 120_000, interrupt: watch.signal })`helm upgrade --install ${cfg.release} ${chart} -n ${ns} --create-namespace --wait --timeout ${cfg.timeouts.deploy} ${rollbackFlag(state.helmMajor)} ${valuesFiles} ${setArgs(values)} ${migrations.args}`,
+    const helmRun = { nothrow: true, timeoutMs: cfg.timeouts.deployMs + 120_000, interrupt: watch.signal }
+    const upgrade = await log.task(
+      `helm upgrade --install ${cfg.release} (waits up to ${cfg.timeouts.deploy})`,
+      () =>
+        exec(
+          helmRun,
+        )`helm upgrade --install ${cfg.release} ${chart} -n ${ns} --create-namespace ${wait} ${valuesFiles} ${setArgs(values)} ${migrations.args}`,
     )
     watch.stop()
     if (!upgrade.ok) await explainHelmFailure(ctx, upgrade, watch)
-    await exec({ fix: `kubectl get secret ${cfg.secretName} -n ${ns}` })`kubectl annotate secret ${cfg.secretName} -n ${ns} ${ANNOTATION.release}=${fingerprint} ${ANNOTATION.migrated}=${formatMigrated(migrations.keys)} --overwrite`
+    const deployed = [
+      `${ANNOTATION.release}=${fingerprint}`,
+      `${ANNOTATION.migrated}=${formatMigrated(migrations.keys)}`,
+    ]
+    await exec({
+      fix: `kubectl get secret ${cfg.secretName} -n ${ns}`,
+    })`kubectl annotate secret ${cfg.secretName} -n ${ns} ${deployed} --overwrite`
   }
 
   // 3. how to reach it
   if (!dryRun) await printAccessHints(ctx)
 }
+
+const envFileShown = (cfg: Ctx['cfg']): string => (cfg.envFile ? shownPath(cfg, cfg.envFile) : '.env')
 
 /** The tools, the cluster and both images, asked at once and failing in that order. */
 async function preflight(ctx: Ctx, imgs: ReturnType<typeof images>): Promise<void> {

@@ -22,13 +22,15 @@ import { load } from './load.ts'
 import { deploy } from './deploy.ts'
 import { cleanup } from './cleanup.ts'
 
-
 export const dev = defineStage({
   name: 'dev',
   summary: 'up once, then rebuild and roll the image whose sources change; logs and a port-forward meanwhile',
   needsSecrets: true,
   flags: {
-    once: { type: 'boolean', description: 'bring the release up to date (one cycle) and exit: no watching, logs or port-forward' },
+    once: {
+      type: 'boolean',
+      description: 'bring the release up to date (one cycle) and exit: no watching, logs or port-forward',
+    },
     cleanup: { type: 'boolean', description: 'on Ctrl-C (or after --once) also run cleanup: uninstall the release' },
     port: { type: 'string', description: 'local port of the frontend port-forward (default 3000)' },
     verbose: { type: 'boolean', description: 'print every stage line of each cycle, not only the summary' },
@@ -56,13 +58,18 @@ async function checkFlags(flags: Flags, { dryRun }: { dryRun: boolean }): Promis
   // the port-forward comes last, after the first cycle's minutes: a busy port is refused now, before anything runs
   if (flags.once || dryRun) return
   const busy = await portInUse(port)
-  if (busy) fail(`the port-forward cannot listen: ${busy}`, `npm run dev -- --port ${port + 1}   (or stop what listens on ${port})`)
+  if (busy)
+    fail(
+      `the port-forward cannot listen: ${busy}`,
+      `npm run dev -- --port ${port + 1}   (or stop what listens on ${port})`,
+    )
 }
 
 function parsePort(v: string | boolean | undefined): number {
   if (v === undefined) return 3000
   const n = Number(v)
-  if (!/^\d+$/.test(String(v)) || n < 1 || n > 65535) throw new KitError(`--port ${String(v)} is not a port (1 to 65535)`, 'npm run dev -- --port 3000')
+  if (!/^\d+$/.test(String(v)) || n < 1 || n > 65535)
+    throw new KitError(`--port ${String(v)} is not a port (1 to 65535)`, 'npm run dev -- --port 3000')
   return n
 }
 
@@ -109,15 +116,24 @@ async function run(outer: Ctx, flags: Flags): Promise<void> {
   const remotePort = await frontendPort(ctx, service)
   const forward: Forward = keepForwarding(ctx, { service, port, remotePort, note: (m) => log.warn(m) })
   void forward.ready(120_000).then((ok) => {
-    if (ok) log.info(chalk.bold(`frontend: http://localhost:${port}`) + chalk.dim(`  (port-forward to svc/${service}; sign-in works here)`))
-    else log.warn(`the port-forward to svc/${service} does not answer yet (is the frontend running? kubectl get pods -n ${cfg.namespace})`)
+    if (ok)
+      log.info(
+        chalk.bold(`frontend: http://localhost:${port}`) +
+          chalk.dim(`  (port-forward to svc/${service}; sign-in works here)`),
+      )
+    else
+      log.warn(
+        `the port-forward to svc/${service} does not answer yet (is the frontend running? kubectl get pods -n ${cfg.namespace})`,
+      )
   })
 
   const changes = new ChangeSet()
   const cycle = async (): Promise<void> => {
     const { files, savedAt } = changes.take()
     const tags = tagsOf(cfg)
-    const rolled = (['frontend', 'backend'] as const).filter((c) => tags[c] !== lastTags[c] && (lastTags[c] !== '' || files.has(c)))
+    const rolled = (['frontend', 'backend'] as const).filter(
+      (c) => tags[c] !== lastTags[c] && (lastTags[c] !== '' || files.has(c)),
+    )
     if (rolled.length === 0) return // saved, but nothing docker would see changed
     const what = rolled.map((c) => `${c} (${describe(cfg, c, files.get(c) ?? [])})`).join(', ')
     // each cycle's stage lines go to a buffer: one summary line on success, all of them on failure
@@ -132,7 +148,9 @@ async function run(outer: Ctx, flags: Flags): Promise<void> {
         times.push(`${stage.name} ${elapsed(ts)}`)
       }
       lastTags = tags
-      log.ok(`${what} · ${times.join(' · ')} · ${chalk.bold(`new ${rolled.join(' and ')} serving ${elapsed(savedAt)} after the save`)}`)
+      log.ok(
+        `${what} · ${times.join(' · ')} · ${chalk.bold(`new ${rolled.join(' and ')} serving ${elapsed(savedAt)} after the save`)}`,
+      )
       if (rolled.includes('frontend')) forward.restart()
     } catch (e) {
       for (const l of lines) process.stderr.write(l)
@@ -146,7 +164,9 @@ async function run(outer: Ctx, flags: Flags): Promise<void> {
     changes.add(component, file)
     cycles.kick()
   })
-  log.info(`watching ${shownPath(cfg, cfg.frontend.contextDir)} and ${shownPath(cfg, cfg.backend.contextDir)} — save a file to roll its image; Ctrl-C to stop (the release keeps running)`)
+  log.info(
+    `watching ${shownPath(cfg, cfg.frontend.contextDir)} and ${shownPath(cfg, cfg.backend.contextDir)} — save a file to roll its image; Ctrl-C to stop (the release keeps running)`,
+  )
   // saved while the first cycle ran (before anything watched): one more cycle now
   const now = tagsOf(cfg)
   for (const c of ['frontend', 'backend'] as const)
@@ -184,11 +204,37 @@ async function printPlan(ctx: Ctx, port: number, once: boolean): Promise<void> {
     const spec = specOf(cfg, c)
     const ignore = ignoreFileFor(spec)
     const rules = ignore ? `minus what ${shownPath(cfg, ignore)} excludes` : 'every file: no ignore file'
-    log.info(`  watch ${shownPath(cfg, spec.contextDir)} (${rules}) and ${shownPath(cfg, spec.dockerfile)}: a change runs build, load and deploy --fail-fast for ${c}`)
+    log.info(
+      `  watch ${shownPath(cfg, spec.contextDir)} (${rules}) and ${shownPath(cfg, spec.dockerfile)}: a change runs build, load and deploy --fail-fast for ${c}`,
+    )
   }
   const remote = Number(chartValue(cfg, ['frontend', 'service', 'port'])) || 3000
-  log.out(ctx.commandLine(['kubectl', 'port-forward', '-n', cfg.namespace, `svc/${cfg.release}-frontend`, `${port}:${remote}`, '--address', '127.0.0.1']))
-  log.out(ctx.commandLine(['kubectl', 'logs', '-f', '-n', cfg.namespace, '-l', `app.kubernetes.io/instance=${cfg.release}`, '--prefix', '--max-log-requests', '10']))
+  log.out(
+    ctx.commandLine([
+      'kubectl',
+      'port-forward',
+      '-n',
+      cfg.namespace,
+      `svc/${cfg.release}-frontend`,
+      `${port}:${remote}`,
+      '--address',
+      '127.0.0.1',
+    ]),
+  )
+  log.out(
+    ctx.commandLine([
+      'kubectl',
+      'logs',
+      '-f',
+      '-n',
+      cfg.namespace,
+      '-l',
+      `app.kubernetes.io/instance=${cfg.release}`,
+      '--prefix',
+      '--max-log-requests',
+      '10',
+    ]),
+  )
 }
 
 /** setup, build, load and deploy as up runs them; true when the release is up to date. */
@@ -220,12 +266,15 @@ function tagsOf(cfg: Config): Record<Component, string> {
 function describe(cfg: Config, c: Component, files: string[]): string {
   if (files.length === 0) return 'changed'
   const shown = shownPath(cfg, files[0]!)
-  const first = shown.startsWith('..') || path.isAbsolute(shown) ? path.relative(specOf(cfg, c).contextDir, files[0]!) : shown
+  const first =
+    shown.startsWith('..') || path.isAbsolute(shown) ? path.relative(specOf(cfg, c).contextDir, files[0]!) : shown
   return files.length === 1 ? first : `${first} +${files.length - 1} more`
 }
 
 async function frontendPort(ctx: Ctx, service: string): Promise<number> {
-  const r = await ctx.query({ timeoutMs: 20_000 })`kubectl get service ${service} -n ${ctx.cfg.namespace} -o jsonpath={.spec.ports[0].port}`
+  const r = await ctx.query({
+    timeoutMs: 20_000,
+  })`kubectl get service ${service} -n ${ctx.cfg.namespace} -o jsonpath={.spec.ports[0].port}`
   const n = Number(r.stdout.trim())
   return r.ok && n > 0 ? n : 3000
 }

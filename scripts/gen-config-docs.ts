@@ -29,7 +29,8 @@ export function configTable(): string {
 export function withTable(page: string): string {
   const a = page.indexOf(START)
   const b = page.indexOf(END)
-  if (a < 0 || b < a) throw new Error(`${CONFIG_DOC} needs the markers ${START} and ${END} around the configuration table`)
+  if (a < 0 || b < a)
+    throw new Error(`${CONFIG_DOC} needs the markers ${START} and ${END} around the configuration table`)
   return `${page.slice(0, a + START.length)}\n${configTable()}\n${page.slice(b)}`
 }
 

@@ -25,7 +25,10 @@ export const init = defineStage({
   name: 'init',
   summary: 'inspect an existing app (read-only) and write the .env keys and chart values it needs',
   flags: {
-    app: { type: 'string', description: 'the app repository: init finds the Next.js frontend and the FastAPI backend in it' },
+    app: {
+      type: 'string',
+      description: 'the app repository: init finds the Next.js frontend and the FastAPI backend in it',
+    },
     frontend: { type: 'string', description: 'the frontend directory (instead of finding it under --app)' },
     backend: { type: 'string', description: 'the backend directory (instead of finding it under --app)' },
   },
@@ -49,13 +52,19 @@ directories cannot be found or read.`,
 type Dirs = { frontend: string; backend: string; labels: { frontend: string; backend: string } }
 
 function resolveDirs(flags: Flags): Dirs {
-  const given = (k: 'app' | 'frontend' | 'backend'): string | undefined => (typeof flags[k] === 'string' ? path.resolve(flags[k] as string) : undefined)
+  const given = (k: 'app' | 'frontend' | 'backend'): string | undefined =>
+    typeof flags[k] === 'string' ? path.resolve(flags[k] as string) : undefined
   const app = given('app')
   let frontend = given('frontend')
   let backend = given('backend')
   const usage = 'npx zx scripts/init.ts --app <your app repository>   (or: --frontend <dir> --backend <dir>)'
-  if (!app && (!frontend || !backend)) fail(`init needs the app: --app <repository>, or both --frontend and --backend`, usage)
-  for (const [flag, dir] of [['--app', app], ['--frontend', frontend], ['--backend', backend]] as const)
+  if (!app && (!frontend || !backend))
+    fail(`init needs the app: --app <repository>, or both --frontend and --backend`, usage)
+  for (const [flag, dir] of [
+    ['--app', app],
+    ['--frontend', frontend],
+    ['--backend', backend],
+  ] as const)
     if (dir && (!existsSync(dir) || !statSync(dir).isDirectory())) fail(`${flag} ${dir} is not a directory`, usage)
   if (app) {
     const found = findApps(app)
@@ -63,13 +72,29 @@ function resolveDirs(flags: Flags): Dirs {
       if (current) return current
       if (list.length === 1) return list[0]!
       if (!list.length) fail(`no ${what} under ${app}`, `npx zx scripts/init.ts --app ${app} ${flag} <dir>`)
-      return fail(`${list.length} candidates for the ${what} under ${app}: ${list.map((d) => path.relative(app, d) || '.').join(', ')}`, `npx zx scripts/init.ts --app ${app} ${flag} ${list[0]}`)
+      return fail(
+        `${list.length} candidates for the ${what} under ${app}: ${list.map((d) => path.relative(app, d) || '.').join(', ')}`,
+        `npx zx scripts/init.ts --app ${app} ${flag} ${list[0]}`,
+      )
     }
     frontend = pick('Next.js frontend (a package.json that depends on next)', found.frontends, '--frontend', frontend)
-    backend = pick('FastAPI backend (pyproject.toml, requirements.txt or uv.lock and an `app = FastAPI(`)', found.backends, '--backend', backend)
+    backend = pick(
+      'FastAPI backend (pyproject.toml, requirements.txt or uv.lock and an `app = FastAPI(`)',
+      found.backends,
+      '--backend',
+      backend,
+    )
   }
-  if (!isNextApp(frontend!)) fail(`${frontend} is not a Next.js app (no package.json that depends on next)`, `npx zx scripts/init.ts --frontend <the Next.js app directory> --backend ${backend}`)
-  if (!isPythonApp(backend!)) fail(`${backend} is not a Python app (no pyproject.toml, requirements.txt, uv.lock, setup.py or Pipfile)`, `npx zx scripts/init.ts --frontend ${frontend} --backend <the FastAPI app directory>`)
+  if (!isNextApp(frontend!))
+    fail(
+      `${frontend} is not a Next.js app (no package.json that depends on next)`,
+      `npx zx scripts/init.ts --frontend <the Next.js app directory> --backend ${backend}`,
+    )
+  if (!isPythonApp(backend!))
+    fail(
+      `${backend} is not a Python app (no pyproject.toml, requirements.txt, uv.lock, setup.py or Pipfile)`,
+      `npx zx scripts/init.ts --frontend ${frontend} --backend <the FastAPI app directory>`,
+    )
   const label = (d: string): string => {
     const base = app ?? process.cwd()
     const r = path.relative(base, d)
@@ -97,7 +122,14 @@ export function appEnvEntries(findings: Findings, plan: Plan, cfg: Config): Reco
   for (const c of ['backend', 'frontend'] as const) {
     const mapped = new Set(plan.values[c].extraEnv.map((e) => e.name))
     for (const r of findings[c].env) {
-      if (r.kind !== 'secret' || mapped.has(r.name) || CHART_ENV[c].includes(r.name) || kitKeys.has(r.name) || isPublicEnvKey(r.name)) continue
+      if (
+        r.kind !== 'secret' ||
+        mapped.has(r.name) ||
+        CHART_ENV[c].includes(r.name) ||
+        kitKeys.has(r.name) ||
+        isPublicEnvKey(r.name)
+      )
+        continue
       if (r.optional) {
         if (!optionalSecrets.has(r.name)) optionalSecrets.set(r.name, c)
         continue
@@ -113,10 +145,20 @@ export function appEnvEntries(findings: Findings, plan: Plan, cfg: Config): Reco
   for (const name of names) {
     if (cfg.appSecrets[name]) continue
     const { component, reads } = secrets.get(name)!
-    plan.open.push({ component, what: `secret ${name} (APP_SECRETS names it: deploy puts it into the Secret; init never writes a secret value)`, used: null, key: `${name}=<the value> in .env`, from: reads.flatMap((r) => r.from) })
+    plan.open.push({
+      component,
+      what: `secret ${name} (APP_SECRETS names it: deploy puts it into the Secret; init never writes a secret value)`,
+      used: null,
+      key: `${name}=<the value> in .env`,
+      from: reads.flatMap((r) => r.from),
+    })
   }
   for (const [name, component] of [...optionalSecrets].sort())
-    plan.notes.push({ component, text: `secret ${name} is optional (the code has a default): to use it, add it to APP_SECRETS and set it in .env`, from: [] })
+    plan.notes.push({
+      component,
+      text: `secret ${name} is optional (the code has a default): to use it, add it to APP_SECRETS and set it in .env`,
+      from: [],
+    })
 
   const direct = new Set(findings.frontend.backendAccess.filter((a) => a.how === 'direct').map((a) => a.variable))
   const seen = new Set<string>()
@@ -125,9 +167,21 @@ export function appEnvEntries(findings: Findings, plan: Plan, cfg: Config): Reco
     seen.add(r.name)
     if (direct.has(r.name) || PUBLIC_URL_NAME.test(r.name)) {
       entries[r.name] = cfg.publicUrl
-      plan.settings.push({ component: 'frontend', what: `build-time ${r.name} (${direct.has(r.name) ? 'the backend URL the browser calls' : 'the URL users open'}; from PUBLIC_URL)`, value: cfg.publicUrl, to: `.env ${r.name} (the build arg NEXT_PUBLIC_ENV)`, from: r.from })
+      plan.settings.push({
+        component: 'frontend',
+        what: `build-time ${r.name} (${direct.has(r.name) ? 'the backend URL the browser calls' : 'the URL users open'}; from PUBLIC_URL)`,
+        value: cfg.publicUrl,
+        to: `.env ${r.name} (the build arg NEXT_PUBLIC_ENV)`,
+        from: r.from,
+      })
     } else if (!r.optional && cfg.publicEnv[r.name] === undefined)
-      plan.open.push({ component: 'frontend', what: `${r.name} (read at build time, no default; a public value, baked into the browser bundle)`, used: null, key: `${r.name}=<the value> in .env`, from: r.from })
+      plan.open.push({
+        component: 'frontend',
+        what: `${r.name} (read at build time, no default; a public value, baked into the browser bundle)`,
+        used: null,
+        key: `${r.name}=<the value> in .env`,
+        from: r.from,
+      })
   }
   return entries
 }
@@ -190,17 +244,27 @@ async function run(ctx: Ctx, flags: Flags): Promise<void> {
   for (const k of planned.added) log.out(`  ${dryRun ? 'would add' : 'add'} ${k}=${entries[k]}`)
   for (const [k, v] of Object.entries(planned.kept)) {
     if (v === entries[k]) log.out(`  ${k}=${v} (already set)`)
-    else if (k === 'HELM_VALUES_FILES' && !v.split(',').map((x) => x.trim()).includes(valuesRef))
+    else if (
+      k === 'HELM_VALUES_FILES' &&
+      !v
+        .split(',')
+        .map((x) => x.trim())
+        .includes(valuesRef)
+    )
       log.out(`  kept ${k}=${v}; add ${valuesRef} to it so deploy applies the app's values: ${k}=${v},${valuesRef}`)
     else log.out(`  kept ${k}=${v} (init found ${entries[k]})`)
   }
   if (!dryRun && planned.added.length) addEnvKeys(envFile, entries, heading)
 
   // ---------- values file ----------
-  const text = renderValues(plan.values, flags.app ? String(flags.app) : `${dirs.labels.frontend} + ${dirs.labels.backend}`)
+  const text = renderValues(
+    plan.values,
+    flags.app ? String(flags.app) : `${dirs.labels.frontend} + ${dirs.labels.backend}`,
+  )
   const old = existsSync(valuesFile) ? readFileSync(valuesFile, 'utf8') : null
   log.out('')
-  if (old !== null && old.split('\n').slice(4).join('\n') === text.split('\n').slice(4).join('\n')) log.out(`${valuesRef}: unchanged`)
+  if (old !== null && old.split('\n').slice(4).join('\n') === text.split('\n').slice(4).join('\n'))
+    log.out(`${valuesRef}: unchanged`)
   else if (old !== null && edited(old)) {
     log.out(`${valuesRef}: you edited it, so init leaves it; what init would write now:`)
     for (const l of text.trimEnd().split('\n')) log.out(`  ${l}`)
@@ -224,7 +288,11 @@ async function run(ctx: Ctx, flags: Flags): Promise<void> {
   }
   const open = plan.open.length + plan.support.length
   log.out('')
-  log.out(open ? `${plan.open.length} open item(s) and ${plan.support.length} needing support above; the rest is decided.` : 'Everything was decided.')
+  log.out(
+    open
+      ? `${plan.open.length} open item(s) and ${plan.support.length} needing support above; the rest is decided.`
+      : 'Everything was decided.',
+  )
 }
 
 if (isMain(import.meta.url)) await main(init)

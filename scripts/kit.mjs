@@ -24,8 +24,15 @@ export function refuseOldNode({ stagesOnly = false } = {}) {
   if (!tooOld(process.versions.node)) return
   const stage = (a) => /\.ts$/.test(a) && path.resolve(a).startsWith(here + path.sep)
   if (stagesOnly && !process.argv.slice(1).some(stage)) return
-  const fix = process.platform === 'darwin' ? 'brew install node' : process.platform === 'win32' ? 'winget install OpenJS.NodeJS' : 'https://nodejs.org (or: nvm install 24)'
-  process.stderr.write(`✖ Node.js ${process.versions.node} is too old: the kit runs its TypeScript stages directly and needs Node.js ${MIN.join('.')} or newer\n  fix: ${fix}\n`)
+  const fix =
+    process.platform === 'darwin'
+      ? 'brew install node'
+      : process.platform === 'win32'
+        ? 'winget install OpenJS.NodeJS'
+        : 'https://nodejs.org (or: nvm install 24)'
+  process.stderr.write(
+    `✖ Node.js ${process.versions.node} is too old: the kit runs its TypeScript stages directly and needs Node.js ${MIN.join('.')} or newer\n  fix: ${fix}\n`,
+  )
   process.exit(1)
 }
 
@@ -33,7 +40,9 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const stage = process.argv[2]
   refuseOldNode()
   if (!STAGES.includes(stage)) {
-    process.stderr.write(`✖ ${stage ? `unknown stage ${stage}` : 'no stage given'}: one of ${STAGES.join(', ')}\n  fix: npm run up -- --help\n`)
+    process.stderr.write(
+      `✖ ${stage ? `unknown stage ${stage}` : 'no stage given'}: one of ${STAGES.join(', ')}\n  fix: npm run up -- --help\n`,
+    )
     process.exitCode = 1
   } else {
     // the stage sees itself as the script being run, with its own flags after it

@@ -42,44 +42,73 @@ async function run(local: Ctx): Promise<void> {
     await requireTools(ctx, tools)
     for (const img of both)
       if (!(await query`docker image inspect ${img.local}`).ok)
-        fail(`image ${img.local} is not built${ctx.daemon ? ` in ${ctx.daemon}` : ''} (its sources changed since the last build, or build never ran)`, 'npx zx scripts/build.ts')
+        fail(
+          `image ${img.local} is not built${ctx.daemon ? ` in ${ctx.daemon}` : ''} (its sources changed since the last build, or build never ran)`,
+          'npx zx scripts/build.ts',
+        )
     s.done()
   }
 
   if (cfg.loadMethod === 'docker-env') {
     // built by the node's own daemon: the kubelet sees them as they are
-    if (dryRun) log.info(`LOAD_METHOD=docker-env: build puts the images straight into minikube profile ${cfg.minikube.profile}'s Docker; nothing to copy (a real run checks they are there)`)
+    if (dryRun)
+      log.info(
+        `LOAD_METHOD=docker-env: build puts the images straight into minikube profile ${cfg.minikube.profile}'s Docker; nothing to copy (a real run checks they are there)`,
+      )
     else for (const img of both) log.ok(`${img.local} is in ${ctx.daemon} (built there): nothing to copy`)
   } else if (cfg.loadMethod === 'none') {
-    log.info(`LOAD_METHOD=none: the cluster uses the docker engine's images directly (${both.map((i) => i.local).join(', ')})`)
+    log.info(
+      `LOAD_METHOD=none: the cluster uses the docker engine's images directly (${both.map((i) => i.local).join(', ')})`,
+    )
   } else if (cfg.loadMethod === 'minikube') {
     const p = cfg.minikube.profile
     const list = await query({ timeoutMs: 120_000 })`minikube image ls -p ${p}`
     for (const img of both) {
       if (known(list.stdout, img)) log.ok(`minikube ${p} already has ${img.local}`)
       else
-        await log.task(`load ${img.local} into minikube ${p}`, () =>
-          exec({ timeoutMs: 900_000, cause: `minikube could not load ${img.local}`, fix: `minikube status -p ${p}   (not running? npx zx scripts/setup.ts)` })`minikube image load ${img.local} -p ${p}`,
+        await log.task(
+          `load ${img.local} into minikube ${p}`,
+          () =>
+            exec({
+              timeoutMs: 900_000,
+              cause: `minikube could not load ${img.local}`,
+              fix: `minikube status -p ${p}   (not running? npx zx scripts/setup.ts)`,
+            })`minikube image load ${img.local} -p ${p}`,
         )
     }
   } else if (cfg.loadMethod === 'kind') {
     // kind compares image IDs on every node itself and skips nodes that have it
     for (const img of both)
-      await log.task(`load ${img.local} into kind cluster ${cfg.kindCluster}`, () =>
-        exec({ timeoutMs: 900_000, cause: `kind could not load ${img.local}`, fix: `kind get clusters   (is KIND_CLUSTER=${cfg.kindCluster} right?)` })`kind load docker-image ${img.local} --name ${cfg.kindCluster}`,
+      await log.task(
+        `load ${img.local} into kind cluster ${cfg.kindCluster}`,
+        () =>
+          exec({
+            timeoutMs: 900_000,
+            cause: `kind could not load ${img.local}`,
+            fix: `kind get clusters   (is KIND_CLUSTER=${cfg.kindCluster} right?)`,
+          })`kind load docker-image ${img.local} --name ${cfg.kindCluster}`,
       )
   } else if (cfg.loadMethod === 'containerd') {
     const { address, namespace } = cfg.containerd
     const list = await query({ timeoutMs: 60_000 })`ctr --address ${address} -n ${namespace} images ls -q`
     if (!dryRun && !list.ok)
-      fail(`ctr cannot reach containerd at ${address}: ${list.stderr.trim().split('\n').pop() ?? ''}`, `set CONTAINERD_ADDRESS to the node's containerd socket (and run as a user that may open it), e.g. sudo ctr --address ${address} version`)
+      fail(
+        `ctr cannot reach containerd at ${address}: ${list.stderr.trim().split('\n').pop() ?? ''}`,
+        `set CONTAINERD_ADDRESS to the node's containerd socket (and run as a user that may open it), e.g. sudo ctr --address ${address} version`,
+      )
     const dir = path.join(cfg.root, '.cache', 'images')
     // a containerd node may reach no registry at all: the in-cluster PostgreSQL image goes along when docker has it
     // locally (otherwise the node pulls it as usual)
     const pg = `${cfg.postgresImage.repository}:${cfg.postgresImage.tag}`
     const withDb: ImageRef[] = [...both]
     if (!cfg.externalDatabase && !dryRun && (await query`docker image inspect ${pg}`).ok)
-      withDb.push({ component: 'backend', local: pg, repository: cfg.postgresImage.repository, tag: cfg.postgresImage.tag, ref: pg })
+      withDb.push({
+        component: 'backend',
+        local: pg,
+        repository: cfg.postgresImage.repository,
+        tag: cfg.postgresImage.tag,
+        ref: pg,
+      })
     for (const img of withDb) {
       if (known(list.stdout, img)) {
         log.ok(`containerd (${namespace}) already has ${img.local}`)
@@ -88,8 +117,16 @@ async function run(local: Ctx): Promise<void> {
       const tar = path.join(dir, `${img.local.replace(/[/:]/g, '_')}.tar`)
       if (!dryRun) mkdirSync(dir, { recursive: true })
       await log.task(`import ${img.local} into containerd (${namespace})`, async () => {
-        await exec({ timeoutMs: 900_000, cause: `docker could not save ${img.local}`, fix: 'df -h   (docker save needs free disk space in .cache/images)' })`docker save -o ${shownPath(cfg, tar)} ${img.local}`
-        await exec({ timeoutMs: 900_000, cause: `ctr could not import ${img.local}`, fix: `ctr --address ${address} -n ${namespace} images import ${shownPath(cfg, tar)}` })`ctr --address ${address} -n ${namespace} images import ${shownPath(cfg, tar)}`
+        await exec({
+          timeoutMs: 900_000,
+          cause: `docker could not save ${img.local}`,
+          fix: 'df -h   (docker save needs free disk space in .cache/images)',
+        })`docker save -o ${shownPath(cfg, tar)} ${img.local}`
+        await exec({
+          timeoutMs: 900_000,
+          cause: `ctr could not import ${img.local}`,
+          fix: `ctr --address ${address} -n ${namespace} images import ${shownPath(cfg, tar)}`,
+        })`ctr --address ${address} -n ${namespace} images import ${shownPath(cfg, tar)}`
         if (!dryRun) rmSync(tar, { force: true })
       })
     }
@@ -101,8 +138,14 @@ async function run(local: Ctx): Promise<void> {
         continue
       }
       await exec`docker tag ${img.local} ${img.ref}`
-      await log.task(`push ${img.ref}`, () =>
-        exec({ timeoutMs: 900_000, cause: `docker could not push ${img.ref}`, fix: `docker login ${registry.split('/')[0] ?? registry}` })`docker push ${img.ref}`,
+      await log.task(
+        `push ${img.ref}`,
+        () =>
+          exec({
+            timeoutMs: 900_000,
+            cause: `docker could not push ${img.ref}`,
+            fix: `docker login ${registry.split('/')[0] ?? registry}`,
+          })`docker push ${img.ref}`,
       )
     }
   }

@@ -29,7 +29,11 @@ async function run(ctx: Ctx): Promise<void> {
     if (cfg.loadMethod === 'kind') tools.push('kind')
     if (cfg.loadMethod === 'containerd') tools.push('ctr')
     const found = await requireTools(ctx, tools)
-    s.done(Object.entries(found).map(([t, v]) => `${t} ${v}`).join(', '))
+    s.done(
+      Object.entries(found)
+        .map(([t, v]) => `${t} ${v}`)
+        .join(', '),
+    )
   }
 
   if (cfg.cluster === 'minikube') {
@@ -44,30 +48,43 @@ async function run(ctx: Ctx): Promise<void> {
     // docker-env builds with the node's Docker: ask for that runtime even when a user-wide minikube config says otherwise
     const runtime = cfg.loadMethod === 'docker-env' ? ['--container-runtime=docker'] : []
     const cni = mk.cni ? [`--cni=${mk.cni}`] : []
-    if (cfg.loadMethodWhy) log.info(`images: LOAD_METHOD=${cfg.loadMethod} (${cfg.loadMethodWhy}; set LOAD_METHOD to choose)`)
+    if (cfg.loadMethodWhy)
+      log.info(`images: LOAD_METHOD=${cfg.loadMethod} (${cfg.loadMethodWhy}; set LOAD_METHOD to choose)`)
     if (running) log.ok(`minikube profile ${mk.profile} is running`)
     else
-      await log.task(`start minikube profile ${mk.profile}`, () =>
-        exec({
-          timeoutMs: cfg.timeouts.minikubeStartMs,
-          cause: `minikube could not start profile ${mk.profile}`,
-          fix: `minikube logs -p ${mk.profile}   (or start over: minikube delete -p ${mk.profile})`,
-        })`minikube start -p ${mk.profile} --driver=${mk.driver} --cpus=${mk.cpus} --memory=${mk.memory} --kubernetes-version=${mk.kubernetesVersion} ${runtime} ${cni}`,
+      await log.task(
+        `start minikube profile ${mk.profile}`,
+        () =>
+          exec({
+            timeoutMs: cfg.timeouts.minikubeStartMs,
+            cause: `minikube could not start profile ${mk.profile}`,
+            fix: `minikube logs -p ${mk.profile}   (or start over: minikube delete -p ${mk.profile})`,
+          })`minikube start -p ${mk.profile} --driver=${mk.driver} --cpus=${mk.cpus} --memory=${mk.memory} --kubernetes-version=${mk.kubernetesVersion} ${runtime} ${cni}`,
       )
 
     const list = await query({ timeoutMs: 60_000 })`minikube addons list -p ${mk.profile} -o json`
     let enabled = new Set<string>()
     try {
       const addons = JSON.parse(list.stdout) as Record<string, { Status?: string }>
-      enabled = new Set(Object.entries(addons).filter(([, a]) => a.Status === 'enabled').map(([n]) => n))
+      enabled = new Set(
+        Object.entries(addons)
+          .filter(([, a]) => a.Status === 'enabled')
+          .map(([n]) => n),
+      )
     } catch {
       enabled = new Set()
     }
     for (const addon of mk.addons) {
       if (enabled.has(addon)) log.ok(`addon ${addon} is enabled`)
       else
-        await log.task(`enable addon ${addon}`, () =>
-          exec({ timeoutMs: 600_000, cause: `minikube could not enable the ${addon} addon`, fix: `minikube addons enable ${addon} -p ${mk.profile}` })`minikube addons enable ${addon} -p ${mk.profile}`,
+        await log.task(
+          `enable addon ${addon}`,
+          () =>
+            exec({
+              timeoutMs: 600_000,
+              cause: `minikube could not enable the ${addon} addon`,
+              fix: `minikube addons enable ${addon} -p ${mk.profile}`,
+            })`minikube addons enable ${addon} -p ${mk.profile}`,
         )
     }
 
@@ -76,7 +93,8 @@ async function run(ctx: Ctx): Promise<void> {
     else await exec({ fix: `minikube update-context -p ${mk.profile}` })`kubectl config use-context ${mk.profile}`
   } else if (!dryRun) {
     const current = await query`kubectl config current-context`
-    if (!current.ok) fail('kubectl has no current context (CLUSTER=existing uses it)', 'kubectl config use-context <your-cluster>')
+    if (!current.ok)
+      fail('kubectl has no current context (CLUSTER=existing uses it)', 'kubectl config use-context <your-cluster>')
     const reach = await query({ timeoutMs: 30_000 })`kubectl version -o json`
     let server = ''
     try {
@@ -86,14 +104,17 @@ async function run(ctx: Ctx): Promise<void> {
     }
     if (!server) fail(`cluster unreachable: context ${current.stdout.trim()} does not answer`, 'kubectl cluster-info')
     log.ok(`using context ${current.stdout.trim()} (Kubernetes ${server}), LOAD_METHOD=${cfg.loadMethod}`)
-    if (cfg.hpa) log.info('HPA_ENABLED=true needs metrics-server in this cluster (kubectl top nodes tells you if it runs)')
+    if (cfg.hpa)
+      log.info('HPA_ENABLED=true needs metrics-server in this cluster (kubectl top nodes tells you if it runs)')
   }
 
   if ((await query`kubectl get namespace ${cfg.namespace}`).ok) log.ok(`namespace ${cfg.namespace} exists`)
   else await exec({ fix: 'kubectl cluster-info' })`kubectl create namespace ${cfg.namespace}`
 
   if (cfg.cluster === 'minikube' && mk.driver === 'docker' && process.platform !== 'linux' && cfg.ingress.enabled)
-    log.warn(`on ${process.platform === 'darwin' ? 'macOS' : 'Windows'} with the docker driver, reach the ingress through: minikube tunnel -p ${mk.profile}`)
+    log.warn(
+      `on ${process.platform === 'darwin' ? 'macOS' : 'Windows'} with the docker driver, reach the ingress through: minikube tunnel -p ${mk.profile}`,
+    )
 }
 
 if (isMain(import.meta.url)) await main(setup)

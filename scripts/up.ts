@@ -31,7 +31,12 @@ export const up = {
 Runs each stage in order; the first that fails stops the run with its cause and fix. Every stage skips work that is
 already done, so a second run with nothing changed builds, loads and upgrades nothing. Flags go to the stage that
 takes them. Each stage alone: npx zx scripts/<${STAGES.map((s) => s.name).join('|')}>.ts --help`,
-  flags: Object.fromEntries(Object.entries(flags).map(([k, v]) => [k, { type: v.type, description: `${v.stages.join(', ')}: ${v.description}` }])),
+  flags: Object.fromEntries(
+    Object.entries(flags).map(([k, v]) => [
+      k,
+      { type: v.type, description: `${v.stages.join(', ')}: ${v.description}` },
+    ]),
+  ),
   // build needs the sources, so the one configuration checks them
   checkPaths: true,
   needsSecrets: true,

@@ -38,7 +38,10 @@ export const validate = defineStage({
   checkPaths: false,
   flags: {
     json: { type: 'boolean', description: 'print the result as JSON on stdout (for CI); progress stays on stderr' },
-    once: { type: 'boolean', description: 'check once instead of waiting up to VALIDATE_TIMEOUT for pods and endpoints to settle' },
+    once: {
+      type: 'boolean',
+      description: 'check once instead of waiting up to VALIDATE_TIMEOUT for pods and endpoints to settle',
+    },
   },
   description: `
 Checks, in order:
@@ -70,12 +73,19 @@ type ValidateCheck = {
 }
 
 const getIn = (s: Subject, c: Component, t: Target, ask: Ask): Promise<Result | null> =>
-  s.exec[c] ? ask([...s.exec[c], ...(c === 'backend' ? ['python', '-c', PY_GET] : ['node', '-e', NODE_GET]), ...getArgs(t)]) : Promise.resolve(null)
+  s.exec[c]
+    ? ask([...s.exec[c], ...(c === 'backend' ? ['python', '-c', PY_GET] : ['node', '-e', NODE_GET]), ...getArgs(t)])
+    : Promise.resolve(null)
 const named = (component: string, t: Target): string => `${component} ${t.probe ? `${t.probe} ` : ''}${t.path} 200`
 const onPort = (t: Target): string => (t.port ? `port ${t.port}` : '$PORT')
 
 /** A GET from inside a component's pod to its own port, at the path its probe asks. */
-function selfGet(id: string, c: Component, target: (s: Subject) => Target, fix: (s: Subject, ns: string) => string): ValidateCheck {
+function selfGet(
+  id: string,
+  c: Component,
+  target: (s: Subject) => Target,
+  fix: (s: Subject, ns: string) => string,
+): ValidateCheck {
   return {
     id,
     name: `${c} ${id.split('-')[1]}`,
@@ -96,18 +106,40 @@ const CHECKS: ValidateCheck[] = [
     // decided while waiting for the pods to settle
     run: async (s: Subject) => s.settled.find((c) => c.id === id) ?? notChecked(id, id, 'dry run'),
   })),
-  selfGet('backend-health', 'backend', (s) => s.backendLive, (s, ns) => `the backend does not answer ${s.backendLive.path} on ${onPort(s.backendLive)}: kubectl logs -n ${ns} ${s.podName.backend}`),
-  selfGet('backend-ready', 'backend', (s) => s.backendReady, () => 'the backend cannot use its database: check POSTGRES_PASSWORD / DATABASE_URL in .env, then npx zx scripts/deploy.ts'),
-  selfGet('frontend-health', 'frontend', (s) => s.frontendHealth, (s, ns) => `the frontend does not answer ${s.frontendHealth.path} on ${onPort(s.frontendHealth)}: kubectl logs -n ${ns} ${s.podName.frontend}`),
+  selfGet(
+    'backend-health',
+    'backend',
+    (s) => s.backendLive,
+    (s, ns) =>
+      `the backend does not answer ${s.backendLive.path} on ${onPort(s.backendLive)}: kubectl logs -n ${ns} ${s.podName.backend}`,
+  ),
+  selfGet(
+    'backend-ready',
+    'backend',
+    (s) => s.backendReady,
+    () =>
+      'the backend cannot use its database: check POSTGRES_PASSWORD / DATABASE_URL in .env, then npx zx scripts/deploy.ts',
+  ),
+  selfGet(
+    'frontend-health',
+    'frontend',
+    (s) => s.frontendHealth,
+    (s, ns) =>
+      `the frontend does not answer ${s.frontendHealth.path} on ${onPort(s.frontendHealth)}: kubectl logs -n ${ns} ${s.podName.frontend}`,
+  ),
   {
     id: 'frontend-to-backend',
     name: 'frontend → backend (Service DNS)',
     inPod: true,
     run: async (s, ask, { cfg }) =>
-      checkHttp('frontend-to-backend', 'frontend → backend (Service DNS)', `${s.podName.frontend} GET ${s.backendUrl}`,
+      checkHttp(
+        'frontend-to-backend',
+        'frontend → backend (Service DNS)',
+        `${s.podName.frontend} GET ${s.backendUrl}`,
         s.exec.frontend ? await ask([...s.exec.frontend, 'node', '-e', NODE_GET, s.backendUrl]) : null,
         `the frontend cannot reach the backend Service: check it has endpoints (kubectl get endpointslices -n ${cfg.namespace}) and that no NetworkPolicy blocks frontend → backend`,
-        fallbackNote(s.backendLive, 'the backend has ')),
+        fallbackNote(s.backendLive, 'the backend has '),
+      ),
   },
   {
     id: 'backend-to-database',
@@ -124,10 +156,12 @@ const CHECKS: ValidateCheck[] = [
     inPod: true,
     run: async (s, ask) => {
       const uids = new Map<string, Result>()
-      await Promise.all(s.whoami.map(async ({ key, argv }) => {
-        const r = await ask(argv)
-        if (r) uids.set(key, r)
-      }))
+      await Promise.all(
+        s.whoami.map(async ({ key, argv }) => {
+          const r = await ask(argv)
+          if (r) uids.set(key, r)
+        }),
+      )
       return checkNonRoot(s.running, uids)
     },
   },
@@ -139,10 +173,21 @@ const CHECKS: ValidateCheck[] = [
       const name = `${c} image within budget`
       if (!ref || !image) {
         if (s.noPods) return notChecked(`image-size-${c}`, name, s.noPods)
-        return { id: `image-size-${c}`, name, status: 'fail', detail: `no ${c} pod, so no deployed image to inspect`, fix: 'npx zx scripts/deploy.ts' }
+        return {
+          id: `image-size-${c}`,
+          name,
+          status: 'fail',
+          detail: `no ${c} pod, so no deployed image to inspect`,
+          fix: 'npx zx scripts/deploy.ts',
+        }
       }
-      const [img, baseImg] = await Promise.all([ask(['docker', 'image', 'inspect', image]), ask(['docker', 'image', 'inspect', base])])
-      return guard(`image-size-${c}`, name, () => checkImageSize(c, ref, base, cfg[c].sizeBudgetMb, img ?? DRY, baseImg ?? DRY))
+      const [img, baseImg] = await Promise.all([
+        ask(['docker', 'image', 'inspect', image]),
+        ask(['docker', 'image', 'inspect', base]),
+      ])
+      return guard(`image-size-${c}`, name, () =>
+        checkImageSize(c, ref, base, cfg[c].sizeBudgetMb, img ?? DRY, baseImg ?? DRY),
+      )
     },
   })),
   {
@@ -154,7 +199,10 @@ const CHECKS: ValidateCheck[] = [
       for (const c of ['frontend', 'backend'] as const) {
         const { ref, local: image } = s.image[c]
         if (!ref || !image) continue
-        const [img, hist] = await Promise.all([ask(['docker', 'image', 'inspect', image]), ask(['docker', 'history', '--no-trunc', '--format', '{{json .}}', image])])
+        const [img, hist] = await Promise.all([
+          ask(['docker', 'image', 'inspect', image]),
+          ask(['docker', 'history', '--no-trunc', '--format', '{{json .}}', image]),
+        ])
         if (img?.ok) sources.push({ where: `image ${ref} config (docker image inspect)`, text: img.stdout })
         else unchecked.push(`image ${ref}`)
         if (hist?.ok) sources.push({ where: `image ${ref} history (docker history)`, text: hist.stdout })
@@ -174,7 +222,9 @@ const CHECKS: ValidateCheck[] = [
       else unchecked.push('helm get manifest')
       if (values?.ok) sources.push({ where: 'release values (helm get values)', text: values.stdout })
       else unchecked.push('helm get values')
-      return guard('no-secret-leaks', 'no secrets in images or manifests', () => checkLeaks(allSecrets(cfg), sources, unchecked))
+      return guard('no-secret-leaks', 'no secrets in images or manifests', () =>
+        checkLeaks(allSecrets(cfg), sources, unchecked),
+      )
     },
   },
 ]
@@ -193,14 +243,22 @@ async function run(ctx: Ctx, flags: Flags): Promise<void> {
   const subject = dryRun ? await fromChartValues(ctx, ask) : await observeRelease(ctx, ask, { wait: !flags.once })
 
   const step = log.step('checks inside the pods, images and manifests')
-  const checks = await Promise.all(CHECKS.map((c) => (c.inPod && subject.noPods ? Promise.resolve(notChecked(c.id, c.name, subject.noPods)) : c.run(subject, ask, ctx))))
+  const checks = await Promise.all(
+    CHECKS.map((c) =>
+      c.inPod && subject.noPods ? Promise.resolve(notChecked(c.id, c.name, subject.noPods)) : c.run(subject, ask, ctx),
+    ),
+  )
   step.done()
   if (dryRun) return
 
   const diagnosis = subject.needsDiagnosis ? await diagnose(ctx) : []
   report(ctx, checks, diagnosis, Boolean(flags.json))
   const failed = checks.filter((c) => c.status === 'fail')
-  if (failed.length) fail(`${failed.length} of ${checks.length} checks failed: ${failed.map((c) => c.id).join(', ')}`, 'fix what the table says, then: npx zx scripts/validate.ts')
+  if (failed.length)
+    fail(
+      `${failed.length} of ${checks.length} checks failed: ${failed.map((c) => c.id).join(', ')}`,
+      'fix what the table says, then: npx zx scripts/validate.ts',
+    )
 }
 
 /** Each distinct command once (two checks reading one image share its inspect); a dry run prints it instead. */
@@ -234,7 +292,19 @@ function report(ctx: Ctx, checks: Check[], diagnosis: string[], json: boolean): 
   const { cfg, log } = ctx
   const failed = checks.filter((c) => c.status === 'fail')
   if (json) {
-    log.out(JSON.stringify({ ok: failed.length === 0, release: cfg.release, namespace: cfg.namespace, checks, ...(diagnosis.length ? { diagnosis } : {}) }, null, 2))
+    log.out(
+      JSON.stringify(
+        {
+          ok: failed.length === 0,
+          release: cfg.release,
+          namespace: cfg.namespace,
+          checks,
+          ...(diagnosis.length ? { diagnosis } : {}),
+        },
+        null,
+        2,
+      ),
+    )
     return
   }
   const word = { pass: chalk.green('PASS'), fail: chalk.red('FAIL'), skip: chalk.yellow('SKIP') }
@@ -249,9 +319,12 @@ function report(ctx: Ctx, checks: Check[], diagnosis: string[], json: boolean): 
   for (const l of diagnosis) log.out(l)
   log.out('')
   const skipped = checks.filter((c) => c.status === 'skip').length
-  log.out(failed.length
-    ? chalk.red(`${failed.length} of ${checks.length} checks failed`)
-    : chalk.green(`all ${checks.length - skipped} checks passed`) + (skipped ? chalk.yellow(` (${skipped} skipped)`) : ''))
+  log.out(
+    failed.length
+      ? chalk.red(`${failed.length} of ${checks.length} checks failed`)
+      : chalk.green(`all ${checks.length - skipped} checks passed`) +
+          (skipped ? chalk.yellow(` (${skipped} skipped)`) : ''),
+  )
 }
 
 if (isMain(import.meta.url)) await main(validate)

@@ -13,16 +13,24 @@ export async function printAccessHints(ctx: Ctx): Promise<void> {
       log.info(`open ${cfg.publicUrl} — once, add this line to ${hosts}:`)
       log.out(`${ip} ${cfg.ingress.host}`)
     } else
-      log.info(`open ${cfg.publicUrl} once ${cfg.ingress.host} resolves to your ingress controller (kubectl get ingress -n ${ns} shows its address)`)
+      log.info(
+        `open ${cfg.publicUrl} once ${cfg.ingress.host} resolves to your ingress controller (kubectl get ingress -n ${ns} shows its address)`,
+      )
   }
   // sign-in checks the page's origin: a localhost origin the release already trusts (dev's) is the port to use
   const remote = Number(chartValue(cfg, ['frontend', 'service', 'port'])) || 3000
-  const trusted = [cfg.publicUrl, ...cfg.extraOrigins].map((o) => /^http:\/\/localhost:(\d+)\/?$/.exec(o)?.[1]).find(Boolean)
+  const trusted = [cfg.publicUrl, ...cfg.extraOrigins]
+    .map((o) => /^http:\/\/localhost:(\d+)\/?$/.exec(o)?.[1])
+    .find(Boolean)
   const local = trusted ?? String(remote)
   const signIn = trusted ? '' : `; sign-in needs PUBLIC_URL=http://localhost:${local}`
-  log.info(`or without ingress: kubectl port-forward -n ${ns} svc/${svc} ${local}:${remote}  (then http://localhost:${local}${signIn})`)
+  log.info(
+    `or without ingress: kubectl port-forward -n ${ns} svc/${svc} ${local}:${remote}  (then http://localhost:${local}${signIn})`,
+  )
   if (cfg.cluster === 'minikube')
-    log.info(`or: minikube service ${svc} -n ${ns} -p ${cfg.minikube.profile} --url  (with frontend.service.type=NodePort)`)
+    log.info(
+      `or: minikube service ${svc} -n ${ns} -p ${cfg.minikube.profile} --url  (with frontend.service.type=NodePort)`,
+    )
   log.info('check everything: npx zx scripts/validate.ts')
 }
 
@@ -42,7 +50,8 @@ async function ingressAddress(ctx: Ctx): Promise<string> {
   const r = await ctx.query`kubectl get ingress -n ${cfg.namespace} -o json`
   try {
     const lb = (JSON.parse(r.stdout) as Ingresses).items?.[0]?.status?.loadBalancer?.ingress?.[0]
-    if (!lb?.ip && lb?.hostname) log.info(`the ingress is at ${lb.hostname}: point ${cfg.ingress.host} at it (DNS CNAME)`)
+    if (!lb?.ip && lb?.hostname)
+      log.info(`the ingress is at ${lb.hostname}: point ${cfg.ingress.host} at it (DNS CNAME)`)
     return lb?.ip ?? ''
   } catch {
     return ''

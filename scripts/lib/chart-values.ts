@@ -14,7 +14,8 @@ export function chartValue(cfg: Config, keys: string[]): unknown {
     } catch {
       continue // helm itself reports a values file it cannot read
     }
-    for (const k of keys) cur = cur !== null && typeof cur === 'object' ? (cur as Record<string, unknown>)[k] : undefined
+    for (const k of keys)
+      cur = cur !== null && typeof cur === 'object' ? (cur as Record<string, unknown>)[k] : undefined
     if (cur !== undefined) found = cur
   }
   return found

@@ -16,13 +16,28 @@ export type Check = {
 }
 
 /** A command's outcome, the shape the kit's runner returns. */
-export type Out = { ok: boolean; exitCode: number | null; stdout: string; stderr: string; notFound?: boolean; timedOut?: boolean }
+export type Out = {
+  ok: boolean
+  exitCode: number | null
+  stdout: string
+  stderr: string
+  notFound?: boolean
+  timedOut?: boolean
+}
 
 const one = (s: string | undefined): string => (s ?? '').replace(/\s+/g, ' ').trim()
-const lastLine = (s: string): string => one(s.split('\n').map((l) => l.trim()).filter(Boolean).pop())
+const lastLine = (s: string): string =>
+  one(
+    s
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .pop(),
+  )
 const DEPLOY = 'npx zx scripts/deploy.ts'
 /** kubectl/helm stderr when there is no cluster to talk to */
-export const UNREACHABLE = /unreachable|refused|no such host|i\/o timeout|current-context is not set|Unable to connect to the server/i
+export const UNREACHABLE =
+  /unreachable|refused|no such host|i\/o timeout|current-context is not set|Unable to connect to the server/i
 export const CLUSTER_FIX = 'kubectl cluster-info   (is the cluster running? npx zx scripts/setup.ts)'
 
 /** Run a check; output that is not what the tool normally prints (not JSON, cut off) fails it instead of crashing. */
@@ -30,12 +45,23 @@ export function guard(id: string, name: string, fn: () => Check): Check {
   try {
     return fn()
   } catch (e) {
-    return { id, name, status: 'fail', detail: `could not read the tool's output: ${(e as Error).message}`, fix: 're-run: npx zx scripts/validate.ts (and check the tool runs by hand)' }
+    return {
+      id,
+      name,
+      status: 'fail',
+      detail: `could not read the tool's output: ${(e as Error).message}`,
+      fix: 're-run: npx zx scripts/validate.ts (and check the tool runs by hand)',
+    }
   }
 }
 
 /** A check that could not run because an earlier one failed; the earlier failure already sets the exit code. */
-export const notChecked = (id: string, name: string, why: string): Check => ({ id, name, status: 'skip', detail: `not checked: ${why}` })
+export const notChecked = (id: string, name: string, why: string): Check => ({
+  id,
+  name,
+  status: 'skip',
+  detail: `not checked: ${why}`,
+})
 
 function items<T>(json: string): T[] {
   if (!json.trim()) return []
@@ -45,35 +71,63 @@ function items<T>(json: string): T[] {
 
 // ---------- release ----------
 
-type HelmStatus = { name?: string; version?: number; info?: { status?: string; description?: string }; chart?: { metadata?: { name?: string; version?: string } } }
+type HelmStatus = {
+  name?: string
+  version?: number
+  info?: { status?: string; description?: string }
+  chart?: { metadata?: { name?: string; version?: string } }
+}
 
 export function checkRelease(r: Out, release: string): Check {
   const base = { id: 'release', name: 'release deployed' }
   if (!r.ok) {
     // only helm's own answer says the release is missing; "command not found" or a dead cluster say nothing about it
-    if (r.notFound) return { ...base, status: 'fail', detail: 'not checked: helm is not installed (or not on PATH)', fix: 'install helm: https://helm.sh/docs/intro/install/' }
-    if (r.timedOut) return { ...base, status: 'fail', detail: 'not checked: helm status did not answer in time', fix: CLUSTER_FIX }
-    if (UNREACHABLE.test(r.stderr)) return { ...base, status: 'fail', detail: `cluster unreachable: ${lastLine(r.stderr)}`, fix: CLUSTER_FIX }
-    if (/release: not found/i.test(r.stderr)) return { ...base, status: 'fail', detail: `release ${release} is not installed`, fix: DEPLOY }
-    return { ...base, status: 'fail', detail: `helm status failed: ${lastLine(r.stderr) || `exit ${r.exitCode}`}`, fix: `helm status ${release}` }
+    if (r.notFound)
+      return {
+        ...base,
+        status: 'fail',
+        detail: 'not checked: helm is not installed (or not on PATH)',
+        fix: 'install helm: https://helm.sh/docs/intro/install/',
+      }
+    if (r.timedOut)
+      return { ...base, status: 'fail', detail: 'not checked: helm status did not answer in time', fix: CLUSTER_FIX }
+    if (UNREACHABLE.test(r.stderr))
+      return { ...base, status: 'fail', detail: `cluster unreachable: ${lastLine(r.stderr)}`, fix: CLUSTER_FIX }
+    if (/release: not found/i.test(r.stderr))
+      return { ...base, status: 'fail', detail: `release ${release} is not installed`, fix: DEPLOY }
+    return {
+      ...base,
+      status: 'fail',
+      detail: `helm status failed: ${lastLine(r.stderr) || `exit ${r.exitCode}`}`,
+      fix: `helm status ${release}`,
+    }
   }
   const s = JSON.parse(r.stdout) as HelmStatus
   const status = s.info?.status ?? 'unknown'
   const chart = s.chart?.metadata ? ` (${s.chart.metadata.name}-${s.chart.metadata.version})` : ''
-  if (status === 'deployed') return { ...base, status: 'pass', detail: `${release} revision ${s.version ?? '?'}${chart}` }
-  return { ...base, status: 'fail', detail: `${release} revision ${s.version ?? '?'} is ${status}: ${one(s.info?.description)}`,
-    fix: status.startsWith('pending') ? `another helm operation is running or was interrupted; wait, or roll back: helm rollback ${release}, then ${DEPLOY}` : DEPLOY }
+  if (status === 'deployed')
+    return { ...base, status: 'pass', detail: `${release} revision ${s.version ?? '?'}${chart}` }
+  return {
+    ...base,
+    status: 'fail',
+    detail: `${release} revision ${s.version ?? '?'} is ${status}: ${one(s.info?.description)}`,
+    fix: status.startsWith('pending')
+      ? `another helm operation is running or was interrupted; wait, or roll back: helm rollback ${release}, then ${DEPLOY}`
+      : DEPLOY,
+  }
 }
 
 // ---------- pods ----------
 
 /** Pods of the running app: hook pods (migrations, helm tests) and completed pods are not part of it. */
 export function appPods(podsJson: string): Pod[] {
-  return items<Pod>(podsJson).filter((p) =>
-    !p.metadata?.deletionTimestamp &&
-    p.status?.phase !== 'Succeeded' &&
-    !p.metadata?.annotations?.['helm.sh/hook'] &&
-    !(p.metadata?.ownerReferences ?? []).some((o) => o.kind === 'Job'))
+  return items<Pod>(podsJson).filter(
+    (p) =>
+      !p.metadata?.deletionTimestamp &&
+      p.status?.phase !== 'Succeeded' &&
+      !p.metadata?.annotations?.['helm.sh/hook'] &&
+      !(p.metadata?.ownerReferences ?? []).some((o) => o.kind === 'Job'),
+  )
 }
 
 export function podProblems(p: Pod): string[] {
@@ -81,10 +135,17 @@ export function podProblems(p: Pod): string[] {
   const ready = p.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True'
   if (!ready) {
     const waiting = (p.status?.containerStatuses ?? []).map((c) => c.state?.waiting?.reason).find(Boolean)
-    const why = waiting ?? p.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False')?.reason ?? p.status?.phase ?? 'Unknown'
+    const why =
+      waiting ??
+      p.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False')?.reason ??
+      p.status?.phase ??
+      'Unknown'
     problems.push(`not ready (${why})`)
   }
-  const restarts = [...(p.status?.containerStatuses ?? []), ...(p.status?.initContainerStatuses ?? [])].reduce((n, c) => n + (c.restartCount ?? 0), 0)
+  const restarts = [...(p.status?.containerStatuses ?? []), ...(p.status?.initContainerStatuses ?? [])].reduce(
+    (n, c) => n + (c.restartCount ?? 0),
+    0,
+  )
   if (restarts > 0) problems.push(`${restarts} restart(s)`)
   return problems
 }
@@ -93,17 +154,30 @@ export function checkPods(podsJson: string): Check {
   const base = { id: 'pods', name: 'pods ready, no restarts' }
   const pods = appPods(podsJson)
   if (pods.length === 0) return { ...base, status: 'fail', detail: 'no pods found for the release', fix: DEPLOY }
-  const bad = pods.map((p) => ({ name: p.metadata?.name ?? '?', problems: podProblems(p) })).filter((p) => p.problems.length)
+  const bad = pods
+    .map((p) => ({ name: p.metadata?.name ?? '?', problems: podProblems(p) }))
+    .filter((p) => p.problems.length)
   if (bad.length === 0) return { ...base, status: 'pass', detail: `${pods.length}/${pods.length} ready, 0 restarts` }
-  return { ...base, status: 'fail',
-    detail: `${pods.length - bad.length}/${pods.length} healthy; ` + bad.map((b) => `${b.name}: ${b.problems.join(', ')}`).join('; '),
-    fix: 'see the diagnosis below; after fixing: ' + DEPLOY }
+  return {
+    ...base,
+    status: 'fail',
+    detail:
+      `${pods.length - bad.length}/${pods.length} healthy; ` +
+      bad.map((b) => `${b.name}: ${b.problems.join(', ')}`).join('; '),
+    fix: 'see the diagnosis below; after fixing: ' + DEPLOY,
+  }
 }
 
 // ---------- endpoints ----------
 
-type Service = { metadata?: { name?: string; labels?: Record<string, string> }; spec?: { type?: string; selector?: Record<string, string>; ports?: { name?: string; port?: number }[] } }
-type EndpointSlice = { metadata?: { labels?: Record<string, string> }; endpoints?: { addresses?: string[]; conditions?: { ready?: boolean } }[] | null }
+type Service = {
+  metadata?: { name?: string; labels?: Record<string, string> }
+  spec?: { type?: string; selector?: Record<string, string>; ports?: { name?: string; port?: number }[] }
+}
+type EndpointSlice = {
+  metadata?: { labels?: Record<string, string> }
+  endpoints?: { addresses?: string[]; conditions?: { ready?: boolean } }[] | null
+}
 type Endpoints = { metadata?: { name?: string }; subsets?: { addresses?: unknown[] }[] }
 
 export function services(servicesJson: string): Service[] {
@@ -114,9 +188,15 @@ export function services(servicesJson: string): Service[] {
  * Ready endpoints per Service, from EndpointSlices (discovery.k8s.io/v1) or, when the cluster did not answer for
  * those, the older Endpoints objects.
  */
-export function checkEndpoints(servicesJson: string, slicesJson: string | null, endpointsJson: string | null = null): Check {
+export function checkEndpoints(
+  servicesJson: string,
+  slicesJson: string | null,
+  endpointsJson: string | null = null,
+): Check {
   const base = { id: 'endpoints', name: 'services have endpoints' }
-  const svcs = services(servicesJson).filter((s) => s.spec?.type !== 'ExternalName' && s.spec?.selector && Object.keys(s.spec.selector).length)
+  const svcs = services(servicesJson).filter(
+    (s) => s.spec?.type !== 'ExternalName' && s.spec?.selector && Object.keys(s.spec.selector).length,
+  )
   if (svcs.length === 0) return { ...base, status: 'fail', detail: 'no Services found for the release', fix: DEPLOY }
   const count = new Map<string, number>()
   if (slicesJson !== null) {
@@ -136,8 +216,12 @@ export function checkEndpoints(servicesJson: string, slicesJson: string | null, 
   const empty = parts.filter((p) => p.n === 0)
   const detail = parts.map((p) => `${p.name}: ${p.n}`).join(', ')
   if (empty.length === 0) return { ...base, status: 'pass', detail }
-  return { ...base, status: 'fail', detail: `no ready endpoints for ${empty.map((p) => p.name).join(', ')} (${detail})`,
-    fix: 'a Service without endpoints has no ready pod behind it: see the pods check and the diagnosis below' }
+  return {
+    ...base,
+    status: 'fail',
+    detail: `no ready endpoints for ${empty.map((p) => p.name).join(', ')} (${detail})`,
+    fix: 'a Service without endpoints has no ready pod behind it: see the pods check and the diagnosis below',
+  }
 }
 
 // ---------- HTTP from inside the pods ----------
@@ -200,7 +284,12 @@ export const getArgs = (t: Target): string[] => (t.port ? [t.path, String(t.port
  * What validate's GETs would ask, from chart values (the chart's values.yaml, then each HELM_VALUES_FILES file, as
  * helm merges them; the kit sets no probe or port with --set): for `--dry-run`, which has no pods to read.
  */
-export function chartTargets(values: unknown[]): { beLive: Target; beReady: Target; feHealth: Target; beServicePort: number } {
+export function chartTargets(values: unknown[]): {
+  beLive: Target
+  beReady: Target
+  feHealth: Target
+  beServicePort: number
+} {
   const at = (keys: string): unknown => {
     let found: unknown
     for (const doc of values) {
@@ -210,7 +299,8 @@ export function chartTargets(values: unknown[]): { beLive: Target; beReady: Targ
     }
     return found
   }
-  const str = (keys: string): string | undefined => (typeof at(keys) === 'string' && at(keys) ? (at(keys) as string) : undefined)
+  const str = (keys: string): string | undefined =>
+    typeof at(keys) === 'string' && at(keys) ? (at(keys) as string) : undefined
   const target = (component: string, kinds: ProbeKind[], fallback: string): Target => {
     const port = num(at(`${component}.containerPort`))
     for (const kind of kinds) {
@@ -276,14 +366,22 @@ export function parseProbe(r: Out): Probe {
   if (m) return { status: Number(m[1]) }
   const e = /^ERROR (.*)$/m.exec(r.stdout)
   if (e) return { error: one(e[1]) }
-  if (/executable file not found|not found in \$PATH|no such file/i.test(r.stderr)) return { error: `the container has no interpreter for the check (${lastLine(r.stderr)})` }
+  if (/executable file not found|not found in \$PATH|no such file/i.test(r.stderr))
+    return { error: `the container has no interpreter for the check (${lastLine(r.stderr)})` }
   return { error: lastLine(r.stderr) || lastLine(r.stdout) || `kubectl exec exited ${r.exitCode}` }
 }
 
 /** `note` (e.g. the fallback path) is appended to the detail after "; ". */
 export function checkHttp(id: string, name: string, target: string, r: Out | null, fix: string, note?: string): Check {
   const n = note ? `; ${note}` : ''
-  if (!r) return { id, name, status: 'fail', detail: `no running pod to run it in (${target})${n}`, fix: 'see the pods check; ' + DEPLOY }
+  if (!r)
+    return {
+      id,
+      name,
+      status: 'fail',
+      detail: `no running pod to run it in (${target})${n}`,
+      fix: 'see the pods check; ' + DEPLOY,
+    }
   const p = parseProbe(r)
   if (p.status === 200) return { id, name, status: 'pass', detail: `${target} → 200${n}` }
   return { id, name, status: 'fail', detail: (p.status ? `${target} → ${p.status}` : `${target}: ${p.error}`) + n, fix }
@@ -292,22 +390,49 @@ export function checkHttp(id: string, name: string, target: string, r: Out | nul
 /** `readyPath`: the path `ready` asked (the backend's readiness probe). */
 export function checkDatabase(tcp: Out | null, ready: Out | null, readyPath = '/ready'): Check {
   const base = { id: 'backend-to-database', name: 'backend → database' }
-  if (!tcp || !ready) return { ...base, status: 'fail', detail: 'no running backend pod to run it in', fix: 'see the pods check; ' + DEPLOY }
+  if (!tcp || !ready)
+    return {
+      ...base,
+      status: 'fail',
+      detail: 'no running backend pod to run it in',
+      fix: 'see the pods check; ' + DEPLOY,
+    }
   const m = /^DB (\S+) (OK|ERROR)(?: (.*))?$/m.exec(tcp.stdout)
-  if (!m) return { ...base, status: 'fail', detail: `could not run the check: ${parseProbe(tcp).error}`, fix: 'the backend image needs python on PATH' }
+  if (!m)
+    return {
+      ...base,
+      status: 'fail',
+      detail: `could not run the check: ${parseProbe(tcp).error}`,
+      fix: 'the backend image needs python on PATH',
+    }
   const where = m[1]!
-  if (m[2] !== 'OK') return { ...base, status: 'fail', detail: `cannot connect to ${where} (${one(m[3])})`,
-    fix: where.startsWith('?') ? 'DATABASE_URL is not set in the backend: check the Secret and ' + DEPLOY : `is the database pod running and its Service named ${where.split(':')[0]}? (kubectl get pods,svc); external DATABASE_URL: is it reachable from the cluster?` }
+  if (m[2] !== 'OK')
+    return {
+      ...base,
+      status: 'fail',
+      detail: `cannot connect to ${where} (${one(m[3])})`,
+      fix: where.startsWith('?')
+        ? 'DATABASE_URL is not set in the backend: check the Secret and ' + DEPLOY
+        : `is the database pod running and its Service named ${where.split(':')[0]}? (kubectl get pods,svc); external DATABASE_URL: is it reachable from the cluster?`,
+    }
   const p = parseProbe(ready)
   if (p.status === 200) return { ...base, status: 'pass', detail: `TCP ${where} open, ${readyPath} → 200` }
-  return { ...base, status: 'fail', detail: `TCP ${where} open, but ${readyPath} → ${p.status ?? p.error} (the app cannot log in or query)`,
-    fix: 'check POSTGRES_PASSWORD / DATABASE_URL in .env (a changed password needs the database volume reset: npx zx scripts/cleanup.ts --purge-data), then ' + DEPLOY }
+  return {
+    ...base,
+    status: 'fail',
+    detail: `TCP ${where} open, but ${readyPath} → ${p.status ?? p.error} (the app cannot log in or query)`,
+    fix:
+      'check POSTGRES_PASSWORD / DATABASE_URL in .env (a changed password needs the database volume reset: npx zx scripts/cleanup.ts --purge-data), then ' +
+      DEPLOY,
+  }
 }
 
 // ---------- non-root ----------
 
 type SecCtx = { runAsUser?: number; runAsNonRoot?: boolean }
-type PodWithSec = Pod & { spec?: Pod['spec'] & { securityContext?: SecCtx; containers?: { name: string; securityContext?: SecCtx }[] } }
+type PodWithSec = Pod & {
+  spec?: Pod['spec'] & { securityContext?: SecCtx; containers?: { name: string; securityContext?: SecCtx }[] }
+}
 
 /** uid per container from `id -u` (exec), falling back to what the securityContext guarantees. */
 export function checkNonRoot(pods: Pod[], uids: Map<string, Out>): Check {
@@ -331,18 +456,30 @@ export function checkNonRoot(pods: Pod[], uids: Map<string, Out>): Check {
       } else if (sc.runAsNonRoot) {
         parts.push(`${label}: runAsNonRoot`)
       } else {
-        bad.push(`${label}: cannot tell (id -u failed: ${lastLine(r?.stderr ?? '') || 'not run'}; no runAsUser/runAsNonRoot)`)
+        bad.push(
+          `${label}: cannot tell (id -u failed: ${lastLine(r?.stderr ?? '') || 'not run'}; no runAsUser/runAsNonRoot)`,
+        )
       }
     }
   }
   const detail = [...parts, ...bad.filter((b) => b.includes('cannot tell'))].join(', ')
   if (bad.length === 0) return { ...base, status: 'pass', detail }
-  return { ...base, status: 'fail', detail: bad.join('; '), fix: 'give the image a numeric non-root USER (or set runAsUser in the chart values), rebuild: npx zx scripts/build.ts' }
+  return {
+    ...base,
+    status: 'fail',
+    detail: bad.join('; '),
+    fix: 'give the image a numeric non-root USER (or set runAsUser in the chart values), rebuild: npx zx scripts/build.ts',
+  }
 }
 
 // ---------- image size ----------
 
-type Inspect = { Id?: string; RepoTags?: string[]; Size?: number; Config?: { Env?: string[]; Labels?: Record<string, string> | null; User?: string } }
+type Inspect = {
+  Id?: string
+  RepoTags?: string[]
+  Size?: number
+  Config?: { Env?: string[]; Labels?: Record<string, string> | null; User?: string }
+}
 
 export function parseInspect(r: Out): Inspect | null {
   if (!r.ok) return null
@@ -352,17 +489,40 @@ export function parseInspect(r: Out): Inspect | null {
 
 const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`
 
-export function checkImageSize(component: string, image: string, base: string, budgetMb: number, imageInspect: Out, baseInspect: Out): Check {
+export function checkImageSize(
+  component: string,
+  image: string,
+  base: string,
+  budgetMb: number,
+  imageInspect: Out,
+  baseInspect: Out,
+): Check {
   const b = { id: `image-size-${component}`, name: `${component} image within budget` }
   const img = parseInspect(imageInspect)
-  if (!img?.Size) return { ...b, status: 'skip', detail: `${image} is not in the local docker engine (built elsewhere or pushed to a registry)` }
+  if (!img?.Size)
+    return {
+      ...b,
+      status: 'skip',
+      detail: `${image} is not in the local docker engine (built elsewhere or pushed to a registry)`,
+    }
   const baseImg = parseInspect(baseInspect)
-  if (!baseImg?.Size) return { ...b, status: 'skip', detail: `${image} is ${mb(img.Size)}; base ${base} is not in the local docker engine to subtract`, fix: `docker pull ${base}` }
+  if (!baseImg?.Size)
+    return {
+      ...b,
+      status: 'skip',
+      detail: `${image} is ${mb(img.Size)}; base ${base} is not in the local docker engine to subtract`,
+      fix: `docker pull ${base}`,
+    }
   const added = img.Size - baseImg.Size
   const detail = `${image}: ${mb(added)} over ${base} (budget ${budgetMb} MB, total ${mb(img.Size)})`
   if (added <= budgetMb * 1e6) return { ...b, status: 'pass', detail }
   const key = `${component.toUpperCase()}_SIZE_BUDGET_MB`
-  return { ...b, status: 'fail', detail, fix: `trim the image (dev dependencies, caches, build tools in the final stage) and rebuild: npx zx scripts/build.ts; or raise ${key} in .env` }
+  return {
+    ...b,
+    status: 'fail',
+    detail,
+    fix: `trim the image (dev dependencies, caches, build tools in the final stage) and rebuild: npx zx scripts/build.ts; or raise ${key} in .env`,
+  }
 }
 
 // ---------- secret leaks ----------
@@ -371,7 +531,10 @@ export function checkImageSize(component: string, image: string, base: string, b
 export type Source = { where: string; text: string }
 
 /** The values to look for: each secret, and a DATABASE_URL's password on its own. Too-short values are listed apart. */
-export function secretNeedles(secrets: Record<string, string | undefined>, minLength = 8): { needles: { key: string; value: string }[]; tooShort: string[] } {
+export function secretNeedles(
+  secrets: Record<string, string | undefined>,
+  minLength = 8,
+): { needles: { key: string; value: string }[]; tooShort: string[] } {
   const needles: { key: string; value: string }[] = []
   const tooShort: string[] = []
   const add = (key: string, value: string): void => {
@@ -404,30 +567,52 @@ export function manifestSources(manifest: string, label = 'helm get manifest'): 
   return out
 }
 
-export function findLeaks(needles: { key: string; value: string }[], sources: Source[]): { key: string; where: string }[] {
+export function findLeaks(
+  needles: { key: string; value: string }[],
+  sources: Source[],
+): { key: string; where: string }[] {
   const leaks: { key: string; where: string }[] = []
-  for (const s of sources) for (const n of needles) if (s.text.includes(n.value)) leaks.push({ key: n.key, where: s.where })
+  for (const s of sources)
+    for (const n of needles) if (s.text.includes(n.value)) leaks.push({ key: n.key, where: s.where })
   return leaks
 }
 
-export function checkLeaks(secrets: Record<string, string | undefined>, sources: Source[], unchecked: string[] = []): Check {
+export function checkLeaks(
+  secrets: Record<string, string | undefined>,
+  sources: Source[],
+  unchecked: string[] = [],
+): Check {
   const base = { id: 'no-secret-leaks', name: 'no secrets in images or manifests' }
   const { needles, tooShort } = secretNeedles(secrets)
   if (needles.length === 0) return { ...base, status: 'skip', detail: 'no secret values in .env to look for' }
   const leaks = findLeaks(needles, sources)
   // a search that could not look everywhere is not a pass: say what was not read, and fail
   if (leaks.length === 0 && (unchecked.length || sources.length === 0))
-    return { ...base, status: 'fail',
-      detail: `not checked: could not read ${unchecked.length ? unchecked.join(', ') : 'any image or manifest'}` + (sources.length ? ` (${sources.length} other source(s) clean)` : ''),
-      fix: 'make the release and its images readable (helm get manifest, docker image inspect), then: npx zx scripts/validate.ts' }
+    return {
+      ...base,
+      status: 'fail',
+      detail:
+        `not checked: could not read ${unchecked.length ? unchecked.join(', ') : 'any image or manifest'}` +
+        (sources.length ? ` (${sources.length} other source(s) clean)` : ''),
+      fix: 'make the release and its images readable (helm get manifest, docker image inspect), then: npx zx scripts/validate.ts',
+    }
   const note = [
     tooShort.length ? `not searched (shorter than 8 characters): ${tooShort.join(', ')}` : '',
     unchecked.length ? `could not read: ${unchecked.join(', ')}` : '',
-  ].filter(Boolean).join('; ')
+  ]
+    .filter(Boolean)
+    .join('; ')
   if (leaks.length === 0) {
-    return { ...base, status: 'pass', detail: `${needles.length} value(s) searched in ${sources.length} source(s)${note ? `; ${note}` : ''}` }
+    return {
+      ...base,
+      status: 'pass',
+      detail: `${needles.length} value(s) searched in ${sources.length} source(s)${note ? `; ${note}` : ''}`,
+    }
   }
-  return { ...base, status: 'fail',
+  return {
+    ...base,
+    status: 'fail',
     detail: leaks.map((l) => `${l.key} found in ${l.where}`).join('; ') + (note ? `; ${note}` : ''),
-    fix: 'secrets belong only in .env and the Kubernetes Secret: remove them from Dockerfile ARG/ENV and values files, rebuild (npx zx scripts/build.ts) and redeploy; rotate the leaked value' }
+    fix: 'secrets belong only in .env and the Kubernetes Secret: remove them from Dockerfile ARG/ENV and values files, rebuild (npx zx scripts/build.ts) and redeploy; rotate the leaked value',
+  }
 }

@@ -18,7 +18,10 @@ export function isMain(url: string): boolean {
 
 const usage = (name: string): string => `npx zx scripts/${name}.ts`
 
-export function helpText(name: string, spec: { summary: string; description?: string; flags?: Record<string, FlagSpec> }): string {
+export function helpText(
+  name: string,
+  spec: { summary: string; description?: string; flags?: Record<string, FlagSpec> },
+): string {
   const lines = [`${chalk.bold(usage(name))} [flags] — ${spec.summary}`, '']
   if (spec.description) lines.push(spec.description.trim(), '')
   lines.push('Flags:')
@@ -29,7 +32,9 @@ export function helpText(name: string, spec: { summary: string; description?: st
 }
 
 export function parseFlags(name: string, specs: Record<string, FlagSpec>, argv: string[]): Flags {
-  const options = Object.fromEntries(Object.entries({ ...COMMON_FLAGS, ...specs }).map(([k, s]) => [k, { type: s.type }])) as Record<string, { type: 'boolean' | 'string' }>
+  const options = Object.fromEntries(
+    Object.entries({ ...COMMON_FLAGS, ...specs }).map(([k, s]) => [k, { type: s.type }]),
+  ) as Record<string, { type: 'boolean' | 'string' }>
   const help = `${usage(name)} --help`
   let values: Flags
   try {
@@ -50,34 +55,52 @@ export function parseFlags(name: string, specs: Record<string, FlagSpec>, argv: 
       // `--timeout -5`: parseArgs will not take a value that starts with a dash unless it is joined with =
       const next = argv[argv.indexOf(flag) + 1]
       if (/ambiguous/.test(msg) && next !== undefined)
-        throw new KitError(`${flag} ${next}: a value that starts with "-" is read as a flag; to pass it, write ${flag}=${next}`, help)
-      throw new KitError(`${flag} ${options[flag.slice(2)]?.type === 'string' ? 'needs a value' : 'takes no value'}`, help)
+        throw new KitError(
+          `${flag} ${next}: a value that starts with "-" is read as a flag; to pass it, write ${flag}=${next}`,
+          help,
+        )
+      throw new KitError(
+        `${flag} ${options[flag.slice(2)]?.type === 'string' ? 'needs a value' : 'takes no value'}`,
+        help,
+      )
     }
     throw new KitError(msg, help)
   }
   for (const [k, s] of Object.entries({ ...COMMON_FLAGS, ...specs }))
-    if (s.type === 'string' && values[k] !== undefined && String(values[k]).trim() === '') throw new KitError(`--${k} needs a value, got an empty one`, help)
+    if (s.type === 'string' && values[k] !== undefined && String(values[k]).trim() === '')
+      throw new KitError(`--${k} needs a value, got an empty one`, help)
   return values
 }
 
-export const dryRunRequested = (flags: Flags, env: NodeJS.ProcessEnv): boolean => Boolean(flags['dry-run']) || npmDryRun(env)
+export const dryRunRequested = (flags: Flags, env: NodeJS.ProcessEnv): boolean =>
+  Boolean(flags['dry-run']) || npmDryRun(env)
 
 /**
  * First run: a stage that needs secrets writes a missing default .env with generated ones and says so once. A dry run
  * writes nothing: it plans with generated values held in memory (returned as the environment to load) and says so.
  */
-export function firstRunEnv(o: { log: Log; dryRun: boolean; envFile?: string; root?: string; env?: NodeJS.ProcessEnv }): NodeJS.ProcessEnv | undefined {
+export function firstRunEnv(o: {
+  log: Log
+  dryRun: boolean
+  envFile?: string
+  root?: string
+  env?: NodeJS.ProcessEnv
+}): NodeJS.ProcessEnv | undefined {
   const env = o.env ?? process.env
   if (o.dryRun) {
     const file = envFileToCreate({ envFile: o.envFile, root: o.root, env })
     if (!file) return undefined
     const fill = generatedSecrets(env)
-    o.log.info(`dry run: ${path.basename(file)} does not exist; a real run writes it with generated ${Object.keys(fill).join(' and ') || 'nothing'} (shown here as ***)`)
+    o.log.info(
+      `dry run: ${path.basename(file)} does not exist; a real run writes it with generated ${Object.keys(fill).join(' and ') || 'nothing'} (shown here as ***)`,
+    )
     return { ...env, ...fill }
   }
   const { created, keys } = ensureEnvFile({ envFile: o.envFile, root: o.root, env })
   if (created)
-    o.log.info(`created ${path.basename(created)} with generated ${keys.join(' and ') || 'settings'} (mode 0600, git-ignored): keep it, it holds this deployment's secrets; every other key is documented in it`)
+    o.log.info(
+      `created ${path.basename(created)} with generated ${keys.join(' and ') || 'settings'} (mode 0600, git-ignored): keep it, it holds this deployment's secrets; every other key is documented in it`,
+    )
   return undefined
 }
 
@@ -90,7 +113,11 @@ export function report(log: Log, e: unknown, name: string): void {
     return
   }
   if (e instanceof ConfigError) {
-    const fix = e.fix || (e.key === 'KIT_ENV_FILE' ? 'cp .env.example .env' : `set ${e.key} in .env (documented in .env.example), then: ${usage(name)}`)
+    const fix =
+      e.fix ||
+      (e.key === 'KIT_ENV_FILE'
+        ? 'cp .env.example .env'
+        : `set ${e.key} in .env (documented in .env.example), then: ${usage(name)}`)
     log.raw(`${chalk.red('✖')} ${e.message}`)
     log.raw(`  ${chalk.bold('fix:')} ${fix}`)
     return
@@ -98,12 +125,18 @@ export function report(log: Log, e: unknown, name: string): void {
   // a bug in the kit: say so, with the stack, instead of pretending it is the user's input
   const err = e as Error
   log.raw(`${chalk.red('✖')} ${name} stopped on an unexpected error: ${err?.message ?? String(e)}`)
-  for (const l of String(err?.stack ?? '').split('\n').slice(1, 8)) log.raw(chalk.dim(`    ${l.trim()}`))
+  for (const l of String(err?.stack ?? '')
+    .split('\n')
+    .slice(1, 8))
+    log.raw(chalk.dim(`    ${l.trim()}`))
   log.raw(`  ${chalk.bold('fix:')} run it again with the same flags; if it repeats, report it with the lines above`)
 }
 
 /** Run a stage (or up) as a command. Never calls process.exit: the exit code is set and the event loop drains. */
-export async function main(stage: Stage, argv: string[] = process.argv.slice(process.argv[1]?.endsWith('.ts') ? 2 : 3)): Promise<number> {
+export async function main(
+  stage: Stage,
+  argv: string[] = process.argv.slice(process.argv[1]?.endsWith('.ts') ? 2 : 3),
+): Promise<number> {
   const t0 = Date.now()
   const plain = createLog({ redact: (s) => s, dryRun: false })
   let log: Log = plain

@@ -16,7 +16,11 @@ export async function missingImages(ctx: Ctx, imgs: ImageRef[]): Promise<ImageRe
     case 'minikube':
       return inList(await query({ timeoutMs: 120_000 })`minikube image ls -p ${cfg.minikube.profile}`)
     case 'containerd':
-      return inList(await query({ timeoutMs: 60_000 })`ctr --address ${cfg.containerd.address} -n ${cfg.containerd.namespace} images ls -q`)
+      return inList(
+        await query({
+          timeoutMs: 60_000,
+        })`ctr --address ${cfg.containerd.address} -n ${cfg.containerd.namespace} images ls -q`,
+      )
     case 'none': {
       const found = await Promise.all(imgs.map(async (img) => (await query`docker image inspect ${img.local}`).ok))
       return imgs.filter((_, i) => !found[i])
@@ -42,7 +46,8 @@ export async function missingImages(ctx: Ctx, imgs: ImageRef[]): Promise<ImageRe
  * default; `docker manifest inspect` needs --insecure to ask it, else it answers "no such manifest" for every image.
  * Any other registry is asked over TLS only.
  */
-export const loopbackRegistry = (registry: string): boolean => /^(localhost|127(\.\d{1,3}){3}|\[::1\])(:\d+)?(\/|$)/.test(registry)
+export const loopbackRegistry = (registry: string): boolean =>
+  /^(localhost|127(\.\d{1,3}){3}|\[::1\])(:\d+)?(\/|$)/.test(registry)
 
 export async function inRegistry(ctx: Ctx, img: ImageRef): Promise<boolean> {
   const insecure = loopbackRegistry(ctx.cfg.registry ?? '') ? ['--insecure'] : []

@@ -7,8 +7,22 @@ import { LOAD_METHODS_BY_CLUSTER, MINIKUBE_DEFAULT_LOAD_METHOD } from './load-me
 import { MIN_SECRET_LENGTH } from './redact.ts'
 import { databaseUrl, secretText } from './secret-policy.ts'
 import {
-  Invalid, addons, bool, commaList, dnsLabel, duration, field, hostName, imageName, imageRef, imageRefParts, int,
-  matching, oneOf, publicUrl, registry,
+  Invalid,
+  addons,
+  bool,
+  commaList,
+  dnsLabel,
+  duration,
+  field,
+  hostName,
+  imageName,
+  imageRef,
+  imageRefParts,
+  int,
+  matching,
+  oneOf,
+  publicUrl,
+  registry,
 } from './value-rules.ts'
 
 export const GROUPS = {
@@ -44,12 +58,18 @@ const appSecretNames = field((v) => {
   const names = [...new Set(commaList(v))]
   for (const n of names) {
     if (!ENV_NAME.test(n)) {
-      throw new Invalid('a comma list of environment variable names (letters, digits, _; not starting with a digit) '
-        + 'like GEMINI_API_KEY,JWT_SECRET', n)
+      throw new Invalid(
+        'a comma list of environment variable names (letters, digits, _; not starting with a digit) ' +
+          'like GEMINI_API_KEY,JWT_SECRET',
+        n,
+      )
     }
     if (isPublicEnvKey(n)) {
-      throw new Invalid('names of secret keys; NEXT_PUBLIC_* values end up in the browser bundle, so they are never '
-        + 'secret (set them in .env as they are)', n)
+      throw new Invalid(
+        'names of secret keys; NEXT_PUBLIC_* values end up in the browser bundle, so they are never ' +
+          'secret (set them in .env as they are)',
+        n,
+      )
     }
     if (isKnownKey(n) || n === 'KIT_ENV_FILE') {
       throw new Invalid(`names other than the kit's own keys (${n} is one; the kit already handles it)`, n)
@@ -60,166 +80,214 @@ const appSecretNames = field((v) => {
 
 export const fields = {
   BETTER_AUTH_SECRET: secretText(32, 'make one with: openssl rand -base64 32').register(docs, {
-    group: 'secrets', secret: true, default: '', generate: () => randomBytes(32).toString('base64'),
+    group: 'secrets',
+    secret: true,
+    default: '',
+    generate: () => randomBytes(32).toString('base64'),
     doc: 'Better Auth signing secret, at least 32 characters (required by deploy; generated on the first run); make one: openssl rand -base64 32',
   }),
   // checked with the other keys (secret-policy.ts): it is only in use without DATABASE_URL
   POSTGRES_PASSWORD: z.string().register(docs, {
-    group: 'secrets', secret: true, default: '', generate: () => randomBytes(24).toString('hex'),
+    group: 'secrets',
+    secret: true,
+    default: '',
+    generate: () => randomBytes(24).toString('hex'),
     doc: 'password of the in-cluster PostgreSQL, at least 16 URL-safe characters A-Z a-z 0-9 . _ ~ - (required unless DATABASE_URL is set; generated on the first run); make one: openssl rand -hex 24',
   }),
   DATABASE_URL: databaseUrl.register(docs, {
-    group: 'secrets', secret: true, default: '',
+    group: 'secrets',
+    secret: true,
+    default: '',
     doc: 'external database postgresql://user:pass@host:5432/db (host and database required); when set, the in-cluster PostgreSQL is off and POSTGRES_PASSWORD is ignored',
   }),
   OPENAI_API_KEY: secretText(MIN_SECRET_LENGTH, 'paste the whole key').register(docs, {
-    group: 'secrets', secret: true, default: '',
+    group: 'secrets',
+    secret: true,
+    default: '',
     doc: `optional, at least ${MIN_SECRET_LENGTH} characters; without it the backend answers with its deterministic agent`,
   }),
   APP_SECRETS: appSecretNames.register(docs, {
-    group: 'secrets', default: '',
+    group: 'secrets',
+    default: '',
     doc: `comma list of the app's own secret keys, e.g. GEMINI_API_KEY,JWT_SECRET: each is set in .env (or the environment), at least ${MIN_SECRET_LENGTH} characters and not a common word, required by deploy, and goes into the Secret under its own name (the chart's backend.secretEnv / frontend.secretEnv give it to the pods)`,
   }),
   NAMESPACE: dnsLabel().register(docs, { group: 'names', default: 'todo', doc: 'Kubernetes namespace' }),
   RELEASE: dnsLabel(53).register(docs, { group: 'names', default: 'todo', doc: 'Helm release name' }),
   CHART_DIR: z.string().register(docs, { group: 'names', default: 'helm/todo-chatbot', doc: 'Helm chart directory' }),
   SECRET_NAME: dnsLabel(253).register(docs, {
-    group: 'names', default: 'todo-secrets',
+    group: 'names',
+    default: 'todo-secrets',
     doc: 'Kubernetes Secret deploy makes from .env',
   }),
   FRONTEND_IMAGE: imageName().register(docs, {
-    group: 'names', default: 'todo-frontend',
+    group: 'names',
+    default: 'todo-frontend',
     doc: 'frontend image name (tag = content hash)',
   }),
   BACKEND_IMAGE: imageName().register(docs, {
-    group: 'names', default: 'todo-backend',
+    group: 'names',
+    default: 'todo-backend',
     doc: 'backend image name (tag = content hash)',
   }),
   FRONTEND_DIR: z.string().register(docs, {
-    group: 'sources', default: 'app/frontend',
+    group: 'sources',
+    default: 'app/frontend',
     doc: 'frontend source (build context): a Next.js app, i.e. a package.json that depends on next',
   }),
   BACKEND_DIR: z.string().register(docs, {
-    group: 'sources', default: 'app/backend',
+    group: 'sources',
+    default: 'app/backend',
     doc: 'backend source (build context): a Python app with pyproject.toml, requirements.txt, uv.lock, setup.py or Pipfile',
   }),
   FRONTEND_DOCKERFILE: z.string().register(docs, {
-    group: 'sources', default: 'frontend-docker/Dockerfile',
+    group: 'sources',
+    default: 'frontend-docker/Dockerfile',
     doc: 'frontend Dockerfile',
   }),
   BACKEND_DOCKERFILE: z.string().register(docs, {
-    group: 'sources', default: 'backend-docker/Dockerfile',
+    group: 'sources',
+    default: 'backend-docker/Dockerfile',
     doc: 'backend Dockerfile',
   }),
   NODE_IMAGE: imageRef().register(docs, {
-    group: 'sources', default: 'node:24-slim',
+    group: 'sources',
+    default: 'node:24-slim',
     doc: 'frontend base image (build arg NODE_IMAGE)',
   }),
   PYTHON_IMAGE: imageRef().register(docs, {
-    group: 'sources', default: 'python:3.13-slim',
+    group: 'sources',
+    default: 'python:3.13-slim',
     doc: 'backend base image (build arg PYTHON_IMAGE)',
   }),
   POSTGRES_IMAGE: imageRefParts().register(docs, {
-    group: 'sources', default: 'postgres:17.7',
+    group: 'sources',
+    default: 'postgres:17.7',
     doc: 'in-cluster PostgreSQL image',
   }),
   FRONTEND_SIZE_BUDGET_MB: int(1, 100_000).register(docs, {
-    group: 'sources', default: '60',
+    group: 'sources',
+    default: '60',
     doc: 'frontend image budget over its base image, MB (validate)',
   }),
   BACKEND_SIZE_BUDGET_MB: int(1, 100_000).register(docs, {
-    group: 'sources', default: '120',
+    group: 'sources',
+    default: '120',
     doc: 'backend image budget over its base image, MB (validate)',
   }),
   CLUSTER: oneOf(['minikube', 'existing'] as const).register(docs, {
-    group: 'cluster', default: 'minikube',
+    group: 'cluster',
+    default: 'minikube',
     doc: 'minikube (setup starts it) or existing (current kubectl context)',
   }),
-  LOAD_METHOD: z.enum(['', 'minikube', 'docker-env', 'none', 'kind', 'containerd', 'registry'], {
-    error: `one of ${LOAD_METHODS_BY_CLUSTER.minikube.join(', ')} (CLUSTER=minikube) `
-      + `or ${LOAD_METHODS_BY_CLUSTER.existing.join(', ')} (CLUSTER=existing)`,
-  }).register(docs, {
-    group: 'cluster', default: '', shownDefault: 'by `CLUSTER`',
-    doc: `minikube (build locally, then minikube image load) | docker-env (build straight into the minikube profile's own Docker: nothing to copy; needs the docker runtime) | none (docker-desktop) | kind | containerd | registry; default for CLUSTER=minikube: ${MINIKUBE_DEFAULT_LOAD_METHOD} when the profile runs the docker runtime (a new one is started with it), else minikube; none for existing`,
-  }),
+  LOAD_METHOD: z
+    .enum(['', 'minikube', 'docker-env', 'none', 'kind', 'containerd', 'registry'], {
+      error:
+        `one of ${LOAD_METHODS_BY_CLUSTER.minikube.join(', ')} (CLUSTER=minikube) ` +
+        `or ${LOAD_METHODS_BY_CLUSTER.existing.join(', ')} (CLUSTER=existing)`,
+    })
+    .register(docs, {
+      group: 'cluster',
+      default: '',
+      shownDefault: 'by `CLUSTER`',
+      doc: `minikube (build locally, then minikube image load) | docker-env (build straight into the minikube profile's own Docker: nothing to copy; needs the docker runtime) | none (docker-desktop) | kind | containerd | registry; default for CLUSTER=minikube: ${MINIKUBE_DEFAULT_LOAD_METHOD} when the profile runs the docker runtime (a new one is started with it), else minikube; none for existing`,
+    }),
   CONTAINERD_ADDRESS: matching(/./, 'a containerd socket path').register(docs, {
-    group: 'cluster', default: '/run/containerd/containerd.sock',
+    group: 'cluster',
+    default: '/run/containerd/containerd.sock',
     doc: 'containerd socket for LOAD_METHOD=containerd',
   }),
   CONTAINERD_NAMESPACE: matching(/^[a-zA-Z0-9][\w.-]*$/, 'a containerd namespace like k8s.io').register(docs, {
-    group: 'cluster', default: 'k8s.io',
+    group: 'cluster',
+    default: 'k8s.io',
     doc: 'containerd namespace the kubelet uses',
   }),
   KIND_CLUSTER: matching(/^[a-z0-9][a-z0-9.-]*$/, 'a kind cluster name').register(docs, {
-    group: 'cluster', default: 'kind',
+    group: 'cluster',
+    default: 'kind',
     doc: 'kind cluster name for LOAD_METHOD=kind',
   }),
   REGISTRY: registry.register(docs, {
-    group: 'cluster', default: '',
+    group: 'cluster',
+    default: '',
     doc: 'registry host[:port][/path] for LOAD_METHOD=registry (images pushed there)',
   }),
   MINIKUBE_PROFILE: matching(/^[a-zA-Z0-9][\w.-]*$/, 'a profile name (letters, digits, - _ .)').register(docs, {
-    group: 'cluster', default: 'todo',
+    group: 'cluster',
+    default: 'todo',
     doc: 'minikube profile',
   }),
   MINIKUBE_DRIVER: matching(/^[a-z0-9][a-z0-9_-]*$/, 'a minikube driver name like docker').register(docs, {
-    group: 'cluster', default: 'docker',
+    group: 'cluster',
+    default: 'docker',
     doc: 'minikube driver (docker, podman, hyperkit, hyperv, kvm2, qemu, ...)',
   }),
   MINIKUBE_CPUS: int(1, 256).register(docs, { group: 'cluster', default: '2', doc: 'minikube CPUs' }),
   MINIKUBE_MEMORY: matching(/^\d+(mb|m|gb|g)?$/i, 'a size like 4096mb or 6g').register(docs, {
-    group: 'cluster', default: '4096mb',
+    group: 'cluster',
+    default: '4096mb',
     doc: 'minikube memory (e.g. 4096mb, 6g)',
   }),
   MINIKUBE_K8S_VERSION: matching(
     /^(stable|latest|v?\d+\.\d+\.\d+)$/,
     'stable, latest or a version like v1.34.0',
   ).register(docs, {
-    group: 'cluster', default: 'stable',
+    group: 'cluster',
+    default: 'stable',
     doc: 'Kubernetes version for minikube (stable, latest or v1.x.y)',
   }),
   MINIKUBE_CNI: matching(
     /^$|^(auto|bridge|calico|cilium|flannel|kindnet|false)$|^[\w./~-]+\.ya?ml$/,
     'auto, bridge, calico, cilium, flannel, kindnet, false or a CNI manifest path ending in .yaml',
   ).register(docs, {
-    group: 'cluster', default: '', shownDefault: "minikube's choice",
+    group: 'cluster',
+    default: '',
+    shownDefault: "minikube's choice",
     doc: 'minikube CNI (`--cni`) when setup starts the profile; NetworkPolicies are enforced only by one that implements them (calico, cilium); a running profile keeps its own',
   }),
   MINIKUBE_ADDONS: addons.register(docs, {
-    group: 'cluster', default: 'ingress',
+    group: 'cluster',
+    default: 'ingress',
     doc: 'comma list of minikube addons (metrics-server is added when HPA_ENABLED=true)',
   }),
   INGRESS_ENABLED: bool().register(docs, {
-    group: 'app', default: 'true',
+    group: 'app',
+    default: 'true',
     doc: 'expose the frontend through an Ingress',
   }),
   INGRESS_CLASS: dnsLabel(253).register(docs, { group: 'app', default: 'nginx', doc: 'IngressClass name' }),
   INGRESS_HOST: hostName().register(docs, { group: 'app', default: 'todo.local', doc: 'Ingress host name' }),
   PUBLIC_URL: publicUrl.register(docs, {
-    group: 'app', default: '', shownDefault: '`http://<INGRESS_HOST>`',
+    group: 'app',
+    default: '',
+    shownDefault: '`http://<INGRESS_HOST>`',
     doc: 'URL users open, scheme and host[:port] only (default http://<INGRESS_HOST>); auth issuer and CORS origin',
   }),
   FRONTEND_REPLICAS: int(0, 100).register(docs, { group: 'app', default: '1', doc: 'frontend replicas' }),
   BACKEND_REPLICAS: int(0, 100).register(docs, { group: 'app', default: '1', doc: 'backend replicas' }),
   HPA_ENABLED: bool().register(docs, {
-    group: 'app', default: 'false',
+    group: 'app',
+    default: 'false',
     doc: 'HorizontalPodAutoscalers for frontend and backend (needs metrics-server)',
   }),
   DEPLOY_TIMEOUT: duration('24h').register(docs, {
-    group: 'app', default: '5m',
+    group: 'app',
+    default: '5m',
     doc: 'helm --wait timeout, 1s to 24h (e.g. 300s, 5m)',
   }),
   VALIDATE_TIMEOUT: duration('1h').register(docs, {
-    group: 'app', default: '2m',
+    group: 'app',
+    default: '2m',
     doc: 'time validate waits for pods and endpoints, 1s to 1h',
   }),
   MINIKUBE_START_TIMEOUT: duration('2h').register(docs, {
-    group: 'app', default: '10m',
+    group: 'app',
+    default: '10m',
     doc: 'time minikube start may take, 1s to 2h',
   }),
   HELM_VALUES_FILES: z.string().transform(commaList).register(docs, {
-    group: 'app', default: '',
-    doc: 'comma list of extra Helm values files (applied before the kit\'s --set values)',
+    group: 'app',
+    default: '',
+    doc: "comma list of extra Helm values files (applied before the kit's --set values)",
   }),
 }
 type Key = keyof typeof fields

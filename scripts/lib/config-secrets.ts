@@ -13,17 +13,23 @@ export function requireSecrets(cfg: Config): void {
   const missing = (key: string, expected: string): ConfigError =>
     new ConfigError(key, expected, undefined, 'default', fixFor(key, 'default', envName))
   if (!s.BETTER_AUTH_SECRET) {
-    throw missing('BETTER_AUTH_SECRET', 'a random string of at least 32 characters in .env, e.g. from: '
-      + 'openssl rand -base64 32')
+    throw missing(
+      'BETTER_AUTH_SECRET',
+      'a random string of at least 32 characters in .env, e.g. from: ' + 'openssl rand -base64 32',
+    )
   }
   if (!cfg.externalDatabase && !s.POSTGRES_PASSWORD) {
-    throw missing('POSTGRES_PASSWORD', 'a password in .env for the in-cluster PostgreSQL (or set DATABASE_URL for an '
-      + 'external database); make one with: openssl rand -hex 24')
+    throw missing(
+      'POSTGRES_PASSWORD',
+      'a password in .env for the in-cluster PostgreSQL (or set DATABASE_URL for an ' +
+        'external database); make one with: openssl rand -hex 24',
+    )
   }
   for (const name of cfg.appSecretKeys) {
     if (cfg.appSecrets[name]) continue
-    const expected = `a value in ${envName}: APP_SECRETS names it, so the Secret deploy makes holds it (the app's own `
-      + `secret, at least ${MIN_SECRET_LENGTH} characters)`
+    const expected =
+      `a value in ${envName}: APP_SECRETS names it, so the Secret deploy makes holds it (the app's own ` +
+      `secret, at least ${MIN_SECRET_LENGTH} characters)`
     const fix = `set ${name}=<the value> in ${envName} (or remove ${name} from APP_SECRETS)`
     throw new ConfigError(name, expected, undefined, 'default', fix)
   }

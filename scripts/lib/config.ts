@@ -245,8 +245,9 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   const envName = envFile ? relPath(root, envFile) : '.env'
 
   // the keys APP_SECRETS names are read like known ones (the schema rejects a malformed name, so skip those here)
-  const appNames = commaList((env.APP_SECRETS ?? fileVars.APP_SECRETS ?? '').trim())
-    .filter((n) => ENV_NAME.test(n) && !isKnownKey(n) && !isPublicEnvKey(n))
+  const appNames = commaList((env.APP_SECRETS ?? fileVars.APP_SECRETS ?? '').trim()).filter(
+    (n) => ENV_NAME.test(n) && !isKnownKey(n) && !isPublicEnvKey(n),
+  )
   const secretName = (key: string): boolean => isSecret(key) || appNames.includes(key)
   const { warnings, cut } = envFileWarnings(file, envName, appNames, env)
 
@@ -275,7 +276,14 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   }
 
   const ctx: Context = {
-    root, checkPaths: opts.checkPaths ?? true, envFile, values, warnings, appValues, publicEnv, env,
+    root,
+    checkPaths: opts.checkPaths ?? true,
+    envFile,
+    values,
+    warnings,
+    appValues,
+    publicEnv,
+    env,
   }
   const result = configSchema(ctx).safeParse(input)
   if (result.success) return result.data
@@ -284,10 +292,11 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   const secret = secretName(key)
   const got = secret ? undefined : ((issue as { params?: { got?: string } }).params?.got ?? input[key])
   const c = cut.get(key)
-  const note = c && sources[key] === 'file'
-    ? `; note: a '#' outside quotes in ${envName} cut it to ${c.read} of the ${c.typed} characters typed, quote it: `
-      + `${key}="..."`
-    : ''
+  const note =
+    c && sources[key] === 'file'
+      ? `; note: a '#' outside quotes in ${envName} cut it to ${c.read} of the ${c.typed} characters typed, quote it: ` +
+        `${key}="..."`
+      : ''
   const source = sources[key] ?? 'default'
   throw new ConfigError(key, issue.message + note, got, source, fixFor(key, source, envName))
 }
@@ -303,4 +312,3 @@ export const npmDryRun = (env: NodeJS.ProcessEnv = process.env): boolean =>
 export function toolEnv(names: readonly string[]): Record<string, string | undefined> {
   return Object.fromEntries(names.map((n) => [n, process.env[n]]))
 }
-

@@ -133,7 +133,14 @@ export const FIX = {
   setup: 'npx zx scripts/setup.ts',
 } as const
 
-const IMAGE_PULL_REASONS = new Set(['ImagePullBackOff', 'ErrImagePull', 'ErrImageNeverPull', 'InvalidImageName', 'ImageInspectError', 'RegistryUnavailable'])
+const IMAGE_PULL_REASONS = new Set([
+  'ImagePullBackOff',
+  'ErrImagePull',
+  'ErrImageNeverPull',
+  'InvalidImageName',
+  'ImageInspectError',
+  'RegistryUnavailable',
+])
 
 export type DiagnoseOptions = {
   /** how many Warning events to keep (default 10) */
@@ -175,9 +182,19 @@ function eventsFor(events: KubeEvent[], pod: string, reason: string): KubeEvent[
 }
 
 const lastTime = (e: KubeEvent): string | undefined =>
-  e.lastTimestamp ?? e.series?.lastObservedTime ?? e.eventTime ?? e.firstTimestamp ?? e.metadata?.creationTimestamp ?? undefined
+  e.lastTimestamp ??
+  e.series?.lastObservedTime ??
+  e.eventTime ??
+  e.firstTimestamp ??
+  e.metadata?.creationTimestamp ??
+  undefined
 
-function imageFinding(base: Omit<Finding, 'kind' | 'reason' | 'message'>, reason: string, message: string, image?: string): Finding {
+function imageFinding(
+  base: Omit<Finding, 'kind' | 'reason' | 'message'>,
+  reason: string,
+  message: string,
+  image?: string,
+): Finding {
   const never = reason === 'ErrImageNeverPull' || /pull policy of Never/i.test(message)
   const what = never
     ? `image ${image ?? '?'} is not in the cluster and the pull policy is Never`
@@ -190,38 +207,73 @@ function imageFinding(base: Omit<Finding, 'kind' | 'reason' | 'message'>, reason
     reason,
     image,
     message: what,
-    fix: reason === 'InvalidImageName'
-      ? `check the image repository/tag settings in .env, then ${FIX.deploy}`
-      : `load the image into the cluster: ${FIX.load} (build it first if needed: ${FIX.build})`,
+    fix:
+      reason === 'InvalidImageName'
+        ? `check the image repository/tag settings in .env, then ${FIX.deploy}`
+        : `load the image into the cluster: ${FIX.load} (build it first if needed: ${FIX.build})`,
   }
 }
 
 function configFinding(base: Omit<Finding, 'kind' | 'reason' | 'message'>, message: string): Finding {
   const missing = parseMissingRef(message)
   if (missing?.kind === 'Secret' && missing.key) {
-    return { ...base, kind: 'ConfigError', reason: 'CreateContainerConfigError', missing,
+    return {
+      ...base,
+      kind: 'ConfigError',
+      reason: 'CreateContainerConfigError',
+      missing,
       message: `key ${missing.key} is missing from Secret ${missing.name}`,
-      fix: `add ${missing.key}=... to .env, then ${FIX.deploy} (it recreates the Secret)` }
+      fix: `add ${missing.key}=... to .env, then ${FIX.deploy} (it recreates the Secret)`,
+    }
   }
   if (missing?.kind === 'Secret') {
-    return { ...base, kind: 'ConfigError', reason: 'CreateContainerConfigError', missing,
+    return {
+      ...base,
+      kind: 'ConfigError',
+      reason: 'CreateContainerConfigError',
+      missing,
       message: `Secret ${missing.name} does not exist`,
-      fix: `${FIX.deploy} creates it from .env (cp .env.example .env first if you have no .env)` }
+      fix: `${FIX.deploy} creates it from .env (cp .env.example .env first if you have no .env)`,
+    }
   }
   if (missing) {
-    return { ...base, kind: 'ConfigError', reason: 'CreateContainerConfigError', missing,
-      message: missing.key ? `key ${missing.key} is missing from ConfigMap ${missing.name}` : `ConfigMap ${missing.name} does not exist`,
-      fix: `${FIX.deploy} (the chart renders its ConfigMaps; a missing one means a values override points elsewhere)` }
+    return {
+      ...base,
+      kind: 'ConfigError',
+      reason: 'CreateContainerConfigError',
+      missing,
+      message: missing.key
+        ? `key ${missing.key} is missing from ConfigMap ${missing.name}`
+        : `ConfigMap ${missing.name} does not exist`,
+      fix: `${FIX.deploy} (the chart renders its ConfigMaps; a missing one means a values override points elsewhere)`,
+    }
   }
   if (/runAsNonRoot/i.test(message)) {
-    return { ...base, kind: 'ConfigError', reason: 'CreateContainerConfigError',
+    return {
+      ...base,
+      kind: 'ConfigError',
+      reason: 'CreateContainerConfigError',
       message: one(message),
-      fix: 'the image runs as root: give its Dockerfile a numeric non-root USER, rebuild with ' + FIX.build }
+      fix: 'the image runs as root: give its Dockerfile a numeric non-root USER, rebuild with ' + FIX.build,
+    }
   }
-  return { ...base, kind: 'ConfigError', reason: 'CreateContainerConfigError', message: one(message) || 'container config error', fix: FIX.deploy }
+  return {
+    ...base,
+    kind: 'ConfigError',
+    reason: 'CreateContainerConfigError',
+    message: one(message) || 'container config error',
+    fix: FIX.deploy,
+  }
 }
 
-function containerFindings(pod: Pod, podName: string, base: Omit<Finding, 'kind' | 'reason' | 'message'>, s: ContainerStatus, init: boolean, events: KubeEvent[]): Finding[] {
+function containerFindings(
+  pod: Pod,
+  podName: string,
+  base: Omit<Finding, 'kind' | 'reason' | 'message'>,
+  s: ContainerStatus,
+  init: boolean,
+  events: KubeEvent[],
+): Finding[] {
   const at = { ...base, container: s.name }
   const waiting = s.state?.waiting
   const term = s.state?.terminated
@@ -230,49 +282,100 @@ function containerFindings(pod: Pod, podName: string, base: Omit<Finding, 'kind'
   const label = init ? `init container ${s.name}` : `container ${s.name}`
   const restarts = s.restartCount ?? 0
 
-  if (waiting?.reason && IMAGE_PULL_REASONS.has(waiting.reason)) return [imageFinding(at, waiting.reason, waiting.message ?? '', image)]
+  if (waiting?.reason && IMAGE_PULL_REASONS.has(waiting.reason))
+    return [imageFinding(at, waiting.reason, waiting.message ?? '', image)]
   if (waiting?.reason === 'CreateContainerConfigError') return [configFinding(at, waiting.message ?? '')]
   if (waiting?.reason === 'CreateContainerError' || waiting?.reason === 'RunContainerError') {
-    return [{ ...at, kind: 'CreateContainerError', reason: waiting.reason, image,
-      message: `${label} could not start: ${one(waiting.message)}`,
-      fix: 'check the image command/entrypoint and the container securityContext, rebuild with ' + FIX.build }]
+    return [
+      {
+        ...at,
+        kind: 'CreateContainerError',
+        reason: waiting.reason,
+        image,
+        message: `${label} could not start: ${one(waiting.message)}`,
+        fix: 'check the image command/entrypoint and the container securityContext, rebuild with ' + FIX.build,
+      },
+    ]
   }
   if (waiting?.reason === 'CrashLoopBackOff' && init) {
-    const exit = last ? `exit code ${last.exitCode ?? '?'}${last.reason ? ` (${last.reason})` : ''}` : 'it keeps exiting'
-    return [{ ...at, kind: 'InitFailed', reason: 'Init:CrashLoopBackOff', image,
-      message: `${label} keeps failing (${exit}, ${restarts} restart(s)); the app containers wait for it`,
-      fix: `read the log lines below; an init container that waits for the database fails while the database is down (check the database pod and POSTGRES_PASSWORD / DATABASE_URL in .env), then ${FIX.deploy}`,
-      logs: { pod: podName, container: s.name, previous: true } }]
+    const exit = last
+      ? `exit code ${last.exitCode ?? '?'}${last.reason ? ` (${last.reason})` : ''}`
+      : 'it keeps exiting'
+    return [
+      {
+        ...at,
+        kind: 'InitFailed',
+        reason: 'Init:CrashLoopBackOff',
+        image,
+        message: `${label} keeps failing (${exit}, ${restarts} restart(s)); the app containers wait for it`,
+        fix: `read the log lines below; an init container that waits for the database fails while the database is down (check the database pod and POSTGRES_PASSWORD / DATABASE_URL in .env), then ${FIX.deploy}`,
+        logs: { pod: podName, container: s.name, previous: true },
+      },
+    ]
   }
   if (waiting?.reason === 'CrashLoopBackOff') {
     const oom = last?.reason === 'OOMKilled'
-    const exit = last ? `exit code ${last.exitCode ?? '?'}${last.reason ? ` (${last.reason})` : ''}` : 'it keeps exiting'
-    return [{ ...at, kind: oom ? 'OOMKilled' : 'CrashLoopBackOff', reason: oom ? 'OOMKilled' : 'CrashLoopBackOff', image, restarts,
-      message: oom
-        ? `${label} was killed for using more memory than its limit; ${restarts} restart(s)`
-        : `${label} keeps crashing: ${exit}, ${restarts} restart(s)`,
-      fix: oom
-        ? 'raise the memory limit (resources.limits.memory for this component in a --values file, config HELM_VALUES_FILES), then ' + FIX.deploy
-        : `read the log lines below; after fixing the code or .env: ${FIX.build}, ${FIX.load}, ${FIX.deploy}`,
-      logs: { pod: podName, container: s.name, previous: true } }]
+    const exit = last
+      ? `exit code ${last.exitCode ?? '?'}${last.reason ? ` (${last.reason})` : ''}`
+      : 'it keeps exiting'
+    return [
+      {
+        ...at,
+        kind: oom ? 'OOMKilled' : 'CrashLoopBackOff',
+        reason: oom ? 'OOMKilled' : 'CrashLoopBackOff',
+        image,
+        restarts,
+        message: oom
+          ? `${label} was killed for using more memory than its limit; ${restarts} restart(s)`
+          : `${label} keeps crashing: ${exit}, ${restarts} restart(s)`,
+        fix: oom
+          ? 'raise the memory limit (resources.limits.memory for this component in a --values file, config HELM_VALUES_FILES), then ' +
+            FIX.deploy
+          : `read the log lines below; after fixing the code or .env: ${FIX.build}, ${FIX.load}, ${FIX.deploy}`,
+        logs: { pod: podName, container: s.name, previous: true },
+      },
+    ]
   }
   if (term && (term.exitCode ?? 0) !== 0) {
     const oom = term.reason === 'OOMKilled'
-    return [{ ...at, kind: init ? 'InitFailed' : oom ? 'OOMKilled' : 'ContainerFailed', reason: term.reason ?? 'Error', image,
-      message: `${label} exited with code ${term.exitCode}${term.reason ? ` (${term.reason})` : ''}`,
-      fix: oom ? 'raise the memory limit, then ' + FIX.deploy : `read the log lines below, fix the cause, then ${FIX.deploy}`,
-      logs: { pod: podName, container: s.name, previous: false } }]
+    return [
+      {
+        ...at,
+        kind: init ? 'InitFailed' : oom ? 'OOMKilled' : 'ContainerFailed',
+        reason: term.reason ?? 'Error',
+        image,
+        message: `${label} exited with code ${term.exitCode}${term.reason ? ` (${term.reason})` : ''}`,
+        fix: oom
+          ? 'raise the memory limit, then ' + FIX.deploy
+          : `read the log lines below, fix the cause, then ${FIX.deploy}`,
+        logs: { pod: podName, container: s.name, previous: false },
+      },
+    ]
   }
   if (init && s.state?.running) {
-    return [{ ...at, kind: 'InitRunning', reason: 'PodInitializing', image,
-      message: `${label} is still running (pod waits for it before starting the app)`,
-      logs: { pod: podName, container: s.name, previous: false } }]
+    return [
+      {
+        ...at,
+        kind: 'InitRunning',
+        reason: 'PodInitializing',
+        image,
+        message: `${label} is still running (pod waits for it before starting the app)`,
+        logs: { pod: podName, container: s.name, previous: false },
+      },
+    ]
   }
   if (init) return []
   if (waiting?.reason && waiting.reason !== 'PodInitializing') {
     const mount = eventsFor(events, podName, 'FailedMount')[0]
-    return [{ ...at, kind: 'NotReady', reason: waiting.reason, image,
-      message: `${label} is waiting: ${one(waiting.message) || waiting.reason}${mount ? `; ${one(mount.message)}` : ''}` }]
+    return [
+      {
+        ...at,
+        kind: 'NotReady',
+        reason: waiting.reason,
+        image,
+        message: `${label} is waiting: ${one(waiting.message) || waiting.reason}${mount ? `; ${one(mount.message)}` : ''}`,
+      },
+    ]
   }
 
   if (s.state?.running && s.ready === false) {
@@ -281,23 +384,46 @@ function containerFindings(pod: Pod, podName: string, base: Omit<Finding, 'kind'
       .sort((a, b) => (lastTime(b) ?? '').localeCompare(lastTime(a) ?? ''))
     const probe = unhealthy[0]
     if (probe) {
-      return [{ ...at, kind: 'ProbeFailing', reason: 'Unhealthy', image,
-        message: `${label} is running but its probe fails: ${one(probe.message ?? probe.note)}${(probe.count ?? 1) > 1 ? ` (x${probe.count})` : ''}`,
-        fix: /readiness/i.test(probe.message ?? '')
-          ? 'the readiness check answers non-200: for the backend that means the database is not reachable (check DATABASE_URL / POSTGRES_PASSWORD in .env, then ' + FIX.deploy + ')'
-          : 'the app does not answer on its port: check the log lines below and the PORT setting',
-        logs: { pod: podName, container: s.name, previous: restarts > 0 } }]
+      return [
+        {
+          ...at,
+          kind: 'ProbeFailing',
+          reason: 'Unhealthy',
+          image,
+          message: `${label} is running but its probe fails: ${one(probe.message ?? probe.note)}${(probe.count ?? 1) > 1 ? ` (x${probe.count})` : ''}`,
+          fix: /readiness/i.test(probe.message ?? '')
+            ? 'the readiness check answers non-200: for the backend that means the database is not reachable (check DATABASE_URL / POSTGRES_PASSWORD in .env, then ' +
+              FIX.deploy +
+              ')'
+            : 'the app does not answer on its port: check the log lines below and the PORT setting',
+          logs: { pod: podName, container: s.name, previous: restarts > 0 },
+        },
+      ]
     }
-    return [{ ...at, kind: 'NotReady', reason: 'ContainersNotReady', image,
-      message: `${label} is running but not ready yet`,
-      logs: { pod: podName, container: s.name, previous: false } }]
+    return [
+      {
+        ...at,
+        kind: 'NotReady',
+        reason: 'ContainersNotReady',
+        image,
+        message: `${label} is running but not ready yet`,
+        logs: { pod: podName, container: s.name, previous: false },
+      },
+    ]
   }
   if (restarts > 0 && last) {
     const oom = last.reason === 'OOMKilled'
-    return [{ ...at, kind: oom ? 'OOMKilled' : 'Restarted', reason: last.reason ?? 'Restarted', image,
-      message: `${label} restarted ${restarts} time(s); last exit code ${last.exitCode ?? '?'}${last.reason ? ` (${last.reason})` : ''}`,
-      fix: oom ? 'raise the memory limit, then ' + FIX.deploy : undefined,
-      logs: { pod: podName, container: s.name, previous: true } }]
+    return [
+      {
+        ...at,
+        kind: oom ? 'OOMKilled' : 'Restarted',
+        reason: last.reason ?? 'Restarted',
+        image,
+        message: `${label} restarted ${restarts} time(s); last exit code ${last.exitCode ?? '?'}${last.reason ? ` (${last.reason})` : ''}`,
+        fix: oom ? 'raise the memory limit, then ' + FIX.deploy : undefined,
+        logs: { pod: podName, container: s.name, previous: true },
+      },
+    ]
   }
   return []
 }
@@ -309,8 +435,16 @@ function podFindings(pod: Pod, events: KubeEvent[]): Finding[] {
   if (phase === 'Succeeded') return []
 
   if (phase === 'Failed' && pod.status?.reason === 'Evicted') {
-    return [{ ...base, kind: 'Evicted', reason: 'Evicted', message: `evicted: ${one(pod.status.message)}`,
-      fix: 'the node ran short of memory or disk: give minikube more (MINIKUBE_MEMORY in .env, then ' + FIX.setup + ')' }]
+    return [
+      {
+        ...base,
+        kind: 'Evicted',
+        reason: 'Evicted',
+        message: `evicted: ${one(pod.status.message)}`,
+        fix:
+          'the node ran short of memory or disk: give minikube more (MINIKUBE_MEMORY in .env, then ' + FIX.setup + ')',
+      },
+    ]
   }
   const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled')
   if (phase === 'Pending' && scheduled?.status === 'False') {
@@ -322,15 +456,29 @@ function podFindings(pod: Pod, events: KubeEvent[]): Finding[] {
         : /taint/i.test(msg)
           ? 'every node is tainted against this pod: check `kubectl describe nodes`'
           : undefined
-    return [{ ...base, kind: 'Unschedulable', reason: scheduled.reason ?? 'Unschedulable', message: `cannot be scheduled: ${msg || 'no reason given'}`, fix }]
+    return [
+      {
+        ...base,
+        kind: 'Unschedulable',
+        reason: scheduled.reason ?? 'Unschedulable',
+        message: `cannot be scheduled: ${msg || 'no reason given'}`,
+        fix,
+      },
+    ]
   }
 
   const out: Finding[] = []
-  for (const s of pod.status?.initContainerStatuses ?? []) out.push(...containerFindings(pod, name, base, s, true, events))
+  for (const s of pod.status?.initContainerStatuses ?? [])
+    out.push(...containerFindings(pod, name, base, s, true, events))
   for (const s of pod.status?.containerStatuses ?? []) out.push(...containerFindings(pod, name, base, s, false, events))
   // a container waiting for its init containers says PodInitializing; that is a consequence, not a cause
   if (out.length === 0 && phase === 'Failed') {
-    out.push({ ...base, kind: 'ContainerFailed', reason: pod.status?.reason ?? 'Failed', message: `pod failed: ${one(pod.status?.message) || 'no reason given'}` })
+    out.push({
+      ...base,
+      kind: 'ContainerFailed',
+      reason: pod.status?.reason ?? 'Failed',
+      message: `pod failed: ${one(pod.status?.message) || 'no reason given'}`,
+    })
   }
   if (out.length === 0 && phase === 'Pending' && !(pod.status?.containerStatuses ?? []).length) {
     out.push({ ...base, kind: 'Pending', reason: 'Pending', message: 'pending: no container has been created yet' })
@@ -372,7 +520,7 @@ export function warningEvents(eventsJson: unknown, opts: DiagnoseOptions = {}): 
     .map((e) => {
       const obj = e.involvedObject ?? e.regarding
       return {
-        object: `${(obj?.kind ?? '?')}/${obj?.name ?? '?'}`,
+        object: `${obj?.kind ?? '?'}/${obj?.name ?? '?'}`,
         reason: e.reason ?? '',
         message: one(e.message ?? e.note),
         count: e.count ?? e.series?.count ?? 1,
@@ -388,7 +536,11 @@ export function warningEvents(eventsJson: unknown, opts: DiagnoseOptions = {}): 
  * The pure core: pods (and optionally Jobs) plus events in, findings out. Accepts the JSON text kubectl prints or
  * the parsed object.
  */
-export function diagnosePods(podsJson: unknown, eventsJson: unknown, opts: DiagnoseOptions & { jobsJson?: unknown } = {}): Diagnosis {
+export function diagnosePods(
+  podsJson: unknown,
+  eventsJson: unknown,
+  opts: DiagnoseOptions & { jobsJson?: unknown } = {},
+): Diagnosis {
   const pods = parseList<Pod>(podsJson).filter((p) => !p.metadata?.deletionTimestamp)
   const events = parseList<KubeEvent>(eventsJson)
   const findings: Finding[] = []
@@ -398,9 +550,14 @@ export function diagnosePods(podsJson: unknown, eventsJson: unknown, opts: Diagn
     findings.push(...f)
     if (f.length === 0 && podIsHealthy(pod)) healthy.push(pod.metadata?.name ?? '?')
     else if (f.length === 0) {
-      findings.push({ kind: 'NotReady', object: `pod/${pod.metadata?.name ?? '?'}`, phase: pod.status?.phase, reason: 'NotReady',
+      findings.push({
+        kind: 'NotReady',
+        object: `pod/${pod.metadata?.name ?? '?'}`,
+        phase: pod.status?.phase,
+        reason: 'NotReady',
         component: pod.metadata?.labels?.['app.kubernetes.io/component'],
-        message: `not ready (phase ${pod.status?.phase ?? 'Unknown'})` })
+        message: `not ready (phase ${pod.status?.phase ?? 'Unknown'})`,
+      })
     }
   }
   findings.push(...diagnoseJobs(opts.jobsJson))
@@ -416,7 +573,10 @@ const ago = (iso: string | undefined, now: Date): string => {
 }
 
 /** Plain lines (no colour codes); `redact` runs over every line, since log lines can carry anything. */
-export function formatDiagnosis(d: Diagnosis, opts: { redact?: (s: string) => string; now?: Date; header?: string } = {}): string[] {
+export function formatDiagnosis(
+  d: Diagnosis,
+  opts: { redact?: (s: string) => string; now?: Date; header?: string } = {},
+): string[] {
   const redact = opts.redact ?? ((s: string) => s)
   const now = opts.now ?? new Date()
   const lines: string[] = []
@@ -436,7 +596,9 @@ export function formatDiagnosis(d: Diagnosis, opts: { redact?: (s: string) => st
     lines.push('  recent warning events:')
     for (const e of d.events) {
       const when = ago(e.last, now)
-      lines.push(`    ${when ? `${when.padEnd(8)} ` : ''}${e.object} ${e.reason}: ${e.message}${e.count > 1 ? ` (x${e.count})` : ''}`)
+      lines.push(
+        `    ${when ? `${when.padEnd(8)} ` : ''}${e.object} ${e.reason}: ${e.message}${e.count > 1 ? ` (x${e.count})` : ''}`,
+      )
     }
   }
   return lines.map(redact)
@@ -458,7 +620,10 @@ export function settledFailure(f: Finding): boolean {
 // ---------- collecting (kubectl, through the kit's runner) ----------
 
 /** Pods, hook Jobs and events of the release, plus the log lines each finding asks for. */
-export async function collectDiagnosis(ctx: Ctx, opts: DiagnoseOptions = {}): Promise<{ diagnosis: Diagnosis; errors: string[] }> {
+export async function collectDiagnosis(
+  ctx: Ctx,
+  opts: DiagnoseOptions = {},
+): Promise<{ diagnosis: Diagnosis; errors: string[] }> {
   const { cfg, query } = ctx
   const sel = `app.kubernetes.io/instance=${cfg.release}`
   const [pods, events, jobs] = await Promise.all([
@@ -474,18 +639,31 @@ export async function collectDiagnosis(ctx: Ctx, opts: DiagnoseOptions = {}): Pr
   }
   let diagnosis: Diagnosis
   try {
-    diagnosis = diagnosePods(parsed(pods, 'pods'), parsed(events, 'events'), { ...opts, jobsJson: parsed(jobs, 'jobs') })
+    diagnosis = diagnosePods(parsed(pods, 'pods'), parsed(events, 'events'), {
+      ...opts,
+      jobsJson: parsed(jobs, 'jobs'),
+    })
   } catch (e) {
     errors.push(`could not read kubectl's JSON: ${(e as Error).message}`)
     diagnosis = { findings: [], healthy: [], events: [] }
   }
   const tail = String(opts.tailLines ?? 20)
-  await Promise.all(diagnosis.findings.filter((f) => f.logs).map(async (f) => {
-    const l = f.logs!
-    const r = await query({ timeoutMs: 20_000 })`kubectl logs ${l.pod} -c ${l.container} -n ${cfg.namespace} --tail=${tail} ${l.previous ? ['--previous'] : []}`
-    const text = r.ok ? r.stdout : ''
-    l.lines = text.split('\n').map((s) => s.replace(/\s+$/, '').slice(0, 400)).filter(Boolean).slice(-Number(tail))
-  }))
+  await Promise.all(
+    diagnosis.findings
+      .filter((f) => f.logs)
+      .map(async (f) => {
+        const l = f.logs!
+        const r = await query({
+          timeoutMs: 20_000,
+        })`kubectl logs ${l.pod} -c ${l.container} -n ${cfg.namespace} --tail=${tail} ${l.previous ? ['--previous'] : []}`
+        const text = r.ok ? r.stdout : ''
+        l.lines = text
+          .split('\n')
+          .map((s) => s.replace(/\s+$/, '').slice(0, 400))
+          .filter(Boolean)
+          .slice(-Number(tail))
+      }),
+  )
   return { diagnosis, errors }
 }
 
@@ -501,6 +679,9 @@ export async function diagnose(ctx: Ctx, opts: DiagnoseOptions = {}): Promise<st
 /** diagnose()'s lines for a diagnosis already collected. */
 export function diagnosisLines(ctx: Ctx, diagnosis: Diagnosis, errors: string[]): string[] {
   const { cfg, redact } = ctx
-  const lines = formatDiagnosis(diagnosis, { redact, header: `Diagnosis of release ${cfg.release} in namespace ${cfg.namespace}:` })
+  const lines = formatDiagnosis(diagnosis, {
+    redact,
+    header: `Diagnosis of release ${cfg.release} in namespace ${cfg.namespace}:`,
+  })
   return [...lines, ...errors.map((e) => redact(`  ! ${e}`))]
 }

@@ -23,13 +23,19 @@ export function parseDockerEnv(stdout: string): Record<string, string> | string 
   }
   const host = vars.DOCKER_HOST
   if (!host) return 'it printed no DOCKER_HOST line'
-  if (!/^(tcp|unix|ssh|npipe):\/\/\S+$/.test(host)) return `its DOCKER_HOST is not a docker address (${JSON.stringify(host.slice(0, 80))})`
-  if (vars.DOCKER_TLS_VERIFY !== undefined && !/^[01]?$/.test(vars.DOCKER_TLS_VERIFY)) return 'its DOCKER_TLS_VERIFY is not 1 or empty'
+  if (!/^(tcp|unix|ssh|npipe):\/\/\S+$/.test(host))
+    return `its DOCKER_HOST is not a docker address (${JSON.stringify(host.slice(0, 80))})`
+  if (vars.DOCKER_TLS_VERIFY !== undefined && !/^[01]?$/.test(vars.DOCKER_TLS_VERIFY))
+    return 'its DOCKER_TLS_VERIFY is not 1 or empty'
   return vars
 }
 
 const lastLine = (text: string): string =>
-  text.split('\n').map((l) => l.trim()).filter((l) => l && !/^false exit code \d+$/.test(l)).pop() ?? ''
+  text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/^false exit code \d+$/.test(l))
+    .pop() ?? ''
 
 /**
  * Outside a terminal minikube prints its tips nowhere and ends with "false exit code N" on stdout, so the exit code
@@ -39,15 +45,32 @@ export function dockerEnvFailure(r: Result, profile: string): KitError {
   const said = lastLine(r.stderr) || lastLine(r.stdout)
   const text = `${r.stderr}\n${r.stdout}`
   const start = 'npx zx scripts/setup.ts   (starts it)'
-  if (r.timedOut) return new KitError(`minikube docker-env -p ${profile} did not answer in time`, `minikube status -p ${profile}   (stuck? npx zx scripts/setup.ts, or ${FIX_METHOD})`)
+  if (r.timedOut)
+    return new KitError(
+      `minikube docker-env -p ${profile} did not answer in time`,
+      `minikube status -p ${profile}   (stuck? npx zx scripts/setup.ts, or ${FIX_METHOD})`,
+    )
   if (r.exitCode === 85 || /Profile ".*" not found|host does not exist/.test(text))
-    return new KitError(`minikube profile ${profile} does not exist, so there is no minikube Docker to build in (LOAD_METHOD=docker-env)`, start)
+    return new KitError(
+      `minikube profile ${profile} does not exist, so there is no minikube Docker to build in (LOAD_METHOD=docker-env)`,
+      start,
+    )
   if (r.exitCode === 83 || /is not running/.test(text))
-    return new KitError(`minikube profile ${profile} is not running, so its Docker cannot build the images (LOAD_METHOD=docker-env)`, `${start}   or ${FIX_METHOD}`)
+    return new KitError(
+      `minikube profile ${profile} is not running, so its Docker cannot build the images (LOAD_METHOD=docker-env)`,
+      `${start}   or ${FIX_METHOD}`,
+    )
   if (/only supports the (docker and containerd runtimes|containerd runtime with the docker driver)/.test(text))
-    return new KitError(`minikube profile ${profile} does not run the docker container runtime, which LOAD_METHOD=docker-env builds with (${said})`, runtimeFix(profile))
-  if (/'none' driver|multi-node/.test(text)) return new KitError(`minikube profile ${profile} cannot lend its Docker: ${said}`, FIX_METHOD)
-  return new KitError(`minikube docker-env -p ${profile} failed: ${said || `exit code ${r.exitCode}`}`, `minikube -p ${profile} docker-env --shell none   (to see why; or ${FIX_METHOD})`)
+    return new KitError(
+      `minikube profile ${profile} does not run the docker container runtime, which LOAD_METHOD=docker-env builds with (${said})`,
+      runtimeFix(profile),
+    )
+  if (/'none' driver|multi-node/.test(text))
+    return new KitError(`minikube profile ${profile} cannot lend its Docker: ${said}`, FIX_METHOD)
+  return new KitError(
+    `minikube docker-env -p ${profile} failed: ${said || `exit code ${r.exitCode}`}`,
+    `minikube -p ${profile} docker-env --shell none   (to see why; or ${FIX_METHOD})`,
+  )
 }
 
 const runtimeFix = (profile: string): string =>
@@ -77,7 +100,9 @@ async function ask(ctx: Ctx): Promise<Answer> {
   const daemon = `minikube profile ${profile}'s Docker`
   if (ctx.dryRun) {
     // what a shell does to get the same: the kit itself never evals, it gives docker the parsed DOCKER_* lines only
-    ctx.log.out(`eval $(minikube -p ${profile} docker-env)  # the docker commands below go to the node's Docker (PowerShell: & minikube -p ${profile} docker-env --shell powershell | Invoke-Expression)`)
+    ctx.log.out(
+      `eval $(minikube -p ${profile} docker-env)  # the docker commands below go to the node's Docker (PowerShell: & minikube -p ${profile} docker-env --shell powershell | Invoke-Expression)`,
+    )
     return { toolEnv: { tool: 'docker', vars: {}, shown: '' }, daemon }
   }
   await requireTools(ctx, ['minikube'])
@@ -85,12 +110,20 @@ async function ask(ctx: Ctx): Promise<Answer> {
   if (!r.ok) throw dockerEnvFailure(r, profile)
   const vars = parseDockerEnv(r.stdout)
   if (typeof vars === 'string')
-    throw new KitError(`minikube -p ${profile} docker-env printed nothing the kit can use: ${vars}`, `minikube -p ${profile} docker-env --shell none   (to see it; or ${FIX_METHOD})`)
+    throw new KitError(
+      `minikube -p ${profile} docker-env printed nothing the kit can use: ${vars}`,
+      `minikube -p ${profile} docker-env --shell none   (to see it; or ${FIX_METHOD})`,
+    )
   // minikube serves docker-env from a containerd profile through nerdctld over ssh (experimental, and the images
   // would go to containerd, not to a Docker the kit's checks can see): only a docker profile answers with tcp://
   if (/^ssh:\/\//.test(vars.DOCKER_HOST!) || /^SSH_AUTH_SOCK=./m.test(r.stdout))
-    throw new KitError(`minikube profile ${profile} runs the containerd runtime, not docker: LOAD_METHOD=docker-env needs minikube's Docker daemon`, runtimeFix(profile))
-  const shown = DOCKER_ENV_KEYS.filter((k) => vars[k] !== undefined).map((k) => `${k}=${showArg(vars[k]!)}`).join(' ')
+    throw new KitError(
+      `minikube profile ${profile} runs the containerd runtime, not docker: LOAD_METHOD=docker-env needs minikube's Docker daemon`,
+      runtimeFix(profile),
+    )
+  const shown = DOCKER_ENV_KEYS.filter((k) => vars[k] !== undefined)
+    .map((k) => `${k}=${showArg(vars[k]!)}`)
+    .join(' ')
   ctx.log.detail(`docker commands go to ${daemon} (${vars.DOCKER_HOST})`)
   return { toolEnv: { tool: 'docker', vars, shown }, daemon }
 }

@@ -4,7 +4,14 @@ import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'no
 import path from 'node:path'
 import { parse as parseDotenv } from 'dotenv'
 import {
-  DOC_ROWS, GROUPS, KEYS, PUBLIC_ENV_DOC, isKnownKey, isPublicEnvKey, isSecret, type Group,
+  DOC_ROWS,
+  GROUPS,
+  KEYS,
+  PUBLIC_ENV_DOC,
+  isKnownKey,
+  isPublicEnvKey,
+  isSecret,
+  type Group,
 } from './config-keys.ts'
 import { ConfigError, type ConfigSource } from './errors.ts'
 import { relPath, repoRoot } from './project-paths.ts'
@@ -22,14 +29,18 @@ export type EnvFile = {
  * default file reads as empty; a named one that is missing, a directory or unreadable is a ConfigError.
  */
 export function readEnvFile(root: string, envFile: string | undefined, env: NodeJS.ProcessEnv): EnvFile {
-  const explicit = envFile !== undefined ? { value: envFile, from: 'flag' as const }
-    : env.KIT_ENV_FILE !== undefined ? { value: env.KIT_ENV_FILE, from: 'env' as const }
-    : null
+  const explicit =
+    envFile !== undefined
+      ? { value: envFile, from: 'flag' as const }
+      : env.KIT_ENV_FILE !== undefined
+        ? { value: env.KIT_ENV_FILE, from: 'env' as const }
+        : null
   const envFileError = (expected: string, fix: string): ConfigError =>
     new ConfigError('KIT_ENV_FILE', expected, explicit?.value, explicit?.from === 'env' ? 'env' : 'default', fix)
-  const how = explicit?.from === 'env'
-    ? 'export KIT_ENV_FILE=<path of your .env> (or unset it to use .env)'
-    : 'pass --env-path <path of your .env>'
+  const how =
+    explicit?.from === 'env'
+      ? 'export KIT_ENV_FILE=<path of your .env> (or unset it to use .env)'
+      : 'pass --env-path <path of your .env>'
   if (explicit && explicit.value.trim() === '') throw envFileError('a path to a .env file, not an empty string', how)
   const file = path.resolve(root, explicit?.value ?? '.env')
   if (!existsSync(file)) {
@@ -86,8 +97,8 @@ export function envFileWarnings(
   for (const [key, c] of cut) {
     if (env[key] !== undefined) continue
     warnings.push(
-      `${key} in ${name} has a '#' outside quotes: only the ${c.read} characters before it are read, of the ${c.typed} `
-        + `typed (dotenv starts a comment there); if the '#' belongs to the value, quote it: ${key}="..."`,
+      `${key} in ${name} has a '#' outside quotes: only the ${c.read} characters before it are read, of the ${c.typed} ` +
+        `typed (dotenv starts a comment there); if the '#' belongs to the value, quote it: ${key}="..."`,
     )
   }
   return { warnings, cut }
@@ -112,13 +123,13 @@ export function fixFor(key: string, source: ConfigSource, envFile: string): stri
 export function renderEnvFile(fill?: Partial<Record<string, string>>): string {
   const lines = fill
     ? [
-        '# todo-k8s-kit configuration, written on the first run with generated secrets. '
-          + 'Keep it private (git-ignored, mode 0600).',
+        '# todo-k8s-kit configuration, written on the first run with generated secrets. ' +
+          'Keep it private (git-ignored, mode 0600).',
         '# Every key is documented in .env.example; the environment overrides this file.',
       ]
     : [
-        '# todo-k8s-kit configuration. The first run writes .env with generated secrets; '
-          + 'or copy this file:  cp .env.example .env',
+        '# todo-k8s-kit configuration. The first run writes .env with generated secrets; ' +
+          'or copy this file:  cp .env.example .env',
         '# Every key is optional except the secrets deploy needs; the environment overrides this file.',
         '# Generated from scripts/lib/config.ts by: npm run gen:config',
       ]

@@ -26,7 +26,13 @@ import dockerignore from '@balena/dockerignore'
 import type { Config, ImageSpec } from './config.ts'
 import { KitError } from './errors.ts'
 
-export type ImageRef = { component: 'frontend' | 'backend'; local: string; repository: string; tag: string; ref: string }
+export type ImageRef = {
+  component: 'frontend' | 'backend'
+  local: string
+  repository: string
+  tag: string
+  ref: string
+}
 
 // the package's default export is its factory; under NodeNext typing the CommonJS module object is what arrives, and
 // the factory also carries itself as `.default`
@@ -50,7 +56,10 @@ function escapeMeta(pattern: string): string {
 
 type Rule = { test: (p: string) => boolean; negate: boolean }
 
-export function dockerignoreMatcher(lines: string[], source = '.dockerignore'): { excluded: (rel: string) => boolean; hasNegations: boolean } {
+export function dockerignoreMatcher(
+  lines: string[],
+  source = '.dockerignore',
+): { excluded: (rel: string) => boolean; hasNegations: boolean } {
   const rules: Rule[] = []
   for (const raw of lines) {
     // as in docker: a comment is a line whose first character is `#` (before trimming); blank lines are skipped
@@ -71,7 +80,10 @@ export function dockerignoreMatcher(lines: string[], source = '.dockerignore'): 
     try {
       ig.ignores('probe') // the package compiles lazily: surface a malformed pattern (e.g. an unclosed `[`) here
     } catch {
-      throw new KitError(`${source}: malformed pattern ${JSON.stringify(raw.trim())} (docker build rejects it too)`, `edit ${source}: fix or remove that line`)
+      throw new KitError(
+        `${source}: malformed pattern ${JSON.stringify(raw.trim())} (docker build rejects it too)`,
+        `edit ${source}: fix or remove that line`,
+      )
     }
     rules.push({ test: (rel) => ig.ignores(rel), negate })
   }
@@ -98,9 +110,17 @@ export function ignoreFileFor(spec: ImageSpec): string | null {
 }
 
 /** The image's ignore file (ignoreFileFor) read into a matcher; none excludes nothing. */
-export function ignoreMatcher(spec: ImageSpec): { ignoreFile: string | null; matcher: ReturnType<typeof dockerignoreMatcher> } {
+export function ignoreMatcher(spec: ImageSpec): {
+  ignoreFile: string | null
+  matcher: ReturnType<typeof dockerignoreMatcher>
+} {
   const ignoreFile = ignoreFileFor(spec)
-  return { ignoreFile, matcher: ignoreFile ? dockerignoreMatcher(readFileSync(ignoreFile, 'utf8').split(/\r?\n/), ignoreFile) : dockerignoreMatcher([]) }
+  return {
+    ignoreFile,
+    matcher: ignoreFile
+      ? dockerignoreMatcher(readFileSync(ignoreFile, 'utf8').split(/\r?\n/), ignoreFile)
+      : dockerignoreMatcher([]),
+  }
 }
 
 export function buildInputs(spec: ImageSpec): { files: string[]; ignoreFile: string | null; skipped: string[] } {
@@ -183,10 +203,14 @@ function readableTag(spec: ImageSpec): string {
     const err = e as NodeJS.ErrnoException
     const what = err.path ?? spec.contextDir
     if (err.code === 'EACCES' || err.code === 'EPERM')
-      throw new KitError(`cannot read ${what} (permission denied): the ${spec.component} image's tag hashes every file docker would send`,
-        `chmod a+r ${what}   (or exclude it in ${path.basename(spec.dockerfile)}.dockerignore)`)
-    throw new KitError(`cannot read the ${spec.component} build context (${err.code ?? err.message}${err.path ? `: ${err.path}` : ''})`,
-      `ls -la ${what}`)
+      throw new KitError(
+        `cannot read ${what} (permission denied): the ${spec.component} image's tag hashes every file docker would send`,
+        `chmod a+r ${what}   (or exclude it in ${path.basename(spec.dockerfile)}.dockerignore)`,
+      )
+    throw new KitError(
+      `cannot read the ${spec.component} build context (${err.code ?? err.message}${err.path ? `: ${err.path}` : ''})`,
+      `ls -la ${what}`,
+    )
   }
 }
 

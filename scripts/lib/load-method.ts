@@ -26,7 +26,10 @@ function minikubeDefaultLoadMethod(profile: string, env: Record<string, string |
   // minikube's own record of the profile: MINIKUBE_HOME is used as is when it ends in .minikube, else minikube
   // appends .minikube
   const mkHome = env.MINIKUBE_HOME
-  const home = mkHome ? (path.basename(mkHome) === '.minikube' ? mkHome : path.join(mkHome, '.minikube'))
+  const home = mkHome
+    ? path.basename(mkHome) === '.minikube'
+      ? mkHome
+      : path.join(mkHome, '.minikube')
     : path.join(env.HOME ?? os.homedir(), '.minikube')
   const file = path.join(home, 'profiles', profile, 'config.json')
   if (!existsSync(file)) {

@@ -39,7 +39,10 @@ export function createLog(o: { redact: Redactor; dryRun: boolean; stdout?: Strea
     const t0 = Date.now()
     if (!tty && !o.dryRun) err(`${chalk.cyan('▸')} ${name}`)
     return {
-      done: (note) => (o.dryRun ? undefined : err(`${chalk.green('✔')} ${name}${note ? ` — ${note}` : ''} ${chalk.dim(`(${elapsed(t0)})`)}`)),
+      done: (note) =>
+        o.dryRun
+          ? undefined
+          : err(`${chalk.green('✔')} ${name}${note ? ` — ${note}` : ''} ${chalk.dim(`(${elapsed(t0)})`)}`),
       skip: (reason) => (o.dryRun ? undefined : err(`${chalk.green('✔')} ${name} ${chalk.dim(`— ${reason}`)}`)),
     }
   }
@@ -52,7 +55,8 @@ export function createLog(o: { redact: Redactor; dryRun: boolean; stdout?: Strea
     warn: (msg) => err(`${chalk.yellow('!')} ${msg}`),
     detail: (msg) => err(chalk.dim(`  ${msg}`)),
     raw: err,
-    header: (stage, summary) => err(chalk.bold(stage) + chalk.dim(` — ${summary}${o.dryRun ? ' (dry run: nothing is executed)' : ''}`)),
+    header: (stage, summary) =>
+      err(chalk.bold(stage) + chalk.dim(` — ${summary}${o.dryRun ? ' (dry run: nothing is executed)' : ''}`)),
     step,
     task: async (name, fn) => {
       // a dry run prints the commands and claims nothing: no spinner, no ✔

@@ -23,9 +23,28 @@ export function migrateCommand(cfg: Config, component: 'frontend' | 'backend'): 
 }
 
 // runners that start the rest of the argv in the project's environment
-const RUNNERS: Record<string, string> = { uv: 'run', poetry: 'run', pipenv: 'run', pdm: 'run', hatch: 'run', rye: 'run' }
+const RUNNERS: Record<string, string> = {
+  uv: 'run',
+  poetry: 'run',
+  pipenv: 'run',
+  pdm: 'run',
+  hatch: 'run',
+  rye: 'run',
+}
 // options of `uv run` and the like that take a value
-const VALUE_OPTS = new Set(['--with', '--python', '-p', '--env-file', '--group', '--extra', '--package', '--project', '--directory', '-e', '--env'])
+const VALUE_OPTS = new Set([
+  '--with',
+  '--python',
+  '-p',
+  '--env-file',
+  '--group',
+  '--extra',
+  '--package',
+  '--project',
+  '--directory',
+  '-e',
+  '--env',
+])
 
 type Entries = { modules: string[]; files: string[]; roots: string[] }
 
@@ -96,7 +115,8 @@ export function migrationScope(spec: ImageSpec, command: string[]): MigrationSco
         if (name === '*') {
           // a star import of a package can pull in any of its modules (its __all__): count them all
           const dir = moduleFiles(base)?.at(-1)
-          if (dir?.endsWith('/__init__.py')) for (const f of py) if (path.posix.dirname(f) === path.posix.dirname(dir)) add([f])
+          if (dir?.endsWith('/__init__.py'))
+            for (const f of py) if (path.posix.dirname(f) === path.posix.dirname(dir)) add([f])
         } else add(moduleFiles(base ? `${base}.${name}` : name))
       }
     }
@@ -106,7 +126,8 @@ export function migrationScope(spec: ImageSpec, command: string[]): MigrationSco
 
 export function migrationDigest(spec: ImageSpec, command: string[]): { digest: string; scope: MigrationScope } {
   const scope = migrationScope(spec, command)
-  const keep = scope.kind === 'files' ? (rel: string): boolean => !rel.endsWith('.py') || scope.files.has(rel) : undefined
+  const keep =
+    scope.kind === 'files' ? (rel: string): boolean => !rel.endsWith('.py') || scope.files.has(rel) : undefined
   return { digest: inputsDigest(spec, keep), scope }
 }
 
@@ -146,7 +167,8 @@ function alembicEntries(spec: ImageSpec, args: string[], py: Set<string>): Entri
     return { why: `alembic's ${iniRel} is not in the build context` }
   }
   const here = path.posix.dirname(iniRel)
-  const setting = (key: string): string | null => new RegExp(`^[ \\t]*${key}[ \\t]*[=:][ \\t]*(.+)$`, 'm').exec(text)?.[1]?.trim() ?? null
+  const setting = (key: string): string | null =>
+    new RegExp(`^[ \\t]*${key}[ \\t]*[=:][ \\t]*(.+)$`, 'm').exec(text)?.[1]?.trim() ?? null
   const dirOf = (v: string): string => {
     const s = v.replace(/%\(here\)s/g, here).replace(/^\.\//, '')
     // `package:dir` names a directory inside a package
@@ -157,11 +179,22 @@ function alembicEntries(spec: ImageSpec, args: string[], py: Set<string>): Entri
   if (!location) return { why: `${iniRel} sets no script_location` }
   const scriptDirs = [dirOf(location)]
   const versions = setting('version_locations')
-  if (versions) scriptDirs.push(...versions.split(/[\s,;]+/).filter(Boolean).map(dirOf))
+  if (versions)
+    scriptDirs.push(
+      ...versions
+        .split(/[\s,;]+/)
+        .filter(Boolean)
+        .map(dirOf),
+    )
   const under = (d: string, f: string): boolean => d === '' || f.startsWith(`${d}/`)
   const files = [...py].filter((f) => scriptDirs.some((d) => under(d, f)))
   if (!files.length) return { why: `alembic's script_location ${location} holds no .py file of the build context` }
-  const prepend = (setting('prepend_sys_path') ?? '.').split(/[\s:;]+/).filter(Boolean).map((p) => dirOf(p)).filter(Boolean).map((p) => `${p}/`)
+  const prepend = (setting('prepend_sys_path') ?? '.')
+    .split(/[\s:;]+/)
+    .filter(Boolean)
+    .map((p) => dirOf(p))
+    .filter(Boolean)
+    .map((p) => `${p}/`)
   return { modules: [], files, roots: prepend }
 }
 
@@ -171,7 +204,8 @@ type Import = { level: number; module: string; names: string[] }
 const FROM = /(?:^|[;:])[ \t]*from[ \t]+(\.*)[ \t]*([\w.]*)[ \t]+import[ \t]+(\([^)]*\)|(?:[^\n\\;]|\\\n)*)/gm
 const IMPORT = /(?:^|[;:])[ \t]*import[ \t]+((?:[^\n\\;#]|\\\n)*)/gm
 // a module named at run time (importlib.import_module(name), __import__, pkgutil's walks, runpy)
-const DYNAMIC = /\b(import_module|__import__)\s*\(\s*([^,)]*)|\b(iter_modules|walk_packages|run_module|run_path|spec_from_file_location|load_source)\s*\(/g
+const DYNAMIC =
+  /\b(import_module|__import__)\s*\(\s*([^,)]*)|\b(iter_modules|walk_packages|run_module|run_path|spec_from_file_location|load_source)\s*\(/g
 
 export function importsOf(text: string): { imports: Import[]; dynamic: string | null } {
   const imports: Import[] = []
@@ -180,10 +214,16 @@ export function importsOf(text: string): { imports: Import[]; dynamic: string | 
       .replace(/#[^\n]*/g, '')
       .replace(/[()\\]/g, ' ')
       .split(',')
-      .map((n) => n.trim().split(/\s+as\s+/)[0]!.trim())
+      .map((n) =>
+        n
+          .trim()
+          .split(/\s+as\s+/)[0]!
+          .trim(),
+      )
       .filter((n) => /^[\w.*]+$/.test(n))
   for (const m of text.matchAll(FROM)) imports.push({ level: m[1]!.length, module: m[2]!, names: names(m[3]!) })
-  for (const m of text.matchAll(IMPORT)) for (const mod of names(m[1]!)) imports.push({ level: 0, module: mod, names: [] })
+  for (const m of text.matchAll(IMPORT))
+    for (const mod of names(m[1]!)) imports.push({ level: 0, module: mod, names: [] })
   let dynamic: string | null = null
   for (const m of text.matchAll(DYNAMIC)) {
     const lit = m[2] !== undefined ? /^\s*[rbu]?["']([\w.]+)["']\s*$/.exec(m[2])?.[1] : undefined

@@ -8,7 +8,9 @@ import type { Ctx } from './stage.ts'
 type PodList = {
   items?: {
     metadata?: { name?: string; labels?: Record<string, string>; deletionTimestamp?: string }
-    status?: { containerStatuses?: { name: string; restartCount?: number; state?: { running?: unknown; terminated?: unknown } }[] }
+    status?: {
+      containerStatuses?: { name: string; restartCount?: number; state?: { running?: unknown; terminated?: unknown } }[]
+    }
   }[]
 }
 
@@ -20,7 +22,10 @@ export function logPrefix(release: string, component: string, pod: string): stri
   return (COLORS[component] ?? chalk.white)(`[${component}/${short}]`)
 }
 
-export function followPodLogs(ctx: Ctx, o: { write: (line: string) => void; components?: string[]; pollMs?: number }): { stop(): void } {
+export function followPodLogs(
+  ctx: Ctx,
+  o: { write: (line: string) => void; components?: string[]; pollMs?: number },
+): { stop(): void } {
   const { cfg } = ctx
   const components = o.components ?? ['frontend', 'backend']
   // pod/container → the restart count its stream started at (kept after the stream ends)
@@ -79,10 +84,11 @@ export function followPodLogs(ctx: Ctx, o: { write: (line: string) => void; comp
       }
     }
     // pods that are gone: their streams ended with them
-    for (const [key, st] of streams) if (!present.has(key) && r.ok) {
-      st.proc.stop()
-      streams.delete(key)
-    }
+    for (const [key, st] of streams)
+      if (!present.has(key) && r.ok) {
+        st.proc.stop()
+        streams.delete(key)
+      }
     first = false
   }
 

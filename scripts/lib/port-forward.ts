@@ -8,14 +8,23 @@ import type { Ctx } from './stage.ts'
 export function portInUse(port: number): Promise<string | null> {
   return new Promise((resolve) => {
     const srv = net.createServer()
-    srv.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'EADDRINUSE' ? `something already listens on 127.0.0.1:${port}` : `127.0.0.1:${port} cannot be used (${e.code ?? e.message})`))
+    srv.once('error', (e: NodeJS.ErrnoException) =>
+      resolve(
+        e.code === 'EADDRINUSE'
+          ? `something already listens on 127.0.0.1:${port}`
+          : `127.0.0.1:${port} cannot be used (${e.code ?? e.message})`,
+      ),
+    )
     srv.listen({ port, host: '127.0.0.1', exclusive: true }, () => srv.close(() => resolve(null)))
   })
 }
 
 export type Forward = { restart(): void; stop(): void; ready(timeoutMs: number): Promise<boolean> }
 
-export function keepForwarding(ctx: Ctx, o: { service: string; port: number; remotePort: number; note: (msg: string) => void }): Forward {
+export function keepForwarding(
+  ctx: Ctx,
+  o: { service: string; port: number; remotePort: number; note: (msg: string) => void },
+): Forward {
   const { cfg } = ctx
   let proc: Started | null = null
   let stopped = false
@@ -27,26 +36,39 @@ export function keepForwarding(ctx: Ctx, o: { service: string; port: number; rem
     if (stopped) return
     listening = false
     let said = ''
-    const p = startArgv(['kubectl', 'port-forward', '-n', cfg.namespace, `svc/${o.service}`, `${o.port}:${o.remotePort}`, '--address', '127.0.0.1'], {
-      cwd: cfg.root,
-      env: ctx.env,
-      collect: false,
-      onStdout: (s) => {
-        if (/Forwarding from/.test(s)) {
-          listening = true
-          failures = 0
-        }
+    const p = startArgv(
+      [
+        'kubectl',
+        'port-forward',
+        '-n',
+        cfg.namespace,
+        `svc/${o.service}`,
+        `${o.port}:${o.remotePort}`,
+        '--address',
+        '127.0.0.1',
+      ],
+      {
+        cwd: cfg.root,
+        env: ctx.env,
+        collect: false,
+        onStdout: (s) => {
+          if (/Forwarding from/.test(s)) {
+            listening = true
+            failures = 0
+          }
+        },
+        onStderr: (s) => {
+          said = s.trim().split('\n').pop() ?? said
+        },
       },
-      onStderr: (s) => {
-        said = s.trim().split('\n').pop() ?? said
-      },
-    })
+    )
     proc = p
     void p.exited.then(() => {
       if (stopped || proc !== p) return
       // quietly again after a rollout; say so when it keeps failing (no frontend pod yet, the port taken meanwhile)
       failures += 1
-      if (failures === 3) o.note(`port-forward to svc/${o.service} keeps ending${said ? `: ${ctx.redact(said)}` : ''}; retrying every 2s`)
+      if (failures === 3)
+        o.note(`port-forward to svc/${o.service} keeps ending${said ? `: ${ctx.redact(said)}` : ''}; retrying every 2s`)
       timer = setTimeout(start, failures > 1 ? 2_000 : 300)
     })
   }

@@ -38,8 +38,12 @@ export type Started = { exited: Promise<Exit>; stop(signal?: NodeJS.Signals): vo
 export function findExecutable(name: string, env: NodeJS.ProcessEnv = process.env): string | null {
   const isWin = process.platform === 'win32'
   const exts = isWin ? (env.PATHEXT ?? '.EXE;.CMD;.BAT;.COM').split(';').filter(Boolean) : ['']
-  const candidates = (dir: string): string[] => exts.map((e) => path.join(dir, name + e)).concat(isWin ? [path.join(dir, name)] : [])
-  const dirs = name.includes('/') || name.includes(path.sep) ? [''] : (env.PATH ?? env.Path ?? '').split(path.delimiter).filter(Boolean)
+  const candidates = (dir: string): string[] =>
+    exts.map((e) => path.join(dir, name + e)).concat(isWin ? [path.join(dir, name)] : [])
+  const dirs =
+    name.includes('/') || name.includes(path.sep)
+      ? ['']
+      : (env.PATH ?? env.Path ?? '').split(path.delimiter).filter(Boolean)
   for (const dir of dirs) {
     for (const file of dir ? candidates(dir) : [name]) {
       try {
@@ -90,7 +94,15 @@ export function startArgv(argv: readonly string[], o: SpawnOptions = {}): Starte
   const env = o.env ?? process.env
   const exe = cmd ? findExecutable(cmd, env) : null
   if (!exe) {
-    const exited = Promise.resolve({ ok: false, exitCode: 127, stdout: '', stderr: `${cmd ?? '(empty command)'}: not found on PATH`, timedOut: false, notFound: true, ms: 0 })
+    const exited = Promise.resolve({
+      ok: false,
+      exitCode: 127,
+      stdout: '',
+      stderr: `${cmd ?? '(empty command)'}: not found on PATH`,
+      timedOut: false,
+      notFound: true,
+      ms: 0,
+    })
     return { exited, stop: () => undefined }
   }
   const posix = process.platform !== 'win32'
@@ -132,10 +144,16 @@ export function startArgv(argv: readonly string[], o: SpawnOptions = {}): Starte
       })
       child.stdin.end(o.input)
     }
-    const timer = o.timeoutMs === undefined ? null : setTimeout(() => {
-      timedOut = true
-      stop()
-    }, Math.min(Math.max(o.timeoutMs, 1), MAX_TIMER_MS))
+    const timer =
+      o.timeoutMs === undefined
+        ? null
+        : setTimeout(
+            () => {
+              timedOut = true
+              stop()
+            },
+            Math.min(Math.max(o.timeoutMs, 1), MAX_TIMER_MS),
+          )
     let killLater: NodeJS.Timeout | null = null
     const onAbort = (): void => {
       stop('SIGINT')

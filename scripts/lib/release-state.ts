@@ -29,7 +29,8 @@ export async function readReleaseState(ctx: Ctx): Promise<ReleaseState> {
     query`kubectl get secret ${cfg.secretName} -n ${ns} -o json`,
     query`helm status ${cfg.release} -n ${ns} -o json`,
   )
-  const annotations = parsed<{ metadata?: { annotations?: Record<string, string> } }>(secret.stdout)?.metadata?.annotations ?? {}
+  const annotations =
+    parsed<{ metadata?: { annotations?: Record<string, string> } }>(secret.stdout)?.metadata?.annotations ?? {}
   const st = parsed<{ info?: { status?: string }; version?: number }>(status.stdout)
   const deployed = st?.info?.status === 'deployed'
   return {
@@ -44,7 +45,12 @@ export async function readReleaseState(ctx: Ctx): Promise<ReleaseState> {
 }
 
 /** The release runs exactly this: deployed, same fingerprint, and helm still holds every value the kit sets. */
-export async function isUpToDate(ctx: Ctx, state: ReleaseState, fingerprint: string, values: Value[]): Promise<boolean> {
+export async function isUpToDate(
+  ctx: Ctx,
+  state: ReleaseState,
+  fingerprint: string,
+  values: Value[],
+): Promise<boolean> {
   if (!state.deployed || state.fingerprint !== fingerprint) return false
   const r = await ctx.query`helm get values ${ctx.cfg.release} -n ${ctx.cfg.namespace} -o json`
   return valuesMatch(parsed(r.stdout) ?? {}, values)

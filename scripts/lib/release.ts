@@ -72,11 +72,17 @@ export function chartValues(cfg: Config, secretHash: string): Value[] {
 }
 
 // helm --set syntax: commas separate assignments and dots separate keys, so both are escaped inside one
-const escKey = (k: string): string => k.split('.').map((part) => part.replace(/,/g, '\\,')).join('.')
+const escKey = (k: string): string =>
+  k
+    .split('.')
+    .map((part) => part.replace(/,/g, '\\,'))
+    .join('.')
 const escVal = (v: string): string => v.replace(/\\/g, '\\\\').replace(/,/g, '\\,')
 
 export function setArgs(values: Value[]): string[] {
-  return values.flatMap(([k, v]) => (typeof v === 'string' ? ['--set-string', `${escKey(k)}=${escVal(v)}`] : ['--set', `${escKey(k)}=${v}`]))
+  return values.flatMap(([k, v]) =>
+    typeof v === 'string' ? ['--set-string', `${escKey(k)}=${escVal(v)}`] : ['--set', `${escKey(k)}=${v}`],
+  )
 }
 
 export function dirDigest(dir: string): string {
@@ -85,7 +91,10 @@ export function dirDigest(dir: string): string {
     for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const abs = path.join(d, e.name)
       if (e.isDirectory()) walk(abs)
-      else if (e.isFile()) h.update(path.relative(dir, abs) + '\0').update(readFileSync(abs)).update('\0')
+      else if (e.isFile())
+        h.update(path.relative(dir, abs) + '\0')
+          .update(readFileSync(abs))
+          .update('\0')
     }
   }
   walk(dir)
@@ -108,14 +117,21 @@ export type MigrationKeys = Record<'frontend' | 'backend', string>
  * talks to (the Secret holds its URL or password), the chart or a values file (the step's command): the key hashes
  * exactly those. `backendScope` says which it was for the backend.
  */
-export function migrationKeys(cfg: Config, secretHash: string, imgs: ReturnType<typeof images>): { keys: MigrationKeys; backendScope: MigrationScope } {
+export function migrationKeys(
+  cfg: Config,
+  secretHash: string,
+  imgs: ReturnType<typeof images>,
+): { keys: MigrationKeys; backendScope: MigrationScope } {
   const common = createHash('sha256').update(secretHash).update(dirDigest(cfg.chartDir))
   for (const f of cfg.helmValuesFiles) common.update(f + '\0').update(readFileSync(f))
   const base = common.digest('hex')
   const key = (what: string): string => createHash('sha256').update(base).update(what).digest('hex').slice(0, 16)
   const backend = migrationDigest(cfg.backend, migrateCommand(cfg, 'backend'))
   return {
-    keys: { frontend: key(imgs.frontend.ref), backend: key(backend.scope.kind === 'files' ? `inputs:${backend.digest}` : imgs.backend.ref) },
+    keys: {
+      frontend: key(imgs.frontend.ref),
+      backend: key(backend.scope.kind === 'files' ? `inputs:${backend.digest}` : imgs.backend.ref),
+    },
     backendScope: backend.scope,
   }
 }
@@ -124,7 +140,12 @@ export function migrationKeys(cfg: Config, secretHash: string, imgs: ReturnType<
  * change runs one step; a change of neither image, replicas say, runs no Job), as the chart's migrations.skip. */
 export type MigrationPlan = { keys: MigrationKeys; args: string[]; notes: string[] }
 
-export function planMigrations(cfg: Config, secretHash: string, imgs: ReturnType<typeof images>, migrated: Partial<MigrationKeys>): MigrationPlan {
+export function planMigrations(
+  cfg: Config,
+  secretHash: string,
+  imgs: ReturnType<typeof images>,
+  migrated: Partial<MigrationKeys>,
+): MigrationPlan {
   const { keys, backendScope } = migrationKeys(cfg, secretHash, imgs)
   const skip = (['backend', 'frontend'] as const).filter((c) => migrated[c] === keys[c])
   const why = (c: 'backend' | 'frontend'): string =>
@@ -163,7 +184,10 @@ export function valuesMatch(deployed: unknown, values: Value[]): boolean {
   return values.every(([k, v]) => {
     // podAnnotations keys contain a `/`, never a dot, so splitting on dots is safe for the paths the kit sets;
     // `extraOrigins[0]` is the list's first element
-    const got = getPath(deployed, k.split('.').flatMap((p) => p.split(/\[(\d+)\]/).filter(Boolean)))
+    const got = getPath(
+      deployed,
+      k.split('.').flatMap((p) => p.split(/\[(\d+)\]/).filter(Boolean)),
+    )
     return got !== undefined && String(got) === String(v)
   })
 }
@@ -176,10 +200,12 @@ export function valuesMatch(deployed: unknown, values: Value[]): boolean {
  */
 export function secretApplyCommand(cfg: Config, envFile: string, keys: string[], hash: string): string[] {
   const q = (s: string): string => '`' + s.replace(/[`\\$]/g, '\\$&') + '`'
-  const manifest = `{apiVersion:${q('v1')},kind:${q('Secret')},type:${q('Opaque')},metadata:{name:${q(cfg.secretName)},namespace:${q(cfg.namespace)},` +
+  const manifest =
+    `{apiVersion:${q('v1')},kind:${q('Secret')},type:${q('Opaque')},metadata:{name:${q(cfg.secretName)},namespace:${q(cfg.namespace)},` +
     `labels:{[${q('app.kubernetes.io/managed-by')}]:${q('todo-k8s-kit')},[${q('app.kubernetes.io/part-of')}]:${q(cfg.release)}},` +
     `annotations:{[${q(ANNOTATION.secretHash)}]:${q(hash)}}},stringData:Object.fromEntries(k.map(x=>[x,process.env[x]]))}`
-  const js = `const k=[${keys.map(q).join(',')}];const m=k.filter(x=>!process.env[x]);if(m.length)throw Error(${q('not set in the env file: ')}+m);` +
+  const js =
+    `const k=[${keys.map(q).join(',')}];const m=k.filter(x=>!process.env[x]);if(m.length)throw Error(${q('not set in the env file: ')}+m);` +
     `require(${q('child_process')}).execFileSync(${q('kubectl')},[${['apply', '-n', cfg.namespace, '-f', '-'].map(q).join(',')}],` +
     `{stdio:[${q('pipe')},${q('inherit')},${q('inherit')}],input:JSON.stringify(${manifest})})`
   return ['node', `--env-file-if-exists=${envFile}`, '-e', js]

@@ -23,7 +23,15 @@ import type { Log } from './log.ts'
 import { findExecutable, spawnArgv } from './proc.ts'
 import type { Redactor } from './redact.ts'
 
-export type Result = { ok: boolean; exitCode: number | null; stdout: string; stderr: string; dry: boolean; timedOut?: boolean; notFound?: boolean }
+export type Result = {
+  ok: boolean
+  exitCode: number | null
+  stdout: string
+  stderr: string
+  dry: boolean
+  timedOut?: boolean
+  notFound?: boolean
+}
 
 export type RunOptions = {
   /** stdin for the command (e.g. a Secret manifest for `kubectl apply -f -`); never printed */
@@ -99,7 +107,10 @@ export function showArg(a: string): string {
 }
 
 function lastLine(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean)
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
   return lines[lines.length - 1] ?? ''
 }
 
@@ -109,7 +120,8 @@ function tagged<O>(fn: (argv: string[], o: O) => Promise<Result>): Runner<O> {
   function r(pieces: TemplateStringsArray, ...args: Arg[]): Promise<Result>
   function r(opts: O): Tag
   function r(first: TemplateStringsArray | O, ...args: Arg[]): Promise<Result> | Tag {
-    if (Array.isArray(first) && 'raw' in (first as object)) return fn(toArgv(first as unknown as TemplateStringsArray, args), {} as O)
+    if (Array.isArray(first) && 'raw' in (first as object))
+      return fn(toArgv(first as unknown as TemplateStringsArray, args), {} as O)
     return (pieces: TemplateStringsArray, ...a: Arg[]) => fn(toArgv(pieces, a), first as O)
   }
   return r
@@ -125,16 +137,27 @@ export type CommandRunner = {
   withToolEnv(toolEnv: ToolEnv): CommandRunner
 }
 
-type RunnerOptions = { dryRun: boolean; redact: Redactor; log: Log; cwd: string; env?: NodeJS.ProcessEnv; toolEnv?: ToolEnv }
+type RunnerOptions = {
+  dryRun: boolean
+  redact: Redactor
+  log: Log
+  cwd: string
+  env?: NodeJS.ProcessEnv
+  toolEnv?: ToolEnv
+}
 
 export function createRunner(o: RunnerOptions): CommandRunner {
   const baseEnv = o.env ?? process.env
-  const own = (argv: readonly string[]): ToolEnv | undefined => (o.toolEnv && argv[0] === o.toolEnv.tool ? o.toolEnv : undefined)
+  const own = (argv: readonly string[]): ToolEnv | undefined =>
+    o.toolEnv && argv[0] === o.toolEnv.tool ? o.toolEnv : undefined
   const commandLine = (argv: readonly string[]): string => {
     const te = own(argv)
     return o.redact((te?.shown ? `${te.shown} ` : '') + argv.map(showArg).join(' '))
   }
-  const spawn = async (argv: string[], x: { input?: string; timeoutMs?: number; stream?: boolean; env?: Record<string, string>; interrupt?: AbortSignal }): Promise<Result> => {
+  const spawn = async (
+    argv: string[],
+    x: { input?: string; timeoutMs?: number; stream?: boolean; env?: Record<string, string>; interrupt?: AbortSignal },
+  ): Promise<Result> => {
     const write = (s: string): void => {
       process.stderr.write(o.redact(s))
     }
@@ -148,7 +171,15 @@ export function createRunner(o: RunnerOptions): CommandRunner {
       onStdout: x.stream ? write : undefined,
       onStderr: x.stream ? write : undefined,
     })
-    return { ok: r.ok, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, dry: false, timedOut: r.timedOut, notFound: r.notFound }
+    return {
+      ok: r.ok,
+      exitCode: r.exitCode,
+      stdout: r.stdout,
+      stderr: r.stderr,
+      dry: false,
+      timedOut: r.timedOut,
+      notFound: r.notFound,
+    }
   }
 
   const exec = tagged<RunOptions>(async (argv, x) => {
@@ -167,7 +198,11 @@ export function createRunner(o: RunnerOptions): CommandRunner {
           : lastLine(r.stderr) || lastLine(r.stdout) || `exit code ${r.exitCode}`
       const lines = (r.stderr || r.stdout).split('\n').filter((l) => l.trim())
       const tail = lines.length > 1 && !x.stream ? lines.slice(-12).map(o.redact) : []
-      throw new KitError(o.redact(`${x.cause ?? `\`${argv.slice(0, 2).join(' ')}\` failed`}: ${why}`), x.fix ?? line, tail)
+      throw new KitError(
+        o.redact(`${x.cause ?? `\`${argv.slice(0, 2).join(' ')}\` failed`}: ${why}`),
+        x.fix ?? line,
+        tail,
+      )
     }
     return r
   })

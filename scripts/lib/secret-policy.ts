@@ -5,13 +5,51 @@ import { Invalid, field, type Report } from './value-rules.ts'
 // Values people type when a template asks for a secret. Compared case-insensitively, ignoring punctuation and
 // trailing digits, so `Password1!` and `changeme123` are caught too.
 const COMMON_WORDS = new Set([
-  'password', 'passw0rd', 'pass', 'passwd', 'postgres', 'postgresql', 'changeme', 'changethis', 'secret', 'secrets',
-  'mysecret', 'todo', 'todos', 'admin', 'administrator', 'root', 'default', 'example', 'test', 'testing', 'letmein',
-  'qwerty', 'welcome', 'user', 'guest', 'openai', 'apikey', 'betterauth', 'betterauthsecret', 'yoursecret',
-  'yoursecrethere', 'secretkey', 'token', 'abc', 'abcdef', 'xxxxxxxx', '',
+  'password',
+  'passw0rd',
+  'pass',
+  'passwd',
+  'postgres',
+  'postgresql',
+  'changeme',
+  'changethis',
+  'secret',
+  'secrets',
+  'mysecret',
+  'todo',
+  'todos',
+  'admin',
+  'administrator',
+  'root',
+  'default',
+  'example',
+  'test',
+  'testing',
+  'letmein',
+  'qwerty',
+  'welcome',
+  'user',
+  'guest',
+  'openai',
+  'apikey',
+  'betterauth',
+  'betterauthsecret',
+  'yoursecret',
+  'yoursecrethere',
+  'secretkey',
+  'token',
+  'abc',
+  'abcdef',
+  'xxxxxxxx',
+  '',
 ])
 const commonWord = (v: string): boolean =>
-  COMMON_WORDS.has(v.toLowerCase().replace(/[^a-z0-9]/g, '').replace(/\d+$/, ''))
+  COMMON_WORDS.has(
+    v
+      .toLowerCase()
+      .replace(/[^a-z0-9]/g, '')
+      .replace(/\d+$/, ''),
+  )
 
 const hidden = (rule: string): string => `${rule} (value hidden)`
 
@@ -21,11 +59,12 @@ function checkSecret(v: string, min: number, hint: string): void {
 }
 
 /** A secret key's rule: empty is unset; a set value is at least `min` characters and not a common word. */
-export const secretText = (min: number, hint: string) => field((v) => {
-  if (v === '') return undefined
-  checkSecret(v, min, hint)
-  return v
-})
+export const secretText = (min: number, hint: string) =>
+  field((v) => {
+    if (v === '') return undefined
+    checkSecret(v, min, hint)
+    return v
+  })
 
 const POSTGRES_PASSWORD_HINT = 'make one with: openssl rand -hex 24'
 function checkPostgresPassword(v: string): void {
@@ -109,8 +148,9 @@ export function checkSecretsInUse(v: ParsedSecrets, read: ReadValues, issue: Rep
     }
   }
   // a secret that equals a printed setting, or another secret, is not secret
-  const others = [...Object.entries(read.values), ...Object.entries(read.publicEnv), ...Object.entries(inUse)]
-    .filter(([, x]) => x)
+  const others = [...Object.entries(read.values), ...Object.entries(read.publicEnv), ...Object.entries(inUse)].filter(
+    ([, x]) => x,
+  )
   for (const [k, s] of Object.entries(inUse)) {
     const same = others.find(([o, x]) => o !== k && x === s)
     if (same) issue(k, new Invalid(hidden(`a value of its own (it equals ${same[0]})`)))
@@ -119,8 +159,9 @@ export function checkSecretsInUse(v: ParsedSecrets, read: ReadValues, issue: Rep
   for (const [name, value] of Object.entries(read.publicEnv)) {
     const held = Object.entries(inUse).find(([, x]) => x.length >= MIN_SECRET_LENGTH && value.includes(x))
     if (!held) continue
-    const expected = `a public value without a secret in it (it holds the value of ${held[0]}; `
-      + 'NEXT_PUBLIC_* values end up in the browser bundle)'
+    const expected =
+      `a public value without a secret in it (it holds the value of ${held[0]}; ` +
+      'NEXT_PUBLIC_* values end up in the browser bundle)'
     issue(name, new Invalid(expected, '(value hidden)'))
   }
 }

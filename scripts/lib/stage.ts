@@ -42,7 +42,10 @@ export const defineStage = (stage: Stage): Stage => stage
 
 export const COMMON_FLAGS: Record<string, FlagSpec> = {
   help: { type: 'boolean', description: 'show this help' },
-  'dry-run': { type: 'boolean', description: 'print the commands this stage would run (a script you can paste; no secret values) and run nothing' },
+  'dry-run': {
+    type: 'boolean',
+    description: 'print the commands this stage would run (a script you can paste; no secret values) and run nothing',
+  },
   'env-path': { type: 'string', description: 'read this file instead of .env' },
 }
 

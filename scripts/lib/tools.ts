@@ -15,12 +15,36 @@ export const MIN_VERSIONS: Record<Tool, string> = {
 }
 
 const HINTS: Record<Tool, { darwin: string; win32: string; linux: string }> = {
-  docker: { darwin: 'brew install --cask docker', win32: 'winget install Docker.DockerDesktop', linux: 'https://docs.docker.com/engine/install/ (or: sudo apt-get install docker.io)' },
-  kubectl: { darwin: 'brew install kubectl', win32: 'winget install Kubernetes.kubectl', linux: 'https://kubernetes.io/docs/tasks/tools/install-kubectl-linux/' },
-  helm: { darwin: 'brew install helm', win32: 'winget install Helm.Helm', linux: 'https://helm.sh/docs/intro/install/' },
-  minikube: { darwin: 'brew install minikube', win32: 'winget install Kubernetes.minikube', linux: 'https://minikube.sigs.k8s.io/docs/start/' },
-  kind: { darwin: 'brew install kind', win32: 'winget install Kubernetes.kind', linux: 'go install sigs.k8s.io/kind@latest' },
-  ctr: { darwin: 'ctr ships with containerd (LOAD_METHOD=containerd is for Linux nodes)', win32: 'ctr ships with containerd', linux: 'sudo apt-get install containerd' },
+  docker: {
+    darwin: 'brew install --cask docker',
+    win32: 'winget install Docker.DockerDesktop',
+    linux: 'https://docs.docker.com/engine/install/ (or: sudo apt-get install docker.io)',
+  },
+  kubectl: {
+    darwin: 'brew install kubectl',
+    win32: 'winget install Kubernetes.kubectl',
+    linux: 'https://kubernetes.io/docs/tasks/tools/install-kubectl-linux/',
+  },
+  helm: {
+    darwin: 'brew install helm',
+    win32: 'winget install Helm.Helm',
+    linux: 'https://helm.sh/docs/intro/install/',
+  },
+  minikube: {
+    darwin: 'brew install minikube',
+    win32: 'winget install Kubernetes.minikube',
+    linux: 'https://minikube.sigs.k8s.io/docs/start/',
+  },
+  kind: {
+    darwin: 'brew install kind',
+    win32: 'winget install Kubernetes.kind',
+    linux: 'go install sigs.k8s.io/kind@latest',
+  },
+  ctr: {
+    darwin: 'ctr ships with containerd (LOAD_METHOD=containerd is for Linux nodes)',
+    win32: 'ctr ships with containerd',
+    linux: 'sudo apt-get install containerd',
+  },
 }
 
 export function installHint(tool: Tool): string {
@@ -80,17 +104,27 @@ export async function requireTools(ctx: Ctx, tools: Tool[]): Promise<Record<stri
           line: `${ctx.daemon ? `${ctx.daemon} is` : 'the Docker engine is'} not answering: ${v.stderr.split('\n').pop() || 'docker version failed'}`,
           fix: ctx.daemon
             ? `minikube status -p ${p}   (then: npx zx scripts/setup.ts, or set LOAD_METHOD=minikube in .env)`
-            : process.platform === 'linux' ? 'sudo systemctl start docker' : 'start Docker Desktop, then rerun',
+            : process.platform === 'linux'
+              ? 'sudo systemctl start docker'
+              : 'start Docker Desktop, then rerun',
         })
         return
       }
       const parsed = parseVersion(v.text)
       if (!v.ok || !parsed) {
-        problems.push({ tool, line: `could not read the version of ${tool}: ${v.stderr.split('\n').pop() || v.text || 'no output'}`, fix: `${tool} ${VERSION_ARGS[tool].join(' ')}` })
+        problems.push({
+          tool,
+          line: `could not read the version of ${tool}: ${v.stderr.split('\n').pop() || v.text || 'no output'}`,
+          fix: `${tool} ${VERSION_ARGS[tool].join(' ')}`,
+        })
         return
       }
       if (!atLeast(parsed, MIN_VERSIONS[tool])) {
-        problems.push({ tool, line: `${tool} ${parsed.join('.')} is too old: the kit needs ${MIN_VERSIONS[tool]} or newer`, fix: installHint(tool) })
+        problems.push({
+          tool,
+          line: `${tool} ${parsed.join('.')} is too old: the kit needs ${MIN_VERSIONS[tool]} or newer`,
+          fix: installHint(tool),
+        })
         return
       }
       found[tool] = parsed.join('.')
@@ -104,13 +138,19 @@ export async function requireTools(ctx: Ctx, tools: Tool[]): Promise<Record<stri
   if (problems.some((p) => p.tool === 'minikube') && ctx.cfg.cluster === 'minikube' && ctx.hasTool('kubectl')) {
     const current = await ctx.query({ always: true, timeoutMs: 10_000 })`kubectl config current-context`
     if (current.ok && current.stdout.trim())
-      details.push(`or use the cluster kubectl already points at (${current.stdout.trim()}): set CLUSTER=existing in .env`)
+      details.push(
+        `or use the cluster kubectl already points at (${current.stdout.trim()}): set CLUSTER=existing in .env`,
+      )
   }
   if (problems.length === 1) {
     const p = problems[0] as Problem
     throw new KitError(p.line, p.fix, details.slice(1))
   }
-  throw new KitError(`${problems.length} tools are missing or unusable:`, 'install them as listed above, then run this stage again', details)
+  throw new KitError(
+    `${problems.length} tools are missing or unusable:`,
+    'install them as listed above, then run this stage again',
+    details,
+  )
 }
 
 export async function helmMajor(ctx: Ctx): Promise<number> {
@@ -132,6 +172,8 @@ export async function requireContext(ctx: Ctx): Promise<void> {
       current
         ? `kubectl points at context ${current}, not at minikube profile ${profile} (CLUSTER=minikube)`
         : `kubectl has no current context; minikube profile ${profile} is not set up`,
-      current ? `kubectl config use-context ${profile}   (or CLUSTER=existing to use ${current})` : 'npx zx scripts/setup.ts',
+      current
+        ? `kubectl config use-context ${profile}   (or CLUSTER=existing to use ${current})`
+        : 'npx zx scripts/setup.ts',
     )
 }

@@ -76,18 +76,24 @@ export async function observeRelease(ctx: Ctx, ask: Ask, o: { wait: boolean }): 
   // waiting only makes sense for a release that is there: a missing or failed one will not settle by itself
   const wait = o.wait && release.status === 'pass'
   const deadline = Date.now() + cfg.timeouts.validateMs
-  const step = log.step(wait ? `pods and endpoints (waiting up to ${cfg.timeouts.validate} for them to settle)` : 'pods and endpoints')
+  const step = log.step(
+    wait ? `pods and endpoints (waiting up to ${cfg.timeouts.validate} for them to settle)` : 'pods and endpoints',
+  )
   let snap = await look()
   let [pods, endpoints] = podChecks(snap, ns)
   // restarts never go away by waiting, so only "not ready" and "no endpoints" are worth waiting for
-  const settling = (): boolean => (pods.status === 'fail' && !/restart/.test(pods.detail)) || endpoints.status === 'fail'
+  const settling = (): boolean =>
+    (pods.status === 'fail' && !/restart/.test(pods.detail)) || endpoints.status === 'fail'
   while (wait && snap.pods.ok && settling() && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, Math.min(3000, Math.max(0, deadline - Date.now()))))
     snap = await look()
     ;[pods, endpoints] = podChecks(snap, ns)
   }
   if (pods.status === 'pass' && endpoints.status === 'pass') step.done('settled')
-  else log.warn(wait ? `pods and endpoints did not settle within ${cfg.timeouts.validate}` : 'pods and endpoints are not settled')
+  else
+    log.warn(
+      wait ? `pods and endpoints did not settle within ${cfg.timeouts.validate}` : 'pods and endpoints are not settled',
+    )
 
   const subject = fromPods(ctx, snap, [release, pods, endpoints])
   return await withLocalImages(subject, ask)
@@ -111,7 +117,11 @@ function podChecks(s: Snapshot, ns: string): [Check, Check] {
   return [
     guard('pods', 'pods ready, no restarts', () => checkPods(s.pods.stdout)),
     guard('endpoints', 'services have endpoints', () =>
-      checkEndpoints(s.svcs.ok ? s.svcs.stdout : '', s.slices.ok ? s.slices.stdout : null, s.endpoints?.ok ? s.endpoints.stdout : null),
+      checkEndpoints(
+        s.svcs.ok ? s.svcs.stdout : '',
+        s.slices.ok ? s.slices.stdout : null,
+        s.endpoints?.ok ? s.endpoints.stdout : null,
+      ),
     ),
   ]
 }
@@ -146,7 +156,9 @@ function fromPods(ctx: Ctx, snap: Snapshot, settled: Check[]): Subject {
     return ['kubectl', 'exec', '-n', ns, p.metadata.name, '-c', name, '--']
   }
   const backendLive = probeTarget(container('backend'), ['liveness'], '/health')
-  const svc = (snap.svcs.ok ? parsed(() => services(snap.svcs.stdout), []) : []).find((s) => s.metadata?.labels?.['app.kubernetes.io/component'] === 'backend')
+  const svc = (snap.svcs.ok ? parsed(() => services(snap.svcs.stdout), []) : []).find(
+    (s) => s.metadata?.labels?.['app.kubernetes.io/component'] === 'backend',
+  )
   const port = svc?.spec?.ports?.find((p) => p.name === 'http')?.port ?? svc?.spec?.ports?.[0]?.port ?? 8000
   const image = (c: Component): string | null => {
     const p = chosen[c] ?? of(c)[0]
@@ -157,7 +169,10 @@ function fromPods(ctx: Ctx, snap: Snapshot, settled: Check[]): Subject {
     settled,
     noPods: pods.length === 0 ? (snap.pods.ok ? 'the release has no pods' : 'the pods could not be listed') : null,
     exec: { frontend: exec('frontend'), backend: exec('backend') },
-    podName: { frontend: chosen.frontend?.metadata?.name ?? 'frontend', backend: chosen.backend?.metadata?.name ?? 'backend' },
+    podName: {
+      frontend: chosen.frontend?.metadata?.name ?? 'frontend',
+      backend: chosen.backend?.metadata?.name ?? 'backend',
+    },
     backendLive,
     backendReady: probeTarget(container('backend'), ['readiness'], '/ready'),
     frontendHealth: probeTarget(container('frontend'), ['readiness', 'liveness'], '/api/health'),
@@ -165,15 +180,18 @@ function fromPods(ctx: Ctx, snap: Snapshot, settled: Check[]): Subject {
     running: pods.filter((p) => p.status?.phase === 'Running'),
     whoami: pods
       .filter((p) => p.status?.phase === 'Running')
-      .flatMap((p) => (p.spec?.containers ?? []).map((c) => ({
-        key: `${p.metadata?.name}/${c.name}`,
-        argv: ['kubectl', 'exec', '-n', ns, p.metadata?.name ?? '', '-c', c.name, '--', 'id', '-u'],
-      }))),
+      .flatMap((p) =>
+        (p.spec?.containers ?? []).map((c) => ({
+          key: `${p.metadata?.name}/${c.name}`,
+          argv: ['kubectl', 'exec', '-n', ns, p.metadata?.name ?? '', '-c', c.name, '--', 'id', '-u'],
+        })),
+      ),
     image: {
       frontend: { ref: image('frontend'), local: image('frontend'), base: base('frontend') },
       backend: { ref: image('backend'), local: image('backend'), base: base('backend') },
     },
-    needsDiagnosis: settled.some((c) => (c.id === 'pods' || c.id === 'endpoints') && c.status === 'fail') && snap.pods.ok,
+    needsDiagnosis:
+      settled.some((c) => (c.id === 'pods' || c.id === 'endpoints') && c.status === 'fail') && snap.pods.ok,
   }
 }
 
@@ -209,10 +227,14 @@ export async function fromChartValues(ctx: Ctx, ask: Ask): Promise<Subject> {
   let values: unknown[] = []
   try {
     values = files.map((f) => parse(readFileSync(f, 'utf8')) as unknown)
-    log.out(`# paths and ports from the chart values: ${files.map((f) => shownPath(cfg, f)).join(', ')} (a real run reads the running pods' probes)`)
+    log.out(
+      `# paths and ports from the chart values: ${files.map((f) => shownPath(cfg, f)).join(', ')} (a real run reads the running pods' probes)`,
+    )
   } catch (e) {
     const why = (e as Error).message.split('\n')[0]
-    log.out(`# could not read the chart values (${why}): the reference app's paths and $PORT (a real run reads the running pods' probes)`)
+    log.out(
+      `# could not read the chart values (${why}): the reference app's paths and $PORT (a real run reads the running pods' probes)`,
+    )
   }
   const t = chartTargets(values)
   // sources not there: the image checks read whatever image the pods run
@@ -223,7 +245,16 @@ export async function fromChartValues(ctx: Ctx, ask: Ask): Promise<Subject> {
     },
     { frontend: `${cfg.frontend.name}:<tag>`, backend: `${cfg.backend.name}:<tag>` },
   )
-  const deployment = (c: Component): string[] => ['kubectl', 'exec', '-n', ns, `deploy/${cfg.release}-${c}`, '-c', c, '--']
+  const deployment = (c: Component): string[] => [
+    'kubectl',
+    'exec',
+    '-n',
+    ns,
+    `deploy/${cfg.release}-${c}`,
+    '-c',
+    c,
+    '--',
+  ]
   return {
     settled: [],
     noPods: null,
@@ -237,7 +268,11 @@ export async function fromChartValues(ctx: Ctx, ask: Ask): Promise<Subject> {
     whoami: (['backend', 'frontend'] as const).map((c) => ({ key: c, argv: [...deployment(c), 'id', '-u'] })),
     image: {
       frontend: { ref: tags.frontend, local: tags.frontend, base: cfg.frontend.buildArgs.NODE_IMAGE ?? 'node:24-slim' },
-      backend: { ref: tags.backend, local: tags.backend, base: cfg.backend.buildArgs.PYTHON_IMAGE ?? 'python:3.13-slim' },
+      backend: {
+        ref: tags.backend,
+        local: tags.backend,
+        base: cfg.backend.buildArgs.PYTHON_IMAGE ?? 'python:3.13-slim',
+      },
     },
     needsDiagnosis: false,
   }

@@ -24,40 +24,47 @@ export const field = <T>(parse: (v: string) => T) =>
     }
   })
 
-export const matching = (pattern: RegExp, expected: string) => field((v) => {
-  if (!pattern.test(v)) throw new Invalid(expected)
-  return v
-})
+export const matching = (pattern: RegExp, expected: string) =>
+  field((v) => {
+    if (!pattern.test(v)) throw new Invalid(expected)
+    return v
+  })
 
-export const int = (min: number, max: number) => field((v) => {
-  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new Invalid(`a whole number from ${min} to ${max}`)
-  return Number(v)
-})
+export const int = (min: number, max: number) =>
+  field((v) => {
+    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max)
+      throw new Invalid(`a whole number from ${min} to ${max}`)
+    return Number(v)
+  })
 
-export const bool = () => field((v) => {
-  const s = v.toLowerCase()
-  if (['true', '1', 'yes', 'on'].includes(s)) return true
-  if (['false', '0', 'no', 'off', ''].includes(s)) return false
-  throw new Invalid('true or false')
-})
+export const bool = () =>
+  field((v) => {
+    const s = v.toLowerCase()
+    if (['true', '1', 'yes', 'on'].includes(s)) return true
+    if (['false', '0', 'no', 'off', ''].includes(s)) return false
+    throw new Invalid('true or false')
+  })
 
-export const oneOf = <T extends string>(options: readonly T[]) => field((v) => {
-  if (!(options as readonly string[]).includes(v)) throw new Invalid(`one of ${options.join(', ')}`)
-  return v as T
-})
+export const oneOf = <T extends string>(options: readonly T[]) =>
+  field((v) => {
+    if (!(options as readonly string[]).includes(v)) throw new Invalid(`one of ${options.join(', ')}`)
+    return v as T
+  })
 
 // DNS-1123 label: namespaces, release names, secret names
-export const dnsLabel = (max = 63) => field((v) => {
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(v) || v.length > max) {
-    throw new Invalid(`a lowercase DNS name (a-z, 0-9, -; at most ${max} characters)`)
-  }
-  return v
-})
+export const dnsLabel = (max = 63) =>
+  field((v) => {
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(v) || v.length > max) {
+      throw new Invalid(`a lowercase DNS name (a-z, 0-9, -; at most ${max} characters)`)
+    }
+    return v
+  })
 
-export const hostName = () => matching(
-  /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/,
-  'a lowercase host name like todo.local',
-)
+export const hostName = () =>
+  matching(
+    /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/,
+    'a lowercase host name like todo.local',
+  )
 export const imageName = () =>
   matching(/^[a-z0-9]+([._/-][a-z0-9]+)*$/, 'an image name without tag, e.g. todo-frontend')
 
@@ -90,7 +97,11 @@ export const duration = (max: string) => {
   })
 }
 
-export const commaList = (s: string): string[] => s.split(',').map((x) => x.trim()).filter(Boolean)
+export const commaList = (s: string): string[] =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean)
 
 export const addons = field((v) => {
   const list = commaList(v)

@@ -21,7 +21,10 @@ function ignoreRules(spec: ImageSpec): (rel: string, isDir: boolean | undefined)
   return (rel, isDir) => m.excluded(rel) && !(isDir !== false && m.hasNegations)
 }
 
-export async function watchSources(specs: ImageSpec[], onChange: (component: Component, file: string) => void): Promise<{ close(): Promise<void> }> {
+export async function watchSources(
+  specs: ImageSpec[],
+  onChange: (component: Component, file: string) => void,
+): Promise<{ close(): Promise<void> }> {
   const rules = new Map(specs.map((s) => [s.component, ignoreRules(s)]))
   const owners = (abs: string): { spec: ImageSpec; rel: string }[] =>
     specs.flatMap((spec) => {
@@ -35,13 +38,17 @@ export async function watchSources(specs: ImageSpec[], onChange: (component: Com
     ignored: (abs, stats) => {
       const own = owners(abs)
       // a path is watched while any image would send it (two contexts may overlap)
-      return own.length > 0 && own.every(({ spec, rel }) => rel !== '' && rules.get(spec.component)!(rel, stats?.isDirectory()))
+      return (
+        own.length > 0 &&
+        own.every(({ spec, rel }) => rel !== '' && rules.get(spec.component)!(rel, stats?.isDirectory()))
+      )
     },
   })
   watcher.on('all', (_event, abs) => {
     for (const { spec, rel } of owners(abs)) {
       // the ignore file decides what counts: read it again when it changes
-      if (rel === '.dockerignore' || abs === `${spec.dockerfile}.dockerignore`) rules.set(spec.component, ignoreRules(spec))
+      if (rel === '.dockerignore' || abs === `${spec.dockerfile}.dockerignore`)
+        rules.set(spec.component, ignoreRules(spec))
       if (rel === '' || !rules.get(spec.component)!(rel, false)) onChange(spec.component, abs)
     }
   })

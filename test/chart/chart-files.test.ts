@@ -49,7 +49,7 @@ describe('values documentation (npm run gen:chart-docs)', () => {
     expect(valueRows(values).undocumented).toEqual([])
   })
 
-  it('the chart README\'s values table is the one generated from values.yaml', () => {
+  it("the chart README's values table is the one generated from values.yaml", () => {
     const readme = read('README.md')
     const stale = 'helm/todo-chatbot/README.md is out of date: npm run gen:chart-docs'
     expect(withValuesTable(readme, values) === readme, stale).toBe(true)

@@ -5,7 +5,11 @@ import { describe, expect, it } from 'vitest'
 import { find, helms, TAGS, template, type K8sObject } from './helm.ts'
 import * as policy from './policies.ts'
 
-const SELECTOR = (component: string) => ({ 'app.kubernetes.io/name': 'todo-chatbot', 'app.kubernetes.io/instance': 'todo', 'app.kubernetes.io/component': component })
+const SELECTOR = (component: string) => ({
+  'app.kubernetes.io/name': 'todo-chatbot',
+  'app.kubernetes.io/instance': 'todo',
+  'app.kubernetes.io/component': component,
+})
 
 describe.each(helms())('$label', (helm) => {
   const render = (setJson: string[] = [], set: string[] = [], values: string[] = []) => {
@@ -20,7 +24,10 @@ describe.each(helms())('$label', (helm) => {
   const defaults = render()
 
   it('ingress.backendPaths: extra paths to the backend Service, longest first, before the frontend', () => {
-    const ing = (o: K8sObject[]) => find(o, 'Ingress', 'todo')!.spec.rules[0].http.paths.map((p: any) => `${p.path} ${p.pathType} ${p.backend.service.name}:${p.backend.service.port.name}`)
+    const ing = (o: K8sObject[]) =>
+      find(o, 'Ingress', 'todo')!.spec.rules[0].http.paths.map(
+        (p: any) => `${p.path} ${p.pathType} ${p.backend.service.name}:${p.backend.service.port.name}`,
+      )
     expect(ing(defaults)).toEqual(['/ Prefix todo-frontend:http'])
     expect(ing(render(['ingress.backendPaths=["/api","/docs","/api/v1/stream"]']))).toEqual([
       '/api/v1/stream Prefix todo-backend:http',
@@ -29,12 +36,14 @@ describe.each(helms())('$label', (helm) => {
       '/ Prefix todo-frontend:http',
     ])
     // frontendPaths keep the frontend's own routes under a backend prefix; alone they change nothing.
-    expect(ing(render(['ingress.backendPaths=["/api"]', 'ingress.frontendPaths=["/api/auth","/api/health"]']))).toEqual([
-      '/api/health Prefix todo-frontend:http',
-      '/api/auth Prefix todo-frontend:http',
-      '/api Prefix todo-backend:http',
-      '/ Prefix todo-frontend:http',
-    ])
+    expect(ing(render(['ingress.backendPaths=["/api"]', 'ingress.frontendPaths=["/api/auth","/api/health"]']))).toEqual(
+      [
+        '/api/health Prefix todo-frontend:http',
+        '/api/auth Prefix todo-frontend:http',
+        '/api Prefix todo-backend:http',
+        '/ Prefix todo-frontend:http',
+      ],
+    )
     expect(ing(render(['ingress.frontendPaths=["/api/auth"]']))).toEqual(['/ Prefix todo-frontend:http'])
   })
 
@@ -78,7 +87,10 @@ describe.each(helms())('$label', (helm) => {
     expect(wait.env).toContainEqual({ name: 'PGHOST', value: 'todo-postgresql' })
     expect(pod(o, 'frontend').initContainers).toBeUndefined()
     const both = render(['backend.writableFiles=["/app/app.log"]'], ['backend.waitForDatabase=true'])
-    expect(pod(both, 'backend').initContainers.map((c: any) => c.name)).toEqual(['wait-for-database', expect.any(String)])
+    expect(pod(both, 'backend').initContainers.map((c: any) => c.name)).toEqual([
+      'wait-for-database',
+      expect.any(String),
+    ])
     expect(policy.networkCoverage(both)).toEqual([])
     const external = render([], ['backend.waitForDatabase=true', 'postgresql.enabled=false'])
     expect(pod(external, 'backend').initContainers).toBeUndefined()
@@ -88,12 +100,21 @@ describe.each(helms())('$label', (helm) => {
     const hpa = (o: K8sObject[], c: string) => find(o, 'HorizontalPodAutoscaler', `todo-${c}`)!.spec
     const on = render([], ['backend.autoscaling.enabled=true', 'frontend.autoscaling.enabled=true'])
     expect(hpa(on, 'backend').behavior).toBeUndefined()
-    const behavior = { scaleDown: { stabilizationWindowSeconds: 15, policies: [{ type: 'Pods', value: 1, periodSeconds: 15 }] } }
-    const tuned = render([`backend.autoscaling.behavior=${JSON.stringify(behavior)}`], ['backend.autoscaling.enabled=true', 'frontend.autoscaling.enabled=true'])
+    const behavior = {
+      scaleDown: { stabilizationWindowSeconds: 15, policies: [{ type: 'Pods', value: 1, periodSeconds: 15 }] },
+    }
+    const tuned = render(
+      [`backend.autoscaling.behavior=${JSON.stringify(behavior)}`],
+      ['backend.autoscaling.enabled=true', 'frontend.autoscaling.enabled=true'],
+    )
     expect(hpa(tuned, 'backend').behavior).toEqual(behavior)
     expect(hpa(tuned, 'frontend').behavior).toBeUndefined()
     // the schema knows only autoscaling/v2's two directions
-    const bad = template(helm, { set: [...TAGS, 'backend.autoscaling.enabled=true'], setJson: ['backend.autoscaling.behavior={"scaleSideways":{}}'], values: [] })
+    const bad = template(helm, {
+      set: [...TAGS, 'backend.autoscaling.enabled=true'],
+      setJson: ['backend.autoscaling.behavior={"scaleSideways":{}}'],
+      values: [],
+    })
     expect(bad.status).not.toBe(0)
     expect(bad.stderr).toMatch(/scaleSideways/)
   })
@@ -124,53 +145,99 @@ describe.each(helms())('$label', (helm) => {
     expect(pod(defaults, 'backend').volumes.map((v: any) => v.name)).toEqual(['writable-0'])
   })
 
-  it('secretEnv: keys of the app Secret after the chart\'s own, key defaulting to name, never optional', () => {
-    const o = render(['backend.secretEnv=[{"name":"GEMINI_API_KEY"},{"name":"JWT_SECRET","key":"APP_JWT_SECRET"}]', 'frontend.secretEnv=[{"name":"GITHUB_CLIENT_SECRET"}]', 'backend.extraEnv=[{"name":"X","value":"1"}]'])
+  it("secretEnv: keys of the app Secret after the chart's own, key defaulting to name, never optional", () => {
+    const o = render([
+      'backend.secretEnv=[{"name":"GEMINI_API_KEY"},{"name":"JWT_SECRET","key":"APP_JWT_SECRET"}]',
+      'frontend.secretEnv=[{"name":"GITHUB_CLIENT_SECRET"}]',
+      'backend.extraEnv=[{"name":"X","value":"1"}]',
+    ])
     const be = container(o, 'backend').env
-    expect(be.map((e: any) => e.name)).toEqual(['POSTGRES_USER', 'POSTGRES_PASSWORD', 'DATABASE_URL', 'OPENAI_API_KEY', 'GEMINI_API_KEY', 'JWT_SECRET', 'X'])
-    expect(env(container(o, 'backend')).get('GEMINI_API_KEY').valueFrom).toEqual({ secretKeyRef: { name: 'todo-secrets', key: 'GEMINI_API_KEY', optional: false } })
-    expect(env(container(o, 'backend')).get('JWT_SECRET').valueFrom).toEqual({ secretKeyRef: { name: 'todo-secrets', key: 'APP_JWT_SECRET', optional: false } })
-    expect(env(container(o, 'frontend')).get('GITHUB_CLIENT_SECRET').valueFrom.secretKeyRef).toEqual({ name: 'todo-secrets', key: 'GITHUB_CLIENT_SECRET', optional: false })
+    expect(be.map((e: any) => e.name)).toEqual([
+      'POSTGRES_USER',
+      'POSTGRES_PASSWORD',
+      'DATABASE_URL',
+      'OPENAI_API_KEY',
+      'GEMINI_API_KEY',
+      'JWT_SECRET',
+      'X',
+    ])
+    expect(env(container(o, 'backend')).get('GEMINI_API_KEY').valueFrom).toEqual({
+      secretKeyRef: { name: 'todo-secrets', key: 'GEMINI_API_KEY', optional: false },
+    })
+    expect(env(container(o, 'backend')).get('JWT_SECRET').valueFrom).toEqual({
+      secretKeyRef: { name: 'todo-secrets', key: 'APP_JWT_SECRET', optional: false },
+    })
+    expect(env(container(o, 'frontend')).get('GITHUB_CLIENT_SECRET').valueFrom.secretKeyRef).toEqual({
+      name: 'todo-secrets',
+      key: 'GITHUB_CLIENT_SECRET',
+      optional: false,
+    })
     // The migrations run the same code, so they get the same keys.
     const job = find(o, 'Job', 'todo-migrate')!.spec.template.spec
     const steps = new Map<string, any>([...job.initContainers, ...job.containers].map((c: any) => [c.name, c]))
     expect(env(steps.get('migrate-backend')).has('JWT_SECRET')).toBe(true)
     expect(env(steps.get('migrate-frontend')).has('GITHUB_CLIENT_SECRET')).toBe(true)
     // A chart-made Secret is named after the release; the references follow it.
-    const made = render(['backend.secretEnv=[{"name":"GEMINI_API_KEY"}]'], ['secrets.create=true', 'secrets.betterAuthSecret=0123456789abcdef0123456789abcdef', 'secrets.postgresPassword=pw', 'existingSecret=other'])
+    const made = render(
+      ['backend.secretEnv=[{"name":"GEMINI_API_KEY"}]'],
+      [
+        'secrets.create=true',
+        'secrets.betterAuthSecret=0123456789abcdef0123456789abcdef',
+        'secrets.postgresPassword=pw',
+        'existingSecret=other',
+      ],
+    )
     expect(env(container(made, 'backend')).get('GEMINI_API_KEY').valueFrom.secretKeyRef.name).toBe('todo-secrets')
   })
 
-  it('backend.databaseUrlScheme: the backend\'s composed DATABASE_URL only; an external URL is the Secret\'s', () => {
+  it("backend.databaseUrlScheme: the backend's composed DATABASE_URL only; an external URL is the Secret's", () => {
     const url = (o: K8sObject[], c: string) => env(container(o, c)).get('DATABASE_URL')
-    expect(url(defaults, 'backend').value).toBe('postgresql://$(POSTGRES_USER):$(POSTGRES_PASSWORD)@todo-postgresql:5432/todo')
+    expect(url(defaults, 'backend').value).toBe(
+      'postgresql://$(POSTGRES_USER):$(POSTGRES_PASSWORD)@todo-postgresql:5432/todo',
+    )
     for (const scheme of ['postgresql+psycopg', 'postgresql+asyncpg', 'postgresql+psycopg2', 'postgres']) {
       const o = render([], [`backend.databaseUrlScheme=${scheme}`])
-      expect(url(o, 'backend').value).toBe(`${scheme}://$(POSTGRES_USER):$(POSTGRES_PASSWORD)@todo-postgresql:5432/todo`)
+      expect(url(o, 'backend').value).toBe(
+        `${scheme}://$(POSTGRES_USER):$(POSTGRES_PASSWORD)@todo-postgresql:5432/todo`,
+      )
       expect(url(o, 'frontend').value).toBe(url(defaults, 'frontend').value)
       const job = find(o, 'Job', 'todo-migrate')!.spec.template.spec
       const migrate = [...job.initContainers, ...job.containers].find((c: any) => c.name === 'migrate-backend')
       expect(env(migrate).get('DATABASE_URL').value).toBe(url(o, 'backend').value)
-      expect(env(find(o, 'Pod', 'todo-test-database')!.spec.containers[0]).get('DATABASE_URL').value).toMatch(/^postgresql:\/\//)
+      expect(env(find(o, 'Pod', 'todo-test-database')!.spec.containers[0]).get('DATABASE_URL').value).toMatch(
+        /^postgresql:\/\//,
+      )
     }
     const ext = render([], ['backend.databaseUrlScheme=postgresql+asyncpg', 'postgresql.enabled=false'])
     expect(url(ext, 'backend').valueFrom.secretKeyRef).toEqual({ name: 'todo-secrets', key: 'DATABASE_URL' })
   })
 
-  it('extraEnvFrom: after the component\'s ConfigMap, in the Deployment and the migration', () => {
+  it("extraEnvFrom: after the component's ConfigMap, in the Deployment and the migration", () => {
     const o = render(['backend.extraEnvFrom=[{"secretRef":{"name":"more"},"prefix":"X_"}]'])
-    expect(container(o, 'backend').envFrom).toEqual([{ configMapRef: { name: 'todo-backend' } }, { secretRef: { name: 'more' }, prefix: 'X_' }])
+    expect(container(o, 'backend').envFrom).toEqual([
+      { configMapRef: { name: 'todo-backend' } },
+      { secretRef: { name: 'more' }, prefix: 'X_' },
+    ])
     expect(container(o, 'frontend').envFrom).toEqual([{ configMapRef: { name: 'todo-frontend' } }])
     const job = find(o, 'Job', 'todo-migrate')!.spec.template.spec
     const steps = [...job.initContainers, ...job.containers]
-    expect(steps.find((c: any) => c.name === 'migrate-backend').envFrom).toEqual([{ secretRef: { name: 'more' }, prefix: 'X_' }])
+    expect(steps.find((c: any) => c.name === 'migrate-backend').envFrom).toEqual([
+      { secretRef: { name: 'more' }, prefix: 'X_' },
+    ])
     expect(steps.find((c: any) => c.name === 'migrate-frontend').envFrom).toBeUndefined()
   })
 
-  it('extraVolumes and extraVolumeMounts: after the chart\'s own', () => {
-    const o = render(['frontend.extraVolumes=[{"name":"certs","secret":{"secretName":"ca"}}]', 'frontend.extraVolumeMounts=[{"name":"certs","mountPath":"/etc/ssl/extra","readOnly":true}]'])
+  it("extraVolumes and extraVolumeMounts: after the chart's own", () => {
+    const o = render([
+      'frontend.extraVolumes=[{"name":"certs","secret":{"secretName":"ca"}}]',
+      'frontend.extraVolumeMounts=[{"name":"certs","mountPath":"/etc/ssl/extra","readOnly":true}]',
+    ])
     expect(pod(o, 'frontend').volumes.map((v: any) => v.name)).toEqual(['writable-0', 'writable-1', 'certs'])
-    expect(container(o, 'frontend').volumeMounts.at(-1)).toEqual({ name: 'certs', mountPath: '/etc/ssl/extra', readOnly: true })
+    expect(container(o, 'frontend').volumeMounts.at(-1)).toEqual({
+      name: 'certs',
+      mountPath: '/etc/ssl/extra',
+      readOnly: true,
+    })
     expect(pod(o, 'backend').volumes.map((v: any) => v.name)).toEqual(['writable-0'])
   })
 
@@ -178,22 +245,40 @@ describe.each(helms())('$label', (helm) => {
     const job = (o: K8sObject[]) => find(o, 'Job', 'todo-migrate')!.spec.template.spec
     const ca = { name: 'db-ca', configMap: { name: 'db-ca' } }
     const mount = { name: 'db-ca', mountPath: '/etc/db-ca', readOnly: true }
-    const o = render([`backend.extraVolumes=[${JSON.stringify(ca)}]`, `backend.extraVolumeMounts=[${JSON.stringify(mount)}]`,
-      `frontend.extraVolumes=[${JSON.stringify(ca)},{"name":"extra","emptyDir":{}}]`, `frontend.extraVolumeMounts=[${JSON.stringify(mount)}]`])
-    expect(job(o).volumes).toEqual([{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }, ca, { name: 'extra', emptyDir: {} }])
+    const o = render([
+      `backend.extraVolumes=[${JSON.stringify(ca)}]`,
+      `backend.extraVolumeMounts=[${JSON.stringify(mount)}]`,
+      `frontend.extraVolumes=[${JSON.stringify(ca)},{"name":"extra","emptyDir":{}}]`,
+      `frontend.extraVolumeMounts=[${JSON.stringify(mount)}]`,
+    ])
+    expect(job(o).volumes).toEqual([
+      { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
+      ca,
+      { name: 'extra', emptyDir: {} },
+    ])
     const steps = [...(job(o).initContainers ?? []), ...job(o).containers]
     expect(steps.map((c: any) => c.name)).toEqual(['wait-for-database', 'migrate-backend', 'migrate-frontend'])
     for (const c of steps.slice(1)) expect(c.volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }, mount])
     expect(job(defaults).volumes).toEqual([{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }])
   })
 
-  it('topologySpreadConstraints: as given, the component\'s selector filled in where none is', () => {
+  it("topologySpreadConstraints: as given, the component's selector filled in where none is", () => {
     const o = render([
       'backend.topologySpreadConstraints=[{"maxSkew":1,"topologyKey":"kubernetes.io/hostname","whenUnsatisfiable":"ScheduleAnyway"},{"maxSkew":1,"topologyKey":"zone","whenUnsatisfiable":"DoNotSchedule","labelSelector":{"matchLabels":{"tier":"api"}}}]',
     ])
     expect(pod(o, 'backend').topologySpreadConstraints).toEqual([
-      { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: SELECTOR('backend') } },
-      { maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { tier: 'api' } } },
+      {
+        maxSkew: 1,
+        topologyKey: 'kubernetes.io/hostname',
+        whenUnsatisfiable: 'ScheduleAnyway',
+        labelSelector: { matchLabels: SELECTOR('backend') },
+      },
+      {
+        maxSkew: 1,
+        topologyKey: 'zone',
+        whenUnsatisfiable: 'DoNotSchedule',
+        labelSelector: { matchLabels: { tier: 'api' } },
+      },
     ])
     expect(pod(defaults, 'backend').topologySpreadConstraints).toBeUndefined()
   })

@@ -42,7 +42,10 @@ const scratch = mkdtempSync(path.join(tmpdir(), 'chart-test-'))
 let counter = 0
 
 /** `helm template` with the given values files (relative to the chart) and --set/--set-json args. */
-export function template(helm: Helm, opts: { values?: string[]; set?: string[]; setJson?: string[]; args?: string[] } = {}): Rendered {
+export function template(
+  helm: Helm,
+  opts: { values?: string[]; set?: string[]; setJson?: string[]; args?: string[] } = {},
+): Rendered {
   const args = ['template', 'todo', chartDir, '--namespace', 'todo', '--kube-version', KUBE_VERSIONS[0]]
   for (const v of opts.values ?? []) args.push('--values', chartFile(v))
   for (const s of opts.set ?? []) args.push('--set', s)
@@ -91,7 +94,16 @@ export const EXTENSIONS: string[] = [
     {
       apiVersion: 'v1',
       kind: 'ConfigMap',
-      metadata: { name: '{{ .Release.Name }}-extra', labels: { 'helm.sh/chart': '{{ include "todo-chatbot.chart" . }}', 'app.kubernetes.io/name': '{{ include "todo-chatbot.name" . }}', 'app.kubernetes.io/instance': '{{ .Release.Name }}', 'app.kubernetes.io/managed-by': '{{ .Release.Service }}', 'app.kubernetes.io/component': 'extra' } },
+      metadata: {
+        name: '{{ .Release.Name }}-extra',
+        labels: {
+          'helm.sh/chart': '{{ include "todo-chatbot.chart" . }}',
+          'app.kubernetes.io/name': '{{ include "todo-chatbot.name" . }}',
+          'app.kubernetes.io/instance': '{{ .Release.Name }}',
+          'app.kubernetes.io/managed-by': '{{ .Release.Service }}',
+          'app.kubernetes.io/component': 'extra',
+        },
+      },
       data: { GREETING: 'hello' },
     },
     'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ include "todo-chatbot.fullname" . }}-extra-2\n  labels:\n    {{- include "todo-chatbot.labels" (dict "ctx" . "component" "extra") | nindent 4 }}\ndata:\n  backend: {{ include "todo-chatbot.backendUrl" . | quote }}\n',
@@ -104,12 +116,25 @@ export const MATRIX: { name: string; values: string[]; set: string[]; setJson?: 
   { name: 'dev', values: ['values-dev.yaml'], set: TAGS },
   { name: 'prod', values: ['values-prod.yaml'], set: TAGS },
   { name: 'external database', values: [], set: [...TAGS, 'postgresql.enabled=false'] },
-  { name: 'ingress off, NodePort', values: [], set: [...TAGS, 'ingress.enabled=false', 'frontend.service.type=NodePort'] },
-  { name: 'HPA on', values: [], set: [...TAGS, 'frontend.autoscaling.enabled=true', 'backend.autoscaling.enabled=true'] },
+  {
+    name: 'ingress off, NodePort',
+    values: [],
+    set: [...TAGS, 'ingress.enabled=false', 'frontend.service.type=NodePort'],
+  },
+  {
+    name: 'HPA on',
+    values: [],
+    set: [...TAGS, 'frontend.autoscaling.enabled=true', 'backend.autoscaling.enabled=true'],
+  },
   {
     name: 'chart-created Secret',
     values: [],
-    set: [...TAGS, 'secrets.create=true', 'secrets.betterAuthSecret=0123456789abcdef0123456789abcdef', 'secrets.postgresPassword=pw0123456789'],
+    set: [
+      ...TAGS,
+      'secrets.create=true',
+      'secrets.betterAuthSecret=0123456789abcdef0123456789abcdef',
+      'secrets.postgresPassword=pw0123456789',
+    ],
   },
   { name: 'prod, external database', values: ['values-prod.yaml'], set: [...TAGS, 'postgresql.enabled=false'] },
   {
@@ -137,10 +162,16 @@ export const MATRIX: { name: string; values: string[]; set: string[]; setJson?: 
     // Every extension knob at once, as `init` writes them for an app that needs them.
     name: 'extension knobs',
     values: [],
-    set: [...TAGS, 'backend.databaseUrlScheme=postgresql+asyncpg', 'backend.priorityClassName=todo-high', 'frontend.priorityClassName=todo-high'],
+    set: [
+      ...TAGS,
+      'backend.databaseUrlScheme=postgresql+asyncpg',
+      'backend.priorityClassName=todo-high',
+      'frontend.priorityClassName=todo-high',
+    ],
     setJson: EXTENSIONS,
   },
 ]
 
 export const byKind = (objects: K8sObject[], kind: string) => objects.filter((o) => o.kind === kind)
-export const find = (objects: K8sObject[], kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name)
+export const find = (objects: K8sObject[], kind: string, name: string) =>
+  objects.find((o) => o.kind === kind && o.metadata.name === name)

@@ -15,26 +15,34 @@ const helm4 = { label: 'helm 4.1', bin: layerV35().helm }
 const CI = 'ci/default-values.yaml'
 
 describe.each(helms())('$label', (helm) => {
-  it.each([[[CI]], [[CI, 'values-dev.yaml']], [[CI, 'values-prod.yaml']]])('helm lint --strict %j is clean', (values) => {
-    const r = lint(helm, values)
-    expect(r.output).not.toMatch(/\[(WARNING|ERROR)\]/)
-    expect(r.status, r.output).toBe(0)
-  })
+  it.each([[[CI]], [[CI, 'values-dev.yaml']], [[CI, 'values-prod.yaml']]])(
+    'helm lint --strict %j is clean',
+    (values) => {
+      const r = lint(helm, values)
+      expect(r.output).not.toMatch(/\[(WARNING|ERROR)\]/)
+      expect(r.status, r.output).toBe(0)
+    },
+  )
 
   it('helm package makes an installable archive that lints clean', () => {
     const out = mkdtempSync(path.join(tmpdir(), 'chart-package-'))
     const pkg = spawnSync(helm.bin, ['package', chartDir, '--destination', out], { encoding: 'utf8' })
     expect(pkg.status, pkg.stderr).toBe(0)
-    const archive = path.join(out, readdirSync(out).find((f) => f.endsWith('.tgz'))!)
+    const archive = path.join(
+      out,
+      readdirSync(out).find((f) => f.endsWith('.tgz'))!,
+    )
     expect(path.basename(archive)).toMatch(/^todo-chatbot-\d+\.\d+\.\d+\.tgz$/)
-    const r = spawnSync(helm.bin, ['lint', '--strict', archive, '--values', path.join(chartDir, CI)], { encoding: 'utf8' })
+    const r = spawnSync(helm.bin, ['lint', '--strict', archive, '--values', path.join(chartDir, CI)], {
+      encoding: 'utf8',
+    })
     expect(r.status, r.stdout + r.stderr).toBe(0)
     rmSync(out, { recursive: true, force: true })
   })
 
   // The plans the kit serves verify the chart with exactly `helm lint --strict helm/todo-chatbot`, and deploy's fix
   // hint on a render failure prints a bare `helm lint`: it must pass with the chart's own defaults (empty tags).
-  it('bare helm lint --strict (the chart\'s own defaults, no image tags) is clean', () => {
+  it("bare helm lint --strict (the chart's own defaults, no image tags) is clean", () => {
     const r = lint(helm, [])
     expect(r.output).not.toMatch(/\[(WARNING|ERROR)\]/)
     expect(r.output).toMatch(/1 chart\(s\) linted, 0 chart\(s\) failed/)
@@ -70,10 +78,14 @@ describe.each(helms())('$label', (helm) => {
 describe(`helm install --dry-run=client (${helm4.label})`, () => {
   it('NOTES.txt tells how to reach the app: ingress + hosts line, minikube service, port-forward', () => {
     const run = (set: string[]) =>
-      spawnSync(helm4.bin, ['install', 'todo', chartDir, '--namespace', 'todo', '--dry-run=client', ...set.flatMap((s) => ['--set', s])], {
-        encoding: 'utf8',
-        env: { ...process.env, KUBECONFIG: '/nonexistent' },
-      })
+      spawnSync(
+        helm4.bin,
+        ['install', 'todo', chartDir, '--namespace', 'todo', '--dry-run=client', ...set.flatMap((s) => ['--set', s])],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, KUBECONFIG: '/nonexistent' },
+        },
+      )
     const withIngress = run(TAGS)
     expect(withIngress.status, withIngress.stderr).toBe(0)
     const notes = withIngress.stdout.slice(withIngress.stdout.indexOf('NOTES:'))
@@ -85,7 +97,9 @@ describe(`helm install --dry-run=client (${helm4.label})`, () => {
     expect(notes2).toContain('minikube service todo-frontend --namespace todo --url')
     expect(notes2).not.toContain('/etc/hosts')
     const paths = run([...TAGS, 'ingress.backendPaths={/api}', 'ingress.frontendPaths={/api/auth}'])
-    expect(paths.stdout.slice(paths.stdout.indexOf('NOTES:'))).toContain('Routed to the backend on the same host: /api (except /api/auth, kept on the frontend)')
+    expect(paths.stdout.slice(paths.stdout.indexOf('NOTES:'))).toContain(
+      'Routed to the backend on the same host: /api (except /api/auth, kept on the frontend)',
+    )
     expect(notes).not.toContain('Routed to the backend')
   })
 

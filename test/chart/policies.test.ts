@@ -26,9 +26,11 @@ describe('policy checks catch violations', () => {
   })
 
   it('a low uid for the apps, a non-postgres uid for postgres, no seccomp profile', () => {
-    const v = render(['podSecurityContext.runAsUser=1000', 'postgresql.podSecurityContext.runAsUser=10001', 'podSecurityContext.seccompProfile=null']).flatMap(
-      policy.podSecurity,
-    )
+    const v = render([
+      'podSecurityContext.runAsUser=1000',
+      'postgresql.podSecurityContext.runAsUser=10001',
+      'podSecurityContext.seccompProfile=null',
+    ]).flatMap(policy.podSecurity)
     expect(v.some((m) => m.includes('todo-frontend') && m.includes('uid 1000'))).toBe(true)
     expect(v.some((m) => m.includes('todo-postgresql') && m.includes('uid 10001 must be 999'))).toBe(true)
     expect(v.some((m) => m.includes('seccompProfile'))).toBe(true)
@@ -40,7 +42,10 @@ describe('policy checks catch violations', () => {
   })
 
   it('readiness identical to liveness', () => {
-    const v = render([], ['backend.probes.readiness={"path":"/health","periodSeconds":20,"timeoutSeconds":3,"failureThreshold":3}']).flatMap(policy.probes)
+    const v = render(
+      [],
+      ['backend.probes.readiness={"path":"/health","periodSeconds":20,"timeoutSeconds":3,"failureThreshold":3}'],
+    ).flatMap(policy.probes)
     expect(v).toEqual(['Deployment/todo-backend container backend: liveness and readiness probes are identical'])
   })
 
@@ -50,9 +55,12 @@ describe('policy checks catch violations', () => {
   })
 
   it('a secret-looking literal in extraEnv, a $(VAR) used before it is defined', () => {
-    const v = render([], ['backend.extraEnv=[{"name":"MY_API_KEY","value":"x"},{"name":"URL","value":"$(LATER)"},{"name":"LATER","value":"y"}]']).flatMap((w) =>
-      policy.environment(w, 'todo-secrets'),
-    )
+    const v = render(
+      [],
+      [
+        'backend.extraEnv=[{"name":"MY_API_KEY","value":"x"},{"name":"URL","value":"$(LATER)"},{"name":"LATER","value":"y"}]',
+      ],
+    ).flatMap((w) => policy.environment(w, 'todo-secrets'))
     expect(v.some((m) => m.includes('MY_API_KEY is a literal value'))).toBe(true)
     expect(v.some((m) => m.includes('refers to $(LATER) before it is defined'))).toBe(true)
   })
@@ -77,7 +85,9 @@ describe('policy checks catch violations', () => {
       'Deployment/todo-frontend: strategy must be RollingUpdate with maxUnavailable 0',
       'Deployment/todo-frontend container frontend: no preStop delay for endpoint removal',
     ])
-    expect(policy.labels([fe.object])).toEqual(['Deployment/todo-frontend: selector app.kubernetes.io/component=other does not match its pod template'])
+    expect(policy.labels([fe.object])).toEqual([
+      'Deployment/todo-frontend: selector app.kubernetes.io/component=other does not match its pod template',
+    ])
   })
 
   it('no ephemeral-storage request, an emptyDir without a size limit, a PDB that blocks drains on unready pods', () => {
@@ -93,7 +103,9 @@ describe('policy checks catch violations', () => {
     const pdb = r.objects.find((o) => o.kind === 'PodDisruptionBudget')!
     expect(policy.disruptionBudgets(r.objects)).toEqual([])
     delete pdb.spec.unhealthyPodEvictionPolicy
-    expect(policy.disruptionBudgets(r.objects)).toEqual(['PodDisruptionBudget/todo-frontend: unhealthyPodEvictionPolicy must be AlwaysAllow (got undefined)'])
+    expect(policy.disruptionBudgets(r.objects)).toEqual([
+      'PodDisruptionBudget/todo-frontend: unhealthyPodEvictionPolicy must be AlwaysAllow (got undefined)',
+    ])
   })
 
   it('a Service whose selector finds no pods', () => {

@@ -4,7 +4,16 @@ import type { K8sObject } from './helm.ts'
 
 export type Workload = { object: K8sObject; component: string; pod: any; longRunning: boolean; replicas: number | null }
 
-const RESTRICTED_VOLUMES = ['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret']
+const RESTRICTED_VOLUMES = [
+  'configMap',
+  'csi',
+  'downwardAPI',
+  'emptyDir',
+  'ephemeral',
+  'persistentVolumeClaim',
+  'projected',
+  'secret',
+]
 /** The official postgres image's own uid/gid: the chart's one documented exception to uid >= 10000. */
 const POSTGRES_UID = 999
 
@@ -20,7 +29,13 @@ export function workloads(objects: K8sObject[]): Workload[] {
     } else if (o.kind === 'Job') {
       out.push({ object: o, component, pod: o.spec.template, longRunning: false, replicas: null })
     } else if (o.kind === 'Pod') {
-      out.push({ object: o, component, pod: { metadata: o.metadata, spec: o.spec }, longRunning: false, replicas: null })
+      out.push({
+        object: o,
+        component,
+        pod: { metadata: o.metadata, spec: o.spec },
+        longRunning: false,
+        replicas: null,
+      })
     }
   }
   return out
@@ -38,7 +53,8 @@ export function podSecurity(w: Workload): string[] {
   for (const f of ['hostNetwork', 'hostPID', 'hostIPC']) if (spec[f]) v.push(`${where}: ${f} must not be set`)
   for (const vol of spec.volumes ?? []) {
     const type = Object.keys(vol).find((k) => k !== 'name')
-    if (!type || !RESTRICTED_VOLUMES.includes(type)) v.push(`${where}: volume ${vol.name} of type ${type} is not allowed by the restricted profile`)
+    if (!type || !RESTRICTED_VOLUMES.includes(type))
+      v.push(`${where}: volume ${vol.name} of type ${type} is not allowed by the restricted profile`)
   }
   const podSeccomp = psc.seccompProfile?.type
   for (const c of containersOf(w.pod)) {
@@ -55,9 +71,13 @@ export function podSecurity(w: Workload): string[] {
     const uid = csc.runAsUser ?? psc.runAsUser
     const gid = csc.runAsGroup ?? psc.runAsGroup
     const isPostgres = w.component === 'postgresql'
-    for (const [what, n] of [['uid', uid], ['gid', gid]] as const) {
+    for (const [what, n] of [
+      ['uid', uid],
+      ['gid', gid],
+    ] as const) {
       if (typeof n !== 'number') v.push(`${at}: numeric ${what} must be set`)
-      else if (isPostgres ? n !== POSTGRES_UID : n < 10000) v.push(`${at}: ${what} ${n} must be ${isPostgres ? POSTGRES_UID : '>= 10000'}`)
+      else if (isPostgres ? n !== POSTGRES_UID : n < 10000)
+        v.push(`${at}: ${what} ${n} must be ${isPostgres ? POSTGRES_UID : '>= 10000'}`)
     }
     for (const p of c.ports ?? []) if (p.hostPort) v.push(`${at}: hostPort ${p.hostPort}`)
   }
@@ -70,9 +90,11 @@ export function resources(w: Workload): string[] {
   for (const c of containersOf(w.pod)) {
     for (const kind of ['requests', 'limits'])
       for (const r of ['cpu', 'memory', 'ephemeral-storage'])
-        if (c.resources?.[kind]?.[r] === undefined) v.push(`${id(w.object)} container ${c.name}: resources.${kind}.${r} missing`)
+        if (c.resources?.[kind]?.[r] === undefined)
+          v.push(`${id(w.object)} container ${c.name}: resources.${kind}.${r} missing`)
   }
-  for (const vol of w.pod.spec.volumes ?? []) if (vol.emptyDir && !vol.emptyDir.sizeLimit) v.push(`${id(w.object)}: emptyDir ${vol.name} has no sizeLimit`)
+  for (const vol of w.pod.spec.volumes ?? [])
+    if (vol.emptyDir && !vol.emptyDir.sizeLimit) v.push(`${id(w.object)}: emptyDir ${vol.name} has no sizeLimit`)
   return v
 }
 
@@ -90,10 +112,13 @@ export function images(w: Workload, allowedImages: string[]): string[] {
     const at = `${id(w.object)} container ${c.name}`
     const image: string = c.image ?? ''
     const tag = image.includes('@') ? 'digest' : image.slice(image.lastIndexOf(':') + 1)
-    if (!image.includes(':') || image.lastIndexOf(':') < image.lastIndexOf('/')) v.push(`${at}: image ${image} has no tag`)
+    if (!image.includes(':') || image.lastIndexOf(':') < image.lastIndexOf('/'))
+      v.push(`${at}: image ${image} has no tag`)
     else if (tag === 'latest' || tag === '') v.push(`${at}: image ${image} uses latest/empty tag`)
-    if (!['IfNotPresent', 'Always'].includes(c.imagePullPolicy)) v.push(`${at}: imagePullPolicy must be explicit (got ${c.imagePullPolicy})`)
-    if (!allowedImages.includes(image)) v.push(`${at}: image ${image} is not one of the release's images (${allowedImages.join(', ')})`)
+    if (!['IfNotPresent', 'Always'].includes(c.imagePullPolicy))
+      v.push(`${at}: imagePullPolicy must be explicit (got ${c.imagePullPolicy})`)
+    if (!allowedImages.includes(image))
+      v.push(`${at}: image ${image} is not one of the release's images (${allowedImages.join(', ')})`)
   }
   return v
 }
@@ -121,10 +146,12 @@ export function writablePaths(w: Workload, expected: Record<string, string[]>): 
     for (const p of want) {
       const m = (c.volumeMounts ?? []).find((x: any) => x.mountPath === p)
       if (!m) v.push(`${id(w.object)} container ${c.name}: no writable mount at ${p}`)
-      else if (!vols.get(m.name)?.emptyDir && !claims.has(m.name)) v.push(`${id(w.object)}: ${p} is not an emptyDir or claim`)
+      else if (!vols.get(m.name)?.emptyDir && !claims.has(m.name))
+        v.push(`${id(w.object)}: ${p} is not an emptyDir or claim`)
     }
     for (const m of c.volumeMounts ?? []) {
-      if (!vols.has(m.name) && !claims.has(m.name)) v.push(`${id(w.object)} container ${c.name}: mount ${m.name} has no volume`)
+      if (!vols.has(m.name) && !claims.has(m.name))
+        v.push(`${id(w.object)} container ${c.name}: mount ${m.name} has no volume`)
     }
   }
   return v
@@ -135,10 +162,13 @@ export function availability(w: Workload): string[] {
   if (w.object.kind !== 'Deployment') return []
   const v: string[] = []
   const s = w.object.spec.strategy
-  if (s?.type !== 'RollingUpdate' || s.rollingUpdate?.maxUnavailable !== 0) v.push(`${id(w.object)}: strategy must be RollingUpdate with maxUnavailable 0`)
+  if (s?.type !== 'RollingUpdate' || s.rollingUpdate?.maxUnavailable !== 0)
+    v.push(`${id(w.object)}: strategy must be RollingUpdate with maxUnavailable 0`)
   const ann = w.pod.metadata?.annotations ?? {}
-  for (const a of ['checksum/config', 'checksum/secret']) if (!/^[0-9a-f]{64}$/.test(ann[a] ?? '')) v.push(`${id(w.object)}: pod annotation ${a} missing`)
-  for (const c of w.pod.spec.containers) if (!c.lifecycle?.preStop) v.push(`${id(w.object)} container ${c.name}: no preStop delay for endpoint removal`)
+  for (const a of ['checksum/config', 'checksum/secret'])
+    if (!/^[0-9a-f]{64}$/.test(ann[a] ?? '')) v.push(`${id(w.object)}: pod annotation ${a} missing`)
+  for (const c of w.pod.spec.containers)
+    if (!c.lifecycle?.preStop) v.push(`${id(w.object)} container ${c.name}: no preStop delay for endpoint removal`)
   return v
 }
 
@@ -154,7 +184,8 @@ export function environment(w: Workload, secretName: string): string[] {
     for (const e of c.env ?? []) {
       for (const ref of String(e.value ?? '').matchAll(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g))
         if (!seen.has(ref[1]!)) v.push(`${at}: ${e.name} refers to $(${ref[1]}) before it is defined`)
-      if (/PASSWORD|SECRET|API_KEY/.test(e.name) && e.value !== undefined) v.push(`${at}: ${e.name} is a literal value, not a secretKeyRef`)
+      if (/PASSWORD|SECRET|API_KEY/.test(e.name) && e.value !== undefined)
+        v.push(`${at}: ${e.name} is a literal value, not a secretKeyRef`)
       const ref = e.valueFrom?.secretKeyRef
       if (ref && ref.name !== secretName) v.push(`${at}: ${e.name} reads Secret ${ref.name}, expected ${secretName}`)
       seen.add(e.name)
@@ -166,12 +197,20 @@ export function environment(w: Workload, secretName: string): string[] {
 /** The app.kubernetes.io labels on every object, selectors that match their own pod templates. */
 export function labels(objects: K8sObject[]): string[] {
   const v: string[] = []
-  const required = ['app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/managed-by', 'app.kubernetes.io/component', 'helm.sh/chart']
+  const required = [
+    'app.kubernetes.io/name',
+    'app.kubernetes.io/instance',
+    'app.kubernetes.io/managed-by',
+    'app.kubernetes.io/component',
+    'helm.sh/chart',
+  ]
   for (const o of objects) {
     for (const l of required) if (!o.metadata.labels?.[l]) v.push(`${id(o)}: label ${l} missing`)
     const sel = o.spec?.selector?.matchLabels
     const tpl = o.spec?.template?.metadata?.labels
-    if (sel && tpl) for (const [k, val] of Object.entries(sel)) if (tpl[k] !== val) v.push(`${id(o)}: selector ${k}=${val} does not match its pod template`)
+    if (sel && tpl)
+      for (const [k, val] of Object.entries(sel))
+        if (tpl[k] !== val) v.push(`${id(o)}: selector ${k}=${val} does not match its pod template`)
   }
   return v
 }
@@ -191,7 +230,8 @@ export function services(objects: K8sObject[]): string[] {
     }
     const ports = hits[0]!.pod.spec.containers.flatMap((c: any) => c.ports ?? [])
     for (const p of s.spec.ports) {
-      if (!ports.some((cp: any) => cp.name === p.targetPort || cp.containerPort === p.targetPort)) v.push(`${id(s)}: targetPort ${p.targetPort} is not a container port`)
+      if (!ports.some((cp: any) => cp.name === p.targetPort || cp.containerPort === p.targetPort))
+        v.push(`${id(s)}: targetPort ${p.targetPort} is not a container port`)
     }
   }
   return v
@@ -204,7 +244,8 @@ export function networkCoverage(objects: K8sObject[]): string[] {
   for (const w of workloads(objects)) {
     const mine = policies.filter((p) => matches(p.spec.podSelector.matchLabels ?? {}, w.pod.metadata.labels))
     const types = new Set(mine.flatMap((p) => p.spec.policyTypes ?? []))
-    if (!types.has('Ingress') || !types.has('Egress')) v.push(`${id(w.object)}: not covered by Ingress and Egress NetworkPolicies`)
+    if (!types.has('Ingress') || !types.has('Egress'))
+      v.push(`${id(w.object)}: not covered by Ingress and Egress NetworkPolicies`)
     const egress = mine.flatMap((p) => p.spec.egress ?? [])
     if (w.component !== 'postgresql' && !egress.some((r: any) => (r.ports ?? []).some((p: any) => p.port === 53)))
       v.push(`${id(w.object)}: egress does not allow DNS`)
@@ -227,7 +268,8 @@ export function egressPeers(policy: K8sObject): string[] {
   const out: string[] = []
   for (const rule of policy.spec.egress ?? []) {
     if (!rule.to) out.push('any')
-    for (const t of rule.to ?? []) out.push(t.podSelector?.matchLabels?.['app.kubernetes.io/component'] ?? `ipBlock:${t.ipBlock?.cidr}`)
+    for (const t of rule.to ?? [])
+      out.push(t.podSelector?.matchLabels?.['app.kubernetes.io/component'] ?? `ipBlock:${t.ipBlock?.cidr}`)
   }
   return out.sort()
 }
@@ -237,7 +279,18 @@ export function quantity(q: string | number): number {
   if (typeof q === 'number') return q
   const m = /^([0-9.]+)(m|k|Ki|M|Mi|G|Gi|T|Ti)?$/.exec(q)
   if (!m) throw new Error(`bad quantity ${q}`)
-  const mult: Record<string, number> = { '': 1, m: 1e-3, k: 1e3, Ki: 1024, M: 1e6, Mi: 1024 ** 2, G: 1e9, Gi: 1024 ** 3, T: 1e12, Ti: 1024 ** 4 }
+  const mult: Record<string, number> = {
+    '': 1,
+    m: 1e-3,
+    k: 1e3,
+    Ki: 1024,
+    M: 1e6,
+    Mi: 1024 ** 2,
+    G: 1e9,
+    Gi: 1024 ** 3,
+    T: 1e12,
+    Ti: 1024 ** 4,
+  }
   return Number(m[1]) * mult[m[2] ?? '']!
 }
 

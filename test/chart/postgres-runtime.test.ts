@@ -20,22 +20,37 @@ const containers: string[] = []
 
 function docker(args: string[], opts: { check?: boolean } = {}) {
   const res = spawnSync('docker', args, { encoding: 'utf8' })
-  if (res.error) throw new Error(`docker is not available (${res.error.message}): start the Docker engine and rerun npm run test:chart`)
-  if (opts.check !== false && res.status !== 0) throw new Error(`docker ${args.slice(0, 3).join(' ')} … failed: ${res.stderr}`)
+  if (res.error)
+    throw new Error(
+      `docker is not available (${res.error.message}): start the Docker engine and rerun npm run test:chart`,
+    )
+  if (opts.check !== false && res.status !== 0)
+    throw new Error(`docker ${args.slice(0, 3).join(' ')} … failed: ${res.stderr}`)
   return res
 }
 
 function image(): string {
   if (process.env.POSTGRES_TEST_IMAGE) return process.env.POSTGRES_TEST_IMAGE
-  for (const candidate of ['postgres:17', 'local/postgres:17']) if (docker(['image', 'inspect', candidate], { check: false }).status === 0) return candidate
-  throw new Error('no PostgreSQL image: run bash ../shared/rig/base-images.sh (makes local/postgres:17) or set POSTGRES_TEST_IMAGE')
+  for (const candidate of ['postgres:17', 'local/postgres:17'])
+    if (docker(['image', 'inspect', candidate], { check: false }).status === 0) return candidate
+  throw new Error(
+    'no PostgreSQL image: run bash ../shared/rig/base-images.sh (makes local/postgres:17) or set POSTGRES_TEST_IMAGE',
+  )
 }
 
 /** docker run arguments equivalent to a rendered container in its pod. */
-function runArgs(pod: any, container: any, extra: { env?: Record<string, string>; mounts?: Record<string, string> } = {}) {
+function runArgs(
+  pod: any,
+  container: any,
+  extra: { env?: Record<string, string>; mounts?: Record<string, string> } = {},
+) {
   const psc = pod.spec.securityContext ?? {}
   const csc = container.securityContext ?? {}
-  const args = ['--read-only', `--user=${csc.runAsUser ?? psc.runAsUser}:${csc.runAsGroup ?? psc.runAsGroup}`, '--security-opt=no-new-privileges']
+  const args = [
+    '--read-only',
+    `--user=${csc.runAsUser ?? psc.runAsUser}:${csc.runAsGroup ?? psc.runAsGroup}`,
+    '--security-opt=no-new-privileges',
+  ]
   expect(csc.readOnlyRootFilesystem).toBe(true)
   expect(csc.allowPrivilegeEscalation).toBe(false)
   for (const cap of csc.capabilities?.drop ?? []) args.push(`--cap-drop=${cap}`)
@@ -75,12 +90,33 @@ describe('PostgreSQL pod and migration wait step, run in Docker as rendered', ()
   const start = () => {
     const name = `${run}-${containers.length}`
     containers.push(name)
-    docker(['run', '--detach', '--name', name, ...runArgs(pgPod, pg, { env: { POSTGRES_PASSWORD: PASSWORD }, mounts: { data: dataDir } }), img])
+    docker([
+      'run',
+      '--detach',
+      '--name',
+      name,
+      ...runArgs(pgPod, pg, { env: { POSTGRES_PASSWORD: PASSWORD }, mounts: { data: dataDir } }),
+      img,
+    ])
     return name
   }
   const ip = (name: string) => docker(['inspect', '--format', '{{.NetworkSettings.IPAddress}}', name]).stdout.trim()
   const psql = (name: string, sql: string) =>
-    docker(['exec', '--env', `PGPASSWORD=${PASSWORD}`, name, 'psql', '-h', '127.0.0.1', '-U', 'todo', '-d', 'todo', '-tAc', sql]).stdout.trim()
+    docker([
+      'exec',
+      '--env',
+      `PGPASSWORD=${PASSWORD}`,
+      name,
+      'psql',
+      '-h',
+      '127.0.0.1',
+      '-U',
+      'todo',
+      '-d',
+      'todo',
+      '-tAc',
+      sql,
+    ]).stdout.trim()
 
   beforeAll(() => {
     img = image()
@@ -90,7 +126,10 @@ describe('PostgreSQL pod and migration wait step, run in Docker as rendered', ()
   afterAll(() => {
     for (const c of containers) docker(['rm', '--force', c], { check: false })
     // initdb's files belong to uid 999; remove them from a container of the same image.
-    if (img) docker(['run', '--rm', '--user=0', `--volume=${dataDir}:/d`, '--entrypoint', 'sh', img, '-c', 'rm -rf /d/*'], { check: false })
+    if (img)
+      docker(['run', '--rm', '--user=0', `--volume=${dataDir}:/d`, '--entrypoint', 'sh', img, '-c', 'rm -rf /d/*'], {
+        check: false,
+      })
     rmSync(dataDir, { recursive: true, force: true })
   })
 
@@ -109,7 +148,16 @@ describe('PostgreSQL pod and migration wait step, run in Docker as rendered', ()
     const wait = job.spec.template.spec.initContainers.find((c: any) => c.name === 'wait-for-database')
     const host = wait.env.find((e: any) => e.name === 'PGHOST').value
     const res = docker(
-      ['run', '--rm', `--add-host=${host}:${ip(first)}`, ...runArgs(job.spec.template, wait), '--entrypoint', wait.command[0], img, ...wait.command.slice(1)],
+      [
+        'run',
+        '--rm',
+        `--add-host=${host}:${ip(first)}`,
+        ...runArgs(job.spec.template, wait),
+        '--entrypoint',
+        wait.command[0],
+        img,
+        ...wait.command.slice(1),
+      ],
       { check: false },
     )
     expect(res.stderr).toBe('')
@@ -121,7 +169,17 @@ describe('PostgreSQL pod and migration wait step, run in Docker as rendered', ()
     const host = wait.env.find((e: any) => e.name === 'PGHOST').value
     const res = docker(
       // The host resolves to the step's own loopback, where nothing listens: connection refused, as before the server is up.
-      ['run', '--rm', `--add-host=${host}:127.0.0.1`, ...runArgs(job.spec.template, wait), '--entrypoint', 'timeout', img, '6', ...wait.command],
+      [
+        'run',
+        '--rm',
+        `--add-host=${host}:127.0.0.1`,
+        ...runArgs(job.spec.template, wait),
+        '--entrypoint',
+        'timeout',
+        img,
+        '6',
+        ...wait.command,
+      ],
       { check: false },
     )
     expect(res.status).toBe(124) // still looping when timeout stopped it

@@ -25,7 +25,12 @@ const imagesOf = (objects: K8sObject[]) => {
 // Every render up front, so each Kubernetes version validates all of them in one kubectl-validate run.
 const HELMS = helms()
 const renders = new Map<string, Rendered>()
-for (const helm of HELMS) for (const entry of MATRIX) renders.set(`${helm.label}|${entry.name}`, template(helm, { values: entry.values, set: entry.set, setJson: entry.setJson }))
+for (const helm of HELMS)
+  for (const entry of MATRIX)
+    renders.set(
+      `${helm.label}|${entry.name}`,
+      template(helm, { values: entry.values, set: entry.set, setJson: entry.setJson }),
+    )
 const validation = new Map<string, Map<string, ValidationIssue[]>>()
 
 beforeAll(() => {
@@ -46,7 +51,11 @@ describe.each(HELMS)('$label', (helm) => {
     // The entry with every extension knob set (helm.ts EXTENSIONS); the other entries leave them at their defaults.
     const ext = entry.name === 'extension knobs'
     const writable = ext
-      ? { ...WRITABLE, frontend: [...WRITABLE.frontend, '/app/logs/server.log'], backend: [...WRITABLE.backend, '/app/app.log'] }
+      ? {
+          ...WRITABLE,
+          frontend: [...WRITABLE.frontend, '/app/logs/server.log'],
+          backend: [...WRITABLE.backend, '/app/app.log'],
+        }
       : WRITABLE
 
     it('renders', () => {
@@ -60,11 +69,17 @@ describe.each(HELMS)('$label', (helm) => {
     })
 
     it('objects: the components of the release, and only the frontend exposed', () => {
-      expect(byKind(objects, 'Deployment').map((o) => o.metadata.name).sort()).toEqual(['todo-backend', 'todo-frontend'])
+      expect(
+        byKind(objects, 'Deployment')
+          .map((o) => o.metadata.name)
+          .sort(),
+      ).toEqual(['todo-backend', 'todo-frontend'])
       expect(byKind(objects, 'StatefulSet').map((o) => o.metadata.name)).toEqual(external ? [] : ['todo-postgresql'])
-      expect(byKind(objects, 'Service').map((o) => o.metadata.name).sort()).toEqual(
-        external ? ['todo-backend', 'todo-frontend'] : ['todo-backend', 'todo-frontend', 'todo-postgresql'],
-      )
+      expect(
+        byKind(objects, 'Service')
+          .map((o) => o.metadata.name)
+          .sort(),
+      ).toEqual(external ? ['todo-backend', 'todo-frontend'] : ['todo-backend', 'todo-frontend', 'todo-postgresql'])
       expect(find(objects, 'Service', 'todo-backend')!.spec.type).toBe('ClusterIP')
       const ingresses = byKind(objects, 'Ingress')
       if (entry.set.includes('ingress.enabled=false')) {
@@ -76,7 +91,12 @@ describe.each(HELMS)('$label', (helm) => {
         const paths = ing.spec.rules.flatMap((rule: any) => rule.http.paths)
         expect(paths.map((p: any) => [p.path, p.backend.service.name])).toEqual(
           ext
-            ? [['/api/v1/stream', 'todo-backend'], ['/api/auth', 'todo-frontend'], ['/api', 'todo-backend'], ['/', 'todo-frontend']]
+            ? [
+                ['/api/v1/stream', 'todo-backend'],
+                ['/api/auth', 'todo-frontend'],
+                ['/api', 'todo-backend'],
+                ['/', 'todo-frontend'],
+              ]
             : [['/', 'todo-frontend']],
         )
         expect(ing.spec.ingressClassName).toBe('nginx')
@@ -101,7 +121,8 @@ describe.each(HELMS)('$label', (helm) => {
       const allowed = imagesOf(objects)
       expect(policy.workloads(objects).flatMap((w) => policy.images(w, allowed))).toEqual([])
       for (const w of policy.workloads(objects))
-        for (const c of [...(w.pod.spec.initContainers ?? []), ...w.pod.spec.containers]) expect(c.imagePullPolicy).toBe('IfNotPresent')
+        for (const c of [...(w.pod.spec.initContainers ?? []), ...w.pod.spec.containers])
+          expect(c.imagePullPolicy).toBe('IfNotPresent')
     })
 
     it('policy: startup, readiness and liveness probes, liveness independent of dependencies', () => {
@@ -134,7 +155,9 @@ describe.each(HELMS)('$label', (helm) => {
     it('every object of the chart names the release namespace (a rendered manifest never lands in default)', () => {
       // extraObjects (component "extra") are the user's own manifests, rendered as given
       const chartObjects = objects.filter((o) => o.metadata.labels?.['app.kubernetes.io/component'] !== 'extra')
-      expect(chartObjects.filter((o) => o.metadata.namespace !== 'todo').map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([])
+      expect(
+        chartObjects.filter((o) => o.metadata.namespace !== 'todo').map((o) => `${o.kind}/${o.metadata.name}`),
+      ).toEqual([])
     })
 
     it('policy: NetworkPolicies cover every pod (ingress and egress, DNS allowed)', () => {
@@ -144,7 +167,8 @@ describe.each(HELMS)('$label', (helm) => {
       expect(policy.ingressPeers(np('todo-backend'))).toEqual(ext ? ['any', 'frontend', 'test'] : ['frontend', 'test'])
       // Prod admits only the ingress controller's namespace ("other"), plus the backend (JWKS) and tests.
       expect(policy.ingressPeers(np('todo-frontend'))).toEqual(isProd ? ['backend', 'other', 'test'] : ['any'])
-      const admits = (target: string, from: string) => ['any', from].some((p) => policy.ingressPeers(np(target)).includes(p))
+      const admits = (target: string, from: string) =>
+        ['any', from].some((p) => policy.ingressPeers(np(target)).includes(p))
       expect(admits('todo-frontend', 'backend')).toBe(true) // the backend fetches the JWKS from the frontend
       expect(admits('todo-frontend', 'test')).toBe(true)
       expect(admits('todo-backend', 'test')).toBe(true)
@@ -154,7 +178,8 @@ describe.each(HELMS)('$label', (helm) => {
       expect(beEgress).toContain('ipBlock:0.0.0.0/0') // LLM API
       expect(policy.egressPeers(np('todo-frontend'))).toContain('backend')
       const db = external ? 'ipBlock:0.0.0.0/0' : 'postgresql'
-      for (const name of ['todo-frontend', 'todo-backend', 'todo-migrate', 'todo-test']) expect(policy.egressPeers(np(name))).toContain(db)
+      for (const name of ['todo-frontend', 'todo-backend', 'todo-migrate', 'todo-test'])
+        expect(policy.egressPeers(np(name))).toContain(db)
       expect(policy.egressPeers(np('todo-migrate'))).not.toContain('frontend')
       if (!external) {
         expect(policy.ingressPeers(np('todo-postgresql'))).toEqual(['backend', 'frontend', 'migrate', 'test'])
@@ -204,16 +229,28 @@ describe.each(HELMS)('$label', (helm) => {
           expect(env.get('DATABASE_URL').valueFrom.secretKeyRef).toEqual({ name: secretName, key: 'DATABASE_URL' })
           expect(env.has('POSTGRES_PASSWORD')).toBe(false)
         } else {
-          expect(env.get('POSTGRES_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: secretName, key: 'POSTGRES_PASSWORD' })
+          expect(env.get('POSTGRES_PASSWORD').valueFrom.secretKeyRef).toEqual({
+            name: secretName,
+            key: 'POSTGRES_PASSWORD',
+          })
           // backend.databaseUrlScheme changes the backend's scheme only.
           const scheme = ext && name === 'backend' ? 'postgresql+asyncpg' : 'postgresql'
-          expect(env.get('DATABASE_URL').value).toBe(`${scheme}://$(POSTGRES_USER):$(POSTGRES_PASSWORD)@todo-postgresql:5432/todo`)
+          expect(env.get('DATABASE_URL').value).toBe(
+            `${scheme}://$(POSTGRES_USER):$(POSTGRES_PASSWORD)@todo-postgresql:5432/todo`,
+          )
         }
       }
       const fe = envOf(find(objects, 'Deployment', 'todo-frontend')!.spec.template.spec.containers[0])
-      expect(fe.get('BETTER_AUTH_SECRET').valueFrom.secretKeyRef).toEqual({ name: secretName, key: 'BETTER_AUTH_SECRET' })
+      expect(fe.get('BETTER_AUTH_SECRET').valueFrom.secretKeyRef).toEqual({
+        name: secretName,
+        key: 'BETTER_AUTH_SECRET',
+      })
       const be = envOf(find(objects, 'Deployment', 'todo-backend')!.spec.template.spec.containers[0])
-      expect(be.get('OPENAI_API_KEY').valueFrom.secretKeyRef).toEqual({ name: secretName, key: 'OPENAI_API_KEY', optional: true })
+      expect(be.get('OPENAI_API_KEY').valueFrom.secretKeyRef).toEqual({
+        name: secretName,
+        key: 'OPENAI_API_KEY',
+        optional: true,
+      })
     })
 
     it('migrations: one hook Job, backend schema then frontend auth tables, each with its own image', () => {
@@ -222,7 +259,11 @@ describe.each(HELMS)('$label', (helm) => {
       expect(job.metadata.annotations!['helm.sh/hook']).toBe('post-install,pre-upgrade')
       const spec = job.spec.template.spec
       const steps = [...(spec.initContainers ?? []), ...spec.containers]
-      expect(steps.map((c: any) => c.name)).toEqual([...(external ? [] : ['wait-for-database']), 'migrate-backend', 'migrate-frontend'])
+      expect(steps.map((c: any) => c.name)).toEqual([
+        ...(external ? [] : ['wait-for-database']),
+        'migrate-backend',
+        'migrate-frontend',
+      ])
       const [fe, be] = imagesOf(objects)
       const by = Object.fromEntries(steps.map((c: any) => [c.name, c]))
       expect(by['migrate-backend']).toMatchObject({ image: be, command: ['python', '-m', 'app.migrate'] })
@@ -255,7 +296,11 @@ describe.each(HELMS)('$label', (helm) => {
 
     it('helm test: backend health, frontend → backend by Service name, database — with the app images', () => {
       const pods = byKind(objects, 'Pod')
-      expect(pods.map((p) => p.metadata.name).sort()).toEqual(['todo-test-backend-health', 'todo-test-database', 'todo-test-frontend-backend'])
+      expect(pods.map((p) => p.metadata.name).sort()).toEqual([
+        'todo-test-backend-health',
+        'todo-test-database',
+        'todo-test-frontend-backend',
+      ])
       const [fe, be] = imagesOf(objects)
       for (const p of pods) expect(p.metadata.annotations!['helm.sh/hook']).toBe('test')
       const get = (n: string) => find(objects, 'Pod', n)!.spec.containers[0]

@@ -20,7 +20,10 @@ const RENDERS: { values: string; files: string[] }[] = [
 ]
 // The canary: the prod render with a writable root filesystem and privilege escalation (values), then without
 // ephemeral-storage resources (edited out of the output: the schema refuses to render without them).
-const CANARY_SET = ['containerSecurityContext.readOnlyRootFilesystem=false', 'containerSecurityContext.allowPrivilegeEscalation=true']
+const CANARY_SET = [
+  'containerSecurityContext.readOnlyRootFilesystem=false',
+  'containerSecurityContext.allowPrivilegeEscalation=true',
+]
 
 const dir = mkdtempSync(path.join(tmpdir(), 'chart-scan-'))
 const files: string[] = []
@@ -53,7 +56,11 @@ beforeAll(() => {
       writeFileSync(file, out.stdout)
       files.push(file)
     }
-    const canary = template(helm, { values: ['values-prod.yaml'], set: [...TAGS, ...CANARY_SET], args: ['--namespace', 'todo-canary'] })
+    const canary = template(helm, {
+      values: ['values-prod.yaml'],
+      set: [...TAGS, ...CANARY_SET],
+      args: ['--namespace', 'todo-canary'],
+    })
     if (canary.status !== 0) throw new Error(`helm template (canary) failed:\n${canary.stderr}`)
     const canaryFile = path.join(dir, 'canary.yaml')
     writeFileSync(canaryFile, canary.stdout.replace(/^\s*ephemeral-storage: .*\n/gm, ''))
@@ -96,7 +103,9 @@ describe('the exceptions file', () => {
       expect(['kube-score', 'checkov'], JSON.stringify(e)).toContain(e.scanner)
       expect(e.check, JSON.stringify(e)).toMatch(/^(CKV2?_K8S_\d+|[a-z0-9-]+)$/)
       expect(e.object, JSON.stringify(e)).toMatch(/^[A-Za-z]+\/todo(-[a-z0-9-]+)?$/)
-      expect(typeof e.reason === 'string' && e.reason.length >= 20 && !e.reason.includes('\n'), JSON.stringify(e)).toBe(true)
+      expect(typeof e.reason === 'string' && e.reason.length >= 20 && !e.reason.includes('\n'), JSON.stringify(e)).toBe(
+        true,
+      )
       for (const v of e.values ?? []) expect(RENDERS.map((r) => r.values)).toContain(v)
       const key = `${e.scanner} ${e.check} ${e.object}`
       expect(keys.has(key), `listed twice: ${key}`).toBe(false)
@@ -117,7 +126,8 @@ describe.each([
   it('scanned every object of every render', () => {
     need(tool)
     const counted = scanner === 'kube-score' ? results.counted.kubeScore : results.counted.checkov
-    for (const r of RENDERS) expect(counted.get(r.values) ?? 0, `${scanner} objects in the ${r.values} render`).toBeGreaterThan(15)
+    for (const r of RENDERS)
+      expect(counted.get(r.values) ?? 0, `${scanner} objects in the ${r.values} render`).toBeGreaterThan(15)
     if (scanner === 'checkov') expect(results.parsingErrors).toBe(0)
   })
 
@@ -132,7 +142,9 @@ describe.each([
     need(tool)
     const all = findings()
     const stale = exceptions().filter((e: Exception) => !all.some((f) => covers(e, f)))
-    expect(stale.map((e) => `${e.scanner} ${e.check} ${e.object}${e.values ? ` [values: ${e.values.join(', ')}]` : ''}`)).toEqual([])
+    expect(
+      stale.map((e) => `${e.scanner} ${e.check} ${e.object}${e.values ? ` [values: ${e.values.join(', ')}]` : ''}`),
+    ).toEqual([])
   })
 
   it('catches a weakened chart (the canary render)', () => {

@@ -17,14 +17,25 @@ export type Finding = {
   message: string
 }
 
-export type Exception = { scanner: Finding['scanner']; check: string; object: string; values?: string[]; reason: string }
+export type Exception = {
+  scanner: Finding['scanner']
+  check: string
+  object: string
+  values?: string[]
+  reason: string
+}
 
 const valuesOf = (namespace: string | undefined) => (namespace ?? '').replace(/^todo-/, '')
 
 type KubeScoreObject = {
   type_meta: { kind: string }
   object_meta: { name: string; namespace?: string }
-  checks: { check: { id: string; name: string }; grade: number; skipped: boolean; comments: { path: string; summary: string }[] | null }[]
+  checks: {
+    check: { id: string; name: string }
+    grade: number
+    skipped: boolean
+    comments: { path: string; summary: string }[] | null
+  }[]
 }
 
 /**
@@ -32,7 +43,10 @@ type KubeScoreObject = {
  * Also counts the objects it scored per render, to prove it saw every file.
  */
 export function kubeScore(bin: string, files: string[]): { findings: Finding[]; objects: Map<string, number> } {
-  const r = spawnSync(bin, ['score', '--output-format', 'json', ...files], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+  const r = spawnSync(bin, ['score', '--output-format', 'json', ...files], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  })
   if (r.error) throw r.error
   let parsed: KubeScoreObject[]
   try {
@@ -62,7 +76,10 @@ export function kubeScore(bin: string, files: string[]): { findings: Finding[]; 
 
 type CheckovReport = {
   check_type: string
-  results: { failed_checks: { check_id: string; check_name: string; resource: string }[]; passed_checks: { resource: string }[] }
+  results: {
+    failed_checks: { check_id: string; check_name: string; resource: string }[]
+    passed_checks: { resource: string }[]
+  }
   summary: { parsing_errors: number; resource_count: number }
 }
 
@@ -70,12 +87,19 @@ type CheckovReport = {
  * checkov's Kubernetes checks over one directory of rendered files (one Python start-up). Resources are named
  * `Kind.namespace.name`. Offline: no platform key, no policy download.
  */
-export function checkov(bin: string, dir: string): { findings: Finding[]; resources: Map<string, number>; parsingErrors: number } {
-  const r = spawnSync(bin, ['--directory', dir, '--framework', 'kubernetes', '--output', 'json', '--skip-download', '--compact'], {
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-    env: { ...process.env, BC_API_KEY: '', PYTHONWARNINGS: 'ignore' },
-  })
+export function checkov(
+  bin: string,
+  dir: string,
+): { findings: Finding[]; resources: Map<string, number>; parsingErrors: number } {
+  const r = spawnSync(
+    bin,
+    ['--directory', dir, '--framework', 'kubernetes', '--output', 'json', '--skip-download', '--compact'],
+    {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+      env: { ...process.env, BC_API_KEY: '', PYTHONWARNINGS: 'ignore' },
+    },
+  )
   if (r.error) throw r.error
   let parsed: CheckovReport | CheckovReport[]
   try {
@@ -84,7 +108,10 @@ export function checkov(bin: string, dir: string): { findings: Finding[]; resour
     throw new Error(`checkov printed no JSON (exit ${r.status}):\n${r.stdout.slice(0, 2000)}\n${r.stderr.slice(-2000)}`)
   }
   const reports = (Array.isArray(parsed) ? parsed : [parsed]).filter((x) => x.check_type === 'kubernetes')
-  if (reports.length === 0) throw new Error(`checkov reported no kubernetes results (exit ${r.status}):\n${r.stdout.slice(0, 2000)}\n${r.stderr.slice(-2000)}`)
+  if (reports.length === 0)
+    throw new Error(
+      `checkov reported no kubernetes results (exit ${r.status}):\n${r.stdout.slice(0, 2000)}\n${r.stderr.slice(-2000)}`,
+    )
   const split = (resource: string) => {
     const [kind, namespace, ...name] = resource.split('.')
     return { object: `${kind}/${name.join('.')}`, values: valuesOf(namespace) }
@@ -95,7 +122,8 @@ export function checkov(bin: string, dir: string): { findings: Finding[]; resour
   let parsingErrors = 0
   for (const rep of reports) {
     parsingErrors += rep.summary.parsing_errors
-    for (const f of rep.results.failed_checks) findings.push({ scanner: 'checkov', check: f.check_id, ...split(f.resource), message: f.check_name })
+    for (const f of rep.results.failed_checks)
+      findings.push({ scanner: 'checkov', check: f.check_id, ...split(f.resource), message: f.check_name })
     for (const f of [...rep.results.failed_checks, ...(rep.results.passed_checks ?? [])]) {
       if (seen.has(f.resource)) continue
       seen.add(f.resource)

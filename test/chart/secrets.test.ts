@@ -19,11 +19,16 @@ describe.each(helms())('$label', (helm) => {
     ['external database', ['postgresql.enabled=false'], ['betterAuthSecret', 'databaseUrl', 'openaiApiKey']],
   ] as const)('chart-made Secret (%s): values only inside the Secret', (_name, mode, keys) => {
     const set = [...TAGS, ...mode, 'secrets.create=true', ...keys.map((k) => `secrets.${k}=${SENTINELS[k]}`)]
-    const r = template(helm, { set: set.filter((s) => !s.startsWith('secrets.databaseUrl')), args: ['--set-string', `secrets.databaseUrl=${SENTINELS.databaseUrl}`] })
+    const r = template(helm, {
+      set: set.filter((s) => !s.startsWith('secrets.databaseUrl')),
+      args: ['--set-string', `secrets.databaseUrl=${SENTINELS.databaseUrl}`],
+    })
     expect(r.stderr).toBe('')
     const secrets = r.objects.filter((o) => o.kind === 'Secret')
     expect(secrets.map((s) => s.metadata.name)).toEqual(['todo-secrets'])
-    const decoded = Object.fromEntries(Object.entries(secrets[0]!.data!).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]))
+    const decoded = Object.fromEntries(
+      Object.entries(secrets[0]!.data!).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]),
+    )
     expect(decoded.BETTER_AUTH_SECRET).toBe(SENTINELS.betterAuthSecret)
     expect(decoded.OPENAI_API_KEY).toBe(SENTINELS.openaiApiKey)
     if (keys.includes('databaseUrl' as never)) expect(decoded.DATABASE_URL).toBe(SENTINELS.databaseUrl)
@@ -34,7 +39,8 @@ describe.each(helms())('$label', (helm) => {
     // The raw output too (comments, hooks, tests): each value occurs in the Secret document only.
     const docs = r.stdout.split(/^---$/m)
     for (const k of keys)
-      for (const doc of docs.filter((d) => forms(SENTINELS[k]).some((f) => d.includes(f)))) expect(doc).toMatch(/^kind: Secret$/m)
+      for (const doc of docs.filter((d) => forms(SENTINELS[k]).some((f) => d.includes(f))))
+        expect(doc).toMatch(/^kind: Secret$/m)
   })
 
   it('existing Secret: nothing secret is rendered, every secret env var is a secretKeyRef', () => {
@@ -48,9 +54,12 @@ describe.each(helms())('$label', (helm) => {
 })
 
 describe('shipped values files', () => {
-  it.each(['values.yaml', 'values-dev.yaml', 'values-prod.yaml', 'ci/default-values.yaml'])('%s carries no secret', (file) => {
-    const values = parse(readFileSync(chartFile(file), 'utf8')) ?? {}
-    for (const v of Object.values(values.secrets ?? {})) expect(v === false || v === true || v === '').toBe(true)
-    expect(JSON.stringify(values)).not.toMatch(/sk-[A-Za-z0-9]{8,}|postgres(ql)?:\/\/[^"]*:[^"@]+@/)
-  })
+  it.each(['values.yaml', 'values-dev.yaml', 'values-prod.yaml', 'ci/default-values.yaml'])(
+    '%s carries no secret',
+    (file) => {
+      const values = parse(readFileSync(chartFile(file), 'utf8')) ?? {}
+      for (const v of Object.values(values.secrets ?? {})) expect(v === false || v === true || v === '').toBe(true)
+      expect(JSON.stringify(values)).not.toMatch(/sk-[A-Za-z0-9]{8,}|postgres(ql)?:\/\/[^"]*:[^"@]+@/)
+    },
+  )
 })

@@ -20,7 +20,8 @@ const CASES: { name: string; break: (objects: K8sObject[]) => void; error: RegEx
   },
   {
     name: 'an unknown field in a container',
-    break: (o) => void (find(o, 'StatefulSet', 'todo-postgresql')!.spec.template.spec.containers[0].livenessProbes = {}),
+    break: (o) =>
+      void (find(o, 'StatefulSet', 'todo-postgresql')!.spec.template.spec.containers[0].livenessProbes = {}),
     error: /livenessProbes: Invalid value: value provided for unknown field/,
   },
   {
@@ -30,7 +31,8 @@ const CASES: { name: string; break: (objects: K8sObject[]) => void; error: RegEx
   },
   {
     name: 'a label value Kubernetes refuses',
-    break: (o) => void (find(o, 'Service', 'todo-frontend')!.metadata.labels!['app.kubernetes.io/component'] = 'front end'),
+    break: (o) =>
+      void (find(o, 'Service', 'todo-frontend')!.metadata.labels!['app.kubernetes.io/component'] = 'front end'),
     error: /a valid label must be/,
   },
 ]

@@ -15,7 +15,10 @@ const fixture = `chart-hooks-fixture-${process.pid}`
 
 function docker(args: string[], check = true) {
   const res = spawnSync('docker', args, { encoding: 'utf8' })
-  if (res.error) throw new Error(`docker is not available (${res.error.message}): start the Docker engine and rerun npm run test:chart`)
+  if (res.error)
+    throw new Error(
+      `docker is not available (${res.error.message}): start the Docker engine and rerun npm run test:chart`,
+    )
   if (check && res.status !== 0) throw new Error(`docker ${args.slice(0, 3).join(' ')} … failed: ${res.stderr}`)
   return res
 }
@@ -47,7 +50,15 @@ describe('helm test pods, run in Docker as rendered', () => {
     const p = pod(name)
     const c = p.spec.containers[0]
     const psc = p.spec.securityContext
-    const args = ['run', '--rm', '--read-only', `--user=${psc.runAsUser}:${psc.runAsGroup}`, '--cap-drop=ALL', '--security-opt=no-new-privileges', '--tmpfs=/tmp:mode=1777']
+    const args = [
+      'run',
+      '--rm',
+      '--read-only',
+      `--user=${psc.runAsUser}:${psc.runAsGroup}`,
+      '--cap-drop=ALL',
+      '--security-opt=no-new-privileges',
+      '--tmpfs=/tmp:mode=1777',
+    ]
     for (const host of ['todo-frontend', 'todo-backend']) args.push(`--add-host=${host}:${ip}`)
     for (const e of c.env ?? []) args.push('--env', `${e.name}=${e.value}`)
     return docker([...args, '--entrypoint', c.command[0], image, ...c.command.slice(1)], false)
@@ -55,7 +66,8 @@ describe('helm test pods, run in Docker as rendered', () => {
 
   beforeAll(() => {
     for (const image of [NODE, PYTHON])
-      if (docker(['image', 'inspect', image], false).status !== 0) throw new Error(`${image} is missing: run bash ../shared/rig/base-images.sh`)
+      if (docker(['image', 'inspect', image], false).status !== 0)
+        throw new Error(`${image} is missing: run bash ../shared/rig/base-images.sh`)
   })
   afterAll(() => {
     docker(['rm', '--force', fixture], false)

@@ -16,8 +16,12 @@ describe(`e2e cluster (${cluster.kind})`, () => {
   it('serves policy/v1, autoscaling/v2 and has one default StorageClass', async () => {
     const { stdout: apis } = await kubectl('api-versions')
     expect(apis.split('\n')).toEqual(expect.arrayContaining(['policy/v1', 'autoscaling/v2']))
-    const { stdout } = await kubectl('get', 'storageclass', '-o',
-      'jsonpath={range .items[*]}{.metadata.annotations.storageclass\\.kubernetes\\.io/is-default-class}{"\\n"}{end}')
+    const { stdout } = await kubectl(
+      'get',
+      'storageclass',
+      '-o',
+      'jsonpath={range .items[*]}{.metadata.annotations.storageclass\\.kubernetes\\.io/is-default-class}{"\\n"}{end}',
+    )
     expect(stdout.split('\n').filter((v) => v === 'true')).toHaveLength(1)
   })
 
@@ -25,8 +29,14 @@ describe(`e2e cluster (${cluster.kind})`, () => {
     it('runs a locally built image, answers on ClusterIP and by DNS name, binds a PVC, takes helm install --wait', async () => {
       const smoke = path.resolve(import.meta.dirname, 'cluster/smoke.sh')
       const { stdout } = await run('bash', [smoke, layerV35().helm], { encoding: 'utf8', timeout: 600_000 })
-      for (const check of ['node todo-e2e Ready', 'host -> ClusterIP', 'pod -> Service by DNS name', 'PVC (no class given) Bound',
-        'Pod Security admission rejects', 'helm install --wait']) {
+      for (const check of [
+        'node todo-e2e Ready',
+        'host -> ClusterIP',
+        'pod -> Service by DNS name',
+        'PVC (no class given) Bound',
+        'Pod Security admission rejects',
+        'helm install --wait',
+      ]) {
         expect(stdout).toContain(check)
       }
       expect(stdout).toMatch(/smoke: all checks passed/)

@@ -9,14 +9,31 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { injectCluster } from './support/cluster.ts'
 import {
-  backendCopy, clusterIp, freePort, helm, importIntoContainerd, kitEnvironment, kubectl, NS, pods, reachServices, RELEASE, root, runKit, tail, waitFor,
+  backendCopy,
+  clusterIp,
+  freePort,
+  helm,
+  importIntoContainerd,
+  kitEnvironment,
+  kubectl,
+  NS,
+  pods,
+  reachServices,
+  RELEASE,
+  root,
+  runKit,
+  tail,
+  waitFor,
   type PodInfo,
 } from './support/kit.ts'
 
 const cluster = injectCluster(inject('cluster'))
 const backend = backendCopy('todo-e2e-dev-')
 // the harness's registry: a save pushes only the changed layers (the kit's other e2e files import into containerd)
-const kit = kitEnvironment(cluster, { BACKEND_DIR: backend, ...(cluster.registry ? { LOAD_METHOD: 'registry', REGISTRY: cluster.registry } : {}) })
+const kit = kitEnvironment(cluster, {
+  BACKEND_DIR: backend,
+  ...(cluster.registry ? { LOAD_METHOD: 'registry', REGISTRY: cluster.registry } : {}),
+})
 const env = kit.env
 const healthFile = path.join(backend, 'app/routes/health.py')
 const original = readFileSync(healthFile, 'utf8')
@@ -44,10 +61,14 @@ const health = (): Promise<unknown> =>
 /** what a new connection gets; kube-proxy may take a moment to drop the old pod's endpoint after the rollout */
 const serves = async (want: unknown): Promise<void> => {
   let got: unknown
-  await waitFor(`/health to answer ${JSON.stringify(want)}`, async () => JSON.stringify((got = await health())) === JSON.stringify(want), 5_000, 250)
-    .catch((e: Error) => {
-      throw new Error(`${e.message}; last answer ${JSON.stringify(got)}`)
-    })
+  await waitFor(
+    `/health to answer ${JSON.stringify(want)}`,
+    async () => JSON.stringify((got = await health())) === JSON.stringify(want),
+    5_000,
+    250,
+  ).catch((e: Error) => {
+    throw new Error(`${e.message}; last answer ${JSON.stringify(got)}`)
+  })
 }
 
 // the long-running dev process and everything it printed so far
@@ -57,10 +78,15 @@ const since = { stderr: 0 }
 const newErr = () => out.stderr.slice(since.stderr)
 const mark = () => (since.stderr = out.stderr.length)
 const said = (what: string, re: RegExp, timeoutMs = 240_000) =>
-  waitFor(what, async () => {
-    if (dev?.exitCode !== null) throw new Error(`dev exited ${dev?.exitCode}:\n${out.stderr.slice(-3000)}`)
-    return re.test(newErr())
-  }, timeoutMs, 500).catch((e: Error) => {
+  waitFor(
+    what,
+    async () => {
+      if (dev?.exitCode !== null) throw new Error(`dev exited ${dev?.exitCode}:\n${out.stderr.slice(-3000)}`)
+      return re.test(newErr())
+    },
+    timeoutMs,
+    500,
+  ).catch((e: Error) => {
     throw new Error(`${e.message}\n--- dev stderr since the edit\n${newErr().slice(-4000)}`)
   })
 
@@ -70,7 +96,12 @@ describe(`npm run dev on a real cluster (${cluster.kind})`, () => {
     // LOAD_METHOD=registry pushes the app's images only: the node gets the in-cluster database's image as the other
     // e2e files give it (the containerd method imports it when docker has it)
     if (cluster.containerdAddress) await importIntoContainerd(cluster.containerdAddress, env.POSTGRES_IMAGE!, kit.dir)
-    if (await helm(env, 'status', RELEASE, '-n', NS).then(() => true, () => false)) {
+    if (
+      await helm(env, 'status', RELEASE, '-n', NS).then(
+        () => true,
+        () => false,
+      )
+    ) {
       const r = await runKit(env, ['down', '--', '--purge-data', '--yes'])
       expect(r.code, tail(r)).toBe(0)
     }
@@ -104,7 +135,11 @@ describe(`npm run dev on a real cluster (${cluster.kind})`, () => {
   })
 
   it('npm run dev: the port-forward answers, a backend save rolls only the backend, and its new pod logs into the stream', async () => {
-    dev = spawn(process.execPath, [path.join(root, 'scripts/kit.mjs'), 'dev', '--port', String(port)], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    dev = spawn(process.execPath, [path.join(root, 'scripts/kit.mjs'), 'dev', '--port', String(port)], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     dev.stdout!.on('data', (d) => (out.stdout += d))
     dev.stderr!.on('data', (d) => (out.stderr += d))
     await said('the port-forward URL', new RegExp(`frontend: http://localhost:${port}`), 180_000)
@@ -115,7 +150,10 @@ describe(`npm run dev on a real cluster (${cluster.kind})`, () => {
     const before = await pods(env)
     mark()
     writeFileSync(healthFile, withMarker('watch'))
-    await said('the cycle line', /✔ backend \(app\/routes\/health\.py\) · build [\d.]+s · load [\d.]+s · deploy [\d.]+s · new backend serving [\d.]+s after the save/)
+    await said(
+      'the cycle line',
+      /✔ backend \(app\/routes\/health\.py\) · build [\d.]+s · load [\d.]+s · deploy [\d.]+s · new backend serving [\d.]+s after the save/,
+    )
     await serves({ status: 'ok', dev: `watch-${run}` })
     const after = await pods(env)
     for (const c of ['frontend', 'postgresql']) expect(uids(live(after, c)), c).toEqual(uids(live(before, c)))
@@ -124,7 +162,12 @@ describe(`npm run dev on a real cluster (${cluster.kind})`, () => {
     // `[backend/<pod without the release-component prefix>]`, from the new pod's own start-up lines
     const prefix = `[backend/${fresh.name.slice(`${RELEASE}-backend-`.length)}]`
     await waitFor(`log lines prefixed ${prefix}`, async () => out.stdout.includes(prefix), 60_000, 500)
-    expect(out.stdout.split('\n').filter((l) => l.startsWith(prefix)).join('\n')).toMatch(/Application startup complete|Uvicorn running/)
+    expect(
+      out.stdout
+        .split('\n')
+        .filter((l) => l.startsWith(prefix))
+        .join('\n'),
+    ).toMatch(/Application startup complete|Uvicorn running/)
   })
 
   // a failed build and deploy --fail-fast are the kit's own logic, the same whichever cluster runs the pods: the
@@ -134,7 +177,10 @@ describe(`npm run dev on a real cluster (${cluster.kind})`, () => {
       const before = uids(await pods(env))
       mark()
       writeFileSync(healthFile, withMarker('watch') + '\ndef broken(:\n')
-      await said('the failed cycle', /backend \(app\/routes\/health\.py\): not deployed; the previous release keeps serving/)
+      await said(
+        'the failed cycle',
+        /backend \(app\/routes\/health\.py\): not deployed; the previous release keeps serving/,
+      )
       expect(newErr()).toContain('SyntaxError')
       expect(newErr()).toMatch(/the backend image did not build/)
       await serves({ status: 'ok', dev: `watch-${run}` })
@@ -148,10 +194,14 @@ describe(`npm run dev on a real cluster (${cluster.kind})`, () => {
       await said('the failed rollout', /not deployed; the previous release keeps serving/, 150_000)
       // DEPLOY_TIMEOUT is 3m here: --fail-fast gave up once the pod had crashed twice
       expect(Date.now() - t0).toBeLessThan(150_000)
-      expect(newErr()).toMatch(/stopped early and was rolled back \(--fail-fast\): pod\/todo-backend-\S+: container backend keeps crashing/)
+      expect(newErr()).toMatch(
+        /stopped early and was rolled back \(--fail-fast\): pod\/todo-backend-\S+: container backend keeps crashing/,
+      )
       expect(newErr()).toContain('dev-e2e crash at import')
       await serves({ status: 'ok', dev: `watch-${run}` })
-      const status = JSON.parse(await helm(env, 'status', RELEASE, '-n', NS, '-o', 'json')) as { info: { status: string } }
+      const status = JSON.parse(await helm(env, 'status', RELEASE, '-n', NS, '-o', 'json')) as {
+        info: { status: string }
+      }
       expect(status.info.status).toBe('deployed')
 
       // the loop goes on: the fix deploys
@@ -166,15 +216,26 @@ describe(`npm run dev on a real cluster (${cluster.kind})`, () => {
     const old = live(await pods(env), 'frontend').map((p) => p.uid)
     await kubectl(env, 'rollout', 'restart', `deployment/${RELEASE}-frontend`, '-n', NS)
     await kubectl(env, 'rollout', 'status', `deployment/${RELEASE}-frontend`, '-n', NS, '--timeout=180s')
-    await waitFor('the old frontend pod to be gone', async () => live(await pods(env), 'frontend').every((p) => !old.includes(p.uid)), 120_000)
-    await waitFor(`http://localhost:${port}/api/health through the port-forward`, async () =>
-      (await fetch(`http://localhost:${port}/api/health`, { signal: AbortSignal.timeout(3000) })).status === 200, 60_000, 1000)
+    await waitFor(
+      'the old frontend pod to be gone',
+      async () => live(await pods(env), 'frontend').every((p) => !old.includes(p.uid)),
+      120_000,
+    )
+    await waitFor(
+      `http://localhost:${port}/api/health through the port-forward`,
+      async () =>
+        (await fetch(`http://localhost:${port}/api/health`, { signal: AbortSignal.timeout(3000) })).status === 200,
+      60_000,
+      1000,
+    )
 
     const exited = new Promise<number | null>((r) => dev!.once('exit', (code) => r(code)))
     dev!.kill('SIGINT')
     expect(await exited).toBe(0)
     expect(out.stderr).toContain('release todo keeps running; npm run down removes it')
-    const status = JSON.parse(await helm(env, 'status', RELEASE, '-n', NS, '-o', 'json')) as { info: { status: string } }
+    const status = JSON.parse(await helm(env, 'status', RELEASE, '-n', NS, '-o', 'json')) as {
+      info: { status: string }
+    }
     expect(status.info.status).toBe('deployed')
     // nothing of dev is left listening
     await expect(fetch(`http://localhost:${port}/api/health`, { signal: AbortSignal.timeout(3000) })).rejects.toThrow()

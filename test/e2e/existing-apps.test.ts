@@ -16,9 +16,18 @@ import { clusterIp, httpRequest, kitEnvironment, pods, RELEASE, root, runKit, ta
 
 const run = promisify(execFile)
 const cluster = injectCluster(inject('cluster'))
-const fixture = cluster.kind === 'minikube'
-  ? { name: 'direct-api', frontend: 'test/e2e/fixtures/direct-api/frontend', backend: 'test/e2e/fixtures/direct-api/backend' }
-  : { name: 'poetry + pnpm', frontend: 'test/images/fixtures/frontend-pnpm', backend: 'test/images/fixtures/backend-poetry' }
+const fixture =
+  cluster.kind === 'minikube'
+    ? {
+        name: 'direct-api',
+        frontend: 'test/e2e/fixtures/direct-api/frontend',
+        backend: 'test/e2e/fixtures/direct-api/backend',
+      }
+    : {
+        name: 'poetry + pnpm',
+        frontend: 'test/images/fixtures/frontend-pnpm',
+        backend: 'test/images/fixtures/backend-poetry',
+      }
 const kit = kitEnvironment(cluster)
 const env = kit.env
 
@@ -29,7 +38,14 @@ describe(`an app the kit has never seen (${fixture.name}, ${cluster.kind})`, () 
   })
 
   it('init reads it and writes .env and the values file; up deploys it; validate --json passes every check', async () => {
-    const i = await runKit(env, ['init', '--', '--frontend', path.join(root, fixture.frontend), '--backend', path.join(root, fixture.backend)])
+    const i = await runKit(env, [
+      'init',
+      '--',
+      '--frontend',
+      path.join(root, fixture.frontend),
+      '--backend',
+      path.join(root, fixture.backend),
+    ])
     expect(i.code, tail(i)).toBe(0)
     const written = parseDotenv(readFileSync(kit.envFile, 'utf8'))
     expect(written.FRONTEND_DIR).toBe(fixture.frontend)
@@ -43,21 +59,33 @@ describe(`an app the kit has never seen (${fixture.name}, ${cluster.kind})`, () 
     const result = JSON.parse(v.stdout) as { ok: boolean; checks: { id: string; status: string; detail: string }[] }
     expect(result.checks.filter((c) => c.status !== 'pass')).toEqual([])
     expect(result.ok).toBe(true)
-    expect((await pods(env)).filter((p) => p.ready).map((p) => p.component).sort()).toEqual(['backend', 'frontend', 'postgresql'])
+    expect(
+      (await pods(env))
+        .filter((p) => p.ready)
+        .map((p) => p.component)
+        .sort(),
+    ).toEqual(['backend', 'frontend', 'postgresql'])
   })
 
   if (cluster.kind === 'minikube') {
-    it('the browser\'s direct calls reach the backend through the ingress path init routed; the build baked in the public URL', async () => {
+    it("the browser's direct calls reach the backend through the ingress path init routed; the build baked in the public URL", async () => {
       const profile = cluster.minikube!.profile
       const ip = (await run('minikube', ['-p', profile, 'ip'], { env, encoding: 'utf8' })).stdout.trim()
       const host = { host: 'todo.local' }
       const user = `e2e-${Date.now().toString(36)}`
       // what the browser does: the page from the frontend, then its fetch to NEXT_PUBLIC_API_URL (the same host)
       let page = { status: 0, text: '' }
-      await waitFor('the page through the ingress', async () => (page = await httpRequest(`http://${ip}/`, { headers: host })).status === 200, 120_000, 2000)
+      await waitFor(
+        'the page through the ingress',
+        async () => (page = await httpRequest(`http://${ip}/`, { headers: host })).status === 200,
+        120_000,
+        2000,
+      )
       expect(page.text).toContain('data-api="http://todo.local"')
       const created = await httpRequest(`http://${ip}/api/${user}/tasks`, {
-        method: 'POST', headers: { ...host, 'content-type': 'application/json', origin: 'http://todo.local' }, body: JSON.stringify({ title: 'straight to the backend' }),
+        method: 'POST',
+        headers: { ...host, 'content-type': 'application/json', origin: 'http://todo.local' },
+        body: JSON.stringify({ title: 'straight to the backend' }),
       })
       expect(created.status, created.text).toBe(201)
       // the JSON-list CORS_ORIGINS init wrote was read by pydantic (a comma list would not have parsed), and the
@@ -71,9 +99,15 @@ describe(`an app the kit has never seen (${fixture.name}, ${cluster.kind})`, () 
     it('its own routes answer through the Services: the health and readiness routes init found, and the page', async () => {
       const backend = `http://${await clusterIp(env, `${RELEASE}-backend`)}:8000`
       const frontend = `http://${await clusterIp(env, `${RELEASE}-frontend`)}:3000`
-      expect(JSON.parse((await httpRequest(`${backend}/healthz`)).text)).toEqual({ ok: true, layout: 'poetry-requirements' })
+      expect(JSON.parse((await httpRequest(`${backend}/healthz`)).text)).toEqual({
+        ok: true,
+        layout: 'poetry-requirements',
+      })
       expect(JSON.parse((await httpRequest(`${backend}/readyz`)).text)).toEqual({ ready: true })
-      expect(JSON.parse((await httpRequest(`${frontend}/api/health`)).text)).toEqual({ status: 'ok', layout: 'pnpm-next-start' })
+      expect(JSON.parse((await httpRequest(`${frontend}/api/health`)).text)).toEqual({
+        status: 'ok',
+        layout: 'pnpm-next-start',
+      })
       const page = await httpRequest(`${frontend}/`)
       expect(page.status).toBe(200)
       expect(page.text).toContain('pnpm fixture, no standalone output')

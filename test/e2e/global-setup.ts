@@ -6,7 +6,12 @@
 // afterwards unless E2E_KEEP_CLUSTER=1.
 import type { TestProject } from 'vitest/node'
 import {
-  currentCluster, deleteMinikube, prepareMinikube, startHarness, stopHarness, type E2ECluster,
+  currentCluster,
+  deleteMinikube,
+  prepareMinikube,
+  startHarness,
+  stopHarness,
+  type E2ECluster,
 } from './support/cluster.ts'
 
 declare module 'vitest' {
@@ -20,13 +25,17 @@ export default async function setup(project: TestProject) {
   if (target !== 'harness' && target !== 'current' && target !== 'minikube') {
     throw new Error(`E2E_CLUSTER=${target} is not known: use E2E_CLUSTER=harness, minikube or current`)
   }
-  const cluster = target === 'harness' ? await startHarness() : target === 'minikube' ? await prepareMinikube() : currentCluster()
+  const cluster =
+    target === 'harness' ? await startHarness() : target === 'minikube' ? await prepareMinikube() : currentCluster()
   // workers start after this, so they inherit it too: kubectl/helm in tests need no --kubeconfig
   process.env.KUBECONFIG = cluster.kubeconfig
   project.provide('cluster', cluster)
   return async () => {
     if (process.env.E2E_KEEP_CLUSTER) return
     if (cluster.kind === 'harness') await stopHarness()
-    if (cluster.kind === 'minikube') await deleteMinikube(cluster).catch(() => { /* the suite deleted it already */ })
+    if (cluster.kind === 'minikube')
+      await deleteMinikube(cluster).catch(() => {
+        /* the suite deleted it already */
+      })
   }
 }

@@ -6,8 +6,23 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { injectCluster } from './support/cluster.ts'
 import {
-  AppClient, backendCopy, clusterIp, helm, kitEnvironment, kubectl, NS, pods, reachServices, RELEASE, requestLoop, root, runKit, tail, waitFor,
-  type KitRun, type PodInfo,
+  AppClient,
+  backendCopy,
+  clusterIp,
+  helm,
+  kitEnvironment,
+  kubectl,
+  NS,
+  pods,
+  reachServices,
+  RELEASE,
+  requestLoop,
+  root,
+  runKit,
+  tail,
+  waitFor,
+  type KitRun,
+  type PodInfo,
 } from './support/kit.ts'
 
 const cluster = injectCluster(inject('cluster'))
@@ -19,13 +34,17 @@ const env = kit.env
 
 const uids = (list: PodInfo[]) => Object.fromEntries(list.map((p) => [p.name, p.uid]))
 const byComponent = (list: PodInfo[], c: string) => list.filter((p) => p.component === c && !p.deleting)
-const revision = async () => (JSON.parse(await helm(env, 'status', RELEASE, '-n', NS, '-o', 'json')) as { version: number }).version
+const revision = async () =>
+  (JSON.parse(await helm(env, 'status', RELEASE, '-n', NS, '-o', 'json')) as { version: number }).version
 const healthFile = path.join(backend, 'app/routes/health.py')
 // unique per run, so the changed backend is a new image tag even when docker kept an earlier run's images
 const marker = `changed-${Date.now().toString(36)}`
 
 async function releaseExists(): Promise<boolean> {
-  return helm(env, 'status', RELEASE, '-n', NS).then(() => true, () => false)
+  return helm(env, 'status', RELEASE, '-n', NS).then(
+    () => true,
+    () => false,
+  )
 }
 
 async function up(overrides: Record<string, string> = {}): Promise<KitRun> {
@@ -103,7 +122,13 @@ describe(`the kit on a real cluster (${cluster.kind})`, () => {
 
   it('one changed backend source line: only the backend rolls, and the new code answers', async () => {
     const before = await pods(env)
-    writeFileSync(healthFile, readFileSync(healthFile, 'utf8').replace('return {"status": "ok"}', `return {"status": "ok", "e2e": "${marker}"}`))
+    writeFileSync(
+      healthFile,
+      readFileSync(healthFile, 'utf8').replace(
+        'return {"status": "ok"}',
+        `return {"status": "ok", "e2e": "${marker}"}`,
+      ),
+    )
     expect(readFileSync(healthFile, 'utf8')).toContain(marker)
     const r = await up()
     expect(r.stderr.match(dockerBuild), tail(r)).toHaveLength(1)
@@ -111,7 +136,8 @@ describe(`the kit on a real cluster (${cluster.kind})`, () => {
     expect(r.stderr).toMatch(/nothing to build/)
 
     const after = await pods(env)
-    for (const c of ['frontend', 'postgresql']) expect(uids(byComponent(after, c)), c).toEqual(uids(byComponent(before, c)))
+    for (const c of ['frontend', 'postgresql'])
+      expect(uids(byComponent(after, c)), c).toEqual(uids(byComponent(before, c)))
     const oldBackend = new Set(byComponent(before, 'backend').map((p) => p.uid))
     expect(byComponent(after, 'backend').every((p) => !oldBackend.has(p.uid))).toBe(true)
     const res = await fetch(`${app.backend}/health`)
@@ -131,7 +157,9 @@ describe(`the kit on a real cluster (${cluster.kind})`, () => {
         // deploy asks the node's Docker first and stops before helm runs
         const r = await runKit(env, ['deploy'], { DEPLOY_TIMEOUT: '30s' })
         expect(r.code, tail(r)).not.toBe(0)
-        expect(r.stderr, tail(r)).toMatch(/the cluster does not have .*todo-backend:h-[0-9a-f]{12}.* \(LOAD_METHOD=docker-env\)/)
+        expect(r.stderr, tail(r)).toMatch(
+          /the cluster does not have .*todo-backend:h-[0-9a-f]{12}.* \(LOAD_METHOD=docker-env\)/,
+        )
         expect(r.stderr).not.toMatch(/\$ helm upgrade/)
         expect(r.stderr).toMatch(/fix: .*build\.ts/)
       } else {
@@ -157,7 +185,10 @@ describe(`the kit on a real cluster (${cluster.kind})`, () => {
       Object.assign(env, { BACKEND_REPLICAS: '2', FRONTEND_REPLICAS: '2' })
       const r = await runKit(env, ['deploy'])
       expect(r.code, tail(r)).toBe(0)
-      await waitFor('2 ready backend pods', async () => byComponent(await pods(env), 'backend').filter((p) => p.ready).length === 2)
+      await waitFor(
+        '2 ready backend pods',
+        async () => byComponent(await pods(env), 'backend').filter((p) => p.ready).length === 2,
+      )
 
       const loop = tasksLoop()
       await sleep(2000)
@@ -186,11 +217,16 @@ describe(`the kit on a real cluster (${cluster.kind})`, () => {
         return p.length === 1 && p[0]!.ready && p[0]!.uid !== db!.uid
       })
       let titles: string[] = []
-      await waitFor('the tasks through the app again', async () => {
-        const res = await user.api('GET', '/tasks')
-        titles = res.status === 200 ? res.json.map((t: { title: string }) => t.title) : []
-        return res.status === 200
-      }, 120_000, 2000)
+      await waitFor(
+        'the tasks through the app again',
+        async () => {
+          const res = await user.api('GET', '/tasks')
+          titles = res.status === 200 ? res.json.map((t: { title: string }) => t.title) : []
+          return res.status === 200
+        },
+        120_000,
+        2000,
+      )
       expect(titles).toEqual(expect.arrayContaining(['survives a database restart', 'write the e2e suite', 'buy milk']))
     })
 
@@ -199,8 +235,22 @@ describe(`the kit on a real cluster (${cluster.kind})`, () => {
       const before = await pods(env)
       const loop = tasksLoop()
       await sleep(2000)
-      await helm(env, 'upgrade', RELEASE, path.join(root, 'helm/todo-chatbot'), '-n', NS, '--reuse-values', '--wait', '--timeout', '3m',
-        '--set-string', 'backend.podAnnotations.e2e-roll=1', '--set-string', 'frontend.podAnnotations.e2e-roll=1')
+      await helm(
+        env,
+        'upgrade',
+        RELEASE,
+        path.join(root, 'helm/todo-chatbot'),
+        '-n',
+        NS,
+        '--reuse-values',
+        '--wait',
+        '--timeout',
+        '3m',
+        '--set-string',
+        'backend.podAnnotations.e2e-roll=1',
+        '--set-string',
+        'frontend.podAnnotations.e2e-roll=1',
+      )
       await waitFor('old app pods gone', async () => {
         const now = await pods(env)
         return before.filter((p) => p.component !== 'postgresql').every((p) => !now.some((q) => q.uid === p.uid))
@@ -213,8 +263,19 @@ describe(`the kit on a real cluster (${cluster.kind})`, () => {
     it('a release reading a Secret key that does not exist fails with the missing key; the previous release keeps serving', async () => {
       const rev = await revision()
       const values = path.join(kit.dir, 'missing-key.yaml')
-      writeFileSync(values, ['backend:', '  extraEnv:', '    - name: E2E_NEEDS', '      valueFrom:', '        secretKeyRef:',
-        '          name: todo-secrets', '          key: E2E_MISSING_KEY', ''].join('\n'))
+      writeFileSync(
+        values,
+        [
+          'backend:',
+          '  extraEnv:',
+          '    - name: E2E_NEEDS',
+          '      valueFrom:',
+          '        secretKeyRef:',
+          '          name: todo-secrets',
+          '          key: E2E_MISSING_KEY',
+          '',
+        ].join('\n'),
+      )
       const r = await runKit(env, ['deploy'], { HELM_VALUES_FILES: values, DEPLOY_TIMEOUT: '30s' })
       expect(r.code, tail(r)).not.toBe(0)
       expect(r.stderr, tail(r)).toMatch(/CreateContainerConfigError/)
@@ -228,7 +289,10 @@ describe(`the kit on a real cluster (${cluster.kind})`, () => {
       const backends = byComponent(await pods(env), 'backend')
       expect(backends).toHaveLength(3)
       expect(backends.every((p) => p.ready)).toBe(true)
-      expect(JSON.parse(await kubectl(env, 'get', 'deployment', '-n', NS, `${RELEASE}-backend`, '-o', 'json')).status.readyReplicas).toBe(3)
+      expect(
+        JSON.parse(await kubectl(env, 'get', 'deployment', '-n', NS, `${RELEASE}-backend`, '-o', 'json')).status
+          .readyReplicas,
+      ).toBe(3)
     })
   }
 
@@ -239,7 +303,9 @@ describe(`the kit on a real cluster (${cluster.kind})`, () => {
     const r = await runKit(env, ['down'])
     expect(r.code, tail(r)).toBe(0)
     expect(await releaseExists()).toBe(false)
-    expect((await kubectl(env, 'get', 'secret', '-n', NS, '-o', 'name')).split('\n')).not.toContain('secret/todo-secrets')
+    expect((await kubectl(env, 'get', 'secret', '-n', NS, '-o', 'name')).split('\n')).not.toContain(
+      'secret/todo-secrets',
+    )
     await waitFor('the app pods gone', async () => (await pods(env)).length === 0, 120_000)
     expect(await pvcs()).toEqual(volumes)
 
@@ -256,21 +322,35 @@ const recovery: { backendPodMs?: number } = {}
 /** The signed-in user's task list through the frontend proxy, every 100 ms: frontend, backend and database in one. */
 function tasksLoop() {
   return requestLoop(`${app.frontend}/api/backend/${encodeURIComponent(user.userId)}/tasks`, {
-    everyMs: 100, maxRequests: 2000, maxMs: 240_000, headers: { cookie: user.cookie, origin: 'http://todo.local' },
+    everyMs: 100,
+    maxRequests: 2000,
+    maxMs: 240_000,
+    headers: { cookie: user.cookie, origin: 'http://todo.local' },
   })
 }
 
 async function expectPreviousServing(rev: number) {
-  const status = JSON.parse(await helm(env, 'status', RELEASE, '-n', NS, '-o', 'json')) as { info: { status: string }; version: number }
+  const status = JSON.parse(await helm(env, 'status', RELEASE, '-n', NS, '-o', 'json')) as {
+    info: { status: string }
+    version: number
+  }
   expect(status.info.status).toBe('deployed')
   // the rollback is a new revision with the old values, or the failed upgrade never became current
-  const values = JSON.parse(await helm(env, 'get', 'values', RELEASE, '-n', NS, '-o', 'json', '--revision', String(status.version)))
+  const values = JSON.parse(
+    await helm(env, 'get', 'values', RELEASE, '-n', NS, '-o', 'json', '--revision', String(status.version)),
+  )
   const old = JSON.parse(await helm(env, 'get', 'values', RELEASE, '-n', NS, '-o', 'json', '--revision', String(rev)))
   expect(values.backend.image.tag).toBe(old.backend.image.tag)
   expect(values.backend.extraEnv ?? []).toEqual(old.backend.extraEnv ?? [])
   // (the failed upgrade's hook Job pod stays behind, Completed: only the app's own pods count)
-  await waitFor('every app pod ready', async () =>
-    (await pods(env)).filter((p) => !p.deleting && ['frontend', 'backend', 'postgresql'].includes(p.component)).every((p) => p.ready), 60_000)
+  await waitFor(
+    'every app pod ready',
+    async () =>
+      (await pods(env))
+        .filter((p) => !p.deleting && ['frontend', 'backend', 'postgresql'].includes(p.component))
+        .every((p) => p.ready),
+    60_000,
+  )
   const res = await user.api('GET', '/tasks')
   expect(res.status, res.text).toBe(200)
   expect(((await (await fetch(`${app.backend}/health`)).json()) as { e2e?: string }).e2e).toBe(marker)

@@ -6,12 +6,27 @@ import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { injectCluster } from './support/cluster.ts'
-import { AppClient, clusterIp, kitEnvironment, kubectl, NS, pods, RELEASE, runKit, tail, waitFor } from './support/kit.ts'
+import {
+  AppClient,
+  clusterIp,
+  kitEnvironment,
+  kubectl,
+  NS,
+  pods,
+  RELEASE,
+  runKit,
+  tail,
+  waitFor,
+} from './support/kit.ts'
 
 const cluster = injectCluster(inject('cluster'))
 const kit = kitEnvironment(cluster)
 const env = kit.env
-const svc = { frontend: [`${RELEASE}-frontend`, '3000'], backend: [`${RELEASE}-backend`, '8000'], database: [`${RELEASE}-postgresql`, '5432'] } as const
+const svc = {
+  frontend: [`${RELEASE}-frontend`, '3000'],
+  backend: [`${RELEASE}-backend`, '8000'],
+  database: [`${RELEASE}-postgresql`, '5432'],
+} as const
 type Target = keyof typeof svc
 
 // One TCP connect, 3 s at most: "open", "timeout" (dropped: what an enforcing network does) or the error's name.
@@ -37,8 +52,20 @@ const uids = async () => (await pods(env)).map((p) => p.uid).sort()
 describe(`NetworkPolicies, enforced (${cluster.kind})`, () => {
   beforeAll(async () => {
     // a check that could not run is no pass: without an enforcing network every "refused" below would be a lie
-    const ds = await kubectl(env, 'get', 'daemonset', '-n', 'kube-system', 'kube-network-policies', '-o', 'jsonpath={.status.numberReady}').catch(() => '')
-    if (ds.trim() !== '1') throw new Error('no NetworkPolicy enforcement on this cluster (kube-system/kube-network-policies is not ready): bash test/e2e/cluster/up.sh installs it')
+    const ds = await kubectl(
+      env,
+      'get',
+      'daemonset',
+      '-n',
+      'kube-system',
+      'kube-network-policies',
+      '-o',
+      'jsonpath={.status.numberReady}',
+    ).catch(() => '')
+    if (ds.trim() !== '1')
+      throw new Error(
+        'no NetworkPolicy enforcement on this cluster (kube-system/kube-network-policies is not ready): bash test/e2e/cluster/up.sh installs it',
+      )
     const r = await runKit(env, ['up'])
     expect(r.code, tail(r)).toBe(0)
   })
@@ -53,22 +80,30 @@ describe(`NetworkPolicies, enforced (${cluster.kind})`, () => {
     await user.signUp(`np-${Date.now()}@example.com`, 'e2e-password-123456')
     const created = await user.api('POST', '/tasks', { title: 'behind the policies' })
     expect(created.status, created.text).toBe(201)
-    expect((await user.api('GET', '/tasks')).json.map((t: { title: string }) => t.title)).toContain('behind the policies')
+    expect((await user.api('GET', '/tasks')).json.map((t: { title: string }) => t.title)).toContain(
+      'behind the policies',
+    )
   })
 
   it('a stray pod in the namespace reaches neither the database nor the backend, while the frontend is open to it', async () => {
     // the backend's image (it is in the cluster), as the non-root user the namespace's Pod Security asks for
     const image = (await pods(env)).find((p) => p.component === 'backend')!.image
     const stray = {
-      apiVersion: 'v1', kind: 'Pod',
+      apiVersion: 'v1',
+      kind: 'Pod',
       metadata: { name: 'e2e-stray', namespace: NS, labels: { app: 'e2e-stray' } },
       spec: {
         securityContext: { runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: 'RuntimeDefault' } },
-        containers: [{
-          name: 'stray', image, imagePullPolicy: 'IfNotPresent', command: ['python', '-c', 'import time; time.sleep(900)'],
-          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
-          resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '200m', memory: '64Mi' } },
-        }],
+        containers: [
+          {
+            name: 'stray',
+            image,
+            imagePullPolicy: 'IfNotPresent',
+            command: ['python', '-c', 'import time; time.sleep(900)'],
+            securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+            resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '200m', memory: '64Mi' } },
+          },
+        ],
       },
     }
     const file = path.join(kit.dir, 'stray.json')
@@ -81,7 +116,7 @@ describe(`NetworkPolicies, enforced (${cluster.kind})`, () => {
     expect(await connect('stray', 'backend')).toBe('timeout')
   })
 
-  it('the app pods reach what they need; networkPolicy.frontendToDatabase=false drops the frontend\'s database connections without a restart', async () => {
+  it("the app pods reach what they need; networkPolicy.frontendToDatabase=false drops the frontend's database connections without a restart", async () => {
     expect(await connect('backend', 'database')).toBe('open')
     expect(await connect('backend', 'frontend')).toBe('open') // the JWKS
     expect(await connect('frontend', 'backend')).toBe('open')
@@ -92,7 +127,11 @@ describe(`NetworkPolicies, enforced (${cluster.kind})`, () => {
     writeFileSync(closed, 'networkPolicy:\n  frontendToDatabase: false\n')
     const r = await runKit(env, ['deploy'], { HELM_VALUES_FILES: closed })
     expect(r.code, tail(r)).toBe(0)
-    await waitFor('the frontend shut out of the database', async () => (await connect('frontend', 'database')) === 'timeout', 30_000)
+    await waitFor(
+      'the frontend shut out of the database',
+      async () => (await connect('frontend', 'database')) === 'timeout',
+      30_000,
+    )
     expect(await connect('frontend', 'backend')).toBe('open')
     expect(await connect('backend', 'database')).toBe('open')
     expect(await uids()).toEqual(before) // a policy change rolls no pod

@@ -34,7 +34,11 @@ beforeAll(async () => {
         res.writeHead(307, { location: `${backendUrl}/api/u1/tasks/` }).end()
       } else {
         res
-          .writeHead(req.method === 'POST' ? 201 : 200, { 'content-type': 'application/json', 'set-cookie': 'backend=1', server: 'uvicorn' })
+          .writeHead(req.method === 'POST' ? 201 : 200, {
+            'content-type': 'application/json',
+            'set-cookie': 'backend=1',
+            server: 'uvicorn',
+          })
           .end(JSON.stringify({ ok: true, method: req.method }))
       }
     })
@@ -43,10 +47,13 @@ beforeAll(async () => {
   backendUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 })
 
-afterAll(() => new Promise<void>((resolve) => {
-  server.close(() => resolve())
-  server.closeAllConnections()
-}))
+afterAll(
+  () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve())
+      server.closeAllConnections()
+    }),
+)
 beforeEach(() => {
   seen = []
 })
@@ -60,7 +67,13 @@ function browserRequest(path: string, init: RequestInit = {}) {
 describe('proxyToBackend', () => {
   it('forwards GET to $BACKEND_URL/api/<path> with the query and the user JWT, never the cookies', async () => {
     const res = await proxyToBackend(
-      browserRequest('u1/tasks?status=pending', { headers: { cookie: 'better-auth.session_token=secret', authorization: 'Bearer forged', accept: 'application/json' } }),
+      browserRequest('u1/tasks?status=pending', {
+        headers: {
+          cookie: 'better-auth.session_token=secret',
+          authorization: 'Bearer forged',
+          accept: 'application/json',
+        },
+      }),
       ['u1', 'tasks'],
       { backendUrl, getToken: withToken },
     )
@@ -96,20 +109,29 @@ describe('proxyToBackend', () => {
   })
 
   it('passes 204 through with no body', async () => {
-    const res = await proxyToBackend(browserRequest('u1/tasks/3', { method: 'DELETE' }), ['u1', 'tasks', '3'], { backendUrl, getToken: withToken })
+    const res = await proxyToBackend(browserRequest('u1/tasks/3', { method: 'DELETE' }), ['u1', 'tasks', '3'], {
+      backendUrl,
+      getToken: withToken,
+    })
     expect(res.status).toBe(204)
     expect(await res.text()).toBe('')
     expect(seen[0]!.method).toBe('DELETE')
   })
 
   it('passes backend errors through unchanged', async () => {
-    const res = await proxyToBackend(browserRequest('u1/tasks/missing'), ['u1', 'tasks', 'missing'], { backendUrl, getToken: withToken })
+    const res = await proxyToBackend(browserRequest('u1/tasks/missing'), ['u1', 'tasks', 'missing'], {
+      backendUrl,
+      getToken: withToken,
+    })
     expect(res.status).toBe(404)
     expect(await res.json()).toEqual({ detail: 'task 9 not found' })
   })
 
   it('answers 401 without calling the backend when there is no session', async () => {
-    const res = await proxyToBackend(browserRequest('u1/tasks'), ['u1', 'tasks'], { backendUrl, getToken: async () => null })
+    const res = await proxyToBackend(browserRequest('u1/tasks'), ['u1', 'tasks'], {
+      backendUrl,
+      getToken: async () => null,
+    })
     expect(res.status).toBe(401)
     expect((await errorBody(res)).error).toBe('unauthenticated')
     expect(seen).toHaveLength(0)
@@ -139,7 +161,10 @@ describe('proxyToBackend', () => {
     await new Promise<void>((resolve) => probe.close(() => resolve()))
 
     const errors = vi.spyOn(console, 'error').mockImplementation(() => {})
-    const res = await proxyToBackend(browserRequest('u1/tasks'), ['u1', 'tasks'], { backendUrl: `http://127.0.0.1:${deadPort}`, getToken: withToken })
+    const res = await proxyToBackend(browserRequest('u1/tasks'), ['u1', 'tasks'], {
+      backendUrl: `http://127.0.0.1:${deadPort}`,
+      getToken: withToken,
+    })
     const logged = errors.mock.calls.flat().join(' ')
     errors.mockRestore()
 
@@ -155,7 +180,11 @@ describe('proxyToBackend', () => {
 
   it('answers 504 when the backend does not answer in time', async () => {
     const errors = vi.spyOn(console, 'error').mockImplementation(() => {})
-    const res = await proxyToBackend(browserRequest('u1/hang'), ['u1', 'hang'], { backendUrl, getToken: withToken, timeoutMs: 300 })
+    const res = await proxyToBackend(browserRequest('u1/hang'), ['u1', 'hang'], {
+      backendUrl,
+      getToken: withToken,
+      timeoutMs: 300,
+    })
     errors.mockRestore()
     expect(res.status).toBe(504)
     expect((await errorBody(res)).error).toBe('backend_timeout')
@@ -163,7 +192,10 @@ describe('proxyToBackend', () => {
 
   it('answers 503 naming the fix when BACKEND_URL is unset or invalid', async () => {
     for (const bad of [undefined, '', 'not a url']) {
-      const res = await proxyToBackend(browserRequest('u1/tasks'), ['u1', 'tasks'], { backendUrl: bad, getToken: withToken })
+      const res = await proxyToBackend(browserRequest('u1/tasks'), ['u1', 'tasks'], {
+        backendUrl: bad,
+        getToken: withToken,
+      })
       expect(res.status).toBe(503)
       const body = await errorBody(res)
       expect(body.error).toBe('backend_not_configured')
@@ -189,8 +221,12 @@ describe('proxyToBackend', () => {
 
 describe('backendTarget', () => {
   it('keeps a path prefix in BACKEND_URL and encodes each segment', () => {
-    expect(backendTarget('http://todo-backend:8000', ['u 1', 'tasks'], '?status=all')!.href).toBe('http://todo-backend:8000/api/u%201/tasks?status=all')
-    expect(backendTarget('http://gw.internal/todo/', ['u1', 'chat'], '')!.href).toBe('http://gw.internal/todo/api/u1/chat')
+    expect(backendTarget('http://todo-backend:8000', ['u 1', 'tasks'], '?status=all')!.href).toBe(
+      'http://todo-backend:8000/api/u%201/tasks?status=all',
+    )
+    expect(backendTarget('http://gw.internal/todo/', ['u1', 'chat'], '')!.href).toBe(
+      'http://gw.internal/todo/api/u1/chat',
+    )
     expect(backendTarget('http://gw.internal/todo/', ['u1', 'chat'], '')!.hash).toBe('')
   })
 })

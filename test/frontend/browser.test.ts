@@ -8,7 +8,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { outputDir, startStack, type Stack } from './support/stack.ts'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
 
 let stack: Stack
 let browser: Browser
@@ -24,7 +33,8 @@ const nav = (name: string) => page.getByRole('navigation', { name: 'Main' }).get
 const path = () => new URL(page.url()).pathname + new URL(page.url()).search
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}; fix: apt-get install -y chromium (or set CHROMIUM_PATH)`)
+  if (!existsSync(CHROMIUM))
+    throw new Error(`Chromium not found at ${CHROMIUM}; fix: apt-get install -y chromium (or set CHROMIUM_PATH)`)
   mkdirSync(outputDir, { recursive: true })
   stack = await startStack()
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
@@ -119,7 +129,10 @@ describe('the reference frontend in Chromium', () => {
     await page.getByLabel('Message').fill('add buy milk')
     await page.keyboard.press('Enter')
     const reply = page.locator('li.message.assistant').last()
-    await reply.getByText(/buy milk/i).first().waitFor()
+    await reply
+      .getByText(/buy milk/i)
+      .first()
+      .waitFor()
     expect(await reply.locator('.tool-name').allTextContents()).toContain('add_task')
     await page.waitForURL(/\/chat\?c=\d+$/)
     const conversation = new URL(page.url()).searchParams.get('c')
@@ -148,7 +161,9 @@ describe('the reference frontend in Chromium', () => {
     await page.reload()
     await page.getByRole('checkbox', { name: 'Write the final report' }).waitFor()
     // Evaluated in the page (a string: this file is type-checked without DOM types).
-    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth')
+    const overflow = await page.evaluate<number>(
+      'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+    )
     expect(overflow).toBeLessThanOrEqual(0)
     const header = await page.getByRole('banner').boundingBox()
     expect(header!.height).toBeLessThan(80) // brand, nav and sign-out fit on one row
@@ -202,7 +217,9 @@ describe('the reference frontend in Chromium', () => {
   })
 
   it('serves exactly the one signing key the migration created', async () => {
-    const jwks = (await (await fetch(`${stack.frontendUrl}/api/auth/jwks`)).json()) as { keys: { kid: string; alg: string }[] }
+    const jwks = (await (await fetch(`${stack.frontendUrl}/api/auth/jwks`)).json()) as {
+      keys: { kid: string; alg: string }[]
+    }
     expect(jwks.keys).toHaveLength(1)
     expect(jwks.keys[0]!.alg).toBe('EdDSA')
   })

@@ -3,7 +3,15 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ApiError, createApi, errorMessage, filterTasks, parseConversationId, taskCounts, type Task } from '../../app/frontend/lib/api.ts'
+import {
+  ApiError,
+  createApi,
+  errorMessage,
+  filterTasks,
+  parseConversationId,
+  taskCounts,
+  type Task,
+} from '../../app/frontend/lib/api.ts'
 import { proxyToBackend } from '../../app/frontend/lib/backend-proxy.ts'
 import { safeNext } from '../../app/frontend/lib/paths.ts'
 import { ConfigError, readAuthEnv, trustedOrigins } from '../../app/frontend/lib/auth-env.ts'
@@ -29,12 +37,20 @@ describe('createApi through the proxy', () => {
       req.on('data', (c) => (body += c))
       req.on('end', () => {
         calls.push(`${req.method} ${req.url} ${body}`)
-        const json = (status: number, value: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value))
-        if (req.url === '/api/u%40x/tasks' && req.method === 'POST') return json(201, { ...task(7, false), ...JSON.parse(body) })
+        const json = (status: number, value: unknown) =>
+          res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value))
+        if (req.url === '/api/u%40x/tasks' && req.method === 'POST')
+          return json(201, { ...task(7, false), ...JSON.parse(body) })
         if (req.url === '/api/u%40x/tasks/7/complete') return json(200, { ...task(7, true) })
         if (req.url === '/api/u%40x/tasks/7' && req.method === 'DELETE') return res.writeHead(204).end()
-        if (req.url === '/api/u%40x/chat') return json(200, { conversation_id: 4, response: 'Added task 8: "buy milk".', tool_calls: [{ name: 'add_task', arguments: { title: 'buy milk' } }] })
-        if (req.url === '/api/u%40x/tasks/99') return json(422, { detail: [{ loc: ['body', 'title'], msg: 'title must not be empty' }] })
+        if (req.url === '/api/u%40x/chat')
+          return json(200, {
+            conversation_id: 4,
+            response: 'Added task 8: "buy milk".',
+            tool_calls: [{ name: 'add_task', arguments: { title: 'buy milk' } }],
+          })
+        if (req.url === '/api/u%40x/tasks/99')
+          return json(422, { detail: [{ loc: ['body', 'title'], msg: 'title must not be empty' }] })
         return json(404, { detail: 'not here' })
       })
     })
@@ -46,7 +62,10 @@ describe('createApi through the proxy', () => {
   // What the browser's fetch would do: same-origin request to the proxy route, path segments as Next.js decodes them.
   const viaProxy: typeof fetch = async (input, init) => {
     const request = new Request(new URL(String(input), 'http://todo.local'), init)
-    const segments = new URL(request.url).pathname.replace(/^\/api\/backend\//, '').split('/').map(decodeURIComponent)
+    const segments = new URL(request.url).pathname
+      .replace(/^\/api\/backend\//, '')
+      .split('/')
+      .map(decodeURIComponent)
     return proxyToBackend(request, segments, { backendUrl, getToken: async () => 'jwt' })
   }
 
@@ -79,14 +98,19 @@ describe('createApi through the proxy', () => {
     const api = createApi('u1', async () => {
       throw new TypeError('fetch failed')
     })
-    await expect(api.listTasks()).rejects.toMatchObject({ status: 0, message: expect.stringContaining('Cannot reach the server') })
+    await expect(api.listTasks()).rejects.toMatchObject({
+      status: 0,
+      message: expect.stringContaining('Cannot reach the server'),
+    })
   })
 })
 
 describe('errorMessage', () => {
   it('prefers detail, then error, then a status-based sentence', () => {
     expect(errorMessage(400, { detail: 'bad title' })).toBe('bad title')
-    expect(errorMessage(502, { error: 'backend_unreachable', detail: 'The backend is not reachable.' })).toBe('The backend is not reachable.')
+    expect(errorMessage(502, { error: 'backend_unreachable', detail: 'The backend is not reachable.' })).toBe(
+      'The backend is not reachable.',
+    )
     expect(errorMessage(422, { detail: [{ msg: 'a' }, { msg: 'b' }] })).toBe('a; b')
     expect(errorMessage(401, { detail: 'whatever' })).toMatch(/Sign in again/)
     expect(errorMessage(404, null)).toMatch(/Not found/)
@@ -109,21 +133,35 @@ describe('task filters', () => {
 describe('parseConversationId', () => {
   it('accepts positive integers only', () => {
     expect(parseConversationId('12')).toBe(12)
-    for (const bad of [null, undefined, '', '0', '-1', '1.5', 'abc', '12abc', '9'.repeat(20)]) expect(parseConversationId(bad)).toBeNull()
+    for (const bad of [null, undefined, '', '0', '-1', '1.5', 'abc', '12abc', '9'.repeat(20)])
+      expect(parseConversationId(bad)).toBeNull()
   })
 })
 
 describe('safeNext', () => {
   it('keeps same-site page paths and refuses everything else', () => {
     expect(safeNext('/chat?c=3')).toBe('/chat?c=3')
-    for (const bad of [null, '', 'https://evil.example', '//evil.example', '/\\evil.example', '/api/auth/sign-out', 'chat', '/x\r\nSet-Cookie: a=b']) {
+    for (const bad of [
+      null,
+      '',
+      'https://evil.example',
+      '//evil.example',
+      '/\\evil.example',
+      '/api/auth/sign-out',
+      'chat',
+      '/x\r\nSet-Cookie: a=b',
+    ]) {
       expect(safeNext(bad)).toBe('/tasks')
     }
   })
 })
 
 describe('readAuthEnv', () => {
-  const good = { DATABASE_URL: 'postgresql://u:p@db:5432/todo', BETTER_AUTH_SECRET: 'x'.repeat(32), BETTER_AUTH_URL: 'http://todo.local/' }
+  const good = {
+    DATABASE_URL: 'postgresql://u:p@db:5432/todo',
+    BETTER_AUTH_SECRET: 'x'.repeat(32),
+    BETTER_AUTH_URL: 'http://todo.local/',
+  }
 
   it('reads the settings and trusts the public origin plus the listed ones', () => {
     const env = readAuthEnv({ ...good, BETTER_AUTH_TRUSTED_ORIGINS: ' http://localhost:3000/ ,http://todo.local,,' })

@@ -5,8 +5,22 @@ import { join } from 'node:path'
 import { $ } from 'zx'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
-  assertDockerReady, backendDockerfile as dockerfile, build, cleanup, copyApp, exec, exportContains, freePort,
-  root, runId, start, step, stopSeconds, tagFor, waitForHttp, type Build,
+  assertDockerReady,
+  backendDockerfile as dockerfile,
+  build,
+  cleanup,
+  copyApp,
+  exec,
+  exportContains,
+  freePort,
+  root,
+  runId,
+  start,
+  step,
+  stopSeconds,
+  tagFor,
+  waitForHttp,
+  type Build,
 } from './lib/docker.ts'
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts'
 import { expectNoFakeSecrets, fakeSecrets, writeFakeEnvFiles } from './lib/secrets.ts'
@@ -43,7 +57,10 @@ describe('backend image: reference app', () => {
 
   it('migrates (python -m app.migrate, twice: idempotent) against a real PostgreSQL', async () => {
     for (let i = 0; i < 2; i++) {
-      const r = await exec(ref.tag, ['python', '-m', 'app.migrate'], { env: { DATABASE_URL: db.url }, hostNetwork: true })
+      const r = await exec(ref.tag, ['python', '-m', 'app.migrate'], {
+        env: { DATABASE_URL: db.url },
+        hostNetwork: true,
+      })
       expect(r.code, r.out).toBe(0)
     }
   })
@@ -51,7 +68,12 @@ describe('backend image: reference app', () => {
   it('answers /health and /ready with 200 on a read-only root filesystem, and exits promptly on SIGTERM', async () => {
     const port = await freePort()
     const id = await start(ref.tag, {
-      env: { DATABASE_URL: db.url, PORT: String(port), JWT_ISSUER: 'http://todo.local', JWT_AUDIENCE: 'http://todo.local' },
+      env: {
+        DATABASE_URL: db.url,
+        PORT: String(port),
+        JWT_ISSUER: 'http://todo.local',
+        JWT_AUDIENCE: 'http://todo.local',
+      },
       hostNetwork: true,
       readOnly: true,
       tmpfs: ['/tmp'],
@@ -78,10 +100,14 @@ describe('backend image: reference app', () => {
 
   it('labels the image (OCI source/version) without invalidating cached layers', async () => {
     const labelled = await build({
-      dockerfile, context: app, tag: tagFor('backend-labelled'),
+      dockerfile,
+      context: app,
+      tag: tagFor('backend-labelled'),
       args: { SOURCE_URL: 'https://example.com/todo.git', VERSION: 'h-0123456789ab' },
     })
-    const labels = JSON.parse((await $({ quiet: true })`docker image inspect -f ${'{{json .Config.Labels}}'} ${labelled.tag}`).stdout)
+    const labels = JSON.parse(
+      (await $({ quiet: true })`docker image inspect -f ${'{{json .Config.Labels}}'} ${labelled.tag}`).stdout,
+    )
     expect(labels['org.opencontainers.image.source']).toBe('https://example.com/todo.git')
     expect(labels['org.opencontainers.image.version']).toBe('h-0123456789ab')
     expect(step(labelled, /^\[stage-\d+\s+\d+\/\d+\] COPY --from=build \/opt\/venv/).cached).toBe(true)
@@ -97,7 +123,10 @@ describe('backend image: reference app', () => {
     // the venv layer itself is reused, so a new image adds only the app source layer
     expect(step(warm, /\[stage-\d+\s+\d+\/\d+\] COPY --from=build \/opt\/venv/).cached).toBe(true)
     expect(step(cold, /uv sync --locked --no-dev --no-install-project/).cached).toBe(false)
-    expect(warm.seconds / cold.seconds, `warm ${warm.seconds.toFixed(1)} s vs cold ${cold.seconds.toFixed(1)} s`).toBeLessThan(0.5)
+    expect(
+      warm.seconds / cold.seconds,
+      `warm ${warm.seconds.toFixed(1)} s vs cold ${cold.seconds.toFixed(1)} s`,
+    ).toBeLessThan(0.5)
   })
 })
 
@@ -107,11 +136,20 @@ describe('backend image: other app layouts', () => {
     writeFakeEnvFiles(ctx)
     const b = await build({ dockerfile, context: ctx, tag: tagFor('backend-requirements') })
     // build tools stay in the build stage; the runtime library psycopg2 links against comes along
-    const tools = await exec(b.tag, ['sh', '-c', 'command -v gcc || echo no-gcc; dpkg -s libpq5 >/dev/null && echo libpq5'])
+    const tools = await exec(b.tag, [
+      'sh',
+      '-c',
+      'command -v gcc || echo no-gcc; dpkg -s libpq5 >/dev/null && echo libpq5',
+    ])
     expect(tools.out).toContain('no-gcc')
     expect(tools.out).toContain('libpq5')
     const port = await freePort()
-    const id = await start(b.tag, { env: { APP_MODULE: 'main:app', PORT: String(port) }, hostNetwork: true, readOnly: true, tmpfs: ['/tmp'] })
+    const id = await start(b.tag, {
+      env: { APP_MODULE: 'main:app', PORT: String(port) },
+      hostNetwork: true,
+      readOnly: true,
+      tmpfs: ['/tmp'],
+    })
     const r = await waitForHttp(`http://127.0.0.1:${port}/health`, id)
     expect(r.status).toBe(200)
     expect(JSON.parse(r.body)).toMatchObject({ layout: 'requirements' })

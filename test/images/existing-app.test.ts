@@ -13,13 +13,31 @@ import { parse as parseYaml } from 'yaml'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig, type Config } from '../../scripts/lib/config.ts'
 import {
-  assertDockerReady, build, cleanup, copyApp, exec, freePort, imageSizeMb, logs, nodeImage, nodeImageWithHeaders,
-  pythonImage, root, start, stopSeconds, tagFor, waitForHttp, type Build,
+  assertDockerReady,
+  build,
+  cleanup,
+  copyApp,
+  exec,
+  freePort,
+  imageSizeMb,
+  logs,
+  nodeImage,
+  nodeImageWithHeaders,
+  pythonImage,
+  root,
+  start,
+  stopSeconds,
+  tagFor,
+  waitForHttp,
+  type Build,
 } from './lib/docker.ts'
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts'
 
 type EnvVar = { name: string; value?: string }
-type Values = { frontend: { probes: Record<string, { path: string }> }; backend: { extraEnv: EnvVar[]; probes: Record<string, { path: string }> } }
+type Values = {
+  frontend: { probes: Record<string, { path: string }> }
+  backend: { extraEnv: EnvVar[]; probes: Record<string, { path: string }> }
+}
 
 const fixtures = join(root, 'test/images/fixtures')
 const node24 = join(process.env.HOME ?? '', '.cache/todo-k8s-kit/node24/bin/node')
@@ -46,13 +64,20 @@ beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'images-existing-env-'))
   envFile = join(dir, '.env')
   writeFileSync(envFile, '')
-  initOut = execFileSync(nodeBin, [join(root, 'scripts/init.ts'), '--frontend', fe, '--backend', be, '--env-path', envFile], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+  initOut = execFileSync(
+    nodeBin,
+    [join(root, 'scripts/init.ts'), '--frontend', fe, '--backend', be, '--env-path', envFile],
+    { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+  )
   env = parseDotenv(readFileSync(envFile, 'utf8'))
   values = parseYaml(readFileSync(join(dir, '.kit/app-values.yaml'), 'utf8')) as Values
   // No registry here: the local stand-ins take the place of the public images init names (the environment wins).
   const standIns: Record<string, string> = { 'python:3.13-slim': pythonImage, 'node:24-slim': nodeBase }
   cfg = loadConfig({
-    env: { PYTHON_IMAGE: standIns[env.PYTHON_IMAGE ?? ''] ?? env.PYTHON_IMAGE ?? '', NODE_IMAGE: standIns[env.NODE_IMAGE ?? 'node:24-slim']! },
+    env: {
+      PYTHON_IMAGE: standIns[env.PYTHON_IMAGE ?? ''] ?? env.PYTHON_IMAGE ?? '',
+      NODE_IMAGE: standIns[env.NODE_IMAGE ?? 'node:24-slim']!,
+    },
     envFile,
     checkPaths: false,
   })
@@ -85,13 +110,22 @@ describe('backend image: a Poetry pyproject next to requirements.txt', () => {
   let b: Build
 
   beforeAll(async () => {
-    b = await build({ dockerfile: cfg.backend.dockerfile, context: cfg.backend.contextDir, tag: tagFor('existing-backend'), args: cfg.backend.buildArgs })
+    b = await build({
+      dockerfile: cfg.backend.dockerfile,
+      context: cfg.backend.contextDir,
+      tag: tagFor('existing-backend'),
+      args: cfg.backend.buildArgs,
+    })
   })
 
   it('installs requirements.txt and never the Poetry project itself', async () => {
     expect(b.steps.some((st) => st.name.startsWith('[python-check'))).toBe(true)
     expect(b.output).not.toMatch(/poetry-core|Building wheel for todo-api/)
-    const r = await exec(b.tag, ['python', '-c', 'import importlib.metadata as m; print(sorted(d.metadata["Name"].lower() for d in m.distributions()))'])
+    const r = await exec(b.tag, [
+      'python',
+      '-c',
+      'import importlib.metadata as m; print(sorted(d.metadata["Name"].lower() for d in m.distributions()))',
+    ])
     expect(r.code, r.out).toBe(0)
     expect(r.out).toContain("'fastapi'")
     expect(r.out).toContain("'psycopg'")
@@ -100,8 +134,15 @@ describe('backend image: a Poetry pyproject next to requirements.txt', () => {
 
   it('answers the liveness and readiness routes init found, with the env init inferred and a real PostgreSQL', async () => {
     const port = await freePort()
-    const appEnv = Object.fromEntries(values.backend.extraEnv.filter((e) => e.value !== undefined).map((e) => [e.name, e.value!]))
-    const id = await start(b.tag, { env: { ...appEnv, DATABASE_URL: db.url, PORT: String(port) }, hostNetwork: true, readOnly: true, tmpfs: ['/tmp'] })
+    const appEnv = Object.fromEntries(
+      values.backend.extraEnv.filter((e) => e.value !== undefined).map((e) => [e.name, e.value!]),
+    )
+    const id = await start(b.tag, {
+      env: { ...appEnv, DATABASE_URL: db.url, PORT: String(port) },
+      hostNetwork: true,
+      readOnly: true,
+      tmpfs: ['/tmp'],
+    })
     const live = await waitForHttp(`http://127.0.0.1:${port}${values.backend.probes.liveness!.path}`, id)
     expect(live.status, live.body).toBe(200)
     expect(JSON.parse(live.body)).toMatchObject({ layout: 'poetry-requirements' })
@@ -114,11 +155,23 @@ describe('backend image: a Poetry pyproject next to requirements.txt', () => {
 describe('backend image: the Python version comes from the app', () => {
   // Each stops in the python-check stage, seconds into the build, before any dependency is installed.
   const cases: [string, (dir: string) => void, RegExp][] = [
-    ['.python-version', (d) => writeFileSync(join(d, '.python-version'), '3.12.4\n'), /pins Python 3\.12 \(\.python-version\)/],
-    ['runtime.txt', (d) => writeFileSync(join(d, 'runtime.txt'), 'python-3.12.4\n'), /pins Python 3\.12 \(runtime\.txt\)/],
+    [
+      '.python-version',
+      (d) => writeFileSync(join(d, '.python-version'), '3.12.4\n'),
+      /pins Python 3\.12 \(\.python-version\)/,
+    ],
+    [
+      'runtime.txt',
+      (d) => writeFileSync(join(d, 'runtime.txt'), 'python-3.12.4\n'),
+      /pins Python 3\.12 \(runtime\.txt\)/,
+    ],
     [
       'requires-python',
-      (d) => writeFileSync(join(d, 'pyproject.toml'), '[project]\nname = "pinned"\nversion = "0.1.0"\nrequires-python = ">=3.10,<3.13"\ndependencies = ["fastapi"]\n'),
+      (d) =>
+        writeFileSync(
+          join(d, 'pyproject.toml'),
+          '[project]\nname = "pinned"\nversion = "0.1.0"\nrequires-python = ">=3.10,<3.13"\ndependencies = ["fastapi"]\n',
+        ),
       /pins Python 3\.12 \(requires-python = ">=3\.10,<3\.13" in pyproject\.toml\)/,
     ],
   ]
@@ -127,7 +180,15 @@ describe('backend image: the Python version comes from the app', () => {
       const ctx = copyApp(join(fixtures, 'backend-poetry'))
       rmSync(join(ctx, 'runtime.txt'))
       write(ctx)
-      const err = await build({ dockerfile: cfg.backend.dockerfile, context: ctx, tag: tagFor(`pin-${file.replace(/\W/g, '')}`), args: cfg.backend.buildArgs }).then(() => '', (e: Error) => e.message)
+      const err = await build({
+        dockerfile: cfg.backend.dockerfile,
+        context: ctx,
+        tag: tagFor(`pin-${file.replace(/\W/g, '')}`),
+        args: cfg.backend.buildArgs,
+      }).then(
+        () => '',
+        (e: Error) => e.message,
+      )
       expect(err).toMatch(cause)
       expect(err).toContain(`but PYTHON_IMAGE=${pythonImage} has 3.13.`)
       expect(err).toContain(`fix: set PYTHON_IMAGE=${pythonImage.replace('3.13', '3.12')} in .env`)
@@ -138,7 +199,15 @@ describe('backend image: the Python version comes from the app', () => {
   it('a uv app pinning a Python the image lacks fails the same way, and uv downloads no Python', async () => {
     const ctx = copyApp(join(root, 'app/backend'))
     writeFileSync(join(ctx, '.python-version'), '3.12\n')
-    const err = await build({ dockerfile: cfg.backend.dockerfile, context: ctx, tag: tagFor('pin-uv'), args: cfg.backend.buildArgs }).then(() => '', (e: Error) => e.message)
+    const err = await build({
+      dockerfile: cfg.backend.dockerfile,
+      context: ctx,
+      tag: tagFor('pin-uv'),
+      args: cfg.backend.buildArgs,
+    }).then(
+      () => '',
+      (e: Error) => e.message,
+    )
     expect(err).toMatch(/pins Python 3\.12 \(\.python-version\) but PYTHON_IMAGE=/)
     expect(err).not.toMatch(/Downloading cpython|uv sync/)
   })
@@ -148,11 +217,20 @@ describe('frontend image: next.config.ts, no standalone output, a native devDepe
   let b: Build
 
   beforeAll(async () => {
-    b = await build({ dockerfile: cfg.frontend.dockerfile, context: cfg.frontend.contextDir, tag: tagFor('existing-frontend'), args: cfg.frontend.buildArgs })
+    b = await build({
+      dockerfile: cfg.frontend.dockerfile,
+      context: cfg.frontend.contextDir,
+      tag: tagFor('existing-frontend'),
+      args: cfg.frontend.buildArgs,
+    })
   })
 
   it('compiles better-sqlite3 with the build-stage toolchain, which no final layer carries', async () => {
-    const r = await exec(b.tag, ['sh', '-c', 'for t in g++ make python3; do command -v $t || echo "no-$t"; done; ls node_modules/better-sqlite3 2>&1; id -u'])
+    const r = await exec(b.tag, [
+      'sh',
+      '-c',
+      'for t in g++ make python3; do command -v $t || echo "no-$t"; done; ls node_modules/better-sqlite3 2>&1; id -u',
+    ])
     expect(r.out).toContain('no-g++')
     expect(r.out).toContain('no-make')
     expect(r.out).toContain('no-python3')
@@ -161,13 +239,25 @@ describe('frontend image: next.config.ts, no standalone output, a native devDepe
   })
 
   it('without the toolchain, npm ci of the same app fails: the build-stage packages are what make it work', async () => {
-    const err = await build({ dockerfile: cfg.frontend.dockerfile, context: cfg.frontend.contextDir, tag: tagFor('existing-frontend-notools'), args: { ...cfg.frontend.buildArgs, BUILD_PACKAGES: '' } }).then(() => '', (e: Error) => e.message)
+    const err = await build({
+      dockerfile: cfg.frontend.dockerfile,
+      context: cfg.frontend.contextDir,
+      tag: tagFor('existing-frontend-notools'),
+      args: { ...cfg.frontend.buildArgs, BUILD_PACKAGES: '' },
+    }).then(
+      () => '',
+      (e: Error) => e.message,
+    )
     expect(err).toMatch(/gyp ERR! cwd \/app\/node_modules\/better-sqlite3/)
     expect(err).toMatch(/gyp ERR! (find Python|not found: make)/)
   })
 
-  it('keeps typescript for next.config.ts, loads it with Node\'s type stripping and ships no @next/swc-* compiler', async () => {
-    const r = await exec(b.tag, ['sh', '-c', 'cat server.js; test -f node_modules/typescript/package.json && echo typescript-kept; find node_modules -maxdepth 3 -path "*@next/swc-*" | head -3; find node_modules -name "*.js.map" | head -3; ls -A .next/cache | wc -l'])
+  it("keeps typescript for next.config.ts, loads it with Node's type stripping and ships no @next/swc-* compiler", async () => {
+    const r = await exec(b.tag, [
+      'sh',
+      '-c',
+      'cat server.js; test -f node_modules/typescript/package.json && echo typescript-kept; find node_modules -maxdepth 3 -path "*@next/swc-*" | head -3; find node_modules -name "*.js.map" | head -3; ls -A .next/cache | wc -l',
+    ])
     expect(r.out).toContain("'--experimental-next-config-strip-types'")
     expect(r.out).toContain('typescript-kept')
     expect(r.out).not.toContain('@next/swc-')

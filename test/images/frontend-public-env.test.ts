@@ -6,7 +6,20 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../scripts/lib/config.ts'
 import { imageTag } from '../../scripts/lib/images.ts'
-import { assertDockerReady, build, cleanup, copyApp, freePort, frontendDockerfile as dockerfile, nodeImage, root, start, stopSeconds, tagFor, waitForHttp } from './lib/docker.ts'
+import {
+  assertDockerReady,
+  build,
+  cleanup,
+  copyApp,
+  freePort,
+  frontendDockerfile as dockerfile,
+  nodeImage,
+  root,
+  start,
+  stopSeconds,
+  tagFor,
+  waitForHttp,
+} from './lib/docker.ts'
 
 beforeAll(async () => {
   await assertDockerReady([nodeImage])
@@ -20,11 +33,27 @@ describe('frontend image: NEXT_PUBLIC_* from .env', () => {
     const app = copyApp(join(root, 'test/images/fixtures/frontend-pnpm'))
     const envFile = join(mkdtempSync(join(tmpdir(), 'images-public-env-')), '.env')
     writeFileSync(envFile, 'NEXT_PUBLIC_GREETING=hello from .env\n')
-    const cfg = loadConfig({ env: { NODE_IMAGE: nodeImage, FRONTEND_DIR: app, NEXT_PUBLIC_FAREWELL: 'bye = see you, soon' }, envFile, checkPaths: false })
-    expect(cfg.frontend.buildArgs.NEXT_PUBLIC_ENV).toBe('NEXT_PUBLIC_FAREWELL=bye = see you, soon\nNEXT_PUBLIC_GREETING=hello from .env')
-    const b = await build({ dockerfile, context: app, tag: tagFor(`frontend-public-${imageTag(cfg.frontend)}`), args: cfg.frontend.buildArgs })
+    const cfg = loadConfig({
+      env: { NODE_IMAGE: nodeImage, FRONTEND_DIR: app, NEXT_PUBLIC_FAREWELL: 'bye = see you, soon' },
+      envFile,
+      checkPaths: false,
+    })
+    expect(cfg.frontend.buildArgs.NEXT_PUBLIC_ENV).toBe(
+      'NEXT_PUBLIC_FAREWELL=bye = see you, soon\nNEXT_PUBLIC_GREETING=hello from .env',
+    )
+    const b = await build({
+      dockerfile,
+      context: app,
+      tag: tagFor(`frontend-public-${imageTag(cfg.frontend)}`),
+      args: cfg.frontend.buildArgs,
+    })
     const port = await freePort()
-    const id = await start(b.tag, { env: { PORT: String(port) }, hostNetwork: true, readOnly: true, tmpfs: ['/tmp', '/app/.next/cache:uid=10001,gid=10001'] })
+    const id = await start(b.tag, {
+      env: { PORT: String(port) },
+      hostNetwork: true,
+      readOnly: true,
+      tmpfs: ['/tmp', '/app/.next/cache:uid=10001,gid=10001'],
+    })
     const health = await waitForHttp(`http://127.0.0.1:${port}/api/health`, id)
     expect(health.status, health.body).toBe(200)
     const page = await (await fetch(`http://127.0.0.1:${port}/`)).text()

@@ -5,8 +5,24 @@ import { join } from 'node:path'
 import { $ } from 'zx'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
-  assertDockerReady, build, cleanup, copyApp, exec, exportContains, freePort, frontendDockerfile as dockerfile,
-  imageSizeMb, nodeImage, root, runId, start, step, stopSeconds, tagFor, waitForHttp, type Build,
+  assertDockerReady,
+  build,
+  cleanup,
+  copyApp,
+  exec,
+  exportContains,
+  freePort,
+  frontendDockerfile as dockerfile,
+  imageSizeMb,
+  nodeImage,
+  root,
+  runId,
+  start,
+  step,
+  stopSeconds,
+  tagFor,
+  waitForHttp,
+  type Build,
 } from './lib/docker.ts'
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts'
 import { expectNoFakeSecrets, fakeSecrets, writeFakeEnvFiles } from './lib/secrets.ts'
@@ -41,7 +57,11 @@ afterAll(async () => {
 
 describe('frontend image: reference app', () => {
   it('runs as a numeric non-root user from /app with server.js and migrate.mjs', async () => {
-    const r = await exec(ref.tag, ['sh', '-c', 'echo "$(id -u):$(id -g) $(pwd)"; ls server.js migrate.mjs .next/static'])
+    const r = await exec(ref.tag, [
+      'sh',
+      '-c',
+      'echo "$(id -u):$(id -g) $(pwd)"; ls server.js migrate.mjs .next/static',
+    ])
     expect(r.code, r.out).toBe(0)
     const [ids = '', cwd] = (r.out.split('\n')[0] ?? '').split(' ')
     const [uid, gid] = ids.split(':').map(Number)
@@ -53,14 +73,24 @@ describe('frontend image: reference app', () => {
 
   it('creates the auth tables with `node migrate.mjs` (twice: idempotent) against a real PostgreSQL', async () => {
     for (let i = 0; i < 2; i++) {
-      const r = await exec(ref.tag, ['node', 'migrate.mjs'], { env: runtimeEnv(), hostNetwork: true, readOnly: true, tmpfs: writable })
+      const r = await exec(ref.tag, ['node', 'migrate.mjs'], {
+        env: runtimeEnv(),
+        hostNetwork: true,
+        readOnly: true,
+        tmpfs: writable,
+      })
       expect(r.code, r.out).toBe(0)
     }
   })
 
   it('answers /api/health with 200 on a read-only root filesystem, and exits promptly on SIGTERM', async () => {
     const port = await freePort()
-    const id = await start(ref.tag, { env: { ...runtimeEnv(), PORT: String(port) }, hostNetwork: true, readOnly: true, tmpfs: writable })
+    const id = await start(ref.tag, {
+      env: { ...runtimeEnv(), PORT: String(port) },
+      hostNetwork: true,
+      readOnly: true,
+      tmpfs: writable,
+    })
     const r = await waitForHttp(`http://127.0.0.1:${port}/api/health`, id)
     expect(r.status, r.body).toBe(200)
     expect(await stopSeconds(id)).toBeLessThan(8)
@@ -86,7 +116,12 @@ describe('frontend image: reference app', () => {
 
   it('refuses NEXT_PUBLIC_ENV lines that are not NEXT_PUBLIC_* (server settings belong at runtime)', async () => {
     await expect(
-      build({ dockerfile, context: app, tag: tagFor('frontend-bad-arg'), args: { NEXT_PUBLIC_ENV: 'DATABASE_URL=postgresql://x' } }),
+      build({
+        dockerfile,
+        context: app,
+        tag: tagFor('frontend-bad-arg'),
+        args: { NEXT_PUBLIC_ENV: 'DATABASE_URL=postgresql://x' },
+      }),
     ).rejects.toThrow(/NEXT_PUBLIC_ENV takes only NEXT_PUBLIC_\*=value lines \(got 'DATABASE_URL'\)/)
   })
 })
@@ -96,14 +131,20 @@ describe('frontend image: other app layouts', () => {
     const ctx = copyApp(join(fixtures, 'frontend-pnpm'))
     writeFakeEnvFiles(ctx)
     const b = await build({
-      dockerfile, context: ctx, tag: tagFor('frontend-pnpm'),
+      dockerfile,
+      context: ctx,
+      tag: tagFor('frontend-pnpm'),
       args: { NEXT_PUBLIC_ENV: 'NEXT_PUBLIC_GREETING=hello from a build arg' },
     })
     const files = await exec(b.tag, ['sh', '-c', 'head -1 server.js; ls node_modules/.pnpm | grep -c "^next@" ; id -u'])
     expect(files.out).toContain('runs `next start`')
     expect(Number(files.out.trim().split('\n').at(-1))).toBeGreaterThanOrEqual(10000)
     // a next.config.mjs needs no compiler at `next start`: no @next/swc-* in pnpm's store layout either
-    const swc = await exec(b.tag, ['sh', '-c', 'find node_modules -maxdepth 6 \\( -path "*@next/swc-*" -o -path "*.pnpm/@next+swc-*" \\) | wc -l'])
+    const swc = await exec(b.tag, [
+      'sh',
+      '-c',
+      'find node_modules -maxdepth 6 \\( -path "*@next/swc-*" -o -path "*.pnpm/@next+swc-*" \\) | wc -l',
+    ])
     expect(swc.out.trim()).toBe('0')
     const port = await freePort()
     const id = await start(b.tag, { env: { PORT: String(port) }, hostNetwork: true, readOnly: true, tmpfs: writable })

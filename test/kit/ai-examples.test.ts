@@ -2,8 +2,18 @@ import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import {
-  assertSafe, classifyKubectlAi, FORBIDDEN_FLAGS, keyStates, parseGordonVersion, parseK8sgptVersion, parseKagentVersion,
-  parseKubectlAiVersion, prompts, toolCommand, transcript, type Out,
+  assertSafe,
+  classifyKubectlAi,
+  FORBIDDEN_FLAGS,
+  keyStates,
+  parseGordonVersion,
+  parseK8sgptVersion,
+  parseKagentVersion,
+  parseKubectlAiVersion,
+  prompts,
+  toolCommand,
+  transcript,
+  type Out,
 } from '../../scripts/lib/ai-tools.ts'
 import { project, SECRETS, type Call, type Project } from './harness.ts'
 import { fixture, useCanned, type Answer } from './canned.ts'
@@ -23,8 +33,12 @@ describe('detection parsers', () => {
   it('reads versions', () => {
     expect(parseKubectlAiVersion(ok(ai('kubectl-ai-google-version.txt')))).toBe('0.0.19')
     expect(parseK8sgptVersion(ok(ai('k8sgpt-version.txt')))).toBe('0.4.22')
-    expect(parseKagentVersion(ok('{"kagent_version":"0.6.3","git_commit":"a1b2c3d","build_date":"2025-08-20"}\n'))).toBe('0.6.3')
-    expect(parseGordonVersion(bad('', "docker: unknown command: docker ai\n\nRun 'docker --help' for more information"))).toBeUndefined()
+    expect(
+      parseKagentVersion(ok('{"kagent_version":"0.6.3","git_commit":"a1b2c3d","build_date":"2025-08-20"}\n')),
+    ).toBe('0.6.3')
+    expect(
+      parseGordonVersion(bad('', "docker: unknown command: docker ai\n\nRun 'docker --help' for more information")),
+    ).toBeUndefined()
     expect(parseGordonVersion(bad('', "docker: 'ai' is not a docker command.\nSee 'docker --help'"))).toBeUndefined()
     expect(parseGordonVersion(ok('v1.9.11\n'))).toBe('v1.9.11')
   })
@@ -63,13 +77,28 @@ describe('keys, prompts, commands', () => {
   it('the transcript is redacted and fences output', () => {
     const p = prompts('todo', 'todo')[0]!
     const md = transcript({
-      when: new Date('2026-11-21T23:00:00Z'), context: 'todo', namespace: 'todo', release: 'todo', ran: true,
-      tools: [], keys: [], prompts: [p],
-      exchanges: [{ tool: 'kubectl-ai', prompt: p, argv: ['kubectl-ai', '--quiet', p.prompt], result: { ok: true, exitCode: 0, stdout: 'key is SECRET123 ```', stderr: '', ms: 1500, timedOut: false } }],
+      when: new Date('2026-11-21T23:00:00Z'),
+      context: 'todo',
+      namespace: 'todo',
+      release: 'todo',
+      ran: true,
+      tools: [],
+      keys: [],
+      prompts: [p],
+      exchanges: [
+        {
+          tool: 'kubectl-ai',
+          prompt: p,
+          argv: ['kubectl-ai', '--quiet', p.prompt],
+          result: { ok: true, exitCode: 0, stdout: 'key is SECRET123 ```', stderr: '', ms: 1500, timedOut: false },
+        },
+      ],
       redact: (s) => s.split('SECRET123').join('***'),
     })
     expect(md).toContain('# AI examples — 2026-11-21T23:00:00.000Z')
-    expect(md).toContain("**kubectl-ai (Google)**: `kubectl-ai --quiet 'Which pods in namespace todo are not ready or restarting, and why?'`")
+    expect(md).toContain(
+      "**kubectl-ai (Google)**: `kubectl-ai --quiet 'Which pods in namespace todo are not ready or restarting, and why?'`",
+    )
     expect(md).toContain('exit 0 after 1.5s')
     expect(md).toContain('````text\nkey is *** ```\n````')
     expect(md).not.toContain('SECRET123')
@@ -89,7 +118,11 @@ describe('ai-examples stage (fake kubectl-ai, k8sgpt, docker, kubectl on PATH)',
     { match: '^k8sgpt version$', file: fixture('ai', 'k8sgpt-version.txt') },
     { match: '^k8sgpt analyze --namespace todo$', file: fixture('ai', 'k8sgpt-analyze.txt') },
     // captured from docker 20.10.24 (Debian) without the AI plugin
-    { match: '^docker ai', stderr: "docker: unknown command: docker ai\n\nRun 'docker --help' for more information", code: 1 },
+    {
+      match: '^docker ai',
+      stderr: "docker: unknown command: docker ai\n\nRun 'docker --help' for more information",
+      code: 1,
+    },
   ]
   const setup = (answers: Answer[], tools = ['kubectl', 'docker', 'kubectl-ai', 'k8sgpt']): Project => {
     const p = project({ tools: tools.filter((t) => ['kubectl', 'docker'].includes(t)) })
@@ -97,7 +130,8 @@ describe('ai-examples stage (fake kubectl-ai, k8sgpt, docker, kubectl on PATH)',
     p.setState({ answers, context: 'todo' })
     return p
   }
-  const aiCalls = (calls: Call[]): Call[] => calls.filter((c) => AI_TOOLS.has(c.tool) || (c.tool === 'docker' && c.args[0] === 'ai'))
+  const aiCalls = (calls: Call[]): Call[] =>
+    calls.filter((c) => AI_TOOLS.has(c.tool) || (c.tool === 'docker' && c.args[0] === 'ai'))
   const noSecrets = (...texts: string[]): void => {
     for (const t of texts) for (const s of [GEMINI, ...Object.values(SECRETS)]) expect(t).not.toContain(s)
   }
@@ -108,7 +142,10 @@ describe('ai-examples stage (fake kubectl-ai, k8sgpt, docker, kubectl on PATH)',
     const r = await p.run('ai-examples', ['--transcript', file], { GEMINI_API_KEY: GEMINI })
     expect(r.code).toBe(0)
     expect(aiCalls(r.calls).map((c) => [c.tool, ...c.args].join(' '))).toEqual([
-      'kubectl-ai --help', 'kubectl-ai version', 'docker ai version', 'k8sgpt version',
+      'kubectl-ai --help',
+      'kubectl-ai version',
+      'docker ai version',
+      'k8sgpt version',
     ])
     expect(r.stderr).toContain('kubectl-ai (Google): 0.0.19')
     expect(r.stderr).toContain('k8sgpt: 0.4.22')
@@ -138,7 +175,9 @@ describe('ai-examples stage (fake kubectl-ai, k8sgpt, docker, kubectl on PATH)',
       for (const a of c.args) expect(FORBIDDEN_FLAGS).not.toContain(a.split('=')[0])
       expect((c as Call & { stdinKind?: string }).stdinKind).toBe('null-or-tty') // /dev/null: nothing to read, no pipe to wait on
     }
-    expect(r.stdout).toContain('── kubectl-ai (Google) · 1. Which pods in namespace todo are not ready or restarting, and why?')
+    expect(r.stdout).toContain(
+      '── kubectl-ai (Google) · 1. Which pods in namespace todo are not ready or restarting, and why?',
+    )
     expect(r.stdout).toContain('   The backend pod todo-backend-6d5f7c9b8-x7k2p is in CrashLoopBackOff')
     expect(r.stdout).toContain('── k8sgpt · k8sgpt analyze --namespace todo')
     const md = readFileSync(file, 'utf8')
@@ -165,11 +204,18 @@ describe('ai-examples stage (fake kubectl-ai, k8sgpt, docker, kubectl on PATH)',
   })
 
   it('the older kubectl-ai plugin is recognised and never asked a prompt', async () => {
-    const legacy: Answer[] = [{ match: '^kubectl-ai --help$', stdout: 'Please provide an OpenAI key.', code: 1 }, ...google.slice(2)]
+    const legacy: Answer[] = [
+      { match: '^kubectl-ai --help$', stdout: 'Please provide an OpenAI key.', code: 1 },
+      ...google.slice(2),
+    ]
     const p = setup(legacy, ['kubectl', 'docker', 'kubectl-ai'])
     const r = await p.run('ai-examples', ['--run', '--transcript', path.join(p.dir, 'ai.md')])
     expect(r.code).toBe(0)
-    expect(aiCalls(r.calls).filter((c) => c.tool === 'kubectl-ai').map((c) => c.args.join(' '))).toEqual(['--help'])
+    expect(
+      aiCalls(r.calls)
+        .filter((c) => c.tool === 'kubectl-ai')
+        .map((c) => c.args.join(' ')),
+    ).toEqual(['--help'])
     expect(r.stderr).toContain('older OpenAI plugin')
     expect(r.stderr).toContain('no usable tool found')
   })
@@ -193,12 +239,21 @@ describe('ai-examples stage (fake kubectl-ai, k8sgpt, docker, kubectl on PATH)',
     const cases: [string[], string][] = [
       [['--transcript', path.join(p.dir, '.env')], 'is not a .md file'],
       [['--transcript', p.dir], 'is a directory'],
-      [['--transcript', path.join(p.dir, 'frontend/notes.md')], 'is inside the app, the chart, the Dockerfiles or .git'],
-      [['--timeout', '-5'], '--timeout -5: a value that starts with "-" is read as a flag; to pass it, write --timeout=-5'],
+      [
+        ['--transcript', path.join(p.dir, 'frontend/notes.md')],
+        'is inside the app, the chart, the Dockerfiles or .git',
+      ],
+      [
+        ['--timeout', '-5'],
+        '--timeout -5: a value that starts with "-" is read as a flag; to pass it, write --timeout=-5',
+      ],
       [['--timeout=-5'], '--timeout -5 is not a number of seconds'],
     ]
     p.write('notes.md', 'my own notes\n')
-    cases.push([['--transcript', path.join(p.dir, 'notes.md')], 'exists and is not a transcript this stage wrote: not overwritten'])
+    cases.push([
+      ['--transcript', path.join(p.dir, 'notes.md')],
+      'exists and is not a transcript this stage wrote: not overwritten',
+    ])
     for (const [args, says] of cases) {
       const r = await p.run('ai-examples', args)
       expect(r.code, args.join(' ')).toBe(1)

@@ -15,7 +15,10 @@ import { createContext } from '../../scripts/lib/stage.ts'
 import { mutating, project, SECRETS, type RunResult } from './harness.ts'
 import { catchConfigError, configFrom } from './config-support.ts'
 
-const BASE = Object.entries(SECRETS).map(([k, v]) => `${k}=${v}`).join('\n') + '\n'
+const BASE =
+  Object.entries(SECRETS)
+    .map(([k, v]) => `${k}=${v}`)
+    .join('\n') + '\n'
 const load = (file: string, env: Record<string, string> = {}): Config => configFrom(BASE + file, env)
 const catchError = catchConfigError
 
@@ -31,36 +34,60 @@ describe('APP_SECRETS: the config', () => {
     expect(Object.keys(c.secrets)).not.toContain('GEMINI_API_KEY')
     expect(c.warnings).toEqual([expect.stringMatching(/^unknown key STRAY_KEY in /)])
     expect(c.values).not.toHaveProperty('GEMINI_API_KEY')
-    expect(load(APP, { JWT_SECRET: 'jwt-from-the-environment-1' }).appSecrets.JWT_SECRET).toBe('jwt-from-the-environment-1')
+    expect(load(APP, { JWT_SECRET: 'jwt-from-the-environment-1' }).appSecrets.JWT_SECRET).toBe(
+      'jwt-from-the-environment-1',
+    )
     // the environment alone may name and hold them
-    expect(load('', { APP_SECRETS: 'GEMINI_API_KEY', GEMINI_API_KEY: GEMINI }).appSecrets).toEqual({ GEMINI_API_KEY: GEMINI })
+    expect(load('', { APP_SECRETS: 'GEMINI_API_KEY', GEMINI_API_KEY: GEMINI }).appSecrets).toEqual({
+      GEMINI_API_KEY: GEMINI,
+    })
   })
 
   it('goes into secretData and allSecrets; the Secret manifest holds them and its hash changes with them', () => {
     const c = load(APP)
     expect(secretData(c)).toEqual({ ...SECRETS, GEMINI_API_KEY: GEMINI, JWT_SECRET: JWT })
-    expect(allSecrets(c)).toMatchObject({ GEMINI_API_KEY: GEMINI, JWT_SECRET: JWT, BETTER_AUTH_SECRET: SECRETS.BETTER_AUTH_SECRET })
+    expect(allSecrets(c)).toMatchObject({
+      GEMINI_API_KEY: GEMINI,
+      JWT_SECRET: JWT,
+      BETTER_AUTH_SECRET: SECRETS.BETTER_AUTH_SECRET,
+    })
     const m = secretManifest(c)
-    expect(m.keys).toEqual(['BETTER_AUTH_SECRET', 'GEMINI_API_KEY', 'JWT_SECRET', 'OPENAI_API_KEY', 'POSTGRES_PASSWORD'])
+    expect(m.keys).toEqual([
+      'BETTER_AUTH_SECRET',
+      'GEMINI_API_KEY',
+      'JWT_SECRET',
+      'OPENAI_API_KEY',
+      'POSTGRES_PASSWORD',
+    ])
     const other = secretManifest(load(APP.replace(JWT, 'jwt-another-value-77aa')))
     expect(other.hash).not.toBe(m.hash)
     expect(secretManifest(load('')).hash).not.toBe(m.hash)
   })
 
   it('the redactor of a stage hides an app secret', () => {
-    const ctx = createContext(load(APP), { dryRun: true, stdout: { write: () => true }, stderr: { write: () => true } } as never)
+    const ctx = createContext(load(APP), {
+      dryRun: true,
+      stdout: { write: () => true },
+      stderr: { write: () => true },
+    } as never)
     expect(ctx.redact(`key=${GEMINI} jwt=${JWT}`)).toBe('key=*** jwt=***')
   })
 
-  it('rejects malformed names, NEXT_PUBLIC_* names and the kit\'s own keys, naming APP_SECRETS', () => {
-    for (const [list, bad] of [['GEMINI_API_KEY,9LIVES', '9LIVES'], ['MY-KEY', 'MY-KEY'], ['NEXT_PUBLIC_KEY', 'NEXT_PUBLIC_KEY'], ['OPENAI_API_KEY', 'OPENAI_API_KEY'], ['NAMESPACE', 'NAMESPACE']] as const) {
+  it("rejects malformed names, NEXT_PUBLIC_* names and the kit's own keys, naming APP_SECRETS", () => {
+    for (const [list, bad] of [
+      ['GEMINI_API_KEY,9LIVES', '9LIVES'],
+      ['MY-KEY', 'MY-KEY'],
+      ['NEXT_PUBLIC_KEY', 'NEXT_PUBLIC_KEY'],
+      ['OPENAI_API_KEY', 'OPENAI_API_KEY'],
+      ['NAMESPACE', 'NAMESPACE'],
+    ] as const) {
       const e = catchError(() => load(`APP_SECRETS=${list}\n`))
       expect(e.key, list).toBe('APP_SECRETS')
       expect(e.message).toContain(JSON.stringify(bad))
     }
   })
 
-  it('a weak app secret fails at load time like the kit\'s secrets, without showing the value', () => {
+  it("a weak app secret fails at load time like the kit's secrets, without showing the value", () => {
     const short = catchError(() => load('APP_SECRETS=JWT_SECRET\nJWT_SECRET=abc12\n'))
     expect(short.key).toBe('JWT_SECRET')
     expect(short.message).toContain(`at least 8 characters (has 5; value hidden)`)
@@ -72,7 +99,9 @@ describe('APP_SECRETS: the config', () => {
     expect(word.message).not.toContain('Password123')
     const same = catchError(() => load(`APP_SECRETS=JWT_SECRET\nJWT_SECRET=${SECRETS.OPENAI_API_KEY}\n`))
     // one of the two is reported, naming the other
-    expect(same.message).toMatch(/^(OPENAI_API_KEY|JWT_SECRET) is invalid: expected a value of its own \(it equals (JWT_SECRET|OPENAI_API_KEY)\)/)
+    expect(same.message).toMatch(
+      /^(OPENAI_API_KEY|JWT_SECRET) is invalid: expected a value of its own \(it equals (JWT_SECRET|OPENAI_API_KEY)\)/,
+    )
     expect(same.message).not.toContain(SECRETS.OPENAI_API_KEY)
   })
 
@@ -89,20 +118,29 @@ describe('NEXT_PUBLIC_*: the config', () => {
   it('every NEXT_PUBLIC_* key from .env and the environment is the frontend build arg NEXT_PUBLIC_ENV, sorted, one line each', () => {
     const c = load('NEXT_PUBLIC_API_URL=https://todo.example.com\nNEXT_PUBLIC_EMPTY=\n', { NEXT_PUBLIC_A: 'one two' })
     expect(c.publicEnv).toEqual({ NEXT_PUBLIC_A: 'one two', NEXT_PUBLIC_API_URL: 'https://todo.example.com' })
-    expect(c.frontend.buildArgs).toEqual({ NODE_IMAGE: 'node:24-slim', NEXT_PUBLIC_ENV: 'NEXT_PUBLIC_A=one two\nNEXT_PUBLIC_API_URL=https://todo.example.com' })
+    expect(c.frontend.buildArgs).toEqual({
+      NODE_IMAGE: 'node:24-slim',
+      NEXT_PUBLIC_ENV: 'NEXT_PUBLIC_A=one two\nNEXT_PUBLIC_API_URL=https://todo.example.com',
+    })
     expect(Object.keys(c.frontend.buildArgs)[0]).toBe('NODE_IMAGE')
     expect(c.backend.buildArgs).toEqual({ PYTHON_IMAGE: 'python:3.13-slim' })
     expect(c.warnings).toEqual([])
     // public: not hidden, not in the Secret
     expect(allSecrets(c)).not.toHaveProperty('NEXT_PUBLIC_API_URL')
     expect(secretData(c)).not.toHaveProperty('NEXT_PUBLIC_API_URL')
-    expect(createContext(c, { dryRun: true } as never).redact('https://todo.example.com')).toBe('https://todo.example.com')
+    expect(createContext(c, { dryRun: true } as never).redact('https://todo.example.com')).toBe(
+      'https://todo.example.com',
+    )
     // none set: no build arg at all, so the tag of such an app stays what it was
     expect(load('').frontend.buildArgs).toEqual({ NODE_IMAGE: 'node:24-slim' })
   })
 
   it('the frontend tag changes with a NEXT_PUBLIC_* value', () => {
-    const spec = (file: string): Config['frontend'] => ({ ...load(file).frontend, contextDir: path.resolve(import.meta.dirname, 'fixtures'), dockerfile: path.resolve(import.meta.dirname, 'app-env.test.ts') })
+    const spec = (file: string): Config['frontend'] => ({
+      ...load(file).frontend,
+      contextDir: path.resolve(import.meta.dirname, 'fixtures'),
+      dockerfile: path.resolve(import.meta.dirname, 'app-env.test.ts'),
+    })
     const a = imageTag(spec('NEXT_PUBLIC_API_URL=https://a.example.com\n'))
     expect(imageTag(spec('NEXT_PUBLIC_API_URL=https://a.example.com\n'))).toBe(a)
     expect(imageTag(spec('NEXT_PUBLIC_API_URL=https://b.example.com\n'))).not.toBe(a)
@@ -120,7 +158,9 @@ describe('NEXT_PUBLIC_*: the config', () => {
   })
 
   it('init may add NEXT_PUBLIC_* keys to a .env', () => {
-    expect(withEnvKeys('A=1\n', { NEXT_PUBLIC_API_URL: 'https://todo.example.com' }, 'added').text).toContain('NEXT_PUBLIC_API_URL=https://todo.example.com')
+    expect(withEnvKeys('A=1\n', { NEXT_PUBLIC_API_URL: 'https://todo.example.com' }, 'added').text).toContain(
+      'NEXT_PUBLIC_API_URL=https://todo.example.com',
+    )
   })
 })
 
@@ -142,13 +182,21 @@ describe('APP_SECRETS: deploy', { timeout: 120_000 }, () => {
     const r = await p.run('deploy')
     expect(r.code, r.stderr).toBe(0)
     noValues(r, [GEMINI, JWT])
-    const secret = JSON.parse(p.state().stdin[0]) as { data: Record<string, string>; metadata: { annotations: Record<string, string> } }
-    expect(Object.fromEntries(Object.entries(secret.data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]))).toEqual({ ...SECRETS, GEMINI_API_KEY: GEMINI, JWT_SECRET: JWT })
+    const secret = JSON.parse(p.state().stdin[0]) as {
+      data: Record<string, string>
+      metadata: { annotations: Record<string, string> }
+    }
+    expect(
+      Object.fromEntries(Object.entries(secret.data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()])),
+    ).toEqual({ ...SECRETS, GEMINI_API_KEY: GEMINI, JWT_SECRET: JWT })
     const hash = secret.metadata.annotations['todo-k8s-kit/secret-hash']
 
     p.write('.env', appEnv.replace(JWT, 'jwt-rotated-value-0f1e2d'))
     const r2 = await p.run('deploy')
-    expect(mutating(r2.calls).slice(0, 2)).toEqual(['kubectl apply -n todo -f -', expect.stringMatching(/^helm upgrade/)])
+    expect(mutating(r2.calls).slice(0, 2)).toEqual([
+      'kubectl apply -n todo -f -',
+      expect.stringMatching(/^helm upgrade/),
+    ])
     const upgrade = mutating(r2.calls)[1] as string
     expect(upgrade).toContain('podAnnotations.todo-k8s-kit/secret-hash=')
     expect(upgrade).not.toContain(`secret-hash=${hash}`)
@@ -187,11 +235,21 @@ describe('APP_SECRETS: deploy', { timeout: 120_000 }, () => {
     expect(r.code, r.stderr).toBe(0)
     noValues(r, [GEMINI, JWT])
     const line = r.stdout.split('\n').find((l) => l.startsWith('node --env-file-if-exists='))
-    expect(line).toContain('const k=[`BETTER_AUTH_SECRET`,`GEMINI_API_KEY`,`JWT_SECRET`,`OPENAI_API_KEY`,`POSTGRES_PASSWORD`]')
-    const pasted = spawnSync('/bin/sh', ['-c', line as string], { cwd: p.dir, env: { ...p.env, PATH: `${path.join(p.dir, 'bin')}${path.delimiter}${path.dirname(process.execPath)}` }, encoding: 'utf8' })
+    expect(line).toContain(
+      'const k=[`BETTER_AUTH_SECRET`,`GEMINI_API_KEY`,`JWT_SECRET`,`OPENAI_API_KEY`,`POSTGRES_PASSWORD`]',
+    )
+    const pasted = spawnSync('/bin/sh', ['-c', line as string], {
+      cwd: p.dir,
+      env: { ...p.env, PATH: `${path.join(p.dir, 'bin')}${path.delimiter}${path.dirname(process.execPath)}` },
+      encoding: 'utf8',
+    })
     expect(pasted.status, pasted.stderr).toBe(0)
     const applied = p.state().stdin as string[]
-    expect(JSON.parse(applied[applied.length - 1] as string).stringData).toEqual({ ...SECRETS, GEMINI_API_KEY: GEMINI, JWT_SECRET: JWT })
+    expect(JSON.parse(applied[applied.length - 1] as string).stringData).toEqual({
+      ...SECRETS,
+      GEMINI_API_KEY: GEMINI,
+      JWT_SECRET: JWT,
+    })
   })
 })
 
@@ -201,8 +259,12 @@ describe('NEXT_PUBLIC_*: build', { timeout: 120_000 }, () => {
     const p = project({ envFile: publicEnv })
     const r = await p.run('build')
     expect(r.code, r.stderr).toBe(0)
-    const fe = r.calls.find((c) => c.tool === 'docker' && c.args[0] === 'build' && c.args.some((a) => a.startsWith('todo-frontend:')))!
-    const be = r.calls.find((c) => c.tool === 'docker' && c.args[0] === 'build' && c.args.some((a) => a.startsWith('todo-backend:')))!
+    const fe = r.calls.find(
+      (c) => c.tool === 'docker' && c.args[0] === 'build' && c.args.some((a) => a.startsWith('todo-frontend:')),
+    )!
+    const be = r.calls.find(
+      (c) => c.tool === 'docker' && c.args[0] === 'build' && c.args.some((a) => a.startsWith('todo-backend:')),
+    )!
     const i = fe.args.indexOf('NEXT_PUBLIC_ENV=NEXT_PUBLIC_API_URL=https://todo.example.com\nNEXT_PUBLIC_FLAG=on')
     expect(i).toBeGreaterThan(0)
     expect(fe.args[i - 1]).toBe('--build-arg')
@@ -221,12 +283,21 @@ describe('NEXT_PUBLIC_*: build', { timeout: 120_000 }, () => {
     const p = project({ envFile: publicEnv })
     const r = await p.run('build', ['--dry-run'])
     expect(r.code, r.stderr).toBe(0)
-    expect(r.stdout).toContain(`--build-arg 'NEXT_PUBLIC_ENV=NEXT_PUBLIC_API_URL=https://todo.example.com\nNEXT_PUBLIC_FLAG=on' -t todo-frontend:h-`)
+    expect(r.stdout).toContain(
+      `--build-arg 'NEXT_PUBLIC_ENV=NEXT_PUBLIC_API_URL=https://todo.example.com\nNEXT_PUBLIC_FLAG=on' -t todo-frontend:h-`,
+    )
     const start = r.stdout.indexOf('docker build')
     const cmd = r.stdout.slice(start, r.stdout.indexOf('\n', r.stdout.indexOf("FLAG=on'")))
-    const pasted = spawnSync('/bin/sh', ['-c', cmd], { cwd: p.dir, env: { ...p.env, PATH: `${path.join(p.dir, 'bin')}${path.delimiter}${path.dirname(process.execPath)}` }, encoding: 'utf8' })
+    const pasted = spawnSync('/bin/sh', ['-c', cmd], {
+      cwd: p.dir,
+      env: { ...p.env, PATH: `${path.join(p.dir, 'bin')}${path.delimiter}${path.dirname(process.execPath)}` },
+      encoding: 'utf8',
+    })
     expect(pasted.status, pasted.stderr).toBe(0)
-    const log = readFileSync(p.env.FAKE_LOG as string, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { tool: string; args: string[] })
+    const log = readFileSync(p.env.FAKE_LOG as string, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { tool: string; args: string[] })
     const built = log.filter((c) => c.tool === 'docker' && c.args[0] === 'build').pop()!
     expect(built.args).toContain('NEXT_PUBLIC_ENV=NEXT_PUBLIC_API_URL=https://todo.example.com\nNEXT_PUBLIC_FLAG=on')
   })

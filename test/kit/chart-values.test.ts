@@ -12,17 +12,29 @@ import { images } from '../../scripts/lib/images.ts'
 import { helmBinaries } from '../support/k8s-tools.ts'
 import { root } from './harness.ts'
 
-type Obj = { kind: string; metadata: { name: string; annotations?: Record<string, string>; labels?: Record<string, string> }; spec?: any } // eslint-disable-line @typescript-eslint/no-explicit-any
+type Obj = {
+  kind: string
+  metadata: { name: string; annotations?: Record<string, string>; labels?: Record<string, string> }
+  spec?: any
+} // eslint-disable-line @typescript-eslint/no-explicit-any
 
 function render(helm: string, cfg: Config): Obj[] {
   const args = setArgs(chartValues(cfg, secretManifest(cfg).hash))
-  const out = execFileSync(helm, ['template', cfg.release, cfg.chartDir, '-n', cfg.namespace, ...args], { encoding: 'utf8', cwd: root })
-  return parseAllDocuments(out).map((d) => d.toJSON() as Obj).filter(Boolean)
+  const out = execFileSync(helm, ['template', cfg.release, cfg.chartDir, '-n', cfg.namespace, ...args], {
+    encoding: 'utf8',
+    cwd: root,
+  })
+  return parseAllDocuments(out)
+    .map((d) => d.toJSON() as Obj)
+    .filter(Boolean)
 }
 const emptyEnv = path.join(mkdtempSync(path.join(os.tmpdir(), 'kit-chart-')), '.env')
 writeFileSync(emptyEnv, '')
 const cfgWith = (env: Record<string, string>): Config =>
-  loadConfig({ env: { BETTER_AUTH_SECRET: 'b'.repeat(40), POSTGRES_PASSWORD: 'pw-123-chart-values', ...env }, envFile: emptyEnv })
+  loadConfig({
+    env: { BETTER_AUTH_SECRET: 'b'.repeat(40), POSTGRES_PASSWORD: 'pw-123-chart-values', ...env },
+    envFile: emptyEnv,
+  })
 
 describe.each(helmBinaries())('$label renders the values deploy sets', ({ bin }) => {
   it('default: images with content tags, the Secret, ingress, in-cluster PostgreSQL', { timeout: 60_000 }, () => {
@@ -38,21 +50,41 @@ describe.each(helmBinaries())('$label renders the values deploy sets', ({ bin })
     expect(fe.spec.template.metadata.annotations['todo-k8s-kit/secret-hash']).toBe(secretManifest(cfg).hash)
     expect(JSON.stringify(objs)).toContain('"todo-secrets"')
     // deploy's port-forward hint and validate use these Service names
-    expect(objs.filter((o) => o.kind === 'Service').map((o) => o.metadata.name).sort()).toEqual(['todo-backend', 'todo-frontend', 'todo-postgresql'])
+    expect(
+      objs
+        .filter((o) => o.kind === 'Service')
+        .map((o) => o.metadata.name)
+        .sort(),
+    ).toEqual(['todo-backend', 'todo-frontend', 'todo-postgresql'])
     const ing = objs.find((o) => o.kind === 'Ingress') as Obj
     expect(ing.spec.ingressClassName).toBe('nginx')
     expect(ing.spec.rules[0].host).toBe('todo.local')
     // cleanup --purge-data selects the database volume by these labels
     const sts = objs.find((o) => o.kind === 'StatefulSet') as Obj
-    expect(sts.spec.volumeClaimTemplates[0].metadata.labels).toMatchObject({ 'app.kubernetes.io/instance': 'todo', 'app.kubernetes.io/component': 'postgresql' })
+    expect(sts.spec.volumeClaimTemplates[0].metadata.labels).toMatchObject({
+      'app.kubernetes.io/instance': 'todo',
+      'app.kubernetes.io/component': 'postgresql',
+    })
     // the kit's default POSTGRES_IMAGE is the chart's own default image: a full version, never a floating major
-    const chartPg = (parse(readFileSync(path.join(root, 'helm/todo-chatbot/values.yaml'), 'utf8')) as { postgresql: { image: { repository: string; tag: string } } }).postgresql.image
+    const chartPg = (
+      parse(readFileSync(path.join(root, 'helm/todo-chatbot/values.yaml'), 'utf8')) as {
+        postgresql: { image: { repository: string; tag: string } }
+      }
+    ).postgresql.image
     expect(sts.spec.template.spec.containers[0].image).toBe(`${chartPg.repository}:${chartPg.tag}`)
     expect(sts.spec.template.spec.containers[0].image).toMatch(/^postgres:17\.\d+$/)
   })
 
   it('external database, HPA, replicas, no ingress, registry repositories', { timeout: 60_000 }, () => {
-    const cfg = cfgWith({ DATABASE_URL: 'postgresql://u:db-pass-chart@db.example.com:5432/todo', HPA_ENABLED: 'true', FRONTEND_REPLICAS: '2', INGRESS_ENABLED: 'false', CLUSTER: 'existing', LOAD_METHOD: 'registry', REGISTRY: 'localhost:5000' })
+    const cfg = cfgWith({
+      DATABASE_URL: 'postgresql://u:db-pass-chart@db.example.com:5432/todo',
+      HPA_ENABLED: 'true',
+      FRONTEND_REPLICAS: '2',
+      INGRESS_ENABLED: 'false',
+      CLUSTER: 'existing',
+      LOAD_METHOD: 'registry',
+      REGISTRY: 'localhost:5000',
+    })
     const objs = render(bin, cfg)
     expect(objs.some((o) => o.kind === 'StatefulSet')).toBe(false)
     expect(objs.some((o) => o.kind === 'Ingress')).toBe(false)

@@ -48,20 +48,48 @@ describe('defaults', () => {
       registry: null,
       containerd: { address: '/run/containerd/containerd.sock', namespace: 'k8s.io' },
       kindCluster: 'kind',
-      minikube: { profile: 'todo', driver: 'docker', cpus: 2, memory: '4096mb', kubernetesVersion: 'stable', addons: ['ingress'] },
+      minikube: {
+        profile: 'todo',
+        driver: 'docker',
+        cpus: 2,
+        memory: '4096mb',
+        kubernetesVersion: 'stable',
+        addons: ['ingress'],
+      },
       ingress: { enabled: true, className: 'nginx', host: 'todo.local' },
       publicUrl: 'http://todo.local',
       replicas: { frontend: 1, backend: 1 },
       hpa: false,
-      timeouts: { deploy: '5m', deployMs: 300_000, validate: '2m', validateMs: 120_000, minikubeStart: '10m', minikubeStartMs: 600_000 },
+      timeouts: {
+        deploy: '5m',
+        deployMs: 300_000,
+        validate: '2m',
+        validateMs: 120_000,
+        minikubeStart: '10m',
+        minikubeStartMs: 600_000,
+      },
       helmValuesFiles: [],
       externalDatabase: false,
       postgresImage: { repository: 'postgres', tag: '17.7' },
       secrets: {},
       warnings: [],
     })
-    expect(c.frontend).toEqual({ component: 'frontend', name: 'todo-frontend', contextDir: path.join(root, 'app/frontend'), dockerfile: path.join(root, 'frontend-docker/Dockerfile'), buildArgs: { NODE_IMAGE: 'node:24-slim' }, sizeBudgetMb: 60 })
-    expect(c.backend).toEqual({ component: 'backend', name: 'todo-backend', contextDir: path.join(root, 'app/backend'), dockerfile: path.join(root, 'backend-docker/Dockerfile'), buildArgs: { PYTHON_IMAGE: 'python:3.13-slim' }, sizeBudgetMb: 120 })
+    expect(c.frontend).toEqual({
+      component: 'frontend',
+      name: 'todo-frontend',
+      contextDir: path.join(root, 'app/frontend'),
+      dockerfile: path.join(root, 'frontend-docker/Dockerfile'),
+      buildArgs: { NODE_IMAGE: 'node:24-slim' },
+      sizeBudgetMb: 60,
+    })
+    expect(c.backend).toEqual({
+      component: 'backend',
+      name: 'todo-backend',
+      contextDir: path.join(root, 'app/backend'),
+      dockerfile: path.join(root, 'backend-docker/Dockerfile'),
+      buildArgs: { PYTHON_IMAGE: 'python:3.13-slim' },
+      sizeBudgetMb: 120,
+    })
   })
 
   it('the project itself passes the path checks (a Next.js frontend, a Python backend)', () => {
@@ -83,11 +111,15 @@ describe('defaults', () => {
 
   it('warns about unknown keys in .env and ignores unrelated environment variables', () => {
     const c = load({ PATH: '/usr/bin', SOMETHING_ELSE: '1' }, 'NAMESPCE=typo\nNAMESPACE=ok\n')
-    expect(c.warnings).toEqual([expect.stringMatching(/^unknown key NAMESPCE in .*\.env is ignored \(see \.env\.example for the keys\)$/)])
+    expect(c.warnings).toEqual([
+      expect.stringMatching(/^unknown key NAMESPCE in .*\.env is ignored \(see \.env\.example for the keys\)$/),
+    ])
   })
 
   it('an explicit env file that does not exist is an error with the fix', () => {
-    expect(() => loadConfig({ env: {}, envFile: path.join(tmp, 'missing.env'), checkPaths: false })).toThrow(/KIT_ENV_FILE=.* is invalid: expected an existing \.env file .*cp \.env\.example \.env/)
+    expect(() => loadConfig({ env: {}, envFile: path.join(tmp, 'missing.env'), checkPaths: false })).toThrow(
+      /KIT_ENV_FILE=.* is invalid: expected an existing \.env file .*cp \.env\.example \.env/,
+    )
   })
 
   it('reads .env relative to the root when no file is named', () => {
@@ -106,9 +138,17 @@ describe('validation: each malformed value names its key and what was expected',
     ['FRONTEND_IMAGE', 'Todo:latest', /FRONTEND_IMAGE="Todo:latest" is invalid: expected an image name without tag/],
     ['NODE_IMAGE', 'node 24', /NODE_IMAGE="node 24" is invalid: expected an image reference/],
     ['POSTGRES_IMAGE', 'postgres:', /POSTGRES_IMAGE=.* expected an image reference/],
-    ['FRONTEND_SIZE_BUDGET_MB', '60MB', /FRONTEND_SIZE_BUDGET_MB="60MB" is invalid: expected a whole number from 1 to 100000/],
+    [
+      'FRONTEND_SIZE_BUDGET_MB',
+      '60MB',
+      /FRONTEND_SIZE_BUDGET_MB="60MB" is invalid: expected a whole number from 1 to 100000/,
+    ],
     ['CLUSTER', 'kind', /CLUSTER="kind" is invalid: expected one of minikube, existing/],
-    ['LOAD_METHOD', 'scp', /LOAD_METHOD="scp" is invalid: expected one of minikube, docker-env, registry \(CLUSTER=minikube\)/],
+    [
+      'LOAD_METHOD',
+      'scp',
+      /LOAD_METHOD="scp" is invalid: expected one of minikube, docker-env, registry \(CLUSTER=minikube\)/,
+    ],
     ['MINIKUBE_CPUS', 'two', /MINIKUBE_CPUS="two" is invalid: expected a whole number from 1 to 256/],
     ['MINIKUBE_MEMORY', '4 GB', /MINIKUBE_MEMORY="4 GB" is invalid: expected a size like 4096mb or 6g/],
     ['MINIKUBE_K8S_VERSION', '1.34', /MINIKUBE_K8S_VERSION="1.34" is invalid: expected stable, latest or a version/],
@@ -138,26 +178,40 @@ describe('validation: each malformed value names its key and what was expected',
   })
 
   it('LOAD_METHOD must fit the cluster kind', () => {
-    expect(error({ LOAD_METHOD: 'kind' }).message).toMatch(/LOAD_METHOD="kind" is invalid: expected one of minikube, docker-env, registry$/)
-    expect(error({ CLUSTER: 'existing', LOAD_METHOD: 'minikube' }).message).toMatch(/expected one of none, kind, containerd, registry/)
+    expect(error({ LOAD_METHOD: 'kind' }).message).toMatch(
+      /LOAD_METHOD="kind" is invalid: expected one of minikube, docker-env, registry$/,
+    )
+    expect(error({ CLUSTER: 'existing', LOAD_METHOD: 'minikube' }).message).toMatch(
+      /expected one of none, kind, containerd, registry/,
+    )
     expect(load({ LOAD_METHOD: 'docker-env' }).loadMethod).toBe('docker-env')
     // docker-env borrows a minikube profile's Docker: on another cluster there is none, and the fix names the key
     const e = error({ CLUSTER: 'existing', LOAD_METHOD: 'docker-env' })
     expect(e.key).toBe('LOAD_METHOD')
-    expect(e.message).toMatch(/LOAD_METHOD="docker-env" is invalid: expected one of none, kind, containerd, registry: docker-env builds into a minikube profile's own Docker, so it needs CLUSTER=minikube/)
-    expect(e.fix).toBe('unset LOAD_METHOD or export LOAD_METHOD=<...> (it comes from the environment, which overrides .env)')
+    expect(e.message).toMatch(
+      /LOAD_METHOD="docker-env" is invalid: expected one of none, kind, containerd, registry: docker-env builds into a minikube profile's own Docker, so it needs CLUSTER=minikube/,
+    )
+    expect(e.fix).toBe(
+      'unset LOAD_METHOD or export LOAD_METHOD=<...> (it comes from the environment, which overrides .env)',
+    )
     const inFile = error({}, 'CLUSTER=existing\nLOAD_METHOD=docker-env\n')
     expect(inFile.fix).toMatch(/^edit LOAD_METHOD in \S+ \(documented in \.env\.example\)$/)
   })
 
-  it('unset on minikube, LOAD_METHOD follows minikube\'s record of the profile: docker-env on the docker runtime (or no profile yet), image load otherwise', () => {
+  it("unset on minikube, LOAD_METHOD follows minikube's record of the profile: docker-env on the docker runtime (or no profile yet), image load otherwise", () => {
     const home = mkdtempSync(path.join(os.tmpdir(), 'kit-mk-home-'))
     const profile = (name: string, conf: object): void => {
       mkdirSync(path.join(home, '.minikube', 'profiles', name), { recursive: true })
       writeFileSync(path.join(home, '.minikube', 'profiles', name, 'config.json'), JSON.stringify(conf))
     }
-    const picked = (env: Record<string, string>) => { const c = load({ HOME: home, ...env }); return [c.loadMethod, c.loadMethodWhy] }
-    expect(picked({})).toEqual([MINIKUBE_DEFAULT_LOAD_METHOD, 'no profile todo yet: setup starts it with the docker runtime'])
+    const picked = (env: Record<string, string>) => {
+      const c = load({ HOME: home, ...env })
+      return [c.loadMethod, c.loadMethodWhy]
+    }
+    expect(picked({})).toEqual([
+      MINIKUBE_DEFAULT_LOAD_METHOD,
+      'no profile todo yet: setup starts it with the docker runtime',
+    ])
     profile('todo', { Driver: 'docker', Nodes: [{}], KubernetesConfig: { ContainerRuntime: 'docker' } })
     expect(picked({})).toEqual(['docker-env', 'profile todo runs the docker runtime'])
     profile('cd', { Driver: 'docker', Nodes: [{}], KubernetesConfig: { ContainerRuntime: 'containerd' } })
@@ -177,8 +231,12 @@ describe('validation: each malformed value names its key and what was expected',
     expect(picked({ MINIKUBE_PROFILE: 'cd', LOAD_METHOD: 'docker-env' })).toEqual(['docker-env', null])
     expect(picked({ MINIKUBE_PROFILE: 'todo', LOAD_METHOD: 'minikube' })).toEqual(['minikube', null])
     expect(picked({ CLUSTER: 'existing' })).toEqual(['none', null])
-    expect(KEYS.find((k) => k.key === 'LOAD_METHOD')?.doc).toContain(`default for CLUSTER=minikube: ${MINIKUBE_DEFAULT_LOAD_METHOD} when the profile runs the docker runtime`)
-    expect(error({ CLUSTER: 'existing', LOAD_METHOD: 'registry' }).message).toMatch(/REGISTRY="" is invalid: expected a registry like localhost:5000 when LOAD_METHOD=registry/)
+    expect(KEYS.find((k) => k.key === 'LOAD_METHOD')?.doc).toContain(
+      `default for CLUSTER=minikube: ${MINIKUBE_DEFAULT_LOAD_METHOD} when the profile runs the docker runtime`,
+    )
+    expect(error({ CLUSTER: 'existing', LOAD_METHOD: 'registry' }).message).toMatch(
+      /REGISTRY="" is invalid: expected a registry like localhost:5000 when LOAD_METHOD=registry/,
+    )
   })
 
   it('paths that do not exist', () => {
@@ -190,15 +248,23 @@ describe('validation: each malformed value names its key and what was expected',
       }
       return ''
     }
-    expect(run({ FRONTEND_DIR: 'no/such/dir', FRONTEND_DOCKERFILE: noFile, BACKEND_DOCKERFILE: noFile })).toMatch(/^FRONTEND_DIR="no\/such\/dir" is invalid: expected an existing directory \(looked for .*no\/such\/dir\)/)
+    expect(run({ FRONTEND_DIR: 'no/such/dir', FRONTEND_DOCKERFILE: noFile, BACKEND_DOCKERFILE: noFile })).toMatch(
+      /^FRONTEND_DIR="no\/such\/dir" is invalid: expected an existing directory \(looked for .*no\/such\/dir\)/,
+    )
     expect(run({ CHART_DIR: 'nope' })).toMatch(/^CHART_DIR="nope" is invalid: expected an existing directory/)
-    expect(run({ HELM_VALUES_FILES: 'a.yaml', FRONTEND_DOCKERFILE: noFile, BACKEND_DOCKERFILE: noFile })).toMatch(/HELM_VALUES_FILES="a.yaml" is invalid: expected an existing file/)
-    expect(run({ BACKEND_DOCKERFILE: tmp, FRONTEND_DOCKERFILE: noFile })).toMatch(/BACKEND_DOCKERFILE=.* expected an existing file/)
+    expect(run({ HELM_VALUES_FILES: 'a.yaml', FRONTEND_DOCKERFILE: noFile, BACKEND_DOCKERFILE: noFile })).toMatch(
+      /HELM_VALUES_FILES="a.yaml" is invalid: expected an existing file/,
+    )
+    expect(run({ BACKEND_DOCKERFILE: tmp, FRONTEND_DOCKERFILE: noFile })).toMatch(
+      /BACKEND_DOCKERFILE=.* expected an existing file/,
+    )
   })
 
   it('a malformed DATABASE_URL is reported without its value', () => {
     const e = error({ DATABASE_URL: 'mysql://root:hunter2-long@db/x' })
-    expect(e.message).toBe('DATABASE_URL is invalid: expected a URL like postgresql://user:pass@host:5432/db, with a host and a database (value hidden)')
+    expect(e.message).toBe(
+      'DATABASE_URL is invalid: expected a URL like postgresql://user:pass@host:5432/db, with a host and a database (value hidden)',
+    )
     expect(e.message).not.toContain('hunter2')
   })
 
@@ -211,8 +277,12 @@ describe('validation: each malformed value names its key and what was expected',
         return (e as Error).message
       }
     }
-    expect(msg({})).toMatch(/^BETTER_AUTH_SECRET is invalid: expected a random string of at least 32 characters in \.env, e\.g\. from: openssl rand -base64 32$/)
-    expect(msg({ BETTER_AUTH_SECRET: GOOD.BETTER_AUTH_SECRET })).toMatch(/^POSTGRES_PASSWORD is invalid: expected a password in \.env/)
+    expect(msg({})).toMatch(
+      /^BETTER_AUTH_SECRET is invalid: expected a random string of at least 32 characters in \.env, e\.g\. from: openssl rand -base64 32$/,
+    )
+    expect(msg({ BETTER_AUTH_SECRET: GOOD.BETTER_AUTH_SECRET })).toMatch(
+      /^POSTGRES_PASSWORD is invalid: expected a password in \.env/,
+    )
     expect(msg({ BETTER_AUTH_SECRET: GOOD.BETTER_AUTH_SECRET, POSTGRES_PASSWORD: 'Abc-123_x.y~z-Q9w8' })).toBe('')
     expect(msg({ BETTER_AUTH_SECRET: GOOD.BETTER_AUTH_SECRET, DATABASE_URL: GOOD.DATABASE_URL })).toBe('')
   })
@@ -263,7 +333,9 @@ describe('the env file path', () => {
   it.runIf(process.platform === 'linux')('an unreadable file is a ConfigError naming the error', () => {
     const e = catchError(() => loadConfig({ env: {}, envFile: '/proc/self/mem', checkPaths: false }))
     expect(e.key).toBe('KIT_ENV_FILE')
-    expect(e.message).toMatch(/^KIT_ENV_FILE="\/proc\/self\/mem" is invalid: expected a readable \.env file \(\/proc\/self\/mem: E[A-Z]+\)$/)
+    expect(e.message).toMatch(
+      /^KIT_ENV_FILE="\/proc\/self\/mem" is invalid: expected a readable \.env file \(\/proc\/self\/mem: E[A-Z]+\)$/,
+    )
   })
 })
 
@@ -276,7 +348,9 @@ describe("a '#' outside quotes cuts a secret short (dotenv starts a comment ther
     const c = load({}, 'OPENAI_API_KEY=sk-abcdefgh#ijklmnop\n')
     expect(c.secrets.OPENAI_API_KEY).toBe('sk-abcdefgh')
     expect(c.warnings).toEqual([
-      expect.stringMatching(/^OPENAI_API_KEY in .*\.env has a '#' outside quotes: only the 11 characters before it are read, of the 20 typed .*quote it: OPENAI_API_KEY="\.\.\."$/),
+      expect.stringMatching(
+        /^OPENAI_API_KEY in .*\.env has a '#' outside quotes: only the 11 characters before it are read, of the 20 typed .*quote it: OPENAI_API_KEY="\.\.\."$/,
+      ),
     ])
     expect(c.warnings.join('\n')).not.toMatch(/abcdefgh|ijklmnop/)
     const spaced = load({}, `OPENAI_API_KEY=${GOOD.OPENAI_API_KEY} #x9\n`)
@@ -285,48 +359,81 @@ describe("a '#' outside quotes cuts a secret short (dotenv starts a comment ther
   })
 
   it('a quoted value, a value without #, or one the environment overrides is not warned about', () => {
-    expect(load({}, `OPENAI_API_KEY="sk-abcdefgh#ijklmnop"\nBETTER_AUTH_SECRET='${GOOD.BETTER_AUTH_SECRET}#x'\n`).warnings).toEqual([])
+    expect(
+      load({}, `OPENAI_API_KEY="sk-abcdefgh#ijklmnop"\nBETTER_AUTH_SECRET='${GOOD.BETTER_AUTH_SECRET}#x'\n`).warnings,
+    ).toEqual([])
     expect(load({ OPENAI_API_KEY: GOOD.OPENAI_API_KEY }, 'OPENAI_API_KEY=sk-abcdefgh#ijklmnop\n').warnings).toEqual([])
   })
 
   it('when the cut value is then rejected, the error says why it is short', () => {
     const e = error({}, `BETTER_AUTH_SECRET=aB3dE5gH7jK9#mN1pQ3sT5vX7zA9cE1gI3kM5\n`)
-    expect(e.message).toMatch(/^BETTER_AUTH_SECRET is invalid: expected at least 32 characters \(has 12; value hidden\).*a '#' outside quotes in .*\.env cut it to 12 of the 37 characters typed, quote it: BETTER_AUTH_SECRET="\.\.\."$/)
+    expect(e.message).toMatch(
+      /^BETTER_AUTH_SECRET is invalid: expected at least 32 characters \(has 12; value hidden\).*a '#' outside quotes in .*\.env cut it to 12 of the 37 characters typed, quote it: BETTER_AUTH_SECRET="\.\.\."$/,
+    )
     expect(e.message).not.toContain('aB3dE5')
   })
 })
 
 describe('PUBLIC_URL follows the chart (values.schema.json publicUrl)', () => {
-  const schema = JSON.parse(readFileSync(path.join(root, 'helm/todo-chatbot/values.schema.json'), 'utf8')) as { properties: { publicUrl: { pattern: string } } }
+  const schema = JSON.parse(readFileSync(path.join(root, 'helm/todo-chatbot/values.schema.json'), 'utf8')) as {
+    properties: { publicUrl: { pattern: string } }
+  }
   const chart = new RegExp(schema.properties.publicUrl.pattern)
 
   it('uses the chart pattern', () => {
     expect(PUBLIC_URL_PATTERN.source).toBe(chart.source)
   })
 
-  it.each(['https://example.com/todo', 'https://a.example.com,https://b.example.com', 'https://todo.example.com\nhttps://x.example.com', 'http://todo.local/?x=1', 'https://user:pw@todo.example.com', 'https://todo.example.com#top'])(
-    'rejects %j (the chart would, or it is no origin)',
+  it.each([
+    'https://example.com/todo',
+    'https://a.example.com,https://b.example.com',
+    'https://todo.example.com\nhttps://x.example.com',
+    'http://todo.local/?x=1',
+    'https://user:pw@todo.example.com',
+    'https://todo.example.com#top',
+  ])('rejects %j (the chart would, or it is no origin)', (url) => {
+    const e = error({ PUBLIC_URL: url })
+    expect(e.key).toBe('PUBLIC_URL')
+    expect(e.message).toMatch(/expected an http\(s\) origin like https:\/\/todo\.example\.com/)
+  })
+
+  it.each(['http://todo.local', 'https://todo.example.com/', 'http://192.168.49.2:8080'])(
+    'accepts %s, and the chart accepts what the kit passes',
     (url) => {
-      const e = error({ PUBLIC_URL: url })
-      expect(e.key).toBe('PUBLIC_URL')
-      expect(e.message).toMatch(/expected an http\(s\) origin like https:\/\/todo\.example\.com/)
+      const c = load({ PUBLIC_URL: url })
+      expect(c.publicUrl).toMatch(chart)
     },
   )
-
-  it.each(['http://todo.local', 'https://todo.example.com/', 'http://192.168.49.2:8080'])('accepts %s, and the chart accepts what the kit passes', (url) => {
-    const c = load({ PUBLIC_URL: url })
-    expect(c.publicUrl).toMatch(chart)
-  })
 })
 
 describe('secrets: strength, checked at load time for every stage, values never shown', () => {
   it.each([
     ['OPENAI_API_KEY', 'e', /^OPENAI_API_KEY is invalid: expected at least 8 characters \(has 1; value hidden\)/],
-    ['POSTGRES_PASSWORD', 'todo', /^POSTGRES_PASSWORD is invalid: expected at least 16 characters \(has 4; value hidden\)/],
-    ['POSTGRES_PASSWORD', 'a1b2c3d4e5f6a7b8c9d0/x', /^POSTGRES_PASSWORD is invalid: expected only URL-safe characters .*\(value hidden\)$/],
-    ['POSTGRES_PASSWORD', 'ChangeMe-1234567890', /^POSTGRES_PASSWORD is invalid: expected a random value, not a common word.*\(value hidden\)$/],
-    ['BETTER_AUTH_SECRET', 'short-secret', /^BETTER_AUTH_SECRET is invalid: expected at least 32 characters \(has 12; value hidden\); make one with: openssl rand -base64 32$/],
-    ['BETTER_AUTH_SECRET', 'Password' + '1'.repeat(30), /^BETTER_AUTH_SECRET is invalid: expected a random value, not a common word/],
+    [
+      'POSTGRES_PASSWORD',
+      'todo',
+      /^POSTGRES_PASSWORD is invalid: expected at least 16 characters \(has 4; value hidden\)/,
+    ],
+    [
+      'POSTGRES_PASSWORD',
+      'a1b2c3d4e5f6a7b8c9d0/x',
+      /^POSTGRES_PASSWORD is invalid: expected only URL-safe characters .*\(value hidden\)$/,
+    ],
+    [
+      'POSTGRES_PASSWORD',
+      'ChangeMe-1234567890',
+      /^POSTGRES_PASSWORD is invalid: expected a random value, not a common word.*\(value hidden\)$/,
+    ],
+    [
+      'BETTER_AUTH_SECRET',
+      'short-secret',
+      /^BETTER_AUTH_SECRET is invalid: expected at least 32 characters \(has 12; value hidden\); make one with: openssl rand -base64 32$/,
+    ],
+    [
+      'BETTER_AUTH_SECRET',
+      'Password' + '1'.repeat(30),
+      /^BETTER_AUTH_SECRET is invalid: expected a random value, not a common word/,
+    ],
     ['OPENAI_API_KEY', 'password', /^OPENAI_API_KEY is invalid: expected a random value, not a common word/],
     ['OPENAI_API_KEY', 'SECRET!!', /^OPENAI_API_KEY is invalid: expected a random value, not a common word/],
   ])('%s=%j is rejected', (key, value, msg) => {
@@ -339,36 +446,54 @@ describe('secrets: strength, checked at load time for every stage, values never 
   it('a secret that equals a setting or another secret is rejected, naming the other key only', () => {
     const ns = 'todo-production-eu1'
     const e = error({ ...GOOD, DATABASE_URL: '', NAMESPACE: ns, POSTGRES_PASSWORD: ns })
-    expect(e.message).toBe('POSTGRES_PASSWORD is invalid: expected a value of its own (it equals NAMESPACE) (value hidden)')
+    expect(e.message).toBe(
+      'POSTGRES_PASSWORD is invalid: expected a value of its own (it equals NAMESPACE) (value hidden)',
+    )
     const host = 'todo.apps.example.internal'
-    expect(error({ ...GOOD, DATABASE_URL: '', INGRESS_HOST: host, OPENAI_API_KEY: host }).message).toMatch(/^OPENAI_API_KEY is invalid: expected a value of its own \(it equals INGRESS_HOST\)/)
-    expect(error({ ...GOOD, DATABASE_URL: '', OPENAI_API_KEY: GOOD.BETTER_AUTH_SECRET }).message).toMatch(/^(BETTER_AUTH_SECRET|OPENAI_API_KEY) is invalid: expected a value of its own \(it equals (OPENAI_API_KEY|BETTER_AUTH_SECRET)\)/)
+    expect(error({ ...GOOD, DATABASE_URL: '', INGRESS_HOST: host, OPENAI_API_KEY: host }).message).toMatch(
+      /^OPENAI_API_KEY is invalid: expected a value of its own \(it equals INGRESS_HOST\)/,
+    )
+    expect(error({ ...GOOD, DATABASE_URL: '', OPENAI_API_KEY: GOOD.BETTER_AUTH_SECRET }).message).toMatch(
+      /^(BETTER_AUTH_SECRET|OPENAI_API_KEY) is invalid: expected a value of its own \(it equals (OPENAI_API_KEY|BETTER_AUTH_SECRET)\)/,
+    )
   })
 
   it('a bad secret stops loading even where no secret is needed (setup/build fail before changing anything)', () => {
-    expect(() => loadConfig({ env: { POSTGRES_PASSWORD: 'todo' }, envFile: noFile, checkPaths: false })).toThrow(ConfigError)
+    expect(() => loadConfig({ env: { POSTGRES_PASSWORD: 'todo' }, envFile: noFile, checkPaths: false })).toThrow(
+      ConfigError,
+    )
   })
 
   it('the good ones load', () => {
     const c = load({ ...GOOD, DATABASE_URL: '' })
-    expect(c.secrets).toEqual({ BETTER_AUTH_SECRET: GOOD.BETTER_AUTH_SECRET, POSTGRES_PASSWORD: GOOD.POSTGRES_PASSWORD, OPENAI_API_KEY: GOOD.OPENAI_API_KEY })
+    expect(c.secrets).toEqual({
+      BETTER_AUTH_SECRET: GOOD.BETTER_AUTH_SECRET,
+      POSTGRES_PASSWORD: GOOD.POSTGRES_PASSWORD,
+      OPENAI_API_KEY: GOOD.OPENAI_API_KEY,
+    })
     expect(secretData(c)).toEqual(c.secrets)
   })
 })
 
 describe('DATABASE_URL', () => {
-  it.each(['postgresql://', 'postgresql://db.example.com', 'postgresql://db.example.com/', 'postgres://app:Db-Pass-9x7Q2w@/todo', 'postgresql://app:pw@db.example.com/todo', 'postgresql://app:password@db.example.com/todo'])(
-    '%s is rejected (a host, a database and, if any, a password of 8+ characters)',
-    (url) => {
-      const e = error({ DATABASE_URL: url })
-      expect(e.key).toBe('DATABASE_URL')
-      expect(e.message).toMatch(/^DATABASE_URL is invalid: .*\(value hidden\)$/)
-      expect(e.message).not.toContain('db.example.com')
-    },
-  )
+  it.each([
+    'postgresql://',
+    'postgresql://db.example.com',
+    'postgresql://db.example.com/',
+    'postgres://app:Db-Pass-9x7Q2w@/todo',
+    'postgresql://app:pw@db.example.com/todo',
+    'postgresql://app:password@db.example.com/todo',
+  ])('%s is rejected (a host, a database and, if any, a password of 8+ characters)', (url) => {
+    const e = error({ DATABASE_URL: url })
+    expect(e.key).toBe('DATABASE_URL')
+    expect(e.message).toMatch(/^DATABASE_URL is invalid: .*\(value hidden\)$/)
+    expect(e.message).not.toContain('db.example.com')
+  })
 
   it('a broken percent-encoding in the password is a ConfigError, not a URIError', () => {
-    expect(error({ DATABASE_URL: 'postgresql://app:pass%zzword@db.example.com/todo' }).message).toBe('DATABASE_URL is invalid: expected a URL whose password is percent-encoded correctly (e.g. @ as %40) (value hidden)')
+    expect(error({ DATABASE_URL: 'postgresql://app:pass%zzword@db.example.com/todo' }).message).toBe(
+      'DATABASE_URL is invalid: expected a URL whose password is percent-encoded correctly (e.g. @ as %40) (value hidden)',
+    )
   })
 
   it('the user and password are optional', () => {
@@ -377,8 +502,14 @@ describe('DATABASE_URL', () => {
   })
 
   it('with DATABASE_URL set, POSTGRES_PASSWORD is not in use: not validated, not in the Secret, and a warning says so', () => {
-    const c = load({ BETTER_AUTH_SECRET: GOOD.BETTER_AUTH_SECRET, DATABASE_URL: GOOD.DATABASE_URL, POSTGRES_PASSWORD: 'x' })
-    expect(c.warnings).toEqual(['POSTGRES_PASSWORD is ignored while DATABASE_URL is set (the in-cluster PostgreSQL is off); remove it to silence this'])
+    const c = load({
+      BETTER_AUTH_SECRET: GOOD.BETTER_AUTH_SECRET,
+      DATABASE_URL: GOOD.DATABASE_URL,
+      POSTGRES_PASSWORD: 'x',
+    })
+    expect(c.warnings).toEqual([
+      'POSTGRES_PASSWORD is ignored while DATABASE_URL is set (the in-cluster PostgreSQL is off); remove it to silence this',
+    ])
     expect(secretData(c)).toEqual({ BETTER_AUTH_SECRET: GOOD.BETTER_AUTH_SECRET, DATABASE_URL: GOOD.DATABASE_URL })
     expect(() => requireSecrets(c)).not.toThrow()
   })
@@ -388,7 +519,9 @@ describe('the fix line says where the bad value came from', () => {
   it('from the environment: unset or re-export it', () => {
     const e = error({ NAMESPACE: 'Bad_Name' }, 'NAMESPACE=fine\n')
     expect(e.source).toBe('env')
-    expect(e.fix).toBe('unset NAMESPACE or export NAMESPACE=<...> (it comes from the environment, which overrides .env)')
+    expect(e.fix).toBe(
+      'unset NAMESPACE or export NAMESPACE=<...> (it comes from the environment, which overrides .env)',
+    )
   })
 
   it('from the file: edit it there (path relative to the project)', () => {
@@ -396,7 +529,11 @@ describe('the fix line says where the bad value came from', () => {
     mkdirSync(path.join(r, 'conf'))
     writeFileSync(path.join(r, 'conf', 'dev.env'), 'DEPLOY_TIMEOUT=1000h\n')
     const e = catchError(() => loadConfig({ env: {}, root: r, envFile: 'conf/dev.env', checkPaths: false }))
-    expect(e).toMatchObject({ key: 'DEPLOY_TIMEOUT', source: 'file', fix: 'edit DEPLOY_TIMEOUT in conf/dev.env (documented in .env.example)' })
+    expect(e).toMatchObject({
+      key: 'DEPLOY_TIMEOUT',
+      source: 'file',
+      fix: 'edit DEPLOY_TIMEOUT in conf/dev.env (documented in .env.example)',
+    })
     const secret = catchError(() => loadConfig({ env: {}, root: r, envFile: 'conf/dev.env', checkPaths: false }))
     expect(secret.expected).toBe('a duration like 90s, 5m or 1h, from 1s to 24h')
   })
@@ -415,14 +552,19 @@ describe('source directories must look like the apps they are built as', () => {
     return d
   }
   const paths = { FRONTEND_DOCKERFILE: noFile, BACKEND_DOCKERFILE: noFile }
-  const check = (env: Record<string, string>): ConfigError => catchError(() => loadConfig({ env: { ...paths, ...env }, envFile: noFile }))
+  const check = (env: Record<string, string>): ConfigError =>
+    catchError(() => loadConfig({ env: { ...paths, ...env }, envFile: noFile }))
 
   it('FRONTEND_DIR=../../../etc (or any non-Next.js dir) is rejected, naming the missing file', () => {
     const e = check({ FRONTEND_DIR: '../../../etc' })
     expect(e.key).toBe('FRONTEND_DIR')
-    expect(e.message).toMatch(/^FRONTEND_DIR="\.\.\/\.\.\/\.\.\/etc" is invalid: expected a Next\.js app directory \(missing \/etc\/package\.json\)$/)
+    expect(e.message).toMatch(
+      /^FRONTEND_DIR="\.\.\/\.\.\/\.\.\/etc" is invalid: expected a Next\.js app directory \(missing \/etc\/package\.json\)$/,
+    )
     const noNext = app({ 'package.json': '{"name":"x","dependencies":{"react":"19.0.0"}}' })
-    expect(check({ FRONTEND_DIR: noNext }).message).toMatch(/expected a Next\.js app directory \(.*package\.json has no "next" in dependencies or devDependencies\)/)
+    expect(check({ FRONTEND_DIR: noNext }).message).toMatch(
+      /expected a Next\.js app directory \(.*package\.json has no "next" in dependencies or devDependencies\)/,
+    )
     expect(check({ FRONTEND_DIR: app({ 'package.json': '{oops' }) }).message).toMatch(/package\.json is not valid JSON/)
     const devNext = app({ 'package.json': '{"devDependencies":{"next":"16.0.0"}}' })
     expect(loadConfig({ env: { ...paths, FRONTEND_DIR: devNext }, envFile: noFile }).frontend.contextDir).toBe(devNext)
@@ -432,9 +574,13 @@ describe('source directories must look like the apps they are built as', () => {
     const empty = app({ 'main.py': 'app = None\n' })
     const e = check({ BACKEND_DIR: empty })
     expect(e.key).toBe('BACKEND_DIR')
-    expect(e.message).toContain(`expected a Python app directory (missing ${path.join(empty, 'pyproject.toml')}; any of pyproject.toml, requirements.txt, uv.lock, setup.py, Pipfile will do)`)
+    expect(e.message).toContain(
+      `expected a Python app directory (missing ${path.join(empty, 'pyproject.toml')}; any of pyproject.toml, requirements.txt, uv.lock, setup.py, Pipfile will do)`,
+    )
     for (const f of ['requirements.txt', 'uv.lock', 'setup.py', 'Pipfile'])
-      expect(loadConfig({ env: { ...paths, BACKEND_DIR: app({ [f]: '' }) }, envFile: noFile }).backend.contextDir).toBeTruthy()
+      expect(
+        loadConfig({ env: { ...paths, BACKEND_DIR: app({ [f]: '' }) }, envFile: noFile }).backend.contextDir,
+      ).toBeTruthy()
   })
 })
 
@@ -443,7 +589,10 @@ describe('first run: ensureEnvFile', () => {
 
   it('writes a missing default .env with generated secrets (0600), the rest commented out; it loads and deploys', () => {
     const r = fresh()
-    expect(ensureEnvFile({ root: r, env: {} })).toEqual({ created: path.join(r, '.env'), keys: ['BETTER_AUTH_SECRET', 'POSTGRES_PASSWORD'] })
+    expect(ensureEnvFile({ root: r, env: {} })).toEqual({
+      created: path.join(r, '.env'),
+      keys: ['BETTER_AUTH_SECRET', 'POSTGRES_PASSWORD'],
+    })
     const text = readFileSync(path.join(r, '.env'), 'utf8')
     expect(statSync(path.join(r, '.env')).mode & 0o777).toBe(0o600)
     const vars = parseDotenv(text)
@@ -464,7 +613,9 @@ describe('first run: ensureEnvFile', () => {
     const b = fresh()
     ensureEnvFile({ root: a, env: {} })
     ensureEnvFile({ root: b, env: {} })
-    expect(parseDotenv(readFileSync(path.join(a, '.env'))).BETTER_AUTH_SECRET).not.toBe(parseDotenv(readFileSync(path.join(b, '.env'))).BETTER_AUTH_SECRET)
+    expect(parseDotenv(readFileSync(path.join(a, '.env'))).BETTER_AUTH_SECRET).not.toBe(
+      parseDotenv(readFileSync(path.join(b, '.env'))).BETTER_AUTH_SECRET,
+    )
   })
 
   it('never overwrites an existing file', () => {
@@ -477,7 +628,9 @@ describe('first run: ensureEnvFile', () => {
   it('an explicit file (--env-path or KIT_ENV_FILE) is not created: a missing one stays an error', () => {
     const r = fresh()
     expect(ensureEnvFile({ root: r, envFile: 'custom.env', env: {} })).toMatchObject({ created: null })
-    expect(ensureEnvFile({ root: r, env: { KIT_ENV_FILE: path.join(r, 'other.env') } })).toMatchObject({ created: null })
+    expect(ensureEnvFile({ root: r, env: { KIT_ENV_FILE: path.join(r, 'other.env') } })).toMatchObject({
+      created: null,
+    })
     expect(ensureEnvFile({ root: r, env: { KIT_ENV_FILE: '' } })).toMatchObject({ created: null })
     expect(() => loadConfig({ env: {}, root: r, envFile: 'custom.env', checkPaths: false })).toThrow(/KIT_ENV_FILE=/)
   })
@@ -503,13 +656,19 @@ describe('redaction lives in redact.ts: config.ts keeps no process-wide state', 
   })
 
   it("a redactor made from a configuration's secrets hides each value and a DATABASE_URL's password, in any text and in echoed commands", () => {
-    const s = { BETTER_AUTH_SECRET: GOOD.BETTER_AUTH_SECRET, OPENAI_API_KEY: GOOD.OPENAI_API_KEY, DATABASE_URL: 'postgresql://app:p%40ss-w0rd-42@db:5432/todo' }
+    const s = {
+      BETTER_AUTH_SECRET: GOOD.BETTER_AUTH_SECRET,
+      OPENAI_API_KEY: GOOD.OPENAI_API_KEY,
+      DATABASE_URL: 'postgresql://app:p%40ss-w0rd-42@db:5432/todo',
+    }
     const cfg = load(s)
     const redact = createRedactor(cfg.secrets)
     const text = `token ${s.BETTER_AUTH_SECRET} key=${s.OPENAI_API_KEY} url=${s.DATABASE_URL} pw=p@ss-w0rd-42 raw=p%40ss-w0rd-42`
     expect(redact(text)).toBe('token *** key=*** url=*** pw=*** raw=***')
     const ctx = createContext(cfg, { dryRun: true })
-    expect(ctx.commandLine(['curl', '-H', `Authorization: Bearer ${s.OPENAI_API_KEY}`])).toBe("curl -H 'Authorization: Bearer ***'")
+    expect(ctx.commandLine(['curl', '-H', `Authorization: Bearer ${s.OPENAI_API_KEY}`])).toBe(
+      "curl -H 'Authorization: Bearer ***'",
+    )
     // loading another configuration does not change this one's redactor
     load({ OPENAI_API_KEY: 'sk-other-key-123456' })
     expect(redact(s.OPENAI_API_KEY)).toBe('***')

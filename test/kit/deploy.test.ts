@@ -28,26 +28,53 @@ describe('deploy', { timeout: 120_000 }, () => {
     const m = mutating(r.calls)
     expect(m[0]).toBe('kubectl create namespace todo')
     expect(m[1]).toBe('kubectl apply -n todo -f -')
-    expect(m[2]).toMatch(/^helm upgrade --install todo \S+\/chart -n todo --create-namespace --wait --timeout 5m --atomic --set-string existingSecret=todo-secrets --set-string publicUrl=http:\/\/todo.local /)
-    expect(m[3]).toMatch(/^kubectl annotate secret todo-secrets -n todo todo-k8s-kit\/release-fingerprint=\w{16} todo-k8s-kit\/migrated=backend=\w{16},frontend=\w{16} --overwrite$/)
+    expect(m[2]).toMatch(
+      /^helm upgrade --install todo \S+\/chart -n todo --create-namespace --wait --timeout 5m --atomic --set-string existingSecret=todo-secrets --set-string publicUrl=http:\/\/todo.local /,
+    )
+    expect(m[3]).toMatch(
+      /^kubectl annotate secret todo-secrets -n todo todo-k8s-kit\/release-fingerprint=\w{16} todo-k8s-kit\/migrated=backend=\w{16},frontend=\w{16} --overwrite$/,
+    )
     expect(m).toHaveLength(4)
     noSecrets(r)
     // PUBLIC_URL is the ingress host: a port-forward needs its own origin for sign-in, and the hint says so
-    expect(r.stderr).toContain('or without ingress: kubectl port-forward -n todo svc/todo-frontend 3000:3000  (then http://localhost:3000; sign-in needs PUBLIC_URL=http://localhost:3000)')
+    expect(r.stderr).toContain(
+      'or without ingress: kubectl port-forward -n todo svc/todo-frontend 3000:3000  (then http://localhost:3000; sign-in needs PUBLIC_URL=http://localhost:3000)',
+    )
 
     // the Secret went over stdin, with every key from .env
     const st = p.state()
-    const secret = JSON.parse(st.stdin[0]) as { metadata: { name: string; namespace: string }; data: Record<string, string> }
+    const secret = JSON.parse(st.stdin[0]) as {
+      metadata: { name: string; namespace: string }
+      data: Record<string, string>
+    }
     expect(secret.metadata).toMatchObject({ name: 'todo-secrets', namespace: 'todo' })
-    expect(Object.fromEntries(Object.entries(secret.data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]))).toEqual(SECRETS)
+    expect(
+      Object.fromEntries(Object.entries(secret.data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()])),
+    ).toEqual(SECRETS)
 
     // the values the contract lists
     const values = st.releases['todo/todo'].values
     expect(values).toMatchObject({
       existingSecret: 'todo-secrets',
       publicUrl: 'http://todo.local',
-      frontend: { image: { repository: 'todo-frontend', tag: expect.stringMatching(/^h-[0-9a-f]{12}$/), pullPolicy: 'IfNotPresent' }, replicaCount: 1, autoscaling: { enabled: false } },
-      backend: { image: { repository: 'todo-backend', tag: expect.stringMatching(/^h-[0-9a-f]{12}$/), pullPolicy: 'IfNotPresent' }, replicaCount: 1, autoscaling: { enabled: false } },
+      frontend: {
+        image: {
+          repository: 'todo-frontend',
+          tag: expect.stringMatching(/^h-[0-9a-f]{12}$/),
+          pullPolicy: 'IfNotPresent',
+        },
+        replicaCount: 1,
+        autoscaling: { enabled: false },
+      },
+      backend: {
+        image: {
+          repository: 'todo-backend',
+          tag: expect.stringMatching(/^h-[0-9a-f]{12}$/),
+          pullPolicy: 'IfNotPresent',
+        },
+        replicaCount: 1,
+        autoscaling: { enabled: false },
+      },
       ingress: { enabled: true, className: 'nginx', host: 'todo.local' },
       postgresql: { enabled: true, image: { repository: 'postgres', tag: '17.7' } },
     })
@@ -60,15 +87,25 @@ describe('deploy', { timeout: 120_000 }, () => {
     expect(again.code).toBe(0)
     expect(mutating(again.calls)).toEqual([])
     expect(again.stderr).toContain('Secret todo-secrets is up to date')
-    expect(again.stderr).toMatch(/release todo \(revision 1\) already runs h-\w{12} \/ h-\w{12} with this chart and config — nothing to upgrade/)
+    expect(again.stderr).toMatch(
+      /release todo \(revision 1\) already runs h-\w{12} \/ h-\w{12} with this chart and config — nothing to upgrade/,
+    )
   })
 
   it('upgrades again when a secret, a source file, the chart or a config value changes', async () => {
     const p = deployable()
     await p.run('deploy')
-    p.write('.env', Object.entries({ ...SECRETS, POSTGRES_PASSWORD: 'another-password' }).map(([k, v]) => `${k}=${v}`).join('\n'))
+    p.write(
+      '.env',
+      Object.entries({ ...SECRETS, POSTGRES_PASSWORD: 'another-password' })
+        .map(([k, v]) => `${k}=${v}`)
+        .join('\n'),
+    )
     const r1 = await p.run('deploy')
-    expect(mutating(r1.calls).slice(0, 2)).toEqual(['kubectl apply -n todo -f -', expect.stringMatching(/^helm upgrade/)])
+    expect(mutating(r1.calls).slice(0, 2)).toEqual([
+      'kubectl apply -n todo -f -',
+      expect.stringMatching(/^helm upgrade/),
+    ])
     expect(r1.stderr).not.toContain('another-password')
 
     p.write('backend/app/main.py', 'app = "v2"\n')
@@ -102,7 +139,9 @@ describe('deploy', { timeout: 120_000 }, () => {
     const q = deployable({ env: { CLUSTER: 'existing' } })
     const r2 = await q.run('deploy')
     expect(r2.stdout.trim()).toBe('')
-    expect(r2.stderr).toContain('open http://todo.local once todo.local resolves to your ingress controller (kubectl get ingress -n todo shows its address)')
+    expect(r2.stderr).toContain(
+      'open http://todo.local once todo.local resolves to your ingress controller (kubectl get ingress -n todo shows its address)',
+    )
   })
 
   it('uses --rollback-on-failure with Helm 4', async () => {
@@ -124,7 +163,9 @@ describe('deploy', { timeout: 120_000 }, () => {
   })
 
   it('passes HELM_VALUES_FILES before the kit values, and registry repositories for LOAD_METHOD=registry', async () => {
-    const p = deployable({ env: { CLUSTER: 'existing', LOAD_METHOD: 'registry', REGISTRY: 'registry.example.com:5000/team' } })
+    const p = deployable({
+      env: { CLUSTER: 'existing', LOAD_METHOD: 'registry', REGISTRY: 'registry.example.com:5000/team' },
+    })
     p.seedImages({ CLUSTER: 'existing', LOAD_METHOD: 'registry', REGISTRY: 'registry.example.com:5000/team' })
     p.env.HELM_VALUES_FILES = path.join(p.dir, 'values-extra.yaml')
     const u = upgrade(await p.run('deploy')) as string
@@ -150,13 +191,21 @@ describe('deploy', { timeout: 120_000 }, () => {
   it('on a failed upgrade prints the pods diagnosis and the fix, and exits 1', async () => {
     const p = deployable()
     p.setState({
-      fail: { 'helm upgrade': { stderr: 'Error: UPGRADE FAILED: release todo failed, and has been rolled back due to atomic being set: context deadline exceeded', code: 1 } },
+      fail: {
+        'helm upgrade': {
+          stderr:
+            'Error: UPGRADE FAILED: release todo failed, and has been rolled back due to atomic being set: context deadline exceeded',
+          code: 1,
+        },
+      },
       podsFixture: fixture('image-never-pull', 'pods.json'),
       eventsFixture: fixture('image-never-pull', 'events.json'),
     })
     const r = await p.run('deploy')
     expect(r.code).toBe(1)
-    expect(r.stderr).toContain('✖ helm upgrade of todo failed and was rolled back: Error: UPGRADE FAILED: release todo failed, and has been rolled back due to atomic being set: context deadline exceeded')
+    expect(r.stderr).toContain(
+      '✖ helm upgrade of todo failed and was rolled back: Error: UPGRADE FAILED: release todo failed, and has been rolled back due to atomic being set: context deadline exceeded',
+    )
     expect(r.stderr).toContain('Diagnosis of release todo in namespace todo:')
     expect(r.stderr).toMatch(/ErrImageNeverPull/)
     expect(r.stderr).toMatch(/fix: .*npx zx scripts\/(load|build)\.ts/)
@@ -168,7 +217,14 @@ describe('deploy', { timeout: 120_000 }, () => {
   it('shows the pods as they were while helm waited, when the rollback removed them, and reports progress', async () => {
     const p = deployable()
     p.setState({
-      fail: { 'helm upgrade': { stderr: 'Error: UPGRADE FAILED: context deadline exceeded', code: 1, delayMs: 18_000, after: { podsFixture: null, eventsFixture: null } } },
+      fail: {
+        'helm upgrade': {
+          stderr: 'Error: UPGRADE FAILED: context deadline exceeded',
+          code: 1,
+          delayMs: 18_000,
+          after: { podsFixture: null, eventsFixture: null },
+        },
+      },
       podsFixture: fixture('image-never-pull', 'pods.json'),
       eventsFixture: fixture('image-never-pull', 'events.json'),
     })
@@ -199,7 +255,10 @@ describe('deploy', { timeout: 120_000 }, () => {
 describe('deploy: migration steps', { timeout: 120_000 }, () => {
   // the backend's step runs app/migrate.py, which imports the models and not the app's routes (app/main.py)
   const withMigrations = (p: Project): Project => {
-    p.write('chart/values.yaml', 'existingSecret: todo-secrets\nbackend:\n  migrateCommand: ["python", "-m", "app.migrate"]\n')
+    p.write(
+      'chart/values.yaml',
+      'existingSecret: todo-secrets\nbackend:\n  migrateCommand: ["python", "-m", "app.migrate"]\n',
+    )
     p.write('backend/app/__init__.py', '')
     p.write('backend/app/migrate.py', 'from . import models\n')
     p.write('backend/app/models.py', 'TABLES = ["task"]\n')
@@ -227,7 +286,9 @@ describe('deploy: migration steps', { timeout: 120_000 }, () => {
     const route = await deployAfter(p, 'backend/app/main.py', 'app = "changed"\n')
     expect(upgrade(route)).toContain('backend.image.tag=h-')
     expect(skipArg(route)).toBe('{backend,frontend}')
-    expect(route.stderr).toContain('migrations: backend already ran for these migration files (3 .py files its command imports); frontend already ran for this image; left out (migrations.skip)')
+    expect(route.stderr).toContain(
+      'migrations: backend already ran for these migration files (3 .py files its command imports); frontend already ran for this image; left out (migrations.skip)',
+    )
 
     // a model changed: the backend step runs, the frontend's already ran for its image
     const model = await deployAfter(p, 'backend/app/models.py', 'TABLES = ["task", "tag"]\n')
@@ -246,13 +307,18 @@ describe('deploy: migration steps', { timeout: 120_000 }, () => {
 
   it('a migration command the kit cannot read runs again for any change to its image, and says why', async () => {
     const p = deployable()
-    p.write('chart/values.yaml', 'existingSecret: todo-secrets\nbackend:\n  migrateCommand: ["python", "-m", "app.migrate"]\n')
+    p.write(
+      'chart/values.yaml',
+      'existingSecret: todo-secrets\nbackend:\n  migrateCommand: ["python", "-m", "app.migrate"]\n',
+    )
     p.write('values-extra.yaml', 'frontend:\n  replicaCount: 1\nbackend:\n  migrateCommand: ["./bin/migrate"]\n')
     p.env.HELM_VALUES_FILES = path.join(p.dir, 'values-extra.yaml')
     expect((await p.run('deploy')).code).toBe(0)
     const r = await deployAfter(p, 'backend/app/main.py', 'app = "changed"\n')
     expect(skipArg(r)).toBe('{frontend}')
-    expect(r.stderr).toContain('migrations: the backend step runs for any change to its image: migrateCommand ["./bin/migrate"] is not python -m, a .py file or alembic')
+    expect(r.stderr).toContain(
+      'migrations: the backend step runs for any change to its image: migrateCommand ["./bin/migrate"] is not python -m, a .py file or alembic',
+    )
   })
 
   it('after a failed upgrade the steps of the images it tried run again', async () => {
@@ -276,14 +342,19 @@ describe('cleanup', { timeout: 120_000 }, () => {
     p.setState({ pvcs: ['persistentvolumeclaim/data-todo-postgresql-0'] })
     const r = await p.run('cleanup')
     expect(r.code).toBe(0)
-    expect(mutating(r.calls)).toEqual(['helm uninstall todo -n todo --wait', 'kubectl delete secret todo-secrets -n todo --ignore-not-found'])
-    expect(r.stderr).toContain('kept the database volume (persistentvolumeclaim/data-todo-postgresql-0); delete it with: npx zx scripts/cleanup.ts --purge-data')
+    expect(mutating(r.calls)).toEqual([
+      'helm uninstall todo -n todo --wait',
+      'kubectl delete secret todo-secrets -n todo --ignore-not-found',
+    ])
+    expect(r.stderr).toContain(
+      'kept the database volume (persistentvolumeclaim/data-todo-postgresql-0); delete it with: npx zx scripts/cleanup.ts --purge-data',
+    )
     const again = await p.run('cleanup')
     expect(again.code).toBe(0)
     expect(mutating(again.calls)).toEqual([])
   })
 
-  it('a failed upgrade\'s migration Job (helm uninstall leaves hooks) goes with the release, and its pod with it', async () => {
+  it("a failed upgrade's migration Job (helm uninstall leaves hooks) goes with the release, and its pod with it", async () => {
     const p = deployable()
     await p.run('deploy')
     p.setState({ jobsFixture: path.join(import.meta.dirname, 'fixtures/diagnose/init-and-hook/jobs.json') })
@@ -303,7 +374,9 @@ describe('cleanup', { timeout: 120_000 }, () => {
     await p.run('deploy')
     const r = await p.run('cleanup', [], { RELEASE: 'tood' })
     expect(r.code).toBe(1)
-    expect(r.stderr).toContain('✖ release tood is not installed in todo; Secret todo-secrets there belongs to release todo: nothing deleted')
+    expect(r.stderr).toContain(
+      '✖ release tood is not installed in todo; Secret todo-secrets there belongs to release todo: nothing deleted',
+    )
     expect(r.stderr).toContain('fix: RELEASE=todo npx zx scripts/cleanup.ts')
     expect(mutating(r.calls)).toEqual([])
     expect(p.state().secrets['todo/todo-secrets']).toBeDefined()
@@ -324,7 +397,9 @@ describe('cleanup', { timeout: 120_000 }, () => {
     await p.run('deploy')
     const r = await p.run('cleanup', ['--stop-minikube'], { CLUSTER: 'existing', LOAD_METHOD: 'none' })
     expect(r.code).toBe(1)
-    expect(r.stderr).toContain('✖ --stop-minikube applies to CLUSTER=minikube; this configuration is CLUSTER=existing: nothing done')
+    expect(r.stderr).toContain(
+      '✖ --stop-minikube applies to CLUSTER=minikube; this configuration is CLUSTER=existing: nothing done',
+    )
     expect(mutating(r.calls)).toEqual([])
   })
 
@@ -337,7 +412,9 @@ describe('cleanup', { timeout: 120_000 }, () => {
     expect(mutating(r.calls)).toEqual([])
     const yes = await p.run('cleanup', ['--purge-data', '--yes'])
     expect(yes.code).toBe(0)
-    expect(mutating(yes.calls)).toContain('kubectl delete pvc -n todo -l app.kubernetes.io/instance=todo,app.kubernetes.io/component=postgresql --ignore-not-found --wait')
+    expect(mutating(yes.calls)).toContain(
+      'kubectl delete pvc -n todo -l app.kubernetes.io/instance=todo,app.kubernetes.io/component=postgresql --ignore-not-found --wait',
+    )
   })
 
   it('a cluster that does not answer: fail with the fix, or only warn when asked to stop/delete minikube anyway', async () => {
@@ -346,7 +423,9 @@ describe('cleanup', { timeout: 120_000 }, () => {
     const r = await p.run('cleanup')
     expect(r.code).toBe(1)
     expect(r.stderr).toContain('✖ cluster unreachable: The connection to the server 192.168.49.2:8443 was refused')
-    expect(r.stderr).toContain('fix: minikube start -p todo   (or drop it all: npx zx scripts/cleanup.ts --delete-minikube)')
+    expect(r.stderr).toContain(
+      'fix: minikube start -p todo   (or drop it all: npx zx scripts/cleanup.ts --delete-minikube)',
+    )
     const stop = await p.run('cleanup', ['--stop-minikube'])
     expect(stop.code).toBe(0)
     expect(stop.stderr).toContain('the release and the Secret were left alone')
@@ -373,7 +452,9 @@ describe('the cluster the stages act on', { timeout: 120_000 }, () => {
     for (const stage of ['deploy', 'cleanup']) {
       const r = await p.run(stage)
       expect(r.code).toBe(1)
-      expect(r.stderr).toContain('✖ kubectl points at context prod-cluster, not at minikube profile todo (CLUSTER=minikube)')
+      expect(r.stderr).toContain(
+        '✖ kubectl points at context prod-cluster, not at minikube profile todo (CLUSTER=minikube)',
+      )
       expect(r.stderr).toContain('fix: kubectl config use-context todo   (or CLUSTER=existing to use prod-cluster)')
       expect(mutating(r.calls)).toEqual([])
     }
@@ -386,7 +467,9 @@ describe('deploy: images the cluster lacks', { timeout: 120_000 }, () => {
     p.setState({ minikube: { running: true, addons: {}, images: [] } })
     const r = await p.run('deploy')
     expect(r.code).toBe(1)
-    expect(r.stderr).toMatch(/✖ the cluster does not have todo-frontend:h-\w{12} and todo-backend:h-\w{12} \(LOAD_METHOD=minikube\)/)
+    expect(r.stderr).toMatch(
+      /✖ the cluster does not have todo-frontend:h-\w{12} and todo-backend:h-\w{12} \(LOAD_METHOD=minikube\)/,
+    )
     expect(r.stderr).toContain('fix: npx zx scripts/load.ts')
     expect(mutating(r.calls)).toEqual([])
   })
@@ -394,9 +477,21 @@ describe('deploy: images the cluster lacks', { timeout: 120_000 }, () => {
 
 describe('deploy: helm failures before any pod runs', { timeout: 120_000 }, () => {
   it.each([
-    ['Error: UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress', /✖ helm upgrade of todo did not start: .*in progress/, 'fix: helm history todo -n todo   (then: helm rollback todo -n todo)'],
-    ['Error: Kubernetes cluster unreachable: Get "https://192.168.49.2:8443/version": dial tcp 192.168.49.2:8443: connect: no route to host', /✖ helm cannot reach the cluster/, 'fix: npx zx scripts/setup.ts'],
-    ["Error: values don't meet the specifications of the schema(s) in the following chart(s):\ntodo-chatbot:\n- ingress: Additional property foo is not allowed", /✖ the chart did not render: - ingress: Additional property foo is not allowed/, 'fix: helm lint '],
+    [
+      'Error: UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress',
+      /✖ helm upgrade of todo did not start: .*in progress/,
+      'fix: helm history todo -n todo   (then: helm rollback todo -n todo)',
+    ],
+    [
+      'Error: Kubernetes cluster unreachable: Get "https://192.168.49.2:8443/version": dial tcp 192.168.49.2:8443: connect: no route to host',
+      /✖ helm cannot reach the cluster/,
+      'fix: npx zx scripts/setup.ts',
+    ],
+    [
+      "Error: values don't meet the specifications of the schema(s) in the following chart(s):\ntodo-chatbot:\n- ingress: Additional property foo is not allowed",
+      /✖ the chart did not render: - ingress: Additional property foo is not allowed/,
+      'fix: helm lint ',
+    ],
   ])('%s', async (stderr, cause, fix) => {
     const p = deployable()
     p.setState({ fail: { 'helm upgrade': { stderr, code: 1 } } })

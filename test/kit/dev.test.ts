@@ -41,24 +41,31 @@ describe('npm run dev', { timeout: 120_000 }, () => {
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toMatch(/^docker build /m)
     // quoted: zsh would read the brackets as a glob
-    expect(r.stdout).toMatch(/^helm upgrade --install todo .* --set-string 'extraOrigins\[0\]=http:\/\/localhost:3400'/m)
+    expect(r.stdout).toMatch(
+      /^helm upgrade --install todo .* --set-string 'extraOrigins\[0\]=http:\/\/localhost:3400'/m,
+    )
     expect(r.stdout).toContain('kubectl port-forward -n todo svc/todo-frontend 3400:3100 --address 127.0.0.1')
     expect(r.stderr).toContain('then, until Ctrl-C, a real run would:')
-    expect(r.stderr).toMatch(/watch \S+\/frontend \(minus what \S+\/docker\/frontend\.Dockerfile\.dockerignore excludes\) and \S+\/docker\/frontend\.Dockerfile: a change runs build, load and deploy --fail-fast for frontend/)
+    expect(r.stderr).toMatch(
+      /watch \S+\/frontend \(minus what \S+\/docker\/frontend\.Dockerfile\.dockerignore excludes\) and \S+\/docker\/frontend\.Dockerfile: a change runs build, load and deploy --fail-fast for frontend/,
+    )
     expect(r.stderr).toMatch(/watch \S+\/backend \(every file: no ignore file\)/)
     for (const c of r.calls) expect([c.tool, ...c.args].join(' ')).toMatch(/^helm version --short$/)
     noSecrets(r)
   })
 
-  it.each([['0'], ['70000'], ['http']])('--port %s is refused before anything runs, on a first run too (no .env written)', async (port) => {
-    const p = project()
-    unlinkSync(path.join(p.dir, '.env'))
-    const r = await p.run('dev', ['--port', port])
-    expect(r.code).toBe(1)
-    expect(r.stderr).toContain(`--port ${port} is not a port (1 to 65535)`)
-    expect(r.calls).toEqual([])
-    expect(existsSync(path.join(p.dir, '.env'))).toBe(false)
-  })
+  it.each([['0'], ['70000'], ['http']])(
+    '--port %s is refused before anything runs, on a first run too (no .env written)',
+    async (port) => {
+      const p = project()
+      unlinkSync(path.join(p.dir, '.env'))
+      const r = await p.run('dev', ['--port', port])
+      expect(r.code).toBe(1)
+      expect(r.stderr).toContain(`--port ${port} is not a port (1 to 65535)`)
+      expect(r.calls).toEqual([])
+      expect(existsSync(path.join(p.dir, '.env'))).toBe(false)
+    },
+  )
 
   it('a port already in use: says so with the flag to pick another, and touches nothing', async () => {
     const busy = await listen()
@@ -85,7 +92,9 @@ describe('npm run dev', { timeout: 120_000 }, () => {
     expect(kubectl.filter((a) => /^(port-forward|logs -f)/.test(a))).toEqual([])
     expect(first.stderr).toMatch(/release todo is up to date/)
     // deploy's own hint names the trusted port, without asking for PUBLIC_URL
-    expect(first.stderr).toContain('or without ingress: kubectl port-forward -n todo svc/todo-frontend 3000:3000  (then http://localhost:3000)\n')
+    expect(first.stderr).toContain(
+      'or without ingress: kubectl port-forward -n todo svc/todo-frontend 3000:3000  (then http://localhost:3000)\n',
+    )
 
     // the trusted origin is part of what the release already has: nothing to roll
     const again = await p.run('dev', ['--once'])
@@ -116,7 +125,14 @@ describe('deploy --fail-fast', { timeout: 120_000 }, () => {
     const p = deployable()
     // helm would wait 60 s; the crash-looping pod (5 restarts) is a settled failure
     p.setState({
-      fail: { 'helm upgrade': { delayMs: 60_000, stderr: 'Error: UPGRADE FAILED: release todo failed, and has been rolled back due to atomic being set: context canceled', code: 1 } },
+      fail: {
+        'helm upgrade': {
+          delayMs: 60_000,
+          stderr:
+            'Error: UPGRADE FAILED: release todo failed, and has been rolled back due to atomic being set: context canceled',
+          code: 1,
+        },
+      },
       podsFixture: fixture('crashloop', 'pods.json'),
       eventsFixture: fixture('crashloop', 'events.json'),
     })
@@ -124,19 +140,28 @@ describe('deploy --fail-fast', { timeout: 120_000 }, () => {
     const r = await p.run('deploy', ['--fail-fast'])
     expect(r.code).toBe(1)
     expect(Date.now() - t0).toBeLessThan(30_000)
-    expect(r.stderr).toMatch(/stopped early and was rolled back \(--fail-fast\): pod\/\S+: container \S+ keeps crashing/)
+    expect(r.stderr).toMatch(
+      /stopped early and was rolled back \(--fail-fast\): pod\/\S+: container \S+ keeps crashing/,
+    )
   })
 })
 
 describe('interrupting a command', () => {
   it('an aborted command gets SIGINT, so it can clean up (helm rolls back) and exit on its own', async () => {
     const ac = new AbortController()
-    const child = startArgv([process.execPath, '-e', 'process.on("SIGINT", () => { console.log("cleaned up"); process.exit(7) }); console.log("ready"); setInterval(() => {}, 1000)'], {
-      interrupt: ac.signal,
-      onStdout: (s) => {
-        if (s.includes('ready')) ac.abort()
+    const child = startArgv(
+      [
+        process.execPath,
+        '-e',
+        'process.on("SIGINT", () => { console.log("cleaned up"); process.exit(7) }); console.log("ready"); setInterval(() => {}, 1000)',
+      ],
+      {
+        interrupt: ac.signal,
+        onStdout: (s) => {
+          if (s.includes('ready')) ac.abort()
+        },
       },
-    })
+    )
     const r = await child.exited
     expect(r.exitCode).toBe(7)
     expect(r.stdout).toContain('cleaned up')
@@ -160,7 +185,11 @@ describe('watchSources', () => {
     w('web/node_modules/pkg/index.js', 'a\n')
     w('docker/web.Dockerfile', 'FROM x\n')
     w('docker/web.Dockerfile.dockerignore', 'node_modules\n*.log\n')
-    const spec = { component: 'frontend', contextDir: path.join(dir, 'web'), dockerfile: path.join(dir, 'docker/web.Dockerfile') } as ImageSpec
+    const spec = {
+      component: 'frontend',
+      contextDir: path.join(dir, 'web'),
+      dockerfile: path.join(dir, 'docker/web.Dockerfile'),
+    } as ImageSpec
     const seen: string[] = []
     close = (await watchSources([spec], (c, f) => seen.push(`${c}:${path.relative(dir, f)}`))).close
     const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 700))

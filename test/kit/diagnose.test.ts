@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { diagnosePods, formatDiagnosis, parseMissingRef, settledFailure, warningEvents, type Diagnosis } from '../../scripts/lib/diagnose.ts'
+import {
+  diagnosePods,
+  formatDiagnosis,
+  parseMissingRef,
+  settledFailure,
+  warningEvents,
+  type Diagnosis,
+} from '../../scripts/lib/diagnose.ts'
 
 const dir = path.join(import.meta.dirname, 'fixtures', 'diagnose')
 const read = (c: string, f: string): string => readFileSync(path.join(dir, c, f), 'utf8')
@@ -17,11 +24,17 @@ describe('diagnosePods', () => {
     expect(d.events).toEqual([]) // Normal events are not shown
   })
 
-  it('CrashLoopBackOff: exit code, restarts, and asks for the previous run\'s logs', () => {
+  it("CrashLoopBackOff: exit code, restarts, and asks for the previous run's logs", () => {
     const d = run('crashloop')
     expect(d.findings).toHaveLength(1)
     const f = d.findings[0]!
-    expect(f).toMatchObject({ kind: 'CrashLoopBackOff', object: 'pod/todo-backend-6d5f7c9b8-x7k2p', component: 'backend', phase: 'Running', container: 'backend' })
+    expect(f).toMatchObject({
+      kind: 'CrashLoopBackOff',
+      object: 'pod/todo-backend-6d5f7c9b8-x7k2p',
+      component: 'backend',
+      phase: 'Running',
+      container: 'backend',
+    })
     expect(f.message).toContain('exit code 1 (Error)')
     expect(f.message).toContain('5 restart(s)')
     expect(f.logs).toEqual({ pod: 'todo-backend-6d5f7c9b8-x7k2p', container: 'backend', previous: true })
@@ -39,7 +52,12 @@ describe('diagnosePods', () => {
 
   it('ErrImageNeverPull: the image and the load hint', () => {
     const f = run('image-never-pull').findings[0]!
-    expect(f).toMatchObject({ kind: 'ImagePull', reason: 'ErrImageNeverPull', image: 'todo-frontend:h-9b2e4d6f8a10', phase: 'Pending' })
+    expect(f).toMatchObject({
+      kind: 'ImagePull',
+      reason: 'ErrImageNeverPull',
+      image: 'todo-frontend:h-9b2e4d6f8a10',
+      phase: 'Pending',
+    })
     expect(f.message).toContain('not in the cluster')
     expect(f.fix).toContain('npx zx scripts/load.ts')
   })
@@ -56,7 +74,10 @@ describe('diagnosePods', () => {
 
   it('CreateContainerConfigError: the missing Secret key and the .env fix', () => {
     const f = run('config-missing-key').findings[0]!
-    expect(f).toMatchObject({ kind: 'ConfigError', missing: { kind: 'Secret', name: 'todo-secrets', key: 'BETTER_AUTH_SECRET' } })
+    expect(f).toMatchObject({
+      kind: 'ConfigError',
+      missing: { kind: 'Secret', name: 'todo-secrets', key: 'BETTER_AUTH_SECRET' },
+    })
     expect(f.message).toBe('key BETTER_AUTH_SECRET is missing from Secret todo-secrets')
     expect(f.fix).toBe('add BETTER_AUTH_SECRET=... to .env, then npx zx scripts/deploy.ts (it recreates the Secret)')
   })
@@ -71,7 +92,13 @@ describe('diagnosePods', () => {
   it('Pending/Unschedulable: the scheduler message and a sizing hint; scheduler events (eventTime only) are kept', () => {
     const d = run('unschedulable')
     const f = d.findings[0]!
-    expect(f).toMatchObject({ kind: 'Unschedulable', reason: 'Unschedulable', object: 'pod/todo-postgresql-0', component: 'postgresql', phase: 'Pending' })
+    expect(f).toMatchObject({
+      kind: 'Unschedulable',
+      reason: 'Unschedulable',
+      object: 'pod/todo-postgresql-0',
+      component: 'postgresql',
+      phase: 'Pending',
+    })
     expect(f.message).toContain('0/1 nodes are available: 1 Insufficient memory.')
     expect(f.fix).toContain('MINIKUBE_MEMORY')
     expect(d.events).toHaveLength(2)
@@ -91,7 +118,9 @@ describe('diagnosePods', () => {
     expect(init!.logs).toMatchObject({ container: 'wait-for-db', previous: true })
     expect(hookPod!.message).toContain('exited with code 1 (Error)')
     expect(hookPod!.logs).toMatchObject({ container: 'migrate', previous: false })
-    expect(job!.message).toContain('hook Job (pre-install,pre-upgrade) failed: Job has reached the specified backoff limit, 2 failed pod(s)')
+    expect(job!.message).toContain(
+      'hook Job (pre-install,pre-upgrade) failed: Job has reached the specified backoff limit, 2 failed pod(s)',
+    )
     expect(job!.fix).toContain('kubectl logs job/todo-migrate -n todo')
   })
 
@@ -112,12 +141,15 @@ describe('diagnosePods', () => {
     expect(diagnosePods('', '')).toEqual({ findings: [], healthy: [], events: [] })
   })
 
-  it('settledFailure (deploy --fail-fast): a missing key is settled, the kubelet\'s cache hiccup is not', () => {
+  it("settledFailure (deploy --fail-fast): a missing key is settled, the kubelet's cache hiccup is not", () => {
     const pods = JSON.parse(read('config-missing-key', 'pods.json'))
     const missing = diagnosePods(pods, '').findings.find((f) => f.kind === 'ConfigError')!
     expect(settledFailure(missing)).toBe(true)
     // seen on a busy 2-core node: the kubelet retries, and the pod starts a few seconds later
-    const json = JSON.stringify(pods).replace("couldn't find key BETTER_AUTH_SECRET in Secret todo/todo-secrets", 'failed to sync configmap cache: timed out waiting for the condition')
+    const json = JSON.stringify(pods).replace(
+      "couldn't find key BETTER_AUTH_SECRET in Secret todo/todo-secrets",
+      'failed to sync configmap cache: timed out waiting for the condition',
+    )
     const hiccup = diagnosePods(json, '').findings.find((f) => f.kind === 'ConfigError')!
     expect(hiccup.message).toContain('failed to sync configmap cache')
     expect(settledFailure(hiccup)).toBe(false)
@@ -125,17 +157,25 @@ describe('diagnosePods', () => {
 
   it('warningEvents drops events older than --since and caps the count', () => {
     const ev = read('image-pull-backoff', 'events.json')
-    expect(warningEvents(ev, { since: '2026-11-21T22:33:00Z' }).map((e) => e.message)).toEqual(['Error: ImagePullBackOff'])
+    expect(warningEvents(ev, { since: '2026-11-21T22:33:00Z' }).map((e) => e.message)).toEqual([
+      'Error: ImagePullBackOff',
+    ])
     expect(warningEvents(ev, { maxEvents: 1 })).toHaveLength(1)
   })
 })
 
 describe('parseMissingRef', () => {
   it.each([
-    ["couldn't find key OPENAI_API_KEY in Secret todo/todo-secrets", { kind: 'Secret', name: 'todo-secrets', key: 'OPENAI_API_KEY' }],
+    [
+      "couldn't find key OPENAI_API_KEY in Secret todo/todo-secrets",
+      { kind: 'Secret', name: 'todo-secrets', key: 'OPENAI_API_KEY' },
+    ],
     ['secret "todo-secrets" not found', { kind: 'Secret', name: 'todo-secrets' }],
     ['configmap "todo-config" not found', { kind: 'ConfigMap', name: 'todo-config' }],
-    ["couldn't find key LOG_LEVEL in ConfigMap todo/todo-config", { kind: 'ConfigMap', name: 'todo-config', key: 'LOG_LEVEL' }],
+    [
+      "couldn't find key LOG_LEVEL in ConfigMap todo/todo-config",
+      { kind: 'ConfigMap', name: 'todo-config', key: 'LOG_LEVEL' },
+    ],
     ['something else', undefined],
   ])('%s', (msg, want) => expect(parseMissingRef(msg)).toEqual(want))
 })
@@ -148,18 +188,24 @@ describe('formatDiagnosis', () => {
     const lines = formatDiagnosis(d, { now, redact: (s) => s.split(secret).join('***'), header: 'Diagnosis:' })
     const text = lines.join('\n')
     expect(lines[0]).toBe('Diagnosis:')
-    expect(text).toContain('✗ pod/todo-backend-6d5f7c9b8-x7k2p (Running): CrashLoopBackOff — container backend keeps crashing: exit code 1 (Error), 5 restart(s)')
+    expect(text).toContain(
+      '✗ pod/todo-backend-6d5f7c9b8-x7k2p (Running): CrashLoopBackOff — container backend keeps crashing: exit code 1 (Error), 5 restart(s)',
+    )
     expect(text).toContain('last log lines (backend, previous run):')
     expect(text).toContain('| sqlalchemy.exc.OperationalError')
     expect(text).toContain('postgresql://todo:***@todo-postgresql')
     expect(text).not.toContain(secret)
     expect(text).toContain('fix: read the log lines below')
     expect(text).toContain('✓ pod/todo-frontend-7b9c4d5f6-m4r9t: ready')
-    expect(text).toMatch(/recent warning events:\n {4}26s ago +Pod\/todo-backend-6d5f7c9b8-x7k2p BackOff: Back-off restarting failed container backend .* \(x23\)/)
+    expect(text).toMatch(
+      /recent warning events:\n {4}26s ago +Pod\/todo-backend-6d5f7c9b8-x7k2p BackOff: Back-off restarting failed container backend .* \(x23\)/,
+    )
   })
 
   it('shows the image for pull failures', () => {
-    expect(formatDiagnosis(run('image-never-pull'), { now }).join('\n')).toContain('image: todo-frontend:h-9b2e4d6f8a10')
+    expect(formatDiagnosis(run('image-never-pull'), { now }).join('\n')).toContain(
+      'image: todo-frontend:h-9b2e4d6f8a10',
+    )
   })
 
   it('says so when the release has no pods', () => {

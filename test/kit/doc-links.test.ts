@@ -8,7 +8,10 @@ import { root } from './harness.ts'
 
 /** GitHub's anchor for a heading's text: lower case, punctuation dropped (but - and _), each space a hyphen. */
 function slug(text: string): string {
-  return text.toLowerCase().replace(/[^\p{L}\p{M}\p{N}\p{Pc}\- ]/gu, '').replace(/ /g, '-')
+  return text
+    .toLowerCase()
+    .replace(/[^\p{L}\p{M}\p{N}\p{Pc}\- ]/gu, '')
+    .replace(/ /g, '-')
 }
 
 /** The heading's text as GitHub renders it: links by their text, code spans and emphasis by their content. */
@@ -62,7 +65,8 @@ function links(md: string): { line: number; target: string }[] {
   const out: { line: number; target: string }[] = []
   prose(md).forEach((raw, i) => {
     const line = raw.replace(/(`+)[\s\S]*?\1/g, '')
-    for (const m of line.matchAll(/\]\(\s*<?([^)\s>]*)>?(?:\s+"[^"]*")?\s*\)/g)) out.push({ line: i + 1, target: m[1] as string })
+    for (const m of line.matchAll(/\]\(\s*<?([^)\s>]*)>?(?:\s+"[^"]*")?\s*\)/g))
+      out.push({ line: i + 1, target: m[1] as string })
     const def = /^ {0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)/.exec(line)
     if (def) out.push({ line: i + 1, target: def[1] as string })
     for (const m of line.matchAll(/\b(?:href|src)="([^"]+)"/g)) out.push({ line: i + 1, target: m[1] as string })
@@ -87,7 +91,8 @@ function brokenLinks(repo: string, pages: string[]): string[] {
       const hash = target.indexOf('#')
       const file = decodeURIComponent(hash < 0 ? target : target.slice(0, hash))
       const fragment = hash < 0 ? null : decodeURIComponent(target.slice(hash + 1))
-      const to = file === '' ? page : file.startsWith('/') ? file.slice(1) : path.posix.join(path.posix.dirname(page), file)
+      const to =
+        file === '' ? page : file.startsWith('/') ? file.slice(1) : path.posix.join(path.posix.dirname(page), file)
       const where = `${page}:${line} ${target}`
       if (to.startsWith('..')) broken.push(`${where} — outside the repository`)
       else if (!kind(to)) broken.push(`${where} — no file ${to}`)
@@ -101,36 +106,65 @@ function brokenLinks(repo: string, pages: string[]): string[] {
 
 describe('links in README.md and docs/', () => {
   it('every relative link points at a file that exists, and every #anchor at a heading in it', () => {
-    const pages = ['README.md', ...readdirSync(path.join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)]
+    const pages = [
+      'README.md',
+      ...readdirSync(path.join(root, 'docs'))
+        .filter((f) => f.endsWith('.md'))
+        .map((f) => `docs/${f}`),
+    ]
     expect(pages).toEqual(expect.arrayContaining(['docs/stages.md', 'docs/configuration.md', 'docs/testing.md']))
     expect(brokenLinks(root, pages)).toEqual([])
   })
 
   it('README links the pages its sections moved to', () => {
     const targets = links(readFileSync(path.join(root, 'README.md'), 'utf8')).map((l) => l.target.replace(/#.*/, ''))
-    for (const doc of ['docs/stages.md', 'docs/configuration.md', 'docs/other-clusters.md', 'docs/troubleshooting.md', 'docs/testing.md', 'docs/app-contract.md']) {
+    for (const doc of [
+      'docs/stages.md',
+      'docs/configuration.md',
+      'docs/other-clusters.md',
+      'docs/troubleshooting.md',
+      'docs/testing.md',
+      'docs/app-contract.md',
+    ]) {
       expect(targets).toContain(doc)
     }
   })
 
-  it('anchors are GitHub\'s: punctuation dropped, spaces to hyphens, repeats numbered', () => {
+  it("anchors are GitHub's: punctuation dropped, spaces to hyphens, repeats numbered", () => {
     expect(slug('Browser → backend')).toBe('browser--backend')
-    expect(slug(plain('What `build.sh` builds (all cached; a warm run takes seconds)'))).toBe('what-buildsh-builds-all-cached-a-warm-run-takes-seconds')
+    expect(slug(plain('What `build.sh` builds (all cached; a warm run takes seconds)'))).toBe(
+      'what-buildsh-builds-all-cached-a-warm-run-takes-seconds',
+    )
     expect(slug(plain('The [chart](x.md) and **its** values_file'))).toBe('the-chart-and-its-values_file')
-    expect([...anchors('# A\n\n## A\n\n```sh\n# not a heading\n```\n\nSetext\n------\n\n<a id="here"></a>\n')]).toEqual(['a', 'a-1', 'setext', 'here'])
+    expect([...anchors('# A\n\n## A\n\n```sh\n# not a heading\n```\n\nSetext\n------\n\n<a id="here"></a>\n')]).toEqual(
+      ['a', 'a-1', 'setext', 'here'],
+    )
   })
 
   it('fails on a missing file, a missing heading, a same-page anchor and a link that leaves the repository', () => {
     const repo = mkdtempSync(path.join(tmpdir(), 'doc-links-'))
     mkdirSync(path.join(repo, 'docs'))
     writeFileSync(path.join(repo, 'docs', 'a.md'), '# A page\n\n## Browser → backend\n')
-    writeFileSync(path.join(repo, 'README.md'), [
-      '# Repo', '',
-      '[ok](docs/a.md) [ok](docs/a.md#browser--backend) [ok](#repo) [ok](docs/) [web](https://example.com/x#y)',
-      '`[in code](docs/gone.md)`', '', '```md', '[in a fence](docs/gone.md)', '```', '',
-      '[gone](docs/gone.md)', '[no heading](docs/a.md#browser-backend)', '[no anchor](#nope)', '[out](../elsewhere.md)',
-      '[ref]: docs/also-gone.md', '',
-    ].join('\n'))
+    writeFileSync(
+      path.join(repo, 'README.md'),
+      [
+        '# Repo',
+        '',
+        '[ok](docs/a.md) [ok](docs/a.md#browser--backend) [ok](#repo) [ok](docs/) [web](https://example.com/x#y)',
+        '`[in code](docs/gone.md)`',
+        '',
+        '```md',
+        '[in a fence](docs/gone.md)',
+        '```',
+        '',
+        '[gone](docs/gone.md)',
+        '[no heading](docs/a.md#browser-backend)',
+        '[no anchor](#nope)',
+        '[out](../elsewhere.md)',
+        '[ref]: docs/also-gone.md',
+        '',
+      ].join('\n'),
+    )
     expect(brokenLinks(repo, ['README.md'])).toEqual([
       'README.md:10 docs/gone.md — no file docs/gone.md',
       'README.md:11 docs/a.md#browser-backend — docs/a.md has no heading with the anchor #browser-backend',

@@ -8,7 +8,10 @@ import { lines, mutating, project, type Call, type Project } from './harness.ts'
 const MINIKUBE_DOCKER = 'tcp://127.0.0.1:32771'
 const ENV = { LOAD_METHOD: 'docker-env' }
 const running = (p: Project, extra: Record<string, unknown> = {}): void =>
-  p.setState({ minikube: { running: true, addons: { ingress: 'enabled' }, images: [], ...extra }, namespaces: ['todo'] })
+  p.setState({
+    minikube: { running: true, addons: { ingress: 'enabled' }, images: [], ...extra },
+    namespaces: ['todo'],
+  })
 const docker = (calls: Call[]): Call[] => calls.filter((c) => c.tool === 'docker')
 const others = (calls: Call[]): Call[] => calls.filter((c) => c.tool !== 'docker')
 
@@ -26,12 +29,20 @@ describe('parseDockerEnv', () => {
   ].join('\n')
 
   it('keeps only the DOCKER_* variables docker needs', () => {
-    expect(parseDockerEnv(out)).toEqual({ DOCKER_TLS_VERIFY: '1', DOCKER_HOST: 'tcp://127.0.0.1:32842', DOCKER_CERT_PATH: '/home/dev/.minikube/certs' })
+    expect(parseDockerEnv(out)).toEqual({
+      DOCKER_TLS_VERIFY: '1',
+      DOCKER_HOST: 'tcp://127.0.0.1:32842',
+      DOCKER_CERT_PATH: '/home/dev/.minikube/certs',
+    })
     expect(DOCKER_ENV_KEYS).toEqual(['DOCKER_TLS_VERIFY', 'DOCKER_HOST', 'DOCKER_CERT_PATH'])
   })
 
   it('reads Windows line ends and a cert path with spaces as they are', () => {
-    expect(parseDockerEnv('DOCKER_TLS_VERIFY=1\r\nDOCKER_HOST=tcp://127.0.0.1:5000\r\nDOCKER_CERT_PATH=C:\\Users\\A B\\.minikube\\certs\r\n')).toEqual({
+    expect(
+      parseDockerEnv(
+        'DOCKER_TLS_VERIFY=1\r\nDOCKER_HOST=tcp://127.0.0.1:5000\r\nDOCKER_CERT_PATH=C:\\Users\\A B\\.minikube\\certs\r\n',
+      ),
+    ).toEqual({
       DOCKER_TLS_VERIFY: '1',
       DOCKER_HOST: 'tcp://127.0.0.1:5000',
       DOCKER_CERT_PATH: 'C:\\Users\\A B\\.minikube\\certs',
@@ -42,24 +53,44 @@ describe('parseDockerEnv', () => {
     expect(parseDockerEnv('export DOCKER_HOST="tcp://127.0.0.1:32842"\n')).toBe('it printed no DOCKER_HOST line')
     expect(parseDockerEnv('false exit code 83\n')).toBe('it printed no DOCKER_HOST line')
     expect(parseDockerEnv('DOCKER_HOST=127.0.0.1:2376; rm -rf /\n')).toMatch(/^its DOCKER_HOST is not a docker address/)
-    expect(parseDockerEnv('DOCKER_HOST=tcp://h:1\nDOCKER_TLS_VERIFY=yes\n')).toBe('its DOCKER_TLS_VERIFY is not 1 or empty')
+    expect(parseDockerEnv('DOCKER_HOST=tcp://h:1\nDOCKER_TLS_VERIFY=yes\n')).toBe(
+      'its DOCKER_TLS_VERIFY is not 1 or empty',
+    )
   })
 })
 
 describe('dockerEnvFailure', () => {
-  const failed = (exitCode: number, stderr = ''): Result => ({ ok: false, exitCode, stdout: `false exit code ${exitCode}\n`, stderr, dry: false })
+  const failed = (exitCode: number, stderr = ''): Result => ({
+    ok: false,
+    exitCode,
+    stdout: `false exit code ${exitCode}\n`,
+    stderr,
+    dry: false,
+  })
 
   it('a stopped profile (exit 83) and a missing one (exit 85) say to start it', () => {
     const stopped = dockerEnvFailure(failed(83), 'todo')
-    expect(stopped.message).toBe('minikube profile todo is not running, so its Docker cannot build the images (LOAD_METHOD=docker-env)')
+    expect(stopped.message).toBe(
+      'minikube profile todo is not running, so its Docker cannot build the images (LOAD_METHOD=docker-env)',
+    )
     expect(stopped.fix).toContain('npx zx scripts/setup.ts')
     expect(stopped.fix).toContain('LOAD_METHOD=minikube')
-    expect(dockerEnvFailure(failed(85), 'dev').message).toBe('minikube profile dev does not exist, so there is no minikube Docker to build in (LOAD_METHOD=docker-env)')
+    expect(dockerEnvFailure(failed(85), 'dev').message).toBe(
+      'minikube profile dev does not exist, so there is no minikube Docker to build in (LOAD_METHOD=docker-env)',
+    )
   })
 
   it("minikube's refusal for another runtime names LOAD_METHOD=minikube", () => {
-    const e = dockerEnvFailure(failed(14, '❌  Exiting due to MK_USAGE: the docker-env command only supports the docker and containerd runtimes'), 'todo')
-    expect(e.message).toBe('minikube profile todo does not run the docker container runtime, which LOAD_METHOD=docker-env builds with (❌  Exiting due to MK_USAGE: the docker-env command only supports the docker and containerd runtimes)')
+    const e = dockerEnvFailure(
+      failed(
+        14,
+        '❌  Exiting due to MK_USAGE: the docker-env command only supports the docker and containerd runtimes',
+      ),
+      'todo',
+    )
+    expect(e.message).toBe(
+      'minikube profile todo does not run the docker container runtime, which LOAD_METHOD=docker-env builds with (❌  Exiting due to MK_USAGE: the docker-env command only supports the docker and containerd runtimes)',
+    )
     expect(e.fix).toMatch(/^set LOAD_METHOD=minikube in \.env/)
     expect(e.fix).toContain('minikube delete -p todo')
   })
@@ -75,7 +106,11 @@ describe('stages with LOAD_METHOD=docker-env', { timeout: 120_000 }, () => {
     expect(r.stderr).toContain('✔ build done')
     expect(r.code).toBe(0)
     // minikube is asked before any docker command: docker's own version check goes to minikube's daemon too
-    expect(lines(r.calls).slice(0, 3)).toEqual(['minikube version --short', 'minikube -p todo docker-env --shell none', 'docker version --format {{.Server.Version}}'])
+    expect(lines(r.calls).slice(0, 3)).toEqual([
+      'minikube version --short',
+      'minikube -p todo docker-env --shell none',
+      'docker version --format {{.Server.Version}}',
+    ])
     const builds = docker(r.calls).filter((c) => c.args[0] === 'build')
     expect(builds).toHaveLength(2)
     // every docker call (version, the "nothing to build" look, build) went to minikube's daemon
@@ -83,7 +118,10 @@ describe('stages with LOAD_METHOD=docker-env', { timeout: 120_000 }, () => {
     for (const c of others(r.calls)) expect(c.dockerHost).toBe(own)
     expect(r.stderr).toContain("docker engine 28.4.0 (minikube profile todo's Docker)")
     // the images are where the node's runtime sees them, not in the local engine
-    expect(p.state().minikube.images).toEqual([expect.stringMatching(/^docker\.io\/library\/todo-frontend:h-\w{12}$/), expect.stringMatching(/^docker\.io\/library\/todo-backend:h-\w{12}$/)])
+    expect(p.state().minikube.images).toEqual([
+      expect.stringMatching(/^docker\.io\/library\/todo-frontend:h-\w{12}$/),
+      expect.stringMatching(/^docker\.io\/library\/todo-backend:h-\w{12}$/),
+    ])
     expect(p.state().images ?? []).toEqual([])
 
     const again = await p.run('build')
@@ -108,15 +146,29 @@ describe('stages with LOAD_METHOD=docker-env', { timeout: 120_000 }, () => {
     p.setState({ minikube: { running: false, addons: {}, images: [] } })
     const r = await p.run('build')
     expect(r.code).toBe(1)
-    expect(r.stderr).toContain('✖ minikube profile todo is not running, so its Docker cannot build the images (LOAD_METHOD=docker-env)')
+    expect(r.stderr).toContain(
+      '✖ minikube profile todo is not running, so its Docker cannot build the images (LOAD_METHOD=docker-env)',
+    )
     expect(r.stderr).toContain('fix: npx zx scripts/setup.ts   (starts it)   or set LOAD_METHOD=minikube in .env')
     expect(docker(r.calls)).toEqual([])
   })
 
   it.each([
-    ['containerd on the docker driver (minikube answers over ssh)', { runtime: 'containerd' }, /✖ minikube profile todo runs the containerd runtime, not docker/],
-    ['containerd on another driver (minikube refuses)', { runtime: 'containerd', driver: 'kvm2' }, /✖ minikube profile todo does not run the docker container runtime.*only supports the containerd runtime with the docker driver/],
-    ['cri-o (minikube refuses)', { runtime: 'crio' }, /✖ minikube profile todo does not run the docker container runtime/],
+    [
+      'containerd on the docker driver (minikube answers over ssh)',
+      { runtime: 'containerd' },
+      /✖ minikube profile todo runs the containerd runtime, not docker/,
+    ],
+    [
+      'containerd on another driver (minikube refuses)',
+      { runtime: 'containerd', driver: 'kvm2' },
+      /✖ minikube profile todo does not run the docker container runtime.*only supports the containerd runtime with the docker driver/,
+    ],
+    [
+      'cri-o (minikube refuses)',
+      { runtime: 'crio' },
+      /✖ minikube profile todo does not run the docker container runtime/,
+    ],
   ])('%s: names LOAD_METHOD=minikube, builds nothing', async (_, mk, cause) => {
     const p = project({ env: ENV })
     running(p, mk)
@@ -136,7 +188,9 @@ describe('stages with LOAD_METHOD=docker-env', { timeout: 120_000 }, () => {
     const r = await p.run('load')
     expect(r.code).toBe(0)
     expect(mutating(r.calls)).toEqual([])
-    expect(r.stderr).toMatch(/✔ todo-frontend:h-\w{12} is in minikube profile todo's Docker \(built there\): nothing to copy/)
+    expect(r.stderr).toMatch(
+      /✔ todo-frontend:h-\w{12} is in minikube profile todo's Docker \(built there\): nothing to copy/,
+    )
     const inspected = docker(r.calls).filter((c) => c.args[1] === 'inspect')
     expect(inspected).toHaveLength(2)
     for (const c of inspected) expect(c.dockerHost).toBe(MINIKUBE_DOCKER)
@@ -150,18 +204,20 @@ describe('stages with LOAD_METHOD=docker-env', { timeout: 120_000 }, () => {
     expect(missing.stderr).toContain('fix: npx zx scripts/build.ts')
   })
 
-  it('deploy refuses images missing from minikube\'s Docker before helm runs', async () => {
+  it("deploy refuses images missing from minikube's Docker before helm runs", async () => {
     const p = project({ env: ENV })
     p.seedImages(ENV)
     p.setState({ minikube: { ...p.state().minikube, images: [] } })
     const r = await p.run('deploy')
     expect(r.code).toBe(1)
-    expect(r.stderr).toMatch(/✖ the cluster does not have todo-frontend:h-\w{12} and todo-backend:h-\w{12} \(LOAD_METHOD=docker-env\)/)
+    expect(r.stderr).toMatch(
+      /✖ the cluster does not have todo-frontend:h-\w{12} and todo-backend:h-\w{12} \(LOAD_METHOD=docker-env\)/,
+    )
     expect(r.stderr).toContain("fix: npx zx scripts/build.ts   (it builds them in minikube profile todo's Docker)")
     expect(mutating(r.calls)).toEqual([])
   })
 
-  it('cleanup --images removes the tags from minikube\'s Docker, not the local one', async () => {
+  it("cleanup --images removes the tags from minikube's Docker, not the local one", async () => {
     const p = project({ env: ENV })
     running(p)
     await p.run('build')
@@ -169,7 +225,10 @@ describe('stages with LOAD_METHOD=docker-env', { timeout: 120_000 }, () => {
     const r = await p.run('cleanup', ['--images'])
     expect(r.code).toBe(0)
     const removed = docker(r.calls).filter((c) => c.args[1] === 'rm')
-    expect(removed.map((c) => c.args[2])).toEqual([expect.stringMatching(/^todo-frontend:h-/), expect.stringMatching(/^todo-backend:h-/)])
+    expect(removed.map((c) => c.args[2])).toEqual([
+      expect.stringMatching(/^todo-frontend:h-/),
+      expect.stringMatching(/^todo-backend:h-/),
+    ])
     for (const c of removed) expect(c.dockerHost).toBe(MINIKUBE_DOCKER)
     expect(p.state().minikube.images).toEqual([])
     expect(p.state().images).toEqual(['todo-frontend:keep'])
@@ -177,10 +236,15 @@ describe('stages with LOAD_METHOD=docker-env', { timeout: 120_000 }, () => {
 
   it('cleanup --images --stop-minikube on a stopped profile: images left alone with the way to remove them, the rest still done', async () => {
     const p = project({ env: ENV })
-    p.setState({ minikube: { running: false, addons: {}, images: ['docker.io/library/todo-frontend:h-0123456789ab'] }, namespaces: ['todo'] })
+    p.setState({
+      minikube: { running: false, addons: {}, images: ['docker.io/library/todo-frontend:h-0123456789ab'] },
+      namespaces: ['todo'],
+    })
     const r = await p.run('cleanup', ['--images', '--stop-minikube'])
     expect(r.code).toBe(0)
-    expect(r.stderr).toMatch(/! images left alone: minikube profile todo is not running.*; to remove them: npx zx scripts\/setup\.ts .*, then npx zx scripts\/cleanup\.ts --images/)
+    expect(r.stderr).toMatch(
+      /! images left alone: minikube profile todo is not running.*; to remove them: npx zx scripts\/setup\.ts .*, then npx zx scripts\/cleanup\.ts --images/,
+    )
     expect(docker(r.calls)).toEqual([])
     expect(mutating(r.calls)).toContain('minikube stop -p todo')
   })
@@ -191,22 +255,30 @@ describe('stages with LOAD_METHOD=docker-env', { timeout: 120_000 }, () => {
     expect(r.code).toBe(0)
     expect(r.calls).toEqual([])
     const out = r.stdout.trim().split('\n')
-    expect(out[0]).toBe("eval $(minikube -p todo docker-env)  # the docker commands below go to the node's Docker (PowerShell: & minikube -p todo docker-env --shell powershell | Invoke-Expression)")
+    expect(out[0]).toBe(
+      "eval $(minikube -p todo docker-env)  # the docker commands below go to the node's Docker (PowerShell: & minikube -p todo docker-env --shell powershell | Invoke-Expression)",
+    )
     expect(out.slice(1)).toEqual([
-      expect.stringMatching(/^docker build -f \S+frontend\.Dockerfile --build-arg NODE_IMAGE=node:24-slim -t todo-frontend:h-\w{12} /),
+      expect.stringMatching(
+        /^docker build -f \S+frontend\.Dockerfile --build-arg NODE_IMAGE=node:24-slim -t todo-frontend:h-\w{12} /,
+      ),
       expect.stringMatching(/^docker build -f \S+backend\.Dockerfile .* -t todo-backend:h-\w{12} /),
     ])
 
     // setup asks for the runtime docker-env needs
     const s = await p.run('setup', ['--dry-run'])
-    expect(s.stdout).toContain('minikube start -p todo --driver=docker --cpus=2 --memory=4096mb --kubernetes-version=stable --container-runtime=docker\n')
+    expect(s.stdout).toContain(
+      'minikube start -p todo --driver=docker --cpus=2 --memory=4096mb --kubernetes-version=stable --container-runtime=docker\n',
+    )
     const up = await p.run('up', ['--dry-run'])
     expect(up.code).toBe(0)
     expect(mutating(up.calls)).toEqual([])
     // asked once for the whole run, before its first docker command
     const upLines = up.stdout.split('\n')
     expect(upLines.filter((l) => l.startsWith('eval $(minikube -p todo docker-env)'))).toHaveLength(1)
-    expect(upLines.findIndex((l) => l.startsWith('eval $('))).toBeLessThan(upLines.findIndex((l) => l.startsWith('docker ')))
+    expect(upLines.findIndex((l) => l.startsWith('eval $('))).toBeLessThan(
+      upLines.findIndex((l) => l.startsWith('docker ')),
+    )
     // validate reads the images from minikube's Docker too
     const v = await p.run('validate', ['--dry-run'])
     expect(v.calls).toEqual([])

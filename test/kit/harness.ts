@@ -36,12 +36,15 @@ export type Project = {
 }
 
 function which(name: string): string {
-  for (const d of (process.env.PATH ?? '').split(path.delimiter)) if (existsSync(path.join(d, name))) return path.join(d, name)
+  for (const d of (process.env.PATH ?? '').split(path.delimiter))
+    if (existsSync(path.join(d, name))) return path.join(d, name)
   throw new Error(`${name} not on PATH`)
 }
 
 /** repoPaths: use the project's own app/, Dockerfiles and chart (the defaults) instead of the throwaway ones */
-export function project(opts: { tools?: readonly string[]; env?: Record<string, string>; envFile?: string; repoPaths?: boolean } = {}): Project {
+export function project(
+  opts: { tools?: readonly string[]; env?: Record<string, string>; envFile?: string; repoPaths?: boolean } = {},
+): Project {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kit-'))
   const w = (rel: string, content: string): void => {
     mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true })
@@ -58,7 +61,11 @@ export function project(opts: { tools?: readonly string[]; env?: Record<string, 
   w('chart/Chart.yaml', 'apiVersion: v2\nname: todo-chatbot\nversion: 0.1.0\n')
   w('chart/values.yaml', 'existingSecret: todo-secrets\n')
   w('values-extra.yaml', 'frontend:\n  replicaCount: 1\n')
-  const envFile = opts.envFile ?? Object.entries(SECRETS).map(([k, v]) => `${k}=${v}`).join('\n') + '\n'
+  const envFile =
+    opts.envFile ??
+    Object.entries(SECRETS)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n') + '\n'
   w('.env', envFile)
 
   const bin = path.join(dir, 'bin')
@@ -108,24 +115,46 @@ export function project(opts: { tools?: readonly string[]; env?: Record<string, 
       const refs = Object.values(images(cfg))
       const st = state()
       const add = (list: string[] | undefined, items: string[]): string[] => [...new Set([...(list ?? []), ...items])]
-      st.images = add(st.images, refs.map((i) => i.local))
-      st.minikube = { running: true, addons: {}, ...st.minikube, images: add(st.minikube?.images, refs.map((i) => `docker.io/library/${i.local}`)) }
-      st.ctr = add(st.ctr, refs.map((i) => `docker.io/library/${i.local}`))
-      st.registry = add(st.registry, refs.map((i) => i.ref))
+      st.images = add(
+        st.images,
+        refs.map((i) => i.local),
+      )
+      st.minikube = {
+        running: true,
+        addons: {},
+        ...st.minikube,
+        images: add(
+          st.minikube?.images,
+          refs.map((i) => `docker.io/library/${i.local}`),
+        ),
+      }
+      st.ctr = add(
+        st.ctr,
+        refs.map((i) => `docker.io/library/${i.local}`),
+      )
+      st.registry = add(
+        st.registry,
+        refs.map((i) => i.ref),
+      )
       writeFileSync(statePath, JSON.stringify(st))
     },
     run: (stage, args = [], extra = {}) =>
       new Promise((resolve) => {
         const before = readFileSync(logPath, 'utf8').length
-        execFile(process.execPath, [zxCli, path.join(root, 'scripts', `${stage}.ts`), ...args], { cwd: dir, env: { ...env, ...extra }, timeout: 60_000 }, (err, stdout, stderr) => {
-          const calls = readFileSync(logPath, 'utf8')
-            .slice(before)
-            .split('\n')
-            .filter(Boolean)
-            .map((l) => JSON.parse(l) as Call)
-          const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0
-          resolve({ code, stdout, stderr, calls })
-        })
+        execFile(
+          process.execPath,
+          [zxCli, path.join(root, 'scripts', `${stage}.ts`), ...args],
+          { cwd: dir, env: { ...env, ...extra }, timeout: 60_000 },
+          (err, stdout, stderr) => {
+            const calls = readFileSync(logPath, 'utf8')
+              .slice(before)
+              .split('\n')
+              .filter(Boolean)
+              .map((l) => JSON.parse(l) as Call)
+            const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0
+            resolve({ code, stdout, stderr, calls })
+          },
+        )
       }),
   }
 }
@@ -134,6 +163,14 @@ export function project(opts: { tools?: readonly string[]; env?: Record<string, 
 export const lines = (calls: Call[]): string[] => calls.map((c) => [c.tool, ...c.args].join(' '))
 /** calls that change something (not the read-only looks every stage takes) */
 export function mutating(calls: Call[]): string[] {
-  const ro = [/^docker (version|image inspect|manifest inspect)/, /^minikube (version|status|addons list|image ls|ip)/, /^minikube -p \S+ docker-env/, /^kubectl (version|config current-context|get )/, /^helm (version|status|get )/, /^ctr .*(version|images ls)/, /^kind version/]
+  const ro = [
+    /^docker (version|image inspect|manifest inspect)/,
+    /^minikube (version|status|addons list|image ls|ip)/,
+    /^minikube -p \S+ docker-env/,
+    /^kubectl (version|config current-context|get )/,
+    /^helm (version|status|get )/,
+    /^ctr .*(version|images ls)/,
+    /^kind version/,
+  ]
   return lines(calls).filter((l) => !ro.some((r) => r.test(l)))
 }

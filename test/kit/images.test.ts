@@ -19,7 +19,14 @@ function fixture(): { spec: ImageSpec; w: (rel: string, s: string) => void; dir:
   w('ctx/pkg/util.py', 'x = 1\n')
   w('ctx/.venv/lib/site.py', 'venv\n')
   w('docker/Dockerfile', 'FROM python\n')
-  const spec: ImageSpec = { component: 'backend', name: 'b', contextDir: path.join(dir, 'ctx'), dockerfile: path.join(dir, 'docker/Dockerfile'), buildArgs: { PYTHON_IMAGE: 'python:3.13-slim' }, sizeBudgetMb: 1 }
+  const spec: ImageSpec = {
+    component: 'backend',
+    name: 'b',
+    contextDir: path.join(dir, 'ctx'),
+    dockerfile: path.join(dir, 'docker/Dockerfile'),
+    buildArgs: { PYTHON_IMAGE: 'python:3.13-slim' },
+    sizeBudgetMb: 1,
+  }
   return { spec, w, dir }
 }
 // the size budget is not a build input: varying it must not change the tag
@@ -64,7 +71,11 @@ describe('imageTag', () => {
     w('docker/Dockerfile.dockerignore', '**/.venv\npkg\n')
     const t2 = imageTag(fresh(spec))
     expect(t2).not.toBe(t1)
-    expect(buildInputs(spec)).toEqual({ files: ['.dockerignore', 'main.py'], ignoreFile: path.join(path.dirname(spec.dockerfile), 'Dockerfile.dockerignore'), skipped: [] })
+    expect(buildInputs(spec)).toEqual({
+      files: ['.dockerignore', 'main.py'],
+      ignoreFile: path.join(path.dirname(spec.dockerfile), 'Dockerfile.dockerignore'),
+      skipped: [],
+    })
     w('ctx/pkg/util.py', 'x = 2\n')
     expect(imageTag(fresh(spec))).toBe(t2)
   })
@@ -100,35 +111,52 @@ const imagesModule = fileURLToPath(new URL('../../scripts/lib/images.ts', import
 function inChild(spec: ImageSpec): { tag: string; inputs: ReturnType<typeof buildInputs>; skipped: string[] } {
   const code = `const m = await import(${JSON.stringify(imagesModule)}); const spec = JSON.parse(process.argv[1]);
     const tag = m.imageTag(spec); console.log(JSON.stringify({ tag, inputs: m.buildInputs(spec), skipped: m.skippedInputs(spec) }))`
-  const r = spawnSync(process.execPath, ['--no-warnings', '--input-type=module', '-e', code, JSON.stringify(spec)], { encoding: 'utf8', timeout: 15_000, killSignal: 'SIGKILL' })
-  if (r.error || r.status !== 0) throw new Error(`hashing ${spec.contextDir} ${r.signal === 'SIGKILL' ? 'hung (killed after 15 s)' : 'failed'}: ${r.error?.message ?? r.stderr}`)
+  const r = spawnSync(process.execPath, ['--no-warnings', '--input-type=module', '-e', code, JSON.stringify(spec)], {
+    encoding: 'utf8',
+    timeout: 15_000,
+    killSignal: 'SIGKILL',
+  })
+  if (r.error || r.status !== 0)
+    throw new Error(
+      `hashing ${spec.contextDir} ${r.signal === 'SIGKILL' ? 'hung (killed after 15 s)' : 'failed'}: ${r.error?.message ?? r.stderr}`,
+    )
   return JSON.parse(r.stdout)
 }
 
 describe('special files in the build context', () => {
-  it('a FIFO is never read: the tag comes at once, unchanged, and the FIFO is reported as skipped unless ignored', { timeout: 30_000 }, () => {
-    const { spec, w, dir } = fixture()
-    w('ctx/.dockerignore', '.venv\n*.ignored\n')
-    const before = imageTag(fresh(spec))
-    for (const f of ['pipe', 'pkg/pipe', 'x.ignored', '.venv/pipe']) execFileSync('mkfifo', [path.join(dir, 'ctx', f)])
-    const started = Date.now()
-    const r = inChild(spec)
-    expect(Date.now() - started).toBeLessThan(15_000)
-    expect(r.tag).toBe(before)
-    expect(r.inputs.skipped).toEqual(['pipe', 'pkg/pipe'])
-    expect(r.inputs.files).toEqual(['.dockerignore', 'main.py', 'pkg/util.py'])
-    expect(r.skipped).toEqual(['pipe', 'pkg/pipe'])
-  })
+  it(
+    'a FIFO is never read: the tag comes at once, unchanged, and the FIFO is reported as skipped unless ignored',
+    { timeout: 30_000 },
+    () => {
+      const { spec, w, dir } = fixture()
+      w('ctx/.dockerignore', '.venv\n*.ignored\n')
+      const before = imageTag(fresh(spec))
+      for (const f of ['pipe', 'pkg/pipe', 'x.ignored', '.venv/pipe'])
+        execFileSync('mkfifo', [path.join(dir, 'ctx', f)])
+      const started = Date.now()
+      const r = inChild(spec)
+      expect(Date.now() - started).toBeLessThan(15_000)
+      expect(r.tag).toBe(before)
+      expect(r.inputs.skipped).toEqual(['pipe', 'pkg/pipe'])
+      expect(r.inputs.files).toEqual(['.dockerignore', 'main.py', 'pkg/util.py'])
+      expect(r.skipped).toEqual(['pipe', 'pkg/pipe'])
+    },
+  )
 
   it('a unix socket is never opened (no ENXIO) and is reported as skipped unless ignored', async () => {
     const { spec, w, dir } = fixture()
     w('ctx/.dockerignore', 'run/ignored.sock\n')
     const before = imageTag(fresh(spec))
     mkdirSync(path.join(dir, 'ctx/run'))
-    const servers = await Promise.all(['ctx/app.sock', 'ctx/run/ignored.sock'].map((f) => new Promise<net.Server>((resolve, reject) => {
-      const srv = net.createServer().once('error', reject)
-      srv.listen(path.join(dir, f), () => resolve(srv))
-    })))
+    const servers = await Promise.all(
+      ['ctx/app.sock', 'ctx/run/ignored.sock'].map(
+        (f) =>
+          new Promise<net.Server>((resolve, reject) => {
+            const srv = net.createServer().once('error', reject)
+            srv.listen(path.join(dir, f), () => resolve(srv))
+          }),
+      ),
+    )
     try {
       expect(imageTag(fresh(spec))).toBe(before)
       expect(buildInputs(spec).skipped).toEqual(['app.sock'])
@@ -146,11 +174,23 @@ describe('dockerignoreMatcher, as docker build', () => {
     return paths.filter((p) => !m.excluded(p))
   }
   it('follows the examples of the docker docs: `*/temp*`, `*/*/temp*`, `temp?`, `**/*.go`, `!` exceptions, leading `/`, spaces, comments', () => {
-    expect(kept(['*/temp*'], ['temp.txt', 'a/temp.txt', 'a/tempdir/x', 'a/b/temp.txt', 'a/keep'])).toEqual(['temp.txt', 'a/b/temp.txt', 'a/keep'])
-    expect(kept(['*/*/temp*'], ['temp.txt', 'a/temp.txt', 'a/b/temp.txt', 'a/b/tempdir/x', 'a/b/c/temp.txt'])).toEqual(['temp.txt', 'a/temp.txt', 'a/b/c/temp.txt'])
+    expect(kept(['*/temp*'], ['temp.txt', 'a/temp.txt', 'a/tempdir/x', 'a/b/temp.txt', 'a/keep'])).toEqual([
+      'temp.txt',
+      'a/b/temp.txt',
+      'a/keep',
+    ])
+    expect(kept(['*/*/temp*'], ['temp.txt', 'a/temp.txt', 'a/b/temp.txt', 'a/b/tempdir/x', 'a/b/c/temp.txt'])).toEqual([
+      'temp.txt',
+      'a/temp.txt',
+      'a/b/c/temp.txt',
+    ])
     expect(kept(['temp?'], ['temp1', 'temp12', 'a/temp1', 'temp'])).toEqual(['temp12', 'a/temp1', 'temp'])
     expect(kept(['**/*.go'], ['main.go', 'a/b/c.go', 'x.gox', 'a/go'])).toEqual(['x.gox', 'a/go'])
-    expect(kept(['*.md', '!README*.md'], ['README.md', 'README-x.md', 'CHANGES.md', 'docs/a.md'])).toEqual(['README.md', 'README-x.md', 'docs/a.md'])
+    expect(kept(['*.md', '!README*.md'], ['README.md', 'README-x.md', 'CHANGES.md', 'docs/a.md'])).toEqual([
+      'README.md',
+      'README-x.md',
+      'docs/a.md',
+    ])
     expect(kept(['/foo'], ['foo/x', 'a/foo/x', 'foo.txt'])).toEqual(['a/foo/x', 'foo.txt'])
     expect(kept(['secret.txt   ', '  *.log  '], ['secret.txt', 'a.log', 'other.txt'])).toEqual(['other.txt'])
     expect(kept(['*.log', '!  important.log'], ['a.log', 'important.log'])).toEqual(['important.log'])
@@ -161,14 +201,24 @@ describe('dockerignoreMatcher, as docker build', () => {
     expect(kept(['*.MD', 'Dockerfile'], ['README.md', 'X.MD', 'dockerfile'])).toEqual(['README.md', 'dockerfile'])
     expect(kept(['[!a]*'], ['a1', 'b1', '!x'])).toEqual(['b1']) // Go's filepath.Match negates with `^` only
     expect(kept(['app/(auth)'], ['app/(auth)/page.tsx', 'app/auth/page.tsx'])).toEqual(['app/auth/page.tsx']) // a Next.js route group
-    expect(kept(['c++', 'a+b', 'x{1}', 'a|b'], ['c++', 'cc', 'a+b', 'aab', 'x{1}', 'x', 'a|b', 'a'])).toEqual(['cc', 'aab', 'x', 'a'])
+    expect(kept(['c++', 'a+b', 'x{1}', 'a|b'], ['c++', 'cc', 'a+b', 'aab', 'x{1}', 'x', 'a|b', 'a'])).toEqual([
+      'cc',
+      'aab',
+      'x',
+      'a',
+    ])
     expect(kept(['a**/b'], ['a/x/y/b/f', 'a/b/f', 'ab/f', 'a/x/b', 'a/x/c'])).toEqual(['a/x/c'])
     expect(kept(['**.pyc'], ['c.pyc', 'a/b/c.pyc', '.pyc', 'a/c.py'])).toEqual(['a/c.py'])
     expect(kept(['**foo/bar'], ['xfoo/bar', 'a/xfoo/bar', 'foo/bar', 'foo/baz'])).toEqual(['foo/baz'])
-    expect(kept(['**/temp/**/*.log'], ['temp/a.log', 'x/temp/y/z.log', 'x/temp/y/z.txt', 'a.log'])).toEqual(['x/temp/y/z.txt', 'a.log'])
+    expect(kept(['**/temp/**/*.log'], ['temp/a.log', 'x/temp/y/z.log', 'x/temp/y/z.txt', 'a.log'])).toEqual([
+      'x/temp/y/z.txt',
+      'a.log',
+    ])
     expect(kept(['*', '!!bang', '! #hash'], ['!bang', 'bang', '#hash', 'x'])).toEqual(['!bang', '#hash'])
     expect(kept(['*', '!src'], ['src/a', 'src/b/c', 'other', 'x/src'])).toEqual(['src/a', 'src/b/c'])
-    expect(kept(['logs', '!logs/keep', 'logs/keep/tmp'], ['logs/a', 'logs/keep/b', 'logs/keep/tmp/c'])).toEqual(['logs/keep/b'])
+    expect(kept(['logs', '!logs/keep', 'logs/keep/tmp'], ['logs/a', 'logs/keep/b', 'logs/keep/tmp/c'])).toEqual([
+      'logs/keep/b',
+    ])
   })
   it('rejects a malformed pattern, as docker build does ("syntax error in pattern")', () => {
     expect(() => dockerignoreMatcher(['ok', '[abc'])).toThrow(/malformed pattern "\[abc"/)

@@ -8,7 +8,15 @@ import { findApps } from '../../scripts/lib/app/find-apps.ts'
 import { asgiApps, backendPort, dependencyManager, pythonVersion } from '../../scripts/lib/app/detect-backend.ts'
 import { getRoutes, probeRoutes, routePrefixes } from '../../scripts/lib/app/backend-routes.ts'
 import { databaseDriver, fileWrites, jwksFetch, migrations } from '../../scripts/lib/app/backend-runtime.ts'
-import { backendAccess, betterAuth, frontendHealth, migrateScript, nodeVersion, packageManager, standaloneOutput } from '../../scripts/lib/app/detect-frontend.ts'
+import {
+  backendAccess,
+  betterAuth,
+  frontendHealth,
+  migrateScript,
+  nodeVersion,
+  packageManager,
+  standaloneOutput,
+} from '../../scripts/lib/app/detect-frontend.ts'
 import { classify, jsEnvReads, pythonEnvReads } from '../../scripts/lib/app/env-reads.ts'
 import { readText, where, type Evidence } from '../../scripts/lib/app/source.ts'
 
@@ -49,13 +57,19 @@ describe('backend: image inputs', () => {
     const range = tree({ 'pyproject.toml': '[project]\nname = "x"\nrequires-python = ">=3.10,<3.13"\n' })
     expect(pythonVersion(range)?.value).toEqual({ version: '3.12', exact: true })
     expect(at(pythonVersion(range)?.from)).toEqual(['pyproject.toml:3'])
-    expect(pythonVersion(tree({ 'pyproject.toml': '[project]\nrequires-python = ">=3.11"\n' }))?.value).toEqual({ version: '3.11', exact: false })
+    expect(pythonVersion(tree({ 'pyproject.toml': '[project]\nrequires-python = ">=3.11"\n' }))?.value).toEqual({
+      version: '3.11',
+      exact: false,
+    })
   })
 
   it('dependency manager: uv.lock, requirements.txt (also next to a poetry pyproject), [project], poetry alone', () => {
     expect(dependencyManager(uv.be)?.value).toBe('uv')
     expect(dependencyManager(plain.be)?.value).toBe('requirements')
-    const poetryWithReqs = tree({ 'pyproject.toml': '[tool.poetry]\nname = "x"\n\n[build-system]\nrequires = ["poetry-core"]\n', 'requirements.txt': 'fastapi\n' })
+    const poetryWithReqs = tree({
+      'pyproject.toml': '[tool.poetry]\nname = "x"\n\n[build-system]\nrequires = ["poetry-core"]\n',
+      'requirements.txt': 'fastapi\n',
+    })
     expect(dependencyManager(poetryWithReqs)?.value).toBe('requirements')
     expect(dependencyManager(tree({ 'pyproject.toml': '[tool.poetry]\nname = "x"\n' }))?.value).toBe('poetry-only')
     expect(dependencyManager(tree({ 'pyproject.toml': '[project]\nname = "x"\n' }))?.value).toBe('pip')
@@ -64,9 +78,15 @@ describe('backend: image inputs', () => {
   it('ASGI module: main:app at the root, app.main:app, a factory, a src layout, two apps', () => {
     expect(asgiApps(plain.be).map((a) => [a.value, at(a.from)])).toEqual([['main:app', ['main.py:16']]])
     expect(asgiApps(uv.be).map((a) => [a.value, at(a.from)])).toEqual([['app.main:app', ['app/main.py:12']]])
-    const factory = tree({ 'app/main.py': 'from fastapi import FastAPI\n\ndef create_app():\n    api = FastAPI()\n    return api\n\n\napp = create_app()\n' })
+    const factory = tree({
+      'app/main.py':
+        'from fastapi import FastAPI\n\ndef create_app():\n    api = FastAPI()\n    return api\n\n\napp = create_app()\n',
+    })
     expect(asgiApps(factory).map((a) => [a.value, at(a.from)])).toEqual([['app.main:app', ['app/main.py:8']]])
-    const src = tree({ 'pyproject.toml': '[project]\nname = "x"\n[build-system]\nrequires = ["hatchling"]\n', 'src/todo/main.py': 'app = FastAPI()\n' })
+    const src = tree({
+      'pyproject.toml': '[project]\nname = "x"\n[build-system]\nrequires = ["hatchling"]\n',
+      'src/todo/main.py': 'app = FastAPI()\n',
+    })
     expect(asgiApps(src).map((a) => a.value)).toEqual(['todo.main:app'])
     expect(asgiApps(und.be).map((a) => a.value)).toEqual(['admin:admin_app', 'main:app'])
   })
@@ -79,8 +99,11 @@ describe('backend: image inputs', () => {
   })
 
   it('port from an environment read with a default inside uvicorn.run: the default', () => {
-    const run = (call: string) => backendPort(tree({ 'main.py': `import os\nimport uvicorn\nif __name__ == "__main__":\n    ${call}\n` }))
-    expect(run('uvicorn.run("main:app", host="0.0.0.0", port=int(os.getenv("PORT", "9000")))')).toMatchObject({ value: 9000 })
+    const run = (call: string) =>
+      backendPort(tree({ 'main.py': `import os\nimport uvicorn\nif __name__ == "__main__":\n    ${call}\n` }))
+    expect(run('uvicorn.run("main:app", host="0.0.0.0", port=int(os.getenv("PORT", "9000")))')).toMatchObject({
+      value: 9000,
+    })
     expect(at(run('uvicorn.run(app, port=int(os.environ.get("API_PORT", 8001)))')?.from)).toEqual(['main.py:4'])
     expect(run('uvicorn.run(app, port=int(os.environ.get("API_PORT", 8001)))')?.value).toBe(8001)
     expect(run('uvicorn.run(app, host=os.getenv("HOST", "0.0.0.0"), port=7000)')?.value).toBe(7000)
@@ -92,11 +115,17 @@ describe('backend: image inputs', () => {
 describe('backend: route prefixes a browser calls', () => {
   it('the first segment of every route of any method, through router prefixes; probes and docs left out', () => {
     const dir = tree({
-      'api/server.py': 'from fastapi import FastAPI\nfrom api import todos\napi = FastAPI()\napi.include_router(todos.router, prefix="/v1")\n@api.get("/healthz")\ndef h(): ...\n@api.get("/status/ready")\ndef r(): ...\n',
-      'api/todos.py': 'from fastapi import APIRouter\nrouter = APIRouter(prefix="/todos")\n@router.post("")\ndef add(): ...\n@router.delete("/{id}")\ndef rm(id): ...\n',
-      'api/chat.py': 'from fastapi import APIRouter\nchat = APIRouter()\n@chat.post("/chat/stream")\ndef stream(): ...\n',
+      'api/server.py':
+        'from fastapi import FastAPI\nfrom api import todos\napi = FastAPI()\napi.include_router(todos.router, prefix="/v1")\n@api.get("/healthz")\ndef h(): ...\n@api.get("/status/ready")\ndef r(): ...\n',
+      'api/todos.py':
+        'from fastapi import APIRouter\nrouter = APIRouter(prefix="/todos")\n@router.post("")\ndef add(): ...\n@router.delete("/{id}")\ndef rm(id): ...\n',
+      'api/chat.py':
+        'from fastapi import APIRouter\nchat = APIRouter()\n@chat.post("/chat/stream")\ndef stream(): ...\n',
     })
-    expect(routePrefixes(dir).map((p) => [p.value, at(p.from)[0]])).toEqual([['/chat', 'api/chat.py:3'], ['/v1', 'api/todos.py:3']])
+    expect(routePrefixes(dir).map((p) => [p.value, at(p.from)[0]])).toEqual([
+      ['/chat', 'api/chat.py:3'],
+      ['/v1', 'api/todos.py:3'],
+    ])
     expect(routePrefixes(tree({ 'main.py': 'app = FastAPI()\n@app.get("/health")\ndef h(): ...\n' }))).toEqual([])
   })
 })
@@ -104,7 +133,11 @@ describe('backend: route prefixes a browser calls', () => {
 describe('backend: routes for probes', () => {
   it('router prefixes are followed (APIRouter(prefix=), include_router(prefix=))', () => {
     const routes = getRoutes(uv.be).map((r) => [r.value, at(r.from)[0]])
-    expect(routes).toEqual([['/health', 'app/routes/health.py:6'], ['/ready', 'app/routes/health.py:11'], ['/api/tasks', 'app/routes/tasks.py:6']])
+    expect(routes).toEqual([
+      ['/health', 'app/routes/health.py:6'],
+      ['/ready', 'app/routes/health.py:11'],
+      ['/api/tasks', 'app/routes/tasks.py:6'],
+    ])
   })
   it('health and readiness routes; /docs is no fallback when docs_url=None', () => {
     const p = probeRoutes(plain.be)
@@ -122,21 +155,41 @@ describe('backend: database, JWKS, migrations, files', () => {
     const p = databaseDriver(plain.be)!
     expect(p).toMatchObject({ driver: 'psycopg2', scheme: 'postgresql+psycopg2://', plainUrlWorks: false })
     expect(p.why).toMatch(/SQLAlchemy unpinned: since SQLAlchemy 2\.1 postgresql:\/\/ loads psycopg \(3\)/)
-    expect(databaseDriver(tree({ 'requirements.txt': 'sqlalchemy==2.0.36\npsycopg2-binary\n' }))).toMatchObject({ scheme: 'postgresql+psycopg2://', plainUrlWorks: false })
-    expect(databaseDriver(tree({ 'requirements.txt': 'psycopg2-binary\n' }))).toMatchObject({ scheme: 'postgresql://', plainUrlWorks: true })
+    expect(databaseDriver(tree({ 'requirements.txt': 'sqlalchemy==2.0.36\npsycopg2-binary\n' }))).toMatchObject({
+      scheme: 'postgresql+psycopg2://',
+      plainUrlWorks: false,
+    })
+    expect(databaseDriver(tree({ 'requirements.txt': 'psycopg2-binary\n' }))).toMatchObject({
+      scheme: 'postgresql://',
+      plainUrlWorks: true,
+    })
     expect(at(p.from)).toEqual(['requirements.txt:4', 'requirements.txt:3'])
     expect(databaseDriver(uv.be)).toMatchObject({ driver: 'asyncpg', plainUrlWorks: true })
     expect(at(databaseDriver(uv.be)!.from)).toContain('app/db.py:6')
-    expect(databaseDriver(und.be)).toMatchObject({ driver: 'asyncpg', scheme: 'postgresql+asyncpg://', plainUrlWorks: false })
-    expect(databaseDriver(tree({ 'requirements.txt': 'sqlmodel\npsycopg[binary]\n' }))).toMatchObject({ driver: 'psycopg', scheme: 'postgresql+psycopg://', plainUrlWorks: false })
+    expect(databaseDriver(und.be)).toMatchObject({
+      driver: 'asyncpg',
+      scheme: 'postgresql+asyncpg://',
+      plainUrlWorks: false,
+    })
+    expect(databaseDriver(tree({ 'requirements.txt': 'sqlmodel\npsycopg[binary]\n' }))).toMatchObject({
+      driver: 'psycopg',
+      scheme: 'postgresql+psycopg://',
+      plainUrlWorks: false,
+    })
   })
 
   it('JWKS: a base URL with /api/auth/jwks appended, or a whole JWKS_URL', () => {
     const j = jwksFetch(uv.be)!
     expect(j).toMatchObject({ path: '/api/auth/jwks', variable: 'BETTER_AUTH_URL', whole: false })
     expect(at(j.from)).toEqual(['app/auth.py:6'])
-    expect(jwksFetch(tree({ 'auth.py': 'import os\nurl = os.environ["JWKS_URL"]\n' }))).toMatchObject({ variable: 'JWKS_URL', whole: true })
-    expect(jwksFetch(tree({ 'auth.py': 'JWKS = f"{settings.auth_url}/.well-known/jwks.json"\n' }))).toMatchObject({ path: '/.well-known/jwks.json', variable: 'SETTINGS.AUTH_URL'.split('.')[1] })
+    expect(jwksFetch(tree({ 'auth.py': 'import os\nurl = os.environ["JWKS_URL"]\n' }))).toMatchObject({
+      variable: 'JWKS_URL',
+      whole: true,
+    })
+    expect(jwksFetch(tree({ 'auth.py': 'JWKS = f"{settings.auth_url}/.well-known/jwks.json"\n' }))).toMatchObject({
+      path: '/.well-known/jwks.json',
+      variable: 'SETTINGS.AUTH_URL'.split('.')[1],
+    })
     expect(jwksFetch(plain.be)).toBeNull()
   })
 
@@ -145,14 +198,24 @@ describe('backend: database, JWKS, migrations, files', () => {
     expect(at(migrations(uv.be).from)).toEqual(['alembic.ini:1'])
     expect(migrations(plain.be).value.kind).toBe('create_all')
     expect(at(migrations(plain.be).from)).toEqual(['main.py:22'])
-    expect(migrations(tree({ 'app/migrate.py': 'def main(): ...\n\nif __name__ == "__main__":\n    main()\n' })).value).toEqual({ kind: 'module', command: ['python', '-m', 'app.migrate'] })
+    expect(
+      migrations(tree({ 'app/migrate.py': 'def main(): ...\n\nif __name__ == "__main__":\n    main()\n' })).value,
+    ).toEqual({ kind: 'module', command: ['python', '-m', 'app.migrate'] })
     expect(migrations(und.be).value.kind).toBe('none')
   })
 
   it('files written next to the code: a literal path, or one from a variable with its default', () => {
-    expect(fileWrites(plain.be).map((w) => [w.target, w.variable, where(w.from)])).toEqual([['app.log', null, 'main.py:12']])
-    expect(fileWrites(uv.be).map((w) => [w.target, w.variable, where(w.from)])).toEqual([['logs/api.log', 'LOG_FILE', 'app/main.py:10']])
-    expect(fileWrites(tree({ 'a.py': 'open("/tmp/x", "w")\nopen("data/out.json", "w")\nopen("in.txt")\n' })).map((w) => w.target)).toEqual(['data/out.json'])
+    expect(fileWrites(plain.be).map((w) => [w.target, w.variable, where(w.from)])).toEqual([
+      ['app.log', null, 'main.py:12'],
+    ])
+    expect(fileWrites(uv.be).map((w) => [w.target, w.variable, where(w.from)])).toEqual([
+      ['logs/api.log', 'LOG_FILE', 'app/main.py:10'],
+    ])
+    expect(
+      fileWrites(tree({ 'a.py': 'open("/tmp/x", "w")\nopen("data/out.json", "w")\nopen("in.txt")\n' })).map(
+        (w) => w.target,
+      ),
+    ).toEqual(['data/out.json'])
   })
 })
 
@@ -165,8 +228,15 @@ describe('environment variables the apps read', () => {
       ['DATABASE_URL', 'secret', 'text', false, ['config.py:7']],
       ['DEBUG', 'runtime', 'text', true, ['config.py:10']],
     ])
-    const prefixed = tree({ 's.py': 'class S(BaseSettings):\n    model_config = SettingsConfigDict(env_prefix="TODO_")\n    db_url: str\n    origins: List[str] = []\n    key: str = Field(alias="OPENAI_API_KEY")\n' })
-    expect(pythonEnvReads(prefixed).map((r) => [r.name, r.format, r.optional])).toEqual([['OPENAI_API_KEY', 'text', false], ['TODO_DB_URL', 'text', false], ['TODO_ORIGINS', 'json-list', true]])
+    const prefixed = tree({
+      's.py':
+        'class S(BaseSettings):\n    model_config = SettingsConfigDict(env_prefix="TODO_")\n    db_url: str\n    origins: List[str] = []\n    key: str = Field(alias="OPENAI_API_KEY")\n',
+    })
+    expect(pythonEnvReads(prefixed).map((r) => [r.name, r.format, r.optional])).toEqual([
+      ['OPENAI_API_KEY', 'text', false],
+      ['TODO_DB_URL', 'text', false],
+      ['TODO_ORIGINS', 'json-list', true],
+    ])
   })
 
   it('os.getenv / os.environ[...] (comma split → comma list)', () => {
@@ -188,14 +258,24 @@ describe('environment variables the apps read', () => {
       ['DATABASE_URL', 'secret', false, ['lib/auth.ts:6']],
       ['NEXT_PUBLIC_API_URL', 'build', true, ['components/TaskList.tsx:5']],
     ])
-    expect(jsEnvReads(tree({ 'a.ts': 'const u = process.env["API_URL"] ?? "x"\n' }))).toMatchObject([{ name: 'API_URL', optional: true }])
-    expect([classify('OPENAI_API_KEY'), classify('NEXT_PUBLIC_SECRET_THING'), classify('LOG_LEVEL')]).toEqual(['secret', 'build', 'runtime'])
+    expect(jsEnvReads(tree({ 'a.ts': 'const u = process.env["API_URL"] ?? "x"\n' }))).toMatchObject([
+      { name: 'API_URL', optional: true },
+    ])
+    expect([classify('OPENAI_API_KEY'), classify('NEXT_PUBLIC_SECRET_THING'), classify('LOG_LEVEL')]).toEqual([
+      'secret',
+      'build',
+      'runtime',
+    ])
   })
 })
 
 describe('frontend', () => {
   it('package manager from the lock file', () => {
-    expect([packageManager(plain.fe)?.value, packageManager(uv.fe)?.value, packageManager(und.fe)?.value]).toEqual(['pnpm', 'npm', 'yarn'])
+    expect([packageManager(plain.fe)?.value, packageManager(uv.fe)?.value, packageManager(und.fe)?.value]).toEqual([
+      'pnpm',
+      'npm',
+      'yarn',
+    ])
     expect(at(packageManager(plain.fe)?.from)).toEqual(['pnpm-lock.yaml:1'])
   })
   it('Node version from .nvmrc (exact) or engines (a lower bound)', () => {
@@ -203,16 +283,24 @@ describe('frontend', () => {
     expect(at(nodeVersion(uv.fe)?.from)).toEqual(['.nvmrc:1'])
     expect(nodeVersion(plain.fe)).toMatchObject({ value: { major: 20, exact: false, spec: '>=20' } })
     expect(at(nodeVersion(plain.fe)?.from)).toEqual(['package.json:6'])
-    expect(nodeVersion(tree({ 'package.json': '{"engines":{"node":"20.x"}}' }))?.value).toMatchObject({ major: 20, exact: true })
+    expect(nodeVersion(tree({ 'package.json': '{"engines":{"node":"20.x"}}' }))?.value).toMatchObject({
+      major: 20,
+      exact: true,
+    })
     expect(nodeVersion(und.fe)).toBeNull()
   })
   it('standalone output, health route, Better Auth, migrate.mjs', () => {
     expect(standaloneOutput(uv.fe)).toMatchObject({ value: true })
     expect(at(standaloneOutput(uv.fe).from)).toEqual(['next.config.mjs:3'])
     expect(standaloneOutput(plain.fe).value).toBe(false)
-    const commented = tree({ 'next.config.ts': '// no `output: "standalone"` here\n/* output: \'standalone\' */\nexport default { images: { domains: ["https://x.example"] } }\n' })
+    const commented = tree({
+      'next.config.ts':
+        '// no `output: "standalone"` here\n/* output: \'standalone\' */\nexport default { images: { domains: ["https://x.example"] } }\n',
+    })
     expect(standaloneOutput(commented).value).toBe(false)
-    const afterComment = tree({ 'next.config.ts': '/** standalone build */\nexport default { output: "standalone" } // for Docker\n' })
+    const afterComment = tree({
+      'next.config.ts': '/** standalone build */\nexport default { output: "standalone" } // for Docker\n',
+    })
     expect(at(standaloneOutput(afterComment).from)).toEqual(['next.config.ts:2'])
     expect(frontendHealth(uv.fe)).toMatchObject({ value: '/api/health' })
     expect(at(frontendHealth(uv.fe)?.from)).toEqual(['app/api/health/route.ts:1'])
@@ -224,11 +312,17 @@ describe('frontend', () => {
   })
   it('how the browser reaches the backend: direct (NEXT_PUBLIC_*), a server-side proxy, next.config rewrites', () => {
     const direct = backendAccess(plain.fe, jsEnvReads(plain.fe))
-    expect(direct.map((a) => [a.how, 'variable' in a ? a.variable : null, at(a.from)])).toEqual([['direct', 'NEXT_PUBLIC_API_URL', ['components/TaskList.tsx:5']]])
+    expect(direct.map((a) => [a.how, 'variable' in a ? a.variable : null, at(a.from)])).toEqual([
+      ['direct', 'NEXT_PUBLIC_API_URL', ['components/TaskList.tsx:5']],
+    ])
     const proxy = backendAccess(uv.fe, jsEnvReads(uv.fe))
-    expect(proxy.map((a) => [a.how, a.variable, at(a.from)])).toEqual([['proxy', 'API_BASE_URL', ['app/api/proxy/[...path]/route.ts:3']]])
+    expect(proxy.map((a) => [a.how, a.variable, at(a.from)])).toEqual([
+      ['proxy', 'API_BASE_URL', ['app/api/proxy/[...path]/route.ts:3']],
+    ])
     const rewrites = backendAccess(und.fe, jsEnvReads(und.fe))
-    expect(rewrites.map((a) => [a.how, a.variable, at(a.from)])).toEqual([['rewrites', 'BACKEND_URL', ['next.config.js:3']]])
+    expect(rewrites.map((a) => [a.how, a.variable, at(a.from)])).toEqual([
+      ['rewrites', 'BACKEND_URL', ['next.config.js:3']],
+    ])
   })
 })
 

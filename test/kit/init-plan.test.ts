@@ -6,8 +6,15 @@ import { inspectApp } from '../../scripts/lib/app/inspect.ts'
 import { planInit, type PlanContext } from '../../scripts/lib/app/plan.ts'
 
 const apps = path.join(import.meta.dirname, 'fixtures', 'apps')
-const ctx: PlanContext = { publicUrl: 'https://todo.example.com', secretName: 'my-secrets', release: 'todo', pythonImage: 'python:3.13-slim', nodeImage: 'node:24-slim' }
-const planFor = (fe: string, be: string) => planInit(inspectApp({ frontend: path.join(apps, fe), backend: path.join(apps, be) }), ctx)
+const ctx: PlanContext = {
+  publicUrl: 'https://todo.example.com',
+  secretName: 'my-secrets',
+  release: 'todo',
+  pythonImage: 'python:3.13-slim',
+  nodeImage: 'node:24-slim',
+}
+const planFor = (fe: string, be: string) =>
+  planInit(inspectApp({ frontend: path.join(apps, fe), backend: path.join(apps, be) }), ctx)
 
 describe('withEnvKeys', () => {
   it('fills a first-run .env in place: the commented default becomes the value, under its doc line', () => {
@@ -21,18 +28,34 @@ describe('withEnvKeys', () => {
   })
   it('keeps every value that is set, fills an empty one, appends the rest; comments and order stay', () => {
     const text = '# mine\nPYTHON_IMAGE=python:3.12-slim # pinned\nHELM_VALUES_FILES=\nBETTER_AUTH_SECRET=abc\n'
-    const r = withEnvKeys(text, { PYTHON_IMAGE: 'python:3.11-slim', HELM_VALUES_FILES: '.kit/app-values.yaml', NODE_IMAGE: 'node:22-slim' }, 'added by init')
+    const r = withEnvKeys(
+      text,
+      { PYTHON_IMAGE: 'python:3.11-slim', HELM_VALUES_FILES: '.kit/app-values.yaml', NODE_IMAGE: 'node:22-slim' },
+      'added by init',
+    )
     expect(r.kept).toEqual({ PYTHON_IMAGE: 'python:3.12-slim' })
-    expect(r.text).toBe('# mine\nPYTHON_IMAGE=python:3.12-slim # pinned\nHELM_VALUES_FILES=.kit/app-values.yaml\nBETTER_AUTH_SECRET=abc\n\n# added by init\nNODE_IMAGE=node:22-slim\n')
+    expect(r.text).toBe(
+      '# mine\nPYTHON_IMAGE=python:3.12-slim # pinned\nHELM_VALUES_FILES=.kit/app-values.yaml\nBETTER_AUTH_SECRET=abc\n\n# added by init\nNODE_IMAGE=node:22-slim\n',
+    )
     expect(withEnvKeys(r.text, { NODE_IMAGE: 'node:22-slim' }, 'x').text).toBe(r.text)
   })
 })
 
 describe('planInit', () => {
   it('an optional secret gets no secretEnv entry (the key would be missing from the Secret and the pod would not start)', () => {
-    const f = inspectApp({ frontend: path.join(apps, 'uv-alembic/frontend'), backend: path.join(apps, 'uv-alembic/backend') })
+    const f = inspectApp({
+      frontend: path.join(apps, 'uv-alembic/frontend'),
+      backend: path.join(apps, 'uv-alembic/backend'),
+    })
     const from = [{ file: 'app/core/config.py', line: 9, text: 'os.getenv("SENTRY_TOKEN", "")' }]
-    f.backend.env.push({ name: 'SENTRY_TOKEN', kind: 'secret', format: 'text', optional: true, client: false, from } as (typeof f.backend.env)[number])
+    f.backend.env.push({
+      name: 'SENTRY_TOKEN',
+      kind: 'secret',
+      format: 'text',
+      optional: true,
+      client: false,
+      from,
+    } as (typeof f.backend.env)[number])
     const plan = planInit(f, ctx)
     expect((plan.values.backend.secretEnv ?? []).map((s) => s.name)).not.toContain('SENTRY_TOKEN')
     expect(plan.notes.find((n) => n.text.startsWith('SENTRY_TOKEN'))?.text).toContain('APP_SECRETS=SENTRY_TOKEN')
@@ -40,30 +63,56 @@ describe('planInit', () => {
     expect((plan.values.backend.secretEnv ?? []).map((s) => s.name)).toContain('GEMINI_API_KEY')
   })
   it('puts no secret value in the values file: secrets are Secret references, URLs $(VAR) expansions', () => {
-    for (const [fe, be] of [['plain-main/frontend', 'plain-main/backend'], ['uv-alembic/frontend', 'uv-alembic/backend'], ['undecided/web', 'undecided/services/api']]) {
+    for (const [fe, be] of [
+      ['plain-main/frontend', 'plain-main/backend'],
+      ['uv-alembic/frontend', 'uv-alembic/backend'],
+      ['undecided/web', 'undecided/services/api'],
+    ]) {
       const plan = planFor(fe!, be!)
       for (const e of [...plan.values.backend.extraEnv, ...plan.values.frontend.extraEnv]) {
-        if (/SECRET|KEY|TOKEN|PASSWORD/.test(e.name)) expect(e, e.name).toEqual({ name: e.name, valueFrom: { secretKeyRef: { name: 'my-secrets', key: expect.any(String) } } })
+        if (/SECRET|KEY|TOKEN|PASSWORD/.test(e.name))
+          expect(e, e.name).toEqual({
+            name: e.name,
+            valueFrom: { secretKeyRef: { name: 'my-secrets', key: expect.any(String) } },
+          })
       }
     }
   })
   it('values that follow PUBLIC_URL: a JSON list for a pydantic list field, a plain origin for a comma list', () => {
-    expect(planFor('plain-main/frontend', 'plain-main/backend').values.backend.extraEnv).toContainEqual({ name: 'CORS_ORIGINS', value: '["https://todo.example.com"]' })
-    expect(planFor('uv-alembic/frontend', 'uv-alembic/backend').values.backend.extraEnv).toContainEqual({ name: 'ALLOWED_ORIGINS', value: 'https://todo.example.com' })
+    expect(planFor('plain-main/frontend', 'plain-main/backend').values.backend.extraEnv).toContainEqual({
+      name: 'CORS_ORIGINS',
+      value: '["https://todo.example.com"]',
+    })
+    expect(planFor('uv-alembic/frontend', 'uv-alembic/backend').values.backend.extraEnv).toContainEqual({
+      name: 'ALLOWED_ORIGINS',
+      value: 'https://todo.example.com',
+    })
   })
   it('what the chart can express goes in the values; the rest is reported as needing support, never dropped', () => {
     const plan = planFor('undecided/web', 'undecided/services/api')
     expect(plan.values.backend.databaseUrlScheme).toBe('postgresql+asyncpg')
-    expect(plan.settings).toContainEqual(expect.objectContaining({ component: 'backend', what: 'database URL scheme', to: 'backend.databaseUrlScheme' }))
+    expect(plan.settings).toContainEqual(
+      expect.objectContaining({ component: 'backend', what: 'database URL scheme', to: 'backend.databaseUrlScheme' }),
+    )
     expect(plan.support.map((s) => [s.component, s.needs, s.what.split(' (')[0]])).toEqual([
-      ['frontend', 'kit', 'next.config rewrites to ${process.env.BACKEND_URL}/api/:path*: rewrites are fixed by `next build`, so the destination must be the in-cluster backend at build time'],
+      [
+        'frontend',
+        'kit',
+        'next.config rewrites to ${process.env.BACKEND_URL}/api/:path*: rewrites are fixed by `next build`, so the destination must be the in-cluster backend at build time',
+      ],
     ])
     expect(plan.env).toEqual({ FRONTEND_SIZE_BUDGET_MB: '250' }) // no standalone output: next start's budget
   })
   it('a frontend that reads no database URL is shut out of the database by the NetworkPolicies; one that does keeps the chart default', () => {
     const none = planFor('undecided/web', 'undecided/services/api')
     expect(none.values.networkPolicy).toEqual({ frontendToDatabase: false })
-    expect(none.settings).toContainEqual(expect.objectContaining({ component: 'frontend', what: 'database access', to: 'networkPolicy.frontendToDatabase' }))
+    expect(none.settings).toContainEqual(
+      expect.objectContaining({
+        component: 'frontend',
+        what: 'database access',
+        to: 'networkPolicy.frontendToDatabase',
+      }),
+    )
     const reads = planFor('plain-main/frontend', 'plain-main/backend')
     expect(reads.values.networkPolicy).toBeUndefined()
     // tables from create_all while it starts: the backend waits for the database; a migration Job makes that moot
@@ -79,17 +128,23 @@ describe('planInit', () => {
     expect(plan.values.backend.writableDirs).toBeUndefined()
     expect(plan.support.filter((s) => s.needs === 'chart')).toEqual([])
   })
-  it('a browser that calls the backend directly: the backend\'s route prefix routed to it, Better Auth kept on the frontend', () => {
+  it("a browser that calls the backend directly: the backend's route prefix routed to it, Better Auth kept on the frontend", () => {
     const plan = planFor('plain-main/frontend', 'plain-main/backend')
     // /api from @app.get("/api/{user_id}/tasks"); /status/ready is a probe, not a browser call
     expect(plan.values.ingress).toEqual({ backendPaths: ['/api'], frontendPaths: ['/api/auth'] })
-    expect(plan.settings).toContainEqual(expect.objectContaining({ component: 'frontend', to: expect.stringMatching(/^ingress\.backendPaths /), value: '/api to the backend, /api/auth still to the frontend' }))
+    expect(plan.settings).toContainEqual(
+      expect.objectContaining({
+        component: 'frontend',
+        to: expect.stringMatching(/^ingress\.backendPaths /),
+        value: '/api to the backend, /api/auth still to the frontend',
+      }),
+    )
     expect(plan.open.map((o) => o.key)).not.toContainEqual(expect.stringMatching(/^ingress\.backendPaths /))
     // the build arg is no longer a gap: build passes every NEXT_PUBLIC_* key from .env (init writes it there)
     expect(plan.support).toEqual([])
     expect(planFor('uv-alembic/frontend', 'uv-alembic/backend').values.ingress).toBeUndefined()
   })
-  it('secrets the app reads beyond the chart\'s keys: <component>.secretEnv by name, no value', () => {
+  it("secrets the app reads beyond the chart's keys: <component>.secretEnv by name, no value", () => {
     const plan = planFor('uv-alembic/frontend', 'uv-alembic/backend')
     expect(plan.values.backend.secretEnv).toEqual([{ name: 'GEMINI_API_KEY' }])
     expect(plan.values.frontend.secretEnv).toBeUndefined()

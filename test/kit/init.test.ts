@@ -17,10 +17,29 @@ type EnvVar = { name: string; value?: string; valueFrom?: { secretKeyRef: { name
 type Obj = { kind: string; metadata: { name: string }; spec?: any }
 
 function render(helm: string, valuesFile: string): Obj[] {
-  const out = execFileSync(helm, ['template', 'todo', path.join(root, 'helm/todo-chatbot'), '-n', 'todo', '-f', valuesFile, '--set', 'frontend.image.tag=h-000000000001', '--set', 'backend.image.tag=h-000000000002'], { encoding: 'utf8' })
-  return parseAllDocuments(out).map((d) => d.toJSON() as Obj).filter(Boolean)
+  const out = execFileSync(
+    helm,
+    [
+      'template',
+      'todo',
+      path.join(root, 'helm/todo-chatbot'),
+      '-n',
+      'todo',
+      '-f',
+      valuesFile,
+      '--set',
+      'frontend.image.tag=h-000000000001',
+      '--set',
+      'backend.image.tag=h-000000000002',
+    ],
+    { encoding: 'utf8' },
+  )
+  return parseAllDocuments(out)
+    .map((d) => d.toJSON() as Obj)
+    .filter(Boolean)
 }
-const container = (objs: Obj[], name: string) => objs.find((o) => o.kind === 'Deployment' && o.metadata.name === name)!.spec.template.spec.containers[0]
+const container = (objs: Obj[], name: string) =>
+  objs.find((o) => o.kind === 'Deployment' && o.metadata.name === name)!.spec.template.spec.containers[0]
 
 describe('init', { timeout: 120_000 }, () => {
   it('plain-main: adds the keys it decided to .env, keeps the rest, writes a values file the chart renders', async () => {
@@ -33,13 +52,21 @@ describe('init', { timeout: 120_000 }, () => {
     expect(r.stdout).toMatch(/Python version: 3\.11 +→ \.env PYTHON_IMAGE +\(backend\/\.python-version:1\)/)
     expect(r.stdout).toMatch(/ASGI app: main:app +→ backend\.extraEnv APP_MODULE +\(backend\/main\.py:16\)/)
     expect(r.stdout).toMatch(/readiness path: \/status\/ready .*\(backend\/main\.py:25\)/)
-    expect(r.stdout).toMatch(/using \/openapi\.json → set backend\.probes\.liveness\.path and backend\.probes\.startup\.path/)
+    expect(r.stdout).toMatch(
+      /using \/openapi\.json → set backend\.probes\.liveness\.path and backend\.probes\.startup\.path/,
+    )
     expect(r.stdout).toMatch(/writable file: \/app\/app\.log .*→ backend\.writableFiles +\(backend\/main\.py:12\)/)
-    expect(r.stdout).toMatch(/browser → backend directly at NEXT_PUBLIC_API_URL .*: \/api to the backend, \/api\/auth still to the frontend {2}→ ingress\.backendPaths .*\(frontend\/components\/TaskList\.tsx:5\)/)
-    expect(r.stdout).toMatch(/backend +route prefixes the browser is sent to: \/api {2}→ ingress\.backendPaths {2}\(backend\/main\.py:32\)/)
+    expect(r.stdout).toMatch(
+      /browser → backend directly at NEXT_PUBLIC_API_URL .*: \/api to the backend, \/api\/auth still to the frontend {2}→ ingress\.backendPaths .*\(frontend\/components\/TaskList\.tsx:5\)/,
+    )
+    expect(r.stdout).toMatch(
+      /backend +route prefixes the browser is sent to: \/api {2}→ ingress\.backendPaths {2}\(backend\/main\.py:32\)/,
+    )
     expect(r.stdout).not.toMatch(/needs chart support/)
     // the build-time value it derives from PUBLIC_URL goes to .env, where build passes it as NEXT_PUBLIC_ENV
-    expect(r.stdout).toMatch(/build-time NEXT_PUBLIC_API_URL .*: http:\/\/todo\.local +→ \.env NEXT_PUBLIC_API_URL \(the build arg NEXT_PUBLIC_ENV\) +\(frontend\/components\/TaskList\.tsx:5\)/)
+    expect(r.stdout).toMatch(
+      /build-time NEXT_PUBLIC_API_URL .*: http:\/\/todo\.local +→ \.env NEXT_PUBLIC_API_URL \(the build arg NEXT_PUBLIC_ENV\) +\(frontend\/components\/TaskList\.tsx:5\)/,
+    )
 
     const env = readFileSync(path.join(p.dir, '.env'), 'utf8')
     expect(env.startsWith(before)).toBe(true)
@@ -61,7 +88,13 @@ describe('init', { timeout: 120_000 }, () => {
     const text = readFileSync(valuesFile, 'utf8')
     for (const s of Object.values(SECRETS)) expect(text).not.toContain(s)
     const values = parse(text) as {
-      backend: { extraEnv: EnvVar[]; probes: Record<'startup' | 'liveness' | 'readiness', { path: string }>; migrateCommand: string[]; containerPort: number; writableFiles: string[] }
+      backend: {
+        extraEnv: EnvVar[]
+        probes: Record<'startup' | 'liveness' | 'readiness', { path: string }>
+        migrateCommand: string[]
+        containerPort: number
+        writableFiles: string[]
+      }
       frontend: { probes: Record<'startup' | 'liveness' | 'readiness', { path: string }>; migrateCommand: string[] }
       ingress: { backendPaths: string[]; frontendPaths: string[] }
     }
@@ -80,22 +113,30 @@ describe('init', { timeout: 120_000 }, () => {
     for (const { bin } of helmBinaries()) {
       const objs = render(bin, valuesFile)
       const be = container(objs, 'todo-backend')
-      expect(be.env).toEqual(expect.arrayContaining([{ name: 'APP_MODULE', value: 'main:app' }, { name: 'CORS_ORIGINS', value: '["http://todo.local"]' }]))
+      expect(be.env).toEqual(
+        expect.arrayContaining([
+          { name: 'APP_MODULE', value: 'main:app' },
+          { name: 'CORS_ORIGINS', value: '["http://todo.local"]' },
+        ]),
+      )
       expect(be.readinessProbe.httpGet.path).toBe('/status/ready')
       expect(be.ports[0].containerPort).toBe(8080)
       // app.log in the working directory: one writable file, the rest of /app stays read-only
       expect(be.volumeMounts).toContainEqual({ name: 'writable-files', mountPath: '/app/app.log', subPath: 'file-0' })
       const beSpec = objs.find((o) => o.kind === 'Deployment' && o.metadata.name === 'todo-backend')!.spec.template.spec
       // create_all while it starts: it waits for the database first, then its writable file is made
-      expect(beSpec.initContainers.map((c: { name: string }) => c.name)).toEqual(['wait-for-database', expect.any(String)])
+      expect(beSpec.initContainers.map((c: { name: string }) => c.name)).toEqual([
+        'wait-for-database',
+        expect.any(String),
+      ])
       expect(beSpec.initContainers[1].command).toEqual(['touch', '/writable-files/file-0'])
       // the browser's calls to /api reach the backend; Better Auth's /api/auth stays with the frontend
       const ingress = objs.find((o) => o.kind === 'Ingress')!
-      expect(ingress.spec.rules[0].http.paths.map((p: { path: string; backend: { service: { name: string } } }) => `${p.path} ${p.backend.service.name}`)).toEqual([
-        '/api/auth todo-frontend',
-        '/api todo-backend',
-        '/ todo-frontend',
-      ])
+      expect(
+        ingress.spec.rules[0].http.paths.map(
+          (p: { path: string; backend: { service: { name: string } } }) => `${p.path} ${p.backend.service.name}`,
+        ),
+      ).toEqual(['/api/auth todo-frontend', '/api todo-backend', '/ todo-frontend'])
       // tables come from create_all and there is no migrate.mjs: no migration Job at all
       expect(objs.some((o) => o.kind === 'Job')).toBe(false)
     }
@@ -105,7 +146,9 @@ describe('init', { timeout: 120_000 }, () => {
     const p = project()
     const r = await p.run('init', ['--app', path.join(apps, 'uv-alembic')])
     expect(r.code, r.stderr).toBe(0)
-    expect(r.stdout).toMatch(/secret: GEMINI_API_KEY from Secret todo-secrets key GEMINI_API_KEY .*→ backend\.secretEnv GEMINI_API_KEY +\(backend\/app\/core\/config\.py:5\)/)
+    expect(r.stdout).toMatch(
+      /secret: GEMINI_API_KEY from Secret todo-secrets key GEMINI_API_KEY .*→ backend\.secretEnv GEMINI_API_KEY +\(backend\/app\/core\/config\.py:5\)/,
+    )
     expect(r.stdout).not.toMatch(/needs (chart|kit) support: secret/)
     expect(r.stdout).toMatch(/set backend\.extraEnv BETTER_AUTH_URL .*\(backend\/app\/auth\.py:6\)/)
     const env = readFileSync(path.join(p.dir, '.env'), 'utf8')
@@ -114,7 +157,9 @@ describe('init', { timeout: 120_000 }, () => {
     // the secret the kit's own keys lack: named in APP_SECRETS, its value left to the user
     expect(env).toMatch(/^APP_SECRETS=GEMINI_API_KEY$/m)
     expect(env).not.toMatch(/^GEMINI_API_KEY=/m)
-    expect(r.stdout).toMatch(/secret GEMINI_API_KEY \(APP_SECRETS names it.*; left unset → set GEMINI_API_KEY=<the value> in \.env +\(backend\/app\/core\/config\.py:5\)/)
+    expect(r.stdout).toMatch(
+      /secret GEMINI_API_KEY \(APP_SECRETS names it.*; left unset → set GEMINI_API_KEY=<the value> in \.env +\(backend\/app\/core\/config\.py:5\)/,
+    )
     expect(r.stdout).toContain('add APP_SECRETS=GEMINI_API_KEY')
     const valuesFile = path.join(p.dir, '.kit', 'app-values.yaml')
     const text = readFileSync(valuesFile, 'utf8')
@@ -123,11 +168,16 @@ describe('init', { timeout: 120_000 }, () => {
     for (const { bin } of helmBinaries()) {
       const objs = render(bin, valuesFile)
       const be = container(objs, 'todo-backend')
-      expect(be.env).toEqual(expect.arrayContaining([
-        { name: 'JWT_SECRET', valueFrom: { secretKeyRef: { name: 'todo-secrets', key: 'BETTER_AUTH_SECRET' } } },
-        { name: 'LOG_FILE', value: '/tmp/api.log' },
-        { name: 'GEMINI_API_KEY', valueFrom: { secretKeyRef: { name: 'todo-secrets', key: 'GEMINI_API_KEY', optional: false } } },
-      ]))
+      expect(be.env).toEqual(
+        expect.arrayContaining([
+          { name: 'JWT_SECRET', valueFrom: { secretKeyRef: { name: 'todo-secrets', key: 'BETTER_AUTH_SECRET' } } },
+          { name: 'LOG_FILE', value: '/tmp/api.log' },
+          {
+            name: 'GEMINI_API_KEY',
+            valueFrom: { secretKeyRef: { name: 'todo-secrets', key: 'GEMINI_API_KEY', optional: false } },
+          },
+        ]),
+      )
       expect(be.livenessProbe.httpGet.path).toBe('/health')
       expect(be.readinessProbe.httpGet.path).toBe('/ready')
       const fe = container(objs, 'todo-frontend')
@@ -162,7 +212,10 @@ describe('init', { timeout: 120_000 }, () => {
   it('never overwrites a value already in .env, nor a values file the user edited', async () => {
     const p = project()
     const envPath = path.join(p.dir, '.env')
-    writeFileSync(envPath, readFileSync(envPath, 'utf8') + '# my pin\nPYTHON_IMAGE=python:3.13-slim\nHELM_VALUES_FILES=values-extra.yaml\n')
+    writeFileSync(
+      envPath,
+      readFileSync(envPath, 'utf8') + '# my pin\nPYTHON_IMAGE=python:3.13-slim\nHELM_VALUES_FILES=values-extra.yaml\n',
+    )
     const r = await p.run('init', ['--app', path.join(apps, 'plain-main')])
     expect(r.code, r.stderr).toBe(0)
     const env = readFileSync(envPath, 'utf8')
@@ -184,15 +237,21 @@ describe('init', { timeout: 120_000 }, () => {
     const p = project()
     const r = await p.run('init', ['--app', path.join(apps, 'undecided')])
     expect(r.code, r.stderr).toBe(0)
-    expect(r.stdout).toContain('ASGI app: 2 FastAPI apps (admin:admin_app, main:app); using app.main:app (the image default) → set backend.extraEnv APP_MODULE (one of the modules listed)  (services/api/admin.py:3, services/api/main.py:9)')
+    expect(r.stdout).toContain(
+      'ASGI app: 2 FastAPI apps (admin:admin_app, main:app); using app.main:app (the image default) → set backend.extraEnv APP_MODULE (one of the modules listed)  (services/api/admin.py:3, services/api/main.py:9)',
+    )
     expect(r.stdout).toContain('→ set backend.probes.readiness.path')
     expect(r.stdout).toContain('→ set PYTHON_IMAGE in .env')
-    expect(r.stdout).toMatch(/REDIS_URL \(read with no default\); left unset → set backend\.extraEnv REDIS_URL +\(services\/api\/main\.py:7\)/)
+    expect(r.stdout).toMatch(
+      /REDIS_URL \(read with no default\); left unset → set backend\.extraEnv REDIS_URL +\(services\/api\/main\.py:7\)/,
+    )
     expect(r.stdout).toMatch(/database URL scheme: postgresql\+asyncpg:\/\/ .*→ backend\.databaseUrlScheme/)
     expect(r.stdout).not.toMatch(/needs chart support/)
     expect(r.stdout).toMatch(/needs kit support: next\.config rewrites/)
     const valuesFile = path.join(p.dir, '.kit', 'app-values.yaml')
-    const values = parse(readFileSync(valuesFile, 'utf8')) as { backend: { extraEnv: EnvVar[]; databaseUrlScheme: string } }
+    const values = parse(readFileSync(valuesFile, 'utf8')) as {
+      backend: { extraEnv: EnvVar[]; databaseUrlScheme: string }
+    }
     expect(values.backend.extraEnv.map((e) => e.name)).not.toContain('APP_MODULE')
     expect(values.backend.databaseUrlScheme).toBe('postgresql+asyncpg')
     for (const { bin } of helmBinaries()) {

@@ -16,7 +16,15 @@ function app(files: Record<string, string>): ImageSpec & { write: (rel: string, 
     writeFileSync(path.join(dir, rel), text)
   }
   for (const [rel, text] of Object.entries({ 'pyproject.toml': '[project]\nname = "x"\n', ...files })) write(rel, text)
-  return { component: 'backend', name: 'x', contextDir: dir, dockerfile: DOCKERFILE, buildArgs: {}, sizeBudgetMb: 0, write }
+  return {
+    component: 'backend',
+    name: 'x',
+    contextDir: dir,
+    dockerfile: DOCKERFILE,
+    buildArgs: {},
+    sizeBudgetMb: 0,
+    write,
+  }
 }
 
 const files = (spec: ImageSpec, command: string[]): string[] => {
@@ -28,10 +36,13 @@ const files = (spec: ImageSpec, command: string[]): string[] => {
 // a migrate module the way the reference app and many SQLModel apps write it
 const MODULE_APP = {
   'app/__init__.py': '',
-  'app/migrate.py': 'from sqlmodel import SQLModel\nfrom . import models  # noqa: F401\nfrom .db import (\n    engine,  # the shared engine\n    url as _url,\n)\n\nif __name__ == "__main__":\n    SQLModel.metadata.create_all(engine)\n',
-  'app/models.py': 'from typing import TYPE_CHECKING\nfrom sqlmodel import Field, SQLModel\nif TYPE_CHECKING:\n    from app.schemas import TaskOut\n\nclass Task(SQLModel, table=True):\n    id: int = Field(primary_key=True)\n',
+  'app/migrate.py':
+    'from sqlmodel import SQLModel\nfrom . import models  # noqa: F401\nfrom .db import (\n    engine,  # the shared engine\n    url as _url,\n)\n\nif __name__ == "__main__":\n    SQLModel.metadata.create_all(engine)\n',
+  'app/models.py':
+    'from typing import TYPE_CHECKING\nfrom sqlmodel import Field, SQLModel\nif TYPE_CHECKING:\n    from app.schemas import TaskOut\n\nclass Task(SQLModel, table=True):\n    id: int = Field(primary_key=True)\n',
   'app/schemas.py': 'from pydantic import BaseModel\nclass TaskOut(BaseModel):\n    id: int\n',
-  'app/db.py': 'import os, app.settings as s\ndef engine():\n    from .pool import make  # imported where it is used\n    return make(os.environ["DATABASE_URL"])\nurl = s.URL\n',
+  'app/db.py':
+    'import os, app.settings as s\ndef engine():\n    from .pool import make  # imported where it is used\n    return make(os.environ["DATABASE_URL"])\nurl = s.URL\n',
   'app/settings.py': 'URL = "postgresql://"\n',
   'app/pool.py': 'def make(url): return url\n',
   'app/main.py': 'from fastapi import FastAPI\nfrom .routes import tasks\napp = FastAPI()\n',
@@ -44,9 +55,19 @@ const MODULE_APP = {
 describe('migration inputs: the files a migration command can import', () => {
   it('python -m: the module, what it imports (relative, parenthesized, in functions, under TYPE_CHECKING) and each __init__.py; not the routes', () => {
     const spec = app(MODULE_APP)
-    expect(files(spec, ['python', '-m', 'app.migrate'])).toEqual(['app/__init__.py', 'app/db.py', 'app/migrate.py', 'app/models.py', 'app/pool.py', 'app/schemas.py', 'app/settings.py'])
+    expect(files(spec, ['python', '-m', 'app.migrate'])).toEqual([
+      'app/__init__.py',
+      'app/db.py',
+      'app/migrate.py',
+      'app/models.py',
+      'app/pool.py',
+      'app/schemas.py',
+      'app/settings.py',
+    ])
     // a runner in front changes nothing
-    expect(files(spec, ['uv', 'run', '--no-sync', 'python3', '-m', 'app.migrate'])).toEqual(files(spec, ['python', '-m', 'app.migrate']))
+    expect(files(spec, ['uv', 'run', '--no-sync', 'python3', '-m', 'app.migrate'])).toEqual(
+      files(spec, ['python', '-m', 'app.migrate']),
+    )
   })
 
   it('a route edit leaves the digest alone; a model, a dependency file or a non-Python file changes it', () => {
@@ -69,7 +90,8 @@ describe('migration inputs: the files a migration command can import', () => {
   it('alembic: env.py, every revision and what env.py imports, found through alembic.ini', () => {
     const spec = app({
       'alembic.ini': '[alembic]\nscript_location = %(here)s/migrations\nprepend_sys_path = .\n',
-      'migrations/env.py': 'from alembic import context\nfrom app.models import Base\ntarget_metadata = Base.metadata\n',
+      'migrations/env.py':
+        'from alembic import context\nfrom app.models import Base\ntarget_metadata = Base.metadata\n',
       'migrations/script.py.mako': '${upgrades}\n',
       'migrations/versions/0001_tasks.py': 'from alembic import op\nrevision = "0001"\n',
       'migrations/versions/0002_title.py': 'from alembic import op\nrevision = "0002"\n',
@@ -78,7 +100,14 @@ describe('migration inputs: the files a migration command can import', () => {
       'app/base.py': 'class Base: metadata = None\n',
       'app/api.py': 'from .models import Base\n',
     })
-    expect(files(spec, ['alembic', 'upgrade', 'head'])).toEqual(['app/__init__.py', 'app/base.py', 'app/models.py', 'migrations/env.py', 'migrations/versions/0001_tasks.py', 'migrations/versions/0002_title.py'])
+    expect(files(spec, ['alembic', 'upgrade', 'head'])).toEqual([
+      'app/__init__.py',
+      'app/base.py',
+      'app/models.py',
+      'migrations/env.py',
+      'migrations/versions/0001_tasks.py',
+      'migrations/versions/0002_title.py',
+    ])
     expect(files(spec, ['python', '-m', 'alembic', '-c', 'alembic.ini', 'upgrade', 'head'])).toHaveLength(6)
   })
 
@@ -95,7 +124,14 @@ describe('migration inputs: the files a migration command can import', () => {
       'scripts/helpers.py': '',
     })
     // the star import from a package counts every module beside its __init__.py
-    expect(files(spec, ['python', '-m', 'todo.db'])).toEqual(['src/todo/__init__.py', 'src/todo/db/__init__.py', 'src/todo/db/__main__.py', 'src/todo/db/create.py', 'src/todo/db/models.py', 'src/todo/db/seed.py'])
+    expect(files(spec, ['python', '-m', 'todo.db'])).toEqual([
+      'src/todo/__init__.py',
+      'src/todo/db/__init__.py',
+      'src/todo/db/__main__.py',
+      'src/todo/db/create.py',
+      'src/todo/db/models.py',
+      'src/todo/db/seed.py',
+    ])
     // a script's own directory is on its sys.path
     expect(files(spec, ['python', '/app/scripts/migrate.py'])).toContain('scripts/helpers.py')
     expect(files(spec, ['python', '/app/scripts/migrate.py'])).not.toContain('src/todo/web.py')
@@ -112,7 +148,9 @@ describe('migration inputs: the files a migration command can import', () => {
       const s = migrationScope(spec, cmd)
       return s.kind === 'image' ? s.why : 'files'
     }
-    expect(why(['python', '-m', 'app.migrate'])).toMatch(/app\/migrate\.py imports by name at run time \(import_module\(name/)
+    expect(why(['python', '-m', 'app.migrate'])).toMatch(
+      /app\/migrate\.py imports by name at run time \(import_module\(name/,
+    )
     // a literal name is an import like any other
     expect(files(spec, ['python', '-m', 'app.upgrade'])).toContain('app/models.py')
     expect(why(['./migrate.sh'])).toMatch(/is not python -m, a \.py file or alembic/)
@@ -123,7 +161,9 @@ describe('migration inputs: the files a migration command can import', () => {
   })
 
   it('reads import statements as Python writes them', () => {
-    const { imports, dynamic } = importsOf('import a.b as c, d\nfrom .. import (x,\n  y as z)  # comment\ntry: import e\nexcept ImportError: pass\nfrom f import \\\n  g\n"""\nnot import-like text\n"""\n')
+    const { imports, dynamic } = importsOf(
+      'import a.b as c, d\nfrom .. import (x,\n  y as z)  # comment\ntry: import e\nexcept ImportError: pass\nfrom f import \\\n  g\n"""\nnot import-like text\n"""\n',
+    )
     expect(dynamic).toBeNull()
     expect(imports).toEqual([
       { level: 2, module: '', names: ['x', 'y'] },

@@ -14,7 +14,8 @@ import { mutating, project, root } from './harness.ts'
 describe('runtime', { timeout: 120_000 }, () => {
   it('runs with no shell on PATH: every command is spawned as argv', async () => {
     const p = project()
-    for (const dir of p.env.PATH!.split(path.delimiter)) for (const sh of ['sh', 'bash', 'dash', 'zsh']) expect(existsSync(path.join(dir, sh))).toBe(false)
+    for (const dir of p.env.PATH!.split(path.delimiter))
+      for (const sh of ['sh', 'bash', 'dash', 'zsh']) expect(existsSync(path.join(dir, sh))).toBe(false)
     const r = await p.run('build')
     expect(r.code, r.stderr).toBe(0)
     expect(mutating(r.calls).filter((l) => l.startsWith('docker build'))).toHaveLength(2)
@@ -25,7 +26,8 @@ describe('runtime', { timeout: 120_000 }, () => {
     const r = await p.run('setup')
     expect(r.code).toBe(1)
     expect(r.stderr).toContain('✖ 3 tools are missing or unusable:')
-    for (const t of ['kubectl', 'helm', 'minikube']) expect(r.stderr).toMatch(new RegExp(`${t} is not installed \\(or not on PATH\\) — \\S`))
+    for (const t of ['kubectl', 'helm', 'minikube'])
+      expect(r.stderr).toMatch(new RegExp(`${t} is not installed \\(or not on PATH\\) — \\S`))
     expect(mutating(r.calls)).toEqual([])
   })
 
@@ -40,7 +42,11 @@ describe('runtime', { timeout: 120_000 }, () => {
 
   it('cleanup with helm missing deletes nothing: tools are checked first', async () => {
     const p = project()
-    p.setState({ releases: { 'todo/todo': { status: 'deployed', revision: 1, values: {} } }, secrets: { 'todo/todo-secrets': { kind: 'Secret' } }, namespaces: ['todo'] })
+    p.setState({
+      releases: { 'todo/todo': { status: 'deployed', revision: 1, values: {} } },
+      secrets: { 'todo/todo-secrets': { kind: 'Secret' } },
+      namespaces: ['todo'],
+    })
     const noHelm = project({ tools: ['docker', 'minikube', 'kubectl'] })
     noHelm.setState(p.state())
     const r = await noHelm.run('cleanup')
@@ -53,7 +59,15 @@ describe('runtime', { timeout: 120_000 }, () => {
 
   it('cleanup does not read a failing helm as "no release"', async () => {
     const p = project()
-    p.setState({ secrets: { 'todo/todo-secrets': { kind: 'Secret' } }, fail: { 'helm status': { stderr: 'Error: Kubernetes cluster unreachable: the server has asked for the client to provide credentials', code: 1 } } })
+    p.setState({
+      secrets: { 'todo/todo-secrets': { kind: 'Secret' } },
+      fail: {
+        'helm status': {
+          stderr: 'Error: Kubernetes cluster unreachable: the server has asked for the client to provide credentials',
+          code: 1,
+        },
+      },
+    })
     const r = await p.run('cleanup')
     expect(r.code).toBe(1)
     expect(r.stderr).toContain('✖ could not ask helm about release todo: Error: Kubernetes cluster unreachable')
@@ -70,15 +84,28 @@ describe('runtime', { timeout: 120_000 }, () => {
     expect(r.stderr).toMatch(/! .*frontend: not part of the frontend image \(not regular files\): events\.pipe/)
   })
 
-  it('cleanup --prune-images removes the kit\'s older h- tags and keeps the current ones and anything else', async () => {
+  it("cleanup --prune-images removes the kit's older h- tags and keeps the current ones and anything else", async () => {
     const p = project()
     await p.run('build')
     const current = p.state().images as string[]
-    p.setState({ images: [...current, 'todo-frontend:h-000000000000', 'todo-backend:h-111111111111', 'todo-frontend:mine', 'other:h-222222222222'] })
+    p.setState({
+      images: [
+        ...current,
+        'todo-frontend:h-000000000000',
+        'todo-backend:h-111111111111',
+        'todo-frontend:mine',
+        'other:h-222222222222',
+      ],
+    })
     const r = await p.run('cleanup', ['--prune-images'])
     expect(r.code, r.stderr).toBe(0)
-    expect(mutating(r.calls).filter((l) => l.startsWith('docker image rm'))).toEqual(['docker image rm todo-frontend:h-000000000000', 'docker image rm todo-backend:h-111111111111'])
-    expect((p.state().images as string[]).sort()).toEqual([...current, 'todo-frontend:mine', 'other:h-222222222222'].sort())
+    expect(mutating(r.calls).filter((l) => l.startsWith('docker image rm'))).toEqual([
+      'docker image rm todo-frontend:h-000000000000',
+      'docker image rm todo-backend:h-111111111111',
+    ])
+    expect((p.state().images as string[]).sort()).toEqual(
+      [...current, 'todo-frontend:mine', 'other:h-222222222222'].sort(),
+    )
   })
 
   it('flags: --env-path without a value, or an empty one, stops with the help command; a value-less flag given a value too', async () => {
@@ -107,7 +134,9 @@ describe('the npm scripts launcher (scripts/kit.mjs)', { timeout: 60_000 }, () =
     expect(oldNode, 'needs an old Node at /usr/bin/node (apt-get install nodejs), as .ci/run installs').toBeDefined()
     const r = spawnSync(oldNode as string, [launcher, 'up', '--dry-run'], { encoding: 'utf8' })
     expect(r.status).toBe(1)
-    expect(r.stderr).toMatch(/^✖ Node\.js 2\d\.\d+\.\d+ is too old: the kit runs its TypeScript stages directly and needs Node\.js 22\.18 or newer\n {2}fix: \S/)
+    expect(r.stderr).toMatch(
+      /^✖ Node\.js 2\d\.\d+\.\d+ is too old: the kit runs its TypeScript stages directly and needs Node\.js 22\.18 or newer\n {2}fix: \S/,
+    )
     expect(r.stderr).not.toMatch(/ERR_UNKNOWN_FILE_EXTENSION|\n\s+at /)
   })
 
@@ -120,18 +149,26 @@ describe('the npm scripts launcher (scripts/kit.mjs)', { timeout: 60_000 }, () =
       encoding: 'utf8',
     })
     expect(r.status).toBe(1)
-    expect(r.stderr).toMatch(/^✖ Node\.js 2\d\.\d+\.\d+ is too old: the kit runs its TypeScript stages directly and needs Node\.js 22\.18 or newer\n {2}fix: \S/)
+    expect(r.stderr).toMatch(
+      /^✖ Node\.js 2\d\.\d+\.\d+ is too old: the kit runs its TypeScript stages directly and needs Node\.js 22\.18 or newer\n {2}fix: \S/,
+    )
     expect(r.stderr).not.toMatch(/ERR_UNKNOWN_FILE_EXTENSION|\n\s+at /)
   })
 
   it('on this Node: runs the named stage with its flags; an unknown stage is named', async () => {
     const p = project()
-    const ok = spawnSync(process.execPath, [launcher, 'build', '--dry-run'], { cwd: p.dir, env: p.env, encoding: 'utf8' })
+    const ok = spawnSync(process.execPath, [launcher, 'build', '--dry-run'], {
+      cwd: p.dir,
+      env: p.env,
+      encoding: 'utf8',
+    })
     expect(ok.status, ok.stderr).toBe(0)
     expect(ok.stdout).toMatch(/^docker build -f /m)
     const bad = spawnSync(process.execPath, [launcher, 'deplyo'], { encoding: 'utf8' })
     expect(bad.status).toBe(1)
-    expect(bad.stderr).toContain('✖ unknown stage deplyo: one of init, up, dev, setup, build, load, deploy, validate, ai-examples, cleanup')
+    expect(bad.stderr).toContain(
+      '✖ unknown stage deplyo: one of init, up, dev, setup, build, load, deploy, validate, ai-examples, cleanup',
+    )
   })
 })
 
@@ -149,7 +186,15 @@ describe('up is built from the stages', { timeout: 60_000 }, () => {
 describe('first run', () => {
   const quiet = () => {
     const lines: string[] = []
-    return { lines, log: createLog({ redact: (s) => s, dryRun: false, stderr: { write: (s: string) => lines.push(s) }, stdout: { write: () => true } }) }
+    return {
+      lines,
+      log: createLog({
+        redact: (s) => s,
+        dryRun: false,
+        stderr: { write: (s: string) => lines.push(s) },
+        stdout: { write: () => true },
+      }),
+    }
   }
   it('a stage that needs secrets writes a missing .env with generated ones and says so once; a second run leaves it', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'kit-first-'))
@@ -158,9 +203,12 @@ describe('first run', () => {
     const text = readFileSync(path.join(dir, '.env'), 'utf8')
     expect(text).toMatch(/^BETTER_AUTH_SECRET=[A-Za-z0-9+/=]{44}$/m)
     expect(text).toMatch(/^POSTGRES_PASSWORD=[0-9a-f]{48}$/m)
-    expect(lines.join('')).toMatch(/^• created \.env with generated BETTER_AUTH_SECRET and POSTGRES_PASSWORD \(mode 0600/)
+    expect(lines.join('')).toMatch(
+      /^• created \.env with generated BETTER_AUTH_SECRET and POSTGRES_PASSWORD \(mode 0600/,
+    )
     // the values are never printed
-    for (const m of text.matchAll(/^(?:BETTER_AUTH_SECRET|POSTGRES_PASSWORD)=(.+)$/gm)) expect(lines.join('')).not.toContain(m[1])
+    for (const m of text.matchAll(/^(?:BETTER_AUTH_SECRET|POSTGRES_PASSWORD)=(.+)$/gm))
+      expect(lines.join('')).not.toContain(m[1])
     const cfg = loadConfig({ root: dir, env: {}, checkPaths: false })
     expect(() => requireSecrets(cfg)).not.toThrow()
     firstRunEnv({ log, dryRun: false, root: dir, env: {} })
@@ -173,6 +221,8 @@ describe('first run', () => {
     const env = firstRunEnv({ log, dryRun: true, root: dir, env: {} })
     expect(existsSync(path.join(dir, '.env'))).toBe(false)
     expect(env?.BETTER_AUTH_SECRET).toHaveLength(44)
-    expect(lines.join('')).toContain('dry run: .env does not exist; a real run writes it with generated BETTER_AUTH_SECRET and POSTGRES_PASSWORD')
+    expect(lines.join('')).toContain(
+      'dry run: .env does not exist; a real run writes it with generated BETTER_AUTH_SECRET and POSTGRES_PASSWORD',
+    )
   })
 })

@@ -33,16 +33,24 @@ describe('setup', { timeout: 120_000 }, () => {
   it('MINIKUBE_CNI picks the network minikube starts with (NetworkPolicies need one that enforces them); a bad value changes nothing', async () => {
     const r = await project({ env: { MINIKUBE_CNI: 'calico' } }).run('setup')
     expect(r.code).toBe(0)
-    expect(mutating(r.calls)[0]).toBe('minikube start -p todo --driver=docker --cpus=2 --memory=4096mb --kubernetes-version=stable --cni=calico')
+    expect(mutating(r.calls)[0]).toBe(
+      'minikube start -p todo --driver=docker --cpus=2 --memory=4096mb --kubernetes-version=stable --cni=calico',
+    )
     const bad = await project({ env: { MINIKUBE_CNI: 'weave net' } }).run('setup')
     expect(bad.code).toBe(1)
-    expect(bad.stderr).toMatch(/MINIKUBE_CNI.*auto, bridge, calico, cilium, flannel, kindnet, false or a CNI manifest path/)
+    expect(bad.stderr).toMatch(
+      /MINIKUBE_CNI.*auto, bridge, calico, cilium, flannel, kindnet, false or a CNI manifest path/,
+    )
     expect(mutating(bad.calls)).toEqual([])
   })
 
   it('points kubectl at the profile when another context is current', async () => {
     const p = project()
-    p.setState({ minikube: { running: true, addons: { ingress: 'enabled' }, images: [] }, context: 'kind-other', namespaces: ['todo'] })
+    p.setState({
+      minikube: { running: true, addons: { ingress: 'enabled' }, images: [] },
+      context: 'kind-other',
+      namespaces: ['todo'],
+    })
     const r = await p.run('setup')
     expect(mutating(r.calls)).toEqual(['kubectl config use-context todo'])
   })
@@ -106,8 +114,16 @@ describe('build', { timeout: 120_000 }, () => {
     expect(r.code).toBe(0)
     const m = mutating(r.calls)
     expect(m).toHaveLength(2)
-    expect(m[0]).toMatch(new RegExp(`^docker build -f ${p.dir}/docker/frontend.Dockerfile --build-arg NODE_IMAGE=local/node:24 -t todo-frontend:h-[0-9a-f]{12} ${p.dir}/frontend$`))
-    expect(m[1]).toMatch(new RegExp(`^docker build -f ${p.dir}/docker/backend.Dockerfile --build-arg PYTHON_IMAGE=local/python:3.13 -t todo-backend:h-[0-9a-f]{12} ${p.dir}/backend$`))
+    expect(m[0]).toMatch(
+      new RegExp(
+        `^docker build -f ${p.dir}/docker/frontend.Dockerfile --build-arg NODE_IMAGE=local/node:24 -t todo-frontend:h-[0-9a-f]{12} ${p.dir}/frontend$`,
+      ),
+    )
+    expect(m[1]).toMatch(
+      new RegExp(
+        `^docker build -f ${p.dir}/docker/backend.Dockerfile --build-arg PYTHON_IMAGE=local/python:3.13 -t todo-backend:h-[0-9a-f]{12} ${p.dir}/backend$`,
+      ),
+    )
     noSecrets(r)
     const again = await p.run('build')
     expect(again.code).toBe(0)
@@ -134,13 +150,15 @@ describe('build', { timeout: 120_000 }, () => {
     expect(mutating((await p.run('build', ['--force'])).calls)).toHaveLength(2)
   })
 
-  it('stops before docker when the app pins a Python other than PYTHON_IMAGE\'s, naming the file and the image to set', async () => {
+  it("stops before docker when the app pins a Python other than PYTHON_IMAGE's, naming the file and the image to set", async () => {
     const p = project({ env: { PYTHON_IMAGE: 'local/python:3.13' } })
     p.write('backend/.python-version', '3.12.4\n')
     const r = await p.run('build')
     expect(r.code).toBe(1)
     expect(mutating(r.calls)).toEqual([])
-    expect(r.stderr).toContain(`✖ the app pins Python 3.12 (${p.dir}/backend/.python-version:1 3.12.4) but PYTHON_IMAGE=local/python:3.13 has 3.13`)
+    expect(r.stderr).toContain(
+      `✖ the app pins Python 3.12 (${p.dir}/backend/.python-version:1 3.12.4) but PYTHON_IMAGE=local/python:3.13 has 3.13`,
+    )
     expect(r.stderr).toContain('fix: set PYTHON_IMAGE=local/python:3.12 in .env')
     // a range that admits the image's version, or a pin that matches it, builds
     p.write('backend/.python-version', '3.13\n')
@@ -149,13 +167,22 @@ describe('build', { timeout: 120_000 }, () => {
     q.write('backend/pyproject.toml', '[project]\nname = "be"\nversion = "0.1.0"\nrequires-python = ">=3.10,<3.13"\n')
     const s = await q.run('build')
     expect(s.code).toBe(1)
-    expect(s.stderr).toContain(`✖ the app pins Python 3.12 (${q.dir}/backend/pyproject.toml:4 requires-python = ">=3.10,<3.13") but PYTHON_IMAGE=python:3.13-slim has 3.13`)
+    expect(s.stderr).toContain(
+      `✖ the app pins Python 3.12 (${q.dir}/backend/pyproject.toml:4 requires-python = ">=3.10,<3.13") but PYTHON_IMAGE=python:3.13-slim has 3.13`,
+    )
     expect(s.stderr).toContain('fix: set PYTHON_IMAGE=python:3.12-slim in .env')
   })
 
   it('a failed build prints the cause, the last output lines and the fix', async () => {
     const p = project()
-    p.setState({ fail: { 'docker build': { stderr: '#8 ERROR: failed to solve: process "/bin/sh -c npm ci" did not complete successfully: exit code: 1', code: 1 } } })
+    p.setState({
+      fail: {
+        'docker build': {
+          stderr: '#8 ERROR: failed to solve: process "/bin/sh -c npm ci" did not complete successfully: exit code: 1',
+          code: 1,
+        },
+      },
+    })
     const r = await p.run('build')
     expect(r.code).toBe(1)
     expect(r.stderr).toContain('✖ the frontend image did not build: #8 ERROR: failed to solve')
@@ -169,7 +196,10 @@ describe('load', { timeout: 120_000 }, () => {
     await p.run('build')
     const r = await p.run('load')
     expect(r.code).toBe(0)
-    expect(mutating(r.calls)).toEqual([expect.stringMatching(/^minikube image load todo-frontend:h-\w{12} -p todo$/), expect.stringMatching(/^minikube image load todo-backend:h-\w{12} -p todo$/)])
+    expect(mutating(r.calls)).toEqual([
+      expect.stringMatching(/^minikube image load todo-frontend:h-\w{12} -p todo$/),
+      expect.stringMatching(/^minikube image load todo-backend:h-\w{12} -p todo$/),
+    ])
     const again = await p.run('load')
     expect(mutating(again.calls)).toEqual([])
     expect(again.stderr).toMatch(/minikube todo already has todo-frontend:h-/)
@@ -192,8 +222,13 @@ describe('load', { timeout: 120_000 }, () => {
     const m = mutating(r.calls)
     expect(m).toHaveLength(4)
     expect(m[0]).toMatch(/^docker save -o \.cache\/images\/todo-frontend_h-\w{12}\.tar todo-frontend:h-\w{12}$/)
-    expect(m[1]).toMatch(new RegExp(`^ctr --address ${sock} -n k8s.io images import \\.cache/images/todo-frontend_h-\\w{12}\\.tar$`))
-    expect(p.state().ctr).toEqual([expect.stringMatching(/^docker.io\/library\/todo-frontend:h-/), expect.stringMatching(/^docker.io\/library\/todo-backend:h-/)])
+    expect(m[1]).toMatch(
+      new RegExp(`^ctr --address ${sock} -n k8s.io images import \\.cache/images/todo-frontend_h-\\w{12}\\.tar$`),
+    )
+    expect(p.state().ctr).toEqual([
+      expect.stringMatching(/^docker.io\/library\/todo-frontend:h-/),
+      expect.stringMatching(/^docker.io\/library\/todo-backend:h-/),
+    ])
     expect(mutating((await p.run('load')).calls)).toEqual([])
   })
 
@@ -210,7 +245,10 @@ describe('load', { timeout: 120_000 }, () => {
   it('kind and registry methods', async () => {
     const k = project({ env: { CLUSTER: 'existing', LOAD_METHOD: 'kind', KIND_CLUSTER: 'dev' } })
     await k.run('build')
-    expect(mutating((await k.run('load')).calls)).toEqual([expect.stringMatching(/^kind load docker-image todo-frontend:h-\w{12} --name dev$/), expect.stringMatching(/^kind load docker-image todo-backend:h-\w{12} --name dev$/)])
+    expect(mutating((await k.run('load')).calls)).toEqual([
+      expect.stringMatching(/^kind load docker-image todo-frontend:h-\w{12} --name dev$/),
+      expect.stringMatching(/^kind load docker-image todo-backend:h-\w{12} --name dev$/),
+    ])
 
     const reg = project({ env: { CLUSTER: 'existing', LOAD_METHOD: 'registry', REGISTRY: 'localhost:5000' } })
     await reg.run('build')
@@ -221,14 +259,20 @@ describe('load', { timeout: 120_000 }, () => {
     const again = await reg.run('load')
     expect(mutating(again.calls)).toEqual([])
     expect(again.calls.filter((c) => c.args[0] === 'manifest').map((c) => c.args.slice(0, 3).join(' '))).toEqual([
-      expect.stringMatching(/^manifest inspect --insecure$/), expect.stringMatching(/^manifest inspect --insecure$/)])
+      expect.stringMatching(/^manifest inspect --insecure$/),
+      expect.stringMatching(/^manifest inspect --insecure$/),
+    ])
 
     // any other registry only over TLS
-    const remote = project({ env: { CLUSTER: 'existing', LOAD_METHOD: 'registry', REGISTRY: 'registry.example.com/me' } })
+    const remote = project({
+      env: { CLUSTER: 'existing', LOAD_METHOD: 'registry', REGISTRY: 'registry.example.com/me' },
+    })
     await remote.run('build')
     const r = await remote.run('load')
     expect(r.calls.filter((c) => c.args[0] === 'manifest').every((c) => !c.args.includes('--insecure'))).toBe(true)
-    expect(mutating(r.calls)).toContainEqual(expect.stringMatching(/^docker push registry\.example\.com\/me\/todo-backend:h-\w{12}$/))
+    expect(mutating(r.calls)).toContainEqual(
+      expect.stringMatching(/^docker push registry\.example\.com\/me\/todo-backend:h-\w{12}$/),
+    )
   })
 
   it('none: loads nothing', async () => {

@@ -5,8 +5,30 @@ import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
-  NODE_GET, PY_DB, PY_GET, appContainer, appPods, chartTargets, fallbackNote, getArgs, guard, local, probeTarget, resolvePort, checkDatabase, checkEndpoints, checkHttp, checkImageSize, checkLeaks, checkNonRoot, checkPods, checkRelease,
-  manifestSources, parseProbe, secretNeedles, type Out,
+  NODE_GET,
+  PY_DB,
+  PY_GET,
+  appContainer,
+  appPods,
+  chartTargets,
+  fallbackNote,
+  getArgs,
+  guard,
+  local,
+  probeTarget,
+  resolvePort,
+  checkDatabase,
+  checkEndpoints,
+  checkHttp,
+  checkImageSize,
+  checkLeaks,
+  checkNonRoot,
+  checkPods,
+  checkRelease,
+  manifestSources,
+  parseProbe,
+  secretNeedles,
+  type Out,
 } from '../../scripts/lib/checks.ts'
 import { lines, project, type Project } from './harness.ts'
 import { fixture, re, useCanned, type Answer } from './canned.ts'
@@ -19,9 +41,14 @@ const bad = (stderr: string, exitCode = 1, stdout = ''): Out => ({ ok: false, ex
 
 describe('checkRelease (helm status -o json)', () => {
   it('passes a deployed release with its revision and chart', () => {
-    expect(checkRelease(ok(v('helm-status-deployed.json')), 'todo')).toEqual({ id: 'release', name: 'release deployed', status: 'pass', detail: 'todo revision 3 (todo-chatbot-0.1.0)' })
+    expect(checkRelease(ok(v('helm-status-deployed.json')), 'todo')).toEqual({
+      id: 'release',
+      name: 'release deployed',
+      status: 'pass',
+      detail: 'todo revision 3 (todo-chatbot-0.1.0)',
+    })
   })
-  it('fails a failed release with helm\'s description', () => {
+  it("fails a failed release with helm's description", () => {
     const c = checkRelease(ok(v('helm-status-failed.json')), 'todo')
     expect(c.status).toBe('fail')
     expect(c.detail).toBe('todo revision 4 is failed: Upgrade "todo" failed: context deadline exceeded')
@@ -37,7 +64,11 @@ describe('checkRelease (helm status -o json)', () => {
   })
   it('a release that is not installed', () => {
     const c = checkRelease(bad('Error: release: not found'), 'todo')
-    expect(c).toMatchObject({ status: 'fail', detail: 'release todo is not installed', fix: 'npx zx scripts/deploy.ts' })
+    expect(c).toMatchObject({
+      status: 'fail',
+      detail: 'release todo is not installed',
+      fix: 'npx zx scripts/deploy.ts',
+    })
   })
 })
 
@@ -70,7 +101,10 @@ describe('checkPods', () => {
 
 describe('checkEndpoints', () => {
   it('counts ready endpoints per Service from EndpointSlices', () => {
-    expect(checkEndpoints(v('services.json'), v('endpointslices.json'))).toMatchObject({ status: 'pass', detail: 'todo-backend: 1, todo-frontend: 1, todo-postgresql: 1' })
+    expect(checkEndpoints(v('services.json'), v('endpointslices.json'))).toMatchObject({
+      status: 'pass',
+      detail: 'todo-backend: 1, todo-frontend: 1, todo-postgresql: 1',
+    })
   })
   it('fails a Service whose slice has no endpoints (endpoints: null)', () => {
     const c = checkEndpoints(v('services.json'), v('endpointslices-backend-empty.json'))
@@ -80,7 +114,9 @@ describe('checkEndpoints', () => {
   it('an endpoint with ready=false does not count', () => {
     const s = JSON.parse(v('endpointslices.json'))
     s.items[1].endpoints[0].conditions.ready = false
-    expect(checkEndpoints(v('services.json'), JSON.stringify(s)).detail).toContain('no ready endpoints for todo-frontend')
+    expect(checkEndpoints(v('services.json'), JSON.stringify(s)).detail).toContain(
+      'no ready endpoints for todo-frontend',
+    )
   })
   it('falls back to v1 Endpoints when EndpointSlices could not be read', () => {
     expect(checkEndpoints(v('services.json'), null, v('endpoints.json')).status).toBe('pass')
@@ -91,34 +127,61 @@ describe('in-pod HTTP and database checks', () => {
   it('the one-liners hold no double quotes (Windows PowerShell 5.1 mangles them)', () => {
     for (const code of [PY_GET, PY_DB, NODE_GET]) expect(code).not.toContain('"')
   })
-  it('parses the one-liners\' output', () => {
+  it("parses the one-liners' output", () => {
     expect(parseProbe(ok('STATUS 200\n'))).toEqual({ status: 200 })
-    expect(parseProbe(ok('ERROR URLError <urlopen error [Errno 111] Connection refused>\n'))).toEqual({ error: 'URLError <urlopen error [Errno 111] Connection refused>' })
-    expect(parseProbe(bad('error: Internal error occurred: error executing command in container: failed to exec in container: exec: "python": executable file not found in $PATH', 126)).error)
-      .toContain('no interpreter')
+    expect(parseProbe(ok('ERROR URLError <urlopen error [Errno 111] Connection refused>\n'))).toEqual({
+      error: 'URLError <urlopen error [Errno 111] Connection refused>',
+    })
+    expect(
+      parseProbe(
+        bad(
+          'error: Internal error occurred: error executing command in container: failed to exec in container: exec: "python": executable file not found in $PATH',
+          126,
+        ),
+      ).error,
+    ).toContain('no interpreter')
   })
   it('200 passes, 503 fails with the fix, no pod fails', () => {
-    expect(checkHttp('backend-ready', 'backend /ready 200', 'be GET /ready', ok('STATUS 200'), 'fix')).toMatchObject({ status: 'pass', detail: 'be GET /ready → 200' })
-    expect(checkHttp('backend-ready', 'backend /ready 200', 'be GET /ready', ok('STATUS 503'), 'the fix')).toMatchObject({ status: 'fail', detail: 'be GET /ready → 503', fix: 'the fix' })
+    expect(checkHttp('backend-ready', 'backend /ready 200', 'be GET /ready', ok('STATUS 200'), 'fix')).toMatchObject({
+      status: 'pass',
+      detail: 'be GET /ready → 200',
+    })
+    expect(
+      checkHttp('backend-ready', 'backend /ready 200', 'be GET /ready', ok('STATUS 503'), 'the fix'),
+    ).toMatchObject({ status: 'fail', detail: 'be GET /ready → 503', fix: 'the fix' })
     expect(checkHttp('x', 'x', 'be', null, 'f').status).toBe('fail')
   })
   it('backend → database: TCP and /ready', () => {
-    expect(checkDatabase(ok('DB todo-postgresql:5432 OK\n'), ok('STATUS 200\n'))).toMatchObject({ status: 'pass', detail: 'TCP todo-postgresql:5432 open, /ready → 200' })
+    expect(checkDatabase(ok('DB todo-postgresql:5432 OK\n'), ok('STATUS 200\n'))).toMatchObject({
+      status: 'pass',
+      detail: 'TCP todo-postgresql:5432 open, /ready → 200',
+    })
     const refused = checkDatabase(ok('DB todo-postgresql:5432 ERROR ConnectionRefusedError\n'), ok('STATUS 503\n'))
-    expect(refused).toMatchObject({ status: 'fail', detail: 'cannot connect to todo-postgresql:5432 (ConnectionRefusedError)' })
+    expect(refused).toMatchObject({
+      status: 'fail',
+      detail: 'cannot connect to todo-postgresql:5432 (ConnectionRefusedError)',
+    })
     const auth = checkDatabase(ok('DB todo-postgresql:5432 OK\n'), ok('STATUS 503\n'))
     expect(auth.detail).toContain('/ready → 503')
     expect(auth.fix).toContain('POSTGRES_PASSWORD')
   })
 })
 
-describe('where the in-pod GETs go: the release\'s probes', () => {
+describe("where the in-pod GETs go: the release's probes", () => {
   type C = NonNullable<Parameters<typeof probeTarget>[0]>
   const custom = appPods(v('pods-custom-probes.json'))
-  it('backend: liveness and readiness httpGet paths, a named port resolved through the container\'s ports', () => {
+  it("backend: liveness and readiness httpGet paths, a named port resolved through the container's ports", () => {
     const c = appContainer(custom[0], 'backend')
-    expect(probeTarget(c, ['liveness'], '/health')).toMatchObject({ path: '/status/live', port: 8080, probe: 'liveness' })
-    expect(probeTarget(c, ['readiness'], '/ready')).toMatchObject({ path: '/status/ready', port: 8080, probe: 'readiness' })
+    expect(probeTarget(c, ['liveness'], '/health')).toMatchObject({
+      path: '/status/live',
+      port: 8080,
+      probe: 'liveness',
+    })
+    expect(probeTarget(c, ['readiness'], '/ready')).toMatchObject({
+      path: '/status/ready',
+      port: 8080,
+      probe: 'readiness',
+    })
   })
   it('frontend: readiness before liveness, a numeric port as is', () => {
     const t = probeTarget(appContainer(custom[1], 'frontend'), ['readiness', 'liveness'], '/api/health')
@@ -127,8 +190,13 @@ describe('where the in-pod GETs go: the release\'s probes', () => {
     expect(local(t)).toBe('127.0.0.1:3100/healthz')
     expect(fallbackNote(t)).toBeUndefined()
   })
-  it('no httpGet probe: today\'s path, said so; the port from $PORT in the spec, else the http port, else $PORT at run time', () => {
-    const c: C = { name: 'backend', ports: [{ name: 'http', containerPort: 8000 }], livenessProbe: {}, env: [{ name: 'PORT', value: '9000' }] }
+  it("no httpGet probe: today's path, said so; the port from $PORT in the spec, else the http port, else $PORT at run time", () => {
+    const c: C = {
+      name: 'backend',
+      ports: [{ name: 'http', containerPort: 8000 }],
+      livenessProbe: {},
+      env: [{ name: 'PORT', value: '9000' }],
+    }
     const t = probeTarget(c, ['liveness'], '/health')
     expect(t).toMatchObject({ path: '/health', port: 9000, probe: null })
     expect(fallbackNote(t)).toBe('no httpGet liveness probe; asked /health')
@@ -138,11 +206,32 @@ describe('where the in-pod GETs go: the release\'s probes', () => {
     expect(resolvePort({ name: 'x', ports: [{ name: 'web', containerPort: 8080 }] }, '8081')).toBe(8081)
   })
   it('--dry-run: the same targets from chart values, later files winning; defaults when they say nothing', () => {
-    const chart = { backend: { containerPort: 8000, service: { port: 8000 }, probes: { liveness: { path: '/health' }, readiness: { path: '/ready' } } }, frontend: { containerPort: 3000, probes: { readiness: { path: '/api/health' } } } }
-    const t = chartTargets([chart, { backend: { containerPort: 8080, service: { port: 80 }, probes: { readiness: { path: '/status/ready' } } } }, null])
-    expect([getArgs(t.beLive), getArgs(t.beReady), getArgs(t.feHealth), t.beServicePort]).toEqual([['/health', '8080'], ['/status/ready', '8080'], ['/api/health', '3000'], 80])
+    const chart = {
+      backend: {
+        containerPort: 8000,
+        service: { port: 8000 },
+        probes: { liveness: { path: '/health' }, readiness: { path: '/ready' } },
+      },
+      frontend: { containerPort: 3000, probes: { readiness: { path: '/api/health' } } },
+    }
+    const t = chartTargets([
+      chart,
+      { backend: { containerPort: 8080, service: { port: 80 }, probes: { readiness: { path: '/status/ready' } } } },
+      null,
+    ])
+    expect([getArgs(t.beLive), getArgs(t.beReady), getArgs(t.feHealth), t.beServicePort]).toEqual([
+      ['/health', '8080'],
+      ['/status/ready', '8080'],
+      ['/api/health', '3000'],
+      80,
+    ])
     const none = chartTargets([])
-    expect([getArgs(none.beLive), getArgs(none.beReady), getArgs(none.feHealth), none.beServicePort]).toEqual([['/health'], ['/ready'], ['/api/health'], 8000])
+    expect([getArgs(none.beLive), getArgs(none.beReady), getArgs(none.feHealth), none.beServicePort]).toEqual([
+      ['/health'],
+      ['/ready'],
+      ['/api/health'],
+      8000,
+    ])
   })
 })
 
@@ -150,15 +239,30 @@ describe('checkNonRoot', () => {
   const pods = appPods(d('healthy', 'pods.json'))
   const key = (i: number): string => `${pods[i]!.metadata!.name}/${pods[i]!.spec!.containers![0]!.name}`
   it('uses id -u from each container', () => {
-    const uids = new Map([[key(0), ok('10001\n')], [key(1), ok('1001\n')], [key(2), ok('999\n')]])
-    expect(checkNonRoot(pods, uids)).toMatchObject({ status: 'pass', detail: 'backend/backend=10001, frontend/frontend=1001, postgresql/postgresql=999' })
+    const uids = new Map([
+      [key(0), ok('10001\n')],
+      [key(1), ok('1001\n')],
+      [key(2), ok('999\n')],
+    ])
+    expect(checkNonRoot(pods, uids)).toMatchObject({
+      status: 'pass',
+      detail: 'backend/backend=10001, frontend/frontend=1001, postgresql/postgresql=999',
+    })
   })
   it('uid 0 fails', () => {
-    const uids = new Map([[key(0), ok('0\n')], [key(1), ok('1001\n')], [key(2), ok('999\n')]])
+    const uids = new Map([
+      [key(0), ok('0\n')],
+      [key(1), ok('1001\n')],
+      [key(2), ok('999\n')],
+    ])
     expect(checkNonRoot(pods, uids)).toMatchObject({ status: 'fail', detail: 'backend/backend runs as uid 0' })
   })
   it('falls back to the securityContext when the image has no `id`', () => {
-    const uids = new Map([[key(0), bad('exec: "id": executable file not found in $PATH', 126)], [key(1), ok('1001')], [key(2), ok('999')]])
+    const uids = new Map([
+      [key(0), bad('exec: "id": executable file not found in $PATH', 126)],
+      [key(1), ok('1001')],
+      [key(2), ok('999')],
+    ])
     expect(checkNonRoot(pods, uids).detail).toContain('backend/backend=10001 (securityContext)')
   })
 })
@@ -178,7 +282,10 @@ describe('checkImageSize', () => {
   })
   it('skips (not passes) when an image is not in the local engine', () => {
     const missing = bad('Error: No such image: python:3.13-slim')
-    expect(checkImageSize('backend', 'x', 'python:3.13-slim', 120, be, missing)).toMatchObject({ status: 'skip', fix: 'docker pull python:3.13-slim' })
+    expect(checkImageSize('backend', 'x', 'python:3.13-slim', 120, be, missing)).toMatchObject({
+      status: 'skip',
+      fix: 'docker pull python:3.13-slim',
+    })
     expect(checkImageSize('backend', 'x', 'b', 120, missing, base).status).toBe('skip')
   })
 })
@@ -190,23 +297,37 @@ describe('secret leaks', () => {
     DATABASE_URL: 'postgresql://todo:Db-Pass-9x7Q@db.example.com:5432/todo',
     POSTGRES_PASSWORD: 'short',
   }
-  it('looks for each value, a DATABASE_URL\'s password alone, and lists values too short to search', () => {
+  it("looks for each value, a DATABASE_URL's password alone, and lists values too short to search", () => {
     const n = secretNeedles(secrets)
-    expect(n.needles.map((x) => x.key)).toEqual(['BETTER_AUTH_SECRET', 'OPENAI_API_KEY', 'DATABASE_URL', 'DATABASE_URL password'])
+    expect(n.needles.map((x) => x.key)).toEqual([
+      'BETTER_AUTH_SECRET',
+      'OPENAI_API_KEY',
+      'DATABASE_URL',
+      'DATABASE_URL password',
+    ])
     expect(n.tooShort).toEqual(['POSTGRES_PASSWORD'])
   })
   it('the real chart manifest and image carry no secret', () => {
-    const sources = [...manifestSources(v('manifest.yaml')), { where: 'image config', text: v('backend.inspect.json') }, { where: 'history', text: v('backend.history.jsonl') }]
+    const sources = [
+      ...manifestSources(v('manifest.yaml')),
+      { where: 'image config', text: v('backend.inspect.json') },
+      { where: 'history', text: v('backend.history.jsonl') },
+    ]
     expect(sources.length).toBeGreaterThan(10)
     const c = checkLeaks(secrets, sources)
     expect(c.status).toBe('pass')
     expect(c.detail).toContain('not searched (shorter than 8 characters): POSTGRES_PASSWORD')
   })
   it('finds a value in a ConfigMap and an image ENV, but not in the Secret, and never prints the value', () => {
-    const sources = [...manifestSources(v('manifest-leaky.yaml')), { where: 'image todo-backend config', text: v('backend-leaky.inspect.json') }]
+    const sources = [
+      ...manifestSources(v('manifest-leaky.yaml')),
+      { where: 'image todo-backend config', text: v('backend-leaky.inspect.json') },
+    ]
     const c = checkLeaks(secrets, sources)
     expect(c.status).toBe('fail')
-    expect(c.detail).toBe('OPENAI_API_KEY found in ConfigMap/todo-extra (helm get manifest); OPENAI_API_KEY found in image todo-backend config; not searched (shorter than 8 characters): POSTGRES_PASSWORD')
+    expect(c.detail).toBe(
+      'OPENAI_API_KEY found in ConfigMap/todo-extra (helm get manifest); OPENAI_API_KEY found in image todo-backend config; not searched (shorter than 8 characters): POSTGRES_PASSWORD',
+    )
     expect(JSON.stringify(c)).not.toContain(secrets.OPENAI_API_KEY)
     expect(JSON.stringify(c)).not.toContain(secrets.BETTER_AUTH_SECRET)
   })
@@ -216,7 +337,9 @@ describe('secret leaks', () => {
     expect(checkLeaks(secrets, []).status).toBe('fail')
     const partly = checkLeaks(secrets, manifestSources(v('manifest.yaml')), ['history of todo-backend:h-1'])
     expect(partly.status).toBe('fail')
-    expect(partly.detail).toMatch(/^not checked: could not read history of todo-backend:h-1 \(\d+ other source\(s\) clean\)$/)
+    expect(partly.detail).toMatch(
+      /^not checked: could not read history of todo-backend:h-1 \(\d+ other source\(s\) clean\)$/,
+    )
   })
 })
 
@@ -231,30 +354,66 @@ describe('validate stage (fake kubectl, helm, docker on PATH)', { timeout: 120_0
   const healthy = (over: Partial<Record<string, Answer>> = {}): Answer[] => {
     const base: Record<string, Answer> = {
       status: { match: '^helm status todo -n todo -o json$', file: fixture('validate', 'helm-status-deployed.json') },
-      svcs: { match: '^kubectl get services -o json -n todo -l app.kubernetes.io/instance=todo$', file: fixture('validate', 'services.json') },
-      slices: { match: '^kubectl get endpointslices -o json -n todo$', file: fixture('validate', 'endpointslices.json') },
+      svcs: {
+        match: '^kubectl get services -o json -n todo -l app.kubernetes.io/instance=todo$',
+        file: fixture('validate', 'services.json'),
+      },
+      slices: {
+        match: '^kubectl get endpointslices -o json -n todo$',
+        file: fixture('validate', 'endpointslices.json'),
+      },
       beHealth: { match: exec(BE, 'backend', 'python -c .* /health 8000$'), stdout: 'STATUS 200' },
       beReady: { match: exec(BE, 'backend', 'python -c .* /ready 8000$'), stdout: 'STATUS 200' },
       db: { match: exec(BE, 'backend', 'python -c .*DATABASE_URL'), stdout: 'DB todo-postgresql:5432 OK' },
       feHealth: { match: exec(FE, 'frontend', 'node -e .* /api/health 3000$'), stdout: 'STATUS 200' },
-      feToBe: { match: exec(FE, 'frontend', `node -e .* ${re('http://todo-backend:8000/health')}$`), stdout: 'STATUS 200' },
+      feToBe: {
+        match: exec(FE, 'frontend', `node -e .* ${re('http://todo-backend:8000/health')}$`),
+        stdout: 'STATUS 200',
+      },
       uidBe: { match: exec(BE, 'backend', 'id -u$'), stdout: '10001' },
       uidFe: { match: exec(FE, 'frontend', 'id -u$'), stdout: '1001' },
       uidDb: { match: exec(DB, 'postgresql', 'id -u$'), stdout: '999' },
-      beImg: { match: '^docker image inspect todo-backend:h-3f9a1c2b7d4e$', file: fixture('validate', 'backend.inspect.json') },
-      feImg: { match: '^docker image inspect todo-frontend:h-9b2e4d6f8a10$', file: fixture('validate', 'frontend.inspect.json') },
-      pyImg: { match: '^docker image inspect python:3.13-slim$', file: fixture('validate', 'python-base.inspect.json') },
+      beImg: {
+        match: '^docker image inspect todo-backend:h-3f9a1c2b7d4e$',
+        file: fixture('validate', 'backend.inspect.json'),
+      },
+      feImg: {
+        match: '^docker image inspect todo-frontend:h-9b2e4d6f8a10$',
+        file: fixture('validate', 'frontend.inspect.json'),
+      },
+      pyImg: {
+        match: '^docker image inspect python:3.13-slim$',
+        file: fixture('validate', 'python-base.inspect.json'),
+      },
       nodeImg: { match: '^docker image inspect node:24-slim$', file: fixture('validate', 'node-base.inspect.json') },
-      hist: { match: '^docker history --no-trunc --format \\{\\{json \\.\\}\\} todo-', file: fixture('validate', 'backend.history.jsonl') },
+      hist: {
+        match: '^docker history --no-trunc --format \\{\\{json \\.\\}\\} todo-',
+        file: fixture('validate', 'backend.history.jsonl'),
+      },
       manifest: { match: '^helm get manifest todo -n todo$', file: fixture('validate', 'manifest.yaml') },
       values: { match: '^helm get values todo -n todo -o json$', file: fixture('validate', 'helm-values.json') },
     }
     return Object.values({ ...base, ...over }).filter((a): a is Answer => !!a)
   }
-  const setup = (answers: Answer[], pods = 'healthy', extraState: Record<string, unknown> = {}, envFile?: string): Project => {
-    const p = project({ tools: ['kubectl', 'helm', 'docker', 'minikube'], env: { BACKEND_SIZE_BUDGET_MB: '200', VALIDATE_TIMEOUT: '1s' }, envFile })
+  const setup = (
+    answers: Answer[],
+    pods = 'healthy',
+    extraState: Record<string, unknown> = {},
+    envFile?: string,
+  ): Project => {
+    const p = project({
+      tools: ['kubectl', 'helm', 'docker', 'minikube'],
+      env: { BACKEND_SIZE_BUDGET_MB: '200', VALIDATE_TIMEOUT: '1s' },
+      envFile,
+    })
     useCanned(p, ['kubectl', 'helm', 'docker', 'minikube'])
-    p.setState({ answers, podsFixture: fixture('diagnose', pods, 'pods.json'), eventsFixture: fixture('diagnose', pods, 'events.json'), context: 'todo', ...extraState })
+    p.setState({
+      answers,
+      podsFixture: fixture('diagnose', pods, 'pods.json'),
+      eventsFixture: fixture('diagnose', pods, 'events.json'),
+      context: 'todo',
+      ...extraState,
+    })
     return p
   }
 
@@ -267,17 +426,24 @@ describe('validate stage (fake kubectl, helm, docker on PATH)', { timeout: 120_0
     expect(rows).toHaveLength(12)
     expect(rows.every((l) => l.includes('PASS'))).toBe(true)
     expect(r.stdout).toMatch(/^release deployed +PASS {4}todo revision 3 \(todo-chatbot-0\.1\.0\)$/m)
-    expect(r.stdout).toMatch(/^frontend → backend \(Service DNS\) +PASS {4}todo-frontend-7b9c4d5f6-m4r9t GET http:\/\/todo-backend:8000\/health → 200$/m)
+    expect(r.stdout).toMatch(
+      /^frontend → backend \(Service DNS\) +PASS {4}todo-frontend-7b9c4d5f6-m4r9t GET http:\/\/todo-backend:8000\/health → 200$/m,
+    )
     expect(r.stdout).toContain('all 12 checks passed')
     // only reads: nothing that changes the cluster or the images
-    const changing = lines(r.calls).filter((l) => !/^(kubectl (get|exec|version --client)|helm (status|get|version)|docker (image inspect|history))/.test(l))
+    const changing = lines(r.calls).filter(
+      (l) => !/^(kubectl (get|exec|version --client)|helm (status|get|version)|docker (image inspect|history))/.test(l),
+    )
     expect(changing).toEqual([])
   })
 
   it('LOAD_METHOD=registry: pods run REGISTRY/<name>:<tag>; docker holding only the built name is the same image', async () => {
     const p = setup(healthy())
     // the release's pods run the pushed names; docker has only what build named them (the pushed tags were removed)
-    const pods = readFileSync(fixture('diagnose', 'healthy', 'pods.json'), 'utf8').replace(/"image": "(todo-(?:backend|frontend):h-[0-9a-f]{12})"/g, '"image": "localhost:5000/$1"')
+    const pods = readFileSync(fixture('diagnose', 'healthy', 'pods.json'), 'utf8').replace(
+      /"image": "(todo-(?:backend|frontend):h-[0-9a-f]{12})"/g,
+      '"image": "localhost:5000/$1"',
+    )
     const file = path.join(p.dir, 'pods-registry.json')
     writeFileSync(file, pods)
     p.setState({ podsFixture: file })
@@ -293,12 +459,27 @@ describe('validate stage (fake kubectl, helm, docker on PATH)', { timeout: 120_0
     const p = setup(healthy())
     const r = await p.run('validate', ['--json'])
     expect(r.code).toBe(0)
-    const j = JSON.parse(r.stdout) as { ok: boolean; release: string; namespace: string; checks: { id: string; status: string; detail: string }[] }
+    const j = JSON.parse(r.stdout) as {
+      ok: boolean
+      release: string
+      namespace: string
+      checks: { id: string; status: string; detail: string }[]
+    }
     expect(j.ok).toBe(true)
     expect(j).toMatchObject({ release: 'todo', namespace: 'todo' })
     expect(j.checks.map((c) => c.id)).toEqual([
-      'release', 'pods', 'endpoints', 'backend-health', 'backend-ready', 'frontend-health', 'frontend-to-backend',
-      'backend-to-database', 'non-root', 'image-size-frontend', 'image-size-backend', 'no-secret-leaks',
+      'release',
+      'pods',
+      'endpoints',
+      'backend-health',
+      'backend-ready',
+      'frontend-health',
+      'frontend-to-backend',
+      'backend-to-database',
+      'non-root',
+      'image-size-frontend',
+      'image-size-backend',
+      'no-secret-leaks',
     ])
     expect(j.checks.every((c) => c.status === 'pass')).toBe(true)
   })
@@ -307,20 +488,50 @@ describe('validate stage (fake kubectl, helm, docker on PATH)', { timeout: 120_0
     const leaked = 'sk-test-Leaky0penAIkey123456'
     const pgPass = 'pg-Secret-7Hq2-value' // appears in the crash log fixture's DATABASE_URL
     const env = `BETTER_AUTH_SECRET=better-auth-secret-3f8a9c2d7e1b4a6f0c5d8e2b\nPOSTGRES_PASSWORD=${pgPass}\nOPENAI_API_KEY=${leaked}\n`
-    const p = setup(healthy({
-      slices: { match: '^kubectl get endpointslices -o json -n todo$', file: fixture('validate', 'endpointslices-backend-empty.json') },
-      beReady: { match: exec(BE, 'backend', 'python -c .* /ready 8000$'), stdout: 'STATUS 503' },
-      db: { match: exec(BE, 'backend', 'python -c .*DATABASE_URL'), stdout: 'DB todo-postgresql:5432 ERROR ConnectionRefusedError' },
-      uidDb: { match: exec(DB, 'postgresql', 'id -u$'), stdout: '0' },
-      beImg: { match: '^docker image inspect todo-backend:h-3f9a1c2b7d4e$', file: fixture('validate', 'backend-leaky.inspect.json') },
-      manifest: { match: '^helm get manifest todo -n todo$', file: fixture('validate', 'manifest-leaky.yaml') },
-    }), 'crashloop', { logs: readFileSync(fixture('diagnose', 'crashloop', 'backend-previous.log'), 'utf8').trim().split('\n') }, env)
+    const p = setup(
+      healthy({
+        slices: {
+          match: '^kubectl get endpointslices -o json -n todo$',
+          file: fixture('validate', 'endpointslices-backend-empty.json'),
+        },
+        beReady: { match: exec(BE, 'backend', 'python -c .* /ready 8000$'), stdout: 'STATUS 503' },
+        db: {
+          match: exec(BE, 'backend', 'python -c .*DATABASE_URL'),
+          stdout: 'DB todo-postgresql:5432 ERROR ConnectionRefusedError',
+        },
+        uidDb: { match: exec(DB, 'postgresql', 'id -u$'), stdout: '0' },
+        beImg: {
+          match: '^docker image inspect todo-backend:h-3f9a1c2b7d4e$',
+          file: fixture('validate', 'backend-leaky.inspect.json'),
+        },
+        manifest: { match: '^helm get manifest todo -n todo$', file: fixture('validate', 'manifest-leaky.yaml') },
+      }),
+      'crashloop',
+      {
+        logs: readFileSync(fixture('diagnose', 'crashloop', 'backend-previous.log'), 'utf8')
+          .trim()
+          .split('\n'),
+      },
+      env,
+    )
     const r = await p.run('validate')
     expect(r.code).toBe(1)
-    const failed = r.stdout.split('\n').filter((l) => / {2}FAIL {4}/.test(l)).map((l) => l.split(/ {2}FAIL/)[0]!.trim())
-    expect(failed).toEqual(['pods ready, no restarts', 'services have endpoints', 'backend readiness /ready 200', 'backend → database', 'containers run as non-root', 'no secrets in images or manifests'])
+    const failed = r.stdout
+      .split('\n')
+      .filter((l) => / {2}FAIL {4}/.test(l))
+      .map((l) => l.split(/ {2}FAIL/)[0]!.trim())
+    expect(failed).toEqual([
+      'pods ready, no restarts',
+      'services have endpoints',
+      'backend readiness /ready 200',
+      'backend → database',
+      'containers run as non-root',
+      'no secrets in images or manifests',
+    ])
     expect(r.stdout).toContain('✖ backend → database: is the database pod running')
-    expect(r.stdout).toContain('OPENAI_API_KEY found in image todo-backend:h-3f9a1c2b7d4e config (docker image inspect); OPENAI_API_KEY found in ConfigMap/todo-extra (helm get manifest)')
+    expect(r.stdout).toContain(
+      'OPENAI_API_KEY found in image todo-backend:h-3f9a1c2b7d4e config (docker image inspect); OPENAI_API_KEY found in ConfigMap/todo-extra (helm get manifest)',
+    )
     expect(r.stdout).toContain('Diagnosis of release todo in namespace todo:')
     expect(r.stdout).toContain('CrashLoopBackOff — container backend keeps crashing')
     expect(r.stdout).toContain('postgresql://todo:***@todo-postgresql') // the log line, redacted
@@ -335,7 +546,11 @@ describe('validate stage (fake kubectl, helm, docker on PATH)', { timeout: 120_0
     const p = setup(healthy(), 'image-never-pull')
     const r = await p.run('validate', ['--json', '--once'])
     expect(r.code).toBe(1)
-    const j = JSON.parse(r.stdout) as { ok: boolean; checks: { id: string; status: string; fix?: string }[]; diagnosis: string[] }
+    const j = JSON.parse(r.stdout) as {
+      ok: boolean
+      checks: { id: string; status: string; fix?: string }[]
+      diagnosis: string[]
+    }
     expect(j.ok).toBe(false)
     expect(j.checks.find((c) => c.id === 'pods')).toMatchObject({ status: 'fail' })
     expect(j.diagnosis.join('\n')).toContain('fix: load the image into the cluster: npx zx scripts/load.ts')
@@ -351,8 +566,18 @@ describe('validate stage (fake kubectl, helm, docker on PATH)', { timeout: 120_0
 
   it('no cluster: two failures with the cluster fix, the checks that depend on pods are not run', async () => {
     const refused = 'The connection to the server 127.0.0.1:6553 was refused - did you specify the right host or port?'
-    const p = setup(healthy({ status: { match: '^helm status', stderr: 'Error: kubernetes cluster unreachable: Get "https://127.0.0.1:6553/version": dial tcp 127.0.0.1:6553: connect: connection refused', code: 1 } }),
-      'healthy', { fail: { 'kubectl get': { stderr: refused, code: 1 } } })
+    const p = setup(
+      healthy({
+        status: {
+          match: '^helm status',
+          stderr:
+            'Error: kubernetes cluster unreachable: Get "https://127.0.0.1:6553/version": dial tcp 127.0.0.1:6553: connect: connection refused',
+          code: 1,
+        },
+      }),
+      'healthy',
+      { fail: { 'kubectl get': { stderr: refused, code: 1 } } },
+    )
     const r = await p.run('validate', ['--json'])
     expect(r.code).toBe(1)
     const j = JSON.parse(r.stdout) as { checks: { id: string; status: string; detail: string; fix?: string }[] }
@@ -360,7 +585,10 @@ describe('validate stage (fake kubectl, helm, docker on PATH)', { timeout: 120_0
       ['release', 'kubectl cluster-info   (is the cluster running? npx zx scripts/setup.ts)'],
       ['pods', 'kubectl cluster-info   (is the cluster running? npx zx scripts/setup.ts)'],
     ])
-    expect(j.checks.find((c) => c.id === 'backend-health')).toMatchObject({ status: 'skip', detail: 'not checked: the pods could not be listed' })
+    expect(j.checks.find((c) => c.id === 'backend-health')).toMatchObject({
+      status: 'skip',
+      detail: 'not checked: the pods could not be listed',
+    })
     expect(lines(r.calls).some((l) => l.startsWith('kubectl exec'))).toBe(false)
     // said plainly, not as a missing release
     expect(j.checks.find((c) => c.id === 'release')?.detail).toMatch(/^cluster unreachable: /)
@@ -384,68 +612,125 @@ describe('validate stage (fake kubectl, helm, docker on PATH)', { timeout: 120_0
     expect(r.code).toBe(1)
     expect(r.stderr).toContain('✖ helm is not installed (or not on PATH)')
     expect(r.stdout).not.toContain('release todo is not installed')
-    expect(r.calls.filter((c) => c.tool === 'kubectl').map((c) => c.args.join(' '))).toEqual(['version --client -o json'])
+    expect(r.calls.filter((c) => c.tool === 'kubectl').map((c) => c.args.join(' '))).toEqual([
+      'version --client -o json',
+    ])
   })
 
   const svcsWithBackendPort = (port: number): string => {
     const s = JSON.parse(v('services.json'))
-    for (const x of s.items) if (x.metadata.labels['app.kubernetes.io/component'] === 'backend') x.spec.ports[0].port = port
+    for (const x of s.items)
+      if (x.metadata.labels['app.kubernetes.io/component'] === 'backend') x.spec.ports[0].port = port
     return JSON.stringify(s)
   }
 
   it('an app with its own probe paths and ports: the GETs ask those (read from the pods), the table shows them', async () => {
-    const p = setup(healthy({
-      svcs: { match: '^kubectl get services -o json -n todo -l app.kubernetes.io/instance=todo$', stdout: svcsWithBackendPort(80) },
-      beHealth: { match: exec(BE, 'backend', 'python -c .* /status/live 8080$'), stdout: 'STATUS 200' },
-      beReady: { match: exec(BE, 'backend', 'python -c .* /status/ready 8080$'), stdout: 'STATUS 200' },
-      feHealth: { match: exec(FE, 'frontend', 'node -e .* /healthz 3100$'), stdout: 'STATUS 200' },
-      feToBe: { match: exec(FE, 'frontend', `node -e .* ${re('http://todo-backend:80/status/live')}$`), stdout: 'STATUS 200' },
-    }), 'healthy', { podsFixture: fixture('validate', 'pods-custom-probes.json') })
+    const p = setup(
+      healthy({
+        svcs: {
+          match: '^kubectl get services -o json -n todo -l app.kubernetes.io/instance=todo$',
+          stdout: svcsWithBackendPort(80),
+        },
+        beHealth: { match: exec(BE, 'backend', 'python -c .* /status/live 8080$'), stdout: 'STATUS 200' },
+        beReady: { match: exec(BE, 'backend', 'python -c .* /status/ready 8080$'), stdout: 'STATUS 200' },
+        feHealth: { match: exec(FE, 'frontend', 'node -e .* /healthz 3100$'), stdout: 'STATUS 200' },
+        feToBe: {
+          match: exec(FE, 'frontend', `node -e .* ${re('http://todo-backend:80/status/live')}$`),
+          stdout: 'STATUS 200',
+        },
+      }),
+      'healthy',
+      { podsFixture: fixture('validate', 'pods-custom-probes.json') },
+    )
     const r = await p.run('validate')
     expect(r.code).toBe(0)
     const calls = r.calls.filter((c) => c.args.includes(PY_GET) || c.args.includes(NODE_GET))
-    expect(calls.filter((c) => c.args.includes(BE)).map((c) => c.args.slice(c.args.indexOf(PY_GET) + 1))).toEqual(expect.arrayContaining([['/status/live', '8080'], ['/status/ready', '8080']]))
-    expect(calls.filter((c) => c.args.includes(FE)).map((c) => c.args.slice(c.args.indexOf(NODE_GET) + 1))).toEqual(expect.arrayContaining([['/healthz', '3100'], ['http://todo-backend:80/status/live']]))
+    expect(calls.filter((c) => c.args.includes(BE)).map((c) => c.args.slice(c.args.indexOf(PY_GET) + 1))).toEqual(
+      expect.arrayContaining([
+        ['/status/live', '8080'],
+        ['/status/ready', '8080'],
+      ]),
+    )
+    expect(calls.filter((c) => c.args.includes(FE)).map((c) => c.args.slice(c.args.indexOf(NODE_GET) + 1))).toEqual(
+      expect.arrayContaining([['/healthz', '3100'], ['http://todo-backend:80/status/live']]),
+    )
     expect(calls).toHaveLength(4)
-    expect(r.stdout).toMatch(/^backend liveness \/status\/live 200 +PASS {4}todo-backend-6d5f7c9b8-x7k2p GET 127\.0\.0\.1:8080\/status\/live → 200$/m)
-    expect(r.stdout).toMatch(/^backend readiness \/status\/ready 200 +PASS {4}todo-backend-6d5f7c9b8-x7k2p GET 127\.0\.0\.1:8080\/status\/ready → 200$/m)
-    expect(r.stdout).toMatch(/^frontend readiness \/healthz 200 +PASS {4}todo-frontend-7b9c4d5f6-m4r9t GET 127\.0\.0\.1:3100\/healthz → 200$/m)
-    expect(r.stdout).toMatch(/^frontend → backend \(Service DNS\) +PASS {4}todo-frontend-7b9c4d5f6-m4r9t GET http:\/\/todo-backend:80\/status\/live → 200$/m)
+    expect(r.stdout).toMatch(
+      /^backend liveness \/status\/live 200 +PASS {4}todo-backend-6d5f7c9b8-x7k2p GET 127\.0\.0\.1:8080\/status\/live → 200$/m,
+    )
+    expect(r.stdout).toMatch(
+      /^backend readiness \/status\/ready 200 +PASS {4}todo-backend-6d5f7c9b8-x7k2p GET 127\.0\.0\.1:8080\/status\/ready → 200$/m,
+    )
+    expect(r.stdout).toMatch(
+      /^frontend readiness \/healthz 200 +PASS {4}todo-frontend-7b9c4d5f6-m4r9t GET 127\.0\.0\.1:3100\/healthz → 200$/m,
+    )
+    expect(r.stdout).toMatch(
+      /^frontend → backend \(Service DNS\) +PASS {4}todo-frontend-7b9c4d5f6-m4r9t GET http:\/\/todo-backend:80\/status\/live → 200$/m,
+    )
     expect(r.stdout).toMatch(/^backend → database +PASS {4}TCP todo-postgresql:5432 open, \/status\/ready → 200$/m)
     expect(r.stdout).toContain('all 12 checks passed')
   })
 
-  it('a pod with no httpGet probe: the reference app\'s paths on its http port, and the detail says so', async () => {
+  it("a pod with no httpGet probe: the reference app's paths on its http port, and the detail says so", async () => {
     const p = setup(healthy())
     const pods = JSON.parse(d('healthy', 'pods.json'))
     for (const pod of pods.items) {
       const c = pod.spec.containers[0]
-      if (c.name === 'backend') Object.assign(c, { livenessProbe: { tcpSocket: { port: 'http' } }, readinessProbe: { exec: { command: ['true'] } } })
-      if (c.name === 'frontend') { delete c.livenessProbe; delete c.readinessProbe }
+      if (c.name === 'backend')
+        Object.assign(c, {
+          livenessProbe: { tcpSocket: { port: 'http' } },
+          readinessProbe: { exec: { command: ['true'] } },
+        })
+      if (c.name === 'frontend') {
+        delete c.livenessProbe
+        delete c.readinessProbe
+      }
     }
     p.write('pods-no-http-probe.json', JSON.stringify(pods))
     p.setState({ podsFixture: path.join(p.dir, 'pods-no-http-probe.json') })
     const r = await p.run('validate', ['--json'])
     expect(r.code).toBe(0)
     const calls = r.calls.filter((c) => c.args.includes(PY_GET) || c.args.includes(NODE_GET))
-    expect(calls.map((c) => c.args.slice(c.args.findIndex((a) => a === PY_GET || a === NODE_GET) + 1))).toEqual(expect.arrayContaining([
-      ['/health', '8000'], ['/ready', '8000'], ['/api/health', '3000'], ['http://todo-backend:8000/health'],
-    ]))
+    expect(calls.map((c) => c.args.slice(c.args.findIndex((a) => a === PY_GET || a === NODE_GET) + 1))).toEqual(
+      expect.arrayContaining([
+        ['/health', '8000'],
+        ['/ready', '8000'],
+        ['/api/health', '3000'],
+        ['http://todo-backend:8000/health'],
+      ]),
+    )
     const j = JSON.parse(r.stdout) as { checks: { id: string; name: string; status: string; detail: string }[] }
     const by = (id: string) => j.checks.find((c) => c.id === id)
-    expect(by('backend-health')).toMatchObject({ name: 'backend /health 200', status: 'pass', detail: 'todo-backend-6d5f7c9b8-x7k2p GET 127.0.0.1:8000/health → 200; no httpGet liveness probe; asked /health' })
-    expect(by('backend-ready')?.detail).toBe('todo-backend-6d5f7c9b8-x7k2p GET 127.0.0.1:8000/ready → 200; no httpGet readiness probe; asked /ready')
-    expect(by('frontend-health')?.detail).toBe('todo-frontend-7b9c4d5f6-m4r9t GET 127.0.0.1:3000/api/health → 200; no httpGet readiness/liveness probe; asked /api/health')
-    expect(by('frontend-to-backend')?.detail).toBe('todo-frontend-7b9c4d5f6-m4r9t GET http://todo-backend:8000/health → 200; the backend has no httpGet liveness probe; asked /health')
+    expect(by('backend-health')).toMatchObject({
+      name: 'backend /health 200',
+      status: 'pass',
+      detail: 'todo-backend-6d5f7c9b8-x7k2p GET 127.0.0.1:8000/health → 200; no httpGet liveness probe; asked /health',
+    })
+    expect(by('backend-ready')?.detail).toBe(
+      'todo-backend-6d5f7c9b8-x7k2p GET 127.0.0.1:8000/ready → 200; no httpGet readiness probe; asked /ready',
+    )
+    expect(by('frontend-health')?.detail).toBe(
+      'todo-frontend-7b9c4d5f6-m4r9t GET 127.0.0.1:3000/api/health → 200; no httpGet readiness/liveness probe; asked /api/health',
+    )
+    expect(by('frontend-to-backend')?.detail).toBe(
+      'todo-frontend-7b9c4d5f6-m4r9t GET http://todo-backend:8000/health → 200; the backend has no httpGet liveness probe; asked /health',
+    )
   })
 
   it('--dry-run asks the paths and ports of the chart values (values.yaml, then HELM_VALUES_FILES), and says where they came from', async () => {
     const p = setup(healthy())
-    p.write('values-app.yaml', 'backend:\n  containerPort: 8080\n  service:\n    port: 80\n  probes:\n    liveness:\n      path: /status/live\n    readiness:\n      path: /status/ready\nfrontend:\n  probes:\n    readiness:\n      path: /healthz\n')
+    p.write(
+      'values-app.yaml',
+      'backend:\n  containerPort: 8080\n  service:\n    port: 80\n  probes:\n    liveness:\n      path: /status/live\n    readiness:\n      path: /status/ready\nfrontend:\n  probes:\n    readiness:\n      path: /healthz\n',
+    )
     const r = await p.run('validate', ['--dry-run'], { HELM_VALUES_FILES: path.join(p.dir, 'values-app.yaml') })
     expect(r.code).toBe(0)
-    expect(r.stdout).toContain(`\n# paths and ports from the chart values: ${path.join(p.dir, 'chart/values.yaml')}, ${path.join(p.dir, 'values-app.yaml')} (a real run reads the running pods' probes)\n`)
-    expect(r.stdout).toMatch(/^kubectl exec -n todo deploy\/todo-backend -c backend -- python -c 'import os, sys, urllib/m)
+    expect(r.stdout).toContain(
+      `\n# paths and ports from the chart values: ${path.join(p.dir, 'chart/values.yaml')}, ${path.join(p.dir, 'values-app.yaml')} (a real run reads the running pods' probes)\n`,
+    )
+    expect(r.stdout).toMatch(
+      /^kubectl exec -n todo deploy\/todo-backend -c backend -- python -c 'import os, sys, urllib/m,
+    )
     expect(r.stdout).toMatch(/e\)' \/status\/live 8080$/m)
     expect(r.stdout).toMatch(/e\)' \/status\/ready 8080$/m)
     // the throwaway chart sets no frontend.containerPort: the one-liner's $PORT
@@ -453,7 +738,9 @@ describe('validate stage (fake kubectl, helm, docker on PATH)', { timeout: 120_0
     expect(r.stdout).toMatch(/e\.message\)\);' http:\/\/todo-backend:80\/status\/live$/m)
     // a values file that cannot be read: the reference app's paths, said in a comment (still a pasteable script)
     const broken = await p.run('validate', ['--dry-run'], { HELM_VALUES_FILES: path.join(p.dir, 'missing.yaml') })
-    expect(broken.stdout).toMatch(/^# could not read the chart values \(ENOENT.*\): the reference app's paths and \$PORT/m)
+    expect(broken.stdout).toMatch(
+      /^# could not read the chart values \(ENOENT.*\): the reference app's paths and \$PORT/m,
+    )
     expect(broken.stdout).toMatch(/e\)' \/health$/m)
   })
 
@@ -463,10 +750,12 @@ describe('validate stage (fake kubectl, helm, docker on PATH)', { timeout: 120_0
     expect(r.code).toBe(0)
     expect(r.calls).toEqual([])
     expect(r.stdout).toContain('helm status todo -n todo -o json\n')
-    expect(r.stdout).toContain("kubectl get pods -o json -n todo -l app.kubernetes.io/instance=todo\n")
+    expect(r.stdout).toContain('kubectl get pods -o json -n todo -l app.kubernetes.io/instance=todo\n')
     // the real commands, pasteable: deployments instead of pod names, the real one-liners, the current image tags
     expect(r.stdout).toMatch(/^docker history --no-trunc --format '\{\{json \.\}\}' todo-backend:h-[0-9a-f]{12}$/m)
-    expect(r.stdout).toMatch(/^kubectl exec -n todo deploy\/todo-backend -c backend -- python -c 'import os, sys, urllib/m)
+    expect(r.stdout).toMatch(
+      /^kubectl exec -n todo deploy\/todo-backend -c backend -- python -c 'import os, sys, urllib/m,
+    )
     expect(r.stdout).not.toMatch(/<[a-z-]+>/)
     expect(r.stderr).not.toContain('✔')
   })
@@ -474,50 +763,67 @@ describe('validate stage (fake kubectl, helm, docker on PATH)', { timeout: 120_0
 
 // ---------- the in-pod one-liners, run by real python and node ----------
 
-describe('the in-pod one-liners (real python3 and node against a real HTTP server and TCP port)', { timeout: 60_000 }, () => {
-  const run = (cmd: string, args: string[], env: Record<string, string> = {}): Promise<Out> =>
-    new Promise((resolve) => {
-      execFile(cmd, args, { env: { ...process.env, ...env }, timeout: 20_000 }, (err, stdout, stderr) =>
-        resolve({ ok: !err, exitCode: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }))
+describe(
+  'the in-pod one-liners (real python3 and node against a real HTTP server and TCP port)',
+  { timeout: 60_000 },
+  () => {
+    const run = (cmd: string, args: string[], env: Record<string, string> = {}): Promise<Out> =>
+      new Promise((resolve) => {
+        execFile(cmd, args, { env: { ...process.env, ...env }, timeout: 20_000 }, (err, stdout, stderr) =>
+          resolve({ ok: !err, exitCode: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+        )
+      })
+    let server: Server
+    let port = 0
+    beforeAll(async () => {
+      server = createServer((req, res) => {
+        res.statusCode = req.url === '/health' || req.url === '/api/health' ? 200 : req.url === '/ready' ? 503 : 404
+        res.end('{}')
+      })
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+      port = (server.address() as AddressInfo).port
     })
-  let server: Server
-  let port = 0
-  beforeAll(async () => {
-    server = createServer((req, res) => {
-      res.statusCode = req.url === '/health' || req.url === '/api/health' ? 200 : req.url === '/ready' ? 503 : 404
-      res.end('{}')
+    afterAll(() => new Promise<void>((r) => server.close(() => r())))
+
+    it('python GET: 200, 503, and a refused connection', async () => {
+      const env = { PORT: String(port) }
+      expect(parseProbe(await run('python3', ['-c', PY_GET, '/health'], env))).toEqual({ status: 200 })
+      expect(parseProbe(await run('python3', ['-c', PY_GET, '/ready'], env))).toEqual({ status: 503 })
+      // the port as the second argument: an app on its own port without $PORT, or with a different one
+      expect(parseProbe(await run('python3', ['-c', PY_GET, '/health', String(port)], { PORT: '1' }))).toEqual({
+        status: 200,
+      })
+      const refused = parseProbe(await run('python3', ['-c', PY_GET, 'http://127.0.0.1:1/health']))
+      expect(refused.error).toMatch(/URLError.*refused/i)
     })
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-    port = (server.address() as AddressInfo).port
-  })
-  afterAll(() => new Promise<void>((r) => server.close(() => r())))
 
-  it('python GET: 200, 503, and a refused connection', async () => {
-    const env = { PORT: String(port) }
-    expect(parseProbe(await run('python3', ['-c', PY_GET, '/health'], env))).toEqual({ status: 200 })
-    expect(parseProbe(await run('python3', ['-c', PY_GET, '/ready'], env))).toEqual({ status: 503 })
-    // the port as the second argument: an app on its own port without $PORT, or with a different one
-    expect(parseProbe(await run('python3', ['-c', PY_GET, '/health', String(port)], { PORT: '1' }))).toEqual({ status: 200 })
-    const refused = parseProbe(await run('python3', ['-c', PY_GET, 'http://127.0.0.1:1/health']))
-    expect(refused.error).toMatch(/URLError.*refused/i)
-  })
+    it('node GET: 200 on $PORT, a full URL, and a DNS name that does not resolve', async () => {
+      expect(parseProbe(await run(process.execPath, ['-e', NODE_GET, '/api/health'], { PORT: String(port) }))).toEqual({
+        status: 200,
+      })
+      expect(parseProbe(await run(process.execPath, ['-e', NODE_GET, `http://127.0.0.1:${port}/ready`]))).toEqual({
+        status: 503,
+      })
+      expect(
+        parseProbe(await run(process.execPath, ['-e', NODE_GET, '/api/health', String(port)], { PORT: '1' })),
+      ).toEqual({ status: 200 })
+      const nx = parseProbe(await run(process.execPath, ['-e', NODE_GET, 'http://todo-backend.invalid:8000/health']))
+      expect(nx.error).toMatch(/ENOTFOUND|EAI_AGAIN/)
+    })
 
-  it('node GET: 200 on $PORT, a full URL, and a DNS name that does not resolve', async () => {
-    expect(parseProbe(await run(process.execPath, ['-e', NODE_GET, '/api/health'], { PORT: String(port) }))).toEqual({ status: 200 })
-    expect(parseProbe(await run(process.execPath, ['-e', NODE_GET, `http://127.0.0.1:${port}/ready`]))).toEqual({ status: 503 })
-    expect(parseProbe(await run(process.execPath, ['-e', NODE_GET, '/api/health', String(port)], { PORT: '1' }))).toEqual({ status: 200 })
-    const nx = parseProbe(await run(process.execPath, ['-e', NODE_GET, 'http://todo-backend.invalid:8000/health']))
-    expect(nx.error).toMatch(/ENOTFOUND|EAI_AGAIN/)
-  })
-
-  it('python DB reachability prints host:port only, never the URL\'s password', async () => {
-    const open = await run('python3', ['-c', PY_DB], { DATABASE_URL: `postgresql://todo:s3cret-Pw-123@127.0.0.1:${port}/todo` })
-    expect(open.stdout.trim()).toBe(`DB 127.0.0.1:${port} OK`)
-    const closed = await run('python3', ['-c', PY_DB], { DATABASE_URL: 'postgresql://todo:s3cret-Pw-123@127.0.0.1:1/todo' })
-    expect(closed.stdout.trim()).toBe('DB 127.0.0.1:1 ERROR ConnectionRefusedError')
-    expect(checkDatabase(closed, { ok: true, exitCode: 0, stdout: 'STATUS 503', stderr: '' }).status).toBe('fail')
-    for (const r of [open, closed]) expect(r.stdout + r.stderr).not.toContain('s3cret-Pw-123')
-    const unset = await run('python3', ['-c', PY_DB], { DATABASE_URL: '' })
-    expect(unset.stdout.trim()).toMatch(/^DB \?:5432 ERROR/)
-  })
-})
+    it("python DB reachability prints host:port only, never the URL's password", async () => {
+      const open = await run('python3', ['-c', PY_DB], {
+        DATABASE_URL: `postgresql://todo:s3cret-Pw-123@127.0.0.1:${port}/todo`,
+      })
+      expect(open.stdout.trim()).toBe(`DB 127.0.0.1:${port} OK`)
+      const closed = await run('python3', ['-c', PY_DB], {
+        DATABASE_URL: 'postgresql://todo:s3cret-Pw-123@127.0.0.1:1/todo',
+      })
+      expect(closed.stdout.trim()).toBe('DB 127.0.0.1:1 ERROR ConnectionRefusedError')
+      expect(checkDatabase(closed, { ok: true, exitCode: 0, stdout: 'STATUS 503', stderr: '' }).status).toBe('fail')
+      for (const r of [open, closed]) expect(r.stdout + r.stderr).not.toContain('s3cret-Pw-123')
+      const unset = await run('python3', ['-c', PY_DB], { DATABASE_URL: '' })
+      expect(unset.stdout.trim()).toMatch(/^DB \?:5432 ERROR/)
+    })
+  },
+)

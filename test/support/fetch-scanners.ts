@@ -12,9 +12,19 @@ import path from 'node:path'
 import { cacheRoot } from './k8s-tools.ts'
 import { CHECKOV, checkovPaths, installed, KUBE_SCORE, kubeScorePaths, MARKER } from './scanners.ts'
 
-function run(cmd: string, args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): { ok: boolean; out: string } {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', cwd: opts.cwd, env: { ...process.env, ...opts.env }, maxBuffer: 64 * 1024 * 1024 })
-  if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT') return { ok: false, out: `${cmd}: not found on PATH` }
+function run(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string> } = {},
+): { ok: boolean; out: string } {
+  const r = spawnSync(cmd, args, {
+    encoding: 'utf8',
+    cwd: opts.cwd,
+    env: { ...process.env, ...opts.env },
+    maxBuffer: 64 * 1024 * 1024,
+  })
+  if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT')
+    return { ok: false, out: `${cmd}: not found on PATH` }
   return { ok: r.status === 0, out: `${r.stdout ?? ''}${r.stderr ?? ''}`.trim() }
 }
 
@@ -22,7 +32,9 @@ function fetchKubeScore(): string {
   const s = kubeScorePaths()
   if (installed(s)) return `✔ kube-score ${s.version} (cached in ${s.dir})`
   if (!run('go', ['version']).ok) {
-    throw new Error(`kube-score is built with Go, and go is not on PATH: install Go >= 1.23 (e.g. apt-get install golang-go) and rerun npm run test:setup`)
+    throw new Error(
+      `kube-score is built with Go, and go is not on PATH: install Go >= 1.23 (e.g. apt-get install golang-go) and rerun npm run test:setup`,
+    )
   }
   const t = Date.now()
   const tmp = `${s.dir}.tmp-${process.pid}`
@@ -40,11 +52,15 @@ function fetchKubeScore(): string {
       } catch {
         /* reported below */
       }
-      if (!dir) throw new Error(`go install ${spec} failed:\n${install.out}\nand go mod download failed too:\n${dl.out}`)
+      if (!dir)
+        throw new Error(`go install ${spec} failed:\n${install.out}\nand go mod download failed too:\n${dl.out}`)
       const src = path.join(tmp, 'src')
       cpSync(dir, src, { recursive: true })
       execFileSync('chmod', ['-R', 'u+w', src])
-      const build = run('go', ['build', '-o', path.join(tmp, 'kube-score'), './cmd/kube-score'], { cwd: src, env: { GOFLAGS: '-mod=mod -buildvcs=false' } })
+      const build = run('go', ['build', '-o', path.join(tmp, 'kube-score'), './cmd/kube-score'], {
+        cwd: src,
+        env: { GOFLAGS: '-mod=mod -buildvcs=false' },
+      })
       if (!build.ok) throw new Error(`building ${spec} from the module source failed:\n${build.out}`)
       rmSync(src, { recursive: true, force: true })
     }
@@ -64,7 +80,9 @@ function fetchCheckov(): string {
   if (installed(s)) return `✔ checkov ${s.version} (cached in ${s.dir})`
   const py = run('python3', ['-c', 'import sys, venv, ensurepip; sys.exit(0 if sys.version_info >= (3, 9) else 1)'])
   if (!py.ok) {
-    throw new Error(`checkov needs Python >= 3.9 with the venv module as python3 (${py.out || 'too old'}): install it (e.g. apt-get install python3 python3-venv) and rerun npm run test:setup`)
+    throw new Error(
+      `checkov needs Python >= 3.9 with the venv module as python3 (${py.out || 'too old'}): install it (e.g. apt-get install python3 python3-venv) and rerun npm run test:setup`,
+    )
   }
   const t = Date.now()
   rmSync(s.dir, { recursive: true, force: true })
@@ -73,10 +91,19 @@ function fetchCheckov(): string {
     const venv = path.join(s.dir, 'venv')
     const mk = run('python3', ['-m', 'venv', venv])
     if (!mk.ok) throw new Error(`python3 -m venv ${venv} failed:\n${mk.out}`)
-    const pip = run(path.join(venv, 'bin', 'python'), ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-input', `${CHECKOV.pkg}==${CHECKOV.version}`])
+    const pip = run(path.join(venv, 'bin', 'python'), [
+      '-m',
+      'pip',
+      'install',
+      '--quiet',
+      '--disable-pip-version-check',
+      '--no-input',
+      `${CHECKOV.pkg}==${CHECKOV.version}`,
+    ])
     if (!pip.ok) throw new Error(`pip install ${CHECKOV.pkg}==${CHECKOV.version} failed:\n${pip.out}`)
     const version = run(s.bin, ['--version'])
-    if (!version.ok || version.out.trim() !== s.version) throw new Error(`the checkov just installed reports ${JSON.stringify(version.out)}, expected ${s.version}`)
+    if (!version.ok || version.out.trim() !== s.version)
+      throw new Error(`the checkov just installed reports ${JSON.stringify(version.out)}, expected ${s.version}`)
     writeFileSync(path.join(s.dir, MARKER), `${s.version}\n`)
   } catch (err) {
     rmSync(s.dir, { recursive: true, force: true })

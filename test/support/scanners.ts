@@ -8,7 +8,11 @@ import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { cacheRoot } from './k8s-tools.ts'
 
-export const KUBE_SCORE = { module: 'github.com/zegl/kube-score', pkg: 'github.com/zegl/kube-score/cmd/kube-score', version: 'v1.20.0' }
+export const KUBE_SCORE = {
+  module: 'github.com/zegl/kube-score',
+  pkg: 'github.com/zegl/kube-score/cmd/kube-score',
+  version: 'v1.20.0',
+}
 export const CHECKOV = { pkg: 'checkov', version: '3.3.30' }
 
 /** Written last by the installer: a directory without it is a half-finished install. */
@@ -28,10 +32,13 @@ export function checkovPaths(): Scanner {
 }
 
 export const installed = (s: Scanner): boolean =>
-  existsSync(s.bin) && existsSync(path.join(s.dir, MARKER)) && readFileSync(path.join(s.dir, MARKER), 'utf8').trim() === s.version
+  existsSync(s.bin) &&
+  existsSync(path.join(s.dir, MARKER)) &&
+  readFileSync(path.join(s.dir, MARKER), 'utf8').trim() === s.version
 
 function ready(s: Scanner): string {
-  if (!installed(s)) throw new Error(`${s.name} ${s.version} for the chart suite is not in ${s.dir}: run: npm run test:setup`)
+  if (!installed(s))
+    throw new Error(`${s.name} ${s.version} for the chart suite is not in ${s.dir}: run: npm run test:setup`)
   return s.bin
 }
 

@@ -16,7 +16,9 @@ export function createTestDatabase(prefix: string): TestDatabase {
   try {
     serverUrl = execFileSync('bash', [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim()
   } catch (e) {
-    throw new Error(`could not start the test PostgreSQL (${(e as Error).message.trim()}); fix: bash test/support/postgres.sh`)
+    throw new Error(
+      `could not start the test PostgreSQL (${(e as Error).message.trim()}); fix: bash test/support/postgres.sh`,
+    )
   }
   const name = `${prefix}_${process.pid}_${Date.now()}`.replace(/[^a-z0-9_]/gi, '_').toLowerCase()
   psql(serverUrl, `CREATE DATABASE ${name}`)

@@ -39,12 +39,21 @@ export async function startHarness(): Promise<E2ECluster> {
     // a cold machine builds Kubernetes first (tens of minutes); progress goes to stderr
     const { stdout } = await run('bash', [up], { maxBuffer: 16 << 20, timeout: 90 * 60_000 })
     const env = parseEnvLines(stdout)
-    if (!env.KUBECONFIG || !env.CONTAINERD_ADDRESS) throw new Error(`up.sh printed no KUBECONFIG/CONTAINERD_ADDRESS:\n${stdout}`)
-    return { kind: 'harness', kubeconfig: env.KUBECONFIG, containerdAddress: env.CONTAINERD_ADDRESS, kubectl: env.KUBECTL, registry: env.REGISTRY }
+    if (!env.KUBECONFIG || !env.CONTAINERD_ADDRESS)
+      throw new Error(`up.sh printed no KUBECONFIG/CONTAINERD_ADDRESS:\n${stdout}`)
+    return {
+      kind: 'harness',
+      kubeconfig: env.KUBECONFIG,
+      containerdAddress: env.CONTAINERD_ADDRESS,
+      kubectl: env.KUBECTL,
+      registry: env.REGISTRY,
+    }
   } catch (err) {
     const e = err as { stderr?: string; message: string }
-    throw new Error(`the e2e cluster did not come up (${e.message.split('\n')[0]}).\n${e.stderr ?? ''}\n` +
-      `Fix what it says, then retry; to start clean: sudo bash ${path.join(harnessDir, 'down.sh')}`)
+    throw new Error(
+      `the e2e cluster did not come up (${e.message.split('\n')[0]}).\n${e.stderr ?? ''}\n` +
+        `Fix what it says, then retry; to start clean: sudo bash ${path.join(harnessDir, 'down.sh')}`,
+    )
   }
 }
 
@@ -58,32 +67,58 @@ export async function stopHarness(): Promise<void> {
  */
 export async function prepareMinikube(): Promise<E2ECluster> {
   try {
-    const { stdout } = await run('bash', [path.join(minikubeDir, 'build.sh')], { maxBuffer: 16 << 20, timeout: 90 * 60_000 })
+    const { stdout } = await run('bash', [path.join(minikubeDir, 'build.sh')], {
+      maxBuffer: 16 << 20,
+      timeout: 90 * 60_000,
+    })
     const env = parseEnvLines(stdout)
-    const { MINIKUBE_BIN_DIR: bin, MINIKUBE_SHIM_DIR: shim, KUBECONFIG: kubeconfig, E2E_PROFILE: profile, ...rest } = env
-    if (!bin || !shim || !kubeconfig || !profile) throw new Error(`build.sh printed no MINIKUBE_BIN_DIR/KUBECONFIG/E2E_PROFILE:\n${stdout}`)
+    const {
+      MINIKUBE_BIN_DIR: bin,
+      MINIKUBE_SHIM_DIR: shim,
+      KUBECONFIG: kubeconfig,
+      E2E_PROFILE: profile,
+      ...rest
+    } = env
+    if (!bin || !shim || !kubeconfig || !profile)
+      throw new Error(`build.sh printed no MINIKUBE_BIN_DIR/KUBECONFIG/E2E_PROFILE:\n${stdout}`)
     // the shim first: it stands in for `docker run --privileged` where the kernel refuses it (see shim/docker)
     return { kind: 'minikube', kubeconfig, minikube: { profile, env: rest, pathPrefix: [shim, bin] } }
   } catch (err) {
     const e = err as { stderr?: string; message: string }
-    throw new Error(`minikube's offline cache could not be built (${e.message.split('\n')[0]}).\n${e.stderr ?? ''}\n` +
-      `Fix what it says, then retry: bash ${path.join(minikubeDir, 'build.sh')}`)
+    throw new Error(
+      `minikube's offline cache could not be built (${e.message.split('\n')[0]}).\n${e.stderr ?? ''}\n` +
+        `Fix what it says, then retry: bash ${path.join(minikubeDir, 'build.sh')}`,
+    )
   }
 }
 
 /** The environment a command needs to drive the suite's minikube (PATH first). */
-export function minikubeEnv(cluster: E2ECluster, base: Record<string, string | undefined> = process.env): Record<string, string> {
+export function minikubeEnv(
+  cluster: E2ECluster,
+  base: Record<string, string | undefined> = process.env,
+): Record<string, string> {
   const mk = cluster.minikube
   if (!mk) throw new Error(`the e2e cluster is ${cluster.kind}, not minikube`)
-  return { ...(base as Record<string, string>), ...mk.env, KUBECONFIG: cluster.kubeconfig,
-    PATH: [...mk.pathPrefix, base.PATH ?? ''].join(path.delimiter) }
+  return {
+    ...(base as Record<string, string>),
+    ...mk.env,
+    KUBECONFIG: cluster.kubeconfig,
+    PATH: [...mk.pathPrefix, base.PATH ?? ''].join(path.delimiter),
+  }
 }
 
 /** What `minikube status -o json` says of the suite's profile: {} when there is no such profile. */
 export async function minikubeStatus(cluster: E2ECluster): Promise<{ Host?: string; APIServer?: string }> {
-  const r = await run('minikube', ['status', '-p', cluster.minikube!.profile, '-o', 'json'], { env: minikubeEnv(cluster), encoding: 'utf8', timeout: 60_000 })
-    .catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? '' }))
-  try { return JSON.parse(r.stdout) as { Host?: string; APIServer?: string } } catch { return {} }
+  const r = await run('minikube', ['status', '-p', cluster.minikube!.profile, '-o', 'json'], {
+    env: minikubeEnv(cluster),
+    encoding: 'utf8',
+    timeout: 60_000,
+  }).catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? '' }))
+  try {
+    return JSON.parse(r.stdout) as { Host?: string; APIServer?: string }
+  } catch {
+    return {}
+  }
 }
 
 /** Deletes the suite's minikube profile (its node container, network and volume); nothing else of minikube's cache. */
@@ -99,8 +134,10 @@ export function currentCluster(): E2ECluster {
 /** The cluster the global setup provided, or an error saying how to wire the setup in. */
 export function injectCluster(provided: E2ECluster | undefined): E2ECluster {
   if (!provided) {
-    throw new Error("no e2e cluster was provided: the e2e project needs globalSetup: ['test/e2e/global-setup.ts'] " +
-      'in vitest.config.ts; run the suite with `npm run test:e2e`')
+    throw new Error(
+      "no e2e cluster was provided: the e2e project needs globalSetup: ['test/e2e/global-setup.ts'] " +
+        'in vitest.config.ts; run the suite with `npm run test:e2e`',
+    )
   }
   return provided
 }

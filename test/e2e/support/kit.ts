@@ -38,7 +38,13 @@ export function kitEnvironment(cluster: E2ECluster, extra: Record<string, string
     BETTER_AUTH_SECRET: randomBytes(32).toString('hex'),
     POSTGRES_PASSWORD: randomBytes(24).toString('hex'),
   }
-  writeFileSync(envFile, Object.entries(secrets).map(([k, v]) => `${k}=${v}\n`).join(''), { mode: 0o600 })
+  writeFileSync(
+    envFile,
+    Object.entries(secrets)
+      .map(([k, v]) => `${k}=${v}\n`)
+      .join(''),
+    { mode: 0o600 },
+  )
   const tools = layerV35()
   const base = cluster.minikube ? minikubeEnv(cluster) : (process.env as Record<string, string>)
   const env: Record<string, string> = {
@@ -57,10 +63,13 @@ export function kitEnvironment(cluster: E2ECluster, extra: Record<string, string
     ...(cluster.containerdAddress ? { LOAD_METHOD: 'containerd', CONTAINERD_ADDRESS: cluster.containerdAddress } : {}),
     // minikube: the kit's defaults (CLUSTER=minikube, LOAD_METHOD unset: docker-env on the docker profile setup starts); only the profile and the Kubernetes
     // version are the suite's own (v1.34.4 is what was built offline; minikube's "stable" would be downloaded)
-    ...(cluster.minikube ? {
-      CLUSTER: 'minikube', MINIKUBE_PROFILE: cluster.minikube.profile,
-      MINIKUBE_K8S_VERSION: cluster.minikube.env.MINIKUBE_K8S_VERSION ?? '',
-    } : {}),
+    ...(cluster.minikube
+      ? {
+          CLUSTER: 'minikube',
+          MINIKUBE_PROFILE: cluster.minikube.profile,
+          MINIKUBE_K8S_VERSION: cluster.minikube.env.MINIKUBE_K8S_VERSION ?? '',
+        }
+      : {}),
     ...extra,
   }
   // minikube: the ingress addon is real there, so the kit's defaults stand (INGRESS_ENABLED=true, MINIKUBE_ADDONS=ingress)
@@ -69,8 +78,12 @@ export function kitEnvironment(cluster: E2ECluster, extra: Record<string, string
 }
 
 /** Runs `npm run <script> -- <args>` (or any command) in the project root; never throws, returns what happened. */
-export function runKit(env: Record<string, string>, args: string[], overrides: Record<string, string> = {},
-  timeoutMs = 600_000): Promise<KitRun> {
+export function runKit(
+  env: Record<string, string>,
+  args: string[],
+  overrides: Record<string, string> = {},
+  timeoutMs = 600_000,
+): Promise<KitRun> {
   const t0 = Date.now()
   return new Promise((resolve) => {
     const child = spawn('npm', ['run', '--silent', ...args], { cwd: root, env: { ...env, ...overrides } })
@@ -97,7 +110,10 @@ export const tail = (r: KitRun, n = 40) =>
  */
 export async function reachServices(cluster: E2ECluster, env: Record<string, string>, probeUrl: string) {
   if (!cluster.minikube) return { stop: async () => {} }
-  const tunnel = spawn('minikube', ['tunnel', '-p', cluster.minikube.profile, '--cleanup'], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const tunnel = spawn('minikube', ['tunnel', '-p', cluster.minikube.profile, '--cleanup'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let out = ''
   tunnel.stdout.on('data', (d) => (out += d))
   tunnel.stderr.on('data', (d) => (out += d))
@@ -108,11 +124,15 @@ export async function reachServices(cluster: E2ECluster, env: Record<string, str
     await Promise.race([closed, new Promise((r) => setTimeout(r, 15_000))])
   }
   try {
-    await waitFor(`${probeUrl} through minikube tunnel`, async () => {
-      if (tunnel.exitCode !== null) throw new Error(`minikube tunnel exited ${tunnel.exitCode}: ${out}`)
-      // 200 from the app itself: anything else may be this machine's own network answering for an unrouted address
-      return (await fetch(probeUrl, { signal: AbortSignal.timeout(3000) })).status === 200
-    }, 90_000)
+    await waitFor(
+      `${probeUrl} through minikube tunnel`,
+      async () => {
+        if (tunnel.exitCode !== null) throw new Error(`minikube tunnel exited ${tunnel.exitCode}: ${out}`)
+        // 200 from the app itself: anything else may be this machine's own network answering for an unrouted address
+        return (await fetch(probeUrl, { signal: AbortSignal.timeout(3000) })).status === 200
+      },
+      90_000,
+    )
   } catch (err) {
     await stop()
     throw new Error(`${(err as Error).message}\n--- minikube tunnel\n${out}`)
@@ -121,22 +141,44 @@ export async function reachServices(cluster: E2ECluster, env: Record<string, str
 }
 
 export async function kubectl(env: Record<string, string>, ...args: string[]): Promise<string> {
-  const { stdout } = await execFileP(layerV35().kubectl, args, { env, encoding: 'utf8', maxBuffer: 16 << 20, timeout: 120_000 })
+  const { stdout } = await execFileP(layerV35().kubectl, args, {
+    env,
+    encoding: 'utf8',
+    maxBuffer: 16 << 20,
+    timeout: 120_000,
+  })
   return stdout
 }
 
 export async function helm(env: Record<string, string>, ...args: string[]): Promise<string> {
-  const { stdout } = await execFileP(layerV35().helm, args, { env, encoding: 'utf8', maxBuffer: 16 << 20, timeout: 600_000 })
+  const { stdout } = await execFileP(layerV35().helm, args, {
+    env,
+    encoding: 'utf8',
+    maxBuffer: 16 << 20,
+    timeout: 600_000,
+  })
   return stdout
 }
 
-export type PodInfo = { name: string; uid: string; component: string; ready: boolean; phase: string; deleting: boolean; image: string }
+export type PodInfo = {
+  name: string
+  uid: string
+  component: string
+  ready: boolean
+  phase: string
+  deleting: boolean
+  image: string
+}
 
 export async function pods(env: Record<string, string>): Promise<PodInfo[]> {
-  const list = JSON.parse(await kubectl(env, 'get', 'pods', '-n', NS, '-l', `app.kubernetes.io/instance=${RELEASE}`, '-o', 'json')) as {
-    items: { metadata: { name: string; uid: string; labels?: Record<string, string>; deletionTimestamp?: string }
+  const list = JSON.parse(
+    await kubectl(env, 'get', 'pods', '-n', NS, '-l', `app.kubernetes.io/instance=${RELEASE}`, '-o', 'json'),
+  ) as {
+    items: {
+      metadata: { name: string; uid: string; labels?: Record<string, string>; deletionTimestamp?: string }
       spec: { containers: { image: string }[] }
-      status: { phase: string; conditions?: { type: string; status: string }[] } }[]
+      status: { phase: string; conditions?: { type: string; status: string }[] }
+    }[]
   }
   return list.items.map((p) => ({
     name: p.metadata.name,
@@ -159,7 +201,9 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
   for (;;) {
     try {
       if (await check()) return
-    } catch { /* not yet */ }
+    } catch {
+      /* not yet */
+    }
     if (Date.now() > until) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`)
     await new Promise((r) => setTimeout(r, everyMs))
   }
@@ -169,7 +213,10 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
  * A steady, bounded request loop against one of the cluster's own addresses: GETs `url` every `everyMs` until
  * stop() (or maxRequests / maxMs), counting every answer that is not 200 or did not come at all.
  */
-export function requestLoop(url: string, { everyMs = 100, maxRequests = 3000, maxMs = 300_000, headers = {} as Record<string, string> } = {}) {
+export function requestLoop(
+  url: string,
+  { everyMs = 100, maxRequests = 3000, maxMs = 300_000, headers = {} as Record<string, string> } = {},
+) {
   let stopped = false
   const failures: string[] = []
   let sent = 0
@@ -200,18 +247,43 @@ export function requestLoop(url: string, { everyMs = 100, maxRequests = 3000, ma
  * One HTTP request with node:http, which (unlike fetch) sends the Host header it is given: an ingress routes on it,
  * as it would for a browser that resolved todo.local through /etc/hosts. Redirects are not followed.
  */
-export function httpRequest(url: string, { method = 'GET', headers = {} as Record<string, string>, body = undefined as string | undefined, timeoutMs = 30_000 } = {}) {
-  return new Promise<{ status: number; text: string; setCookie: string[]; headers: http.IncomingHttpHeaders }>((resolve, reject) => {
-    const req = http.request(url, { method, headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) }, timeout: timeoutMs }, (res) => {
-      let text = ''
-      res.setEncoding('utf8')
-      res.on('data', (d) => (text += d))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text, setCookie: res.headers['set-cookie'] ?? [], headers: res.headers }))
-    })
-    req.on('timeout', () => req.destroy(new Error(`no answer from ${url} within ${timeoutMs} ms`)))
-    req.on('error', reject)
-    req.end(body)
-  })
+export function httpRequest(
+  url: string,
+  {
+    method = 'GET',
+    headers = {} as Record<string, string>,
+    body = undefined as string | undefined,
+    timeoutMs = 30_000,
+  } = {},
+) {
+  return new Promise<{ status: number; text: string; setCookie: string[]; headers: http.IncomingHttpHeaders }>(
+    (resolve, reject) => {
+      const req = http.request(
+        url,
+        {
+          method,
+          headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+          timeout: timeoutMs,
+        },
+        (res) => {
+          let text = ''
+          res.setEncoding('utf8')
+          res.on('data', (d) => (text += d))
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              text,
+              setCookie: res.headers['set-cookie'] ?? [],
+              headers: res.headers,
+            }),
+          )
+        },
+      )
+      req.on('timeout', () => req.destroy(new Error(`no answer from ${url} within ${timeoutMs} ms`)))
+      req.on('error', reject)
+      req.end(body)
+    },
+  )
 }
 
 /** The app as a browser uses it, through the frontend Service: Better Auth cookies and the /api/backend proxy. */
@@ -229,13 +301,22 @@ export class AppClient {
   async call(method: string, p: string, body?: unknown): Promise<{ status: number; json: any; text: string }> {
     const res = await httpRequest(`${this.base}${p}`, {
       method,
-      headers: { ...this.headers, origin: ORIGIN, 'content-type': 'application/json', ...(this.cookie ? { cookie: this.cookie } : {}) },
+      headers: {
+        ...this.headers,
+        origin: ORIGIN,
+        'content-type': 'application/json',
+        ...(this.cookie ? { cookie: this.cookie } : {}),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     })
     const setCookie = res.setCookie.map((c) => c.split(';')[0]).filter(Boolean)
     if (setCookie.length) this.cookie = setCookie.join('; ')
     let json: any = null
-    try { json = JSON.parse(res.text) } catch { /* not json */ }
+    try {
+      json = JSON.parse(res.text)
+    } catch {
+      /* not json */
+    }
     return { status: res.status, json, text: res.text }
   }
 
@@ -254,10 +335,13 @@ export class AppClient {
 /** A TCP port nothing listens on right now (for a port-forward the test starts). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo
-      srv.close(() => resolve(port))
-    }).on('error', reject)
+    const srv = net
+      .createServer()
+      .listen(0, '127.0.0.1', () => {
+        const { port } = srv.address() as net.AddressInfo
+        srv.close(() => resolve(port))
+      })
+      .on('error', reject)
   })
 }
 
@@ -268,7 +352,8 @@ export function freePort(): Promise<number> {
 export async function importIntoContainerd(containerdAddress: string, image: string, dir: string): Promise<void> {
   const tar = path.join(dir, `${image.replace(/[/:]/g, '_')}.tar`)
   await execFileP('docker', ['save', '-o', tar, image], { timeout: 600_000 })
-  await execFileP('ctr', ['--address', containerdAddress, '-n', 'k8s.io', 'images', 'import', tar], { timeout: 600_000 })
+  await execFileP('ctr', ['--address', containerdAddress, '-n', 'k8s.io', 'images', 'import', tar], {
+    timeout: 600_000,
+  })
   rmSync(tar, { force: true })
 }
-

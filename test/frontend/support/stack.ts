@@ -13,11 +13,17 @@ export const frontendDir = join(repo, 'app/frontend')
 export const backendDir = join(repo, 'app/backend')
 export const outputDir = join(repo, 'test-output/frontend')
 
-function run(cmd: string, args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; what: string; fix: string }): string {
+function run(
+  cmd: string,
+  args: string[],
+  opts: { cwd: string; env?: NodeJS.ProcessEnv; what: string; fix: string },
+): string {
   const r = spawnSync(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, encoding: 'utf8', maxBuffer: 64 << 20 })
   if (r.status !== 0) {
     const out = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').slice(-30).join('\n')
-    throw new Error(`${opts.what} failed (${cmd} ${args.join(' ')} in ${opts.cwd}, exit ${r.status ?? r.error}):\n${out}\nfix: ${opts.fix}`)
+    throw new Error(
+      `${opts.what} failed (${cmd} ${args.join(' ')} in ${opts.cwd}, exit ${r.status ?? r.error}):\n${out}\nfix: ${opts.fix}`,
+    )
   }
   return r.stdout.trim()
 }
@@ -34,15 +40,38 @@ function newestMtime(path: string): number {
 export function ensureFrontendBuild(): string {
   const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' }
   if (!existsSync(join(frontendDir, 'node_modules/next/package.json'))) {
-    run('npm', ['ci', '--no-audit', '--no-fund'], { cwd: frontendDir, env, what: 'installing the frontend', fix: 'cd app/frontend && npm ci' })
+    run('npm', ['ci', '--no-audit', '--no-fund'], {
+      cwd: frontendDir,
+      env,
+      what: 'installing the frontend',
+      fix: 'cd app/frontend && npm ci',
+    })
   }
   const standalone = join(frontendDir, '.next/standalone')
   const built = join(standalone, 'migrate.mjs') // written last by the build
-  const sources = ['app', 'components', 'lib', 'scripts', 'public', 'next.config.ts', 'package-lock.json', 'tsconfig.json']
+  const sources = [
+    'app',
+    'components',
+    'lib',
+    'scripts',
+    'public',
+    'next.config.ts',
+    'package-lock.json',
+    'tsconfig.json',
+  ]
     .map((p) => join(frontendDir, p))
     .filter(existsSync)
-  const stale = !existsSync(built) || !existsSync(join(standalone, 'server.js')) || Math.max(...sources.map(newestMtime)) > statSync(built).mtimeMs
-  if (stale) run('npm', ['run', 'build'], { cwd: frontendDir, env, what: 'building the frontend', fix: 'cd app/frontend && npm run build' })
+  const stale =
+    !existsSync(built) ||
+    !existsSync(join(standalone, 'server.js')) ||
+    Math.max(...sources.map(newestMtime)) > statSync(built).mtimeMs
+  if (stale)
+    run('npm', ['run', 'build'], {
+      cwd: frontendDir,
+      env,
+      what: 'building the frontend',
+      fix: 'cd app/frontend && npm run build',
+    })
   return standalone
 }
 
@@ -51,9 +80,18 @@ export function ensureBackendVenv(): string {
   const venv = join(backendDir, '.venv')
   if (!existsSync(join(venv, 'bin/uvicorn'))) {
     const hasUv = spawnSync('uv', ['--version']).status === 0
-    if (!hasUv) run('python3', ['-m', 'pip', 'install', '--quiet', 'uv'], { cwd: repo, what: 'installing uv', fix: 'python3 -m pip install uv' })
+    if (!hasUv)
+      run('python3', ['-m', 'pip', 'install', '--quiet', 'uv'], {
+        cwd: repo,
+        what: 'installing uv',
+        fix: 'python3 -m pip install uv',
+      })
     const uv = hasUv ? ['uv'] : ['python3', '-m', 'uv']
-    run(uv[0]!, [...uv.slice(1), 'sync', '--frozen'], { cwd: backendDir, what: 'creating the backend virtualenv', fix: 'cd app/backend && uv sync --frozen' })
+    run(uv[0]!, [...uv.slice(1), 'sync', '--frozen'], {
+      cwd: backendDir,
+      what: 'creating the backend virtualenv',
+      fix: 'cd app/backend && uv sync --frozen',
+    })
   }
   return venv
 }
@@ -69,11 +107,18 @@ export function freePort(): Promise<number> {
   })
 }
 
-export async function waitForHttp(url: string, proc: ChildProcess, name: string, logFile: string, timeoutMs = 60_000): Promise<void> {
+export async function waitForHttp(
+  url: string,
+  proc: ChildProcess,
+  name: string,
+  logFile: string,
+  timeoutMs = 60_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs
   let last = ''
   while (Date.now() < deadline) {
-    if (proc.exitCode !== null) throw new Error(`${name} exited with code ${proc.exitCode} before answering ${url}; see ${logFile}`)
+    if (proc.exitCode !== null)
+      throw new Error(`${name} exited with code ${proc.exitCode} before answering ${url}; see ${logFile}`)
     try {
       const res = await fetch(url, { signal: AbortSignal.timeout(2000) })
       if (res.ok) return
@@ -140,8 +185,18 @@ export async function startStack(): Promise<Stack> {
 
   // The same two migrations the chart's Job runs, each twice: they must be idempotent.
   for (let i = 0; i < 2; i++) {
-    run('node', ['migrate.mjs'], { cwd: appDir, env: frontendEnv, what: 'the frontend auth migration', fix: 'cd app/frontend && npm run build' })
-    run(join(venv, 'bin/python'), ['-m', 'app.migrate'], { cwd: backendDir, env: backendEnv, what: 'the backend migration', fix: 'bash app/backend/scripts/test.sh' })
+    run('node', ['migrate.mjs'], {
+      cwd: appDir,
+      env: frontendEnv,
+      what: 'the frontend auth migration',
+      fix: 'cd app/frontend && npm run build',
+    })
+    run(join(venv, 'bin/python'), ['-m', 'app.migrate'], {
+      cwd: backendDir,
+      env: backendEnv,
+      what: 'the backend migration',
+      fix: 'bash app/backend/scripts/test.sh',
+    })
   }
 
   const procs: ChildProcess[] = []
@@ -154,7 +209,13 @@ export async function startStack(): Promise<Stack> {
     procs.push(proc)
     return { proc, logFile }
   }
-  const backend = start('backend', join(venv, 'bin/uvicorn'), ['app.main:app', '--host', '127.0.0.1', '--port', String(backendPort)], backendDir, backendEnv)
+  const backend = start(
+    'backend',
+    join(venv, 'bin/uvicorn'),
+    ['app.main:app', '--host', '127.0.0.1', '--port', String(backendPort)],
+    backendDir,
+    backendEnv,
+  )
   const frontend = start('frontend', 'node', ['server.js'], appDir, frontendEnv)
 
   const end = (p: ChildProcess) =>

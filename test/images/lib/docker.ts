@@ -60,16 +60,30 @@ export interface BuildOptions {
 }
 
 export function baseArgs(dockerfile: string): Record<string, string> {
-  return dockerfile === frontendDockerfile
-    ? { NODE_IMAGE: nodeImage }
-    : { PYTHON_IMAGE: pythonImage }
+  return dockerfile === frontendDockerfile ? { NODE_IMAGE: nodeImage } : { PYTHON_IMAGE: pythonImage }
 }
 
 export async function build(o: BuildOptions): Promise<Build> {
-  const args = Object.entries({ ...baseArgs(o.dockerfile), ...o.args }).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`])
-  const flags = [...args, ...(o.noCache ? ['--no-cache'] : []), '--progress=plain', '-f', o.dockerfile, '-t', o.tag, o.context]
+  const args = Object.entries({ ...baseArgs(o.dockerfile), ...o.args }).flatMap(([k, v]) => [
+    '--build-arg',
+    `${k}=${v}`,
+  ])
+  const flags = [
+    ...args,
+    ...(o.noCache ? ['--no-cache'] : []),
+    '--progress=plain',
+    '-f',
+    o.dockerfile,
+    '-t',
+    o.tag,
+    o.context,
+  ]
   const started = performance.now()
-  const r = await $({ nothrow: true, quiet: true, env: { ...process.env, DOCKER_BUILDKIT: '1' } })`docker build ${flags}`
+  const r = await $({
+    nothrow: true,
+    quiet: true,
+    env: { ...process.env, DOCKER_BUILDKIT: '1' },
+  })`docker build ${flags}`
   const seconds = (performance.now() - started) / 1000
   made.images.add(o.tag)
   const output = r.stdout + r.stderr
@@ -105,7 +119,9 @@ export function parseSteps(output: string): Step[] {
 export function step(b: Build, pattern: RegExp): Step {
   const found = b.steps.filter((s) => pattern.test(s.name))
   if (found.length !== 1) {
-    throw new Error(`expected one build step matching ${pattern}, found ${found.length}:\n${b.steps.map((s) => s.name.slice(0, 120)).join('\n')}`)
+    throw new Error(
+      `expected one build step matching ${pattern}, found ${found.length}:\n${b.steps.map((s) => s.name.slice(0, 120)).join('\n')}`,
+    )
   }
   return found[0]!
 }
@@ -134,10 +150,17 @@ export async function start(image: string, o: RunOptions = {}): Promise<string> 
   const envFile = join(mkdtempSync(join(tmpdir(), 'images-env-')), 'env')
   made.dirs.add(resolve(envFile, '..'))
   const { writeFileSync } = await import('node:fs')
-  writeFileSync(envFile, Object.entries(o.env ?? {}).map(([k, v]) => `${k}=${v}`).join('\n') + '\n', { mode: 0o600 })
+  writeFileSync(
+    envFile,
+    Object.entries(o.env ?? {})
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n') + '\n',
+    { mode: 0o600 },
+  )
   const flags = [
     '-d',
-    '--env-file', envFile,
+    '--env-file',
+    envFile,
     ...(o.hostNetwork ? ['--network', 'host'] : []),
     ...(o.readOnly ? ['--read-only'] : []),
     ...(o.tmpfs ?? []).flatMap((t) => ['--tmpfs', t]),
@@ -155,7 +178,11 @@ export async function logs(id: string): Promise<string> {
 }
 
 /** Polls until the URL answers (any status); returns the last status and body. */
-export async function waitForHttp(url: string, container: string, timeoutMs = 60_000): Promise<{ status: number; body: string }> {
+export async function waitForHttp(
+  url: string,
+  container: string,
+  timeoutMs = 60_000,
+): Promise<{ status: number; body: string }> {
   const deadline = Date.now() + timeoutMs
   let last = ''
   while (Date.now() < deadline) {
@@ -171,7 +198,9 @@ export async function waitForHttp(url: string, container: string, timeoutMs = 60
     }
     await new Promise((r) => setTimeout(r, 500))
   }
-  throw new Error(`${url} did not answer within ${timeoutMs / 1000}s (${last}); container log:\n${await logs(container)}`)
+  throw new Error(
+    `${url} did not answer within ${timeoutMs / 1000}s (${last}); container log:\n${await logs(container)}`,
+  )
 }
 
 /** Runs a one-off command in the image and returns its exit code and output. */
@@ -185,7 +214,11 @@ export async function exec(image: string, cmd: string[], o: RunOptions = {}): Pr
     ...(o.tmpfs ?? []).flatMap((t) => ['--tmpfs', t]),
   ]
   // `-e NAME` without a value passes it from this process's environment: values stay out of argv.
-  const r = await $({ nothrow: true, quiet: true, env: { ...process.env, ...o.env } })`docker run ${flags} ${image} ${cmd}`
+  const r = await $({
+    nothrow: true,
+    quiet: true,
+    env: { ...process.env, ...o.env },
+  })`docker run ${flags} ${image} ${cmd}`
   return { code: r.exitCode ?? -1, out: r.stdout + r.stderr }
 }
 
@@ -197,7 +230,10 @@ export async function stopSeconds(id: string): Promise<number> {
 }
 
 /** Every file of the image's filesystem streamed through `docker export`, searched for each needle. */
-export async function exportContains(image: string, needles: string[]): Promise<{ found: string[]; envFiles: string[] }> {
+export async function exportContains(
+  image: string,
+  needles: string[],
+): Promise<{ found: string[]; envFiles: string[] }> {
   const id = (await $({ quiet: true })`docker create ${image}`).stdout.trim()
   made.containers.add(id)
   const found = new Set<string>()
@@ -245,7 +281,12 @@ export async function nodeImageWithHeaders(): Promise<string> {
   if ((await $({ nothrow: true, quiet: true })`docker image inspect ${tag}`).exitCode === 0) return tag
   const ctx = mkdtempSync(join(tmpdir(), 'images-node-headers-'))
   made.dirs.add(ctx)
-  const r = await $({ nothrow: true, quiet: true, env: { ...process.env, DOCKER_BUILDKIT: '1' } })`docker build --build-arg NODE_IMAGE=${nodeImage} -f ${join(root, 'test/images/lib/node-headers.Dockerfile')} -t ${tag} ${ctx}`
-  if (r.exitCode !== 0) throw new Error(`could not add Node's headers to ${nodeImage}:\n${r.stderr.split('\n').slice(-15).join('\n')}`)
+  const r = await $({
+    nothrow: true,
+    quiet: true,
+    env: { ...process.env, DOCKER_BUILDKIT: '1' },
+  })`docker build --build-arg NODE_IMAGE=${nodeImage} -f ${join(root, 'test/images/lib/node-headers.Dockerfile')} -t ${tag} ${ctx}`
+  if (r.exitCode !== 0)
+    throw new Error(`could not add Node's headers to ${nodeImage}:\n${r.stderr.split('\n').slice(-15).join('\n')}`)
   return tag
 }

@@ -13,7 +13,10 @@ const state = JSON.parse(before)
 const stdin = args.includes('-') && tool === 'kubectl' ? readFileSync(0, 'utf8') : undefined
 // DOCKER_HOST as each call got it: tests check which commands were pointed at minikube's Docker (and which were not)
 const dockerHost = process.env.DOCKER_HOST
-appendFileSync(process.env.FAKE_LOG, JSON.stringify({ tool, args, stdin: stdin === undefined ? undefined : '<stdin>', dockerHost }) + '\n')
+appendFileSync(
+  process.env.FAKE_LOG,
+  JSON.stringify({ tool, args, stdin: stdin === undefined ? undefined : '<stdin>', dockerHost }) + '\n',
+)
 if (stdin !== undefined) (state.stdin ??= []).push(stdin)
 
 // stages run read-only queries in parallel: write only on change, and atomically, so no reader sees half a file
@@ -48,7 +51,8 @@ const ns = () => opt('-n') ?? opt('--namespace') ?? 'default'
 // the address `minikube docker-env` hands out for a docker-runtime profile (the docker driver forwards 2376 to it)
 const MINIKUBE_DOCKER = 'tcp://127.0.0.1:32771'
 // how minikube image ls names an image: fully qualified
-const qualified = (n) => (/^[^/]+[.:][^/]*\//.test(n) ? n : n.includes('/') ? `docker.io/${n}` : `docker.io/library/${n}`)
+const qualified = (n) =>
+  /^[^/]+[.:][^/]*\//.test(n) ? n : n.includes('/') ? `docker.io/${n}` : `docker.io/library/${n}`
 const short = (n) => n.replace(/^docker\.io\/library\//, '')
 
 // The daemon a docker call reaches: the local engine (state.images), or with DOCKER_HOST the minikube node's own
@@ -67,9 +71,14 @@ function daemon() {
   const mk = state.minikube ?? {}
   // captured shape: what the docker CLI says when DOCKER_HOST points at nothing listening
   if (dockerHost !== MINIKUBE_DOCKER || !mk.running)
-    done('', 1, `error during connect: Get "https://${dockerHost.replace(/^tcp:\/\//, '')}/v1.24/version": dial tcp ${dockerHost.replace(/^tcp:\/\//, '')}: connect: connection refused`)
+    done(
+      '',
+      1,
+      `error during connect: Get "https://${dockerHost.replace(/^tcp:\/\//, '')}/v1.24/version": dial tcp ${dockerHost.replace(/^tcp:\/\//, '')}: connect: connection refused`,
+    )
   // minikube's daemon only speaks TLS with its client certificates
-  if (process.env.DOCKER_TLS_VERIFY !== '1' || !process.env.DOCKER_CERT_PATH) done('', 1, 'Error response from daemon: Client sent an HTTP request to an HTTPS server.')
+  if (process.env.DOCKER_TLS_VERIFY !== '1' || !process.env.DOCKER_CERT_PATH)
+    done('', 1, 'Error response from daemon: Client sent an HTTP request to an HTTPS server.')
   const images = (mk.images ??= [])
   return {
     version: '28.4.0',
@@ -84,13 +93,19 @@ function docker() {
   const [cmd, sub] = args
   if (cmd === 'version') {
     // captured: docker version --format {{.Server.Version}} on the Debian engine
-    if (state.dockerDown && !dockerHost) done('', 1, 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?')
+    if (state.dockerDown && !dockerHost)
+      done('', 1, 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?')
     done(daemon().version)
   }
   const d = daemon()
   if (cmd === 'image' && sub === 'ls') {
     // docker image ls <name> --format {{.Repository}}:{{.Tag}}: one line per tag of that repository
-    done(d.list().filter((i) => i.startsWith(`${args[2]}:`)).join('\n'))
+    done(
+      d
+        .list()
+        .filter((i) => i.startsWith(`${args[2]}:`))
+        .join('\n'),
+    )
   }
   if (cmd === 'image' && sub === 'inspect') {
     const name = args[2]
@@ -141,13 +156,25 @@ function minikube() {
   if (cmd === 'status') {
     // captured shape of `minikube status -o json`; exit code 7 when stopped, 85 when the profile does not exist
     const s = mk.running ? 'Running' : 'Stopped'
-    done(JSON.stringify({ Name: profile, Host: s, Kubelet: s, APIServer: s, Kubeconfig: mk.running ? 'Configured' : 'Misconfigured', Worker: false }), mk.running ? 0 : 7)
+    done(
+      JSON.stringify({
+        Name: profile,
+        Host: s,
+        Kubelet: s,
+        APIServer: s,
+        Kubeconfig: mk.running ? 'Configured' : 'Misconfigured',
+        Worker: false,
+      }),
+      mk.running ? 0 : 7,
+    )
   }
   if (cmd === 'start') {
     mk.running = true
     mk.startArgs = args
     state.context = profile
-    done(`😄  [${profile}] minikube v1.34.0\n🏄  Done! kubectl is now configured to use "${profile}" cluster and "default" namespace by default`)
+    done(
+      `😄  [${profile}] minikube v1.34.0\n🏄  Done! kubectl is now configured to use "${profile}" cluster and "default" namespace by default`,
+    )
   }
   if (cmd === 'addons' && sub === 'list') {
     const all = { ingress: 'disabled', 'metrics-server': 'disabled', 'storage-provisioner': 'enabled', ...mk.addons }
@@ -157,7 +184,8 @@ function minikube() {
     mk.addons[args[2]] = 'enabled'
     done(`🌟  The '${args[2]}' addon is enabled`)
   }
-  if (cmd === 'image' && sub === 'ls') done(['registry.k8s.io/pause:3.10', 'docker.io/kubernetesui/dashboard:v2.7.0', ...mk.images].join('\n'))
+  if (cmd === 'image' && sub === 'ls')
+    done(['registry.k8s.io/pause:3.10', 'docker.io/kubernetesui/dashboard:v2.7.0', ...mk.images].join('\n'))
   if (cmd === 'image' && sub === 'load') {
     mk.images.push(`docker.io/library/${args[2]}`)
     done()
@@ -182,16 +210,26 @@ function dockerEnv(mk, profile) {
   if (!mk.running) exit(83) // ExGuestNotRunning: The control-plane node <p> host is not running: state=Stopped
   const runtime = mk.runtime ?? 'docker'
   const driver = mk.driver ?? 'docker'
-  if (runtime !== 'docker' && runtime !== 'containerd') exit(14, '❌  Exiting due to MK_USAGE: the docker-env command only supports the docker and containerd runtimes')
-  if (runtime === 'containerd' && driver !== 'docker') exit(14, '❌  Exiting due to MK_USAGE: the docker-env command only supports the containerd runtime with the docker driver')
+  if (runtime !== 'docker' && runtime !== 'containerd')
+    exit(14, '❌  Exiting due to MK_USAGE: the docker-env command only supports the docker and containerd runtimes')
+  if (runtime === 'containerd' && driver !== 'docker')
+    exit(
+      14,
+      '❌  Exiting due to MK_USAGE: the docker-env command only supports the containerd runtime with the docker driver',
+    )
   // the user's own DOCKER_HOST comes back as MINIKUBE_EXISTING_DOCKER_HOST (dockerEnvVars)
   const existing = dockerHost ? `MINIKUBE_EXISTING_DOCKER_HOST=${dockerHost}\n` : ''
   if (runtime === 'containerd')
     // containerd on the docker driver: nerdctld over ssh, with an ssh-agent (dockerEnvSSHTmpl)
-    done(`DOCKER_HOST=ssh://docker@127.0.0.1:32772\nMINIKUBE_ACTIVE_DOCKERD=${profile}\nSSH_AUTH_SOCK=/tmp/ssh-XXXXfake/agent.4242\nSSH_AGENT_PID=4243`, 0,
-      '❗  Using the docker-env command with the containerd runtime is a highly experimental feature, please provide feedback or contribute to make it better')
+    done(
+      `DOCKER_HOST=ssh://docker@127.0.0.1:32772\nMINIKUBE_ACTIVE_DOCKERD=${profile}\nSSH_AUTH_SOCK=/tmp/ssh-XXXXfake/agent.4242\nSSH_AGENT_PID=4243`,
+      0,
+      '❗  Using the docker-env command with the containerd runtime is a highly experimental feature, please provide feedback or contribute to make it better',
+    )
   // dockerEnvTCPTmpl
-  done(`DOCKER_TLS_VERIFY=1\nDOCKER_HOST=${MINIKUBE_DOCKER}\nDOCKER_CERT_PATH=${process.env.HOME}/.minikube/certs\n${existing}MINIKUBE_ACTIVE_DOCKERD=${profile}`)
+  done(
+    `DOCKER_TLS_VERIFY=1\nDOCKER_HOST=${MINIKUBE_DOCKER}\nDOCKER_CERT_PATH=${process.env.HOME}/.minikube/certs\n${existing}MINIKUBE_ACTIVE_DOCKERD=${profile}`,
+  )
 }
 
 const notFound = (kind, name) => done('', 1, `Error from server (NotFound): ${kind} "${name}" not found`)
@@ -202,13 +240,28 @@ function kubectl() {
   const secrets = (state.secrets ??= {})
   if (cmd === 'version' && has('--client')) {
     // captured: kubectl v1.35.2 `version --client -o json`
-    done(JSON.stringify({ clientVersion: { major: '1', minor: '35', gitVersion: 'v1.35.2', platform: 'linux/amd64' }, kustomizeVersion: 'v5.7.1' }, null, 2))
+    done(
+      JSON.stringify(
+        {
+          clientVersion: { major: '1', minor: '35', gitVersion: 'v1.35.2', platform: 'linux/amd64' },
+          kustomizeVersion: 'v5.7.1',
+        },
+        null,
+        2,
+      ),
+    )
   }
   // captured: what kubectl says when the API server is down
-  if (state.clusterDown && cmd !== 'config') done('', 1, 'The connection to the server 192.168.49.2:8443 was refused - did you specify the right host or port?')
+  if (state.clusterDown && cmd !== 'config')
+    done('', 1, 'The connection to the server 192.168.49.2:8443 was refused - did you specify the right host or port?')
   if (cmd === 'version') {
     if (!state.context) done('', 1, 'error: current-context is not set')
-    done(JSON.stringify({ clientVersion: { gitVersion: 'v1.35.2' }, serverVersion: { major: '1', minor: '34', gitVersion: 'v1.34.0' } }))
+    done(
+      JSON.stringify({
+        clientVersion: { gitVersion: 'v1.35.2' },
+        serverVersion: { major: '1', minor: '34', gitVersion: 'v1.34.0' },
+      }),
+    )
   }
   if (cmd === 'config' && sub === 'current-context') {
     // captured: "error: current-context is not set", exit 1
@@ -269,7 +322,13 @@ function kubectl() {
   }
   if (cmd === 'get' && sub === 'ingress') {
     const lb = state.ingressIp ? [{ ip: state.ingressIp }] : []
-    done(JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [{ metadata: { name: 'todo-frontend' }, status: { loadBalancer: { ingress: lb } } }] }))
+    done(
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'List',
+        items: [{ metadata: { name: 'todo-frontend' }, status: { loadBalancer: { ingress: lb } } }],
+      }),
+    )
   }
   if (cmd === 'logs') done((state.logs ?? []).join('\n'))
   done('', 1, `fake kubectl: unhandled ${line}`)
@@ -278,7 +337,10 @@ function kubectl() {
 // helm --set parsing, enough for the kit's values: escaped dots/commas, --set types true/false/ints
 function setPath(obj, key, value) {
   // `a.b[0]` as helm reads it: b is a list (helm get values -o json prints it as one)
-  const parts = key.split(/(?<!\\)\./).map((p) => p.replace(/\\([.,])/g, '$1')).flatMap((p) => p.split(/\[(\d+)\]/).filter(Boolean))
+  const parts = key
+    .split(/(?<!\\)\./)
+    .map((p) => p.replace(/\\([.,])/g, '$1'))
+    .flatMap((p) => p.split(/\[(\d+)\]/).filter(Boolean))
   let cur = obj
   parts.slice(0, -1).forEach((p, i) => (cur = cur[p] ??= /^\d+$/.test(parts[i + 1]) ? [] : {}))
   cur[parts[parts.length - 1]] = value
@@ -293,7 +355,15 @@ function helm() {
     const r = rels[key(args[1])]
     // captured: "Error: release: not found", exit 1
     if (!r) done('', 1, 'Error: release: not found')
-    if (has('-o', 'json')) done(JSON.stringify({ name: args[1], info: { status: r.status, description: 'Upgrade complete' }, version: r.revision, namespace: ns() }))
+    if (has('-o', 'json'))
+      done(
+        JSON.stringify({
+          name: args[1],
+          info: { status: r.status, description: 'Upgrade complete' },
+          version: r.revision,
+          namespace: ns(),
+        }),
+      )
     done(`NAME: ${args[1]}\nSTATUS: ${r.status}\nREVISION: ${r.revision}`)
   }
   if (cmd === 'get' && sub === 'values') {
@@ -317,7 +387,9 @@ function helm() {
     })
     const prev = rels[key(name)]
     rels[key(name)] = { status: 'deployed', revision: (prev?.revision ?? 0) + 1, values, chart: args[3] }
-    done(`Release "${name}" has been upgraded. Happy Helming!\nNAME: ${name}\nSTATUS: deployed\nREVISION: ${rels[key(name)].revision}`)
+    done(
+      `Release "${name}" has been upgraded. Happy Helming!\nNAME: ${name}\nSTATUS: deployed\nREVISION: ${rels[key(name)].revision}`,
+    )
   }
   if (cmd === 'uninstall') {
     delete rels[key(args[1])]
@@ -330,7 +402,12 @@ function ctr() {
   const list = (state.ctr ??= [])
   // captured shape: `ctr --version` prints the client version without dialing containerd
   if (args[0] === '--version') done('ctr github.com/containerd/containerd v1.7.24')
-  if (state.ctrDown) done('', 1, `ctr: failed to dial "${opt('--address')}": connection error: desc = "transport: error while dialing: dial unix ${opt('--address')}: connect: permission denied"`)
+  if (state.ctrDown)
+    done(
+      '',
+      1,
+      `ctr: failed to dial "${opt('--address')}": connection error: desc = "transport: error while dialing: dial unix ${opt('--address')}: connect: permission denied"`,
+    )
   const rest = args.filter((a, i) => !['--address', '-n'].includes(a) && !['--address', '-n'].includes(args[i - 1]))
   if (rest[0] === 'version') done('Client:\n  Version:  1.7.24\n  Revision: \n  Go version: go1.22.12')
   if (rest[0] === 'images' && rest[1] === 'ls') done(list.join('\n'))
@@ -347,7 +424,9 @@ function kind() {
   if (args[0] === 'version') done('kind v0.24.0 go1.22.6 linux/amd64')
   if (args[0] === 'load') {
     ;(state.kind ??= []).push(args[2])
-    done(`Image: "${args[2]}" with ID "sha256:${'4'.repeat(64)}" not yet present on node "${opt('--name')}-control-plane", loading...`)
+    done(
+      `Image: "${args[2]}" with ID "sha256:${'4'.repeat(64)}" not yet present on node "${opt('--name')}-control-plane", loading...`,
+    )
   }
   done('', 1, `fake kind: unhandled ${line}`)
 }
