@@ -22,8 +22,6 @@ type EnvVar = { name: string; value?: string }
 type Values = { frontend: { probes: Record<string, { path: string }> }; backend: { extraEnv: EnvVar[]; probes: Record<string, { path: string }> } }
 
 const fixtures = join(root, 'test/images/fixtures')
-const node24 = join(process.env.HOME ?? '', '.cache/todo-k8s-kit/node24/bin/node')
-const nodeBin = process.versions.node.startsWith('24') ? process.execPath : node24
 // What the chart mounts as emptyDirs for the frontend: the only writable paths.
 const writable = ['/tmp', '/app/.next/cache:uid=10001,gid=10001']
 
@@ -46,7 +44,7 @@ beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'images-existing-env-'))
   envFile = join(dir, '.env')
   writeFileSync(envFile, '')
-  initOut = execFileSync(nodeBin, [join(root, 'scripts/init.ts'), '--frontend', fe, '--backend', be, '--env-path', envFile], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+  initOut = execFileSync(process.execPath, [join(root, 'scripts/init.ts'), '--frontend', fe, '--backend', be, '--env-path', envFile], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
   env = parseDotenv(readFileSync(envFile, 'utf8'))
   values = parseYaml(readFileSync(join(dir, '.kit/app-values.yaml'), 'utf8')) as Values
   // No registry here: the local stand-ins take the place of the public images init names (the environment wins).
