@@ -34,7 +34,8 @@ for (const helm of HELMS)
 const validation = new Map<string, Map<string, ValidationIssue[]>>()
 
 beforeAll(() => {
-  // The first run builds kubectl-validate and fetches the schemas (a few minutes); later runs reuse .tools/.
+  // The first run builds kubectl-validate and fetches the schemas (a few minutes) into the test tools cache; later
+  // runs, from any checkout, reuse them.
   const files = [...renders.values()].filter((r) => r.status === 0).map((r) => r.file)
   for (const v of KUBE_VERSIONS) validation.set(v, validateFiles(files, v))
 }, 900_000)

@@ -38,7 +38,8 @@ const CASES: { name: string; break: (objects: K8sObject[]) => void; error: RegEx
 ]
 
 beforeAll(() => {
-  // The first run builds kubectl-validate and fetches the schemas (a few minutes); later runs reuse .tools/.
+  // The first run builds kubectl-validate and fetches the schemas (a few minutes) into the test tools cache; later
+  // runs, from any checkout, reuse them.
   kubectlValidate()
   for (const v of KUBE_VERSIONS) kubernetesSchemas(v)
 }, 900_000)

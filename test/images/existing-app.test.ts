@@ -40,8 +40,6 @@ type Values = {
 }
 
 const fixtures = join(root, 'test/images/fixtures')
-const node24 = join(process.env.HOME ?? '', '.cache/todo-k8s-kit/node24/bin/node')
-const nodeBin = process.versions.node.startsWith('24') ? process.execPath : node24
 // What the chart mounts as emptyDirs for the frontend: the only writable paths.
 const writable = ['/tmp', '/app/.next/cache:uid=10001,gid=10001']
 
@@ -65,7 +63,7 @@ beforeAll(async () => {
   envFile = join(dir, '.env')
   writeFileSync(envFile, '')
   initOut = execFileSync(
-    nodeBin,
+    process.execPath,
     [join(root, 'scripts/init.ts'), '--frontend', fe, '--backend', be, '--env-path', envFile],
     { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
   )

