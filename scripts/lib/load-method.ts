@@ -15,9 +15,8 @@ export const LOAD_METHODS_BY_CLUSTER: Record<ClusterKind, readonly LoadMethod[]>
 /**
  * LOAD_METHOD when CLUSTER=minikube and it is unset: docker-env (build in the node's own Docker, nothing to copy) when
  * the profile runs the docker runtime, which setup starts a new profile with; `minikube image load` for a profile that
- * runs containerd or cri-o, the none driver or several nodes, where minikube has no Docker to lend. Measured
- * (`E2E_CLUSTER=minikube npm run bench:e2e`): a one-line backend change deploys in 19 s instead of 41 s; a cold `up`
- * takes 13 s longer, once.
+ * runs containerd or cri-o, the none driver or several nodes, where minikube has no Docker to lend. docker-env wins
+ * on every edit and costs once on a cold `up` (bench/README.md has the figures).
  */
 export const MINIKUBE_DEFAULT_LOAD_METHOD = 'docker-env'
 
