@@ -79,13 +79,11 @@ const getIn = (s: Subject, c: Component, t: Target, ask: Ask): Promise<Result | 
 const named = (component: string, t: Target): string => `${component} ${t.probe ? `${t.probe} ` : ''}${t.path} 200`
 const onPort = (t: Target): string => (t.port ? `port ${t.port}` : '$PORT')
 
-/** A GET from inside a component's pod to its own port, at the path its probe asks. */
-function selfGet(
-  id: string,
-  c: Component,
-  target: (s: Subject) => Target,
-  fix: (s: Subject, ns: string) => string,
-): ValidateCheck {
+const READY_FIX =
+  'the backend cannot use its database: check POSTGRES_PASSWORD / DATABASE_URL in .env, then npx zx scripts/deploy.ts'
+
+/** A GET from inside a component's pod to its own port, at the path its probe asks; by default the fix is its logs. */
+function selfGet(id: string, c: Component, target: (s: Subject) => Target, fix?: string): ValidateCheck {
   return {
     id,
     name: `${c} ${id.split('-')[1]}`,
@@ -93,7 +91,8 @@ function selfGet(
     run: async (s, ask, { cfg }) => {
       const t = target(s)
       const r = await getIn(s, c, t, ask)
-      return checkHttp(id, named(c, t), `${s.podName[c]} GET ${local(t)}`, r, fix(s, cfg.namespace), fallbackNote(t))
+      const logs = `the ${c} does not answer ${t.path} on ${onPort(t)}: kubectl logs -n ${cfg.namespace} ${s.podName[c]}`
+      return checkHttp(id, named(c, t), `${s.podName[c]} GET ${local(t)}`, r, fix ?? logs, fallbackNote(t))
     },
   }
 }
@@ -106,27 +105,9 @@ const CHECKS: ValidateCheck[] = [
     // decided while waiting for the pods to settle
     run: async (s: Subject) => s.settled.find((c) => c.id === id) ?? notChecked(id, id, 'dry run'),
   })),
-  selfGet(
-    'backend-health',
-    'backend',
-    (s) => s.backendLive,
-    (s, ns) =>
-      `the backend does not answer ${s.backendLive.path} on ${onPort(s.backendLive)}: kubectl logs -n ${ns} ${s.podName.backend}`,
-  ),
-  selfGet(
-    'backend-ready',
-    'backend',
-    (s) => s.backendReady,
-    () =>
-      'the backend cannot use its database: check POSTGRES_PASSWORD / DATABASE_URL in .env, then npx zx scripts/deploy.ts',
-  ),
-  selfGet(
-    'frontend-health',
-    'frontend',
-    (s) => s.frontendHealth,
-    (s, ns) =>
-      `the frontend does not answer ${s.frontendHealth.path} on ${onPort(s.frontendHealth)}: kubectl logs -n ${ns} ${s.podName.frontend}`,
-  ),
+  selfGet('backend-health', 'backend', (s) => s.backendLive),
+  selfGet('backend-ready', 'backend', (s) => s.backendReady, READY_FIX),
+  selfGet('frontend-health', 'frontend', (s) => s.frontendHealth),
   {
     id: 'frontend-to-backend',
     name: 'frontend → backend (Service DNS)',
