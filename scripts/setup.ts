@@ -21,92 +21,44 @@ export const setup = defineStage({
 async function run(ctx: Ctx): Promise<void> {
   const { cfg, dryRun, log, exec, query } = ctx
   const mk = cfg.minikube
-
-  if (!dryRun) {
-    const s = log.step('preflight')
-    const tools: Tool[] = ['docker', 'kubectl', 'helm']
-    if (cfg.cluster === 'minikube') tools.push('minikube')
-    if (cfg.loadMethod === 'kind') tools.push('kind')
-    if (cfg.loadMethod === 'containerd') tools.push('ctr')
-    const found = await requireTools(ctx, tools)
-    s.done(
-      Object.entries(found)
-        .map(([t, v]) => `${t} ${v}`)
-        .join(', '),
-    )
-  }
+  if (!dryRun) await preflight(ctx)
 
   if (cfg.cluster === 'minikube') {
-    const status = await query({ timeoutMs: 60_000 })`minikube status -p ${mk.profile} -o json`
-    let running = false
-    try {
-      const st = JSON.parse(status.stdout) as { Host?: string; Kubelet?: string; APIServer?: string }
-      running = st.Host === 'Running' && st.Kubelet === 'Running' && st.APIServer === 'Running'
-    } catch {
-      running = false
-    }
+    if (cfg.loadMethodWhy)
+      log.info(`images: LOAD_METHOD=${cfg.loadMethod} (${cfg.loadMethodWhy}; set LOAD_METHOD to choose)`)
     // docker-env builds with the node's Docker: ask for that runtime even when a user-wide minikube config says otherwise
     const runtime = cfg.loadMethod === 'docker-env' ? ['--container-runtime=docker'] : []
     const cni = mk.cni ? [`--cni=${mk.cni}`] : []
-    if (cfg.loadMethodWhy)
-      log.info(`images: LOAD_METHOD=${cfg.loadMethod} (${cfg.loadMethodWhy}; set LOAD_METHOD to choose)`)
-    if (running) log.ok(`minikube profile ${mk.profile} is running`)
+    const start = {
+      timeoutMs: cfg.timeouts.minikubeStartMs,
+      cause: `minikube could not start profile ${mk.profile}`,
+      fix: `minikube logs -p ${mk.profile}   (or start over: minikube delete -p ${mk.profile})`,
+    }
+    if (await minikubeRunning(ctx)) log.ok(`minikube profile ${mk.profile} is running`)
     else
       await log.task(
         `start minikube profile ${mk.profile}`,
         () =>
-          exec({
-            timeoutMs: cfg.timeouts.minikubeStartMs,
-            cause: `minikube could not start profile ${mk.profile}`,
-            fix: `minikube logs -p ${mk.profile}   (or start over: minikube delete -p ${mk.profile})`,
-          })`minikube start -p ${mk.profile} --driver=${mk.driver} --cpus=${mk.cpus} --memory=${mk.memory} --kubernetes-version=${mk.kubernetesVersion} ${runtime} ${cni}`,
+          exec(
+            start,
+          )`minikube start -p ${mk.profile} --driver=${mk.driver} --cpus=${mk.cpus} --memory=${mk.memory} --kubernetes-version=${mk.kubernetesVersion} ${runtime} ${cni}`,
       )
 
-    const list = await query({ timeoutMs: 60_000 })`minikube addons list -p ${mk.profile} -o json`
-    let enabled = new Set<string>()
-    try {
-      const addons = JSON.parse(list.stdout) as Record<string, { Status?: string }>
-      enabled = new Set(
-        Object.entries(addons)
-          .filter(([, a]) => a.Status === 'enabled')
-          .map(([n]) => n),
-      )
-    } catch {
-      enabled = new Set()
-    }
+    const enabled = await enabledAddons(ctx)
     for (const addon of mk.addons) {
+      const enable = {
+        timeoutMs: 600_000,
+        cause: `minikube could not enable the ${addon} addon`,
+        fix: `minikube addons enable ${addon} -p ${mk.profile}`,
+      }
       if (enabled.has(addon)) log.ok(`addon ${addon} is enabled`)
-      else
-        await log.task(
-          `enable addon ${addon}`,
-          () =>
-            exec({
-              timeoutMs: 600_000,
-              cause: `minikube could not enable the ${addon} addon`,
-              fix: `minikube addons enable ${addon} -p ${mk.profile}`,
-            })`minikube addons enable ${addon} -p ${mk.profile}`,
-        )
+      else await log.task(`enable addon ${addon}`, () => exec(enable)`minikube addons enable ${addon} -p ${mk.profile}`)
     }
 
     const current = await query`kubectl config current-context`
     if (current.ok && current.stdout.trim() === mk.profile) log.ok(`kubectl context is ${mk.profile}`)
     else await exec({ fix: `minikube update-context -p ${mk.profile}` })`kubectl config use-context ${mk.profile}`
-  } else if (!dryRun) {
-    const current = await query`kubectl config current-context`
-    if (!current.ok)
-      fail('kubectl has no current context (CLUSTER=existing uses it)', 'kubectl config use-context <your-cluster>')
-    const reach = await query({ timeoutMs: 30_000 })`kubectl version -o json`
-    let server = ''
-    try {
-      server = (JSON.parse(reach.stdout) as { serverVersion?: { gitVersion?: string } }).serverVersion?.gitVersion ?? ''
-    } catch {
-      server = ''
-    }
-    if (!server) fail(`cluster unreachable: context ${current.stdout.trim()} does not answer`, 'kubectl cluster-info')
-    log.ok(`using context ${current.stdout.trim()} (Kubernetes ${server}), LOAD_METHOD=${cfg.loadMethod}`)
-    if (cfg.hpa)
-      log.info('HPA_ENABLED=true needs metrics-server in this cluster (kubectl top nodes tells you if it runs)')
-  }
+  } else if (!dryRun) await checkCurrentCluster(ctx)
 
   if ((await query`kubectl get namespace ${cfg.namespace}`).ok) log.ok(`namespace ${cfg.namespace} exists`)
   else await exec({ fix: 'kubectl cluster-info' })`kubectl create namespace ${cfg.namespace}`
@@ -115,6 +67,65 @@ async function run(ctx: Ctx): Promise<void> {
     log.warn(
       `on ${process.platform === 'darwin' ? 'macOS' : 'Windows'} with the docker driver, reach the ingress through: minikube tunnel -p ${mk.profile}`,
     )
+}
+
+/** Every tool this configuration needs, present and new enough: one message lists all that are not. */
+async function preflight(ctx: Ctx): Promise<void> {
+  const { cfg } = ctx
+  const step = ctx.log.step('preflight')
+  const tools: Tool[] = ['docker', 'kubectl', 'helm']
+  if (cfg.cluster === 'minikube') tools.push('minikube')
+  if (cfg.loadMethod === 'kind') tools.push('kind')
+  if (cfg.loadMethod === 'containerd') tools.push('ctr')
+  const found = await requireTools(ctx, tools)
+  step.done(
+    Object.entries(found)
+      .map(([t, v]) => `${t} ${v}`)
+      .join(', '),
+  )
+}
+
+async function minikubeRunning(ctx: Ctx): Promise<boolean> {
+  const status = await ctx.query({ timeoutMs: 60_000 })`minikube status -p ${ctx.cfg.minikube.profile} -o json`
+  try {
+    const st = JSON.parse(status.stdout) as { Host?: string; Kubelet?: string; APIServer?: string }
+    return st.Host === 'Running' && st.Kubelet === 'Running' && st.APIServer === 'Running'
+  } catch {
+    return false
+  }
+}
+
+async function enabledAddons(ctx: Ctx): Promise<Set<string>> {
+  const list = await ctx.query({ timeoutMs: 60_000 })`minikube addons list -p ${ctx.cfg.minikube.profile} -o json`
+  try {
+    const addons = JSON.parse(list.stdout) as Record<string, { Status?: string }>
+    return new Set(
+      Object.entries(addons)
+        .filter(([, a]) => a.Status === 'enabled')
+        .map(([n]) => n),
+    )
+  } catch {
+    return new Set()
+  }
+}
+
+/** CLUSTER=existing: kubectl's current context answers. */
+async function checkCurrentCluster(ctx: Ctx): Promise<void> {
+  const { cfg, log, query } = ctx
+  const current = await query`kubectl config current-context`
+  if (!current.ok)
+    fail('kubectl has no current context (CLUSTER=existing uses it)', 'kubectl config use-context <your-cluster>')
+  const reach = await query({ timeoutMs: 30_000 })`kubectl version -o json`
+  let server = ''
+  try {
+    server = (JSON.parse(reach.stdout) as { serverVersion?: { gitVersion?: string } }).serverVersion?.gitVersion ?? ''
+  } catch {
+    server = ''
+  }
+  if (!server) fail(`cluster unreachable: context ${current.stdout.trim()} does not answer`, 'kubectl cluster-info')
+  log.ok(`using context ${current.stdout.trim()} (Kubernetes ${server}), LOAD_METHOD=${cfg.loadMethod}`)
+  if (cfg.hpa)
+    log.info('HPA_ENABLED=true needs metrics-server in this cluster (kubectl top nodes tells you if it runs)')
 }
 
 if (isMain(import.meta.url)) await main(setup)
