@@ -2,7 +2,7 @@
 // /api/backend proxy, and a backend with its own auth behind an ingress-like path split. Each failure cause is
 // reproduced by switching the app into it; the dry run prints the same steps' requests.
 import { readFileSync } from 'node:fs'
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { Check } from '../../scripts/lib/checks.ts'
@@ -16,110 +16,24 @@ import {
 } from '../../scripts/lib/journey/journey.ts'
 import type { OpenApi } from '../../scripts/lib/journey/openapi-routes.ts'
 import { fixture } from './canned.ts'
+import { fake, jwt, startFakeApp, type Mode } from './fake-app.ts'
 
 const reference = JSON.parse(readFileSync(fixture('journey', 'reference-openapi.json'), 'utf8')) as OpenApi
 const fill = { email: 'kit-journey-0a1b2c@example.com', password: 'Secret-Pass-123', name: 'Kit Journey', text: 't' }
-const jwt = (sub: string): string =>
-  [{ alg: 'EdDSA' }, { sub, iss: 'http://todo.local' }, 'sig']
-    .map((p) => Buffer.from(typeof p === 'string' ? p : JSON.stringify(p)).toString('base64url'))
-    .join('.')
 
-/** How the fake app misbehaves; 'ok' is a working app. */
-type Mode =
-  | 'ok'
-  | 'origin'
-  | 'no-auth-table'
-  | 'no-task-table'
-  | 'jwks'
-  | 'no-proxy'
-  | 'secure-cookie'
-  | 'domain-cookie'
-  | 'no-route'
-  | 'delete-user'
-let mode: Mode = 'ok'
-const seen: { method: string; url: string; headers: IncomingMessage['headers']; body: string }[] = []
-let server: Server
 let base = ''
-
-const SESSION = 'better-auth.session_token'
-function app(req: IncomingMessage, res: ServerResponse, body: string): void {
-  const url = new URL(req.url ?? '/', 'http://x')
-  const send = (status: number, value: unknown, headers: Record<string, string | string[]> = {}): void => {
-    res.writeHead(status, { 'content-type': 'application/json', ...headers })
-    res.end(typeof value === 'string' ? value : JSON.stringify(value))
-  }
-  const session = (req.headers.cookie ?? '').includes(`${SESSION}=s1`)
-  const p = url.pathname
-  // ---- Better Auth ----
-  if (p === '/api/auth/sign-up/email' && req.method === 'POST') {
-    if (mode === 'origin' && req.headers.origin === 'http://todo.local')
-      return send(403, { code: 'INVALID_ORIGIN', message: 'Invalid origin' })
-    if (mode === 'no-auth-table') return send(500, 'error: relation "user" does not exist')
-    const cookie =
-      mode === 'secure-cookie'
-        ? `__Secure-${SESSION}=s1; Path=/; HttpOnly; Secure`
-        : mode === 'domain-cookie'
-          ? `${SESSION}=s1; Path=/; Domain=example.com`
-          : `${SESSION}=s1; Path=/; HttpOnly; SameSite=Lax`
-    return send(200, { token: 's1', user: { id: 'u1', email: JSON.parse(body).email } }, { 'set-cookie': cookie })
-  }
-  if (p === '/api/auth/token') return session ? send(200, { token: jwt('u1') }) : send(401, { message: 'Unauthorized' })
-  if (p === '/api/auth/delete-user')
-    return mode === 'delete-user' && session ? send(200, { success: true, message: 'User deleted' }) : send(404, '')
-  // ---- the proxy: /api/backend/<path> → the backend's /api/<path>, the session as credential ----
-  if (p.startsWith('/api/backend/') && mode !== 'no-proxy') {
-    if (!session) return send(401, { error: 'unauthenticated' })
-    if (mode === 'jwks') return send(503, { detail: 'authentication keys are unavailable' })
-    return backend(req.method ?? 'GET', `/api/${p.slice('/api/backend/'.length)}`, body, send)
-  }
-  res.writeHead(404, { 'content-type': 'text/html' })
-  res.end('<!DOCTYPE html><html><body>404: This page could not be found.</body></html>')
-}
-
-const tasks = new Map<number, { id: number; title: string; completed: boolean }>()
-let next = 1
-function backend(method: string, p: string, body: string, send: (s: number, v: unknown) => void): void {
-  const m = /^\/api\/u1\/(tasks|chat)(?:\/(\d+))?(\/complete)?$/.exec(p)
-  if (!m || mode === 'no-route') return send(404, { detail: 'Not Found' })
-  if (mode === 'no-task-table')
-    return send(500, { detail: '(psycopg2.errors.UndefinedTable) relation "task" does not exist' })
-  if (m[1] === 'chat') return send(200, { conversation_id: 1, response: 'You have no tasks.', tool_calls: [] })
-  const id = Number(m[2])
-  if (!m[2] && method === 'POST') {
-    const t = { id: next++, title: JSON.parse(body).title, completed: false }
-    tasks.set(t.id, t)
-    return send(201, t)
-  }
-  if (!m[2] && method === 'GET') return send(200, [...tasks.values()])
-  const t = tasks.get(id)
-  if (!t) return send(404, { detail: `Task ${id} not found` })
-  if (m[3]) return send(200, Object.assign(t, { completed: true }))
-  if (method === 'PUT') return send(200, Object.assign(t, JSON.parse(body)))
-  if (method === 'DELETE') {
-    tasks.delete(id)
-    return send(204, '')
-  }
-  send(405, { detail: 'Method Not Allowed' })
+let closeApp: () => Promise<void>
+const seen = fake.seen
+const tasks = fake.tasks
+const setMode = (m: Mode): void => {
+  fake.mode = m
 }
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    let body = ''
-    req.on('data', (c) => (body += c))
-    req.on('end', () => {
-      seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body })
-      app(req, res, body)
-    })
-  })
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  ;({ base, close: closeApp } = await startFakeApp())
 })
-afterAll(() => new Promise<void>((r) => server.close(() => r())))
-beforeEach(() => {
-  mode = 'ok'
-  seen.length = 0
-  tasks.clear()
-})
+afterAll(() => closeApp())
+beforeEach(() => fake.reset())
 
 const plan = (over: Partial<JourneyPlan> = {}): JourneyPlan => ({
   base,
@@ -180,7 +94,7 @@ describe('runJourney against a working app', () => {
   })
 
   it('removes the user where the app offers it', async () => {
-    mode = 'delete-user'
+    setMode('delete-user')
     expect(row(await run(), 'cleanup').detail).toBe('POST /api/auth/delete-user → 200; user and tasks removed')
   })
 
@@ -196,7 +110,7 @@ describe('runJourney against a working app', () => {
 
 describe('runJourney: each failure cause, reproduced', () => {
   it('403 invalid origin → PUBLIC_URL; the later steps are not checked', async () => {
-    mode = 'origin'
+    setMode('origin')
     const rows = await run()
     expect(row(rows, 'sign-up')).toMatchObject({ status: 'fail' })
     expect(row(rows, 'sign-up').detail).toMatch(/→ 403 \(Invalid origin\): the app's auth does not trust the origin/)
@@ -208,21 +122,21 @@ describe('runJourney: each failure cause, reproduced', () => {
   })
 
   it('the auth tables missing → the frontend migration', async () => {
-    mode = 'no-auth-table'
+    setMode('no-auth-table')
     const r = row(await run(), 'sign-up')
     expect(r.detail).toMatch(/table user does not exist$/)
     expect(r.fix).toMatch(/^the frontend's auth tables are created by its migration/)
   })
 
   it("the backend's tables missing → its migrations", async () => {
-    mode = 'no-task-table'
+    setMode('no-task-table')
     const r = row(await run(), 'create')
     expect(r.detail).toMatch(/^POST \/api\/backend\/u1\/tasks → 500 .*table task does not exist$/)
     expect(r.fix).toMatch(/^the backend's tables are created by its migrations/)
   })
 
   it('the backend cannot fetch the JWKS → JWKS_URL', async () => {
-    mode = 'jwks'
+    setMode('jwks')
     const r = row(await run(), 'create')
     expect(r.detail).toBe(
       'POST /api/backend/u1/tasks → 503 (authentication keys are unavailable): the backend could not fetch the JWKS to verify the token',
@@ -231,21 +145,21 @@ describe('runJourney: each failure cause, reproduced', () => {
   })
 
   it('no proxy in the frontend → its HTML 404 says so; a backend without the route → its JSON 404', async () => {
-    mode = 'no-proxy'
+    setMode('no-proxy')
     expect(row(await run(), 'create').detail).toMatch(/the frontend has no backend proxy at \/api\/backend$/)
-    mode = 'no-route'
+    setMode('no-route')
     expect(row(await run(), 'create').detail).toBe(
       'POST /api/backend/u1/tasks → 404 (Not Found): the backend has no route for POST /api/backend/u1/tasks',
     )
   })
 
   it('a Secure cookie on http, a cookie for another domain → what a browser drops', async () => {
-    mode = 'secure-cookie'
+    setMode('secure-cookie')
     let r = row(await run(), 'sign-up')
     expect(r.detail).toBe(
       'POST /api/auth/sign-up/email → 200 but a browser on http://todo.local drops the session cookie __Secure-better-auth.session_token: it is Secure and http://todo.local is plain http',
     )
-    mode = 'domain-cookie'
+    setMode('domain-cookie')
     r = row(await run(), 'sign-up')
     expect(r.detail).toMatch(
       /drops the session cookie better-auth\.session_token: its Domain=example\.com does not cover todo\.local$/,

@@ -180,7 +180,7 @@ class Trip {
       // the state holds placeholders in a dry run (from DRY_ANSWER): these headers are what a real run sends
       const shown = [
         `# journey: ${method} ${p.base}${decodeURIComponent(path)}`,
-        p.host !== new URL(p.base).host ? `Host: ${p.host}` : '',
+        p.host !== p.base.replace(/^https?:\/\//, '') ? `Host: ${p.host}` : '',
         headers.origin ? `Origin: ${headers.origin}` : '',
         headers.authorization ? `Authorization: ${headers.authorization}` : '',
         headers.cookie ? `Cookie: ${headers.cookie}` : '',
