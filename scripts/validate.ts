@@ -11,6 +11,9 @@ import type { Result } from './lib/run.ts'
 import { diagnose } from './lib/diagnose.ts'
 import { allSecrets } from './lib/config-secrets.ts'
 import { requireTools } from './lib/tools.ts'
+import { httpSend } from './lib/journey/http-send.ts'
+import { journeyPlan } from './lib/journey/journey-target.ts'
+import { runJourney } from './lib/journey/journey.ts'
 import { fromChartValues, observeRelease, type Ask, type Component, type Subject } from './lib/validate-subject.ts'
 import {
   checkDatabase,
@@ -42,6 +45,25 @@ export const validate = defineStage({
       type: 'boolean',
       description: 'check once instead of waiting up to VALIDATE_TIMEOUT for pods and endpoints to settle',
     },
+    'no-journey': {
+      type: 'boolean',
+      description: "skip the journey (sign up, task create/list/update/delete and chat through the browser's URL)",
+    },
+    url: {
+      type: 'string',
+      description:
+        'the URL the journey uses instead of the ingress or PUBLIC_URL, e.g. http://localhost:3000 (a port-forward)',
+    },
+  },
+  checkFlags: async (flags) => {
+    if (typeof flags.url !== 'string') return
+    let ok = false
+    try {
+      ok = /^https?:$/.test(new URL(flags.url).protocol)
+    } catch {
+      ok = false
+    }
+    if (!ok) fail(`--url ${flags.url} is not an http(s) URL`, 'npx zx scripts/validate.ts --url http://localhost:3000')
   },
   description: `
 Checks, in order:
@@ -56,6 +78,15 @@ Checks, in order:
   images within budget           docker image inspect <image> <base image> (size over base vs *_SIZE_BUDGET_MB)
   no secrets in images/manifests docker history / docker image inspect / helm get manifest / helm get values:
                                  no value from .env may appear outside the Kubernetes Secret
+  journey (one row per step)     through the browser's URL, from this machine: the backend's routes (GET /openapi.json
+                                 in its pod), sign up a throwaway user (Better Auth POST /api/auth/sign-up/email, or
+                                 the backend's register route), its token (GET /api/auth/token, or the login route),
+                                 create → list → update → complete → delete a task, one chat message (when the app's
+                                 LLM key is set; the reference app's offline chatbot needs none), then remove the user
+                                 where the app can (else the row says what remains)
+The journey's URL: on minikube the ingress on \`minikube ip\` with the ingress host as Host header, else PUBLIC_URL, or
+--url (e.g. a port-forward: --url http://localhost:3000); backend paths go through the ingress's backendPaths, else the
+frontend's /api/backend proxy. --no-journey skips it.
 The paths and ports are those of the pods' own httpGet liveness/readiness probes (a named port through the
 container's ports); a container without one gets /health, /ready, /api/health and the detail says so. --dry-run has
 no pods: it takes them from the chart values (the chart's values.yaml, then HELM_VALUES_FILES) and says so in a
@@ -230,6 +261,7 @@ async function run(ctx: Ctx, flags: Flags): Promise<void> {
     ),
   )
   step.done()
+  if (!flags['no-journey']) checks.push(...(await journey(ctx, subject, ask, flags)))
   if (dryRun) return
 
   const diagnosis = subject.needsDiagnosis ? await diagnose(ctx) : []
@@ -241,6 +273,23 @@ async function run(ctx: Ctx, flags: Flags): Promise<void> {
       'fix what the table says, then: npx zx scripts/validate.ts',
     )
 }
+
+/**
+ * The journey's rows, after the other checks (it runs from this machine, one request at a time). A dry run prints its
+ * requests from the same steps.
+ */
+async function journey(ctx: Ctx, s: Subject, ask: Ask, flags: Flags): Promise<Check[]> {
+  if (s.noPods) return [notChecked('journey', 'journey', s.noPods)]
+  const step = ctx.log.step('journey: sign up, tasks and chat through the browser URL')
+  const plan = await journeyPlan(ctx, s, ask, { url: typeof flags.url === 'string' ? flags.url : undefined })
+  if (ctx.dryRun) ctx.log.out(`# the journey, through ${plan.said}; placeholders stand for what only answers give`)
+  const rows = await runJourney(plan, ctx.dryRun ? null : httpSend(JOURNEY_REQUEST_MS), (l) => ctx.log.out(l))
+  step.done(ctx.dryRun ? undefined : `through ${plan.said}`)
+  return rows
+}
+
+/** One journey request; a chat turn with a real model is the slowest. */
+const JOURNEY_REQUEST_MS = 30_000
 
 /** Each distinct command once (two checks reading one image share its inspect); a dry run prints it instead. */
 function asker(ctx: Ctx, docker: Ctx): Ask {

@@ -52,9 +52,9 @@ describe(`an app the kit has never seen (${fixture.name}, ${cluster.kind})`, () 
     expect(written.BACKEND_DIR).toBe(fixture.backend)
     expect(written.HELM_VALUES_FILES).toBe(path.join(kit.dir, '.kit/app-values.yaml'))
 
-    const r = await runKit(env, ['up'])
+    const r = await runKit(env, ['up', '--', '--no-journey'])
     expect(r.code, tail(r)).toBe(0)
-    const v = await runKit(env, ['validate', '--', '--json'])
+    const v = await runKit(env, ['validate', '--', '--json', '--no-journey'])
     expect(v.code, tail(v)).toBe(0)
     const result = JSON.parse(v.stdout) as { ok: boolean; checks: { id: string; status: string; detail: string }[] }
     expect(result.checks.filter((c) => c.status !== 'pass')).toEqual([])

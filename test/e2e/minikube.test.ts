@@ -53,7 +53,7 @@ describe(`minikube itself (profile ${profile})`, () => {
   })
 
   it('up (ingress on by default) has the ingress addon enabled, and the app signs in through http://todo.local', async () => {
-    const r = await runKit(env, ['up'])
+    const r = await runKit(env, ['up', '--', '--no-journey'])
     expect(r.code, tail(r)).toBe(0)
     // LOAD_METHOD unset: the kit read minikube's own record of the profile and picked docker-env, and the images
     // are in the node's Docker (the first up built them there)
@@ -115,7 +115,7 @@ describe(`minikube itself (profile ${profile})`, () => {
         `return {"status": "ok", "e2e": "${marker}"}`,
       ),
     )
-    const r = await runKit(env, ['up'], { LOAD_METHOD: 'minikube' })
+    const r = await runKit(env, ['up', '--', '--no-journey'], { LOAD_METHOD: 'minikube' })
     expect(r.code, tail(r)).toBe(0)
     // built by this machine's Docker (no DOCKER_HOST of minikube's), then copied
     expect(r.stderr.match(/\$ docker build/g), tail(r)).toHaveLength(1)
@@ -175,7 +175,7 @@ describe(`minikube itself (profile ${profile})`, () => {
       }),
     )
     Object.assign(env, { HPA_ENABLED: 'true', HELM_VALUES_FILES: values })
-    const r = await runKit(env, ['up'])
+    const r = await runKit(env, ['up', '--', '--no-journey'])
     expect(r.code, tail(r)).toBe(0)
     const addons = JSON.parse(await minikube('addons', 'list', '-o', 'json')) as Record<string, { Status: string }>
     expect(addons['metrics-server']?.Status).toBe('enabled')
@@ -372,7 +372,7 @@ describe(`minikube itself (profile ${profile})`, () => {
         `BETTER_AUTH_SECRET=${kit.secrets.BETTER_AUTH_SECRET}\nDATABASE_URL=postgresql://todo:${password}@${ip}:5432/todo?sslmode=verify-full&sslrootcert=/etc/db-ca/ca.crt\n`,
         { mode: 0o600 },
       )
-      const r = await runKit(env, ['up'], { KIT_ENV_FILE: envFile, HELM_VALUES_FILES: values })
+      const r = await runKit(env, ['up', '--', '--no-journey'], { KIT_ENV_FILE: envFile, HELM_VALUES_FILES: values })
       expect(r.code, tail(r)).toBe(0)
       expect(r.stderr + r.stdout).not.toContain(password)
       // no in-cluster database; the schema is in the external one (both migration steps ran against it)

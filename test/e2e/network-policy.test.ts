@@ -66,7 +66,7 @@ describe(`NetworkPolicies, enforced (${cluster.kind})`, () => {
       throw new Error(
         'no NetworkPolicy enforcement on this cluster (kube-system/kube-network-policies is not ready): bash test/e2e/cluster/up.sh installs it',
       )
-    const r = await runKit(env, ['up'])
+    const r = await runKit(env, ['up', '--', '--no-journey'])
     expect(r.code, tail(r)).toBe(0)
   })
   afterAll(async () => {

@@ -30,7 +30,8 @@ import {
   secretNeedles,
   type Out,
 } from '../../scripts/lib/checks.ts'
-import { lines, project, type Project } from './harness.ts'
+import { lines, project, SECRETS, type Project } from './harness.ts'
+import { fake, startFakeApp } from './fake-app.ts'
 import { fixture, re, useCanned, type Answer } from './canned.ts'
 
 const fx = path.join(import.meta.dirname, 'fixtures')
@@ -347,6 +348,11 @@ describe('secret leaks', () => {
 
 // subprocesses (zx + fake tools) take seconds each; on a loaded 2-core machine more than the project's 30 s default
 describe('validate stage (fake kubectl, helm, docker on PATH)', { timeout: 120_000 }, () => {
+  let fakeApp: { base: string; close: () => Promise<void> }
+  beforeAll(async () => {
+    fakeApp = await startFakeApp()
+  })
+  afterAll(() => fakeApp.close())
   const BE = 'todo-backend-6d5f7c9b8-x7k2p'
   const FE = 'todo-frontend-7b9c4d5f6-m4r9t'
   const DB = 'todo-postgresql-0'
@@ -418,18 +424,41 @@ describe('validate stage (fake kubectl, helm, docker on PATH)', { timeout: 120_0
   }
 
   it('a healthy release: every check passes, exit 0, a table on stdout', async () => {
-    const p = setup(healthy())
-    const r = await p.run('validate')
+    // the journey goes to --url (a port-forward's address): an app of the reference app's shape served here, with
+    // the reference app's /openapi.json (STATUS line + document, as PY_BODY prints it in the backend pod)
+    const p = setup([
+      ...healthy(),
+      {
+        match: exec(BE, 'backend', 'python -c .* /openapi.json 8000$'),
+        file: fixture('journey', 'openapi-in-pod.out'),
+      },
+    ])
+    p.write('frontend/package.json', '{"name":"fe","dependencies":{"next":"16.0.0","better-auth":"1.7.0"}}\n')
+    p.write('frontend/app/api/backend/[...path]/route.ts', 'export {}\n')
+    const r = await p.run('validate', ['--url', fakeApp.base])
     expect(r.stderr).not.toContain('unhandled')
-    expect(r.code).toBe(0)
+    expect(r.code, r.stdout).toBe(0)
     const rows = r.stdout.split('\n').filter((l) => / {2}(PASS|FAIL|SKIP) {4}/.test(l))
-    expect(rows).toHaveLength(12)
+    expect(rows).toHaveLength(22)
     expect(rows.every((l) => l.includes('PASS'))).toBe(true)
+    expect(r.stdout).toMatch(
+      /^journey: sign up +PASS {4}POST \/api\/auth\/sign-up\/email → 200 \(kit-journey-…@example\.com, cookie better-auth\.session_token\)$/m,
+    )
+    expect(r.stdout).toMatch(/^journey: create a task +PASS {4}POST \/api\/backend\/u1\/tasks → 201 \(task \d+\)$/m)
+    expect(r.stdout).toMatch(
+      /^journey: chat message +PASS {4}POST \/api\/backend\/u1\/chat → 200 \(OPENAI_API_KEY set; /m,
+    )
+    expect(r.stderr).toContain(
+      `✔ journey: sign up, tasks and chat through the browser URL — through --url ${fakeApp.base}`,
+    )
+    expect(r.stdout).toContain('all 22 checks passed')
+    // the origin a browser on --url sends, on its host
+    expect(fake.seen.find((x) => x.url === '/api/auth/sign-up/email')?.headers.origin).toBe(fakeApp.base)
     expect(r.stdout).toMatch(/^release deployed +PASS {4}todo revision 3 \(todo-chatbot-0\.1\.0\)$/m)
     expect(r.stdout).toMatch(
       /^frontend → backend \(Service DNS\) +PASS {4}todo-frontend-7b9c4d5f6-m4r9t GET http:\/\/todo-backend:8000\/health → 200$/m,
     )
-    expect(r.stdout).toContain('all 12 checks passed')
+    expect(r.stdout).toContain('all 22 checks passed')
     // only reads: nothing that changes the cluster or the images
     const changing = lines(r.calls).filter(
       (l) => !/^(kubectl (get|exec|version --client)|helm (status|get|version)|docker (image inspect|history))/.test(l),
@@ -457,7 +486,7 @@ describe('validate stage (fake kubectl, helm, docker on PATH)', { timeout: 120_0
 
   it('--json: machine-readable result on stdout, progress on stderr', async () => {
     const p = setup(healthy())
-    const r = await p.run('validate', ['--json'])
+    const r = await p.run('validate', ['--json', '--no-journey'])
     expect(r.code).toBe(0)
     const j = JSON.parse(r.stdout) as {
       ok: boolean
@@ -514,7 +543,7 @@ describe('validate stage (fake kubectl, helm, docker on PATH)', { timeout: 120_0
       },
       env,
     )
-    const r = await p.run('validate')
+    const r = await p.run('validate', ['--no-journey'])
     expect(r.code).toBe(1)
     const failed = r.stdout
       .split('\n')
@@ -642,7 +671,7 @@ describe('validate stage (fake kubectl, helm, docker on PATH)', { timeout: 120_0
       'healthy',
       { podsFixture: fixture('validate', 'pods-custom-probes.json') },
     )
-    const r = await p.run('validate')
+    const r = await p.run('validate', ['--no-journey'])
     expect(r.code).toBe(0)
     const calls = r.calls.filter((c) => c.args.includes(PY_GET) || c.args.includes(NODE_GET))
     expect(calls.filter((c) => c.args.includes(BE)).map((c) => c.args.slice(c.args.indexOf(PY_GET) + 1))).toEqual(
@@ -688,7 +717,7 @@ describe('validate stage (fake kubectl, helm, docker on PATH)', { timeout: 120_0
     }
     p.write('pods-no-http-probe.json', JSON.stringify(pods))
     p.setState({ podsFixture: path.join(p.dir, 'pods-no-http-probe.json') })
-    const r = await p.run('validate', ['--json'])
+    const r = await p.run('validate', ['--json', '--no-journey'])
     expect(r.code).toBe(0)
     const calls = r.calls.filter((c) => c.args.includes(PY_GET) || c.args.includes(NODE_GET))
     expect(calls.map((c) => c.args.slice(c.args.findIndex((a) => a === PY_GET || a === NODE_GET) + 1))).toEqual(
@@ -756,8 +785,31 @@ describe('validate stage (fake kubectl, helm, docker on PATH)', { timeout: 120_0
     expect(r.stdout).toMatch(
       /^kubectl exec -n todo deploy\/todo-backend -c backend -- python -c 'import os, sys, urllib/m,
     )
-    expect(r.stdout).not.toMatch(/<[a-z-]+>/)
+    // placeholders only in the journey's comment lines: every command is pasteable
+    const commands = r.stdout.split('\n').filter((l) => !l.startsWith('#'))
+    expect(commands.join('\n')).not.toMatch(/<[a-z -]+>/)
     expect(r.stderr).not.toContain('✔')
+    // the journey: through the ingress on minikube ip with the ingress host, /openapi.json read in the backend pod
+    expect(r.stdout).toMatch(/^minikube ip -p \S+$/m)
+    // PY_BODY spans lines in the printed command; its argument ends it
+    expect(r.stdout).toMatch(/e\)' \/openapi\.json$/m)
+    expect(r.stdout).toContain(
+      '# the journey, through http://todo.local (the ingress on <minikube ip>, Host: todo.local)',
+    )
+    expect(r.stdout).toMatch(
+      /^# journey: POST http:\/\/<minikube ip>\/<register route from \/openapi\.json> {2}Host: todo\.local/m,
+    )
+    expect(r.stdout).not.toContain(SECRETS.OPENAI_API_KEY)
+    expect(r.stdout).not.toMatch(/"password":"(?!<random password>)/)
+    const journey = await p.run('validate', ['--dry-run', '--no-journey'])
+    expect(journey.stdout).not.toContain('# journey')
+  })
+
+  it('--url must be an http(s) URL', async () => {
+    const r = await project().run('validate', ['--url', 'localhost:3000'])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('✖ --url localhost:3000 is not an http(s) URL')
+    expect(r.stderr).toContain('fix: npx zx scripts/validate.ts --url http://localhost:3000')
   })
 })
 

@@ -1,0 +1,195 @@
+// Where validate's journey goes, from the configuration and the release: the URL the browser uses (minikube ip with
+// the ingress host's Host header, PUBLIC_URL, or --url), how the backend's paths are reached from it (the ingress's
+// backendPaths, or the frontend's /api/backend proxy), the app's auth, whether the chat can answer, and the backend's
+// /openapi.json, read inside its pod (the public URL need not route it).
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+import type { Ctx } from '../stage.ts'
+import { chartValue } from '../chart-values.ts'
+import { repoRoot } from '../project-paths.ts'
+import { betterAuth } from '../app/detect-frontend.ts'
+import type { Ask, Subject } from '../validate-subject.ts'
+import type { BackendWay, Failure } from './failure-causes.ts'
+import type { JourneyPlan } from './journey.ts'
+import type { OpenApi } from './openapi-routes.ts'
+
+/** Better Auth's default base path; init writes no other (the chart's JWKS_URL assumes it too). */
+export const AUTH_PATH = '/api/auth'
+
+/** The reference app's proxy: /api/backend/<path> on the frontend → the backend's /api/<path>, with the user's JWT. */
+const PROXY = { prefix: '/api/backend', strip: '/api' }
+const PROXY_ROUTES = ['app', 'src/app'].flatMap((d) =>
+  ['ts', 'js'].map((x) => path.join(d, 'api/backend/[...path]', `route.${x}`)),
+)
+
+/** Secrets that hold an LLM provider's key (the app's own are named in APP_SECRETS). */
+export const LLM_KEY =
+  /^(OPENAI|AZURE_OPENAI|GEMINI|GOOGLE|GOOGLE_GENAI|GOOGLE_GENERATIVE_AI|ANTHROPIC|COHERE|CO|OPENROUTER|GROQ|MISTRAL|DEEPSEEK|LLM|AI|LITELLM)_API_KEY$/
+
+/**
+ * Python run in the backend container: GET http://127.0.0.1:<port><path>, prints "STATUS <code>" and then the body
+ * (argv: <path> [port]; no port: $PORT, else 8000), or "ERROR <why>".
+ */
+export const PY_BODY = [
+  'import os, sys, urllib.request, urllib.error',
+  "port = sys.argv[2] if len(sys.argv) > 2 and sys.argv[2] else os.environ.get('PORT', '8000')",
+  "url = 'http://127.0.0.1:%s%s' % (port, sys.argv[1])",
+  'try:',
+  '    r = urllib.request.urlopen(url, timeout=10)',
+  "    print('STATUS', r.status)",
+  "    print(r.read().decode('utf-8', 'replace'))",
+  'except urllib.error.HTTPError as e:',
+  "    print('STATUS', e.code)",
+  'except Exception as e:',
+  "    print('ERROR', type(e).__name__, e)",
+].join('\n')
+
+export type Entry = { url?: string }
+
+/** The URL a browser uses, where the journey connects for it, and the Host/Origin it sends. */
+export async function browserUrl(
+  ctx: Ctx,
+  ask: Ask,
+  o: Entry,
+): Promise<{ base: string; host: string; origin: string; viaIngress: boolean; said: string }> {
+  const { cfg } = ctx
+  if (o.url) {
+    const u = new URL(o.url)
+    const viaIngress = cfg.ingress.enabled && u.hostname === cfg.ingress.host
+    return { base: u.origin, host: u.host, origin: u.origin, viaIngress, said: `--url ${u.origin}` }
+  }
+  const pub = new URL(cfg.publicUrl)
+  const onMinikube =
+    cfg.cluster === 'minikube' && cfg.ingress.enabled && pub.protocol === 'http:' && pub.hostname === cfg.ingress.host
+  if (onMinikube) {
+    // the docker driver on macOS/Windows keeps the node in a VM: its ingress is on 127.0.0.1 through `minikube tunnel`
+    const tunnel = cfg.minikube.driver === 'docker' && process.platform !== 'linux'
+    const r = tunnel ? null : await ask(['minikube', 'ip', '-p', cfg.minikube.profile])
+    const ip = tunnel ? '127.0.0.1' : r?.ok ? r.stdout.trim() : ctx.dryRun ? '<minikube ip>' : ''
+    if (ip) {
+      const base = `http://${ip}${pub.port ? `:${pub.port}` : ''}`
+      return {
+        base,
+        host: pub.host,
+        origin: pub.origin,
+        viaIngress: true,
+        said: `${pub.origin} (the ingress on ${ip}, Host: ${pub.host})`,
+      }
+    }
+  }
+  return { base: pub.origin, host: pub.host, origin: pub.origin, viaIngress: cfg.ingress.enabled, said: pub.origin }
+}
+
+const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [])
+
+/** How backend paths are reached from the browser's URL: the ingress's backendPaths, the frontend's proxy, or not. */
+export function backendWay(ctx: Ctx, viaIngress: boolean): BackendWay {
+  const { cfg } = ctx
+  const backendPaths = viaIngress ? list(chartValue(cfg, ['ingress', 'backendPaths'])) : []
+  const frontendPaths = list(chartValue(cfg, ['ingress', 'frontendPaths']))
+  if (backendPaths.length) return { how: 'ingress', backendPaths, frontendPaths }
+  if (PROXY_ROUTES.some((f) => existsSync(path.join(cfg.frontend.contextDir, f)))) return { how: 'proxy', ...PROXY }
+  return {
+    how: 'none',
+    why: viaIngress
+      ? 'the ingress sends every path to the frontend (ingress.backendPaths is empty) and the frontend has no /api/backend proxy'
+      : 'the URL reaches the frontend only and the frontend has no /api/backend proxy',
+    fix: 'route the backend path prefix on the ingress: ingress.backendPaths (e.g. ["/api"]) and ingress.frontendPaths (["/api/auth"]) in a HELM_VALUES_FILES file, then npx zx scripts/deploy.ts',
+  }
+}
+
+/** Run the chat step when a key is set, or for the reference app, whose offline agent answers without one. */
+export function chatDecision(ctx: Ctx): { run: boolean; why: string } {
+  const { cfg } = ctx
+  const set = [
+    ...(cfg.secrets.OPENAI_API_KEY ? ['OPENAI_API_KEY'] : []),
+    ...Object.keys(cfg.appSecrets).filter((k) => LLM_KEY.test(k)),
+  ]
+  if (set.length) return { run: true, why: `${set.join(', ')} set` }
+  // app/backend/app/chatbot/deterministic.py: commands mapped onto the task tools, no model
+  if (path.resolve(cfg.backend.contextDir) === path.join(repoRoot, 'app', 'backend'))
+    return { run: true, why: "the reference app's offline chatbot, no key" }
+  const named = cfg.appSecretKeys.filter((k) => LLM_KEY.test(k))
+  const key = named.length ? named.join(' or ') : 'OPENAI_API_KEY'
+  return { run: false, why: `no ${key} in .env, which the app's chat needs (set it to check the chat)` }
+}
+
+/** The backend variable init pointed at the chart's JWKS_URL (backend.extraEnv NAME=$(JWKS_URL)), else JWKS_URL. */
+export function jwksVariable(ctx: Ctx): string {
+  const env = chartValue(ctx.cfg, ['backend', 'extraEnv'])
+  const own = (Array.isArray(env) ? env : []).find(
+    (e): e is { name: string; value: string } =>
+      !!e && typeof e === 'object' && typeof e.name === 'string' && String(e.value ?? '').includes('$(JWKS_URL)'),
+  )
+  return own ? `${own.name} (the backend's own variable, from the chart's JWKS_URL)` : 'JWKS_URL'
+}
+
+/** Reads /openapi.json inside the backend pod through `ask`, so a dry run prints the command. */
+export function openapiInPod(s: Subject, ask: Ask): JourneyPlan['openapi'] {
+  const port = s.backendLive.port
+  const where = `GET /openapi.json in ${s.podName.backend}`
+  return {
+    where,
+    read: async (): Promise<{ doc: OpenApi } | Failure> => {
+      if (!s.exec.backend)
+        return { cause: `${where}: no running backend pod`, fix: 'see the pods row; npx zx scripts/deploy.ts' }
+      const r = await ask([
+        ...s.exec.backend,
+        'python',
+        '-c',
+        PY_BODY,
+        '/openapi.json',
+        ...(port ? [String(port)] : []),
+      ])
+      if (!r) return { cause: `${where}: not read (dry run)`, fix: '' }
+      return parseOpenapiAnswer(where, r.stdout, r.stderr)
+    },
+  }
+}
+
+/** PY_BODY's output: "STATUS 200" then the document. */
+export function parseOpenapiAnswer(where: string, stdout: string, stderr = ''): { doc: OpenApi } | Failure {
+  const m = /^STATUS (\d{3})\s*\n([\s\S]*)$/m.exec(stdout)
+  if (!m) {
+    const why = (/^ERROR (.*)$/m.exec(stdout)?.[1] ?? stderr.trim().split('\n').pop() ?? '').trim()
+    return {
+      cause: `${where}: ${why || 'no answer'}`,
+      fix: 'see the backend rows; the backend image needs python on PATH',
+    }
+  }
+  if (m[1] !== '200')
+    return {
+      cause: `${where} → ${m[1]}: the backend serves no OpenAPI document there`,
+      fix: 'the journey finds the task and chat routes in it (FastAPI serves it unless openapi_url=None); without it: --no-journey',
+    }
+  try {
+    const doc = JSON.parse(m[2]!) as OpenApi
+    if (!doc || typeof doc !== 'object' || !doc.paths) throw new Error('no paths')
+    return { doc }
+  } catch (e) {
+    return {
+      cause: `${where}: not an OpenAPI document (${(e as Error).message})`,
+      fix: 'the journey reads the routes from it; without it: --no-journey',
+    }
+  }
+}
+
+/** Everything the journey needs to run through the browser's URL. */
+export async function journeyPlan(ctx: Ctx, s: Subject, ask: Ask, o: Entry): Promise<JourneyPlan & { said: string }> {
+  const { cfg } = ctx
+  const url = await browserUrl(ctx, ask, o)
+  return {
+    base: url.base,
+    host: url.host,
+    origin: url.origin,
+    said: url.said,
+    betterAuth: betterAuth(cfg.frontend.contextDir) !== null,
+    authPath: AUTH_PATH,
+    way: backendWay(ctx, url.viaIngress),
+    chat: chatDecision(ctx),
+    openapi: openapiInPod(s, ask),
+    jwksVar: jwksVariable(ctx),
+    release: cfg.release,
+    namespace: cfg.namespace,
+  }
+}

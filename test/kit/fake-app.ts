@@ -1,0 +1,115 @@
+// A small app of the reference app's shape for the journey's tests: Better Auth's email/password routes and JWT
+// token, the /api/backend proxy (the session cookie is the credential) and the backend's task and chat routes under
+// it. `fake.mode` switches it into one failure at a time.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+/** An unsigned JWT-shaped token naming `sub` (the journey reads the sub; it never verifies). */
+export const jwt = (sub: string): string =>
+  [{ alg: 'EdDSA' }, { sub, iss: 'http://todo.local' }, 'sig']
+    .map((p) => Buffer.from(typeof p === 'string' ? p : JSON.stringify(p)).toString('base64url'))
+    .join('.')
+
+/** How the fake app misbehaves; 'ok' is a working app. */
+export type Mode =
+  | 'ok'
+  | 'origin'
+  | 'no-auth-table'
+  | 'no-task-table'
+  | 'jwks'
+  | 'no-proxy'
+  | 'secure-cookie'
+  | 'domain-cookie'
+  | 'no-route'
+  | 'delete-user'
+/** What the app was asked, and how it behaves now (tests switch `mode`). */
+export const fake = {
+  mode: 'ok' as Mode,
+  seen: [] as { method: string; url: string; headers: IncomingMessage['headers']; body: string }[],
+  tasks: new Map<number, { id: number; title: string; completed: boolean }>(),
+  reset(): void {
+    this.mode = 'ok'
+    this.seen.length = 0
+    this.tasks.clear()
+  },
+}
+
+const SESSION = 'better-auth.session_token'
+function app(req: IncomingMessage, res: ServerResponse, body: string): void {
+  const url = new URL(req.url ?? '/', 'http://x')
+  const send = (status: number, value: unknown, headers: Record<string, string | string[]> = {}): void => {
+    res.writeHead(status, { 'content-type': 'application/json', ...headers })
+    res.end(typeof value === 'string' ? value : JSON.stringify(value))
+  }
+  const session = (req.headers.cookie ?? '').includes(`${SESSION}=s1`)
+  const p = url.pathname
+  // ---- Better Auth ----
+  if (p === '/api/auth/sign-up/email' && req.method === 'POST') {
+    if (fake.mode === 'origin' && req.headers.origin === 'http://todo.local')
+      return send(403, { code: 'INVALID_ORIGIN', message: 'Invalid origin' })
+    if (fake.mode === 'no-auth-table') return send(500, 'error: relation "user" does not exist')
+    const cookie =
+      fake.mode === 'secure-cookie'
+        ? `__Secure-${SESSION}=s1; Path=/; HttpOnly; Secure`
+        : fake.mode === 'domain-cookie'
+          ? `${SESSION}=s1; Path=/; Domain=example.com`
+          : `${SESSION}=s1; Path=/; HttpOnly; SameSite=Lax`
+    return send(200, { token: 's1', user: { id: 'u1', email: JSON.parse(body).email } }, { 'set-cookie': cookie })
+  }
+  if (p === '/api/auth/token') return session ? send(200, { token: jwt('u1') }) : send(401, { message: 'Unauthorized' })
+  if (p === '/api/auth/delete-user')
+    return fake.mode === 'delete-user' && session
+      ? send(200, { success: true, message: 'User deleted' })
+      : send(404, '')
+  // ---- the proxy: /api/backend/<path> → the backend's /api/<path>, the session as credential ----
+  if (p.startsWith('/api/backend/') && fake.mode !== 'no-proxy') {
+    if (!session) return send(401, { error: 'unauthenticated' })
+    if (fake.mode === 'jwks') return send(503, { detail: 'authentication keys are unavailable' })
+    return backend(req.method ?? 'GET', `/api/${p.slice('/api/backend/'.length)}`, body, send)
+  }
+  res.writeHead(404, { 'content-type': 'text/html' })
+  res.end('<!DOCTYPE html><html><body>404: This page could not be found.</body></html>')
+}
+
+const tasks = fake.tasks
+let next = 1
+function backend(method: string, p: string, body: string, send: (s: number, v: unknown) => void): void {
+  const m = /^\/api\/u1\/(tasks|chat)(?:\/(\d+))?(\/complete)?$/.exec(p)
+  if (!m || fake.mode === 'no-route') return send(404, { detail: 'Not Found' })
+  if (fake.mode === 'no-task-table')
+    return send(500, { detail: '(psycopg2.errors.UndefinedTable) relation "task" does not exist' })
+  if (m[1] === 'chat') return send(200, { conversation_id: 1, response: 'You have no tasks.', tool_calls: [] })
+  const id = Number(m[2])
+  if (!m[2] && method === 'POST') {
+    const t = { id: next++, title: JSON.parse(body).title, completed: false }
+    tasks.set(t.id, t)
+    return send(201, t)
+  }
+  if (!m[2] && method === 'GET') return send(200, [...tasks.values()])
+  const t = tasks.get(id)
+  if (!t) return send(404, { detail: `Task ${id} not found` })
+  if (m[3]) return send(200, Object.assign(t, { completed: true }))
+  if (method === 'PUT') return send(200, Object.assign(t, JSON.parse(body)))
+  if (method === 'DELETE') {
+    tasks.delete(id)
+    return send(204, '')
+  }
+  send(405, { detail: 'Method Not Allowed' })
+}
+
+/** Serves the app on a free port; returns its base URL and a close function. */
+export async function startFakeApp(): Promise<{ base: string; close: () => Promise<void> }> {
+  const server = createServer((req, res) => {
+    let body = ''
+    req.on('data', (c) => (body += c))
+    req.on('end', () => {
+      fake.seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body })
+      app(req, res, body)
+    })
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  return {
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  }
+}

@@ -1,0 +1,330 @@
+// The journey's steps against a small app served here: a Better Auth-shaped frontend with the reference app's
+// /api/backend proxy, and a backend with its own auth behind an ingress-like path split. Each failure cause is
+// reproduced by switching the app into it; the dry run prints the same steps' requests.
+import { readFileSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import type { Check } from '../../scripts/lib/checks.ts'
+import { httpSend } from '../../scripts/lib/journey/http-send.ts'
+import {
+  credentialOf,
+  ingressRoutes,
+  jwtSubject,
+  runJourney,
+  type JourneyPlan,
+} from '../../scripts/lib/journey/journey.ts'
+import type { OpenApi } from '../../scripts/lib/journey/openapi-routes.ts'
+import { fixture } from './canned.ts'
+import { fake, jwt, startFakeApp, type Mode } from './fake-app.ts'
+
+const reference = JSON.parse(readFileSync(fixture('journey', 'reference-openapi.json'), 'utf8')) as OpenApi
+const fill = { email: 'kit-journey-0a1b2c@example.com', password: 'Secret-Pass-123', name: 'Kit Journey', text: 't' }
+
+let base = ''
+let closeApp: () => Promise<void>
+const seen = fake.seen
+const tasks = fake.tasks
+const setMode = (m: Mode): void => {
+  fake.mode = m
+}
+
+beforeAll(async () => {
+  ;({ base, close: closeApp } = await startFakeApp())
+})
+afterAll(() => closeApp())
+beforeEach(() => fake.reset())
+
+const plan = (over: Partial<JourneyPlan> = {}): JourneyPlan => ({
+  base,
+  host: 'todo.local',
+  origin: 'http://todo.local',
+  betterAuth: true,
+  authPath: '/api/auth',
+  way: { how: 'proxy', prefix: '/api/backend', strip: '/api' },
+  chat: { run: true, why: 'OPENAI_API_KEY set' },
+  openapi: { where: 'GET /openapi.json in todo-backend-x', read: async () => ({ doc: reference }) },
+  jwksVar: 'JWKS_URL',
+  release: 'todo',
+  namespace: 'todo',
+  ...over,
+})
+const run = (p: JourneyPlan = plan()): Promise<Check[]> => runJourney(p, httpSend(5000), () => {}, fill)
+const row = (rows: Check[], id: string): Check => rows.find((r) => r.id === `journey-${id}`)!
+const statuses = (rows: Check[]): string => rows.map((r) => `${r.id.replace('journey-', '')}:${r.status}`).join(' ')
+
+describe('runJourney against a working app', () => {
+  it('every step passes; each row has the request and its status', async () => {
+    const rows = await run()
+    expect(statuses(rows)).toBe(
+      'routes:pass sign-up:pass credential:pass create:pass list:pass update:pass complete:pass delete:pass chat:pass cleanup:pass',
+    )
+    expect(row(rows, 'routes').detail).toBe(
+      'GET /openapi.json in todo-backend-x: tasks /api/{user_id}/tasks, chat /api/{user_id}/chat',
+    )
+    expect(row(rows, 'sign-up').detail).toBe(
+      'POST /api/auth/sign-up/email → 200 (kit-journey-…@example.com, cookie better-auth.session_token)',
+    )
+    expect(row(rows, 'credential').detail).toBe('GET /api/auth/token → 200 (a JWT for user u1)')
+    expect(row(rows, 'create').detail).toBe('POST /api/backend/u1/tasks → 201 (task 1)')
+    expect(row(rows, 'list').detail).toBe('GET /api/backend/u1/tasks → 200 (task 1 among 1)')
+    expect(row(rows, 'update').detail).toBe('PUT /api/backend/u1/tasks/1 → 200')
+    expect(row(rows, 'complete').detail).toBe('PATCH /api/backend/u1/tasks/1/complete → 200')
+    expect(row(rows, 'delete').detail).toBe('DELETE /api/backend/u1/tasks/1 → 204')
+    expect(row(rows, 'chat').detail).toBe(
+      'POST /api/backend/u1/chat → 200 (OPENAI_API_KEY set; replied "You have no tasks.")',
+    )
+    // Better Auth's delete-user is off unless the app enables it: the row says exactly what stays
+    expect(row(rows, 'cleanup').detail).toBe(
+      "POST /api/auth/delete-user → 404; remains: user kit-journey-0a1b2c@example.com and its chat conversation (the app's delete-user route is off (Better Auth: user.deleteUser.enabled))",
+    )
+    expect(tasks.size).toBe(0)
+  })
+
+  it('sends what a browser on the public URL sends: Host and Origin of the public URL, the session cookie', async () => {
+    await run()
+    const signUp = seen.find((s) => s.url === '/api/auth/sign-up/email')!
+    expect(signUp.headers).toMatchObject({ host: 'todo.local', origin: 'http://todo.local' })
+    expect(JSON.parse(signUp.body)).toEqual({ email: fill.email, password: fill.password, name: 'Kit Journey' })
+    const create = seen.find((s) => s.method === 'POST' && s.url === '/api/backend/u1/tasks')!
+    expect(create.headers.cookie).toBe('better-auth.session_token=s1')
+    // through the proxy the cookie is the credential; the proxy fetches the JWT itself
+    expect(create.headers.authorization).toBeUndefined()
+    expect(JSON.parse(create.body)).toEqual({ title: 'kit journey 0a1b2c@e' })
+  })
+
+  it('removes the user where the app offers it', async () => {
+    setMode('delete-user')
+    expect(row(await run(), 'cleanup').detail).toBe('POST /api/auth/delete-user → 200; user and tasks removed')
+  })
+
+  it('no LLM key: the chat is SKIP naming the key, never PASS', async () => {
+    const rows = await run(plan({ chat: { run: false, why: "no OPENAI_API_KEY in .env, which the app's chat needs" } }))
+    expect(row(rows, 'chat')).toMatchObject({
+      status: 'skip',
+      detail: "not sent: no OPENAI_API_KEY in .env, which the app's chat needs",
+    })
+    expect(seen.some((s) => s.url.endsWith('/chat'))).toBe(false)
+  })
+})
+
+describe('runJourney: each failure cause, reproduced', () => {
+  it('403 invalid origin → PUBLIC_URL; the later steps are not checked', async () => {
+    setMode('origin')
+    const rows = await run()
+    expect(row(rows, 'sign-up')).toMatchObject({ status: 'fail' })
+    expect(row(rows, 'sign-up').detail).toMatch(/→ 403 \(Invalid origin\): the app's auth does not trust the origin/)
+    expect(row(rows, 'sign-up').fix).toMatch(/^PUBLIC_URL must be the URL users open/)
+    expect(statuses(rows)).toBe(
+      'routes:pass sign-up:fail credential:skip create:skip list:skip update:skip complete:skip delete:skip chat:skip cleanup:skip',
+    )
+    expect(row(rows, 'create').detail).toBe('not checked: journey-credential did not pass')
+  })
+
+  it('the auth tables missing → the frontend migration', async () => {
+    setMode('no-auth-table')
+    const r = row(await run(), 'sign-up')
+    expect(r.detail).toMatch(/table user does not exist$/)
+    expect(r.fix).toMatch(/^the frontend's auth tables are created by its migration/)
+  })
+
+  it("the backend's tables missing → its migrations", async () => {
+    setMode('no-task-table')
+    const r = row(await run(), 'create')
+    expect(r.detail).toMatch(/^POST \/api\/backend\/u1\/tasks → 500 .*table task does not exist$/)
+    expect(r.fix).toMatch(/^the backend's tables are created by its migrations/)
+  })
+
+  it('the backend cannot fetch the JWKS → JWKS_URL', async () => {
+    setMode('jwks')
+    const r = row(await run(), 'create')
+    expect(r.detail).toBe(
+      'POST /api/backend/u1/tasks → 503 (authentication keys are unavailable): the backend could not fetch the JWKS to verify the token',
+    )
+    expect(r.fix).toMatch(/^JWKS_URL must point the backend at the frontend's JWKS/)
+  })
+
+  it('no proxy in the frontend → its HTML 404 says so; a backend without the route → its JSON 404', async () => {
+    setMode('no-proxy')
+    expect(row(await run(), 'create').detail).toMatch(/the frontend has no backend proxy at \/api\/backend$/)
+    setMode('no-route')
+    expect(row(await run(), 'create').detail).toBe(
+      'POST /api/backend/u1/tasks → 404 (Not Found): the backend has no route for POST /api/backend/u1/tasks',
+    )
+  })
+
+  it('a Secure cookie on http, a cookie for another domain → what a browser drops', async () => {
+    setMode('secure-cookie')
+    let r = row(await run(), 'sign-up')
+    expect(r.detail).toBe(
+      'POST /api/auth/sign-up/email → 200 but a browser on http://todo.local drops the session cookie __Secure-better-auth.session_token: it is Secure and http://todo.local is plain http',
+    )
+    setMode('domain-cookie')
+    r = row(await run(), 'sign-up')
+    expect(r.detail).toMatch(
+      /drops the session cookie better-auth\.session_token: its Domain=example\.com does not cover todo\.local$/,
+    )
+  })
+
+  it('nothing listening → the cause names the address', async () => {
+    const rows = await run(plan({ base: 'http://127.0.0.1:1' }))
+    expect(row(rows, 'sign-up').detail).toBe('nothing listens at http://127.0.0.1:1')
+  })
+
+  it('/openapi.json unreadable → the routes row fails, sign-up still runs (Better Auth needs no route)', async () => {
+    const rows = await run(
+      plan({
+        openapi: {
+          where: 'GET /openapi.json in b',
+          read: async () => ({ cause: 'GET /openapi.json in b → 404', fix: 'f' }),
+        },
+      }),
+    )
+    expect(statuses(rows)).toMatch(/^routes:fail sign-up:pass credential:pass create:skip/)
+  })
+})
+
+describe('an app with its own auth, its backend routed by the ingress', () => {
+  let own: Server
+  let ownBase = ''
+  const doc: OpenApi = {
+    paths: {
+      '/api/signup': {
+        post: {
+          requestBody: {
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['email', 'name', 'password'],
+                  properties: { email: { type: 'string' }, name: { type: 'string' }, password: { type: 'string' } },
+                },
+              },
+            },
+          },
+        },
+      },
+      '/api/login': {
+        post: {
+          requestBody: {
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['email', 'password'],
+                  properties: { email: { type: 'string' }, password: { type: 'string' } },
+                },
+              },
+            },
+          },
+        },
+      },
+      '/api/{user_id}/tasks': {
+        get: {},
+        post: {
+          requestBody: {
+            content: {
+              'application/json': {
+                schema: { type: 'object', required: ['title'], properties: { title: { type: 'string' } } },
+              },
+            },
+          },
+        },
+      },
+      '/api/{user_id}/tasks/{task_id}': { put: {}, delete: {} },
+    },
+  }
+  const calls: string[] = []
+  beforeAll(async () => {
+    own = createServer((req, res) => {
+      let body = ''
+      req.on('data', (c) => (body += c))
+      req.on('end', () => {
+        calls.push(`${req.method} ${req.url} ${req.headers.authorization ?? '-'}`)
+        const json = (s: number, v: unknown) => {
+          res.writeHead(s, { 'content-type': 'application/json' })
+          res.end(JSON.stringify(v))
+        }
+        if (req.url === '/api/signup') return json(201, { id: 7, email: JSON.parse(body).email })
+        if (req.url === '/api/login')
+          return json(200, { access_token: jwt('7'), token_type: 'bearer', user: { id: '7' } })
+        if (req.headers.authorization !== `Bearer ${jwt('7')}`) return json(401, { detail: 'Not authenticated' })
+        if (req.url === '/api/7/tasks' && req.method === 'POST') return json(201, { id: 3, title: 'x' })
+        if (req.url === '/api/7/tasks') return json(200, { tasks: [{ id: 3 }] })
+        if (req.url === '/api/7/tasks/3') return json(200, { id: 3 })
+        json(404, { detail: 'Not Found' })
+      })
+    })
+    await new Promise<void>((r) => own.listen(0, '127.0.0.1', r))
+    ownBase = `http://127.0.0.1:${(own.address() as AddressInfo).port}`
+  })
+  afterAll(() => new Promise<void>((r) => own.close(() => r())))
+
+  it('register, login for a bearer token, CRUD with it; no chat route declared', async () => {
+    const rows = await run(
+      plan({
+        base: ownBase,
+        betterAuth: false,
+        way: { how: 'ingress', backendPaths: ['/api'], frontendPaths: ['/api/auth'] },
+        openapi: { where: 'GET /openapi.json in b', read: async () => ({ doc }) },
+      }),
+    )
+    expect(statuses(rows)).toBe(
+      'routes:pass sign-up:pass credential:pass create:pass list:pass update:pass complete:skip delete:pass chat:fail cleanup:pass',
+    )
+    expect(row(rows, 'credential').detail).toBe('POST /api/login → 200 (a bearer token)')
+    expect(row(rows, 'chat').detail).toBe("the backend's /openapi.json declares no POST …/chat route")
+    expect(row(rows, 'cleanup').detail).toBe(
+      'remains: user kit-journey-0a1b2c@example.com (the app offers no delete-user route)',
+    )
+    expect(calls.filter((c) => c.includes('/tasks')).every((c) => c.endsWith(`Bearer ${jwt('7')}`))).toBe(true)
+  })
+})
+
+describe('the dry run', () => {
+  it('prints the requests of the same steps, placeholders for what only answers give, no password', async () => {
+    const lines: string[] = []
+    const rows = await runJourney(plan(), null, (l) => lines.push(l), fill)
+    expect(rows).toHaveLength(10)
+    expect(lines).toEqual([
+      '# journey: POST http://127.0.0.1:' +
+        base.split(':')[2] +
+        '/api/auth/sign-up/email  Host: todo.local  Origin: http://todo.local  body {"email":"kit-journey-<random>@example.com","password":"<random password>","name":"Kit Journey"}',
+      expect.stringMatching(
+        /^# journey: GET .*\/api\/auth\/token {2}Host: todo\.local {2}Cookie: session=<session cookie>$/,
+      ),
+      expect.stringMatching(
+        /^# journey: POST .*\/api\/backend\/<task collection from \/openapi\.json> {2}Host: todo\.local {2}Origin: http:\/\/todo\.local {2}Cookie: session=<session cookie> {2}body \{"title":"<kit journey …>"\}$/,
+      ),
+      expect.stringMatching(/^# journey: GET .*\/api\/backend\/<task collection from \/openapi\.json> /),
+      expect.stringMatching(/^# journey: PUT\|PATCH .*\/<task item from \/openapi\.json>\/<task id> /),
+      expect.stringMatching(
+        /^# journey: PATCH .*\/<task item from \/openapi\.json>\/<task id>\/<complete route, when declared> /,
+      ),
+      expect.stringMatching(/^# journey: DELETE .*\/<task item from \/openapi\.json>\/<task id> /),
+      expect.stringMatching(
+        /^# journey: POST .*\/api\/backend\/<chat route from \/openapi\.json> .*body \{"message":"list my tasks"\}$/,
+      ),
+      expect.stringMatching(/^# journey: POST .*\/api\/auth\/delete-user .*body \{"password":"<random password>"\}$/),
+    ])
+    expect(lines.join('\n')).not.toContain(fill.password)
+    expect(seen).toEqual([])
+  })
+})
+
+describe('helpers', () => {
+  it('jwtSubject and credentialOf read the user id and token of the common auth answers', () => {
+    expect(jwtSubject(jwt('u9'))).toBe('u9')
+    expect(jwtSubject('not-a-jwt')).toBeNull()
+    expect(credentialOf({ access_token: jwt('5'), token_type: 'bearer' })).toEqual({ token: jwt('5'), userId: '5' })
+    expect(credentialOf({ token: 'opaque-session', user: { id: 'u1' } })).toEqual({ token: null, userId: 'u1' })
+    expect(credentialOf({ user_id: 'abc', access_token: jwt('abc') })).toEqual({ token: jwt('abc'), userId: 'abc' })
+  })
+  it('ingressRoutes: the longest Prefix wins', () => {
+    const w = { backendPaths: ['/api'], frontendPaths: ['/api/auth'] }
+    expect(ingressRoutes(w, '/api/u1/tasks')).toBe(true)
+    expect(ingressRoutes(w, '/api/auth/token')).toBe(false)
+    expect(ingressRoutes(w, '/apix')).toBe(false)
+    expect(ingressRoutes({ backendPaths: [], frontendPaths: [] }, '/api/u1/tasks')).toBe(false)
+  })
+})
