@@ -36,7 +36,7 @@ function systemProblem(e: unknown): { problem: string; code: string } {
   const code = (e as NodeJS.ErrnoException).code ?? 'error'
   const problem =
     code === 'ENOENT'
-      ? 'missing'
+      ? 'missing (ENOENT)'
       : code === 'EACCES' || code === 'EPERM'
         ? `not readable (${code})`
         : code === 'ELOOP'
