@@ -72,6 +72,8 @@ export function readEnvFile(root: string, envFile: string | undefined, env: Node
       replace,
     )
   }
+  // a program or an archive named by mistake would read as hundreds of "unknown keys"
+  if (text.includes('\0')) throw envFileError(`a text .env file (${file} holds binary data)`, how)
   return { file, text, vars: parseDotenv(text) }
 }
 
