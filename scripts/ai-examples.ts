@@ -79,8 +79,12 @@ async function run(ctx: Ctx, flags: Flags): Promise<void> {
   const prompts = all.filter((p) => wanted.includes(p.n))
 
   const timeoutS = opt('timeout') !== undefined ? Number(opt('timeout')) : 120
-  if (!Number.isFinite(timeoutS) || timeoutS <= 0)
-    fail(`--timeout ${opt('timeout')} is not a number of seconds`, 'npx zx scripts/ai-examples.ts --run --timeout 120')
+  // a timer longer than ~24 days fires at once: the limit is an hour
+  if (!Number.isFinite(timeoutS) || timeoutS <= 0 || timeoutS > 3600)
+    fail(
+      `--timeout ${opt('timeout')} is not a number of seconds from 1 to 3600`,
+      'npx zx scripts/ai-examples.ts --run --timeout 120',
+    )
   const runTools = Boolean(flags.run)
   // checked before any tool runs: the one file this stage writes must never land on .env, the app or the chart
   const file = transcriptPath(cfg, opt('transcript'))

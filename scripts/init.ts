@@ -3,7 +3,7 @@
 // file:line each decision rests on), writes .env keys that are still unset and a values file for the chart, and lists
 // what it could not decide with the key to set, and what needs support the chart or the kit lacks today.
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { stringify } from 'yaml'
 import { defineStage, shownPath, type Ctx, type Flags } from './lib/stage.ts'
@@ -11,6 +11,7 @@ import { isMain, main } from './lib/cli.ts'
 import { loadConfig, type Config } from './lib/config.ts'
 import { isPublicEnvKey, KEYS } from './lib/config-keys.ts'
 import { addEnvKeys, withEnvKeys } from './lib/env-file.ts'
+import { readTextFile } from './lib/safe-read.ts'
 import { ConfigError, fail } from './lib/errors.ts'
 import { findApps } from './lib/app/find-apps.ts'
 import { isNextApp } from './lib/app/detect-frontend.ts'
@@ -237,7 +238,7 @@ async function run(ctx: Ctx, flags: Flags): Promise<void> {
 
   // ---------- .env ----------
   const heading = `added by init for ${typeof flags.app === 'string' ? flags.app : `${dirs.frontend} and ${dirs.backend}`}`
-  const current = existsSync(envFile) ? readFileSync(envFile, 'utf8') : ''
+  const current = existsSync(envFile) ? readTextFile(envFile) : ''
   const planned = withEnvKeys(current, entries, heading)
   log.out('')
   log.out(`${path.basename(envFile)}:`)
@@ -261,7 +262,7 @@ async function run(ctx: Ctx, flags: Flags): Promise<void> {
     plan.values,
     flags.app ? String(flags.app) : `${dirs.labels.frontend} + ${dirs.labels.backend}`,
   )
-  const old = existsSync(valuesFile) ? readFileSync(valuesFile, 'utf8') : null
+  const old = existsSync(valuesFile) ? readTextFile(valuesFile) : null
   log.out('')
   if (old !== null && old.split('\n').slice(4).join('\n') === text.split('\n').slice(4).join('\n'))
     log.out(`${valuesRef}: unchanged`)

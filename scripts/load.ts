@@ -9,6 +9,7 @@ import { images, type ImageRef } from './lib/images.ts'
 import { inRegistry, sameImage } from './lib/cluster-images.ts'
 import { requireTools, type Tool } from './lib/tools.ts'
 import { imageDaemon } from './lib/docker-env.ts'
+import { imageRefText } from './lib/value-rules.ts'
 
 export const load = defineStage({
   name: 'load',
@@ -99,7 +100,7 @@ async function run(local: Ctx): Promise<void> {
     const dir = path.join(cfg.root, '.cache', 'images')
     // a containerd node may reach no registry at all: the in-cluster PostgreSQL image goes along when docker has it
     // locally (otherwise the node pulls it as usual)
-    const pg = `${cfg.postgresImage.repository}:${cfg.postgresImage.tag}`
+    const pg = imageRefText(cfg.postgresImage)
     const withDb: ImageRef[] = [...both]
     if (!cfg.externalDatabase && !dryRun && (await query`docker image inspect ${pg}`).ok)
       withDb.push({

@@ -1,6 +1,6 @@
 // A value of the chart as helm will see it without the kit's own --set values: the chart's values.yaml, overridden
 // by each HELM_VALUES_FILES file in turn (maps merge, anything else, lists included, is replaced whole).
-import { readFileSync } from 'node:fs'
+import { readTextFile } from './safe-read.ts'
 import path from 'node:path'
 import YAML from 'yaml'
 import type { Config } from './config.ts'
@@ -10,7 +10,7 @@ export function chartValue(cfg: Config, keys: string[]): unknown {
   for (const f of [path.join(cfg.chartDir, 'values.yaml'), ...cfg.helmValuesFiles]) {
     let cur: unknown
     try {
-      cur = YAML.parse(readFileSync(f, 'utf8'))
+      cur = YAML.parse(readTextFile(f))
     } catch {
       continue // helm itself reports a values file it cannot read
     }

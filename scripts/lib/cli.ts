@@ -8,6 +8,7 @@ import { loadConfig, npmDryRun } from './config.ts'
 import { ensureEnvFile, envFileToCreate, generatedSecrets } from './env-file.ts'
 import { ConfigError, KitError } from './errors.ts'
 import { createLog, elapsed, type Log } from './log.ts'
+import { hideUrlUserinfo } from './redact.ts'
 import { COMMON_FLAGS, createContext, type FlagSpec, type Flags, type Stage } from './stage.ts'
 
 export function isMain(url: string): boolean {
@@ -104,8 +105,19 @@ export function firstRunEnv(o: {
   return undefined
 }
 
+/** KIT_DEBUG=1 (or a stage's --verbose) shows where an unexpected error came from. */
+export const debugRequested = (env: NodeJS.ProcessEnv = process.env, flags: Flags = {}): boolean =>
+  /^(1|true|yes)$/i.test(env.KIT_DEBUG ?? '') || flags.verbose === true
+
+/** The first line of an unexpected error, naming what it is about (Node's fs errors name the file). */
+function unexpectedCause(e: unknown): string {
+  const err = e as (Error & { code?: string }) | undefined
+  const msg = (err instanceof Error ? err.message : String(e)).split('\n').find((l) => l.trim()) ?? String(e)
+  return err?.code && !msg.includes(err.code) ? `${msg} (${err.code})` : msg
+}
+
 /** Print a failure the one way the kit does: cause, details, fix. */
-export function report(log: Log, e: unknown, name: string): void {
+export function report(log: Log, e: unknown, name: string, o: { trace?: boolean } = {}): void {
   if (e instanceof KitError) {
     log.raw(`${chalk.red('✖')} ${e.message}`)
     for (const d of e.details) log.raw(chalk.dim(`    ${d}`))
@@ -122,14 +134,18 @@ export function report(log: Log, e: unknown, name: string): void {
     log.raw(`  ${chalk.bold('fix:')} ${fix}`)
     return
   }
-  // a bug in the kit: say so, with the stack, instead of pretending it is the user's input
-  const err = e as Error
-  log.raw(`${chalk.red('✖')} ${name} stopped on an unexpected error: ${err?.message ?? String(e)}`)
-  for (const l of String(err?.stack ?? '')
-    .split('\n')
-    .slice(1, 8))
-    log.raw(chalk.dim(`    ${l.trim()}`))
-  log.raw(`  ${chalk.bold('fix:')} run it again with the same flags; if it repeats, report it with the lines above`)
+  // not a failure the kit foresaw: still one cause line and a fix; the trace only when asked for (KIT_DEBUG=1)
+  const trace = o.trace ?? debugRequested()
+  log.raw(`${chalk.red('✖')} ${name} stopped on an unexpected error: ${unexpectedCause(e)}`)
+  if (trace)
+    for (const l of String((e as Error)?.stack ?? '')
+      .split('\n')
+      .slice(1))
+      log.raw(chalk.dim(`    ${l.trim()}`))
+  const again = trace
+    ? 'report it with the lines above'
+    : `run it again as KIT_DEBUG=1 ${usage(name)} and report the output`
+  log.raw(`  ${chalk.bold('fix:')} check the file or value named above; if it is right, ${again}`)
 }
 
 /** Run a stage (or up) as a command. Never calls process.exit: the exit code is set and the event loop drains. */
@@ -138,12 +154,15 @@ export async function main(
   argv: string[] = process.argv.slice(process.argv[1]?.endsWith('.ts') ? 2 : 3),
 ): Promise<number> {
   const t0 = Date.now()
-  const plain = createLog({ redact: (s) => s, dryRun: false })
+  // before the configuration is loaded no secret is known; a URL's password is still never printed
+  const plain = createLog({ redact: hideUrlUserinfo, dryRun: false })
   let log: Log = plain
+  let trace = debugRequested()
   try {
     const flags = parseFlags(stage.name, stage.flags ?? {}, argv)
+    trace = debugRequested(process.env, flags)
     if (flags.help) {
-      process.stdout.write(helpText(stage.name, stage) + '\n')
+      process.stdout.write(hideUrlUserinfo(helpText(stage.name, stage)) + '\n')
       return (process.exitCode = 0)
     }
     const dryRun = dryRunRequested(flags, process.env)
@@ -160,7 +179,7 @@ export async function main(
     if (stage.name !== 'up') finish(log, stage.name, t0, dryRun)
     return (process.exitCode = 0)
   } catch (e) {
-    report(log, e, stage.name)
+    report(log, e, stage.name, { trace })
     return (process.exitCode = 1)
   }
 }

@@ -20,6 +20,7 @@ import {
   imageRefParts,
   int,
   matching,
+  memorySize,
   oneOf,
   publicUrl,
   registry,
@@ -54,6 +55,18 @@ const docs = z.registry<Meta>()
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 /** NEXT_PUBLIC_* keys: build-time values of the frontend (Next.js inlines them into the browser bundle) */
 export const isPublicEnvKey = (name: string): boolean => /^NEXT_PUBLIC_[A-Za-z0-9_]+$/.test(name)
+// Variables of the machine and of every container: never an app secret (their value is not secret, and the pods
+// would run with it in place of their own).
+const PROCESS_VARIABLES = new Set(
+  (
+    'PATH HOME USER LOGNAME SHELL TERM LANG LANGUAGE PWD OLDPWD HOSTNAME TMPDIR TMP TEMP EDITOR VISUAL DISPLAY MAIL ' +
+    'SHLVL PS1 TZ NODE_OPTIONS NODE_ENV PYTHONPATH PYTHONHOME VIRTUAL_ENV LD_PRELOAD LD_LIBRARY_PATH KUBECONFIG ' +
+    'DOCKER_HOST SSH_AUTH_SOCK HTTP_PROXY HTTPS_PROXY NO_PROXY CI PORT HOST'
+  ).split(' '),
+)
+export const isProcessVariable = (name: string): boolean =>
+  PROCESS_VARIABLES.has(name.toUpperCase()) || /^(LC|XDG|npm|KUBERNETES)_/i.test(name)
+
 const appSecretNames = field((v) => {
   const names = [...new Set(commaList(v))]
   for (const n of names) {
@@ -73,6 +86,13 @@ const appSecretNames = field((v) => {
     }
     if (isKnownKey(n) || n === 'KIT_ENV_FILE') {
       throw new Invalid(`names other than the kit's own keys (${n} is one; the kit already handles it)`, n)
+    }
+    if (isProcessVariable(n)) {
+      throw new Invalid(
+        `names of the app's own secrets (${n} is a variable every machine and container has; the pods would get ` +
+          'this value in its place)',
+        n,
+      )
     }
   }
   return names
@@ -109,11 +129,15 @@ export const fields = {
   APP_SECRETS: appSecretNames.register(docs, {
     group: 'secrets',
     default: '',
-    doc: `comma list of the app's own secret keys, e.g. GEMINI_API_KEY,JWT_SECRET: each is set in .env (or the environment), at least ${MIN_SECRET_LENGTH} characters and not a common word, required by deploy, and goes into the Secret under its own name (the chart's backend.secretEnv / frontend.secretEnv give it to the pods)`,
+    doc: `comma list of the app's own secret keys, e.g. GEMINI_API_KEY,JWT_SECRET: each is set in .env (only there: the environment's value is not read, so no variable of the machine ends up in the cluster; PATH, HOME and the like are refused), at least ${MIN_SECRET_LENGTH} characters and not a common word, required by deploy, and goes into the Secret under its own name (the chart's backend.secretEnv / frontend.secretEnv give it to the pods)`,
   }),
   NAMESPACE: dnsLabel().register(docs, { group: 'names', default: 'todo', doc: 'Kubernetes namespace' }),
   RELEASE: dnsLabel(53).register(docs, { group: 'names', default: 'todo', doc: 'Helm release name' }),
-  CHART_DIR: z.string().register(docs, { group: 'names', default: 'helm/todo-chatbot', doc: 'Helm chart directory' }),
+  CHART_DIR: z.string().register(docs, {
+    group: 'names',
+    default: 'helm/todo-chatbot',
+    doc: 'Helm chart directory (with its Chart.yaml)',
+  }),
   SECRET_NAME: dnsLabel(253).register(docs, {
     group: 'names',
     default: 'todo-secrets',
@@ -152,7 +176,7 @@ export const fields = {
   NODE_IMAGE: imageRef().register(docs, {
     group: 'sources',
     default: 'node:24-slim',
-    doc: 'frontend base image (build arg NODE_IMAGE)',
+    doc: 'frontend base image (build arg NODE_IMAGE); may be pinned: node:24-slim@sha256:<digest>',
   }),
   PYTHON_IMAGE: imageRef().register(docs, {
     group: 'sources',
@@ -162,7 +186,7 @@ export const fields = {
   POSTGRES_IMAGE: imageRefParts().register(docs, {
     group: 'sources',
     default: 'postgres:17.7',
-    doc: 'in-cluster PostgreSQL image',
+    doc: 'in-cluster PostgreSQL image (repository:tag, optionally @sha256:<digest>)',
   }),
   FRONTEND_SIZE_BUDGET_MB: int(1, 100_000).register(docs, {
     group: 'sources',
@@ -191,11 +215,14 @@ export const fields = {
       shownDefault: 'by `CLUSTER`',
       doc: `minikube (build locally, then minikube image load) | docker-env (build straight into the minikube profile's own Docker: nothing to copy; needs the docker runtime) | none (docker-desktop) | kind | containerd | registry; default for CLUSTER=minikube: ${MINIKUBE_DEFAULT_LOAD_METHOD} when the profile runs the docker runtime (a new one is started with it), else minikube; none for existing`,
     }),
-  CONTAINERD_ADDRESS: matching(/./, 'a containerd socket path').register(docs, {
-    group: 'cluster',
-    default: '/run/containerd/containerd.sock',
-    doc: 'containerd socket for LOAD_METHOD=containerd',
-  }),
+  CONTAINERD_ADDRESS: matching(/^[^-\s]/, 'a containerd socket path like /run/containerd/containerd.sock').register(
+    docs,
+    {
+      group: 'cluster',
+      default: '/run/containerd/containerd.sock',
+      doc: 'containerd socket for LOAD_METHOD=containerd',
+    },
+  ),
   CONTAINERD_NAMESPACE: matching(/^[a-zA-Z0-9][\w.-]*$/, 'a containerd namespace like k8s.io').register(docs, {
     group: 'cluster',
     default: 'k8s.io',
@@ -209,7 +236,7 @@ export const fields = {
   REGISTRY: registry.register(docs, {
     group: 'cluster',
     default: '',
-    doc: 'registry host[:port][/path] for LOAD_METHOD=registry (images pushed there)',
+    doc: 'registry host[:port][/path] for LOAD_METHOD=registry (images pushed there; credentials stay with docker login)',
   }),
   MINIKUBE_PROFILE: matching(/^[a-zA-Z0-9][\w.-]*$/, 'a profile name (letters, digits, - _ .)').register(docs, {
     group: 'cluster',
@@ -222,10 +249,10 @@ export const fields = {
     doc: 'minikube driver (docker, podman, hyperkit, hyperv, kvm2, qemu, ...)',
   }),
   MINIKUBE_CPUS: int(1, 256).register(docs, { group: 'cluster', default: '2', doc: 'minikube CPUs' }),
-  MINIKUBE_MEMORY: matching(/^\d+(mb|m|gb|g)?$/i, 'a size like 4096mb or 6g').register(docs, {
+  MINIKUBE_MEMORY: memorySize().register(docs, {
     group: 'cluster',
     default: '4096mb',
-    doc: 'minikube memory (e.g. 4096mb, 6g)',
+    doc: 'minikube memory (e.g. 4096mb, 6g), 1800mb to 1024g',
   }),
   MINIKUBE_K8S_VERSION: matching(
     /^(stable|latest|v?\d+\.\d+\.\d+)$/,
@@ -260,7 +287,7 @@ export const fields = {
     group: 'app',
     default: '',
     shownDefault: '`http://<INGRESS_HOST>`',
-    doc: 'URL users open, scheme and host[:port] only (default http://<INGRESS_HOST>); auth issuer and CORS origin',
+    doc: 'URL users open, scheme and host[:port] only (port 1 to 65535; no user or password) (default http://<INGRESS_HOST>); auth issuer and CORS origin',
   }),
   FRONTEND_REPLICAS: int(0, 100).register(docs, { group: 'app', default: '1', doc: 'frontend replicas' }),
   BACKEND_REPLICAS: int(0, 100).register(docs, { group: 'app', default: '1', doc: 'backend replicas' }),
@@ -287,7 +314,7 @@ export const fields = {
   HELM_VALUES_FILES: z.string().transform(commaList).register(docs, {
     group: 'app',
     default: '',
-    doc: "comma list of extra Helm values files (applied before the kit's --set values)",
+    doc: "comma list of extra Helm values files (applied before the kit's --set values): each a regular file of at most 1 MB holding a YAML mapping, with no secret value in it",
   }),
 }
 type Key = keyof typeof fields

@@ -11,7 +11,15 @@ export function requireSecrets(cfg: Config): void {
   const s = cfg.secrets
   const envName = cfg.envFile ? relPath(cfg.root, cfg.envFile) : '.env'
   const missing = (key: string, expected: string): ConfigError =>
-    new ConfigError(key, expected, undefined, 'default', fixFor(key, 'default', envName))
+    cfg.emptyInEnv.includes(key)
+      ? new ConfigError(
+          key,
+          `a value, but the environment sets it empty (exported as ${key}=), which overrides ${envName}`,
+          undefined,
+          'env',
+          `unset ${key}`,
+        )
+      : new ConfigError(key, expected, undefined, 'default', fixFor(key, 'default', envName))
   if (!s.BETTER_AUTH_SECRET) {
     throw missing(
       'BETTER_AUTH_SECRET',

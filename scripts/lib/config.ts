@@ -13,7 +13,8 @@ import { ConfigError, type ConfigSource } from './errors.ts'
 import { checkLoadMethod, resolveLoadMethod, type ClusterKind, type LoadMethod } from './load-method.ts'
 import { checkAppPaths, relPath, repoRoot } from './project-paths.ts'
 import { checkSecretsInUse, type ReadValues } from './secret-policy.ts'
-import { Invalid, commaList } from './value-rules.ts'
+import { checkValuesFiles } from './values-files.ts'
+import { Invalid, commaList, hideUserinfo, type ImageParts } from './value-rules.ts'
 
 export type ImageSpec = {
   component: 'frontend' | 'backend'
@@ -49,8 +50,8 @@ export type Config = {
   secretName: string
   frontend: ImageSpec
   backend: ImageSpec
-  /** the in-cluster PostgreSQL's image */
-  postgresImage: { repository: string; tag: string }
+  /** the in-cluster PostgreSQL's image (digest: pinned with @sha256:…) */
+  postgresImage: ImageParts
   cluster: ClusterKind
   loadMethod: LoadMethod
   /** why the kit picked loadMethod when LOAD_METHOD is unset on minikube, else null */
@@ -108,6 +109,8 @@ export type Config = {
   values: Record<string, string>
   /** what loadConfig noticed but can work with: unknown keys, a secret a '#' cut short, an ignored key */
   warnings: string[]
+  /** secret keys the environment sets to an empty value: it overrides .env, so requireSecrets blames the environment */
+  emptyInEnv: string[]
 }
 
 export type LoadOptions = {
@@ -127,6 +130,7 @@ export type LoadOptions = {
 // What loadConfig read besides the keys, and where.
 type Context = ReadValues & {
   root: string
+  emptyInEnv: string[]
   checkPaths: boolean
   envFile: string | null
   warnings: string[]
@@ -145,9 +149,15 @@ function configSchema(ctx: Context) {
         if (!(e instanceof Invalid)) throw e
         z2.addIssue({ code: 'custom', path: [key], message: e.message, params: { got: e.got } })
       }
+      checkArgvWords(ctx.values, issue)
       checkSecretsInUse(v, ctx, issue)
       checkLoadMethod(v, issue)
-      if (ctx.checkPaths) checkAppPaths(v, ctx.root, issue)
+      if (ctx.checkPaths) {
+        checkAppPaths(v, ctx.root, issue)
+        const secrets: Record<string, string | undefined> = { ...ctx.appValues }
+        for (const k of secretKeys) secrets[k] = v[k]
+        checkValuesFiles(v.HELM_VALUES_FILES, ctx.root, secrets, issue)
+      }
     })
     .transform((v): Config => {
       const { method: loadMethod, why: loadMethodWhy } = resolveLoadMethod(v, ctx.env)
@@ -233,6 +243,7 @@ function configSchema(ctx: Context) {
         publicEnv: Object.fromEntries(publicNames.map((k) => [k, ctx.publicEnv[k]!])),
         values: ctx.values,
         warnings: ctx.warnings,
+        emptyInEnv: ctx.emptyInEnv,
       }
     })
 }
@@ -265,8 +276,17 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     input[k.key] = read(k.key) ?? k.default
     if (!k.secret) values[k.key] = input[k.key]!
   }
+  // the app's secrets come from the env file only: a name in APP_SECRETS never carries a variable of the machine
+  // (a CI token, a cloud key) into the cluster
   const appValues: Record<string, string> = {}
-  for (const n of appNames) appValues[n] = read(n) ?? ''
+  for (const n of appNames) {
+    sources[n] = fileVars[n] !== undefined ? 'file' : 'default'
+    appValues[n] = fileVars[n]?.trim() ?? ''
+    if (env[n] !== undefined && !appValues[n])
+      warnings.push(
+        `${n} is set in the environment but not read: the app's secrets (APP_SECRETS) come only from ${envName}`,
+      )
+  }
   const publicEnv: Record<string, string> = {}
   for (const k of new Set([...Object.keys(env), ...Object.keys(fileVars)])) {
     if (!isPublicEnvKey(k)) continue
@@ -275,8 +295,11 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     if (v) publicEnv[k] = v
   }
 
+  checkSizes({ ...input, ...appValues, ...publicEnv }, secretName, sources, envName)
+  const emptyInEnv = secretKeys.filter((k) => env[k] !== undefined && env[k]!.trim() === '')
   const ctx: Context = {
     root,
+    emptyInEnv,
     checkPaths: opts.checkPaths ?? true,
     envFile,
     values,
@@ -290,7 +313,9 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   const issue = result.error.issues[0]!
   const key = String(issue.path[0] ?? 'config')
   const secret = secretName(key)
-  const got = secret ? undefined : ((issue as { params?: { got?: string } }).params?.got ?? input[key])
+  const raw = secret ? undefined : ((issue as { params?: { got?: string } }).params?.got ?? input[key])
+  // a value that holds a user:password@ is shown without the password
+  const got = raw === undefined ? undefined : hideUserinfo(raw)
   const c = cut.get(key)
   const note =
     c && sources[key] === 'file'
@@ -299,6 +324,36 @@ export function loadConfig(opts: LoadOptions = {}): Config {
       : ''
   const source = sources[key] ?? 'default'
   throw new ConfigError(key, issue.message + note, got, source, fixFor(key, source, envName))
+}
+
+// Values become command-line words, build args and manifest fields: one of megabytes is a mistake (and too large for
+// a command line: spawn fails with E2BIG after setup has run), so each has a bound, checked before its rule.
+const MAX_VALUE = 4096
+const MAX_SECRET_VALUE = 64 * 1024
+function checkSizes(
+  values: Record<string, string | undefined>,
+  secret: (key: string) => boolean,
+  sources: Record<string, ConfigSource>,
+  envName: string,
+): void {
+  for (const [key, v] of Object.entries(values)) {
+    const max = secret(key) ? MAX_SECRET_VALUE : MAX_VALUE
+    if (v === undefined || v.length <= max) continue
+    const source = sources[key] ?? 'default'
+    const expected = `a value of at most ${max} characters (has ${v.length}; value hidden)`
+    throw new ConfigError(key, expected, undefined, source, fixFor(key, source, envName))
+  }
+}
+
+// A value that is (or whose list items are) one word of a command line — a path, a socket, a name — and starts with
+// '-' would be read by the tool as a flag (`ctr --address --help`).
+function checkArgvWords(values: Record<string, string>, issue: (key: string, e: unknown) => void): void {
+  for (const [key, value] of Object.entries(values)) {
+    const word = commaList(value).find((w) => w.startsWith('-'))
+    if (word === undefined) continue
+    const expected = 'a value that does not start with "-" (it is passed to a command, which would read it as a flag)'
+    issue(key, new Invalid(expected, word))
+  }
 }
 
 /** `npm run up --dry-run`: npm keeps the flag for itself and tells the script through npm_config_dry_run. */

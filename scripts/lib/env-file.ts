@@ -1,6 +1,6 @@
 // The .env file: reading it (and noticing what dotenv cut), writing it on the first run, and adding keys for init.
 // It is rendered from the key table, so .env.example, a first-run .env and init's additions document the same keys.
-import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, lstatSync, readlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { parse as parseDotenv } from 'dotenv'
 import {
@@ -13,8 +13,9 @@ import {
   isSecret,
   type Group,
 } from './config-keys.ts'
-import { ConfigError, type ConfigSource } from './errors.ts'
+import { ConfigError, KitError, type ConfigSource } from './errors.ts'
 import { relPath, repoRoot } from './project-paths.ts'
+import { MAX_TEXT_FILE_BYTES, UnreadableFile, danglingLink, readTextFile, sizeText } from './safe-read.ts'
 
 export type EnvFile = {
   /** the file that was read, or null when the default .env is missing */
@@ -43,19 +44,36 @@ export function readEnvFile(root: string, envFile: string | undefined, env: Node
       : 'pass --env-path <path of your .env>'
   if (explicit && explicit.value.trim() === '') throw envFileError('a path to a .env file, not an empty string', how)
   const file = path.resolve(root, explicit?.value ?? '.env')
-  if (!existsSync(file)) {
+  const shown = relPath(root, file)
+  // a link to nowhere is not "no .env": a first run would not write through it, and the user meant a file
+  if (!existsSync(file) && !danglingLink(file)) {
     if (!explicit) return { file: null, text: '', vars: {} }
     const expected = `an existing .env file (looked for ${file}); create it with: cp .env.example .env`
-    throw envFileError(expected, `cp .env.example ${relPath(root, file)}`)
+    throw envFileError(expected, `cp .env.example ${shown}`)
   }
-  if (statSync(file).isDirectory()) throw envFileError(`a .env file, not a directory (${file})`, how)
   let text: string
   try {
-    text = readFileSync(file, 'utf8')
+    text = readTextFile(file)
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? 'error'
-    throw envFileError(`a readable .env file (${file}: ${code})`, `chmod u+r ${relPath(root, file)} (or ${how})`)
+    if (!(e instanceof UnreadableFile)) throw e
+    const target = danglingLink(file) ? readlinkSync(file) : null
+    if (target !== null) {
+      const fix = explicit ? how : `rm ${shown} (a first run then writes a new one), or create ${target}`
+      throw envFileError(`an existing .env file (${file} is a symbolic link to ${target}, which does not exist)`, fix)
+    }
+    if (e.code === 'EISDIR' || e.problem.startsWith('a directory'))
+      throw envFileError(`a .env file, not a directory (${file})`, how)
+    if (e.code === 'EACCES' || e.code === 'EPERM')
+      throw envFileError(`a readable .env file (${file}: ${e.code})`, `chmod u+r ${shown} (or ${how})`)
+    if (e.code) throw envFileError(`a readable .env file (${file}: ${e.code})`, how)
+    const replace = explicit ? how : `rm ${shown} && cp .env.example ${shown}`
+    throw envFileError(
+      `a regular .env file of at most ${sizeText(MAX_TEXT_FILE_BYTES)} (${file} is ${e.problem})`,
+      replace,
+    )
   }
+  // a program or an archive named by mistake would read as hundreds of "unknown keys"
+  if (text.includes('\0')) throw envFileError(`a text .env file (${file} holds binary data)`, how)
   return { file, text, vars: parseDotenv(text) }
 }
 
@@ -95,7 +113,8 @@ export function envFileWarnings(
   }
   const cut = cutSecrets(f.text, f.vars, (key) => isSecret(key) || appNames.includes(key))
   for (const [key, c] of cut) {
-    if (env[key] !== undefined) continue
+    // the environment overrides the kit's own keys (never the app's: those come from the file only)
+    if (env[key] !== undefined && !appNames.includes(key)) continue
     warnings.push(
       `${key} in ${name} has a '#' outside quotes: only the ${c.read} characters before it are read, of the ${c.typed} ` +
         `typed (dotenv starts a comment there); if the '#' belongs to the value, quote it: ${key}="..."`,
@@ -150,6 +169,23 @@ export function renderEnvFile(fill?: Partial<Record<string, string>>): string {
   return lines.join('\n') + '\n'
 }
 
+const WRITE_PROBLEMS: Record<string, string> = {
+  EROFS: 'the file system is read-only',
+  EACCES: 'the directory is not writable',
+  EPERM: 'the directory is not writable',
+  ENOSPC: 'the disk is full',
+  EDQUOT: 'the disk quota is used up',
+}
+
+/** A first-run .env that cannot be written: why, and how to keep the settings somewhere writable instead. */
+function cannotWriteEnvFile(file: string, root: string, code: string): KitError {
+  const why = WRITE_PROBLEMS[code] ?? 'writing failed'
+  return new KitError(
+    `cannot write ${relPath(root, file)} with generated secrets: ${why} (${code})`,
+    'cp .env.example ~/todo-kit.env, set its secrets, then: export KIT_ENV_FILE=~/todo-kit.env',
+  )
+}
+
 type EnvFileOptions = { root?: string; envFile?: string; env?: NodeJS.ProcessEnv }
 
 /** The .env file a first run would write (the default path, missing, and no other file asked for), else null. */
@@ -157,7 +193,8 @@ export function envFileToCreate(opts: EnvFileOptions): string | null {
   const env = opts.env ?? process.env
   if (opts.envFile !== undefined || env.KIT_ENV_FILE !== undefined) return null
   const file = path.join(opts.root ?? repoRoot, '.env')
-  return existsSync(file) ? null : file
+  // lstat: a link (even one to nowhere) is something the user put there, never written through
+  return lstatSync(file, { throwIfNoEntry: false }) ? null : file
 }
 
 /** Fresh values for the secrets the kit can generate and the environment does not already give. */
@@ -184,8 +221,9 @@ export function ensureEnvFile(opts: EnvFileOptions): { created: string | null; k
     writeFileSync(file, renderEnvFile(fill), { mode: 0o600, flag: 'wx' })
   } catch (e) {
     // another process made it in between (or a dangling symlink is there): leave it alone
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return { created: null, keys: [] }
-    throw e
+    const code = (e as NodeJS.ErrnoException).code ?? 'error'
+    if (code === 'EEXIST') return { created: null, keys: [] }
+    throw cannotWriteEnvFile(file, opts.root ?? repoRoot, code)
   }
   chmodSync(file, 0o600) // the umask may have taken bits away, never added; make the mode exact anyway
   return { created: file, keys: Object.keys(fill) }
@@ -233,7 +271,7 @@ export function addEnvKeys(
   entries: Record<string, string>,
   heading: string,
 ): Omit<EnvKeysResult, 'text'> {
-  const before = existsSync(file) ? readFileSync(file, 'utf8') : ''
+  const before = existsSync(file) ? readTextFile(file) : ''
   const r = withEnvKeys(before, entries, heading)
   if (r.added.length) writeFileSync(file, r.text)
   return { added: r.added, kept: r.kept }

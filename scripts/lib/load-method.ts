@@ -1,5 +1,6 @@
 // How images reach the cluster (LOAD_METHOD): what each cluster allows, and the default a minikube profile implies.
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
+import { readTextFile } from './safe-read.ts'
 import os from 'node:os'
 import path from 'node:path'
 import { Invalid, type Report } from './value-rules.ts'
@@ -36,7 +37,7 @@ function minikubeDefaultLoadMethod(profile: string, env: Record<string, string |
   }
   try {
     type Profile = { Driver?: string; Nodes?: unknown[]; KubernetesConfig?: { ContainerRuntime?: string } }
-    const c = JSON.parse(readFileSync(file, 'utf8')) as Profile
+    const c = JSON.parse(readTextFile(file)) as Profile
     const runtime = c.KubernetesConfig?.ContainerRuntime || 'docker'
     if (runtime !== 'docker') return { method: 'minikube', why: `profile ${profile} runs ${runtime}, not docker` }
     if (c.Driver === 'none') return { method: 'minikube', why: `profile ${profile} uses the none driver` }

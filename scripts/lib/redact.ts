@@ -8,6 +8,17 @@ export const MIN_SECRET_LENGTH = 8
 
 export type Redactor = (text: string) => string
 
+/**
+ * Any URL's user info (`https://admin:password@host`) as ***: whatever value or tool output holds one (PUBLIC_URL, a
+ * NEXT_PUBLIC_* URL, a registry's, a database's), the password in it is not printed.
+ */
+export const hideUrlUserinfo = (text: string): string =>
+  text
+    // user:password@ keeps the user (it names the account, the tools print it too)
+    .replace(/\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#'"@:]*):[^\s/?#'"]*@/gi, '$1$2:***@')
+    // a lone user part is often a token (https://<token>@github.com)
+    .replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#'"@:*]+@/gi, '$1***@')
+
 export function secretValuesOf(secrets: Record<string, string | undefined>): string[] {
   const values = new Set<string>()
   for (const v of Object.values(secrets)) {
@@ -30,10 +41,11 @@ export function secretValuesOf(secrets: Record<string, string | undefined>): str
 export function createRedactor(secrets: Record<string, string | undefined>): Redactor {
   // longest first, so a value that contains another is hidden whole
   const values = secretValuesOf(secrets).sort((a, b) => b.length - a.length)
-  if (values.length === 0) return (text) => text
+  if (values.length === 0) return hideUrlUserinfo
   return (text) => {
     let out = text
     for (const v of values) out = out.split(v).join('***')
-    return out
+    // then what no secret names: a URL's password the configuration does not know
+    return hideUrlUserinfo(out)
   }
 }

@@ -62,6 +62,8 @@ export function chartValues(cfg: Config, secretHash: string): Value[] {
     ['postgresql.enabled', !cfg.externalDatabase],
     ['postgresql.image.repository', cfg.postgresImage.repository],
     ['postgresql.image.tag', cfg.postgresImage.tag],
+    // only when pinned: an unpinned release keeps its fingerprint
+    ...(cfg.postgresImage.digest ? [['postgresql.image.digest', cfg.postgresImage.digest] as Value] : []),
     // a changed Secret rolls the pods (env from a Secret is read only at container start)
     [`frontend.podAnnotations.${ANNOTATION.secretHash}`, secretHash],
     [`backend.podAnnotations.${ANNOTATION.secretHash}`, secretHash],

@@ -98,6 +98,9 @@ export const databaseUrl = field((v) => {
   return v
 })
 
+/** NEXT_PUBLIC_ENV, the build arg that carries every NEXT_PUBLIC_* line, stays far below a command line's limit */
+const MAX_PUBLIC_ENV = 16 * 1024
+
 const appSecretRule = secretText(MIN_SECRET_LENGTH, 'paste the whole value (or make one with: openssl rand -base64 32)')
 
 /** The secret keys as parsed (POSTGRES_PASSWORD unchecked: it is only in use without DATABASE_URL). */
@@ -132,6 +135,13 @@ export function checkSecretsInUse(v: ParsedSecrets, read: ReadValues, issue: Rep
     const r = appSecretRule.safeParse(raw)
     if (!r.success) issue(name, new Invalid(r.error.issues[0]!.message))
     else if (r.data) inUse[name] = r.data
+  }
+  // they travel together as one build arg, and one command-line word has a size limit (E2BIG)
+  const publicSize = Object.entries(read.publicEnv).reduce((n, [k, x]) => n + k.length + x.length + 2, 0)
+  const largest = Object.entries(read.publicEnv).sort(([, a], [, b]) => b.length - a.length)[0]
+  if (largest && publicSize > MAX_PUBLIC_ENV) {
+    const expected = `NEXT_PUBLIC_* values of at most ${MAX_PUBLIC_ENV} characters together (they are ${publicSize}; this is the largest)`
+    issue(largest[0], new Invalid(expected, `(${largest[1].length} characters)`))
   }
   for (const [name, value] of Object.entries(read.publicEnv)) {
     // frontend-docker reads NEXT_PUBLIC_ENV one NAME=value line at a time

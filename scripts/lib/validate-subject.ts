@@ -1,6 +1,6 @@
 // What validate checks, in one value: the release's pods, Services, probe targets and images, read from the cluster
 // once the pods have settled (a real run), or from the chart values (a dry run, which has no pods to read).
-import { readFileSync } from 'node:fs'
+import { readTextFile } from './safe-read.ts'
 import path from 'node:path'
 import { parse } from 'yaml'
 import type { Ctx } from './stage.ts'
@@ -226,7 +226,7 @@ export async function fromChartValues(ctx: Ctx, ask: Ask): Promise<Subject> {
   const files = [path.join(cfg.chartDir, 'values.yaml'), ...cfg.helmValuesFiles]
   let values: unknown[] = []
   try {
-    values = files.map((f) => parse(readFileSync(f, 'utf8')) as unknown)
+    values = files.map((f) => parse(readTextFile(f)) as unknown)
     log.out(
       `# paths and ports from the chart values: ${files.map((f) => shownPath(cfg, f)).join(', ')} (a real run reads the running pods' probes)`,
     )

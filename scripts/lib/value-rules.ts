@@ -1,5 +1,6 @@
 // How one setting's text becomes a value: the zod rules the key table (config-keys.ts) is built from.
 import { z } from 'zod'
+import { hideUrlUserinfo } from './redact.ts'
 
 // Thrown by a rule, turned into a zod issue; `got` replaces the shown value when the culprit is a part of it.
 export class Invalid extends Error {
@@ -68,19 +69,55 @@ export const hostName = () =>
 export const imageName = () =>
   matching(/^[a-z0-9]+([._/-][a-z0-9]+)*$/, 'an image name without tag, e.g. todo-frontend')
 
-function splitImageRef(v: string): { repository: string; tag: string } {
-  // registry:port/path/name:tag — the tag is after the last colon that follows the last slash
-  const slash = v.lastIndexOf('/')
-  const colon = v.lastIndexOf(':')
+export type ImageParts = { repository: string; tag: string; digest?: string }
+
+const DIGEST = /^sha256:[a-f0-9]{64}$/
+const IMAGE_EXPECTED =
+  'an image reference like node:24-slim, registry.example.com/node:24 or node:24-slim@sha256:<64 hex digits>'
+
+function splitImageRef(v: string): ImageParts {
+  // registry:port/path/name:tag@sha256:digest — the digest after the @, the tag after the last colon that follows the
+  // last slash of what is before it
+  const at = v.indexOf('@')
+  const digest = at >= 0 ? v.slice(at + 1) : undefined
+  const named = at >= 0 ? v.slice(0, at) : v
+  if (digest !== undefined && !DIGEST.test(digest)) throw new Invalid(IMAGE_EXPECTED)
+  const slash = named.lastIndexOf('/')
+  const colon = named.lastIndexOf(':')
   const hasTag = colon > slash
-  const repository = hasTag ? v.slice(0, colon) : v
-  const tag = hasTag ? v.slice(colon + 1) : 'latest'
+  const repository = hasTag ? named.slice(0, colon) : named
+  // a digest alone pins the image; the tag beside it is only a label (the chart needs one)
+  const tag = hasTag ? named.slice(colon + 1) : 'latest'
   if (!/^[a-z0-9]+([._:/-][a-z0-9]+)*$/.test(repository) || !/^[\w][\w.-]{0,127}$/.test(tag))
-    throw new Invalid('an image reference like node:24-slim or registry.example.com/node:24')
-  return { repository, tag }
+    throw new Invalid(IMAGE_EXPECTED)
+  return digest ? { repository, tag, digest } : { repository, tag }
 }
 export const imageRef = () => field((v) => (splitImageRef(v), v))
 export const imageRefParts = () => field(splitImageRef)
+/** The reference a tool takes: repository:tag, pinned with @digest when there is one. */
+export const imageRefText = (i: ImageParts): string => `${i.repository}:${i.tag}${i.digest ? `@${i.digest}` : ''}`
+
+// minikube refuses less than 1800 MB, and a bare number is MB to it
+const MEMORY_MIN_MB = 1800
+const MEMORY_MAX_MB = 1024 * 1024
+export const memorySize = () =>
+  field((v) => {
+    const m = /^(\d+)(mb|m|gb|g)?$/i.exec(v)
+    const mb = m ? Number(m[1]) * (/^g/i.test(m[2] ?? '') ? 1024 : 1) : NaN
+    if (!(mb >= MEMORY_MIN_MB && mb <= MEMORY_MAX_MB))
+      throw new Invalid(`a size like 4096mb or 6g, from ${MEMORY_MIN_MB}mb (minikube's minimum) to 1024g`)
+    return v
+  })
+
+/** A TCP port written in a value: 1 to 65535 (0 means "any port" to the system, never one a user can open). */
+export const validPort = (p: string): boolean => /^\d{1,5}$/.test(p) && Number(p) >= 1 && Number(p) <= 65535
+
+/** A value with its user info (user:password@) replaced by ***, for a message about a value that holds one. */
+export const hideUserinfo = (value: string): string =>
+  // a URL's, or a scheme-less host's (a registry), but not an image's @sha256: digest
+  hideUrlUserinfo(value)
+    .replace(/^([^\s/@:]*):[^\s/]*@(?!sha256:)/, '$1:***@')
+    .replace(/^[^\s/:@*]+@(?!sha256:)/, '***@')
 
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const
 // Node's timers overflow above 2^31-1 ms (~24.8 days) and fire at once, so every duration has a sane upper bound.
@@ -113,8 +150,11 @@ export const addons = field((v) => {
 
 export const registry = field((v) => {
   const r = v.replace(/\/+$/, '')
-  if (r && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:\d{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/.test(r))
-    throw new Invalid('a registry like localhost:5000 or ghcr.io/me', r)
+  const expected = 'a registry like localhost:5000 or ghcr.io/me (no user or password: docker login keeps those)'
+  if (r.includes('@')) throw new Invalid(expected, hideUserinfo(r))
+  const m = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:(\d{1,5}))?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/.exec(r)
+  if (r && !m) throw new Invalid(expected, r)
+  if (m?.[3] !== undefined && !validPort(m[3])) throw new Invalid('a registry whose port is from 1 to 65535', r)
   return r || null
 })
 
@@ -126,6 +166,11 @@ export const publicUrl = field((v) => {
   // list separator), user info, a query or a fragment.
   const expected =
     'an http(s) origin like https://todo.example.com (scheme, host and optional port; no path, query or comma)'
+  // user info is refused, and never shown: it is a password
+  const shown = hideUserinfo(v)
+  if (shown !== v) throw new Invalid(`${expected}; no user or password in it`, shown)
+  const port = /^https?:\/\/[^/@]*:(\d*)\/?$/.exec(v)?.[1]
+  if (port !== undefined && !validPort(port)) throw new Invalid('an http(s) origin whose port is from 1 to 65535')
   let u: URL
   try {
     u = new URL(v)
@@ -133,6 +178,6 @@ export const publicUrl = field((v) => {
     throw new Invalid(expected)
   }
   const extra = v.includes(',') || u.username || u.password || u.search || u.hash || v.includes('?') || v.includes('#')
-  if (!PUBLIC_URL_PATTERN.test(v) || extra) throw new Invalid(expected)
+  if (!PUBLIC_URL_PATTERN.test(v) || extra) throw new Invalid(expected, hideUserinfo(v))
   return v.replace(/\/+$/, '')
 })

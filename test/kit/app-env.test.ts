@@ -27,20 +27,19 @@ const JWT = 'jwt-8d7c6b5a4f3e2d1c0b9a'
 const APP = `APP_SECRETS=GEMINI_API_KEY,JWT_SECRET\nGEMINI_API_KEY=${GEMINI}\nJWT_SECRET=${JWT}\n`
 
 describe('APP_SECRETS: the config', () => {
-  it('reads the named keys from .env (the environment wins), keeps them out of cfg.secrets and out of the unknown-key warnings', () => {
+  it('reads the named keys from .env only (never the environment), keeps them out of cfg.secrets and out of the unknown-key warnings', () => {
     const c = load(APP + 'STRAY_KEY=1\n')
     expect(c.appSecretKeys).toEqual(['GEMINI_API_KEY', 'JWT_SECRET'])
     expect(c.appSecrets).toEqual({ GEMINI_API_KEY: GEMINI, JWT_SECRET: JWT })
     expect(Object.keys(c.secrets)).not.toContain('GEMINI_API_KEY')
     expect(c.warnings).toEqual([expect.stringMatching(/^unknown key STRAY_KEY in /)])
     expect(c.values).not.toHaveProperty('GEMINI_API_KEY')
-    expect(load(APP, { JWT_SECRET: 'jwt-from-the-environment-1' }).appSecrets.JWT_SECRET).toBe(
-      'jwt-from-the-environment-1',
-    )
-    // the environment alone may name and hold them
-    expect(load('', { APP_SECRETS: 'GEMINI_API_KEY', GEMINI_API_KEY: GEMINI }).appSecrets).toEqual({
-      GEMINI_API_KEY: GEMINI,
-    })
+    // the values come from the file only: a name never carries a variable of the machine into the cluster
+    expect(load(APP, { JWT_SECRET: 'jwt-from-the-environment-1' }).appSecrets.JWT_SECRET).toBe(JWT)
+    // the environment may name them; a value it alone holds is not read, and a warning says so
+    const fromEnv = load(`GEMINI_API_KEY=${GEMINI}\n`, { APP_SECRETS: 'GEMINI_API_KEY,JWT_SECRET', JWT_SECRET: JWT })
+    expect(fromEnv.appSecrets).toEqual({ GEMINI_API_KEY: GEMINI })
+    expect(fromEnv.warnings).toContainEqual(expect.stringMatching(/^JWT_SECRET is set in the environment but not read/))
   })
 
   it('goes into secretData and allSecrets; the Secret manifest holds them and its hash changes with them', () => {

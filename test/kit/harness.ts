@@ -20,7 +20,8 @@ export const ALL_TOOLS = ['docker', 'minikube', 'kubectl', 'helm', 'ctr', 'kind'
 
 /** dockerHost: the DOCKER_HOST the command ran with (LOAD_METHOD=docker-env gives it to docker only) */
 export type Call = { tool: string; args: string[]; stdin?: string; dockerHost?: string }
-export type RunResult = { code: number; stdout: string; stderr: string; calls: Call[] }
+/** timedOut: the stage was still running at the time limit and was killed */
+export type RunResult = { code: number; stdout: string; stderr: string; calls: Call[]; timedOut?: boolean }
 export type State = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export type Project = {
@@ -32,7 +33,7 @@ export type Project = {
   /** put the images of the current sources everywhere a load method looks (docker, minikube, containerd, registry) */
   seedImages(env?: Record<string, string>): void
   /** run `zx scripts/<stage>.ts args` and return exit code, output and the tool calls it made */
-  run(stage: string, args?: string[], env?: Record<string, string>): Promise<RunResult>
+  run(stage: string, args?: string[], env?: Record<string, string>, o?: { timeoutMs?: number }): Promise<RunResult>
 }
 
 function which(name: string): string {
@@ -138,13 +139,13 @@ export function project(
       )
       writeFileSync(statePath, JSON.stringify(st))
     },
-    run: (stage, args = [], extra = {}) =>
+    run: (stage, args = [], extra = {}, o = {}) =>
       new Promise((resolve) => {
         const before = readFileSync(logPath, 'utf8').length
         execFile(
           process.execPath,
           [zxCli, path.join(root, 'scripts', `${stage}.ts`), ...args],
-          { cwd: dir, env: { ...env, ...extra }, timeout: 60_000 },
+          { cwd: dir, env: { ...env, ...extra }, timeout: o.timeoutMs ?? 60_000 },
           (err, stdout, stderr) => {
             const calls = readFileSync(logPath, 'utf8')
               .slice(before)
@@ -152,7 +153,7 @@ export function project(
               .filter(Boolean)
               .map((l) => JSON.parse(l) as Call)
             const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0
-            resolve({ code, stdout, stderr, calls })
+            resolve({ code, stdout, stderr, calls, timedOut: Boolean(err?.killed) })
           },
         )
       }),
@@ -164,7 +165,7 @@ export const lines = (calls: Call[]): string[] => calls.map((c) => [c.tool, ...c
 /** calls that change something (not the read-only looks every stage takes) */
 export function mutating(calls: Call[]): string[] {
   const ro = [
-    /^docker (version|image inspect|manifest inspect)/,
+    /^docker (version|ai version|image inspect|manifest inspect)/,
     /^minikube (version|status|addons list|image ls|ip)/,
     /^minikube -p \S+ docker-env/,
     /^kubectl (version|config current-context|get )/,

@@ -768,7 +768,7 @@ describe('validate stage (fake kubectl, helm, docker on PATH)', { timeout: 120_0
     // a values file that cannot be read: the reference app's paths, said in a comment (still a pasteable script)
     const broken = await p.run('validate', ['--dry-run'], { HELM_VALUES_FILES: path.join(p.dir, 'missing.yaml') })
     expect(broken.stdout).toMatch(
-      /^# could not read the chart values \(ENOENT.*\): the reference app's paths and \$PORT/m,
+      /^# could not read the chart values \(\S+missing\.yaml is missing \(ENOENT\)\): the reference app's paths and \$PORT/m,
     )
     expect(broken.stdout).toMatch(/e\)' \/health$/m)
   })
