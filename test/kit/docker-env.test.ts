@@ -193,8 +193,8 @@ describe('stages with LOAD_METHOD=docker-env', { timeout: 120_000 }, () => {
     const out = r.stdout.trim().split('\n')
     expect(out[0]).toBe("eval $(minikube -p todo docker-env)  # the docker commands below go to the node's Docker (PowerShell: & minikube -p todo docker-env --shell powershell | Invoke-Expression)")
     expect(out.slice(1)).toEqual([
-      expect.stringMatching(/^docker build -f \S+frontend\.Dockerfile --build-arg NODE_IMAGE=node:24-slim -t todo-frontend:h-\w{12} /),
-      expect.stringMatching(/^docker build -f \S+backend\.Dockerfile .* -t todo-backend:h-\w{12} /),
+      expect.stringMatching(/^docker build --progress=plain -f \S+frontend\.Dockerfile --build-arg NODE_IMAGE=node:24-slim -t todo-frontend:h-\w{12} /),
+      expect.stringMatching(/^docker build --progress=plain -f \S+backend\.Dockerfile .* -t todo-backend:h-\w{12} /),
     ])
 
     // setup asks for the runtime docker-env needs

@@ -114,7 +114,7 @@ describe('the npm scripts launcher (scripts/kit.mjs)', { timeout: 60_000 }, () =
     const p = project()
     const ok = spawnSync(process.execPath, [launcher, 'build', '--dry-run'], { cwd: p.dir, env: p.env, encoding: 'utf8' })
     expect(ok.status, ok.stderr).toBe(0)
-    expect(ok.stdout).toMatch(/^docker build -f /m)
+    expect(ok.stdout).toMatch(/^docker build --progress=plain -f /m)
     const bad = spawnSync(process.execPath, [launcher, 'deplyo'], { encoding: 'utf8' })
     expect(bad.status).toBe(1)
     expect(bad.stderr).toContain('✖ unknown stage deplyo: one of init, up, dev, setup, build, load, deploy, validate, ai-examples, cleanup')
