@@ -700,6 +700,16 @@ function npmRegistry(c: Ctx): BuildDiagnosis | null {
   }
 }
 
+// `npm run build` in an app whose package.json has no build script (the image runs the app's own build)
+function missingScript(c: Ctx): BuildDiagnosis | null {
+  const m = first(c.body, /(?:npm (?:error|ERR!)|ERR_PNPM_NO_SCRIPT|error) Missing script:? "?([\w:-]+)"?/)
+  if (!m) return null
+  return {
+    cause: `${c.dir}/package.json has no "${m[1]}" script, and the image runs it to build the app`,
+    fix: `add "${m[1]}": "next build" to the scripts of ${c.dir}/package.json`,
+  }
+}
+
 // Most specific first: a lock-file message beats the network error the same step also shows.
 const RULES: Rule[] = [
   { name: 'base image', match: baseImage },
@@ -719,6 +729,7 @@ const RULES: Rule[] = [
   { name: 'pip: wheel build failed', match: pipBuild },
   { name: 'Python import error', match: pythonImport },
   { name: 'Python syntax error', match: pythonSyntax },
+  { name: 'no build script', match: missingScript },
   { name: 'next build', match: nextBuild },
   { name: 'npm registry', match: npmRegistry },
   { name: 'network', match: network },
@@ -744,7 +755,9 @@ const NOISE = [
 function lastLines(c: Ctx): BuildDiagnosis {
   const meaningful = c.body.map((l) => l.trimEnd()).filter((l) => !NOISE.some((rx) => rx.test(l)) && !l.includes(SHELL))
   const tail = meaningful.slice(-8)
-  const last = tail.at(-1)?.trim()
+  // npm states the error first and then its advice; everything else ends with it (a traceback's last line)
+  const npm = tail.find((l) => /^npm (?:error|ERR!) \S/.test(l))
+  const last = (npm ?? tail.at(-1))?.trim()
   const where = c.step ? stepName(c.step.title) : null
   const solved = c.solve && !c.solve.includes(SHELL) ? c.solve.trim() : null
   return {

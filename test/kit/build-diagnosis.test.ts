@@ -250,6 +250,12 @@ const cases: Record<string, Case> = {
     cause: 'pip found no fastapi==0.999.0 for Python 3.13',
     fix: 'pin a version that exists in app/backend/requirements.txt (the newest is 0.165.0)',
   },
+  'no build script in package.json (fixture app)': {
+    log: 'npm-missing-build-script.log',
+    component: 'frontend',
+    cause: 'app/frontend/package.json has no "build" script, and the image runs it to build the app',
+    fix: 'add "build": "next build" to the scripts of app/frontend/package.json',
+  },
 }
 
 describe('diagnoseBuild', () => {
