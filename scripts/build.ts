@@ -1,13 +1,17 @@
 #!/usr/bin/env zx
 // build: the frontend and backend images, tagged with the content hash of their inputs. An unchanged tree builds
 // nothing; any change to the sources, the Dockerfile, its ignore file or a base image gives a new tag.
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
 import { defineStage, shownPath, type Ctx, type Flags } from './lib/stage.ts'
-import { isMain, main } from './lib/cli.ts'
+import { isMain, main, report } from './lib/cli.ts'
+import type { Config, ImageSpec } from './lib/config.ts'
 import { imageRef, buildInputs, skippedInputs } from './lib/images.ts'
 import { requireTools } from './lib/tools.ts'
 import { pythonMismatch } from './lib/app/detect-backend.ts'
 import { imageDaemon } from './lib/docker-env.ts'
-import { fail } from './lib/errors.ts'
+import { fail, KitError } from './lib/errors.ts'
+import { diagnoseBuild } from './lib/build-diagnosis.ts'
 
 export const build = defineStage({
   name: 'build',
@@ -20,61 +24,122 @@ export const build = defineStage({
 Builds FRONTEND_DOCKERFILE with FRONTEND_DIR as context (build arg NODE_IMAGE, and NEXT_PUBLIC_ENV with every
 NEXT_PUBLIC_* key of .env and the environment, one NAME=value line each) and BACKEND_DOCKERFILE with BACKEND_DIR
 (build arg PYTHON_IMAGE). An app that pins a Python version (.python-version, runtime.txt, requires-python) other
-than the one PYTHON_IMAGE's tag names stops the build before docker runs, with the PYTHON_IMAGE to set.
+than the one PYTHON_IMAGE's tag names stops the backend's build before docker runs, with the PYTHON_IMAGE to set.
 The tag is h-<12 hex>: a hash of every file docker would send (the ignore file applied), the
 Dockerfile, its ignore file and the build args. When docker already has that tag, nothing is built.
+Each build's whole output (BuildKit's plain progress) is saved in .cache/build-logs/<image name>.log; a failed one
+is read for its cause (a stale lock file, a font download, a type error, a wheel that does not build, ...), printed
+with its fix. Both images are attempted even when the first fails; the exit code is 1 when either failed.
 With LOAD_METHOD=docker-env the images are built by the minikube profile's Docker (the DOCKER_* variables of
 minikube -p MINIKUBE_PROFILE docker-env --shell none, given to the docker commands only).`,
   run,
 })
 
+/** Where a build's whole log is kept (the kit's cache dir, git-ignored); one file per image name, the last build's. */
+export const buildLogPath = (cfg: Config, spec: ImageSpec): string =>
+  path.join(cfg.root, '.cache', 'build-logs', `${spec.name}.log`)
+
+// the log does not say which lock file the image used: a stale package-lock.json shadows a pnpm-lock.yaml
+const LOCKFILES = ['package-lock.json', 'npm-shrinkwrap.json', 'pnpm-lock.yaml', 'yarn.lock', 'uv.lock', 'poetry.lock']
+
 async function run(local: Ctx, flags: Flags): Promise<void> {
   // LOAD_METHOD=docker-env: every docker command below goes to the minikube profile's daemon
   const ctx = await imageDaemon(local)
-  const { cfg, dryRun, log, exec, query } = ctx
+  const { cfg, dryRun, log } = ctx
   if (!dryRun) {
     const s = log.step('preflight')
     const found = await requireTools(ctx, ['docker'])
     s.done(`docker engine ${found.docker}${ctx.daemon ? ` (${ctx.daemon})` : ''}`)
   }
 
+  // One image failing never stops the other: a user fixing the frontend learns about the backend in the same run.
+  // One after the other: building both at once was not measured to help on 2 cores, and --verbose output of two
+  // interleaved builds would be unreadable.
+  const failed: KitError[] = []
+  const specs = [cfg.frontend, cfg.backend]
+  for (const [i, spec] of specs.entries()) {
+    try {
+      await buildImage(ctx, spec, flags)
+    } catch (e) {
+      if (!(e instanceof KitError)) throw e
+      failed.push(e)
+      const next = specs[i + 1]
+      if (next)
+        log.warn(
+          `the ${spec.component} image did not build (the cause follows at the end); building the ` +
+            `${next.component} image anyway`,
+        )
+    }
+  }
+  // the last failure is the stage's error (the CLI prints it and exits 1); the ones before it are printed here
+  for (const e of failed.slice(0, -1)) report(log, e, 'build')
+  if (failed.length) throw failed.at(-1)!
+}
+
+async function buildImage(ctx: Ctx, spec: ImageSpec, flags: Flags): Promise<void> {
+  const { cfg, dryRun, log, exec, query } = ctx
   // The image's own check would say the same after a minute of docker; a tag without a version is left to it.
-  const pyImage = cfg.backend.buildArgs.PYTHON_IMAGE
-  const py = pyImage ? pythonMismatch(cfg.backend.contextDir, pyImage) : null
+  const pyImage = spec.component === 'backend' ? spec.buildArgs.PYTHON_IMAGE : undefined
+  const py = pyImage ? pythonMismatch(spec.contextDir, pyImage) : null
   if (py) {
+    const where = `${shownPath(cfg, spec.contextDir)}/${py.from.file}:${py.from.line} ${py.from.text}`
     fail(
-      `the app pins Python ${py.want ?? 'a version no 3.x meets'} (${shownPath(cfg, cfg.backend.contextDir)}/${py.from.file}:${py.from.line} ${py.from.text}) but PYTHON_IMAGE=${pyImage} has ${py.have}`,
+      `the app pins Python ${py.want ?? 'a version no 3.x meets'} (${where}) but PYTHON_IMAGE=${pyImage} has ` +
+        py.have,
       py.fix
         ? `set PYTHON_IMAGE=${py.fix} in .env`
         : `set PYTHON_IMAGE in .env to an image with a Python that ${py.from.file} allows`,
     )
   }
 
-  for (const spec of [cfg.frontend, cfg.backend]) {
-    const img = imageRef(cfg, spec)
-    // pipes and sockets in a context are never read (one would hang the hash); docker leaves them out as well
-    const skipped = skippedInputs(spec)
-    if (skipped.length)
-      log.warn(
-        `${shownPath(cfg, spec.contextDir)}: not part of the ${spec.component} image (not regular files): ${skipped.slice(0, 5).join(', ')}${skipped.length > 5 ? ` and ${skipped.length - 5} more` : ''}`,
-      )
-    if (!flags.force && (await query`docker image inspect ${img.local}`).ok) {
-      log.ok(`${img.local} is up to date (${buildInputs(spec).files.length} input files unchanged) — nothing to build`)
-      continue
-    }
-    const args = Object.entries(spec.buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`])
-    await log.task(
-      `build ${img.local}`,
-      () =>
-        exec({
-          // BuildKit: per-Dockerfile ignore files and cache mounts (the default builder from Docker 23 on)
-          env: { DOCKER_BUILDKIT: '1' },
-          stream: Boolean(flags.verbose),
-          cause: `the ${spec.component} image did not build`,
-          fix: `fix the error above, then: npx zx scripts/build.ts --verbose`,
-        })`docker build -f ${shownPath(cfg, spec.dockerfile)} ${args} -t ${img.local} ${shownPath(cfg, spec.contextDir)}`,
+  const img = imageRef(cfg, spec)
+  // pipes and sockets in a context are never read (one would hang the hash); docker leaves them out as well
+  const skipped = skippedInputs(spec)
+  if (skipped.length) {
+    const more = skipped.length > 5 ? ` and ${skipped.length - 5} more` : ''
+    log.warn(
+      `${shownPath(cfg, spec.contextDir)}: not part of the ${spec.component} image (not regular files): ` +
+        `${skipped.slice(0, 5).join(', ')}${more}`,
     )
   }
+  if (!flags.force && (await query`docker image inspect ${img.local}`).ok) {
+    log.ok(`${img.local} is up to date (${buildInputs(spec).files.length} input files unchanged) — nothing to build`)
+    return
+  }
+  const args = Object.entries(spec.buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`])
+  const dir = shownPath(cfg, spec.contextDir)
+  const r = await log.task(`build ${img.local}`, async () => {
+    // plain progress: one line per output line, each with its step number, so the log can be read for the cause
+    const res = await exec({
+      // BuildKit: per-Dockerfile ignore files and cache mounts (the default builder from Docker 23 on)
+      env: { DOCKER_BUILDKIT: '1' },
+      stream: Boolean(flags.verbose),
+      nothrow: true,
+    })`docker build --progress=plain -f ${shownPath(cfg, spec.dockerfile)} ${args} -t ${img.local} ${dir}`
+    if (dryRun) return res
+    // BuildKit writes its progress to stderr; stdout has at most the image id
+    const text = res.stderr + res.stdout
+    const file = saveLog(ctx, spec, text)
+    if (res.ok) return res
+    if (res.notFound) fail(`the ${spec.component} image did not build: docker is not on PATH`, 'install Docker')
+    const d = diagnoseBuild(text, spec.component, {
+      dir,
+      baseImage: spec.buildArgs.NODE_IMAGE ?? spec.buildArgs.PYTHON_IMAGE,
+      lockfiles: LOCKFILES.filter((f) => existsSync(path.join(spec.contextDir, f))),
+    })
+    fail(`the ${spec.component} image did not build: ${d.cause}`, d.fix, [...(d.detail ?? []), `whole log: ${file}`])
+  })
+  if (!dryRun && r.ok) log.detail(`log: ${shownPath(cfg, buildLogPath(cfg, spec))}`)
+}
+
+/** The build's whole output, redacted like everything the kit prints; written whole or not at all. */
+function saveLog(ctx: Ctx, spec: ImageSpec, text: string): string {
+  const file = buildLogPath(ctx.cfg, spec)
+  mkdirSync(path.dirname(file), { recursive: true })
+  const tmp = `${file}.${process.pid}.tmp`
+  writeFileSync(tmp, ctx.redact(text))
+  renameSync(tmp, file)
+  return shownPath(ctx.cfg, file)
 }
 
 if (isMain(import.meta.url)) await main(build)

@@ -260,9 +260,9 @@ describe('stages with LOAD_METHOD=docker-env', { timeout: 120_000 }, () => {
     )
     expect(out.slice(1)).toEqual([
       expect.stringMatching(
-        /^docker build -f \S+frontend\.Dockerfile --build-arg NODE_IMAGE=node:24-slim -t todo-frontend:h-\w{12} /,
+        /^docker build --progress=plain -f \S+frontend\.Dockerfile --build-arg NODE_IMAGE=node:24-slim -t todo-frontend:h-\w{12} /,
       ),
-      expect.stringMatching(/^docker build -f \S+backend\.Dockerfile .* -t todo-backend:h-\w{12} /),
+      expect.stringMatching(/^docker build --progress=plain -f \S+backend\.Dockerfile .* -t todo-backend:h-\w{12} /),
     ])
 
     // setup asks for the runtime docker-env needs

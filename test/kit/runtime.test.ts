@@ -163,7 +163,7 @@ describe('the npm scripts launcher (scripts/kit.mjs)', { timeout: 60_000 }, () =
       encoding: 'utf8',
     })
     expect(ok.status, ok.stderr).toBe(0)
-    expect(ok.stdout).toMatch(/^docker build -f /m)
+    expect(ok.stdout).toMatch(/^docker build --progress=plain -f /m)
     const bad = spawnSync(process.execPath, [launcher, 'deplyo'], { encoding: 'utf8' })
     expect(bad.status).toBe(1)
     expect(bad.stderr).toContain(

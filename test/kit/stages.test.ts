@@ -1,7 +1,11 @@
 // The stages' decisions against fake tools: which commands, in which order, what a second run skips, and what each
 // failure prints. Every stage runs as a real `zx scripts/<stage>.ts` subprocess.
 import { describe, expect, it } from 'vitest'
-import { lines, mutating, project, SECRETS, type RunResult } from './harness.ts'
+import { readFileSync, rmSync } from 'node:fs'
+import path from 'node:path'
+import { lines, mutating, project, root, SECRETS, type RunResult } from './harness.ts'
+
+const buildLogs = path.join(import.meta.dirname, 'fixtures', 'build-logs')
 
 const noSecrets = (r: RunResult): void => {
   for (const v of Object.values(SECRETS)) {
@@ -116,12 +120,12 @@ describe('build', { timeout: 120_000 }, () => {
     expect(m).toHaveLength(2)
     expect(m[0]).toMatch(
       new RegExp(
-        `^docker build -f ${p.dir}/docker/frontend.Dockerfile --build-arg NODE_IMAGE=local/node:24 -t todo-frontend:h-[0-9a-f]{12} ${p.dir}/frontend$`,
+        `^docker build --progress=plain -f ${p.dir}/docker/frontend.Dockerfile --build-arg NODE_IMAGE=local/node:24 -t todo-frontend:h-[0-9a-f]{12} ${p.dir}/frontend$`,
       ),
     )
     expect(m[1]).toMatch(
       new RegExp(
-        `^docker build -f ${p.dir}/docker/backend.Dockerfile --build-arg PYTHON_IMAGE=local/python:3.13 -t todo-backend:h-[0-9a-f]{12} ${p.dir}/backend$`,
+        `^docker build --progress=plain -f ${p.dir}/docker/backend.Dockerfile --build-arg PYTHON_IMAGE=local/python:3.13 -t todo-backend:h-[0-9a-f]{12} ${p.dir}/backend$`,
       ),
     )
     noSecrets(r)
@@ -155,7 +159,8 @@ describe('build', { timeout: 120_000 }, () => {
     p.write('backend/.python-version', '3.12.4\n')
     const r = await p.run('build')
     expect(r.code).toBe(1)
-    expect(mutating(r.calls)).toEqual([])
+    // the refusal is the backend's alone: the frontend still builds
+    expect(mutating(r.calls)).toEqual([expect.stringMatching(/^docker build .* -t todo-frontend:h-\w{12} /)])
     expect(r.stderr).toContain(
       `✖ the app pins Python 3.12 (${p.dir}/backend/.python-version:1 3.12.4) but PYTHON_IMAGE=local/python:3.13 has 3.13`,
     )
@@ -173,20 +178,61 @@ describe('build', { timeout: 120_000 }, () => {
     expect(s.stderr).toContain('fix: set PYTHON_IMAGE=python:3.12-slim in .env')
   })
 
-  it('a failed build prints the cause, the last output lines and the fix', async () => {
+  it('a failed build prints the cause read from its log and the fix, never the shell line; the whole log is saved', async () => {
+    // a unique image name: the log file is per image name in the project's .cache, which other test files share
+    const name = `bf-${Math.random().toString(36).slice(2, 10)}`
+    const p = project({ env: { FRONTEND_IMAGE: name } })
+    const log = readFileSync(path.join(buildLogs, 'npm-lock-out-of-sync.log'), 'utf8')
+    p.setState({ fail: { 'docker build': { stderr: log, code: 1 } } })
+    const file = path.join(root, '.cache', 'build-logs', `${name}.log`)
+    try {
+      const r = await p.run('build')
+      expect(r.code).toBe(1)
+      expect(r.stderr).toContain(
+        '✖ the frontend image did not build: package-lock.json is out of sync with package.json, so npm ci stopped (Missing: next@16.0.7 from lock file',
+      )
+      expect(r.stderr).toContain(`fix: cd ${p.dir}/frontend && npm install`)
+      expect(r.stderr).toContain(`whole log: .cache/build-logs/${name}.log`)
+      expect(r.stderr).not.toContain('/bin/sh -c')
+      expect(readFileSync(file, 'utf8')).toBe(log)
+    } finally {
+      rmSync(file, { force: true })
+    }
+  })
+
+  it("builds the backend although the frontend failed, and exits 1 with the frontend's cause", async () => {
     const p = project()
+    const log = readFileSync(path.join(buildLogs, 'google-font.log'), 'utf8')
     p.setState({
-      fail: {
-        'docker build': {
-          stderr: '#8 ERROR: failed to solve: process "/bin/sh -c npm ci" did not complete successfully: exit code: 1',
-          code: 1,
-        },
-      },
+      fail: { [`docker build --progress=plain -f ${p.dir}/docker/frontend.Dockerfile`]: { stderr: log, code: 1 } },
     })
     const r = await p.run('build')
     expect(r.code).toBe(1)
-    expect(r.stderr).toContain('✖ the frontend image did not build: #8 ERROR: failed to solve')
-    expect(r.stderr).toContain('fix: fix the error above, then: npx zx scripts/build.ts --verbose')
+    const m = mutating(r.calls)
+    expect(m).toEqual([
+      expect.stringMatching(/-t todo-frontend:h-\w{12} /),
+      expect.stringMatching(/-t todo-backend:h-\w{12} /),
+    ])
+    expect(r.stderr).toContain('building the backend image anyway')
+    expect(r.stderr).toMatch(/✔ build todo-backend:h-\w{12}/)
+    expect(r.stderr).toContain(
+      '✖ the frontend image did not build: next build could not download the Google Font Inter',
+    )
+    expect(r.stderr).not.toContain('/bin/sh -c')
+    expect(p.state().images).toEqual([expect.stringMatching(/^todo-backend:h-/)])
+  })
+
+  it('when both fail, prints both causes and fixes', async () => {
+    const p = project()
+    p.write('backend/.python-version', '3.12\n')
+    const log = readFileSync(path.join(buildLogs, 'npm-lock-out-of-sync.log'), 'utf8')
+    p.setState({ fail: { 'docker build': { stderr: log, code: 1 } } })
+    const r = await p.run('build')
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('✖ the frontend image did not build: package-lock.json is out of sync')
+    expect(r.stderr).toContain(`✖ the app pins Python 3.12 (${p.dir}/backend/.python-version:1 3.12)`)
+    expect(r.stderr).toContain('fix: set PYTHON_IMAGE=python:3.12-slim in .env')
+    expect(r.stderr.indexOf('✖ the frontend')).toBeLessThan(r.stderr.indexOf('✖ the app pins'))
   })
 })
 
