@@ -6,7 +6,6 @@ import { existsSync } from 'node:fs'
 import path from 'node:path'
 import type { Ctx } from '../stage.ts'
 import { chartValue } from '../chart-values.ts'
-import { repoRoot } from '../project-paths.ts'
 import { betterAuth } from '../app/detect-frontend.ts'
 import type { Ask, Subject } from '../validate-subject.ts'
 import type { BackendWay, Failure } from './failure-causes.ts'
@@ -106,8 +105,9 @@ export function chatDecision(ctx: Ctx): { run: boolean; why: string } {
     ...Object.keys(cfg.appSecrets).filter((k) => LLM_KEY.test(k)),
   ]
   if (set.length) return { run: true, why: `${set.join(', ')} set` }
-  // app/backend/app/chatbot/deterministic.py: commands mapped onto the task tools, no model
-  if (path.resolve(cfg.backend.contextDir) === path.join(repoRoot, 'app', 'backend'))
+  // the reference app (or a copy of it) answers without a model: app/chatbot/deterministic.py maps commands onto its
+  // task tools
+  if (existsSync(path.join(cfg.backend.contextDir, 'app', 'chatbot', 'deterministic.py')))
     return { run: true, why: "the reference app's offline chatbot, no key" }
   const named = cfg.appSecretKeys.filter((k) => LLM_KEY.test(k))
   const key = named.length ? named.join(' or ') : 'OPENAI_API_KEY'
