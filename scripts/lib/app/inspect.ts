@@ -4,6 +4,7 @@ import { probeRoutes, routePrefixes } from './backend-routes.ts'
 import { databaseDriver, fileWrites, jwksFetch, migrations } from './backend-runtime.ts'
 import { backendAccess, betterAuth, frontendHealth, migrateScript, nodeVersion, packageManager, standaloneOutput } from './detect-frontend.ts'
 import { jsEnvReads, pythonEnvReads } from './env-reads.ts'
+import { installPlan } from './package-manager.ts'
 import { matches, sourceFiles } from './source.ts'
 
 export function inspectApp(dirs: { frontend: string; backend: string }) {
@@ -14,6 +15,8 @@ export function inspectApp(dirs: { frontend: string; backend: string }) {
     frontend: {
       dir: fe,
       packageManager: packageManager(fe),
+      /** how the frontend image installs it (the build args build passes) */
+      install: installPlan(fe),
       node: nodeVersion(fe),
       standalone: standaloneOutput(fe),
       health: frontendHealth(fe),
