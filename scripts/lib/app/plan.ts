@@ -269,7 +269,7 @@ export function planInit(f: AppFindings, ctx: PlanContext): Plan {
   // build decides the same again from the same files (package-manager.ts) and passes it as build args: nothing to write
   const install = fe.install
   if (install) {
-    const from = install.appDir === '.' ? (fe.packageManager?.from ?? []) : []
+    const from = fe.installFrom
     const how = install.lockfile ? `${install.mode === 'frozen' ? 'frozen install from' : 'install updating'} ${install.lockfile}` : 'no lock file: install from package.json'
     set('frontend', 'package manager', `${install.manager}${install.version ? ` ${install.version}` : ''} (${install.versionFrom}); ${how}`, 'nothing to write (build passes PACKAGE_MANAGER and INSTALL_MODE)', from)
     if (install.appDir !== '.') set('frontend', 'build context', `the workspace root ${install.root} (${install.workspace}, ${install.lockfile ?? 'no lock file'}), the app as APP_DIR=${install.appDir}`, 'nothing to write (build passes APP_DIR)', [])
