@@ -74,8 +74,9 @@ const LOCKFILES: { file: string; manager: Manager }[] = [
   { file: 'yarn.lock', manager: 'yarn' },
   { file: 'bun.lock', manager: 'bun' },
   { file: 'bun.lockb', manager: 'bun' },
-  { file: 'package-lock.json', manager: 'npm' },
+  // npm reads npm-shrinkwrap.json when both are there
   { file: 'npm-shrinkwrap.json', manager: 'npm' },
+  { file: 'package-lock.json', manager: 'npm' },
 ]
 
 const readJson = <T>(file: string): T | null => {
@@ -502,7 +503,12 @@ export function installPlan(appDir: string, o: PlanOptions = {}): InstallPlan | 
     chosen = pick.l
     drift = pick.drift ?? []
     if (present.length > 1)
-      why = inSync.length === 1 ? ` (the one that matches package.json)` : ` (${chosen.manager} first when several match)`
+      why =
+        inSync.length === 1
+          ? ' (the one that matches package.json)'
+          : inSync.length
+            ? ` (${chosen.manager} first when several match package.json)`
+            : ` (none matches package.json; ${chosen.manager} first)`
   }
   // npm-shrinkwrap.json wins over package-lock.json for npm itself: never report it as ignored
   const ignored = present
