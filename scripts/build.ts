@@ -21,7 +21,7 @@ export const build = defineStage({
     verbose: { type: 'boolean', description: 'stream docker build output' },
   },
   description: `
-Builds FRONTEND_DOCKERFILE with FRONTEND_DIR as context (build arg NODE_IMAGE, and NEXT_PUBLIC_ENV with every
+Builds FRONTEND_DOCKERFILE with FRONTEND_DIR (or the workspace root with its lock file) as context (build args NODE_IMAGE, PACKAGE_MANAGER, INSTALL_MODE, APP_DIR: see docs/stages.md; and NEXT_PUBLIC_ENV with every
 NEXT_PUBLIC_* key of .env and the environment, one NAME=value line each) and BACKEND_DOCKERFILE with BACKEND_DIR
 (build arg PYTHON_IMAGE). An app that pins a Python version (.python-version, runtime.txt, requires-python) other
 than the one PYTHON_IMAGE's tag names stops the backend's build before docker runs, with the PYTHON_IMAGE to set.
@@ -106,6 +106,8 @@ async function buildImage(ctx: Ctx, spec: ImageSpec, flags: Flags): Promise<void
     log.ok(`${img.local} is up to date (${buildInputs(spec).files.length} input files unchanged) — nothing to build`)
     return
   }
+  // what the install will do differently from a frozen one (a lockfile out of sync, none at all), with its fix
+  for (const n of spec.notes ?? []) (log.warn(n.cause), log.detail(`fix: ${n.fix}`))
   const args = Object.entries(spec.buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`])
   const dir = shownPath(cfg, spec.contextDir)
   const r = await log.task(`build ${img.local}`, async () => {

@@ -198,6 +198,11 @@ export const fields = {
     default: '120',
     doc: 'backend image budget over its base image, MB (validate)',
   }),
+  FRONTEND_LOCKFILE: oneOf(['auto', 'strict'] as const).register(docs, {
+    group: 'sources',
+    default: 'auto',
+    doc: 'auto: a lock file that no longer matches package.json (or none at all) is installed without the frozen flag (npm install instead of npm ci), with a warning naming the drifted packages and the command that updates the lock file; strict: always the frozen install, which stops on a stale lock file',
+  }),
   CLUSTER: oneOf(['minikube', 'existing'] as const).register(docs, {
     group: 'cluster',
     default: 'minikube',

@@ -5,6 +5,7 @@
 // Precedence: environment > .env file > defaults. Environment variables are read only for known keys, the keys
 // APP_SECRETS names and NEXT_PUBLIC_* keys, so `PATH` & co. are never "unknown keys"; other keys inside the .env file
 // produce a warning (cfg.warnings).
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { z } from 'zod'
 import { ENV_NAME, KEYS, fields, isKnownKey, isPublicEnvKey, isSecret, secretKeys } from './config-keys.ts'
@@ -14,6 +15,7 @@ import { checkLoadMethod, resolveLoadMethod, type ClusterKind, type LoadMethod }
 import { checkAppPaths, relPath, repoRoot } from './project-paths.ts'
 import { checkSecretsInUse, type ReadValues } from './secret-policy.ts'
 import { checkValuesFiles } from './values-files.ts'
+import { installArgs, installPlan } from './app/package-manager.ts'
 import { Invalid, commaList, hideUserinfo, type ImageParts } from './value-rules.ts'
 
 export type ImageSpec = {
@@ -28,6 +30,8 @@ export type ImageSpec = {
   buildArgs: Record<string, string>
   /** image size budget over its base image, MB (validate checks it) */
   sizeBudgetMb: number
+  /** what build says before building this image, each a cause and a fix (the frontend's install decisions) */
+  notes?: { cause: string; fix: string }[]
 }
 
 export type Secrets = {
@@ -176,18 +180,27 @@ function configSchema(ctx: Context) {
         const why = 'the in-cluster PostgreSQL is off'
         ctx.warnings.push(`POSTGRES_PASSWORD is ignored while DATABASE_URL is set (${why}); remove it to silence this`)
       }
+      // how the image installs the app (package-manager.ts): the context becomes the workspace root when the lock file
+      // is there, and the decision travels as build args, so --dry-run shows it and it is part of the tag. Only for a
+      // Dockerfile that takes them (declares ARG PACKAGE_MANAGER, as frontend-docker's does): an app's own Dockerfile
+      // expects the app dir and does its own install.
+      const install = declaresArg(at(v.FRONTEND_DOCKERFILE), 'PACKAGE_MANAGER')
+        ? installPlan(at(v.FRONTEND_DIR), { policy: v.FRONTEND_LOCKFILE, show: (p) => relPath(ctx.root, p) })
+        : null
       const frontend: ImageSpec = {
         component: 'frontend',
         name: v.FRONTEND_IMAGE,
-        contextDir: at(v.FRONTEND_DIR),
+        contextDir: install?.root ?? at(v.FRONTEND_DIR),
         dockerfile: at(v.FRONTEND_DOCKERFILE),
         // NODE_IMAGE stays first (validate reads the base image from it); no NEXT_PUBLIC_ENV when there is nothing to
         // pass, so the tag of an app without public values stays what it was
         buildArgs: {
           NODE_IMAGE: v.NODE_IMAGE,
+          ...(install ? installArgs(install) : {}),
           ...(publicNames.length ? { NEXT_PUBLIC_ENV: publicLines } : {}),
         },
         sizeBudgetMb: v.FRONTEND_SIZE_BUDGET_MB,
+        notes: install?.warnings ?? [],
       }
       const backend: ImageSpec = {
         component: 'backend',
@@ -246,6 +259,15 @@ function configSchema(ctx: Context) {
         emptyInEnv: ctx.emptyInEnv,
       }
     })
+}
+
+/** whether a Dockerfile declares the build arg (`ARG NAME` or `ARG NAME=default`); an unreadable one declares none */
+function declaresArg(dockerfile: string, name: string): boolean {
+  try {
+    return new RegExp(`^\\s*ARG\\s+${name}(=|\\s|$)`, 'm').test(readFileSync(dockerfile, 'utf8'))
+  } catch {
+    return false
+  }
 }
 
 export function loadConfig(opts: LoadOptions = {}): Config {

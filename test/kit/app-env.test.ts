@@ -119,6 +119,8 @@ describe('NEXT_PUBLIC_*: the config', () => {
     expect(c.publicEnv).toEqual({ NEXT_PUBLIC_A: 'one two', NEXT_PUBLIC_API_URL: 'https://todo.example.com' })
     expect(c.frontend.buildArgs).toEqual({
       NODE_IMAGE: 'node:24-slim',
+      PACKAGE_MANAGER: 'npm',
+      INSTALL_MODE: 'frozen',
       NEXT_PUBLIC_ENV: 'NEXT_PUBLIC_A=one two\nNEXT_PUBLIC_API_URL=https://todo.example.com',
     })
     expect(Object.keys(c.frontend.buildArgs)[0]).toBe('NODE_IMAGE')
@@ -131,7 +133,11 @@ describe('NEXT_PUBLIC_*: the config', () => {
       'https://todo.example.com',
     )
     // none set: no build arg at all, so the tag of such an app stays what it was
-    expect(load('').frontend.buildArgs).toEqual({ NODE_IMAGE: 'node:24-slim' })
+    expect(load('').frontend.buildArgs).toEqual({
+      NODE_IMAGE: 'node:24-slim',
+      PACKAGE_MANAGER: 'npm',
+      INSTALL_MODE: 'frozen',
+    })
   })
 
   it('the frontend tag changes with a NEXT_PUBLIC_* value', () => {

@@ -79,8 +79,10 @@ describe('defaults', () => {
       name: 'todo-frontend',
       contextDir: path.join(root, 'app/frontend'),
       dockerfile: path.join(root, 'frontend-docker/Dockerfile'),
-      buildArgs: { NODE_IMAGE: 'node:24-slim' },
+      // the install the kit decided for the reference app (scripts/lib/app/package-manager.ts)
+      buildArgs: { NODE_IMAGE: 'node:24-slim', PACKAGE_MANAGER: 'npm', INSTALL_MODE: 'frozen' },
       sizeBudgetMb: 60,
+      notes: [],
     })
     expect(c.backend).toEqual({
       component: 'backend',

@@ -4,16 +4,31 @@ import { probeRoutes, routePrefixes } from './backend-routes.ts'
 import { databaseDriver, fileWrites, jwksFetch, migrations } from './backend-runtime.ts'
 import { backendAccess, betterAuth, frontendHealth, migrateScript, nodeVersion, packageManager, standaloneOutput } from './detect-frontend.ts'
 import { jsEnvReads, pythonEnvReads } from './env-reads.ts'
-import { matches, sourceFiles } from './source.ts'
+import { installPlan } from './package-manager.ts'
+import { evidence, matches, readText, sourceFiles, type Evidence } from './source.ts'
+
+/** the lines the install decision rests on: package.json's packageManager when it names the version, else the lock file */
+function installEvidence(dir: string, install: ReturnType<typeof installPlan>): Evidence[] {
+  if (!install || install.appDir !== '.') return []
+  const pkg = readText(dir, 'package.json')
+  const at = pkg?.search(/"packageManager"\s*:/) ?? -1
+  if (pkg && at >= 0 && install.versionFrom.includes('packageManager')) return [evidence('package.json', pkg, at)]
+  const lock = install.lockfile && install.lockfile !== 'bun.lockb' ? readText(dir, install.lockfile) : null
+  return lock !== null && install.lockfile ? [evidence(install.lockfile, lock.slice(0, 2000), 0)] : []
+}
 
 export function inspectApp(dirs: { frontend: string; backend: string }) {
   const fe = dirs.frontend
   const be = dirs.backend
   const feReads = jsEnvReads(fe)
+  const install = installPlan(fe)
   return {
     frontend: {
       dir: fe,
       packageManager: packageManager(fe),
+      /** how the frontend image installs it (the build args build passes) */
+      install,
+      installFrom: installEvidence(fe, install),
       node: nodeVersion(fe),
       standalone: standaloneOutput(fe),
       health: frontendHealth(fe),

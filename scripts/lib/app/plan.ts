@@ -266,10 +266,15 @@ export function planInit(f: AppFindings, ctx: PlanContext): Plan {
 
   // ---------- frontend ----------
   const fe = f.frontend
-  if (fe.packageManager) {
-    set('frontend', 'package manager', fe.packageManager.value, 'nothing to write (the frontend image picks it from the lock file)', fe.packageManager.from)
-    if (fe.packageManager.value === 'bun') support.push({ component: 'frontend', needs: 'image', what: 'bun: frontend-docker installs with npm, pnpm or yarn', from: fe.packageManager.from })
-  } else support.push({ component: 'frontend', needs: 'image', what: 'no lock file (package-lock.json, pnpm-lock.yaml, yarn.lock): frontend-docker installs from a lock file', from: [] })
+  // build decides the same again from the same files (package-manager.ts) and passes it as build args: nothing to write
+  const install = fe.install
+  if (install) {
+    const from = fe.installFrom
+    const how = install.lockfile ? `${install.mode === 'frozen' ? 'frozen install from' : 'install updating'} ${install.lockfile}` : 'no lock file: install from package.json'
+    set('frontend', 'package manager', `${install.manager}${install.version ? ` ${install.version}` : ''} (${install.versionFrom}); ${how}`, 'nothing to write (build passes PACKAGE_MANAGER and INSTALL_MODE)', from)
+    if (install.appDir !== '.') set('frontend', 'build context', `the workspace root ${install.root} (${install.workspace}, ${install.lockfile ?? 'no lock file'}), the app as APP_DIR=${install.appDir}`, 'nothing to write (build passes APP_DIR)', [])
+    for (const w of install.warnings) notes.push({ component: 'frontend', text: `${w.cause} — fix: ${w.fix}`, from })
+  }
 
   const defaultNode = Number(/:(\d+)/.exec(ctx.nodeImage)?.[1] ?? 24)
   if (fe.node && (fe.node.value.exact || fe.node.value.major > defaultNode)) {

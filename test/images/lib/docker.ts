@@ -57,6 +57,8 @@ export interface BuildOptions {
   tag: string
   args?: Record<string, string>
   noCache?: boolean
+  /** stop at this stage (`deps`: only the install) */
+  target?: string
 }
 
 export function baseArgs(dockerfile: string): Record<string, string> {
@@ -71,6 +73,7 @@ export async function build(o: BuildOptions): Promise<Build> {
   const flags = [
     ...args,
     ...(o.noCache ? ['--no-cache'] : []),
+    ...(o.target ? ['--target', o.target] : []),
     '--progress=plain',
     '-f',
     o.dockerfile,

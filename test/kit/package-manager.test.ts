@@ -1,0 +1,470 @@
+// How the frontend image installs an app (scripts/lib/app/package-manager.ts), decided before docker runs: the
+// manager and its exact version, frozen or not and why, the workspace root as build context, pnpm's build approvals.
+// Each case is a small app written to a temp dir, shaped like the corpus apps that failed to build.
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import {
+  PINNED,
+  inWorkspace,
+  installArgs,
+  installPlan,
+  installRoot,
+  parsePackageManager,
+} from '../../scripts/lib/app/package-manager.ts'
+import { satisfies } from '../../scripts/lib/app/semver.ts'
+import { loadConfig } from '../../scripts/lib/config.ts'
+
+/** a throwaway dir with the given files (objects are written as JSON) */
+function tree(files: Record<string, string | object>): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'kit-install-'))
+  for (const [f, content] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, f)), { recursive: true })
+    writeFileSync(path.join(dir, f), typeof content === 'string' ? content : JSON.stringify(content, null, 2))
+  }
+  return dir
+}
+
+const pkg = (extra: object = {}) => ({
+  name: 'web',
+  private: true,
+  dependencies: { next: '16.4.5', react: '19.3.1' },
+  ...extra,
+})
+const pnpm9 = (specs: Record<string, string> = { next: '16.4.5', react: '19.3.1' }, importer = '.') =>
+  [
+    "lockfileVersion: '9.0'",
+    '',
+    'settings:',
+    '  autoInstallPeers: true',
+    '',
+    'importers:',
+    '',
+    `  ${importer}:`,
+    '    dependencies:',
+    ...Object.entries(specs).flatMap(([n, s]) => [`      ${n}:`, `        specifier: ${s}`, `        version: 1.0.0`]),
+    '',
+    'packages:',
+    '',
+    '  next@16.4.5:',
+    '    resolution: {integrity: sha512-x}',
+    '',
+  ].join('\n')
+const npmLock = (entries: Record<string, object>) =>
+  JSON.stringify({ name: 'web', lockfileVersion: 3, requires: true, packages: entries }, null, 2)
+const plan = (dir: string, o: Parameters<typeof installPlan>[1] = {}) => installPlan(dir, o)!
+
+describe('the package manager and its version: never "latest"', () => {
+  it('pnpm without packageManager takes the version its lock file format comes from', () => {
+    const v9 = plan(tree({ 'package.json': pkg(), 'pnpm-lock.yaml': pnpm9() }))
+    expect(v9).toMatchObject({ manager: 'pnpm', version: PINNED.pnpm[9], mode: 'frozen', lockfile: 'pnpm-lock.yaml' })
+    expect(v9.versionFrom).toBe('pnpm-lock.yaml lockfileVersion 9.0')
+    expect(installArgs(v9)).toEqual({ PACKAGE_MANAGER: 'pnpm@9.15.9', INSTALL_MODE: 'frozen' })
+    expect(v9.warnings).toEqual([])
+    const v6 =
+      "lockfileVersion: '6.0'\n\ndependencies:\n  next:\n    specifier: 16.4.5\n    version: 16.4.5\n  react:\n    specifier: 19.3.1\n    version: 19.3.1\n"
+    expect(plan(tree({ 'package.json': pkg(), 'pnpm-lock.yaml': v6 }))).toMatchObject({
+      version: PINNED.pnpm[8],
+      mode: 'frozen',
+    })
+    const v54 =
+      'lockfileVersion: 5.4\n\nspecifiers:\n  next: 16.4.5\n  react: 19.3.1\n\ndependencies:\n  next: 16.4.5\n  react: 19.3.1\n'
+    expect(plan(tree({ 'package.json': pkg(), 'pnpm-lock.yaml': v54 }))).toMatchObject({
+      version: PINNED.pnpm[7],
+      mode: 'frozen',
+    })
+    expect(plan(tree({ 'package.json': pkg(), 'pnpm-lock.yaml': v54.replace('5.4', '5.3') })).version).toBe(
+      PINNED.pnpm[6],
+    )
+  })
+
+  it('packageManager wins (its hash dropped); engines narrows a lock file format several majors write', () => {
+    const pinned = plan(
+      tree({ 'package.json': pkg({ packageManager: 'pnpm@10.5.2+sha512.abc' }), 'pnpm-lock.yaml': pnpm9() }),
+    )
+    expect(pinned).toMatchObject({ manager: 'pnpm', version: '10.5.2' })
+    expect(pinned.versionFrom).toContain('packageManager')
+    const engines = plan(tree({ 'package.json': pkg({ engines: { pnpm: '>=10' } }), 'pnpm-lock.yaml': pnpm9() }))
+    expect(engines.version).toBe(PINNED.pnpm[10])
+    expect(engines.versionFrom).toBe('pnpm-lock.yaml lockfileVersion 9.0 and package.json engines.pnpm ">=10"')
+    // a 6.0 lock file is pnpm 8's, whatever engines allows
+    const v6 =
+      "lockfileVersion: '6.0'\n\ndependencies:\n  next:\n    specifier: 16.4.5\n    version: 16.4.5\n  react:\n    specifier: 19.3.1\n    version: 19.3.1\n"
+    expect(plan(tree({ 'package.json': pkg({ engines: { pnpm: '>=7' } }), 'pnpm-lock.yaml': v6 })).version).toBe(
+      PINNED.pnpm[8],
+    )
+    expect(
+      plan(tree({ 'package.json': pkg({ engines: { pnpm: '9.12.1' } }), 'pnpm-lock.yaml': pnpm9() })).version,
+    ).toBe('9.12.1')
+    expect(parsePackageManager('yarn@4.5.0+sha224.x')).toEqual({ manager: 'yarn', version: '4.5.0' })
+    expect(parsePackageManager('deno@2')).toBeNull()
+  })
+
+  it('yarn: classic from "# yarn lockfile v1", berry by its __metadata version or the committed yarnPath release', () => {
+    const classic =
+      '# THIS IS AN AUTOGENERATED FILE.\n# yarn lockfile v1\n\n\nnext@16.4.5:\n  version "16.4.5"\n\nreact@19.3.1:\n  version "19.3.1"\n'
+    expect(installArgs(plan(tree({ 'package.json': pkg(), 'yarn.lock': classic })))).toEqual({
+      PACKAGE_MANAGER: 'yarn@1.22.22',
+      INSTALL_MODE: 'frozen',
+    })
+    const berry = (v: number) =>
+      `__metadata:\n  version: ${v}\n  cacheKey: 10c0\n\n"next@npm:16.4.5":\n  version: 16.4.5\n\n"react@npm:19.3.1":\n  version: 19.3.1\n`
+    expect(plan(tree({ 'package.json': pkg(), 'yarn.lock': berry(8) })).version).toBe(PINNED.yarn[4])
+    expect(plan(tree({ 'package.json': pkg(), 'yarn.lock': berry(6) })).version).toBe(PINNED.yarn[3])
+    const release = plan(
+      tree({
+        'package.json': pkg(),
+        'yarn.lock': berry(8),
+        '.yarnrc.yml': 'yarnPath: .yarn/releases/yarn-4.5.3.cjs\n',
+      }),
+    )
+    expect(release).toMatchObject({
+      version: '4.5.3',
+      versionFrom: '.yarnrc.yml yarnPath .yarn/releases/yarn-4.5.3.cjs',
+    })
+    // a dependency whose descriptor the lock file lacks is drift, as --frozen-lockfile sees it
+    const stale = plan(
+      tree({ 'package.json': pkg({ dependencies: { next: '16.4.5', react: '^19.3.1' } }), 'yarn.lock': classic }),
+    )
+    expect(stale.drift).toEqual([{ name: 'react', packageJson: '^19.3.1', lockfile: null }])
+    expect(stale.mode).toBe('sync')
+  })
+
+  it('bun: bun.lock and bun.lockb install with bun (from npm), drift read from bun.lock', () => {
+    const lock = (react: string) =>
+      `{\n  "lockfileVersion": 1,\n  "workspaces": {\n    "": {\n      "name": "web",\n      "dependencies": {\n        "next": "16.4.5",\n        "react": "${react}",\n      },\n    },\n  },\n  "packages": {},\n}\n`
+    const ok = plan(tree({ 'package.json': pkg(), 'bun.lock': lock('19.3.1') }))
+    expect(installArgs(ok)).toEqual({ PACKAGE_MANAGER: `bun@${PINNED.bun[1]}`, INSTALL_MODE: 'frozen' })
+    expect(plan(tree({ 'package.json': pkg(), 'bun.lock': lock('^19') })).drift).toEqual([
+      { name: 'react', packageJson: '19.3.1', lockfile: '^19' },
+    ])
+    expect(plan(tree({ 'package.json': pkg(), 'bun.lockb': '\0binary' }))).toMatchObject({
+      manager: 'bun',
+      mode: 'frozen',
+    })
+  })
+})
+
+describe('a lock file out of sync with package.json, or none', () => {
+  const stale = () =>
+    tree({
+      'package.json': pkg({ dependencies: { next: '16.4.5', react: '19.3.1', 'drizzle-orm': '^0.45.1' } }),
+      'package-lock.json': npmLock({
+        '': { name: 'web', dependencies: { next: '16.4.3', react: '19.3.1', zod: '^4' } },
+      }),
+    })
+
+  it('installs without the frozen flag and names the drifted packages and the command that fixes the lock file', () => {
+    const dir = stale()
+    const p = plan(dir)
+    expect(p.mode).toBe('sync')
+    expect(p.drift).toEqual([
+      { name: 'drizzle-orm', packageJson: '^0.45.1', lockfile: null },
+      { name: 'next', packageJson: '16.4.5', lockfile: '16.4.3' },
+      { name: 'zod', packageJson: null, lockfile: '^4' },
+    ])
+    expect(p.warnings).toHaveLength(1)
+    expect(p.warnings[0]!.cause).toBe(
+      `${dir}/package-lock.json does not match package.json (drizzle-orm ^0.45.1 not in the lock file, next 16.4.5 vs 16.4.3 locked, zod only in the lock file): the image installs with npm install instead of npm ci, so versions may differ from the lock file`,
+    )
+    expect(p.warnings[0]!.fix).toBe(
+      `cd ${dir} && npm install, then commit package-lock.json   (or FRONTEND_LOCKFILE=strict to stop on a stale lock file)`,
+    )
+    expect(installArgs(p)).toEqual({ PACKAGE_MANAGER: 'npm', INSTALL_MODE: 'sync' })
+  })
+
+  it('npm: a changed spec the locked version still satisfies is no drift, as npm ci sees it (lockfileVersion 1 too)', () => {
+    // as the reference app: package.json "16.4.5", the lock file's root "^16.4.5", 16.4.5 installed
+    const fits = plan(
+      tree({
+        'package.json': pkg(),
+        'package-lock.json': npmLock({
+          '': { dependencies: { next: '^16.4.5', react: '19.3.1' } },
+          'node_modules/next': { version: '16.4.5' },
+          'node_modules/react': { version: '19.3.1' },
+        }),
+      }),
+    )
+    expect(fits).toMatchObject({ drift: [], mode: 'frozen', warnings: [] })
+    const v1 = (react: string) =>
+      JSON.stringify({ lockfileVersion: 1, dependencies: { next: { version: '16.4.5' }, react: { version: react } } })
+    expect(plan(tree({ 'package.json': pkg(), 'package-lock.json': v1('19.3.1') })).drift).toEqual([])
+    expect(plan(tree({ 'package.json': pkg(), 'package-lock.json': v1('18.2.0') })).drift).toEqual([
+      { name: 'react', packageJson: '19.3.1', lockfile: '18.2.0' },
+    ])
+  })
+
+  it('semver: the ranges package.json files use, prereleases only where the range names one', () => {
+    const yes: [string, string][] = [
+      ['16.4.5', '^16.4.5'],
+      ['16.9.0', '^16'],
+      ['0.2.9', '^0.2.3'],
+      ['0.0.3', '^0.0.3'],
+      ['1.2.9', '~1.2.3'],
+      ['1.9.0', '1.x'],
+      ['2.0.0', '>=1.0.0 <3'],
+      ['2.5.0', '1.0.0 - 2.5.0'],
+      ['3.1.0', '^1.0.0 || ^3.0.0'],
+      ['4.0.0', '*'],
+      ['1.0.0-beta.2', '>=1.0.0-beta.1'],
+      ['0.0.2-alpha.3', '^0.0.2-alpha.3'],
+    ]
+    const no: [string, string][] = [
+      ['17.0.0', '^16.4.5'],
+      ['0.3.0', '^0.2.3'],
+      ['0.0.4', '^0.0.3'],
+      ['1.3.0', '~1.2.3'],
+      ['2.5.1', '1.0.0 - 2.5.0'],
+      ['2.0.0-rc.1', '^1.0.0'],
+      ['1.1.0-beta.1', '>=1.0.0'],
+      ['16.0.7', '^16.0.9'],
+    ]
+    for (const [v, r] of yes) expect(satisfies(v, r), `${v} ${r}`).toBe(true)
+    for (const [v, r] of no) expect(satisfies(v, r), `${v} ${r}`).toBe(false)
+    for (const r of ['latest', 'github:x/y', 'file:../ui', 'npm:react@19', 'workspace:*'])
+      expect(satisfies('1.0.0', r), r).toBeNull()
+  })
+
+  it('FRONTEND_LOCKFILE=strict keeps the frozen install and says it will stop', () => {
+    const p = plan(stale(), { policy: 'strict' })
+    expect(p.mode).toBe('frozen')
+    expect(p.warnings[0]!.cause).toMatch(/FRONTEND_LOCKFILE=strict keeps npm ci, which stops on this$/)
+  })
+
+  it('no lock file: installs from package.json with a warning, not a failure (strict: the image refuses)', () => {
+    const dir = tree({ 'package.json': pkg() })
+    const p = plan(dir)
+    expect(p).toMatchObject({ manager: 'npm', lockfile: null, mode: 'sync' })
+    expect(p.warnings).toEqual([
+      {
+        cause: `no lock file in ${dir}: the image installs the newest versions package.json allows (npm install), which may not be the ones the app was tested with`,
+        fix: `cd ${dir} && npm install, then commit package-lock.json`,
+      },
+    ])
+    expect(plan(dir, { policy: 'strict' }).mode).toBe('frozen')
+    // without a lock file the manager comes from packageManager, else from engines
+    const pinned = plan(tree({ 'package.json': pkg({ packageManager: 'pnpm@9.1.0' }) }))
+    expect(installArgs(pinned)).toEqual({ PACKAGE_MANAGER: 'pnpm@9.1.0', INSTALL_MODE: 'sync' })
+    const engines = plan(tree({ 'package.json': pkg({ engines: { node: '>=20', pnpm: '^8.6.0' } }) }))
+    expect(installArgs(engines)).toEqual({ PACKAGE_MANAGER: `pnpm@${PINNED.pnpm[8]}`, INSTALL_MODE: 'sync' })
+    expect(engines.warnings[0]!.fix).toMatch(/&& pnpm install, then commit pnpm-lock\.yaml$/)
+  })
+
+  it('two lock files: the one that matches package.json, and the other is named as ignored', () => {
+    // as hamza123545: a pnpm-lock.yaml in sync next to a stale package-lock.json left by `npm install`
+    const dir = tree({
+      'package.json': pkg(),
+      'pnpm-lock.yaml': pnpm9(),
+      'package-lock.json': npmLock({ '': { dependencies: { next: '16.0.7' } } }),
+    })
+    const p = plan(dir)
+    expect(p).toMatchObject({ manager: 'pnpm', mode: 'frozen', ignoredLockfiles: ['package-lock.json'] })
+    expect(p.warnings[0]!.cause).toBe(
+      `${dir} has pnpm-lock.yaml and package-lock.json: the image installs with pnpm-lock.yaml (the one that matches package.json) and ignores package-lock.json`,
+    )
+    // packageManager decides regardless of drift
+    const npmPinned = tree({
+      'package.json': pkg({ packageManager: 'npm@11.0.0' }),
+      'pnpm-lock.yaml': pnpm9(),
+      'package-lock.json': npmLock({ '': { dependencies: { next: '16.4.5', react: '19.3.1' } } }),
+    })
+    expect(plan(npmPinned)).toMatchObject({ manager: 'npm', version: null, ignoredLockfiles: ['pnpm-lock.yaml'] })
+  })
+
+  it("pnpm overrides: the lock file records the override's spec, which is no drift", () => {
+    const lock = pnpm9({ next: '16.4.5', react: '19.3.1', esbuild: '^0.25.0' }).replace(
+      'importers:',
+      'overrides:\n  esbuild: ^0.25.0\n\nimporters:',
+    )
+    const p = plan(tree({ 'package.json': pkg({ devDependencies: { esbuild: '^0.27.1' } }), 'pnpm-lock.yaml': lock }))
+    expect(p.drift).toEqual([])
+    expect(p.mode).toBe('frozen')
+  })
+})
+
+describe('pnpm >= 10: the dependencies allowed to run build scripts', () => {
+  it('from onlyBuiltDependencies (package.json, pnpm-workspace.yaml) and allowBuilds; none below pnpm 10', () => {
+    const files = {
+      'package.json': pkg({ packageManager: 'pnpm@10.34.9', pnpm: { onlyBuiltDependencies: ['better-sqlite3'] } }),
+      'pnpm-lock.yaml': pnpm9(),
+      'pnpm-workspace.yaml': 'onlyBuiltDependencies:\n  - sharp\nallowBuilds:\n  esbuild: true\n  core-js: false\n',
+    }
+    const p = plan(tree(files))
+    expect(p.allowBuilds).toEqual(['better-sqlite3', 'esbuild', 'sharp'])
+    expect(installArgs(p).PNPM_ALLOW_BUILDS).toBe('better-sqlite3 esbuild sharp')
+    const nine = plan(tree({ ...files, 'package.json': pkg({ pnpm: { onlyBuiltDependencies: ['better-sqlite3'] } }) }))
+    expect(nine.version).toBe(PINNED.pnpm[9]) // pnpm 9 runs every build script: nothing to approve
+    expect(installArgs(nine)).not.toHaveProperty('PNPM_ALLOW_BUILDS')
+  })
+
+  it('from requiresBuild in a lock file older than 9.0 (the builds pnpm 8 ran for it)', () => {
+    const lock = [
+      "lockfileVersion: '6.0'",
+      '',
+      'dependencies:',
+      '  better-sqlite3:',
+      '    specifier: ^12.4.1',
+      '    version: 12.4.1',
+      '',
+      'packages:',
+      '',
+      '  /better-sqlite3@12.4.1:',
+      '    resolution: {integrity: sha512-x}',
+      '    requiresBuild: true',
+      '    dev: false',
+      '',
+      '  /@img/sharp-linux-x64@0.34.1:',
+      '    resolution: {integrity: sha512-y}',
+      '    requiresBuild: true',
+      '',
+      '  /react@19.3.1:',
+      '    resolution: {integrity: sha512-z}',
+      '',
+    ].join('\n')
+    const p = plan(
+      tree({
+        'package.json': pkg({ packageManager: 'pnpm@10.34.9', dependencies: { 'better-sqlite3': '^12.4.1' } }),
+        'pnpm-lock.yaml': lock,
+      }),
+    )
+    expect(p.allowBuilds).toEqual(['@img/sharp-linux-x64', 'better-sqlite3'])
+  })
+})
+
+describe('workspaces: the lock file at the workspace root', () => {
+  const npmWorkspace = (extra: Record<string, string | object> = {}) =>
+    tree({
+      'package.json': { name: 'mono', private: true, workspaces: ['apps/*', 'packages/*'] },
+      'package-lock.json': npmLock({
+        '': { name: 'mono', workspaces: ['apps/*', 'packages/*'] },
+        'apps/web': { name: 'web', dependencies: { next: '16.4.5', react: '19.3.1', '@mono/ui': '*' } },
+        'packages/ui': { name: '@mono/ui', version: '1.0.0' },
+      }),
+      'apps/web/package.json': pkg({ dependencies: { next: '16.4.5', react: '19.3.1', '@mono/ui': '*' } }),
+      'packages/ui/package.json': { name: '@mono/ui', version: '1.0.0' },
+      ...extra,
+    })
+
+  it('npm: the context is the root, the app goes in as APP_DIR, drift is read from its own lock file entry', () => {
+    const root = npmWorkspace()
+    const p = plan(path.join(root, 'apps/web'))
+    expect(p).toMatchObject({
+      root,
+      appDir: 'apps/web',
+      workspace: 'package.json workspaces',
+      manager: 'npm',
+      mode: 'frozen',
+    })
+    expect(installArgs(p)).toEqual({ PACKAGE_MANAGER: 'npm', INSTALL_MODE: 'frozen', APP_DIR: 'apps/web' })
+    const drifted = npmWorkspace({ 'apps/web/package.json': pkg({ dependencies: { next: '16.4.5', react: '^19' } }) })
+    expect(plan(path.join(drifted, 'apps/web')).drift.map((d) => d.name)).toEqual(['@mono/ui', 'react'])
+  })
+
+  it('pnpm: pnpm-workspace.yaml packages and the importer of the app', () => {
+    const root = tree({
+      'package.json': { name: 'mono', private: true, packageManager: 'pnpm@9.15.9' },
+      'pnpm-workspace.yaml': "packages:\n  - 'apps/*'\n  - '!apps/legacy'\n",
+      'pnpm-lock.yaml': pnpm9({ next: '16.4.5', react: '19.3.1' }, 'apps/web'),
+      'apps/web/package.json': pkg(),
+      'apps/legacy/package.json': pkg({ name: 'legacy' }),
+    })
+    expect(plan(path.join(root, 'apps/web'))).toMatchObject({
+      root,
+      appDir: 'apps/web',
+      workspace: 'pnpm-workspace.yaml',
+      mode: 'frozen',
+      version: '9.15.9',
+    })
+    // excluded from the workspace: installed on its own, without a lock file
+    expect(plan(path.join(root, 'apps/legacy'))).toMatchObject({ appDir: '.', lockfile: null, mode: 'sync' })
+  })
+
+  it('yarn classic: a sibling workspace has no lock file entry and is no drift', () => {
+    const root = tree({
+      'package.json': { name: 'mono', private: true, workspaces: { packages: ['apps/*', 'packages/*'] } },
+      'yarn.lock': '# yarn lockfile v1\n\n\nnext@16.4.5:\n  version "16.4.5"\n\nreact@19.3.1:\n  version "19.3.1"\n',
+      'apps/web/package.json': pkg({ dependencies: { next: '16.4.5', react: '19.3.1', '@mono/ui': '^1.0.0' } }),
+      'packages/ui/package.json': { name: '@mono/ui', version: '1.0.0' },
+    })
+    expect(plan(path.join(root, 'apps/web'))).toMatchObject({
+      appDir: 'apps/web',
+      manager: 'yarn',
+      drift: [],
+      mode: 'frozen',
+    })
+  })
+
+  it('stays in the app: its own lock file, a parent lock file without a workspace, a workspace above the .git root', () => {
+    const own = npmWorkspace({ 'apps/web/package-lock.json': npmLock({ '': { dependencies: pkg().dependencies } }) })
+    expect(installRoot(path.join(own, 'apps/web'))).toEqual({
+      root: path.join(own, 'apps/web'),
+      appDir: '.',
+      workspace: null,
+    })
+    // as hamza123545/phase-3: a package.json with test tooling and a lock file, but no workspace declaration
+    const tooling = tree({
+      'package.json': { devDependencies: { vitest: '^4' } },
+      'pnpm-lock.yaml': pnpm9({}),
+      'frontend/package.json': pkg(),
+    })
+    expect(installRoot(path.join(tooling, 'frontend')).appDir).toBe('.')
+    // the repository is apps/: the workspace root above it is someone else's
+    const outside = npmWorkspace({ 'apps/.git/HEAD': 'ref: refs/heads/main\n' })
+    expect(installRoot(path.join(outside, 'apps/web'))).toMatchObject({
+      root: path.join(outside, 'apps/web'),
+      appDir: '.',
+    })
+    const inside = npmWorkspace({ '.git/HEAD': 'ref: refs/heads/main\n' })
+    expect(installRoot(path.join(inside, 'apps/web'))).toMatchObject({ root: inside, appDir: 'apps/web' })
+  })
+
+  it('workspace globs: *, **, a literal path and ! exclusions', () => {
+    expect(inWorkspace(['apps/*'], 'apps/web')).toBe(true)
+    expect(inWorkspace(['apps/*'], 'apps/web/nested')).toBe(false)
+    expect(inWorkspace(['apps/**'], 'apps/web/nested')).toBe(true)
+    expect(inWorkspace(['./apps/web/'], 'apps/web')).toBe(true)
+    expect(inWorkspace(['apps/*', '!apps/web'], 'apps/web')).toBe(false)
+    expect(inWorkspace(['**/web'], 'apps/web')).toBe(true)
+  })
+
+  it('the config builds the workspace root with APP_DIR, and build shows each warning before docker', () => {
+    const root = npmWorkspace({
+      'apps/web/package.json': pkg({ dependencies: { next: '16.4.5', react: '^19', '@mono/ui': '*' } }),
+      'kit.env': '',
+    })
+    const cfg = loadConfig({
+      env: { FRONTEND_DIR: path.join(root, 'apps/web') },
+      envFile: path.join(root, 'kit.env'),
+      checkPaths: false,
+    })
+    expect(cfg.frontend.contextDir).toBe(root)
+    expect(cfg.frontend.buildArgs).toEqual({
+      NODE_IMAGE: 'node:24-slim',
+      PACKAGE_MANAGER: 'npm',
+      INSTALL_MODE: 'sync',
+      APP_DIR: 'apps/web',
+    })
+    expect(cfg.frontend.notes?.[0]?.cause).toContain(
+      'package-lock.json does not match package.json (react ^19 vs 19.3.1 locked)',
+    )
+    const strict = loadConfig({
+      env: { FRONTEND_DIR: path.join(root, 'apps/web'), FRONTEND_LOCKFILE: 'strict' },
+      envFile: path.join(root, 'kit.env'),
+      checkPaths: false,
+    })
+    expect(strict.frontend.buildArgs.INSTALL_MODE).toBe('frozen')
+  })
+})
+
+describe("frontend-docker/Dockerfile's own fallback (built by hand, without the kit's build args)", () => {
+  it('pins the same versions as the kit, and never installs "latest"', () => {
+    const dockerfile = readFileSync(path.join(import.meta.dirname, '../../frontend-docker/Dockerfile'), 'utf8')
+    expect(dockerfile).not.toMatch(/@latest/)
+    for (const [major, version] of Object.entries({ 7: PINNED.pnpm[7], 8: PINNED.pnpm[8], 9: PINNED.pnpm[9] }))
+      expect(dockerfile, `pnpm ${major}`).toContain(`pnpm@${version}`)
+    expect(dockerfile).toContain(`yarn@${PINNED.yarn[1]}`)
+    expect(dockerfile).toContain(`yarn@${PINNED.yarn[4]}`)
+    expect(dockerfile).toContain(`bun@${PINNED.bun[1]}`)
+  })
+})
