@@ -25,6 +25,7 @@ import path from 'node:path'
 import dockerignore from '@balena/dockerignore'
 import type { Config, ImageSpec } from './config.ts'
 import { KitError } from './errors.ts'
+import { readTextFile, UnreadableFile } from './safe-read.ts'
 
 export type ImageRef = {
   component: 'frontend' | 'backend'
@@ -102,6 +103,19 @@ export function dockerignoreMatcher(
   return { excluded, hasNegations: rules.some((r) => r.negate) }
 }
 
+/** The ignore file's text; one that is not a regular file (a FIFO would block the hash forever) is named. */
+function readIgnoreFile(file: string): string {
+  try {
+    return readTextFile(file)
+  } catch (e) {
+    if (!(e instanceof UnreadableFile)) throw e
+    throw new KitError(
+      `${e.message}: docker reads it as the ignore file of this build`,
+      `replace ${file} with a regular file`,
+    )
+  }
+}
+
 export function ignoreFileFor(spec: ImageSpec): string | null {
   const specific = `${spec.dockerfile}.dockerignore`
   if (existsSync(specific)) return specific
@@ -118,7 +132,7 @@ export function ignoreMatcher(spec: ImageSpec): {
   return {
     ignoreFile,
     matcher: ignoreFile
-      ? dockerignoreMatcher(readFileSync(ignoreFile, 'utf8').split(/\r?\n/), ignoreFile)
+      ? dockerignoreMatcher(readIgnoreFile(ignoreFile).split(/\r?\n/), ignoreFile)
       : dockerignoreMatcher([]),
   }
 }
@@ -183,7 +197,7 @@ export function inputsDigest(spec: ImageSpec, keep: (rel: string) => boolean = (
   field('dockerfile')
   field(readFileSync(spec.dockerfile))
   field('ignore')
-  field(ignoreFile ? readFileSync(ignoreFile) : '')
+  field(ignoreFile ? readIgnoreFile(ignoreFile) : '')
   for (const k of Object.keys(spec.buildArgs).sort()) field(`arg:${k}=${spec.buildArgs[k]}`)
   return h.digest('hex')
 }

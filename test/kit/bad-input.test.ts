@@ -402,6 +402,16 @@ const ROWS: Row[] = [
     says: 'is a FIFO',
   },
   {
+    what: "path: the frontend Dockerfile's ignore file is a FIFO (the tag's hash would block on it)",
+    stage: 'up',
+    env: (d) => {
+      const dockerfile = file(d, 'Dockerfile', 'ARG NODE_IMAGE=node:24-slim\nFROM ${NODE_IMAGE}\n')
+      fifo(`${dockerfile}.dockerignore`)
+      return { FRONTEND_DOCKERFILE: dockerfile }
+    },
+    says: 'Dockerfile.dockerignore is a FIFO',
+  },
+  {
     what: 'path: BACKEND_DIR without a Python project file',
     stage: 'up',
     env: (d) => ({ BACKEND_DIR: d }),
