@@ -7,7 +7,7 @@ import { defineStage, type Ctx, type Flags } from './lib/stage.ts'
 import { isMain, main } from './lib/cli.ts'
 import { KitError, fail } from './lib/errors.ts'
 import { imageDaemon } from './lib/docker-env.ts'
-import type { Result } from './lib/run.ts'
+import { DRY, type Result } from './lib/run.ts'
 import { diagnose } from './lib/diagnose.ts'
 import { allSecrets } from './lib/config-secrets.ts'
 import { requireTools } from './lib/tools.ts'
@@ -240,8 +240,6 @@ const CHECKS: ValidateCheck[] = [
     },
   },
 ]
-
-const DRY: Result = { ok: false, exitCode: null, stdout: '', stderr: '', dry: true }
 
 async function run(ctx: Ctx, flags: Flags): Promise<void> {
   const { cfg, dryRun, log } = ctx

@@ -1,11 +1,10 @@
 // Why `helm upgrade --install` failed, as the one cause and fix deploy stops with: helm's own refusals (a stuck
 // operation, no cluster, a chart that does not render) from its stderr, anything else from the pods.
-import type { Ctx } from './stage.ts'
 import { fail } from './errors.ts'
 import { diagnose } from './diagnose.ts'
 import type { Result } from './run.ts'
 import type { RolloutWatch } from './rollout-watch.ts'
-import { shownPath } from './stage.ts'
+import { shownPath, type Ctx } from './stage.ts'
 
 export async function explainHelmFailure(ctx: Ctx, r: Result, watch: RolloutWatch): Promise<never> {
   const { cfg } = ctx

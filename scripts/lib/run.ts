@@ -114,7 +114,8 @@ function lastLine(text: string): string {
   return lines[lines.length - 1] ?? ''
 }
 
-const DRY: Result = { ok: false, exitCode: null, stdout: '', stderr: '', dry: true }
+/** What a read-only query returns under --dry-run: nothing ran, so nothing is known. */
+export const DRY: Result = { ok: false, exitCode: null, stdout: '', stderr: '', dry: true }
 
 function tagged<O>(fn: (argv: string[], o: O) => Promise<Result>): Runner<O> {
   function r(pieces: TemplateStringsArray, ...args: Arg[]): Promise<Result>

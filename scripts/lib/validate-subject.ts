@@ -3,10 +3,9 @@
 import { readTextFile } from './safe-read.ts'
 import path from 'node:path'
 import { parse } from 'yaml'
-import type { Ctx } from './stage.ts'
-import { shownPath } from './stage.ts'
+import { shownPath, type Ctx } from './stage.ts'
 import type { Pod } from './diagnose.ts'
-import type { Result } from './run.ts'
+import { DRY, type Result } from './run.ts'
 import { images } from './images.ts'
 import {
   appContainer,
@@ -60,14 +59,15 @@ export async function observeRelease(ctx: Ctx, ask: Ask, o: { wait: boolean }): 
   const { cfg, log } = ctx
   const ns = cfg.namespace
   const selector = `app.kubernetes.io/instance=${cfg.release}`
-  const helmStatus = await ask(['helm', 'status', cfg.release, '-n', ns, '-o', 'json'])
-  const release = guard('release', 'release deployed', () => checkRelease(helmStatus ?? dryResult, cfg.release))
+  const lookups = releaseLookups(ctx)
+  const helmStatus = await ask(lookups.status)
+  const release = guard('release', 'release deployed', () => checkRelease(helmStatus ?? DRY, cfg.release))
 
   const look = async (): Promise<Snapshot> => {
     const [pods, svcs, slices] = await Promise.all([
-      ctx.query(TIMEOUT)`kubectl get pods -o json -n ${ns} -l ${selector}`,
-      ctx.query(TIMEOUT)`kubectl get services -o json -n ${ns} -l ${selector}`,
-      ctx.query(TIMEOUT)`kubectl get endpointslices -o json -n ${ns}`,
+      ctx.query(TIMEOUT)`${lookups.pods}`,
+      ctx.query(TIMEOUT)`${lookups.services}`,
+      ctx.query(TIMEOUT)`${lookups.slices}`,
     ])
     // clusters without EndpointSlices (or without RBAC for them) still have Endpoints
     const endpoints = slices.ok ? null : await ctx.query(TIMEOUT)`kubectl get endpoints -o json -n ${ns} -l ${selector}`
@@ -97,6 +97,18 @@ export async function observeRelease(ctx: Ctx, ask: Ask, o: { wait: boolean }): 
 
   const subject = fromPods(ctx, snap, [release, pods, endpoints])
   return await withLocalImages(subject, ask)
+}
+
+/** What validate asks the cluster about the release before any check: helm's status, pods, Services, slices. */
+function releaseLookups(ctx: Ctx): Record<'status' | 'pods' | 'services' | 'slices', string[]> {
+  const { release, namespace: ns } = ctx.cfg
+  const selector = `app.kubernetes.io/instance=${release}`
+  return {
+    status: ['helm', 'status', release, '-n', ns, '-o', 'json'],
+    pods: ['kubectl', 'get', 'pods', '-o', 'json', '-n', ns, '-l', selector],
+    services: ['kubectl', 'get', 'services', '-o', 'json', '-n', ns, '-l', selector],
+    slices: ['kubectl', 'get', 'endpointslices', '-o', 'json', '-n', ns],
+  }
 }
 
 type Snapshot = { pods: Result; svcs: Result; slices: Result; endpoints: Result | null }
@@ -214,14 +226,8 @@ async function withLocalImages(s: Subject, ask: Ask): Promise<Subject> {
 export async function fromChartValues(ctx: Ctx, ask: Ask): Promise<Subject> {
   const { cfg, log } = ctx
   const ns = cfg.namespace
-  const selector = `app.kubernetes.io/instance=${cfg.release}`
-  for (const argv of [
-    ['helm', 'status', cfg.release, '-n', ns, '-o', 'json'],
-    ['kubectl', 'get', 'pods', '-o', 'json', '-n', ns, '-l', selector],
-    ['kubectl', 'get', 'services', '-o', 'json', '-n', ns, '-l', selector],
-    ['kubectl', 'get', 'endpointslices', '-o', 'json', '-n', ns],
-  ])
-    await ask(argv)
+  // the settle loop's questions, asked once: a dry run has no pods to wait for
+  for (const argv of Object.values(releaseLookups(ctx))) await ask(argv)
 
   const files = [path.join(cfg.chartDir, 'values.yaml'), ...cfg.helmValuesFiles]
   let values: unknown[] = []
@@ -277,5 +283,3 @@ export async function fromChartValues(ctx: Ctx, ask: Ask): Promise<Subject> {
     needsDiagnosis: false,
   }
 }
-
-const dryResult: Result = { ok: false, exitCode: null, stdout: '', stderr: '', dry: true }
