@@ -15,6 +15,7 @@ import { httpSend } from './lib/journey/http-send.ts'
 import { journeyPlan } from './lib/journey/journey-target.ts'
 import { runJourney } from './lib/journey/journey.ts'
 import { fromChartValues, observeRelease, type Ask, type Component, type Subject } from './lib/validate-subject.ts'
+import { largestLayers, largestPackages, largestPackagesArgv } from './lib/image-weight.ts'
 import {
   checkDatabase,
   checkHttp,
@@ -33,6 +34,7 @@ import {
   type Check,
   type Source,
   type Target,
+  withWeights,
 } from './lib/checks.ts'
 
 export const validate = defineStage({
@@ -75,7 +77,9 @@ Checks, in order:
   frontend → backend             kubectl exec <frontend pod> -- node -e <fetch http://<backend service>:<port><liveness path>>
   backend → database             kubectl exec <backend pod> -- python -c <TCP to DATABASE_URL's host:port, then the readiness path>
   containers run as non-root     kubectl exec <pod> -c <container> -- id -u (else the securityContext)
-  images within budget           docker image inspect <image> <base image> (size over base vs *_SIZE_BUDGET_MB)
+  images within budget           docker image inspect <image> <base image> (size over base vs *_SIZE_BUDGET_MB);
+                                 over it: its five largest packages (docker run --rm --network none <image> du) and
+                                 layers (docker history)
   no secrets in images/manifests docker history / docker image inspect / helm get manifest / helm get values:
                                  no value from .env may appear outside the Kubernetes Secret
   journey (one row per step)     through the browser's URL, from this machine: the backend's routes (GET /openapi.json
@@ -197,9 +201,18 @@ const CHECKS: ValidateCheck[] = [
         ask(['docker', 'image', 'inspect', image]),
         ask(['docker', 'image', 'inspect', base]),
       ])
-      return guard(`image-size-${c}`, name, () =>
+      const check = guard(`image-size-${c}`, name, () =>
         checkImageSize(c, ref, base, cfg[c].sizeBudgetMb, img ?? DRY, baseImg ?? DRY),
       )
+      if (check.status !== 'fail' || !check.detail.includes(' over ')) return check
+      // over budget: say what weighs, so the fix is a decision rather than a search
+      const history = (i: string) => ['docker', 'history', '--no-trunc', '--format', '{{json .}}', i]
+      const [pkgs, imgHistory, baseHistory] = await Promise.all([
+        ask(largestPackagesArgv(image)),
+        ask(history(image)),
+        ask(history(base)),
+      ])
+      return withWeights(check, largestPackages(pkgs), largestLayers(imgHistory, baseHistory))
     },
   })),
   {

@@ -87,7 +87,7 @@ export function checkRelease(r: Out, release: string): Check {
         ...base,
         status: 'fail',
         detail: 'not checked: helm is not installed (or not on PATH)',
-        fix: 'install helm: https://helm.sh/docs/intro/install/',
+        fix: 'install Helm 4: https://helm.sh/docs/intro/install/ (Helm 3.12+ works too)',
       }
     if (r.timedOut)
       return { ...base, status: 'fail', detail: 'not checked: helm status did not answer in time', fix: CLUSTER_FIX }
@@ -523,6 +523,16 @@ export function checkImageSize(
     detail,
     fix: `trim the image (dev dependencies, caches, build tools in the final stage) and rebuild: npx zx scripts/build.ts; or raise ${key} in .env`,
   }
+}
+
+/** An over-budget row with what weighs most: the largest packages and layers, or that they could not be listed. */
+export function withWeights(check: Check, packages: string[], layers: string[]): Check {
+  const parts = [
+    packages.length ? `largest packages: ${packages.join(', ')}` : '',
+    layers.length ? `largest layers: ${layers.join('; ')}` : '',
+  ].filter(Boolean)
+  const weights = parts.length ? parts.join('; ') : 'its largest packages and layers could not be listed'
+  return { ...check, detail: `${check.detail}; ${weights}` }
 }
 
 // ---------- secret leaks ----------

@@ -25,6 +25,7 @@ import {
   type Build,
 } from './lib/docker.ts'
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts'
+import { largestPackages, largestPackagesArgv } from '../../scripts/lib/image-weight.ts'
 import { expectNoFakeSecrets, fakeSecrets, writeFakeEnvFiles } from './lib/secrets.ts'
 
 const fixtures = join(root, 'test/images/fixtures')
@@ -147,6 +148,12 @@ describe('frontend image: other app layouts', () => {
       'find node_modules -maxdepth 6 \\( -path "*@next/swc-*" -o -path "*.pnpm/@next+swc-*" \\) | wc -l',
     ])
     expect(swc.out.trim()).toBe('0')
+    // what validate names when an image is over its budget: pnpm's store entries, by package and version
+    const [cmd = 'docker', ...args] = largestPackagesArgv(b.tag)
+    const du = await $({ nothrow: true, quiet: true })`${cmd} ${args}`
+    const weights = largestPackages({ ok: du.ok, exitCode: du.exitCode, stdout: du.stdout, stderr: du.stderr })
+    expect(weights, du.stderr).toHaveLength(5)
+    expect(weights[0]).toMatch(/^next@\d+\.\d+\.\d+ \d+ MB$/)
     const port = await freePort()
     const id = await start(b.tag, { env: { PORT: String(port) }, hostNetwork: true, readOnly: true, tmpfs: writable })
     const health = await waitForHttp(`http://127.0.0.1:${port}/api/health`, id)

@@ -28,8 +28,10 @@ import {
   manifestSources,
   parseProbe,
   secretNeedles,
+  withWeights,
   type Out,
 } from '../../scripts/lib/checks.ts'
+import { largestLayers, largestPackages } from '../../scripts/lib/image-weight.ts'
 import { lines, project, SECRETS, type Project } from './harness.ts'
 import { fake, startFakeApp } from './fake-app.ts'
 import { fixture, re, useCanned, type Answer } from './canned.ts'
@@ -879,3 +881,42 @@ describe(
     })
   },
 )
+
+describe('an image over its budget names what weighs', () => {
+  // captured from the reference backend image and its stand-in base (docker history --format '{{json .}}'; the
+  // package list from LARGEST_PACKAGES_SCRIPT run in the image)
+  const history = (f: string) => ok(v(`${f}.history.jsonl`))
+  const be = ok(v('backend.inspect.json'))
+  const base = ok(v('python-base.inspect.json'))
+  it('the five largest packages, by name and size', () => {
+    expect(largestPackages(ok(v('backend.largest-packages.txt')))).toEqual([
+      'openai 29 MB',
+      'sqlalchemy 20 MB',
+      'cryptography 16 MB',
+      'agents 13 MB',
+      'psycopg_binary.libs 9.4 MB',
+    ])
+    expect(
+      largestPackages(
+        ok('51200\t/app/node_modules/@next/swc-linux-x64-gnu\n800\t/app/node_modules/.pnpm/@img+sharp@0.34.1\n'),
+      ),
+    ).toEqual(['@next/swc-linux-x64-gnu 51 MB', '@img/sharp@0.34.1 0.8 MB'])
+    expect(largestPackages(bad('docker: Error response from daemon: exec: "sh": not found'))).toEqual([])
+  })
+  it('the layers the Dockerfile added over the base, largest first, without the base image layers', () => {
+    const layers = largestLayers(history('backend'), history('python-base'))
+    expect(layers).toEqual(['151 MB COPY /opt/venv /opt/venv'])
+    // the base's own 153 MB and 111 MB layers are not the app's
+    expect(layers.join()).not.toContain('apt-get')
+    expect(largestLayers(history('backend'), bad('Error: No such image: python:3.13-slim'))).toEqual([])
+  })
+  it('the row keeps its verdict and fix and adds the weights; says so when none could be listed', () => {
+    const over = checkImageSize('backend', 'todo-backend:h-3f9a1c2b7d4e', 'python:3.13-slim', 120, be, base)
+    const c = withWeights(over, ['openai 29 MB'], ['115 MB COPY /opt/venv /opt/venv'])
+    expect(c).toMatchObject({ status: 'fail', fix: over.fix })
+    expect(c.detail).toBe(
+      `${over.detail}; largest packages: openai 29 MB; largest layers: 115 MB COPY /opt/venv /opt/venv`,
+    )
+    expect(withWeights(over, [], []).detail).toContain('its largest packages and layers could not be listed')
+  })
+})
