@@ -17,7 +17,7 @@ import {
   setArgs,
 } from './lib/release.ts'
 import { isUpToDate, readReleaseState } from './lib/release-state.ts'
-import { requireContext, requireTools, rollbackFlag } from './lib/tools.ts'
+import { helmWaitFlags, requireContext, requireTools } from './lib/tools.ts'
 import { missingImages } from './lib/cluster-images.ts'
 import { watchRollout } from './lib/rollout-watch.ts'
 import { explainHelmFailure } from './lib/helm-failure.ts'
@@ -37,8 +37,8 @@ export const deploy = defineStage({
 1. Secret SECRET_NAME from .env (BETTER_AUTH_SECRET, POSTGRES_PASSWORD or DATABASE_URL, OPENAI_API_KEY, and the app's
    own keys APP_SECRETS names), applied with kubectl apply -f - (the manifest goes on stdin: secret values are never in
    a command line or a values file)
-2. helm upgrade --install RELEASE CHART_DIR --wait, rolled back on failure (--atomic on Helm 3, --rollback-on-failure
-   on Helm 4); skipped when the values, the chart, the values files and the Secret are what the release already has
+2. helm upgrade --install RELEASE CHART_DIR, waiting and rolled back on failure (Helm 4: --wait=watcher
+   --rollback-on-failure, server-side apply for a new release; Helm 3: --wait --atomic); skipped when the values, the chart, the values files and the Secret are what the release already has
    (--fail-fast: as soon as a pod's failure is settled, helm is interrupted and rolls back, instead of waiting out
    DEPLOY_TIMEOUT)
 3. on failure: per pod phase and reason with the fix, crash log lines, recent warning events
@@ -84,7 +84,7 @@ async function run(ctx: Ctx, flags: Flags = {}): Promise<void> {
     const valuesFiles = cfg.helmValuesFiles.flatMap((f) => ['-f', shownPath(cfg, f)])
     const migrations = planMigrations(cfg, secret.hash, imgs, state.migrated)
     for (const note of migrations.notes) log.detail(note)
-    const wait = ['--wait', '--timeout', cfg.timeouts.deploy, rollbackFlag(state.helmMajor)]
+    const wait = [...helmWaitFlags(state.helmMajor), '--timeout', cfg.timeouts.deploy]
     const watch = watchRollout(ctx, { failFast: Boolean(flags['fail-fast']) })
     const helmRun = { nothrow: true, timeoutMs: cfg.timeouts.deployMs + 120_000, interrupt: watch.signal }
     const upgrade = await log.task(

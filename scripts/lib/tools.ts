@@ -26,9 +26,9 @@ const HINTS: Record<Tool, { darwin: string; win32: string; linux: string }> = {
     linux: 'https://kubernetes.io/docs/tasks/tools/install-kubectl-linux/',
   },
   helm: {
-    darwin: 'brew install helm',
-    win32: 'winget install Helm.Helm',
-    linux: 'https://helm.sh/docs/intro/install/',
+    darwin: 'brew install helm   (Helm 4; Helm 3.12+ works too)',
+    win32: 'winget install Helm.Helm   (Helm 4; Helm 3.12+ works too)',
+    linux: 'install Helm 4: https://helm.sh/docs/intro/install/ (Helm 3.12+ works too)',
   },
   minikube: {
     darwin: 'brew install minikube',
@@ -158,7 +158,14 @@ export async function helmMajor(ctx: Ctx): Promise<number> {
   return parseVersion(r.stdout)?.[0] ?? 3
 }
 
-export const rollbackFlag = (major: number): string => (major >= 4 ? '--rollback-on-failure' : '--atomic')
+/**
+ * How `helm upgrade` waits and undoes a failed upgrade. Helm 4 waits on kstatus (`--wait=watcher`: every object's
+ * status reports it current, Jobs and custom resources included) and renamed `--atomic`; Helm 3 waits on its own
+ * readiness rules. Apply mode is left to Helm 4's `--server-side=auto`: server-side for a new release, client-side for
+ * one Helm 3 installed, so an upgrade never meets field-ownership conflicts the earlier client-side applies left.
+ */
+export const helmWaitFlags = (major: number): string[] =>
+  major >= 4 ? ['--wait=watcher', '--rollback-on-failure'] : ['--wait', '--atomic']
 
 /** Never deploy to or delete from a cluster the user did not mean: with minikube, the context must be the profile. */
 export async function requireContext(ctx: Ctx): Promise<void> {

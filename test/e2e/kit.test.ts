@@ -4,6 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { layerV32 } from '../support/k8s-tools.ts'
 import { injectCluster } from './support/cluster.ts'
 import {
   AppClient,
@@ -57,6 +58,23 @@ async function up(overrides: Record<string, string> = {}): Promise<KitRun> {
   return r
 }
 
+// Helm 4 first, Helm 3 kept: minikube's release is installed by Helm 4 (server-side apply); on the harness Helm 3
+// installs it, and Helm 4 (the suite's helm) upgrades it and rolls it back from then on, as after a user's upgrade.
+const installer: Record<string, string> = cluster.minikube
+  ? {}
+  : { PATH: [path.dirname(layerV32().helm), env.PATH].join(path.delimiter) }
+const installWait = cluster.minikube ? '--wait=watcher --rollback-on-failure' : '--wait --atomic'
+let installedRevision = 0
+/** how each field manager last wrote the backend Deployment: `helm:Apply` is server-side apply, `helm:Update` not */
+const backendWriters = async () =>
+  (
+    JSON.parse(await kubectl(env, 'get', 'deployment', `${RELEASE}-backend`, '-n', NS, '-o', 'json')) as {
+      metadata: { managedFields: { manager: string; operation: string }[] }
+    }
+  ).metadata.managedFields
+    .filter((f) => f.manager === 'helm')
+    .map((f) => `${f.manager}:${f.operation}`)
+
 const app = { frontend: '', backend: '' }
 let user: AppClient
 let services = { stop: async () => {} }
@@ -75,8 +93,11 @@ describe(`the kit on a real cluster (${cluster.kind})`, () => {
   afterAll(() => services.stop())
 
   it('npm run up deploys the reference app; validate passes every check; the app works through the cluster', async () => {
-    const r = await up()
+    const r = await up(installer)
     expect(r.stderr).toContain('validate')
+    expect(r.stderr).toMatch(new RegExp(`\\$ helm upgrade --install .* ${installWait} `))
+    installedRevision = await revision()
+    expect(await backendWriters()).toEqual([cluster.minikube ? 'helm:Apply' : 'helm:Update'])
 
     const v = await runKit(env, ['validate', '--', '--json', ...journey])
     expect(v.code, tail(v)).toBe(0)
@@ -146,6 +167,11 @@ describe(`the kit on a real cluster (${cluster.kind})`, () => {
     expect(byComponent(after, 'backend').every((p) => !oldBackend.has(p.uid))).toBe(true)
     const res = await fetch(`${app.backend}/health`)
     expect(await res.json()).toEqual({ status: 'ok', e2e: marker })
+    // Helm 4 upgraded what Helm 3 installed without taking the fields over: its --server-side=auto stays client-side
+    if (!cluster.minikube) {
+      expect(r.stderr).toMatch(/\$ helm upgrade --install .* --wait=watcher --rollback-on-failure /)
+      expect(await backendWriters()).toEqual(['helm:Update'])
+    }
   })
 
   it('a release whose image is not in the cluster fails with that diagnosis; the previous release keeps serving', async () => {
@@ -179,6 +205,27 @@ describe(`the kit on a real cluster (${cluster.kind})`, () => {
     }
     await expectPreviousServing(rev)
   })
+
+  if (cluster.kind === 'harness')
+    it('Helm 4 rolls the release back to the revision Helm 3 installed, and the next up upgrades it again', async () => {
+      await helm(env, 'rollback', RELEASE, String(installedRevision), '-n', NS, '--wait=watcher', '--timeout', '3m')
+      const status = JSON.parse(await helm(env, 'status', RELEASE, '-n', NS, '-o', 'json')) as {
+        info: { status: string }
+      }
+      expect(status.info.status).toBe('deployed')
+      await waitFor('the backend Helm 3 installed answers again', async () => {
+        const health = await fetch(`${app.backend}/health`).then((r) => r.json() as Promise<{ e2e?: string }>)
+        return health.e2e === undefined
+      })
+      const tasks = await user.api('GET', '/tasks')
+      expect(tasks.status, tasks.text).toBe(200)
+
+      // the release no longer matches the Secret's fingerprint: up notices and upgrades back to the current code
+      const r = await up()
+      expect(r.stderr).toMatch(/\$ helm upgrade --install /)
+      const res = await fetch(`${app.backend}/health`)
+      expect(await res.json()).toEqual({ status: 'ok', e2e: marker })
+    })
 
   // Replicas, faults, rollouts and a release that cannot start depend on the chart and Kubernetes, not on how the
   // images reached the node: they run on the default path (minikube) and on a current context, not again on the

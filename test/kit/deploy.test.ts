@@ -29,7 +29,7 @@ describe('deploy', { timeout: 120_000 }, () => {
     expect(m[0]).toBe('kubectl create namespace todo')
     expect(m[1]).toBe('kubectl apply -n todo -f -')
     expect(m[2]).toMatch(
-      /^helm upgrade --install todo \S+\/chart -n todo --create-namespace --wait --timeout 5m --atomic --set-string existingSecret=todo-secrets --set-string publicUrl=http:\/\/todo.local /,
+      /^helm upgrade --install todo \S+\/chart -n todo --create-namespace --wait=watcher --rollback-on-failure --timeout 5m --set-string existingSecret=todo-secrets --set-string publicUrl=http:\/\/todo.local /,
     )
     expect(m[3]).toMatch(
       /^kubectl annotate secret todo-secrets -n todo todo-k8s-kit\/release-fingerprint=\w{16} todo-k8s-kit\/migrated=backend=\w{16},frontend=\w{16} --overwrite$/,
@@ -144,12 +144,19 @@ describe('deploy', { timeout: 120_000 }, () => {
     )
   })
 
-  it('uses --rollback-on-failure with Helm 4', async () => {
+  it('Helm 4 waits on kstatus and rolls back with its own flag; Helm 3 gets --wait --atomic', async () => {
     const p = deployable()
-    p.setState({ helmVersion: 'v4.1.4+g05fa379' })
     const u = upgrade(await p.run('deploy'))
-    expect(u).toContain(' --rollback-on-failure ')
+    expect(u).toContain(' --create-namespace --wait=watcher --rollback-on-failure --timeout 5m ')
     expect(u).not.toContain('--atomic')
+    // apply mode stays Helm 4's own (--server-side=auto): a release Helm 3 installed keeps its client-side applies
+    expect(u).not.toContain('--server-side')
+
+    const p3 = deployable()
+    p3.setState({ helmVersion: 'v3.17.2+gcc0bbbd' })
+    const u3 = upgrade(await p3.run('deploy'))
+    expect(u3).toContain(' --create-namespace --wait --atomic --timeout 5m ')
+    expect(u3).not.toContain('--rollback-on-failure')
   })
 
   it('an external DATABASE_URL turns the in-cluster PostgreSQL off and needs no POSTGRES_PASSWORD', async () => {
@@ -169,7 +176,7 @@ describe('deploy', { timeout: 120_000 }, () => {
     p.seedImages({ CLUSTER: 'existing', LOAD_METHOD: 'registry', REGISTRY: 'registry.example.com:5000/team' })
     p.env.HELM_VALUES_FILES = path.join(p.dir, 'values-extra.yaml')
     const u = upgrade(await p.run('deploy')) as string
-    expect(u).toContain(`--atomic -f ${p.dir}/values-extra.yaml --set-string existingSecret=todo-secrets`)
+    expect(u).toContain(`--timeout 5m -f ${p.dir}/values-extra.yaml --set-string existingSecret=todo-secrets`)
     expect(u).toContain('--set-string frontend.image.repository=registry.example.com:5000/team/todo-frontend')
   })
 
@@ -194,7 +201,7 @@ describe('deploy', { timeout: 120_000 }, () => {
       fail: {
         'helm upgrade': {
           stderr:
-            'Error: UPGRADE FAILED: release todo failed, and has been rolled back due to atomic being set: context deadline exceeded',
+            'Error: UPGRADE FAILED: release todo failed, and has been rolled back due to rollback-on-failure being set: context deadline exceeded',
           code: 1,
         },
       },
@@ -204,7 +211,7 @@ describe('deploy', { timeout: 120_000 }, () => {
     const r = await p.run('deploy')
     expect(r.code).toBe(1)
     expect(r.stderr).toContain(
-      '✖ helm upgrade of todo failed and was rolled back: Error: UPGRADE FAILED: release todo failed, and has been rolled back due to atomic being set: context deadline exceeded',
+      '✖ helm upgrade of todo failed and was rolled back: Error: UPGRADE FAILED: release todo failed, and has been rolled back due to rollback-on-failure being set: context deadline exceeded',
     )
     expect(r.stderr).toContain('Diagnosis of release todo in namespace todo:')
     expect(r.stderr).toMatch(/ErrImageNeverPull/)

@@ -129,7 +129,7 @@ describe('deploy --fail-fast', { timeout: 120_000 }, () => {
         'helm upgrade': {
           delayMs: 60_000,
           stderr:
-            'Error: UPGRADE FAILED: release todo failed, and has been rolled back due to atomic being set: context canceled',
+            'Error: UPGRADE FAILED: release todo failed, and has been rolled back due to rollback-on-failure being set: context canceled',
           code: 1,
         },
       },

@@ -59,11 +59,11 @@ describe('--dry-run', { timeout: 120_000 }, () => {
     probesOnly(r)
   })
 
-  it('deploy: the Secret step pastes as it is, reads .env itself and puts no value in argv; Helm 4 gets its own flag', async () => {
+  it('deploy: the Secret step pastes as it is, reads .env itself and puts no value in argv; Helm 3 gets its own flags', async () => {
     const p = project({ repoPaths: true })
-    p.setState({ helmVersion: 'v4.1.4+g05fa379' })
+    p.setState({ helmVersion: 'v3.17.2+gcc0bbbd' })
     const r = await p.run('deploy', ['--dry-run'])
-    expect(r.stdout).toContain(' --rollback-on-failure ')
+    expect(r.stdout).toContain(' --create-namespace --wait --atomic --timeout 5m ')
     noSecrets(r)
     const line = r.stdout.split('\n').find((l) => l.startsWith('node --env-file-if-exists='))
     expect(line).toBeDefined()

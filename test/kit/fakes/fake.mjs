@@ -349,7 +349,7 @@ function setPath(obj, key, value) {
 function helm() {
   const [cmd, sub] = args
   const rels = (state.releases ??= {})
-  if (cmd === 'version') done(state.helmVersion ?? 'v3.17.2+gcc0bbbd') // captured from helm 3.17.2 / 4.1.4: v4.1.4+g05fa379
+  if (cmd === 'version') done(state.helmVersion ?? 'v4.1.4+g05fa379') // captured from helm 4.1.4 / 3.17.2: v3.17.2+gcc0bbbd
   const key = (name) => `${ns()}/${name}`
   if (cmd === 'status') {
     const r = rels[key(args[1])]
