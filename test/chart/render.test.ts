@@ -218,6 +218,7 @@ describe.each(HELMS)('$label', (helm) => {
       expect(beCm).toMatchObject({
         PORT: '8000',
         JWKS_URL: 'http://todo-frontend:3000/api/auth/jwks',
+        FRONTEND_SERVICE_URL: 'http://todo-frontend:3000',
         JWT_ISSUER: publicUrl,
         JWT_AUDIENCE: publicUrl,
       })

@@ -193,6 +193,36 @@ describe('backend: database, JWKS, migrations, files', () => {
     expect(jwksFetch(plain.be)).toBeNull()
   })
 
+  it('JWKS base URL: only used to fetch keys, or also the issuer/audience the backend checks, or used elsewhere', () => {
+    // uv-alembic: read in config.py, imported, appended to: nothing else
+    expect(jwksFetch(uv.be)!.baseUses).toEqual({ issuer: [], other: [] })
+    const config = [
+      'class Settings(BaseSettings):',
+      '    """better_auth_url: the frontend, where the keys are"""',
+      '    better_auth_url: str = "http://localhost:3000"',
+      'settings = Settings()',
+      'print(f"auth at {settings.better_auth_url}")',
+      '# settings.better_auth_url is the frontend',
+    ].join('\n')
+    const keysOnly = jwksFetch(
+      tree({ 'config.py': config, 'auth.py': 'client = PyJWKClient(f"{settings.better_auth_url}/api/auth/jwks")\n' }),
+    )!
+    expect(keysOnly).toMatchObject({ variable: 'BETTER_AUTH_URL', baseUses: { issuer: [], other: [] } })
+    const issuer = jwksFetch(
+      tree({
+        'config.py': config,
+        'auth.py': [
+          'client = PyJWKClient(f"{settings.better_auth_url}/api/auth/jwks")',
+          'def check(t):',
+          '    return jwt.decode(t, key, algorithms=["EdDSA"], issuer=settings.better_auth_url)',
+        ].join('\n'),
+        'cors.py': 'origins = [settings.better_auth_url]\n',
+      }),
+    )!
+    expect(at(issuer.baseUses!.issuer)).toEqual(['auth.py:3'])
+    expect(at(issuer.baseUses!.other)).toEqual(['cors.py:1'])
+  })
+
   it('migrations: alembic, a migrate module, create_all at startup, none', () => {
     expect(migrations(uv.be)).toMatchObject({ value: { kind: 'alembic', command: ['alembic', 'upgrade', 'head'] } })
     expect(at(migrations(uv.be).from)).toEqual(['alembic.ini:1'])

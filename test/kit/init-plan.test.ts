@@ -4,6 +4,7 @@ import path from 'node:path'
 import { renderEnvFile, withEnvKeys } from '../../scripts/lib/env-file.ts'
 import { inspectApp } from '../../scripts/lib/app/inspect.ts'
 import { planInit, type PlanContext } from '../../scripts/lib/app/plan.ts'
+import { where } from '../../scripts/lib/app/source.ts'
 
 const apps = path.join(import.meta.dirname, 'fixtures', 'apps')
 const ctx: PlanContext = {
@@ -87,6 +88,16 @@ describe('planInit', () => {
       name: 'ALLOWED_ORIGINS',
       value: 'https://todo.example.com',
     })
+  })
+  it('a JWKS base URL used only to fetch keys is the frontend Service in the cluster, not the browser-facing URL', () => {
+    const plan = planFor('uv-alembic/frontend', 'uv-alembic/backend')
+    expect(plan.values.backend.extraEnv).toContainEqual({ name: 'BETTER_AUTH_URL', value: '$(FRONTEND_SERVICE_URL)' })
+    expect(plan.values.backend.extraEnv).not.toContainEqual(
+      expect.objectContaining({ value: 'https://todo.example.com', name: 'BETTER_AUTH_URL' }),
+    )
+    expect(plan.open.map((o) => o.what)).not.toContainEqual(expect.stringMatching(/^JWKS/))
+    const setting = plan.settings.find((x) => x.what.startsWith('JWKS base URL'))
+    expect(setting?.from.map(where)).toEqual(['app/auth.py:6'])
   })
   it('what the chart can express goes in the values; the rest is reported as needing support, never dropped', () => {
     const plan = planFor('undecided/web', 'undecided/services/api')

@@ -150,7 +150,11 @@ describe('init', { timeout: 120_000 }, () => {
       /secret: GEMINI_API_KEY from Secret todo-secrets key GEMINI_API_KEY .*→ backend\.secretEnv GEMINI_API_KEY +\(backend\/app\/core\/config\.py:5\)/,
     )
     expect(r.stdout).not.toMatch(/needs (chart|kit) support: secret/)
-    expect(r.stdout).toMatch(/set backend\.extraEnv BETTER_AUTH_URL .*\(backend\/app\/auth\.py:6\)/)
+    // decided, not left open: BETTER_AUTH_URL only builds the JWKS URL, so it is the frontend Service in the cluster
+    expect(r.stdout).toMatch(
+      /JWKS base URL: the frontend Service .*\$\(FRONTEND_SERVICE_URL\) +→ backend\.extraEnv BETTER_AUTH_URL +\(backend\/app\/auth\.py:6\)/,
+    )
+    expect(r.stdout).not.toMatch(/set backend\.extraEnv BETTER_AUTH_URL/)
     const env = readFileSync(path.join(p.dir, '.env'), 'utf8')
     expect(env).toMatch(/^PYTHON_IMAGE=python:3\.12-slim$/m)
     expect(env).toMatch(/^NODE_IMAGE=node:22-slim$/m)

@@ -138,6 +138,7 @@ BACKEND_URL: {{ include "todo-chatbot.backendUrl" . | quote }}
 {{- define "todo-chatbot.backend.config" -}}
 PORT: {{ .Values.backend.containerPort | quote }}
 JWKS_URL: {{ printf "%s/api/auth/jwks" (include "todo-chatbot.frontendUrl" .) | quote }}
+FRONTEND_SERVICE_URL: {{ include "todo-chatbot.frontendUrl" . | quote }}
 JWT_ISSUER: {{ trimSuffix "/" .Values.publicUrl | quote }}
 JWT_AUDIENCE: {{ trimSuffix "/" .Values.publicUrl | quote }}
 CORS_ORIGINS: {{ include "todo-chatbot.origins" . | quote }}

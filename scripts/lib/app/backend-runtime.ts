@@ -2,7 +2,7 @@
 // fetches Better Auth's JWKS from, how its tables are made, and which files it writes next to its code.
 import path from 'node:path'
 import { majorOf, pythonDeps } from './python-deps.ts'
-import { evidence, matches, readText, sourceFiles, type Evidence, type Finding } from './source.ts'
+import { evidence, matches, readText, sourceFiles, type Evidence, type Finding, type Hit } from './source.ts'
 
 export type DatabaseFinding = {
   driver: 'psycopg2' | 'psycopg' | 'asyncpg'
@@ -47,6 +47,8 @@ export type JwksFinding = {
   variable: string | null
   whole: boolean
   from: Evidence[]
+  /** the base URL's other uses (baseUrlUses): as the issuer/audience it checks, and any the kit cannot read */
+  baseUses?: { issuer: Evidence[]; other: Evidence[] }
 }
 
 export function jwksFetch(dir: string): JwksFinding | null {
@@ -57,7 +59,31 @@ export function jwksFetch(dir: string): JwksFinding | null {
   if (!lit) return null
   // f"{settings.better_auth_url}/api/auth/jwks" or BASE + "/api/auth/jwks": the URL-ish name on that line
   const base = /([A-Za-z_]*(?:url|URL|Url|origin|ORIGIN|host|HOST)[A-Za-z_]*)[^A-Za-z_]*["'`]?\/(?:api\/auth\/jwks|\.well-known)/.exec(lit.text)?.[1]
-  return { path: lit.groups[0]!, variable: base ? base.toUpperCase() : null, whole: false, from: [lit] }
+  if (!base) return { path: lit.groups[0]!, variable: null, whole: false, from: [lit] }
+  const uses = baseUrlUses(dir, base, lit)
+  const strip = (h: Hit): Evidence => ({ file: h.file, line: h.line, text: h.text })
+  return { path: lit.groups[0]!, variable: base.toUpperCase(), whole: false, from: [lit], baseUses: { issuer: uses.issuer.map(strip), other: uses.other.map(strip) } }
+}
+
+/**
+ * Where else the backend uses the base URL it builds the JWKS URL from. Only to fetch keys: the in-cluster frontend
+ * Service is the right value, since the browser-facing URL does not resolve inside the cluster. Also as the issuer or
+ * audience it checks, or anywhere the kit cannot read: one value cannot serve both, so it stays for the user to decide.
+ */
+export function baseUrlUses(dir: string, variable: string, jwksLine: Evidence): { issuer: Hit[]; other: Hit[] } {
+  const name = variable.toLowerCase().replace(/[^a-z0-9_]/g, '')
+  const notAUse = [
+    /^(#|["'])/, // a comment, a docstring
+    /^(from|import)\s/, // where it is imported
+    new RegExp(`^(self\\.)?${name}\\s*[:=]`, 'i'), // its settings field, its assignment, or a docstring naming it
+    /\b(getenv|environ)\b/, // where it is read
+    /^(print|logger\.|logging\.|log\.)/, // what only reports it
+  ]
+  const uses = matches(dir, sourceFiles(dir, ['.py']), new RegExp(`^.*\\b${name}\\b.*$`, 'gim')).filter(
+    (h) => !(h.file === jwksLine.file && h.line === jwksLine.line) && !notAUse.some((re) => re.test(h.text.trim())),
+  )
+  const issuer = uses.filter((h) => /\b(issuer|audience|iss|aud)\b/i.test(h.text))
+  return { issuer, other: uses.filter((h) => !issuer.includes(h)) }
 }
 
 export type Migration =

@@ -5,7 +5,7 @@ import path from 'node:path'
 import { isSecretName, type EnvRead } from './env-reads.ts'
 import { writableDirFor } from './backend-runtime.ts'
 import type { AppFindings } from './inspect.ts'
-import type { Evidence } from './source.ts'
+import { where, type Evidence } from './source.ts'
 
 export type Component = 'frontend' | 'backend'
 export type EnvVar = { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }
@@ -50,7 +50,7 @@ const IMAGE_ENV = { frontend: ['NODE_ENV', 'NEXT_TELEMETRY_DISABLED', 'NEXT_RUNT
 /** what helm/todo-chatbot/templates/_helpers.tpl puts in each component's environment */
 export const CHART_ENV: Record<Component, string[]> = {
   frontend: ['PORT', 'HOSTNAME', 'BETTER_AUTH_URL', 'BETTER_AUTH_TRUSTED_ORIGINS', 'BACKEND_URL', 'POSTGRES_USER', 'POSTGRES_PASSWORD', 'DATABASE_URL', 'BETTER_AUTH_SECRET'],
-  backend: ['PORT', 'JWKS_URL', 'JWT_ISSUER', 'JWT_AUDIENCE', 'CORS_ORIGINS', 'LOG_LEVEL', 'OPENAI_BASE_URL', 'OPENAI_MODEL', 'POSTGRES_USER', 'POSTGRES_PASSWORD', 'DATABASE_URL', 'OPENAI_API_KEY'],
+  backend: ['PORT', 'JWKS_URL', 'FRONTEND_SERVICE_URL', 'JWT_ISSUER', 'JWT_AUDIENCE', 'CORS_ORIGINS', 'LOG_LEVEL', 'OPENAI_BASE_URL', 'OPENAI_MODEL', 'POSTGRES_USER', 'POSTGRES_PASSWORD', 'DATABASE_URL', 'OPENAI_API_KEY'],
 }
 const SECRET_KEYS = 'BETTER_AUTH_SECRET, POSTGRES_PASSWORD, DATABASE_URL and OPENAI_API_KEY'
 // other names apps give the same things; mapped onto what the chart already provides
@@ -204,14 +204,28 @@ export function planInit(f: AppFindings, ctx: PlanContext): Plan {
       handled.backend.add(j.variable!)
       if (j.variable === 'JWKS_URL') set('backend', 'JWKS', 'JWKS_URL (the chart gives the frontend\'s /api/auth/jwks)', 'nothing to write', j.from)
       else extraEnv('backend', { name: j.variable!, value: '$(JWKS_URL)' }, 'JWKS URL (the chart\'s JWKS_URL: the frontend\'s /api/auth/jwks in the cluster)', j.from)
-    } else {
-      if (j.variable) handled.backend.add(j.variable)
+    } else if (j.variable && j.baseUses && !j.baseUses.issuer.length && !j.baseUses.other.length) {
+      // only used to fetch keys: the frontend Service, since the browser-facing URL does not resolve inside the cluster
+      handled.backend.add(j.variable)
+      extraEnv('backend', { name: j.variable, value: '$(FRONTEND_SERVICE_URL)' }, `JWKS base URL: the frontend Service in the cluster (the chart's FRONTEND_SERVICE_URL; ${j.variable} is only used to fetch ${j.path})`, j.from)
+    } else if (j.variable && j.baseUses?.issuer.length) {
+      handled.backend.add(j.variable)
       open.push({
         component: 'backend',
-        what: `JWKS: the backend fetches ${j.variable ?? 'a base URL'} + ${j.path}; in the cluster the frontend is http://${ctx.release}-frontend:3000, while the browser-facing URL is ${ctx.publicUrl}`,
+        what: `JWKS: the backend fetches ${j.variable} + ${j.path} and also checks ${j.variable} as the token's issuer or audience (${j.baseUses.issuer.map(where).join(', ')}); tokens carry ${ctx.publicUrl}, which does not resolve inside the cluster, so one value cannot serve both`,
         used: null,
-        key: `backend.extraEnv ${j.variable ?? '<the base URL variable>'} (http://${ctx.release}-frontend:3000 when it is only used to fetch keys)`,
-        from: j.from,
+        key: `PUBLIC_URL in .env: a URL the pods can reach too (a real DNS name), then backend.extraEnv ${j.variable} = that URL`,
+        from: [...j.from, ...j.baseUses.issuer],
+      })
+    } else {
+      if (j.variable) handled.backend.add(j.variable)
+      const other = j.baseUses?.other ?? []
+      open.push({
+        component: 'backend',
+        what: `JWKS: the backend fetches ${j.variable ?? 'a base URL'} + ${j.path}${other.length ? ` and uses ${j.variable} elsewhere too (${other.map(where).join(', ')})` : ''}; in the cluster the frontend is http://${ctx.release}-frontend:3000, while the browser-facing URL is ${ctx.publicUrl}`,
+        used: null,
+        key: `backend.extraEnv ${j.variable ?? '<the base URL variable>'} ($(FRONTEND_SERVICE_URL) when it is only used to fetch keys)`,
+        from: [...j.from, ...other],
       })
     }
     if (j.path === '/.well-known/jwks.json' && !f.frontend.wellKnownJwks)
