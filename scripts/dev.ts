@@ -116,12 +116,14 @@ async function run(outer: Ctx, flags: Flags): Promise<void> {
   const remotePort = await frontendPort(ctx, service)
   const forward: Forward = keepForwarding(ctx, { service, port, remotePort, note: (m) => log.warn(m) })
   void forward.ready(120_000).then((ok) => {
-    if (ok)
+    if (ok) {
       log.info(
         chalk.bold(`frontend: http://localhost:${port}`) +
           chalk.dim(`  (port-forward to svc/${service}; sign-in works here)`),
       )
-    else
+      // the journey through the port-forward, as the browser here goes: from a second terminal while dev runs
+      log.detail(`prove it works: npx zx scripts/validate.ts --url http://localhost:${port}`)
+    } else
       log.warn(
         `the port-forward to svc/${service} does not answer yet (is the frontend running? kubectl get pods -n ${cfg.namespace})`,
       )

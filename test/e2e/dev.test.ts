@@ -146,6 +146,19 @@ describe(`npm run dev on a real cluster (${cluster.kind})`, () => {
     expect(out.stderr).toMatch(/watching .* save a file to roll its image/)
     const page = await fetch(`http://localhost:${port}/api/health`)
     expect(page.status).toBe(200)
+    // the journey as a browser on this port-forward goes (its origin is trusted while dev runs), from a second terminal
+    expect(out.stderr).toContain(`prove it works: npx zx scripts/validate.ts --url http://localhost:${port}`)
+    const v = await runKit(env, ['validate', '--', '--json', '--url', `http://localhost:${port}`])
+    const rows = (JSON.parse(v.stdout) as { checks: { id: string; status: string; detail: string }[] }).checks
+    const journey = rows.filter((c) => c.id.startsWith('journey-'))
+    expect(journey.map((c) => c.id)).toEqual(
+      expect.arrayContaining(['journey-sign-up', 'journey-create', 'journey-delete']),
+    )
+    expect(
+      rows.filter((c) => c.status === 'fail'),
+      tail(v),
+    ).toEqual([])
+    expect(v.code, tail(v)).toBe(0)
 
     const before = await pods(env)
     mark()
