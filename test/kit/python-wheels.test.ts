@@ -19,6 +19,7 @@ import {
   type WheelSource,
 } from '../../scripts/lib/app/python-wheels.ts'
 import { pythonVersion } from '../../scripts/lib/app/detect-backend.ts'
+import { markerMayHold } from '../../scripts/lib/app/python-markers.ts'
 import { inspectApp } from '../../scripts/lib/app/inspect.ts'
 import { planInit, type PlanContext } from '../../scripts/lib/app/plan.ts'
 
@@ -163,15 +164,54 @@ describe('what the app pins and which Pythons init may choose', () => {
     expect(appPins(dir).locked).toBe(false)
   })
 
-  it("a uv.lock's registry packages, not the app itself nor a version locked for some Pythons only", () => {
+  it("a uv.lock: the registry packages the project's dependencies reach, with the markers on the way", () => {
     const lock = [
       'version = 1',
-      '[[package]]\nname = "backend"\nversion = "0.1.0"\nsource = { virtual = "." }',
+      '[[package]]\nname = "backend"\nversion = "0.1.0"\nsource = { virtual = "." }\ndependencies = [\n' +
+        '    { name = "pydantic-core" },\n' +
+        '    { name = "crewai", marker = "python_full_version < \'3.13\'" },\n' +
+        '    { name = "uvicorn", extra = ["standard"] },\n]\n\n' +
+        '[package.dev-dependencies]\ndev = [\n    { name = "pytest" },\n]',
       '[[package]]\nname = "Pydantic_Core"\nversion = "2.27.1"\nsource = { registry = "https://pypi.org/simple" }',
-      '[[package]]\nname = "numpy"\nversion = "1.26.4"\nsource = { registry = "https://pypi.org/simple" }\nresolution-markers = [\n    "python_full_version < \'3.12\'",\n]',
+      '[[package]]\nname = "crewai"\nversion = "0.98.0"\nsource = { registry = "https://pypi.org/simple" }',
+      '[[package]]\nname = "uvicorn"\nversion = "0.32.1"\nsource = { registry = "https://pypi.org/simple" }\n\n' +
+        '[package.optional-dependencies]\nstandard = [\n    { name = "pywin32", marker = "sys_platform == \'win32\'" },\n]',
+      '[[package]]\nname = "pywin32"\nversion = "306"\nsource = { registry = "https://pypi.org/simple" }',
+      '[[package]]\nname = "pytest"\nversion = "8.3.4"\nsource = { registry = "https://pypi.org/simple" }',
     ].join('\n\n')
     const r = appPins(tree({ 'uv.lock': lock, 'pyproject.toml': '[project]\nname = "backend"\n' }))
-    expect(r).toMatchObject({ locked: true, pins: [{ name: 'pydantic-core', version: '2.27.1' }] })
+    expect(r.locked).toBe(true)
+    // not the project itself, not the dev group's pytest
+    expect(r.pins.map((p) => [p.name, p.version, p.markers])).toEqual([
+      ['pydantic-core', '2.27.1', undefined],
+      ['crewai', '0.98.0', ["python_full_version < '3.13'"]],
+      ['uvicorn', '0.32.1', undefined],
+      ['pywin32', '306', ["sys_platform == 'win32'"]],
+    ])
+  })
+
+  it('a pin whose markers rule a Python out does not count against it', async () => {
+    // crewai 0.98.0 requires Python <3.13, but the app installs it only there
+    const guarded = pins('crewai==0.98.0', 'fastapi==0.115.0')
+    guarded.pins[0]!.markers = ['python_version < "3.13"']
+    const c = choosePython(await loadWheelData(guarded, recorded), [13, 12, 11], x86)
+    expect(c).toMatchObject({ kind: 'chosen', minor: 13, skipped: [] })
+    const req = appPins(tree({ 'requirements.txt': 'crewai==0.98.0 ; python_version < "3.13"  # old Pythons\n' }))
+    expect(req.pins[0]!.markers).toEqual(['python_version < "3.13"'])
+  })
+
+  it('markers as a Python version and Linux decide them; what they cannot decide holds', () => {
+    expect(markerMayHold("python_full_version < '3.11'", 13, x86)).toBe(false)
+    expect(markerMayHold("python_full_version == '3.13.*'", 13, x86)).toBe(true)
+    expect(markerMayHold("python_full_version >= '3.11.4' and python_full_version < '3.12'", 11, x86)).toBe(true)
+    expect(
+      markerMayHold("sys_platform == 'win32' or (platform_machine == 'aarch64' and python_version >= '3.12')", 13, arm),
+    ).toBe(true)
+    expect(
+      markerMayHold("sys_platform == 'win32' or (platform_machine == 'aarch64' and python_version >= '3.12')", 13, x86),
+    ).toBe(false)
+    expect(markerMayHold("'3.10' > python_version", 12, x86)).toBe(false)
+    expect(markerMayHold("extra == 'docs'", 13, x86)).toBe(true)
   })
 
   it('candidates: the default down to 3.11, within requires-python; a pinned Python alone', () => {

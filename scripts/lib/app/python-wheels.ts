@@ -6,6 +6,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { imagePython, minorAdmitted, type PythonVersion } from './detect-backend.ts'
+import { markerMayHold, reachableFromLock } from './python-markers.ts'
 import { pythonDeps } from './python-deps.ts'
 import { evidence, readText, type Evidence, type Finding } from './source.ts'
 
@@ -15,7 +16,10 @@ export type ReleaseJson = {
   urls: { filename: string; packagetype: string; requires_python?: string | null }[]
 }
 /** an exact version the image installs; via: the pin whose release requires it (pydantic==2.5.0 → pydantic-core) */
-export type Pin = { name: string; version: string; from: Evidence; via?: string }
+export type Pin = { name: string; version: string; from: Evidence; via?: string; markers?: string[] }
+/** markers: installed only where one of them holds (a requirement's `; python_version < "3.11"`, a lock's paths) */
+const installedOn = (pin: Pin, minor: number, p: Platform): boolean =>
+  !pin.markers || pin.markers.some((m) => markerMayHold(m, minor, p))
 /** the build's target: the host's architecture (builds are native), glibc as in the Debian-based python images */
 export type Platform = { arch: 'x86_64' | 'aarch64'; glibcMinor: number }
 
@@ -34,10 +38,12 @@ export const pinLabel = (p: Pin): string => `${p.name} ${p.version}${p.via ? ` (
 
 // ---------- what the app pins ----------
 
-/** Registry packages of a uv.lock or poetry.lock (the app itself, git and path sources are not on PyPI). */
+/** What uv sync installs from a uv.lock (reachable registry packages), or a poetry.lock's PyPI packages. */
 function lockPins(dir: string, file: 'uv.lock' | 'poetry.lock'): Pin[] {
   const text = readText(dir, file)
   if (text === null) return []
+  if (file === 'uv.lock')
+    return reachableFromLock(text).map((r) => ({ name: r.name, version: r.version, from: evidence(file, text, r.index), markers: r.markers }))
   const out: Pin[] = []
   const starts = [...text.matchAll(/^\[\[package\]\]\s*$/gm)].map((m) => m.index)
   for (const [i, at] of starts.entries()) {
@@ -45,10 +51,8 @@ function lockPins(dir: string, file: 'uv.lock' | 'poetry.lock'): Pin[] {
     const name = /^name\s*=\s*"([^"]+)"/m.exec(block)?.[1]
     const version = /^version\s*=\s*"([^"]+)"/m.exec(block)?.[1]
     if (!name || !version) continue
-    if (file === 'uv.lock' && !/^source\s*=\s*\{\s*registry\s*=/m.test(block)) continue
-    // a version locked for some Pythons only (uv's forks): which Python it is for takes marker evaluation
-    if (/^resolution-markers\s*=/m.test(block)) continue
-    if (file === 'poetry.lock' && /^\[package\.source\]/m.test(block) && !/^type\s*=\s*"legacy"/m.test(block)) continue
+    // git, path and url sources are not on PyPI; "legacy" is another index with PyPI's names
+    if (/^\[package\.source\]/m.test(block) && !/^type\s*=\s*"legacy"/m.test(block)) continue
     out.push({ name: norm(name), version, from: evidence(file, text, at) })
   }
   return out
@@ -66,7 +70,8 @@ export function appPins(dir: string): { pins: Pin[]; locked: boolean } {
   for (const d of pythonDeps(dir).values()) {
     if (d.from.file === 'uv.lock') continue
     const version = d.version ?? /^===?\s*([\w.!+]+)\s*$/.exec(d.spec)?.[1]
-    if (version && !version.includes('*')) pins.push({ name: d.name, version, from: d.from })
+    const marker = /;\s*([^#]+?)\s*(?:#.*)?$/.exec(d.from.text)?.[1]
+    if (version && !version.includes('*')) pins.push({ name: d.name, version, from: d.from, markers: marker ? [marker] : undefined })
   }
   if (!readText(dir, 'requirements.txt')) {
     const poetry = lockPins(dir, 'poetry.lock')
@@ -150,8 +155,8 @@ async function get(src: WheelSource, url: string, as: 'json' | 'text'): Promise<
     return as === 'json' ? { status: r.status, json: await r.json(), url } : { status: r.status, text: await r.text(), url }
   } catch (e) {
     if (e instanceof Unreachable) throw e
-    const err = e as Error & { cause?: { code?: string; errors?: { code?: string }[] } }
-    const code = err.cause?.code ?? err.cause?.errors?.[0]?.code
+    const err = e as Error & { cause?: { code?: string; message?: string; errors?: { code?: string }[] } }
+    const code = err.cause?.code ?? err.cause?.errors?.[0]?.code ?? err.cause?.message
     const why = err.name === 'TimeoutError' ? 'no answer in time' : (code ?? err.message)
     throw new Unreachable(`${new URL(url).host} not reachable (${why})`)
   }
@@ -294,7 +299,7 @@ export function blockersFor(data: WheelData, minor: number, p: Platform): Blocke
   const out: Blocker[] = []
   for (const pin of data.pins) {
     const rel = data.releases.get(key(pin.name, pin.version))
-    if (!rel) continue
+    if (!rel || !installedOn(pin, minor, p)) continue
     const fit = releaseFits(rel, minor, p)
     if (!fit.ok) out.push({ pin, minor, why: fit.why })
   }
@@ -338,7 +343,7 @@ export function choosePython(data: WheelData, candidates: number[], p: Platform)
       continue
     }
     const fromSource = data.pins.filter((pin) => {
-      const rel = data.releases.get(key(pin.name, pin.version))
+      const rel = installedOn(pin, minor, p) && data.releases.get(key(pin.name, pin.version))
       const fit = rel && releaseFits(rel, minor, p)
       return fit && fit.ok && fit.how === 'sdist'
     })
