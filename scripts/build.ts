@@ -190,7 +190,7 @@ async function checkWheels(ctx: Ctx, spec: ImageSpec, image: string): Promise<vo
     other
       ? `set PYTHON_IMAGE=${other} in .env`
       : `raise ${b.pin.via?.replace('==', ' ') ?? b.pin.name} in ${dir}/${b.pin.from.file} to a release with wheels ` +
-          `for Python ${have} (no Python the image supports has wheels for every pin)`,
+          `for Python ${have} (no Python both the app and the image allow has wheels for every pin)`,
   )
 }
 

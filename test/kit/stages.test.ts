@@ -201,6 +201,15 @@ describe('build', { timeout: 120_000 }, () => {
     expect(ok.code, ok.stderr).toBe(0)
     expect(mutating(ok.calls)).toContainEqual(expect.stringMatching(/^docker build .* -t todo-backend:h-\w{12} /))
 
+    // the app pins 3.13 itself: the pin must move, not the image
+    p.write('backend/.python-version', '3.13\n')
+    const pinned = await p.run('build')
+    expect(pinned.code).toBe(1)
+    expect(pinned.stderr).toContain(
+      `fix: raise pydantic 2.5.0 in ${p.dir}/backend/requirements.txt to a release with wheels for Python 3.13 ` +
+        '(no Python both the app and the image allow has wheels for every pin)',
+    )
+
     // nothing cached and PyPI out of reach: the check says it did not run, and the build goes on
     const q = project({ env: { PYTHON_IMAGE: 'python:3.13-slim' } })
     q.write('backend/requirements.txt', 'pydantic==2.5.0\n')

@@ -70,7 +70,7 @@ export function appPins(dir: string): { pins: Pin[]; locked: boolean } {
   for (const d of pythonDeps(dir).values()) {
     if (d.from.file === 'uv.lock') continue
     const version = d.version ?? /^===?\s*([\w.!+]+)\s*$/.exec(d.spec)?.[1]
-    const marker = /;\s*([^#]+?)\s*(?:#.*)?$/.exec(d.from.text)?.[1]
+    const marker = /;\s*([^#]+?)\s*\\?\s*(?:#.*)?$/.exec(d.from.text)?.[1]
     if (version && !version.includes('*')) pins.push({ name: d.name, version, from: d.from, markers: marker ? [marker] : undefined })
   }
   if (!readText(dir, 'requirements.txt')) {
