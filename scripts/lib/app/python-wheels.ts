@@ -17,9 +17,6 @@ export type ReleaseJson = {
 }
 /** an exact version the image installs; via: the pin whose release requires it (pydantic==2.5.0 → pydantic-core) */
 export type Pin = { name: string; version: string; from: Evidence; via?: string; markers?: string[] }
-/** markers: installed only where one of them holds (a requirement's `; python_version < "3.11"`, a lock's paths) */
-const installedOn = (pin: Pin, minor: number, p: Platform): boolean =>
-  !pin.markers || pin.markers.some((m) => markerMayHold(m, minor, p))
 /** the build's target: the host's architecture (builds are native), glibc as in the Debian-based python images */
 export type Platform = { arch: 'x86_64' | 'aarch64'; glibcMinor: number }
 
@@ -93,7 +90,7 @@ export type WheelSource = {
   cacheDir: string
   /** PyPI's JSON API base (https://pypi.org/pypi) */
   indexUrl: string
-  /** cache only (tests; build on a machine that is offline on purpose) */
+  /** the cache only, never the network */
   offline?: boolean
   fetch?: typeof fetch
   timeoutMs?: number
@@ -294,6 +291,10 @@ export function releaseFits(rel: ReleaseJson, minor: number, p: Platform): Fit {
 }
 
 export type Blocker = { pin: Pin; minor: number; why: string }
+
+/** markers: installed only where one of them holds (a requirement's `; python_version < "3.11"`, a lock's paths) */
+const installedOn = (pin: Pin, minor: number, p: Platform): boolean =>
+  !pin.markers || pin.markers.some((m) => markerMayHold(m, minor, p))
 
 export function blockersFor(data: WheelData, minor: number, p: Platform): Blocker[] {
   const out: Blocker[] = []
