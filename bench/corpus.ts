@@ -73,7 +73,8 @@ type Row = {
 }
 
 // What build printed for each image: `✔ build <name>:<tag> (1m02s)`, or `✖ the <component> image did not build:
-// <cause>` (the Python pin check's `✖ the app pins Python ...` is the backend's) and, a few lines on, `  fix: <fix>`.
+// <cause>` (the Python pin check's `✖ the app pins Python ...` and the wheel check's `✖ <package> <version> has no
+// wheel for Python 3.X (…), the Python of PYTHON_IMAGE=…` are the backend's) and, a few lines on, `  fix: <fix>`.
 function results(stderr: string, names: Record<Component, string>): Record<Component, Result> {
   const lines = stderr.split('\n')
   const fixAfter = (i: number): string | null =>
@@ -85,7 +86,10 @@ function results(stderr: string, names: Record<Component, string>): Record<Compo
   for (const c of ['frontend', 'backend'] as const) {
     const ok = stderr.includes(`✔ build ${names[c]}:`) || new RegExp(`${names[c]}:h-\\w+ is up to date`).test(stderr)
     const i = lines.findIndex(
-      (l) => l.startsWith('✖ ') && (l.includes(`the ${c} image`) || (c === 'backend' && l.includes('pins Python'))),
+      (l) =>
+        l.startsWith('✖ ') &&
+        (l.includes(`the ${c} image`) ||
+          (c === 'backend' && (l.includes('pins Python') || l.includes('the Python of PYTHON_IMAGE=')))),
     )
     const cause = i < 0 ? null : lines[i]!.slice(2).replace(`the ${c} image did not build: `, '')
     out[c] = { ok, cause: ok ? null : cause, fix: ok || i < 0 ? null : fixAfter(i), overBaseMb: null }

@@ -8,7 +8,18 @@ import { isMain, main, report } from './lib/cli.ts'
 import type { Config, ImageSpec } from './lib/config.ts'
 import { imageRef, buildInputs, skippedInputs } from './lib/images.ts'
 import { requireTools } from './lib/tools.ts'
-import { pythonMismatch } from './lib/app/detect-backend.ts'
+import { imagePython, pythonMismatch, pythonVersion } from './lib/app/detect-backend.ts'
+import {
+  appPins,
+  blockersFor,
+  choosePython,
+  hostPlatform,
+  imageWithMinor,
+  loadWheelData,
+  pinLabel,
+  pythonCandidates,
+  wheelSource,
+} from './lib/app/python-wheels.ts'
 import { imageDaemon } from './lib/docker-env.ts'
 import { fail, KitError } from './lib/errors.ts'
 import { diagnoseBuild } from './lib/build-diagnosis.ts'
@@ -24,7 +35,11 @@ export const build = defineStage({
 Builds FRONTEND_DOCKERFILE with FRONTEND_DIR (or the workspace root with its lock file) as context (build args NODE_IMAGE, PACKAGE_MANAGER, INSTALL_MODE, APP_DIR: see docs/stages.md; and NEXT_PUBLIC_ENV with every
 NEXT_PUBLIC_* key of .env and the environment, one NAME=value line each) and BACKEND_DOCKERFILE with BACKEND_DIR
 (build arg PYTHON_IMAGE). An app that pins a Python version (.python-version, runtime.txt, requires-python) other
-than the one PYTHON_IMAGE's tag names stops the backend's build before docker runs, with the PYTHON_IMAGE to set.
+than the one PYTHON_IMAGE's tag names stops the backend's build before docker runs, with the PYTHON_IMAGE to set;
+so does a pinned dependency (requirements.txt, pyproject.toml, uv.lock, poetry.lock, and the exact versions their
+releases require) that has no wheel for that Python on Linux: PyPI's file lists are cached in
+$XDG_CACHE_HOME/todo-k8s-kit/pypi (~/.cache), fetched when missing; offline with nothing cached, the check is skipped
+with a warning.
 The tag is h-<12 hex>: a hash of every file docker would send (the ignore file applied), the
 Dockerfile, its ignore file and the build args. When docker already has that tag, nothing is built.
 Each build's whole output (BuildKit's plain progress) is saved in .cache/build-logs/<image name>.log; a failed one
@@ -106,6 +121,7 @@ async function buildImage(ctx: Ctx, spec: ImageSpec, flags: Flags): Promise<void
     log.ok(`${img.local} is up to date (${buildInputs(spec).files.length} input files unchanged) — nothing to build`)
     return
   }
+  if (pyImage) await checkWheels(ctx, spec, pyImage)
   // what the install will do differently from a frozen one (a lockfile out of sync, none at all), with its fix
   for (const n of spec.notes ?? []) (log.warn(n.cause), log.detail(`fix: ${n.fix}`))
   const args = Object.entries(spec.buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`])
@@ -132,6 +148,50 @@ async function buildImage(ctx: Ctx, spec: ImageSpec, flags: Flags): Promise<void
     fail(`the ${spec.component} image did not build: ${d.cause}`, d.fix, [...(d.detail ?? []), `whole log: ${file}`])
   })
   if (!dryRun && r.ok) log.detail(`log: ${shownPath(cfg, buildLogPath(cfg, spec))}`)
+}
+
+/**
+ * A pinned release with no wheel for PYTHON_IMAGE's Python makes pip compile it, which fails for Rust and C
+ * extensions minutes into the build: PyPI's file lists (cached; fetched when missing) name it before docker runs.
+ */
+async function checkWheels(ctx: Ctx, spec: ImageSpec, image: string): Promise<void> {
+  const have = imagePython(image)
+  const app = appPins(spec.contextDir)
+  if (!have || !app.pins.length) return
+  const minor = Number(have.split('.')[1])
+  const platform = hostPlatform()
+  const data = await loadWheelData(app, wheelSource())
+  if (data.unreachable && data.missing.length) {
+    ctx.log.warn(
+      `could not check the wheels of the backend's pinned dependencies for Python ${have} ` +
+        `(${data.missing.length} of ${app.pins.length} not in the cache): ${data.unreachable}; building without the check`,
+    )
+    return
+  }
+  const blocked = blockersFor(data, minor, platform)
+  if (!blocked.length) return
+  const b = blocked[0]!
+  const dir = shownPath(ctx.cfg, spec.contextDir)
+  const at = `${dir}/${b.pin.from.file}:${b.pin.from.line} ${b.pin.from.text}`
+  const others =
+    blocked.length > 1
+      ? `; also ${blocked
+          .slice(1, 4)
+          .map((x) => `${x.pin.name} ${x.pin.version}`)
+          .join(', ')}`
+      : ''
+  // the newest Python the image supports that every pin installs on, within what the app allows
+  const candidates = pythonCandidates(minor > 13 ? image : 'python:3.13-slim', pythonVersion(spec.contextDir))
+  const fits = choosePython(data, candidates, platform)
+  const other = fits.kind === 'chosen' && fits.minor !== minor ? imageWithMinor(image, fits.minor) : null
+  fail(
+    `${pinLabel(b.pin)} ${b.why}, the Python of PYTHON_IMAGE=${image} (${at})${others}` +
+      (other ? `; ${other} has wheels for every pin` : ''),
+    other
+      ? `set PYTHON_IMAGE=${other} in .env`
+      : `raise ${b.pin.via?.replace('==', ' ') ?? b.pin.name} in ${dir}/${b.pin.from.file} to a release with wheels ` +
+          `for Python ${have} (no Python both the app and the image allow has wheels for every pin)`,
+  )
 }
 
 /** The build's whole output, redacted like everything the kit prints; written whole or not at all. */

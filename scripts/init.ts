@@ -19,6 +19,15 @@ import { isPythonApp } from './lib/app/detect-backend.ts'
 import { inspectApp } from './lib/app/inspect.ts'
 import { CHART_ENV, planInit, type AppValues, type Plan } from './lib/app/plan.ts'
 import { reportLines } from './lib/app/report.ts'
+import {
+  appPins,
+  choosePython,
+  hostPlatform,
+  loadWheelData,
+  platformName,
+  pythonCandidates,
+  wheelSource,
+} from './lib/app/python-wheels.ts'
 
 export const VALUES_FILE = path.join('.kit', 'app-values.yaml')
 
@@ -43,6 +52,10 @@ could not decide with the exact key to set, and what needs chart or kit support.
                          named in APP_SECRETS and listed for you to fill in (init never writes a secret value)
   .kit/app-values.yaml   chart values for the app (next to .env; no secret values, git-ignored), listed in
                          HELM_VALUES_FILES; rewritten on each run unless you edited it
+When the app pins no Python (.python-version, runtime.txt, a requires-python that names one), PYTHON_IMAGE is the newest
+Python from the default down to 3.11 that every pinned dependency (and each exact version their releases require) has
+a Linux wheel for, from PyPI's release data (cached in $XDG_CACHE_HOME/todo-k8s-kit/pypi, ~/.cache by default; another
+index's JSON API: KIT_PYPI_URL); with PyPI out of reach and nothing cached, the default stays and init says so.
 Running it again changes nothing. Exit code 0 when the app was inspected, also with open items; 1 when the
 directories cannot be found or read.`,
   checkPaths: false,
@@ -208,16 +221,33 @@ const edited = (text: string): boolean => {
   return !m || m[1] !== bodyHash(body)
 }
 
+/**
+ * What PyPI says about the pins' wheels on each Python init may choose; undefined when the app pins its Python (init
+ * keeps that) or pins no dependency.
+ */
+async function pythonWheels(f: Findings, pythonImage: string): Promise<Parameters<typeof planInit>[1]['wheels']> {
+  if (f.backend.python?.value.exact) return undefined
+  const app = appPins(f.backend.dir)
+  if (!app.pins.length) return undefined
+  const candidates = pythonCandidates(pythonImage, f.backend.python)
+  if (!candidates.length) return undefined
+  const platform = hostPlatform()
+  const data = await loadWheelData(app, wheelSource())
+  return { choice: choosePython(data, candidates, platform), platform: platformName(platform) }
+}
+
 async function run(ctx: Ctx, flags: Flags): Promise<void> {
   const { cfg, dryRun, log } = ctx
   const dirs = resolveDirs(flags)
   const findings = inspectApp(dirs)
+  const pythonImage = cfg.values.PYTHON_IMAGE ?? 'python:3.13-slim'
   const plan: Plan = planInit(findings, {
     publicUrl: cfg.publicUrl,
     secretName: cfg.secretName,
     release: cfg.release,
-    pythonImage: cfg.values.PYTHON_IMAGE ?? 'python:3.13-slim',
+    pythonImage,
     nodeImage: cfg.values.NODE_IMAGE ?? 'node:24-slim',
+    wheels: await pythonWheels(findings, pythonImage),
   })
 
   const envFile = cfg.envFile ?? path.join(cfg.root, '.env')

@@ -90,6 +90,8 @@ export function project(
     FORCE_COLOR: '0',
     NO_COLOR: '1',
     KIT_ENV_FILE: path.join(dir, '.env'),
+    // no stage test asks PyPI: a refused port (the wheel data a test needs is put in HOME's cache by the test)
+    KIT_PYPI_URL: 'http://127.0.0.1:47/pypi',
     // the stage tests spell out the image-load path; the default (docker-env on a docker profile, image load
     // otherwise) has its own tests, which unset this (LOAD_METHOD: '')
     ...(opts.env?.CLUSTER === 'existing' ? {} : { LOAD_METHOD: 'minikube' }),

@@ -3,7 +3,7 @@
 // how it ends when it cannot decide something (exit 0, the key named) or cannot find the app (exit 1).
 import { describe, expect, it } from 'vitest'
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { parse, parseAllDocuments } from 'yaml'
@@ -235,6 +235,36 @@ describe('init', { timeout: 120_000 }, () => {
     expect(again.code).toBe(0)
     expect(readFileSync(valuesFile, 'utf8')).toBe(edited)
     expect(again.stdout).toContain('you edited it, so init leaves it')
+  })
+
+  it("no Python pin: the newest Python the pins have wheels for, from PyPI's data in the cache, with why", async () => {
+    // plain-main without its .python-version, pinning pydantic 2.5.0 (its pydantic-core 2.14.1 has no cp313 wheel)
+    const app = mkdtempSync(path.join(os.tmpdir(), 'kit-app-'))
+    cpSync(path.join(apps, 'plain-main'), app, { recursive: true })
+    rmSync(path.join(app, 'backend/.python-version'))
+    writeFileSync(path.join(app, 'backend/requirements.txt'), 'fastapi==0.115.0\npydantic==2.5.0\n')
+    const p = project()
+    cpSync(path.join(import.meta.dirname, 'fixtures/pypi'), path.join(p.dir, '.cache/todo-k8s-kit/pypi'), {
+      recursive: true,
+    })
+    const r = await p.run('init', ['--app', app])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toContain(
+      'backend  Python version: 3.12: pydantic-core 2.14.1 (required by pydantic==2.5.0) has no wheel for Python 3.13 ' +
+        `(linux ${os.arch() === 'arm64' ? 'aarch64' : 'x86_64'})  → .env PYTHON_IMAGE  (backend/requirements.txt:2)`,
+    )
+    expect(r.stdout).toContain('add PYTHON_IMAGE=python:3.12-slim')
+    expect(readFileSync(path.join(p.dir, '.env'), 'utf8')).toMatch(/^PYTHON_IMAGE=python:3\.12-slim$/m)
+
+    // PyPI not reachable (the harness points it at a closed port) and nothing cached: the default, and one line why
+    const q = project()
+    const off = await q.run('init', ['--app', app])
+    expect(off.code, off.stderr).toBe(0)
+    expect(off.stdout).toContain(
+      "Python version: the pins' wheels were not checked (127.0.0.1:47 not reachable (ECONNREFUSED)); the default python:3.13-slim stays",
+    )
+    expect(off.stdout).toContain('using python:3.13-slim → set PYTHON_IMAGE in .env')
+    expect(readFileSync(path.join(q.dir, '.env'), 'utf8')).not.toMatch(/^PYTHON_IMAGE=/m)
   })
 
   it('what it cannot decide: exit 0 and the exact key to set', async () => {

@@ -1,7 +1,8 @@
 // The stages' decisions against fake tools: which commands, in which order, what a second run skips, and what each
 // failure prints. Every stage runs as a real `zx scripts/<stage>.ts` subprocess.
 import { describe, expect, it } from 'vitest'
-import { readFileSync, rmSync } from 'node:fs'
+import { cpSync, readFileSync, rmSync } from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { lines, mutating, project, root, SECRETS, type RunResult } from './harness.ts'
 
@@ -176,6 +177,48 @@ describe('build', { timeout: 120_000 }, () => {
       `✖ the app pins Python 3.12 (${q.dir}/backend/pyproject.toml:4 requires-python = ">=3.10,<3.13") but PYTHON_IMAGE=python:3.13-slim has 3.13`,
     )
     expect(s.stderr).toContain('fix: set PYTHON_IMAGE=python:3.12-slim in .env')
+  })
+
+  it("stops before docker when a pin has no wheel for PYTHON_IMAGE's Python, naming it and the image that has", async () => {
+    const arch = os.arch() === 'arm64' ? 'aarch64' : 'x86_64'
+    const p = project({ env: { PYTHON_IMAGE: 'python:3.13-slim' } })
+    p.write('backend/requirements.txt', 'fastapi==0.115.0\npydantic==2.5.0\n')
+    // PyPI's data from the cache (the harness's PyPI is a closed port)
+    cpSync(path.join(import.meta.dirname, 'fixtures/pypi'), path.join(p.dir, '.cache/todo-k8s-kit/pypi'), {
+      recursive: true,
+    })
+    const r = await p.run('build')
+    expect(r.code).toBe(1)
+    expect(mutating(r.calls)).toEqual([expect.stringMatching(/^docker build .* -t todo-frontend:h-\w{12} /)])
+    expect(r.stderr).toContain(
+      `✖ pydantic-core 2.14.1 (required by pydantic==2.5.0) has no wheel for Python 3.13 (linux ${arch}), the ` +
+        `Python of PYTHON_IMAGE=python:3.13-slim (${p.dir}/backend/requirements.txt:2 pydantic==2.5.0); ` +
+        'python:3.12-slim has wheels for every pin',
+    )
+    expect(r.stderr).toContain('fix: set PYTHON_IMAGE=python:3.12-slim in .env')
+    // with that image the pins install: it builds
+    const ok = await p.run('build', [], { PYTHON_IMAGE: 'python:3.12-slim' })
+    expect(ok.code, ok.stderr).toBe(0)
+    expect(mutating(ok.calls)).toContainEqual(expect.stringMatching(/^docker build .* -t todo-backend:h-\w{12} /))
+
+    // the app pins 3.13 itself: the pin must move, not the image
+    p.write('backend/.python-version', '3.13\n')
+    const pinned = await p.run('build')
+    expect(pinned.code).toBe(1)
+    expect(pinned.stderr).toContain(
+      `fix: raise pydantic 2.5.0 in ${p.dir}/backend/requirements.txt to a release with wheels for Python 3.13 ` +
+        '(no Python both the app and the image allow has wheels for every pin)',
+    )
+
+    // nothing cached and PyPI out of reach: the check says it did not run, and the build goes on
+    const q = project({ env: { PYTHON_IMAGE: 'python:3.13-slim' } })
+    q.write('backend/requirements.txt', 'pydantic==2.5.0\n')
+    const off = await q.run('build')
+    expect(off.code, off.stderr).toBe(0)
+    expect(off.stderr).toContain(
+      "could not check the wheels of the backend's pinned dependencies for Python 3.13 (1 of 1 not in the cache): " +
+        '127.0.0.1:47 not reachable (ECONNREFUSED); building without the check',
+    )
   })
 
   it('a failed build prints the cause read from its log and the fix, never the shell line; the whole log is saved', async () => {

@@ -69,7 +69,7 @@ export function pythonMismatch(dir: string, image: string): PythonMismatch | nul
 }
 
 /** whether some 3.M.x release meets a requires-python spec: PEP 440 clauses joined by commas, or Poetry's ^/~/|| */
-function minorAdmitted(spec: string, minor: number): boolean {
+export function minorAdmitted(spec: string, minor: number): boolean {
   const anyOf = spec.split(/\s*\|\|?\s*/)
   return anyOf.some((alt) => [0, 99].some((patch) => alt.split(',').every((c) => clauseMeets(c.trim(), [3, minor, patch]))))
 }

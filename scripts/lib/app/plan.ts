@@ -6,6 +6,7 @@ import { isSecretName, type EnvRead } from './env-reads.ts'
 import { writableDirFor } from './backend-runtime.ts'
 import type { AppFindings } from './inspect.ts'
 import { where, type Evidence } from './source.ts'
+import { imageWithMinor, pinLabel, skippedText, type PythonChoice } from './python-wheels.ts'
 
 export type Component = 'frontend' | 'backend'
 export type EnvVar = { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }
@@ -44,6 +45,8 @@ export type PlanContext = {
   release: string
   pythonImage: string
   nodeImage: string
+  /** what PyPI says about the pins' wheels (python-wheels.ts); only asked when the app pins no exact Python */
+  wheels?: { choice: PythonChoice; platform: string }
 }
 
 const IMAGE_ENV = { frontend: ['NODE_ENV', 'NEXT_TELEMETRY_DISABLED', 'NEXT_RUNTIME', 'NEXT_PHASE', 'HOSTNAME', 'PORT'], backend: ['APP_MODULE', 'HOST', 'PORT', 'WEB_CONCURRENCY', 'PYTHONUNBUFFERED', 'VIRTUAL_ENV'] }
@@ -89,7 +92,21 @@ export function planInit(f: AppFindings, ctx: PlanContext): Plan {
   // ---------- backend: image ----------
   const be = f.backend
   const defaultPy = /:(3\.\d+)/.exec(ctx.pythonImage)?.[1] ?? '3.13'
-  if (be.python?.value.exact) {
+  const wheels = be.python?.value.exact ? undefined : ctx.wheels
+  if (wheels?.choice.kind === 'chosen') {
+    const c = wheels.choice
+    const image = imageWithMinor(ctx.pythonImage, c.minor)
+    env.PYTHON_IMAGE = image
+    const why = c.skipped.length
+      ? skippedText(c.skipped)
+      : `each of the ${c.checked} pinned dependencies installs on it (${wheels.platform})`
+    const from = [...(be.python?.from ?? []), ...c.skipped.flat().map((b) => b.pin.from)]
+    set('backend', 'Python version', `3.${c.minor}: ${why}`, '.env PYTHON_IMAGE', from)
+    for (const pin of c.fromSource)
+      notes.push({ component: 'backend', text: `${pinLabel(pin)} has no wheels: pip builds it from its sdist in the image`, from: [pin.from] })
+    if (c.unknown.length)
+      notes.push({ component: 'backend', text: `not on PyPI, so their wheels were not checked: ${c.unknown.map(pinLabel).join(', ')}`, from: [] })
+  } else if (be.python?.value.exact) {
     env.PYTHON_IMAGE = `python:${be.python.value.version}-slim`
     set('backend', 'Python version', be.python.value.version, '.env PYTHON_IMAGE', be.python.from)
   } else if (be.python) {
@@ -99,7 +116,11 @@ export function planInit(f: AppFindings, ctx: PlanContext): Plan {
       env.PYTHON_IMAGE = `python:${be.python.value.version}-slim`
       set('backend', 'Python version', be.python.value.version, '.env PYTHON_IMAGE', be.python.from)
     }
-  } else open.push({ component: 'backend', what: 'Python version (no .python-version, runtime.txt or requires-python)', used: ctx.pythonImage, key: 'PYTHON_IMAGE in .env', from: [] })
+  } else if (wheels?.choice.kind !== 'none') open.push({ component: 'backend', what: 'Python version (no .python-version, runtime.txt or requires-python)', used: ctx.pythonImage, key: 'PYTHON_IMAGE in .env', from: [] })
+  if (wheels?.choice.kind === 'unavailable')
+    notes.push({ component: 'backend', text: `Python version: the pins' wheels were not checked (${wheels.choice.why}); the default ${ctx.pythonImage} stays`, from: [] })
+  if (wheels?.choice.kind === 'none')
+    open.push({ component: 'backend', what: `Python version: no supported Python has wheels for every pin (${skippedText(wheels.choice.skipped)})`, used: ctx.pythonImage, key: 'PYTHON_IMAGE in .env, or raise the pins named', from: wheels.choice.skipped.flat().map((b) => b.pin.from) })
 
   if (be.deps) {
     const how = { uv: 'uv (uv sync --locked)', requirements: 'pip install -r requirements.txt', pip: 'pip install . (pyproject [project])', 'poetry-only': 'poetry', 'pipfile-only': 'pipenv' }[be.deps.value]

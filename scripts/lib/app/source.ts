@@ -41,10 +41,20 @@ export function readText(dir: string, rel: string): string | null {
     if (!real.startsWith(root + path.sep)) return null
     const st = statSync(real)
     if (!st.isFile() || st.size > MAX_BYTES) return null
-    return readFileSync(real, 'utf8')
+    return decodeText(readFileSync(real))
   } catch {
     return null
   }
+}
+
+/**
+ * Text by its byte-order mark: pip reads a requirements.txt saved as UTF-16 (Windows editors and PowerShell's `>` write
+ * one), so the detectors must read it too; without a mark, UTF-8.
+ */
+export function decodeText(buf: Buffer): string {
+  if (buf[0] === 0xff && buf[1] === 0xfe) return buf.subarray(2).toString('utf16le')
+  if (buf[0] === 0xfe && buf[1] === 0xff) return Buffer.from(buf.subarray(2, buf.length - (buf.length % 2))).swap16().toString('utf16le')
+  return buf.toString('utf8').replace(/^\uFEFF/, '')
 }
 
 export function lineAt(text: string, index: number): number {
