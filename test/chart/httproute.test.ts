@@ -157,9 +157,9 @@ describe('helm install --dry-run=client (helm 4.1): NOTES.txt with the HTTPRoute
     expect(n).toContain('Through the Gateway "eg" (namespace envoy-gateway-system, listener http) at http://todo.local')
     expect(n).toContain('HTTPRoute todo matches host todo.local')
     expect(n).toContain(
-      "kubectl get gateway eg --namespace envoy-gateway-system -o jsonpath='{.status.addresses[0].value}'",
+      "kubectl get gateways.gateway.networking.k8s.io eg --namespace envoy-gateway-system -o jsonpath='{.status.addresses[0].value}'",
     )
-    expect(n).toContain('kubectl get httproute todo --namespace todo -o jsonpath=')
+    expect(n).toContain('kubectl get httproutes.gateway.networking.k8s.io todo --namespace todo -o jsonpath=')
     expect(n).toContain('Routed to the backend on the same host: /api')
     expect(n).not.toContain('sudo tee -a /etc/hosts')
     expect(n).not.toContain('minikube addons enable ingress')
