@@ -302,7 +302,7 @@ export const fields = {
   GATEWAY_NAME: matching(/^$|^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'a lowercase Gateway name like eg').register(docs, {
     group: 'app',
     default: '',
-    doc: 'the Gateway the HTTPRoute attaches to, required with ROUTING=gateway (kubectl get gateways -A lists them)',
+    doc: 'the Gateway the HTTPRoute attaches to, required with ROUTING=gateway (kubectl get gateways.gateway.networking.k8s.io -A lists them)',
   }),
   GATEWAY_NAMESPACE: matching(/^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a namespace name like gateway-system').register(
     docs,

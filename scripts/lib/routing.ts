@@ -51,7 +51,7 @@ export function checkRouting(v: RoutingKeys, issue: Report): void {
   }
   if (v.ROUTING === 'gateway' && !v.GATEWAY_NAME) {
     const expected =
-      'the name of the Gateway the HTTPRoute attaches to when ROUTING=gateway (kubectl get gateways -A lists them)'
+      'the name of the Gateway the HTTPRoute attaches to when ROUTING=gateway (kubectl get gateways.gateway.networking.k8s.io -A lists them)'
     issue('GATEWAY_NAME', new Invalid(expected, ''))
   }
 }
