@@ -86,7 +86,7 @@ export function checkRoute(
     if (NO_API.test(route.stderr))
       return fail(
         'the cluster has no Gateway API: HTTPRoute is not a resource it knows',
-        'install the Gateway API CRDs and a Gateway controller (docs/other-clusters.md, "Gateway API instead of Ingress"), or set ROUTING=ingress',
+        'install the Gateway API CRDs and a Gateway controller (docs/other-clusters.md#gateway-api-instead-of-ingress), or set ROUTING=ingress',
       )
     if (/NotFound/.test(route.stderr)) return fail(`no HTTPRoute ${name} in namespace ${namespace}`, DEPLOY)
     return fail(`kubectl get httproute failed: ${lastLine(route.stderr) || `exit ${route.exitCode}`}`, describe)
