@@ -2,6 +2,7 @@
 // ROUTING=gateway), the port-forward, validate.
 import type { Ctx } from './stage.ts'
 import { chartValue } from './chart-values.ts'
+import { lastLine } from './checks.ts'
 import { addressCommand, gatewayAddress, gatewayGet } from './gateway-status.ts'
 
 export async function printAccessHints(ctx: Ctx): Promise<void> {
@@ -47,8 +48,9 @@ async function gatewayHints(ctx: Ctx, hosts: string): Promise<void> {
   const host = cfg.ingress.host
   const r = await ctx.query`${[...gatewayGet(gw), '-o', 'json']}`
   if (!r.ok) {
-    const why = r.stderr.trim().split('\n').pop() ?? ''
-    log.warn(`the Gateway ${gw.namespace}/${gw.name} could not be read (${why}): npx zx scripts/validate.ts says why`)
+    log.warn(
+      `the Gateway ${gw.namespace}/${gw.name} could not be read (${lastLine(r.stderr)}): npx zx scripts/validate.ts says why`,
+    )
     return
   }
   const addr = gatewayAddress(r)

@@ -1,8 +1,7 @@
 // What the cluster says about the Gateway API objects of ROUTING=gateway, as pure functions over kubectl's JSON: the
 // Gateway's address (deploy's access hints, validate's journey) and whether the release's HTTPRoute is attached
 // (validate's check), each failure with its one-line cause and fix.
-import type { Check, Out } from './checks.ts'
-import { CLUSTER_FIX, UNREACHABLE } from './checks.ts'
+import { CLUSTER_FIX, DEPLOY, UNREACHABLE, lastLine, one, type Check, type Out } from './checks.ts'
 import type { GatewayRef } from './routing.ts'
 
 /**
@@ -44,9 +43,6 @@ type ParentStatus = {
 }
 type HttpRoute = { status?: { parents?: ParentStatus[] } }
 
-const one = (s: string | undefined): string => (s ?? '').replace(/\s+/g, ' ').trim()
-const lastLine = (s: string): string => one(s.trim().split('\n').pop())
-const DEPLOY = 'npx zx scripts/deploy.ts'
 const NO_API = /doesn't have a resource type|no matches for kind|the server could not find the requested resource/i
 
 /** The Gateway's first address (an IP or a host name), or '' when it has none yet or could not be read. */
