@@ -1,7 +1,7 @@
 // Gateway API routing (httpRoute), with real helm 3 and helm 4: the HTTPRoute routes the very paths the Ingress
 // would, the chart refuses both at once and a route without a Gateway, and the NetworkPolicies admit the Gateway's
-// data plane the way they admit the ingress controller. The Gateway API CRD schemas are not in the test tools cache,
-// so these renders are not run through kubectl-validate (the matrix in render.test.ts is, without an HTTPRoute).
+// data plane the way they admit the ingress controller. The HTTPRoute's strict schema validation (the Gateway API
+// CRD) is in strict-validation.test.ts.
 import { spawnSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
 import { layerV35 } from '../support/k8s-tools.ts'
