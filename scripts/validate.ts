@@ -14,6 +14,7 @@ import { requireTools } from './lib/tools.ts'
 import { httpSend } from './lib/journey/http-send.ts'
 import { journeyPlan } from './lib/journey/journey-target.ts'
 import { runJourney } from './lib/journey/journey.ts'
+import { checkRoute, gatewayGet, routeGet } from './lib/gateway-status.ts'
 import { fromChartValues, observeRelease, type Ask, type Component, type Subject } from './lib/validate-subject.ts'
 import { largestLayers, largestPackages, largestPackagesArgv } from './lib/image-weight.ts'
 import {
@@ -75,6 +76,9 @@ Checks, in order:
   backend liveness, readiness    kubectl exec <backend pod> -- python -c <GET 127.0.0.1:<port><path>>
   frontend readiness             kubectl exec <frontend pod> -- node -e <fetch 127.0.0.1:<port><path>>
   frontend → backend             kubectl exec <frontend pod> -- node -e <fetch http://<backend service>:<port><liveness path>>
+  HTTPRoute attached (ROUTING=gateway)
+                                 kubectl get httproutes.gateway.networking.k8s.io <release> (and the Gateway): its status
+                                 for GATEWAY_NAME says Accepted=True and ResolvedRefs=True
   backend → database             kubectl exec <backend pod> -- python -c <TCP to DATABASE_URL's host:port, then the readiness path>
   containers run as non-root     kubectl exec <pod> -c <container> -- id -u (else the securityContext)
   images within budget           docker image inspect <image> <base image> (size over base vs *_SIZE_BUDGET_MB);
@@ -88,9 +92,10 @@ Checks, in order:
                                  create → list → update → complete → delete a task, one chat message (when the app's
                                  LLM key is set; the reference app's offline chatbot needs none), then remove the user
                                  where the app can (else the row says what remains)
-The journey's URL: on minikube the ingress on \`minikube ip\` with the ingress host as Host header, else PUBLIC_URL, or
---url (e.g. a port-forward: --url http://localhost:3000); backend paths go through the ingress's backendPaths, else the
-frontend's /api/backend proxy. --no-journey skips it.
+The journey's URL: on minikube the ingress on \`minikube ip\` with the ingress host as Host header, with ROUTING=gateway
+the Gateway's address with that Host header, else PUBLIC_URL, or --url (e.g. a port-forward: --url
+http://localhost:3000); backend paths go through the ingress's (or HTTPRoute's) backendPaths, else the frontend's
+/api/backend proxy. --no-journey skips it.
 The paths and ports are those of the pods' own httpGet liveness/readiness probes (a named port through the
 container's ports); a container without one gets /health, /ready, /api/health and the detail says so. --dry-run has
 no pods: it takes them from the chart values (the chart's values.yaml, then HELM_VALUES_FILES) and says so in a
@@ -104,6 +109,8 @@ type ValidateCheck = {
   name: string
   /** runs inside the app's pods: nothing to say when the release has none */
   inPod?: boolean
+  /** a check of one configuration only (a row the others never show) */
+  only?: (cfg: Ctx['cfg']) => boolean
   run(s: Subject, ask: Ask, ctx: Ctx): Promise<Check>
 }
 
@@ -156,6 +163,22 @@ const CHECKS: ValidateCheck[] = [
         `the frontend cannot reach the backend Service: check it has endpoints (kubectl get endpointslices -n ${cfg.namespace}) and that no NetworkPolicy blocks frontend → backend`,
         fallbackNote(s.backendLive, 'the backend has '),
       ),
+  },
+  {
+    id: 'gateway-route',
+    name: 'HTTPRoute attached to the Gateway',
+    only: (cfg) => cfg.routing === 'gateway',
+    run: async (_s, ask, { cfg }) => {
+      const gw = cfg.gateway!
+      const [route, gateway] = await Promise.all([
+        ask([...routeGet(cfg.release, cfg.namespace), '-o', 'json']),
+        ask([...gatewayGet(gw), '-o', 'json']),
+      ])
+      if (!route) return notChecked('gateway-route', 'HTTPRoute attached to the Gateway', 'dry run')
+      return guard('gateway-route', 'HTTPRoute attached to the Gateway', () =>
+        checkRoute(route, gateway, gw, cfg.release, cfg.namespace, cfg.ingress.host),
+      )
+    },
   },
   {
     id: 'backend-to-database',
@@ -267,7 +290,7 @@ async function run(ctx: Ctx, flags: Flags): Promise<void> {
 
   const step = log.step('checks inside the pods, images and manifests')
   const checks = await Promise.all(
-    CHECKS.map((c) =>
+    CHECKS.filter((c) => c.only?.(cfg) ?? true).map((c) =>
       c.inPod && subject.noPods ? Promise.resolve(notChecked(c.id, c.name, subject.noPods)) : c.run(subject, ask, ctx),
     ),
   )

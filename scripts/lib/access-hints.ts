@@ -1,14 +1,18 @@
-// How to reach the app once deploy is done: the hosts-file line for the ingress host, the port-forward, validate.
+// How to reach the app once deploy is done: the hosts-file line for the ingress host (or the Gateway's address with
+// ROUTING=gateway), the port-forward, validate.
 import type { Ctx } from './stage.ts'
 import { chartValue } from './chart-values.ts'
+import { lastLine } from './checks.ts'
+import { addressCommand, gatewayAddress, gatewayGet } from './gateway-status.ts'
 
 export async function printAccessHints(ctx: Ctx): Promise<void> {
   const { cfg, log } = ctx
   const ns = cfg.namespace
   const svc = `${cfg.release}-frontend`
+  const hosts = process.platform === 'win32' ? 'C:\\Windows\\System32\\drivers\\etc\\hosts' : '/etc/hosts'
+  if (cfg.routing === 'gateway') await gatewayHints(ctx, hosts)
   if (cfg.ingress.enabled) {
     const ip = await ingressAddress(ctx)
-    const hosts = process.platform === 'win32' ? 'C:\\Windows\\System32\\drivers\\etc\\hosts' : '/etc/hosts'
     if (ip) {
       log.info(`open ${cfg.publicUrl} — once, add this line to ${hosts}:`)
       log.out(`${ip} ${cfg.ingress.host}`)
@@ -25,13 +29,49 @@ export async function printAccessHints(ctx: Ctx): Promise<void> {
   const local = trusted ?? String(remote)
   const signIn = trusted ? '' : `; sign-in needs PUBLIC_URL=http://localhost:${local}`
   log.info(
-    `or without ingress: kubectl port-forward -n ${ns} svc/${svc} ${local}:${remote}  (then http://localhost:${local}${signIn})`,
+    `or without ${cfg.routing === 'gateway' ? 'the Gateway' : 'ingress'}: kubectl port-forward -n ${ns} svc/${svc} ${local}:${remote}  (then http://localhost:${local}${signIn})`,
   )
   if (cfg.cluster === 'minikube')
     log.info(
       `or: minikube service ${svc} -n ${ns} -p ${cfg.minikube.profile} --url  (with frontend.service.type=NodePort)`,
     )
   log.info('check everything: npx zx scripts/validate.ts')
+}
+
+/**
+ * ROUTING=gateway: the Gateway's address, which the host must resolve to. It is the Gateway controller's (often a
+ * LoadBalancer Service), so the hint names the address and the Host header rather than a minikube IP.
+ */
+async function gatewayHints(ctx: Ctx, hosts: string): Promise<void> {
+  const { cfg, log } = ctx
+  const gw = cfg.gateway!
+  const host = cfg.ingress.host
+  const r = await ctx.query`${[...gatewayGet(gw), '-o', 'json']}`
+  if (!r.ok) {
+    log.warn(
+      `the Gateway ${gw.namespace}/${gw.name} could not be read (${lastLine(r.stderr)}): npx zx scripts/validate.ts says why`,
+    )
+    return
+  }
+  const addr = gatewayAddress(r)
+  if (!addr) {
+    const tunnel =
+      cfg.cluster === 'minikube'
+        ? `; on minikube a LoadBalancer gets one from: minikube tunnel -p ${cfg.minikube.profile}`
+        : ''
+    log.info(
+      `open ${cfg.publicUrl} once ${host} resolves to the Gateway ${gw.namespace}/${gw.name}, which has no address yet${tunnel}: ${addressCommand(gw)}`,
+    )
+    return
+  }
+  if (/^[\d.]+$|:/.test(addr)) {
+    log.info(`open ${cfg.publicUrl} — once, add this line to ${hosts} (the Gateway ${gw.namespace}/${gw.name}):`)
+    log.out(`${addr} ${host}`)
+  } else
+    log.info(
+      `the Gateway ${gw.namespace}/${gw.name} is at ${addr}: point ${host} at it (DNS CNAME), then open ${cfg.publicUrl}`,
+    )
+  log.info(`or try it without DNS: curl -H 'Host: ${host}' http://${addr.includes(':') ? `[${addr}]` : addr}/`)
 }
 
 /** The address the ingress host must resolve to, or '' when the cluster does not say. */

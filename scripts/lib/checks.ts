@@ -25,8 +25,9 @@ export type Out = {
   timedOut?: boolean
 }
 
-const one = (s: string | undefined): string => (s ?? '').replace(/\s+/g, ' ').trim()
-const lastLine = (s: string): string =>
+export const one = (s: string | undefined): string => (s ?? '').replace(/\s+/g, ' ').trim()
+/** the last non-empty line of a tool's output, on one line */
+export const lastLine = (s: string): string =>
   one(
     s
       .split('\n')
@@ -34,7 +35,7 @@ const lastLine = (s: string): string =>
       .filter(Boolean)
       .pop(),
   )
-const DEPLOY = 'npx zx scripts/deploy.ts'
+export const DEPLOY = 'npx zx scripts/deploy.ts'
 /** kubectl/helm stderr when there is no cluster to talk to */
 export const UNREACHABLE =
   /unreachable|refused|no such host|i\/o timeout|current-context is not set|Unable to connect to the server/i

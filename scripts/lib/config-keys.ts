@@ -5,6 +5,7 @@ import { z } from 'zod'
 import type { Secrets } from './config.ts'
 import { LOAD_METHODS_BY_CLUSTER, MINIKUBE_DEFAULT_LOAD_METHOD } from './load-method.ts'
 import { MIN_SECRET_LENGTH } from './redact.ts'
+import { ROUTINGS } from './routing.ts'
 import { databaseUrl, secretText } from './secret-policy.ts'
 import {
   Invalid,
@@ -281,13 +282,43 @@ export const fields = {
     default: 'ingress',
     doc: 'comma list of minikube addons (metrics-server is added when HPA_ENABLED=true)',
   }),
+  ROUTING: z.enum(['', ...ROUTINGS], { error: `one of ${ROUTINGS.join(', ')}` }).register(docs, {
+    group: 'app',
+    default: '',
+    shownDefault: '`ingress`',
+    doc: 'how users reach the app: ingress (an Ingress of INGRESS_CLASS), gateway (a Gateway API HTTPRoute attached to the Gateway GATEWAY_NAME, which the cluster runs; no Ingress) or none (port-forward or NodePort only); both route INGRESS_HOST and the same paths; unset: ingress, or none with INGRESS_ENABLED=false',
+  }),
   INGRESS_ENABLED: bool().register(docs, {
     group: 'app',
     default: 'true',
-    doc: 'expose the frontend through an Ingress',
+    doc: 'older spelling of ROUTING: false means ROUTING=none when ROUTING is unset (and contradicts ROUTING=ingress)',
   }),
   INGRESS_CLASS: dnsLabel(253).register(docs, { group: 'app', default: 'nginx', doc: 'IngressClass name' }),
-  INGRESS_HOST: hostName().register(docs, { group: 'app', default: 'todo.local', doc: 'Ingress host name' }),
+  INGRESS_HOST: hostName().register(docs, {
+    group: 'app',
+    default: 'todo.local',
+    doc: 'host name the Ingress (or, with ROUTING=gateway, the HTTPRoute) routes',
+  }),
+  GATEWAY_NAME: matching(/^$|^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'a lowercase Gateway name like eg').register(docs, {
+    group: 'app',
+    default: '',
+    doc: 'the Gateway the HTTPRoute attaches to, required with ROUTING=gateway (kubectl get gateways.gateway.networking.k8s.io -A lists them)',
+  }),
+  GATEWAY_NAMESPACE: matching(/^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a namespace name like gateway-system').register(
+    docs,
+    {
+      group: 'app',
+      default: '',
+      shownDefault: '`NAMESPACE`',
+      doc: "the Gateway's namespace with ROUTING=gateway (its listener must allow routes from NAMESPACE)",
+    },
+  ),
+  GATEWAY_SECTION: matching(/^$|^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'a listener name like https').register(docs, {
+    group: 'app',
+    default: '',
+    shownDefault: 'every listener',
+    doc: "the Gateway listener to attach to with ROUTING=gateway (sectionName), e.g. its HTTPS one: TLS is the listener's, so the kit sets no certificate",
+  }),
   PUBLIC_URL: publicUrl.register(docs, {
     group: 'app',
     default: '',

@@ -12,6 +12,7 @@ import { ENV_NAME, KEYS, fields, isKnownKey, isPublicEnvKey, isSecret, secretKey
 import { envFileWarnings, fixFor, readEnvFile } from './env-file.ts'
 import { ConfigError, type ConfigSource } from './errors.ts'
 import { checkLoadMethod, resolveLoadMethod, type ClusterKind, type LoadMethod } from './load-method.ts'
+import { checkRouting, resolveRouting, type GatewayRef, type Routing } from './routing.ts'
 import { checkAppPaths, relPath, repoRoot } from './project-paths.ts'
 import { checkSecretsInUse, type ReadValues } from './secret-policy.ts'
 import { checkValuesFiles } from './values-files.ts'
@@ -80,7 +81,11 @@ export type Config = {
     /** MINIKUBE_ADDONS, plus metrics-server when hpa is on */
     addons: string[]
   }
+  /** how users reach the app; ingress.enabled is routing === 'ingress' */
+  routing: Routing
   ingress: { enabled: boolean; className: string; host: string }
+  /** ROUTING=gateway: the Gateway the HTTPRoute attaches to, else null */
+  gateway: GatewayRef | null
   /** the origin users open (default http://<ingress host>): auth issuer and CORS origin */
   publicUrl: string
   /** origins trusted besides publicUrl (chart extraOrigins); dev adds its port-forward's, no key sets it */
@@ -156,6 +161,7 @@ function configSchema(ctx: Context) {
       checkArgvWords(ctx.values, issue)
       checkSecretsInUse(v, ctx, issue)
       checkLoadMethod(v, issue)
+      checkRouting(v, issue)
       if (ctx.checkPaths) {
         checkAppPaths(v, ctx.root, issue)
         const secrets: Record<string, string | undefined> = { ...ctx.appValues }
@@ -166,6 +172,8 @@ function configSchema(ctx: Context) {
     .transform((v): Config => {
       const { method: loadMethod, why: loadMethodWhy } = resolveLoadMethod(v, ctx.env)
       const url = v.PUBLIC_URL ?? `http://${v.INGRESS_HOST}`
+      const { routing, gateway } = resolveRouting(v)
+      ctx.values.ROUTING = routing
       ctx.values.LOAD_METHOD = loadMethod
       ctx.values.PUBLIC_URL = url
       const minikubeAddons = [...v.MINIKUBE_ADDONS]
@@ -235,7 +243,9 @@ function configSchema(ctx: Context) {
           cni: v.MINIKUBE_CNI || null,
           addons: minikubeAddons,
         },
-        ingress: { enabled: v.INGRESS_ENABLED, className: v.INGRESS_CLASS, host: v.INGRESS_HOST },
+        routing,
+        ingress: { enabled: routing === 'ingress', className: v.INGRESS_CLASS, host: v.INGRESS_HOST },
+        gateway,
         publicUrl: url,
         extraOrigins: [],
         replicas: { frontend: v.FRONTEND_REPLICAS, backend: v.BACKEND_REPLICAS },

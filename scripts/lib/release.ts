@@ -7,6 +7,7 @@ import type { Config } from './config.ts'
 import { secretData } from './config-secrets.ts'
 import { images } from './images.ts'
 import { migrateCommand, migrationDigest, type MigrationScope } from './migration-inputs.ts'
+import { routingValues } from './routing.ts'
 
 export const ANNOTATION = {
   secretHash: 'todo-k8s-kit/secret-hash',
@@ -56,9 +57,7 @@ export function chartValues(cfg: Config, secretHash: string): Value[] {
     ['backend.replicaCount', cfg.replicas.backend],
     ['frontend.autoscaling.enabled', cfg.hpa],
     ['backend.autoscaling.enabled', cfg.hpa],
-    ['ingress.enabled', cfg.ingress.enabled],
-    ['ingress.className', cfg.ingress.className],
-    ['ingress.host', cfg.ingress.host],
+    ...routingValues(cfg.routing, cfg.ingress, cfg.gateway, cfg.namespace),
     ['postgresql.enabled', !cfg.externalDatabase],
     ['postgresql.image.repository', cfg.postgresImage.repository],
     ['postgresql.image.tag', cfg.postgresImage.tag],

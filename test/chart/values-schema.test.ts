@@ -164,6 +164,28 @@ const BAD: { name: string; set?: string[]; setJson?: string[]; error: RegExp }[]
     set: [...TAGS, 'frontend.priorityClassName=High'],
     error: path('frontend.priorityClassName'),
   },
+  // Gateway API routing
+  { name: 'httpRoute.enabled as a string', setJson: ['httpRoute.enabled="true"'], error: path('httpRoute.enabled') },
+  {
+    name: 'httpRoute.parentRefs as a Gateway name',
+    setJson: ['httpRoute.parentRefs="my-gateway"'],
+    error: path('httpRoute.parentRefs'),
+  },
+  {
+    name: 'httpRoute parentRef without a name',
+    setJson: ['httpRoute.parentRefs=[{"namespace":"gateways"}]'],
+    error: path('httpRoute.parentRefs.0'),
+  },
+  {
+    name: 'httpRoute parentRef with an unknown key (typo)',
+    setJson: ['httpRoute.parentRefs=[{"name":"eg","section":"https"}]'],
+    error: /parentRefs[./]0.*[Aa]dditional propert(y|ies) '?section/,
+  },
+  {
+    name: 'httpRoute hostname with a scheme',
+    setJson: ['httpRoute.hostnames=["https://todo.example.com"]'],
+    error: path('httpRoute.hostnames.0'),
+  },
   { name: 'imagePullSecrets as names', setJson: ['imagePullSecrets=["regcred"]'], error: path('imagePullSecrets.0') },
   { name: 'extraObjects entry that is a number', setJson: ['extraObjects=[3]'], error: path('extraObjects.0') },
 ]

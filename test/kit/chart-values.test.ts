@@ -92,4 +92,33 @@ describe.each(helmBinaries())('$label renders the values deploy sets', ({ bin })
     const fe = objs.find((o) => o.kind === 'Deployment' && o.metadata.name === 'todo-frontend') as Obj
     expect(fe.spec.template.spec.containers[0].image).toMatch(/^localhost:5000\/todo-frontend:h-[0-9a-f]{12}$/)
   })
+
+  it(
+    'ROUTING=gateway: an HTTPRoute on the Gateway GATEWAY_NAME for INGRESS_HOST, and no Ingress',
+    { timeout: 60_000 },
+    () => {
+      const route = (env: Record<string, string>) => {
+        const objs = render(bin, cfgWith({ ROUTING: 'gateway', GATEWAY_NAME: 'eg', INGRESS_HOST: 'todo.test', ...env }))
+        expect(objs.some((o) => o.kind === 'Ingress')).toBe(false)
+        return objs.find((o) => o.kind === 'HTTPRoute') as Obj
+      }
+      const same = route({})
+      expect(same.spec.parentRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'eg' }])
+      expect(same.spec.hostnames).toEqual(['todo.test'])
+      expect(same.spec.rules.at(-1).backendRefs).toEqual([{ name: 'todo-frontend', port: 3000 }])
+      const other = route({ GATEWAY_NAMESPACE: 'envoy-gateway-system', GATEWAY_SECTION: 'https' })
+      expect(other.spec.parentRefs).toEqual([
+        {
+          group: 'gateway.networking.k8s.io',
+          kind: 'Gateway',
+          name: 'eg',
+          namespace: 'envoy-gateway-system',
+          sectionName: 'https',
+        },
+      ])
+      // ROUTING=none: neither
+      const none = render(bin, cfgWith({ ROUTING: 'none' }))
+      expect(none.some((o) => o.kind === 'Ingress' || o.kind === 'HTTPRoute')).toBe(false)
+    },
+  )
 })

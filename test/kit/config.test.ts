@@ -172,6 +172,10 @@ describe('validation: each malformed value names its key and what was expected',
     ['CONTAINERD_NAMESPACE', 'k8s io', /CONTAINERD_NAMESPACE=.* expected a containerd namespace/],
     ['KIND_CLUSTER', 'My Cluster', /KIND_CLUSTER=.* expected a kind cluster name/],
     ['REGISTRY', 'https://localhost:5000', /REGISTRY=.* expected a registry like localhost:5000/],
+    ['ROUTING', 'gateway-api', /ROUTING="gateway-api" is invalid: expected one of ingress, gateway, none/],
+    ['GATEWAY_NAME', 'My Gateway', /GATEWAY_NAME=.* expected a lowercase Gateway name like eg/],
+    ['GATEWAY_NAMESPACE', 'gateway.system', /GATEWAY_NAMESPACE=.* expected a namespace name like gateway-system/],
+    ['GATEWAY_SECTION', 'HTTPS', /GATEWAY_SECTION=.* expected a listener name like https/],
   ]
   it.each(cases)('%s=%s', (key, value, msg) => {
     const e = error({ [key]: value })
@@ -198,6 +202,30 @@ describe('validation: each malformed value names its key and what was expected',
     )
     const inFile = error({}, 'CLUSTER=existing\nLOAD_METHOD=docker-env\n')
     expect(inFile.fix).toMatch(/^edit LOAD_METHOD in \S+ \(documented in \.env\.example\)$/)
+  })
+
+  it('ROUTING: unset keeps INGRESS_ENABLED; gateway needs GATEWAY_NAME and defaults its namespace to NAMESPACE', () => {
+    expect(load({})).toMatchObject({ routing: 'ingress', ingress: { enabled: true }, gateway: null })
+    expect(load({ INGRESS_ENABLED: 'false' })).toMatchObject({ routing: 'none', ingress: { enabled: false } })
+    expect(load({ ROUTING: 'none' }).ingress.enabled).toBe(false)
+    expect(load({ ROUTING: 'gateway', GATEWAY_NAME: 'eg', NAMESPACE: 'apps' })).toMatchObject({
+      routing: 'gateway',
+      ingress: { enabled: false },
+      gateway: { name: 'eg', namespace: 'apps', section: null },
+    })
+    expect(
+      load({ ROUTING: 'gateway', GATEWAY_NAME: 'eg', GATEWAY_NAMESPACE: 'gw', GATEWAY_SECTION: 'https' }).gateway,
+    ).toEqual({ name: 'eg', namespace: 'gw', section: 'https' })
+    // the printable values show what was decided
+    expect(load({ INGRESS_ENABLED: 'false' }).values.ROUTING).toBe('none')
+    const missing = error({ ROUTING: 'gateway' })
+    expect(missing.key).toBe('GATEWAY_NAME')
+    expect(missing.message).toMatch(
+      /^GATEWAY_NAME="" is invalid: expected the name of the Gateway the HTTPRoute attaches to when ROUTING=gateway/,
+    )
+    const contradiction = error({ ROUTING: 'ingress', INGRESS_ENABLED: 'false' })
+    expect(contradiction.key).toBe('INGRESS_ENABLED')
+    expect(contradiction.message).toMatch(/older spelling of ROUTING=none\): remove INGRESS_ENABLED/)
   })
 
   it("unset on minikube, LOAD_METHOD follows minikube's record of the profile: docker-env on the docker runtime (or no profile yet), image load otherwise", () => {

@@ -144,6 +144,56 @@ describe('deploy', { timeout: 120_000 }, () => {
     )
   })
 
+  it('ROUTING=gateway: the chart gets the HTTPRoute on the Gateway and no Ingress; the hints name its address and the Host header', async () => {
+    const env = { ROUTING: 'gateway', GATEWAY_NAME: 'eg', GATEWAY_NAMESPACE: 'envoy-gateway-system' }
+    const p = deployable({ env })
+    p.setState({ gateways: { 'envoy-gateway-system/eg': '172.18.255.200' } })
+    const r = await p.run('deploy')
+    expect(r.code, r.stderr).toBe(0)
+    expect(upgrade(r)).toContain(
+      '--set ingress.enabled=false --set-string ingress.className=nginx --set-string ingress.host=todo.local --set httpRoute.enabled=true --set-string httpRoute.parentRefs[0].name=eg --set-string httpRoute.parentRefs[0].namespace=envoy-gateway-system ',
+    )
+    expect(p.state().releases['todo/todo'].values).toMatchObject({
+      ingress: { enabled: false, host: 'todo.local' },
+      httpRoute: { enabled: true, parentRefs: [{ name: 'eg', namespace: 'envoy-gateway-system' }] },
+    })
+    // the address line on stdout, as for the ingress; no minikube ip (the Gateway is the controller's, not the node's)
+    expect(r.stdout.trim()).toBe('172.18.255.200 todo.local')
+    expect(r.calls.map((c) => [c.tool, ...c.args].join(' '))).toContain(
+      'kubectl get gateways.gateway.networking.k8s.io eg -n envoy-gateway-system -o json',
+    )
+    expect(r.stderr).not.toMatch(/^minikube ip/m)
+    expect(r.stderr).toContain("or try it without DNS: curl -H 'Host: todo.local' http://172.18.255.200/")
+    expect(r.stderr).toContain('or without the Gateway: kubectl port-forward -n todo svc/todo-frontend 3000:3000')
+    // a second run with the same config changes nothing
+    expect(mutating((await p.run('deploy')).calls)).toEqual([])
+  })
+
+  it('ROUTING=gateway: a Gateway without an address, or one that is missing, is said in one line with what to run', async () => {
+    const p = deployable({ env: { ROUTING: 'gateway', GATEWAY_NAME: 'eg', CLUSTER: 'existing' } })
+    p.setState({ gateways: { 'todo/eg': '' } })
+    const r = await p.run('deploy')
+    expect(r.code).toBe(0)
+    expect(r.stdout.trim()).toBe('')
+    expect(r.stderr).toContain(
+      "open http://todo.local once todo.local resolves to the Gateway todo/eg, which has no address yet: kubectl get gateways.gateway.networking.k8s.io eg -n todo -o jsonpath='{.status.addresses[0].value}'",
+    )
+    const q = deployable({ env: { ROUTING: 'gateway', GATEWAY_NAME: 'missing', CLUSTER: 'existing' } })
+    const r2 = await q.run('deploy')
+    expect(r2.code).toBe(0)
+    expect(r2.stderr).toMatch(
+      /the Gateway todo\/missing could not be read \(Error from server \(NotFound\): .*"missing" not found\): npx zx scripts\/validate\.ts says why/,
+    )
+  })
+
+  it('ROUTING=gateway without GATEWAY_NAME stops before anything changes, naming the key and the fix', async () => {
+    const r = await project({ env: { ROUTING: 'gateway' } }).run('deploy')
+    expect(r.code).toBe(1)
+    expect(mutating(r.calls)).toEqual([])
+    expect(r.stderr).toMatch(/✖ GATEWAY_NAME="" is invalid: expected the name of the Gateway the HTTPRoute attaches to/)
+    expect(r.stderr).toMatch(/fix: .*GATEWAY_NAME/)
+  })
+
   it('Helm 4 waits on kstatus and rolls back with its own flag; Helm 3 gets --wait --atomic', async () => {
     const p = deployable()
     const u = upgrade(await p.run('deploy'))

@@ -32,6 +32,7 @@ import {
   type Out,
 } from '../../scripts/lib/checks.ts'
 import { largestLayers, largestPackages } from '../../scripts/lib/image-weight.ts'
+import { checkRoute, gatewayAddress } from '../../scripts/lib/gateway-status.ts'
 import { lines, project, SECRETS, type Project } from './harness.ts'
 import { fake, startFakeApp } from './fake-app.ts'
 import { fixture, re, useCanned, type Answer } from './canned.ts'
@@ -349,6 +350,147 @@ describe('secret leaks', () => {
 // ---------- the stage as a subprocess against fake kubectl/helm/docker ----------
 
 // subprocesses (zx + fake tools) take seconds each; on a loaded 2-core machine more than the project's 30 s default
+describe('checkRoute (ROUTING=gateway: the HTTPRoute status from its Gateway)', () => {
+  const GW = { name: 'eg', namespace: 'envoy-gateway-system', section: null }
+  const accepted = (): any => JSON.parse(v('httproute-accepted.json'))
+  const gateway = (): any => JSON.parse(v('gateway.json'))
+  const check = (route: Out, gw: Out | null = ok(v('gateway.json')), ref: typeof GW | { section: string } = GW) =>
+    checkRoute(route, gw, { ...GW, ...ref }, 'todo', 'todo', 'todo.local')
+  const withParent = (conditions: object[], parentRef: object = {}) => {
+    const r = accepted()
+    r.status.parents[0].conditions = conditions
+    Object.assign(r.status.parents[0].parentRef, parentRef)
+    return ok(JSON.stringify(r))
+  }
+  const expectFail = (c: ReturnType<typeof checkRoute>, detail: RegExp, fix: RegExp) => {
+    expect(c.status).toBe('fail')
+    expect(c.detail).toMatch(detail)
+    expect(c.fix).toMatch(fix)
+    // one line each: the table prints the detail, the ✖ line the fix
+    expect(c.detail).not.toContain('\n')
+    expect(c.fix).not.toContain('\n')
+  }
+
+  it('Accepted and ResolvedRefs for its parentRef pass, naming the Gateway and its controller', () => {
+    expect(check(ok(v('httproute-accepted.json')))).toEqual({
+      id: 'gateway-route',
+      name: 'HTTPRoute attached to the Gateway',
+      status: 'pass',
+      detail:
+        'Accepted, ResolvedRefs by Gateway envoy-gateway-system/eg (gateway.envoyproxy.io/gatewayclass-controller)',
+    })
+  })
+
+  it("a listener that does not admit the release's namespace", () => {
+    const c = check(
+      withParent([
+        {
+          type: 'Accepted',
+          status: 'False',
+          reason: 'NotAllowedByListeners',
+          message: 'No listeners included by this parent ref allowed this attachment.',
+        },
+      ]),
+    )
+    expectFail(
+      c,
+      /^Gateway envoy-gateway-system\/eg does not take routes from namespace todo: Accepted=False \(NotAllowedByListeners\): No listeners/,
+      /allowedRoutes\.namespaces\.from: All/,
+    )
+  })
+
+  it('a listener name (GATEWAY_SECTION) the Gateway does not have', () => {
+    const c = check(
+      withParent([{ type: 'Accepted', status: 'False', reason: 'NoMatchingParent', message: 'no such listener' }], {
+        sectionName: 'https',
+      }),
+      ok(v('gateway.json')),
+      { section: 'https' },
+    )
+    expectFail(
+      c,
+      /^Gateway envoy-gateway-system\/eg has no listener https for the route: Accepted=False \(NoMatchingParent\)/,
+      /^set GATEWAY_SECTION to one of its listeners \(kubectl get gateways\.gateway\.networking\.k8s\.io eg -n envoy-gateway-system -o jsonpath='\{\.spec\.listeners\[\*\]\.name\}'\) or unset it/,
+    )
+  })
+
+  it('a host no listener serves', () => {
+    const c = check(withParent([{ type: 'Accepted', status: 'False', reason: 'NoMatchingListenerHostname' }]))
+    expectFail(c, /^no listener of Gateway envoy-gateway-system\/eg serves host todo\.local/, /INGRESS_HOST/)
+  })
+
+  it('backends the Gateway cannot resolve (a missing Service, a cross-namespace ref without a ReferenceGrant)', () => {
+    const c = check(
+      withParent([
+        { type: 'Accepted', status: 'True', reason: 'Accepted' },
+        {
+          type: 'ResolvedRefs',
+          status: 'False',
+          reason: 'BackendNotFound',
+          message: 'service todo/todo-backend not found',
+        },
+      ]),
+    )
+    expectFail(
+      c,
+      /^Gateway envoy-gateway-system\/eg cannot resolve the route's backends: ResolvedRefs=False \(BackendNotFound\): service todo\/todo-backend not found$/,
+      /^the Services todo-frontend and todo-backend must exist in todo/,
+    )
+  })
+
+  it('no status from the Gateway: the Gateway is missing, or its GatewayClass is not accepted, or it has not got to it', () => {
+    const unattached = (() => {
+      const r = accepted()
+      delete r.status
+      return ok(JSON.stringify(r))
+    })()
+    expectFail(
+      check(unattached, bad('Error from server (NotFound): gateways.gateway.networking.k8s.io "eg" not found')),
+      /^Gateway envoy-gateway-system\/eg does not exist, so nothing attaches the route$/,
+      /^set GATEWAY_NAME\/GATEWAY_NAMESPACE to an existing Gateway \(kubectl get gateways\.gateway\.networking\.k8s\.io -A\)/,
+    )
+    const pending = gateway()
+    pending.status = {
+      conditions: [{ type: 'Accepted', status: 'Unknown', reason: 'Pending', message: 'Waiting for controller' }],
+    }
+    expectFail(
+      check(unattached, ok(JSON.stringify(pending))),
+      /^Gateway envoy-gateway-system\/eg is not accepted by the controller of GatewayClass eg: Accepted=Unknown \(Pending\): Waiting for controller$/,
+      /^kubectl get gatewayclass eg \(ACCEPTED must be True/,
+    )
+    expectFail(check(unattached), /has not reported on the route yet/, /re-run npx zx scripts\/validate\.ts/)
+    // a status for another Gateway is not this one's
+    const other = accepted()
+    other.status.parents[0].parentRef.name = 'other'
+    expect(check(ok(JSON.stringify(other))).detail).toMatch(/has not reported on the route yet/)
+  })
+
+  it('no Gateway API in the cluster, no route, no cluster', () => {
+    expectFail(
+      check(bad('error: the server doesn\'t have a resource type "httproutes"')),
+      /^the cluster has no Gateway API/,
+      /install the Gateway API CRDs and a Gateway controller .*or set ROUTING=ingress$/,
+    )
+    expectFail(
+      check(bad('Error from server (NotFound): httproutes.gateway.networking.k8s.io "todo" not found')),
+      /^no HTTPRoute todo in namespace todo$/,
+      /^npx zx scripts\/deploy\.ts$/,
+    )
+    expectFail(
+      check(bad('Unable to connect to the server: dial tcp 192.168.49.2:8443: connect: connection refused')),
+      /^cluster unreachable/,
+      /^kubectl cluster-info/,
+    )
+  })
+
+  it("the Gateway's address for deploy's hints and the journey", () => {
+    expect(gatewayAddress(ok(v('gateway.json')))).toBe('172.18.255.200')
+    expect(gatewayAddress(ok('{"status":{}}'))).toBe('')
+    expect(gatewayAddress(bad('not found'))).toBe('')
+    expect(gatewayAddress(ok('not json'))).toBe('')
+  })
+})
+
 describe('validate stage (fake kubectl, helm, docker on PATH)', { timeout: 120_000 }, () => {
   let fakeApp: { base: string; close: () => Promise<void> }
   beforeAll(async () => {
@@ -466,6 +608,69 @@ describe('validate stage (fake kubectl, helm, docker on PATH)', { timeout: 120_0
       (l) => !/^(kubectl (get|exec|version --client)|helm (status|get|version)|docker (image inspect|history))/.test(l),
     )
     expect(changing).toEqual([])
+  })
+
+  describe('ROUTING=gateway', () => {
+    const GATEWAY = { ROUTING: 'gateway', GATEWAY_NAME: 'eg', GATEWAY_NAMESPACE: 'envoy-gateway-system' }
+    const ROUTE = '^kubectl get httproutes\\.gateway\\.networking\\.k8s\\.io todo -n todo -o json$'
+    const GW = '^kubectl get gateways\\.gateway\\.networking\\.k8s\\.io eg -n envoy-gateway-system -o json$'
+    const rows = (out: string) => out.split('\n').filter((l) => / {2}(PASS|FAIL|SKIP) {4}/.test(l))
+
+    it('an accepted route is one more PASS row; the other configurations never show it', async () => {
+      const p = setup([
+        ...healthy(),
+        { match: ROUTE, file: fixture('validate', 'httproute-accepted.json') },
+        { match: GW, file: fixture('validate', 'gateway.json') },
+      ])
+      const r = await p.run('validate', ['--no-journey'], GATEWAY)
+      expect(r.code, r.stdout).toBe(0)
+      expect(r.stdout).toMatch(
+        /^HTTPRoute attached to the Gateway +PASS {4}Accepted, ResolvedRefs by Gateway envoy-gateway-system\/eg \(gateway\.envoyproxy\.io\/gatewayclass-controller\)$/m,
+      )
+      const ingress = await p.run('validate', ['--no-journey'])
+      expect(ingress.code).toBe(0)
+      expect(ingress.stdout).not.toContain('HTTPRoute')
+      expect(rows(r.stdout)).toHaveLength(rows(ingress.stdout).length + 1)
+    })
+
+    it('a route its Gateway refuses: a FAIL row with the cause, one ✖ line with the fix, exit 1', async () => {
+      const refused = JSON.parse(readFileSync(fixture('validate', 'httproute-accepted.json'), 'utf8'))
+      refused.status.parents[0].conditions[0] = {
+        type: 'Accepted',
+        status: 'False',
+        reason: 'NotAllowedByListeners',
+        message: 'No listeners included by this parent ref allowed this attachment.',
+      }
+      const p = setup([
+        ...healthy(),
+        { match: ROUTE, stdout: JSON.stringify(refused) },
+        { match: GW, file: fixture('validate', 'gateway.json') },
+      ])
+      const r = await p.run('validate', ['--no-journey'], GATEWAY)
+      expect(r.code).toBe(1)
+      expect(r.stdout).toMatch(
+        /^HTTPRoute attached to the Gateway +FAIL {4}Gateway envoy-gateway-system\/eg does not take routes from namespace todo: Accepted=False \(NotAllowedByListeners\)/m,
+      )
+      const fixLines = r.stdout.split('\n').filter((l) => l.startsWith('✖ HTTPRoute attached to the Gateway: '))
+      expect(fixLines).toEqual([
+        '✖ HTTPRoute attached to the Gateway: let its listener admit routes from todo (spec.listeners[].allowedRoutes.namespaces.from: All, or a Selector matching it), or set GATEWAY_NAME/GATEWAY_NAMESPACE to a Gateway that does',
+      ])
+      expect(r.stderr).toContain('✖ 1 of')
+      expect(r.stderr).toContain('gateway-route')
+    })
+
+    it("--dry-run prints the route's and the Gateway's reads, and the journey through the Gateway's address", async () => {
+      const p = setup(healthy())
+      const r = await p.run('validate', ['--dry-run'], GATEWAY)
+      expect(r.code).toBe(0)
+      expect(r.calls).toEqual([])
+      expect(r.stdout).toContain('kubectl get httproutes.gateway.networking.k8s.io todo -n todo -o json\n')
+      expect(r.stdout).toContain('kubectl get gateways.gateway.networking.k8s.io eg -n envoy-gateway-system -o json\n')
+      expect(r.stdout).not.toMatch(/^minikube ip/m)
+      expect(r.stdout).toContain(
+        '# the journey, through http://todo.local (the Gateway envoy-gateway-system/eg on <gateway address>, Host: todo.local)',
+      )
+    })
   })
 
   it('LOAD_METHOD=registry: pods run REGISTRY/<name>:<tag>; docker holding only the built name is the same image', async () => {

@@ -117,6 +117,39 @@ In-cluster URLs. The database host is the StatefulSet's headless Service.
 {{- end }}
 
 {{/*
+The paths the edge routes, as a YAML list of {path, component}: ingress.backendPaths to the backend and, under
+them, ingress.frontendPaths kept on the frontend, longest prefix first (a proxy that matches in order must meet
+/api/auth before /api), then the frontend's catch-all /. The Ingress and the HTTPRoute both route by it, so the
+two cannot disagree about which component serves a path.
+*/}}
+{{- define "todo-chatbot.routes" -}}
+{{- $keyed := list }}
+{{- range .Values.ingress.backendPaths }}
+{{- $keyed = append $keyed (printf "%04d %s backend" (sub 9999 (len .)) .) }}
+{{- end }}
+{{- if .Values.ingress.backendPaths }}
+{{- range .Values.ingress.frontendPaths }}
+{{- $keyed = append $keyed (printf "%04d %s frontend" (sub 9999 (len .)) .) }}
+{{- end }}
+{{- end }}
+{{- range sortAlpha $keyed }}
+{{- $p := splitList " " . }}
+- path: {{ index $p 1 | quote }}
+  component: {{ index $p 2 }}
+{{- end }}
+- path: "/"
+  component: frontend
+{{- end }}
+
+{{/*
+Whether an edge proxy (the ingress controller or the Gateway's data plane) sends backendPaths straight to the
+backend, so the backend's NetworkPolicy must admit it. "true" or empty.
+*/}}
+{{- define "todo-chatbot.backendRouted" -}}
+{{- if and (or .Values.ingress.enabled .Values.httpRoute.enabled) .Values.ingress.backendPaths }}true{{ end }}
+{{- end }}
+
+{{/*
 Origins allowed by Better Auth and the backend's CORS: the public URL plus extraOrigins.
 */}}
 {{- define "todo-chatbot.origins" -}}

@@ -1,11 +1,13 @@
 // Where validate's journey goes, from the configuration and the release: the URL the browser uses (minikube ip with
-// the ingress host's Host header, PUBLIC_URL, or --url), how the backend's paths are reached from it (the ingress's
-// backendPaths, or the frontend's /api/backend proxy), the app's auth, whether the chat can answer, and the backend's
-// /openapi.json, read inside its pod (the public URL need not route it).
+// the ingress host's Host header, the Gateway's address with it for ROUTING=gateway, PUBLIC_URL, or --url), how the
+// backend's paths are reached from it (the ingress's or HTTPRoute's backendPaths, or the frontend's /api/backend
+// proxy), the app's auth, whether the chat can answer, and the backend's /openapi.json, read inside its pod (the
+// public URL need not route it).
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import type { Ctx } from '../stage.ts'
 import { chartValue } from '../chart-values.ts'
+import { gatewayAddress, gatewayGet } from '../gateway-status.ts'
 import { betterAuth } from '../app/detect-frontend.ts'
 import type { Ask, Subject } from '../validate-subject.ts'
 import type { BackendWay, Failure } from './failure-causes.ts'
@@ -52,9 +54,11 @@ export async function browserUrl(
   o: Entry,
 ): Promise<{ base: string; host: string; origin: string; viaIngress: boolean; said: string }> {
   const { cfg } = ctx
+  // the Ingress and the HTTPRoute route the same paths (the chart's todo-chatbot.routes): either is "the ingress" here
+  const routed = cfg.routing !== 'none'
   if (o.url) {
     const u = new URL(o.url)
-    const viaIngress = cfg.ingress.enabled && u.hostname === cfg.ingress.host
+    const viaIngress = routed && u.hostname === cfg.ingress.host
     return { base: u.origin, host: u.host, origin: u.origin, viaIngress, said: `--url ${u.origin}` }
   }
   const pub = new URL(cfg.publicUrl)
@@ -76,7 +80,23 @@ export async function browserUrl(
       }
     }
   }
-  return { base: pub.origin, host: pub.host, origin: pub.origin, viaIngress: cfg.ingress.enabled, said: pub.origin }
+  if (cfg.gateway && pub.protocol === 'http:' && pub.hostname === cfg.ingress.host) {
+    // the Gateway's address with the host as Host header, so the journey needs no DNS or hosts entry either
+    const gw = cfg.gateway
+    const r = await ask([...gatewayGet(gw), '-o', 'json'])
+    const addr = r ? gatewayAddress(r) : ctx.dryRun ? '<gateway address>' : ''
+    if (addr) {
+      const ip = addr.includes(':') ? `[${addr}]` : addr
+      return {
+        base: `http://${ip}${pub.port ? `:${pub.port}` : ''}`,
+        host: pub.host,
+        origin: pub.origin,
+        viaIngress: true,
+        said: `${pub.origin} (the Gateway ${gw.namespace}/${gw.name} on ${addr}, Host: ${pub.host})`,
+      }
+    }
+  }
+  return { base: pub.origin, host: pub.host, origin: pub.origin, viaIngress: routed, said: pub.origin }
 }
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [])

@@ -320,6 +320,13 @@ function kubectl() {
     const file = state[`${sub}Fixture`]
     done(file ? readFileSync(file, 'utf8') : JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [] }))
   }
+  if (cmd === 'get' && sub === 'gateways.gateway.networking.k8s.io') {
+    // state.gateways: { "<ns>/<name>": "<address>" | "" }
+    const address = (state.gateways ?? {})[`${ns()}/${args[2]}`]
+    if (address === undefined) notFound('gateways.gateway.networking.k8s.io', args[2])
+    const addresses = address ? [{ type: /^[\d.]+$/.test(address) ? 'IPAddress' : 'Hostname', value: address }] : []
+    done(JSON.stringify({ kind: 'Gateway', metadata: { name: args[2], namespace: ns() }, status: { addresses } }))
+  }
   if (cmd === 'get' && sub === 'ingress') {
     const lb = state.ingressIp ? [{ ip: state.ingressIp }] : []
     done(
