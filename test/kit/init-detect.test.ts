@@ -45,6 +45,23 @@ describe('finding the apps in a repository', () => {
     const dir = tree({ 'scripts/requirements.txt': 'requests\n', 'scripts/run.py': 'print(1)\n' })
     expect(findApps(dir).backends).toEqual([])
   })
+  it('a repository root whose only FastAPI app is in a backend below it is not a second backend; two apps side by side are', () => {
+    const fastapi = 'from fastapi import FastAPI\napp = FastAPI()\n'
+    const dir = tree({
+      'pyproject.toml': '[project]\nname = "console-todo"\n',
+      'main.py': 'from dataclasses import dataclass\n',
+      'backend/requirements.txt': 'fastapi\n',
+      'backend/src/main.py': fastapi,
+    })
+    expect(findApps(dir).backends).toEqual([path.join(dir, 'backend')])
+    const both = tree({
+      'pyproject.toml': '[project]\nname = "api"\n',
+      'main.py': fastapi,
+      'backend/requirements.txt': 'fastapi\n',
+      'backend/main.py': fastapi,
+    })
+    expect(findApps(both).backends).toEqual([both, path.join(both, 'backend')])
+  })
 })
 
 describe('backend: image inputs', () => {

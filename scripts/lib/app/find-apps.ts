@@ -26,5 +26,17 @@ export function findApps(root: string): { frontends: string[]; backends: string[
       if (e.isDirectory() && !SKIP.has(e.name) && !e.name.startsWith('.')) visit(path.join(dir, e.name), depth + 1)
   }
   visit(root, 0)
-  return { frontends, backends }
+  return { frontends, backends: backends.filter((dir) => !onlyHoldsOthers(dir, backends)) }
+}
+
+/**
+ * A directory (often the repository root, with a pyproject.toml of its own) whose every FastAPI app lies inside another
+ * candidate below it is not a backend of its own: the nested one is.
+ */
+function onlyHoldsOthers(dir: string, candidates: string[]): boolean {
+  const nested = candidates.filter((c) => c !== dir && c.startsWith(dir + path.sep))
+  if (!nested.length) return false
+  return asgiApps(dir).every((app) =>
+    app.from.every((e) => nested.some((c) => path.join(dir, e.file).startsWith(c + path.sep))),
+  )
 }
