@@ -3,7 +3,10 @@
 // directories, the init command its fix line prints), then `build --env-path <tmp>/.env`.
 // Prints one row per app: init's open items, each image's result (ok, or the cause line build printed), the bytes
 // each built image adds over its base image, and the build's wall time. Asserts nothing.
-//   node bench/corpus.ts [--only <app>] [--json] [--corpus <dir>]
+//   node bench/corpus.ts [--only <app>] [--json] [--corpus <dir>] [--fonts-standin]
+// --fonts-standin: next/font/google's downloads during `next build` are answered by a local stand-in
+// (test/support/google-fonts-standin.ts) instead of failing where fonts.googleapis.com is unreachable, so the rest of
+// each build is measured; without it, those builds stop at the font with the kit's one-line cause.
 // Base images: $NODE_IMAGE / $PYTHON_IMAGE, else the local stand-ins when present (../shared/rig/base-images.sh),
 // else the public defaults. LOAD_METHOD=none CLUSTER=existing: no cluster is involved.
 // Images are named kit-corpus-<app>-frontend/-backend and removed at the end, with the temp dirs (Ctrl-C finishes the
@@ -14,10 +17,16 @@ import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSy
 import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
+import { startFontsStandin, trustingBaseImage } from '../test/support/google-fonts-standin.ts'
 
 const root = path.resolve(import.meta.dirname, '..')
 const { values: flags } = parseArgs({
-  options: { only: { type: 'string' }, json: { type: 'boolean' }, corpus: { type: 'string' } },
+  options: {
+    only: { type: 'string' },
+    json: { type: 'boolean' },
+    corpus: { type: 'string' },
+    'fonts-standin': { type: 'boolean' },
+  },
   strict: true,
 })
 const corpus = path.resolve(flags.corpus ?? path.join(root, '..', 'shared', 'corpus'))
@@ -48,7 +57,10 @@ if (!existsSync(corpus)) {
 }
 const pick = async (given: string | undefined, local: string, official: string): Promise<string> =>
   given ?? ((await exists(local)) ? local : official)
-const nodeImage = await pick(process.env.NODE_IMAGE, 'local/node:24', 'node:24-slim')
+const baseNodeImage = await pick(process.env.NODE_IMAGE, 'local/node:24', 'node:24-slim')
+const fonts = flags['fonts-standin'] ? await startFontsStandin() : null
+const nodeImage = fonts ? trustingBaseImage(baseNodeImage, fonts.caPem) : baseNodeImage
+if (fonts) say(`Google Fonts answered by the stand-in at ${fonts.proxyUrl} (base image ${nodeImage})`)
 const pythonImage = await pick(process.env.PYTHON_IMAGE, 'local/python:3.13', 'python:3.13-slim')
 const apps = readdirSync(corpus)
   .filter((d) => statSync(path.join(corpus, d)).isDirectory())
@@ -136,6 +148,7 @@ try {
         BACKEND_IMAGE: names.backend,
         FORCE_COLOR: '0',
         NO_COLOR: '1',
+        ...(fonts ? { DOCKER_CONFIG: fonts.dockerConfig } : {}),
       }
       say(`${app}: init`)
       let init = await run(process.execPath, ['scripts/init.ts', '--app', copy, '--env-path', envFile], env)
@@ -179,7 +192,7 @@ try {
             .split('\n')
             .filter(Boolean)
           made.push(...tags)
-          const base = c === 'frontend' ? nodeImage : pythonImage
+          const base = c === 'frontend' ? baseNodeImage : pythonImage
           if (row[c].ok && tags[0])
             row[c].overBaseMb = Math.round(((await size(tags[0])) - (await size(base))) / 1e5) / 10
         }
@@ -206,6 +219,10 @@ try {
   if (left.length) say(`images left (docker image rm failed; a container may use them): ${left.join(', ')}`)
   else if (made.length)
     say(`removed the ${made.length} image(s) it built; BuildKit's cache stays (docker builder prune)`)
+  if (fonts) {
+    say(`the fonts stand-in answered ${fonts.served.css} font CSS and ${fonts.served.files} font file request(s)`)
+    await fonts.stop()
+  }
 }
 
 if (flags.json) {
@@ -214,7 +231,7 @@ if (flags.json) {
   const cell = (r: Result): string => (r.ok ? 'ok' : (r.cause ?? '').replace(/\|/g, '\\|'))
   const mb = (r: Result): string => (r.overBaseMb === null ? '–' : `${r.overBaseMb} MB`)
   const out = [
-    `NODE_IMAGE=${nodeImage} PYTHON_IMAGE=${pythonImage}`,
+    `NODE_IMAGE=${nodeImage} PYTHON_IMAGE=${pythonImage}${fonts ? ' (Google Fonts: the local stand-in)' : ''}`,
     '',
     '| app | init open items | frontend | backend | frontend over base | backend over base | build time |',
     '| --- | --- | --- | --- | --- | --- | --- |',
