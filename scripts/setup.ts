@@ -11,8 +11,8 @@ export const setup = defineStage({
   checkPaths: false,
   description: `
 1. preflight: docker engine answering; kubectl, helm (and minikube, kind or ctr as configured) present and new enough
-2. CLUSTER=minikube: start the MINIKUBE_PROFILE cluster if it is not running (driver, cpus, memory, k8s version),
-   enable MINIKUBE_ADDONS (ingress; metrics-server when HPA_ENABLED=true), point kubectl at the profile
+2. CLUSTER=minikube: start the MINIKUBE_PROFILE cluster if it is not running (driver, cpus, memory, k8s version,
+   container runtime: docker for LOAD_METHOD=docker-env, else MINIKUBE_CONTAINER_RUNTIME; MINIKUBE_NODES), enable MINIKUBE_ADDONS (ingress; metrics-server when HPA_ENABLED=true), point kubectl at the profile
    CLUSTER=existing: check the current kubectl context answers
 3. create the NAMESPACE if it does not exist`,
   run,
@@ -26,8 +26,10 @@ async function run(ctx: Ctx): Promise<void> {
   if (cfg.cluster === 'minikube') {
     if (cfg.loadMethodWhy)
       log.info(`images: LOAD_METHOD=${cfg.loadMethod} (${cfg.loadMethodWhy}; set LOAD_METHOD to choose)`)
-    // docker-env builds with the node's Docker: ask for that runtime even when a user-wide minikube config says otherwise
-    const runtime = cfg.loadMethod === 'docker-env' ? ['--container-runtime=docker'] : []
+    // docker-env builds with the node's Docker: ask for that runtime even when a user-wide minikube config (or
+    // minikube 1.39's containerd default) says otherwise
+    const runtime = mk.containerRuntime ? [`--container-runtime=${mk.containerRuntime}`] : []
+    const nodes = mk.nodes > 1 ? [`--nodes=${mk.nodes}`] : []
     const cni = mk.cni ? [`--cni=${mk.cni}`] : []
     const start = {
       timeoutMs: cfg.timeouts.minikubeStartMs,
@@ -35,14 +37,16 @@ async function run(ctx: Ctx): Promise<void> {
       fix: `minikube logs -p ${mk.profile}   (or start over: minikube delete -p ${mk.profile})`,
     }
     if (await minikubeRunning(ctx)) log.ok(`minikube profile ${mk.profile} is running`)
-    else
+    else {
+      log.info(runtimeChoice(cfg))
       await log.task(
         `start minikube profile ${mk.profile}`,
         () =>
           exec(
             start,
-          )`minikube start -p ${mk.profile} --driver=${mk.driver} --cpus=${mk.cpus} --memory=${mk.memory} --kubernetes-version=${mk.kubernetesVersion} ${runtime} ${cni}`,
+          )`minikube start -p ${mk.profile} --driver=${mk.driver} --cpus=${mk.cpus} --memory=${mk.memory} --kubernetes-version=${mk.kubernetesVersion} ${runtime} ${nodes} ${cni}`,
       )
+    }
 
     const enabled = await enabledAddons(ctx)
     for (const addon of mk.addons) {
@@ -88,11 +92,28 @@ async function preflight(ctx: Ctx): Promise<void> {
 async function minikubeRunning(ctx: Ctx): Promise<boolean> {
   const status = await ctx.query({ timeoutMs: 60_000 })`minikube status -p ${ctx.cfg.minikube.profile} -o json`
   try {
-    const st = JSON.parse(status.stdout) as { Host?: string; Kubelet?: string; APIServer?: string }
-    return st.Host === 'Running' && st.Kubelet === 'Running' && st.APIServer === 'Running'
+    // one node: an object; several: one per node, where only the control plane runs an API server
+    type NodeStatus = { Host?: string; Kubelet?: string; APIServer?: string }
+    const parsed = JSON.parse(status.stdout) as NodeStatus | NodeStatus[]
+    const nodes = Array.isArray(parsed) ? parsed : [parsed]
+    return (
+      nodes.length > 0 &&
+      nodes.every((n) => n.Host === 'Running' && n.Kubelet === 'Running') &&
+      nodes.some((n) => n.APIServer === 'Running')
+    )
   } catch {
     return false
   }
+}
+
+/** The one line that says which container runtime a new profile gets, and what that means for the images. */
+export function runtimeChoice(cfg: Ctx['cfg']): string {
+  const mk = cfg.minikube
+  const nodes = mk.nodes > 1 ? `, ${mk.nodes} nodes` : ''
+  if (cfg.loadMethod === 'docker-env')
+    return `new profile: the docker runtime${nodes} (LOAD_METHOD=docker-env builds in the node's own Docker; minikube 1.39 would otherwise pick containerd)`
+  const runtime = mk.containerRuntime ?? "minikube's default runtime (docker before 1.39, containerd from 1.39)"
+  return `new profile: ${runtime}${nodes}; images reach ${mk.nodes > 1 ? 'every node' : 'the node'} by LOAD_METHOD=${cfg.loadMethod}`
 }
 
 async function enabledAddons(ctx: Ctx): Promise<Set<string>> {

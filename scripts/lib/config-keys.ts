@@ -268,6 +268,19 @@ export const fields = {
     default: 'stable',
     doc: 'Kubernetes version for minikube (stable, latest or v1.x.y)',
   }),
+  MINIKUBE_CONTAINER_RUNTIME: z
+    .enum(['', 'docker', 'containerd', 'cri-o'], { error: 'one of docker, containerd, cri-o' })
+    .register(docs, {
+      group: 'cluster',
+      default: '',
+      shownDefault: "docker for docker-env, else minikube's",
+      doc: "container runtime of a profile setup starts (`--container-runtime`): docker lets LOAD_METHOD=docker-env build in the node's Docker; containerd (minikube 1.39's default) and cri-o take images by `minikube image load`; a running profile keeps its own",
+    }),
+  MINIKUBE_NODES: int(1, 20).register(docs, {
+    group: 'cluster',
+    default: '1',
+    doc: 'nodes of a profile setup starts (`--nodes`); with more than one, images go to every node by `minikube image load`; a running profile keeps its own',
+  }),
   MINIKUBE_CNI: matching(
     /^$|^(auto|bridge|calico|cilium|flannel|kindnet|false)$|^[\w./~-]+\.ya?ml$/,
     'auto, bridge, calico, cilium, flannel, kindnet, false or a CNI manifest path ending in .yaml',

@@ -78,6 +78,10 @@ export type Config = {
     kubernetesVersion: string
     /** `--cni` for minikube start, or null for minikube's own choice */
     cni: string | null
+    /** `--container-runtime` for a new profile: docker for docker-env, else MINIKUBE_CONTAINER_RUNTIME or null */
+    containerRuntime: 'docker' | 'containerd' | 'cri-o' | null
+    /** `--nodes` for a new profile */
+    nodes: number
     /** MINIKUBE_ADDONS, plus metrics-server when hpa is on */
     addons: string[]
   }
@@ -241,6 +245,8 @@ function configSchema(ctx: Context) {
           memory: v.MINIKUBE_MEMORY,
           kubernetesVersion: v.MINIKUBE_K8S_VERSION,
           cni: v.MINIKUBE_CNI || null,
+          containerRuntime: v.MINIKUBE_CONTAINER_RUNTIME || (loadMethod === 'docker-env' ? 'docker' : null),
+          nodes: v.MINIKUBE_NODES,
           addons: minikubeAddons,
         },
         routing,

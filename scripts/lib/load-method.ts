@@ -22,7 +22,12 @@ export const LOAD_METHODS_BY_CLUSTER: Record<ClusterKind, readonly LoadMethod[]>
 export const MINIKUBE_DEFAULT_LOAD_METHOD = 'docker-env'
 
 type MinikubeMethod = { method: 'minikube' | 'docker-env'; why: string }
-function minikubeDefaultLoadMethod(profile: string, env: Record<string, string | undefined>): MinikubeMethod {
+type NewProfile = { runtime: string; nodes: number }
+function minikubeDefaultLoadMethod(
+  profile: string,
+  fresh: NewProfile,
+  env: Record<string, string | undefined>,
+): MinikubeMethod {
   // minikube's own record of the profile: MINIKUBE_HOME is used as is when it ends in .minikube, else minikube
   // appends .minikube
   const mkHome = env.MINIKUBE_HOME
@@ -33,6 +38,10 @@ function minikubeDefaultLoadMethod(profile: string, env: Record<string, string |
     : path.join(env.HOME ?? os.homedir(), '.minikube')
   const file = path.join(home, 'profiles', profile, 'config.json')
   if (!existsSync(file)) {
+    if (fresh.runtime && fresh.runtime !== 'docker')
+      return { method: 'minikube', why: `no profile ${profile} yet: setup starts it on ${fresh.runtime}` }
+    if (fresh.nodes > 1)
+      return { method: 'minikube', why: `no profile ${profile} yet: setup starts it with ${fresh.nodes} nodes` }
     return { method: 'docker-env', why: `no profile ${profile} yet: setup starts it with the docker runtime` }
   }
   try {
@@ -54,6 +63,8 @@ type LoadKeys = {
   LOAD_METHOD: LoadMethod | ''
   REGISTRY: string | null
   MINIKUBE_PROFILE: string
+  MINIKUBE_CONTAINER_RUNTIME: '' | 'docker' | 'containerd' | 'cri-o'
+  MINIKUBE_NODES: number
 }
 
 /** The rules across keys: LOAD_METHOD fits CLUSTER, and registry needs REGISTRY. */
@@ -65,6 +76,23 @@ export function checkLoadMethod(v: LoadKeys, issue: Report): void {
   } else if (v.LOAD_METHOD && !allowed.includes(v.LOAD_METHOD)) {
     issue('LOAD_METHOD', new Invalid(`one of ${allowed.join(', ')}`))
   }
+  if (v.LOAD_METHOD === 'docker-env' && v.CLUSTER === 'minikube') {
+    // docker-env builds into one node's Docker: a new profile must run docker, on one node
+    if (v.MINIKUBE_CONTAINER_RUNTIME && v.MINIKUBE_CONTAINER_RUNTIME !== 'docker')
+      issue(
+        'LOAD_METHOD',
+        new Invalid(
+          `minikube (or unset) with MINIKUBE_CONTAINER_RUNTIME=${v.MINIKUBE_CONTAINER_RUNTIME}: docker-env needs the docker runtime`,
+        ),
+      )
+    else if (v.MINIKUBE_NODES > 1)
+      issue(
+        'LOAD_METHOD',
+        new Invalid(
+          `minikube (or unset) with MINIKUBE_NODES=${v.MINIKUBE_NODES}: docker-env builds into one node's Docker, and pods on the others would lack the image`,
+        ),
+      )
+  }
   if (v.LOAD_METHOD === 'registry' && !v.REGISTRY) {
     issue('REGISTRY', new Invalid('a registry like localhost:5000 when LOAD_METHOD=registry', ''))
   }
@@ -75,6 +103,8 @@ export function resolveLoadMethod(
   v: LoadKeys,
   env: Record<string, string | undefined>,
 ): { method: LoadMethod; why: string | null } {
-  const picked = !v.LOAD_METHOD && v.CLUSTER === 'minikube' ? minikubeDefaultLoadMethod(v.MINIKUBE_PROFILE, env) : null
+  const fresh = { runtime: v.MINIKUBE_CONTAINER_RUNTIME, nodes: v.MINIKUBE_NODES }
+  const picked =
+    !v.LOAD_METHOD && v.CLUSTER === 'minikube' ? minikubeDefaultLoadMethod(v.MINIKUBE_PROFILE, fresh, env) : null
   return { method: v.LOAD_METHOD || picked?.method || 'none', why: picked?.why ?? null }
 }

@@ -242,6 +242,20 @@ describe('validation: each malformed value names its key and what was expected',
       MINIKUBE_DEFAULT_LOAD_METHOD,
       'no profile todo yet: setup starts it with the docker runtime',
     ])
+    // a new profile on another runtime, or with several nodes, takes its images by minikube image load
+    expect(picked({ MINIKUBE_CONTAINER_RUNTIME: 'containerd' })).toEqual([
+      'minikube',
+      'no profile todo yet: setup starts it on containerd',
+    ])
+    expect(picked({ MINIKUBE_NODES: '2' })).toEqual(['minikube', 'no profile todo yet: setup starts it with 2 nodes'])
+    expect(error({ LOAD_METHOD: 'docker-env', MINIKUBE_CONTAINER_RUNTIME: 'cri-o' }).message).toMatch(
+      /LOAD_METHOD="docker-env" is invalid: expected minikube \(or unset\) with MINIKUBE_CONTAINER_RUNTIME=cri-o: docker-env needs the docker runtime/,
+    )
+    expect(error({ LOAD_METHOD: 'docker-env', MINIKUBE_NODES: '3' }).message).toMatch(
+      /with MINIKUBE_NODES=3: docker-env builds into one node's Docker, and pods on the others would lack the image/,
+    )
+    expect(error({ MINIKUBE_NODES: '0' }).key).toBe('MINIKUBE_NODES')
+    expect(error({ MINIKUBE_CONTAINER_RUNTIME: 'rkt' }).message).toMatch(/one of docker, containerd, cri-o/)
     profile('todo', { Driver: 'docker', Nodes: [{}], KubernetesConfig: { ContainerRuntime: 'docker' } })
     expect(picked({})).toEqual(['docker-env', 'profile todo runs the docker runtime'])
     profile('cd', { Driver: 'docker', Nodes: [{}], KubernetesConfig: { ContainerRuntime: 'containerd' } })

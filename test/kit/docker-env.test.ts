@@ -270,6 +270,9 @@ describe('stages with LOAD_METHOD=docker-env', { timeout: 120_000 }, () => {
     expect(s.stdout).toContain(
       'minikube start -p todo --driver=docker --cpus=2 --memory=4096mb --kubernetes-version=stable --container-runtime=docker\n',
     )
+    expect(s.stderr).toContain(
+      "new profile: the docker runtime (LOAD_METHOD=docker-env builds in the node's own Docker; minikube 1.39 would otherwise pick containerd)",
+    )
     const up = await p.run('up', ['--dry-run'])
     expect(up.code).toBe(0)
     expect(mutating(up.calls)).toEqual([])

@@ -35,6 +35,21 @@ describe('setup', { timeout: 120_000 }, () => {
     expect(again.stderr).toContain('minikube profile todo is running')
   })
 
+  it('a new profile on containerd with two nodes: minikube image load, the runtime said in one line; a running one is left alone', async () => {
+    const p = project({ env: { LOAD_METHOD: '', MINIKUBE_CONTAINER_RUNTIME: 'containerd', MINIKUBE_NODES: '2' } })
+    const r = await p.run('setup')
+    expect(r.code, r.stderr).toBe(0)
+    expect(mutating(r.calls)[0]).toBe(
+      'minikube start -p todo --driver=docker --cpus=2 --memory=4096mb --kubernetes-version=stable --container-runtime=containerd --nodes=2',
+    )
+    expect(r.stderr).toContain('images: LOAD_METHOD=minikube (no profile todo yet: setup starts it on containerd')
+    expect(r.stderr).toContain('new profile: containerd, 2 nodes; images reach every node by LOAD_METHOD=minikube')
+    // minikube status answers one object per node now; the profile runs, so nothing starts again
+    const again = await p.run('setup')
+    expect(mutating(again.calls)).toEqual([])
+    expect(again.stderr).toContain('minikube profile todo is running')
+  })
+
   it('MINIKUBE_CNI picks the network minikube starts with (NetworkPolicies need one that enforces them); a bad value changes nothing', async () => {
     const r = await project({ env: { MINIKUBE_CNI: 'calico' } }).run('setup')
     expect(r.code).toBe(0)

@@ -155,22 +155,23 @@ function minikube() {
   if (cmd === 'docker-env') dockerEnv(mk, profile)
   if (cmd === 'status') {
     // captured shape of `minikube status -o json`; exit code 7 when stopped, 85 when the profile does not exist
+    // with several nodes, one object per node (a worker's APIServer is "Irrelevant")
     const s = mk.running ? 'Running' : 'Stopped'
-    done(
-      JSON.stringify({
-        Name: profile,
-        Host: s,
-        Kubelet: s,
-        APIServer: s,
-        Kubeconfig: mk.running ? 'Configured' : 'Misconfigured',
-        Worker: false,
-      }),
-      mk.running ? 0 : 7,
-    )
+    const node = (i) => ({
+      Name: i ? `${profile}-m0${i + 1}` : profile,
+      Host: s,
+      Kubelet: s,
+      APIServer: i ? 'Irrelevant' : s,
+      Kubeconfig: i ? 'Irrelevant' : mk.running ? 'Configured' : 'Misconfigured',
+      Worker: i > 0,
+    })
+    const nodes = Array.from({ length: mk.nodes ?? 1 }, (_, i) => node(i))
+    done(JSON.stringify(nodes.length > 1 ? nodes : nodes[0]), mk.running ? 0 : 7)
   }
   if (cmd === 'start') {
     mk.running = true
     mk.startArgs = args
+    mk.nodes = Number(args.find((a) => a.startsWith('--nodes='))?.slice('--nodes='.length) ?? 1)
     state.context = profile
     done(
       `😄  [${profile}] minikube v1.34.0\n🏄  Done! kubectl is now configured to use "${profile}" cluster and "default" namespace by default`,
