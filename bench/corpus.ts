@@ -4,9 +4,10 @@
 // Prints one row per app: init's open items, each image's result (ok, or the cause line build printed), the bytes
 // each built image adds over its base image, and the build's wall time. Asserts nothing.
 //   node bench/corpus.ts [--only <app>] [--json] [--corpus <dir>] [--fonts-standin]
-// --fonts-standin: next/font/google's downloads during `next build` are answered by a local stand-in
-// (test/support/google-fonts-standin.ts) instead of failing where fonts.googleapis.com is unreachable, so the rest of
-// each build is measured; without it, those builds stop at the font with the kit's one-line cause.
+// --fonts-standin: next/font/google's downloads during `next build` are answered by a stand-in base image
+// (test/support/google-fonts-standin.ts: next/font's own test hook; webpack builds only) instead of failing where
+// fonts.googleapis.com is unreachable, so the rest of each build is measured; without it, those builds stop at the
+// font with the kit's one-line cause.
 // Base images: $NODE_IMAGE / $PYTHON_IMAGE, else the local stand-ins when present (../shared/rig/base-images.sh),
 // else the public defaults. LOAD_METHOD=none CLUSTER=existing: no cluster is involved.
 // Images are named kit-corpus-<app>-frontend/-backend and removed at the end, with the temp dirs (Ctrl-C finishes the
@@ -17,7 +18,7 @@ import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSy
 import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { startFontsStandin, trustingBaseImage } from '../test/support/google-fonts-standin.ts'
+import { fontsStandinImage } from '../test/support/google-fonts-standin.ts'
 
 const root = path.resolve(import.meta.dirname, '..')
 const { values: flags } = parseArgs({
@@ -58,9 +59,9 @@ if (!existsSync(corpus)) {
 const pick = async (given: string | undefined, local: string, official: string): Promise<string> =>
   given ?? ((await exists(local)) ? local : official)
 const baseNodeImage = await pick(process.env.NODE_IMAGE, 'local/node:24', 'node:24-slim')
-const fonts = flags['fonts-standin'] ? await startFontsStandin() : null
-const nodeImage = fonts ? trustingBaseImage(baseNodeImage, fonts.caPem) : baseNodeImage
-if (fonts) say(`Google Fonts answered by the stand-in at ${fonts.proxyUrl} (base image ${nodeImage})`)
+const fonts = Boolean(flags['fonts-standin'])
+const nodeImage = fonts ? fontsStandinImage(baseNodeImage) : baseNodeImage
+if (fonts) say(`Google Fonts answered by the stand-in base image ${nodeImage}`)
 const pythonImage = await pick(process.env.PYTHON_IMAGE, 'local/python:3.13', 'python:3.13-slim')
 const apps = readdirSync(corpus)
   .filter((d) => statSync(path.join(corpus, d)).isDirectory())
@@ -148,7 +149,6 @@ try {
         BACKEND_IMAGE: names.backend,
         FORCE_COLOR: '0',
         NO_COLOR: '1',
-        ...(fonts ? { DOCKER_CONFIG: fonts.dockerConfig } : {}),
       }
       say(`${app}: init`)
       let init = await run(process.execPath, ['scripts/init.ts', '--app', copy, '--env-path', envFile], env)
@@ -219,10 +219,6 @@ try {
   if (left.length) say(`images left (docker image rm failed; a container may use them): ${left.join(', ')}`)
   else if (made.length)
     say(`removed the ${made.length} image(s) it built; BuildKit's cache stays (docker builder prune)`)
-  if (fonts) {
-    say(`the fonts stand-in answered ${fonts.served.css} font CSS and ${fonts.served.files} font file request(s)`)
-    await fonts.stop()
-  }
 }
 
 if (flags.json) {
