@@ -13,11 +13,10 @@
 // Images are named kit-corpus-<app>-frontend/-backend and removed at the end, with the temp dirs (Ctrl-C finishes the
 // app in progress, then cleans up); each build's whole log stays in .cache/build-logs/kit-corpus-<app>-<component>.log
 // (git-ignored) to read afterwards. BuildKit's cache stays: `docker builder prune` frees it.
-import { execFile } from 'node:child_process'
-import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import os from 'node:os'
+import { existsSync, readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
+import { initAndBuild, run, type CorpusRun, type ImageResult } from '../test/support/corpus-app.ts'
 import { fontsStandinImage } from '../test/support/google-fonts-standin.ts'
 
 const root = path.resolve(import.meta.dirname, '..')
@@ -33,17 +32,7 @@ const { values: flags } = parseArgs({
 const corpus = path.resolve(flags.corpus ?? path.join(root, '..', 'shared', 'corpus'))
 const say = (s: string): void => void process.stderr.write(`[bench:corpus] ${s}\n`)
 
-type Run = { code: number; stdout: string; stderr: string; ms: number }
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Run> {
-  const t0 = Date.now()
-  return new Promise((resolve) => {
-    execFile(cmd, args, { cwd: root, env, maxBuffer: 1 << 28 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0
-      resolve({ code, stdout: String(stdout), stderr: String(stderr), ms: Date.now() - t0 })
-    })
-  })
-}
-const docker = (...args: string[]): Promise<Run> => run('docker', args)
+const docker = (...args: string[]) => run('docker', args)
 const exists = async (image: string): Promise<boolean> => (await docker('image', 'inspect', image)).code === 0
 const size = async (image: string): Promise<number> =>
   Number((await docker('image', 'inspect', '-f', '{{.Size}}', image)).stdout.trim())
@@ -71,50 +60,10 @@ if (flags.only && !apps.includes(flags.only)) {
   process.exit(1)
 }
 
-type Component = 'frontend' | 'backend'
-type Result = { ok: boolean; cause: string | null; fix: string | null; overBaseMb: number | null }
-type Row = {
-  app: string
-  open: number | null
-  support: number | null
-  initError: string | null
-  /** init first stopped with this cause, and the init command its fix line printed was run instead */
-  initStopped: { cause: string; followed: string } | null
+type Result = ImageResult & { overBaseMb: number | null }
+type Row = Omit<CorpusRun, 'frontend' | 'backend' | 'initOut' | 'buildOut' | 'images'> & {
   frontend: Result
   backend: Result
-  buildSeconds: number
-}
-
-// What build printed for each image: `✔ build <name>:<tag> (1m02s)`, or `✖ the <component> image did not build:
-// <cause>` (the Python pin check's `✖ the app pins Python ...` and the wheel check's `✖ <package> <version> has no
-// wheel for Python 3.X (…), the Python of PYTHON_IMAGE=…` are the backend's) and, a few lines on, `  fix: <fix>`.
-function results(stderr: string, names: Record<Component, string>): Record<Component, Result> {
-  const lines = stderr.split('\n')
-  const fixAfter = (i: number): string | null =>
-    lines
-      .slice(i + 1)
-      .find((l) => /^\s+fix: /.test(l))
-      ?.replace(/^\s+fix: /, '') ?? null
-  const out = {} as Record<Component, Result>
-  for (const c of ['frontend', 'backend'] as const) {
-    const ok = stderr.includes(`✔ build ${names[c]}:`) || new RegExp(`${names[c]}:h-\\w+ is up to date`).test(stderr)
-    const i = lines.findIndex(
-      (l) =>
-        l.startsWith('✖ ') &&
-        (l.includes(`the ${c} image`) ||
-          (c === 'backend' && (l.includes('pins Python') || l.includes('the Python of PYTHON_IMAGE=')))),
-    )
-    const cause = i < 0 ? null : lines[i]!.slice(2).replace(`the ${c} image did not build: `, '')
-    out[c] = { ok, cause: ok ? null : cause, fix: ok || i < 0 ? null : fixAfter(i), overBaseMb: null }
-  }
-  // a failure before either image (no docker, a bad .env) names neither: it is both images' cause
-  const other = lines.findIndex((l) => l.startsWith('✖ '))
-  for (const c of ['frontend', 'backend'] as const)
-    if (!out[c].ok && !out[c].cause) {
-      const cause = other < 0 ? 'not built (see the build output)' : lines[other]!.slice(2)
-      out[c] = { ...out[c], cause, fix: other < 0 ? null : fixAfter(other) }
-    }
-  return out
 }
 
 // Ctrl-C: the build in progress stops (docker gets the signal too); the temp dirs and images are still removed
@@ -129,88 +78,25 @@ const rows: Row[] = []
 try {
   for (const app of flags.only ? [flags.only] : apps) {
     if (interrupted) break
-    const tmp = mkdtempSync(path.join(os.tmpdir(), `kit-corpus-${app}-`))
-    try {
-      const copy = path.join(tmp, 'app')
-      cpSync(path.join(corpus, app), copy, { recursive: true, verbatimSymlinks: true })
-      // paths in what the kit prints, as the table shows them
-      const shown = (s: string | null): string | null => (s === null ? null : s.replaceAll(copy, '<app>'))
-      const envFile = path.join(tmp, '.env')
-      // an explicit --env-path must exist (init never creates one); init adds its keys to it
-      writeFileSync(envFile, '')
-      const names = { frontend: `kit-corpus-${app}-frontend`, backend: `kit-corpus-${app}-backend` }
-      const env = {
-        ...process.env,
-        NODE_IMAGE: nodeImage,
-        PYTHON_IMAGE: pythonImage,
-        LOAD_METHOD: 'none',
-        CLUSTER: 'existing',
-        FRONTEND_IMAGE: names.frontend,
-        BACKEND_IMAGE: names.backend,
-        FORCE_COLOR: '0',
-        NO_COLOR: '1',
-      }
-      say(`${app}: init`)
-      let init = await run(process.execPath, ['scripts/init.ts', '--app', copy, '--env-path', envFile], env)
-      const failure = (r: Run): string | null =>
-        r.code === 0
-          ? null
-          : (r.stderr
-              .split('\n')
-              .find((l) => l.startsWith('✖ '))
-              ?.slice(2) ?? `exit ${r.code}`)
-      // two candidate directories: init names the flag to pass in its fix line; a new user runs that
-      const stopped = failure(init)
-      const retry = /fix: npx zx scripts\/init\.ts (.*--(?:frontend|backend) .*)$/m.exec(init.stderr)?.[1]
-      let initStopped: Row['initStopped'] = null
-      if (stopped && retry) {
-        initStopped = { cause: shown(stopped)!, followed: shown(retry)! }
-        say(`${app}: init stopped (${initStopped.cause}); running its fix: init ${initStopped.followed}`)
-        init = await run(process.execPath, ['scripts/init.ts', ...retry.split(' '), '--env-path', envFile], env)
-      }
-      const counts = /(\d+) open item\(s\) and (\d+) needing support/.exec(init.stdout)
-      const decided = init.stdout.includes('Everything was decided.')
-      const notBuilt: Result = { ok: false, cause: 'not built: init failed', fix: null, overBaseMb: null }
-      const row: Row = {
-        app,
-        open: counts ? Number(counts[1]) : decided ? 0 : null,
-        support: counts ? Number(counts[2]) : decided ? 0 : null,
-        initError: shown(failure(init)),
-        initStopped,
-        frontend: notBuilt,
-        backend: notBuilt,
-        buildSeconds: 0,
-      }
-      if (init.code === 0 && !interrupted) {
-        say(`${app}: build (${nodeImage}, ${pythonImage})`)
-        const b = await run(process.execPath, ['scripts/build.ts', '--env-path', envFile, '--force'], env)
-        row.buildSeconds = Math.round(b.ms / 100) / 10
-        const r = results(b.stderr, names)
-        for (const c of ['frontend', 'backend'] as const) {
-          row[c] = { ...r[c], cause: shown(r[c].cause), fix: shown(r[c].fix) }
-          const tags = (await docker('image', 'ls', names[c], '--format', '{{.Repository}}:{{.Tag}}')).stdout
-            .split('\n')
-            .filter(Boolean)
-          made.push(...tags)
-          const base = c === 'frontend' ? baseNodeImage : pythonImage
-          if (row[c].ok && tags[0])
-            row[c].overBaseMb = Math.round(((await size(tags[0])) - (await size(base))) / 1e5) / 10
-        }
-      }
-      rows.push(row)
-      const said = (r: Result): string => (r.ok ? 'ok' : (r.cause ?? ''))
-      say(`${app}: frontend ${said(row.frontend)}; backend ${said(row.backend)}`)
-    } finally {
-      // corpus folders keep their read-only modes in the copy: make them writable to delete them
-      const writable = (p: string): void => {
-        const st = statSync(p, { throwIfNoEntry: false })
-        if (!st || !st.isDirectory()) return
-        chmodSync(p, st.mode | 0o700)
-        for (const e of readdirSync(p, { withFileTypes: true })) if (e.isDirectory()) writable(path.join(p, e.name))
-      }
-      writable(tmp)
-      rmSync(tmp, { recursive: true, force: true })
+    const r = await initAndBuild(app, { corpus, nodeImage, pythonImage, say })
+    const { initOut: _i, buildOut: _b, images: _m, ...rest } = r
+    const row: Row = {
+      ...rest,
+      frontend: { ...r.frontend, overBaseMb: null },
+      backend: { ...r.backend, overBaseMb: null },
     }
+    for (const c of ['frontend', 'backend'] as const) {
+      const names = { frontend: `kit-corpus-${app}-frontend`, backend: `kit-corpus-${app}-backend` }
+      const tags = (await docker('image', 'ls', names[c], '--format', '{{.Repository}}:{{.Tag}}')).stdout
+        .split('\n')
+        .filter(Boolean)
+      made.push(...tags)
+      const base = c === 'frontend' ? baseNodeImage : pythonImage
+      if (row[c].ok && tags[0]) row[c].overBaseMb = Math.round(((await size(tags[0])) - (await size(base))) / 1e5) / 10
+    }
+    rows.push(row)
+    const said = (x: Result): string => (x.ok ? 'ok' : (x.cause ?? ''))
+    say(`${app}: frontend ${said(row.frontend)}; backend ${said(row.backend)}`)
   }
 } finally {
   const left: string[] = []
