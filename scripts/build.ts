@@ -22,7 +22,7 @@ import {
 } from './lib/app/python-wheels.ts'
 import { imageDaemon } from './lib/docker-env.ts'
 import { fail, KitError } from './lib/errors.ts'
-import { diagnoseBuild } from './lib/build-diagnosis.ts'
+import { buildTimeSettings, diagnoseBuild } from './lib/build-diagnosis.ts'
 
 export const build = defineStage({
   name: 'build',
@@ -127,25 +127,40 @@ async function buildImage(ctx: Ctx, spec: ImageSpec, flags: Flags): Promise<void
   const args = Object.entries(spec.buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`])
   const dir = shownPath(cfg, spec.contextDir)
   const r = await log.task(`build ${img.local}`, async () => {
-    // plain progress: one line per output line, each with its step number, so the log can be read for the cause
-    const res = await exec({
-      // BuildKit: per-Dockerfile ignore files and cache mounts (the default builder from Docker 23 on)
-      env: { DOCKER_BUILDKIT: '1' },
-      stream: Boolean(flags.verbose),
-      nothrow: true,
-    })`docker build --progress=plain -f ${shownPath(cfg, spec.dockerfile)} ${args} -t ${img.local} ${dir}`
-    if (dryRun) return res
-    // BuildKit writes its progress to stderr; stdout has at most the image id
-    const text = res.stderr + res.stdout
-    const file = saveLog(ctx, spec, text)
-    if (res.ok) return res
-    if (res.notFound) fail(`the ${spec.component} image did not build: docker is not on PATH`, 'install Docker')
-    const d = diagnoseBuild(text, spec.component, {
-      dir,
-      baseImage: spec.buildArgs.NODE_IMAGE ?? spec.buildArgs.PYTHON_IMAGE,
-      lockfiles: LOCKFILES.filter((f) => existsSync(path.join(spec.contextDir, f))),
-    })
-    fail(`the ${spec.component} image did not build: ${d.cause}`, d.fix, [...(d.detail ?? []), `whole log: ${file}`])
+    // settings the app's code demands while `next build` collects page data: placeholders, then one more build
+    let placeholders: string[] = []
+    for (;;) {
+      const more = placeholders.length ? ['--build-arg', `BUILD_PLACEHOLDERS=${placeholders.join(' ')}`] : []
+      // plain progress: one line per output line, each with its step number, so the log can be read for the cause
+      const res = await exec({
+        // BuildKit: per-Dockerfile ignore files and cache mounts (the default builder from Docker 23 on)
+        env: { DOCKER_BUILDKIT: '1' },
+        stream: Boolean(flags.verbose),
+        nothrow: true,
+      })`docker build --progress=plain -f ${shownPath(cfg, spec.dockerfile)} ${args} ${more} -t ${img.local} ${dir}`
+      if (dryRun) return res
+      // BuildKit writes its progress to stderr; stdout has at most the image id
+      const text = res.stderr + res.stdout
+      const file = saveLog(ctx, spec, text)
+      if (res.ok) return res
+      if (res.notFound) fail(`the ${spec.component} image did not build: docker is not on PATH`, 'install Docker')
+      const needed =
+        spec.component === 'frontend' ? buildTimeSettings(text).filter((n) => !placeholders.includes(n)) : []
+      if (needed.length && placeholders.length === 0) {
+        log.warn(
+          `next build needs ${needed.join(', ')} while it collects page data (the app reads ${needed.length > 1 ? 'them' : 'it'} ` +
+            'at import): building again with a placeholder for that step only; the real value comes from the Secret at runtime',
+        )
+        placeholders = needed
+        continue
+      }
+      const d = diagnoseBuild(text, spec.component, {
+        dir,
+        baseImage: spec.buildArgs.NODE_IMAGE ?? spec.buildArgs.PYTHON_IMAGE,
+        lockfiles: LOCKFILES.filter((f) => existsSync(path.join(spec.contextDir, f))),
+      })
+      fail(`the ${spec.component} image did not build: ${d.cause}`, d.fix, [...(d.detail ?? []), `whole log: ${file}`])
+    }
   })
   if (!dryRun && r.ok) log.detail(`log: ${shownPath(cfg, buildLogPath(cfg, spec))}`)
 }

@@ -410,7 +410,7 @@ function nextBuild(c: Ctx): BuildDiagnosis | null {
   // an error thrown while Next.js ran the app's code (collecting page data, prerendering)
   const page = first(
     c.body,
-    /(Failed to collect page data for \S+|Error occurred prerendering page "[^"]+"|Export encountered an error.*)/,
+    /(Failed to collect page data for [^\s\]]+|Error occurred prerendering page "[^"]+"|Export encountered an error.*)/,
   )
   const err = c.body
     .map((l) => l.trim())
@@ -808,4 +808,27 @@ function scrub(d: BuildDiagnosis): BuildDiagnosis {
   const cut = (l: string): string => (l.includes(SHELL) ? `${l.slice(0, l.indexOf(SHELL)).trimEnd()} …` : l)
   const detail = d.detail?.filter((l) => l && !l.includes(SHELL))
   return { cause: cut(d.cause), fix: cut(d.fix), ...(detail && detail.length ? { detail } : {}) }
+}
+
+/**
+ * The server settings a frontend's own code insists on while `next build` collects page data or prerenders: the
+ * names its error gives (`Error: DATABASE_URL environment variable is required`, `Missing env var BETTER_AUTH_SECRET`).
+ * A hosting platform has them at build time; here the build gets placeholders for them (BUILD_PLACEHOLDERS) and the
+ * real values stay runtime-only. Empty when the failure was anything else.
+ */
+export function buildTimeSettings(log: string): string[] {
+  const clean = log.replace(ANSI, '')
+  if (!/Failed to collect page data for|Error occurred prerendering page/.test(clean)) return []
+  const names = new Set<string>()
+  const errors = clean.split(/\r?\n/).filter((l) => /\bError\b/.test(l))
+  const said = [
+    /\b([A-Z][A-Z0-9_]{2,})\b(?: environment variable| env var)? (?:is (?:required|not set|missing|undefined|not defined)|must be (?:set|defined|provided))/,
+    /(?:missing|required|not set|undefined)[^A-Z\n]{0,40}(?:environment variable|env(?:ironment)? var(?:iable)?|env)\b[:\s"'`]+([A-Z][A-Z0-9_]{2,})\b/i,
+  ]
+  for (const line of errors)
+    for (const re of said) {
+      const name = re.exec(line)?.[1]
+      if (name && !name.startsWith('NEXT_PUBLIC_') && /^[A-Z][A-Z0-9_]+$/.test(name)) names.add(name)
+    }
+  return [...names].sort()
 }

@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import {
+  buildTimeSettings,
   diagnoseBuild,
   newestPythonIn,
   parseSteps,
@@ -244,6 +245,13 @@ const cases: Record<string, Case> = {
       "next build failed: app/frontend/app/page.tsx:6: Type error: Type 'string[]' is not assignable to type 'number'.",
     fix: 'fix app/frontend/app/page.tsx:6, then check with: cd app/frontend && npx next build',
   },
+  'next build: app code that needs a runtime setting while page data is collected (corpus shazilk-dev)': {
+    log: 'build-time-setting.log',
+    component: 'frontend',
+    cause:
+      'next build: Failed to collect page data for /api/health: Error: DATABASE_URL environment variable is required',
+    fix: 'cd app/frontend && npx next build   (shows the same error; code that runs at build time must not need runtime settings)',
+  },
   'pip: no such version, with the newest that exists (fixture app)': {
     log: 'pip-no-matching-version.log',
     component: 'backend',
@@ -342,6 +350,21 @@ describe('diagnoseBuild', () => {
 
   it('names the causes it recognises', () => {
     expect(RECOGNISED.length).toBeGreaterThanOrEqual(15)
+  })
+})
+
+describe('buildTimeSettings', () => {
+  it('names the settings the app demands while next build collects page data; nothing for other failures', () => {
+    expect(buildTimeSettings(read('build-time-setting.log'))).toEqual(['DATABASE_URL'])
+    const collect = (err: string) => `#13 29.55 Error: ${err}\n#13 29.55 [Error: Failed to collect page data for /x]\n`
+    expect(buildTimeSettings(collect('Missing environment variable: BETTER_AUTH_SECRET'))).toEqual([
+      'BETTER_AUTH_SECRET',
+    ])
+    expect(buildTimeSettings(collect('OPENAI_API_KEY is not set'))).toEqual(['OPENAI_API_KEY'])
+    // public values are build args of their own (NEXT_PUBLIC_ENV), not placeholders
+    expect(buildTimeSettings(collect('NEXT_PUBLIC_API_URL is required'))).toEqual([])
+    for (const f of readdirSync(dir).filter((x) => x.endsWith('.log') && x !== 'build-time-setting.log'))
+      expect(buildTimeSettings(read(f)), f).toEqual([])
   })
 })
 

@@ -280,6 +280,23 @@ describe('build', { timeout: 120_000 }, () => {
     expect(p.state().images).toEqual([expect.stringMatching(/^todo-backend:h-/)])
   })
 
+  it('app code that demands a server setting while next build collects page data: built again with a placeholder for it', async () => {
+    const p = project()
+    const log = readFileSync(path.join(buildLogs, 'build-time-setting.log'), 'utf8')
+    const frontendBuild = `docker build --progress=plain -f ${p.dir}/docker/frontend.Dockerfile`
+    p.setState({ fail: { [frontendBuild]: { stderr: log, code: 1, once: true } } })
+    const r = await p.run('build')
+    expect(r.code, r.stderr).toBe(0)
+    const builds = mutating(r.calls).filter((c) => c.startsWith(frontendBuild))
+    expect(builds).toHaveLength(2)
+    expect(builds[0]).not.toContain('BUILD_PLACEHOLDERS')
+    expect(builds[1]).toMatch(/ --build-arg BUILD_PLACEHOLDERS=DATABASE_URL -t todo-frontend:h-\w{12} /)
+    expect(r.stderr).toContain(
+      'next build needs DATABASE_URL while it collects page data (the app reads it at import): building again with a placeholder',
+    )
+    expect(r.stderr).toMatch(/✔ build todo-frontend:h-\w{12}/)
+  })
+
   it('when both fail, prints both causes and fixes', async () => {
     const p = project()
     p.write('backend/.python-version', '3.12\n')

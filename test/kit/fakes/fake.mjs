@@ -39,6 +39,8 @@ for (const [prefix, f] of Object.entries(state.fail ?? {})) {
   // a slow failure (helm waiting out its timeout); `after` is what the failure leaves behind (a rollback's deletions)
   if (f.delayMs) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, f.delayMs)
   if (f.after) Object.assign(state, f.after)
+  // `once`: only the first such command fails (a retry succeeds)
+  if (f.once) delete state.fail[prefix]
   done(f.stdout ?? '', f.code ?? 1, f.stderr ?? `${prefix}: failed`)
 }
 const opt = (name) => {
