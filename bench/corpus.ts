@@ -3,11 +3,11 @@
 // directories, the init command its fix line prints), then `build --env-path <tmp>/.env`.
 // Prints one row per app: init's open items, each image's result (ok, or the cause line build printed), the bytes
 // each built image adds over its base image, and the build's wall time. Asserts nothing.
-//   node bench/corpus.ts [--only <app>] [--json] [--corpus <dir>] [--fonts-standin]
-// --fonts-standin: next/font/google's downloads during `next build` are answered by a stand-in base image
-// (test/support/google-fonts-standin.ts: next/font's own test hook; webpack builds only) instead of failing where
-// fonts.googleapis.com is unreachable, so the rest of each build is measured; without it, those builds stop at the
-// font with the kit's one-line cause.
+//   node bench/corpus.ts [--only <app>] [--json] [--corpus <dir>] [--build-standin]
+// --build-standin: the Node base image gets what a build on a connected machine has and this one lacks
+// (test/support/node-build-standin.ts): Node's headers for native modules, and next/font/google's downloads answered
+// by next/font's own test hook (webpack builds only), so the rest of each build is measured; without it, those builds
+// stop at the headers or the font with the kit's one-line cause.
 // Base images: $NODE_IMAGE / $PYTHON_IMAGE, else the local stand-ins when present (../shared/rig/base-images.sh),
 // else the public defaults. LOAD_METHOD=none CLUSTER=existing: no cluster is involved.
 // Images are named kit-corpus-<app>-frontend/-backend and removed at the end, with the temp dirs (Ctrl-C finishes the
@@ -17,7 +17,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { initAndBuild, run, type CorpusRun, type ImageResult } from '../test/support/corpus-app.ts'
-import { fontsStandinImage } from '../test/support/google-fonts-standin.ts'
+import { buildStandinNodeImage } from '../test/support/node-build-standin.ts'
 
 const root = path.resolve(import.meta.dirname, '..')
 const { values: flags } = parseArgs({
@@ -25,7 +25,7 @@ const { values: flags } = parseArgs({
     only: { type: 'string' },
     json: { type: 'boolean' },
     corpus: { type: 'string' },
-    'fonts-standin': { type: 'boolean' },
+    'build-standin': { type: 'boolean' },
   },
   strict: true,
 })
@@ -48,9 +48,9 @@ if (!existsSync(corpus)) {
 const pick = async (given: string | undefined, local: string, official: string): Promise<string> =>
   given ?? ((await exists(local)) ? local : official)
 const baseNodeImage = await pick(process.env.NODE_IMAGE, 'local/node:24', 'node:24-slim')
-const fonts = Boolean(flags['fonts-standin'])
-const nodeImage = fonts ? fontsStandinImage(baseNodeImage) : baseNodeImage
-if (fonts) say(`Google Fonts answered by the stand-in base image ${nodeImage}`)
+const standin = Boolean(flags['build-standin'])
+const nodeImage = standin ? buildStandinNodeImage(baseNodeImage) : baseNodeImage
+if (standin) say(`base image ${nodeImage}: Node's headers, Google Fonts answered by next/font's test hook`)
 const pythonImage = await pick(process.env.PYTHON_IMAGE, 'local/python:3.13', 'python:3.13-slim')
 const apps = readdirSync(corpus)
   .filter((d) => statSync(path.join(corpus, d)).isDirectory())
@@ -113,7 +113,7 @@ if (flags.json) {
   const cell = (r: Result): string => (r.ok ? 'ok' : (r.cause ?? '').replace(/\|/g, '\\|'))
   const mb = (r: Result): string => (r.overBaseMb === null ? '–' : `${r.overBaseMb} MB`)
   const out = [
-    `NODE_IMAGE=${nodeImage} PYTHON_IMAGE=${pythonImage}${fonts ? ' (Google Fonts: the local stand-in)' : ''}`,
+    `NODE_IMAGE=${nodeImage} PYTHON_IMAGE=${pythonImage}${standin ? ' (the build stand-in: Node headers, Google Fonts hook)' : ''}`,
     '',
     '| app | init open items | frontend | backend | frontend over base | backend over base | build time |',
     '| --- | --- | --- | --- | --- | --- | --- |',

