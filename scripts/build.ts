@@ -6,7 +6,7 @@ import path from 'node:path'
 import { defineStage, shownPath, type Ctx, type Flags } from './lib/stage.ts'
 import { isMain, main, report } from './lib/cli.ts'
 import type { Config, ImageSpec } from './lib/config.ts'
-import { imageRef, buildInputs, skippedInputs } from './lib/images.ts'
+import { imageRef, buildInputs, frontendMigrateSpec, skippedInputs } from './lib/images.ts'
 import { requireTools } from './lib/tools.ts'
 import { imagePython, pythonMismatch, pythonVersion } from './lib/app/detect-backend.ts'
 import {
@@ -51,6 +51,9 @@ minikube -p MINIKUBE_PROFILE docker-env --shell none, given to the docker comman
 })
 
 /** Where a build's whole log is kept (the kit's cache dir, git-ignored); one file per image name, the last build's. */
+/** the image in messages: `frontend`, `frontend auth-migrate` */
+const label = (spec: ImageSpec): string => (spec.target ? `${spec.component} ${spec.target}` : spec.component)
+
 export const buildLogPath = (cfg: Config, spec: ImageSpec): string =>
   path.join(cfg.root, '.cache', 'build-logs', `${spec.name}.log`)
 
@@ -71,17 +74,21 @@ async function run(local: Ctx, flags: Flags): Promise<void> {
   // One after the other: building both at once was not measured to help on 2 cores, and --verbose output of two
   // interleaved builds would be unreadable.
   const failed: KitError[] = []
-  const specs = [cfg.frontend, cfg.backend]
+  // FRONTEND_AUTH_MIGRATE: the frontend's auth-migrate stage right after the frontend (its cache is all there)
+  const migrate = frontendMigrateSpec(cfg)
+  const specs = [cfg.frontend, ...(migrate ? [migrate] : []), cfg.backend]
   for (const [i, spec] of specs.entries()) {
     try {
       await buildImage(ctx, spec, flags)
     } catch (e) {
       if (!(e instanceof KitError)) throw e
       failed.push(e)
+      // the migration stage builds on the frontend's: one that failed leaves nothing for it to add
+      if (spec === cfg.frontend && migrate) specs.splice(i + 1, 1)
       const next = specs[i + 1]
       if (next)
         log.warn(
-          `the ${spec.component} image did not build (the cause follows at the end); building the ` +
+          `the ${label(spec)} image did not build (the cause follows at the end); building the ` +
             `${next.component} image anyway`,
         )
     }
@@ -113,7 +120,7 @@ async function buildImage(ctx: Ctx, spec: ImageSpec, flags: Flags): Promise<void
   if (skipped.length) {
     const more = skipped.length > 5 ? ` and ${skipped.length - 5} more` : ''
     log.warn(
-      `${shownPath(cfg, spec.contextDir)}: not part of the ${spec.component} image (not regular files): ` +
+      `${shownPath(cfg, spec.contextDir)}: not part of the ${label(spec)} image (not regular files): ` +
         `${skipped.slice(0, 5).join(', ')}${more}`,
     )
   }
@@ -125,6 +132,7 @@ async function buildImage(ctx: Ctx, spec: ImageSpec, flags: Flags): Promise<void
   // what the install will do differently from a frozen one (a lockfile out of sync, none at all), with its fix
   for (const n of spec.notes ?? []) (log.warn(n.cause), log.detail(`fix: ${n.fix}`))
   const args = Object.entries(spec.buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`])
+  const target = spec.target ? ['--target', spec.target] : []
   const dir = shownPath(cfg, spec.contextDir)
   const r = await log.task(`build ${img.local}`, async () => {
     // plain progress: one line per output line, each with its step number, so the log can be read for the cause
@@ -133,19 +141,19 @@ async function buildImage(ctx: Ctx, spec: ImageSpec, flags: Flags): Promise<void
       env: { DOCKER_BUILDKIT: '1' },
       stream: Boolean(flags.verbose),
       nothrow: true,
-    })`docker build --progress=plain -f ${shownPath(cfg, spec.dockerfile)} ${args} -t ${img.local} ${dir}`
+    })`docker build --progress=plain -f ${shownPath(cfg, spec.dockerfile)} ${target} ${args} -t ${img.local} ${dir}`
     if (dryRun) return res
     // BuildKit writes its progress to stderr; stdout has at most the image id
     const text = res.stderr + res.stdout
     const file = saveLog(ctx, spec, text)
     if (res.ok) return res
-    if (res.notFound) fail(`the ${spec.component} image did not build: docker is not on PATH`, 'install Docker')
+    if (res.notFound) fail(`the ${label(spec)} image did not build: docker is not on PATH`, 'install Docker')
     const d = diagnoseBuild(text, spec.component, {
       dir,
       baseImage: spec.buildArgs.NODE_IMAGE ?? spec.buildArgs.PYTHON_IMAGE,
       lockfiles: LOCKFILES.filter((f) => existsSync(path.join(spec.contextDir, f))),
     })
-    fail(`the ${spec.component} image did not build: ${d.cause}`, d.fix, [...(d.detail ?? []), `whole log: ${file}`])
+    fail(`the ${label(spec)} image did not build: ${d.cause}`, d.fix, [...(d.detail ?? []), `whole log: ${file}`])
   })
   if (!dryRun && r.ok) log.detail(`log: ${shownPath(cfg, buildLogPath(cfg, spec))}`)
 }

@@ -128,6 +128,33 @@ const tagOf = (calls: string[], image: string): string => {
 }
 
 describe('build', { timeout: 120_000 }, () => {
+  it('FRONTEND_AUTH_MIGRATE: the auth-migrate target too, as <FRONTEND_IMAGE>-migrate, right after the frontend', async () => {
+    const env = {
+      NODE_IMAGE: 'local/node:24',
+      PYTHON_IMAGE: 'local/python:3.13',
+      FRONTEND_AUTH_MIGRATE: 'better-auth:lib/auth.ts',
+    }
+    const p = project({ env })
+    const r = await p.run('build')
+    expect(r.code, r.stderr).toBe(0)
+    const m = mutating(r.calls)
+    expect(m).toHaveLength(3)
+    expect(m[0]).toMatch(
+      /^docker build --progress=plain -f \S+ --build-arg NODE_IMAGE=local\/node:24 -t todo-frontend:h-\w{12} /,
+    )
+    expect(m[1]).toMatch(
+      new RegExp(
+        `^docker build --progress=plain -f ${p.dir}/docker/frontend.Dockerfile --target auth-migrate --build-arg NODE_IMAGE=local/node:24 --build-arg AUTH_CONFIG=lib/auth.ts -t todo-frontend-migrate:h-[0-9a-f]{12} ${p.dir}/frontend$`,
+      ),
+    )
+    expect(m[2]).toMatch(/-t todo-backend:h-\w{12} /)
+    // its own tag: the frontend's inputs plus the stage and the config path
+    expect(tagOf(m, 'todo-frontend-migrate')).not.toBe(tagOf(m, 'todo-frontend'))
+    const again = await p.run('build')
+    expect(again.code).toBe(0)
+    expect(mutating(again.calls)).toEqual([])
+  })
+
   it('builds both images with content-hash tags and the base images as build args; a second run builds nothing', async () => {
     const p = project({ env: { NODE_IMAGE: 'local/node:24', PYTHON_IMAGE: 'local/python:3.13' } })
     const r = await p.run('build')
@@ -307,6 +334,18 @@ describe('load', { timeout: 120_000 }, () => {
     const again = await p.run('load')
     expect(mutating(again.calls)).toEqual([])
     expect(again.stderr).toMatch(/minikube todo already has todo-frontend:h-/)
+  })
+
+  it('FRONTEND_AUTH_MIGRATE: loads the migration image too', async () => {
+    const p = project({ env: { FRONTEND_AUTH_MIGRATE: 'better-auth:lib/auth.ts' } })
+    await p.run('build')
+    const r = await p.run('load')
+    expect(r.code, r.stderr).toBe(0)
+    expect(mutating(r.calls)).toEqual([
+      expect.stringMatching(/^minikube image load todo-frontend:h-\w{12} -p todo$/),
+      expect.stringMatching(/^minikube image load todo-frontend-migrate:h-\w{12} -p todo$/),
+      expect.stringMatching(/^minikube image load todo-backend:h-\w{12} -p todo$/),
+    ])
   })
 
   it('says to build first when the image with the current tag does not exist', async () => {
