@@ -1,7 +1,7 @@
 #!/usr/bin/env zx
 // build: the frontend and backend images, tagged with the content hash of their inputs. An unchanged tree builds
 // nothing; any change to the sources, the Dockerfile, its ignore file or a base image gives a new tag.
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { defineStage, shownPath, type Ctx, type Flags } from './lib/stage.ts'
 import { isMain, main, report } from './lib/cli.ts'
@@ -51,6 +51,12 @@ minikube -p MINIKUBE_PROFILE docker-env --shell none, given to the docker comman
 })
 
 /** Where a build's whole log is kept (the kit's cache dir, git-ignored); one file per image name, the last build's. */
+/** whether the Dockerfile names a stage `FROM <image> AS <name>` */
+function hasStage(dockerfile: string, name: string): boolean {
+  const text = readFileSync(dockerfile, 'utf8')
+  return new RegExp(`^\\s*FROM\\s+(--\\S+\\s+)*\\S+\\s+AS\\s+${name}\\s*$`, 'im').test(text)
+}
+
 /** the image in messages: `frontend`, `frontend auth-migrate` */
 const label = (spec: ImageSpec): string => (spec.target ? `${spec.component} ${spec.target}` : spec.component)
 
@@ -113,6 +119,13 @@ async function buildImage(ctx: Ctx, spec: ImageSpec, flags: Flags): Promise<void
         : `set PYTHON_IMAGE in .env to an image with a Python that ${py.from.file} allows`,
     )
   }
+
+  // an app's own Dockerfile has no auth-migrate stage: say so before docker does, with the way out
+  if (spec.target && !hasStage(spec.dockerfile, spec.target))
+    fail(
+      `FRONTEND_AUTH_MIGRATE is set, but ${shownPath(cfg, spec.dockerfile)} has no stage ${spec.target} (the kit's frontend-docker/Dockerfile has it)`,
+      `unset FRONTEND_DOCKERFILE to build with frontend-docker/Dockerfile, or remove FRONTEND_AUTH_MIGRATE from .env and set frontend.migrateCommand to a command of your image that creates the tables`,
+    )
 
   const img = imageRef(cfg, spec)
   // pipes and sockets in a context are never read (one would hang the hash); docker leaves them out as well

@@ -522,6 +522,22 @@ describe('cleanup', { timeout: 120_000 }, () => {
     expect(m[m.length - 1]).toBe('minikube stop -p todo')
     expect(p.state().images).toEqual([])
   })
+
+  it('--images with FRONTEND_AUTH_MIGRATE removes the migration image too', async () => {
+    const p = project({ env: { FRONTEND_AUTH_MIGRATE: 'better-auth:lib/auth.ts' } })
+    p.write(
+      'docker/frontend.Dockerfile',
+      'ARG NODE_IMAGE=node:24-slim\nFROM ${NODE_IMAGE} AS build\nCOPY . /app\nFROM build AS auth-migrate\nFROM ${NODE_IMAGE}\n',
+    )
+    await p.run('build')
+    p.setState({ minikube: { running: true, addons: {}, images: [] } })
+    const r = await p.run('cleanup', ['--images'])
+    expect(r.code, r.stderr).toBe(0)
+    const removed = mutating(r.calls).filter((l) => l.startsWith('docker image rm'))
+    expect(removed).toHaveLength(3)
+    expect(removed.join('\n')).toMatch(/todo-frontend-migrate:h-\w{12}/)
+    expect(p.state().images).toEqual([])
+  })
 })
 
 describe('the cluster the stages act on', { timeout: 120_000 }, () => {

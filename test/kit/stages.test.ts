@@ -127,6 +127,10 @@ const tagOf = (calls: string[], image: string): string => {
   return m[1] as string
 }
 
+/** a frontend Dockerfile with the auth-migrate stage, as frontend-docker's */
+const STAGED_DOCKERFILE =
+  'ARG NODE_IMAGE=node:24-slim\nFROM ${NODE_IMAGE} AS build\nCOPY . /app\nFROM build AS auth-migrate\nCMD ["auth-migrate"]\nFROM ${NODE_IMAGE}\nCOPY --from=build /app /app\n'
+
 describe('build', { timeout: 120_000 }, () => {
   it('FRONTEND_AUTH_MIGRATE: the auth-migrate target too, as <FRONTEND_IMAGE>-migrate, right after the frontend', async () => {
     const env = {
@@ -135,10 +139,21 @@ describe('build', { timeout: 120_000 }, () => {
       FRONTEND_AUTH_MIGRATE: 'better-auth:lib/auth.ts',
     }
     const p = project({ env })
+    // the throwaway Dockerfile has no auth-migrate stage: build says so before docker runs
+    const refused = await p.run('build')
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toMatch(
+      /✖ .*FRONTEND_AUTH_MIGRATE is set, but \S*docker\/frontend\.Dockerfile has no stage auth-migrate/,
+    )
+    expect(refused.stderr).toMatch(/fix: unset FRONTEND_DOCKERFILE .*or remove FRONTEND_AUTH_MIGRATE/)
+    // nothing of that stage ran; the backend was built anyway
+    expect(mutating(refused.calls).filter((c) => c.includes('--target'))).toEqual([])
+    expect(mutating(refused.calls)).toContainEqual(expect.stringMatching(/-t todo-backend:h-\w{12} /))
+    p.write('docker/frontend.Dockerfile', STAGED_DOCKERFILE)
     const r = await p.run('build')
     expect(r.code, r.stderr).toBe(0)
     const m = mutating(r.calls)
-    expect(m).toHaveLength(3)
+    expect(m).toHaveLength(2) // the backend is built already
     expect(m[0]).toMatch(
       /^docker build --progress=plain -f \S+ --build-arg NODE_IMAGE=local\/node:24 -t todo-frontend:h-\w{12} /,
     )
@@ -147,7 +162,6 @@ describe('build', { timeout: 120_000 }, () => {
         `^docker build --progress=plain -f ${p.dir}/docker/frontend.Dockerfile --target auth-migrate --build-arg NODE_IMAGE=local/node:24 --build-arg AUTH_CONFIG=lib/auth.ts -t todo-frontend-migrate:h-[0-9a-f]{12} ${p.dir}/frontend$`,
       ),
     )
-    expect(m[2]).toMatch(/-t todo-backend:h-\w{12} /)
     // its own tag: the frontend's inputs plus the stage and the config path
     expect(tagOf(m, 'todo-frontend-migrate')).not.toBe(tagOf(m, 'todo-frontend'))
     const again = await p.run('build')
@@ -338,6 +352,7 @@ describe('load', { timeout: 120_000 }, () => {
 
   it('FRONTEND_AUTH_MIGRATE: loads the migration image too', async () => {
     const p = project({ env: { FRONTEND_AUTH_MIGRATE: 'better-auth:lib/auth.ts' } })
+    p.write('docker/frontend.Dockerfile', STAGED_DOCKERFILE)
     await p.run('build')
     const r = await p.run('load')
     expect(r.code, r.stderr).toBe(0)
