@@ -127,6 +127,15 @@ async function buildImage(ctx: Ctx, spec: ImageSpec, flags: Flags): Promise<void
       `unset FRONTEND_DOCKERFILE to build with frontend-docker/Dockerfile, or remove FRONTEND_AUTH_MIGRATE from .env and set frontend.migrateCommand to a command of your image that creates the tables`,
     )
 
+  // the auth config the CLI loads: named in .env, looked for in the app dir the image builds
+  const authConfig = spec.target ? cfg.frontendMigrate?.config : undefined
+  const appDir = path.join(spec.contextDir, spec.buildArgs.APP_DIR ?? '.')
+  if (authConfig && !existsSync(path.join(appDir, authConfig)))
+    fail(
+      `FRONTEND_AUTH_MIGRATE=better-auth:${authConfig}, but ${shownPath(cfg, path.join(appDir, authConfig))} does not exist`,
+      `set FRONTEND_AUTH_MIGRATE=better-auth:<the file that calls betterAuth(), relative to the app dir> in .env (npx zx scripts/init.ts finds it)`,
+    )
+
   const img = imageRef(cfg, spec)
   // pipes and sockets in a context are never read (one would hang the hash); docker leaves them out as well
   const skipped = skippedInputs(spec)

@@ -529,6 +529,7 @@ describe('cleanup', { timeout: 120_000 }, () => {
       'docker/frontend.Dockerfile',
       'ARG NODE_IMAGE=node:24-slim\nFROM ${NODE_IMAGE} AS build\nCOPY . /app\nFROM build AS auth-migrate\nFROM ${NODE_IMAGE}\n',
     )
+    p.write('frontend/lib/auth.ts', 'export const auth = betterAuth({})\n')
     await p.run('build')
     p.setState({ minikube: { running: true, addons: {}, images: [] } })
     const r = await p.run('cleanup', ['--images'])

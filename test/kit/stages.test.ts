@@ -150,6 +150,14 @@ describe('build', { timeout: 120_000 }, () => {
     expect(mutating(refused.calls).filter((c) => c.includes('--target'))).toEqual([])
     expect(mutating(refused.calls)).toContainEqual(expect.stringMatching(/-t todo-backend:h-\w{12} /))
     p.write('docker/frontend.Dockerfile', STAGED_DOCKERFILE)
+    // the config file it names must be in the app dir
+    const noFile = await p.run('build')
+    expect(noFile.code).toBe(1)
+    expect(noFile.stderr).toMatch(
+      /✖ .*FRONTEND_AUTH_MIGRATE=better-auth:lib\/auth\.ts, but \S*frontend\/lib\/auth\.ts does not exist/,
+    )
+    expect(noFile.stderr).toMatch(/fix: set FRONTEND_AUTH_MIGRATE=better-auth:<the file that calls betterAuth\(\)/)
+    p.write('frontend/lib/auth.ts', 'export const auth = betterAuth({})\n')
     const r = await p.run('build')
     expect(r.code, r.stderr).toBe(0)
     const m = mutating(r.calls)
@@ -353,6 +361,7 @@ describe('load', { timeout: 120_000 }, () => {
   it('FRONTEND_AUTH_MIGRATE: loads the migration image too', async () => {
     const p = project({ env: { FRONTEND_AUTH_MIGRATE: 'better-auth:lib/auth.ts' } })
     p.write('docker/frontend.Dockerfile', STAGED_DOCKERFILE)
+    p.write('frontend/lib/auth.ts', 'export const auth = betterAuth({})\n')
     await p.run('build')
     const r = await p.run('load')
     expect(r.code, r.stderr).toBe(0)
