@@ -3,7 +3,7 @@
 // runs Better Auth's own CLI against the app's lib/auth.ts and a real PostgreSQL, read-only and as uid 10001, the
 // way the chart's migration Job runs it.
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -60,13 +60,15 @@ const tables = (): string[] =>
 describe('frontend image: auth-migrate target (Better Auth CLI on the app build)', () => {
   it('creates user, session, account, verification and jwks from the app config; a second run changes nothing', async () => {
     const app = copyApp(join(root, 'test/images/fixtures/frontend-better-auth'))
-    const envFile = join(mkdtempSync(join(tmpdir(), 'images-auth-migrate-')), '.env')
+    const envDir = mkdtempSync(join(tmpdir(), 'images-auth-migrate-'))
+    const envFile = join(envDir, '.env')
     writeFileSync(envFile, '')
     const cfg = loadConfig({
       env: { NODE_IMAGE: nodeImage, FRONTEND_DIR: app, FRONTEND_AUTH_MIGRATE: 'better-auth:lib/auth.ts' },
       envFile,
       checkPaths: false,
     })
+    rmSync(envDir, { recursive: true, force: true })
     const spec = frontendMigrateSpec(cfg)!
     expect(spec.target).toBe('auth-migrate')
     expect(spec.buildArgs.AUTH_CONFIG).toBe('lib/auth.ts')
@@ -79,7 +81,16 @@ describe('frontend image: auth-migrate target (Better Auth CLI on the app build)
       args: spec.buildArgs,
       target: spec.target,
     })
-    expect(b.output).toMatch(/auth-migrate: better-auth 1\.\d+\.\d+, auth 1\.\d+\.\d+/)
+    // the CLI (the package `auth` from 1.5 on) at the app's better-auth version, or at least its minor
+    const version = async (pkg: string) =>
+      (
+        await $({
+          quiet: true,
+        })`docker run --rm --entrypoint node ${b.tag} -p ${`require('${pkg}/package.json').version`}`
+      ).stdout.trim()
+    const lib = (await version('/app/node_modules/better-auth')).split('.')
+    const cli = (await version('/kit/auth-cli/node_modules/auth')).split('.')
+    expect(cli.slice(0, 2)).toEqual(lib.slice(0, 2))
     const user = (await $({ quiet: true })`docker image inspect -f {{.Config.User}} ${b.tag}`).stdout.trim()
     expect(user).toBe('10001:10001')
 
