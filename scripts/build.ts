@@ -1,12 +1,12 @@
 #!/usr/bin/env zx
 // build: the frontend and backend images, tagged with the content hash of their inputs. An unchanged tree builds
 // nothing; any change to the sources, the Dockerfile, its ignore file or a base image gives a new tag.
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { defineStage, shownPath, type Ctx, type Flags } from './lib/stage.ts'
 import { isMain, main, report } from './lib/cli.ts'
 import type { Config, ImageSpec } from './lib/config.ts'
-import { imageRef, buildInputs, skippedInputs } from './lib/images.ts'
+import { imageRef, buildInputs, frontendMigrateSpec, skippedInputs } from './lib/images.ts'
 import { requireTools } from './lib/tools.ts'
 import { imagePython, pythonMismatch, pythonVersion } from './lib/app/detect-backend.ts'
 import {
@@ -51,11 +51,22 @@ minikube -p MINIKUBE_PROFILE docker-env --shell none, given to the docker comman
 })
 
 /** Where a build's whole log is kept (the kit's cache dir, git-ignored); one file per image name, the last build's. */
+/** whether the Dockerfile names a stage `FROM <image> AS <name>` */
+function hasStage(dockerfile: string, name: string): boolean {
+  const text = readFileSync(dockerfile, 'utf8')
+  return new RegExp(`^\\s*FROM\\s+(--\\S+\\s+)*\\S+\\s+AS\\s+${name}\\s*$`, 'im').test(text)
+}
+
+/** the image in messages: `frontend`, `frontend auth-migrate` */
+const label = (spec: ImageSpec): string => (spec.target ? `${spec.component} ${spec.target}` : spec.component)
+
 export const buildLogPath = (cfg: Config, spec: ImageSpec): string =>
   path.join(cfg.root, '.cache', 'build-logs', `${spec.name}.log`)
 
 // the log does not say which lock file the image used: a stale package-lock.json shadows a pnpm-lock.yaml
 const LOCKFILES = ['package-lock.json', 'npm-shrinkwrap.json', 'pnpm-lock.yaml', 'yarn.lock', 'uv.lock', 'poetry.lock']
+/** per build context: the settings its `next build` needed placeholders for in this run (buildTimeSettings) */
+const placeholdersFor = new Map<string, string[]>()
 
 async function run(local: Ctx, flags: Flags): Promise<void> {
   // LOAD_METHOD=docker-env: every docker command below goes to the minikube profile's daemon
@@ -71,17 +82,21 @@ async function run(local: Ctx, flags: Flags): Promise<void> {
   // One after the other: building both at once was not measured to help on 2 cores, and --verbose output of two
   // interleaved builds would be unreadable.
   const failed: KitError[] = []
-  const specs = [cfg.frontend, cfg.backend]
+  // FRONTEND_AUTH_MIGRATE: the frontend's auth-migrate stage right after the frontend (its cache is all there)
+  const migrate = frontendMigrateSpec(cfg)
+  const specs = [cfg.frontend, ...(migrate ? [migrate] : []), cfg.backend]
   for (const [i, spec] of specs.entries()) {
     try {
       await buildImage(ctx, spec, flags)
     } catch (e) {
       if (!(e instanceof KitError)) throw e
       failed.push(e)
+      // the migration stage builds on the frontend's: one that failed leaves nothing for it to add
+      if (spec === cfg.frontend && migrate) specs.splice(i + 1, 1)
       const next = specs[i + 1]
       if (next)
         log.warn(
-          `the ${spec.component} image did not build (the cause follows at the end); building the ` +
+          `the ${label(spec)} image did not build (the cause follows at the end); building the ` +
             `${next.component} image anyway`,
         )
     }
@@ -107,13 +122,29 @@ async function buildImage(ctx: Ctx, spec: ImageSpec, flags: Flags): Promise<void
     )
   }
 
+  // an app's own Dockerfile has no auth-migrate stage: say so before docker does, with the way out
+  if (spec.target && !hasStage(spec.dockerfile, spec.target))
+    fail(
+      `FRONTEND_AUTH_MIGRATE is set, but ${shownPath(cfg, spec.dockerfile)} has no stage ${spec.target} (the kit's frontend-docker/Dockerfile has it)`,
+      `unset FRONTEND_DOCKERFILE to build with frontend-docker/Dockerfile, or remove FRONTEND_AUTH_MIGRATE from .env and set frontend.migrateCommand to a command of your image that creates the tables`,
+    )
+
+  // the auth config the CLI loads: named in .env, looked for in the app dir the image builds
+  const authConfig = spec.target ? cfg.frontendMigrate?.config : undefined
+  const appDir = path.join(spec.contextDir, spec.buildArgs.APP_DIR ?? '.')
+  if (authConfig && !existsSync(path.join(appDir, authConfig)))
+    fail(
+      `FRONTEND_AUTH_MIGRATE=better-auth:${authConfig}, but ${shownPath(cfg, path.join(appDir, authConfig))} does not exist`,
+      `set FRONTEND_AUTH_MIGRATE=better-auth:<the file that calls betterAuth(), relative to the app dir> in .env (npx zx scripts/init.ts finds it)`,
+    )
+
   const img = imageRef(cfg, spec)
   // pipes and sockets in a context are never read (one would hang the hash); docker leaves them out as well
   const skipped = skippedInputs(spec)
   if (skipped.length) {
     const more = skipped.length > 5 ? ` and ${skipped.length - 5} more` : ''
     log.warn(
-      `${shownPath(cfg, spec.contextDir)}: not part of the ${spec.component} image (not regular files): ` +
+      `${shownPath(cfg, spec.contextDir)}: not part of the ${label(spec)} image (not regular files): ` +
         `${skipped.slice(0, 5).join(', ')}${more}`,
     )
   }
@@ -125,11 +156,13 @@ async function buildImage(ctx: Ctx, spec: ImageSpec, flags: Flags): Promise<void
   // what the install will do differently from a frozen one (a lockfile out of sync, none at all), with its fix
   for (const n of spec.notes ?? []) (log.warn(n.cause), log.detail(`fix: ${n.fix}`))
   const args = Object.entries(spec.buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`])
+  const target = spec.target ? ['--target', spec.target] : []
   const dir = shownPath(cfg, spec.contextDir)
   const r = await log.task(`build ${img.local}`, async () => {
-    // settings the app's code demands while `next build` collects page data: placeholders, then one more build
-    let placeholders: string[] = []
-    for (;;) {
+    // settings the app's code demands while `next build` collects page data: placeholders, then one more build (the
+    // migration image builds the same stage, so it starts with what the frontend needed)
+    let placeholders = placeholdersFor.get(spec.contextDir) ?? []
+    for (let tries = 0; ; tries++) {
       const more = placeholders.length ? ['--build-arg', `BUILD_PLACEHOLDERS=${placeholders.join(' ')}`] : []
       // plain progress: one line per output line, each with its step number, so the log can be read for the cause
       const res = await exec({
@@ -137,21 +170,22 @@ async function buildImage(ctx: Ctx, spec: ImageSpec, flags: Flags): Promise<void
         env: { DOCKER_BUILDKIT: '1' },
         stream: Boolean(flags.verbose),
         nothrow: true,
-      })`docker build --progress=plain -f ${shownPath(cfg, spec.dockerfile)} ${args} ${more} -t ${img.local} ${dir}`
+      })`docker build --progress=plain -f ${shownPath(cfg, spec.dockerfile)} ${target} ${args} ${more} -t ${img.local} ${dir}`
       if (dryRun) return res
       // BuildKit writes its progress to stderr; stdout has at most the image id
       const text = res.stderr + res.stdout
       const file = saveLog(ctx, spec, text)
       if (res.ok) return res
-      if (res.notFound) fail(`the ${spec.component} image did not build: docker is not on PATH`, 'install Docker')
+      if (res.notFound) fail(`the ${label(spec)} image did not build: docker is not on PATH`, 'install Docker')
       const needed =
         spec.component === 'frontend' ? buildTimeSettings(text).filter((n) => !placeholders.includes(n)) : []
-      if (needed.length && placeholders.length === 0) {
+      if (needed.length && tries === 0) {
         log.warn(
           `next build needs ${needed.join(', ')} while it collects page data (the app reads ${needed.length > 1 ? 'them' : 'it'} ` +
             'at import): building again with a placeholder for that step only; the real value comes from the Secret at runtime',
         )
-        placeholders = needed
+        placeholders = [...placeholders, ...needed]
+        placeholdersFor.set(spec.contextDir, placeholders)
         continue
       }
       const d = diagnoseBuild(text, spec.component, {
@@ -159,7 +193,7 @@ async function buildImage(ctx: Ctx, spec: ImageSpec, flags: Flags): Promise<void
         baseImage: spec.buildArgs.NODE_IMAGE ?? spec.buildArgs.PYTHON_IMAGE,
         lockfiles: LOCKFILES.filter((f) => existsSync(path.join(spec.contextDir, f))),
       })
-      fail(`the ${spec.component} image did not build: ${d.cause}`, d.fix, [...(d.detail ?? []), `whole log: ${file}`])
+      fail(`the ${label(spec)} image did not build: ${d.cause}`, d.fix, [...(d.detail ?? []), `whole log: ${file}`])
     }
   })
   if (!dryRun && r.ok) log.detail(`log: ${shownPath(cfg, buildLogPath(cfg, spec))}`)

@@ -6,7 +6,7 @@ import { defineStage, type Ctx, type Flags } from './lib/stage.ts'
 import { isMain, main } from './lib/cli.ts'
 import { KitError, fail } from './lib/errors.ts'
 import { imageDaemon } from './lib/docker-env.ts'
-import { images } from './lib/images.ts'
+import { frontendMigrateImage, images } from './lib/images.ts'
 import { requireContext, requireTools, type Tool } from './lib/tools.ts'
 
 export const cleanup = defineStage({
@@ -231,7 +231,9 @@ async function removeImages(local: Ctx, flags: Flags, imgs: ReturnType<typeof im
     }
   }
   const { dryRun, exec, query } = ctx
-  const current = [imgs.frontend, imgs.backend]
+  // FRONTEND_AUTH_MIGRATE's image goes with them
+  const migrate = frontendMigrateImage(cfg)
+  const current = [imgs.frontend, ...(migrate ? [migrate] : []), imgs.backend]
   const remove: string[] = flags.images ? current.map((i) => i.local) : []
   if (flags['prune-images']) {
     // the kit's own tags only (h- + 12 hex): anything else under these names belongs to someone else

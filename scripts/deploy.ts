@@ -5,7 +5,7 @@ import { defineStage, shownPath, type Ctx, type Flags } from './lib/stage.ts'
 import { isMain, main } from './lib/cli.ts'
 import { fail, inOrder } from './lib/errors.ts'
 import { requireSecrets } from './lib/config-secrets.ts'
-import { images } from './lib/images.ts'
+import { frontendMigrateImage, images } from './lib/images.ts'
 import {
   ANNOTATION,
   chartValues,
@@ -119,7 +119,7 @@ async function preflight(ctx: Ctx, imgs: ReturnType<typeof images>): Promise<voi
     requireTools(ctx, ['kubectl', 'helm']),
     requireContext(ctx),
     // a missing image would only show as ImagePullBackOff after helm's whole timeout
-    missingImages(ctx, [imgs.frontend, imgs.backend]),
+    missingImages(ctx, [imgs.frontend, ...[frontendMigrateImage(cfg)].filter((i) => i !== null), imgs.backend]),
   )
   if (missing?.length)
     fail(

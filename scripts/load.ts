@@ -5,7 +5,7 @@ import path from 'node:path'
 import { defineStage, shownPath, type Ctx } from './lib/stage.ts'
 import { isMain, main } from './lib/cli.ts'
 import { fail } from './lib/errors.ts'
-import { images, type ImageRef } from './lib/images.ts'
+import { frontendMigrateImage, images, type ImageRef } from './lib/images.ts'
 import { inRegistry, sameImage } from './lib/cluster-images.ts'
 import { requireTools, type Tool } from './lib/tools.ts'
 import { imageDaemon } from './lib/docker-env.ts'
@@ -31,7 +31,9 @@ async function run(local: Ctx): Promise<void> {
   const ctx = local.dryRun ? local : await imageDaemon(local)
   const { cfg, dryRun, log, exec, query } = ctx
   const imgs = images(cfg)
-  const both: ImageRef[] = [imgs.frontend, imgs.backend]
+  // FRONTEND_AUTH_MIGRATE's image goes along: the migration Job runs it
+  const migrate = frontendMigrateImage(cfg)
+  const both: ImageRef[] = [imgs.frontend, ...(migrate ? [migrate] : []), imgs.backend]
   const known = (list: string, img: ImageRef): boolean => list.split(/\s+/).some((l) => sameImage(l, img))
 
   if (!dryRun && cfg.loadMethod !== 'none') {

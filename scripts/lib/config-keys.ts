@@ -36,6 +36,9 @@ export const GROUPS = {
 } as const
 export type Group = keyof typeof GROUPS
 
+/** FRONTEND_AUTH_MIGRATE: the auth library's own migration, run against the app's auth config (relative to its dir) */
+export type AuthMigrate = { tool: 'better-auth'; config: string }
+
 export type KeySpec = {
   key: string
   /** the value used when neither the environment nor .env sets the key ('' = unset) */
@@ -188,6 +191,20 @@ export const fields = {
     group: 'sources',
     default: 'postgres:17.7',
     doc: 'in-cluster PostgreSQL image (repository:tag, optionally @sha256:<digest>)',
+  }),
+  FRONTEND_AUTH_MIGRATE: field((v): AuthMigrate | null => {
+    if (v === '') return null
+    const m = /^better-auth:([\w.@()+/-]+)$/.exec(v)
+    const file = m?.[1]
+    if (!file || file.startsWith('/') || file.split('/').includes('..'))
+      throw new Invalid(
+        'better-auth:<the file that calls betterAuth(), relative to FRONTEND_DIR>, e.g. better-auth:lib/auth.ts',
+      )
+    return { tool: 'better-auth', config: file }
+  }).register(docs, {
+    group: 'sources',
+    default: '',
+    doc: "the frontend's migration when the app ships none: better-auth:<auth config file> builds the frontend image's auth-migrate target (Better Auth's own CLI, `migrate --config <file> -y`) as <FRONTEND_IMAGE>-migrate and runs it in the migration Job (init sets it)",
   }),
   FRONTEND_SIZE_BUDGET_MB: int(1, 100_000).register(docs, {
     group: 'sources',

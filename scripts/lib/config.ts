@@ -8,7 +8,16 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { z } from 'zod'
-import { ENV_NAME, KEYS, fields, isKnownKey, isPublicEnvKey, isSecret, secretKeys } from './config-keys.ts'
+import {
+  ENV_NAME,
+  KEYS,
+  fields,
+  isKnownKey,
+  isPublicEnvKey,
+  isSecret,
+  secretKeys,
+  type AuthMigrate,
+} from './config-keys.ts'
 import { envFileWarnings, fixFor, readEnvFile } from './env-file.ts'
 import { ConfigError, type ConfigSource } from './errors.ts'
 import { checkLoadMethod, resolveLoadMethod, type ClusterKind, type LoadMethod } from './load-method.ts'
@@ -33,6 +42,8 @@ export type ImageSpec = {
   sizeBudgetMb: number
   /** what build says before building this image, each a cause and a fix (the frontend's install decisions) */
   notes?: { cause: string; fix: string }[]
+  /** the Dockerfile stage to build (docker build --target); unset builds the default (last) stage */
+  target?: string
 }
 
 export type Secrets = {
@@ -55,6 +66,8 @@ export type Config = {
   secretName: string
   frontend: ImageSpec
   backend: ImageSpec
+  /** FRONTEND_AUTH_MIGRATE: the frontend's migration by its auth library's CLI, for an app that ships none */
+  frontendMigrate: AuthMigrate | null
   /** the in-cluster PostgreSQL's image (digest: pinned with @sha256:…) */
   postgresImage: ImageParts
   cluster: ClusterKind
@@ -231,6 +244,7 @@ function configSchema(ctx: Context) {
         secretName: v.SECRET_NAME,
         frontend,
         backend,
+        frontendMigrate: v.FRONTEND_AUTH_MIGRATE,
         postgresImage: v.POSTGRES_IMAGE,
         cluster: v.CLUSTER,
         loadMethod,

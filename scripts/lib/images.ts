@@ -199,6 +199,8 @@ export function inputsDigest(spec: ImageSpec, keep: (rel: string) => boolean = (
   field('ignore')
   field(ignoreFile ? readIgnoreFile(ignoreFile) : '')
   for (const k of Object.keys(spec.buildArgs).sort()) field(`arg:${k}=${spec.buildArgs[k]}`)
+  // only when set: the default stage's tags stay what they were
+  if (spec.target) field(`target:${spec.target}`)
   return h.digest('hex')
 }
 
@@ -228,6 +230,35 @@ function readableTag(spec: ImageSpec): string {
   }
 }
 
+/**
+ * FRONTEND_AUTH_MIGRATE's image: the frontend's own build (same context, Dockerfile and args, so every layer up to
+ * the build is the frontend's cache) with the Dockerfile's auth-migrate stage on top, named <FRONTEND_IMAGE>-migrate.
+ * Its tag hashes the frontend's inputs plus AUTH_CONFIG and the target, so a new config path is a new image.
+ */
+export function frontendMigrateSpec(cfg: Config): ImageSpec | null {
+  const m = cfg.frontendMigrate
+  if (!m) return null
+  return {
+    ...cfg.frontend,
+    name: `${cfg.frontend.name}-migrate`,
+    buildArgs: { ...cfg.frontend.buildArgs, AUTH_CONFIG: m.config },
+    target: 'auth-migrate',
+    notes: [],
+  }
+}
+
+/** the command of the migration step that runs in frontendMigrateSpec's image (its working directory is the app's) */
+export function frontendMigrateCommand(cfg: Config): string[] | null {
+  const m = cfg.frontendMigrate
+  return m ? ['better-auth', 'migrate', '--config', m.config, '-y'] : null
+}
+
 export function images(cfg: Config): { frontend: ImageRef; backend: ImageRef } {
   return { frontend: imageRef(cfg, cfg.frontend), backend: imageRef(cfg, cfg.backend) }
+}
+
+/** frontendMigrateSpec's image reference, or null without FRONTEND_AUTH_MIGRATE */
+export function frontendMigrateImage(cfg: Config): ImageRef | null {
+  const spec = frontendMigrateSpec(cfg)
+  return spec ? imageRef(cfg, spec) : null
 }

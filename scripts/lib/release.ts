@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Config } from './config.ts'
 import { secretData } from './config-secrets.ts'
-import { images } from './images.ts'
+import { frontendMigrateCommand, frontendMigrateImage, images } from './images.ts'
 import { migrateCommand, migrationDigest, type MigrationScope } from './migration-inputs.ts'
 import { routingValues } from './routing.ts'
 
@@ -68,8 +68,21 @@ export function chartValues(cfg: Config, secretHash: string): Value[] {
     [`backend.podAnnotations.${ANNOTATION.secretHash}`, secretHash],
     // only when there are some: a release without them keeps the chart's default (and its fingerprint)
     ...cfg.extraOrigins.map((o, i): Value => [`extraOrigins[${i}]`, o]),
+    // FRONTEND_AUTH_MIGRATE: the migration Job's frontend step runs the auth library's CLI in its own image
+    ...frontendMigrateValues(cfg),
   ]
   return v
+}
+
+function frontendMigrateValues(cfg: Config): Value[] {
+  const img = frontendMigrateImage(cfg)
+  const command = frontendMigrateCommand(cfg)
+  if (!img || !command) return []
+  return [
+    ['frontend.migrateImage.repository', img.repository],
+    ['frontend.migrateImage.tag', img.tag],
+    ...command.map((c, i): Value => [`frontend.migrateCommand[${i}]`, c]),
+  ]
 }
 
 // helm --set syntax: commas separate assignments and dots separate keys, so both are escaped inside one
@@ -130,7 +143,8 @@ export function migrationKeys(
   const backend = migrationDigest(cfg.backend, migrateCommand(cfg, 'backend'))
   return {
     keys: {
-      frontend: key(imgs.frontend.ref),
+      // the step runs in the migration image when there is one (its tag covers the auth config's path)
+      frontend: key(frontendMigrateImage(cfg)?.ref ?? imgs.frontend.ref),
       backend: key(backend.scope.kind === 'files' ? `inputs:${backend.digest}` : imgs.backend.ref),
     },
     backendScope: backend.scope,

@@ -317,4 +317,38 @@ describe.each(helms())('$label', (helm) => {
     expect(bad.status).not.toBe(0)
     expect(bad.stderr).toMatch(/migrations\.skip|skip/)
   })
+
+  it('frontend.migrateImage: the frontend migration step runs that image and its command; unset, the frontend image', () => {
+    const step = (o: K8sObject[], name: string) => {
+      const spec = find(o, 'Job', 'todo-migrate')!.spec.template.spec
+      return [...(spec.initContainers ?? []), ...spec.containers].find((c: any) => c.name === name)
+    }
+    const frontendImage = container(defaults, 'frontend').image
+    expect(step(defaults, 'migrate-frontend').image).toBe(frontendImage)
+    const o = render(
+      [
+        'frontend.migrateImage={"repository":"todo-frontend-migrate","tag":"h-0123456789ab"}',
+        'frontend.migrateCommand=["better-auth","migrate","--config","lib/auth.ts","-y"]',
+      ],
+      [],
+    )
+    const fe = step(o, 'migrate-frontend')
+    expect(fe.image).toBe('todo-frontend-migrate:h-0123456789ab')
+    expect(fe.command).toEqual(['better-auth', 'migrate', '--config', 'lib/auth.ts', '-y'])
+    // everything else about the step stays: its env, security context and the backend step's image
+    expect(fe.env).toEqual(step(defaults, 'migrate-frontend').env)
+    expect(fe.securityContext).toEqual(step(defaults, 'migrate-frontend').securityContext)
+    expect(step(o, 'migrate-backend').image).toBe(step(defaults, 'migrate-backend').image)
+    // the app's own Deployment keeps its image
+    expect(container(o, 'frontend').image).toBe(frontendImage)
+    // a repository without a tag fails naming the value, and latest is refused
+    const noTag = template(helm, { set: [...TAGS], setJson: ['frontend.migrateImage={"repository":"x","tag":""}'] })
+    expect(noTag.status).not.toBe(0)
+    expect(noTag.stderr).toContain('frontend.migrateImage.tag is required')
+    const latest = template(helm, {
+      set: [...TAGS],
+      setJson: ['frontend.migrateImage={"repository":"x","tag":"latest"}'],
+    })
+    expect(latest.status).not.toBe(0)
+  })
 })

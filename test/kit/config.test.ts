@@ -176,11 +176,27 @@ describe('validation: each malformed value names its key and what was expected',
     ['GATEWAY_NAME', 'My Gateway', /GATEWAY_NAME=.* expected a lowercase Gateway name like eg/],
     ['GATEWAY_NAMESPACE', 'gateway.system', /GATEWAY_NAMESPACE=.* expected a namespace name like gateway-system/],
     ['GATEWAY_SECTION', 'HTTPS', /GATEWAY_SECTION=.* expected a listener name like https/],
+    [
+      'FRONTEND_AUTH_MIGRATE',
+      'lib/auth.ts',
+      /FRONTEND_AUTH_MIGRATE=.* expected better-auth:<the file that calls betterAuth\(\)/,
+    ],
+    ['FRONTEND_AUTH_MIGRATE', 'better-auth:../auth.ts', /FRONTEND_AUTH_MIGRATE=.* relative to FRONTEND_DIR/],
+    ['FRONTEND_AUTH_MIGRATE', 'better-auth:/app/lib/auth.ts', /FRONTEND_AUTH_MIGRATE=.* relative to FRONTEND_DIR/],
+    ['FRONTEND_AUTH_MIGRATE', 'better-auth:lib/a"uth.ts', /FRONTEND_AUTH_MIGRATE=.* expected better-auth:/],
   ]
   it.each(cases)('%s=%s', (key, value, msg) => {
     const e = error({ [key]: value })
     expect(e.key).toBe(key)
     expect(e.message).toMatch(msg)
+  })
+
+  it('FRONTEND_AUTH_MIGRATE: unset is null, better-auth:<file> the tool and the config path', () => {
+    expect(load({}).frontendMigrate).toBeNull()
+    expect(load({ FRONTEND_AUTH_MIGRATE: 'better-auth:src/lib/auth.ts' }).frontendMigrate).toEqual({
+      tool: 'better-auth',
+      config: 'src/lib/auth.ts',
+    })
   })
 
   it('LOAD_METHOD must fit the cluster kind', () => {

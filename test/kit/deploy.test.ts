@@ -230,6 +230,28 @@ describe('deploy', { timeout: 120_000 }, () => {
     expect(u).toContain('--set-string frontend.image.repository=registry.example.com:5000/team/todo-frontend')
   })
 
+  it('FRONTEND_AUTH_MIGRATE: the migration image and its command for the frontend step; missing in the cluster, it stops', async () => {
+    const env = { FRONTEND_AUTH_MIGRATE: 'better-auth:src/lib/auth.ts' }
+    const bare = project({ env })
+    bare.seedImages({ FRONTEND_AUTH_MIGRATE: '' }) // only the app images
+    const missing = await bare.run('deploy')
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toMatch(/✖ .*the cluster does not have todo-frontend-migrate:h-\w{12}/)
+    expect(mutating(missing.calls).filter((c) => c.startsWith('helm upgrade'))).toEqual([])
+
+    const p = deployable({ env })
+    const r = await p.run('deploy')
+    expect(r.code, r.stderr).toBe(0)
+    const u = upgrade(r) as string
+    expect(u).toMatch(
+      /--set-string frontend\.migrateImage\.repository=todo-frontend-migrate --set-string frontend\.migrateImage\.tag=h-\w{12} /,
+    )
+    expect(u).toContain(
+      '--set-string frontend.migrateCommand[0]=better-auth --set-string frontend.migrateCommand[1]=migrate --set-string frontend.migrateCommand[2]=--config --set-string frontend.migrateCommand[3]=src/lib/auth.ts --set-string frontend.migrateCommand[4]=-y',
+    )
+    noSecrets(r)
+  })
+
   it('fails before touching the cluster when BETTER_AUTH_SECRET is missing or short', async () => {
     const p = deployable({ envFile: `POSTGRES_PASSWORD=${SECRETS.POSTGRES_PASSWORD}\n` })
     const r = await p.run('deploy')
@@ -498,6 +520,23 @@ describe('cleanup', { timeout: 120_000 }, () => {
     const m = mutating(r.calls)
     expect(m.filter((l) => l.startsWith('docker image rm'))).toHaveLength(2)
     expect(m[m.length - 1]).toBe('minikube stop -p todo')
+    expect(p.state().images).toEqual([])
+  })
+
+  it('--images with FRONTEND_AUTH_MIGRATE removes the migration image too', async () => {
+    const p = project({ env: { FRONTEND_AUTH_MIGRATE: 'better-auth:lib/auth.ts' } })
+    p.write(
+      'docker/frontend.Dockerfile',
+      'ARG NODE_IMAGE=node:24-slim\nFROM ${NODE_IMAGE} AS build\nCOPY . /app\nFROM build AS auth-migrate\nFROM ${NODE_IMAGE}\n',
+    )
+    p.write('frontend/lib/auth.ts', 'export const auth = betterAuth({})\n')
+    await p.run('build')
+    p.setState({ minikube: { running: true, addons: {}, images: [] } })
+    const r = await p.run('cleanup', ['--images'])
+    expect(r.code, r.stderr).toBe(0)
+    const removed = mutating(r.calls).filter((l) => l.startsWith('docker image rm'))
+    expect(removed).toHaveLength(3)
+    expect(removed.join('\n')).toMatch(/todo-frontend-migrate:h-\w{12}/)
     expect(p.state().images).toEqual([])
   })
 })

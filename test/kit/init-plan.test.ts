@@ -1,5 +1,7 @@
 // What init decides from the findings (plan.ts, pure) and how it adds keys to a .env (env-file.ts's withEnvKeys).
 import { describe, expect, it } from 'vitest'
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { renderEnvFile, withEnvKeys } from '../../scripts/lib/env-file.ts'
 import { inspectApp } from '../../scripts/lib/app/inspect.ts'
@@ -160,5 +162,76 @@ describe('planInit', () => {
     expect(plan.values.backend.secretEnv).toEqual([{ name: 'GEMINI_API_KEY' }])
     expect(plan.values.frontend.secretEnv).toBeUndefined()
     expect(plan.support).toEqual([])
+  })
+})
+
+describe('the frontend migration for Better Auth without migrate.mjs', () => {
+  // a copy of plain-main's frontend with its auth config moved, rewritten or removed
+  const variant = (edit: (dir: string) => void) => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kit-auth-'))
+    cpSync(path.join(apps, 'plain-main/frontend'), dir, { recursive: true })
+    edit(dir)
+    try {
+      return planInit(inspectApp({ frontend: dir, backend: path.join(apps, 'plain-main/backend') }), ctx)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }
+  const authConfig = readFileSync(path.join(apps, 'plain-main/frontend/lib/auth.ts'), 'utf8')
+
+  it("Better Auth's own CLI against the file that calls betterAuth(): .env FRONTEND_AUTH_MIGRATE, with file:line", () => {
+    const plan = planFor('plain-main/frontend', 'plain-main/backend')
+    expect(plan.env.FRONTEND_AUTH_MIGRATE).toBe('better-auth:lib/auth.ts')
+    const s = plan.settings.find((x) => x.what === 'auth migration')!
+    expect(s.to).toBe('.env FRONTEND_AUTH_MIGRATE')
+    expect(s.from.map(where)).toEqual(['lib/auth.ts:5', 'package.json:5'])
+    expect(plan.open.filter((o) => /Better Auth tables/.test(o.what))).toEqual([])
+    // the values file still skips the step: deploy gives the chart the migration image and command
+    expect(plan.values.frontend.migrateCommand).toEqual([])
+  })
+
+  it('an app with migrate.mjs keeps it: no FRONTEND_AUTH_MIGRATE', () => {
+    const plan = planFor('uv-alembic/frontend', 'uv-alembic/backend')
+    expect(plan.env.FRONTEND_AUTH_MIGRATE).toBeUndefined()
+  })
+
+  it('the CLI default paths first (src/lib/auth.ts over another file calling betterAuth())', () => {
+    const plan = variant((d) => {
+      rmSync(path.join(d, 'lib/auth.ts'))
+      mkdirSync(path.join(d, 'src/lib'), { recursive: true })
+      writeFileSync(path.join(d, 'src/lib/auth.ts'), authConfig)
+      writeFileSync(path.join(d, 'lib/a-copy.ts'), authConfig)
+    })
+    expect(plan.env.FRONTEND_AUTH_MIGRATE).toBe('better-auth:src/lib/auth.ts')
+  })
+
+  it('a config that does not export the instance, or none at all: an open item naming what to do', () => {
+    const unexported = variant((d) =>
+      writeFileSync(path.join(d, 'lib/auth.ts'), authConfig.replace('export const auth', 'const auth')),
+    )
+    expect(unexported.env.FRONTEND_AUTH_MIGRATE).toBeUndefined()
+    const o = unexported.open.find((x) => /Better Auth tables/.test(x.what))!
+    expect(o.what).toMatch(/lib\/auth\.ts calls betterAuth\(\) without exporting the instance as `auth`/)
+    expect(o.key).toMatch(/^export const auth = betterAuth\(\.\.\.\) in lib\/auth\.ts/)
+    expect(o.from.map(where)).toEqual(['lib/auth.ts:5'])
+
+    const none = variant((d) => rmSync(path.join(d, 'lib/auth.ts')))
+    expect(none.env.FRONTEND_AUTH_MIGRATE).toBeUndefined()
+    expect(none.open.find((x) => /Better Auth tables/.test(x.what))!.key).toMatch(
+      /^FRONTEND_AUTH_MIGRATE=better-auth:<the file that calls betterAuth\(\)>/,
+    )
+  })
+
+  it("Neon's serverless driver: still recorded, and the WebSocket proxy it needs reported as needing support", () => {
+    const plan = variant((d) =>
+      writeFileSync(
+        path.join(d, 'lib/auth.ts'),
+        `import { Pool } from '@neondatabase/serverless'\n${authConfig.replace('import { Pool } from "pg";\n', '')}`,
+      ),
+    )
+    expect(plan.env.FRONTEND_AUTH_MIGRATE).toBe('better-auth:lib/auth.ts')
+    const s = plan.support.find((x) => /Neon/.test(x.what))!
+    expect(s.what).toMatch(/WebSocket proxy/)
+    expect(s.from.map(where)).toEqual(['lib/auth.ts:1'])
   })
 })

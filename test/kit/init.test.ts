@@ -63,6 +63,11 @@ describe('init', { timeout: 120_000 }, () => {
       /backend +route prefixes the browser is sent to: \/api {2}→ ingress\.backendPaths {2}\(backend\/main\.py:32\)/,
     )
     expect(r.stdout).not.toMatch(/needs chart support/)
+    // no migrate.mjs: Better Auth's own CLI against the file that calls betterAuth(), where it does
+    expect(r.stdout).toMatch(
+      /auth migration: no migrate\.mjs: Better Auth's CLI creates the tables its config needs \(`better-auth migrate --config lib\/auth\.ts -y`\).* +→ \.env FRONTEND_AUTH_MIGRATE +\(frontend\/lib\/auth\.ts:5, frontend\/package\.json:\d+\)/,
+    )
+    expect(r.stdout).not.toMatch(/Better Auth tables/)
     // the build-time value it derives from PUBLIC_URL goes to .env, where build passes it as NEXT_PUBLIC_ENV
     expect(r.stdout).toMatch(
       /build-time NEXT_PUBLIC_API_URL .*: http:\/\/todo\.local +→ \.env NEXT_PUBLIC_API_URL \(the build arg NEXT_PUBLIC_ENV\) +\(frontend\/components\/TaskList\.tsx:5\)/,
@@ -79,6 +84,7 @@ describe('init', { timeout: 120_000 }, () => {
         `BACKEND_DIR=${fixtureRel('plain-main/backend')}`,
         'PYTHON_IMAGE=python:3.11-slim',
         'FRONTEND_SIZE_BUDGET_MB=250',
+        'FRONTEND_AUTH_MIGRATE=better-auth:lib/auth.ts',
         'NEXT_PUBLIC_API_URL=http://todo.local',
         `HELM_VALUES_FILES=${valuesFile}`,
         '',

@@ -127,7 +127,56 @@ const tagOf = (calls: string[], image: string): string => {
   return m[1] as string
 }
 
+/** a frontend Dockerfile with the auth-migrate stage, as frontend-docker's */
+const STAGED_DOCKERFILE =
+  'ARG NODE_IMAGE=node:24-slim\nFROM ${NODE_IMAGE} AS build\nCOPY . /app\nFROM build AS auth-migrate\nCMD ["auth-migrate"]\nFROM ${NODE_IMAGE}\nCOPY --from=build /app /app\n'
+
 describe('build', { timeout: 120_000 }, () => {
+  it('FRONTEND_AUTH_MIGRATE: the auth-migrate target too, as <FRONTEND_IMAGE>-migrate, right after the frontend', async () => {
+    const env = {
+      NODE_IMAGE: 'local/node:24',
+      PYTHON_IMAGE: 'local/python:3.13',
+      FRONTEND_AUTH_MIGRATE: 'better-auth:lib/auth.ts',
+    }
+    const p = project({ env })
+    // the throwaway Dockerfile has no auth-migrate stage: build says so before docker runs
+    const refused = await p.run('build')
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toMatch(
+      /✖ .*FRONTEND_AUTH_MIGRATE is set, but \S*docker\/frontend\.Dockerfile has no stage auth-migrate/,
+    )
+    expect(refused.stderr).toMatch(/fix: unset FRONTEND_DOCKERFILE .*or remove FRONTEND_AUTH_MIGRATE/)
+    // nothing of that stage ran; the backend was built anyway
+    expect(mutating(refused.calls).filter((c) => c.includes('--target'))).toEqual([])
+    expect(mutating(refused.calls)).toContainEqual(expect.stringMatching(/-t todo-backend:h-\w{12} /))
+    p.write('docker/frontend.Dockerfile', STAGED_DOCKERFILE)
+    // the config file it names must be in the app dir
+    const noFile = await p.run('build')
+    expect(noFile.code).toBe(1)
+    expect(noFile.stderr).toMatch(
+      /✖ .*FRONTEND_AUTH_MIGRATE=better-auth:lib\/auth\.ts, but \S*frontend\/lib\/auth\.ts does not exist/,
+    )
+    expect(noFile.stderr).toMatch(/fix: set FRONTEND_AUTH_MIGRATE=better-auth:<the file that calls betterAuth\(\)/)
+    p.write('frontend/lib/auth.ts', 'export const auth = betterAuth({})\n')
+    const r = await p.run('build')
+    expect(r.code, r.stderr).toBe(0)
+    const m = mutating(r.calls)
+    expect(m).toHaveLength(2) // the backend is built already
+    expect(m[0]).toMatch(
+      /^docker build --progress=plain -f \S+ --build-arg NODE_IMAGE=local\/node:24 -t todo-frontend:h-\w{12} /,
+    )
+    expect(m[1]).toMatch(
+      new RegExp(
+        `^docker build --progress=plain -f ${p.dir}/docker/frontend.Dockerfile --target auth-migrate --build-arg NODE_IMAGE=local/node:24 --build-arg AUTH_CONFIG=lib/auth.ts -t todo-frontend-migrate:h-[0-9a-f]{12} ${p.dir}/frontend$`,
+      ),
+    )
+    // its own tag: the frontend's inputs plus the stage and the config path
+    expect(tagOf(m, 'todo-frontend-migrate')).not.toBe(tagOf(m, 'todo-frontend'))
+    const again = await p.run('build')
+    expect(again.code).toBe(0)
+    expect(mutating(again.calls)).toEqual([])
+  })
+
   it('builds both images with content-hash tags and the base images as build args; a second run builds nothing', async () => {
     const p = project({ env: { NODE_IMAGE: 'local/node:24', PYTHON_IMAGE: 'local/python:3.13' } })
     const r = await p.run('build')
@@ -324,6 +373,20 @@ describe('load', { timeout: 120_000 }, () => {
     const again = await p.run('load')
     expect(mutating(again.calls)).toEqual([])
     expect(again.stderr).toMatch(/minikube todo already has todo-frontend:h-/)
+  })
+
+  it('FRONTEND_AUTH_MIGRATE: loads the migration image too', async () => {
+    const p = project({ env: { FRONTEND_AUTH_MIGRATE: 'better-auth:lib/auth.ts' } })
+    p.write('docker/frontend.Dockerfile', STAGED_DOCKERFILE)
+    p.write('frontend/lib/auth.ts', 'export const auth = betterAuth({})\n')
+    await p.run('build')
+    const r = await p.run('load')
+    expect(r.code, r.stderr).toBe(0)
+    expect(mutating(r.calls)).toEqual([
+      expect.stringMatching(/^minikube image load todo-frontend:h-\w{12} -p todo$/),
+      expect.stringMatching(/^minikube image load todo-frontend-migrate:h-\w{12} -p todo$/),
+      expect.stringMatching(/^minikube image load todo-backend:h-\w{12} -p todo$/),
+    ])
   })
 
   it('says to build first when the image with the current tag does not exist', async () => {

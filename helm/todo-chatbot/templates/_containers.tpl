@@ -68,7 +68,12 @@ Call with (dict "ctx" $ "step" (dict "name" "backend" "values" .Values.backend))
 {{- $name := .step.name }}
 {{- $v := .step.values }}
 - name: {{ printf "migrate-%s" $name }}
+  {{- /* a step's own image (frontend.migrateImage) when set, else the app's */}}
+  {{- if and $v.migrateImage $v.migrateImage.repository }}
+  image: {{ $v.migrateImage.repository }}:{{ required (printf "%s.migrateImage.tag is required with %s.migrateImage.repository: set it to the tag of that image (the kit's deploy passes the content-hash tag)" $name $name) $v.migrateImage.tag }}
+  {{- else }}
   image: {{ include (printf "todo-chatbot.%s.image" $name) $ctx }}
+  {{- end }}
   imagePullPolicy: {{ $v.image.pullPolicy }}
   command:
     {{- toYaml $v.migrateCommand | nindent 4 }}

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import type { EnvRead } from './env-reads.ts'
-import { evidence, matches, readText, type Evidence, type Finding } from './source.ts'
+import { evidence, matches, readText, sourceFiles, type Evidence, type Finding } from './source.ts'
 
 type Pkg = { dependencies?: Record<string, string>; devDependencies?: Record<string, string>; engines?: { node?: string }; packageManager?: string }
 
@@ -107,6 +107,36 @@ export function betterAuth(dir: string): Finding<true> | null {
 export function migrateScript(dir: string): Finding<string> | null {
   const text = readText(dir, 'migrate.mjs')
   return text === null ? null : { value: 'migrate.mjs', from: [evidence('migrate.mjs', text, 0)] }
+}
+
+/** Better Auth's CLI looks for its config at these paths (then under src/, app/, server/...): the same order first */
+const AUTH_CONFIG_PATHS = ['auth', 'utils/auth', 'lib/auth', 'src/auth', 'src/utils/auth', 'src/lib/auth', 'app/lib/auth', 'server/auth', 'server/utils/auth']
+  .flatMap((base) => ['ts', 'tsx', 'js', 'jsx', 'mjs'].map((ext) => `${base}.${ext}`))
+
+export type AuthConfig = {
+  /** the file that calls betterAuth(), relative to the app dir */
+  file: string
+  /** it exports the instance as `auth` or default, which the CLI needs */
+  exported: boolean
+  /** it uses Neon's serverless driver (a websocket, not the PostgreSQL protocol) */
+  neon: Finding<string> | null
+}
+
+/** the app's Better Auth configuration: the file that calls betterAuth(), the CLI's default paths first */
+export function authConfig(dir: string): Finding<AuthConfig> | null {
+  const call = /\bbetterAuth\s*\(/
+  const listed = sourceFiles(dir, ['.ts', '.tsx', '.js', '.jsx', '.mjs'])
+  const ordered = [...AUTH_CONFIG_PATHS.filter((f) => listed.includes(f)), ...listed.filter((f) => !AUTH_CONFIG_PATHS.includes(f)).sort()]
+  for (const file of ordered) {
+    const hit = matches(dir, [file], call)[0]
+    if (!hit) continue
+    const text = readText(dir, file) ?? ''
+    const exported = /export\s+(?:const|let|var)\s+auth\b|export\s+default\b|export\s*\{[^}]*\bauth\b[^}]*\}/.test(text)
+    const n = /["']@neondatabase\/serverless["']/.exec(text)
+    const neon = n ? { value: '@neondatabase/serverless', from: [evidence(file, text, n.index)] } : null
+    return { value: { file, exported, neon }, from: [hit] }
+  }
+  return null
 }
 
 export type BackendAccess =
