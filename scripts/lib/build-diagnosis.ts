@@ -636,7 +636,7 @@ function pythonSyntax(c: Ctx): BuildDiagnosis | null {
   return {
     cause:
       `${c.dir}/${where} is not valid Python${err ? `: ${err}` : ''}${more}; the image byte-compiles every .py ` +
-      'file it ships, imported or not',
+      'file it ships but tests, imported or not',
     fix: `fix or delete ${c.dir}/${where}${more ? ' and the others listed' : ''}, then build again`,
     detail: files.map((f) => `does not compile: ${f}`).slice(0, 6),
   }

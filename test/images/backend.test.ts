@@ -1,6 +1,6 @@
 // backend-docker/Dockerfile, proven by real builds and runs: the reference app against a real PostgreSQL, fixture apps
 // in other layouts, secrets kept out of the image, and dependency layers reused after a source change.
-import { appendFileSync, writeFileSync } from 'node:fs'
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { $ } from 'zx'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -131,10 +131,17 @@ describe('backend image: reference app', () => {
 })
 
 describe('backend image: other app layouts', () => {
-  it('requirements.txt with main:app in the root, psycopg2 compiled from source', async () => {
+  it('requirements.txt with main:app in the root, psycopg2 compiled from source; a broken test file does not stop it', async () => {
     const ctx = copyApp(join(fixtures, 'backend-requirements'))
     writeFakeEnvFiles(ctx)
+    // as in a real app (abdulhadi453): a test the server never imports that Python cannot parse
+    mkdirSync(join(ctx, 'tests'), { recursive: true })
+    writeFileSync(join(ctx, 'tests', 'test_unfinished.py'), 'def test_x(:\n    pass\n')
     const b = await build({ dockerfile, context: ctx, tag: tagFor('backend-requirements') })
+    // the server's own code is byte-compiled, the tests are not
+    const pyc = await exec(b.tag, ['sh', '-c', 'ls __pycache__ tests/__pycache__ 2>&1 | grep -c "cpython" || true'])
+    expect(Number(pyc.out.trim())).toBeGreaterThan(0)
+    expect((await exec(b.tag, ['sh', '-c', 'ls tests/__pycache__ 2>/dev/null | wc -l'])).out.trim()).toBe('0')
     // build tools stay in the build stage; the runtime library psycopg2 links against comes along
     const tools = await exec(b.tag, [
       'sh',
