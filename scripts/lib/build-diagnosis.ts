@@ -324,11 +324,15 @@ function networkHost(lines: string[]): string | null {
 }
 
 function googleFont(c: Ctx): BuildDiagnosis | null {
-  const fonts = unique(
-    grepAll(c.body, /Failed to fetch (?:font )?[`'"]([^`'"]+)[`'"](?: from Google Fonts)?/).map((m) => m[1]!),
-  )
+  // Turbopack, when the font's CSS could not be had, cannot resolve the module next/font generates for it; the
+  // import's font name is in that module's query (`%22import%22:%22Geist_Mono%22`)
+  const turbopack = /Can't resolve '@vercel\/turbopack-next\/internal\/font\/google\//.test(c.text)
+  const fonts = unique([
+    ...grepAll(c.body, /Failed to fetch (?:font )?[`'"]([^`'"]+)[`'"](?: from Google Fonts)?/).map((m) => m[1]!),
+    ...(turbopack ? grepAll(c.body, /%22import%22:%22([A-Za-z0-9_]+)%22/).map((m) => m[1]!.replace(/_/g, ' ')) : []),
+  ])
   const host = /fonts\.(?:googleapis|gstatic)\.com/.exec(c.text)?.[0]
-  if (!fonts.length && !host) return null
+  if (!fonts.length && !host && !turbopack) return null
   const font = fonts.length ? fonts.join(' and ') : null
   const file = unique(c.body.map((l) => APP_FILE.exec(l)?.[1]).filter((f): f is string => Boolean(f)))[0]
   return {

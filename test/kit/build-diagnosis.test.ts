@@ -245,6 +245,15 @@ const cases: Record<string, Case> = {
       "next build failed: app/frontend/app/page.tsx:6: Type error: Type 'string[]' is not assignable to type 'number'.",
     fix: 'fix app/frontend/app/page.tsx:6, then check with: cd app/frontend && npx next build',
   },
+  'next/font/google under Turbopack: the module it generates for each font cannot be resolved (corpus tahanadeemkhan)':
+    {
+      log: 'google-font-turbopack-module.log',
+      component: 'frontend',
+      cause:
+        'next build could not download the Google Fonts Geist and Geist Mono: next/font/google fetches them at build ' +
+        'time and fonts.googleapis.com is unreachable from this build',
+      fix: 'let the build reach fonts.googleapis.com and fonts.gstatic.com over HTTPS, or load the font with next/font/local in app/frontend/src/app/layout.tsx',
+    },
   'next build: app code that needs a runtime setting while page data is collected (corpus shazilk-dev)': {
     log: 'build-time-setting.log',
     component: 'frontend',
