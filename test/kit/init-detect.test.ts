@@ -19,22 +19,13 @@ import {
 } from '../../scripts/lib/app/detect-frontend.ts'
 import { classify, jsEnvReads, pythonEnvReads } from '../../scripts/lib/app/env-reads.ts'
 import { readText, where, type Evidence } from '../../scripts/lib/app/source.ts'
+import { tree } from './app-tree.ts'
 
 const apps = path.join(import.meta.dirname, 'fixtures', 'apps')
 const plain = { fe: path.join(apps, 'plain-main/frontend'), be: path.join(apps, 'plain-main/backend') }
 const uv = { fe: path.join(apps, 'uv-alembic/frontend'), be: path.join(apps, 'uv-alembic/backend') }
 const und = { fe: path.join(apps, 'undecided/web'), be: path.join(apps, 'undecided/services/api') }
 const at = (from: Evidence[] | undefined): string[] => (from ?? []).map(where)
-
-/** a throwaway app dir with the given files */
-function tree(files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'kit-app-'))
-  for (const [f, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, f)), { recursive: true })
-    writeFileSync(path.join(dir, f), text)
-  }
-  return dir
-}
 
 describe('finding the apps in a repository', () => {
   it('a Next.js package and a Python project with a FastAPI app, at any depth up to 3', () => {

@@ -5,17 +5,12 @@ import os from 'node:os'
 import path from 'node:path'
 import { renderEnvFile, withEnvKeys } from '../../scripts/lib/env-file.ts'
 import { inspectApp } from '../../scripts/lib/app/inspect.ts'
-import { planInit, type PlanContext } from '../../scripts/lib/app/plan.ts'
+import { planInit } from '../../scripts/lib/app/plan.ts'
+import { planContext } from './app-tree.ts'
 import { where } from '../../scripts/lib/app/source.ts'
 
 const apps = path.join(import.meta.dirname, 'fixtures', 'apps')
-const ctx: PlanContext = {
-  publicUrl: 'https://todo.example.com',
-  secretName: 'my-secrets',
-  release: 'todo',
-  pythonImage: 'python:3.13-slim',
-  nodeImage: 'node:24-slim',
-}
+const ctx = planContext
 const planFor = (fe: string, be: string) =>
   planInit(inspectApp({ frontend: path.join(apps, fe), backend: path.join(apps, be) }), ctx)
 

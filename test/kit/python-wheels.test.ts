@@ -21,7 +21,8 @@ import {
 import { pythonVersion } from '../../scripts/lib/app/detect-backend.ts'
 import { markerMayHold } from '../../scripts/lib/app/python-markers.ts'
 import { inspectApp } from '../../scripts/lib/app/inspect.ts'
-import { planInit, type PlanContext } from '../../scripts/lib/app/plan.ts'
+import { planInit } from '../../scripts/lib/app/plan.ts'
+import { planContext, tree } from './app-tree.ts'
 
 const fixtures = path.join(import.meta.dirname, 'fixtures', 'pypi')
 const apps = path.join(import.meta.dirname, 'fixtures', 'apps')
@@ -37,15 +38,6 @@ const release = (name: string, version: string): ReleaseJson =>
   JSON.parse(readFileSync(path.join(fixtures, name, `${version}.json`), 'utf8')) as ReleaseJson
 const choose = async (...list: string[]) =>
   choosePython(await loadWheelData(pins(...list), recorded), [13, 12, 11], x86)
-
-function tree(files: Record<string, string | Buffer>): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'kit-app-'))
-  for (const [f, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, f)), { recursive: true })
-    writeFileSync(path.join(dir, f), text)
-  }
-  return dir
-}
 
 describe('the Python every pin has wheels for', () => {
   it('every pin has a wheel for the newest: the newest, nothing skipped', async () => {
@@ -226,13 +218,7 @@ describe('what the app pins and which Pythons init may choose', () => {
 })
 
 describe('what init decides from it (planInit)', () => {
-  const ctx: PlanContext = {
-    publicUrl: 'https://todo.example.com',
-    secretName: 'my-secrets',
-    release: 'todo',
-    pythonImage: 'python:3.13-slim',
-    nodeImage: 'node:24-slim',
-  }
+  const ctx = planContext
   const findings = (be: string) => inspectApp({ frontend: path.join(apps, 'plain-main/frontend'), backend: be })
   const noPin = (): string => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'kit-app-'))
