@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { stringify } from 'yaml'
-import { cachedGatewayApiCrds, kubectlValidate, kubernetesSchemas, validateFiles } from '../support/kube-validate.ts'
+import { gatewayApiCrds, kubectlValidate, kubernetesSchemas, validateFiles } from '../support/kube-validate.ts'
 import { layerV35 } from '../support/k8s-tools.ts'
 import { find, KUBE_VERSIONS, TAGS, template, type K8sObject } from './helm.ts'
 
@@ -67,7 +67,7 @@ describe.each(KUBE_VERSIONS)('kubectl-validate against Kubernetes %s', (version)
 
 // The HTTPRoute (httpRoute.enabled) is a Gateway API kind: Kubernetes' own schemas do not know it, so it is checked
 // against the Gateway API's CRD where that module is already in the Go module cache (nothing is fetched for it).
-const gatewayApi = cachedGatewayApiCrds()
+const gatewayApi = gatewayApiCrds()
 const routed = () =>
   template(
     { label: 'helm 4.1', bin: layerV35().helm },
@@ -106,32 +106,29 @@ const ROUTE_CASES: { name: string; break: (objects: K8sObject[]) => void; error:
   },
 ]
 
-describe.skipIf(!gatewayApi)(
-  `kubectl-validate with the Gateway API ${gatewayApi?.version ?? '(not in the Go module cache: skipped)'} HTTPRoute CRD`,
-  () => {
-    it.each(KUBE_VERSIONS)(
-      'Kubernetes %s: accepts the release with its HTTPRoute, rejects each broken route',
-      (version) => {
-        const files = [path.join(dir, `route-ok-${version}.yaml`)]
-        const ok = routed()
-        expect(route(ok).spec.rules).toHaveLength(3)
-        writeFileSync(files[0]!, docs(ok))
-        for (const [i, c] of ROUTE_CASES.entries()) {
-          const objects = routed()
-          c.break(objects)
-          const file = path.join(dir, `route-bad-${version}-${i}.yaml`)
-          writeFileSync(file, docs(objects))
-          files.push(file)
-        }
-        const results = validateFiles(files, version, { crds: gatewayApi!.dir })
-        expect(results.get(files[0]!)).toEqual([])
-        for (const [i, c] of ROUTE_CASES.entries()) {
-          const issues = results.get(files[i + 1]!)!
-          expect(issues, c.name).toHaveLength(1)
-          expect(issues[0]!.message, c.name).toMatch(c.error)
-        }
-      },
-      120_000,
-    )
-  },
-)
+describe(`kubectl-validate with the Gateway API ${gatewayApi.version} HTTPRoute CRD`, () => {
+  it.each(KUBE_VERSIONS)(
+    'Kubernetes %s: accepts the release with its HTTPRoute, rejects each broken route',
+    (version) => {
+      const files = [path.join(dir, `route-ok-${version}.yaml`)]
+      const ok = routed()
+      expect(route(ok).spec.rules).toHaveLength(3)
+      writeFileSync(files[0]!, docs(ok))
+      for (const [i, c] of ROUTE_CASES.entries()) {
+        const objects = routed()
+        c.break(objects)
+        const file = path.join(dir, `route-bad-${version}-${i}.yaml`)
+        writeFileSync(file, docs(objects))
+        files.push(file)
+      }
+      const results = validateFiles(files, version, { crds: gatewayApi!.dir })
+      expect(results.get(files[0]!)).toEqual([])
+      for (const [i, c] of ROUTE_CASES.entries()) {
+        const issues = results.get(files[i + 1]!)!
+        expect(issues, c.name).toHaveLength(1)
+        expect(issues[0]!.message, c.name).toMatch(c.error)
+      }
+    },
+    120_000,
+  )
+})

@@ -85,37 +85,25 @@ export function kubernetesSchemas(version: string): string {
   return dir
 }
 
+/** The Gateway API release whose standard-channel HTTPRoute CRD the chart's route is validated against. */
+export const GATEWAY_API = 'sigs.k8s.io/gateway-api@v1.6.1'
+
 /**
- * A directory with the Gateway API's HTTPRoute CRD (standard channel) for kubectl-validate --local-crds, taken from the
- * newest sigs.k8s.io/gateway-api module (v1.5 on, HTTPRoute's GA line) already in the Go module cache; null when there
- * is none. Never fetched: the chart's HTTPRoute is checked strictly where the module is at hand and the test says
- * it was skipped elsewhere, so the suite gains no download.
+ * A directory with the Gateway API's HTTPRoute CRD (standard channel) for kubectl-validate --local-crds, from the
+ * GATEWAY_API module (fetched once through the Go module proxy, as the Kubernetes schemas are).
  */
-export function cachedGatewayApiCrds(): { dir: string; version: string } | null {
-  let modCache: string
-  try {
-    modCache = go(['env', 'GOMODCACHE']).trim()
-  } catch {
-    return null
-  }
-  const parent = path.join(modCache, 'sigs.k8s.io')
-  const versions = (existsSync(parent) ? readdirSync(parent) : [])
-    .map((d) => /^gateway-api@v1\.(\d+)\.(\d+)$/.exec(d))
-    .filter((m): m is RegExpExecArray => m !== null && Number(m[1]) >= 5)
-    .sort((a, b) => Number(b[1]) - Number(a[1]) || Number(b[2]) - Number(a[2]))
-  const newest = versions[0]
-  if (!newest) return null
-  const version = newest[0].split('@')[1]!
-  const crd = path.join(parent, newest[0], 'config', 'crd', 'standard', 'gateway.networking.k8s.io_httproutes.yaml')
-  if (!existsSync(crd)) return null
-  // only the CRD: the module's directory also holds a ValidatingAdmissionPolicy, which is no CRD
+export function gatewayApiCrds(): { dir: string; version: string } {
+  const version = GATEWAY_API.split('@')[1]!
   const dir = path.join(cacheRoot(), `gateway-api-crds@${version}`)
-  const target = path.join(dir, path.basename(crd))
-  if (!existsSync(target)) {
-    mkdirSync(dir, { recursive: true })
-    copyFileSync(crd, `${target}.tmp-${process.pid}`)
-    renameSync(`${target}.tmp-${process.pid}`, target)
-  }
+  const target = path.join(dir, 'gateway.networking.k8s.io_httproutes.yaml')
+  if (existsSync(target)) return { dir, version }
+  const info = JSON.parse(go(['mod', 'download', '-json', GATEWAY_API])) as { Dir?: string; Error?: string }
+  if (!info.Dir) throw new Error(`go mod download ${GATEWAY_API}: ${info.Error ?? 'no module directory'}`)
+  // only the CRD: the module's directory also holds a ValidatingAdmissionPolicy, which is no CRD
+  const crd = path.join(info.Dir, 'config', 'crd', 'standard', path.basename(target))
+  mkdirSync(dir, { recursive: true })
+  copyFileSync(crd, `${target}.tmp-${process.pid}`)
+  renameSync(`${target}.tmp-${process.pid}`, target)
   return { dir, version }
 }
 
