@@ -11,7 +11,8 @@
 #   local/mk-kicbase:v0.0.50  the node image (kicbase/Dockerfile)
 #   minikube's cache          kubeadm/kubelet/kubectl and 8 control-plane images where `minikube start` looks first
 #   metrics-server v0.8.0     the metrics-server addon's image
-#   ingress addon images      ingress/build.sh: Traefik behind an ingress-nginx-flag wrapper, kube-webhook-certgen
+#   ingress addon images      ingress/build.sh: Traefik behind an ingress-nginx-flag wrapper, kube-webhook-certgen;
+#                             and the Gateway API CRDs of Traefik's go.mod, for the suite's Gateway (gateway/)
 # Prints the environment the kit's minikube commands need (KEY=VALUE lines; also written to $MK_CACHE/minikube.env).
 # Usage: build.sh
 set -euo pipefail
@@ -246,5 +247,6 @@ addon_images=MetricsServer=$METRICS_SERVER_IMAGE
   echo "MINIKUBE_K8S_VERSION=$K8S_VERSION"
   echo "KUBECONFIG=$E2E_MINIKUBE_KUBECONFIG"
   echo "E2E_PROFILE=$E2E_PROFILE"
+  if [ -f "$MK_CACHE/gateway-api.crds" ]; then echo "E2E_GATEWAY_API_CRDS=$(cat "$MK_CACHE/gateway-api.crds")"; fi
 } | tee "$MK_CACHE/minikube.env"
 mklog "minikube offline cache ready in $((SECONDS - total0)) s"
