@@ -6,8 +6,6 @@
 #                                                        addon's probes and its admission webhook
 #   KubeWebhookCertgenCreate  local/mk-kube-webhook-certgen   github.com/jet/kube-webhook-certgen v1.5.2, the tool
 #   KubeWebhookCertgenPatch                                   ingress-nginx's own certgen was forked from
-# Also finds the Gateway API CRDs (standard channel) of the version Traefik's go.mod requires, for the suite's Gateway
-# (../gateway): their directory goes to $MK_CACHE/gateway-api.crds.
 # Writes $MK_CACHE/ingress.images (the Name=image list for MINIKUBE_ADDON_IMAGES) and $MK_CACHE/ingress.node-images
 # (the images ../build.sh puts on minikube's cache list, so every node `minikube start` creates has them).
 # Idempotent: binaries and images are rebuilt only when their inputs change. Needs Go, Docker, setcap (libcap2-bin).
@@ -127,24 +125,11 @@ certgen_image() {
   rm -rf "$root"
 }
 
-# The Gateway API version Traefik's Kubernetes Gateway provider is built against (its go.mod), and that module's
-# standard-channel CRDs, from the module cache or the proxy: the suite installs them for its Gateway (../gateway).
-gateway_api_crds() {
-  local t v d
-  t=$(moddir "github.com/traefik/traefik/v3@$TRAEFIK_VERSION"); [ -f "$t/go.mod" ] || die "go mod download github.com/traefik/traefik/v3@$TRAEFIK_VERSION failed"
-  v=$(sed -n 's|^[[:space:]]*sigs\.k8s\.io/gateway-api \(v[0-9][^ ]*\)$|\1|p' "$t/go.mod")
-  [ -n "$v" ] || die "traefik $TRAEFIK_VERSION's go.mod requires no sigs.k8s.io/gateway-api version"
-  d=$(moddir "sigs.k8s.io/gateway-api@$v")/config/crd/standard
-  [ -f "$d/gateway.networking.k8s.io_httproutes.yaml" ] || die "sigs.k8s.io/gateway-api@$v has no standard-channel CRDs in $d"
-  echo "$d" >"$MK_CACHE/gateway-api.crds"
-}
-
 timed build_traefik
 timed build_certgen
 timed build_controller
 timed controller_image
 timed certgen_image
-timed gateway_api_crds
 echo "IngressController=$INGRESS_IMAGE,KubeWebhookCertgenCreate=$CERTGEN_IMAGE,KubeWebhookCertgenPatch=$CERTGEN_IMAGE" >"$MK_CACHE/ingress.images"
 printf '%s\n' "$INGRESS_IMAGE" "$CERTGEN_IMAGE" >"$MK_CACHE/ingress.node-images"
 mklog "ingress addon images ready in $((SECONDS - total0)) s: $(cat "$MK_CACHE/ingress.images")"
