@@ -697,6 +697,22 @@ describe('validate stage (fake kubectl, helm, docker on PATH)', { timeout: 120_0
         '# the journey, through http://todo.local (the Gateway envoy-gateway-system/eg on <gateway address>, Host: todo.local)',
       )
     })
+
+    it("PUBLIC_URL=https: the journey goes to the Gateway's address over https, the host as Host and TLS name", async () => {
+      const p = setup(healthy())
+      const r = await p.run('validate', ['--dry-run'], {
+        ...GATEWAY,
+        GATEWAY_SECTION: 'https',
+        PUBLIC_URL: 'https://todo.local',
+      })
+      expect(r.code).toBe(0)
+      expect(r.stdout).toContain(
+        '# the journey, through https://todo.local (the Gateway envoy-gateway-system/eg on <gateway address>, Host: todo.local, TLS name todo.local)',
+      )
+      expect(r.stdout).toMatch(
+        /^# journey: POST https:\/\/<gateway address>\/.+? {2}Host: todo\.local {2}Origin: https:\/\/todo\.local /m,
+      )
+    })
   })
 
   it('LOAD_METHOD=registry: pods run REGISTRY/<name>:<tag>; docker holding only the built name is the same image', async () => {
