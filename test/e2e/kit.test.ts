@@ -363,7 +363,7 @@ describe(`the kit on a real cluster (${cluster.kind})`, () => {
   // (minikube/README.md, "Gateway API"). The same release switches to ROUTING=gateway with the backend's /api routed
   // straight to it, so the HTTPRoute carries frontend and backend rules.
   if (cluster.minikube)
-    it('ROUTING=gateway: the release moves from the Ingress to an HTTPRoute on a real Gateway; validate and its journey pass through it, over HTTP and HTTPS', async () => {
+    it('ROUTING=gateway: the release moves from the Ingress to an HTTPRoute on a real Gateway; validate and its journey pass through it, over HTTP, then HTTPS', async () => {
       const gw = await gateway.install()
       const values = path.join(kit.dir, 'gateway-paths.yaml')
       writeFileSync(
@@ -426,6 +426,20 @@ describe(`the kit on a real cluster (${cluster.kind})`, () => {
         expect(direct.status, direct.text).toBe(200)
         expect((JSON.parse(direct.text) as { title: string }[]).map((t) => t.title)).toContain('write the e2e suite')
       }
+
+      // HTTPS as the docs set it up: the route on the HTTPS listener alone, PUBLIC_URL https; validate's journey goes
+      // to the Gateway's address with todo.local as Host and TLS name, trusting the test's certificate as a private CA
+      const https = { ...routing, GATEWAY_SECTION: 'https', PUBLIC_URL: 'https://todo.local' }
+      const d2 = await runKit(env, ['deploy'], https)
+      expect(d2.code, tail(d2)).toBe(0)
+      const v2 = await runKit(env, ['validate', '--', '--json'], { ...https, NODE_EXTRA_CA_CERTS: gw.caFile })
+      expect(v2.code, tail(v2)).toBe(0)
+      const result2 = JSON.parse(v2.stdout) as { checks: { id: string; status: string; detail: string }[] }
+      expect(result2.checks.filter((c) => c.status !== 'pass')).toEqual([])
+      expect(result2.checks.filter((c) => c.id.startsWith('journey-')).map((c) => c.id)).toEqual(journeyRows)
+      expect(v2.stderr).toContain(`https://todo.local (the Gateway todo-e2e-gateway/todo-e2e on ${gw.address}`)
+      // the HTTP listener no longer has the route
+      expect((await httpRequest(`http://${gw.address}/api/health`, { headers: host })).status).toBe(404)
     })
 
   it('npm run down removes the release, the Secret and the pods and keeps the volume; --purge-data removes it', async () => {
@@ -462,7 +476,7 @@ const gatewayDir = path.join(root, 'test/e2e/minikube/gateway')
  */
 const gateway = {
   applied: [] as string[],
-  async install(): Promise<{ address: string; ca: string }> {
+  async install(): Promise<{ address: string; ca: string; caFile: string }> {
     const crds = cluster.minikube?.gatewayApiCrds
     if (!crds) throw new Error('minikube/build.sh printed no E2E_GATEWAY_API_CRDS (see ingress/build.sh)')
     const image = /(?:^|,)IngressController=([^,]+)/.exec(cluster.minikube?.env.MINIKUBE_ADDON_IMAGES ?? '')?.[1]
@@ -521,7 +535,7 @@ const gateway = {
       address = g.status?.addresses?.[0]?.value ?? ''
       return !!address && !!g.status?.conditions?.some((c) => c.type === 'Programmed' && c.status === 'True')
     })
-    return { address, ca: readFileSync(crt, 'utf8') }
+    return { address, ca: readFileSync(crt, 'utf8'), caFile: crt }
   },
   async remove(): Promise<void> {
     // the Gateway first, then its controller, then the CRDs (the kit's own HTTPRoute went with `down`)
