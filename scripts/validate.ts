@@ -93,7 +93,7 @@ Checks, in order:
                                  LLM key is set; the reference app's offline chatbot needs none), then remove the user
                                  where the app can (else the row says what remains)
 The journey's URL: on minikube the ingress on \`minikube ip\` with the ingress host as Host header, with ROUTING=gateway
-the Gateway's address with that Host header, else PUBLIC_URL, or --url (e.g. a port-forward: --url
+the Gateway's address with that Host header (https: the host is also the TLS server name), else PUBLIC_URL, or --url (e.g. a port-forward: --url
 http://localhost:3000); backend paths go through the ingress's (or HTTPRoute's) backendPaths, else the frontend's
 /api/backend proxy. --no-journey skips it.
 The paths and ports are those of the pods' own httpGet liveness/readiness probes (a named port through the

@@ -1,8 +1,11 @@
 // The whole kit on a real cluster, as a user runs it: `npm run up` from a fresh cluster, the real app through the
-// frontend Service, a second `up` that changes nothing, a one-line backend change, faults, scaling and cleanup.
+// frontend Service, a second `up` that changes nothing, a one-line backend change, faults, scaling, the Gateway API in
+// place of the Ingress (minikube) and cleanup.
 // One ordered file: every case builds on the cluster state the previous one left.
+import { execFile } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
+import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { layerV32 } from '../support/k8s-tools.ts'
 import { injectCluster } from './support/cluster.ts'
@@ -11,6 +14,7 @@ import {
   backendCopy,
   clusterIp,
   helm,
+  httpRequest,
   kitEnvironment,
   kubectl,
   NS,
@@ -92,7 +96,10 @@ describe(`the kit on a real cluster (${cluster.kind})`, () => {
       expect(r.code, tail(r)).toBe(0)
     }
   })
-  afterAll(() => services.stop())
+  afterAll(async () => {
+    await gateway.remove()
+    await services.stop()
+  })
 
   it('npm run up deploys the reference app; validate passes every check; the app works through the cluster', async () => {
     const r = await up(installer)
@@ -351,6 +358,90 @@ describe(`the kit on a real cluster (${cluster.kind})`, () => {
     })
   }
 
+  // The Gateway API in place of the Ingress, served by a real controller: Traefik's Kubernetes Gateway provider (the
+  // ingress addon's own binary) behind a LoadBalancer Service that `minikube tunnel` gives an address
+  // (minikube/README.md, "Gateway API"). The same release switches to ROUTING=gateway with the backend's /api routed
+  // straight to it, so the HTTPRoute carries frontend and backend rules.
+  if (cluster.minikube)
+    it('ROUTING=gateway: the release moves from the Ingress to an HTTPRoute on a real Gateway; validate and its journey pass through it, over HTTP, then HTTPS', async () => {
+      const gw = await gateway.install()
+      const values = path.join(kit.dir, 'gateway-paths.yaml')
+      writeFileSync(
+        values,
+        [
+          'ingress:',
+          '  backendPaths: ["/api"]',
+          '  frontendPaths: ["/api/auth", "/api/backend", "/api/health"]',
+          '',
+        ].join('\n'),
+      )
+      const routing = {
+        ROUTING: 'gateway',
+        GATEWAY_NAME: GATEWAY.name,
+        GATEWAY_NAMESPACE: GATEWAY.namespace,
+        HELM_VALUES_FILES: values,
+      }
+      const d = await runKit(env, ['deploy'], routing)
+      expect(d.code, tail(d)).toBe(0)
+      // the hosts line names the Gateway's address, not minikube ip
+      expect(d.stdout.split('\n'), tail(d)).toContain(`${gw.address} todo.local`)
+      expect(d.stderr).toContain(`curl -H 'Host: todo.local' http://${gw.address}/`)
+      expect(await kubectl(env, 'get', 'ingress', '-n', NS, '-o', 'name')).toBe('')
+      expect((await kubectl(env, 'get', HTTPROUTES, '-n', NS, '-o', 'name')).trim()).toBe(
+        `httproute.gateway.networking.k8s.io/${RELEASE}`,
+      )
+
+      const v = await runKit(env, ['validate', '--', '--json'], routing)
+      expect(v.code, tail(v)).toBe(0)
+      const result = JSON.parse(v.stdout) as { ok: boolean; checks: { id: string; status: string; detail: string }[] }
+      expect(result.checks.filter((c) => c.status !== 'pass')).toEqual([])
+      expect(result.checks.find((c) => c.id === 'gateway-route')?.detail).toMatch(
+        /^Accepted, ResolvedRefs by Gateway todo-e2e-gateway\/todo-e2e \(traefik\.io\/gateway-controller\)/,
+      )
+      // the journey ran, through the backend path the route sends straight to the backend
+      const journeyRows = result.checks.filter((c) => c.id.startsWith('journey-')).map((c) => c.id)
+      expect(journeyRows).toEqual(expect.arrayContaining(['journey-sign-up', 'journey-create', 'journey-chat']))
+
+      // the user's requests through the Gateway, as a browser resolving todo.local to its address sends them
+      const host = { host: 'todo.local' }
+      for (const base of [`http://${gw.address}`, `https://${gw.address}`]) {
+        const tls = base.startsWith('https:') ? { servername: 'todo.local', ca: gw.ca } : undefined
+        const get = (p: string, headers: Record<string, string> = {}) =>
+          httpRequest(`${base}${p}`, { headers: { ...host, ...headers }, tls })
+        // frontend paths: the pages, the frontend's own /api routes and its proxy to the backend
+        const home = await get('/')
+        expect(home.status, base).toBe(307)
+        expect(home.headers.location).toMatch(/\/sign-in$/)
+        expect((await get('/sign-in')).status, base).toBe(200)
+        expect(JSON.parse((await get('/api/health')).text)).toEqual({ status: 'ok' })
+        const proxied = await get(`/api/backend/${encodeURIComponent(user.userId)}/tasks`, { cookie: user.cookie })
+        expect(proxied.status, proxied.text).toBe(200)
+        // backend paths: FastAPI itself, refusing a request without a token and answering with the user's JWT
+        expect((await get(`/api/${user.userId}/tasks`)).status, base).toBe(401)
+        const token = await get('/api/auth/token', { cookie: user.cookie })
+        expect(token.status, token.text).toBe(200)
+        const direct = await get(`/api/${user.userId}/tasks`, {
+          authorization: `Bearer ${(JSON.parse(token.text) as { token: string }).token}`,
+        })
+        expect(direct.status, direct.text).toBe(200)
+        expect((JSON.parse(direct.text) as { title: string }[]).map((t) => t.title)).toContain('write the e2e suite')
+      }
+
+      // HTTPS as the docs set it up: the route on the HTTPS listener alone, PUBLIC_URL https; validate's journey goes
+      // to the Gateway's address with todo.local as Host and TLS name, trusting the test's certificate as a private CA
+      const https = { ...routing, GATEWAY_SECTION: 'https', PUBLIC_URL: 'https://todo.local' }
+      const d2 = await runKit(env, ['deploy'], https)
+      expect(d2.code, tail(d2)).toBe(0)
+      const v2 = await runKit(env, ['validate', '--', '--json'], { ...https, NODE_EXTRA_CA_CERTS: gw.caFile })
+      expect(v2.code, tail(v2)).toBe(0)
+      const result2 = JSON.parse(v2.stdout) as { checks: { id: string; status: string; detail: string }[] }
+      expect(result2.checks.filter((c) => c.status !== 'pass')).toEqual([])
+      expect(result2.checks.filter((c) => c.id.startsWith('journey-')).map((c) => c.id)).toEqual(journeyRows)
+      expect(v2.stderr).toContain(`https://todo.local (the Gateway todo-e2e-gateway/todo-e2e on ${gw.address}`)
+      // the HTTP listener no longer has the route
+      expect((await httpRequest(`http://${gw.address}/api/health`, { headers: host })).status).toBe(404)
+    })
+
   it('npm run down removes the release, the Secret and the pods and keeps the volume; --purge-data removes it', async () => {
     const pvcs = async () => (await kubectl(env, 'get', 'pvc', '-n', NS, '-o', 'name')).split('\n').filter(Boolean)
     const volumes = await pvcs()
@@ -363,6 +454,7 @@ describe(`the kit on a real cluster (${cluster.kind})`, () => {
     )
     await waitFor('the app pods gone', async () => (await pods(env)).length === 0, 120_000)
     expect(await pvcs()).toEqual(volumes)
+    if (cluster.minikube) expect(await kubectl(env, 'get', HTTPROUTES, '-n', NS, '-o', 'name')).toBe('')
 
     const purge = await runKit(env, ['down', '--', '--purge-data', '--yes'])
     expect(purge.code, tail(purge)).toBe(0)
@@ -371,6 +463,87 @@ describe(`the kit on a real cluster (${cluster.kind})`, () => {
 })
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const run = promisify(execFile)
+
+const HTTPROUTES = 'httproutes.gateway.networking.k8s.io'
+const GATEWAY = { name: 'todo-e2e', namespace: 'todo-e2e-gateway' }
+const gatewayDir = path.join(root, 'test/e2e/minikube/gateway')
+
+/**
+ * The suite's Gateway on minikube (minikube/gateway): the Gateway API CRDs of the version Traefik is built on, Traefik's
+ * Gateway provider from the ingress addon's image, a self-signed TLS Secret for todo.local and the Gateway. Applied
+ * idempotently; remove() deletes all of it.
+ */
+const gateway = {
+  applied: [] as string[],
+  async install(): Promise<{ address: string; ca: string; caFile: string }> {
+    const crds = cluster.minikube?.gatewayApiCrds
+    if (!crds) throw new Error('minikube/build.sh printed no E2E_GATEWAY_API_CRDS (see ingress/build.sh)')
+    const image = /(?:^|,)IngressController=([^,]+)/.exec(cluster.minikube?.env.MINIKUBE_ADDON_IMAGES ?? '')?.[1]
+    if (!image) throw new Error('MINIKUBE_ADDON_IMAGES names no IngressController: the Traefik image build.sh made')
+    const controller = path.join(kit.dir, 'gateway-controller.yaml')
+    writeFileSync(
+      controller,
+      readFileSync(path.join(gatewayDir, 'controller.yaml'), 'utf8').replace('image: TRAEFIK_IMAGE', `image: ${image}`),
+    )
+    // (server-side: the CRDs are larger than client-side apply's last-applied annotation may be)
+    this.applied = [crds, controller, path.join(gatewayDir, 'gateway.yaml')]
+    await kubectl(env, 'apply', '--server-side', '-f', crds)
+    await kubectl(
+      env,
+      'wait',
+      '--for=condition=Established',
+      '--timeout=60s',
+      ...['gatewayclasses', 'gateways', 'httproutes'].map((r) => `crd/${r}.gateway.networking.k8s.io`),
+    )
+    await kubectl(env, 'apply', '-f', controller)
+
+    const key = path.join(kit.dir, 'gateway-tls.key')
+    const crt = path.join(kit.dir, 'gateway-tls.crt')
+    await run('openssl', [
+      ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'],
+      ...['-keyout', key, '-out', crt, '-days', '2', '-subj', '/CN=todo.local'],
+      ...['-addext', 'subjectAltName=DNS:todo.local'],
+    ])
+    const secret = path.join(kit.dir, 'gateway-tls.yaml')
+    writeFileSync(
+      secret,
+      await kubectl(
+        env,
+        ...['create', 'secret', 'tls', 'todo-e2e-gateway-tls', '-n', GATEWAY.namespace],
+        ...['--cert', crt, '--key', key, '--dry-run=client', '-o', 'yaml'],
+      ),
+    )
+    await kubectl(env, 'apply', '-f', secret, '-f', path.join(gatewayDir, 'gateway.yaml'))
+    await kubectl(env, 'rollout', 'status', 'deployment/traefik-gateway', '-n', GATEWAY.namespace, '--timeout=120s')
+
+    // Programmed, with the address Traefik copies from its Service once `minikube tunnel` has given it one
+    let address = ''
+    await waitFor(`Gateway ${GATEWAY.namespace}/${GATEWAY.name} programmed with an address`, async () => {
+      const g = JSON.parse(
+        await kubectl(
+          env,
+          'get',
+          'gateways.gateway.networking.k8s.io',
+          GATEWAY.name,
+          '-n',
+          GATEWAY.namespace,
+          '-o',
+          'json',
+        ),
+      ) as { status?: { addresses?: { value: string }[]; conditions?: { type: string; status: string }[] } }
+      address = g.status?.addresses?.[0]?.value ?? ''
+      return !!address && !!g.status?.conditions?.some((c) => c.type === 'Programmed' && c.status === 'True')
+    })
+    return { address, ca: readFileSync(crt, 'utf8'), caFile: crt }
+  },
+  async remove(): Promise<void> {
+    // the Gateway first, then its controller, then the CRDs (the kit's own HTTPRoute went with `down`)
+    for (const file of this.applied.reverse())
+      await kubectl(env, 'delete', '-f', file, '--ignore-not-found', '--wait=false')
+    this.applied = []
+  },
+}
 /** recovery time measured by the pod-deletion case, printed at the end */
 const recovery: { backendPodMs?: number } = {}
 

@@ -42,6 +42,24 @@ describe('classify: no answer', () => {
     )
     expect(classify({ error: 'no answer within 30s', code: 'ETIMEDOUT' }, signUp).fix).toContain('minikube tunnel')
   })
+  it('a certificate this machine does not trust: NODE_EXTRA_CA_CERTS for a private CA, else the TLS Secret', () => {
+    const f = classify(
+      { error: 'self-signed certificate', code: 'DEPTH_ZERO_SELF_SIGNED_CERT' },
+      where({ base: 'https://10.111.225.57' }),
+    )
+    expect(f.cause).toBe(
+      'https://10.111.225.57 did not prove it is todo.local: its certificate is not one this machine trusts (DEPTH_ZERO_SELF_SIGNED_CERT: self-signed certificate)',
+    )
+    expect(f.fix).toMatch(
+      /^a certificate from a private CA: NODE_EXTRA_CA_CERTS=<that CA's PEM file> npx zx scripts\/validate\.ts; else the TLS Secret .* for todo\.local$/,
+    )
+    expect(
+      classify(
+        { error: "Hostname/IP does not match certificate's altnames", code: 'ERR_TLS_CERT_ALTNAME_INVALID' },
+        signUp,
+      ).fix,
+    ).toContain('NODE_EXTRA_CA_CERTS')
+  })
 })
 
 describe('classify: answers', () => {

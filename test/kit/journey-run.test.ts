@@ -3,7 +3,7 @@
 // reproduced by switching the app into it; the dry run prints the same steps' requests.
 import { readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { createServer as createTcpServer, type AddressInfo } from 'node:net'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { Check } from '../../scripts/lib/checks.ts'
 import { httpSend } from '../../scripts/lib/journey/http-send.ts'
@@ -309,6 +309,33 @@ describe('the dry run', () => {
     ])
     expect(lines.join('\n')).not.toContain(fill.password)
     expect(seen).toEqual([])
+  })
+})
+
+describe('httpSend over https to an address', () => {
+  // the TLS server name the client offers, read from its ClientHello (no certificate needed: the server hangs up)
+  const offeredName = async (url: (port: number) => string, host?: string): Promise<boolean> => {
+    let hello = ''
+    const srv = createTcpServer((sock) =>
+      sock.once('data', (d: Buffer) => {
+        hello = d.toString('latin1')
+        sock.destroy()
+      }),
+    )
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))
+    const port = (srv.address() as AddressInfo).port
+    const sent = await httpSend(5000)({ url: url(port), method: 'GET', headers: host ? { host } : {} })
+    srv.close()
+    expect('status' in sent).toBe(false)
+    return hello.includes('todo.local')
+  }
+  it("offers the Host header's name as SNI (a Gateway's listener picks its certificate by it), without its port", async () => {
+    expect(await offeredName((p) => `https://127.0.0.1:${p}/api/health`, 'todo.local')).toBe(true)
+    expect(await offeredName((p) => `https://127.0.0.1:${p}/api/health`, 'todo.local:8443')).toBe(true)
+  })
+  it('no Host header, or an address as host: no server name', async () => {
+    expect(await offeredName((p) => `https://127.0.0.1:${p}/`)).toBe(false)
+    expect(await offeredName((p) => `https://127.0.0.1:${p}/`, '127.0.0.1')).toBe(false)
   })
 })
 

@@ -483,6 +483,32 @@ describe('checkRoute (ROUTING=gateway: the HTTPRoute status from its Gateway)', 
     )
   })
 
+  it("Traefik's own statuses (v3.7.13's Gateway provider, captured on the e2e minikube): attached, a listener it lacks, a missing backend", () => {
+    const tr: { name: string; namespace: string; section: string | null } = {
+      name: 'todo-e2e',
+      namespace: 'todo-e2e-gateway',
+      section: null,
+    }
+    const gw = ok(v('traefik-gateway.json'))
+    const route = (f: string, ref = tr) => checkRoute(ok(v(f)), gw, ref, 'todo', 'todo', 'todo.local')
+    expect(gatewayAddress(gw)).toBe('10.111.225.57')
+    expect(route('traefik-httproute-accepted.json')).toMatchObject({
+      status: 'pass',
+      detail: 'Accepted, ResolvedRefs by Gateway todo-e2e-gateway/todo-e2e (traefik.io/gateway-controller)',
+    })
+    // Traefik leaves the message empty: the reason alone is shown
+    expectFail(
+      route('traefik-httproute-no-matching-parent.json', { ...tr, section: 'https-nope' }),
+      /^Gateway todo-e2e-gateway\/todo-e2e has no listener https-nope for the route: Accepted=False \(NoMatchingParent\)$/,
+      /^set GATEWAY_SECTION to one of its listeners/,
+    )
+    expectFail(
+      route('traefik-httproute-backend-not-found.json'),
+      /^Gateway todo-e2e-gateway\/todo-e2e cannot resolve the route's backends: ResolvedRefs=False \(BackendNotFound\): Cannot load HTTPBackendRef todo\/todo-backend: getting service: service "todo-backend" not found$/,
+      /^the Services todo-frontend and todo-backend must exist in todo/,
+    )
+  })
+
   it("the Gateway's address for deploy's hints and the journey", () => {
     expect(gatewayAddress(ok(v('gateway.json')))).toBe('172.18.255.200')
     expect(gatewayAddress(ok('{"status":{}}'))).toBe('')
@@ -669,6 +695,22 @@ describe('validate stage (fake kubectl, helm, docker on PATH)', { timeout: 120_0
       expect(r.stdout).not.toMatch(/^minikube ip/m)
       expect(r.stdout).toContain(
         '# the journey, through http://todo.local (the Gateway envoy-gateway-system/eg on <gateway address>, Host: todo.local)',
+      )
+    })
+
+    it("PUBLIC_URL=https: the journey goes to the Gateway's address over https, the host as Host and TLS name", async () => {
+      const p = setup(healthy())
+      const r = await p.run('validate', ['--dry-run'], {
+        ...GATEWAY,
+        GATEWAY_SECTION: 'https',
+        PUBLIC_URL: 'https://todo.local',
+      })
+      expect(r.code).toBe(0)
+      expect(r.stdout).toContain(
+        '# the journey, through https://todo.local (the Gateway envoy-gateway-system/eg on <gateway address>, Host: todo.local, TLS name todo.local)',
+      )
+      expect(r.stdout).toMatch(
+        /^# journey: POST https:\/\/<gateway address>\/.+? {2}Host: todo\.local {2}Origin: https:\/\/todo\.local /m,
       )
     })
   })

@@ -75,6 +75,11 @@ export function classify(s: Sent, w: Where): Failure {
         cause: `${w.method} ${w.path}: no answer from ${w.base} (${s.error})`,
         fix: `on macOS/Windows with the docker driver keep minikube tunnel running; else check ${logs(component)}`,
       }
+    if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/.test(s.code))
+      return {
+        cause: `${w.base} did not prove it is ${hostName}: its certificate is not one this machine trusts (${s.code}: ${s.error})`,
+        fix: `a certificate from a private CA: NODE_EXTRA_CA_CERTS=<that CA's PEM file> npx zx scripts/validate.ts; else the TLS Secret the ingress or the Gateway's listener serves must hold a certificate for ${hostName}`,
+      }
     return { cause: `${w.method} ${w.path}: ${s.code} ${s.error}`, fix: portForward }
   }
 

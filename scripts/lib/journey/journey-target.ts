@@ -1,5 +1,6 @@
 // Where validate's journey goes, from the configuration and the release: the URL the browser uses (minikube ip with
-// the ingress host's Host header, the Gateway's address with it for ROUTING=gateway, PUBLIC_URL, or --url), how the
+// the ingress host's Host header, the Gateway's address with it for ROUTING=gateway, over http or https with the host
+// as TLS server name, PUBLIC_URL, or --url), how the
 // backend's paths are reached from it (the ingress's or HTTPRoute's backendPaths, or the frontend's /api/backend
 // proxy), the app's auth, whether the chat can answer, and the backend's /openapi.json, read inside its pod (the
 // public URL need not route it).
@@ -80,19 +81,21 @@ export async function browserUrl(
       }
     }
   }
-  if (cfg.gateway && pub.protocol === 'http:' && pub.hostname === cfg.ingress.host) {
-    // the Gateway's address with the host as Host header, so the journey needs no DNS or hosts entry either
+  if (cfg.gateway && pub.hostname === cfg.ingress.host) {
+    // the Gateway's address with the host as Host header, so the journey needs no DNS or hosts entry either; over
+    // https the host is also the TLS server name (SNI), which picks the listener's certificate and is verified
     const gw = cfg.gateway
     const r = await ask([...gatewayGet(gw), '-o', 'json'])
     const addr = r ? gatewayAddress(r) : ctx.dryRun ? '<gateway address>' : ''
     if (addr) {
       const ip = addr.includes(':') ? `[${addr}]` : addr
+      const tls = pub.protocol === 'https:' ? `, TLS name ${pub.hostname}` : ''
       return {
-        base: `http://${ip}${pub.port ? `:${pub.port}` : ''}`,
+        base: `${pub.protocol}//${ip}${pub.port ? `:${pub.port}` : ''}`,
         host: pub.host,
         origin: pub.origin,
         viaIngress: true,
-        said: `${pub.origin} (the Gateway ${gw.namespace}/${gw.name} on ${addr}, Host: ${pub.host})`,
+        said: `${pub.origin} (the Gateway ${gw.namespace}/${gw.name} on ${addr}, Host: ${pub.host}${tls})`,
       }
     }
   }

@@ -11,7 +11,8 @@
 #   local/mk-kicbase:v0.0.50  the node image (kicbase/Dockerfile)
 #   minikube's cache          kubeadm/kubelet/kubectl and 8 control-plane images where `minikube start` looks first
 #   metrics-server v0.8.0     the metrics-server addon's image
-#   ingress addon images      ingress/build.sh: Traefik behind an ingress-nginx-flag wrapper, kube-webhook-certgen
+#   ingress addon images      ingress/build.sh: Traefik behind an ingress-nginx-flag wrapper, kube-webhook-certgen;
+#   Gateway API CRDs          the standard channel of the version Traefik's go.mod requires, for gateway/
 # Prints the environment the kit's minikube commands need (KEY=VALUE lines; also written to $MK_CACHE/minikube.env).
 # Usage: build.sh
 set -euo pipefail
@@ -206,6 +207,19 @@ timed fill_minikube_cache
 timed build_metrics_server
 [ -f "$MK_DIR/ingress/build.sh" ] && timed bash "$MK_DIR/ingress/build.sh"
 
+# The suite's Gateway (gateway/) runs Traefik's Kubernetes Gateway provider: the Gateway API CRDs it needs are the
+# standard channel of the sigs.k8s.io/gateway-api version Traefik's go.mod requires, from the module cache or the proxy.
+gateway_api_crds() {
+  local t v d
+  t=$(moddir "github.com/traefik/traefik/v3@$TRAEFIK_VERSION"); [ -f "$t/go.mod" ] || die "go mod download github.com/traefik/traefik/v3@$TRAEFIK_VERSION failed"
+  v=$(sed -n 's|^[[:space:]]*sigs\.k8s\.io/gateway-api \(v[0-9][^ ]*\)$|\1|p' "$t/go.mod")
+  [ -n "$v" ] || die "traefik $TRAEFIK_VERSION's go.mod requires no sigs.k8s.io/gateway-api version"
+  d=$(moddir "sigs.k8s.io/gateway-api@$v")/config/crd/standard
+  [ -f "$d/gateway.networking.k8s.io_httproutes.yaml" ] || die "sigs.k8s.io/gateway-api@$v has no standard-channel CRDs in $d"
+  echo "$d" >"$MK_CACHE/gateway-api.crds"
+}
+timed gateway_api_crds
+
 seed_node_cache() {
   # Images a node needs that nobody can pull here go on minikube's cache list (what `minikube cache add` keeps in
   # config.json, with the image saved under cache/images): `minikube start` loads them into every node it creates,
@@ -246,5 +260,6 @@ addon_images=MetricsServer=$METRICS_SERVER_IMAGE
   echo "MINIKUBE_K8S_VERSION=$K8S_VERSION"
   echo "KUBECONFIG=$E2E_MINIKUBE_KUBECONFIG"
   echo "E2E_PROFILE=$E2E_PROFILE"
+  if [ -f "$MK_CACHE/gateway-api.crds" ]; then echo "E2E_GATEWAY_API_CRDS=$(cat "$MK_CACHE/gateway-api.crds")"; fi
 } | tee "$MK_CACHE/minikube.env"
 mklog "minikube offline cache ready in $((SECONDS - total0)) s"

@@ -20,7 +20,13 @@ export type E2ECluster = {
   /** a registry the cluster pulls from over loopback (harness only): for LOAD_METHOD=registry */
   registry?: string
   /** minikube only: the profile the suite's kit runs start, and the environment its minikube commands need */
-  minikube?: { profile: string; env: Record<string, string>; pathPrefix: string[] }
+  minikube?: {
+    profile: string
+    env: Record<string, string>
+    pathPrefix: string[]
+    /** the Gateway API's standard-channel CRDs of the version the suite's Gateway controller (Traefik) is built on */
+    gatewayApiCrds?: string
+  }
 }
 
 /** KEY=VALUE lines, as up.sh prints them and writes them to cluster.env */
@@ -77,12 +83,13 @@ export async function prepareMinikube(): Promise<E2ECluster> {
       MINIKUBE_SHIM_DIR: shim,
       KUBECONFIG: kubeconfig,
       E2E_PROFILE: profile,
+      E2E_GATEWAY_API_CRDS: gatewayApiCrds,
       ...rest
     } = env
     if (!bin || !shim || !kubeconfig || !profile)
       throw new Error(`build.sh printed no MINIKUBE_BIN_DIR/KUBECONFIG/E2E_PROFILE:\n${stdout}`)
     // the shim first: it stands in for `docker run --privileged` where the kernel refuses it (see shim/docker)
-    return { kind: 'minikube', kubeconfig, minikube: { profile, env: rest, pathPrefix: [shim, bin] } }
+    return { kind: 'minikube', kubeconfig, minikube: { profile, env: rest, pathPrefix: [shim, bin], gatewayApiCrds } }
   } catch (err) {
     const e = err as { stderr?: string; message: string }
     throw new Error(

@@ -4,6 +4,7 @@ import { execFile, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
+import https from 'node:https'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -245,7 +246,8 @@ export function requestLoop(
 
 /**
  * One HTTP request with node:http, which (unlike fetch) sends the Host header it is given: an ingress routes on it,
- * as it would for a browser that resolved todo.local through /etc/hosts. Redirects are not followed.
+ * as it would for a browser that resolved todo.local through /etc/hosts. Redirects are not followed. An https URL
+ * goes through node:https with `tls`: the SNI name a browser would send for the host, and the CA it trusts.
  */
 export function httpRequest(
   url: string,
@@ -254,16 +256,18 @@ export function httpRequest(
     headers = {} as Record<string, string>,
     body = undefined as string | undefined,
     timeoutMs = 30_000,
+    tls = undefined as { servername: string; ca: string } | undefined,
   } = {},
 ) {
   return new Promise<{ status: number; text: string; setCookie: string[]; headers: http.IncomingHttpHeaders }>(
     (resolve, reject) => {
-      const req = http.request(
+      const req = (url.startsWith('https:') ? https : http).request(
         url,
         {
           method,
           headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) },
           timeout: timeoutMs,
+          ...tls,
         },
         (res) => {
           let text = ''
