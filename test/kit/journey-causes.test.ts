@@ -41,6 +41,13 @@ describe('classify: no answer', () => {
       'nothing listens at http://192.168.49.2',
     )
     expect(classify({ error: 'no answer within 30s', code: 'ETIMEDOUT' }, signUp).fix).toContain('minikube tunnel')
+    const refused = { error: 'connect ECONNREFUSED', code: 'ECONNREFUSED' }
+    expect(classify(refused, signUp).fix).toMatch(/^is the ingress controller running \(kubectl get pods -A /)
+    // through a Gateway, the Gateway is what to ask about
+    const gw = 'is the Gateway todo/eg programmed (kubectl get gateways.gateway.networking.k8s.io eg -n todo)?'
+    expect(classify(refused, where({ controller: gw })).fix).toMatch(
+      /^is the Gateway todo\/eg programmed .* or npx zx /,
+    )
   })
   it('a certificate this machine does not trust: NODE_EXTRA_CA_CERTS for a private CA, else the TLS Secret', () => {
     const f = classify(

@@ -28,6 +28,8 @@ export type Where = {
   /** the backend's variable that holds the JWKS URL (the chart's JWKS_URL, or the app's own) */
   jwksVar: string
   release: string
+  /** what to ask when nothing listens (the JourneyPlan's) */
+  controller?: string
   namespace: string
 }
 
@@ -68,7 +70,7 @@ export function classify(s: Sent, w: Where): Failure {
     if (s.code === 'ECONNREFUSED')
       return {
         cause: `nothing listens at ${w.base}`,
-        fix: `is the ingress controller running (kubectl get pods -A -l app.kubernetes.io/name=ingress-nginx)? or ${portForward}`,
+        fix: `${w.controller ?? 'is the ingress controller running (kubectl get pods -A -l app.kubernetes.io/name=ingress-nginx)?'} or ${portForward}`,
       }
     if (s.code === 'ETIMEDOUT' || s.code === 'ECONNRESET')
       return {

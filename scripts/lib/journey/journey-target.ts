@@ -214,5 +214,10 @@ export async function journeyPlan(ctx: Ctx, s: Subject, ask: Ask, o: Entry): Pro
     jwksVar: jwksVariable(ctx),
     release: cfg.release,
     namespace: cfg.namespace,
+    ...(cfg.gateway && url.viaIngress
+      ? {
+          controller: `is the Gateway ${cfg.gateway.namespace}/${cfg.gateway.name} programmed (${gatewayGet(cfg.gateway).join(' ')})?`,
+        }
+      : {}),
   }
 }

@@ -39,6 +39,8 @@ export type JourneyPlan = {
   jwksVar: string
   release: string
   namespace: string
+  /** what to ask when nothing listens at `base`: the Gateway when ROUTING=gateway (unset: the ingress controller) */
+  controller?: string
 }
 
 /** What a dry run's requests print for what only a real answer gives. */
@@ -174,6 +176,7 @@ class Trip {
       jwksVar: p.jwksVar,
       release: p.release,
       namespace: p.namespace,
+      controller: p.controller,
     }
     const line = `${method} ${path}`
     if (!this.send) {
