@@ -10,11 +10,15 @@ const MAX_DEPTH = 3
 
 export function findApps(root: string): { frontends: string[]; backends: string[] } {
   const frontends: string[] = []
-  const backends: string[] = []
+  // each backend candidate with the FastAPI apps found under it (read once: it scans every .py file below)
+  const backends = new Map<string, ReturnType<typeof asgiApps>>()
   const visit = (dir: string, depth: number): void => {
     if (isNextApp(dir)) frontends.push(dir)
     // a FastAPI app, not just any Python project (a scripts/ folder with a requirements.txt)
-    else if (isPythonApp(dir) && asgiApps(dir).length) backends.push(dir)
+    else if (isPythonApp(dir)) {
+      const apps = asgiApps(dir)
+      if (apps.length) backends.set(dir, apps)
+    }
     if (depth >= MAX_DEPTH) return
     let entries
     try {
@@ -26,17 +30,18 @@ export function findApps(root: string): { frontends: string[]; backends: string[
       if (e.isDirectory() && !SKIP.has(e.name) && !e.name.startsWith('.')) visit(path.join(dir, e.name), depth + 1)
   }
   visit(root, 0)
-  return { frontends, backends: backends.filter((dir) => !onlyHoldsOthers(dir, backends)) }
+  const dirs = [...backends.keys()]
+  return { frontends, backends: dirs.filter((dir) => !onlyHoldsOthers(dir, backends.get(dir)!, dirs)) }
 }
 
 /**
  * A directory (often the repository root, with a pyproject.toml of its own) whose every FastAPI app lies inside another
  * candidate below it is not a backend of its own: the nested one is.
  */
-function onlyHoldsOthers(dir: string, candidates: string[]): boolean {
+function onlyHoldsOthers(dir: string, apps: ReturnType<typeof asgiApps>, candidates: string[]): boolean {
   const nested = candidates.filter((c) => c !== dir && c.startsWith(dir + path.sep))
   if (!nested.length) return false
-  return asgiApps(dir).every((app) =>
+  return apps.every((app) =>
     app.from.every((e) => nested.some((c) => path.join(dir, e.file).startsWith(c + path.sep))),
   )
 }
