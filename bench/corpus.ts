@@ -16,7 +16,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { initAndBuild, run, type CorpusRun, type ImageResult } from '../test/support/corpus-app.ts'
+import { imageNames, initAndBuild, run, type CorpusRun, type ImageResult } from '../test/support/corpus-app.ts'
 import { buildStandinNodeImage } from '../test/support/node-build-standin.ts'
 
 const root = path.resolve(import.meta.dirname, '..')
@@ -85,8 +85,8 @@ try {
       frontend: { ...r.frontend, overBaseMb: null },
       backend: { ...r.backend, overBaseMb: null },
     }
+    const names = imageNames(app)
     for (const c of ['frontend', 'backend'] as const) {
-      const names = { frontend: `kit-corpus-${app}-frontend`, backend: `kit-corpus-${app}-backend` }
       const tags = (await docker('image', 'ls', names[c], '--format', '{{.Repository}}:{{.Tag}}')).stdout
         .split('\n')
         .filter(Boolean)

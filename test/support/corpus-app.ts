@@ -29,6 +29,12 @@ export type CorpusRun = {
   images: Record<Component, string | null>
 }
 
+/** the image names build gives an app's two images (FRONTEND_IMAGE / BACKEND_IMAGE) */
+export const imageNames = (app: string): Record<Component, string> => ({
+  frontend: `kit-corpus-${app}-frontend`,
+  backend: `kit-corpus-${app}-backend`,
+})
+
 type Run = { code: number; stdout: string; stderr: string; ms: number }
 export function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Run> {
   const t0 = Date.now()
@@ -106,7 +112,7 @@ export async function initAndBuild(
     const envFile = path.join(tmp, '.env')
     // an explicit --env-path must exist (init never creates one); init adds its keys to it
     writeFileSync(envFile, '')
-    const names = { frontend: `kit-corpus-${app}-frontend`, backend: `kit-corpus-${app}-backend` }
+    const names = imageNames(app)
     const env = {
       ...process.env,
       NODE_IMAGE: o.nodeImage,
