@@ -279,7 +279,7 @@ export const fields = {
   }),
   MINIKUBE_K8S_VERSION: matching(
     /^(stable|latest|v?\d+\.\d+\.\d+)$/,
-    'stable, latest or a version like v1.34.0',
+    'stable, latest or a version like v1.35.1',
   ).register(docs, {
     group: 'cluster',
     default: 'stable',

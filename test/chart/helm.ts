@@ -10,8 +10,11 @@ export const root = path.resolve(import.meta.dirname, '../..')
 export const chartDir = path.join(root, 'helm', 'todo-chatbot')
 export const chartFile = (name: string) => path.join(chartDir, name)
 
-/** The oldest Kubernetes the chart is tested against, and the newest release. */
-export const KUBE_VERSIONS: [string, ...string[]] = ['1.30.14', '1.36.3']
+/**
+ * The Kubernetes versions the chart is validated against: first the oldest it supports (Chart.yaml kubeVersion),
+ * then 1.35 (what the e2e clusters run), 1.36 and 1.37, the newest release.
+ */
+export const KUBE_VERSIONS: [string, ...string[]] = ['1.30.14', '1.35.1', '1.36.3', '1.37.2']
 
 export type Helm = { label: string; bin: string }
 

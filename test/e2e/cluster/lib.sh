@@ -3,13 +3,14 @@
 
 HARNESS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
-K8S_VERSION=v1.34.4          # k8s.io/kubernetes module tag; staging modules pinned to v0.34.4 in build/k8s/go.mod
-ETCD_VERSION=v3.6.4          # the etcd server Kubernetes 1.34 itself is tested against (same module graph)
+K8S_VERSION=v1.35.1          # k8s.io/kubernetes module tag; staging modules pinned to v0.35.1 in build/k8s/go.mod
+ETCD_VERSION=v3.6.6          # the etcd Kubernetes 1.35 is tested against (build/dependencies.yaml, kubeadm's default);
+                             # in build/k8s/go.mod, which lifts the etcd client modules from upstream's v3.6.5 to it
 COREDNS_VERSION=v1.14.7
 LOCAL_PATH_VERSION=v0.0.30   # rancher local-path-provisioner: hostPath-backed dynamic PVs
 NETPOL_VERSION=v0.8.0        # sigs.k8s.io/kube-network-policies: enforces NetworkPolicies next to the bridge CNI
 REGISTRY_VERSION=v3.0.0      # github.com/distribution/distribution/v3: a local registry for LOAD_METHOD=registry
-GO_TOOLCHAIN=go1.24.12       # the toolchain Kubernetes 1.34 pins (.go-version); fetched from the module proxy
+GO_TOOLCHAIN=go1.25.6        # the toolchain Kubernetes 1.35 pins (.go-version); fetched from the module proxy
 COREDNS_GO_TOOLCHAIN=go1.25.7
 
 CACHE_ROOT=${XDG_CACHE_HOME:-$HOME/.cache}/todo-k8s-kit/k8s

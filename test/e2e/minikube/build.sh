@@ -102,7 +102,8 @@ build_kubeadm() {
   # minikube's bootstrapper runs `kubeadm init` in the node; the harness does not build kubeadm. Same wrapper module,
   # toolchain and ldflags as the harness (so its Go build cache is reused); a private copy gets the kubeadm-only
   # modules added to go.sum at the versions k8s.io/kubernetes pins.
-  local out=$MK_BIN/kubeadm mod=$MK_WORK/k8s-wrapper minor ld="-s -w" p t0=$SECONDS
+  # One file per Kubernetes version (and its own work dir), so builds for two versions never overwrite each other.
+  local out=$MK_BIN/kubeadm-$K8S_VERSION mod=$MK_WORK/k8s-wrapper-$K8S_VERSION minor ld="-s -w" p t0=$SECONDS
   [ -x "$out" ] && "$out" version -o short 2>/dev/null | grep -qx "$K8S_VERSION" && return 0
   rm -rf "$mod"; mkdir -p "$mod"; cp "$MK_DIR"/../cluster/build/k8s/go.{mod,sum} "$mod/"
   minor=${K8S_VERSION#v1.}; minor=${minor%%.*}
@@ -142,19 +143,20 @@ static_image() { # image binary path-in-image [entrypoint] [user]
 fill_minikube_cache() {
   # What `minikube start` would download, where it looks first. A cached binary or image tar is used as it is (no
   # checksum or digest check), so locally built ones are accepted. Image tags are the ones minikube v1.38.1 asks for
-  # with Kubernetes v1.34.4; the contents are the harness's builds (etcd v3.6.4, CoreDNS v1.14.7, its Go pause).
+  # with Kubernetes $K8S_VERSION (lib.sh); the contents are the harness's builds (etcd $ETCD_VERSION, CoreDNS
+  # $COREDNS_VERSION, its Go pause). Every file is named by its tag, so another version's cache stays as it is.
   local R=registry.k8s.io bdir=$E2E_MINIKUBE_HOME/cache/linux/amd64/$K8S_VERSION
   local b coredns_bin d img
   mkdir -p "$bdir"
   for b in kubelet kubectl; do cmp -s "$BIN_DIR/$b" "$bdir/$b" || install -m 0755 "$BIN_DIR/$b" "$bdir/$b"; done
-  cmp -s "$MK_BIN/kubeadm" "$bdir/kubeadm" || install -m 0755 "$MK_BIN/kubeadm" "$bdir/kubeadm"
+  cmp -s "$MK_BIN/kubeadm-$K8S_VERSION" "$bdir/kubeadm" || install -m 0755 "$MK_BIN/kubeadm-$K8S_VERSION" "$bdir/kubeadm"
   coredns_bin=$ADDON_DIR/coredns-$COREDNS_VERSION
   static_image $R/kube-apiserver:$K8S_VERSION "$BIN_DIR/kube-apiserver" /usr/local/bin/kube-apiserver
   static_image $R/kube-controller-manager:$K8S_VERSION "$BIN_DIR/kube-controller-manager" /usr/local/bin/kube-controller-manager
   static_image $R/kube-scheduler:$K8S_VERSION "$BIN_DIR/kube-scheduler" /usr/local/bin/kube-scheduler
-  static_image $R/etcd:3.6.5-0 "$BIN_DIR/etcd" /usr/local/bin/etcd
-  static_image $R/coredns/coredns:v1.12.1 "$coredns_bin" /coredns /coredns
-  static_image $R/pause:3.10.1 "$ADDON_DIR/pause" /pause /pause
+  static_image $R/etcd:$MK_ETCD_TAG "$BIN_DIR/etcd" /usr/local/bin/etcd
+  static_image $R/coredns/coredns:$MK_COREDNS_TAG "$coredns_bin" /coredns /coredns
+  static_image $R/pause:$MK_PAUSE_TAG "$ADDON_DIR/pause" /pause /pause
   static_image gcr.io/k8s-minikube/storage-provisioner:v5 "$MK_BIN/storage-provisioner" /storage-provisioner /storage-provisioner
   if ! have_image $R/kube-proxy:$K8S_VERSION; then
     # kube-proxy runs iptables and conntrack: a bookworm image with both and a mode-picking wrapper (upstream uses
@@ -172,7 +174,7 @@ DF
     docker build -q -t $R/kube-proxy:$K8S_VERSION "$d" >/dev/null; rm -rf "$d"; mklog "image $R/kube-proxy:$K8S_VERSION"
   fi
   for img in $R/kube-apiserver:$K8S_VERSION $R/kube-controller-manager:$K8S_VERSION $R/kube-scheduler:$K8S_VERSION \
-      $R/kube-proxy:$K8S_VERSION $R/etcd:3.6.5-0 $R/coredns/coredns:v1.12.1 $R/pause:3.10.1 \
+      $R/kube-proxy:$K8S_VERSION $R/etcd:$MK_ETCD_TAG $R/coredns/coredns:$MK_COREDNS_TAG $R/pause:$MK_PAUSE_TAG \
       gcr.io/k8s-minikube/storage-provisioner:v5; do
     cache_image "$img"
   done
@@ -245,7 +247,8 @@ timed seed_node_cache "${node_images[@]}"
 # minikube binds every flag to MINIKUBE_<FLAG> (viper AutomaticEnv), so these act as flags of every minikube command
 # the kit runs: the node image found in the local daemon (never pulled), no preload tarball (the cache above instead),
 # root allowed with the docker driver, no update check, and the addon images built here instead of digest-pinned
-# upstream ones nobody can pull offline.
+# upstream ones nobody can pull offline. No Kubernetes version: the kit's default `stable` is minikube's default,
+# $K8S_VERSION, the version cached above.
 addon_images=MetricsServer=$METRICS_SERVER_IMAGE
 [ -f "$MK_CACHE/ingress.images" ] && addon_images="$addon_images,$(cat "$MK_CACHE/ingress.images")"
 {
@@ -257,7 +260,6 @@ addon_images=MetricsServer=$METRICS_SERVER_IMAGE
   echo "MINIKUBE_FORCE=true"
   echo "MINIKUBE_WANTUPDATENOTIFICATION=false"
   echo "MINIKUBE_ADDON_IMAGES=$addon_images"
-  echo "MINIKUBE_K8S_VERSION=$K8S_VERSION"
   echo "KUBECONFIG=$E2E_MINIKUBE_KUBECONFIG"
   echo "E2E_PROFILE=$E2E_PROFILE"
   if [ -f "$MK_CACHE/gateway-api.crds" ]; then echo "E2E_GATEWAY_API_CRDS=$(cat "$MK_CACHE/gateway-api.crds")"; fi

@@ -62,15 +62,9 @@ export function kitEnvironment(cluster: E2ECluster, extra: Record<string, string
     FORCE_COLOR: '0',
     NO_COLOR: '1',
     ...(cluster.containerdAddress ? { LOAD_METHOD: 'containerd', CONTAINERD_ADDRESS: cluster.containerdAddress } : {}),
-    // minikube: the kit's defaults (CLUSTER=minikube, LOAD_METHOD unset: docker-env on the docker profile setup starts); only the profile and the Kubernetes
-    // version are the suite's own (v1.34.4 is what was built offline; minikube's "stable" would be downloaded)
-    ...(cluster.minikube
-      ? {
-          CLUSTER: 'minikube',
-          MINIKUBE_PROFILE: cluster.minikube.profile,
-          MINIKUBE_K8S_VERSION: cluster.minikube.env.MINIKUBE_K8S_VERSION ?? '',
-        }
-      : {}),
+    // minikube: the kit's defaults (CLUSTER=minikube, LOAD_METHOD unset: docker-env on the docker profile setup starts,
+    // MINIKUBE_K8S_VERSION unset: `stable`, minikube's default, the version built offline); only the profile is the suite's own
+    ...(cluster.minikube ? { CLUSTER: 'minikube', MINIKUBE_PROFILE: cluster.minikube.profile } : {}),
     ...extra,
   }
   // minikube: the ingress addon is real there, so the kit's defaults stand (INGRESS_ENABLED=true, MINIKUBE_ADDONS=ingress)

@@ -8,7 +8,8 @@
 set -euo pipefail
 P=${1:?usage: check.sh PROFILE}
 : "${MINIKUBE_HOME:?source minikube.env first (written by ../build.sh)}"
-K() { "$MINIKUBE_HOME/cache/linux/amd64/$MINIKUBE_K8S_VERSION/kubectl" --context "$P" "$@"; }
+K8S_VERSION=$(source "$(dirname "$0")/../lib.sh" && echo "$K8S_VERSION")   # the version build.sh cached
+K() { "$MINIKUBE_HOME/cache/linux/amd64/$K8S_VERSION/kubectl" --context "$P" "$@"; }
 NS=ingress-check IMG=mk-ingress-check:1 HOST=todo.local
 step() { printf '\n== %s\n' "$*"; }
 fail() { printf 'FAIL: %s\n' "$*" >&2; K get pods -A -o wide >&2 || true; exit 1; }
