@@ -3,6 +3,7 @@
 import { defineStage, type Ctx } from './lib/stage.ts'
 import { isMain, main } from './lib/cli.ts'
 import { fail } from './lib/errors.ts'
+import { chartMinimum, olderThan } from './lib/kube-version.ts'
 import { requireTools, type Tool } from './lib/tools.ts'
 
 export const setup = defineStage({
@@ -14,6 +15,7 @@ export const setup = defineStage({
 2. CLUSTER=minikube: start the MINIKUBE_PROFILE cluster if it is not running (driver, cpus, memory, k8s version,
    container runtime: docker for LOAD_METHOD=docker-env, else MINIKUBE_CONTAINER_RUNTIME; MINIKUBE_NODES), enable MINIKUBE_ADDONS (ingress; metrics-server when HPA_ENABLED=true), point kubectl at the profile
    CLUSTER=existing: check the current kubectl context answers
+   either way: the cluster's Kubernetes is at least the chart's kubeVersion (1.30), checked before anything is created
 3. create the NAMESPACE if it does not exist`,
   run,
 })
@@ -38,6 +40,7 @@ async function run(ctx: Ctx): Promise<void> {
     }
     if (await minikubeRunning(ctx)) log.ok(`minikube profile ${mk.profile} is running`)
     else {
+      refuseOldVersion(cfg, mk.kubernetesVersion, 'MINIKUBE_K8S_VERSION')
       log.info(runtimeChoice(cfg))
       await log.task(
         `start minikube profile ${mk.profile}`,
@@ -47,6 +50,12 @@ async function run(ctx: Ctx): Promise<void> {
           )`minikube start -p ${mk.profile} --driver=${mk.driver} --cpus=${mk.cpus} --memory=${mk.memory} --kubernetes-version=${mk.kubernetesVersion} ${runtime} ${nodes} ${cni}`,
       )
     }
+
+    const current = await query`kubectl config current-context`
+    if (current.ok && current.stdout.trim() === mk.profile) log.ok(`kubectl context is ${mk.profile}`)
+    else await exec({ fix: `minikube update-context -p ${mk.profile}` })`kubectl config use-context ${mk.profile}`
+    // a profile started before (by hand, or with an older MINIKUBE_K8S_VERSION) keeps its version
+    if (!dryRun) refuseOldVersion(cfg, await serverVersion(ctx), `profile ${mk.profile}`)
 
     const enabled = await enabledAddons(ctx)
     for (const addon of mk.addons) {
@@ -58,10 +67,6 @@ async function run(ctx: Ctx): Promise<void> {
       if (enabled.has(addon)) log.ok(`addon ${addon} is enabled`)
       else await log.task(`enable addon ${addon}`, () => exec(enable)`minikube addons enable ${addon} -p ${mk.profile}`)
     }
-
-    const current = await query`kubectl config current-context`
-    if (current.ok && current.stdout.trim() === mk.profile) log.ok(`kubectl context is ${mk.profile}`)
-    else await exec({ fix: `minikube update-context -p ${mk.profile}` })`kubectl config use-context ${mk.profile}`
   } else if (!dryRun) await checkCurrentCluster(ctx)
 
   if ((await query`kubectl get namespace ${cfg.namespace}`).ok) log.ok(`namespace ${cfg.namespace} exists`)
@@ -130,20 +135,44 @@ async function enabledAddons(ctx: Ctx): Promise<Set<string>> {
   }
 }
 
+/** The API server's version ("v1.35.1"), '' when it does not answer. */
+async function serverVersion(ctx: Ctx): Promise<string> {
+  const reach = await ctx.query({ timeoutMs: 30_000 })`kubectl version -o json`
+  try {
+    return (JSON.parse(reach.stdout) as { serverVersion?: { gitVersion?: string } }).serverVersion?.gitVersion ?? ''
+  } catch {
+    return ''
+  }
+}
+
+/** Helm would refuse the chart only at deploy, after the images are built: say it before anything runs. */
+function refuseOldVersion(cfg: Ctx['cfg'], version: string, where: string): void {
+  const minimum = chartMinimum(cfg.chartDir)
+  if (!minimum || !olderThan(version, minimum)) return
+  if (where === 'MINIKUBE_K8S_VERSION')
+    fail(
+      `MINIKUBE_K8S_VERSION=${version} is older than the chart supports (Kubernetes ${minimum} or newer: its Chart.yaml kubeVersion)`,
+      'set MINIKUBE_K8S_VERSION=stable in .env (or remove the line)',
+    )
+  const fix =
+    cfg.cluster === 'minikube'
+      ? `minikube delete -p ${cfg.minikube.profile} && npx zx scripts/setup.ts   (a new profile gets MINIKUBE_K8S_VERSION=${cfg.minikube.kubernetesVersion}; the old one's data goes with it)`
+      : `kubectl config use-context <a cluster on Kubernetes ${minimum} or newer>   (or upgrade this one)`
+  fail(
+    `${where} runs Kubernetes ${version}, older than the chart supports (${minimum} or newer: its Chart.yaml kubeVersion)`,
+    fix,
+  )
+}
+
 /** CLUSTER=existing: kubectl's current context answers. */
 async function checkCurrentCluster(ctx: Ctx): Promise<void> {
   const { cfg, log, query } = ctx
   const current = await query`kubectl config current-context`
   if (!current.ok)
     fail('kubectl has no current context (CLUSTER=existing uses it)', 'kubectl config use-context <your-cluster>')
-  const reach = await query({ timeoutMs: 30_000 })`kubectl version -o json`
-  let server = ''
-  try {
-    server = (JSON.parse(reach.stdout) as { serverVersion?: { gitVersion?: string } }).serverVersion?.gitVersion ?? ''
-  } catch {
-    server = ''
-  }
+  const server = await serverVersion(ctx)
   if (!server) fail(`cluster unreachable: context ${current.stdout.trim()} does not answer`, 'kubectl cluster-info')
+  refuseOldVersion(cfg, server, `context ${current.stdout.trim()}`)
   log.ok(`using context ${current.stdout.trim()} (Kubernetes ${server}), LOAD_METHOD=${cfg.loadMethod}`)
   if (cfg.hpa)
     log.info('HPA_ENABLED=true needs metrics-server in this cluster (kubectl top nodes tells you if it runs)')

@@ -59,7 +59,7 @@ export function project(
   w('docker/frontend.Dockerfile', 'ARG NODE_IMAGE=node:24-slim\nFROM ${NODE_IMAGE}\nCOPY . /app\n')
   w('docker/frontend.Dockerfile.dockerignore', '**/node_modules\n')
   w('docker/backend.Dockerfile', 'ARG PYTHON_IMAGE=python:3.13-slim\nFROM ${PYTHON_IMAGE}\nCOPY . /app\n')
-  w('chart/Chart.yaml', 'apiVersion: v2\nname: todo-chatbot\nversion: 0.1.0\n')
+  w('chart/Chart.yaml', 'apiVersion: v2\nname: todo-chatbot\nversion: 0.1.0\nkubeVersion: ">=1.30.0-0"\n')
   w('chart/values.yaml', 'existingSecret: todo-secrets\n')
   w('values-extra.yaml', 'frontend:\n  replicaCount: 1\n')
   const envFile =

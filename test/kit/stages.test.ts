@@ -101,6 +101,40 @@ describe('setup', { timeout: 120_000 }, () => {
     expect(r.stderr).toContain('✖ helm 3.8.0 is too old: the kit needs 3.12.0 or newer')
   })
 
+  it("refuses a Kubernetes older than the chart's kubeVersion before anything changes: a setting, a running profile, a context", async () => {
+    const setting = await project({ env: { MINIKUBE_K8S_VERSION: 'v1.29.6' } }).run('setup')
+    expect(setting.code).toBe(1)
+    expect(setting.stderr).toContain(
+      '✖ MINIKUBE_K8S_VERSION=v1.29.6 is older than the chart supports (Kubernetes 1.30 or newer: its Chart.yaml kubeVersion)',
+    )
+    expect(setting.stderr).toContain('fix: set MINIKUBE_K8S_VERSION=stable in .env')
+    expect(mutating(setting.calls)).toEqual([])
+
+    const running = project()
+    running.setState({
+      minikube: { running: true, addons: { ingress: 'enabled' }, images: [] },
+      context: 'todo',
+      serverVersion: 'v1.28.3',
+    })
+    const r = await running.run('setup')
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('✖ profile todo runs Kubernetes v1.28.3, older than the chart supports (1.30 or newer')
+    expect(r.stderr).toMatch(/fix: minikube delete -p todo && npx zx scripts\/setup\.ts/)
+    expect(mutating(r.calls)).toEqual([])
+
+    const existing = project({ env: { CLUSTER: 'existing' } })
+    existing.setState({ context: 'k3s-old', serverVersion: 'v1.29.15+k3s1' })
+    const e = await existing.run('setup')
+    expect(e.code).toBe(1)
+    expect(e.stderr).toContain('✖ context k3s-old runs Kubernetes v1.29.15+k3s1, older than the chart supports')
+    expect(e.stderr).toMatch(/fix: kubectl config use-context <a cluster on Kubernetes 1\.30 or newer>/)
+    expect(mutating(e.calls)).toEqual([])
+
+    // the minimum is the chart's: a supported suffixed version passes
+    existing.setState({ serverVersion: 'v1.30.14-eks-931bdca' })
+    expect((await existing.run('setup')).code).toBe(0)
+  })
+
   it('with CLUSTER=existing checks the current context and starts nothing', async () => {
     const p = project({ env: { CLUSTER: 'existing' } })
     p.setState({ context: 'kind-kind' })

@@ -262,7 +262,8 @@ function kubectl() {
     done(
       JSON.stringify({
         clientVersion: { gitVersion: 'v1.35.2' },
-        serverVersion: { major: '1', minor: '34', gitVersion: 'v1.34.0' },
+        // state.serverVersion: a cluster of another version (captured shape; k3s and EKS add a suffix)
+        serverVersion: { major: '1', minor: '34', gitVersion: state.serverVersion ?? 'v1.34.0' },
       }),
     )
   }
