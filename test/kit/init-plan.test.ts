@@ -242,7 +242,7 @@ describe("Neon's serverless driver (@neondatabase/serverless): FRONTEND_DB_DRIVE
     expect(plan.env.FRONTEND_DB_DRIVER).toBe('neon')
     const s = decision(plan)!
     expect(s.to).toBe('.env FRONTEND_DB_DRIVER')
-    // a loose script at the top imports it too: the app's own lib/ file is the one named
+    // a route and a loose script at the top import it too: the module the auth config imports is the one named
     expect(s.value).toMatch(/^neon: lib\/db-drizzle\.ts uses @neondatabase\/serverless \(neon\(\): HTTPS \/sql\)/)
     expect(s.from.map(where)).toEqual(['lib/db-drizzle.ts:2', 'package.json:6'])
     expect(plan.support).toEqual([])
@@ -264,6 +264,7 @@ describe("Neon's serverless driver (@neondatabase/serverless): FRONTEND_DB_DRIVE
       cpSync(path.join(apps, 'neon-http/frontend'), dir, { recursive: true })
       rmSync(path.join(dir, 'lib/db-drizzle.ts'))
       rmSync(path.join(dir, 'test-neon-only.mjs'))
+      rmSync(path.join(dir, 'app/api'), { recursive: true })
       writeFileSync(path.join(dir, 'lib/auth.ts'), 'export const auth = betterAuth({})\n')
       const plan = planInit(inspectApp({ frontend: dir, backend: path.join(apps, 'plain-main/backend') }), ctx)
       expect(plan.env.FRONTEND_DB_DRIVER).toBeUndefined()

@@ -153,14 +153,36 @@ export function neonDriver(dir: string, authFile?: string): Finding<NeonDriver> 
   const p = pkg(dir)
   if (!p || !('@neondatabase/serverless' in { ...p.json.dependencies, ...p.json.devDependencies })) return null
   const hits = matches(dir, sourceFiles(dir, ['.ts', '.tsx', '.js', '.jsx', '.mjs', '.cjs']), NEON_IMPORT)
-  // the auth config first (Better Auth's database), then app code in a folder over a loose script at the top
-  const hit = hits.find((h) => h.file === authFile) ?? hits.find((h) => h.file.includes('/')) ?? hits[0]
+  // the file that builds Better Auth's database first (the auth config, or a module it imports), then a shared module
+  // (lib/db.ts) over a route that imports the driver itself, then anything in a folder over a loose script at the top
+  const fromAuth = authFile ? importedBy(dir, authFile) : []
+  const hit =
+    hits.find((h) => h.file === authFile) ??
+    hits.find((h) => fromAuth.includes(h.file)) ??
+    hits.find((h) => h.file.includes('/') && !/^(src\/)?(app|pages)\//.test(h.file)) ??
+    hits.find((h) => h.file.includes('/')) ??
+    hits[0]
   if (!hit) return null
   const text = readText(dir, hit.file) ?? ''
   const modes: NeonDriver['modes'] = []
   if (/\bneon\s*[(<]/.test(text)) modes.push('http')
   if (/\bnew\s+(?:Pool|Client)\s*[(<]/.test(text)) modes.push('websocket')
   return { value: { file: hit.file, modes }, from: [hit, at(p.text, /"@neondatabase\/serverless"/)] }
+}
+
+/** the app's own modules a file imports (relative paths and the "@/" alias), as paths relative to the app dir */
+function importedBy(dir: string, file: string): string[] {
+  const text = readText(dir, file) ?? ''
+  const out: string[] = []
+  for (const m of text.matchAll(/\bfrom\s*["']((?:\.{1,2}|@)\/[^"']+)["']/g)) {
+    const spec = m[1]!
+    const bases = spec.startsWith('@/')
+      ? [spec.slice(2), `src/${spec.slice(2)}`]
+      : [path.posix.normalize(path.posix.join(path.posix.dirname(file), spec))]
+    for (const b of bases)
+      for (const ext of ['', '.ts', '.tsx', '.js', '.mjs', '/index.ts', '/index.js']) out.push(`${b}${ext}`)
+  }
+  return out
 }
 
 export type BackendAccess =
