@@ -8,9 +8,8 @@
 import { readFileSync } from 'node:fs'
 import { createServer } from 'node:https'
 import { connect } from 'node:net'
-import { pipeline } from 'node:stream'
 import pg from 'pg'
-import { WebSocketServer, createWebSocketStream } from 'ws'
+import { WebSocketServer } from 'ws'
 
 // a sidecar shares the pod's network namespace: the database is on loopback, where pg_hba asks for the password
 const PG_HOST = process.env.PGHOST ?? '127.0.0.1'
@@ -147,7 +146,8 @@ async function runSql(headers, body) {
       throw e
     }
   } catch (e) {
-    if (!e.code) broken = true
+    // PostgreSQL's own error leaves the connection usable; anything else (a reset socket, say) may not have
+    if (!(e instanceof pg.DatabaseError) && !(e instanceof BadRequest)) broken = true
     throw e
   } finally {
     client.release(broken)
@@ -213,15 +213,27 @@ const server = createServer(
 
 // /v2: PostgreSQL's wire protocol in binary frames, copied both ways. The driver pipelines its startup message and
 // the cleartext password without waiting, so the database must ask for `password` on this path (pg_hba).
+const HIGH_WATER = 1024 * 1024
 const wss = new WebSocketServer({ server, path: '/v2', perMessageDeflate: false })
 wss.on('connection', (ws) => {
   const db = connect(PG_PORT, PG_HOST)
   db.setNoDelay(true)
-  const frames = createWebSocketStream(ws)
-  pipeline(frames, db, frames, () => {
-    db.destroy()
-    ws.terminate()
+  ws.on('message', (data) => {
+    if (!db.write(data)) ws.pause()
   })
+  db.on('drain', () => ws.resume())
+  db.on('data', (chunk) => {
+    ws.send(chunk, () => {
+      if (db.isPaused() && ws.bufferedAmount < HIGH_WATER) db.resume()
+    })
+    if (ws.bufferedAmount >= HIGH_WATER) db.pause()
+  })
+  // a close frame after PostgreSQL's last message (a refused password, say): a dropped socket would reach the app as
+  // an error event on an idle client, which an app without an error listener does not survive
+  db.on('close', (hadError) => ws.close(hadError ? 1011 : 1000))
+  db.on('error', () => {})
+  ws.on('close', () => db.destroy())
+  ws.on('error', () => db.destroy())
 })
 
 server.listen(PORT, () => console.log(`neon-proxy: https://0.0.0.0:${PORT} (/sql, /v2) -> ${PG_HOST}:${PG_PORT}`))

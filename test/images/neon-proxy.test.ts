@@ -281,15 +281,19 @@ describe('neon-proxy image', () => {
       await c.query('ROLLBACK')
       const items = (await c.query('SELECT v FROM ws_items')).rows
       const user = (await c.query('SELECT email, "emailVerified" FROM "user"')).rows
+      // more than the proxy buffers at once: both directions pause and resume
+      const big = (await c.query("SELECT repeat('x', 2000) AS s FROM generate_series(1, 4000)")).rows
+      const echo = (await c.query('SELECT length($1::text) AS n', ['y'.repeat(3_000_000)])).rows[0].n
       c.release()
       await pool.end()
-      console.log(JSON.stringify({ pipeline: neonConfig.pipelineConnect, row: { v: rows[0].v, n: rows[0].n }, items, user }))
+      console.log(JSON.stringify({ pipeline: neonConfig.pipelineConnect, row: { v: rows[0].v, n: rows[0].n }, items, user, big: big.length, bigOk: big.every((r) => r.s.length === 2000), echo }))
     `)
     expect(out.pipeline).toBe('password')
     expect(out.row).toEqual({ v: 'hello', n: 5 })
     expect(out.items).toEqual([{ v: 'kept' }])
     // what the HTTP test wrote: one database behind both paths
     expect(out.user).toEqual([{ email: 'ada@example.com', emailVerified: true }])
+    expect({ big: out.big, bigOk: out.bigOk, echo: out.echo }).toEqual({ big: 4000, bigOk: true, echo: 3_000_000 })
   })
 
   it("a wrong password gets PostgreSQL's own error on both paths", async () => {
