@@ -178,6 +178,29 @@ describe('neon-proxy image', () => {
     expect((await imageSizeMb(proxyImage)) - (await imageSizeMb(nodeImage))).toBeLessThan(10)
   })
 
+  it("PostgreSQL reads the chart's pg_hba.conf: password on loopback (the proxy), scram-sha-256 for the rest", async () => {
+    const sql =
+      "SELECT type, array_to_string(database, ','), coalesce(address, ''), auth_method, coalesce(error, '') " +
+      'FROM pg_hba_file_rules ORDER BY rule_number'
+    const r = await docker(['exec', pg, 'psql', '-U', 'todo', '-d', 'todo', '-AtF', ' ', '-c', sql])
+    expect(r.exitCode, r.stderr).toBe(0)
+    // the last column is PostgreSQL's parse error for the line: none
+    expect(
+      r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.trimEnd()),
+    ).toEqual([
+      'local all  trust',
+      'local replication  trust',
+      'host all 127.0.0.1 password',
+      'host all ::1 password',
+      'host replication 127.0.0.1 password',
+      'host replication ::1 password',
+      'host all all scram-sha-256',
+    ])
+  })
+
   it('HTTP (neon()): parameters, text values parsed by type, errors with their PostgreSQL code', async () => {
     const out = await client(`
       import { neon } from '@neondatabase/serverless'
