@@ -230,7 +230,12 @@ wss.on('connection', (ws) => {
   })
   // a close frame after PostgreSQL's last message (a refused password, say): a dropped socket would reach the app as
   // an error event on an idle client, which an app without an error listener does not survive
-  db.on('close', (hadError) => ws.close(hadError ? 1011 : 1000))
+  db.on('close', (hadError) => {
+    ws.close(hadError ? 1011 : 1000)
+    // when both ends send their close frame at once, Node's WebSocket client may wait for a TCP close that ws only
+    // sends after its 30 s timeout: the frames are exchanged long before this
+    setTimeout(() => ws.terminate(), 2000).unref()
+  })
   db.on('error', () => {})
   ws.on('close', () => db.destroy())
   ws.on('error', () => db.destroy())

@@ -21,6 +21,8 @@ import { assertDockerReady, build, cleanup, imageSizeMb, nodeImage, root, runId,
 // what real apps on the driver lock (package-lock.json / pnpm-lock.yaml): neon() + drizzle-orm/neon-http
 const DRIVER = '@neondatabase/serverless@1.0.2'
 const DRIZZLE = 'drizzle-orm@0.45.1'
+// the last 0.x and the newest release at the time of writing: the same protocol across the versions apps lock
+const OTHER_DRIVERS = ['0.10.4', '1.2.0']
 const pgImage = process.env.POSTGRES_TEST_IMAGE ?? 'local/postgres:17'
 const PASSWORD = 'neonProxyTest0123456789'
 const proxyDir = join(root, 'frontend-docker/neon-proxy')
@@ -85,7 +87,12 @@ function envFile(name: string, env: Record<string, string>): string {
 beforeAll(async () => {
   await assertDockerReady([nodeImage, pgImage])
   rendered = render()
-  const npm = $({ quiet: true, cwd: work })`npm install --no-audit --no-fund --prefix client ${DRIVER} ${DRIZZLE}`
+  const npm = (async () => {
+    const install = (dir: string, pkgs: string[]) =>
+      $({ quiet: true, cwd: work })`npm install --no-audit --no-fund --prefix ${dir} ${pkgs}`
+    await install('client', [DRIVER, DRIZZLE])
+    for (const v of OTHER_DRIVERS) await install(`client-${v}`, [`@neondatabase/serverless@${v}`])
+  })()
   const b = await build({
     dockerfile: join(proxyDir, 'Dockerfile'),
     context: proxyDir,
@@ -152,13 +159,13 @@ afterAll(async () => {
 })
 
 /** runs `script` (ESM) with the driver in a Node container on the network; returns what it printed as JSON */
-async function client(script: string, url = databaseUrl): Promise<any> {
-  const file = join(work, 'client', `run-${Math.random().toString(36).slice(2)}.mjs`)
+async function client(script: string, url = databaseUrl, dir = 'client'): Promise<any> {
+  const file = join(work, dir, `run-${Math.random().toString(36).slice(2)}.mjs`)
   writeFileSync(file, script)
   const env = envFile('client.env', { DATABASE_URL: url, NODE_EXTRA_CA_CERTS: '/tls/ca.crt' })
   const r = await docker([
     'run', '--rm', '--network', net, '--env-file', env, '--read-only', '--user', '10001:10001',
-    '-v', `${join(work, 'client')}:/client:ro`, '-v', `${join(work, 'tls', 'ca.crt')}:/tls/ca.crt:ro`,
+    '-v', `${join(work, dir)}:/client:ro`, '-v', `${join(work, 'tls', 'ca.crt')}:/tls/ca.crt:ro`,
     '-w', '/client', nodeImage, 'node', `/client/${file.split('/').at(-1)}`,
   ]) // prettier-ignore
   if (r.exitCode !== 0) throw new Error(`client failed (${r.exitCode}):\n${r.stdout}\n${r.stderr}`)
@@ -334,5 +341,25 @@ describe('neon-proxy image', () => {
     )
     const refused = { code: '28P01', message: 'password authentication failed for user "todo"' }
     expect(out).toEqual({ http: refused, ws: refused })
+  })
+})
+
+describe.each(OTHER_DRIVERS)('@neondatabase/serverless %s', (version) => {
+  it('HTTP and WebSocket queries, and a wrong password refused on both', async () => {
+    const script = `
+      import { neon, Pool } from '@neondatabase/serverless'
+      const grab = async (f) => { try { return { ok: await f() } } catch (e) { return { code: e.code, message: e.message } } }
+      const http = await grab(async () => (await neon(process.env.DATABASE_URL)\`SELECT \${2}::int * 21 AS n, true AS b\`)[0])
+      const pool = new Pool({ connectionString: process.env.DATABASE_URL })
+      const ws = await grab(async () => (await pool.query('SELECT $1::text AS v', ['w'])).rows[0])
+      await pool.end().catch(() => {})
+      console.log(JSON.stringify({ http, ws }))
+    `
+    expect(await client(script, databaseUrl, `client-${version}`)).toEqual({
+      http: { ok: { n: 42, b: true } },
+      ws: { ok: { v: 'w' } },
+    })
+    const refused = { code: '28P01', message: 'password authentication failed for user "todo"' }
+    expect(await client(script, wrongPassword(), `client-${version}`)).toEqual({ http: refused, ws: refused })
   })
 })
