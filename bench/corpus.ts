@@ -94,6 +94,8 @@ try {
       const base = c === 'frontend' ? baseNodeImage : pythonImage
       if (row[c].ok && tags[0]) row[c].overBaseMb = Math.round(((await size(tags[0])) - (await size(base))) / 1e5) / 10
     }
+    // FRONTEND_DB_DRIVER=neon: the neon-proxy image build made beside the frontend's
+    if (r.images.neonProxy) made.push(r.images.neonProxy)
     rows.push(row)
     const said = (x: Result): string => (x.ok ? 'ok' : (x.cause ?? ''))
     say(`${app}: frontend ${said(row.frontend)}; backend ${said(row.backend)}`)

@@ -6,7 +6,7 @@ import path from 'node:path'
 import { defineStage, shownPath, type Ctx, type Flags } from './lib/stage.ts'
 import { isMain, main, report } from './lib/cli.ts'
 import type { Config, ImageSpec } from './lib/config.ts'
-import { imageRef, buildInputs, frontendMigrateSpec, skippedInputs } from './lib/images.ts'
+import { imageRef, buildInputs, frontendMigrateSpec, neonProxySpec, skippedInputs } from './lib/images.ts'
 import { requireTools } from './lib/tools.ts'
 import { imagePython, pythonMismatch, pythonVersion } from './lib/app/detect-backend.ts'
 import {
@@ -58,7 +58,8 @@ function hasStage(dockerfile: string, name: string): boolean {
 }
 
 /** the image in messages: `frontend`, `frontend auth-migrate` */
-const label = (spec: ImageSpec): string => (spec.target ? `${spec.component} ${spec.target}` : spec.component)
+const label = (spec: ImageSpec): string =>
+  spec.role ?? (spec.target ? `${spec.component} ${spec.target}` : spec.component)
 
 export const buildLogPath = (cfg: Config, spec: ImageSpec): string =>
   path.join(cfg.root, '.cache', 'build-logs', `${spec.name}.log`)
@@ -84,7 +85,9 @@ async function run(local: Ctx, flags: Flags): Promise<void> {
   const failed: KitError[] = []
   // FRONTEND_AUTH_MIGRATE: the frontend's auth-migrate stage right after the frontend (its cache is all there)
   const migrate = frontendMigrateSpec(cfg)
-  const specs = [cfg.frontend, ...(migrate ? [migrate] : []), cfg.backend]
+  // FRONTEND_DB_DRIVER=neon: the proxy the in-cluster PostgreSQL runs beside it, independent of the app's sources
+  const neonProxy = neonProxySpec(cfg)
+  const specs = [cfg.frontend, ...(migrate ? [migrate] : []), ...(neonProxy ? [neonProxy] : []), cfg.backend]
   for (const [i, spec] of specs.entries()) {
     try {
       await buildImage(ctx, spec, flags)
@@ -97,7 +100,7 @@ async function run(local: Ctx, flags: Flags): Promise<void> {
       if (next)
         log.warn(
           `the ${label(spec)} image did not build (the cause follows at the end); building the ` +
-            `${next.component} image anyway`,
+            `${label(next)} image anyway`,
         )
     }
   }
@@ -178,7 +181,9 @@ async function buildImage(ctx: Ctx, spec: ImageSpec, flags: Flags): Promise<void
       if (res.ok) return res
       if (res.notFound) fail(`the ${label(spec)} image did not build: docker is not on PATH`, 'install Docker')
       const needed =
-        spec.component === 'frontend' ? buildTimeSettings(text).filter((n) => !placeholders.includes(n)) : []
+        spec.component === 'frontend' && !spec.role
+          ? buildTimeSettings(text).filter((n) => !placeholders.includes(n))
+          : []
       if (needed.length && tries === 0) {
         log.warn(
           `next build needs ${needed.join(', ')} while it collects page data (the app reads ${needed.length > 1 ? 'them' : 'it'} ` +

@@ -6,7 +6,7 @@ import { defineStage, type Ctx, type Flags } from './lib/stage.ts'
 import { isMain, main } from './lib/cli.ts'
 import { KitError, fail } from './lib/errors.ts'
 import { imageDaemon } from './lib/docker-env.ts'
-import { frontendMigrateImage, images } from './lib/images.ts'
+import { releaseImages, type ImageRef } from './lib/images.ts'
 import { requireContext, requireTools, type Tool } from './lib/tools.ts'
 
 export const cleanup = defineStage({
@@ -160,9 +160,9 @@ async function run(ctx: Ctx, flags: Flags): Promise<void> {
     await log.task(`stop minikube profile ${p}`, () => exec`minikube stop -p ${p}`)
 }
 
-function currentImages(ctx: Ctx): ReturnType<typeof images> {
+function currentImages(ctx: Ctx): ImageRef[] {
   try {
-    return images(ctx.cfg)
+    return releaseImages(ctx.cfg)
   } catch (e) {
     fail(
       `cannot compute the image tags: ${(e as Error).message}`,
@@ -212,7 +212,7 @@ async function leftoverJobs(ctx: Ctx, selector: string): Promise<boolean> {
   }
 }
 
-async function removeImages(local: Ctx, flags: Flags, imgs: ReturnType<typeof images>): Promise<void> {
+async function removeImages(local: Ctx, flags: Flags, current: ImageRef[]): Promise<void> {
   const { cfg, log } = local
   const p = cfg.minikube.profile
   let ctx = local
@@ -231,9 +231,6 @@ async function removeImages(local: Ctx, flags: Flags, imgs: ReturnType<typeof im
     }
   }
   const { dryRun, exec, query } = ctx
-  // FRONTEND_AUTH_MIGRATE's image goes with them
-  const migrate = frontendMigrateImage(cfg)
-  const current = [imgs.frontend, ...(migrate ? [migrate] : []), imgs.backend]
   const remove: string[] = flags.images ? current.map((i) => i.local) : []
   if (flags['prune-images']) {
     // the kit's own tags only (h- + 12 hex): anything else under these names belongs to someone else

@@ -5,7 +5,7 @@ import { defineStage, shownPath, type Ctx, type Flags } from './lib/stage.ts'
 import { isMain, main } from './lib/cli.ts'
 import { fail, inOrder } from './lib/errors.ts'
 import { requireSecrets } from './lib/config-secrets.ts'
-import { frontendMigrateImage, images } from './lib/images.ts'
+import { images, releaseImages } from './lib/images.ts'
 import {
   ANNOTATION,
   chartValues,
@@ -51,7 +51,7 @@ async function run(ctx: Ctx, flags: Flags = {}): Promise<void> {
   const ns = cfg.namespace
   requireSecrets(cfg)
   const imgs = images(cfg)
-  if (!dryRun) await preflight(ctx, imgs)
+  if (!dryRun) await preflight(ctx)
   const state = await readReleaseState(ctx)
 
   // 1. the namespace and the Secret
@@ -111,15 +111,15 @@ async function run(ctx: Ctx, flags: Flags = {}): Promise<void> {
 
 const envFileShown = (cfg: Ctx['cfg']): string => (cfg.envFile ? shownPath(cfg, cfg.envFile) : '.env')
 
-/** The tools, the cluster and both images, asked at once and failing in that order. */
-async function preflight(ctx: Ctx, imgs: ReturnType<typeof images>): Promise<void> {
+/** The tools, the cluster and the release's images, asked at once and failing in that order. */
+async function preflight(ctx: Ctx): Promise<void> {
   const { cfg } = ctx
   const step = ctx.log.step('preflight')
   const [found, , missing] = await inOrder(
     requireTools(ctx, ['kubectl', 'helm']),
     requireContext(ctx),
     // a missing image would only show as ImagePullBackOff after helm's whole timeout
-    missingImages(ctx, [imgs.frontend, ...[frontendMigrateImage(cfg)].filter((i) => i !== null), imgs.backend]),
+    missingImages(ctx, releaseImages(cfg)),
   )
   if (missing?.length)
     fail(

@@ -5,7 +5,7 @@ import path from 'node:path'
 import { defineStage, shownPath, type Ctx } from './lib/stage.ts'
 import { isMain, main } from './lib/cli.ts'
 import { fail } from './lib/errors.ts'
-import { frontendMigrateImage, images, type ImageRef } from './lib/images.ts'
+import { releaseImages, type ImageRef } from './lib/images.ts'
 import { inRegistry, sameImage } from './lib/cluster-images.ts'
 import { requireTools, type Tool } from './lib/tools.ts'
 import { imageDaemon } from './lib/docker-env.ts'
@@ -30,10 +30,9 @@ async function run(local: Ctx): Promise<void> {
   // command here, so it does not ask
   const ctx = local.dryRun ? local : await imageDaemon(local)
   const { cfg, dryRun, log, exec, query } = ctx
-  const imgs = images(cfg)
-  // FRONTEND_AUTH_MIGRATE's image goes along: the migration Job runs it
-  const migrate = frontendMigrateImage(cfg)
-  const both: ImageRef[] = [imgs.frontend, ...(migrate ? [migrate] : []), imgs.backend]
+  // FRONTEND_AUTH_MIGRATE's and FRONTEND_DB_DRIVER=neon's images go along: the migration Job and the database pod
+  // run them
+  const both: ImageRef[] = releaseImages(cfg)
   const known = (list: string, img: ImageRef): boolean => list.split(/\s+/).some((l) => sameImage(l, img))
 
   if (!dryRun && cfg.loadMethod !== 'none') {

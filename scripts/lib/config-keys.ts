@@ -206,6 +206,11 @@ export const fields = {
     default: '',
     doc: "the frontend's migration when the app ships none: better-auth:<auth config file> builds the frontend image's auth-migrate target (Better Auth's own CLI, `migrate --config <file> -y`) as <FRONTEND_IMAGE>-migrate and runs it in the migration Job (init sets it)",
   }),
+  FRONTEND_DB_DRIVER: oneOf(['pg', 'neon'] as const).register(docs, {
+    group: 'sources',
+    default: 'pg',
+    doc: "how the frontend's server code reaches the database: pg (PostgreSQL's own protocol: pg, postgres.js, Kysely, Prisma, ...) or neon (Neon's serverless driver @neondatabase/serverless, which only speaks HTTPS and WebSocket to the database host: build and load also make <FRONTEND_IMAGE>-neon-proxy, and deploy runs it beside the in-cluster PostgreSQL with a certificate the frontend trusts; no effect with DATABASE_URL set) (init sets it)",
+  }),
   FRONTEND_SIZE_BUDGET_MB: int(1, 100_000).register(docs, {
     group: 'sources',
     default: '60',

@@ -44,6 +44,8 @@ export type ImageSpec = {
   notes?: { cause: string; fix: string }[]
   /** the Dockerfile stage to build (docker build --target); unset builds the default (last) stage */
   target?: string
+  /** an image of the kit's own beside the component's (neon-proxy): named so in messages */
+  role?: string
 }
 
 export type Secrets = {
@@ -68,6 +70,8 @@ export type Config = {
   backend: ImageSpec
   /** FRONTEND_AUTH_MIGRATE: the frontend's migration by its auth library's CLI, for an app that ships none */
   frontendMigrate: AuthMigrate | null
+  /** FRONTEND_DB_DRIVER: neon runs the neon-proxy sidecar by the in-cluster PostgreSQL (images.ts neonProxySpec) */
+  frontendDbDriver: 'pg' | 'neon'
   /** the in-cluster PostgreSQL's image (digest: pinned with @sha256:…) */
   postgresImage: ImageParts
   cluster: ClusterKind
@@ -245,6 +249,7 @@ function configSchema(ctx: Context) {
         frontend,
         backend,
         frontendMigrate: v.FRONTEND_AUTH_MIGRATE,
+        frontendDbDriver: v.FRONTEND_DB_DRIVER,
         postgresImage: v.POSTGRES_IMAGE,
         cluster: v.CLUSTER,
         loadMethod,

@@ -25,6 +25,7 @@ import path from 'node:path'
 import dockerignore from '@balena/dockerignore'
 import type { Config, ImageSpec } from './config.ts'
 import { KitError } from './errors.ts'
+import { repoRoot } from './project-paths.ts'
 import { readTextFile, UnreadableFile } from './safe-read.ts'
 
 export type ImageRef = {
@@ -261,4 +262,38 @@ export function images(cfg: Config): { frontend: ImageRef; backend: ImageRef } {
 export function frontendMigrateImage(cfg: Config): ImageRef | null {
   const spec = frontendMigrateSpec(cfg)
   return spec ? imageRef(cfg, spec) : null
+}
+
+/**
+ * FRONTEND_DB_DRIVER=neon: the kit's neon-proxy (frontend-docker/neon-proxy), named <FRONTEND_IMAGE>-neon-proxy and
+ * built from the frontend's NODE_IMAGE. Only with the in-cluster PostgreSQL: an external DATABASE_URL (Neon itself,
+ * say) is reached as the app always did.
+ */
+export function neonProxySpec(cfg: Config): ImageSpec | null {
+  if (cfg.frontendDbDriver !== 'neon' || cfg.externalDatabase) return null
+  const dir = path.join(repoRoot, 'frontend-docker', 'neon-proxy')
+  return {
+    component: 'frontend',
+    role: 'neon-proxy',
+    name: `${cfg.frontend.name}-neon-proxy`,
+    contextDir: dir,
+    dockerfile: path.join(dir, 'Dockerfile'),
+    buildArgs: { NODE_IMAGE: cfg.frontend.buildArgs.NODE_IMAGE ?? 'node:24-slim' },
+    // pg and ws: well under a megabyte over the base image
+    sizeBudgetMb: 10,
+    notes: [],
+  }
+}
+
+export function neonProxyImage(cfg: Config): ImageRef | null {
+  const spec = neonProxySpec(cfg)
+  return spec ? imageRef(cfg, spec) : null
+}
+
+/** Every image the release runs, in build order: the frontend, its migration and neon-proxy images, the backend. */
+export function releaseImages(cfg: Config): ImageRef[] {
+  const imgs = images(cfg)
+  return [imgs.frontend, frontendMigrateImage(cfg), neonProxyImage(cfg), imgs.backend].filter(
+    (i): i is ImageRef => i !== null,
+  )
 }

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Config } from './config.ts'
 import { secretData } from './config-secrets.ts'
-import { frontendMigrateCommand, frontendMigrateImage, images } from './images.ts'
+import { frontendMigrateCommand, frontendMigrateImage, images, neonProxyImage } from './images.ts'
 import { migrateCommand, migrationDigest, type MigrationScope } from './migration-inputs.ts'
 import { routingValues } from './routing.ts'
 
@@ -70,6 +70,9 @@ export function chartValues(cfg: Config, secretHash: string): Value[] {
     ...cfg.extraOrigins.map((o, i): Value => [`extraOrigins[${i}]`, o]),
     // FRONTEND_AUTH_MIGRATE: the migration Job's frontend step runs the auth library's CLI in its own image
     ...frontendMigrateValues(cfg),
+    // FRONTEND_DB_DRIVER=neon: the sidecar that speaks Neon's protocols; only when on, so other releases keep their
+    // fingerprint
+    ...neonProxyValues(cfg),
   ]
   return v
 }
@@ -82,6 +85,16 @@ function frontendMigrateValues(cfg: Config): Value[] {
     ['frontend.migrateImage.repository', img.repository],
     ['frontend.migrateImage.tag', img.tag],
     ...command.map((c, i): Value => [`frontend.migrateCommand[${i}]`, c]),
+  ]
+}
+
+function neonProxyValues(cfg: Config): Value[] {
+  const img = neonProxyImage(cfg)
+  if (!img) return []
+  return [
+    ['postgresql.neonProxy.enabled', true],
+    ['postgresql.neonProxy.image.repository', img.repository],
+    ['postgresql.neonProxy.image.tag', img.tag],
   ]
 }
 

@@ -162,6 +162,12 @@ export const MATRIX: { name: string; values: string[]; set: string[]; setJson?: 
     ],
   },
   {
+    // A frontend on @neondatabase/serverless: the neon-proxy sidecar, its certificate and the CA in the frontend.
+    name: 'neon proxy',
+    values: [],
+    set: [...TAGS, 'postgresql.neonProxy.enabled=true', 'postgresql.neonProxy.image.tag=h-0a1b2c3d4e5f'],
+  },
+  {
     // Every extension knob at once, as `init` writes them for an app that needs them.
     name: 'extension knobs',
     values: [],

@@ -70,7 +70,8 @@ export function podSecurity(w: Workload): string[] {
     if (seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost') v.push(`${at}: seccompProfile must be RuntimeDefault`)
     const uid = csc.runAsUser ?? psc.runAsUser
     const gid = csc.runAsGroup ?? psc.runAsGroup
-    const isPostgres = w.component === 'postgresql'
+    // PostgreSQL's own uid; its neon-proxy sidecar runs as the kit's images do
+    const isPostgres = w.component === 'postgresql' && c.name !== 'neon-proxy'
     for (const [what, n] of [
       ['uid', uid],
       ['gid', gid],
@@ -139,10 +140,11 @@ export function probes(w: Workload): string[] {
 /** Writable directories are emptyDir/PVC mounts, since the root filesystem is read-only. */
 export function writablePaths(w: Workload, expected: Record<string, string[]>): string[] {
   const v: string[] = []
-  const want = expected[w.component] ?? []
   const vols = new Map<string, any>((w.pod.spec.volumes ?? []).map((x: any) => [x.name, x]))
   const claims = new Set((w.object.spec?.volumeClaimTemplates ?? []).map((t: any) => t.metadata.name))
   for (const c of w.pod.spec.containers) {
+    // a sidecar has its own list (neon-proxy: none), the component's main container the component's
+    const want = expected[c.name] ?? expected[w.component] ?? []
     for (const p of want) {
       const m = (c.volumeMounts ?? []).find((x: any) => x.mountPath === p)
       if (!m) v.push(`${id(w.object)} container ${c.name}: no writable mount at ${p}`)

@@ -12,14 +12,17 @@ const WRITABLE = {
   backend: ['/tmp'],
   postgresql: ['/var/lib/postgresql/data', '/var/run/postgresql', '/tmp'],
   migrate: ['/tmp'],
+  'neon-proxy': [],
 }
 
 const envOf = (container: any) => new Map<string, any>((container.env ?? []).map((e: any) => [e.name, e]))
 const imagesOf = (objects: K8sObject[]) => {
   const fe = find(objects, 'Deployment', 'todo-frontend')!.spec.template.spec.containers[0].image
   const be = find(objects, 'Deployment', 'todo-backend')!.spec.template.spec.containers[0].image
-  const pg = find(objects, 'StatefulSet', 'todo-postgresql')?.spec.template.spec.containers[0].image
-  return [fe, be, ...(pg ? [pg] : [])]
+  const pg = (find(objects, 'StatefulSet', 'todo-postgresql')?.spec.template.spec.containers ?? []).map(
+    (c: any) => c.image,
+  )
+  return [fe, be, ...pg]
 }
 
 // Every render up front, so each Kubernetes version validates all of them in one kubectl-validate run.
@@ -183,7 +186,12 @@ describe.each(HELMS)('$label', (helm) => {
         expect(policy.egressPeers(np(name))).toContain(db)
       expect(policy.egressPeers(np('todo-migrate'))).not.toContain('frontend')
       if (!external) {
-        expect(policy.ingressPeers(np('todo-postgresql'))).toEqual(['backend', 'frontend', 'migrate', 'test'])
+        // neon-proxy on 443: the frontend and the migration step once more
+        expect(policy.ingressPeers(np('todo-postgresql'))).toEqual(
+          entry.name === 'neon proxy'
+            ? ['backend', 'frontend', 'frontend', 'migrate', 'migrate', 'test']
+            : ['backend', 'frontend', 'migrate', 'test'],
+        )
         expect(np('todo-postgresql').spec.egress).toBeUndefined()
         expect(np('todo-postgresql').spec.policyTypes).toEqual(['Ingress', 'Egress'])
       } else {

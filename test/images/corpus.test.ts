@@ -37,6 +37,11 @@ describe('real apps, unchanged, through init and build', () => {
     expect(r.backend, r.buildOut).toEqual({ ok: true, cause: null, fix: null })
     expect(r.buildOut).toMatch(/--build-arg PACKAGE_MANAGER=pnpm@9\.15\.9 --build-arg INSTALL_MODE=frozen/)
     expect(r.buildOut).toMatch(/package-lock\.json/)
+    // Better Auth on Drizzle over Neon's HTTP driver: init names the module its auth config imports, build makes the
+    // proxy the in-cluster database needs
+    expect(r.initOut).toMatch(/neon: lib\/db-drizzle\.ts uses @neondatabase\/serverless \(neon\(\): HTTPS \/sql\)/)
+    expect(r.initOut).toContain('FRONTEND_DB_DRIVER=neon')
+    expect(r.images.neonProxy, r.buildOut).toMatch(/^kit-corpus-hamza123545-frontend-neon-proxy:h-\w{12}$/)
     // the image runs the app's own pnpm-installed server
     const out = docker('run', '--rm', '--entrypoint', 'sh', r.images.frontend!, '-c', 'test -f server.js && id -u')
     expect(out.trim()).toBe('10001')
@@ -51,6 +56,9 @@ describe('real apps, unchanged, through init and build', () => {
     const env = JSON.parse(docker('image', 'inspect', '--format', '{{json .Config.Env}}', r.images.frontend!))
     expect(env.filter((e: string) => e.startsWith('DATABASE_URL='))).toEqual([])
     expect(docker('history', '--no-trunc', r.images.frontend!)).not.toContain('postgresql://placeholder')
+    // its auth runs on pg, its Drizzle module on Neon's HTTP driver: server code that needs the proxy all the same
+    expect(r.initOut).toMatch(/neon: lib\/db\.ts uses @neondatabase\/serverless \(neon\(\): HTTPS \/sql\)/)
+    expect(r.images.neonProxy, r.buildOut).toMatch(/^kit-corpus-shazilk-dev-frontend-neon-proxy:h-\w{12}$/)
   })
 
   it('sammar-13: no lock file, installed from package.json with the warning; its backend pins Python 3.11, refused before docker runs', async () => {

@@ -184,6 +184,7 @@ describe('validation: each malformed value names its key and what was expected',
     ['FRONTEND_AUTH_MIGRATE', 'better-auth:../auth.ts', /FRONTEND_AUTH_MIGRATE=.* relative to FRONTEND_DIR/],
     ['FRONTEND_AUTH_MIGRATE', 'better-auth:/app/lib/auth.ts', /FRONTEND_AUTH_MIGRATE=.* relative to FRONTEND_DIR/],
     ['FRONTEND_AUTH_MIGRATE', 'better-auth:lib/a"uth.ts', /FRONTEND_AUTH_MIGRATE=.* expected better-auth:/],
+    ['FRONTEND_DB_DRIVER', 'postgres', /FRONTEND_DB_DRIVER="postgres" is invalid: expected one of pg, neon/],
   ]
   it.each(cases)('%s=%s', (key, value, msg) => {
     const e = error({ [key]: value })

@@ -252,6 +252,26 @@ describe('deploy', { timeout: 120_000 }, () => {
     noSecrets(r)
   })
 
+  it('FRONTEND_DB_DRIVER=neon: the neon-proxy sidecar with its image; missing in the cluster, it stops', async () => {
+    const env = { FRONTEND_DB_DRIVER: 'neon' }
+    const bare = project({ env })
+    bare.seedImages({ FRONTEND_DB_DRIVER: 'pg' }) // only the app images
+    const missing = await bare.run('deploy')
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toMatch(/✖ .*the cluster does not have todo-frontend-neon-proxy:h-\w{12}/)
+    expect(mutating(missing.calls).filter((c) => c.startsWith('helm upgrade'))).toEqual([])
+
+    const p = deployable({ env })
+    const r = await p.run('deploy')
+    expect(r.code, r.stderr).toBe(0)
+    expect(upgrade(r)).toMatch(
+      / --set postgresql\.neonProxy\.enabled=true --set-string postgresql\.neonProxy\.image\.repository=todo-frontend-neon-proxy --set-string postgresql\.neonProxy\.image\.tag=h-\w{12}( |$)/,
+    )
+    noSecrets(r)
+    // the default: no sidecar, and the release keeps the values it had
+    expect(upgrade(await deployable().run('deploy'))).not.toContain('neonProxy')
+  })
+
   it('fails before touching the cluster when BETTER_AUTH_SECRET is missing or short', async () => {
     const p = deployable({ envFile: `POSTGRES_PASSWORD=${SECRETS.POSTGRES_PASSWORD}\n` })
     const r = await p.run('deploy')

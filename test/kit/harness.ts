@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync, exist
 import os from 'node:os'
 import path from 'node:path'
 import { loadConfig } from '../../scripts/lib/config.ts'
-import { images, frontendMigrateImage } from '../../scripts/lib/images.ts'
+import { releaseImages } from '../../scripts/lib/images.ts'
 
 export const root = path.resolve(import.meta.dirname, '../..')
 const zxCli = path.join(root, 'node_modules/zx/build/cli.js')
@@ -115,8 +115,7 @@ export function project(
     write: w,
     seedImages: (extra = {}) => {
       const cfg = loadConfig({ env: { ...env, ...extra }, envFile: env.KIT_ENV_FILE })
-      const migrate = frontendMigrateImage(cfg)
-      const refs = [...Object.values(images(cfg)), ...(migrate ? [migrate] : [])]
+      const refs = releaseImages(cfg)
       const st = state()
       const add = (list: string[] | undefined, items: string[]): string[] => [...new Set([...(list ?? []), ...items])]
       st.images = add(

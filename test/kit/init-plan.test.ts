@@ -217,16 +217,60 @@ describe('the frontend migration for Better Auth without migrate.mjs', () => {
     )
   })
 
-  it("Neon's serverless driver: still recorded, and the WebSocket proxy it needs reported as needing support", () => {
-    const plan = variant((d) =>
+  it("Neon's serverless driver in the auth config: still recorded, the migration reaches the database through neon-proxy", () => {
+    const plan = variant((d) => {
       writeFileSync(
         path.join(d, 'lib/auth.ts'),
         `import { Pool } from '@neondatabase/serverless'\n${authConfig.replace('import { Pool } from "pg";\n', '')}`,
-      ),
-    )
+      )
+      const pkg = JSON.parse(readFileSync(path.join(d, 'package.json'), 'utf8'))
+      pkg.dependencies['@neondatabase/serverless'] = '^1.0.2'
+      writeFileSync(path.join(d, 'package.json'), JSON.stringify(pkg, null, 2))
+    })
     expect(plan.env.FRONTEND_AUTH_MIGRATE).toBe('better-auth:lib/auth.ts')
-    const s = plan.support.find((x) => /Neon/.test(x.what))!
-    expect(s.what).toMatch(/WebSocket proxy/)
-    expect(s.from.map(where)).toEqual(['lib/auth.ts:1'])
+    expect(plan.env.FRONTEND_DB_DRIVER).toBe('neon')
+    expect(plan.support).toEqual([])
+  })
+})
+
+describe("Neon's serverless driver (@neondatabase/serverless): FRONTEND_DB_DRIVER=neon", () => {
+  const neonPlan = (fe: string) => planFor(fe, 'plain-main/backend')
+  const decision = (plan: ReturnType<typeof neonPlan>) => plan.settings.find((s) => s.what === 'database driver')
+
+  it('HTTP mode (neon() + drizzle-orm/neon-http, Better Auth on Drizzle): the file that builds the database', () => {
+    const plan = neonPlan('neon-http/frontend')
+    expect(plan.env.FRONTEND_DB_DRIVER).toBe('neon')
+    const s = decision(plan)!
+    expect(s.to).toBe('.env FRONTEND_DB_DRIVER')
+    // a route and a loose script at the top import it too: the module the auth config imports is the one named
+    expect(s.value).toMatch(/^neon: lib\/db-drizzle\.ts uses @neondatabase\/serverless \(neon\(\): HTTPS \/sql\)/)
+    expect(s.from.map(where)).toEqual(['lib/db-drizzle.ts:2', 'package.json:6'])
+    expect(plan.support).toEqual([])
+  })
+
+  it('WebSocket mode (new Pool() in the auth config): the auth config, named first', () => {
+    const plan = neonPlan('neon-pool/frontend')
+    expect(plan.env.FRONTEND_DB_DRIVER).toBe('neon')
+    expect(decision(plan)!.value).toMatch(
+      /^neon: lib\/auth\.ts uses @neondatabase\/serverless \(Pool\/Client: WebSocket \/v2\)/,
+    )
+    expect(decision(plan)!.from.map(where)).toEqual(['lib/auth.ts:3', 'package.json:6'])
+  })
+
+  it('pg apps, and a dependency that no source file imports, decide nothing (the default pg stays)', () => {
+    expect(planFor('plain-main/frontend', 'plain-main/backend').env.FRONTEND_DB_DRIVER).toBeUndefined()
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kit-neon-'))
+    try {
+      cpSync(path.join(apps, 'neon-http/frontend'), dir, { recursive: true })
+      rmSync(path.join(dir, 'lib/db-drizzle.ts'))
+      rmSync(path.join(dir, 'test-neon-only.mjs'))
+      rmSync(path.join(dir, 'app/api'), { recursive: true })
+      writeFileSync(path.join(dir, 'lib/auth.ts'), 'export const auth = betterAuth({})\n')
+      const plan = planInit(inspectApp({ frontend: dir, backend: path.join(apps, 'plain-main/backend') }), ctx)
+      expect(plan.env.FRONTEND_DB_DRIVER).toBeUndefined()
+      expect(decision(plan)).toBeUndefined()
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

@@ -211,6 +211,28 @@ describe('build', { timeout: 120_000 }, () => {
     expect(mutating(again.calls)).toEqual([])
   })
 
+  it("FRONTEND_DB_DRIVER=neon: the kit's neon-proxy as <FRONTEND_IMAGE>-neon-proxy on NODE_IMAGE; not with DATABASE_URL", async () => {
+    const env = { NODE_IMAGE: 'local/node:24', PYTHON_IMAGE: 'local/python:3.13', FRONTEND_DB_DRIVER: 'neon' }
+    const p = project({ env })
+    const r = await p.run('build')
+    expect(r.code, r.stderr).toBe(0)
+    const m = mutating(r.calls)
+    expect(m).toHaveLength(3)
+    // the kit's own sources, shown relative to the project
+    const dir = 'frontend-docker/neon-proxy'
+    expect(m[1]).toBe(
+      `docker build --progress=plain -f ${dir}/Dockerfile --build-arg NODE_IMAGE=local/node:24 -t todo-frontend-neon-proxy:${tagOf(m, 'todo-frontend-neon-proxy')} ${dir}`,
+    )
+    expect(m[2]).toMatch(/-t todo-backend:h-\w{12} /)
+    expect(mutating((await p.run('build')).calls)).toEqual([])
+    // an external database (Neon itself, say) is reached as the app always did
+    const external = project({
+      env: { ...env, DATABASE_URL: 'postgresql://u:p4ssw0rd-long-enough@db.example.com:5432/todo' },
+    })
+    const e = mutating((await external.run('build')).calls)
+    expect(e.filter((c) => c.includes('neon-proxy'))).toEqual([])
+  })
+
   it('builds both images with content-hash tags and the base images as build args; a second run builds nothing', async () => {
     const p = project({ env: { NODE_IMAGE: 'local/node:24', PYTHON_IMAGE: 'local/python:3.13' } })
     const r = await p.run('build')

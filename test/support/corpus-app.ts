@@ -25,8 +25,8 @@ export type CorpusRun = {
   frontend: ImageResult
   backend: ImageResult
   buildSeconds: number
-  /** the images build made (`<name>:<tag>`), for the caller to inspect and remove */
-  images: Record<Component, string | null>
+  /** the images build made (`<name>:<tag>`), for the caller to inspect and remove; neonProxy with FRONTEND_DB_DRIVER=neon */
+  images: Record<Component, string | null> & { neonProxy?: string | null }
 }
 
 /** the image names build gives an app's two images (FRONTEND_IMAGE / BACKEND_IMAGE) */
@@ -162,6 +162,7 @@ export async function initAndBuild(
       const tag = new RegExp(`✔ build (${names[c]}:h-\\w+)`).exec(b.stderr)?.[1]
       result.images[c] = tag ?? null
     }
+    result.images.neonProxy = new RegExp(`✔ build (${names.frontend}-neon-proxy:h-\\w+)`).exec(b.stderr)?.[1] ?? null
     return result
   } finally {
     removeTree(tmp)

@@ -84,6 +84,9 @@ Call with (dict "ctx" $ "step" (dict "name" "backend" "values" .Values.backend))
   env:
     {{- include "todo-chatbot.inlineEnv" (include (printf "todo-chatbot.%s.config" $name) $ctx) | trim | nindent 4 }}
     {{- include (printf "todo-chatbot.%s.secretEnv" $name) $ctx | trim | nindent 4 }}
+    {{- if and (eq $name "frontend") (include "todo-chatbot.neonProxy.enabled" $ctx) }}
+    {{- include "todo-chatbot.neonProxy.caEnv" $ctx | nindent 4 }}
+    {{- end }}
     {{- with $v.extraEnv }}
     {{- toYaml . | nindent 4 }}
     {{- end }}
@@ -94,7 +97,62 @@ Call with (dict "ctx" $ "step" (dict "name" "backend" "values" .Values.backend))
   volumeMounts:
     - name: tmp
       mountPath: /tmp
+    {{- if and (eq $name "frontend") (include "todo-chatbot.neonProxy.enabled" $ctx) }}
+    {{- include "todo-chatbot.neonProxy.caMount" $ctx | nindent 4 }}
+    {{- end }}
     {{- with $v.extraVolumeMounts }}
     {{- toYaml . | nindent 4 }}
     {{- end }}
+{{- end }}
+
+{{/*
+The neon-proxy sidecar of the PostgreSQL pod (postgresql.neonProxy). It listens on 443 because the driver always
+dials https://<host>/sql and wss://<host>/v2 without a port, and the headless Service maps no ports: the pod's own
+port is the one clients reach (the pod allows unprivileged ports from 0, a namespaced, PSS-baseline sysctl).
+*/}}
+{{- define "todo-chatbot.neonProxyContainer" -}}
+{{- $np := .Values.postgresql.neonProxy }}
+- name: neon-proxy
+  image: {{ include "todo-chatbot.neonProxy.image" . }}
+  imagePullPolicy: {{ $np.image.pullPolicy }}
+  ports:
+    - name: neon-proxy
+      containerPort: 443
+      protocol: TCP
+  env:
+    - name: PORT
+      value: "443"
+    - name: PGPORT
+      value: {{ .Values.postgresql.port | quote }}
+  startupProbe:
+    httpGet:
+      path: /healthz
+      port: neon-proxy
+      scheme: HTTPS
+    periodSeconds: 1
+    failureThreshold: 30
+  readinessProbe:
+    httpGet:
+      path: /healthz
+      port: neon-proxy
+      scheme: HTTPS
+    periodSeconds: 5
+    timeoutSeconds: 3
+  livenessProbe:
+    httpGet:
+      path: /healthz
+      port: neon-proxy
+      scheme: HTTPS
+    periodSeconds: 20
+    timeoutSeconds: 5
+    failureThreshold: 6
+  securityContext:
+    {{- /* the pod runs as PostgreSQL's uid 999; the proxy keeps the uid its image was built for */}}
+    {{- toYaml (merge (dict "runAsUser" 10001 "runAsGroup" 10001) .Values.containerSecurityContext) | nindent 4 }}
+  resources:
+    {{- toYaml $np.resources | nindent 4 }}
+  volumeMounts:
+    - name: neon-proxy-tls
+      mountPath: /tls
+      readOnly: true
 {{- end }}

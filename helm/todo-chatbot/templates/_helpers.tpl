@@ -258,3 +258,70 @@ A settings map rendered as EnvVar entries (for the hook Job and the tests).
   value: {{ $v | quote }}
 {{- end }}
 {{- end }}
+
+{{/*
+postgresql.neonProxy: a sidecar speaking Neon's HTTP and WebSocket protocols (frontend-docker/neon-proxy) for a
+frontend on @neondatabase/serverless. The driver turns DATABASE_URL's host into https://<host>/sql and
+wss://<host>/v2 on port 443, so the certificate names the database host exactly as DATABASE_URL writes it. Only
+with the in-cluster database: an external one is reached as the app always did.
+*/}}
+{{- define "todo-chatbot.neonProxy.enabled" -}}
+{{- if and .Values.postgresql.enabled .Values.postgresql.neonProxy.enabled }}true{{ end }}
+{{- end }}
+{{- define "todo-chatbot.neonProxy.tlsSecret" -}}
+{{- printf "%s-neon-proxy-tls" (include "todo-chatbot.postgresql.fullname" .) }}
+{{- end }}
+{{- define "todo-chatbot.neonProxy.image" -}}
+{{- $img := .Values.postgresql.neonProxy.image }}
+{{- $tag := required "postgresql.neonProxy.image.tag is required with postgresql.neonProxy.enabled: set it to the tag of the neon-proxy image built from frontend-docker/neon-proxy (--set postgresql.neonProxy.image.tag=<tag>)" $img.tag }}
+{{- $img.repository }}{{ if $tag }}:{{ $tag }}{{ end }}
+{{- end }}
+{{- /* the database host's names: the short one DATABASE_URL uses, then the longer forms of the same Service */}}
+{{- define "todo-chatbot.neonProxy.hosts" -}}
+{{- $host := include "todo-chatbot.postgresql.host" . }}
+{{- $ns := .Release.Namespace }}
+{{- list $host (printf "%s.%s" $host $ns) (printf "%s.%s.svc" $host $ns) (printf "%s.%s.svc.cluster.local" $host $ns) | toJson }}
+{{- end }}
+
+{{/*
+The proxy's certificate and the CA that signed it, as a JSON object {ca.crt, tls.crt, tls.key} (base64). Made once:
+an upgrade finds the Secret in the cluster (lookup) and keeps it while it names the same hosts, so the pods do not
+restart for a new certificate each time. The CA's key is not kept: a new certificate comes with a new CA, and the
+checksums roll the pods that trust it. Memoized in .Values for this render, since the Secret and two pod annotations
+all need the same random keys.
+*/}}
+{{- define "todo-chatbot.neonProxy.tls" -}}
+{{- $np := .Values.postgresql.neonProxy }}
+{{- if not (hasKey $np "_tls") }}
+{{- $hosts := include "todo-chatbot.neonProxy.hosts" . }}
+{{- $old := lookup "v1" "Secret" .Release.Namespace (include "todo-chatbot.neonProxy.tlsSecret" .) }}
+{{- $oldHosts := dig "metadata" "annotations" "todo-chatbot/neon-proxy-hosts" "" ($old | default dict) }}
+{{- if and $old (eq $oldHosts $hosts) (hasKey ($old.data | default dict) "tls.key") }}
+{{- $_ := set $np "_tls" (dict "ca.crt" (index $old.data "ca.crt") "tls.crt" (index $old.data "tls.crt") "tls.key" (index $old.data "tls.key")) }}
+{{- else }}
+{{- $ca := genCA (printf "%s neon-proxy CA" (include "todo-chatbot.fullname" .)) (int $np.certDays) }}
+{{- $cert := genSignedCert (include "todo-chatbot.postgresql.host" .) nil ($hosts | fromJsonArray) (int $np.certDays) $ca }}
+{{- $_ := set $np "_tls" (dict "ca.crt" ($ca.Cert | b64enc) "tls.crt" ($cert.Cert | b64enc) "tls.key" ($cert.Key | b64enc)) }}
+{{- end }}
+{{- end }}
+{{- $np._tls | toJson }}
+{{- end }}
+
+{{/* NODE_EXTRA_CA_CERTS and its mount, for the frontend and its migration step (its auth config may use the driver) */}}
+{{- define "todo-chatbot.neonProxy.caEnv" -}}
+- name: NODE_EXTRA_CA_CERTS
+  value: /etc/neon-proxy-ca/ca.crt
+{{- end }}
+{{- define "todo-chatbot.neonProxy.caMount" -}}
+- name: neon-proxy-ca
+  mountPath: /etc/neon-proxy-ca
+  readOnly: true
+{{- end }}
+{{- define "todo-chatbot.neonProxy.caVolume" -}}
+- name: neon-proxy-ca
+  secret:
+    secretName: {{ include "todo-chatbot.neonProxy.tlsSecret" . }}
+    items:
+      - key: ca.crt
+        path: ca.crt
+{{- end }}

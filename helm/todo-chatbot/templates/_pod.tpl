@@ -8,6 +8,7 @@ Call with (dict "ctx" $ "component" "frontend").
 {{- $name := .component }}
 {{- $c := index $ctx.Values $name }}
 {{- $selector := include "todo-chatbot.selectorLabels" (dict "ctx" $ctx "component" $name) -}}
+{{- $neonCa := and (eq $name "frontend") (include "todo-chatbot.neonProxy.enabled" $ctx) }}
 serviceAccountName: {{ include "todo-chatbot.serviceAccountName" $ctx }}
 automountServiceAccountToken: false
 enableServiceLinks: false
@@ -46,6 +47,9 @@ containers:
       {{- end }}
     env:
       {{- include (printf "todo-chatbot.%s.secretEnv" $name) $ctx | trim | nindent 6 }}
+      {{- if $neonCa }}
+      {{- include "todo-chatbot.neonProxy.caEnv" $ctx | nindent 6 }}
+      {{- end }}
       {{- with $c.extraEnv }}
       {{- toYaml . | nindent 6 }}
       {{- end }}
@@ -68,6 +72,9 @@ containers:
       {{- toYaml $c.resources | nindent 6 }}
     volumeMounts:
       {{- include "todo-chatbot.writableMounts" $c.writableDirs | trim | nindent 6 }}
+      {{- if $neonCa }}
+      {{- include "todo-chatbot.neonProxy.caMount" $ctx | nindent 6 }}
+      {{- end }}
       {{- with $c.writableFiles }}
       {{- include "todo-chatbot.writableFileMounts" . | trim | nindent 6 }}
       {{- end }}
@@ -76,6 +83,9 @@ containers:
       {{- end }}
 volumes:
   {{- include "todo-chatbot.writableVolumes" $c | trim | nindent 2 }}
+  {{- if $neonCa }}
+  {{- include "todo-chatbot.neonProxy.caVolume" $ctx | nindent 2 }}
+  {{- end }}
   {{- if $c.writableFiles }}
   - name: writable-files
     emptyDir:
@@ -121,6 +131,10 @@ checksum/config: {{ include (printf "todo-chatbot.%s.config" .component) $ctx | 
 checksum/secret: {{ include (print $ctx.Template.BasePath "/secret.yaml") $ctx | sha256sum }}
 {{- else }}
 checksum/secret: {{ (lookup "v1" "Secret" $ctx.Release.Namespace $ctx.Values.existingSecret).data | toJson | sha256sum }}
+{{- end }}
+{{- if and (eq .component "frontend") (include "todo-chatbot.neonProxy.enabled" $ctx) }}
+{{- /* NODE_EXTRA_CA_CERTS is read once at start: a new CA needs new pods */}}
+checksum/neon-proxy-ca: {{ index (include "todo-chatbot.neonProxy.tls" $ctx | fromJson) "ca.crt" | sha256sum }}
 {{- end }}
 {{- end }}
 

@@ -118,8 +118,6 @@ export type AuthConfig = {
   file: string
   /** it exports the instance as `auth` or default, which the CLI needs */
   exported: boolean
-  /** it uses Neon's serverless driver (a websocket, not the PostgreSQL protocol) */
-  neon: Finding<string> | null
 }
 
 /** the app's Better Auth configuration: the file that calls betterAuth(), the CLI's default paths first */
@@ -132,11 +130,59 @@ export function authConfig(dir: string): Finding<AuthConfig> | null {
     if (!hit) continue
     const text = readText(dir, file) ?? ''
     const exported = /export\s+(?:const|let|var)\s+auth\b|export\s+default\b|export\s*\{[^}]*\bauth\b[^}]*\}/.test(text)
-    const n = /["']@neondatabase\/serverless["']/.exec(text)
-    const neon = n ? { value: '@neondatabase/serverless', from: [evidence(file, text, n.index)] } : null
-    return { value: { file, exported, neon }, from: [hit] }
+    return { value: { file, exported }, from: [hit] }
   }
   return null
+}
+
+export type NeonDriver = {
+  /** the server file that imports the driver: the auth config when it does, else the first other one */
+  file: string
+  /** neon() sends each query over HTTPS (/sql); Pool and Client tunnel the wire protocol through a WebSocket (/v2) */
+  modes: ('http' | 'websocket')[]
+}
+
+const NEON_IMPORT = /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|^\s*import\s+)["']@neondatabase\/serverless["']/m
+
+/**
+ * Neon's serverless driver in the server code: package.json depends on @neondatabase/serverless and a source file
+ * imports it (a dependency nothing imports decides nothing). It never speaks PostgreSQL's protocol on a TCP port, so
+ * the in-cluster database needs the kit's neon-proxy in front of it.
+ */
+export function neonDriver(dir: string, authFile?: string): Finding<NeonDriver> | null {
+  const p = pkg(dir)
+  if (!p || !('@neondatabase/serverless' in { ...p.json.dependencies, ...p.json.devDependencies })) return null
+  const hits = matches(dir, sourceFiles(dir, ['.ts', '.tsx', '.js', '.jsx', '.mjs', '.cjs']), NEON_IMPORT)
+  // the file that builds Better Auth's database first (the auth config, or a module it imports), then a shared module
+  // (lib/db.ts) over a route that imports the driver itself, then anything in a folder over a loose script at the top
+  const fromAuth = authFile ? importedBy(dir, authFile) : []
+  const hit =
+    hits.find((h) => h.file === authFile) ??
+    hits.find((h) => fromAuth.includes(h.file)) ??
+    hits.find((h) => h.file.includes('/') && !/^(src\/)?(app|pages)\//.test(h.file)) ??
+    hits.find((h) => h.file.includes('/')) ??
+    hits[0]
+  if (!hit) return null
+  const text = readText(dir, hit.file) ?? ''
+  const modes: NeonDriver['modes'] = []
+  if (/\bneon\s*[(<]/.test(text)) modes.push('http')
+  if (/\bnew\s+(?:Pool|Client)\s*[(<]/.test(text)) modes.push('websocket')
+  return { value: { file: hit.file, modes }, from: [hit, at(p.text, /"@neondatabase\/serverless"/)] }
+}
+
+/** the app's own modules a file imports (relative paths and the "@/" alias), as paths relative to the app dir */
+function importedBy(dir: string, file: string): string[] {
+  const text = readText(dir, file) ?? ''
+  const out: string[] = []
+  for (const m of text.matchAll(/\bfrom\s*["']((?:\.{1,2}|@)\/[^"']+)["']/g)) {
+    const spec = m[1]!
+    const bases = spec.startsWith('@/')
+      ? [spec.slice(2), `src/${spec.slice(2)}`]
+      : [path.posix.normalize(path.posix.join(path.posix.dirname(file), spec))]
+    for (const b of bases)
+      for (const ext of ['', '.ts', '.tsx', '.js', '.mjs', '/index.ts', '/index.js']) out.push(`${b}${ext}`)
+  }
+  return out
 }
 
 export type BackendAccess =

@@ -2,7 +2,7 @@
 import { backendPort, asgiApps, dependencyManager, pythonVersion } from './detect-backend.ts'
 import { probeRoutes, routePrefixes } from './backend-routes.ts'
 import { databaseDriver, fileWrites, jwksFetch, migrations } from './backend-runtime.ts'
-import { authConfig, backendAccess, betterAuth, frontendHealth, migrateScript, nodeVersion, packageManager, standaloneOutput } from './detect-frontend.ts'
+import { authConfig, backendAccess, betterAuth, frontendHealth, migrateScript, neonDriver, nodeVersion, packageManager, standaloneOutput } from './detect-frontend.ts'
 import { jsEnvReads, pythonEnvReads } from './env-reads.ts'
 import { installPlan } from './package-manager.ts'
 import { evidence, matches, readText, sourceFiles, type Evidence } from './source.ts'
@@ -36,6 +36,8 @@ export function inspectApp(dirs: { frontend: string; backend: string }) {
       migrateScript: migrateScript(fe),
       /** the file calling betterAuth(), for Better Auth's own migration when the app ships none */
       authConfig: betterAuth(fe) ? authConfig(fe) : null,
+      /** Neon's serverless driver in server code: FRONTEND_DB_DRIVER=neon */
+      neonDriver: neonDriver(fe, betterAuth(fe) ? authConfig(fe)?.value.file : undefined),
       env: feReads,
       backendAccess: backendAccess(fe, feReads),
       /** a route that serves /.well-known/jwks.json (Better Auth serves /api/auth/jwks by itself) */

@@ -342,13 +342,19 @@ export function planInit(f: AppFindings, ctx: PlanContext): Plan {
       const file = cfgFile.value.file
       env.FRONTEND_AUTH_MIGRATE = `better-auth:${file}`
       set('frontend', 'auth migration', `no migrate.mjs: Better Auth's CLI creates the tables its config needs (\`better-auth migrate --config ${file} -y\`), in the image <FRONTEND_IMAGE>-migrate (frontend-docker's auth-migrate target) run by the migration Job`, '.env FRONTEND_AUTH_MIGRATE', [...cfgFile.from, ...feAuth.from])
-      const neon = cfgFile.value.neon
-      if (neon) support.push({ component: 'frontend', needs: 'kit', what: `${file} connects with Neon's serverless driver (${neon.value}), which speaks WebSocket, not the PostgreSQL protocol: the migration (and the app) reach the in-cluster PostgreSQL only through a WebSocket proxy in front of it (the Neon item); FRONTEND_AUTH_MIGRATE is recorded anyway`, from: neon.from })
     } else if (feAuth && cfgFile)
       open.push({ component: 'frontend', what: `Better Auth tables: no migrate.mjs, and ${cfgFile.value.file} calls betterAuth() without exporting the instance as \`auth\` (or default), which Better Auth's CLI loads; the migration Job skips the frontend and the tables must exist`, used: 'none', key: `export const auth = betterAuth(...) in ${cfgFile.value.file}, then init again (FRONTEND_AUTH_MIGRATE=better-auth:${cfgFile.value.file}); or frontend.migrateCommand`, from: cfgFile.from })
     else if (feAuth)
       open.push({ component: 'frontend', what: 'Better Auth tables: no migrate.mjs and no file calling betterAuth() found, so the migration Job skips the frontend and the tables must exist', used: 'none', key: 'FRONTEND_AUTH_MIGRATE=better-auth:<the file that calls betterAuth()> in .env, or frontend.migrateCommand (a command in the frontend image that creates them)', from: feAuth.from })
     else set('frontend', 'auth migration', 'none (no migrate.mjs)', 'frontend.migrateCommand', [])
+  }
+  // Neon's serverless driver speaks HTTPS and WebSocket to the database host, never PostgreSQL's port: the kit's
+  // neon-proxy answers for the in-cluster database (its migration step trusts the same CA)
+  if (fe.neonDriver) {
+    const { file, modes } = fe.neonDriver.value
+    const how = modes.length ? modes.map((m) => (m === 'http' ? 'neon(): HTTPS /sql' : 'Pool/Client: WebSocket /v2')).join(', ') : 'imported'
+    env.FRONTEND_DB_DRIVER = 'neon'
+    set('frontend', 'database driver', `neon: ${file} uses @neondatabase/serverless (${how}); the in-cluster PostgreSQL runs the kit's neon-proxy beside it (<FRONTEND_IMAGE>-neon-proxy) with a certificate the frontend trusts`, '.env FRONTEND_DB_DRIVER', fe.neonDriver.from)
   }
   if (feAuth) set('frontend', 'auth', 'Better Auth (the chart gives BETTER_AUTH_URL, BETTER_AUTH_SECRET and BETTER_AUTH_TRUSTED_ORIGINS)', 'nothing to write', feAuth.from)
 
