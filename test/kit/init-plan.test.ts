@@ -217,6 +217,27 @@ describe('the frontend migration for Better Auth without migrate.mjs', () => {
     )
   })
 
+  it("a config handing Better Auth Drizzle's or Prisma's adapter: no FRONTEND_AUTH_MIGRATE (Better Auth's migrate would pass and create nothing), an open item naming the ORM", () => {
+    for (const [orm, tool, command] of [
+      ['drizzle', 'Drizzle', 'drizzle-kit migrate'],
+      ['prisma', 'Prisma', 'prisma migrate deploy'],
+    ] as const) {
+      const plan = variant((d) =>
+        writeFileSync(
+          path.join(d, 'lib/auth.ts'),
+          authConfig.replace(/database:[^\n]*\n/, `database: ${orm}Adapter(db, { provider: "pg" }),\n`),
+        ),
+      )
+      expect(plan.env.FRONTEND_AUTH_MIGRATE).toBeUndefined()
+      const o = plan.open.find((x) => /Better Auth tables/.test(x.what))!
+      expect(o.what).toContain(
+        `lib/auth.ts hands Better Auth the ${tool} adapter, for which Better Auth's own migrate creates nothing`,
+      )
+      expect(o.key).toContain(command)
+      expect(o.from.map(where)).toEqual(['lib/auth.ts:5'])
+    }
+  })
+
   it("Neon's serverless driver in the auth config: still recorded, the migration reaches the database through neon-proxy", () => {
     const plan = variant((d) => {
       writeFileSync(

@@ -118,6 +118,8 @@ export type AuthConfig = {
   file: string
   /** it exports the instance as `auth` or default, which the CLI needs */
   exported: boolean
+  /** the ORM adapter it hands Better Auth, when not a plain connection: Better Auth's migrate creates nothing for these */
+  ormAdapter: 'drizzle' | 'prisma' | null
 }
 
 /** the app's Better Auth configuration: the file that calls betterAuth(), the CLI's default paths first */
@@ -130,7 +132,8 @@ export function authConfig(dir: string): Finding<AuthConfig> | null {
     if (!hit) continue
     const text = readText(dir, file) ?? ''
     const exported = /export\s+(?:const|let|var)\s+auth\b|export\s+default\b|export\s*\{[^}]*\bauth\b[^}]*\}/.test(text)
-    return { value: { file, exported }, from: [hit] }
+    const orm = /\b(drizzle|prisma)Adapter\s*\(/.exec(text)?.[1] as 'drizzle' | 'prisma' | undefined
+    return { value: { file, exported, ormAdapter: orm ?? null }, from: [hit] }
   }
   return null
 }

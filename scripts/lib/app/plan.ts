@@ -337,7 +337,13 @@ export function planInit(f: AppFindings, ctx: PlanContext): Plan {
   else {
     values.frontend.migrateCommand = []
     const cfgFile = fe.authConfig
-    if (feAuth && cfgFile?.value.exported) {
+    const orm = cfgFile?.value.ormAdapter
+    if (feAuth && cfgFile && orm) {
+      // Better Auth's migrate prints "only works with the built-in Kysely adapter" for these and exits 0: a Job
+      // running it would pass without creating a table
+      const tool = orm === 'drizzle' ? 'Drizzle' : 'Prisma'
+      open.push({ component: 'frontend', what: `Better Auth tables: ${cfgFile.value.file} hands Better Auth the ${tool} adapter, for which Better Auth's own migrate creates nothing (it defers to ${tool}'s tools), so the migration Job skips the frontend and the tables must exist`, used: 'none', key: `frontend.migrateCommand: the command in the frontend image that applies the app's ${tool} schema to the tables Better Auth uses (${orm === 'drizzle' ? 'drizzle-kit migrate with the app\'s migrations folder' : 'prisma migrate deploy'})`, from: cfgFile.from })
+    } else if (feAuth && cfgFile?.value.exported) {
       // Better Auth's own migration, run against the app's own auth config: the Dockerfile's auth-migrate target
       const file = cfgFile.value.file
       env.FRONTEND_AUTH_MIGRATE = `better-auth:${file}`
