@@ -11,7 +11,7 @@
 #   local/mk-kicbase:v0.0.50  the node image (kicbase/Dockerfile)
 #   minikube's cache          kubeadm/kubelet/kubectl and 8 control-plane images where `minikube start` looks first
 #   metrics-server v0.8.0     the metrics-server addon's image
-#   kindnetd stand-in        kindnet/: the image minikube's kindnet CNI runs (two nodes, or containerd), Debian packages
+#   kindnetd stand-in         kindnet/: the image minikube's kindnet CNI runs (two nodes, or containerd), Debian packages
 #   ingress addon images      ingress/build.sh: Traefik behind an ingress-nginx-flag wrapper, kube-webhook-certgen;
 #   Gateway API CRDs          the standard channel of the version Traefik's go.mod requires, for gateway/
 # Prints the environment the kit's minikube commands need (KEY=VALUE lines; also written to $MK_CACHE/minikube.env).
