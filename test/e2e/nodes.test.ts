@@ -291,6 +291,7 @@ describe(`two nodes on containerd (profile ${profile})`, () => {
       await kubectl(env, 'drain', target, '--ignore-daemonsets', '--delete-emptydir-data', '--timeout=300s')
       drained = Date.now() - t0
       phase(`kubectl drain ${target}`, drained)
+      expect((await nodes()).find((n) => n.name === target)?.unschedulable).toBe(true)
       // the evicted replicas run again on the node that is left before the polling stops
       await waitFor(
         'two ready replicas of each component on the node left',
@@ -314,6 +315,7 @@ describe(`two nodes on containerd (profile ${profile})`, () => {
     expect(sent).toBeGreaterThan(20)
     expect(failures).toEqual([])
     expect(drained).toBeGreaterThan(0)
+    expect((await nodes()).filter((n) => n.unschedulable)).toEqual([])
 
     // the database never moved: same pod, same node, its data where it was, the task still there
     const [dbAfter] = live(await placed(), 'postgresql')
