@@ -2,11 +2,19 @@ import { defineConfig } from 'vitest/config'
 import { BaseSequencer, type TestSpecification } from 'vitest/node'
 
 // The e2e files share one cluster and run one at a time, in this order. On minikube the kit's own first `up` starts
-// the cluster, so the kit's file comes first there; minikube.test.ts stops and deletes the profile, so it comes last.
+// the cluster, so the kit's file comes first there; minikube.test.ts stops and deletes the profile; nodes.test.ts then
+// has the kit start a profile of its own (containerd, two nodes) and deletes it, so it comes last.
 // network-policy.test.ts needs a network that enforces policies: the harness runs one.
 const e2eCluster = process.env.E2E_CLUSTER ?? (process.env.CI ? 'harness' : 'current')
 const E2E_ORDER = {
-  minikube: ['kit.test.ts', 'dev.test.ts', 'cluster.test.ts', 'existing-apps.test.ts', 'minikube.test.ts'],
+  minikube: [
+    'kit.test.ts',
+    'dev.test.ts',
+    'cluster.test.ts',
+    'existing-apps.test.ts',
+    'minikube.test.ts',
+    'nodes.test.ts',
+  ],
   harness: ['cluster.test.ts', 'kit.test.ts', 'dev.test.ts', 'network-policy.test.ts', 'existing-apps.test.ts'],
 }[e2eCluster] ?? ['cluster.test.ts', 'kit.test.ts']
 class E2EOrder extends BaseSequencer {

@@ -11,6 +11,7 @@
 #   local/mk-kicbase:v0.0.50  the node image (kicbase/Dockerfile)
 #   minikube's cache          kubeadm/kubelet/kubectl and 8 control-plane images where `minikube start` looks first
 #   metrics-server v0.8.0     the metrics-server addon's image
+#   kindnetd stand-in         kindnet/: the image minikube's kindnet CNI runs (two nodes, or containerd), Debian packages
 #   ingress addon images      ingress/build.sh: Traefik behind an ingress-nginx-flag wrapper, kube-webhook-certgen;
 #   Gateway API CRDs          the standard channel of the version Traefik's go.mod requires, for gateway/
 # Prints the environment the kit's minikube commands need (KEY=VALUE lines; also written to $MK_CACHE/minikube.env).
@@ -199,6 +200,18 @@ build_metrics_server() {
   static_image "$METRICS_SERVER_IMAGE" "$MK_BIN/metrics-server" /metrics-server /metrics-server 65534
 }
 
+build_kindnet() {
+  # minikube's CNI for several nodes, or for the containerd runtime on the docker driver, is kindnet: its manifest
+  # runs $KINDNET_IMAGE, which nobody can pull here and whose source the Go module proxy does not serve. A stand-in
+  # of ours does its job under its name (kindnet/kindnetd). Rebuilt when its files change.
+  local d sum
+  sum=$(cat "$MK_DIR"/kindnet/* "$MK_DIR/images/iptables-wrapper" | sha256sum | cut -c1-16)
+  [ "$(docker image inspect -f '{{index .Config.Labels "todo-e2e.source"}}' "$KINDNET_IMAGE" 2>/dev/null)" = "$sum" ] && return 0
+  d=$(mktemp -d); cp "$MK_DIR"/kindnet/* "$MK_DIR/images/iptables-wrapper" "$d/"
+  docker build -q --build-arg BASE="$BASE_IMAGE" --label "todo-e2e.source=$sum" -t "$KINDNET_IMAGE" "$d" >/dev/null
+  rm -rf "$d"; mklog "image $KINDNET_IMAGE (the kindnetd stand-in)"
+}
+
 timed() { local t0=$SECONDS; "$@"; mklog "$1: $((SECONDS - t0)) s"; }
 timed build_minikube
 timed build_base
@@ -207,6 +220,7 @@ timed build_kubeadm
 timed build_kicbase
 timed fill_minikube_cache
 timed build_metrics_server
+timed build_kindnet
 [ -f "$MK_DIR/ingress/build.sh" ] && timed bash "$MK_DIR/ingress/build.sh"
 
 # The suite's Gateway (gateway/) runs Traefik's Kubernetes Gateway provider: the Gateway API CRDs it needs are the
@@ -240,7 +254,11 @@ seed_node_cache() {
     conf.cache = { ...conf.cache, ...Object.fromEntries(images.map((i) => [i, null])) }
     fs.writeFileSync(file, JSON.stringify(conf, null, 2))' "$E2E_MINIKUBE_HOME/config/config.json" "${list[@]}"
 }
-node_images=("$METRICS_SERVER_IMAGE" ${E2E_NODE_IMAGES:-local/postgres:17 local/node:24 local/python:3.13})
+# A second node gets only this list: minikube loads the control-plane images from its cache into the first node
+# alone (kubeadm.UpdateCluster), and a user's other nodes get theirs from the preload tarball, which this cache has
+# none of. So the images every node runs (pause, kube-proxy, CoreDNS when it lands there) go on the list too.
+R=registry.k8s.io
+node_images=("$METRICS_SERVER_IMAGE" "$KINDNET_IMAGE" $R/pause:$MK_PAUSE_TAG $R/kube-proxy:$K8S_VERSION $R/coredns/coredns:$MK_COREDNS_TAG ${E2E_NODE_IMAGES:-local/postgres:17 local/node:24 local/python:3.13})
 [ -f "$MK_CACHE/ingress.node-images" ] && node_images+=($(cat "$MK_CACHE/ingress.node-images"))
 timed seed_node_cache "${node_images[@]}"
 

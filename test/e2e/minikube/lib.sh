@@ -36,6 +36,8 @@ KICBASE_IMAGE=local/mk-kicbase:$KIC_VERSION
 METRICS_SERVER_IMAGE=registry.k8s.io/metrics-server/metrics-server:$METRICS_SERVER_VERSION
 INGRESS_IMAGE=local/mk-ingress-traefik:${TRAEFIK_VERSION#v}
 CERTGEN_IMAGE=local/mk-kube-webhook-certgen:${CERTGEN_VERSION#v}
+# the kindnet CNI image minikube v1.38.1's manifest runs (pkg/minikube/bootstrapper/images KindNet): our stand-in
+KINDNET_IMAGE=docker.io/kindest/kindnetd:v20260213-ea8e5717
 
 export GOPROXY=${GOPROXY:-https://proxy.golang.org,direct}
 mklog() { printf '[e2e-minikube %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
