@@ -301,7 +301,7 @@ export const fields = {
   MINIKUBE_NODES: int(1, 20).register(docs, {
     group: 'cluster',
     default: '1',
-    doc: 'nodes of a profile setup starts (`--nodes`); with more than one, images go to every node by `minikube image load`; a running profile keeps its own',
+    doc: 'nodes of a profile setup starts (`--nodes`); with more than one, images go to every node by `minikube image load`, replicas spread over the nodes and PostgreSQL stays on the first (where minikube keeps its volume); a running profile keeps its own',
   }),
   MINIKUBE_CNI: matching(
     /^$|^(auto|bridge|calico|cilium|flannel|kindnet|false)$|^[\w./~-]+\.ya?ml$/,

@@ -73,8 +73,31 @@ export function chartValues(cfg: Config, secretHash: string): Value[] {
     // FRONTEND_DB_DRIVER=neon: the sidecar that speaks Neon's protocols; only when on, so other releases keep their
     // fingerprint
     ...neonProxyValues(cfg),
+    ...multiNodeMinikubeValues(cfg),
   ]
   return v
+}
+
+/**
+ * MINIKUBE_NODES > 1: one replica per node where it can (a drained node's pods move, the rest keep serving), and the
+ * database on the first node: minikube's storage-provisioner makes its hostPath volumes there, and their PVs carry no
+ * node affinity, so on another node PostgreSQL would start on an empty directory.
+ */
+function multiNodeMinikubeValues(cfg: Config): Value[] {
+  if (cfg.cluster !== 'minikube' || cfg.minikube.nodes < 2) return []
+  const spread = (component: 'frontend' | 'backend'): Value[] => {
+    const k = `${component}.topologySpreadConstraints[0]`
+    return [
+      [`${k}.maxSkew`, 1],
+      [`${k}.topologyKey`, 'kubernetes.io/hostname'],
+      [`${k}.whenUnsatisfiable`, 'DoNotSchedule'],
+      // a cordoned node stops counting, so a drain can put both replicas on the node that is left
+      [`${k}.nodeTaintsPolicy`, 'Honor'],
+      // each rollout's new pods spread among themselves
+      [`${k}.matchLabelKeys[0]`, 'pod-template-hash'],
+    ]
+  }
+  return [...spread('frontend'), ...spread('backend'), ['postgresql.nodeSelector.minikube\\.k8s\\.io/primary', 'true']]
 }
 
 function frontendMigrateValues(cfg: Config): Value[] {
@@ -101,7 +124,8 @@ function neonProxyValues(cfg: Config): Value[] {
 // helm --set syntax: commas separate assignments and dots separate keys, so both are escaped inside one
 const escKey = (k: string): string =>
   k
-    .split('.')
+    // a key already holding an escaped dot (a label name) keeps it
+    .split(/(?<!\\)\./)
     .map((part) => part.replace(/,/g, '\\,'))
     .join('.')
 const escVal = (v: string): string => v.replace(/\\/g, '\\\\').replace(/,/g, '\\,')
@@ -210,11 +234,14 @@ function getPath(obj: unknown, keys: string[]): unknown {
 /** Does `helm get values -o json` (the user-supplied values of the deployed revision) hold every value the kit sets? */
 export function valuesMatch(deployed: unknown, values: Value[]): boolean {
   return values.every(([k, v]) => {
-    // podAnnotations keys contain a `/`, never a dot, so splitting on dots is safe for the paths the kit sets;
-    // `extraOrigins[0]` is the list's first element
+    // a dot inside a key (a label name) comes escaped, as helm --set takes it; `extraOrigins[0]` is the list's first
+    // element
     const got = getPath(
       deployed,
-      k.split('.').flatMap((p) => p.split(/\[(\d+)\]/).filter(Boolean)),
+      k
+        .split(/(?<!\\)\./)
+        .flatMap((p) => p.split(/\[(\d+)\]/).filter(Boolean))
+        .map((p) => p.replace(/\\\./g, '.')),
     )
     return got !== undefined && String(got) === String(v)
   })

@@ -1,7 +1,8 @@
 // Two nodes on the containerd runtime, on a real minikube the kit starts itself (E2E_CLUSTER=minikube, after
 // minikube.test.ts deleted the docker profile): `up` with MINIKUBE_CONTAINER_RUNTIME=containerd and MINIKUBE_NODES=2
 // starts a profile of its own, picks `minikube image load` and puts the app's images on both nodes; two replicas of
-// the frontend and the backend spread over the nodes; validate and its journey pass; `dev --once` rolls an edited
+// the frontend and the backend spread over the nodes and the database stays on the node its volume is on (both by the
+// kit's own values for a multi-node minikube, nothing added here); validate and its journey pass; `dev --once` rolls an edited
 // backend on containerd; `kubectl drain` of the node without the database, under the chart's PDBs, loses no request
 // of a user polling through the ingress, and the database keeps its volume; cleanup deletes the profile.
 // One cluster start for both cases (a second runtime and a second node), in this one ordered file.
@@ -37,29 +38,6 @@ const original = readFileSync(healthFile, 'utf8')
 const kit = kitEnvironment(cluster, { BACKEND_DIR: backend })
 // the profile's own kubeconfig: minikube start makes its context current there, and no other profile's is changed
 const kubeconfig = path.join(kit.dir, 'kubeconfig')
-const spreadValues = path.join(kit.dir, 'nodes.yaml')
-// Every replica of a component on another node while there are nodes for them (DoNotSchedule); a cordoned node is
-// no domain (nodeTaintsPolicy: Honor), so a drain's evicted pods may all go to the node that is left; each
-// ReplicaSet spreads on its own during a rollout (matchLabelKeys: pod-template-hash).
-const spread = [
-  {
-    maxSkew: 1,
-    topologyKey: 'kubernetes.io/hostname',
-    whenUnsatisfiable: 'DoNotSchedule',
-    nodeTaintsPolicy: 'Honor',
-    matchLabelKeys: ['pod-template-hash'],
-  },
-]
-writeFileSync(
-  spreadValues,
-  JSON.stringify({
-    frontend: { topologySpreadConstraints: spread },
-    backend: { topologySpreadConstraints: spread },
-    // minikube's storage-provisioner makes hostPath volumes on its own node, the first, and their PVs carry no node
-    // affinity: the database stays on that node, where its data is
-    postgresql: { nodeSelector: { 'minikube.k8s.io/primary': 'true' } },
-  }),
-)
 const env = {
   ...kit.env,
   KUBECONFIG: kubeconfig,
@@ -69,7 +47,6 @@ const env = {
   MINIKUBE_MEMORY: '3072mb',
   FRONTEND_REPLICAS: '2',
   BACKEND_REPLICAS: '2',
-  HELM_VALUES_FILES: spreadValues,
 }
 // the profile flag first: after `ssh --` it would belong to the remote command
 const minikube = async (...args: string[]) =>

@@ -7,7 +7,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { parse, parseAllDocuments } from 'yaml'
 import { loadConfig, type Config } from '../../scripts/lib/config.ts'
-import { chartValues, secretManifest, setArgs } from '../../scripts/lib/release.ts'
+import { chartValues, secretManifest, setArgs, valuesMatch } from '../../scripts/lib/release.ts'
 import { images } from '../../scripts/lib/images.ts'
 import { helmBinaries } from '../support/k8s-tools.ts'
 import { root } from './harness.ts'
@@ -119,6 +119,54 @@ describe.each(helmBinaries())('$label renders the values deploy sets', ({ bin })
       // ROUTING=none: neither
       const none = render(bin, cfgWith({ ROUTING: 'none' }))
       expect(none.some((o) => o.kind === 'Ingress' || o.kind === 'HTTPRoute')).toBe(false)
+    },
+  )
+
+  it(
+    'MINIKUBE_NODES=2: one replica per node where it can, the database on the node its volume is on; one node: neither',
+    { timeout: 60_000 },
+    () => {
+      const cfg = cfgWith({ MINIKUBE_NODES: '2', FRONTEND_REPLICAS: '2', BACKEND_REPLICAS: '2' })
+      const objs = render(bin, cfg)
+      const pod = (name: string) =>
+        objs.find((o) => o.metadata.name === name && /Deployment|StatefulSet/.test(o.kind))!.spec.template.spec
+      for (const c of ['frontend', 'backend'])
+        expect(pod(`todo-${c}`).topologySpreadConstraints).toEqual([
+          {
+            maxSkew: 1,
+            topologyKey: 'kubernetes.io/hostname',
+            whenUnsatisfiable: 'DoNotSchedule',
+            nodeTaintsPolicy: 'Honor',
+            matchLabelKeys: ['pod-template-hash'],
+            labelSelector: {
+              matchLabels: {
+                'app.kubernetes.io/name': 'todo-chatbot',
+                'app.kubernetes.io/instance': 'todo',
+                'app.kubernetes.io/component': c,
+              },
+            },
+          },
+        ])
+      expect(pod('todo-postgresql').nodeSelector).toEqual({ 'minikube.k8s.io/primary': 'true' })
+      // what `helm get values` gives back for them counts as the same release (a second up changes nothing)
+      const deployed = {
+        postgresql: { nodeSelector: { 'minikube.k8s.io/primary': 'true' } },
+        frontend: { topologySpreadConstraints: pod('todo-frontend').topologySpreadConstraints },
+        backend: { topologySpreadConstraints: pod('todo-backend').topologySpreadConstraints },
+      }
+      const multi = chartValues(cfg, 'h').filter(([k]) => /topologySpread|nodeSelector/.test(k))
+      expect(multi).toHaveLength(11)
+      expect(valuesMatch(deployed, multi)).toBe(true)
+      expect(valuesMatch({ postgresql: { nodeSelector: {} } }, multi)).toBe(false)
+
+      const one = render(bin, cfgWith({}))
+      expect(
+        one.find((o) => o.metadata.name === 'todo-postgresql' && o.kind === 'StatefulSet')!.spec.template.spec
+          .nodeSelector,
+      ).toBeUndefined()
+      expect(
+        chartValues(cfgWith({ CLUSTER: 'existing', MINIKUBE_NODES: '2' }), 'h').some(([k]) => /topologySpread/.test(k)),
+      ).toBe(false)
     },
   )
 })
