@@ -63,7 +63,9 @@ export function createLog(o: { redact: Redactor; dryRun: boolean; stdout?: Strea
       if (o.dryRun) return fn()
       const s = step(name)
       const result = tty ? await spinner(o.redact(name), fn) : await fn()
-      s.done()
+      // a command run with nothrow that failed gets no ✔: its caller prints the one ✖ line with the cause
+      const failed = typeof result === 'object' && result !== null && (result as { ok?: unknown }).ok === false
+      if (!failed) s.done()
       return result
     },
   }

@@ -306,6 +306,9 @@ describe('deploy', { timeout: 120_000 }, () => {
       '✖ helm upgrade of todo failed and was rolled back: Error: UPGRADE FAILED: release todo failed, and has been rolled back due to rollback-on-failure being set: context deadline exceeded',
     )
     expect(r.stderr).toContain('Diagnosis of release todo in namespace todo:')
+    // the failure is said once, by the ✖ line: the step that ran helm claims no success before it
+    expect(r.stderr).toContain('▸ helm upgrade --install todo')
+    expect(r.stderr).not.toContain('✔ helm upgrade --install todo')
     expect(r.stderr).toMatch(/ErrImageNeverPull/)
     expect(r.stderr).toMatch(/fix: .*npx zx scripts\/(load|build)\.ts/)
     // no fingerprint recorded for a failed release, so the next run tries again
