@@ -15,7 +15,7 @@ export const setup = defineStage({
 2. CLUSTER=minikube: start the MINIKUBE_PROFILE cluster if it is not running (driver, cpus, memory, k8s version,
    container runtime: docker for LOAD_METHOD=docker-env, else MINIKUBE_CONTAINER_RUNTIME; MINIKUBE_NODES), enable MINIKUBE_ADDONS (ingress; metrics-server when HPA_ENABLED=true), point kubectl at the profile
    CLUSTER=existing: check the current kubectl context answers
-   either way: the cluster's Kubernetes is at least the chart's kubeVersion (1.30), checked before anything is created
+   either way: the cluster's Kubernetes is at least the chart's kubeVersion (Chart.yaml), checked before anything is created
 3. create the NAMESPACE if it does not exist`,
   run,
 })
@@ -40,7 +40,12 @@ async function run(ctx: Ctx): Promise<void> {
     }
     if (await minikubeRunning(ctx)) log.ok(`minikube profile ${mk.profile} is running`)
     else {
-      refuseOldVersion(cfg, mk.kubernetesVersion, 'MINIKUBE_K8S_VERSION')
+      const minimum = tooOldFor(cfg, mk.kubernetesVersion)
+      if (minimum)
+        fail(
+          `MINIKUBE_K8S_VERSION=${mk.kubernetesVersion} is older than the chart supports (Kubernetes ${minimum} or newer: its Chart.yaml kubeVersion)`,
+          'set MINIKUBE_K8S_VERSION=stable in .env (or remove the line)',
+        )
       log.info(runtimeChoice(cfg))
       await log.task(
         `start minikube profile ${mk.profile}`,
@@ -55,7 +60,7 @@ async function run(ctx: Ctx): Promise<void> {
     if (current.ok && current.stdout.trim() === mk.profile) log.ok(`kubectl context is ${mk.profile}`)
     else await exec({ fix: `minikube update-context -p ${mk.profile}` })`kubectl config use-context ${mk.profile}`
     // a profile started before (by hand, or with an older MINIKUBE_K8S_VERSION) keeps its version
-    if (!dryRun) refuseOldVersion(cfg, await serverVersion(ctx), `profile ${mk.profile}`)
+    if (!dryRun) refuseOldCluster(cfg, await serverVersion(ctx), `profile ${mk.profile}`)
 
     const enabled = await enabledAddons(ctx)
     for (const addon of mk.addons) {
@@ -145,15 +150,16 @@ async function serverVersion(ctx: Ctx): Promise<string> {
   }
 }
 
-/** Helm would refuse the chart only at deploy, after the images are built: say it before anything runs. */
-function refuseOldVersion(cfg: Ctx['cfg'], version: string, where: string): void {
+/** The chart's minimum when `version` is older than it (Helm would refuse only at deploy, after the builds), else null. */
+function tooOldFor(cfg: Ctx['cfg'], version: string): string | null {
   const minimum = chartMinimum(cfg.chartDir)
-  if (!minimum || !olderThan(version, minimum)) return
-  if (where === 'MINIKUBE_K8S_VERSION')
-    fail(
-      `MINIKUBE_K8S_VERSION=${version} is older than the chart supports (Kubernetes ${minimum} or newer: its Chart.yaml kubeVersion)`,
-      'set MINIKUBE_K8S_VERSION=stable in .env (or remove the line)',
-    )
+  return minimum && olderThan(version, minimum) ? minimum : null
+}
+
+/** A running cluster (`where`: the profile or the context) on an older Kubernetes than the chart supports. */
+function refuseOldCluster(cfg: Ctx['cfg'], version: string, where: string): void {
+  const minimum = tooOldFor(cfg, version)
+  if (!minimum) return
   const fix =
     cfg.cluster === 'minikube'
       ? `minikube delete -p ${cfg.minikube.profile} && npx zx scripts/setup.ts   (a new profile gets MINIKUBE_K8S_VERSION=${cfg.minikube.kubernetesVersion}; the old one's data goes with it)`
@@ -172,7 +178,7 @@ async function checkCurrentCluster(ctx: Ctx): Promise<void> {
     fail('kubectl has no current context (CLUSTER=existing uses it)', 'kubectl config use-context <your-cluster>')
   const server = await serverVersion(ctx)
   if (!server) fail(`cluster unreachable: context ${current.stdout.trim()} does not answer`, 'kubectl cluster-info')
-  refuseOldVersion(cfg, server, `context ${current.stdout.trim()}`)
+  refuseOldCluster(cfg, server, `context ${current.stdout.trim()}`)
   log.ok(`using context ${current.stdout.trim()} (Kubernetes ${server}), LOAD_METHOD=${cfg.loadMethod}`)
   if (cfg.hpa)
     log.info('HPA_ENABLED=true needs metrics-server in this cluster (kubectl top nodes tells you if it runs)')

@@ -121,11 +121,12 @@ function neonProxyValues(cfg: Config): Value[] {
   ]
 }
 
+// a value's path: a dot inside one key (a label name) comes escaped, as helm --set takes it
+const keyParts = (k: string): string[] => k.split(/(?<!\\)\./)
+
 // helm --set syntax: commas separate assignments and dots separate keys, so both are escaped inside one
 const escKey = (k: string): string =>
-  k
-    // a key already holding an escaped dot (a label name) keeps it
-    .split(/(?<!\\)\./)
+  keyParts(k)
     .map((part) => part.replace(/,/g, '\\,'))
     .join('.')
 const escVal = (v: string): string => v.replace(/\\/g, '\\\\').replace(/,/g, '\\,')
@@ -234,12 +235,10 @@ function getPath(obj: unknown, keys: string[]): unknown {
 /** Does `helm get values -o json` (the user-supplied values of the deployed revision) hold every value the kit sets? */
 export function valuesMatch(deployed: unknown, values: Value[]): boolean {
   return values.every(([k, v]) => {
-    // a dot inside a key (a label name) comes escaped, as helm --set takes it; `extraOrigins[0]` is the list's first
-    // element
+    // `extraOrigins[0]` is the list's first element
     const got = getPath(
       deployed,
-      k
-        .split(/(?<!\\)\./)
+      keyParts(k)
         .flatMap((p) => p.split(/\[(\d+)\]/).filter(Boolean))
         .map((p) => p.replace(/\\\./g, '.')),
     )
