@@ -6,7 +6,14 @@ import path from 'node:path'
 import { defineStage, shownPath, type Ctx, type Flags } from './lib/stage.ts'
 import { isMain, main, report } from './lib/cli.ts'
 import type { Config, ImageSpec } from './lib/config.ts'
-import { imageRef, buildInputs, frontendMigrateSpec, neonProxySpec, skippedInputs } from './lib/images.ts'
+import {
+  imageRef,
+  buildInputs,
+  FILE_BUILD_ARGS,
+  frontendMigrateSpec,
+  neonProxySpec,
+  skippedInputs,
+} from './lib/images.ts'
 import { requireTools } from './lib/tools.ts'
 import { imagePython, pythonMismatch, pythonVersion } from './lib/app/detect-backend.ts'
 import {
@@ -158,7 +165,9 @@ async function buildImage(ctx: Ctx, spec: ImageSpec, flags: Flags): Promise<void
   if (pyImage) await checkWheels(ctx, spec, pyImage)
   // what the install will do differently from a frozen one (a lockfile out of sync, none at all), with its fix
   for (const n of spec.notes ?? []) (log.warn(n.cause), log.detail(`fix: ${n.fix}`))
-  const args = Object.entries(spec.buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`])
+  // a kit file's source goes through docker's environment, so the command line stays a line
+  const multiline = Object.fromEntries(Object.entries(spec.buildArgs).filter(([k]) => FILE_BUILD_ARGS.has(k)))
+  const args = Object.entries(spec.buildArgs).flatMap(([k, v]) => ['--build-arg', k in multiline ? k : `${k}=${v}`])
   const target = spec.target ? ['--target', spec.target] : []
   const dir = shownPath(cfg, spec.contextDir)
   const r = await log.task(`build ${img.local}`, async () => {
@@ -170,7 +179,7 @@ async function buildImage(ctx: Ctx, spec: ImageSpec, flags: Flags): Promise<void
       // plain progress: one line per output line, each with its step number, so the log can be read for the cause
       const res = await exec({
         // BuildKit: per-Dockerfile ignore files and cache mounts (the default builder from Docker 23 on)
-        env: { DOCKER_BUILDKIT: '1' },
+        env: { ...multiline, DOCKER_BUILDKIT: '1' },
         stream: Boolean(flags.verbose),
         nothrow: true,
       })`docker build --progress=plain -f ${shownPath(cfg, spec.dockerfile)} ${target} ${args} ${more} -t ${img.local} ${dir}`

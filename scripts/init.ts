@@ -28,6 +28,7 @@ import {
   pythonCandidates,
   wheelSource,
 } from './lib/app/python-wheels.ts'
+import { lastChange } from './lib/app/last-change.ts'
 
 export const VALUES_FILE = path.join('.kit', 'app-values.yaml')
 
@@ -47,7 +48,8 @@ Reads the app and never changes it. Prints each setting it inferred with the fil
 could not decide with the exact key to set, and what needs chart or kit support. Writes:
   .env                   created with generated secrets when missing; keys it decided (FRONTEND_DIR, BACKEND_DIR,
                          PYTHON_IMAGE, NODE_IMAGE, FRONTEND_SIZE_BUDGET_MB, FRONTEND_AUTH_MIGRATE,
-                         FRONTEND_DB_DRIVER, APP_SECRETS, NEXT_PUBLIC_* values it derives from PUBLIC_URL,
+                         FRONTEND_DB_DRIVER, BACKEND_DEPS_AS_OF (a backend without a lock file: its last commit's
+                         time), APP_SECRETS, NEXT_PUBLIC_* values it derives from PUBLIC_URL,
                          HELM_VALUES_FILES) are added only when unset, nothing else changes; the app's secrets are
                          named in APP_SECRETS and listed for you to fill in (init never writes a secret value)
   .kit/app-values.yaml   chart values for the app (next to .env; no secret values, git-ignored), listed in
@@ -248,6 +250,7 @@ async function run(ctx: Ctx, flags: Flags): Promise<void> {
     pythonImage,
     nodeImage: cfg.values.NODE_IMAGE ?? 'node:24-slim',
     wheels: await pythonWheels(findings, pythonImage),
+    backendChanged: lastChange(dirs.backend),
   })
 
   const envFile = cfg.envFile ?? path.join(cfg.root, '.env')

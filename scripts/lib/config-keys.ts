@@ -187,6 +187,17 @@ export const fields = {
     default: 'python:3.13-slim',
     doc: 'backend base image (build arg PYTHON_IMAGE)',
   }),
+  BACKEND_DEPS_AS_OF: field((v): string | null => {
+    if (v === '') return null
+    // uv's --exclude-newer takes an RFC 3339 timestamp or a date
+    if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))?$/.test(v) || Number.isNaN(Date.parse(v)))
+      throw new Invalid('a date or an RFC 3339 time, e.g. 2026-01-02 or 2026-01-02T13:45:00Z')
+    return v
+  }).register(docs, {
+    group: 'sources',
+    default: '',
+    doc: "a backend without a lock file (requirements.txt or pyproject ranges) installs the newest versions its ranges allowed at this time (build arg DEPS_AS_OF: uv pip install --exclude-newer), not today's, which may be newer than the app was written for; init sets it to the time of the backend's last commit (git)",
+  }),
   POSTGRES_IMAGE: imageRefParts().register(docs, {
     group: 'sources',
     default: 'postgres:17.7',
@@ -204,7 +215,7 @@ export const fields = {
   }).register(docs, {
     group: 'sources',
     default: '',
-    doc: "the frontend's migration when the app ships none: better-auth:<auth config file> builds the frontend image's auth-migrate target (Better Auth's own CLI, `migrate --config <file> -y`) as <FRONTEND_IMAGE>-migrate and runs it in the migration Job (init sets it)",
+    doc: "the frontend's migration when the app ships none: better-auth:<auth config file> builds the frontend image's auth-migrate target (Better Auth's own CLI, `migrate -y` on that file; for the Drizzle adapter, with the Drizzle schema's table and column names) as <FRONTEND_IMAGE>-migrate and runs it in the migration Job (init sets it)",
   }),
   FRONTEND_DB_DRIVER: oneOf(['pg', 'neon'] as const).register(docs, {
     group: 'sources',

@@ -236,7 +236,11 @@ function configSchema(ctx: Context) {
         name: v.BACKEND_IMAGE,
         contextDir: at(v.BACKEND_DIR),
         dockerfile: at(v.BACKEND_DOCKERFILE),
-        buildArgs: { PYTHON_IMAGE: v.PYTHON_IMAGE },
+        // only when set, so the tag of an app without it stays what it was
+        buildArgs: {
+          PYTHON_IMAGE: v.PYTHON_IMAGE,
+          ...(v.BACKEND_DEPS_AS_OF ? { DEPS_AS_OF: v.BACKEND_DEPS_AS_OF } : {}),
+        },
         sizeBudgetMb: v.BACKEND_SIZE_BUDGET_MB,
       }
       return {

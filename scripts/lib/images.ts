@@ -242,16 +242,25 @@ export function frontendMigrateSpec(cfg: Config): ImageSpec | null {
   return {
     ...cfg.frontend,
     name: `${cfg.frontend.name}-migrate`,
-    buildArgs: { ...cfg.frontend.buildArgs, AUTH_CONFIG: m.config },
+    buildArgs: { ...cfg.frontend.buildArgs, AUTH_CONFIG: m.config, AUTH_MIGRATE_OPTIONS: migrationOptionsSource() },
     target: 'auth-migrate',
     notes: [],
   }
 }
 
-/** the command of the migration step that runs in frontendMigrateSpec's image (its working directory is the app's) */
+/** build args that carry a file of the kit's (not in the app's build context): build passes them by environment */
+export const FILE_BUILD_ARGS = new Set(['AUTH_MIGRATE_OPTIONS'])
+
+/** the options the migration hands Better Auth's CLI (the Drizzle adapter's names): a file of the kit, not the app's */
+const migrationOptionsSource = (): string =>
+  readFileSync(path.join(repoRoot, 'frontend-docker', 'auth-migrate', 'migration-options.mjs'), 'utf8')
+
+/**
+ * the command of the migration step that runs in frontendMigrateSpec's image: its `auth-migrate`, Better Auth's
+ * `migrate -y` on the app's config as migration-options.mjs hands it over
+ */
 export function frontendMigrateCommand(cfg: Config): string[] | null {
-  const m = cfg.frontendMigrate
-  return m ? ['better-auth', 'migrate', '--config', m.config, '-y'] : null
+  return cfg.frontendMigrate ? ['auth-migrate'] : null
 }
 
 export function images(cfg: Config): { frontend: ImageRef; backend: ImageRef } {

@@ -164,6 +164,26 @@ describe('backend image: other app layouts', () => {
     expect((await exportContains(b.tag, fakeSecrets)).found).toEqual([])
   })
 
+  it('DEPS_AS_OF: a requirements.txt of ranges installs what they allowed that day (SQLAlchemy 2.0 with greenlet), not today', async () => {
+    const ctx = copyApp(join(fixtures, 'backend-requirements'))
+    // ranges only, as most apps without a lock file have them; SQLAlchemy 2.1 (September 2026) no longer brings
+    // greenlet, which its asyncio extension needs, so an app written in January and built today breaks at startup
+    writeFileSync(join(ctx, 'requirements.txt'), 'fastapi>=0.115\nuvicorn>=0.30\nsqlalchemy>=2.0\n')
+    const b = await build({
+      dockerfile,
+      context: ctx,
+      tag: tagFor('backend-deps-as-of'),
+      args: { DEPS_AS_OF: '2026-01-02' },
+    })
+    expect(b.output).toContain('backend-docker: the newest versions as of 2026-01-02 (DEPS_AS_OF)')
+    const v = await exec(b.tag, [
+      'python',
+      '-c',
+      'import importlib.util, sqlalchemy; print(sqlalchemy.__version__, importlib.util.find_spec("greenlet") is not None)',
+    ])
+    expect(v.out.trim()).toMatch(/^2\.0\.\d+ True$/)
+  })
+
   it('pyproject.toml (pip) with a src layout at src.main:app', async () => {
     const b = await build({ dockerfile, context: join(fixtures, 'backend-src-layout'), tag: tagFor('backend-src') })
     const port = await freePort()

@@ -185,11 +185,23 @@ describe('validation: each malformed value names its key and what was expected',
     ['FRONTEND_AUTH_MIGRATE', 'better-auth:/app/lib/auth.ts', /FRONTEND_AUTH_MIGRATE=.* relative to FRONTEND_DIR/],
     ['FRONTEND_AUTH_MIGRATE', 'better-auth:lib/a"uth.ts', /FRONTEND_AUTH_MIGRATE=.* expected better-auth:/],
     ['FRONTEND_DB_DRIVER', 'postgres', /FRONTEND_DB_DRIVER="postgres" is invalid: expected one of pg, neon/],
+    ['BACKEND_DEPS_AS_OF', '02/01/2026', /BACKEND_DEPS_AS_OF=.* expected a date or an RFC 3339 time/],
+    ['BACKEND_DEPS_AS_OF', '2026-13-45', /BACKEND_DEPS_AS_OF=.* expected a date or an RFC 3339 time/],
+    ['BACKEND_DEPS_AS_OF', '2026-01-02 10:00', /BACKEND_DEPS_AS_OF=.* expected a date or an RFC 3339 time/],
   ]
   it.each(cases)('%s=%s', (key, value, msg) => {
     const e = error({ [key]: value })
     expect(e.key).toBe(key)
     expect(e.message).toMatch(msg)
+  })
+
+  it('BACKEND_DEPS_AS_OF: the backend build arg DEPS_AS_OF when set; unset, no arg (the tag stays what it was)', () => {
+    expect(load({}).backend.buildArgs).toEqual({ PYTHON_IMAGE: 'python:3.13-slim' })
+    for (const v of ['2026-01-02', '2026-01-02T13:45:00Z', '2026-01-02T13:45:00+05:00'])
+      expect(load({ BACKEND_DEPS_AS_OF: v }).backend.buildArgs).toEqual({
+        PYTHON_IMAGE: 'python:3.13-slim',
+        DEPS_AS_OF: v,
+      })
   })
 
   it('FRONTEND_AUTH_MIGRATE: unset is null, better-auth:<file> the tool and the config path', () => {

@@ -5,7 +5,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { renderEnvFile, withEnvKeys } from '../../scripts/lib/env-file.ts'
 import { inspectApp } from '../../scripts/lib/app/inspect.ts'
-import { planInit } from '../../scripts/lib/app/plan.ts'
+import { planInit, type PlanContext } from '../../scripts/lib/app/plan.ts'
 import { planContext } from './app-tree.ts'
 import { where } from '../../scripts/lib/app/source.ts'
 
@@ -217,25 +217,29 @@ describe('the frontend migration for Better Auth without migrate.mjs', () => {
     )
   })
 
-  it("a config handing Better Auth Drizzle's or Prisma's adapter: no FRONTEND_AUTH_MIGRATE (Better Auth's migrate would pass and create nothing), an open item naming the ORM", () => {
-    for (const [orm, tool, command] of [
-      ['drizzle', 'Drizzle', 'drizzle-kit migrate'],
-      ['prisma', 'Prisma', 'prisma migrate deploy'],
-    ] as const) {
-      const plan = variant((d) =>
+  it("Drizzle's adapter: FRONTEND_AUTH_MIGRATE, the migration naming the Drizzle schema's tables; Prisma's: an open item (Better Auth's migrate would create nothing)", () => {
+    const withAdapter = (orm: string) =>
+      variant((d) =>
         writeFileSync(
           path.join(d, 'lib/auth.ts'),
           authConfig.replace(/database:[^\n]*\n/, `database: ${orm}Adapter(db, { provider: "pg" }),\n`),
         ),
       )
-      expect(plan.env.FRONTEND_AUTH_MIGRATE).toBeUndefined()
-      const o = plan.open.find((x) => /Better Auth tables/.test(x.what))!
-      expect(o.what).toContain(
-        `lib/auth.ts hands Better Auth the ${tool} adapter, for which Better Auth's own migrate creates nothing`,
-      )
-      expect(o.key).toContain(command)
-      expect(o.from.map(where)).toEqual(['lib/auth.ts:5'])
-    }
+    const drizzle = withAdapter('drizzle')
+    expect(drizzle.env.FRONTEND_AUTH_MIGRATE).toBe('better-auth:lib/auth.ts')
+    expect(drizzle.open.find((x) => /Better Auth tables/.test(x.what))).toBeUndefined()
+    expect(drizzle.settings.find((x) => x.what === 'auth migration')!.value).toContain(
+      "a pg Pool in place of the Drizzle adapter and the table and column names of the app's Drizzle schema",
+    )
+
+    const prisma = withAdapter('prisma')
+    expect(prisma.env.FRONTEND_AUTH_MIGRATE).toBeUndefined()
+    const o = prisma.open.find((x) => /Better Auth tables/.test(x.what))!
+    expect(o.what).toContain(
+      "lib/auth.ts hands Better Auth the Prisma adapter, for which Better Auth's own migrate creates nothing",
+    )
+    expect(o.key).toContain('prisma migrate deploy')
+    expect(o.from.map(where)).toEqual(['lib/auth.ts:5'])
   })
 
   it("Neon's serverless driver in the auth config: still recorded, the migration reaches the database through neon-proxy", () => {
@@ -293,5 +297,39 @@ describe("Neon's serverless driver (@neondatabase/serverless): FRONTEND_DB_DRIVE
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
+  })
+})
+
+describe('a backend without a lock file: BACKEND_DEPS_AS_OF from its last commit', () => {
+  const plan = (backendChanged: PlanContext['backendChanged']) =>
+    planInit(
+      inspectApp({ frontend: path.join(apps, 'plain-main/frontend'), backend: path.join(apps, 'plain-main/backend') }),
+      { ...ctx, backendChanged },
+    )
+
+  it('in git: the time of the commit, so the image installs what the ranges allowed then', () => {
+    const p = plan({ time: '2026-01-02T13:45:00Z', commit: 'abc1234' })
+    expect(p.env.BACKEND_DEPS_AS_OF).toBe('2026-01-02T13:45:00Z')
+    const s = p.settings.find((x) => x.what === 'dependency versions')!
+    expect(s.value).toContain('at 2026-01-02T13:45:00Z, when the backend last changed (commit abc1234)')
+    expect(s.to).toBe('.env BACKEND_DEPS_AS_OF')
+    expect(s.from.map(where)).toEqual(['requirements.txt:1'])
+  })
+
+  it("outside git: nothing written, a note naming the key (today's versions otherwise)", () => {
+    const p = plan(null)
+    expect(p.env.BACKEND_DEPS_AS_OF).toBeUndefined()
+    expect(p.notes.find((n) => /BACKEND_DEPS_AS_OF/.test(n.text))!.text).toMatch(
+      /^no lock file and no git history to date the app: .*set BACKEND_DEPS_AS_OF=<the date it last worked/,
+    )
+  })
+
+  it('a uv.lock pins every version: no date asked for', () => {
+    const p = planInit(
+      inspectApp({ frontend: path.join(apps, 'plain-main/frontend'), backend: path.join(apps, 'uv-alembic/backend') }),
+      { ...ctx, backendChanged: { time: '2026-01-02T13:45:00Z', commit: 'abc1234' } },
+    )
+    expect(p.env.BACKEND_DEPS_AS_OF).toBeUndefined()
+    expect(p.notes.some((n) => /BACKEND_DEPS_AS_OF/.test(n.text))).toBe(false)
   })
 })

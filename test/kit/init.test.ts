@@ -65,7 +65,7 @@ describe('init', { timeout: 120_000 }, () => {
     expect(r.stdout).not.toMatch(/needs chart support/)
     // no migrate.mjs: Better Auth's own CLI against the file that calls betterAuth(), where it does
     expect(r.stdout).toMatch(
-      /auth migration: no migrate\.mjs: Better Auth's CLI creates the tables its config needs \(`better-auth migrate --config lib\/auth\.ts -y`\).* +→ \.env FRONTEND_AUTH_MIGRATE +\(frontend\/lib\/auth\.ts:5, frontend\/package\.json:\d+\)/,
+      /auth migration: no migrate\.mjs: Better Auth's CLI creates the tables its config needs \(`better-auth migrate` on lib\/auth\.ts\).* +→ \.env FRONTEND_AUTH_MIGRATE +\(frontend\/lib\/auth\.ts:5, frontend\/package\.json:\d+\)/,
     )
     expect(r.stdout).not.toMatch(/Better Auth tables/)
     // the build-time value it derives from PUBLIC_URL goes to .env, where build passes it as NEXT_PUBLIC_ENV

@@ -7,6 +7,7 @@ import { writableDirFor } from './backend-runtime.ts'
 import type { AppFindings } from './inspect.ts'
 import { where, type Evidence } from './source.ts'
 import { imageWithMinor, pinLabel, skippedText, type PythonChoice } from './python-wheels.ts'
+import type { LastChange } from './last-change.ts'
 
 export type Component = 'frontend' | 'backend'
 export type EnvVar = { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }
@@ -47,6 +48,8 @@ export type PlanContext = {
   nodeImage: string
   /** what PyPI says about the pins' wheels (python-wheels.ts); only asked when the app pins no exact Python */
   wheels?: { choice: PythonChoice; platform: string }
+  /** the backend directory's newest commit (last-change.ts); null outside git */
+  backendChanged?: LastChange | null
 }
 
 const IMAGE_ENV = { frontend: ['NODE_ENV', 'NEXT_TELEMETRY_DISABLED', 'NEXT_RUNTIME', 'NEXT_PHASE', 'HOSTNAME', 'PORT'], backend: ['APP_MODULE', 'HOST', 'PORT', 'WEB_CONCURRENCY', 'PYTHONUNBUFFERED', 'VIRTUAL_ENV'] }
@@ -125,6 +128,16 @@ export function planInit(f: AppFindings, ctx: PlanContext): Plan {
   if (be.deps) {
     const how = { uv: 'uv (uv sync --locked)', requirements: 'pip install -r requirements.txt', pip: 'pip install . (pyproject [project])', 'poetry-only': 'poetry', 'pipfile-only': 'pipenv' }[be.deps.value]
     set('backend', 'dependencies', how, 'nothing to write (the backend image picks it from the files)', be.deps.from)
+    // without a lock file the ranges resolve to whatever is newest at build time: a release since the app was
+    // written can break it (SQLAlchemy 2.1 stopped installing greenlet, which its asyncio extension needs)
+    if (be.deps.value === 'requirements' || be.deps.value === 'pip') {
+      const changed = ctx.backendChanged
+      if (changed) {
+        env.BACKEND_DEPS_AS_OF = changed.time
+        set('backend', 'dependency versions', `the newest each range allowed at ${changed.time}, when the backend last changed (commit ${changed.commit}): no lock file pins them`, '.env BACKEND_DEPS_AS_OF', be.deps.from)
+      } else
+        notes.push({ component: 'backend', text: "no lock file and no git history to date the app: the image installs today's newest versions its ranges allow, which can be newer than the app was written for; set BACKEND_DEPS_AS_OF=<the date it last worked, e.g. 2026-01-02> in .env to install those of that day", from: be.deps.from })
+    }
     if (be.deps.value === 'poetry-only' || be.deps.value === 'pipfile-only')
       support.push({ component: 'backend', needs: 'image', what: `${how} without uv.lock or requirements.txt: backend-docker installs from uv.lock, requirements.txt or a pyproject [project] table`, from: be.deps.from })
   }
@@ -338,16 +351,16 @@ export function planInit(f: AppFindings, ctx: PlanContext): Plan {
     values.frontend.migrateCommand = []
     const cfgFile = fe.authConfig
     const orm = cfgFile?.value.ormAdapter
-    if (feAuth && cfgFile && orm) {
-      // Better Auth's migrate prints "only works with the built-in Kysely adapter" for these and exits 0: a Job
+    if (feAuth && cfgFile && orm === 'prisma') {
+      // Better Auth's migrate prints "only works with the built-in Kysely adapter" for it and exits 0: a Job
       // running it would pass without creating a table
-      const tool = orm === 'drizzle' ? 'Drizzle' : 'Prisma'
-      open.push({ component: 'frontend', what: `Better Auth tables: ${cfgFile.value.file} hands Better Auth the ${tool} adapter, for which Better Auth's own migrate creates nothing (it defers to ${tool}'s tools), so the migration Job skips the frontend and the tables must exist`, used: 'none', key: `frontend.migrateCommand: the command in the frontend image that applies the app's ${tool} schema to the tables Better Auth uses (${orm === 'drizzle' ? 'drizzle-kit migrate with the app\'s migrations folder' : 'prisma migrate deploy'})`, from: cfgFile.from })
+      open.push({ component: 'frontend', what: `Better Auth tables: ${cfgFile.value.file} hands Better Auth the Prisma adapter, for which Better Auth's own migrate creates nothing (it defers to Prisma's tools), so the migration Job skips the frontend and the tables must exist`, used: 'none', key: "frontend.migrateCommand: the command in the frontend image that applies the app's Prisma schema to the tables Better Auth uses (prisma migrate deploy)", from: cfgFile.from })
     } else if (feAuth && cfgFile?.value.exported) {
       // Better Auth's own migration, run against the app's own auth config: the Dockerfile's auth-migrate target
       const file = cfgFile.value.file
+      const names = orm === 'drizzle' ? ", with a pg Pool in place of the Drizzle adapter and the table and column names of the app's Drizzle schema" : ''
       env.FRONTEND_AUTH_MIGRATE = `better-auth:${file}`
-      set('frontend', 'auth migration', `no migrate.mjs: Better Auth's CLI creates the tables its config needs (\`better-auth migrate --config ${file} -y\`), in the image <FRONTEND_IMAGE>-migrate (frontend-docker's auth-migrate target) run by the migration Job`, '.env FRONTEND_AUTH_MIGRATE', [...cfgFile.from, ...feAuth.from])
+      set('frontend', 'auth migration', `no migrate.mjs: Better Auth's CLI creates the tables its config needs (\`better-auth migrate\` on ${file}${names}), in the image <FRONTEND_IMAGE>-migrate (frontend-docker's auth-migrate target) run by the migration Job`, '.env FRONTEND_AUTH_MIGRATE', [...cfgFile.from, ...feAuth.from])
     } else if (feAuth && cfgFile)
       open.push({ component: 'frontend', what: `Better Auth tables: no migrate.mjs, and ${cfgFile.value.file} calls betterAuth() without exporting the instance as \`auth\` (or default), which Better Auth's CLI loads; the migration Job skips the frontend and the tables must exist`, used: 'none', key: `export const auth = betterAuth(...) in ${cfgFile.value.file}, then init again (FRONTEND_AUTH_MIGRATE=better-auth:${cfgFile.value.file}); or frontend.migrateCommand`, from: cfgFile.from })
     else if (feAuth)
