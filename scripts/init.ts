@@ -62,6 +62,7 @@ Running it again changes nothing. Exit code 0 when the app was inspected, also w
 directories cannot be found or read.`,
   checkPaths: false,
   needsSecrets: true,
+  createsEnvFile: true,
   run,
 })
 

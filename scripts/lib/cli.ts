@@ -86,10 +86,11 @@ export function firstRunEnv(o: {
   envFile?: string
   root?: string
   env?: NodeJS.ProcessEnv
+  createExplicit?: boolean
 }): NodeJS.ProcessEnv | undefined {
   const env = o.env ?? process.env
   if (o.dryRun) {
-    const file = envFileToCreate({ envFile: o.envFile, root: o.root, env })
+    const file = envFileToCreate({ envFile: o.envFile, root: o.root, env, createExplicit: o.createExplicit })
     if (!file) return undefined
     const fill = generatedSecrets(env)
     o.log.info(
@@ -97,10 +98,10 @@ export function firstRunEnv(o: {
     )
     return { ...env, ...fill }
   }
-  const { created, keys } = ensureEnvFile({ envFile: o.envFile, root: o.root, env })
+  const { created, keys } = ensureEnvFile({ envFile: o.envFile, root: o.root, env, createExplicit: o.createExplicit })
   if (created)
     o.log.info(
-      `created ${path.basename(created)} with generated ${keys.join(' and ') || 'settings'} (mode 0600, git-ignored): keep it, it holds this deployment's secrets; every other key is documented in it`,
+      `created ${(o.envFile ?? env.KIT_ENV_FILE) ? created : path.basename(created)} with generated ${keys.join(' and ') || 'settings'} (mode 0600${(o.envFile ?? env.KIT_ENV_FILE) ? '' : ', git-ignored'}): keep it, it holds this deployment's secrets; every other key is documented in it`,
     )
   return undefined
 }
@@ -168,7 +169,9 @@ export async function main(
     const dryRun = dryRunRequested(flags, process.env)
     const envFile = typeof flags['env-path'] === 'string' ? path.resolve(flags['env-path']) : undefined
     await stage.checkFlags?.(flags, { dryRun })
-    const env = stage.needsSecrets ? firstRunEnv({ log, dryRun, envFile }) : undefined
+    const env = stage.needsSecrets
+      ? firstRunEnv({ log, dryRun, envFile, createExplicit: stage.createsEnvFile })
+      : undefined
     const cfg = loadConfig({ envFile, env, checkPaths: stage.checkPaths ?? true })
     const ctx = createContext(cfg, { dryRun })
     log = ctx.log

@@ -186,13 +186,26 @@ function cannotWriteEnvFile(file: string, root: string, code: string): KitError 
   )
 }
 
-type EnvFileOptions = { root?: string; envFile?: string; env?: NodeJS.ProcessEnv }
+type EnvFileOptions = {
+  root?: string
+  envFile?: string
+  env?: NodeJS.ProcessEnv
+  /** init: a missing file asked for by --env-path or KIT_ENV_FILE is written too, when its directory exists */
+  createExplicit?: boolean
+}
 
-/** The .env file a first run would write (the default path, missing, and no other file asked for), else null. */
+/**
+ * The .env file a first run would write, else null: the default path when missing and no other file is asked for;
+ * with createExplicit, also the file asked for when missing.
+ */
 export function envFileToCreate(opts: EnvFileOptions): string | null {
   const env = opts.env ?? process.env
-  if (opts.envFile !== undefined || env.KIT_ENV_FILE !== undefined) return null
-  const file = path.join(opts.root ?? repoRoot, '.env')
+  const root = opts.root ?? repoRoot
+  const explicit = opts.envFile ?? env.KIT_ENV_FILE
+  if (explicit !== undefined && (!opts.createExplicit || explicit.trim() === '')) return null
+  const file = explicit !== undefined ? path.resolve(root, explicit) : path.join(root, '.env')
+  // a directory that is not there is a mistyped path: loadConfig says so
+  if (!existsSync(path.dirname(file))) return null
   // lstat: a link (even one to nowhere) is something the user put there, never written through
   return lstatSync(file, { throwIfNoEntry: false }) ? null : file
 }
@@ -210,7 +223,8 @@ export function generatedSecrets(env: NodeJS.ProcessEnv = process.env): Record<s
 
 /**
  * First run: when the default .env (<root>/.env) is missing, write it with generated secrets, mode 0600. An explicit
- * file (--env-path / KIT_ENV_FILE) is never created: a missing one is a mistake loadConfig reports. Never overwrites
+ * file (--env-path / KIT_ENV_FILE) is created only for init (createExplicit): for any other stage a missing one is a
+ * mistake loadConfig reports, since a mistyped path would otherwise deploy with new secrets. Never overwrites
  * a file, and generates no secret the environment already sets (nor POSTGRES_PASSWORD when DATABASE_URL is set).
  */
 export function ensureEnvFile(opts: EnvFileOptions): { created: string | null; keys: string[] } {

@@ -21,6 +21,8 @@ export type StageSpec = {
   checkPaths?: boolean
   /** the first run writes a missing .env with generated secrets before this stage (deploy) */
   needsSecrets?: boolean
+  /** init: a missing --env-path / KIT_ENV_FILE file is written too (other stages refuse it: a typo is no new .env) */
+  createsEnvFile?: boolean
   /** refuses flag values the stage cannot use (a KitError), before a first run writes .env: bad input changes nothing */
   checkFlags?: (flags: Flags, o: { dryRun: boolean }) => Promise<void>
 }

@@ -1,7 +1,7 @@
 // The config module: defaults, every validation error (key name, what was expected, the fix by source), unknown-key
 // warnings, precedence, secrets (strength, '#' truncation, in use or not), the first-run .env, and generated docs.
 import { describe, expect, it } from 'vitest'
-import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { parse as parseDotenv } from 'dotenv'
@@ -708,6 +708,29 @@ describe('first run: ensureEnvFile', () => {
     })
     expect(ensureEnvFile({ root: r, env: { KIT_ENV_FILE: '' } })).toMatchObject({ created: null })
     expect(() => loadConfig({ env: {}, root: r, envFile: 'custom.env', checkPaths: false })).toThrow(/KIT_ENV_FILE=/)
+  })
+
+  it('init (createExplicit) writes the file it is pointed at, if its directory exists; never one that is there', () => {
+    const r = fresh()
+    const made = ensureEnvFile({ root: r, envFile: path.join(r, 'app.env'), env: {}, createExplicit: true })
+    expect(made).toEqual({ created: path.join(r, 'app.env'), keys: ['BETTER_AUTH_SECRET', 'POSTGRES_PASSWORD'] })
+    expect(statSync(path.join(r, 'app.env')).mode & 0o777).toBe(0o600)
+    expect(() => loadConfig({ env: {}, root: r, envFile: path.join(r, 'app.env'), checkPaths: false })).not.toThrow()
+    // KIT_ENV_FILE too, relative to the kit's root as loadConfig reads it
+    expect(ensureEnvFile({ root: r, env: { KIT_ENV_FILE: 'kit.env' }, createExplicit: true }).created).toBe(
+      path.join(r, 'kit.env'),
+    )
+    // a second run, a directory that is not there, an empty path: nothing written
+    const before = readFileSync(path.join(r, 'app.env'), 'utf8')
+    expect(
+      ensureEnvFile({ root: r, envFile: path.join(r, 'app.env'), env: {}, createExplicit: true }).created,
+    ).toBeNull()
+    expect(readFileSync(path.join(r, 'app.env'), 'utf8')).toBe(before)
+    expect(
+      ensureEnvFile({ root: r, envFile: path.join(r, 'no-such-dir', '.env'), env: {}, createExplicit: true }).created,
+    ).toBeNull()
+    expect(existsSync(path.join(r, 'no-such-dir'))).toBe(false)
+    expect(ensureEnvFile({ root: r, env: { KIT_ENV_FILE: ' ' }, createExplicit: true }).created).toBeNull()
   })
 
   it('generates no secret the environment provides (nor POSTGRES_PASSWORD next to DATABASE_URL)', () => {

@@ -316,4 +316,27 @@ describe('init', { timeout: 120_000 }, () => {
     expect(r.stderr).toMatch(/fix: npx zx scripts\/init\.ts --app \S+ --backend <dir>/)
     expect(existsSync(path.join(p.dir, '.kit'))).toBe(false)
   })
+
+  it('--env-path to a file not there yet: init writes it (its generated secrets, its keys); deploy would refuse it', async () => {
+    const p = project()
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kit-init-env-'))
+    const envFile = path.join(dir, 'app.env')
+    try {
+      const r = await p.run('init', ['--app', path.join(apps, 'plain-main'), '--env-path', envFile])
+      expect(r.code, r.stderr).toBe(0)
+      expect(r.stdout + r.stderr).toContain(
+        `created ${envFile} with generated BETTER_AUTH_SECRET and POSTGRES_PASSWORD`,
+      )
+      const text = readFileSync(envFile, 'utf8')
+      expect(text).toMatch(/^BETTER_AUTH_SECRET=\S{20,}$/m)
+      expect(text).toMatch(/^BACKEND_DIR=/m)
+      expect(existsSync(path.join(dir, '.kit', 'app-values.yaml'))).toBe(true)
+      const other = await p.run('deploy', ['--dry-run', '--env-path', path.join(dir, 'typo.env')])
+      expect(other.code).toBe(1)
+      expect(other.stderr).toMatch(/KIT_ENV_FILE=.* expected an existing \.env file/)
+      expect(existsSync(path.join(dir, 'typo.env'))).toBe(false)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
 })
