@@ -1,6 +1,6 @@
 #!/usr/bin/env zx
 // setup: the tools are there, the cluster runs, kubectl points at it, the namespace exists.
-import { defineStage, type Ctx } from './lib/stage.ts'
+import { defineStage, shownPath, type Ctx } from './lib/stage.ts'
 import { isMain, main } from './lib/cli.ts'
 import { fail } from './lib/errors.ts'
 import { chartMinimum, olderThan } from './lib/kube-version.ts'
@@ -44,7 +44,9 @@ async function run(ctx: Ctx): Promise<void> {
       if (minimum)
         fail(
           `MINIKUBE_K8S_VERSION=${mk.kubernetesVersion} is older than the chart supports (Kubernetes ${minimum} or newer: its Chart.yaml kubeVersion)`,
-          'set MINIKUBE_K8S_VERSION=stable in .env (or remove the line)',
+          process.env.MINIKUBE_K8S_VERSION !== undefined
+            ? 'unset MINIKUBE_K8S_VERSION (it comes from the environment, which overrides .env; the default is stable)'
+            : `set MINIKUBE_K8S_VERSION=stable in ${cfg.envFile ? shownPath(cfg, cfg.envFile) : '.env'} (or remove the line)`,
         )
       log.info(runtimeChoice(cfg))
       await log.task(

@@ -107,8 +107,19 @@ describe('setup', { timeout: 120_000 }, () => {
     expect(setting.stderr).toContain(
       '✖ MINIKUBE_K8S_VERSION=v1.29.6 is older than the chart supports (Kubernetes 1.30 or newer: its Chart.yaml kubeVersion)',
     )
-    expect(setting.stderr).toContain('fix: set MINIKUBE_K8S_VERSION=stable in .env')
+    // the fix says where the value came from: the environment here, the env file below
+    expect(setting.stderr).toContain('fix: unset MINIKUBE_K8S_VERSION (it comes from the environment')
     expect(mutating(setting.calls)).toEqual([])
+    const inFile = project({
+      envFile:
+        Object.entries(SECRETS)
+          .map(([k, v]) => `${k}=${v}\n`)
+          .join('') + 'MINIKUBE_K8S_VERSION=v1.29.6\n',
+    })
+    const fromFile = await inFile.run('setup')
+    expect(fromFile.code).toBe(1)
+    expect(fromFile.stderr).toMatch(/fix: set MINIKUBE_K8S_VERSION=stable in \S*\.env \(or remove the line\)/)
+    expect(mutating(fromFile.calls)).toEqual([])
 
     const running = project()
     running.setState({
