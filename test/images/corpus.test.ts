@@ -42,6 +42,11 @@ describe('real apps, unchanged, through init and build', () => {
     expect(r.initOut).toMatch(/neon: lib\/db-drizzle\.ts uses @neondatabase\/serverless \(neon\(\): HTTPS \/sql\)/)
     expect(r.initOut).toContain('FRONTEND_DB_DRIVER=neon')
     expect(r.images.neonProxy, r.buildOut).toMatch(/^kit-corpus-hamza123545-frontend-neon-proxy:h-\w{12}$/)
+    // Better Auth's tables: its own migrate on the app's config, with the Drizzle schema's names
+    expect(r.initOut).toContain('FRONTEND_AUTH_MIGRATE=better-auth:lib/auth-server.ts')
+    expect(r.images.migrate, r.buildOut).toMatch(/^kit-corpus-hamza123545-frontend-migrate:h-\w{12}$/)
+    // no lock file for the backend and no git history in the copy: init names the key that dates its versions
+    expect(r.initOut).toMatch(/set BACKEND_DEPS_AS_OF=<the date it last worked/)
     // the image runs the app's own pnpm-installed server
     const out = docker('run', '--rm', '--entrypoint', 'sh', r.images.frontend!, '-c', 'test -f server.js && id -u')
     expect(out.trim()).toBe('10001')

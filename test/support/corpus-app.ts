@@ -26,7 +26,7 @@ export type CorpusRun = {
   backend: ImageResult
   buildSeconds: number
   /** the images build made (`<name>:<tag>`), for the caller to inspect and remove; neonProxy with FRONTEND_DB_DRIVER=neon */
-  images: Record<Component, string | null> & { neonProxy?: string | null }
+  images: Record<Component, string | null> & { neonProxy?: string | null; migrate?: string | null }
 }
 
 /** the image names build gives an app's two images (FRONTEND_IMAGE / BACKEND_IMAGE) */
@@ -163,6 +163,7 @@ export async function initAndBuild(
       result.images[c] = tag ?? null
     }
     result.images.neonProxy = new RegExp(`✔ build (${names.frontend}-neon-proxy:h-\\w+)`).exec(b.stderr)?.[1] ?? null
+    result.images.migrate = new RegExp(`✔ build (${names.frontend}-migrate:h-\\w+)`).exec(b.stderr)?.[1] ?? null
     return result
   } finally {
     removeTree(tmp)
