@@ -7,12 +7,18 @@
 //   next/font's own test hook, NEXT_FONT_GOOGLE_MOCKED_RESPONSES, points at a module answering every css2 URL with CSS
 //   shaped as Google's (one @font-face per family, weight and style under a `/* latin */` subset comment); next/font
 //   then takes each font file as a few placeholder bytes, so pages render with fallback fonts. The app is not touched.
-//   It covers webpack builds. Turbopack (`next build`'s default from Next 16) takes the CSS from the hook but still
-//   downloads each font file, so those builds stop at fonts.gstatic.com here (the kit's cause line says so).
+//   That covers webpack builds. Turbopack (`next build`'s default from Next 16) takes the CSS from the hook but still
+//   downloads each font file the CSS names, so the CSS names them at http://127.0.0.1:FONT_PORT, where a small server
+//   answers placeholder bytes: it starts in every Node process of the build (NODE_OPTIONS=--require), the first one
+//   holding the port (npm or pnpm, waiting on `next build`), the others leaving it be. The port is the build step's own
+//   loopback.
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+
+/** where the build's font server listens (fontsServer); fontCss names its files there */
+export const FONT_PORT = 47213
 
 /** Google's css2 answer for `family=Inter:wght@400;700&family=Geist+Mono`: one @font-face per family and weight. */
 export function fontCss(href: string): string {
@@ -29,7 +35,7 @@ export function fontCss(href: string): string {
       const italic = axis('ital', '0') === '1'
       const weight = axis('wght', '400').replace('..', ' ')
       const slug = family.toLowerCase().replace(/\s+/g, '')
-      const file = `https://fonts.gstatic.com/s/${slug}/standin/${weight.replace(' ', '-')}${italic ? 'i' : ''}.woff2`
+      const file = `http://127.0.0.1:${FONT_PORT}/s/${slug}/standin/${weight.replace(' ', '-')}${italic ? 'i' : ''}.woff2`
       faces.push(
         `/* latin */\n@font-face {\n  font-family: '${family}';\n  font-style: ${italic ? 'italic' : 'normal'};\n` +
           `  font-weight: ${weight};\n  font-display: ${url.searchParams.get('display') ?? 'swap'};\n` +
@@ -50,6 +56,7 @@ type FontData = Record<string, { weights: string[]; axes?: { tag: string; min: n
  */
 const responsesModule = (fonts: [string, number | null, number | null, string[]][]): string =>
   `// next/font/google's test hook: the CSS Google would answer for a css2 URL (a stand-in; see the kit's tests)\n` +
+  `const FONT_PORT = ${FONT_PORT}\n` +
   `const fontCss = ${fontCss.toString()}\n` +
   `const FONTS = ${JSON.stringify(fonts)}\n` +
   `const table = {}\n` +
@@ -65,6 +72,19 @@ const responsesModule = (fonts: [string, number | null, number | null, string[]]
   `module.exports = new Proxy(table, {\n` +
   `  get: (t, key) => (key in t ? t[key] : typeof key === 'string' && key.startsWith('https://') ? fontCss(key) : undefined),\n` +
   `})\n`
+
+/** The font files' server, required into every Node process of the build; it never keeps a process alive. */
+const fontsServer = (): string =>
+  `// the font files the fonts stand-in's CSS names (a stand-in; see the kit's tests): placeholder bytes\n` +
+  `const http = require('node:http')\n` +
+  `const server = http.createServer((req, res) => {\n` +
+  `  res.writeHead(200, { 'content-type': 'font/woff2' })\n` +
+  `  res.end(Buffer.from('wOF2 stand-in'))\n` +
+  `})\n` +
+  `// another process of the same build step holds the port already\n` +
+  `server.on('error', () => {})\n` +
+  `server.listen(${FONT_PORT}, '127.0.0.1')\n` +
+  `server.unref()\n`
 
 /** Google's catalogue as next/font knows it (@next/font's font-data.json, from npm), compacted for the module. */
 function catalogue(dir: string): [string, number | null, number | null, string[]][] {
@@ -94,10 +114,12 @@ export function buildStandinNodeImage(base: string): string {
       cwd: dir,
     })
     writeFileSync(path.join(dir, 'responses.cjs'), responsesModule(catalogue(dir)))
+    writeFileSync(path.join(dir, 'server.cjs'), fontsServer())
     writeFileSync(
       path.join(dir, 'Dockerfile'),
-      `FROM ${base}\nCOPY include /usr/local/include\nCOPY responses.cjs /opt/fonts-standin/responses.cjs\n` +
-        'ENV NEXT_FONT_GOOGLE_MOCKED_RESPONSES=/opt/fonts-standin/responses.cjs\n',
+      `FROM ${base}\nCOPY include /usr/local/include\nCOPY responses.cjs server.cjs /opt/fonts-standin/\n` +
+        'ENV NEXT_FONT_GOOGLE_MOCKED_RESPONSES=/opt/fonts-standin/responses.cjs \\\n' +
+        '    NODE_OPTIONS=--require=/opt/fonts-standin/server.cjs\n',
     )
     writeFileSync(path.join(dir, '.dockerignore'), '*.tgz\npackage\n')
     execFileSync('docker', ['build', '-q', '-t', tag, dir], { stdio: 'ignore' })
