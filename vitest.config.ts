@@ -42,7 +42,9 @@ export default defineConfig({
       project('kit', ['test/kit/**/*.test.ts'], 30_000, { maxWorkers: 2 }),
       project('chart', ['test/chart/**/*.test.ts'], 120_000),
       project('frontend', ['test/frontend/**/*.test.ts'], 300_000),
-      project('images', ['test/images/**/*.test.ts'], 1_200_000),
+      // two files at a time as well: a build waits on the registries (npm, PyPI, Debian) as much as it computes, so
+      // one file's downloads overlap another's `next build` (figures: docs/testing.md)
+      project('images', ['test/images/**/*.test.ts'], 1_200_000, { maxWorkers: 2 }),
       // one cluster for the whole project: its global setup starts it, and its files run one at a time
       // minikube.test.ts needs the minikube the kit starts (E2E_CLUSTER=minikube)
       project(

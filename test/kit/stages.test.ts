@@ -212,7 +212,7 @@ describe('build', { timeout: 120_000 }, () => {
     )
     expect(m[1]).toMatch(
       new RegExp(
-        `^docker build --progress=plain -f ${p.dir}/docker/frontend.Dockerfile --target auth-migrate --build-arg NODE_IMAGE=local/node:24 --build-arg AUTH_CONFIG=lib/auth.ts -t todo-frontend-migrate:h-[0-9a-f]{12} ${p.dir}/frontend$`,
+        `^docker build --progress=plain -f ${p.dir}/docker/frontend.Dockerfile --target auth-migrate --build-arg NODE_IMAGE=local/node:24 --build-arg AUTH_CONFIG=lib/auth.ts --build-arg AUTH_MIGRATE_OPTIONS -t todo-frontend-migrate:h-[0-9a-f]{12} ${p.dir}/frontend$`,
       ),
     )
     // its own tag: the frontend's inputs plus the stage and the config path
