@@ -17,12 +17,17 @@ const E2E_ORDER = {
   ],
   harness: ['cluster.test.ts', 'kit.test.ts', 'dev.test.ts', 'network-policy.test.ts', 'existing-apps.test.ts'],
 }[e2eCluster] ?? ['cluster.test.ts', 'kit.test.ts']
+// The images suite's longest file (several real apps, ~170 s warm) starts first, so the other worker runs the rest
+// beside it instead of after it (a fresh clone has no timing cache for vitest to order by).
+const FIRST = ['/test/images/corpus.test.ts']
 class E2EOrder extends BaseSequencer {
   override async sort(files: TestSpecification[]) {
     const sorted = await super.sort(files)
     const rank = (f: TestSpecification) => E2E_ORDER.findIndex((name) => f.moduleId.endsWith(`/test/e2e/${name}`))
+    const first = (f: TestSpecification) => FIRST.some((name) => f.moduleId.endsWith(name))
     const e2e = sorted.filter((f) => rank(f) >= 0).sort((a, b) => rank(a) - rank(b))
-    return [...sorted.filter((f) => rank(f) < 0), ...e2e]
+    const rest = sorted.filter((f) => rank(f) < 0)
+    return [...rest.filter(first), ...rest.filter((f) => !first(f)), ...e2e]
   }
 }
 
