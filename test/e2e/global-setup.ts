@@ -27,6 +27,11 @@ export default async function setup(project: TestProject) {
   }
   const cluster =
     target === 'harness' ? await startHarness() : target === 'minikube' ? await prepareMinikube() : currentCluster()
+  // hermetic: a profile an interrupted earlier run left (its release, Secret and database volume with other secrets)
+  // must not meet this run's kit, which starts the suite's profiles from nothing as for a new user
+  if (cluster.kind === 'minikube')
+    for (const profile of [cluster.minikube!.profile, `${cluster.minikube!.profile}-nodes`])
+      await deleteMinikube({ ...cluster, minikube: { ...cluster.minikube!, profile } })
   // workers start after this, so they inherit it too: kubectl/helm in tests need no --kubeconfig
   process.env.KUBECONFIG = cluster.kubeconfig
   project.provide('cluster', cluster)
