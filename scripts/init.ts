@@ -49,7 +49,7 @@ could not decide with the exact key to set, and what needs chart or kit support.
   .env                   created with generated secrets when missing; keys it decided (FRONTEND_DIR, BACKEND_DIR,
                          PYTHON_IMAGE, NODE_IMAGE, FRONTEND_SIZE_BUDGET_MB, FRONTEND_AUTH_MIGRATE,
                          FRONTEND_DB_DRIVER, BACKEND_DEPS_AS_OF (a backend without a lock file: its last commit's
-                         time), APP_SECRETS, NEXT_PUBLIC_* values it derives from PUBLIC_URL,
+                         time), BACKEND_DEPS_FROM, APP_SECRETS, NEXT_PUBLIC_* values it derives from PUBLIC_URL,
                          HELM_VALUES_FILES) are added only when unset, nothing else changes; the app's secrets are
                          named in APP_SECRETS and listed for you to fill in (init never writes a secret value)
   .kit/app-values.yaml   chart values for the app (next to .env; no secret values, git-ignored), listed in

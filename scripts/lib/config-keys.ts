@@ -198,6 +198,11 @@ export const fields = {
     default: '',
     doc: "a backend without a lock file (requirements.txt or pyproject ranges) installs the newest versions its ranges allowed at this time (build arg DEPS_AS_OF: uv pip install --exclude-newer), not today's, which may be newer than the app was written for; init sets it to the time of the backend's last commit (git)",
   }),
+  BACKEND_DEPS_FROM: oneOf(['requirements', 'pyproject'] as const).register(docs, {
+    group: 'sources',
+    default: 'requirements',
+    doc: "a backend without uv.lock that has both requirements.txt and a pyproject.toml [project] dependency list installs one of them (build arg DEPS_FROM): requirements or pyproject; init sets pyproject when the app's own Dockerfile installs from it or its list holds every package requirements.txt names and more",
+  }),
   POSTGRES_IMAGE: imageRefParts().register(docs, {
     group: 'sources',
     default: 'postgres:17.7',

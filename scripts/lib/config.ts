@@ -240,6 +240,7 @@ function configSchema(ctx: Context) {
         buildArgs: {
           PYTHON_IMAGE: v.PYTHON_IMAGE,
           ...(v.BACKEND_DEPS_AS_OF ? { DEPS_AS_OF: v.BACKEND_DEPS_AS_OF } : {}),
+          ...(v.BACKEND_DEPS_FROM === 'pyproject' ? { DEPS_FROM: 'pyproject' } : {}),
         },
         sizeBudgetMb: v.BACKEND_SIZE_BUDGET_MB,
       }

@@ -184,6 +184,24 @@ describe('backend image: other app layouts', () => {
     expect(v.out.trim()).toMatch(/^2\.0\.\d+ True$/)
   })
 
+  it("DEPS_FROM=pyproject: pyproject.toml's [project] list is installed, not a requirements.txt left behind beside it", async () => {
+    const ctx = copyApp(join(fixtures, 'backend-requirements'))
+    // as in apps whose requirements.txt stopped being updated when pyproject.toml took over (a later package missing)
+    writeFileSync(join(ctx, 'requirements.txt'), 'fastapi>=0.115,<1\nuvicorn>=0.30,<1\n')
+    writeFileSync(
+      join(ctx, 'pyproject.toml'),
+      '[project]\nname = "api"\nversion = "0.1.0"\ndependencies = [\n  "fastapi>=0.115,<1",\n  "uvicorn[standard]>=0.30,<1",\n  "six>=1.16",\n]\n',
+    )
+    const b = await build({
+      dockerfile,
+      context: ctx,
+      tag: tagFor('backend-deps-from'),
+      args: { DEPS_FROM: 'pyproject' },
+    })
+    const v = await exec(b.tag, ['python', '-c', 'import six, uvloop; print("ok")'])
+    expect(v.out.trim()).toBe('ok')
+  })
+
   it('pyproject.toml (pip) with a src layout at src.main:app', async () => {
     const b = await build({ dockerfile, context: join(fixtures, 'backend-src-layout'), tag: tagFor('backend-src') })
     const port = await freePort()

@@ -188,6 +188,11 @@ describe('validation: each malformed value names its key and what was expected',
     ['BACKEND_DEPS_AS_OF', '02/01/2026', /BACKEND_DEPS_AS_OF=.* expected a date or an RFC 3339 time/],
     ['BACKEND_DEPS_AS_OF', '2026-13-45', /BACKEND_DEPS_AS_OF=.* expected a date or an RFC 3339 time/],
     ['BACKEND_DEPS_AS_OF', '2026-01-02 10:00', /BACKEND_DEPS_AS_OF=.* expected a date or an RFC 3339 time/],
+    [
+      'BACKEND_DEPS_FROM',
+      'pyproject.toml',
+      /BACKEND_DEPS_FROM="pyproject.toml" is invalid: expected one of requirements, pyproject/,
+    ],
   ]
   it.each(cases)('%s=%s', (key, value, msg) => {
     const e = error({ [key]: value })
@@ -202,6 +207,14 @@ describe('validation: each malformed value names its key and what was expected',
         PYTHON_IMAGE: 'python:3.13-slim',
         DEPS_AS_OF: v,
       })
+  })
+
+  it('BACKEND_DEPS_FROM=pyproject: the backend build arg DEPS_FROM; requirements (the default), no arg', () => {
+    expect(load({ BACKEND_DEPS_FROM: 'pyproject' }).backend.buildArgs).toEqual({
+      PYTHON_IMAGE: 'python:3.13-slim',
+      DEPS_FROM: 'pyproject',
+    })
+    expect(load({ BACKEND_DEPS_FROM: 'requirements' }).backend.buildArgs).toEqual({ PYTHON_IMAGE: 'python:3.13-slim' })
   })
 
   it('FRONTEND_AUTH_MIGRATE: unset is null, better-auth:<file> the tool and the config path', () => {

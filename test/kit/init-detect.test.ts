@@ -5,7 +5,13 @@ import { mkdtempSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { findApps } from '../../scripts/lib/app/find-apps.ts'
-import { asgiApps, backendPort, dependencyManager, pythonVersion } from '../../scripts/lib/app/detect-backend.ts'
+import {
+  asgiApps,
+  backendPort,
+  dependencyManager,
+  dependencySource,
+  pythonVersion,
+} from '../../scripts/lib/app/detect-backend.ts'
 import { getRoutes, probeRoutes, routePrefixes } from '../../scripts/lib/app/backend-routes.ts'
 import { databaseDriver, fileWrites, jwksFetch, migrations } from '../../scripts/lib/app/backend-runtime.ts'
 import {
@@ -81,6 +87,68 @@ describe('backend: image inputs', () => {
     expect(dependencyManager(poetryWithReqs)?.value).toBe('requirements')
     expect(dependencyManager(tree({ 'pyproject.toml': '[tool.poetry]\nname = "x"\n' }))?.value).toBe('poetry-only')
     expect(dependencyManager(tree({ 'pyproject.toml': '[project]\nname = "x"\n' }))?.value).toBe('pip')
+  })
+
+  describe('requirements.txt and a pyproject [project] list side by side: the one the image installs', () => {
+    const reqs = 'fastapi>=0.115\nuvicorn[standard]>=0.30\nbcrypt>=4.0\n'
+    const project = (deps: string[]) =>
+      `[project]\nname = "api"\nversion = "0.1.0"\ndependencies = [\n${deps.map((d) => `    "${d}",`).join('\n')}\n]\n`
+    const both = (
+      extra: Record<string, string> = {},
+      deps = ['fastapi>=0.115', 'uvicorn[standard]>=0.30', 'openai-agents>=0.2'],
+    ) => tree({ 'requirements.txt': reqs, 'pyproject.toml': project(deps), 'main.py': 'app = 1\n', ...extra })
+
+    it("the app's own Dockerfile decides: uv sync (a comment naming the other does not count)", () => {
+      const dir = both({
+        Dockerfile:
+          'FROM python:3.13-slim\n# or: pip install -r requirements.txt\nCOPY pyproject.toml ./\nRUN pip install uv && uv sync --frozen --no-dev\n',
+      })
+      const s = dependencySource(dir)!
+      expect(s).toMatchObject({
+        use: 'pyproject',
+        decided: true,
+        why: "the app's own Dockerfile installs from pyproject.toml",
+      })
+      expect(at(s.from)).toEqual(['Dockerfile:4'])
+      expect(dependencyManager(dir)?.value).toBe('pip')
+    })
+
+    it("the app's Dockerfile installing requirements.txt keeps it, even when pyproject.toml lists more", () => {
+      const dir = both({ 'Dockerfile.prod': 'FROM python:3.12\nRUN pip install --no-cache-dir -r requirements.txt\n' })
+      expect(dependencySource(dir)).toMatchObject({ use: 'requirements', decided: true })
+      expect(at(dependencySource(dir)!.from)).toEqual(['Dockerfile.prod:2'])
+      expect(dependencyManager(dir)?.value).toBe('requirements')
+    })
+
+    it('no Dockerfile: the list holding every package of the other and more (a requirements.txt left behind)', () => {
+      const stale = both({}, ['fastapi>=0.115', 'uvicorn>=0.30', 'bcrypt', 'openai-agents>=0.2', 'mcp>=1.0'])
+      expect(dependencySource(stale)).toMatchObject({
+        use: 'pyproject',
+        decided: true,
+        why: 'pyproject.toml declares every package requirements.txt does, and openai-agents, mcp besides',
+      })
+      const fuller = both({}, ['FastAPI>=0.100', 'uvicorn'])
+      expect(dependencySource(fuller)).toMatchObject({ use: 'requirements', decided: true })
+      expect(dependencySource(fuller)!.why).toMatch(
+        /^requirements.txt declares every package pyproject.toml does, and bcrypt besides/,
+      )
+    })
+
+    it('each lacking some of the other: requirements.txt, undecided (init names the key)', () => {
+      const s = dependencySource(both())!
+      expect(s).toMatchObject({ use: 'requirements', decided: false })
+      expect(s.why).toBe(
+        'each declares packages the other lacks (pyproject.toml only: openai-agents; requirements.txt only: bcrypt)',
+      )
+    })
+
+    it('only one list (or a uv.lock) is no choice', () => {
+      expect(dependencySource(tree({ 'requirements.txt': reqs }))).toBeNull()
+      expect(dependencySource(both({ 'uv.lock': 'version = 1\n' }))).toBeNull()
+      expect(
+        dependencySource(tree({ 'requirements.txt': reqs, 'pyproject.toml': '[tool.black]\nline-length = 100\n' })),
+      ).toBeNull()
+    })
   })
 
   it('ASGI module: main:app at the root, app.main:app, a factory, a src layout, two apps', () => {

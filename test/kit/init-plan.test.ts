@@ -6,7 +6,7 @@ import path from 'node:path'
 import { renderEnvFile, withEnvKeys } from '../../scripts/lib/env-file.ts'
 import { inspectApp } from '../../scripts/lib/app/inspect.ts'
 import { planInit, type PlanContext } from '../../scripts/lib/app/plan.ts'
-import { planContext } from './app-tree.ts'
+import { planContext, tree } from './app-tree.ts'
 import { where } from '../../scripts/lib/app/source.ts'
 
 const apps = path.join(import.meta.dirname, 'fixtures', 'apps')
@@ -331,5 +331,39 @@ describe('a backend without a lock file: BACKEND_DEPS_AS_OF from its last commit
     )
     expect(p.env.BACKEND_DEPS_AS_OF).toBeUndefined()
     expect(p.notes.some((n) => /BACKEND_DEPS_AS_OF/.test(n.text))).toBe(false)
+  })
+})
+
+describe('a backend with requirements.txt and a pyproject [project] list: BACKEND_DEPS_FROM', () => {
+  const plan = (files: Record<string, string>) =>
+    planInit(inspectApp({ frontend: path.join(apps, 'plain-main/frontend'), backend: tree(files) }), ctx)
+  const main = 'from fastapi import FastAPI\napp = FastAPI()\n'
+  const project = (deps: string) => `[project]\nname = "api"\nversion = "0.1.0"\ndependencies = [${deps}]\n`
+
+  it('pyproject.toml declaring all requirements.txt does and more: written to .env, with the packages that decided it', () => {
+    const p = plan({
+      'main.py': main,
+      'requirements.txt': 'fastapi\n',
+      'pyproject.toml': project('"fastapi", "openai-agents"'),
+    })
+    expect(p.env.BACKEND_DEPS_FROM).toBe('pyproject')
+    const s = p.settings.find((x) => x.what === 'dependencies')!
+    expect(s.value).toBe(
+      'pip install . (pyproject [project]), not requirements.txt: pyproject.toml declares every package requirements.txt does, and openai-agents besides',
+    )
+    expect(s.to).toBe('.env BACKEND_DEPS_FROM')
+  })
+
+  it('undecided: requirements.txt is used and the key to set is named', () => {
+    const p = plan({
+      'main.py': main,
+      'requirements.txt': 'fastapi\nbcrypt\n',
+      'pyproject.toml': project('"fastapi", "mcp"'),
+    })
+    expect(p.env.BACKEND_DEPS_FROM).toBeUndefined()
+    const o = p.open.find((x) => x.what.startsWith('dependencies'))!
+    expect(o.used).toBe('requirements.txt')
+    expect(o.key).toBe("BACKEND_DEPS_FROM=pyproject in .env to install pyproject.toml's list")
+    expect(o.what).toContain('pyproject.toml only: mcp; requirements.txt only: bcrypt')
   })
 })

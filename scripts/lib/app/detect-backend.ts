@@ -1,8 +1,8 @@
 // What a FastAPI backend declares about how it is built and started: its Python version, dependency manager,
 // ASGI app and port. Each finding carries the file:line that decided it; null (or an empty list) means "not declared".
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
 import path from 'node:path'
-import { sectionBody } from './python-deps.ts'
+import { declaredIn, sectionBody } from './python-deps.ts'
 import { evidence, matches, readText, sourceFiles, type Evidence, type Finding } from './source.ts'
 
 export const PYTHON_MARKERS = ['pyproject.toml', 'requirements.txt', 'uv.lock', 'setup.py', 'Pipfile'] as const
@@ -111,6 +111,8 @@ export function dependencyManager(dir: string): Finding<DepManager> | null {
     return [evidence(file, t, 0)]
   }
   if (existsSync(path.join(dir, 'uv.lock'))) return { value: 'uv', from: first('uv.lock') }
+  const both = dependencySource(dir)
+  if (both) return { value: both.use === 'pyproject' ? 'pip' : 'requirements', from: both.from }
   const py = readText(dir, 'pyproject.toml')
   const hasProject = py !== null && sectionBody(py, 'project') !== null
   if (existsSync(path.join(dir, 'requirements.txt'))) return { value: 'requirements', from: first('requirements.txt') }
@@ -118,6 +120,41 @@ export function dependencyManager(dir: string): Finding<DepManager> | null {
   if (py !== null && sectionBody(py, 'tool.poetry') !== null) return { value: 'poetry-only', from: first('pyproject.toml') }
   if (existsSync(path.join(dir, 'Pipfile'))) return { value: 'pipfile-only', from: first('Pipfile') }
   return null
+}
+
+/**
+ * requirements.txt and pyproject.toml's [project] both list dependencies (and no uv.lock pins them): which list the
+ * image installs (BACKEND_DEPS_FROM), and why. One of them is often left behind as the app grows (a requirements.txt
+ * without the packages added later makes a backend that dies on its first import), so the kit does not just take the
+ * first: the list the app's own Dockerfile installs, else the one that declares every package of the other; when
+ * neither does (or both declare the same), requirements.txt, pip's convention; `decided: false` when they differ, so init names the key. null: not both.
+ */
+export type DepsSource = { use: 'requirements' | 'pyproject'; why: string; decided: boolean; from: Evidence[] }
+
+const INSTALLS_REQUIREMENTS = /^[^\n#]*\b(?:pip3?|uv pip) install\b[^\n]*?-r\s*\S*requirements[\w.-]*\.txt/m
+const INSTALLS_PYPROJECT = /^[^\n#]*\b(?:uv sync|poetry install|pdm install|(?:pip3?|uv pip) install\b[^\n]*?(?:\s-e)?\s+\.(?:\[[\w,-]+\])?(?=\s|$)|uv pip install\b[^\n]*?-r\s*pyproject\.toml)/m
+
+export function dependencySource(dir: string): DepsSource | null {
+  if (existsSync(path.join(dir, 'uv.lock'))) return null
+  const reqs = declaredIn(dir, 'requirements.txt')
+  const proj = declaredIn(dir, 'pyproject.toml')
+  if (!reqs.length || !proj.length) return null
+  const dockerfiles = readdirSync(dir).filter((f) => /^(?:Dockerfile|Containerfile)(?:\.[\w-]+)?$|\.Dockerfile$/.test(f))
+  const byReqs = matches(dir, dockerfiles, INSTALLS_REQUIREMENTS)
+  const byProj = matches(dir, dockerfiles, INSTALLS_PYPROJECT)
+  if (byProj.length && !byReqs.length)
+    return { use: 'pyproject', why: `the app's own ${byProj[0]!.file} installs from pyproject.toml`, decided: true, from: [byProj[0]!] }
+  if (byReqs.length && !byProj.length)
+    return { use: 'requirements', why: `the app's own ${byReqs[0]!.file} installs requirements.txt`, decided: true, from: [byReqs[0]!] }
+  const onlyProj = proj.filter((n) => !reqs.includes(n))
+  const onlyReqs = reqs.filter((n) => !proj.includes(n))
+  const list = (names: string[]): string => names.slice(0, 6).join(', ') + (names.length > 6 ? `, and ${names.length - 6} more` : '')
+  const fromFiles = [evidence('requirements.txt', readText(dir, 'requirements.txt') ?? '', 0), evidence('pyproject.toml', readText(dir, 'pyproject.toml') ?? '', 0)]
+  if (!onlyProj.length)
+    return { use: 'requirements', why: onlyReqs.length ? `requirements.txt declares every package pyproject.toml does, and ${list(onlyReqs)} besides` : 'both declare the same packages', decided: true, from: fromFiles }
+  if (!onlyReqs.length)
+    return { use: 'pyproject', why: `pyproject.toml declares every package requirements.txt does, and ${list(onlyProj)} besides`, decided: true, from: fromFiles }
+  return { use: 'requirements', why: `each declares packages the other lacks (pyproject.toml only: ${list(onlyProj)}; requirements.txt only: ${list(onlyReqs)})`, decided: false, from: fromFiles }
 }
 
 // src/ layouts: an installed package (a [build-system]) is imported without the src. prefix

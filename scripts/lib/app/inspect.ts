@@ -1,5 +1,5 @@
 // Every detector run over one frontend and one backend directory: the facts init decides from. Read-only.
-import { backendPort, asgiApps, dependencyManager, pythonVersion } from './detect-backend.ts'
+import { backendPort, asgiApps, dependencyManager, dependencySource, pythonVersion } from './detect-backend.ts'
 import { probeRoutes, routePrefixes } from './backend-routes.ts'
 import { databaseDriver, fileWrites, jwksFetch, migrations } from './backend-runtime.ts'
 import { authConfig, backendAccess, betterAuth, frontendHealth, migrateScript, neonDriver, nodeVersion, packageManager, standaloneOutput } from './detect-frontend.ts'
@@ -47,6 +47,8 @@ export function inspectApp(dirs: { frontend: string; backend: string }) {
       dir: be,
       python: pythonVersion(be),
       deps: dependencyManager(be),
+      /** requirements.txt and pyproject.toml both list dependencies: which the image installs, and why */
+      depsSource: dependencySource(be),
       asgi: asgiApps(be),
       port: backendPort(be),
       probes: probeRoutes(be),

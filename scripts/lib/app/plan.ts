@@ -127,7 +127,14 @@ export function planInit(f: AppFindings, ctx: PlanContext): Plan {
 
   if (be.deps) {
     const how = { uv: 'uv (uv sync --locked)', requirements: 'pip install -r requirements.txt', pip: 'pip install . (pyproject [project])', 'poetry-only': 'poetry', 'pipfile-only': 'pipenv' }[be.deps.value]
-    set('backend', 'dependencies', how, 'nothing to write (the backend image picks it from the files)', be.deps.from)
+    const both = be.depsSource
+    if (!both) set('backend', 'dependencies', how, 'nothing to write (the backend image picks it from the files)', be.deps.from)
+    else if (!both.decided)
+      open.push({ component: 'backend', what: `dependencies: requirements.txt or pyproject.toml? ${both.why}`, used: 'requirements.txt', key: 'BACKEND_DEPS_FROM=pyproject in .env to install pyproject.toml\'s list', from: both.from })
+    else if (both.use === 'pyproject') {
+      env.BACKEND_DEPS_FROM = 'pyproject'
+      set('backend', 'dependencies', `${how}, not requirements.txt: ${both.why}`, '.env BACKEND_DEPS_FROM', both.from)
+    } else set('backend', 'dependencies', `${how}, not pyproject.toml's list: ${both.why}`, 'nothing to write (the backend image installs requirements.txt first)', both.from)
     // without a lock file the ranges resolve to whatever is newest at build time: a release since the app was
     // written can break it (SQLAlchemy 2.1 stopped installing greenlet, which its asyncio extension needs)
     if (be.deps.value === 'requirements' || be.deps.value === 'pip') {

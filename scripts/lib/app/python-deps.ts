@@ -8,9 +8,31 @@ const norm = (n: string): string => n.toLowerCase().replace(/[-_.]+/g, '-')
 // "sqlalchemy[asyncio]>=2.0 ; python_version > '3'" → name, spec
 const REQ = /^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*([^;#]*)/
 
+type Add = (name: string, spec: string, version: string | null, from: Evidence) => void
+
+function requirementsFile(text: string, file: string, add: Add): void {
+  let offset = 0
+  for (const line of text.split('\n')) {
+    const m = /^\s*[-#]/.test(line) || !line.trim() ? null : REQ.exec(line)
+    if (m) add(m[1]!, m[2]!, /^==\s*([\w.]+)/.exec(m[2]!.trim())?.[1] ?? null, evidence(file, text, offset))
+    offset += line.length + 1
+  }
+}
+
+function projectDependencies(py: string, add: Add): void {
+  // the array's items are quoted strings (with extras' brackets inside: "uvicorn[standard]") and comments
+  const block = /^\s*dependencies\s*=\s*\[((?:\s+|"[^"\n]*"|'[^'\n]*'|,|#[^\n]*)*)\]/m.exec(sectionBody(py, 'project') ?? '')
+  if (!block) return
+  const start = py.indexOf(block[0])
+  for (const m of block[1]!.matchAll(/["']([^"']+)["']/g)) {
+    const r = REQ.exec(m[1]!)
+    if (r) add(r[1]!, r[2]!, null, evidence('pyproject.toml', py, start + block[0].indexOf(m[0])))
+  }
+}
+
 export function pythonDeps(dir: string): Map<string, Dep> {
   const deps = new Map<string, Dep>()
-  const add = (name: string, spec: string, version: string | null, from: Evidence): void => {
+  const add: Add = (name, spec, version, from) => {
     const key = norm(name)
     const old = deps.get(key)
     // a lock's exact version beats a declared range
@@ -18,24 +40,11 @@ export function pythonDeps(dir: string): Map<string, Dep> {
   }
   for (const file of ['requirements.txt', 'requirements/base.txt', 'requirements/prod.txt']) {
     const text = readText(dir, file)
-    if (text === null) continue
-    let offset = 0
-    for (const line of text.split('\n')) {
-      const m = /^\s*[-#]/.test(line) || !line.trim() ? null : REQ.exec(line)
-      if (m) add(m[1]!, m[2]!, /^==\s*([\w.]+)/.exec(m[2]!.trim())?.[1] ?? null, evidence(file, text, offset))
-      offset += line.length + 1
-    }
+    if (text !== null) requirementsFile(text, file, add)
   }
   const py = readText(dir, 'pyproject.toml')
   if (py !== null) {
-    const block = /^\s*dependencies\s*=\s*\[([\s\S]*?)\]/m.exec(sectionBody(py, 'project') ?? '')
-    if (block) {
-      const start = py.indexOf(block[0])
-      for (const m of block[1]!.matchAll(/["']([^"']+)["']/g)) {
-        const r = REQ.exec(m[1]!)
-        if (r) add(r[1]!, r[2]!, null, evidence('pyproject.toml', py, start + block[0].indexOf(m[0])))
-      }
-    }
+    projectDependencies(py, add)
     const poetry = sectionBody(py, 'tool.poetry.dependencies')
     if (poetry !== null) {
       const start = py.indexOf(poetry)
@@ -49,6 +58,22 @@ export function pythonDeps(dir: string): Map<string, Dep> {
     for (const m of lock.matchAll(/^\[\[package\]\]\s*\nname\s*=\s*"([^"]+)"\s*\nversion\s*=\s*"([^"]+)"/gm)) add(m[1]!, `==${m[2]}`, m[2]!, evidence('uv.lock', lock, m.index))
   }
   return deps
+}
+
+/**
+ * The packages one file declares, by normalized name, in the file's order: requirements.txt's lines, or pyproject.toml's
+ * [project] dependencies. Empty when the file is missing or declares none.
+ */
+export function declaredIn(dir: string, file: 'requirements.txt' | 'pyproject.toml'): string[] {
+  const text = readText(dir, file)
+  const names: string[] = []
+  const add: Add = (name) => {
+    if (!names.includes(norm(name))) names.push(norm(name))
+  }
+  if (text === null) return names
+  if (file === 'requirements.txt') requirementsFile(text, file, add)
+  else projectDependencies(text, add)
+  return names
 }
 
 /** The body of a [section] of a TOML file (up to the next [header]), or null. */
