@@ -47,6 +47,20 @@ describe('real apps, unchanged, through init and build', () => {
     expect(r.images.migrate, r.buildOut).toMatch(/^kit-corpus-hamza123545-frontend-migrate:h-\w{12}$/)
     // no lock file for the backend and no git history in the copy: init names the key that dates its versions
     expect(r.initOut).toMatch(/set BACKEND_DEPS_AS_OF=<the date it last worked/)
+    // its requirements.txt was left behind when pyproject.toml (which its own Dockerfile installs) gained the agent
+    // packages: the image installs pyproject's list, so the backend's `from agents import ...` finds its module
+    expect(r.initOut).toContain('BACKEND_DEPS_FROM=pyproject')
+    expect(r.buildOut).toMatch(/--build-arg DEPS_FROM=pyproject/)
+    const agents = docker(
+      'run',
+      '--rm',
+      '--entrypoint',
+      'python',
+      r.images.backend!,
+      '-c',
+      'import agents, mcp; print("ok")',
+    )
+    expect(agents.trim()).toBe('ok')
     // the image runs the app's own pnpm-installed server
     const out = docker('run', '--rm', '--entrypoint', 'sh', r.images.frontend!, '-c', 'test -f server.js && id -u')
     expect(out.trim()).toBe('10001')
