@@ -166,8 +166,8 @@ async function buildImage(ctx: Ctx, spec: ImageSpec, flags: Flags): Promise<void
   // what the install will do differently from a frozen one (a lockfile out of sync, none at all), with its fix
   for (const n of spec.notes ?? []) (log.warn(n.cause), log.detail(`fix: ${n.fix}`))
   // a kit file's source goes through docker's environment, so the command line stays a line
-  const multiline = Object.fromEntries(Object.entries(spec.buildArgs).filter(([k]) => FILE_BUILD_ARGS.has(k)))
-  const args = Object.entries(spec.buildArgs).flatMap(([k, v]) => ['--build-arg', k in multiline ? k : `${k}=${v}`])
+  const fileArgs = Object.fromEntries(Object.entries(spec.buildArgs).filter(([k]) => FILE_BUILD_ARGS.has(k)))
+  const args = Object.entries(spec.buildArgs).flatMap(([k, v]) => ['--build-arg', k in fileArgs ? k : `${k}=${v}`])
   const target = spec.target ? ['--target', spec.target] : []
   const dir = shownPath(cfg, spec.contextDir)
   const r = await log.task(`build ${img.local}`, async () => {
@@ -179,7 +179,7 @@ async function buildImage(ctx: Ctx, spec: ImageSpec, flags: Flags): Promise<void
       // plain progress: one line per output line, each with its step number, so the log can be read for the cause
       const res = await exec({
         // BuildKit: per-Dockerfile ignore files and cache mounts (the default builder from Docker 23 on)
-        env: { ...multiline, DOCKER_BUILDKIT: '1' },
+        env: { ...fileArgs, DOCKER_BUILDKIT: '1' },
         stream: Boolean(flags.verbose),
         nothrow: true,
       })`docker build --progress=plain -f ${shownPath(cfg, spec.dockerfile)} ${target} ${args} ${more} -t ${img.local} ${dir}`

@@ -99,9 +99,11 @@ export function firstRunEnv(o: {
     return { ...env, ...fill }
   }
   const { created, keys } = ensureEnvFile({ envFile: o.envFile, root: o.root, env, createExplicit: o.createExplicit })
+  // a file named by --env-path or KIT_ENV_FILE is shown by its path, and may be anywhere: not said to be git-ignored
+  const named = Boolean(o.envFile ?? env.KIT_ENV_FILE)
   if (created)
     o.log.info(
-      `created ${(o.envFile ?? env.KIT_ENV_FILE) ? created : path.basename(created)} with generated ${keys.join(' and ') || 'settings'} (mode 0600${(o.envFile ?? env.KIT_ENV_FILE) ? '' : ', git-ignored'}): keep it, it holds this deployment's secrets; every other key is documented in it`,
+      `created ${named ? created : path.basename(created)} with generated ${keys.join(' and ') || 'settings'} (mode 0600${named ? '' : ', git-ignored'}): keep it, it holds this deployment's secrets; every other key is documented in it`,
     )
   return undefined
 }

@@ -252,8 +252,12 @@ export function frontendMigrateSpec(cfg: Config): ImageSpec | null {
 export const FILE_BUILD_ARGS = new Set(['AUTH_MIGRATE_OPTIONS'])
 
 /** the options the migration hands Better Auth's CLI (the Drizzle adapter's names): a file of the kit, not the app's */
+let migrationOptions: string | undefined
 const migrationOptionsSource = (): string =>
-  readFileSync(path.join(repoRoot, 'frontend-docker', 'auth-migrate', 'migration-options.mjs'), 'utf8')
+  (migrationOptions ??= readFileSync(
+    path.join(repoRoot, 'frontend-docker', 'auth-migrate', 'migration-options.mjs'),
+    'utf8',
+  ))
 
 /**
  * the command of the migration step that runs in frontendMigrateSpec's image: its `auth-migrate`, Better Auth's
