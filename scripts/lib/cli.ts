@@ -174,7 +174,13 @@ export async function main(
     const env = stage.needsSecrets
       ? firstRunEnv({ log, dryRun, envFile, createExplicit: stage.createsEnvFile })
       : undefined
-    const cfg = loadConfig({ envFile, env, checkPaths: stage.checkPaths ?? true })
+    const cfg = loadConfig({
+      envFile,
+      env,
+      checkPaths: stage.checkPaths ?? true,
+      // init's dry run plans with the file it would create (firstRunEnv holds its secrets in memory)
+      envFileMayBeMissing: dryRun && stage.createsEnvFile,
+    })
     const ctx = createContext(cfg, { dryRun })
     log = ctx.log
     for (const w of cfg.warnings) log.warn(w)

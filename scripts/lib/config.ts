@@ -155,6 +155,8 @@ export type LoadOptions = {
    * setup need none of them)
    */
   checkPaths?: boolean
+  /** a named .env that is missing reads as empty: init's dry run, which would create it */
+  envFileMayBeMissing?: boolean
 }
 
 // What loadConfig read besides the keys, and where.
@@ -313,7 +315,7 @@ function declaresArg(dockerfile: string, name: string): boolean {
 export function loadConfig(opts: LoadOptions = {}): Config {
   const env = opts.env ?? process.env
   const root = opts.root ?? repoRoot
-  const file = readEnvFile(root, opts.envFile, env)
+  const file = readEnvFile(root, opts.envFile, env, { mayBeMissing: opts.envFileMayBeMissing })
   const { file: envFile, vars: fileVars } = file
   const envName = envFile ? relPath(root, envFile) : '.env'
 

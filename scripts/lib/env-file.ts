@@ -29,7 +29,12 @@ export type EnvFile = {
  * The .env file loadConfig reads: the one --env-path (`envFile`) or KIT_ENV_FILE names, else <root>/.env. A missing
  * default file reads as empty; a named one that is missing, a directory or unreadable is a ConfigError.
  */
-export function readEnvFile(root: string, envFile: string | undefined, env: NodeJS.ProcessEnv): EnvFile {
+export function readEnvFile(
+  root: string,
+  envFile: string | undefined,
+  env: NodeJS.ProcessEnv,
+  opts: { mayBeMissing?: boolean } = {},
+): EnvFile {
   const explicit =
     envFile !== undefined
       ? { value: envFile, from: 'flag' as const }
@@ -48,6 +53,7 @@ export function readEnvFile(root: string, envFile: string | undefined, env: Node
   // a link to nowhere is not "no .env": a first run would not write through it, and the user meant a file
   if (!existsSync(file) && !danglingLink(file)) {
     if (!explicit) return { file: null, text: '', vars: {} }
+    if (opts.mayBeMissing) return { file, text: '', vars: {} }
     const expected = `an existing .env file (looked for ${file}); create it with: cp .env.example .env`
     throw envFileError(expected, `cp .env.example ${shown}`)
   }

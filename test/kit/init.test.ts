@@ -317,11 +317,17 @@ describe('init', { timeout: 120_000 }, () => {
     expect(existsSync(path.join(p.dir, '.kit'))).toBe(false)
   })
 
-  it('--env-path to a file not there yet: init writes it (its generated secrets, its keys); deploy would refuse it', async () => {
+  it('--env-path to a file not there yet: a dry run plans without it, init writes it (its generated secrets, its keys); deploy would refuse it', async () => {
     const p = project()
     const dir = mkdtempSync(path.join(os.tmpdir(), 'kit-init-env-'))
     const envFile = path.join(dir, 'app.env')
     try {
+      // a dry run first: it plans with that file (empty) and writes nothing, neither the file nor the values
+      const dry = await p.run('init', ['--app', path.join(apps, 'plain-main'), '--env-path', envFile, '--dry-run'])
+      expect(dry.code, dry.stderr).toBe(0)
+      expect(dry.stdout).toMatch(/would add BACKEND_DIR=/)
+      expect(existsSync(envFile)).toBe(false)
+      expect(existsSync(path.join(dir, '.kit'))).toBe(false)
       const r = await p.run('init', ['--app', path.join(apps, 'plain-main'), '--env-path', envFile])
       expect(r.code, r.stderr).toBe(0)
       expect(r.stdout + r.stderr).toContain(
