@@ -254,6 +254,29 @@ describe('backend: database, JWKS, migrations, files', () => {
     })
   })
 
+  it("naming the driver's scheme is not rewriting to it: a validator that demands it, a script converting the other way", () => {
+    const demands = tree({
+      'requirements.txt': 'sqlalchemy[asyncio]\nasyncpg\n',
+      'src/config.py':
+        'valid_prefixes = ("postgresql+asyncpg://", "sqlite+aiosqlite://")\nif not v.startswith(valid_prefixes):\n    raise ValueError("use asyncpg")\n',
+      'fix_version.py': 'url = os.getenv("DATABASE_URL").replace("postgresql+asyncpg://", "postgresql://")\n',
+      'src/tools.py': 'sync = url.replace(\n    "postgresql+asyncpg://", "postgresql+psycopg2://"\n)\n',
+    })
+    expect(databaseDriver(demands)).toMatchObject({ scheme: 'postgresql+asyncpg://', plainUrlWorks: false })
+    // the forms that do rewrite: a prefix put before the rest, an f-string, replace() across lines
+    for (const code of [
+      'url = "postgresql+asyncpg://" + raw[len("postgresql://"):]\n',
+      'url = f"postgresql+asyncpg://{user}:{pw}@{host}/{db}"\n',
+      'url = raw.replace(\n    "postgres://",\n    "postgresql+asyncpg://",\n)\n',
+    ]) {
+      const dir = tree({ 'requirements.txt': 'sqlalchemy[asyncio]\nasyncpg\n', 'db.py': code })
+      expect(databaseDriver(dir), code).toMatchObject({
+        plainUrlWorks: true,
+        why: 'the app turns the URL into postgresql+asyncpg:// itself',
+      })
+    }
+  })
+
   it('JWKS: a base URL with /api/auth/jwks appended, or a whole JWKS_URL', () => {
     const j = jwksFetch(uv.be)!
     expect(j).toMatchObject({ path: '/api/auth/jwks', variable: 'BETTER_AUTH_URL', whole: false })

@@ -18,7 +18,15 @@ export function databaseDriver(dir: string): DatabaseFinding | null {
   const deps = pythonDeps(dir)
   const sa = deps.get('sqlalchemy') ?? deps.get('sqlmodel')
   const files = sourceFiles(dir, ['.py'])
-  const rewrite = matches(dir, files, /["']postgres(?:ql)?\+(psycopg2|psycopg|asyncpg)(?::\/\/)?["']?/)[0]
+  // the app rewrites a plain URL itself: postgresql:// replaced by, or a prefix cut and put after, the driver's scheme.
+  // Not any mention of it: a settings validator listing the schemes it accepts, or a script converting the other way,
+  // means the URL must arrive with the driver in it.
+  const rewrite = matches(
+    dir,
+    files,
+    /\.replace\(\s*f?["']postgres(?:ql)?:\/\/["']\s*,\s*f?["']postgres(?:ql)?\+(psycopg2|psycopg|asyncpg):\/\/|["']postgres(?:ql)?\+(psycopg2|psycopg|asyncpg):\/\/["']\s*\+|f["']postgres(?:ql)?\+(psycopg2|psycopg|asyncpg):\/\/\{/,
+  )[0]
+  const rewritten = rewrite?.groups.find(Boolean)
   const asyncEngine = matches(dir, files, /create_async_engine\(/)[0]
   const pick = (['asyncpg', 'psycopg', 'psycopg2'] as const).find((d) => {
     if (d === 'asyncpg') return deps.has('asyncpg') && (asyncEngine || !deps.has('psycopg2') && !deps.has('psycopg2-binary') && !deps.has('psycopg'))
@@ -29,7 +37,7 @@ export function databaseDriver(dir: string): DatabaseFinding | null {
   const dep = deps.get(pick) ?? deps.get(`${pick}-binary`)!
   const from = [dep.from, ...(sa ? [sa.from] : []), ...(rewrite ? [rewrite] : [])]
   const scheme = `postgresql+${pick}://`
-  if (rewrite) return { driver: pick, scheme, plainUrlWorks: true, why: `the app turns the URL into ${rewrite.groups[0] ? `postgresql+${rewrite.groups[0]}://` : 'its own scheme'} itself`, from }
+  if (rewrite) return { driver: pick, scheme, plainUrlWorks: true, why: `the app turns the URL into postgresql+${rewritten}:// itself`, from }
   if (!sa) return { driver: pick, scheme: 'postgresql://', plainUrlWorks: true, why: `${pick} connects with a plain postgresql:// URL (no SQLAlchemy)`, from }
   // SQLAlchemy 2.1 made psycopg (3) the driver of a plain postgresql://, which before meant psycopg2: naming the
   // driver works with every version, pinned or not
