@@ -366,6 +366,32 @@ describe('environment variables the apps read', () => {
       ['TODO_DB_URL', 'text', false],
       ['TODO_ORIGINS', 'json-list', true],
     ])
+    // Field( with its arguments on the lines below: required unless one of them is a default
+    const multiline = tree({
+      's.py': [
+        'class Settings(BaseSettings):',
+        '    openai_api_key: str = Field(',
+        '        ...,',
+        '        description="OpenAI API key (for ChatKit)",',
+        '    )',
+        '    app_name: str = Field(',
+        '        default="Todo API",',
+        '    )',
+        '    region: str = Field(',
+        '        "eu",',
+        '    )',
+        '    token: str = Field(',
+        '        description="no default",',
+        '    )',
+        '',
+      ].join('\n'),
+    })
+    expect(pythonEnvReads(multiline).map((r) => [r.name, r.optional])).toEqual([
+      ['APP_NAME', true],
+      ['OPENAI_API_KEY', false],
+      ['REGION', true],
+      ['TOKEN', false],
+    ])
   })
 
   it('os.getenv / os.environ[...] (comma split → comma list)', () => {

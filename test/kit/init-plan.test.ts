@@ -367,3 +367,17 @@ describe('a backend with requirements.txt and a pyproject [project] list: BACKEN
     expect(o.what).toContain('pyproject.toml only: mcp; requirements.txt only: bcrypt')
   })
 })
+
+describe('a backend that requires OPENAI_API_KEY', () => {
+  it('init says it does not start without one (the chart leaves an empty key out)', () => {
+    const backend = tree({
+      'requirements.txt': 'fastapi\npydantic-settings\n',
+      'main.py': 'from fastapi import FastAPI\napp = FastAPI()\n',
+      'config.py': 'class Settings(BaseSettings):\n    openai_api_key: str = Field(\n        ...,\n    )\n',
+    })
+    const p = planInit(inspectApp({ frontend: path.join(apps, 'plain-main/frontend'), backend }), ctx)
+    const note = p.notes.find((n) => n.text.startsWith('OPENAI_API_KEY'))!
+    expect(note.text).toMatch(/read with no default, so the app does not start without it: set OPENAI_API_KEY in \.env/)
+    expect(note.from.map(where)).toEqual(['config.py:2'])
+  })
+})

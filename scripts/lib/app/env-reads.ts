@@ -55,6 +55,28 @@ export function pythonEnvReads(dir: string): EnvRead[] {
   return merge(reads)
 }
 
+/**
+ * Whether a field's `= Field(...)` (the text from `Field(` on, over as many lines as the call takes) has no default:
+ * its first argument is `...` or a keyword other than default/default_factory. Any other value is a default.
+ */
+function fieldRequired(value: string): boolean {
+  if (!/^Field\(/.test(value)) return false
+  let depth = 0
+  let end = value.length
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i]
+    if (c === '"' || c === "'") i = value.indexOf(c, i + 1) < 0 ? value.length : value.indexOf(c, i + 1)
+    else if (c === '(' || c === '[' || c === '{') depth++
+    else if ((c === ')' || c === ']' || c === '}') && --depth === 0) {
+      end = i
+      break
+    }
+  }
+  const args = value.slice('Field('.length, end)
+  if (/\bdefault(?:_factory)?\s*=/.test(args)) return false
+  return /^\s*(?:\.\.\.|$|[A-Za-z_]\w*\s*=)/.test(args)
+}
+
 // class Settings(BaseSettings): fields up to the class body's end; env_prefix from model_config / class Config
 function settingsFields(file: string, text: string): Omit<EnvRead, 'kind'>[] {
   const out: Omit<EnvRead, 'kind'>[] = []
@@ -75,7 +97,7 @@ function settingsFields(file: string, text: string): Omit<EnvRead, 'kind'>[] {
       if (attr === 'model_config' || /ClassVar/.test(type)) continue
       const alias = value ? /(?:validation_alias|alias)\s*=\s*["']([^"']+)["']/.exec(value)?.[1] : undefined
       const name = alias ?? `${prefix}${attr}`.toUpperCase()
-      const required = value === undefined || /^Field\(\s*(?:\.\.\.|\)|(?:alias|validation_alias|description)\s*=)/.test(value)
+      const required = value === undefined || fieldRequired(body.slice(f.index + f[0].length - value.length))
       const optionalType = /Optional\[|\|\s*None|None\s*\|/.test(type)
       out.push({
         name,

@@ -281,6 +281,9 @@ export function planInit(f: AppFindings, ctx: PlanContext): Plan {
     if (handled[c].has(r.name) || IMAGE_ENV[c].includes(r.name)) return
     const chart = CHART_ENV[c].includes(r.name)
     if (chart) {
+      // the chart gives it from .env's OPENAI_API_KEY, and leaves it out when that is empty
+      if (r.name === 'OPENAI_API_KEY' && !r.optional)
+        notes.push({ component: c, text: 'OPENAI_API_KEY: read with no default, so the app does not start without it: set OPENAI_API_KEY in .env (any placeholder starts it; the chat needs a real key)', from: r.from })
       if (r.name === 'CORS_ORIGINS' && r.format === 'json-list')
         extraEnv(c, { name: r.name, value: JSON.stringify([ctx.publicUrl]) }, 'CORS_ORIGINS as a JSON list (a pydantic list field; the chart gives a comma list); from PUBLIC_URL', r.from)
       return
