@@ -105,13 +105,13 @@ function clauseMeets(clause: string, v: number[]): boolean {
 /** what the backend image installs from: uv.lock, requirements.txt, or the pyproject's [project] (pip) */
 export type DepManager = 'uv' | 'requirements' | 'pip' | 'poetry-only' | 'pipfile-only'
 
-export function dependencyManager(dir: string): Finding<DepManager> | null {
+/** `both`: dependencySource's answer, when the caller has it already (it reads the lists and Dockerfiles) */
+export function dependencyManager(dir: string, both: DepsSource | null = dependencySource(dir)): Finding<DepManager> | null {
   const first = (file: string): Finding<DepManager>['from'] => {
     const t = readText(dir, file) ?? ''
     return [evidence(file, t, 0)]
   }
   if (existsSync(path.join(dir, 'uv.lock'))) return { value: 'uv', from: first('uv.lock') }
-  const both = dependencySource(dir)
   if (both) return { value: both.use === 'pyproject' ? 'pip' : 'requirements', from: both.from }
   const py = readText(dir, 'pyproject.toml')
   const hasProject = py !== null && sectionBody(py, 'project') !== null

@@ -65,7 +65,10 @@ function fieldRequired(value: string): boolean {
   let end = value.length
   for (let i = 0; i < value.length; i++) {
     const c = value[i]
-    if (c === '"' || c === "'") i = value.indexOf(c, i + 1) < 0 ? value.length : value.indexOf(c, i + 1)
+    if (c === '"' || c === "'") {
+      const close = value.indexOf(c, i + 1)
+      i = close < 0 ? value.length : close
+    }
     else if (c === '(' || c === '[' || c === '{') depth++
     else if ((c === ')' || c === ']' || c === '}') && --depth === 0) {
       end = i

@@ -22,6 +22,7 @@ export function inspectApp(dirs: { frontend: string; backend: string }) {
   const be = dirs.backend
   const feReads = jsEnvReads(fe)
   const install = installPlan(fe)
+  const depsSource = dependencySource(be)
   return {
     frontend: {
       dir: fe,
@@ -46,9 +47,9 @@ export function inspectApp(dirs: { frontend: string; backend: string }) {
     backend: {
       dir: be,
       python: pythonVersion(be),
-      deps: dependencyManager(be),
+      deps: dependencyManager(be, depsSource),
       /** requirements.txt and pyproject.toml both list dependencies: which the image installs, and why */
-      depsSource: dependencySource(be),
+      depsSource,
       asgi: asgiApps(be),
       port: backendPort(be),
       probes: probeRoutes(be),
