@@ -114,6 +114,17 @@ describe.each(helms())('$label', (helm) => {
     expect(env(backendStep, 'NODE_EXTRA_CA_CERTS')).toBeUndefined()
   })
 
+  it('migrations.order=[frontend, backend]: the auth step runs first, still trusting the CA', () => {
+    const r = template(helm, { set: ON, setJson: ['migrations.order=["frontend","backend"]'] })
+    expect(r.stderr).toBe('')
+    const job = podOf(find(r.objects, 'Job', 'todo-migrate')!)
+    // the wait for the database, then the steps in order: the last one is the Job's container
+    expect(job.initContainers.map((c: any) => c.name).slice(1)).toEqual(['migrate-frontend'])
+    expect(job.containers.map((c: any) => c.name)).toEqual(['migrate-backend'])
+    const mount = job.initContainers[1].volumeMounts.find((m: any) => m.mountPath === '/etc/neon-proxy-ca')
+    expect(job.volumes.find((v: any) => v.name === mount.name).secret.secretName).toBe('todo-postgresql-neon-proxy-tls')
+  })
+
   it('on: only the frontend and its migration step reach the database on 443', () => {
     const r = template(helm, { set: ON })
     const np = (name: string) => find(r.objects, 'NetworkPolicy', name)!

@@ -13,7 +13,14 @@ import {
   pythonVersion,
 } from '../../scripts/lib/app/detect-backend.ts'
 import { getRoutes, probeRoutes, routePrefixes } from '../../scripts/lib/app/backend-routes.ts'
-import { databaseDriver, fileWrites, jwksFetch, migrations } from '../../scripts/lib/app/backend-runtime.ts'
+import {
+  authTableReferences,
+  databaseDriver,
+  fileWrites,
+  jwksFetch,
+  migrations,
+  type Migration,
+} from '../../scripts/lib/app/backend-runtime.ts'
 import {
   backendAccess,
   betterAuth,
@@ -331,6 +338,57 @@ describe('backend: database, JWKS, migrations, files', () => {
       migrations(tree({ 'app/migrate.py': 'def main(): ...\n\nif __name__ == "__main__":\n    main()\n' })).value,
     ).toEqual({ kind: 'module', command: ['python', '-m', 'app.migrate'] })
     expect(migrations(und.be).value.kind).toBe('none')
+  })
+
+  it("foreign keys to Better Auth's tables in the backend's migrations, unless they create the table themselves", () => {
+    const alembic: Migration = { kind: 'alembic', command: ['alembic', 'upgrade', 'head'] }
+    const refs = (files: Record<string, string>, m: Parameters<typeof authTableReferences>[1] = alembic) =>
+      authTableReferences(tree(files), m).map((r) => `${r.table} ${where(r)}`)
+    // each way a revision names the table; a comment between arguments (as one corpus app writes them)
+    expect(
+      refs({
+        'alembic.ini': '[alembic]\n',
+        'db/versions/a_fk.py': [
+          'def upgrade():',
+          '    op.create_foreign_key(',
+          "        'tasks_user_id_fkey',  # constraint name",
+          "        'tasks',  # source table",
+          "        'user',  # target table",
+          "        ['user_id'], ['id'])",
+          "    op.create_table('tags', sa.Column('user_id', sa.String(), sa.ForeignKey(\"session.id\")),",
+          "        sa.ForeignKeyConstraint(['owner'], ['account.id']))",
+          '    op.execute(\'ALTER TABLE notes ADD FOREIGN KEY (user_id) REFERENCES "user"(id)\')',
+        ].join('\n'),
+        // outside a versions directory an alembic backend's models are not what the Job runs
+        'models.py': 'user_id: str = Field(foreign_key="user.id")\n',
+      }),
+    ).toEqual([
+      'user db/versions/a_fk.py:2',
+      'session db/versions/a_fk.py:7',
+      'account db/versions/a_fk.py:8',
+      'user db/versions/a_fk.py:9',
+    ])
+    // the backend's own "user" table: its keys point at it, not at Better Auth's
+    expect(
+      refs({
+        'versions/1.py': "op.create_table('user', sa.Column('id', sa.String()))\nsa.ForeignKey('user.id')\n",
+      }),
+    ).toEqual([])
+    expect(refs({ 'versions/1.py': "sa.ForeignKey('users.id')\nsa.ForeignKey('user_profile.id')\n" })).toEqual([])
+    // a migrate module creates the models' tables: every Python file counts, and a model named "user" is the app's own
+    const module: Migration = { kind: 'module', command: ['python', '-m', 'migrate'] }
+    expect(refs({ 'models.py': 'user_id: str = Field(foreign_key="user.id")\n' }, module)).toEqual(['user models.py:1'])
+    expect(
+      refs(
+        {
+          'models.py':
+            'class User(SQLModel, table=True):\n    __tablename__ = "user"\nx = Field(foreign_key="user.id")\n',
+        },
+        module,
+      ),
+    ).toEqual([])
+    // create_all runs in the app, not in the Job: nothing to order
+    expect(refs({ 'versions/1.py': "sa.ForeignKey('user.id')\n" }, { kind: 'create_all' })).toEqual([])
   })
 
   it('files written next to the code: a literal path, or one from a variable with its default', () => {

@@ -381,3 +381,40 @@ describe('a backend that requires OPENAI_API_KEY', () => {
     expect(note.from.map(where)).toEqual(['config.py:2'])
   })
 })
+
+describe("a backend whose migrations reference Better Auth's tables", () => {
+  const backend = () =>
+    tree({
+      'requirements.txt': 'fastapi\nalembic\npsycopg2-binary\n',
+      'main.py': 'from fastapi import FastAPI\napp = FastAPI()\n',
+      'alembic.ini': '[alembic]\nscript_location = migrations\n',
+      'migrations/versions/1_tasks.py':
+        "op.create_table('tasks', sa.Column('user_id', sa.String(), sa.ForeignKey('user.id')))\n",
+    })
+  it("the frontend's auth migration runs first (migrations.order), with the line that decided it", () => {
+    for (const fe of ['plain-main/frontend', 'uv-alembic/frontend']) {
+      const p = planInit(inspectApp({ frontend: path.join(apps, fe), backend: backend() }), ctx)
+      expect(p.values.migrations).toEqual({ order: ['frontend', 'backend'] })
+      const s = p.settings.find((x) => x.what === 'migration order')!
+      expect(s.to).toBe('migrations.order')
+      expect(s.value).toMatch(/Better Auth's "user"/)
+      expect(s.from.map(where)).toEqual(['migrations/versions/1_tasks.py:1'])
+    }
+  })
+  it('without one, an open item: the tables must exist before the backend migrates', () => {
+    const frontend = mkdtempSync(path.join(os.tmpdir(), 'kit-auth-'))
+    try {
+      cpSync(path.join(apps, 'plain-main/frontend'), frontend, { recursive: true })
+      rmSync(path.join(frontend, 'lib/auth.ts'))
+      const p = planInit(inspectApp({ frontend, backend: backend() }), ctx)
+      expect(p.values.migrations).toBeUndefined()
+      const o = p.open.find((x) => /reference Better Auth's "user"/.test(x.what))!
+      expect(o.key).toMatch(/migrations\.order: \[frontend, backend\]/)
+    } finally {
+      rmSync(frontend, { recursive: true, force: true })
+    }
+  })
+  it('a backend with no such key keeps the chart default order', () => {
+    expect(planFor('uv-alembic/frontend', 'uv-alembic/backend').values.migrations).toBeUndefined()
+  })
+})

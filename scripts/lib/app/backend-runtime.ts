@@ -113,6 +113,40 @@ export function migrations(dir: string): Finding<Migration> {
   return { value: { kind: 'none' }, from: [] }
 }
 
+// Better Auth's tables under their default names (the JWT plugin's jwks included)
+const AUTH_TABLES = 'user|session|account|verification|jwks'
+// a Python comment may sit between arguments (`'user',  # target table`)
+const GAP = String.raw`(?:\s|#[^\n]*)*`
+const Q = String.raw`\\?["']`
+const AUTH_REFERENCES = [
+  // ForeignKey("user.id"), Field(foreign_key="user.id"), ForeignKeyConstraint([...], ["user.id"])
+  new RegExp(String.raw`\bForeignKey\(${GAP}["'](${AUTH_TABLES})\.`),
+  new RegExp(String.raw`\bforeign_key${GAP}=${GAP}["'](${AUTH_TABLES})\.`),
+  new RegExp(String.raw`\bForeignKeyConstraint\(${GAP}\[[^\]]*\]${GAP},${GAP}\[${GAP}["'](${AUTH_TABLES})\.`),
+  // op.create_foreign_key(name, source, "user", ...)
+  new RegExp(String.raw`\bcreate_foreign_key\(${GAP}[^,]+,${GAP}["'][^"']+["']${GAP},${GAP}["'](${AUTH_TABLES})["']`),
+  // SQL: REFERENCES "user"(id)
+  new RegExp(String.raw`\bREFERENCES\s+${Q}?(${AUTH_TABLES})${Q}?\s*\(`, 'i'),
+]
+const AUTH_CREATES = new RegExp(String.raw`\b(?:create_table\(|__tablename__${GAP}=)${GAP}["'](${AUTH_TABLES})["']|\bCREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?${Q}?(${AUTH_TABLES})${Q}?\s*\(`, 'gi')
+
+/**
+ * Where the backend's migrations make foreign keys to Better Auth's tables that they do not create themselves: those
+ * tables come from the frontend's auth migration, which must then run first. Alembic's revisions (any `versions`
+ * directory) are read for an alembic backend, every Python file for a migrate module (it creates the models' tables).
+ */
+export function authTableReferences(dir: string, m: Migration): (Evidence & { table: string })[] {
+  if (m.kind !== 'alembic' && m.kind !== 'module') return []
+  const files = sourceFiles(dir, ['.py', '.sql']).filter((f) => m.kind === 'module' || f.split('/').includes('versions'))
+  const created = new Set(matches(dir, files, AUTH_CREATES).map((h) => (h.groups[0] || h.groups[1])!.toLowerCase()))
+  const refs = AUTH_REFERENCES.flatMap((re) => matches(dir, files, re)).filter((h) => !created.has(h.groups[0]!.toLowerCase()))
+  const seen = new Set<string>()
+  return refs
+    .sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line)
+    .filter((h) => !seen.has(`${h.file}:${h.line}`) && seen.add(`${h.file}:${h.line}`))
+    .map(({ file, line, text, groups }) => ({ file, line, text, table: groups[0]!.toLowerCase() }))
+}
+
 export type FileWrite = {
   /** the path as written in the code (relative ones land in the working directory, /app) */
   target: string

@@ -1,7 +1,7 @@
 // Every detector run over one frontend and one backend directory: the facts init decides from. Read-only.
 import { backendPort, asgiApps, dependencyManager, dependencySource, pythonVersion } from './detect-backend.ts'
 import { probeRoutes, routePrefixes } from './backend-routes.ts'
-import { databaseDriver, fileWrites, jwksFetch, migrations } from './backend-runtime.ts'
+import { authTableReferences, databaseDriver, fileWrites, jwksFetch, migrations } from './backend-runtime.ts'
 import { authConfig, backendAccess, betterAuth, frontendHealth, migrateScript, neonDriver, nodeVersion, packageManager, standaloneOutput } from './detect-frontend.ts'
 import { jsEnvReads, pythonEnvReads } from './env-reads.ts'
 import { installPlan } from './package-manager.ts'
@@ -23,6 +23,7 @@ export function inspectApp(dirs: { frontend: string; backend: string }) {
   const feReads = jsEnvReads(fe)
   const install = installPlan(fe)
   const depsSource = dependencySource(be)
+  const backendMigrations = migrations(be)
   return {
     frontend: {
       dir: fe,
@@ -57,7 +58,9 @@ export function inspectApp(dirs: { frontend: string; backend: string }) {
       routePrefixes: routePrefixes(be),
       database: databaseDriver(be),
       jwks: jwksFetch(be),
-      migrations: migrations(be),
+      migrations: backendMigrations,
+      /** foreign keys the backend's migrations make to Better Auth's tables, which the frontend's step creates */
+      authTableRefs: authTableReferences(be, backendMigrations.value),
       writes: fileWrites(be),
       env: pythonEnvReads(be),
     },

@@ -29,6 +29,7 @@ export type AppValues = {
   }
   ingress?: { backendPaths: string[]; frontendPaths?: string[] }
   networkPolicy?: { frontendToDatabase: boolean }
+  migrations?: { order: Component[] }
 }
 /** a decision and the file:line lines it rests on; `to` says where init puts it (a .env key, a values path, nowhere) */
 export type Setting = { component: Component; what: string; value: string; to: string; from: Evidence[] }
@@ -376,6 +377,17 @@ export function planInit(f: AppFindings, ctx: PlanContext): Plan {
     else if (feAuth)
       open.push({ component: 'frontend', what: 'Better Auth tables: no migrate.mjs and no file calling betterAuth() found, so the migration Job skips the frontend and the tables must exist', used: 'none', key: 'FRONTEND_AUTH_MIGRATE=better-auth:<the file that calls betterAuth()> in .env, or frontend.migrateCommand (a command in the frontend image that creates them)', from: feAuth.from })
     else set('frontend', 'auth migration', 'none (no migrate.mjs)', 'frontend.migrateCommand', [])
+  }
+  // a backend migration that adds a foreign key to Better Auth's `user` fails with `relation "user" does not exist`
+  // unless the frontend's auth migration made the table first
+  const authRefs = be.authTableRefs
+  if (authRefs.length && values.backend.migrateCommand?.length) {
+    const tables = [...new Set(authRefs.map((r) => `"${r.table}"`))].join(', ')
+    const from = authRefs.slice(0, 3).map(({ file, line, text }) => ({ file, line, text }))
+    if (fe.migrateScript || env.FRONTEND_AUTH_MIGRATE) {
+      values.migrations = { order: ['frontend', 'backend'] }
+      set('backend', 'migration order', `after the frontend's auth migration: the backend's migrations reference Better Auth's ${tables}, which that step creates`, 'migrations.order', from)
+    } else open.push({ component: 'backend', what: `the backend's migrations reference Better Auth's ${tables}, and nothing in the migration Job creates them: they must exist before it runs`, used: 'none', key: 'frontend.migrateCommand (a command in the frontend image that creates the auth tables), with migrations.order: [frontend, backend]', from })
   }
   // Neon's serverless driver speaks HTTPS and WebSocket to the database host, never PostgreSQL's port: the kit's
   // neon-proxy answers for the in-cluster database (its migration step trusts the same CA)
