@@ -114,15 +114,47 @@ describe.each(helms())('$label', (helm) => {
     expect(env(backendStep, 'NODE_EXTRA_CA_CERTS')).toBeUndefined()
   })
 
-  it('migrations.order=[frontend, backend]: the auth step runs first, still trusting the CA', () => {
-    const r = template(helm, { set: ON, setJson: ['migrations.order=["frontend","backend"]'] })
+  it('migrations.order=[frontend, backend, frontend]: the auth step first and again last, each trusting the CA', () => {
+    const r = template(helm, { set: ON, setJson: ['migrations.order=["frontend","backend","frontend"]'] })
     expect(r.stderr).toBe('')
     const job = podOf(find(r.objects, 'Job', 'todo-migrate')!)
     // the wait for the database, then the steps in order: the last one is the Job's container
-    expect(job.initContainers.map((c: any) => c.name).slice(1)).toEqual(['migrate-frontend'])
-    expect(job.containers.map((c: any) => c.name)).toEqual(['migrate-backend'])
-    const mount = job.initContainers[1].volumeMounts.find((m: any) => m.mountPath === '/etc/neon-proxy-ca')
-    expect(job.volumes.find((v: any) => v.name === mount.name).secret.secretName).toBe('todo-postgresql-neon-proxy-tls')
+    expect(job.initContainers.map((c: any) => c.name).slice(1)).toEqual(['migrate-frontend', 'migrate-backend'])
+    expect(job.containers.map((c: any) => c.name)).toEqual(['migrate-frontend-again'])
+    for (const step of [job.initContainers[1], job.containers[0]]) {
+      expect(step.command).toEqual(['node', 'migrate.mjs'])
+      const mount = step.volumeMounts.find((m: any) => m.mountPath === '/etc/neon-proxy-ca')
+      expect(job.volumes.find((v: any) => v.name === mount.name).secret.secretName).toBe(
+        'todo-postgresql-neon-proxy-tls',
+      )
+    }
+  })
+
+  it('postgresql.tls alone: PostgreSQL offers TLS with the same certificate; no sidecar, no port 443; the frontend trusts the CA', () => {
+    const r = template(helm, { set: [...TAGS, 'postgresql.tls.enabled=true'] })
+    expect(r.stderr).toBe('')
+    const pod = podOf(find(r.objects, 'StatefulSet', 'todo-postgresql')!)
+    expect(pod.containers.map((c: any) => c.name)).toEqual(['postgresql'])
+    expect(pod.containers[0].args).toEqual([
+      'postgres',
+      '-c',
+      'ssl=on',
+      '-c',
+      'ssl_cert_file=/etc/postgresql/tls/tls.crt',
+      '-c',
+      'ssl_key_file=/etc/postgresql/tls/tls.key',
+    ])
+    const vol = pod.volumes.find((v: any) => v.name === 'postgresql-tls')
+    expect(vol.secret.secretName).toBe('todo-postgresql-neon-proxy-tls')
+    expect(find(r.objects, 'Secret', 'todo-postgresql-neon-proxy-tls')).toBeDefined()
+    expect(find(r.objects, 'ConfigMap', 'todo-postgresql-neon-proxy')).toBeUndefined()
+    expect(find(r.objects, 'Service', 'todo-postgresql')!.spec.ports.map((p: any) => p.port)).toEqual([5432])
+    const fe = podOf(find(r.objects, 'Deployment', 'todo-frontend')!)
+    expect(env(fe.containers[0], 'NODE_EXTRA_CA_CERTS').value).toBe('/etc/neon-proxy-ca/ca.crt')
+    // an external database is reached as the app always did
+    const ext = template(helm, { set: [...TAGS, 'postgresql.tls.enabled=true', 'postgresql.enabled=false'] })
+    expect(ext.stdout).not.toContain('ssl=on')
+    expect(ext.stdout).not.toContain('NODE_EXTRA_CA_CERTS')
   })
 
   it('on: only the frontend and its migration step reach the database on 443', () => {

@@ -6,7 +6,7 @@
 // The official postgres image cannot be pulled here; POSTGRES_TEST_IMAGE (default: postgres:17 when
 // present locally, else the stand-in local/postgres:17 made by ../shared/rig/base-images.sh) runs it.
 import { spawnSync } from 'node:child_process'
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
+import { chmodSync, chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -192,5 +192,99 @@ describe('PostgreSQL pod and migration wait step, run in Docker as rendered', ()
     const second = start()
     await until('the restarted server', () => probe(second, pg.readinessProbe) === 0, 60)
     expect(psql(second, 'select v from kept')).toBe('survives')
+  }, 120_000)
+})
+
+// postgresql.tls: apps that ask for TLS in code (`ssl: { rejectUnauthorized: false }`, sslmode=require) get it on the
+// usual port, with the chart's certificate from the Secret as the kubelet mounts it (root's, the rendered mode, the
+// pod's fsGroup): PostgreSQL accepts that key file, a client verifying the Service's name against the chart's CA gets
+// through, and plain connections still work.
+describe('PostgreSQL with postgresql.tls, run in Docker as rendered', () => {
+  const rendered = template(
+    { label: 'helm 4.1', bin: layerV35().helm },
+    { set: [...TAGS, 'postgresql.tls.enabled=true'] },
+  )
+  const sts = find(rendered.objects, 'StatefulSet', 'todo-postgresql')!
+  const secretData = find(rendered.objects, 'Secret', 'todo-postgresql-neon-proxy-tls')!.data as Record<string, string>
+  const pgPod = sts.spec.template
+  const pg = pgPod.spec.containers[0]
+  const tlsDir = mkdtempSync(path.join(tmpdir(), 'chart-pgtls-'))
+  const tlsData = mkdtempSync(path.join(tmpdir(), 'chart-pgdata-tls-'))
+  let img = ''
+  let name = ''
+
+  beforeAll(() => {
+    img = image()
+    chmodSync(tlsData, 0o777)
+    // the secret volume as the kubelet writes it: owned by root, group fsGroup, the rendered defaultMode
+    const volume = pgPod.spec.volumes.find((v: any) => v.name === 'postgresql-tls').secret
+    const fsGroup = pgPod.spec.securityContext.fsGroup
+    // the API server reads a leading-zero mode as octal (YAML 1.1), as this test's YAML 1.2 parser does not
+    const written = /- name: postgresql-tls\n\s+secret:\n(?:.*\n)*?\s+defaultMode: (\d+)/.exec(rendered.stdout)![1]!
+    const mode = written.startsWith('0') ? parseInt(written, 8) : Number(written)
+    expect(mode & 0o037).toBe(0) // PostgreSQL refuses a root-owned key file the group can write or others can read
+    for (const { key, path: file } of volume.items) {
+      const target = path.join(tlsDir, file)
+      writeFileSync(target, Buffer.from(secretData[key]!, 'base64'))
+      chownSync(target, 0, fsGroup)
+      chmodSync(target, mode)
+    }
+    writeFileSync(path.join(tlsDir, 'ca.crt'), Buffer.from(secretData['ca.crt']!, 'base64'))
+    chmodSync(tlsDir, 0o755)
+    name = `${run}-tls`
+    containers.push(name)
+    docker([
+      'run',
+      '--detach',
+      '--name',
+      name,
+      ...runArgs(pgPod, pg, {
+        env: { POSTGRES_PASSWORD: PASSWORD },
+        mounts: { data: tlsData, 'postgresql-tls': tlsDir },
+      }),
+      img,
+      ...pg.args,
+    ])
+  })
+  afterAll(() => {
+    docker(['rm', '--force', name], { check: false })
+    if (img)
+      docker(['run', '--rm', '--user=0', `--volume=${tlsData}:/d`, '--entrypoint', 'sh', img, '-c', 'rm -rf /d/*'], {
+        check: false,
+      })
+    rmSync(tlsData, { recursive: true, force: true })
+    rmSync(tlsDir, { recursive: true, force: true })
+  })
+
+  const connect = (conninfo: string) =>
+    docker(
+      [
+        'run',
+        '--rm',
+        `--add-host=todo-postgresql:${docker(['inspect', '--format', '{{.NetworkSettings.IPAddress}}', name]).stdout.trim()}`,
+        `--volume=${path.join(tlsDir, 'ca.crt')}:/ca.crt:ro`,
+        '--env',
+        `PGPASSWORD=${PASSWORD}`,
+        '--entrypoint',
+        'psql',
+        img,
+        `host=todo-postgresql user=todo dbname=todo ${conninfo}`,
+        '-tAc',
+        'select ssl from pg_stat_ssl where pid = pg_backend_pid()',
+      ],
+      { check: false },
+    )
+
+  it('serves TLS with the chart certificate on its port: verify-full against the chart CA, require, and plain', async () => {
+    expect(pg.args).toEqual(expect.arrayContaining(['ssl=on', 'ssl_key_file=/etc/postgresql/tls/tls.key']))
+    await until('the rendered startup probe', () => probe(name, pg.startupProbe) === 0, 90).catch((e: Error) => {
+      const logs = docker(['logs', name], { check: false })
+      throw new Error(`${e.message}\n${logs.stdout}${logs.stderr}`)
+    })
+    const verified = connect('sslmode=verify-full sslrootcert=/ca.crt')
+    expect(verified.stderr).toBe('')
+    expect(verified.stdout.trim()).toBe('t')
+    expect(connect('sslmode=require').stdout.trim()).toBe('t')
+    expect(connect('sslmode=disable').stdout.trim()).toBe('f')
   }, 120_000)
 })

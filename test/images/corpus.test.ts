@@ -4,7 +4,7 @@
 // what the fixture apps of the other files cannot: pnpm picked from a lock file's format with a stale package-lock.json
 // beside it, an app without any lock file, and app code that demands DATABASE_URL while `next build` collects page
 // data. (yarn and an npm workspace: frontend.test.ts and frontend-install.test.ts; no corpus app uses them.)
-// `npm run bench:corpus -- --fonts-standin` runs all twelve and prints the table.
+// `npm run bench:corpus -- --build-standin` runs all twelve and prints the table.
 import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -78,6 +78,25 @@ describe('real apps, unchanged, through init and build', () => {
     // its auth runs on pg, its Drizzle module on Neon's HTTP driver: server code that needs the proxy all the same
     expect(r.initOut).toMatch(/neon: lib\/db\.ts uses @neondatabase\/serverless \(neon\(\): HTTPS \/sql\)/)
     expect(r.images.neonProxy, r.buildOut).toMatch(/^kit-corpus-shazilk-dev-frontend-neon-proxy:h-\w{12}$/)
+    // its backend's Alembic revisions point foreign keys at Better Auth's "user": the auth migration runs first
+    expect(r.initOut).toMatch(
+      /migration order: after the frontend's auth migration: the backend's migrations reference Better Auth's "user"/,
+    )
+    // Better Auth's CLI 1.4.18 (the app's version) asks for better-auth ^1.4.18, which alone would install a newer
+    // release whose better-auth/db no longer exports the getMigrations the CLI imports: the image pins the app's
+    const cli = docker(
+      'run',
+      '--rm',
+      '-w',
+      '/kit/auth-cli',
+      '--entrypoint',
+      'node',
+      r.images.migrate!,
+      '--input-type=module',
+      '-e',
+      "const m = await import('better-auth/db'); const fs = await import('node:fs'); console.log(JSON.parse(fs.readFileSync('node_modules/better-auth/package.json', 'utf8')).version, typeof m.getMigrations)",
+    )
+    expect(cli.trim()).toBe('1.4.18 function')
   })
 
   it('sammar-13: no lock file, installed from package.json with the warning; its backend pins Python 3.11, refused before docker runs', async () => {

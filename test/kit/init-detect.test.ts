@@ -31,6 +31,7 @@ import {
   standaloneOutput,
 } from '../../scripts/lib/app/detect-frontend.ts'
 import { classify, jsEnvReads, pythonEnvReads } from '../../scripts/lib/app/env-reads.ts'
+import { databaseTls } from '../../scripts/lib/app/database-tls.ts'
 import { readText, where, type Evidence } from '../../scripts/lib/app/source.ts'
 import { tree } from './app-tree.ts'
 
@@ -389,6 +390,27 @@ describe('backend: database, JWKS, migrations, files', () => {
     ).toEqual([])
     // create_all runs in the app, not in the Job: nothing to order
     expect(refs({ 'versions/1.py': "sa.ForeignKey('user.id')\n" }, { kind: 'create_all' })).toEqual([])
+  })
+
+  it('code that asks the database for TLS: a pg Pool ssl option, connect_args sslmode/ssl; a conditional or none is not', () => {
+    const asks = (files: Record<string, string>) => databaseTls(tree(files)).map(where)
+    expect(
+      asks({
+        'lib/auth.ts':
+          'const pool = new Pool({\n  connectionString: process.env.DATABASE_URL,\n  ssl: { rejectUnauthorized: false },\n})\n',
+        'lib/other.ts': "export const sql = postgres(url, { ssl: 'require' })\n",
+        'db.py': 'connect_args = {}\nif "sslmode" not in connect_args:\n    connect_args["sslmode"] = "require"\n',
+        'src/db.py': 'engine = create_async_engine(url, connect_args={"ssl": True})\n',
+      }),
+    ).toEqual(['lib/auth.ts:3', 'lib/other.ts:1', 'db.py:3', 'src/db.py:1'])
+    expect(
+      asks({
+        'lib/auth.ts': "const pool = new Pool({ ssl: process.env.DATABASE_URL?.includes('neon.tech') })\n",
+        'db.py': 'engine = create_engine(url, pool_pre_ping=True)\n',
+        // a test's own connection is not the app's
+        'tests/test_db.py': 'connect_args={"sslmode": "require"}\n',
+      }),
+    ).toEqual([])
   })
 
   it('files written next to the code: a literal path, or one from a variable with its default', () => {

@@ -391,10 +391,10 @@ describe("a backend whose migrations reference Better Auth's tables", () => {
       'migrations/versions/1_tasks.py':
         "op.create_table('tasks', sa.Column('user_id', sa.String(), sa.ForeignKey('user.id')))\n",
     })
-  it("the frontend's auth migration runs first (migrations.order), with the line that decided it", () => {
+  it("the frontend's auth migration runs first and again after (migrations.order), with the line that decided it", () => {
     for (const fe of ['plain-main/frontend', 'uv-alembic/frontend']) {
       const p = planInit(inspectApp({ frontend: path.join(apps, fe), backend: backend() }), ctx)
-      expect(p.values.migrations).toEqual({ order: ['frontend', 'backend'] })
+      expect(p.values.migrations).toEqual({ order: ['frontend', 'backend', 'frontend'] })
       const s = p.settings.find((x) => x.what === 'migration order')!
       expect(s.to).toBe('migrations.order')
       expect(s.value).toMatch(/Better Auth's "user"/)
@@ -409,12 +409,29 @@ describe("a backend whose migrations reference Better Auth's tables", () => {
       const p = planInit(inspectApp({ frontend, backend: backend() }), ctx)
       expect(p.values.migrations).toBeUndefined()
       const o = p.open.find((x) => /reference Better Auth's "user"/.test(x.what))!
-      expect(o.key).toMatch(/migrations\.order: \[frontend, backend\]/)
+      expect(o.key).toMatch(/migrations\.order: \[frontend, backend, frontend\]/)
     } finally {
       rmSync(frontend, { recursive: true, force: true })
     }
   })
   it('a backend with no such key keeps the chart default order', () => {
     expect(planFor('uv-alembic/frontend', 'uv-alembic/backend').values.migrations).toBeUndefined()
+  })
+})
+
+describe('code that asks the database for TLS', () => {
+  it("postgresql.tls.enabled, with each component's own lines; an app that does not ask keeps the chart default", () => {
+    const backend = tree({
+      'requirements.txt': 'fastapi\npsycopg2-binary\n',
+      'main.py': 'from fastapi import FastAPI\napp = FastAPI()\n',
+      'db.py': 'engine = create_engine(url, connect_args={"sslmode": "require"})\n',
+    })
+    const p = planInit(inspectApp({ frontend: path.join(apps, 'plain-main/frontend'), backend }), ctx)
+    expect(p.values.postgresql).toEqual({ tls: { enabled: true } })
+    const s = p.settings.filter((x) => x.what === 'database TLS')
+    expect(s.map((x) => [x.component, x.to, x.from.map(where)])).toEqual([
+      ['backend', 'postgresql.tls.enabled', ['db.py:1']],
+    ])
+    expect(planFor('plain-main/frontend', 'plain-main/backend').values.postgresql).toBeUndefined()
   })
 })

@@ -67,7 +67,7 @@ Call with (dict "ctx" $ "step" (dict "name" "backend" "values" .Values.backend))
 {{- $ctx := .ctx }}
 {{- $name := .step.name }}
 {{- $v := .step.values }}
-- name: {{ printf "migrate-%s" $name }}
+- name: {{ .step.container | default (printf "migrate-%s" $name) }}
   {{- /* a step's own image (frontend.migrateImage) when set, else the app's */}}
   {{- if and $v.migrateImage $v.migrateImage.repository }}
   image: {{ $v.migrateImage.repository }}:{{ required (printf "%s.migrateImage.tag is required with %s.migrateImage.repository: set it to the tag of that image (the kit's deploy passes the content-hash tag)" $name $name) $v.migrateImage.tag }}
@@ -84,7 +84,7 @@ Call with (dict "ctx" $ "step" (dict "name" "backend" "values" .Values.backend))
   env:
     {{- include "todo-chatbot.inlineEnv" (include (printf "todo-chatbot.%s.config" $name) $ctx) | trim | nindent 4 }}
     {{- include (printf "todo-chatbot.%s.secretEnv" $name) $ctx | trim | nindent 4 }}
-    {{- if and (eq $name "frontend") (include "todo-chatbot.neonProxy.enabled" $ctx) }}
+    {{- if and (eq $name "frontend") (include "todo-chatbot.postgresql.certificate.enabled" $ctx) }}
     {{- include "todo-chatbot.neonProxy.caEnv" $ctx | nindent 4 }}
     {{- end }}
     {{- with $v.extraEnv }}
@@ -97,7 +97,7 @@ Call with (dict "ctx" $ "step" (dict "name" "backend" "values" .Values.backend))
   volumeMounts:
     - name: tmp
       mountPath: /tmp
-    {{- if and (eq $name "frontend") (include "todo-chatbot.neonProxy.enabled" $ctx) }}
+    {{- if and (eq $name "frontend") (include "todo-chatbot.postgresql.certificate.enabled" $ctx) }}
     {{- include "todo-chatbot.neonProxy.caMount" $ctx | nindent 4 }}
     {{- end }}
     {{- with $v.extraVolumeMounts }}

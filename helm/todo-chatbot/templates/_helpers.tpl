@@ -268,6 +268,14 @@ with the in-cluster database: an external one is reached as the app always did.
 {{- define "todo-chatbot.neonProxy.enabled" -}}
 {{- if and .Values.postgresql.enabled .Values.postgresql.neonProxy.enabled }}true{{ end }}
 {{- end }}
+{{- /* postgresql.tls: the server offers TLS with the same certificate */}}
+{{- define "todo-chatbot.postgresql.tls.enabled" -}}
+{{- if and .Values.postgresql.enabled .Values.postgresql.tls.enabled }}true{{ end }}
+{{- end }}
+{{- /* the database's certificate (and the CA the frontend trusts) is made for neon-proxy, PostgreSQL's TLS or both */}}
+{{- define "todo-chatbot.postgresql.certificate.enabled" -}}
+{{- if or (include "todo-chatbot.neonProxy.enabled" .) (include "todo-chatbot.postgresql.tls.enabled" .) }}true{{ end }}
+{{- end }}
 {{- define "todo-chatbot.neonProxy.tlsSecret" -}}
 {{- printf "%s-neon-proxy-tls" (include "todo-chatbot.postgresql.fullname" .) }}
 {{- end }}
@@ -307,7 +315,8 @@ all need the same random keys.
 {{- $np._tls | toJson }}
 {{- end }}
 
-{{/* NODE_EXTRA_CA_CERTS and its mount, for the frontend and its migration step (its auth config may use the driver) */}}
+{{/* NODE_EXTRA_CA_CERTS and its mount, for the frontend and its migration step (its auth config may use the driver, or
+a pg Pool that verifies the server's certificate) */}}
 {{- define "todo-chatbot.neonProxy.caEnv" -}}
 - name: NODE_EXTRA_CA_CERTS
   value: /etc/neon-proxy-ca/ca.crt

@@ -8,7 +8,7 @@ Call with (dict "ctx" $ "component" "frontend").
 {{- $name := .component }}
 {{- $c := index $ctx.Values $name }}
 {{- $selector := include "todo-chatbot.selectorLabels" (dict "ctx" $ctx "component" $name) -}}
-{{- $neonCa := and (eq $name "frontend") (include "todo-chatbot.neonProxy.enabled" $ctx) }}
+{{- $neonCa := and (eq $name "frontend") (include "todo-chatbot.postgresql.certificate.enabled" $ctx) }}
 serviceAccountName: {{ include "todo-chatbot.serviceAccountName" $ctx }}
 automountServiceAccountToken: false
 enableServiceLinks: false
@@ -132,7 +132,7 @@ checksum/secret: {{ include (print $ctx.Template.BasePath "/secret.yaml") $ctx |
 {{- else }}
 checksum/secret: {{ (lookup "v1" "Secret" $ctx.Release.Namespace $ctx.Values.existingSecret).data | toJson | sha256sum }}
 {{- end }}
-{{- if and (eq .component "frontend") (include "todo-chatbot.neonProxy.enabled" $ctx) }}
+{{- if and (eq .component "frontend") (include "todo-chatbot.postgresql.certificate.enabled" $ctx) }}
 {{- /* NODE_EXTRA_CA_CERTS is read once at start: a new CA needs new pods */}}
 checksum/neon-proxy-ca: {{ index (include "todo-chatbot.neonProxy.tls" $ctx | fromJson) "ca.crt" | sha256sum }}
 {{- end }}

@@ -1,6 +1,7 @@
 // Every detector run over one frontend and one backend directory: the facts init decides from. Read-only.
 import { backendPort, asgiApps, dependencyManager, dependencySource, pythonVersion } from './detect-backend.ts'
 import { probeRoutes, routePrefixes } from './backend-routes.ts'
+import { databaseTls } from './database-tls.ts'
 import { authTableReferences, databaseDriver, fileWrites, jwksFetch, migrations } from './backend-runtime.ts'
 import { authConfig, backendAccess, betterAuth, frontendHealth, migrateScript, neonDriver, nodeVersion, packageManager, standaloneOutput } from './detect-frontend.ts'
 import { jsEnvReads, pythonEnvReads } from './env-reads.ts'
@@ -42,6 +43,8 @@ export function inspectApp(dirs: { frontend: string; backend: string }) {
       neonDriver: neonDriver(fe, betterAuth(fe) ? authConfig(fe)?.value.file : undefined),
       env: feReads,
       backendAccess: backendAccess(fe, feReads),
+      /** server code asking the database for TLS (a pg Pool's `ssl:`) */
+      databaseTls: databaseTls(fe),
       /** a route that serves /.well-known/jwks.json (Better Auth serves /api/auth/jwks by itself) */
       wellKnownJwks: matches(fe, sourceFiles(fe, ['.ts', '.tsx', '.js', '.mjs']), /well-known\/jwks/)[0] ?? null,
     },
@@ -62,6 +65,8 @@ export function inspectApp(dirs: { frontend: string; backend: string }) {
       /** foreign keys the backend's migrations make to Better Auth's tables, which the frontend's step creates */
       authTableRefs: authTableReferences(be, backendMigrations.value),
       writes: fileWrites(be),
+      /** code asking the database for TLS (connect_args sslmode/ssl) */
+      databaseTls: databaseTls(be),
       env: pythonEnvReads(be),
     },
   }

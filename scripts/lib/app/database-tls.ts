@@ -1,0 +1,19 @@
+// Code that asks the database for TLS. Apps written for a hosted PostgreSQL often say so in code rather than in
+// DATABASE_URL: a pg Pool built with `ssl: { rejectUnauthorized: false }`, SQLAlchemy's connect_args with
+// `"sslmode": "require"` or asyncpg's `"ssl": "require"` / `True`. A server without a certificate refuses them all
+// ("The server does not support SSL connections"), so init turns on the in-cluster PostgreSQL's TLS
+// (postgresql.tls.enabled); plain connections keep working beside it.
+import { matches, sourceFiles, type Evidence } from './source.ts'
+
+// a JS client option: `ssl: { ... }`, `ssl: true`, `ssl: "require"` (not a conditional expression)
+const JS_SSL = /\bssl\s*:\s*(?:\{|true\b|["'](?:require|prefer|verify-ca|verify-full)["'])/
+// Python: {"sslmode": "require"}, connect_args["ssl"] = "require", {"ssl": True}, ssl=True in a connect call
+const PY_SSL =
+  /["'](?:ssl|sslmode)["']\s*\]?\s*[:=]\s*(?:True\b|["'](?:require|prefer|verify-ca|verify-full)["'])|\b(?:create_engine|create_async_engine|connect|create_pool)\([^)]*\bssl\s*=\s*(?:True\b|["']require["'])/
+
+/** Where the app's own code asks its database connection for TLS (file:line), in JS/TS and Python sources. */
+export function databaseTls(dir: string): Evidence[] {
+  const js = matches(dir, sourceFiles(dir, ['.ts', '.tsx', '.js', '.mjs', '.cjs']), JS_SSL)
+  const py = matches(dir, sourceFiles(dir, ['.py']), PY_SSL)
+  return [...js, ...py].map(({ file, line, text }) => ({ file, line, text }))
+}
