@@ -22,6 +22,8 @@ export type Mode =
   | 'domain-cookie'
   | 'no-route'
   | 'delete-user'
+  | 'no-auto-sign-in'
+  | 'no-session-at-all'
 /** What the app was asked, and how it behaves now (tests switch `mode`). */
 export const fake = {
   mode: 'ok' as Mode,
@@ -48,6 +50,9 @@ function app(req: IncomingMessage, res: ServerResponse, body: string): void {
     if (fake.mode === 'origin' && req.headers.origin === 'http://todo.local')
       return send(403, { code: 'INVALID_ORIGIN', message: 'Invalid origin' })
     if (fake.mode === 'no-auth-table') return send(500, 'error: relation "user" does not exist')
+    // Better Auth's `autoSignIn: false`: the account, and no session until the user signs in
+    if (fake.mode === 'no-auto-sign-in' || fake.mode === 'no-session-at-all')
+      return send(200, { token: null, user: { id: 'u1', email: JSON.parse(body).email } })
     const cookie =
       fake.mode === 'secure-cookie'
         ? `__Secure-${SESSION}=s1; Path=/; HttpOnly; Secure`
@@ -56,6 +61,14 @@ function app(req: IncomingMessage, res: ServerResponse, body: string): void {
           : `${SESSION}=s1; Path=/; HttpOnly; SameSite=Lax`
     return send(200, { token: 's1', user: { id: 'u1', email: JSON.parse(body).email } }, { 'set-cookie': cookie })
   }
+  if (p === '/api/auth/sign-in/email' && req.method === 'POST')
+    return fake.mode === 'no-session-at-all'
+      ? send(200, { token: null, user: { id: 'u1' } })
+      : send(
+          200,
+          { token: 's1', user: { id: 'u1' } },
+          { 'set-cookie': `${SESSION}=s1; Path=/; HttpOnly; SameSite=Lax` },
+        )
   if (p === '/api/auth/token') return session ? send(200, { token: jwt('u1') }) : send(401, { message: 'Unauthorized' })
   if (p === '/api/auth/delete-user')
     return fake.mode === 'delete-user' && session

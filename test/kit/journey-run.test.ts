@@ -166,6 +166,21 @@ describe('runJourney: each failure cause, reproduced', () => {
     )
   })
 
+  it('a sign-up that makes no session (autoSignIn: false) → the journey signs in, as the user would next', async () => {
+    setMode('no-auto-sign-in')
+    const rows = await run()
+    expect(statuses(rows)).toMatch(/^routes:pass sign-up:pass credential:pass create:pass/)
+    expect(row(rows, 'sign-up').detail).toBe(
+      'POST /api/auth/sign-in/email → 200 (kit-journey-…@example.com, cookie better-auth.session_token, then signed in: sign-up made no session)',
+    )
+    expect(seen.map((s) => s.url).slice(0, 2)).toEqual(['/api/auth/sign-up/email', '/api/auth/sign-in/email'])
+    // and when signing in sets none either, the cause stays the missing cookie
+    setMode('no-session-at-all')
+    expect(row(await run(), 'sign-up').detail).toBe(
+      'POST /api/auth/sign-in/email → 200 but set no cookie: a browser would have no session',
+    )
+  })
+
   it('nothing listening → the cause names the address', async () => {
     const rows = await run(plan({ base: 'http://127.0.0.1:1' }))
     expect(row(rows, 'sign-up').detail).toBe('nothing listens at http://127.0.0.1:1')

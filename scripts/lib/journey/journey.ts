@@ -328,16 +328,28 @@ const signUp: Step = {
         fix: 'an app whose users cannot sign up this way: --no-journey',
       }
     if (!ok2xx(a.sent)) return failed(a)
-    const { kept, dropped } = st.jar.take(a.sent.setCookies)
+    let { kept, dropped } = st.jar.take(a.sent.setCookies)
     const cred = credentialOf(json(a.sent))
     st.userId = cred.userId
     if (st.ownAuth) {
       st.bearer = cred.token
       return { ok: true, detail: `${arrow(a)} (${who})` }
     }
+    // Better Auth with `autoSignIn: false` makes the account and no session: the user signs in next, as here
+    let signedIn = ''
+    if (!kept.length && !dropped.length) {
+      const b = await t.ask('auth', 'POST', `${plan.authPath}/sign-in/email`, {
+        json: { email: st.fill.email, password: st.fill.password },
+      })
+      if (!ok2xx(b.sent)) return failed(b)
+      ;({ kept, dropped } = st.jar.take(b.sent.setCookies))
+      st.userId = credentialOf(json(b.sent)).userId ?? st.userId
+      a = b
+      signedIn = ', then signed in: sign-up made no session'
+    }
     const c = cookieFailure(arrow(a), kept, dropped, plan.origin)
     if (c) return { ok: false, detail: c.cause, fix: c.fix }
-    return { ok: true, detail: `${arrow(a)} (${who}, cookie ${kept.join(', ')})` }
+    return { ok: true, detail: `${arrow(a)} (${who}, cookie ${kept.join(', ')}${signedIn})` }
   },
 }
 
