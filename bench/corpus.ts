@@ -6,7 +6,7 @@
 //   node bench/corpus.ts [--only <app>] [--json] [--corpus <dir>] [--build-standin]
 // --build-standin: the Node base image gets what a build on a connected machine has and this one lacks
 // (test/support/node-build-standin.ts): Node's headers for native modules, and next/font/google's downloads answered
-// by next/font's own test hook (webpack builds only), so the rest of each build is measured; without it, those builds
+// by next/font's own test hook (webpack and Turbopack), so the rest of each build is measured; without it, those builds
 // stop at the headers or the font with the kit's one-line cause.
 // Base images: $NODE_IMAGE / $PYTHON_IMAGE, else the local stand-ins when present (../shared/rig/base-images.sh),
 // else the public defaults. LOAD_METHOD=none CLUSTER=existing: no cluster is involved.
@@ -94,8 +94,8 @@ try {
       const base = c === 'frontend' ? baseNodeImage : pythonImage
       if (row[c].ok && tags[0]) row[c].overBaseMb = Math.round(((await size(tags[0])) - (await size(base))) / 1e5) / 10
     }
-    // FRONTEND_DB_DRIVER=neon: the neon-proxy image build made beside the frontend's
-    if (r.images.neonProxy) made.push(r.images.neonProxy)
+    // the images build made beside the frontend's: neon-proxy (FRONTEND_DB_DRIVER=neon), the auth migration's
+    for (const extra of [r.images.neonProxy, r.images.migrate]) if (extra) made.push(extra)
     rows.push(row)
     const said = (x: Result): string => (x.ok ? 'ok' : (x.cause ?? ''))
     say(`${app}: frontend ${said(row.frontend)}; backend ${said(row.backend)}`)

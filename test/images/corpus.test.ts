@@ -80,7 +80,7 @@ describe('real apps, unchanged, through init and build', () => {
     expect(r.images.neonProxy, r.buildOut).toMatch(/^kit-corpus-shazilk-dev-frontend-neon-proxy:h-\w{12}$/)
     // its backend's Alembic revisions point foreign keys at Better Auth's "user": the auth migration runs first
     expect(r.initOut).toMatch(
-      /migration order: after the frontend's auth migration: the backend's migrations reference Better Auth's "user"/,
+      /migration order: after the frontend's auth migration, which runs again after it: the backend's migrations reference Better Auth's "user"/,
     )
     // Better Auth's CLI 1.4.18 (the app's version) asks for better-auth ^1.4.18, which alone would install a newer
     // release whose better-auth/db no longer exports the getMigrations the CLI imports: the image pins the app's

@@ -50,9 +50,12 @@ type FontData = Record<string, { weights: string[]; axes?: { tag: string; min: n
 
 /**
  * The module next/font requires. webpack asks it for one URL at a time, so any css2 URL is answered by fontCss.
- * Turbopack bundles it and reads it as a table of URLs, so it also lists the URLs next/font builds for every family of
- * Google's catalogue (`fonts`: name, the wght axis range, the single weights): the variable range, upright and italic,
- * and each single weight, with the default `display=swap` (Turbopack then still downloads the font files).
+ * Turbopack bundles it, evaluates it in a Node process and takes its exports back as JSON: only the table's own URLs
+ * come through (the Proxy's fallback never runs), and a URL the table lacks fails the build ("url not found", shown
+ * as Can't resolve '@vercel/turbopack-next/internal/font/google/cssmodule.module.css'). So it also lists the URLs
+ * next/font builds for every family of Google's catalogue (`fonts`: name, the wght axis range, the single weights):
+ * the variable range, upright and italic, and each single weight, with the default `display=swap` (Turbopack then
+ * still downloads the font files).
  */
 const responsesModule = (fonts: [string, number | null, number | null, string[]][]): string =>
   `// next/font/google's test hook: the CSS Google would answer for a css2 URL (a stand-in; see the kit's tests)\n` +
@@ -86,15 +89,42 @@ const fontsServer = (): string =>
   `server.listen(${FONT_PORT}, '127.0.0.1')\n` +
   `server.unref()\n`
 
-/** Google's catalogue as next/font knows it (@next/font's font-data.json, from npm), compacted for the module. */
+/**
+ * Where next/font's copy of Google's catalogue is: the old standalone @next/font, and next itself, whose copy is newer
+ * (Google added Geist, the default font of create-next-app, in late 2024). Turbopack looks a URL up only in the table,
+ * and builds it from the catalogue of the app's own Next, so the table is built from both: a family or a wght range
+ * one of them lacks or has changed is still there.
+ */
+const CATALOGUES: [pkg: string, file: string][] = [
+  ['@next/font@14.2.15', 'package/dist/google/font-data.json'],
+  ['next@16.1.6', 'package/dist/compiled/@next/font/dist/google/font-data.json'],
+]
+
+/** One catalogue from npm: the package's tarball, of which only font-data.json is kept. */
+function fontData(dir: string, pkg: string, file: string): FontData {
+  const tgz = execFileSync('npm', ['pack', '--silent', pkg], { cwd: dir, encoding: 'utf8' }).trim().split('\n').pop()!
+  execFileSync('tar', ['xzf', tgz, file], { cwd: dir })
+  const data = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as FontData
+  rmSync(path.join(dir, tgz))
+  rmSync(path.join(dir, 'package'), { recursive: true })
+  return data
+}
+
+/** Google's catalogue as next/font knows it (CATALOGUES, from npm), compacted for the module, each entry once. */
 function catalogue(dir: string): [string, number | null, number | null, string[]][] {
-  execFileSync('npm', ['pack', '--silent', '@next/font@14.2.15'], { cwd: dir, stdio: 'ignore' })
-  execFileSync('sh', ['-c', 'tar xzf next-font-*.tgz package/dist/google/font-data.json'], { cwd: dir })
-  const data = JSON.parse(readFileSync(path.join(dir, 'package/dist/google/font-data.json'), 'utf8')) as FontData
-  return Object.entries(data).map(([family, f]) => {
-    const wght = f.axes?.find((a) => a.tag === 'wght')
-    return [family, wght?.min ?? null, wght?.max ?? null, f.weights.filter((w) => w !== 'variable')]
-  })
+  const entries = new Map<string, [string, number | null, number | null, string[]]>()
+  for (const [pkg, file] of CATALOGUES)
+    for (const [family, f] of Object.entries(fontData(dir, pkg, file))) {
+      const wght = f.axes?.find((a) => a.tag === 'wght')
+      const entry: [string, number | null, number | null, string[]] = [
+        family,
+        wght?.min ?? null,
+        wght?.max ?? null,
+        f.weights.filter((w) => w !== 'variable'),
+      ]
+      entries.set(JSON.stringify(entry), entry)
+    }
+  return [...entries.values()]
 }
 
 /** `<base>-build-standin`: the base image plus Node's headers and the fonts hook (built once, then cached). */
