@@ -79,6 +79,30 @@ async function until(what: string, fn: () => boolean, seconds = 60) {
   throw new Error(`timed out after ${seconds}s waiting for ${what}`)
 }
 
+/** A rendered container started detached as `name`, with stand-ins for its volumes and its rendered args. */
+function startContainer(name: string, pod: any, container: any, img: string, mounts: Record<string, string>) {
+  containers.push(name)
+  docker([
+    'run',
+    '--detach',
+    '--name',
+    name,
+    ...runArgs(pod, container, { env: { POSTGRES_PASSWORD: PASSWORD }, mounts }),
+    img,
+    ...(container.args ?? []),
+  ])
+  return name
+}
+
+/** A data directory initdb filled as uid 999: emptied from a container of the same image, then removed. */
+function removeData(img: string, dir: string) {
+  if (img)
+    docker(['run', '--rm', '--user=0', `--volume=${dir}:/d`, '--entrypoint', 'sh', img, '-c', 'rm -rf /d/*'], {
+      check: false,
+    })
+  rmSync(dir, { recursive: true, force: true })
+}
+
 describe('PostgreSQL pod and migration wait step, run in Docker as rendered', () => {
   const rendered = template({ label: 'helm 4.1', bin: layerV35().helm }, { set: TAGS })
   const sts = find(rendered.objects, 'StatefulSet', 'todo-postgresql')!
@@ -87,19 +111,7 @@ describe('PostgreSQL pod and migration wait step, run in Docker as rendered', ()
   const pg = pgPod.spec.containers[0]
   let img = ''
 
-  const start = () => {
-    const name = `${run}-${containers.length}`
-    containers.push(name)
-    docker([
-      'run',
-      '--detach',
-      '--name',
-      name,
-      ...runArgs(pgPod, pg, { env: { POSTGRES_PASSWORD: PASSWORD }, mounts: { data: dataDir } }),
-      img,
-    ])
-    return name
-  }
+  const start = () => startContainer(`${run}-${containers.length}`, pgPod, pg, img, { data: dataDir })
   const ip = (name: string) => docker(['inspect', '--format', '{{.NetworkSettings.IPAddress}}', name]).stdout.trim()
   const psql = (name: string, sql: string) =>
     docker([
@@ -125,12 +137,7 @@ describe('PostgreSQL pod and migration wait step, run in Docker as rendered', ()
   })
   afterAll(() => {
     for (const c of containers) docker(['rm', '--force', c], { check: false })
-    // initdb's files belong to uid 999; remove them from a container of the same image.
-    if (img)
-      docker(['run', '--rm', '--user=0', `--volume=${dataDir}:/d`, '--entrypoint', 'sh', img, '-c', 'rm -rf /d/*'], {
-        check: false,
-      })
-    rmSync(dataDir, { recursive: true, force: true })
+    removeData(img, dataDir)
   })
 
   let first = ''
@@ -231,28 +238,11 @@ describe('PostgreSQL with postgresql.tls, run in Docker as rendered', () => {
     }
     writeFileSync(path.join(tlsDir, 'ca.crt'), Buffer.from(secretData['ca.crt']!, 'base64'))
     chmodSync(tlsDir, 0o755)
-    name = `${run}-tls`
-    containers.push(name)
-    docker([
-      'run',
-      '--detach',
-      '--name',
-      name,
-      ...runArgs(pgPod, pg, {
-        env: { POSTGRES_PASSWORD: PASSWORD },
-        mounts: { data: tlsData, 'postgresql-tls': tlsDir },
-      }),
-      img,
-      ...pg.args,
-    ])
+    name = startContainer(`${run}-tls`, pgPod, pg, img, { data: tlsData, 'postgresql-tls': tlsDir })
   })
   afterAll(() => {
     docker(['rm', '--force', name], { check: false })
-    if (img)
-      docker(['run', '--rm', '--user=0', `--volume=${tlsData}:/d`, '--entrypoint', 'sh', img, '-c', 'rm -rf /d/*'], {
-        check: false,
-      })
-    rmSync(tlsData, { recursive: true, force: true })
+    removeData(img, tlsData)
     rmSync(tlsDir, { recursive: true, force: true })
   })
 
