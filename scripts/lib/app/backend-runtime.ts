@@ -140,11 +140,11 @@ export function authTableReferences(dir: string, m: Migration): (Evidence & { ta
   const files = sourceFiles(dir, ['.py', '.sql']).filter((f) => m.kind === 'module' || f.split('/').includes('versions'))
   const created = new Set(matches(dir, files, AUTH_CREATES).map((h) => (h.groups[0] || h.groups[1])!.toLowerCase()))
   const refs = AUTH_REFERENCES.flatMap((re) => matches(dir, files, re)).filter((h) => !created.has(h.groups[0]!.toLowerCase()))
-  const seen = new Set<string>()
-  return refs
-    .sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line)
-    .filter((h) => !seen.has(`${h.file}:${h.line}`) && seen.add(`${h.file}:${h.line}`))
-    .map(({ file, line, text, groups }) => ({ file, line, text, table: groups[0]!.toLowerCase() }))
+  // one row per line: two patterns can match the same one
+  const byLine = new Map<string, Evidence & { table: string }>()
+  for (const { file, line, text, groups } of refs.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line))
+    if (!byLine.has(`${file}:${line}`)) byLine.set(`${file}:${line}`, { file, line, text, table: groups[0]!.toLowerCase() })
+  return [...byLine.values()]
 }
 
 export type FileWrite = {
