@@ -18,33 +18,10 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 
 /** where the build's font server listens (fontsServer); fontCss names its files there */
-export const FONT_PORT = 47213
+const FONT_PORT = 47213
 
-/** Google's css2 answer for `family=Inter:wght@400;700&family=Geist+Mono`: one @font-face per family and weight. */
-export function fontCss(href: string): string {
-  const url = new URL(href)
-  const faces: string[] = []
-  for (const spec of url.searchParams.getAll('family')) {
-    const [name = 'Font', axes = ''] = spec.split(':')
-    const family = name.replace(/\+/g, ' ')
-    const [keys = '', values = ''] = axes.split('@')
-    const names = keys.split(',')
-    const tuples = values ? values.split(';').map((t) => t.split(',')) : [[]]
-    for (const t of tuples) {
-      const axis = (k: string, d: string): string => (names.includes(k) ? (t[names.indexOf(k)] ?? d) : d)
-      const italic = axis('ital', '0') === '1'
-      const weight = axis('wght', '400').replace('..', ' ')
-      const slug = family.toLowerCase().replace(/\s+/g, '')
-      const file = `http://127.0.0.1:${FONT_PORT}/s/${slug}/standin/${weight.replace(' ', '-')}${italic ? 'i' : ''}.woff2`
-      faces.push(
-        `/* latin */\n@font-face {\n  font-family: '${family}';\n  font-style: ${italic ? 'italic' : 'normal'};\n` +
-          `  font-weight: ${weight};\n  font-display: ${url.searchParams.get('display') ?? 'swap'};\n` +
-          `  src: url(${file}) format('woff2');\n  unicode-range: U+0000-00FF, U+0131, U+0152-0153;\n}\n`,
-      )
-    }
-  }
-  return faces.join('')
-}
+/** fontCss(href): the CSS Google would answer for a css2 URL, as the text of a plain JavaScript function */
+const FONT_CSS = readFileSync(new URL('./fonts-standin/font-css.js', import.meta.url), 'utf8')
 
 type FontData = Record<string, { weights: string[]; axes?: { tag: string; min: number; max: number }[] }>
 
@@ -60,7 +37,7 @@ type FontData = Record<string, { weights: string[]; axes?: { tag: string; min: n
 const responsesModule = (fonts: [string, number | null, number | null, string[]][]): string =>
   `// next/font/google's test hook: the CSS Google would answer for a css2 URL (a stand-in; see the kit's tests)\n` +
   `const FONT_PORT = ${FONT_PORT}\n` +
-  `const fontCss = ${fontCss.toString()}\n` +
+  `${FONT_CSS}\n` +
   `const FONTS = ${JSON.stringify(fonts)}\n` +
   `const table = {}\n` +
   `for (const [family, min, max, weights] of FONTS) {\n` +
