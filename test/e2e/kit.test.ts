@@ -344,18 +344,6 @@ describe(`the kit on a real cluster (${cluster.kind})`, () => {
       expect(r.stderr).toMatch(/E2E_MISSING_KEY/)
       await expectPreviousServing(rev)
     })
-
-    it('BACKEND_REPLICAS=3 gives 3 ready backend pods', async () => {
-      Object.assign(env, { BACKEND_REPLICAS: '3' })
-      await up()
-      const backends = byComponent(await pods(env), 'backend')
-      expect(backends).toHaveLength(3)
-      expect(backends.every((p) => p.ready)).toBe(true)
-      expect(
-        JSON.parse(await kubectl(env, 'get', 'deployment', '-n', NS, `${RELEASE}-backend`, '-o', 'json')).status
-          .readyReplicas,
-      ).toBe(3)
-    })
   }
 
   // The Gateway API in place of the Ingress, served by a real controller: Traefik's Kubernetes Gateway provider (the

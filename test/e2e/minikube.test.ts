@@ -165,7 +165,7 @@ describe(`minikube itself (profile ${profile})`, () => {
             behavior: {
               scaleUp: { stabilizationWindowSeconds: 0 },
               scaleDown: {
-                stabilizationWindowSeconds: 15,
+                stabilizationWindowSeconds: 0,
                 policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }],
               },
             },
