@@ -47,9 +47,9 @@ export const init = defineStage({
 Reads the app and never changes it. Prints each setting it inferred with the file:line it came from, each thing it
 could not decide with the exact key to set, and what needs chart or kit support. Writes:
   .env                   created with generated secrets when missing; keys it decided (FRONTEND_DIR, BACKEND_DIR,
-                         PYTHON_IMAGE, NODE_IMAGE, FRONTEND_SIZE_BUDGET_MB, FRONTEND_AUTH_MIGRATE,
-                         FRONTEND_DB_DRIVER, BACKEND_DEPS_AS_OF (a backend without a lock file: its last commit's
-                         time), BACKEND_DEPS_FROM, APP_SECRETS, NEXT_PUBLIC_* values it derives from PUBLIC_URL,
+                         PYTHON_IMAGE, NODE_IMAGE, FRONTEND_AUTH_MIGRATE, FRONTEND_DB_DRIVER,
+                         BACKEND_DEPS_AS_OF (a backend without a lock file: its last commit's time),
+                         BACKEND_DEPS_FROM, APP_SECRETS, NEXT_PUBLIC_* values it derives from PUBLIC_URL,
                          HELM_VALUES_FILES) are added only when unset, nothing else changes; the app's secrets are
                          named in APP_SECRETS and listed for you to fill in (init never writes a secret value)
   .kit/app-values.yaml   chart values for the app (next to .env; no secret values, git-ignored), listed in

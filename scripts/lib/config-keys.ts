@@ -230,12 +230,12 @@ export const fields = {
   FRONTEND_SIZE_BUDGET_MB: int(1, 100_000).register(docs, {
     group: 'sources',
     default: '60',
-    doc: 'frontend image budget over its base image, MB (validate)',
+    doc: 'frontend image budget over its base image, MB (validate; for an app of yours, FRONTEND_DIR set, only when you set it)',
   }),
   BACKEND_SIZE_BUDGET_MB: int(1, 100_000).register(docs, {
     group: 'sources',
     default: '120',
-    doc: 'backend image budget over its base image, MB (validate)',
+    doc: 'backend image budget over its base image, MB (validate; for an app of yours, BACKEND_DIR set, only when you set it)',
   }),
   FRONTEND_LOCKFILE: oneOf(['auto', 'strict'] as const).register(docs, {
     group: 'sources',

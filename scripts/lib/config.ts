@@ -38,8 +38,12 @@ export type ImageSpec = {
   dockerfile: string
   /** --build-arg values, e.g. { NODE_IMAGE: 'node:24-slim' } */
   buildArgs: Record<string, string>
-  /** image size budget over its base image, MB (validate checks it) */
-  sizeBudgetMb: number
+  /**
+   * image size budget over its base image, MB (validate checks it); null: none, for an app of the user's whose
+   * *_SIZE_BUDGET_MB is unset (the defaults are the kit's targets for its reference app: a user's own dependencies are
+   * theirs to weigh, and a working app must not fail `up` over them)
+   */
+  sizeBudgetMb: number | null
   /** what build says before building this image, each a cause and a fix (the frontend's install decisions) */
   notes?: { cause: string; fix: string }[]
   /** the Dockerfile stage to build (docker build --target); unset builds the default (last) stage */
@@ -168,6 +172,10 @@ type Context = ReadValues & {
   warnings: string[]
   /** the environment (where minikube keeps its profiles) */
   env: Record<string, string | undefined>
+  /** FRONTEND_DIR/BACKEND_DIR set: the user's app, not the kit's reference app */
+  ownApp: { frontend: boolean; backend: boolean }
+  /** FRONTEND_SIZE_BUDGET_MB/BACKEND_SIZE_BUDGET_MB set (in the environment or the env file) */
+  budgetSet: { frontend: boolean; backend: boolean }
 }
 
 // The keys' own rules (config-keys.ts), then the rules across keys, then the Config they make.
@@ -230,7 +238,7 @@ function configSchema(ctx: Context) {
           ...(install ? installArgs(install) : {}),
           ...(publicNames.length ? { NEXT_PUBLIC_ENV: publicLines } : {}),
         },
-        sizeBudgetMb: v.FRONTEND_SIZE_BUDGET_MB,
+        sizeBudgetMb: ctx.ownApp.frontend && !ctx.budgetSet.frontend ? null : v.FRONTEND_SIZE_BUDGET_MB,
         notes: install?.warnings ?? [],
       }
       const backend: ImageSpec = {
@@ -244,7 +252,7 @@ function configSchema(ctx: Context) {
           ...(v.BACKEND_DEPS_AS_OF ? { DEPS_AS_OF: v.BACKEND_DEPS_AS_OF } : {}),
           ...(v.BACKEND_DEPS_FROM === 'pyproject' ? { DEPS_FROM: 'pyproject' } : {}),
         },
-        sizeBudgetMb: v.BACKEND_SIZE_BUDGET_MB,
+        sizeBudgetMb: ctx.ownApp.backend && !ctx.budgetSet.backend ? null : v.BACKEND_SIZE_BUDGET_MB,
       }
       return {
         root: ctx.root,
@@ -371,6 +379,11 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     appValues,
     publicEnv,
     env,
+    ownApp: { frontend: sources.FRONTEND_DIR !== 'default', backend: sources.BACKEND_DIR !== 'default' },
+    budgetSet: {
+      frontend: sources.FRONTEND_SIZE_BUDGET_MB !== 'default',
+      backend: sources.BACKEND_SIZE_BUDGET_MB !== 'default',
+    },
   }
   const result = configSchema(ctx).safeParse(input)
   if (result.success) return result.data

@@ -94,6 +94,17 @@ describe('defaults', () => {
     })
   })
 
+  it("image size budgets: the reference app's by default; an app of the user's only the ones they set", () => {
+    expect([load().frontend.sizeBudgetMb, load().backend.sizeBudgetMb]).toEqual([60, 120])
+    const own = load({}, 'FRONTEND_DIR=../web\nBACKEND_DIR=../api\n')
+    expect([own.frontend.sizeBudgetMb, own.backend.sizeBudgetMb]).toEqual([null, null])
+    const held = load(
+      { BACKEND_SIZE_BUDGET_MB: '300' },
+      'FRONTEND_DIR=../web\nBACKEND_DIR=../api\nFRONTEND_SIZE_BUDGET_MB=90\n',
+    )
+    expect([held.frontend.sizeBudgetMb, held.backend.sizeBudgetMb]).toEqual([90, 300])
+  })
+
   it('the project itself passes the path checks (a Next.js frontend, a Python backend)', () => {
     expect(loadConfig({ env: {}, envFile: noFile }).frontend.contextDir).toBe(path.join(root, 'app/frontend'))
   })

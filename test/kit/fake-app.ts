@@ -24,6 +24,8 @@ export type Mode =
   | 'delete-user'
   | 'no-auto-sign-in'
   | 'no-session-at-all'
+  | 'chat-error'
+  | 'rewrite-unreachable'
 /** What the app was asked, and how it behaves now (tests switch `mode`). */
 export const fake = {
   mode: 'ok' as Mode,
@@ -80,6 +82,16 @@ function app(req: IncomingMessage, res: ServerResponse, body: string): void {
     if (fake.mode === 'jwks') return send(503, { detail: 'authentication keys are unavailable' })
     return backend(req.method ?? 'GET', `/api/${p.slice('/api/backend/'.length)}`, body, send)
   }
+  // ---- a next.config rewrite: /backend/<path> passed on to the backend as it is (the caller's bearer token along) ----
+  if (p.startsWith('/backend/')) {
+    // what Next.js answers when the rewrite's destination cannot be reached from the frontend
+    if (fake.mode === 'rewrite-unreachable') {
+      res.writeHead(500, { 'content-type': 'text/plain' })
+      return void res.end('Internal Server Error')
+    }
+    if (req.headers.authorization !== `Bearer ${jwt('u1')}`) return send(401, { detail: 'Not authenticated' })
+    return backend(req.method ?? 'GET', p.slice('/backend'.length), body, send)
+  }
   res.writeHead(404, { 'content-type': 'text/html' })
   res.end('<!DOCTYPE html><html><body>404: This page could not be found.</body></html>')
 }
@@ -91,7 +103,16 @@ function backend(method: string, p: string, body: string, send: (s: number, v: u
   if (!m || fake.mode === 'no-route') return send(404, { detail: 'Not Found' })
   if (fake.mode === 'no-task-table')
     return send(500, { detail: '(psycopg2.errors.UndefinedTable) relation "task" does not exist' })
-  if (m[1] === 'chat') return send(200, { conversation_id: 1, response: 'You have no tasks.', tool_calls: [] })
+  if (m[1] === 'chat')
+    return send(200, {
+      conversation_id: 1,
+      // an app that catches the model's failure (a placeholder key) and answers with an apology
+      response:
+        fake.mode === 'chat-error'
+          ? 'I encountered an issue processing your request. Please try again.'
+          : 'You have no tasks.',
+      tool_calls: [],
+    })
   const id = Number(m[2])
   if (!m[2] && method === 'POST') {
     const t = { id: next++, title: JSON.parse(body).title, completed: false }

@@ -23,6 +23,7 @@ import {
 } from '../../scripts/lib/app/backend-runtime.ts'
 import {
   backendAccess,
+  backendRewrite,
   betterAuth,
   frontendHealth,
   migrateScript,
@@ -558,6 +559,54 @@ describe('frontend', () => {
     expect(rewrites.map((a) => [a.how, a.variable, at(a.from)])).toEqual([
       ['rewrites', 'BACKEND_URL', ['next.config.js:3']],
     ])
+  })
+  it("a rewrite the app's browser code goes through: its prefix, the destination and the variable next build read", () => {
+    // the shape of a real app (shazilk-dev): /backend/* on the frontend to NEXT_PUBLIC_API_URL, which the page's
+    // client calls as `${window.location.origin}/backend`
+    const nextConfig = [
+      'const config = {',
+      '  async rewrites() {',
+      '    const backendUrl = process.env.NEXT_PUBLIC_API_URL || "http://localhost:8000";',
+      '    return [',
+      '      {',
+      '        source: "/backend/:path*",',
+      '        destination: `${backendUrl}/:path*`,',
+      '      },',
+      '    ];',
+      '  },',
+      '};',
+      'export default config;',
+      '',
+    ].join('\n')
+    const client = 'const API_URL = typeof window !== "undefined" ? `${window.location.origin}/backend` : "x";\n'
+    const used = tree({ 'next.config.ts': nextConfig, 'lib/api.ts': client })
+    expect(backendRewrite(used)).toEqual({
+      prefix: '/backend',
+      strip: '',
+      destination: '${backendUrl}/:path*',
+      variable: 'NEXT_PUBLIC_API_URL',
+      from: { file: 'next.config.ts', line: 6, text: 'source: "/backend/:path*",' },
+    })
+    // a literal URL with a path: the part before :path* is what the backend sees in front of the rest
+    const literal = tree({
+      'next.config.js': nextConfig.replace('`${backendUrl}/:path*`', "'http://api:8000/api/:path*'"),
+      'app/page.tsx': "fetch('/backend/tasks')\n",
+    })
+    expect(backendRewrite(literal)).toMatchObject({
+      prefix: '/backend',
+      strip: '/api',
+      variable: 'NEXT_PUBLIC_API_URL',
+    })
+    // no code names the prefix: not the way the app's pages go (and the app's own route stays the app's)
+    expect(backendRewrite(tree({ 'next.config.ts': nextConfig, 'lib/api.ts': 'fetch("/api/tasks")\n' }))).toBeNull()
+    expect(
+      backendRewrite(
+        tree({
+          'next.config.ts': nextConfig.replace('`${backendUrl}/:path*`', "'/api/:path*'"),
+          'lib/a.ts': "'/backend/x'",
+        }),
+      ),
+    ).toBeNull()
   })
 })
 

@@ -109,7 +109,8 @@ describe('planInit', () => {
         'next.config rewrites to ${process.env.BACKEND_URL}/api/:path*: rewrites are fixed by `next build`, so the destination must be the in-cluster backend at build time',
       ],
     ])
-    expect(plan.env).toEqual({ FRONTEND_SIZE_BUDGET_MB: '250' }) // no standalone output: next start's budget
+    // no size budget for an app of the user's (validate reports its size; *_SIZE_BUDGET_MB holds it to one)
+    expect(plan.env).toEqual({})
   })
   it('a frontend that reads no database URL is shut out of the database by the NetworkPolicies; one that does keeps the chart default', () => {
     const none = planFor('undecided/web', 'undecided/services/api')

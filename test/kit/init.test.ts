@@ -83,7 +83,6 @@ describe('init', { timeout: 120_000 }, () => {
         `FRONTEND_DIR=${fixtureRel('plain-main/frontend')}`,
         `BACKEND_DIR=${fixtureRel('plain-main/backend')}`,
         'PYTHON_IMAGE=python:3.11-slim',
-        'FRONTEND_SIZE_BUDGET_MB=250',
         'FRONTEND_AUTH_MIGRATE=better-auth:lib/auth.ts',
         'NEXT_PUBLIC_API_URL=http://todo.local',
         `HELM_VALUES_FILES=${valuesFile}`,

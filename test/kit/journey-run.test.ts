@@ -108,7 +108,47 @@ describe('runJourney against a working app', () => {
   })
 })
 
+describe("runJourney through the app's own next.config rewrite", () => {
+  const rewrite = {
+    how: 'rewrite' as const,
+    prefix: '/backend',
+    strip: '',
+    destination: '${backendUrl}/:path*',
+    variable: 'NEXT_PUBLIC_API_URL',
+    built: 'http://todo.local',
+    from: 'next.config.ts:19',
+  }
+  it("the backend paths under its prefix, with the bearer token the app's client attaches", async () => {
+    const rows = await run(plan({ way: rewrite }))
+    expect(statuses(rows)).toBe(
+      'routes:pass sign-up:pass credential:pass create:pass list:pass update:pass complete:pass delete:pass chat:pass cleanup:pass',
+    )
+    const created = seen.find((s) => s.method === 'POST' && s.url.endsWith('/tasks'))!
+    expect(created.url).toBe('/backend/api/u1/tasks')
+    expect(created.headers.authorization).toBe(`Bearer ${jwt('u1')}`)
+  })
+  it('a destination the frontend pod cannot reach (the public URL fixed by next build) → the rewrite and the variable', async () => {
+    setMode('rewrite-unreachable')
+    const create = row(await run(plan({ way: rewrite })), 'create')
+    expect(create.status).toBe('fail')
+    expect(create.detail).toBe(
+      "POST /backend/api/u1/tasks → 500 (Internal Server Error): the frontend's rewrite /backend/:path* (next.config.ts:19) passes the request to ${backendUrl}/:path* (NEXT_PUBLIC_API_URL=http://todo.local at build time), and the frontend pod could not reach that: the destination is fixed by next build, and the public URL is not an address inside the cluster",
+    )
+    expect(create.fix).toMatch(/^build with NEXT_PUBLIC_API_URL=http:\/\/todo-backend:8000 \(the backend's Service\)/)
+  })
+})
+
 describe('runJourney: each failure cause, reproduced', () => {
+  it("a chat that answers 200 with the app's error message is no reply: FAIL, never PASS", async () => {
+    setMode('chat-error')
+    const chat = row(await run(), 'chat')
+    expect(chat.status).toBe('fail')
+    expect(chat.detail).toMatch(
+      /→ 200, but the reply is the app's error message, not the model's answer \(OPENAI_API_KEY set\): "I encountered an issue/,
+    )
+    expect(chat.fix).toMatch(/kubectl logs -n todo deploy\/todo-backend/)
+  })
+
   it('403 invalid origin → PUBLIC_URL; the later steps are not checked', async () => {
     setMode('origin')
     const rows = await run()

@@ -284,6 +284,14 @@ describe('checkImageSize', () => {
     expect(c.status).toBe('fail')
     expect(c.fix).toContain('BACKEND_SIZE_BUDGET_MB')
   })
+  it("an app of the user's without a budget: its size reported, SKIP (not judged, not passed), the key named", () => {
+    const c = checkImageSize('backend', 'todo-backend:h-3f9a1c2b7d4e', 'python:3.13-slim', null, be, base)
+    expect(c.status).toBe('skip')
+    expect(c.fix).toBeUndefined()
+    expect(c.detail).toBe(
+      'todo-backend:h-3f9a1c2b7d4e: 152.0 MB over python:3.13-slim (total 415.6 MB); your app has no budget: set BACKEND_SIZE_BUDGET_MB in .env to hold it to one',
+    )
+  })
   it('skips (not passes) when an image is not in the local engine', () => {
     const missing = bad('Error: No such image: python:3.13-slim')
     expect(checkImageSize('backend', 'x', 'python:3.13-slim', 120, be, missing)).toMatchObject({
@@ -579,7 +587,8 @@ describe('validate stage (fake kubectl, helm, docker on PATH)', { timeout: 120_0
   ): Project => {
     const p = project({
       tools: ['kubectl', 'helm', 'docker', 'minikube'],
-      env: { BACKEND_SIZE_BUDGET_MB: '200', VALIDATE_TIMEOUT: '1s' },
+      // the project's app dirs are set, so budgets apply only as given (an app of the user's)
+      env: { FRONTEND_SIZE_BUDGET_MB: '60', BACKEND_SIZE_BUDGET_MB: '200', VALIDATE_TIMEOUT: '1s' },
       envFile,
     })
     useCanned(p, ['kubectl', 'helm', 'docker', 'minikube'])

@@ -188,6 +188,34 @@ function importedBy(dir: string, file: string): string[] {
   return out
 }
 
+/**
+ * A next.config rewrite the app's own browser code goes through to reach the backend: `<prefix>/:path*` on the
+ * frontend to `<destination><strip>/:path*`, with the destination fixed by `next build` (a URL, or one read from a
+ * variable then). Only a rewrite whose prefix the app's code names (`${window.location.origin}/backend`) counts: that
+ * is the way its task list and chat travel, so the journey goes that way too.
+ */
+export type BackendRewrite = { prefix: string; strip: string; destination: string; variable: string | null; from: Evidence }
+
+const REWRITE_PAIR = /source\s*:\s*(['"`])(\/[^'"`]*?)\/:path\*\1\s*,\s*destination\s*:\s*(['"`])([^'"`]*?)\/:path\*\3/
+
+export function backendRewrite(dir: string): BackendRewrite | null {
+  const c = nextConfig(dir)
+  if (!c || !/\brewrites\s*[(:]/.test(c.text)) return null
+  const files = sourceFiles(dir, ['.ts', '.tsx', '.js', '.jsx', '.mjs']).filter((f) => !NEXT_CONFIGS.includes(f))
+  for (const h of matches(dir, [c.file], REWRITE_PAIR)) {
+    const [, prefix = '', , dest = ''] = h.groups
+    // to another server: an absolute URL, or one from a variable (`${backendUrl}/...`); a path is the app's own route
+    const m = /^(https?:\/\/[^/]+|\$\{[^}]+\})(\/.*)?$/.exec(dest)
+    if (!m || !prefix || prefix === '/') continue
+    const quoted = new RegExp(`[\`'"/}]${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?=[\`'"/?])`)
+    if (!matches(dir, files, quoted).length) continue
+    const variable =
+      /process\.env\.([A-Z_][A-Z0-9_]*)/.exec(dest)?.[1] ?? /process\.env\.([A-Z_][A-Z0-9_]*)/.exec(c.text)?.[1] ?? null
+    return { prefix, strip: m[2] ?? '', destination: `${dest}/:path*`, variable, from: { file: h.file, line: h.line, text: h.text } }
+  }
+  return null
+}
+
 export type BackendAccess =
   /** the server side fetches the backend at a URL from this runtime variable (route handler, server action) */
   | { how: 'proxy'; variable: string; from: Evidence[] }

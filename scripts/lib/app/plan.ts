@@ -67,7 +67,6 @@ const AUTH_SECRET_ALIASES = /^(AUTH_SECRET|JWT_SECRET|JWT_SECRET_KEY|BETTER_AUTH
 const PUBLIC_URL_ALIASES = /^(APP_URL|SITE_URL|FRONTEND_URL|PUBLIC_URL|AUTH_URL|NEXTAUTH_URL|BETTER_AUTH_BASE_URL|ORIGIN)$/
 const ORIGIN_LIST_ALIASES = /^(ALLOWED_ORIGINS|CORS_ALLOW_ORIGINS|CORS_ALLOWED_ORIGINS|FRONTEND_ORIGINS|TRUSTED_ORIGINS)$/
 
-const NEXT_START_BUDGET_MB = 250
 
 const DEFAULT_PROBES = { frontend: '/api/health', backend: { health: '/health', ready: '/ready' } }
 
@@ -344,11 +343,6 @@ export function planInit(f: AppFindings, ctx: PlanContext): Plan {
   else open.push({ component: 'frontend', what: 'Node.js version (no .nvmrc, .node-version or engines.node)', used: ctx.nodeImage, key: 'NODE_IMAGE in .env', from: [] })
 
   set('frontend', 'output', fe.standalone.value ? 'standalone (node server.js)' : 'not standalone: the image runs `next start` with production dependencies', 'nothing to write', fe.standalone.from)
-  // next start ships next's own node_modules (~150-200 MB): validate's default budget is sized for standalone output
-  if (!fe.standalone.value) {
-    env.FRONTEND_SIZE_BUDGET_MB = String(NEXT_START_BUDGET_MB)
-    set('frontend', 'image size budget', `${NEXT_START_BUDGET_MB} MB over the base image (next start ships the production node_modules; standalone output fits in the default 60)`, '.env FRONTEND_SIZE_BUDGET_MB', fe.standalone.from)
-  }
 
   if (fe.health) {
     values.frontend.probes = probes(fe.health.value, fe.health.value)

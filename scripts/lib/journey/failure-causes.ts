@@ -11,6 +11,20 @@ export type BackendWay =
   | { how: 'ingress'; backendPaths: string[]; frontendPaths: string[] }
   /** the frontend forwards <prefix>/<path> to the backend's <strip>/<path> with the session's token */
   | { how: 'proxy'; prefix: string; strip: string }
+  /**
+   * the app's own next.config rewrite: <prefix>/<path> on the frontend to <destination> (fixed by `next build`) with
+   * <strip>/<path>, the request passed on as it is (the journey attaches the token, as the app's browser code does)
+   */
+  | {
+      how: 'rewrite'
+      prefix: string
+      strip: string
+      destination: string
+      /** the variable next build read the destination from, and the value the kit built with (null: not set) */
+      variable: string | null
+      built: string | null
+      from: string
+    }
   | { how: 'none'; why: string; fix: string }
 
 export type Where = {
@@ -88,6 +102,20 @@ export function classify(s: Sent, w: Where): Failure {
   const { status, text } = s
   const words = said(text)
   const got = `${w.method} ${w.path} → ${status}${words ? ` (${words})` : ''}`
+
+  if (w.leg === 'backend' && w.way.how === 'rewrite' && w.path.startsWith(`${w.way.prefix}/`) && status >= 500) {
+    const r = w.way
+    const dest = r.variable ? `${r.variable}=${r.built ?? '(unset)'} at build time` : r.destination
+    return {
+      cause:
+        `${got}: the frontend's rewrite ${r.prefix}/:path* (${r.from}) passes the request to ${r.destination} ` +
+        `(${dest}), and the frontend pod could not reach that: the destination is fixed by next build, and the ` +
+        `public URL is not an address inside the cluster`,
+      fix: r.variable
+        ? `build with ${r.variable}=http://${w.release}-backend:8000 (the backend's Service) in .env if the browser never calls ${r.variable} itself, then npx zx scripts/up.ts; ${logs('frontend')}`
+        : `the rewrite's destination must be an address the frontend pod reaches (the backend's Service, http://${w.release}-backend:8000); ${logs('frontend')}`,
+    }
+  }
 
   if (status === 403 && /invalid origin|INVALID_ORIGIN|MISSING_OR_NULL_ORIGIN/i.test(text))
     return {
@@ -178,7 +206,7 @@ export function classify(s: Sent, w: Where): Failure {
 
   if ([502, 503, 504].includes(status))
     return {
-      cause: `${got}: ${w.way.how === 'proxy' ? "the frontend's proxy" : 'the ingress'} got no answer from the ${component}`,
+      cause: `${got}: ${w.way.how === 'proxy' ? "the frontend's proxy" : w.way.how === 'rewrite' ? `the frontend's rewrite ${w.way.prefix}` : 'the ingress'} got no answer from the ${component}`,
       fix: `see the pods and endpoints rows; ${logs(component)}`,
     }
 

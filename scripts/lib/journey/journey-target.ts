@@ -9,7 +9,7 @@ import path from 'node:path'
 import type { Ctx } from '../stage.ts'
 import { chartValue } from '../chart-values.ts'
 import { gatewayAddress, gatewayGet } from '../gateway-status.ts'
-import { betterAuth } from '../app/detect-frontend.ts'
+import { backendRewrite, betterAuth } from '../app/detect-frontend.ts'
 import type { Ask, Subject } from '../validate-subject.ts'
 import type { BackendWay, Failure } from './failure-causes.ts'
 import type { JourneyPlan } from './journey.ts'
@@ -104,9 +104,26 @@ export async function browserUrl(
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [])
 
-/** How backend paths are reached from the browser's URL: the ingress's backendPaths, the frontend's proxy, or not. */
+/**
+ * How backend paths are reached from the browser's URL: the app's own next.config rewrite when its code goes through
+ * it (that is the way its pages travel, whatever else routes the backend), the ingress's backendPaths, the frontend's
+ * proxy, or not at all.
+ */
 export function backendWay(ctx: Ctx, viaIngress: boolean): BackendWay {
   const { cfg } = ctx
+  const rewrite = backendRewrite(path.join(cfg.frontend.contextDir, cfg.frontend.buildArgs.APP_DIR ?? '.'))
+  if (rewrite) {
+    const built = rewrite.variable ? (cfg.publicEnv[rewrite.variable] ?? null) : null
+    return {
+      how: 'rewrite',
+      prefix: rewrite.prefix,
+      strip: rewrite.strip,
+      destination: rewrite.destination,
+      variable: rewrite.variable,
+      built,
+      from: `${rewrite.from.file}:${rewrite.from.line}`,
+    }
+  }
   const backendPaths = viaIngress ? list(chartValue(cfg, ['ingress', 'backendPaths'])) : []
   const frontendPaths = list(chartValue(cfg, ['ingress', 'frontendPaths']))
   if (backendPaths.length) return { how: 'ingress', backendPaths, frontendPaths }

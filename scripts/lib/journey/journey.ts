@@ -134,7 +134,7 @@ class Trip {
   publicPath(backendPath: string): string | null {
     const w = this.plan.way
     if (w.how === 'ingress') return ingressRoutes(w, backendPath) ? backendPath : null
-    if (w.how === 'proxy') {
+    if (w.how === 'proxy' || w.how === 'rewrite') {
       if (backendPath.startsWith('/<')) return `${w.prefix}${backendPath}`
       if (backendPath === w.strip || backendPath.startsWith(`${w.strip}/`))
         return `${w.prefix}${backendPath.slice(w.strip.length)}`
@@ -582,9 +582,21 @@ const chat: Step = {
         fix: `kubectl logs -n ${t.plan.namespace} deploy/${t.plan.release}-backend --tail=50`,
       }
     const short = reply.replace(/\s+/g, ' ').slice(0, 60)
-    return { ok: true, detail: `${arrow(a)} (${t.plan.chat.why}; replied "${short}${reply.length > 60 ? '…' : ''}")` }
+    const quoted = `"${short}${reply.length > 60 ? '…' : ''}"`
+    // many apps catch the model's error and answer 200 with an apology: that is no reply from the model
+    if (ERROR_REPLY.test(reply))
+      return {
+        ok: false,
+        detail: `${arrow(a)}, but the reply is the app's error message, not the model's answer (${t.plan.chat.why}): ${quoted}`,
+        fix: `the backend's log says why the model call failed (a placeholder or wrong key, no route to the LLM API): kubectl logs -n ${t.plan.namespace} deploy/${t.plan.release}-backend --tail=50`,
+      }
+    return { ok: true, detail: `${arrow(a)} (${t.plan.chat.why}; replied ${quoted})` }
   },
 }
+
+/** A chat reply that is the app's own error text: what apps answer when they catch a failed model call. */
+export const ERROR_REPLY =
+  /\b(encountered an? (issue|error|problem)|an error occurred|error (processing|while)|something went wrong|(unable|failed) to (process|generate|get|connect|reach|complete)|please try again|invalid api key|incorrect api key|authentication ?error|rate limit|insufficient_quota|exceeded your (current )?quota)\b/i
 
 const cleanup: Step = {
   id: 'journey-cleanup',

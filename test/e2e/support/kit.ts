@@ -59,6 +59,10 @@ export function kitEnvironment(cluster: E2ECluster, extra: Record<string, string
     PYTHON_IMAGE: 'local/python:3.13',
     POSTGRES_IMAGE: 'local/postgres:17',
     DEPLOY_TIMEOUT: '3m',
+    // the kit's budgets, given as a user holds an app to them: the suite points BACKEND_DIR at copies it edits, and an
+    // app dir of the user's has a budget only when one is set
+    FRONTEND_SIZE_BUDGET_MB: '60',
+    BACKEND_SIZE_BUDGET_MB: '120',
     FORCE_COLOR: '0',
     NO_COLOR: '1',
     ...(cluster.containerdAddress ? { LOAD_METHOD: 'containerd', CONTAINERD_ADDRESS: cluster.containerdAddress } : {}),
