@@ -283,6 +283,24 @@ describe.each(helms())('$label', (helm) => {
     expect(pod(defaults, 'backend').topologySpreadConstraints).toBeUndefined()
   })
 
+  it('hostAliases per app: the /etc/hosts entries, and the NetworkPolicy way out to the ingress controller on 80 and 443', () => {
+    const alias = 'hostAliases=[{"ip":"10.105.31.108","hostnames":["todo.local"]}]'
+    const egress = (o: K8sObject[], c: string) => find(o, 'NetworkPolicy', `todo-${c}`)!.spec.egress
+    const web = { protocol: 'TCP', port: 80 }
+    const tls = { protocol: 'TCP', port: 443 }
+    const o = render([`frontend.${alias}`])
+    expect(pod(o, 'frontend').hostAliases).toEqual([{ ip: '10.105.31.108', hostnames: ['todo.local'] }])
+    expect(pod(o, 'backend').hostAliases).toBeUndefined()
+    // any namespace of the cluster (never the internet) while no ingress peers are configured
+    expect(egress(o, 'frontend').at(-1)).toEqual({ ports: [web, tls], to: [{ namespaceSelector: {} }] })
+    expect(egress(o, 'frontend').slice(0, -1)).toEqual(egress(defaults, 'frontend'))
+    expect(egress(o, 'backend')).toEqual(egress(defaults, 'backend'))
+    // prod: only the ingress controller's namespace
+    const prod = render([`backend.${alias}`], [], ['values-prod.yaml'])
+    const peers = find(prod, 'NetworkPolicy', 'todo-frontend')!.spec.ingress[0].from.filter((p: any) => !p.podSelector)
+    expect(egress(prod, 'backend').at(-1)).toEqual({ ports: [web, tls], to: peers })
+  })
+
   it('priorityClassName per app; imagePullSecrets on every pod of the release', () => {
     const o = render(['imagePullSecrets=[{"name":"regcred"}]'], ['backend.priorityClassName=high'])
     expect(pod(o, 'backend').priorityClassName).toBe('high')

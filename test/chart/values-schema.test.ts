@@ -160,6 +160,11 @@ const BAD: { name: string; set?: string[]; setJson?: string[]; error: RegExp }[]
     error: path('backend.topologySpreadConstraints.0'),
   },
   {
+    name: 'hostAliases with a host name for an address',
+    setJson: ['frontend.hostAliases=[{"ip":"ingress-nginx-controller","hostnames":["todo.local"]}]'],
+    error: path('frontend.hostAliases.0.ip'),
+  },
+  {
     name: 'priorityClassName in capitals',
     set: [...TAGS, 'frontend.priorityClassName=High'],
     error: path('frontend.priorityClassName'),

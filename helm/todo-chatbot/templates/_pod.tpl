@@ -19,6 +19,10 @@ imagePullSecrets:
 {{- with $c.priorityClassName }}
 priorityClassName: {{ . }}
 {{- end }}
+{{- with $c.hostAliases }}
+hostAliases:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
 securityContext:
   {{- toYaml $ctx.Values.podSecurityContext | nindent 2 }}
 {{- $waitForDatabase := and $ctx.Values.postgresql.enabled $c.waitForDatabase }}
