@@ -3,6 +3,7 @@
 // Waits, rolls back on failure and says why pods did not become ready. Does nothing when nothing changed.
 import { defineStage, shownPath, type Ctx, type Flags } from './lib/stage.ts'
 import { isMain, main } from './lib/cli.ts'
+import { publicHostValues } from './lib/public-host.ts'
 import { fail, inOrder } from './lib/errors.ts'
 import { requireSecrets } from './lib/config-secrets.ts'
 import { images, releaseImages } from './lib/images.ts'
@@ -53,6 +54,8 @@ async function run(ctx: Ctx, flags: Flags = {}): Promise<void> {
   const imgs = images(cfg)
   if (!dryRun) await preflight(ctx)
   const state = await readReleaseState(ctx)
+  // PUBLIC_HOST_IN_PODS: asked before anything changes, so a missing ingress controller stops the stage here
+  const hostAliases = await publicHostValues(ctx)
 
   // 1. the namespace and the Secret
   if (!state.namespaceExists)
@@ -73,7 +76,7 @@ async function run(ctx: Ctx, flags: Flags = {}): Promise<void> {
     })`kubectl apply -n ${ns} -f -`
 
   // 2. the release
-  const values = chartValues(cfg, secret.hash)
+  const values = [...chartValues(cfg, secret.hash), ...hostAliases]
   const fingerprint = releaseFingerprint(cfg, values)
   if (await isUpToDate(ctx, state, fingerprint, values)) {
     log.ok(

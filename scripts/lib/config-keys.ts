@@ -378,6 +378,11 @@ export const fields = {
   }),
   FRONTEND_REPLICAS: int(0, 100).register(docs, { group: 'app', default: '1', doc: 'frontend replicas' }),
   BACKEND_REPLICAS: int(0, 100).register(docs, { group: 'app', default: '1', doc: 'backend replicas' }),
+  PUBLIC_HOST_IN_PODS: bool().register(docs, {
+    group: 'app',
+    default: 'false',
+    doc: "give the frontend and backend pods an /etc/hosts line for INGRESS_HOST at the ingress controller's ClusterIP (minikube with ROUTING=ingress, where no DNS knows the host): for server code that calls the public URL, such as a next.config rewrite fixed to it by next build (init sets it then)",
+  }),
   HPA_ENABLED: bool().register(docs, {
     group: 'app',
     default: 'false',

@@ -118,6 +118,8 @@ export type Config = {
   replicas: { frontend: number; backend: number }
   /** HorizontalPodAutoscalers for frontend and backend */
   hpa: boolean
+  /** PUBLIC_HOST_IN_PODS: the app pods resolve the public host to the ingress controller (public-host.ts) */
+  publicHostInPods: boolean
   /** helm duration strings (`5m`, `300s`) and their value in ms */
   timeouts: {
     deploy: string
@@ -290,6 +292,7 @@ function configSchema(ctx: Context) {
         extraOrigins: [],
         replicas: { frontend: v.FRONTEND_REPLICAS, backend: v.BACKEND_REPLICAS },
         hpa: v.HPA_ENABLED,
+        publicHostInPods: v.PUBLIC_HOST_IN_PODS,
         timeouts: {
           deploy: v.DEPLOY_TIMEOUT.text,
           deployMs: v.DEPLOY_TIMEOUT.ms,

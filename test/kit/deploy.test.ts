@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import path from 'node:path'
 import { mutating, project, root, SECRETS, type Project, type RunResult } from './harness.ts'
+import { useCanned } from './canned.ts'
 
 const noSecrets = (r: RunResult): void => {
   for (const v of Object.values(SECRETS)) {
@@ -142,6 +143,45 @@ describe('deploy', { timeout: 120_000 }, () => {
     expect(r2.stderr).toContain(
       'open http://todo.local once todo.local resolves to your ingress controller (kubectl get ingress -n todo shows its address)',
     )
+  })
+
+  it("PUBLIC_HOST_IN_PODS=true: both app pods resolve the public host to the ingress controller's ClusterIP; no controller, nothing changes", async () => {
+    const service =
+      '^kubectl get service -n ingress-nginx ingress-nginx-controller -o jsonpath=\\{\\.spec\\.clusterIP\\}$'
+    const p = deployable({ env: { PUBLIC_HOST_IN_PODS: 'true' } })
+    useCanned(p, ['kubectl'])
+    p.setState({ answers: [{ match: service, stdout: '10.105.31.108' }] })
+    const r = await p.run('deploy')
+    expect(r.code, r.stderr).toBe(0)
+    for (const c of ['frontend', 'backend'])
+      expect(upgrade(r)).toContain(
+        `--set-string ${c}.hostAliases[0].ip=10.105.31.108 --set-string ${c}.hostAliases[0].hostnames[0]=todo.local`,
+      )
+    expect(r.stderr).toContain('todo.local inside the app pods: 10.105.31.108 (ingress-nginx/ingress-nginx-controller)')
+
+    // the addon is off: one line with the way to turn it on, before the namespace, the Secret or the release change
+    const q = deployable({ env: { PUBLIC_HOST_IN_PODS: 'true' } })
+    useCanned(q, ['kubectl'])
+    q.setState({
+      answers: [
+        { match: service, code: 1, stderr: 'Error from server (NotFound): namespaces "ingress-nginx" not found' },
+      ],
+    })
+    const r2 = await q.run('deploy')
+    expect(r2.code).toBe(1)
+    expect(r2.stderr).toContain(
+      '✖ PUBLIC_HOST_IN_PODS=true, but the ingress controller\'s Service ingress-nginx/ingress-nginx-controller has no ClusterIP to send todo.local to (Error from server (NotFound): namespaces "ingress-nginx" not found)',
+    )
+    expect(r2.stderr).toContain('fix: minikube addons enable ingress -p todo')
+    expect(mutating(r2.calls)).toEqual([])
+
+    // a dry run asks nothing and says what a real run adds
+    const d = await q.run('deploy', ['--dry-run'])
+    expect(d.code).toBe(0)
+    expect(d.stderr).toContain(
+      'PUBLIC_HOST_IN_PODS=true: a real run adds --set-string {frontend,backend}.hostAliases[0].ip=<the ClusterIP of ingress-nginx/ingress-nginx-controller> and hostnames[0]=todo.local',
+    )
+    expect(d.calls.filter((c) => c.tool === 'kubectl')).toEqual([])
   })
 
   it('ROUTING=gateway: the chart gets the HTTPRoute on the Gateway and no Ingress; the hints name its address and the Host header', async () => {

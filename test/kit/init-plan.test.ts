@@ -383,6 +383,30 @@ describe('a backend that requires OPENAI_API_KEY', () => {
   })
 })
 
+describe('a next.config rewrite to a NEXT_PUBLIC_* URL (its pages reach the backend through it)', () => {
+  it('PUBLIC_HOST_IN_PODS=true, and the ingress routes the backend prefixes the rewrite passes on', () => {
+    const frontend = tree({
+      'package.json': '{"dependencies":{"next":"16.0.0"}}\n',
+      'next.config.ts':
+        'export default {\n  async rewrites() {\n    const backendUrl = process.env.NEXT_PUBLIC_API_URL || "http://localhost:8000";\n' +
+        '    return [{ source: "/backend/:path*", destination: `${backendUrl}/:path*` }];\n  },\n};\n',
+      'lib/api.ts': 'export const API = `${window.location.origin}/backend`;\n',
+    })
+    const backend = tree({
+      'requirements.txt': 'fastapi\n',
+      'main.py':
+        'from fastapi import FastAPI\napp = FastAPI()\n@app.get("/api/{user_id}/tasks")\ndef tasks(user_id: str):\n    return []\n',
+    })
+    const p = planInit(inspectApp({ frontend, backend }), ctx)
+    expect(p.env.PUBLIC_HOST_IN_PODS).toBe('true')
+    expect(p.support).toEqual([])
+    expect(p.values.ingress).toEqual({ backendPaths: ['/api'] })
+    const s = p.settings.find((x) => x.what === 'next.config rewrite')!
+    expect(s.to).toBe('.env PUBLIC_HOST_IN_PODS')
+    expect(s.from.map(where)).toEqual(['next.config.ts:4'])
+  })
+})
+
 describe("a backend whose migrations reference Better Auth's tables", () => {
   const backend = () =>
     tree({

@@ -134,7 +134,12 @@ describe("runJourney through the app's own next.config rewrite", () => {
     expect(create.detail).toBe(
       "POST /backend/api/u1/tasks → 500 (Internal Server Error): the frontend's rewrite /backend/:path* (next.config.ts:19) passes the request to ${backendUrl}/:path* (NEXT_PUBLIC_API_URL=http://todo.local at build time), and the frontend pod could not reach that: the destination is fixed by next build, and the public URL is not an address inside the cluster",
     )
-    expect(create.fix).toMatch(/^build with NEXT_PUBLIC_API_URL=http:\/\/todo-backend:8000 \(the backend's Service\)/)
+    expect(create.fix).toMatch(
+      /^set PUBLIC_HOST_IN_PODS=true in \.env \(the app pods then resolve todo\.local to the ingress controller, which routes the backend's paths\), then npx zx scripts\/deploy\.ts; /,
+    )
+    // built with another URL: the variable is what to change
+    const other = row(await run(plan({ way: { ...rewrite, built: 'http://api.example.com' } })), 'create')
+    expect(other.fix).toMatch(/^build with NEXT_PUBLIC_API_URL=http:\/\/todo-backend:8000 \(the backend's Service\)/)
   })
 })
 

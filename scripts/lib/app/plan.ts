@@ -410,30 +410,37 @@ export function planInit(f: AppFindings, ctx: PlanContext): Plan {
     set('frontend', 'database access', 'none: the frontend reads no database URL, so the NetworkPolicies shut it out of the database', 'networkPolicy.frontendToDatabase', [])
   }
 
+  // the browser's calls go to the backend's own route prefixes (/v1, /api...); the frontend keeps its routes under them
+  const routeOnIngress = (variable: string, from: Evidence[], how: string): void => {
+    const found = be.routePrefixes
+    const prefixes = found.length ? found.map((p) => p.value) : ['/api']
+    const under = (r: string) => prefixes.some((p) => r === p || r.startsWith(`${p}/`))
+    const own = [...(feAuth ? ['/api/auth'] : []), ...(fe.health && fe.health.value !== '/' ? [fe.health.value] : [])].filter(under)
+    values.ingress = { backendPaths: prefixes, ...(own.length ? { frontendPaths: [...new Set(own)].sort() } : {}) }
+    const used = `${prefixes.join(', ')} to the backend${own.length ? `, ${own.join(' and ')} still to the frontend` : ''}`
+    const key = 'ingress.backendPaths (the prefixes of the backend routes the browser calls) and ingress.frontendPaths (the frontend\'s own routes under them)'
+    if (found.length) {
+      set('frontend', `${how} at ${variable} (baked in at build time): the ingress routes the backend's route prefixes to it`, used, key, from)
+      set('backend', 'route prefixes the browser is sent to', prefixes.join(', '), 'ingress.backendPaths', found.flatMap((p) => p.from))
+    } else open.push({
+      component: 'frontend',
+      what: `${how} at ${variable} (baked in at build time), and no backend route was found to take a prefix from: the ingress routes a path prefix to the backend Service on the public host`,
+      used,
+      key,
+      from,
+    })
+  }
   for (const a of fe.backendAccess) {
     if (a.how === 'proxy') set('frontend', 'browser → backend', `through the frontend (server code reads ${a.variable})`, a.variable === 'BACKEND_URL' ? 'nothing to write (the chart gives BACKEND_URL)' : `frontend.extraEnv ${a.variable}`, a.from)
-    else if (a.how === 'rewrites')
+    else if (a.how === 'rewrites' && a.variable?.startsWith('NEXT_PUBLIC_')) {
+      // next build fixes the destination to the public URL (the kit builds with NEXT_PUBLIC_* from PUBLIC_URL): inside
+      // the frontend pod that host must lead to the ingress, which routes the backend's paths
+      env.PUBLIC_HOST_IN_PODS = 'true'
+      set('frontend', 'next.config rewrite', `to ${a.destination}, ${a.variable} fixed by next build to the public URL: the app pods resolve its host to the ingress controller`, '.env PUBLIC_HOST_IN_PODS', a.from)
+      if (!fe.backendAccess.some((d) => d.how === 'direct')) routeOnIngress(a.variable, a.from, 'the frontend passes requests to the backend through its rewrite')
+    } else if (a.how === 'rewrites')
       support.push({ component: 'frontend', needs: 'kit', what: `next.config rewrites to ${a.destination}: rewrites are fixed by \`next build\`, so the destination must be the in-cluster backend at build time${a.variable ? ` (${a.variable} is read by next build; the kit passes only NEXT_PUBLIC_* values to the build)` : ''}`, from: a.from })
-    else {
-      // the browser's calls go to the backend's own route prefixes (/v1, /api...); the frontend keeps its routes under them
-      const found = be.routePrefixes
-      const prefixes = found.length ? found.map((p) => p.value) : ['/api']
-      const under = (r: string) => prefixes.some((p) => r === p || r.startsWith(`${p}/`))
-      const own = [...(feAuth ? ['/api/auth'] : []), ...(fe.health && fe.health.value !== '/' ? [fe.health.value] : [])].filter(under)
-      values.ingress = { backendPaths: prefixes, ...(own.length ? { frontendPaths: [...new Set(own)].sort() } : {}) }
-      const used = `${prefixes.join(', ')} to the backend${own.length ? `, ${own.join(' and ')} still to the frontend` : ''}`
-      const key = 'ingress.backendPaths (the prefixes of the backend routes the browser calls) and ingress.frontendPaths (the frontend\'s own routes under them)'
-      if (found.length) {
-        set('frontend', `browser → backend directly at ${a.variable} (baked in at build time): the ingress routes the backend's route prefixes to it`, used, key, a.from)
-        set('backend', 'route prefixes the browser is sent to', prefixes.join(', '), 'ingress.backendPaths', found.flatMap((p) => p.from))
-      } else open.push({
-        component: 'frontend',
-        what: `the browser calls the backend directly at ${a.variable} (baked in at build time), and no backend route was found to take a prefix from: the ingress routes a path prefix to the backend Service on the public host`,
-        used,
-        key,
-        from: a.from,
-      })
-    }
+    else routeOnIngress(a.variable, a.from, 'browser → backend directly')
   }
   if (!fe.backendAccess.length) notes.push({ component: 'frontend', text: 'browser → backend: no backend URL variable found in the frontend', from: [] })
 
