@@ -17,7 +17,7 @@ const E2E_ORDER = {
   ],
   harness: ['cluster.test.ts', 'kit.test.ts', 'dev.test.ts', 'network-policy.test.ts'],
 }[e2eCluster] ?? ['cluster.test.ts', 'kit.test.ts']
-// The images suite's longest file (several real apps, ~170 s warm) starts first, so the other worker runs the rest
+// The images suite's longest file (several real apps: ~50 s warm, ~290 s cold) starts first, so the other worker runs the rest
 // beside it instead of after it (a fresh clone has no timing cache for vitest to order by).
 const FIRST = ['/test/images/corpus.test.ts']
 class E2EOrder extends BaseSequencer {
