@@ -213,6 +213,15 @@ describe('backend: route prefixes a browser calls', () => {
     ])
     expect(routePrefixes(tree({ 'main.py': 'app = FastAPI()\n@app.get("/health")\ndef h(): ...\n' }))).toEqual([])
   })
+  it('a route whose first segment is a path parameter gives no prefix (an ingress cannot route "/{user_id}")', () => {
+    // a real app (tahanadeemkhan): a chat router without a prefix, beside its /api routers
+    const dir = tree({
+      'routes/chat.py': 'router = APIRouter()\n@router.post("/{user_id}/chat")\ndef chat(user_id): ...\n',
+      'routes/tasks.py':
+        'router = APIRouter(prefix="/api")\n@router.get("/{user_id}/tasks")\ndef tasks(user_id): ...\n',
+    })
+    expect(routePrefixes(dir).map((p) => p.value)).toEqual(['/api'])
+  })
 })
 
 describe('backend: routes for probes', () => {

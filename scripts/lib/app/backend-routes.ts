@@ -16,6 +16,8 @@ export function routePrefixes(dir: string): Finding<string>[] {
     const first = /^\/[^/]+/.exec(r.value)?.[0]
     // a browser calls the API, not the probes; /docs and /openapi.json are the backend's own pages
     if (!first || HEALTH.test(r.value) || READY.test(r.value) || /^\/(docs|redoc|openapi\.json)$/.test(first)) continue
+    // a path parameter (`/{user_id}/chat` on a router without a prefix) matches any first segment: no prefix to route
+    if (first.includes('{')) continue
     if (!out.has(first)) out.set(first, { value: first, from: r.from })
   }
   return [...out.values()].sort((a, b) => a.value.localeCompare(b.value))
