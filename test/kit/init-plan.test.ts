@@ -383,6 +383,29 @@ describe('a backend that requires OPENAI_API_KEY', () => {
   })
 })
 
+describe("a backend started with its source dir on the import path (the app's own PYTHONPATH=src)", () => {
+  it('PYTHONPATH=/app/src beside APP_MODULE named from there, with the start command that says so', () => {
+    for (const [start, line] of [
+      ['Procfile', 'web: PYTHONPATH=src uvicorn main:app --host 0.0.0.0 --port $PORT\n'],
+      ['start.sh', '#!/bin/sh\nexec uvicorn main:app --app-dir src --port 8000\n'],
+    ] as const) {
+      const backend = tree({
+        'requirements.txt': 'fastapi\nuvicorn\n',
+        'src/main.py': 'from fastapi import FastAPI\nfrom db import engine\napp = FastAPI()\n',
+        'src/db.py': 'engine = None\n',
+        [start]: line,
+      })
+      const p = planInit(inspectApp({ frontend: path.join(apps, 'plain-main/frontend'), backend }), ctx)
+      expect(p.values.backend.extraEnv.filter((e) => ['PYTHONPATH', 'APP_MODULE'].includes(e.name))).toEqual([
+        { name: 'PYTHONPATH', value: '/app/src' },
+        { name: 'APP_MODULE', value: 'main:app' },
+      ])
+      const s = p.settings.find((x) => x.to === 'backend.extraEnv PYTHONPATH')!
+      expect(s.from.map(where)).toEqual([`${start}:${start === 'Procfile' ? 1 : 2}`])
+    }
+  })
+})
+
 describe('a next.config rewrite to a NEXT_PUBLIC_* URL (its pages reach the backend through it)', () => {
   it('PUBLIC_HOST_IN_PODS=true, and the ingress routes the backend prefixes the rewrite passes on', () => {
     const frontend = tree({

@@ -183,6 +183,22 @@ export function asgiApps(dir: string): Finding<string>[] {
   return out
 }
 
+/**
+ * The directory the app's own start command puts on Python's import path: `PYTHONPATH=src uvicorn main:app` in a
+ * Procfile or start script, or `uvicorn main:app --app-dir src`. Its modules then import each other as top-level
+ * modules (`from db import ...`), which works in the image only with that directory on the path too.
+ */
+export function importRoot(dir: string): Finding<string> | null {
+  const starts = ['Procfile', 'start.sh', 'entrypoint.sh', 'docker-start.sh', 'run.sh', 'Dockerfile']
+  const re = /(?:\bPYTHONPATH=["']?([\w./-]+)["']?[^\n]*\buvicorn\b|\buvicorn\b[^\n]*--app-dir[ =]["']?([\w./-]+))/
+  for (const h of matches(dir, starts, re)) {
+    const v = (h.groups[0] || h.groups[1] || '').replace(/^\.\//, '').replace(/\/+$/, '')
+    // a path inside the app dir only (an absolute one is another image's layout)
+    if (v && v !== '.' && !v.startsWith('/') && !v.split('/').includes('..')) return { value: v, from: [h] }
+  }
+  return null
+}
+
 export function backendPort(dir: string): Finding<number> | null {
   // a literal port, or the default of an environment read: port=int(os.getenv("PORT", "9000")), os.environ.get(..., 9000)
   const code = matches(dir, sourceFiles(dir, ['.py']),

@@ -1,5 +1,5 @@
 // Every detector run over one frontend and one backend directory: the facts init decides from. Read-only.
-import { backendPort, asgiApps, dependencyManager, dependencySource, pythonVersion } from './detect-backend.ts'
+import { backendPort, asgiApps, dependencyManager, dependencySource, importRoot, pythonVersion } from './detect-backend.ts'
 import { probeRoutes, routePrefixes } from './backend-routes.ts'
 import { databaseTls } from './database-tls.ts'
 import { authTableReferences, databaseDriver, fileWrites, jwksFetch, migrations } from './backend-runtime.ts'
@@ -55,6 +55,7 @@ export function inspectApp(dirs: { frontend: string; backend: string }) {
       /** requirements.txt and pyproject.toml both list dependencies: which the image installs, and why */
       depsSource,
       asgi: asgiApps(be),
+      importRoot: importRoot(be),
       port: backendPort(be),
       probes: probeRoutes(be),
       /** where a browser calling the backend directly is sent: the first segments of its routes */

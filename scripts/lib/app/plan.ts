@@ -150,8 +150,12 @@ export function planInit(f: AppFindings, ctx: PlanContext): Plan {
       support.push({ component: 'backend', needs: 'image', what: `${how} without uv.lock or requirements.txt: backend-docker installs from uv.lock, requirements.txt or a pyproject [project] table`, from: be.deps.from })
   }
 
+  // the import root the app starts with (PYTHONPATH=src): on the path in the image too, the module named from it
+  const root = be.importRoot
+  if (root) extraEnv('backend', { name: 'PYTHONPATH', value: `/app/${root.value}` }, 'import path (its own start command puts it there)', root.from)
+  const fromRoot = (m: string): string => (root && m.startsWith(`${root.value.replaceAll('/', '.')}.`) ? m.slice(root.value.length + 1) : m)
   if (be.asgi.length === 1) {
-    extraEnv('backend', { name: 'APP_MODULE', value: be.asgi[0]!.value }, 'ASGI app', be.asgi[0]!.from)
+    extraEnv('backend', { name: 'APP_MODULE', value: fromRoot(be.asgi[0]!.value) }, 'ASGI app', be.asgi[0]!.from)
   } else if (be.asgi.length === 0) {
     open.push({ component: 'backend', what: 'ASGI app (no `app = FastAPI(` found)', used: 'app.main:app (the image default)', key: 'backend.extraEnv APP_MODULE', from: [] })
   } else {
