@@ -301,6 +301,18 @@ describe.each(helms())('$label', (helm) => {
     expect(egress(prod, 'backend').at(-1)).toEqual({ ports: [web, tls], to: peers })
   })
 
+  it('postgresql.urlQuery: the query string of every composed DATABASE_URL; none by default', () => {
+    const url = (o: K8sObject[], c: string) => env(container(o, c)).get('DATABASE_URL').value
+    expect(url(defaults, 'backend')).toBe(
+      'postgresql://$(POSTGRES_USER):$(POSTGRES_PASSWORD)@todo-postgresql:5432/todo',
+    )
+    const o = render([], ['postgresql.urlQuery=application_name=todo'])
+    for (const c of ['frontend', 'backend'])
+      expect(url(o, c)).toBe(
+        'postgresql://$(POSTGRES_USER):$(POSTGRES_PASSWORD)@todo-postgresql:5432/todo?application_name=todo',
+      )
+  })
+
   it('priorityClassName per app; imagePullSecrets on every pod of the release', () => {
     const o = render(['imagePullSecrets=[{"name":"regcred"}]'], ['backend.priorityClassName=high'])
     expect(pod(o, 'backend').priorityClassName).toBe('high')

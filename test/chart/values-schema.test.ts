@@ -160,6 +160,11 @@ const BAD: { name: string; set?: string[]; setJson?: string[]; error: RegExp }[]
     error: path('backend.topologySpreadConstraints.0'),
   },
   {
+    name: 'postgresql.urlQuery with its question mark',
+    set: [...TAGS, 'postgresql.urlQuery=?sslmode=disable'],
+    error: path('postgresql.urlQuery'),
+  },
+  {
     name: 'hostAliases with a host name for an address',
     setJson: ['frontend.hostAliases=[{"ip":"ingress-nginx-controller","hostnames":["todo.local"]}]'],
     error: path('frontend.hostAliases.0.ip'),

@@ -483,3 +483,27 @@ describe('code that asks the database for TLS', () => {
     expect(planFor('plain-main/frontend', 'plain-main/backend').values.postgresql).toBeUndefined()
   })
 })
+
+describe('code that appends "&name=value" to DATABASE_URL (written for a hosted URL with a query string)', () => {
+  it('postgresql.urlQuery, beside TLS when both; the lines that append', () => {
+    // a real app (tahanadeemkhan): the database name became "todo&connect_timeout=10…"
+    const frontend = tree({
+      'package.json': '{"dependencies":{"next":"16.0.0","pg":"8.0.0"}}\n',
+      'src/lib/auth.ts':
+        'export const pool = new Pool({\n  connectionString: process.env.DATABASE_URL + "&connect_timeout=10",\n  ssl: true,\n})\n',
+    })
+    const backend = tree({
+      'requirements.txt': 'fastapi\n',
+      'main.py':
+        'from fastapi import FastAPI\napp = FastAPI()\nurl = os.environ["DATABASE_URL"] + "&application_name=api"\n',
+    })
+    const p = planInit(inspectApp({ frontend, backend }), ctx)
+    expect(p.values.postgresql).toEqual({ tls: { enabled: true }, urlQuery: 'application_name=todo' })
+    const s = p.settings.find((x) => x.what === 'database URL query')!
+    expect([s.component, s.to, s.from.map(where)]).toEqual([
+      'frontend',
+      'postgresql.urlQuery',
+      ['src/lib/auth.ts:2', 'main.py:3'],
+    ])
+  })
+})

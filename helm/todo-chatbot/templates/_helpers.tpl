@@ -203,7 +203,7 @@ as it is. Call with (dict "ctx" $ "scheme" "postgresql").
       name: {{ include "todo-chatbot.secretName" . }}
       key: POSTGRES_PASSWORD
 - name: DATABASE_URL
-  value: {{ printf "%s://$(POSTGRES_USER):$(POSTGRES_PASSWORD)@%s:%d/%s" $scheme (include "todo-chatbot.postgresql.host" .) (int .Values.postgresql.port) .Values.postgresql.auth.database | quote }}
+  value: {{ printf "%s://$(POSTGRES_USER):$(POSTGRES_PASSWORD)@%s:%d/%s%s" $scheme (include "todo-chatbot.postgresql.host" .) (int .Values.postgresql.port) .Values.postgresql.auth.database (ternary (printf "?%s" .Values.postgresql.urlQuery) "" (ne .Values.postgresql.urlQuery "")) | quote }}
 {{- else }}
 - name: DATABASE_URL
   valueFrom:

@@ -17,3 +17,14 @@ export function databaseTls(dir: string): Evidence[] {
   const py = matches(dir, sourceFiles(dir, ['.py']), PY_SSL)
   return [...js, ...py].map(({ file, line, text }) => ({ file, line, text }))
 }
+
+// DATABASE_URL + "&connect_timeout=10": code written for a hosted database's URL, which always carries a query string
+const JS_APPEND = /process\.env\.DATABASE_URL\s*\+\s*[`'"]&|\$\{\s*process\.env\.DATABASE_URL\s*\}&/
+const PY_APPEND = /(?:os\.environ\[\s*["']DATABASE_URL["']\s*\]|os\.(?:environ\.get|getenv)\(\s*["']DATABASE_URL["'][^)]*\))\s*\+\s*f?["']&/
+
+/** Where the apps' code appends `&name=value` to DATABASE_URL (so the URL it is given must have a query string). */
+export function databaseUrlAppends(dir: string): Evidence[] {
+  const js = matches(dir, sourceFiles(dir, ['.ts', '.tsx', '.js', '.mjs', '.cjs']), JS_APPEND)
+  const py = matches(dir, sourceFiles(dir, ['.py']), PY_APPEND)
+  return [...js, ...py].map(({ file, line, text }) => ({ file, line, text }))
+}

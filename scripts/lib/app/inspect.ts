@@ -1,7 +1,7 @@
 // Every detector run over one frontend and one backend directory: the facts init decides from. Read-only.
 import { backendPort, asgiApps, dependencyManager, dependencySource, importRoot, pythonVersion } from './detect-backend.ts'
 import { probeRoutes, routePrefixes } from './backend-routes.ts'
-import { databaseTls } from './database-tls.ts'
+import { databaseTls, databaseUrlAppends } from './database-tls.ts'
 import { authTableReferences, databaseDriver, fileWrites, jwksFetch, migrations } from './backend-runtime.ts'
 import { authConfig, backendAccess, betterAuth, frontendHealth, migrateScript, neonDriver, nodeVersion, packageManager, standaloneOutput } from './detect-frontend.ts'
 import { jsEnvReads, pythonEnvReads } from './env-reads.ts'
@@ -45,6 +45,7 @@ export function inspectApp(dirs: { frontend: string; backend: string }) {
       backendAccess: backendAccess(fe, feReads),
       /** server code asking the database for TLS (a pg Pool's `ssl:`) */
       databaseTls: databaseTls(fe),
+      databaseUrlAppends: databaseUrlAppends(fe),
       /** a route that serves /.well-known/jwks.json (Better Auth serves /api/auth/jwks by itself) */
       wellKnownJwks: matches(fe, sourceFiles(fe, ['.ts', '.tsx', '.js', '.mjs']), /well-known\/jwks/)[0] ?? null,
     },
@@ -68,6 +69,7 @@ export function inspectApp(dirs: { frontend: string; backend: string }) {
       writes: fileWrites(be),
       /** code asking the database for TLS (connect_args sslmode/ssl) */
       databaseTls: databaseTls(be),
+      databaseUrlAppends: databaseUrlAppends(be),
       env: pythonEnvReads(be),
     },
   }

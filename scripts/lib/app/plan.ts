@@ -30,7 +30,7 @@ export type AppValues = {
   ingress?: { backendPaths: string[]; frontendPaths?: string[] }
   networkPolicy?: { frontendToDatabase: boolean }
   migrations?: { order: Component[] }
-  postgresql?: { tls: { enabled: boolean } }
+  postgresql?: { tls?: { enabled: boolean }; urlQuery?: string }
 }
 /** a decision and the file:line lines it rests on; `to` says where init puts it (a .env key, a values path, nowhere) */
 export type Setting = { component: Component; what: string; value: string; to: string; from: Evidence[] }
@@ -393,8 +393,14 @@ export function planInit(f: AppFindings, ctx: PlanContext): Plan {
   // code that asks for TLS: a PostgreSQL without a certificate refuses it, so the in-cluster one offers it
   for (const [component, asks] of [['frontend', fe.databaseTls], ['backend', be.databaseTls]] as const) {
     if (!asks.length) continue
-    values.postgresql = { tls: { enabled: true } }
+    values.postgresql = { ...values.postgresql, tls: { enabled: true } }
     set(component, 'database TLS', `on: its code asks the database connection for TLS, which a PostgreSQL without a certificate refuses; the in-cluster one offers it with the chart's certificate (plain connections still work)`, 'postgresql.tls.enabled', asks.slice(0, 3))
+  }
+  // DATABASE_URL + "&…": written for a hosted database's URL, which always has a query string; the composed one gets one
+  const appends = [...fe.databaseUrlAppends, ...be.databaseUrlAppends]
+  if (appends.length) {
+    values.postgresql = { ...values.postgresql, urlQuery: 'application_name=todo' }
+    set(fe.databaseUrlAppends.length ? 'frontend' : 'backend', 'database URL query', `application_name=todo: the code appends "&…" to DATABASE_URL, so the URL the chart composes carries a query string for it to extend (else the appended text would end up in the database name)`, 'postgresql.urlQuery', appends.slice(0, 3))
   }
   // Neon's serverless driver speaks HTTPS and WebSocket to the database host, never PostgreSQL's port: the kit's
   // neon-proxy answers for the in-cluster database (its migration step trusts the same CA)
