@@ -11,20 +11,26 @@ const JS_SSL = /\bssl\s*:\s*(?:\{|true\b|["'](?:require|prefer|verify-ca|verify-
 const PY_SSL =
   /["'](?:ssl|sslmode)["']\s*\]?\s*[:=]\s*(?:True\b|["'](?:require|prefer|verify-ca|verify-full)["'])|\b(?:create_engine|create_async_engine|connect|create_pool)\([^)]*\bssl\s*=\s*(?:True\b|["']require["'])/
 
+/** The lines of the app's JS/TS and Python sources that match each language's pattern (file:line). */
+function codeLines(dir: string, js: RegExp, py: RegExp): Evidence[] {
+  const hits = [
+    ...matches(dir, sourceFiles(dir, ['.ts', '.tsx', '.js', '.mjs', '.cjs']), js),
+    ...matches(dir, sourceFiles(dir, ['.py']), py),
+  ]
+  return hits.map(({ file, line, text }) => ({ file, line, text }))
+}
+
 /** Where the app's own code asks its database connection for TLS (file:line), in JS/TS and Python sources. */
 export function databaseTls(dir: string): Evidence[] {
-  const js = matches(dir, sourceFiles(dir, ['.ts', '.tsx', '.js', '.mjs', '.cjs']), JS_SSL)
-  const py = matches(dir, sourceFiles(dir, ['.py']), PY_SSL)
-  return [...js, ...py].map(({ file, line, text }) => ({ file, line, text }))
+  return codeLines(dir, JS_SSL, PY_SSL)
 }
 
 // DATABASE_URL + "&connect_timeout=10": code written for a hosted database's URL, which always carries a query string
 const JS_APPEND = /process\.env\.DATABASE_URL\s*\+\s*[`'"]&|\$\{\s*process\.env\.DATABASE_URL\s*\}&/
-const PY_APPEND = /(?:os\.environ\[\s*["']DATABASE_URL["']\s*\]|os\.(?:environ\.get|getenv)\(\s*["']DATABASE_URL["'][^)]*\))\s*\+\s*f?["']&/
+const PY_APPEND =
+  /(?:os\.environ\[\s*["']DATABASE_URL["']\s*\]|os\.(?:environ\.get|getenv)\(\s*["']DATABASE_URL["'][^)]*\))\s*\+\s*f?["']&/
 
 /** Where the apps' code appends `&name=value` to DATABASE_URL (so the URL it is given must have a query string). */
 export function databaseUrlAppends(dir: string): Evidence[] {
-  const js = matches(dir, sourceFiles(dir, ['.ts', '.tsx', '.js', '.mjs', '.cjs']), JS_APPEND)
-  const py = matches(dir, sourceFiles(dir, ['.py']), PY_APPEND)
-  return [...js, ...py].map(({ file, line, text }) => ({ file, line, text }))
+  return codeLines(dir, JS_APPEND, PY_APPEND)
 }

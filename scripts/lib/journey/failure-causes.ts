@@ -112,17 +112,12 @@ export function classify(s: Sent, w: Where): Failure {
         `(${dest}), and the frontend pod could not reach that: the destination is fixed by next build, and the ` +
         `public URL is not an address inside the cluster`,
       // fixed to the public URL: the pods can resolve its host to the ingress (minikube), which routes the same paths
-      fix: (() => {
-        try {
-          return r.built !== null && new URL(r.built).host === w.host
-        } catch {
-          return false
-        }
-      })()
-        ? `set PUBLIC_HOST_IN_PODS=true in .env (the app pods then resolve ${hostName} to the ingress controller, which routes the backend's paths), then ${DEPLOY}; ${logs('frontend')}`
-        : r.variable
-          ? `build with ${r.variable}=http://${w.release}-backend:8000 (the backend's Service) in .env if the browser never calls ${r.variable} itself, then npx zx scripts/up.ts; ${logs('frontend')}`
-          : `the rewrite's destination must be an address the frontend pod reaches (the backend's Service, http://${w.release}-backend:8000); ${logs('frontend')}`,
+      fix:
+        r.built !== null && URL.canParse(r.built) && new URL(r.built).host === w.host
+          ? `set PUBLIC_HOST_IN_PODS=true in .env (the app pods then resolve ${hostName} to the ingress controller, which routes the backend's paths), then ${DEPLOY}; ${logs('frontend')}`
+          : r.variable
+            ? `build with ${r.variable}=http://${w.release}-backend:8000 (the backend's Service) in .env if the browser never calls ${r.variable} itself, then npx zx scripts/up.ts; ${logs('frontend')}`
+            : `the rewrite's destination must be an address the frontend pod reaches (the backend's Service, http://${w.release}-backend:8000); ${logs('frontend')}`,
     }
   }
 
