@@ -2,12 +2,13 @@
 // change to a route or a prompt leaves the database exactly as the last migration left it, so deploy need not run
 // the step (and wait for its Job) again; a change to a model, a revision or a dependency runs it.
 //
-// Entry points: `python -m pkg.mod` (python3, `uv run`, `poetry run`… in front), `python path/file.py`, and `alembic …`
-// (the ini's script_location: env.py and every revision). From there, every `import x` / `from x import y` anywhere
-// in a file (inside functions and `if TYPE_CHECKING:` too) that names a module of the context, found from the context
-// root (the image's working directory), src/ or the entry script's directory, with each package's __init__.py on the
-// way. A name that is no file of the context is a dependency: the lockfile stands for it. Files other than .py (SQL,
-// JSON, the lockfile, the Dockerfile) always count, so the scope can only leave out what the command cannot run.
+// Entry points: `python -m pkg.mod` (python3, `uv run`, `poetry run`… in front), `python path/file.py`, `alembic …`
+// (the ini's script_location: env.py and every revision), and `sh -c` with such commands joined by `&&`. From there,
+// every `import x` / `from x import y` anywhere in a file (inside functions and `if TYPE_CHECKING:` too) that names a
+// module of the context, found from the context root (the image's working directory), src/ or the entry script's
+// directory, with each package's __init__.py on the way. A name that is no file of the context is a dependency: the
+// lockfile stands for it. Files other than .py (SQL, JSON, the lockfile, the Dockerfile) always count, so the scope can
+// only leave out what the command cannot run.
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Config, ImageSpec } from './config.ts'
@@ -136,6 +137,20 @@ function entryPoints(spec: ImageSpec, command: string[], py: Set<string>): Entri
   const shown = `migrateCommand ${JSON.stringify(command)}`
   // no command, no step: nothing of the image can change what it does
   if (!argv.length) return { modules: [], files: [], roots: [] }
+  // `sh -c "python scripts/a.py && python scripts/b.py"` (init's form for several migration scripts): the entry
+  // points of every command
+  if (/^(ba)?sh$/.test(path.posix.basename(argv[0]!)) && argv[1] === '-c' && argv.length === 3) {
+    const commands = argv[2]!.split('&&').map((c) => c.trim().split(/\s+/))
+    if (!commands.every((c) => c.every((word) => /^[\w./=:-]+$/.test(word))))
+      return { why: `${shown} is a shell line, not commands joined by &&` }
+    const all: Entries = { modules: [], files: [], roots: [] }
+    for (const c of commands) {
+      const one = entryPoints(spec, c, py)
+      if ('why' in one) return one
+      ;(all.modules.push(...one.modules), all.files.push(...one.files), all.roots.push(...one.roots))
+    }
+    return all
+  }
   while (argv.length && RUNNERS[path.posix.basename(argv[0]!)] === argv[1]) {
     argv = argv.slice(2)
     while (argv[0]?.startsWith('-')) argv = argv.slice(VALUE_OPTS.has(argv[0]!) && !argv[0]!.includes('=') ? 2 : 1)

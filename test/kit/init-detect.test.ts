@@ -19,6 +19,7 @@ import {
   fileWrites,
   jwksFetch,
   migrations,
+  tablesChangedNotCreated,
   type Migration,
 } from '../../scripts/lib/app/backend-runtime.ts'
 import {
@@ -349,6 +350,61 @@ describe('backend: database, JWKS, migrations, files', () => {
       migrations(tree({ 'app/migrate.py': 'def main(): ...\n\nif __name__ == "__main__":\n    main()\n' })).value,
     ).toEqual({ kind: 'module', command: ['python', '-m', 'app.migrate'] })
     expect(migrations(und.be).value.kind).toBe('none')
+  })
+
+  it('migration scripts the author runs by hand: each by its path, the plain migrate.py first, then by name', () => {
+    const main = 'def run(): ...\n\nif __name__ == "__main__":\n    run()\n'
+    const m = migrations(
+      tree({
+        'scripts/migrate_jwks.py': main,
+        'scripts/migrate.py': main,
+        'scripts/migrate_better_auth.py': main,
+        // not migrations: no __main__ block, or another name
+        'scripts/migrate_helpers.py': 'def helper(): ...\n',
+        'scripts/verify_tables.py': main,
+        'main.py': 'Base.metadata.create_all(engine)\n',
+      }),
+    )
+    expect(m.value).toEqual({
+      kind: 'module',
+      command: [
+        'sh',
+        '-c',
+        'python scripts/migrate.py && python scripts/migrate_better_auth.py && python scripts/migrate_jwks.py',
+      ],
+    })
+    expect(at(m.from)).toEqual([
+      'scripts/migrate.py:3',
+      'scripts/migrate_better_auth.py:3',
+      'scripts/migrate_jwks.py:3',
+    ])
+    expect(migrations(tree({ 'scripts/migrate_db.py': main })).value).toEqual({
+      kind: 'module',
+      command: ['python', 'scripts/migrate_db.py'],
+    })
+  })
+
+  it("tables an Alembic chain changes but never creates (it cannot run on an empty database); not Better Auth's", () => {
+    const alembic: Migration = { kind: 'alembic', command: ['alembic', 'upgrade', 'head'] }
+    const uncreated = (files: Record<string, string>, m: Migration = alembic) =>
+      tablesChangedNotCreated(tree(files), m).map((r) => `${r.table} ${where(r)}`)
+    expect(
+      uncreated({
+        'alembic/versions/1_chat.py': [
+          "op.create_table('conversations', sa.Column('user_id', sa.Text()), sa.ForeignKeyConstraint(['user_id'], ['user.id']))",
+          "op.create_index('ix_c', 'conversations', ['user_id'])",
+          'op.execute(\'ALTER TABLE "user" ADD COLUMN plan text\')',
+        ].join('\n'),
+        'alembic/versions/2_due.py': [
+          "op.execute('ALTER TABLE tasks ALTER COLUMN due_date DROP NOT NULL')",
+          "op.alter_column('tasks', 'due_date', type_=sa.TIMESTAMP(timezone=True))",
+          "op.add_column('tags', sa.Column('color', sa.Text()))",
+          'op.execute("CREATE TABLE IF NOT EXISTS tags (id int)")',
+        ].join('\n'),
+      }),
+    ).toEqual(['tasks alembic/versions/2_due.py:1'])
+    // a migrate module or create_all: the kit does not read what they change
+    expect(uncreated({ 'versions/1.py': "op.alter_column('tasks', 'x')\n" }, { kind: 'create_all' })).toEqual([])
   })
 
   it("foreign keys to Better Auth's tables in the backend's migrations, unless they create the table themselves", () => {

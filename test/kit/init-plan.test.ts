@@ -467,6 +467,27 @@ describe("a backend whose migrations reference Better Auth's tables", () => {
   })
 })
 
+describe('a backend whose Alembic chain changes a table no revision creates', () => {
+  it('an open item naming the table and the line: on an empty database the Job would stop there', () => {
+    const backend = tree({
+      'requirements.txt': 'fastapi\nalembic\npsycopg2-binary\n',
+      'main.py': 'from fastapi import FastAPI\napp = FastAPI()\n',
+      'alembic.ini': '[alembic]\nscript_location = alembic\n',
+      'alembic/versions/1_due.py': "def upgrade():\n    op.alter_column('tasks', 'due_date', nullable=True)\n",
+    })
+    const p = planInit(inspectApp({ frontend: path.join(apps, 'plain-main/frontend'), backend }), ctx)
+    const o = p.open.find((x) => /no revision creates/.test(x.what))!
+    expect(o.what).toMatch(/alembic upgrade head stops where a revision changes tasks/)
+    expect(o.key).toMatch(/^backend\.migrateCommand/)
+    expect(o.from.map(where)).toEqual(['alembic/versions/1_due.py:2'])
+    // the command stays: with a database that has the tables (DATABASE_URL) it is the right one
+    expect(p.values.backend.migrateCommand).toEqual(['alembic', 'upgrade', 'head'])
+    expect(
+      planFor('uv-alembic/frontend', 'uv-alembic/backend').open.filter((x) => /no revision creates/.test(x.what)),
+    ).toEqual([])
+  })
+})
+
 describe('code that asks the database for TLS', () => {
   it("postgresql.tls.enabled, with each component's own lines; an app that does not ask keeps the chart default", () => {
     const backend = tree({

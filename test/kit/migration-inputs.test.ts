@@ -137,6 +137,27 @@ describe('migration inputs: the files a migration command can import', () => {
     expect(files(spec, ['python', '/app/scripts/migrate.py'])).not.toContain('src/todo/web.py')
   })
 
+  it("several migration scripts run by sh -c (init's form for them): every script's imports, and nothing else", () => {
+    const spec = app({
+      'config.py': '',
+      'models.py': '',
+      'routes.py': 'import models\n',
+      'migrations/001_tasks.sql': 'CREATE TABLE tasks (id int);\n',
+      'scripts/migrate.py': 'import config\n',
+      'scripts/migrate_conversations.py': 'from models import Conversation\nfrom config import settings\n',
+    })
+    const line = 'python scripts/migrate.py && python scripts/migrate_conversations.py'
+    expect(files(spec, ['sh', '-c', line])).toEqual([
+      'config.py',
+      'models.py',
+      'scripts/migrate.py',
+      'scripts/migrate_conversations.py',
+    ])
+    // anything else a shell line can do (a pipe, a variable, a quoted word) is more than the kit reads
+    const s = migrationScope(spec, ['sh', '-c', 'python scripts/migrate.py | tee "$LOG"'])
+    expect(s.kind === 'image' && s.why).toMatch(/is a shell line, not commands joined by &&/)
+  })
+
   it('the kit cannot tell: a dynamic import, an unknown command, a module that is not there, alembic without its ini', () => {
     const spec = app({
       'app/__init__.py': '',

@@ -108,9 +108,30 @@ export function migrations(dir: string): Finding<Migration> {
     const main = text && /^if __name__ == ["']__main__["']/m.exec(text)
     if (text && main) return { value: { kind: 'module', command: ['python', '-m', f.replace(/\.py$/, '').replace(/\//g, '.')] }, from: [evidence(f, text, main.index)] }
   }
+  const scripts = migrationScripts(dir)
+  if (scripts.length) {
+    const runs = scripts.map((s) => `python ${s.file}`)
+    return { value: { kind: 'module', command: runs.length === 1 ? runs[0]!.split(' ') : ['sh', '-c', runs.join(' && ')] }, from: scripts }
+  }
   const createAll = matches(dir, sourceFiles(dir, ['.py']), /\.create_all\(/)
   if (createAll.length) return { value: { kind: 'create_all' }, from: createAll }
   return { value: { kind: 'none' }, from: [] }
+}
+
+/**
+ * Migration scripts the app's author runs by hand (scripts/migrate.py, scripts/migrate_better_auth.py…), each run by
+ * its path as they are written to be (they put their parent directory on sys.path themselves). The plain migrate.py
+ * first, since the others add to what it makes; the rest by name.
+ */
+function migrationScripts(dir: string): Evidence[] {
+  const found: Evidence[] = []
+  for (const file of sourceFiles(dir, ['.py']).filter((f) => /^scripts\/migrate[\w-]*\.py$/.test(f))) {
+    const text = readText(dir, file)
+    const main = text && /^if __name__ == ["']__main__["']/m.exec(text)
+    if (text && main) found.push(evidence(file, text, main.index))
+  }
+  const rank = (f: string): number => (f === 'scripts/migrate.py' ? 0 : 1)
+  return found.sort((a, b) => rank(a.file) - rank(b.file) || a.file.localeCompare(b.file))
 }
 
 // Better Auth's tables under their default names (the JWT plugin's jwks included)
@@ -145,6 +166,36 @@ export function authTableReferences(dir: string, m: Migration): (Evidence & { ta
   for (const { file, line, text, groups } of refs.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line))
     if (!byLine.has(`${file}:${line}`)) byLine.set(`${file}:${line}`, { file, line, text, table: groups[0]!.toLowerCase() })
   return [...byLine.values()]
+}
+
+// what an Alembic revision changes in a table it does not make: op.alter_column("t", …), op.add_column("t", …),
+// op.drop_column("t", …), op.batch_alter_table("t"), op.create_index(name, "t", …), ALTER TABLE t in SQL
+const TABLE_CHANGES = [
+  new RegExp(String.raw`\bop\.(?:alter_column|add_column|drop_column|batch_alter_table)\(${GAP}["'](\w+)["']`),
+  new RegExp(String.raw`\bop\.create_index\(${GAP}[^,]+,${GAP}["'](\w+)["']`),
+  new RegExp(String.raw`\bALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?${Q}?(\w+)${Q}?\s`, 'i'),
+]
+const TABLE_CREATES = new RegExp(String.raw`\bcreate_table\(${GAP}["'](\w+)["']|\bCREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?${Q}?(\w+)${Q}?`, 'gi')
+
+/**
+ * Tables an Alembic chain changes but no revision of it creates: on an empty database `alembic upgrade head` stops
+ * there (`relation "tasks" does not exist`), whatever the app does once it runs. Such a chain was written on top of a
+ * schema made some other way (an earlier phase, a hand-run script). Better Auth's tables are left out: the frontend's
+ * auth migration makes those, and the migration order handles them.
+ */
+export function tablesChangedNotCreated(dir: string, m: Migration): (Evidence & { table: string })[] {
+  if (m.kind !== 'alembic') return []
+  const files = sourceFiles(dir, ['.py']).filter((f) => f.split('/').includes('versions'))
+  const created = new Set(matches(dir, files, TABLE_CREATES).map((h) => (h.groups[0] || h.groups[1])!.toLowerCase()))
+  const auth = new Set(AUTH_TABLES.split('|'))
+  const byTable = new Map<string, Evidence & { table: string }>()
+  for (const { file, line, text, groups } of TABLE_CHANGES.flatMap((re) => matches(dir, files, re))) {
+    const table = groups[0]!.toLowerCase()
+    const first = byTable.get(table)
+    if (created.has(table) || auth.has(table)) continue
+    if (!first || file.localeCompare(first.file) < 0 || (file === first.file && line < first.line)) byTable.set(table, { file, line, text, table })
+  }
+  return [...byTable.values()].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line)
 }
 
 export type FileWrite = {

@@ -2,7 +2,7 @@
 import { backendPort, asgiApps, dependencyManager, dependencySource, importRoot, pythonVersion } from './detect-backend.ts'
 import { probeRoutes, routePrefixes } from './backend-routes.ts'
 import { databaseTls, databaseUrlAppends } from './database-tls.ts'
-import { authTableReferences, databaseDriver, fileWrites, jwksFetch, migrations } from './backend-runtime.ts'
+import { authTableReferences, databaseDriver, fileWrites, jwksFetch, migrations, tablesChangedNotCreated } from './backend-runtime.ts'
 import { authConfig, backendAccess, betterAuth, frontendHealth, migrateScript, neonDriver, nodeVersion, packageManager, standaloneOutput } from './detect-frontend.ts'
 import { jsEnvReads, pythonEnvReads } from './env-reads.ts'
 import { installPlan } from './package-manager.ts'
@@ -66,6 +66,8 @@ export function inspectApp(dirs: { frontend: string; backend: string }) {
       migrations: backendMigrations,
       /** foreign keys the backend's migrations make to Better Auth's tables, which the frontend's step creates */
       authTableRefs: authTableReferences(be, backendMigrations.value),
+      /** tables the backend's Alembic chain changes and never creates: it cannot run on an empty database */
+      uncreatedTables: tablesChangedNotCreated(be, backendMigrations.value),
       writes: fileWrites(be),
       /** code asking the database for TLS (connect_args sslmode/ssl) */
       databaseTls: databaseTls(be),

@@ -218,6 +218,12 @@ export function planInit(f: AppFindings, ctx: PlanContext): Plan {
       open.push({ component: 'backend', what: 'migrations (no alembic.ini, migrate module or create_all): the tables must exist before the app starts', used: 'none', key: 'backend.migrateCommand (a command in the backend image, e.g. ["python", "-m", "yourapp.migrate"])', from: [] })
   }
 
+  if (be.uncreatedTables.length && values.backend.migrateCommand?.length) {
+    const tables = be.uncreatedTables.map((t) => t.table).join(', ')
+    const from = be.uncreatedTables.slice(0, 3).map(({ file, line, text }) => ({ file, line, text }))
+    open.push({ component: 'backend', what: `migrations: on an empty database ${values.backend.migrateCommand.join(' ')} stops where a revision changes ${tables}, which no revision creates (the chain was written on a schema made some other way)`, used: values.backend.migrateCommand.join(' '), key: 'backend.migrateCommand (a command that creates those tables first), or DATABASE_URL of a database that has them', from })
+  }
+
   const dirs = new Set<string>()
   const files = new Set<string>()
   for (const w of be.writes) {
