@@ -408,13 +408,14 @@ describe("a backend started with its source dir on the import path (the app's ow
 
 describe('a next.config rewrite to a NEXT_PUBLIC_* URL (its pages reach the backend through it)', () => {
   it('PUBLIC_HOST_IN_PODS=true, and the ingress routes the backend prefixes the rewrite passes on', () => {
-    const frontend = tree({
+    const files = {
       'package.json': '{"dependencies":{"next":"16.0.0"}}\n',
       'next.config.ts':
         'export default {\n  async rewrites() {\n    const backendUrl = process.env.NEXT_PUBLIC_API_URL || "http://localhost:8000";\n' +
         '    return [{ source: "/backend/:path*", destination: `${backendUrl}/:path*` }];\n  },\n};\n',
       'lib/api.ts': 'export const API = `${window.location.origin}/backend`;\n',
-    })
+    }
+    const frontend = tree(files)
     const backend = tree({
       'requirements.txt': 'fastapi\n',
       'main.py':
@@ -427,6 +428,13 @@ describe('a next.config rewrite to a NEXT_PUBLIC_* URL (its pages reach the back
     const s = p.settings.find((x) => x.what === 'next.config rewrite')!
     expect(s.to).toBe('.env PUBLIC_HOST_IN_PODS')
     expect(s.from.map(where)).toEqual(['next.config.ts:4'])
+
+    // the same rewrite with no code naming /backend: no page goes that way, so the pods need no route to the public
+    // host (the journey reads rewrites with the same rule)
+    const unused = { ...files, 'lib/api.ts': 'export const API = process.env.NEXT_PUBLIC_API_URL;\n' }
+    const q = planInit(inspectApp({ frontend: tree(unused), backend }), ctx)
+    expect(q.env.PUBLIC_HOST_IN_PODS).toBeUndefined()
+    expect(q.settings.find((x) => x.what === 'next.config rewrite')).toBeUndefined()
   })
 })
 

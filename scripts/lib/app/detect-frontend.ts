@@ -189,19 +189,21 @@ function importedBy(dir: string, file: string): string[] {
 }
 
 /**
- * A next.config rewrite the app's own browser code goes through to reach the backend: `<prefix>/:path*` on the
- * frontend to `<destination><strip>/:path*`, with the destination fixed by `next build` (a URL, or one read from a
- * variable then). Only a rewrite whose prefix the app's code names (`${window.location.origin}/backend`) counts: that
- * is the way its task list and chat travel, so the journey goes that way too.
+ * next.config rewrites the app's own code goes through to reach the backend: `<prefix>/:path*` on the frontend to
+ * `<destination><strip>/:path*`, with the destination fixed by `next build` (a URL, or one read from a variable then).
+ * Only a rewrite whose prefix the app's code names (`${window.location.origin}/backend`, `fetch("/api/tasks")`) counts:
+ * that is the way its task list and chat travel, so init routes it and the journey goes that way too; one nothing
+ * names changes nothing the app does.
  */
 export type BackendRewrite = { prefix: string; strip: string; destination: string; variable: string | null; from: Evidence }
 
 const REWRITE_PAIR = /source\s*:\s*(['"`])(\/[^'"`]*?)\/:path\*\1\s*,\s*destination\s*:\s*(['"`])([^'"`]*?)\/:path\*\3/
 
-export function backendRewrite(dir: string): BackendRewrite | null {
+export function backendRewrites(dir: string): BackendRewrite[] {
   const c = nextConfig(dir)
-  if (!c || !/\brewrites\s*[(:]/.test(c.text)) return null
+  if (!c || !/\brewrites\s*[(:]/.test(c.text)) return []
   const files = sourceFiles(dir, ['.ts', '.tsx', '.js', '.jsx', '.mjs']).filter((f) => !NEXT_CONFIGS.includes(f))
+  const out: BackendRewrite[] = []
   for (const h of matches(dir, [c.file], REWRITE_PAIR)) {
     const [, prefix = '', , dest = ''] = h.groups
     // to another server: an absolute URL, or one from a variable (`${backendUrl}/...`); a path is the app's own route
@@ -211,10 +213,13 @@ export function backendRewrite(dir: string): BackendRewrite | null {
     if (!matches(dir, files, quoted).length) continue
     const variable =
       /process\.env\.([A-Z_][A-Z0-9_]*)/.exec(dest)?.[1] ?? /process\.env\.([A-Z_][A-Z0-9_]*)/.exec(c.text)?.[1] ?? null
-    return { prefix, strip: m[2] ?? '', destination: `${dest}/:path*`, variable, from: { file: h.file, line: h.line, text: h.text } }
+    out.push({ prefix, strip: m[2] ?? '', destination: `${dest}/:path*`, variable, from: { file: h.file, line: h.line, text: h.text } })
   }
-  return null
+  return out
 }
+
+/** the rewrite the journey takes to the backend, as the app's pages do */
+export const backendRewrite = (dir: string): BackendRewrite | null => backendRewrites(dir)[0] ?? null
 
 export type BackendAccess =
   /** the server side fetches the backend at a URL from this runtime variable (route handler, server action) */
@@ -229,14 +234,7 @@ const AUTH_VAR = /AUTH|APP_URL|SITE_URL/
 
 export function backendAccess(dir: string, reads: EnvRead[]): BackendAccess[] {
   const out: BackendAccess[] = []
-  const c = nextConfig(dir)
-  if (c && /\brewrites\s*[(:]/.test(c.text)) {
-    for (const h of matches(dir, [c.file], /destination\s*:\s*([`'"])([^`'"]*)\1/)) {
-      const dest = h.groups[1]!
-      if (!/^https?:|\$\{/.test(dest)) continue
-      out.push({ how: 'rewrites', variable: /process\.env\.([A-Z_][A-Z0-9_]*)/.exec(dest)?.[1] ?? /process\.env\.([A-Z_][A-Z0-9_]*)/.exec(c.text)?.[1] ?? null, destination: dest, from: [h] })
-    }
-  }
+  for (const r of backendRewrites(dir)) out.push({ how: 'rewrites', variable: r.variable, destination: r.destination, from: [r.from] })
   for (const r of reads) {
     if (!BACKEND_VAR.test(r.name) || AUTH_VAR.test(r.name)) continue
     const from = r.from.filter((e) => !NEXT_CONFIGS.includes(e.file))
