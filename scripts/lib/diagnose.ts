@@ -647,7 +647,7 @@ export async function collectDiagnosis(
     errors.push(`could not read kubectl's JSON: ${(e as Error).message}`)
     diagnosis = { findings: [], healthy: [], events: [] }
   }
-  const tail = String(opts.tailLines ?? 20)
+  const tail = opts.tailLines ?? 20
   await Promise.all(
     diagnosis.findings
       .filter((f) => f.logs)
@@ -655,16 +655,36 @@ export async function collectDiagnosis(
         const l = f.logs!
         const r = await query({
           timeoutMs: 20_000,
-        })`kubectl logs ${l.pod} -c ${l.container} -n ${cfg.namespace} --tail=${tail} ${l.previous ? ['--previous'] : []}`
-        const text = r.ok ? r.stdout : ''
-        l.lines = text
-          .split('\n')
-          .map((s) => s.replace(/\s+$/, '').slice(0, 400))
-          .filter(Boolean)
-          .slice(-Number(tail))
+        })`kubectl logs ${l.pod} -c ${l.container} -n ${cfg.namespace} --tail=${tail * 10} ${l.previous ? ['--previous'] : []}`
+        l.lines = logLinesWorthShowing(r.ok ? r.stdout : '', tail)
       }),
   )
   return { diagnosis, errors }
+}
+
+/**
+ * The last `max` lines of a crashed container's log that say something. Node prints an error object with every field
+ * (`detail: undefined,` for a dozen of pg's) after the message and the stack, so the plain last lines of a failed
+ * migration were its empty fields and never `error: relation "tasks" does not exist`. Fields without a value go, and a
+ * stack keeps its first frame (where it was thrown), so the message stays in view.
+ */
+export function logLinesWorthShowing(text: string, max: number): string[] {
+  const out: string[] = []
+  let inStack = false
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/\s+$/, '').slice(0, 400)
+    if (!line || /^\s+[\w$]+: (undefined|null),?$/.test(line)) continue
+    const frame = /^\s+at\s/.test(line)
+    if (frame && inStack) {
+      // the frames left out, and the brace that opens the error's fields when the last of them carried it
+      if (!out.at(-1)!.startsWith('    …')) out.push('    …')
+      if (line.endsWith(' {')) out[out.length - 1] = '    … {'
+      continue
+    }
+    inStack = frame
+    out.push(line)
+  }
+  return out.slice(-max)
 }
 
 /**

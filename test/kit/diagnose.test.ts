@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import {
   diagnosePods,
   formatDiagnosis,
+  logLinesWorthShowing,
   parseMissingRef,
   settledFailure,
   warningEvents,
@@ -178,6 +179,31 @@ describe('parseMissingRef', () => {
     ],
     ['something else', undefined],
   ])('%s', (msg, want) => expect(parseMissingRef(msg)).toEqual(want))
+})
+
+describe('logLinesWorthShowing', () => {
+  it("a failed Node migration's pg error keeps its message in view: no empty fields, one stack frame", () => {
+    // what Node prints for pg's DatabaseError (25 lines): the last 20 were the stack's end and the empty fields
+    const log = read('.', 'node-pg-error.log')
+    expect(log.trim().split('\n').slice(-20).join('\n')).not.toContain('does not exist')
+    expect(logLinesWorthShowing(log, 20)).toEqual([
+      'Running Better Auth migration...',
+      'Migration failed: error: relation "tasks" does not exist',
+      '    at migrate (file:///app/migrate.mjs:5:19)',
+      '    … {',
+      '  length: 104,',
+      "  severity: 'ERROR',",
+      "  code: '42P01',",
+      "  position: '15',",
+      "  file: 'parse_relation.c',",
+      "  line: '1449',",
+      "  routine: 'parserOpenTable'",
+      '}',
+    ])
+    // a Python traceback and plain lines are left as they are, the last ones kept
+    const py = 'Traceback (most recent call last):\n  File "/app/main.py", line 3, in <module>\nImportError: x\n'
+    expect(logLinesWorthShowing(py, 2)).toEqual(['  File "/app/main.py", line 3, in <module>', 'ImportError: x'])
+  })
 })
 
 describe('formatDiagnosis', () => {
