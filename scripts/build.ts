@@ -30,6 +30,7 @@ import {
 import { imageDaemon } from './lib/docker-env.ts'
 import { fail, KitError } from './lib/errors.ts'
 import { buildTimeSettings, diagnoseBuild } from './lib/build-diagnosis.ts'
+import { constructorEnvArgs } from './lib/app/env-reads.ts'
 
 export const build = defineStage({
   name: 'build',
@@ -191,7 +192,9 @@ async function buildImage(ctx: Ctx, spec: ImageSpec, flags: Flags): Promise<void
       if (res.notFound) fail(`the ${label(spec)} image did not build: docker is not on PATH`, 'install Docker')
       const needed =
         spec.component === 'frontend' && !spec.role
-          ? buildTimeSettings(text).filter((n) => !placeholders.includes(n))
+          ? buildTimeSettings(text, (c) =>
+              constructorEnvArgs(path.join(spec.contextDir, spec.buildArgs.APP_DIR ?? '.'), c),
+            ).filter((n) => !placeholders.includes(n))
           : []
       if (needed.length && tries === 0) {
         log.warn(

@@ -820,7 +820,7 @@ function scrub(d: BuildDiagnosis): BuildDiagnosis {
  * A hosting platform has them at build time; here the build gets placeholders for them (BUILD_PLACEHOLDERS) and the
  * real values stay runtime-only. Empty when the failure was anything else.
  */
-export function buildTimeSettings(log: string): string[] {
+export function buildTimeSettings(log: string, handedTo: (constructor: string) => string[] = () => []): string[] {
   const clean = log.replace(ANSI, '')
   if (!/Failed to collect page data for|Error occurred prerendering page/.test(clean)) return []
   const names = new Set<string>()
@@ -834,5 +834,10 @@ export function buildTimeSettings(log: string): string[] {
       const name = re.exec(line)?.[1]
       if (name && !name.startsWith('NEXT_PUBLIC_') && /^[A-Z][A-Z0-9_]+$/.test(name)) names.add(name)
     }
+  // an SDK's own message names its constructor, not the variable (resend: `Missing API key. Pass it to the constructor
+  // \`new Resend("re_123")\``): the variables the app's code hands that constructor
+  for (const line of errors)
+    for (const m of line.matchAll(/\bnew ([A-Z]\w*)\(/g))
+      for (const name of handedTo(m[1]!)) if (!name.startsWith('NEXT_PUBLIC_')) names.add(name)
   return [...names].sort()
 }

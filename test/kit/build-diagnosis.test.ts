@@ -370,6 +370,12 @@ describe('buildTimeSettings', () => {
       'BETTER_AUTH_SECRET',
     ])
     expect(buildTimeSettings(collect('OPENAI_API_KEY is not set'))).toEqual(['OPENAI_API_KEY'])
+    // an SDK that names its constructor, not the variable: the variable the app hands that constructor
+    const resend = collect('Missing API key. Pass it to the constructor `new Resend("re_123")`')
+    expect(buildTimeSettings(resend)).toEqual([])
+    expect(buildTimeSettings(resend, (c) => (c === 'Resend' ? ['RESEND_API_KEY'] : ['WRONG']))).toEqual([
+      'RESEND_API_KEY',
+    ])
     // public values are build args of their own (NEXT_PUBLIC_ENV), not placeholders
     expect(buildTimeSettings(collect('NEXT_PUBLIC_API_URL is required'))).toEqual([])
     for (const f of readdirSync(dir).filter((x) => x.endsWith('.log') && x !== 'build-time-setting.log'))

@@ -32,7 +32,7 @@ import {
   packageManager,
   standaloneOutput,
 } from '../../scripts/lib/app/detect-frontend.ts'
-import { classify, jsEnvReads, pythonEnvReads } from '../../scripts/lib/app/env-reads.ts'
+import { classify, constructorEnvArgs, jsEnvReads, pythonEnvReads } from '../../scripts/lib/app/env-reads.ts'
 import { databaseTls } from '../../scripts/lib/app/database-tls.ts'
 import { readText, where, type Evidence } from '../../scripts/lib/app/source.ts'
 import { tree } from './app-tree.ts'
@@ -567,6 +567,16 @@ describe('environment variables the apps read', () => {
       'build',
       'runtime',
     ])
+  })
+
+  it('the variables the code hands a constructor directly (what an SDK means by "pass it to the constructor")', () => {
+    const dir = tree({
+      'src/lib/email.ts': "import { Resend } from 'resend'\nconst resend = new Resend(process.env.RESEND_API_KEY);\n",
+      'src/lib/other.ts': 'const r = new Resend(key)\nconst s = new Stripe(process.env.STRIPE_KEY)\n',
+    })
+    expect(constructorEnvArgs(dir, 'Resend')).toEqual(['RESEND_API_KEY'])
+    expect(constructorEnvArgs(dir, 'Stripe')).toEqual(['STRIPE_KEY'])
+    expect(constructorEnvArgs(dir, 'Pool')).toEqual([])
   })
 })
 

@@ -134,3 +134,12 @@ export function jsEnvReads(dir: string): EnvRead[] {
   }
   return merge(reads)
 }
+
+/** The variables the app's code hands a constructor directly: `new Resend(process.env.RESEND_API_KEY)`. */
+export function constructorEnvArgs(dir: string, constructor: string): string[] {
+  const re = new RegExp(`\\bnew ${constructor}\\(\\s*process\\.env\\.([A-Z][A-Z0-9_]*)`, 'g')
+  const names = new Set<string>()
+  for (const file of sourceFiles(dir, ['.ts', '.tsx', '.js', '.jsx', '.mjs', '.cjs']))
+    for (const m of (readText(dir, file) ?? '').matchAll(re)) names.add(m[1]!)
+  return [...names]
+}
