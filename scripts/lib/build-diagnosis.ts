@@ -369,6 +369,39 @@ function network(c: Ctx): BuildDiagnosis | null {
   }
 }
 
+// a proxy or firewall that re-signs HTTPS with its own CA: every client in the build refuses it, and some (pip) then
+// report the package as missing rather than the connection as refused
+const TLS_REFUSED = [
+  /\[SSL: CERTIFICATE_VERIFY_FAILED\][^'"]*/,
+  /\b(?:SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY|UNABLE_TO_VERIFY_LEAF_SIGNATURE)\b/,
+  /\b(?:self[- ]signed certificate in certificate chain|unable to get local issuer certificate)\b/,
+  /invalid peer certificate: \w+/,
+]
+
+function tlsIntercepted(c: Ctx): BuildDiagnosis | null {
+  const line = c.body.find((l) => TLS_REFUSED.some((rx) => rx.test(l)))
+  // a wheel that failed to build names its own cause, a failed download among it (pipBuild)
+  if (!line || /subprocess-exited-with-error|Failed building wheel for|Failed to build /.test(c.text)) return null
+  const said = TLS_REFUSED.map((rx) => rx.exec(line)?.[0]).find(Boolean)!
+  const client = /pip|SSLCertVerificationError|\/simple\//.test(c.text)
+    ? 'pip'
+    : /\bnpm\b/.test(line)
+      ? 'npm'
+      : /\buv\b|invalid peer certificate/.test(line)
+        ? 'uv'
+        : 'a download'
+  const image = imageKey(c)
+  return {
+    cause:
+      `${client} in the build could not verify the server's HTTPS certificate (${clip(said.trim(), 120)}): ` +
+      'something between this machine and the registry re-signs HTTPS with a CA the base image does not trust',
+    fix:
+      `set ${image} in .env to a base image that trusts that CA (its certificate in /usr/local/share/ca-certificates, ` +
+      'then update-ca-certificates), or build where the registry is reached directly',
+    detail: [clip(line.trim(), 200)],
+  }
+}
+
 function outOfMemory(c: Ctx): BuildDiagnosis | null {
   if (/JavaScript heap out of memory|Reached heap limit|Allocation failed - process out of memory/.test(c.text))
     return {
@@ -729,6 +762,7 @@ const RULES: Rule[] = [
   { name: 'out of memory', match: outOfMemory },
   { name: 'native module', match: nativeModule },
   { name: 'Google Fonts', match: googleFont },
+  { name: 'HTTPS certificate refused', match: tlsIntercepted },
   { name: 'pip: no matching distribution', match: pipNoMatch },
   { name: 'pip: wheel build failed', match: pipBuild },
   { name: 'Python import error', match: pythonImport },

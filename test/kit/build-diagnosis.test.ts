@@ -261,6 +261,16 @@ const cases: Record<string, Case> = {
       'next build: Failed to collect page data for /api/health: Error: DATABASE_URL environment variable is required',
     fix: 'cd app/frontend && npx next build   (shows the same error; code that runs at build time must not need runtime settings)',
   },
+  'pip refused the HTTPS certificate (a CA that re-signs TLS): not a missing release (corpus sammar-13, Python 3.11 stand-in)':
+    {
+      log: 'pip-tls-intercepted.log',
+      component: 'backend',
+      cause:
+        "pip in the build could not verify the server's HTTPS certificate ([SSL: CERTIFICATE_VERIFY_FAILED] certificate " +
+        'verify failed: self-signed certificate in certificate chain (_ssl.c:992)): something between this machine and ' +
+        'the registry re-signs HTTPS with a CA the base image does not trust',
+      fix: 'set PYTHON_IMAGE in .env to a base image that trusts that CA (its certificate in /usr/local/share/ca-certificates, then update-ca-certificates), or build where the registry is reached directly',
+    },
   'pip: no such version, with the newest that exists (fixture app)': {
     log: 'pip-no-matching-version.log',
     component: 'backend',
