@@ -101,6 +101,13 @@ describe('frontend image: auth-migrate target (Better Auth CLI on the app build)
     expect(cli.slice(0, 2)).toEqual(lib.slice(0, 2))
     const user = (await $({ quiet: true })`docker image inspect -f {{.Config.User}} ${b.tag}`).stdout.trim()
     expect(user).toBe('10001:10001')
+    // the base image with the installed dependencies and the sources: not the build stage's toolchain (BUILD_PACKAGES)
+    // or its `next build` output, which the migration never runs (and a cluster would be sent again on every edit)
+    const parts = await $({
+      nothrow: true,
+      quiet: true,
+    })`docker run --rm --entrypoint sh ${b.tag} -c ${'test ! -e /usr/bin/g++ && test ! -e /app/.next && test -d /app/node_modules/better-auth && test -f /app/lib/auth.ts'}`
+    expect(parts.exitCode).toBe(0)
 
     expect(tables()).toEqual([])
     // the image's own command (auth-migrate: migrate --config AUTH_CONFIG -y)
