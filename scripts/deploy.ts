@@ -23,6 +23,7 @@ import { missingImages } from './lib/cluster-images.ts'
 import { watchRollout } from './lib/rollout-watch.ts'
 import { explainHelmFailure } from './lib/helm-failure.ts'
 import { printAccessHints } from './lib/access-hints.ts'
+import { replacedLists } from './lib/values-files.ts'
 
 export const deploy = defineStage({
   name: 'deploy',
@@ -76,6 +77,11 @@ async function run(ctx: Ctx, flags: Flags = {}): Promise<void> {
     })`kubectl apply -n ${ns} -f -`
 
   // 2. the release
+  for (const r of replacedLists(cfg.helmValuesFiles, cfg.root))
+    log.warn(
+      `${r.by} sets ${r.at}, which replaces the list in ${r.file} whole (Helm does not merge lists): ` +
+        `${r.lost.join(', ')} from it will not be set; fix: put your entries into ${r.file}'s ${r.at} instead`,
+    )
   const values = [...chartValues(cfg, secret.hash), ...hostAliases]
   const fingerprint = releaseFingerprint(cfg, values)
   if (await isUpToDate(ctx, state, fingerprint, values)) {

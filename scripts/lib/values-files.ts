@@ -90,3 +90,41 @@ export function checkValuesFiles(
     }
   }
 }
+
+export type ReplacedList = { at: string; file: string; by: string; lost: string[] }
+
+/**
+ * Lists a later values file sets where an earlier one set them too: Helm replaces a list whole, so what the earlier
+ * list held and the later one lacks is gone (a `backend.extraEnv` of the user's own drops the APP_MODULE and Secret
+ * references init wrote). Entries are compared by their `name` (env entries, volumes) or as they are written.
+ */
+export function replacedLists(files: string[], root: string): ReplacedList[] {
+  const docs: { file: string; doc: unknown }[] = []
+  for (const f of files) {
+    try {
+      docs.push({ file: relPath(root, path.resolve(root, f)), doc: readValuesFile(path.resolve(root, f), f).doc })
+    } catch {
+      // checkValuesFiles reports a file that cannot be read
+    }
+  }
+  const lists = (doc: unknown, at: string[] = [], out = new Map<string, unknown[]>()): Map<string, unknown[]> => {
+    if (Array.isArray(doc)) out.set(at.join('.'), doc)
+    else if (doc && typeof doc === 'object') for (const [k, v] of Object.entries(doc)) lists(v, [...at, k], out)
+    return out
+  }
+  const key = (x: unknown): string =>
+    x && typeof x === 'object' && typeof (x as { name?: unknown }).name === 'string'
+      ? (x as { name: string }).name
+      : JSON.stringify(x)
+  const out: ReplacedList[] = []
+  const seen = new Map<string, { file: string; items: unknown[] }>()
+  for (const { file, doc } of docs)
+    for (const [at, items] of lists(doc)) {
+      const before = seen.get(at)
+      const kept = new Set(items.map(key))
+      const lost = before ? before.items.map(key).filter((k) => !kept.has(k)) : []
+      if (before && lost.length) out.push({ at, file: before.file, by: file, lost })
+      seen.set(at, { file, items })
+    }
+  return out
+}

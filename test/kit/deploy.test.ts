@@ -2,6 +2,7 @@
 // release, Helm 3 and Helm 4 rollback flags, and the diagnosis when the release does not become ready.
 import { describe, expect, it } from 'vitest'
 import path from 'node:path'
+import { writeFileSync } from 'node:fs'
 import { mutating, project, root, SECRETS, type Project, type RunResult } from './harness.ts'
 import { useCanned } from './canned.ts'
 
@@ -268,6 +269,29 @@ describe('deploy', { timeout: 120_000 }, () => {
     const u = upgrade(await p.run('deploy')) as string
     expect(u).toContain(`--timeout 5m -f ${p.dir}/values-extra.yaml --set-string existingSecret=todo-secrets`)
     expect(u).toContain('--set-string frontend.image.repository=registry.example.com:5000/team/todo-frontend')
+  })
+
+  it("a values file whose list replaces an earlier file's (Helm replaces lists whole): a warning naming what is lost", async () => {
+    const p = deployable()
+    const init = path.join(p.dir, 'app-values.yaml')
+    const mine = path.join(p.dir, 'my-values.yaml')
+    writeFileSync(
+      init,
+      'backend:\n  extraEnv:\n    - name: APP_MODULE\n      value: src.main:app\n    - name: LOG_FORMAT\n      value: json\n',
+    )
+    writeFileSync(
+      mine,
+      'backend:\n  extraEnv:\n    - name: LOG_FORMAT\n      value: text\n  openai:\n    baseUrl: http://llm:8080/v1\n',
+    )
+    p.env.HELM_VALUES_FILES = `${init},${mine}`
+    const r = await p.run('deploy')
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stderr).toMatch(
+      /my-values\.yaml sets backend\.extraEnv, which replaces the list in \S*app-values\.yaml whole \(Helm does not merge lists\): APP_MODULE from it will not be set; fix: put your entries into \S*app-values\.yaml's backend\.extraEnv instead/,
+    )
+    // maps merge: no warning for them, nor for one file alone
+    p.env.HELM_VALUES_FILES = mine
+    expect((await p.run('deploy')).stderr).not.toMatch(/replaces the list/)
   })
 
   it('FRONTEND_AUTH_MIGRATE: the migration image and its command for the frontend step; missing in the cluster, it stops', async () => {
