@@ -406,6 +406,36 @@ describe("a backend started with its source dir on the import path (the app's ow
   })
 })
 
+describe('a src/ layout the image installs as a package (a [build-system] in pyproject.toml)', () => {
+  it('PYTHONPATH=/app/src: the sources win over an installed copy that holds only what the packaging lists', () => {
+    // sammar-13: packages = ["app"] installs app/ without its subpackages, and `import app.main` then fails
+    const backend = tree({
+      'pyproject.toml':
+        '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n\n[project]\nname = "todo"\n' +
+        'version = "1"\ndependencies = ["fastapi"]\n\n[tool.setuptools]\npackage-dir = {"" = "src"}\npackages = ["app"]\n',
+      'src/app/__init__.py': 'from .main import app\n',
+      'src/app/main.py': 'from fastapi import FastAPI\nfrom .api.v1 import auth\napp = FastAPI()\n',
+      'src/app/api/__init__.py': '',
+      'src/app/api/v1/__init__.py': '',
+    })
+    const p = planInit(inspectApp({ frontend: path.join(apps, 'plain-main/frontend'), backend }), ctx)
+    expect(p.values.backend.extraEnv.filter((e) => ['PYTHONPATH', 'APP_MODULE'].includes(e.name))).toEqual([
+      { name: 'PYTHONPATH', value: '/app/src' },
+      { name: 'APP_MODULE', value: 'app.main:app' },
+    ])
+    expect(p.settings.find((x) => x.to === 'backend.extraEnv PYTHONPATH')!.from.map(where)).toEqual([
+      'src/app/main.py:3',
+    ])
+    // not for a src/ layout run as src.main (no [build-system]: nothing installed)
+    const plain = tree({
+      'requirements.txt': 'fastapi\n',
+      'src/main.py': 'from fastapi import FastAPI\napp = FastAPI()\n',
+    })
+    const q = planInit(inspectApp({ frontend: path.join(apps, 'plain-main/frontend'), backend: plain }), ctx)
+    expect(q.values.backend.extraEnv.filter((e) => e.name === 'PYTHONPATH')).toEqual([])
+  })
+})
+
 describe('a next.config rewrite to a NEXT_PUBLIC_* URL (its pages reach the backend through it)', () => {
   it('PUBLIC_HOST_IN_PODS=true, and the ingress routes the backend prefixes the rewrite passes on', () => {
     const files = {
