@@ -526,6 +526,28 @@ describe('a backend whose Alembic chain changes a table no revision creates', ()
   })
 })
 
+describe('an Alembic backend that also creates its tables itself (create_all)', () => {
+  it('an open item: the Job and the starting app race on a fresh database; the key that leaves it to the app', () => {
+    const backend = tree({
+      'requirements.txt': 'fastapi\nalembic\nsqlmodel\n',
+      'alembic.ini': '[alembic]\nscript_location = migrations\n',
+      'migrations/env.py': 'target_metadata = SQLModel.metadata\n',
+      'migrations/versions/1_init.py': "op.create_table('users', sa.Column('id', sa.Uuid()))\n",
+      'main.py': 'from fastapi import FastAPI\napp = FastAPI()\n',
+      'database.py':
+        'async def create_db_and_tables():\n    async with engine.begin() as conn:\n        await conn.run_sync(SQLModel.metadata.create_all)\n',
+    })
+    const p = planInit(inspectApp({ frontend: path.join(apps, 'plain-main/frontend'), backend }), ctx)
+    const o = p.open.find((x) => /also creates its tables itself/.test(x.what))!
+    expect(o.key).toMatch(/^backend\.migrateCommand: \[\] in a values file/)
+    expect(o.from.map(where)).toEqual(['database.py:3'])
+    expect(p.values.backend.migrateCommand).toEqual(['alembic', 'upgrade', 'head'])
+    expect(
+      planFor('uv-alembic/frontend', 'uv-alembic/backend').open.filter((x) => /also creates/.test(x.what)),
+    ).toEqual([])
+  })
+})
+
 describe('code that asks the database for TLS', () => {
   it("postgresql.tls.enabled, with each component's own lines; an app that does not ask keeps the chart default", () => {
     const backend = tree({

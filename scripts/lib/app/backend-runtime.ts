@@ -168,6 +168,18 @@ export function authTableReferences(dir: string, m: Migration): (Evidence & { ta
   return [...byLine.values()]
 }
 
+/**
+ * create_all calls in an Alembic app's own code (not its migration scripts): an app that makes its tables as it starts
+ * races the migration Job on a fresh database, since the Job runs as the pods start on a first install, and the Job
+ * then stops with `relation "users" already exists`.
+ */
+export function createAllBesideAlembic(dir: string, m: Migration): Evidence[] {
+  if (m.kind !== 'alembic') return []
+  const files = sourceFiles(dir, ['.py']).filter((f) => !f.split('/').some((p) => p === 'versions' || p === 'alembic') && !f.endsWith('/env.py'))
+  // called, or handed over (`conn.run_sync(SQLModel.metadata.create_all)`)
+  return matches(dir, files, /\.create_all\b/).map(({ file, line, text }) => ({ file, line, text }))
+}
+
 // what an Alembic revision changes in a table it does not make: op.alter_column("t", …), op.add_column("t", …),
 // op.drop_column("t", …), op.batch_alter_table("t"), op.create_index(name, "t", …), ALTER TABLE t in SQL
 const TABLE_CHANGES = [

@@ -2,7 +2,7 @@
 import { backendPort, asgiApps, dependencyManager, dependencySource, importRoot, pythonVersion } from './detect-backend.ts'
 import { probeRoutes, routePrefixes } from './backend-routes.ts'
 import { databaseTls, databaseUrlAppends } from './database-tls.ts'
-import { authTableReferences, databaseDriver, fileWrites, jwksFetch, migrations, tablesChangedNotCreated } from './backend-runtime.ts'
+import { authTableReferences, createAllBesideAlembic, databaseDriver, fileWrites, jwksFetch, migrations, tablesChangedNotCreated } from './backend-runtime.ts'
 import { authConfig, backendAccess, betterAuth, frontendHealth, migrateScript, neonDriver, nodeVersion, packageManager, standaloneOutput } from './detect-frontend.ts'
 import { jsEnvReads, pythonEnvReads } from './env-reads.ts'
 import { installPlan } from './package-manager.ts'
@@ -68,6 +68,8 @@ export function inspectApp(dirs: { frontend: string; backend: string }) {
       authTableRefs: authTableReferences(be, backendMigrations.value),
       /** tables the backend's Alembic chain changes and never creates: it cannot run on an empty database */
       uncreatedTables: tablesChangedNotCreated(be, backendMigrations.value),
+      /** create_all in the app's own code beside its Alembic chain: the two race on a fresh database */
+      createAllBesideAlembic: createAllBesideAlembic(be, backendMigrations.value),
       writes: fileWrites(be),
       /** code asking the database for TLS (connect_args sslmode/ssl) */
       databaseTls: databaseTls(be),

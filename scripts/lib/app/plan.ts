@@ -222,6 +222,8 @@ export function planInit(f: AppFindings, ctx: PlanContext): Plan {
       open.push({ component: 'backend', what: 'migrations (no alembic.ini, migrate module or create_all): the tables must exist before the app starts', used: 'none', key: 'backend.migrateCommand (a command in the backend image, e.g. ["python", "-m", "yourapp.migrate"])', from: [] })
   }
 
+  if (be.createAllBesideAlembic.length && values.backend.migrateCommand?.length)
+    open.push({ component: 'backend', what: `migrations: the app also creates its tables itself (create_all), and on a first install the migration Job runs as the backend starts: whichever comes second fails on a fresh database (the Job with "relation … already exists")`, used: values.backend.migrateCommand.join(' '), key: 'backend.migrateCommand: [] in a values file of yours when the app creates its tables at every start (so only the app does); keep the Job when create_all runs only in some setups (SQLite, tests)', from: be.createAllBesideAlembic.slice(0, 3) })
   if (be.uncreatedTables.length && values.backend.migrateCommand?.length) {
     const tables = be.uncreatedTables.map((t) => t.table).join(', ')
     const from = be.uncreatedTables.slice(0, 3).map(({ file, line, text }) => ({ file, line, text }))
