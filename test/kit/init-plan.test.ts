@@ -436,6 +436,29 @@ describe('a src/ layout the image installs as a package (a [build-system] in pyp
   })
 })
 
+describe('a next.config rewrite of a backend prefix to a fixed hosted URL (sammar-13: /api to its own server elsewhere)', () => {
+  it('the ingress routes the prefix to the in-cluster backend, so the pages never reach the rewrite; a note says so', () => {
+    const frontend = tree({
+      'package.json': '{"dependencies":{"next":"14.0.0"}}\n',
+      'next.config.js':
+        "module.exports = {\n  async rewrites() {\n    return [{\n      source: '/api/:path*',\n" +
+        "      destination: 'https://todo-backend.example.hf.space/api/:path*',\n    }]\n  },\n}\n",
+      'lib/api.ts': "export const login = () => fetch('/api/auth/login', { method: 'POST' })\n",
+    })
+    const backend = tree({
+      'requirements.txt': 'fastapi\n',
+      'main.py':
+        'from fastapi import FastAPI\napp = FastAPI()\n@app.post("/api/auth/login")\ndef login():\n    return {}\n',
+    })
+    const p = planInit(inspectApp({ frontend, backend }), ctx)
+    expect(p.values.ingress).toEqual({ backendPaths: ['/api'] })
+    expect(p.support).toEqual([])
+    expect(p.notes.find((n) => n.text.startsWith('next.config rewrites /api'))!.text).toMatch(
+      /to https:\/\/todo-backend\.example\.hf\.space\/api\/:path\*: the browser's requests there reach the in-cluster backend/,
+    )
+  })
+})
+
 describe('a next.config rewrite to a NEXT_PUBLIC_* URL (its pages reach the backend through it)', () => {
   it('PUBLIC_HOST_IN_PODS=true, and the ingress routes the backend prefixes the rewrite passes on', () => {
     const files = {

@@ -225,7 +225,7 @@ export type BackendAccess =
   /** the server side fetches the backend at a URL from this runtime variable (route handler, server action) */
   | { how: 'proxy'; variable: string; from: Evidence[] }
   /** next.config rewrites: evaluated by `next build`, so the destination is fixed in the image */
-  | { how: 'rewrites'; variable: string | null; destination: string; from: Evidence[] }
+  | { how: 'rewrites'; variable: string | null; destination: string; prefix: string; from: Evidence[] }
   /** the browser calls the backend at a URL baked into the bundle at build time */
   | { how: 'direct'; variable: string; from: Evidence[] }
 
@@ -234,7 +234,7 @@ const AUTH_VAR = /AUTH|APP_URL|SITE_URL/
 
 export function backendAccess(dir: string, reads: EnvRead[]): BackendAccess[] {
   const out: BackendAccess[] = []
-  for (const r of backendRewrites(dir)) out.push({ how: 'rewrites', variable: r.variable, destination: r.destination, from: [r.from] })
+  for (const r of backendRewrites(dir)) out.push({ how: 'rewrites', variable: r.variable, destination: r.destination, prefix: r.prefix, from: [r.from] })
   for (const r of reads) {
     if (!BACKEND_VAR.test(r.name) || AUTH_VAR.test(r.name)) continue
     const from = r.from.filter((e) => !NEXT_CONFIGS.includes(e.file))

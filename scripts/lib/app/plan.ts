@@ -460,6 +460,11 @@ export function planInit(f: AppFindings, ctx: PlanContext): Plan {
       env.PUBLIC_HOST_IN_PODS = 'true'
       set('frontend', 'next.config rewrite', `to ${a.destination}, ${a.variable} fixed by next build to the public URL: the app pods resolve its host to the ingress controller`, '.env PUBLIC_HOST_IN_PODS', a.from)
       if (!fe.backendAccess.some((d) => d.how === 'direct')) routeOnIngress(a.variable, a.from, 'the frontend passes requests to the backend through its rewrite')
+    } else if (a.how === 'rewrites' && !a.variable && be.routePrefixes.some((p) => a.prefix === p.value || a.prefix.startsWith(`${p.value}/`))) {
+      // a fixed URL elsewhere (a hosted backend) for a prefix the backend serves: the ingress sends the browser's
+      // requests under it to the in-cluster backend before they reach the rewrite
+      routeOnIngress(a.prefix, a.from, 'browser → backend: the pages call the prefix of a next.config rewrite')
+      notes.push({ component: 'frontend', text: `next.config rewrites ${a.prefix} to ${a.destination}: the browser's requests there reach the in-cluster backend through the ingress instead; requests the frontend's own server makes through the rewrite still go to that URL`, from: a.from })
     } else if (a.how === 'rewrites')
       support.push({ component: 'frontend', needs: 'kit', what: `next.config rewrites to ${a.destination}: rewrites are fixed by \`next build\`, so the destination must be the in-cluster backend at build time${a.variable ? ` (${a.variable} is read by next build; the kit passes only NEXT_PUBLIC_* values to the build)` : ''}`, from: a.from })
     else routeOnIngress(a.variable, a.from, 'browser → backend directly')
