@@ -667,10 +667,11 @@ describe('frontend', () => {
       'next.config.js': nextConfig.replace('`${backendUrl}/:path*`', "'http://api:8000/api/:path*'"),
       'app/page.tsx': "fetch('/backend/tasks')\n",
     })
+    // (and no variable: next build reads none for it, whatever else the config reads)
     expect(backendRewrite(literal)).toMatchObject({
       prefix: '/backend',
       strip: '/api',
-      variable: 'NEXT_PUBLIC_API_URL',
+      variable: null,
     })
     // no code names the prefix: not the way the app's pages go (and the app's own route stays the app's)
     expect(backendRewrite(tree({ 'next.config.ts': nextConfig, 'lib/api.ts': 'fetch("/api/tasks")\n' }))).toBeNull()

@@ -441,17 +441,20 @@ describe('a next.config rewrite of a backend prefix to a fixed hosted URL (samma
     const frontend = tree({
       'package.json': '{"dependencies":{"next":"14.0.0"}}\n',
       'next.config.js':
-        "module.exports = {\n  async rewrites() {\n    return [{\n      source: '/api/:path*',\n" +
+        "module.exports = {\n  async rewrites() {\n    return [{\n      source: '/api/:path*',\n      // its own server\n" +
         "      destination: 'https://todo-backend.example.hf.space/api/:path*',\n    }]\n  },\n}\n",
       'lib/api.ts': "export const login = () => fetch('/api/auth/login', { method: 'POST' })\n",
     })
     const backend = tree({
       'requirements.txt': 'fastapi\n',
       'main.py':
-        'from fastapi import FastAPI\napp = FastAPI()\n@app.post("/api/auth/login")\ndef login():\n    return {}\n',
+        'from fastapi import FastAPI\napp = FastAPI()\n@app.post("/api/auth/login")\ndef login():\n    return {}\n' +
+        '@app.get("/tasks")\ndef legacy():\n    return []\n',
     })
     const p = planInit(inspectApp({ frontend, backend }), ctx)
+    // only what the rewrite covers: /tasks is one of the frontend's pages on the public host
     expect(p.values.ingress).toEqual({ backendPaths: ['/api'] })
+    expect(p.env.PUBLIC_HOST_IN_PODS).toBeUndefined()
     expect(p.support).toEqual([])
     expect(p.notes.find((n) => n.text.startsWith('next.config rewrites /api'))!.text).toMatch(
       /to https:\/\/todo-backend\.example\.hf\.space\/api\/:path\*: the browser's requests there reach the in-cluster backend/,

@@ -197,7 +197,9 @@ function importedBy(dir: string, file: string): string[] {
  */
 export type BackendRewrite = { prefix: string; strip: string; destination: string; variable: string | null; from: Evidence }
 
-const REWRITE_PAIR = /source\s*:\s*(['"`])(\/[^'"`]*?)\/:path\*\1\s*,\s*destination\s*:\s*(['"`])([^'"`]*?)\/:path\*\3/
+// a line comment may sit between the two (sammar-13: `// Using lowercase for HF Space URL as is standard`)
+const REWRITE_PAIR =
+  /source\s*:\s*(['"`])(\/[^'"`]*?)\/:path\*\1\s*,(?:\s*\/\/[^\n]*)*\s*destination\s*:\s*(['"`])([^'"`]*?)\/:path\*\3/
 
 export function backendRewrites(dir: string): BackendRewrite[] {
   const c = nextConfig(dir)
@@ -211,8 +213,10 @@ export function backendRewrites(dir: string): BackendRewrite[] {
     if (!m || !prefix || prefix === '/') continue
     const quoted = new RegExp(`[\`'"/}]${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?=[\`'"/?])`)
     if (!matches(dir, files, quoted).length) continue
+    // a destination built from a variable of the config (`${backendUrl}`): the variable read there; a literal has none
     const variable =
-      /process\.env\.([A-Z_][A-Z0-9_]*)/.exec(dest)?.[1] ?? /process\.env\.([A-Z_][A-Z0-9_]*)/.exec(c.text)?.[1] ?? null
+      /process\.env\.([A-Z_][A-Z0-9_]*)/.exec(dest)?.[1] ??
+      (dest.startsWith('${') ? (/process\.env\.([A-Z_][A-Z0-9_]*)/.exec(c.text)?.[1] ?? null) : null)
     out.push({ prefix, strip: m[2] ?? '', destination: `${dest}/:path*`, variable, from: { file: h.file, line: h.line, text: h.text } })
   }
   return out

@@ -433,8 +433,9 @@ export function planInit(f: AppFindings, ctx: PlanContext): Plan {
   }
 
   // the browser's calls go to the backend's own route prefixes (/v1, /api...); the frontend keeps its routes under them
-  const routeOnIngress = (variable: string, from: Evidence[], how: string): void => {
-    const found = be.routePrefixes
+  const routeOnIngress = (variable: string, from: Evidence[], how: string, within?: string): void => {
+    // a rewrite's prefix: only the backend's prefixes it covers (the others may be the frontend's own pages)
+    const found = be.routePrefixes.filter((p) => !within || p.value === within || p.value.startsWith(`${within}/`))
     const prefixes = found.length ? found.map((p) => p.value) : ['/api']
     const under = (r: string) => prefixes.some((p) => r === p || r.startsWith(`${p}/`))
     const own = [...(feAuth ? ['/api/auth'] : []), ...(fe.health && fe.health.value !== '/' ? [fe.health.value] : [])].filter(under)
@@ -463,7 +464,7 @@ export function planInit(f: AppFindings, ctx: PlanContext): Plan {
     } else if (a.how === 'rewrites' && !a.variable && be.routePrefixes.some((p) => a.prefix === p.value || a.prefix.startsWith(`${p.value}/`))) {
       // a fixed URL elsewhere (a hosted backend) for a prefix the backend serves: the ingress sends the browser's
       // requests under it to the in-cluster backend before they reach the rewrite
-      routeOnIngress(a.prefix, a.from, 'browser → backend: the pages call the prefix of a next.config rewrite')
+      routeOnIngress(a.prefix, a.from, 'browser → backend: the pages call the prefix of a next.config rewrite', a.prefix)
       notes.push({ component: 'frontend', text: `next.config rewrites ${a.prefix} to ${a.destination}: the browser's requests there reach the in-cluster backend through the ingress instead; requests the frontend's own server makes through the rewrite still go to that URL`, from: a.from })
     } else if (a.how === 'rewrites')
       support.push({ component: 'frontend', needs: 'kit', what: `next.config rewrites to ${a.destination}: rewrites are fixed by \`next build\`, so the destination must be the in-cluster backend at build time${a.variable ? ` (${a.variable} is read by next build; the kit passes only NEXT_PUBLIC_* values to the build)` : ''}`, from: a.from })
