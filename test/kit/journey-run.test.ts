@@ -295,6 +295,7 @@ describe('an app with its own auth, its backend routed by the ingress', () => {
     },
   }
   const calls: string[] = []
+  let signedUpAt = -1
   beforeAll(async () => {
     own = createServer((req, res) => {
       let body = ''
@@ -305,7 +306,14 @@ describe('an app with its own auth, its backend routed by the ingress', () => {
           res.writeHead(s, { 'content-type': 'application/json' })
           res.end(JSON.stringify(v))
         }
-        if (req.url === '/api/signup') return json(201, { id: 7, email: JSON.parse(body).email })
+        // the sign-up answer carries a token too, and the app stores its tokens: one minted in the same second is the
+        // same JWT, refused as a duplicate (sammar-13 answers 503)
+        const second = Math.floor(Date.now() / 1000)
+        if (req.url === '/api/signup') {
+          signedUpAt = second
+          return json(201, { id: 7, email: JSON.parse(body).email, access_token: jwt('7') })
+        }
+        if (req.url === '/api/login' && second === signedUpAt) return json(503, { detail: 'duplicate refresh token' })
         if (req.url === '/api/login')
           return json(200, { access_token: jwt('7'), token_type: 'bearer', user: { id: '7' } })
         if (req.headers.authorization !== `Bearer ${jwt('7')}`) return json(401, { detail: 'Not authenticated' })

@@ -3,6 +3,7 @@
 // the backend's /openapi.json declares, send one chat message, and remove what it made. One row per step, each with
 // the request and its status; a failure names its cause and fix (failure-causes.ts). A dry run walks the same steps
 // and prints each request instead of sending it, with placeholders for what only a real answer gives (no secrets).
+import { setTimeout as sleep } from 'node:timers/promises'
 import { randomBytes } from 'node:crypto'
 import type { Check } from '../checks.ts'
 import { CookieJar } from './cookie-jar.ts'
@@ -99,6 +100,8 @@ type State = {
   left: string[]
   chatted: boolean
   fill: Fill
+  /** when the sign-up answer carried a credential (ms) */
+  signedUpWith: number | null
 }
 
 type Verdict = { ok: true; detail: string; skip?: boolean } | { ok: false; detail: string; fix: string }
@@ -333,6 +336,7 @@ const signUp: Step = {
     st.userId = cred.userId
     if (st.ownAuth) {
       st.bearer = cred.token
+      if (st.bearer || kept.length) st.signedUpWith = Date.now()
       return { ok: true, detail: `${arrow(a)} (${who})` }
     }
     // Better Auth with `autoSignIn: false` makes the account and no session: the user signs in next, as here
@@ -375,6 +379,9 @@ const credential: Step = {
         : bodyFor(st.doc, r.body, st.fill, { also: /^(username|email)$/i })
       // OAuth2PasswordRequestForm takes the email as `username`
       if (r.form && body && 'username' in body) body.username = st.fill.email
+      // a JWT carries whole seconds: one minted in the sign-up's second is the sign-up's own token, which an app that
+      // stores its tokens refuses as a duplicate (sammar-13: 503); a person logs in later than that
+      if (st.signedUpWith !== null && !t.dry) await sleep(Math.max(0, st.signedUpWith + 1100 - Date.now()))
       const a = await t.ask('auth', 'POST', r.path, r.form ? { form: stringy(body ?? {}) } : { json: body ?? {} })
       if (!ok2xx(a.sent)) return failed(a)
       const { kept } = st.jar.take(a.sent.setCookies)
@@ -668,6 +675,7 @@ export async function runJourney(
     left: [],
     chatted: false,
     fill,
+    signedUpWith: null,
   }
   const t = new Trip(plan, st, send, print)
   const passed = new Set<string>()
