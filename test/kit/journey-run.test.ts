@@ -15,6 +15,7 @@ import {
   type JourneyPlan,
 } from '../../scripts/lib/journey/journey.ts'
 import type { OpenApi } from '../../scripts/lib/journey/openapi-routes.ts'
+import { ingressTakes } from '../../scripts/lib/journey/journey-target.ts'
 import { fixture } from './canned.ts'
 import { fake, jwt, startFakeApp, type Mode } from './fake-app.ts'
 
@@ -415,6 +416,15 @@ describe('helpers', () => {
     expect(credentialOf({ token: 'opaque-session', user: { id: 'u1' } })).toEqual({ token: null, userId: 'u1' })
     expect(credentialOf({ user_id: 'abc', access_token: jwt('abc') })).toEqual({ token: jwt('abc'), userId: 'abc' })
   })
+  it("ingressTakes: a rewrite's prefix the ingress sends to the backend first (the journey then goes the ingress's way)", () => {
+    expect(ingressTakes('/api', ['/api'], [])).toBe(true)
+    expect(ingressTakes('/api/v1', ['/api'], [])).toBe(true)
+    expect(ingressTakes('/backend', ['/api'], [])).toBe(false)
+    expect(ingressTakes('/apis', ['/api'], [])).toBe(false)
+    expect(ingressTakes('/api/auth', ['/api'], ['/api/auth'])).toBe(false)
+    expect(ingressTakes('/api', [], [])).toBe(false)
+  })
+
   it('ingressRoutes: the longest Prefix wins', () => {
     const w = { backendPaths: ['/api'], frontendPaths: ['/api/auth'] }
     expect(ingressRoutes(w, '/api/u1/tasks')).toBe(true)

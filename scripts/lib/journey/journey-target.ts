@@ -102,17 +102,29 @@ export async function browserUrl(
   return { base: pub.origin, host: pub.host, origin: pub.origin, viaIngress: routed, said: pub.origin }
 }
 
+/**
+ * The ingress sends `prefix` to the backend (its longest matching path is a backendPaths entry): a next.config rewrite
+ * of it is never reached from the browser (init routes a rewrite to a fixed hosted URL so), its requests go that way.
+ */
+export function ingressTakes(prefix: string, backendPaths: string[], frontendPaths: string[]): boolean {
+  const under = (p: string, q: string): boolean => p === q || p.startsWith(`${q.replace(/\/$/, '')}/`)
+  const longest = (qs: string[]): number => Math.max(-1, ...qs.filter((q) => under(prefix, q)).map((q) => q.length))
+  return longest(backendPaths) > longest(frontendPaths)
+}
+
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [])
 
 /**
  * How backend paths are reached from the browser's URL: the app's own next.config rewrite when its code goes through
- * it (that is the way its pages travel, whatever else routes the backend), the ingress's backendPaths, the frontend's
- * proxy, or not at all.
+ * it (that is the way its pages travel) unless the ingress sends that prefix to the backend first, the ingress's
+ * backendPaths, the frontend's proxy, or not at all.
  */
 export function backendWay(ctx: Ctx, viaIngress: boolean): BackendWay {
   const { cfg } = ctx
   const rewrite = backendRewrite(path.join(cfg.frontend.contextDir, cfg.frontend.buildArgs.APP_DIR ?? '.'))
-  if (rewrite) {
+  const backendPaths = viaIngress ? list(chartValue(cfg, ['ingress', 'backendPaths'])) : []
+  const frontendPaths = list(chartValue(cfg, ['ingress', 'frontendPaths']))
+  if (rewrite && !ingressTakes(rewrite.prefix, backendPaths, frontendPaths)) {
     const built = rewrite.variable ? (cfg.publicEnv[rewrite.variable] ?? null) : null
     return {
       how: 'rewrite',
@@ -124,8 +136,6 @@ export function backendWay(ctx: Ctx, viaIngress: boolean): BackendWay {
       from: `${rewrite.from.file}:${rewrite.from.line}`,
     }
   }
-  const backendPaths = viaIngress ? list(chartValue(cfg, ['ingress', 'backendPaths'])) : []
-  const frontendPaths = list(chartValue(cfg, ['ingress', 'frontendPaths']))
   if (backendPaths.length) return { how: 'ingress', backendPaths, frontendPaths }
   if (PROXY_ROUTES.some((f) => existsSync(path.join(cfg.frontend.contextDir, f)))) return { how: 'proxy', ...PROXY }
   return {
