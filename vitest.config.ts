@@ -12,6 +12,7 @@ const E2E_ORDER = {
     'dev.test.ts',
     'cluster.test.ts',
     'existing-apps.test.ts',
+    'corpus-apps.test.ts',
     'minikube.test.ts',
     'nodes.test.ts',
   ],

@@ -407,7 +407,7 @@ describe("a backend started with its source dir on the import path (the app's ow
 })
 
 describe('a src/ layout the image installs as a package (a [build-system] in pyproject.toml)', () => {
-  it('PYTHONPATH=/app/src: the sources win over an installed copy that holds only what the packaging lists', () => {
+  it('PYTHONPATH=/app/src when the packaging lists the package without its subpackages: the sources win over that copy', () => {
     // sammar-13: packages = ["app"] installs app/ without its subpackages, and `import app.main` then fails
     const backend = tree({
       'pyproject.toml':
@@ -424,15 +424,27 @@ describe('a src/ layout the image installs as a package (a [build-system] in pyp
       { name: 'APP_MODULE', value: 'app.main:app' },
     ])
     expect(p.settings.find((x) => x.to === 'backend.extraEnv PYTHONPATH')!.from.map(where)).toEqual([
-      'src/app/main.py:3',
+      'pyproject.toml:12',
     ])
-    // not for a src/ layout run as src.main (no [build-system]: nothing installed)
-    const plain = tree({
-      'requirements.txt': 'fastapi\n',
-      'src/main.py': 'from fastapi import FastAPI\napp = FastAPI()\n',
-    })
-    const q = planInit(inspectApp({ frontend: path.join(apps, 'plain-main/frontend'), backend: plain }), ctx)
-    expect(q.values.backend.extraEnv.filter((e) => e.name === 'PYTHONPATH')).toEqual([])
+    // not when the packaging installs it whole (src/ on the path would put an app's own src/mcp before the mcp
+    // package: shazilk-dev), nor for a src/ layout without setuptools' list
+    for (const packages of [
+      'packages = ["app", "app.api", "app.api.v1"]',
+      '[tool.setuptools.packages.find]\nwhere = ["src"]',
+    ]) {
+      const whole = tree({
+        'pyproject.toml': `[build-system]\nrequires = ["setuptools"]\n\n[project]\nname = "t"\n\n[tool.setuptools]\npackage-dir = {"" = "src"}\n${packages}\n`,
+        'src/app/__init__.py': '',
+        'src/app/main.py': 'from fastapi import FastAPI\napp = FastAPI()\n',
+        'src/app/api/__init__.py': '',
+        'src/app/api/v1/__init__.py': '',
+      })
+      const q = planInit(inspectApp({ frontend: path.join(apps, 'plain-main/frontend'), backend: whole }), ctx)
+      expect(
+        q.values.backend.extraEnv.filter((e) => e.name === 'PYTHONPATH'),
+        packages,
+      ).toEqual([])
+    }
   })
 })
 

@@ -157,6 +157,27 @@ export function dependencySource(dir: string): DepsSource | null {
   return { use: 'requirements', why: `each declares packages the other lacks (pyproject.toml only: ${list(onlyProj)}; requirements.txt only: ${list(onlyReqs)})`, decided: false, from: fromFiles }
 }
 
+/**
+ * A src/ package whose setuptools packaging lists it without its subpackages (`[tool.setuptools] packages = ["app"]`
+ * with src/app/api/__init__.py): installed, it lacks them.
+ */
+export function incompletePackage(dir: string): Finding<string> | null {
+  const py = readText(dir, 'pyproject.toml') ?? ''
+  const m = /^\[tool\.setuptools\][^[]*?^packages\s*=\s*\[([^\]]*)\]/m.exec(py)
+  if (!m) return null
+  const listed = [...m[1]!.matchAll(/["']([\w.]+)["']/g)].map((x) => x[1]!)
+  const inits = sourceFiles(dir, ['__init__.py']).filter((f) => f.startsWith('src/'))
+  for (const pkg of listed) {
+    const base = `src/${pkg.replace(/\./g, '/')}/`
+    const missing = inits
+      .filter((f) => f.startsWith(base) && f !== `${base}__init__.py`)
+      .map((f) => f.slice(4, -'/__init__.py'.length).replace(/\//g, '.'))
+      .find((sub) => !listed.includes(sub))
+    if (missing) return { value: pkg, from: [evidence('pyproject.toml', py, m.index + m[0].search(/^packages/m))] }
+  }
+  return null
+}
+
 // src/ layouts: an installed package (a [build-system]) is imported without the src. prefix
 export function asgiApps(dir: string): Finding<string>[] {
   const py = readText(dir, 'pyproject.toml') ?? ''

@@ -1,5 +1,5 @@
 // Every detector run over one frontend and one backend directory: the facts init decides from. Read-only.
-import { backendPort, asgiApps, dependencyManager, dependencySource, importRoot, pythonVersion } from './detect-backend.ts'
+import { backendPort, asgiApps, dependencyManager, dependencySource, importRoot, incompletePackage, pythonVersion } from './detect-backend.ts'
 import { probeRoutes, routePrefixes } from './backend-routes.ts'
 import { databaseTls, databaseUrlAppends } from './database-tls.ts'
 import { authTableReferences, createAllBesideAlembic, databaseDriver, fileWrites, jwksFetch, migrations, tablesChangedNotCreated } from './backend-runtime.ts'
@@ -57,6 +57,8 @@ export function inspectApp(dirs: { frontend: string; backend: string }) {
       depsSource,
       asgi: asgiApps(be),
       importRoot: importRoot(be),
+      /** a src/ package installed without its subpackages (its setuptools packages list) */
+      incompletePackage: incompletePackage(be),
       port: backendPort(be),
       probes: probeRoutes(be),
       /** where a browser calling the backend directly is sent: the first segments of its routes */

@@ -153,10 +153,11 @@ export function planInit(f: AppFindings, ctx: PlanContext): Plan {
   // the import root the app starts with (PYTHONPATH=src): on the path in the image too, the module named from it
   const root = be.importRoot
   if (root) extraEnv('backend', { name: 'PYTHONPATH', value: `/app/${root.value}` }, 'import path (its own start command puts it there)', root.from)
-  // a src/ layout the image installs as a package: the source tree goes first on the path, since the installed copy
-  // holds only what the packaging lists (`packages = ["app"]` leaves out app.api, and `import app.main` then fails)
-  else if (be.asgi.length === 1 && be.asgi[0]!.from[0]?.file.startsWith('src/') && !be.asgi[0]!.value.startsWith('src.'))
-    extraEnv('backend', { name: 'PYTHONPATH', value: '/app/src' }, 'import path (the package sources in src/ before the copy the image installs)', be.asgi[0]!.from)
+  // a src/ package the image installs whose packaging lists it without its subpackages (`packages = ["app"]` leaves out
+  // app.api, and `import app.main` then fails in the installed copy): the source tree goes first on the path. Only
+  // then: src/ on the path also puts every directory in it ahead of the installed packages (an app's own src/mcp
+  // would hide the mcp package)
+  else if (be.incompletePackage) extraEnv('backend', { name: 'PYTHONPATH', value: '/app/src' }, `import path (the sources of ${be.incompletePackage.value} in src/, whole: its packaging lists it without its subpackages)`, be.incompletePackage.from)
   const fromRoot = (m: string): string => (root && m.startsWith(`${root.value.replaceAll('/', '.')}.`) ? m.slice(root.value.length + 1) : m)
   if (be.asgi.length === 1) {
     extraEnv('backend', { name: 'APP_MODULE', value: fromRoot(be.asgi[0]!.value) }, 'ASGI app', be.asgi[0]!.from)
