@@ -11,7 +11,7 @@
 // - sammar-13: custom FastAPI auth (register and login routes, HttpOnly cookies), Python 3.11 (runtime.txt; the tests'
 //   stand-in base image), a src/ package whose packaging lists only its top package, no lock file (dated as its git
 //   history would), asyncpg, a next.config rewrite of /api to a hosted URL (the ingress sends /api to the backend
-//   first); its chat needs GEMINI_API_KEY, which it does not get: SKIP, naming it.
+//   first); no LLM key is set: its chat is SKIP, naming the key to set.
 // Images are built on this machine (LOAD_METHOD=minikube: the images suite built the same inputs, so BuildKit's cache
 // has them) and sent to the node with `minikube image load`; the stand-in base images are not on the node's cache list.
 // Each app is its own release and namespace, removed with its data afterwards.
@@ -137,8 +137,12 @@ describe.each(CASES)('$app, unchanged, through the journey on minikube', (c) => 
     const journey = result.checks.filter((r) => r.id.startsWith('journey-'))
     const chat = journey.find((r) => r.id === 'journey-chat')!
     const shown = journey.map((r) => `${r.id} ${r.status}: ${r.detail}`).join('\n')
+    // every row passes; the chat as the app allows, and "complete" may be part of the update (sammar-13's tasks have
+    // no completion route: the update sets it, and the row says so)
+    const byUpdate = (r: Check) =>
+      r.id === 'journey-complete' && r.status === 'skip' && /the update sets it/.test(r.detail)
     expect(
-      journey.filter((r) => r.id !== 'journey-chat' && r.status !== 'pass').map((r) => r.id),
+      journey.filter((r) => r.id !== 'journey-chat' && r.status !== 'pass' && !byUpdate(r)).map((r) => r.id),
       shown,
     ).toEqual([])
     expect(journey.map((r) => r.id)).toEqual([
