@@ -104,9 +104,8 @@ export function migrations(dir: string): Finding<Migration> {
   const ini = readText(dir, 'alembic.ini')
   if (ini !== null) return { value: { kind: 'alembic', command: ['alembic', 'upgrade', 'head'] }, from: [evidence('alembic.ini', ini, 0)] }
   for (const f of ['migrate.py', 'app/migrate.py', 'src/migrate.py']) {
-    const text = readText(dir, f)
-    const main = text && /^if __name__ == ["']__main__["']/m.exec(text)
-    if (text && main) return { value: { kind: 'module', command: ['python', '-m', f.replace(/\.py$/, '').replace(/\//g, '.')] }, from: [evidence(f, text, main.index)] }
+    const main = mainBlock(dir, f)
+    if (main) return { value: { kind: 'module', command: ['python', '-m', f.replace(/\.py$/, '').replace(/\//g, '.')] }, from: [main] }
   }
   const scripts = migrationScripts(dir)
   if (scripts.length) {
@@ -118,18 +117,23 @@ export function migrations(dir: string): Finding<Migration> {
   return { value: { kind: 'none' }, from: [] }
 }
 
+/** A file's `if __name__ == "__main__":` line: it is written to be run, not only imported. */
+function mainBlock(dir: string, file: string): Evidence | null {
+  const text = readText(dir, file)
+  const main = text && /^if __name__ == ["']__main__["']/m.exec(text)
+  return text && main ? evidence(file, text, main.index) : null
+}
+
 /**
  * Migration scripts the app's author runs by hand (scripts/migrate.py, scripts/migrate_better_auth.py…), each run by
  * its path as they are written to be (they put their parent directory on sys.path themselves). The plain migrate.py
  * first, since the others add to what it makes; the rest by name.
  */
 function migrationScripts(dir: string): Evidence[] {
-  const found: Evidence[] = []
-  for (const file of sourceFiles(dir, ['.py']).filter((f) => /^scripts\/migrate[\w-]*\.py$/.test(f))) {
-    const text = readText(dir, file)
-    const main = text && /^if __name__ == ["']__main__["']/m.exec(text)
-    if (text && main) found.push(evidence(file, text, main.index))
-  }
+  const found = sourceFiles(dir, ['.py'])
+    .filter((f) => /^scripts\/migrate[\w-]*\.py$/.test(f))
+    .map((f) => mainBlock(dir, f))
+    .filter((e): e is Evidence => e !== null)
   const rank = (f: string): number => (f === 'scripts/migrate.py' ? 0 : 1)
   return found.sort((a, b) => rank(a.file) - rank(b.file) || a.file.localeCompare(b.file))
 }
@@ -200,14 +204,14 @@ export function tablesChangedNotCreated(dir: string, m: Migration): (Evidence & 
   const files = sourceFiles(dir, ['.py']).filter((f) => f.split('/').includes('versions'))
   const created = new Set(matches(dir, files, TABLE_CREATES).map((h) => (h.groups[0] || h.groups[1])!.toLowerCase()))
   const auth = new Set(AUTH_TABLES.split('|'))
+  // the first change of each table, in file and line order
+  const hits = TABLE_CHANGES.flatMap((re) => matches(dir, files, re)).sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line)
   const byTable = new Map<string, Evidence & { table: string }>()
-  for (const { file, line, text, groups } of TABLE_CHANGES.flatMap((re) => matches(dir, files, re))) {
+  for (const { file, line, text, groups } of hits) {
     const table = groups[0]!.toLowerCase()
-    const first = byTable.get(table)
-    if (created.has(table) || auth.has(table)) continue
-    if (!first || file.localeCompare(first.file) < 0 || (file === first.file && line < first.line)) byTable.set(table, { file, line, text, table })
+    if (!created.has(table) && !auth.has(table) && !byTable.has(table)) byTable.set(table, { file, line, text, table })
   }
-  return [...byTable.values()].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line)
+  return [...byTable.values()]
 }
 
 export type FileWrite = {
