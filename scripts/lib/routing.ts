@@ -3,6 +3,10 @@
 import type { Value } from './release.ts'
 import { Invalid, type Report } from './value-rules.ts'
 
+/** `path` is `prefix` or below it, as an Ingress Prefix path matches (by segment: /apis is not under /api). */
+export const underPrefix = (path: string, prefix: string): boolean =>
+  path === prefix || path.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`)
+
 export const ROUTINGS = ['ingress', 'gateway', 'none'] as const
 export type Routing = (typeof ROUTINGS)[number]
 

@@ -1,6 +1,7 @@
 // From what an app declares (inspect.ts) to what init writes: .env keys, a Helm values file that uses only knobs the
 // chart has, and a report of every decision, every fallback with the key that overrides it, and what needs support
 // the chart or the kit lacks today. Pure: no file system, no environment.
+import { underPrefix } from '../routing.ts'
 import path from 'node:path'
 import { isSecretName, type EnvRead } from './env-reads.ts'
 import { writableDirFor } from './backend-runtime.ts'
@@ -436,9 +437,9 @@ export function planInit(f: AppFindings, ctx: PlanContext): Plan {
   // the browser's calls go to the backend's own route prefixes (/v1, /api...); the frontend keeps its routes under them
   const routeOnIngress = (variable: string, from: Evidence[], how: string, within?: string): void => {
     // a rewrite's prefix: only the backend's prefixes it covers (the others may be the frontend's own pages)
-    const found = be.routePrefixes.filter((p) => !within || p.value === within || p.value.startsWith(`${within}/`))
+    const found = be.routePrefixes.filter((p) => !within || underPrefix(p.value, within))
     const prefixes = found.length ? found.map((p) => p.value) : ['/api']
-    const under = (r: string) => prefixes.some((p) => r === p || r.startsWith(`${p}/`))
+    const under = (r: string) => prefixes.some((p) => underPrefix(r, p))
     const own = [...(feAuth ? ['/api/auth'] : []), ...(fe.health && fe.health.value !== '/' ? [fe.health.value] : [])].filter(under)
     values.ingress = { backendPaths: prefixes, ...(own.length ? { frontendPaths: [...new Set(own)].sort() } : {}) }
     const used = `${prefixes.join(', ')} to the backend${own.length ? `, ${own.join(' and ')} still to the frontend` : ''}`
@@ -462,7 +463,7 @@ export function planInit(f: AppFindings, ctx: PlanContext): Plan {
       env.PUBLIC_HOST_IN_PODS = 'true'
       set('frontend', 'next.config rewrite', `to ${a.destination}, ${a.variable} fixed by next build to the public URL: the app pods resolve its host to the ingress controller`, '.env PUBLIC_HOST_IN_PODS', a.from)
       if (!fe.backendAccess.some((d) => d.how === 'direct')) routeOnIngress(a.variable, a.from, 'the frontend passes requests to the backend through its rewrite')
-    } else if (a.how === 'rewrites' && !a.variable && be.routePrefixes.some((p) => a.prefix === p.value || a.prefix.startsWith(`${p.value}/`))) {
+    } else if (a.how === 'rewrites' && !a.variable && be.routePrefixes.some((p) => underPrefix(a.prefix, p.value))) {
       // a fixed URL elsewhere (a hosted backend) for a prefix the backend serves: the ingress sends the browser's
       // requests under it to the in-cluster backend before they reach the rewrite
       routeOnIngress(a.prefix, a.from, 'browser → backend: the pages call the prefix of a next.config rewrite', a.prefix)

@@ -4,6 +4,7 @@
 // backend's paths are reached from it (the ingress's or HTTPRoute's backendPaths, or the frontend's /api/backend
 // proxy), the app's auth, whether the chat can answer, and the backend's /openapi.json, read inside its pod (the
 // public URL need not route it).
+import { underPrefix } from '../routing.ts'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import type { Ctx } from '../stage.ts'
@@ -107,8 +108,8 @@ export async function browserUrl(
  * of it is never reached from the browser (init routes a rewrite to a fixed hosted URL so), its requests go that way.
  */
 export function ingressTakes(prefix: string, backendPaths: string[], frontendPaths: string[]): boolean {
-  const under = (p: string, q: string): boolean => p === q || p.startsWith(`${q.replace(/\/$/, '')}/`)
-  const longest = (qs: string[]): number => Math.max(-1, ...qs.filter((q) => under(prefix, q)).map((q) => q.length))
+  const longest = (qs: string[]): number =>
+    Math.max(-1, ...qs.filter((q) => underPrefix(prefix, q)).map((q) => q.length))
   return longest(backendPaths) > longest(frontendPaths)
 }
 
