@@ -657,9 +657,22 @@ export async function collectDiagnosis(
           timeoutMs: 20_000,
         })`kubectl logs ${l.pod} -c ${l.container} -n ${cfg.namespace} --tail=${tail * 10} ${l.previous ? ['--previous'] : []}`
         l.lines = logLinesWorthShowing(r.ok ? r.stdout : '', tail)
+        f.fix = fixFromLog(l.lines, Boolean(cfg.externalDatabase)) ?? f.fix
       }),
   )
   return { diagnosis, errors }
+}
+
+/**
+ * A fix the log lines name better than the pod's state does. A refused database password: the in-cluster database
+ * keeps the password its volume was first made with, so a POSTGRES_PASSWORD changed since (a new .env, init run
+ * afresh) is refused until the old one is back or the volume is emptied.
+ */
+export function fixFromLog(lines: readonly string[], externalDatabase: boolean): string | undefined {
+  if (!lines.some((l) => /password authentication failed for user/.test(l))) return undefined
+  if (externalDatabase)
+    return "the database refused DATABASE_URL's user and password: correct them in .env, then npx zx scripts/deploy.ts"
+  return 'the database volume keeps the POSTGRES_PASSWORD it was first made with: put that one back in .env, or empty the database (deletes its data): npx zx scripts/cleanup.ts --purge-data, then npx zx scripts/deploy.ts'
 }
 
 /**

@@ -3,6 +3,7 @@ import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import {
   diagnosePods,
+  fixFromLog,
   formatDiagnosis,
   logLinesWorthShowing,
   parseMissingRef,
@@ -203,6 +204,20 @@ describe('logLinesWorthShowing', () => {
     // a Python traceback and plain lines are left as they are, the last ones kept
     const py = 'Traceback (most recent call last):\n  File "/app/main.py", line 3, in <module>\nImportError: x\n'
     expect(logLinesWorthShowing(py, 2)).toEqual(['  File "/app/main.py", line 3, in <module>', 'ImportError: x'])
+  })
+})
+
+describe('fixFromLog', () => {
+  it('a refused database password: the volume keeps the first one (in the cluster), or the URL is wrong (external)', () => {
+    const lines = [
+      '  File "/app/scripts/migrate.py", line 16, in run_migrations',
+      'psycopg2.OperationalError: connection to server at "todo-postgresql" (10.244.0.15), port 5432 failed: FATAL:  password authentication failed for user "todo"',
+    ]
+    expect(fixFromLog(lines, false)).toMatch(
+      /volume keeps the POSTGRES_PASSWORD it was first made with.*cleanup\.ts --purge-data/,
+    )
+    expect(fixFromLog(lines, true)).toMatch(/DATABASE_URL's user and password/)
+    expect(fixFromLog(['ImportError: x'], false)).toBeUndefined()
   })
 })
 

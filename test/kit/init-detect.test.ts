@@ -273,6 +273,25 @@ describe('backend: database, JWKS, migrations, files', () => {
     })
   })
 
+  it('psycopg2 handed the URL by the code itself (hand-run migration scripts): a SQLAlchemy pinned below 2.1 keeps the plain URL', () => {
+    const script = 'import psycopg2\nconn = psycopg2.connect(\n    settings.DATABASE_URL\n)\n'
+    const pinned = tree({
+      'requirements.txt': 'sqlalchemy==2.0.45\nsqlmodel\npsycopg2-binary\n',
+      'scripts/migrate.py': script,
+    })
+    const p = databaseDriver(pinned)!
+    expect(p).toMatchObject({ driver: 'psycopg2', scheme: 'postgresql://', plainUrlWorks: true })
+    expect(p.why).toMatch(
+      /SQLAlchemy 2\.0\.45 \(pinned\) loads psycopg2.*scripts\/migrate\.py:2 hands the URL to psycopg2\.connect/,
+    )
+    // unpinned, or 2.1 and later: the engine needs the scheme, whatever the script does
+    for (const reqs of ['sqlalchemy>=2.0\npsycopg2-binary\n', 'sqlalchemy==2.1.0\npsycopg2-binary\n'])
+      expect(databaseDriver(tree({ 'requirements.txt': reqs, 'scripts/migrate.py': script })), reqs).toMatchObject({
+        scheme: 'postgresql+psycopg2://',
+        plainUrlWorks: false,
+      })
+  })
+
   it("naming the driver's scheme is not rewriting to it: a validator that demands it, a script converting the other way", () => {
     const demands = tree({
       'requirements.txt': 'sqlalchemy[asyncio]\nasyncpg\n',
@@ -561,6 +580,19 @@ describe('environment variables the apps read', () => {
     ])
     expect(jsEnvReads(tree({ 'a.ts': 'const u = process.env["API_URL"] ?? "x"\n' }))).toMatchObject([
       { name: 'API_URL', optional: true },
+    ])
+    // tested for, so the code expects it may be unset (billy-pk's VERCEL_URL): optional, its use in the branch too
+    const vercel = tree({
+      'lib/auth.ts':
+        'const base = process.env.BETTER_AUTH_URL ||\n  (process.env.VERCEL_URL ? `https://${process.env.VERCEL_URL}` : "http://localhost:3000")\n',
+      'lib/origins.ts':
+        'if (process.env.EXTRA_ORIGIN) origins.push(process.env.EXTRA_ORIGIN)\nconst k = process.env.API_KEY\n',
+    })
+    expect(jsEnvReads(vercel).map((r) => [r.name, r.optional])).toEqual([
+      ['API_KEY', false],
+      ['BETTER_AUTH_URL', true],
+      ['EXTRA_ORIGIN', true],
+      ['VERCEL_URL', true],
     ])
     expect([classify('OPENAI_API_KEY'), classify('NEXT_PUBLIC_SECRET_THING'), classify('LOG_LEVEL')]).toEqual([
       'secret',

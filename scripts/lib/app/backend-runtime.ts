@@ -2,7 +2,7 @@
 // fetches Better Auth's JWKS from, how its tables are made, and which files it writes next to its code.
 import path from 'node:path'
 import { majorOf, pythonDeps } from './python-deps.ts'
-import { evidence, matches, readText, sourceFiles, type Evidence, type Finding, type Hit } from './source.ts'
+import { evidence, matches, readText, sourceFiles, where, type Evidence, type Finding, type Hit } from './source.ts'
 
 export type DatabaseFinding = {
   driver: 'psycopg2' | 'psycopg' | 'asyncpg'
@@ -40,10 +40,16 @@ export function databaseDriver(dir: string): DatabaseFinding | null {
   if (rewrite) return { driver: pick, scheme, plainUrlWorks: true, why: `the app turns the URL into postgresql+${rewritten}:// itself`, from }
   if (!sa) return { driver: pick, scheme: 'postgresql://', plainUrlWorks: true, why: `${pick} connects with a plain postgresql:// URL (no SQLAlchemy)`, from }
   // SQLAlchemy 2.1 made psycopg (3) the driver of a plain postgresql://, which before meant psycopg2: naming the
-  // driver works with every version, pinned or not
+  // driver works with every version, pinned or not, unless the code also hands the URL to psycopg2 itself, whose
+  // libpq parser refuses a +driver scheme (billy-pk's migration scripts: psycopg2.connect(settings.DATABASE_URL)).
+  // A SQLAlchemy pinned below 2.1 then takes the plain URL as well.
   if (pick === 'psycopg2') {
     const major = majorOf(sa)
     const saName = sa.name === 'sqlmodel' ? 'SQLModel' : `SQLAlchemy ${major ? `${major}.x` : 'unpinned'}`
+    const raw = matches(dir, files, /\bpsycopg2\.connect\(\s*[^)]{0,80}?database_url/i)[0]
+    const exact = deps.get('sqlalchemy')?.version
+    if (raw && exact && /^(0|1|2\.0)\./.test(exact))
+      return { driver: pick, scheme: 'postgresql://', plainUrlWorks: true, why: `SQLAlchemy ${exact} (pinned) loads psycopg2 for postgresql://, and ${where(raw)} hands the URL to psycopg2.connect, which takes no +psycopg2 scheme`, from: [...from, raw] }
     return { driver: pick, scheme, plainUrlWorks: false, why: `psycopg2 with ${saName}: since SQLAlchemy 2.1 postgresql:// loads psycopg (3), which is not installed`, from }
   }
   return { driver: pick, scheme, plainUrlWorks: false, why: `SQLAlchemy with ${pick} needs ${scheme}; before SQLAlchemy 2.1 postgresql:// loads psycopg2`, from }

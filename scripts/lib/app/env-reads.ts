@@ -116,6 +116,9 @@ function settingsFields(file: string, text: string): Omit<EnvRead, 'kind'>[] {
 
 export function jsEnvReads(dir: string): EnvRead[] {
   const reads: Omit<EnvRead, 'kind'>[] = []
+  // a variable the code tests for (`process.env.VERCEL_URL ? … : …`, `if (process.env.X)`) is one it expects may be
+  // unset: every read of it is then optional, the ones inside the tested branch too
+  const tested = new Set<string>()
   for (const file of sourceFiles(dir, ['.ts', '.tsx', '.js', '.jsx', '.mjs', '.cjs'])) {
     const text = readText(dir, file)
     if (text === null) continue
@@ -123,6 +126,8 @@ export function jsEnvReads(dir: string): EnvRead[] {
     for (const m of text.matchAll(/\bprocess\.env\.([A-Za-z_][A-Za-z0-9_]*)|\bprocess\.env\[\s*["'`]([A-Za-z_][A-Za-z0-9_]*)["'`]\s*\]/g)) {
       const ev = evidence(file, text, m.index)
       const after = text.slice(m.index + m[0].length, m.index + m[0].length + 12)
+      const before = text.slice(Math.max(0, m.index - 12), m.index)
+      if (/^\s*(\?(?![?.])|&&)/.test(after) || /(\bif\s*\(\s*!?|!)\s*$/.test(before)) tested.add(m[1] ?? m[2]!)
       reads.push({
         name: m[1] ?? m[2]!,
         format: /\.split\(\s*["'`],["'`]/.test(ev.text) ? 'comma-list' : 'text',
@@ -132,7 +137,7 @@ export function jsEnvReads(dir: string): EnvRead[] {
       })
     }
   }
-  return merge(reads)
+  return merge(reads.map((r) => (tested.has(r.name) ? { ...r, optional: true } : r)))
 }
 
 /** The variables the app's code hands a constructor directly: `new Resend(process.env.RESEND_API_KEY)`. */
