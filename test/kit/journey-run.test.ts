@@ -109,6 +109,31 @@ describe('runJourney against a working app', () => {
   })
 })
 
+describe('runJourney on an app whose tasks are reached through the chat only', () => {
+  it('the task rows are skipped with the reason (not "did not pass"); the chat runs', async () => {
+    const paths = Object.fromEntries(Object.entries(reference.paths ?? {}).filter(([p]) => !/tasks/.test(p)))
+    const chatOnly = { ...reference, paths } as OpenApi
+    const rows = await run(
+      plan({ openapi: { where: 'GET /openapi.json in x', read: async () => ({ doc: chatOnly }) } }),
+    )
+    expect(statuses(rows)).toBe(
+      'routes:pass sign-up:pass credential:pass create:skip list:skip update:skip complete:skip delete:skip chat:pass cleanup:pass',
+    )
+    expect(row(rows, 'routes').detail).toMatch(
+      /chat \/api\/\{user_id\}\/chat; no task routes .*only reached through the chat/,
+    )
+    for (const id of ['create', 'list', 'update', 'complete', 'delete'])
+      expect(row(rows, id).detail, id).toBe(
+        'the backend declares no task routes: its tasks are only reached through the chat',
+      )
+    expect(seen.some((s) => /tasks/.test(s.url))).toBe(false)
+    // no chat either: nothing the journey can follow
+    const none = { ...reference, paths: {} } as OpenApi
+    const bare = await run(plan({ openapi: { where: 'GET /openapi.json in x', read: async () => ({ doc: none }) } }))
+    expect(row(bare, 'routes').status).toBe('fail')
+  })
+})
+
 describe("runJourney through the app's own next.config rewrite", () => {
   const rewrite = {
     how: 'rewrite' as const,

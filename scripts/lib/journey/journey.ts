@@ -295,6 +295,13 @@ const routesStep: Step = {
     t.st.routes = routes
     t.st.doc = got.doc
     t.st.ownAuth = Boolean(routes.register)
+    // a Phase III app may keep its tasks behind the chatbot only (billy-pk: its MCP tools are the task API): the chat
+    // is the journey then, and the task rows say why they were not run
+    if (!routes.tasks && routes.chat)
+      return {
+        ok: true,
+        detail: `${where}: ${routesSummary(routes)}; no task routes (a path with POST and GET about tasks or todos): the tasks are only reached through the chat`,
+      }
     if (!routes.tasks)
       return {
         ok: false,
@@ -449,7 +456,13 @@ const create: Step = {
   needs: ['journey-routes', 'journey-credential'],
   async run(t) {
     const { st } = t
-    const r = st.routes!.tasks!.create
+    if (!st.routes!.tasks)
+      return {
+        ok: true,
+        skip: true,
+        detail: 'the backend declares no task routes: its tasks are only reached through the chat',
+      }
+    const r = st.routes!.tasks.create
     const body = t.dry
       ? { title: '<kit journey …>' }
       : bodyFor(
@@ -679,11 +692,20 @@ export async function runJourney(
   }
   const t = new Trip(plan, st, send, print)
   const passed = new Set<string>()
+  // a step skipped by design passes its reason on: the steps after it are skipped for the same one
+  const skipped = new Map<string, string>()
   const rows: Check[] = []
   for (const step of STEPS) {
     const missing = step.needs.find((n) => !passed.has(n))
     if (missing) {
-      rows.push({ id: step.id, name: step.name, status: 'skip', detail: `not checked: ${missing} did not pass` })
+      const why = skipped.get(missing)
+      if (why !== undefined) skipped.set(step.id, why)
+      rows.push({
+        id: step.id,
+        name: step.name,
+        status: 'skip',
+        detail: why ?? `not checked: ${missing} did not pass`,
+      })
       continue
     }
     let v: Verdict
@@ -697,6 +719,7 @@ export async function runJourney(
       }
     }
     if (v.ok && !v.skip) passed.add(step.id)
+    if (v.ok && v.skip) skipped.set(step.id, v.detail)
     rows.push(
       v.ok
         ? { id: step.id, name: step.name, status: v.skip ? 'skip' : 'pass', detail: v.detail }
