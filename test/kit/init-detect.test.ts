@@ -7,6 +7,7 @@ import path from 'node:path'
 import { findApps } from '../../scripts/lib/app/find-apps.ts'
 import {
   asgiApps,
+  startedApp,
   backendPort,
   dependencyManager,
   dependencySource,
@@ -175,6 +176,15 @@ describe('backend: image inputs', () => {
     })
     expect(asgiApps(src).map((a) => a.value)).toEqual(['todo.main:app'])
     expect(asgiApps(und.be).map((a) => a.value)).toEqual(['admin:admin_app', 'main:app'])
+    // of two, the one its own Dockerfile starts (muhammad-azan-1: main:app, and unified_server:main_app for another host)
+    const two = tree({
+      'main.py': 'app = FastAPI()\n',
+      'unified_server.py': 'main_app = FastAPI()\n',
+      Dockerfile: 'FROM python\nCMD ["uv", "run", "uvicorn", "main:app", "--host", "0.0.0.0"]\n',
+    })
+    expect(at(startedApp(two, asgiApps(two))!.from)).toEqual(['Dockerfile:2', 'main.py:1'])
+    expect(startedApp(two, asgiApps(two))!.value).toBe('main:app')
+    expect(startedApp(und.be, asgiApps(und.be))).toBeNull()
   })
 
   it('port from uvicorn.run, else a Dockerfile EXPOSE, else none', () => {
@@ -554,6 +564,36 @@ describe('environment variables the apps read', () => {
     expect(pythonEnvReads(multiline).map((r) => [r.name, r.optional])).toEqual([
       ['APP_NAME', true],
       ['OPENAI_API_KEY', false],
+      ['REGION', true],
+      ['TOKEN', false],
+    ])
+  })
+
+  it('a getenv the code tests for is optional; `if not X: raise` is a check that it is set', () => {
+    const dir = tree({
+      'runner.py': [
+        'def url():',
+        '    if os.getenv("MCP_SERVER_URL"):',
+        '        return os.getenv("MCP_SERVER_URL")',
+        '    hf_url = os.getenv("HF_SPACE_URL")',
+        '    if hf_url:',
+        '        return hf_url',
+        '    region = os.getenv("REGION") or "eu"',
+        '    key = os.getenv("API_KEY")',
+        '    if not key:',
+        '        raise ValueError("API_KEY is required")',
+        '    if not os.getenv("TOKEN"):',
+        '        raise RuntimeError("TOKEN")',
+        '    db = os.getenv("DATABASE_URL")',
+        '    return create_engine(db)',
+        '',
+      ].join('\n'),
+    })
+    expect(pythonEnvReads(dir).map((r) => [r.name, r.optional])).toEqual([
+      ['API_KEY', false],
+      ['DATABASE_URL', false],
+      ['HF_SPACE_URL', true],
+      ['MCP_SERVER_URL', true],
       ['REGION', true],
       ['TOKEN', false],
     ])

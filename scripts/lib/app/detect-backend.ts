@@ -205,6 +205,21 @@ export function asgiApps(dir: string): Finding<string>[] {
 }
 
 /**
+ * Of several FastAPI apps, the one the app's own start command serves: `uvicorn main:app` in its Dockerfile's CMD, a
+ * Procfile or a start script (muhammad-azan-1 has main:app and a unified_server:main_app for another host).
+ */
+export function startedApp(dir: string, apps: readonly Finding<string>[]): Finding<string> | null {
+  const starts = ['Dockerfile', 'Procfile', 'start.sh', 'entrypoint.sh', 'docker-start.sh', 'run.sh']
+  const re = /\b(?:uvicorn|gunicorn|hypercorn)\b[^\n]*?["'\s,[]([A-Za-z_][\w.]*:[A-Za-z_]\w*)\b/
+  for (const h of matches(dir, starts, re)) {
+    const named = h.groups[0]!
+    const app = apps.find((a) => a.value === named || a.value.endsWith(`.${named}`))
+    if (app) return { value: app.value, from: [h, ...app.from] }
+  }
+  return null
+}
+
+/**
  * The directory the app's own start command puts on Python's import path: `PYTHONPATH=src uvicorn main:app` in a
  * Procfile or start script, or `uvicorn main:app --app-dir src`. Its modules then import each other as top-level
  * modules (`from db import ...`), which works in the image only with that directory on the path too.

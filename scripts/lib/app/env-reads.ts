@@ -41,6 +41,7 @@ const LIST_TYPE = /^\s*(?:typing\.)?(?:list|List|set|Set|tuple|Tuple|Sequence)\b
 
 export function pythonEnvReads(dir: string): EnvRead[] {
   const reads: Omit<EnvRead, 'kind'>[] = []
+  const tested = new Set<string>()
   for (const file of sourceFiles(dir, ['.py'])) {
     const text = readText(dir, file)
     if (text === null) continue
@@ -48,11 +49,32 @@ export function pythonEnvReads(dir: string): EnvRead[] {
     for (const m of text.matchAll(/\b(?:os\.)?(?:getenv|environ\.get|environ\.setdefault)\(\s*["']([A-Za-z_][A-Za-z0-9_]*)["']\s*(,)?|\b(?:os\.)?environ\[\s*["']([A-Za-z_][A-Za-z0-9_]*)["']\s*\]/g)) {
       const name = m[1] ?? m[3]!
       const ev = evidence(file, text, m.index)
+      if (m[1] !== undefined && testedInPython(text, m.index, m.index + m[0].length)) tested.add(name)
       reads.push({ name, format: /\.split\(\s*["'],["']/.test(ev.text) ? 'comma-list' : 'text', optional: Boolean(m[2]), client: false, from: [ev] })
     }
     reads.push(...settingsFields(file, text))
   }
-  return merge(reads)
+  // tested once, so every read of it is in a branch the code takes when it is set (as in jsEnvReads)
+  return merge(reads.map((r) => (tested.has(r.name) ? { ...r, optional: true } : r)))
+}
+
+/**
+ * A getenv whose absence the code handles: tested where it is read (`if os.getenv("MCP_SERVER_URL"):`, `… or "x"`),
+ * or kept in a name the code then tests (`hf_url = os.getenv("HF_SPACE_URL")` … `if hf_url:`), as muhammad-azan-1's
+ * MCP URL fallbacks do.
+ */
+function testedInPython(text: string, start: number, end: number): boolean {
+  const before = text.slice(text.lastIndexOf('\n', start - 1) + 1, start)
+  const rest = text.slice(end)
+  // `if not X: raise …` is a check that it is set, not a way around it
+  const raises = (from: number): boolean => /^[^\n]*:\s*(?:#[^\n]*)?\n?\s*raise\b/.test(rest.slice(from))
+  const after = /^[ \t]*\)[ \t]*(\w+)?/.exec(rest.slice(0, 40))?.[1]
+  if (after && /^(or|and|if|else)$/.test(after)) return true
+  if (/\b(if|elif|and|or|not)\s+$/.test(before)) return !(/\bnot\s+$/.test(before) && raises(0))
+  const kept = /^\s*([A-Za-z_]\w*)\s*=\s*$/.exec(before)?.[1]
+  if (!kept) return false
+  const test = new RegExp(`\\b(?:if|elif|and|or)\\s+(not\\s+)?${kept}\\b(?!\\s*[.\\[(=])|\\b${kept}\\s+(?:or|and)\\b`).exec(rest)
+  return Boolean(test) && !(test![1] && raises(test!.index + test![0].length))
 }
 
 /**

@@ -1,5 +1,5 @@
 // Every detector run over one frontend and one backend directory: the facts init decides from. Read-only.
-import { backendPort, asgiApps, dependencyManager, dependencySource, importRoot, incompletePackage, pythonVersion } from './detect-backend.ts'
+import { backendPort, asgiApps, dependencyManager, dependencySource, importRoot, incompletePackage, pythonVersion, startedApp } from './detect-backend.ts'
 import { probeRoutes, routePrefixes } from './backend-routes.ts'
 import { databaseTls, databaseUrlAppends } from './database-tls.ts'
 import { authTableReferences, createAllBesideAlembic, databaseDriver, fileWrites, jwksFetch, migrations, tablesChangedNotCreated } from './backend-runtime.ts'
@@ -24,6 +24,7 @@ export function inspectApp(dirs: { frontend: string; backend: string }) {
   const feReads = jsEnvReads(fe)
   const install = installPlan(fe)
   const depsSource = dependencySource(be)
+  const asgi = asgiApps(be)
   const backendMigrations = migrations(be)
   return {
     frontend: {
@@ -55,7 +56,9 @@ export function inspectApp(dirs: { frontend: string; backend: string }) {
       deps: dependencyManager(be, depsSource),
       /** requirements.txt and pyproject.toml both list dependencies: which the image installs, and why */
       depsSource,
-      asgi: asgiApps(be),
+      asgi,
+      /** of several FastAPI apps, the one the app's own start command (Dockerfile CMD, Procfile) serves */
+      startedAsgi: startedApp(be, asgi),
       importRoot: importRoot(be),
       /** a src/ package installed without its subpackages (its setuptools packages list) */
       incompletePackage: incompletePackage(be),

@@ -162,6 +162,8 @@ export function planInit(f: AppFindings, ctx: PlanContext): Plan {
   const fromRoot = (m: string): string => (root && m.startsWith(`${root.value.replaceAll('/', '.')}.`) ? m.slice(root.value.length + 1) : m)
   if (be.asgi.length === 1) {
     extraEnv('backend', { name: 'APP_MODULE', value: fromRoot(be.asgi[0]!.value) }, 'ASGI app', be.asgi[0]!.from)
+  } else if (be.startedAsgi) {
+    extraEnv('backend', { name: 'APP_MODULE', value: fromRoot(be.startedAsgi.value) }, `ASGI app (of ${be.asgi.length} FastAPI apps, the one its own start command serves)`, be.startedAsgi.from)
   } else if (be.asgi.length === 0) {
     open.push({ component: 'backend', what: 'ASGI app (no `app = FastAPI(` found)', used: 'app.main:app (the image default)', key: 'backend.extraEnv APP_MODULE', from: [] })
   } else {
