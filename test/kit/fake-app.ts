@@ -1,6 +1,7 @@
 // A small app of the reference app's shape for the journey's tests: Better Auth's email/password routes and JWT
 // token, the /api/backend proxy (the session cookie is the credential) and the backend's task and chat routes under
 // it. `fake.mode` switches it into one failure at a time.
+import { createHmac, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
@@ -26,19 +27,37 @@ export type Mode =
   | 'no-session-at-all'
   | 'chat-error'
   | 'rewrite-unreachable'
+  | 'verify-email'
 /** What the app was asked, and how it behaves now (tests switch `mode`). */
 export const fake = {
   mode: 'ok' as Mode,
+  /** requireEmailVerification: the emails whose link was opened */
+  verified: new Set<string>(),
   seen: [] as { method: string; url: string; headers: IncomingMessage['headers']; body: string }[],
   tasks: new Map<number, { id: number; title: string; completed: boolean }>(),
   reset(): void {
     this.mode = 'ok'
     this.seen.length = 0
     this.tasks.clear()
+    this.verified.clear()
   },
 }
 
 const SESSION = 'better-auth.session_token'
+/** the BETTER_AUTH_SECRET the fake app verifies its email links with */
+export const FAKE_AUTH_SECRET = 'fake-better-auth-secret-0123456789abcdef'
+
+/** The email of a valid HS256 verification token signed with FAKE_AUTH_SECRET, as Better Auth's verify-email checks. */
+function verifiedEmail(token: string): string | null {
+  const [h, p, sig] = token.split('.')
+  if (!h || !p || !sig) return null
+  const want = createHmac('sha256', FAKE_AUTH_SECRET).update(`${h}.${p}`).digest()
+  const got = Buffer.from(sig, 'base64url')
+  if (got.length !== want.length || !timingSafeEqual(got, want)) return null
+  if ((JSON.parse(Buffer.from(h, 'base64url').toString()) as { alg?: string }).alg !== 'HS256') return null
+  const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as { email?: string; exp?: number }
+  return claims.email && (claims.exp ?? 0) > Date.now() / 1000 ? claims.email : null
+}
 function app(req: IncomingMessage, res: ServerResponse, body: string): void {
   const url = new URL(req.url ?? '/', 'http://x')
   const send = (status: number, value: unknown, headers: Record<string, string | string[]> = {}): void => {
@@ -53,7 +72,7 @@ function app(req: IncomingMessage, res: ServerResponse, body: string): void {
       return send(403, { code: 'INVALID_ORIGIN', message: 'Invalid origin' })
     if (fake.mode === 'no-auth-table') return send(500, 'error: relation "user" does not exist')
     // Better Auth's `autoSignIn: false`: the account, and no session until the user signs in
-    if (fake.mode === 'no-auto-sign-in' || fake.mode === 'no-session-at-all')
+    if (fake.mode === 'no-auto-sign-in' || fake.mode === 'no-session-at-all' || fake.mode === 'verify-email')
       return send(200, { token: null, user: { id: 'u1', email: JSON.parse(body).email } })
     const cookie =
       fake.mode === 'secure-cookie'
@@ -63,6 +82,19 @@ function app(req: IncomingMessage, res: ServerResponse, body: string): void {
           : `${SESSION}=s1; Path=/; HttpOnly; SameSite=Lax`
     return send(200, { token: 's1', user: { id: 'u1', email: JSON.parse(body).email } }, { 'set-cookie': cookie })
   }
+  if (p === '/api/auth/verify-email' && req.method === 'GET') {
+    const email = verifiedEmail(url.searchParams.get('token') ?? '')
+    if (!email) return send(401, { code: 'INVALID_TOKEN', message: 'invalid token' })
+    fake.verified.add(email)
+    return send(200, { status: true, user: null })
+  }
+  if (
+    p === '/api/auth/sign-in/email' &&
+    req.method === 'POST' &&
+    fake.mode === 'verify-email' &&
+    !fake.verified.has((JSON.parse(body) as { email: string }).email)
+  )
+    return send(403, { code: 'EMAIL_NOT_VERIFIED', message: 'Email not verified' })
   if (p === '/api/auth/sign-in/email' && req.method === 'POST')
     return fake.mode === 'no-session-at-all'
       ? send(200, { token: null, user: { id: 'u1' } })

@@ -15,9 +15,9 @@ import {
   type JourneyPlan,
 } from '../../scripts/lib/journey/journey.ts'
 import type { OpenApi } from '../../scripts/lib/journey/openapi-routes.ts'
-import { ingressTakes } from '../../scripts/lib/journey/journey-target.ts'
+import { ingressTakes, verificationToken } from '../../scripts/lib/journey/journey-target.ts'
 import { fixture } from './canned.ts'
-import { fake, jwt, startFakeApp, type Mode } from './fake-app.ts'
+import { FAKE_AUTH_SECRET, fake, jwt, startFakeApp, type Mode } from './fake-app.ts'
 
 const reference = JSON.parse(readFileSync(fixture('journey', 'reference-openapi.json'), 'utf8')) as OpenApi
 const fill = { email: 'kit-journey-0a1b2c@example.com', password: 'Secret-Pass-123', name: 'Kit Journey', text: 't' }
@@ -250,6 +250,29 @@ describe('runJourney: each failure cause, reproduced', () => {
     expect(row(await run(), 'sign-up').detail).toBe(
       'POST /api/auth/sign-in/email → 200 but set no cookie: a browser would have no session',
     )
+  })
+
+  it('an app that requires a verified email: the journey opens the link Better Auth emails, then signs in', async () => {
+    setMode('verify-email')
+    const rows = await run(plan({ emailVerificationToken: verificationToken(FAKE_AUTH_SECRET) }))
+    expect(row(rows, 'sign-up')).toMatchObject({
+      status: 'pass',
+      detail:
+        'POST /api/auth/sign-in/email → 200 (kit-journey-…@example.com, cookie better-auth.session_token, then signed in: sign-up made no session, verified the email by the link Better Auth sends)',
+    })
+    expect(statuses(rows)).not.toMatch(/fail/)
+    expect([...fake.verified]).toEqual([fill.email])
+    // the token is never shown; a link signed with another secret is refused, and the row says so
+    expect(JSON.stringify(rows)).not.toMatch(/token=ey/)
+    fake.reset()
+    setMode('verify-email')
+    const wrong = row(await run(plan({ emailVerificationToken: verificationToken('another-secret') })), 'sign-up')
+    expect(wrong.status).toBe('fail')
+    expect(wrong.detail).toMatch(/^GET \/api\/auth\/verify-email → 401 \(invalid token/)
+    // no secret to make the link with: the sign-in's 403 is the row
+    fake.reset()
+    setMode('verify-email')
+    expect(row(await run(), 'sign-up').detail).toMatch(/^POST \/api\/auth\/sign-in\/email → 403/)
   })
 
   it('nothing listening → the cause names the address', async () => {

@@ -1,8 +1,8 @@
 // From what an app declares (inspect.ts) to what init writes: .env keys, a Helm values file that uses only knobs the
 // chart has, and a report of every decision, every fallback with the key that overrides it, and what needs support
 // the chart or the kit lacks today. Pure: no file system, no environment.
-import { underPrefix } from '../routing.ts'
 import path from 'node:path'
+import { underPrefix } from '../routing.ts'
 import { isSecretName, type EnvRead } from './env-reads.ts'
 import { writableDirFor } from './backend-runtime.ts'
 import type { AppFindings } from './inspect.ts'

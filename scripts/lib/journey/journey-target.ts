@@ -4,11 +4,12 @@
 // backend's paths are reached from it (the ingress's or HTTPRoute's backendPaths, or the frontend's /api/backend
 // proxy), the app's auth, whether the chat can answer, and the backend's /openapi.json, read inside its pod (the
 // public URL need not route it).
-import { underPrefix } from '../routing.ts'
+import { createHmac } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import type { Ctx } from '../stage.ts'
 import { chartValue } from '../chart-values.ts'
+import { underPrefix } from '../routing.ts'
 import { gatewayAddress, gatewayGet } from '../gateway-status.ts'
 import { backendRewrite, betterAuth } from '../app/detect-frontend.ts'
 import type { Ask, Subject } from '../validate-subject.ts'
@@ -242,10 +243,26 @@ export async function journeyPlan(ctx: Ctx, s: Subject, ask: Ask, o: Entry): Pro
     jwksVar: jwksVariable(ctx),
     release: cfg.release,
     namespace: cfg.namespace,
+    ...(cfg.secrets.BETTER_AUTH_SECRET
+      ? { emailVerificationToken: verificationToken(cfg.secrets.BETTER_AUTH_SECRET) }
+      : {}),
     ...(cfg.gateway && url.viaIngress
       ? {
           controller: `is the Gateway ${cfg.gateway.namespace}/${cfg.gateway.name} programmed (${gatewayGet(cfg.gateway).join(' ')})?`,
         }
       : {}),
+  }
+}
+
+/**
+ * The token of Better Auth's email-verification link (its createEmailVerificationToken): an HS256 JWT of the lowercased
+ * email, signed with BETTER_AUTH_SECRET, valid for an hour. The secret stays in this closure.
+ */
+export function verificationToken(secret: string): (email: string) => string {
+  const b64 = (v: string | Buffer): string => Buffer.from(v).toString('base64url')
+  return (email) => {
+    const now = Math.floor(Date.now() / 1000)
+    const head = `${b64(JSON.stringify({ alg: 'HS256' }))}.${b64(JSON.stringify({ email: email.toLowerCase(), iat: now, exp: now + 3600 }))}`
+    return `${head}.${b64(createHmac('sha256', secret).update(head).digest())}`
   }
 }
