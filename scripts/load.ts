@@ -8,7 +8,8 @@ import { fail } from './lib/errors.ts'
 import { releaseImages, type ImageRef } from './lib/images.ts'
 import { inRegistry, sameImage } from './lib/cluster-images.ts'
 import { requireTools, type Tool } from './lib/tools.ts'
-import { imageDaemon } from './lib/docker-env.ts'
+import { imageDaemon, nodeDocker } from './lib/docker-env.ts'
+import { profileRunsOneDocker } from './lib/load-method.ts'
 import { imageRefText } from './lib/value-rules.ts'
 
 export const load = defineStage({
@@ -16,7 +17,9 @@ export const load = defineStage({
   summary: 'put the images into the cluster (skipped when the cluster already has the tag)',
   description: `
 LOAD_METHOD decides how:
-  minikube    minikube image load (CLUSTER=minikube)
+  minikube    copy the locally built images into the minikube profile (CLUSTER=minikube): on a one-node docker
+              profile one docker save of them all, loaded into the node's Docker (shared layers once, ~3x faster
+              than minikube image load); otherwise minikube image load, which reaches every node and runtime
   docker-env  nothing to copy: build put the images into the minikube profile's Docker; checks they are there
   none        nothing: the cluster uses the local docker engine's images (docker-desktop)
   kind        kind load docker-image --name KIND_CLUSTER
@@ -65,9 +68,14 @@ async function run(local: Ctx): Promise<void> {
   } else if (cfg.loadMethod === 'minikube') {
     const p = cfg.minikube.profile
     const list = await query({ timeoutMs: 120_000 })`minikube image ls -p ${p}`
+    const missing: ImageRef[] = []
     for (const img of both) {
       if (known(list.stdout, img)) log.ok(`minikube ${p} already has ${img.local}`)
-      else
+      else missing.push(img)
+    }
+    if (missing.length && profileRunsOneDocker(p, process.env)) await streamToNode(ctx, missing)
+    else
+      for (const img of missing)
         await log.task(
           `load ${img.local} into minikube ${p}`,
           () =>
@@ -77,7 +85,6 @@ async function run(local: Ctx): Promise<void> {
               fix: `minikube status -p ${p}   (not running? npx zx scripts/setup.ts)`,
             })`minikube image load ${img.local} -p ${p}`,
         )
-    }
   } else if (cfg.loadMethod === 'kind') {
     // kind compares image IDs on every node itself and skips nodes that have it
     for (const img of both)
@@ -150,6 +157,37 @@ async function run(local: Ctx): Promise<void> {
           })`docker push ${img.ref}`,
       )
     }
+  }
+}
+
+/**
+ * One `docker save` of the images (the layers they share, the base image and the dependencies, once), loaded into the
+ * node's own Docker. `minikube image load` re-packs each image on its own and copies it over ssh: 76 s for a 1 GB
+ * image here, against 23 s this way (bench/README.md).
+ */
+async function streamToNode(ctx: Ctx, images: ImageRef[]): Promise<void> {
+  const { cfg, log, exec, dryRun } = ctx
+  const p = cfg.minikube.profile
+  const tar = path.join(cfg.root, '.cache', 'images', `minikube-${p}.tar`)
+  const names = images.map((i) => i.local)
+  if (!dryRun) mkdirSync(path.dirname(tar), { recursive: true })
+  try {
+    await log.task(`load ${names.join(', ')} into minikube ${p}'s Docker`, async () => {
+      await exec({
+        timeoutMs: 900_000,
+        cause: `docker could not save ${names.join(', ')}`,
+        fix: 'df -h   (docker save needs free disk space in .cache/images)',
+      })`docker save -o ${shownPath(cfg, tar)} ${names}`
+      // asked after the save: in a shell, the eval line it prints points every later docker command at the node
+      const node = await nodeDocker(ctx)
+      await node.exec({
+        timeoutMs: 900_000,
+        cause: `the Docker of minikube profile ${p} could not load the images`,
+        fix: `minikube status -p ${p}   (not running? npx zx scripts/setup.ts)`,
+      })`docker load -i ${shownPath(cfg, tar)}`
+    })
+  } finally {
+    if (!dryRun) rmSync(tar, { force: true })
   }
 }
 

@@ -257,7 +257,7 @@ export const fields = {
       group: 'cluster',
       default: '',
       shownDefault: 'by `CLUSTER`',
-      doc: `minikube (build locally, then minikube image load) | docker-env (build straight into the minikube profile's own Docker: nothing to copy; needs the docker runtime) | none (docker-desktop) | kind | containerd | registry; default for CLUSTER=minikube: ${MINIKUBE_DEFAULT_LOAD_METHOD} when the profile runs the docker runtime (a new one is started with it), else minikube; none for existing`,
+      doc: `minikube (build locally, then copy: one docker save loaded into the node's Docker on a one-node docker profile, else minikube image load) | docker-env (build straight into the minikube profile's own Docker: nothing to copy; needs the docker runtime) | none (docker-desktop) | kind | containerd | registry; default for CLUSTER=minikube: ${MINIKUBE_DEFAULT_LOAD_METHOD} when the profile runs the docker runtime (a new one is started with it), else minikube; none for existing`,
     }),
   CONTAINERD_ADDRESS: matching(/^[^-\s]/, 'a containerd socket path like /run/containerd/containerd.sock').register(
     docs,

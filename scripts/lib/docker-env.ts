@@ -82,6 +82,11 @@ const asked = new WeakMap<Config, Promise<Answer>>()
 
 export function imageDaemon(ctx: Ctx): Promise<Ctx> {
   if (ctx.cfg.loadMethod !== 'docker-env') return Promise.resolve(ctx)
+  return nodeDocker(ctx)
+}
+
+/** The context whose docker commands go to the minikube profile's own Docker daemon (whatever LOAD_METHOD is). */
+export function nodeDocker(ctx: Ctx): Promise<Ctx> {
   let p = asked.get(ctx.cfg)
   if (!p) {
     const fresh = ask(ctx)

@@ -98,6 +98,12 @@ export function checkLoadMethod(v: LoadKeys, issue: Report): void {
   }
 }
 
+/** An existing profile that runs one node on the docker runtime: images can go straight into that node's Docker. */
+export function profileRunsOneDocker(profile: string, env: Record<string, string | undefined>): boolean {
+  // no profile record (or an unreadable one) is not one: only minikube image load is sure to work then
+  return minikubeDefaultLoadMethod(profile, { runtime: 'unknown', nodes: 1 }, env).method === 'docker-env'
+}
+
 /** LOAD_METHOD as set, else the cluster's default; `why` says why when the kit picked it from a minikube profile. */
 export function resolveLoadMethod(
   v: LoadKeys,

@@ -1,7 +1,7 @@
 // The stages' decisions against fake tools: which commands, in which order, what a second run skips, and what each
 // failure prints. Every stage runs as a real `zx scripts/<stage>.ts` subprocess.
 import { describe, expect, it } from 'vitest'
-import { cpSync, readFileSync, rmSync } from 'node:fs'
+import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { lines, mutating, project, root, SECRETS, type RunResult } from './harness.ts'
@@ -440,6 +440,33 @@ describe('load', { timeout: 120_000 }, () => {
     const again = await p.run('load')
     expect(mutating(again.calls)).toEqual([])
     expect(again.stderr).toMatch(/minikube todo already has todo-frontend:h-/)
+  })
+
+  it("minikube on a one-node docker profile: one docker save of the images, loaded into the node's Docker", async () => {
+    const p = project()
+    const profile = path.join(p.dir, '.minikube', 'profiles', 'todo')
+    p.write(
+      path.relative(p.dir, path.join(profile, 'config.json')),
+      JSON.stringify({ Driver: 'docker', Nodes: [{}], KubernetesConfig: { ContainerRuntime: 'docker' } }),
+    )
+    p.setState({ ...p.state(), minikube: { running: true, addons: { ingress: 'enabled' }, images: [] } })
+    await p.run('build')
+    const r = await p.run('load')
+    expect(r.code, r.stderr).toBe(0)
+    expect(mutating(r.calls)).toEqual([
+      expect.stringMatching(
+        /^docker save -o \.cache\/images\/minikube-todo\.tar todo-frontend:h-\w{12} todo-backend:h-\w{12}$/,
+      ),
+      'docker load -i .cache/images/minikube-todo.tar',
+    ])
+    // the save asks the local engine, the load the node's
+    const [save, load] = r.calls.filter((c) => c.tool === 'docker' && ['save', 'load'].includes(c.args[0]!))
+    expect([save!.dockerHost, load!.dockerHost]).toEqual([undefined, 'tcp://127.0.0.1:32771'])
+    expect(p.state().minikube.images).toEqual([
+      expect.stringMatching(/^docker\.io\/library\/todo-frontend:h-\w{12}$/),
+      expect.stringMatching(/^docker\.io\/library\/todo-backend:h-\w{12}$/),
+    ])
+    expect(existsSync(path.join(root, '.cache', 'images', 'minikube-todo.tar'))).toBe(false)
   })
 
   it('FRONTEND_AUTH_MIGRATE: loads the migration image too', async () => {

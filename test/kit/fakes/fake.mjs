@@ -122,8 +122,17 @@ function docker() {
   }
   if (cmd === 'save') {
     const out = opt('-o')
-    writeFileSync(out, `fake image tar of ${args[args.length - 1]}`)
+    const names = args.slice(args.indexOf(out) + 1)
+    const gone = names.find((n) => !d.has(n))
+    if (gone) done('', 1, `Error response from daemon: reference does not exist: ${gone}`)
+    writeFileSync(out, `fake image tar of ${names.join(' ')}`)
     done()
+  }
+  if (cmd === 'load') {
+    // docker load -i <file>: the images a fake `docker save` put in it, into the daemon asked
+    const names = readFileSync(opt('-i'), 'utf8').replace(/^fake image tar of /, '').split(' ')
+    for (const n of names) d.add(n)
+    done(names.map((n) => `Loaded image: ${n}`).join('\n'))
   }
   if (cmd === 'tag') {
     d.add(args[2])
