@@ -584,6 +584,8 @@ describe('environment variables the apps read', () => {
         '        raise ValueError("API_KEY is required")',
         '    if not os.getenv("TOKEN"):',
         '        raise RuntimeError("TOKEN")',
+        '    os.environ["OPENAI_API_KEY"] = settings.OPENAI_API_KEY',
+        '    if os.environ["MODE"] == "x": pass',
         '    db = os.getenv("DATABASE_URL")',
         '    return create_engine(db)',
         '',
@@ -594,6 +596,7 @@ describe('environment variables the apps read', () => {
       ['DATABASE_URL', false],
       ['HF_SPACE_URL', true],
       ['MCP_SERVER_URL', true],
+      ['MODE', false],
       ['REGION', true],
       ['TOKEN', false],
     ])

@@ -46,7 +46,8 @@ export function pythonEnvReads(dir: string): EnvRead[] {
     const text = readText(dir, file)
     if (text === null) continue
     // os.getenv("X"), os.environ.get("X", d), environ["X"], getenv("X")
-    for (const m of text.matchAll(/\b(?:os\.)?(?:getenv|environ\.get|environ\.setdefault)\(\s*["']([A-Za-z_][A-Za-z0-9_]*)["']\s*(,)?|\b(?:os\.)?environ\[\s*["']([A-Za-z_][A-Za-z0-9_]*)["']\s*\]/g)) {
+    // environ["X"] = value sets it for the process (billy-pk hands its settings' key to the Agents SDK so): not a read
+    for (const m of text.matchAll(/\b(?:os\.)?(?:getenv|environ\.get|environ\.setdefault)\(\s*["']([A-Za-z_][A-Za-z0-9_]*)["']\s*(,)?|\b(?:os\.)?environ\[\s*["']([A-Za-z_][A-Za-z0-9_]*)["']\s*\](?!\s*=[^=])/g)) {
       const name = m[1] ?? m[3]!
       const ev = evidence(file, text, m.index)
       if (m[1] !== undefined && testedInPython(text, m.index, m.index + m[0].length)) tested.add(name)
