@@ -15,7 +15,8 @@ import {
   type JourneyPlan,
 } from '../../scripts/lib/journey/journey.ts'
 import type { OpenApi } from '../../scripts/lib/journey/openapi-routes.ts'
-import { ingressTakes, verificationToken } from '../../scripts/lib/journey/journey-target.ts'
+import type { EnvRead } from '../../scripts/lib/app/env-reads.ts'
+import { chatKeys, ingressTakes, verificationToken } from '../../scripts/lib/journey/journey-target.ts'
 import { fixture } from './canned.ts'
 import { FAKE_AUTH_SECRET, fake, jwt, startFakeApp, type Mode } from './fake-app.ts'
 
@@ -471,6 +472,33 @@ describe('helpers', () => {
     expect(ingressTakes('/apis', ['/api'], [])).toBe(false)
     expect(ingressTakes('/api/auth', ['/api'], ['/api/auth'])).toBe(false)
     expect(ingressTakes('/api', [], [])).toBe(false)
+  })
+
+  it('chatKeys: the SKIP names the key the chat code reads, and how it reaches the pod', () => {
+    const ev = (file: string, line: number) => ({ file, line, text: '' })
+    const gemini: EnvRead = {
+      name: 'GEMINI_API_KEY',
+      kind: 'secret' as const,
+      format: 'text' as const,
+      optional: true,
+      client: false,
+      from: [ev('app/core/config.py', 12)],
+    }
+    expect(chatKeys({ set: [], offline: false, inSecrets: [], reads: [gemini] })).toEqual({
+      run: false,
+      why: "no GEMINI_API_KEY in .env, which the app's chat reads (app/core/config.py:12); to check the chat: APP_SECRETS=GEMINI_API_KEY and GEMINI_API_KEY=<key> in .env, then backend.secretEnv GEMINI_API_KEY in a values file",
+    })
+    expect(chatKeys({ set: [], offline: false, inSecrets: ['GEMINI_API_KEY'], reads: [gemini] }).why).toMatch(
+      /to check the chat: GEMINI_API_KEY=<key> in \.env$/,
+    )
+    // nothing the kit can tell: the chart's own key
+    expect(chatKeys({ set: [], offline: false, inSecrets: [], reads: [] }).why).toBe(
+      "no OPENAI_API_KEY in .env, which the app's chat needs (set it to check the chat)",
+    )
+    expect(chatKeys({ set: ['OPENAI_API_KEY'], offline: false, inSecrets: [], reads: [gemini] })).toEqual({
+      run: true,
+      why: 'OPENAI_API_KEY set',
+    })
   })
 
   it('ingressRoutes: the longest Prefix wins', () => {

@@ -12,6 +12,7 @@ import { chartValue } from '../chart-values.ts'
 import { underPrefix } from '../routing.ts'
 import { gatewayAddress, gatewayGet } from '../gateway-status.ts'
 import { backendRewrite, betterAuth } from '../app/detect-frontend.ts'
+import { pythonEnvReads, type EnvRead } from '../app/env-reads.ts'
 import type { Ask, Subject } from '../validate-subject.ts'
 import type { BackendWay, Failure } from './failure-causes.ts'
 import type { JourneyPlan } from './journey.ts'
@@ -152,18 +153,47 @@ export function backendWay(ctx: Ctx, viaIngress: boolean): BackendWay {
 /** Run the chat step when a key is set, or for the reference app, whose offline agent answers without one. */
 export function chatDecision(ctx: Ctx): { run: boolean; why: string } {
   const { cfg } = ctx
-  const set = [
-    ...(cfg.secrets.OPENAI_API_KEY ? ['OPENAI_API_KEY'] : []),
-    ...Object.keys(cfg.appSecrets).filter((k) => LLM_KEY.test(k)),
-  ]
-  if (set.length) return { run: true, why: `${set.join(', ')} set` }
-  // the reference app (or a copy of it) answers without a model: app/chatbot/deterministic.py maps commands onto its
-  // task tools
-  if (existsSync(path.join(cfg.backend.contextDir, 'app', 'chatbot', 'deterministic.py')))
-    return { run: true, why: "the reference app's offline chatbot, no key" }
-  const named = cfg.appSecretKeys.filter((k) => LLM_KEY.test(k))
-  const key = named.length ? named.join(' or ') : 'OPENAI_API_KEY'
-  return { run: false, why: `no ${key} in .env, which the app's chat needs (set it to check the chat)` }
+  return chatKeys({
+    set: [
+      ...(cfg.secrets.OPENAI_API_KEY ? ['OPENAI_API_KEY'] : []),
+      ...Object.keys(cfg.appSecrets).filter((k) => LLM_KEY.test(k)),
+    ],
+    // the reference app (or a copy of it) answers without a model: app/chatbot/deterministic.py maps commands onto its
+    // task tools
+    offline: existsSync(path.join(cfg.backend.contextDir, 'app', 'chatbot', 'deterministic.py')),
+    inSecrets: cfg.appSecretKeys,
+    reads: pythonEnvReads(cfg.backend.contextDir),
+  })
+}
+
+/**
+ * Whether the journey sends a chat message: an LLM key is set, or the app needs none. Otherwise the SKIP names the key
+ * the backend's code reads (sammar-13 reads GEMINI_API_KEY, with a default, so APP_SECRETS does not list it) and how
+ * to give it one; OPENAI_API_KEY when the code names none the kit can tell.
+ */
+export function chatKeys(o: { set: string[]; offline: boolean; inSecrets: string[]; reads: EnvRead[] }): {
+  run: boolean
+  why: string
+} {
+  if (o.set.length) return { run: true, why: `${o.set.join(', ')} set` }
+  if (o.offline) return { run: true, why: "the reference app's offline chatbot, no key" }
+  const read = o.reads.filter((r) => LLM_KEY.test(r.name))
+  const named = [...new Set([...o.inSecrets.filter((k) => LLM_KEY.test(k)), ...read.map((r) => r.name)])]
+  if (!named.length)
+    return { run: false, why: "no OPENAI_API_KEY in .env, which the app's chat needs (set it to check the chat)" }
+  const where = read.flatMap((r) => r.from.slice(0, 1)).map((e) => `${e.file}:${e.line}`)
+  // the chart passes OPENAI_API_KEY itself; any other key reaches the pod only when APP_SECRETS names it
+  const how = named
+    .map((k) =>
+      k === 'OPENAI_API_KEY' || o.inSecrets.includes(k)
+        ? `${k}=<key> in .env`
+        : `APP_SECRETS=${k} and ${k}=<key> in .env, then backend.secretEnv ${k} in a values file`,
+    )
+    .join(', or ')
+  return {
+    run: false,
+    why: `no ${named.join(' or ')} in .env, which the app's chat reads${where.length ? ` (${where.join(', ')})` : ''}; to check the chat: ${how}`,
+  }
 }
 
 /** The backend variable init pointed at the chart's JWKS_URL (backend.extraEnv NAME=$(JWKS_URL)), else JWKS_URL. */
