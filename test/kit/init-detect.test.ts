@@ -17,6 +17,7 @@ import { getRoutes, probeRoutes, routePrefixes } from '../../scripts/lib/app/bac
 import {
   authTableReferences,
   databaseDriver,
+  localServers,
   fileWrites,
   jwksFetch,
   migrations,
@@ -323,6 +324,28 @@ describe('backend: database, JWKS, migrations, files', () => {
         why: 'the app turns the URL into postgresql+asyncpg:// itself',
       })
     }
+  })
+
+  it('a server the code expects beside it on localhost (a second process), not its own port, the database or the frontend', () => {
+    const dir = tree({
+      'config.py':
+        'class Settings:\n    MCP_SERVER_URL: str | None = None\n    cors: str = "http://localhost:3000"\n    @property\n    def mcp_url(self):\n        return self.MCP_SERVER_URL or "http://localhost:8001"\n',
+      'main.py': 'db = "postgresql://localhost:5432/x"\nself_url = "http://127.0.0.1:8000/health"\n',
+      'tools/mcp_standalone.py':
+        'def main():\n    port = int(os.environ.get("PORT", 8001))\n    uvicorn.run(app, port=port)\nif __name__ == "__main__":\n    main()\n',
+      'tests/test_x.py': 'URL = "http://localhost:9999"\n',
+    })
+    const found = localServers(dir, 8000)
+    expect(found.map((l) => [l.url, at(l.from), at(l.servers)])).toEqual([
+      ['http://localhost:8001', ['config.py:6'], ['tools/mcp_standalone.py:2']],
+    ])
+    // started in a thread of the backend itself (muhammad-azan-1's MCP server): it answers there
+    const threaded = tree({
+      'runner.py': 'URL = "http://localhost:8808/mcp"\n',
+      'main.py':
+        'import threading\ndef run():\n    uvicorn.run(mcp_app, host="0.0.0.0", port=8808)\nthreading.Thread(target=run).start()\n',
+    })
+    expect(localServers(threaded, 8000)).toEqual([])
   })
 
   it('JWKS: a base URL with /api/auth/jwks appended, or a whole JWKS_URL', () => {

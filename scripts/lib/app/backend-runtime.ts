@@ -252,3 +252,31 @@ export function writableDirFor(w: FileWrite): string | null {
   const d = path.posix.dirname(abs)
   return d === '/app' || d === '/' ? null : d
 }
+
+export type LocalServer = { url: string; port: number; from: Evidence[]; servers: Evidence[] }
+
+/**
+ * Servers the backend's code expects beside it on localhost at a port of their own (billy-pk's chat connects to
+ * http://localhost:8001, its MCP server, a second process it runs on its host): one container runs one process, so
+ * in the cluster nothing answers there. `servers` are the backend's scripts that serve that port, when it has any.
+ */
+export function localServers(dir: string, ownPort: number): LocalServer[] {
+  const files = sourceFiles(dir, ['.py']).filter((f) => !/(^|\/)(tests?|test_[^/]*|[^/]*_test)(\/|\.py$)/.test(f))
+  const out = new Map<number, LocalServer>()
+  for (const h of matches(dir, files, /["'](https?:\/\/(?:localhost|127\.0\.0\.1):(\d{2,5})[^"']*)["']/)) {
+    const port = Number(h.groups[1])
+    // its own port, PostgreSQL's, and the frontend's (its origin in CORS lists and auth URLs, which the chart sets)
+    if (port === ownPort || port === 5432 || port === 3000) continue
+    const hit = { file: h.file, line: h.line, text: h.text }
+    const known = out.get(port)
+    if (known) known.from.push(hit)
+    else out.set(port, { url: h.groups[0]!, port, from: [hit], servers: [] })
+  }
+  for (const s of out.values()) {
+    const serve = new RegExp(`uvicorn\\.run\\((?:[^()]|\\([^()]*\\))*?\\bport\\s*=\\s*${s.port}\\b|["']PORT["']\\s*,\\s*["']?${s.port}\\b`)
+    s.servers = matches(dir, files, serve).map((h) => ({ file: h.file, line: h.line, text: h.text }))
+    // started in a thread of the backend itself (muhammad-azan-1 starts its MCP server so): it answers there
+    if (s.servers.some((v) => /threading|Thread\(/.test(readText(dir, v.file) ?? '') && !/__main__/.test(readText(dir, v.file) ?? ''))) out.delete(s.port)
+  }
+  return [...out.values()]
+}

@@ -2,7 +2,7 @@
 import { backendPort, asgiApps, dependencyManager, dependencySource, importRoot, incompletePackage, pythonVersion, startedApp } from './detect-backend.ts'
 import { probeRoutes, routePrefixes } from './backend-routes.ts'
 import { databaseTls, databaseUrlAppends } from './database-tls.ts'
-import { authTableReferences, createAllBesideAlembic, databaseDriver, fileWrites, jwksFetch, migrations, tablesChangedNotCreated } from './backend-runtime.ts'
+import { authTableReferences, createAllBesideAlembic, databaseDriver, fileWrites, jwksFetch, localServers, migrations, tablesChangedNotCreated } from './backend-runtime.ts'
 import { authConfig, backendAccess, betterAuth, frontendHealth, migrateScript, neonDriver, nodeVersion, packageManager, standaloneOutput } from './detect-frontend.ts'
 import { jsEnvReads, pythonEnvReads } from './env-reads.ts'
 import { installPlan } from './package-manager.ts'
@@ -73,6 +73,8 @@ export function inspectApp(dirs: { frontend: string; backend: string }) {
       authTableRefs: authTableReferences(be, backendMigrations.value),
       /** tables the backend's Alembic chain changes and never creates: it cannot run on an empty database */
       uncreatedTables: tablesChangedNotCreated(be, backendMigrations.value),
+      /** servers the code expects on localhost at another port: a process of their own, which no container runs */
+      localServers: localServers(be, backendPort(be)?.value ?? 8000),
       /** create_all in the app's own code beside its Alembic chain: the two race on a fresh database */
       createAllBesideAlembic: createAllBesideAlembic(be, backendMigrations.value),
       writes: fileWrites(be),

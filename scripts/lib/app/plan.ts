@@ -234,6 +234,11 @@ export function planInit(f: AppFindings, ctx: PlanContext): Plan {
     open.push({ component: 'backend', what: `migrations: on an empty database ${values.backend.migrateCommand.join(' ')} stops where a revision changes ${tables}, which no revision creates (the chain was written on a schema made some other way)`, used: values.backend.migrateCommand.join(' '), key: 'backend.migrateCommand (a command that creates those tables first), or DATABASE_URL of a database that has them', from })
   }
 
+  for (const l of be.localServers) {
+    const run = l.servers.length ? `; ${[...new Set(l.servers.map((v) => v.file))].join(' or ')} serves that port, as a process of its own` : ''
+    open.push({ component: 'backend', what: `a server at ${l.url}, which the code expects beside it on its own host${run}: one container runs one process, so nothing answers there in the cluster and what needs it fails`, used: null, key: 'the variable that overrides this URL (backend.extraEnv), pointed at where you run that server', from: [...l.from.slice(0, 2), ...l.servers.slice(0, 2)] })
+  }
+
   const dirs = new Set<string>()
   const files = new Set<string>()
   for (const w of be.writes) {
