@@ -130,7 +130,9 @@ function docker() {
   }
   if (cmd === 'load') {
     // docker load -i <file>: the images a fake `docker save` put in it, into the daemon asked
-    const names = readFileSync(opt('-i'), 'utf8').replace(/^fake image tar of /, '').split(' ')
+    const names = readFileSync(opt('-i'), 'utf8')
+      .replace(/^fake image tar of /, '')
+      .split(' ')
     for (const n of names) d.add(n)
     done(names.map((n) => `Loaded image: ${n}`).join('\n'))
   }
