@@ -47,6 +47,30 @@ describe.each(helms())('$label', (helm) => {
     expect(ing(render(['ingress.frontendPaths=["/api/auth"]']))).toEqual(['/ Prefix todo-frontend:http'])
   })
 
+  it('companions: a process beside the app in its pod, of its image, with its settings, PORT its own, probed on it', () => {
+    expect(pod(defaults, 'backend').containers).toHaveLength(1)
+    const o = render(['backend.companions=[{"name":"mcp","command":["python","tools/mcp_standalone.py"],"port":8001}]'])
+    const [app, mcp] = pod(o, 'backend').containers
+    expect(mcp).toMatchObject({
+      name: 'mcp',
+      image: app.image,
+      command: ['python', 'tools/mcp_standalone.py'],
+      envFrom: app.envFrom,
+      ports: [{ name: 'b-8001', containerPort: 8001, protocol: 'TCP' }],
+      readinessProbe: { tcpSocket: { port: 8001 } },
+      securityContext: app.securityContext,
+      volumeMounts: app.volumeMounts,
+    })
+    // the app's environment, then its own port: the image's PORT is the app's
+    expect([...env(mcp).keys()]).toEqual([...env(app).keys(), 'PORT'])
+    expect(env(mcp).get('PORT')).toEqual({ name: 'PORT', value: '8001' })
+    expect(env(app).has('PORT')).toBe(false)
+    // no port: no probe, no PORT
+    const bare = pod(render(['backend.companions=[{"name":"worker","command":["python","worker.py"]}]']), 'backend')
+    expect(bare.containers[1].readinessProbe).toBeUndefined()
+    expect(env(bare.containers[1]).has('PORT')).toBe(false)
+  })
+
   it('ingress.backendPaths: the backend NetworkPolicy admits the ingress controller as the frontend one does', () => {
     const rules = (o: K8sObject[], name: string) => find(o, 'NetworkPolicy', name)!.spec.ingress
     expect(rules(defaults, 'todo-backend')).toHaveLength(1)

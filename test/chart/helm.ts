@@ -92,6 +92,7 @@ export const EXTENSIONS: string[] = [
   'frontend.extraVolumes=[{"name":"scratch","emptyDir":{"sizeLimit":"64Mi"}}]',
   'frontend.extraVolumeMounts=[{"name":"scratch","mountPath":"/app/scratch"}]',
   'frontend.hostAliases=[{"ip":"10.105.31.108","hostnames":["todo.local"]}]',
+  'backend.companions=[{"name":"mcp","command":["python","tools/mcp_standalone.py"],"port":8001}]',
   'backend.topologySpreadConstraints=[{"maxSkew":1,"topologyKey":"kubernetes.io/hostname","whenUnsatisfiable":"ScheduleAnyway"}]',
   'frontend.topologySpreadConstraints=[{"maxSkew":2,"topologyKey":"topology.kubernetes.io/zone","whenUnsatisfiable":"DoNotSchedule","labelSelector":{"matchLabels":{"app.kubernetes.io/component":"frontend"}}}]',
   `extraObjects=${JSON.stringify([

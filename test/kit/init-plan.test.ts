@@ -369,6 +369,42 @@ describe('a backend with requirements.txt and a pyproject [project] list: BACKEN
   })
 })
 
+describe('a server the backend expects beside it on localhost (billy-pk: its MCP server, a process of its own)', () => {
+  const plan = (files: Record<string, string>) =>
+    planInit(inspectApp({ frontend: path.join(apps, 'plain-main/frontend'), backend: tree(files) }), ctx)
+  const base = {
+    'main.py': 'from fastapi import FastAPI\napp = FastAPI()\nif __name__ == "__main__":\n    uvicorn.run(app, port=8000)\n',
+    'requirements.txt': 'fastapi\n',
+    'config.py': 'def mcp_url():\n    return os.getenv("MCP_SERVER_URL") or "http://localhost:8001"\n',
+    'tools/start_server_8001.py': 'if __name__ == "__main__":\n    uvicorn.run(app, host="127.0.0.1", port=8001)\n',
+  }
+
+  it('the one script that takes its port from PORT runs in the backend pod (backend.companions)', () => {
+    const p = plan({
+      ...base,
+      'tools/mcp_standalone.py':
+        'def main():\n    port = int(os.environ.get("PORT", 8001))\n    uvicorn.run(app, host="0.0.0.0", port=port)\n',
+    })
+    expect(p.values.backend.companions).toEqual([
+      { name: 'mcp-standalone', command: ['python', 'tools/mcp_standalone.py'], port: 8001 },
+    ])
+    const s = p.settings.find((x) => x.what === 'server beside it')!
+    expect(s.to).toBe('backend.companions')
+    expect(s.value).toMatch(
+      /^http:\/\/localhost:8001, .*python tools\/mcp_standalone\.py \(of tools\/mcp_standalone\.py, tools\/start_server_8001\.py: the one that takes its port from PORT\)/,
+    )
+    expect(p.open.some((o) => /a server at/.test(o.what))).toBe(false)
+  })
+
+  it('several and none takes PORT: an open item naming them and the key', () => {
+    const p = plan({ ...base, 'tools/other_8001.py': 'uvicorn.run(app, port=8001)\n' })
+    expect(p.values.backend.companions).toBeUndefined()
+    const o = p.open.find((x) => /a server at http:\/\/localhost:8001/.test(x.what))!
+    expect(o.what).toContain('tools/other_8001.py or tools/start_server_8001.py serves that port')
+    expect(o.key).toMatch(/^backend\.companions \[\{name, command: \[python, <one of them>\], port: 8001\}\]/)
+  })
+})
+
 describe('a backend that requires OPENAI_API_KEY', () => {
   it('init says it does not start without one (the chart leaves an empty key out)', () => {
     const backend = tree({

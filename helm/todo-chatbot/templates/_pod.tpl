@@ -43,20 +43,7 @@ containers:
       - name: http
         containerPort: {{ $c.containerPort }}
         protocol: TCP
-    envFrom:
-      - configMapRef:
-          name: {{ include (printf "todo-chatbot.%s.fullname" $name) $ctx }}
-      {{- with $c.extraEnvFrom }}
-      {{- toYaml . | nindent 6 }}
-      {{- end }}
-    env:
-      {{- include (printf "todo-chatbot.%s.secretEnv" $name) $ctx | trim | nindent 6 }}
-      {{- if $neonCa }}
-      {{- include "todo-chatbot.neonProxy.caEnv" $ctx | nindent 6 }}
-      {{- end }}
-      {{- with $c.extraEnv }}
-      {{- toYaml . | nindent 6 }}
-      {{- end }}
+    {{- include "todo-chatbot.appEnv" . | trim | nindent 4 }}
     startupProbe:
       {{- include "todo-chatbot.httpProbe" (dict "probe" $c.probes.startup "port" "http") | nindent 6 }}
     livenessProbe:
@@ -74,17 +61,33 @@ containers:
       {{- toYaml $ctx.Values.containerSecurityContext | nindent 6 }}
     resources:
       {{- toYaml $c.resources | nindent 6 }}
-    volumeMounts:
-      {{- include "todo-chatbot.writableMounts" $c.writableDirs | trim | nindent 6 }}
-      {{- if $neonCa }}
-      {{- include "todo-chatbot.neonProxy.caMount" $ctx | nindent 6 }}
+    {{- include "todo-chatbot.appMounts" . | trim | nindent 4 }}
+  {{- range $c.companions }}
+  # A process the {{ $name }}'s code expects beside it on localhost (its own server), with the {{ $name }}'s settings.
+  - name: {{ .name }}
+    image: {{ include (printf "todo-chatbot.%s.image" $name) $ctx }}
+    imagePullPolicy: {{ $c.image.pullPolicy }}
+    command:
+      {{- toYaml .command | nindent 6 }}
+    {{- include "todo-chatbot.appEnv" $ | trim | nindent 4 }}
+      {{- with .port }}
+      - name: PORT
+        value: {{ . | quote }}
+    ports:
+      - name: {{ $.component | trunc 1 }}-{{ . }}
+        containerPort: {{ . }}
+        protocol: TCP
+    readinessProbe:
+      tcpSocket:
+        port: {{ . }}
+      periodSeconds: 10
       {{- end }}
-      {{- with $c.writableFiles }}
-      {{- include "todo-chatbot.writableFileMounts" . | trim | nindent 6 }}
-      {{- end }}
-      {{- with $c.extraVolumeMounts }}
-      {{- toYaml . | nindent 6 }}
-      {{- end }}
+    securityContext:
+      {{- toYaml $ctx.Values.containerSecurityContext | nindent 6 }}
+    resources:
+      {{- toYaml $c.resources | nindent 6 }}
+    {{- include "todo-chatbot.appMounts" $ | trim | nindent 4 }}
+  {{- end }}
 volumes:
   {{- include "todo-chatbot.writableVolumes" $c | trim | nindent 2 }}
   {{- if $neonCa }}
@@ -121,6 +124,50 @@ topologySpreadConstraints:
   {{- list $tsc | toYaml | nindent 2 }}
   {{- end }}
 {{- end }}
+{{- end }}
+
+{{/*
+The environment of an app's container and of its companions: its ConfigMap, Secret keys and extra env.
+Call with (dict "ctx" $ "component" "frontend").
+*/}}
+{{- define "todo-chatbot.appEnv" -}}
+{{- $ctx := .ctx }}
+{{- $name := .component }}
+{{- $c := index $ctx.Values $name }}
+envFrom:
+  - configMapRef:
+      name: {{ include (printf "todo-chatbot.%s.fullname" $name) $ctx }}
+  {{- with $c.extraEnvFrom }}
+  {{- toYaml . | nindent 2 }}
+  {{- end }}
+env:
+  {{- include (printf "todo-chatbot.%s.secretEnv" $name) $ctx | trim | nindent 2 }}
+  {{- if and (eq $name "frontend") (include "todo-chatbot.postgresql.certificate.enabled" $ctx) }}
+  {{- include "todo-chatbot.neonProxy.caEnv" $ctx | nindent 2 }}
+  {{- end }}
+  {{- with $c.extraEnv }}
+  {{- toYaml . | nindent 2 }}
+  {{- end }}
+{{- end }}
+
+{{/*
+The volume mounts of an app's container and of its companions. Call with (dict "ctx" $ "component" "frontend").
+*/}}
+{{- define "todo-chatbot.appMounts" -}}
+{{- $ctx := .ctx }}
+{{- $name := .component }}
+{{- $c := index $ctx.Values $name }}
+volumeMounts:
+  {{- include "todo-chatbot.writableMounts" $c.writableDirs | trim | nindent 2 }}
+  {{- if and (eq $name "frontend") (include "todo-chatbot.postgresql.certificate.enabled" $ctx) }}
+  {{- include "todo-chatbot.neonProxy.caMount" $ctx | nindent 2 }}
+  {{- end }}
+  {{- with $c.writableFiles }}
+  {{- include "todo-chatbot.writableFileMounts" . | trim | nindent 2 }}
+  {{- end }}
+  {{- with $c.extraVolumeMounts }}
+  {{- toYaml . | nindent 2 }}
+  {{- end }}
 {{- end }}
 
 {{/*

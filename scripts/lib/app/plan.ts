@@ -27,6 +27,7 @@ export type AppValues = {
     containerPort?: number
     databaseUrlScheme?: string
     waitForDatabase?: boolean
+    companions?: { name: string; command: string[]; port: number }[]
   }
   ingress?: { backendPaths: string[]; frontendPaths?: string[] }
   networkPolicy?: { frontendToDatabase: boolean }
@@ -235,8 +236,21 @@ export function planInit(f: AppFindings, ctx: PlanContext): Plan {
   }
 
   for (const l of be.localServers) {
-    const run = l.servers.length ? `; ${[...new Set(l.servers.map((v) => v.file))].join(' or ')} serves that port, as a process of its own` : ''
-    open.push({ component: 'backend', what: `a server at ${l.url}, which the code expects beside it on its own host${run}: one container runs one process, so nothing answers there in the cluster and what needs it fails`, used: null, key: 'the variable that overrides this URL (backend.extraEnv), pointed at where you run that server', from: [...l.from.slice(0, 2), ...l.servers.slice(0, 2)] })
+    // the script to run beside the backend: the only one serving that port, or the only one taking it from PORT (made
+    // to be deployed; the others are its author's local starters)
+    const scripts = [...new Set(l.servers.map((v) => v.file))]
+    const deployable = [...new Set(l.servers.filter((v) => /["']PORT["']/.test(v.text)).map((v) => v.file))]
+    const pick = scripts.length === 1 ? scripts[0] : deployable.length === 1 ? deployable[0] : undefined
+    if (pick) {
+      const name = path.basename(pick, '.py').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'companion'
+      const companion = { name, command: ['python', pick], port: l.port }
+      values.backend.companions = [...(values.backend.companions ?? []), companion]
+      const others = scripts.length > 1 ? ` (of ${scripts.join(', ')}: the one that takes its port from PORT)` : ''
+      set('backend', 'server beside it', `${l.url}, which the code expects on its own host: python ${pick}${others}, run in the backend's pod on port ${l.port}`, 'backend.companions', [...l.from.slice(0, 2), ...l.servers.filter((v) => v.file === pick)])
+      continue
+    }
+    const run = scripts.length ? `; ${scripts.join(' or ')} serves that port, as a process of its own` : ''
+    open.push({ component: 'backend', what: `a server at ${l.url}, which the code expects beside it on its own host${run}: one container runs one process, so nothing answers there in the cluster and what needs it fails`, used: null, key: scripts.length ? `backend.companions [{name, command: [python, <one of them>], port: ${l.port}}] (runs it beside the backend), or the variable that overrides this URL (backend.extraEnv)` : 'the variable that overrides this URL (backend.extraEnv), pointed at where you run that server', from: [...l.from.slice(0, 2), ...l.servers.slice(0, 2)] })
   }
 
   const dirs = new Set<string>()
