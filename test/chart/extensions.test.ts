@@ -57,7 +57,10 @@ describe.each(helms())('$label', (helm) => {
       command: ['python', 'tools/mcp_standalone.py'],
       envFrom: app.envFrom,
       ports: [{ name: 'b-8001', containerPort: 8001, protocol: 'TCP' }],
+      startupProbe: { tcpSocket: { port: 8001 } },
       readinessProbe: { tcpSocket: { port: 8001 } },
+      livenessProbe: { tcpSocket: { port: 8001 } },
+      lifecycle: app.lifecycle,
       securityContext: app.securityContext,
       volumeMounts: app.volumeMounts,
     })

@@ -77,11 +77,28 @@ containers:
       - name: {{ $.component | trunc 1 }}-{{ . }}
         containerPort: {{ . }}
         protocol: TCP
+    startupProbe:
+      tcpSocket:
+        port: {{ . }}
+      periodSeconds: 2
+      failureThreshold: 60
     readinessProbe:
       tcpSocket:
         port: {{ . }}
       periodSeconds: 10
+    livenessProbe:
+      tcpSocket:
+        port: {{ . }}
+      periodSeconds: 20
+      failureThreshold: 3
       {{- end }}
+    {{- with $c.preStopSleepSeconds }}
+    # The app's own drain: it may call its companion until its endpoint is gone.
+    lifecycle:
+      preStop:
+        sleep:
+          seconds: {{ . }}
+    {{- end }}
     securityContext:
       {{- toYaml $ctx.Values.containerSecurityContext | nindent 6 }}
     resources:
