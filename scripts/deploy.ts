@@ -24,6 +24,7 @@ import { watchRollout } from './lib/rollout-watch.ts'
 import { explainHelmFailure } from './lib/helm-failure.ts'
 import { printAccessHints } from './lib/access-hints.ts'
 import { replacedLists } from './lib/values-files.ts'
+import { chartValue } from './lib/chart-values.ts'
 
 export const deploy = defineStage({
   name: 'deploy',
@@ -105,6 +106,22 @@ async function run(ctx: Ctx, flags: Flags = {}): Promise<void> {
     )
     watch.stop()
     if (!upgrade.ok) await explainHelmFailure(ctx, upgrade, watch)
+    // migrations.beforeBackendStarts: the install left the backend at no replicas until its Job ran; start it now,
+    // every migration step already run
+    if (state.revision === 0 && backendWaitsForFirstMigration(cfg)) {
+      const skipAll = planMigrations(cfg, secret.hash, imgs, migrations.keys).args
+      const second = watchRollout(ctx, { failFast: Boolean(flags['fail-fast']) })
+      const started = await log.task(
+        `start the backend, now that its first migration ran (migrations.beforeBackendStarts)`,
+        () =>
+          exec({
+            ...helmRun,
+            interrupt: second.signal,
+          })`helm upgrade ${cfg.release} ${chart} -n ${ns} ${wait} ${valuesFiles} ${setArgs(values)} ${skipAll}`,
+      )
+      second.stop()
+      if (!started.ok) await explainHelmFailure(ctx, started, second)
+    }
     const deployed = [
       `${ANNOTATION.release}=${fingerprint}`,
       `${ANNOTATION.migrated}=${formatMigrated(migrations.keys)}`,
@@ -116,6 +133,16 @@ async function run(ctx: Ctx, flags: Flags = {}): Promise<void> {
 
   // 3. how to reach it
   if (!dryRun) await printAccessHints(ctx)
+}
+
+/** The values ask the first install to start the backend after its migrations (the chart then renders no replicas). */
+function backendWaitsForFirstMigration(cfg: Ctx['cfg']): boolean {
+  return (
+    chartValue(cfg, ['migrations', 'beforeBackendStarts']) === true &&
+    chartValue(cfg, ['migrations', 'enabled']) !== false &&
+    !cfg.hpa &&
+    chartValue(cfg, ['backend', 'autoscaling', 'enabled']) !== true
+  )
 }
 
 const envFileShown = (cfg: Ctx['cfg']): string => (cfg.envFile ? shownPath(cfg, cfg.envFile) : '.env')

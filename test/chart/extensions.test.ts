@@ -74,6 +74,20 @@ describe.each(helms())('$label', (helm) => {
     expect(env(bare.containers[1]).has('PORT')).toBe(false)
   })
 
+  it('migrations.beforeBackendStarts: the install has no backend pod (the Job runs first); an upgrade has its replicas', () => {
+    const replicas = (args: string[], set: string[] = []) => {
+      const r = template(helm, { set: [...TAGS, 'backend.replicaCount=2', ...set], args })
+      expect(r.stderr).toBe('')
+      return find(r.objects, 'Deployment', 'todo-backend')!.spec.replicas
+    }
+    expect(replicas([])).toBe(2)
+    expect(replicas([], ['migrations.beforeBackendStarts=true'])).toBe(0)
+    expect(replicas(['--is-upgrade'], ['migrations.beforeBackendStarts=true'])).toBe(2)
+    // no Job, or the HPA owns the replicas: left alone
+    expect(replicas([], ['migrations.beforeBackendStarts=true', 'migrations.enabled=false'])).toBe(2)
+    expect(replicas([], ['migrations.beforeBackendStarts=true', 'backend.autoscaling.enabled=true'])).toBeUndefined()
+  })
+
   it('ingress.backendPaths: the backend NetworkPolicy admits the ingress controller as the frontend one does', () => {
     const rules = (o: K8sObject[], name: string) => find(o, 'NetworkPolicy', name)!.spec.ingress
     expect(rules(defaults, 'todo-backend')).toHaveLength(1)

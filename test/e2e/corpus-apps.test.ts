@@ -11,13 +11,15 @@
 // - sammar-13: custom FastAPI auth (register and login routes, HttpOnly cookies), Python 3.11 (runtime.txt; the tests'
 //   stand-in base image), a src/ package whose packaging lists only its top package, no lock file (dated as its git
 //   history would), asyncpg, a next.config rewrite of /api to a hosted URL (the ingress sends /api to the backend
-//   first); no LLM key is set: its chat is SKIP, naming the key its code reads (GEMINI_API_KEY).
+//   first), an Alembic chain beside create_all at startup (its own Dockerfile never runs Alembic: init leaves the
+//   tables to the app); no LLM key is set: its chat is SKIP, naming the key its code reads (GEMINI_API_KEY).
 // - muhammad-azan-1: Better Auth with requireEmailVerification (the journey opens the link Better Auth emails, which it
 //   makes with BETTER_AUTH_SECRET), the JWT plugin's JWKS, Resend's client built with a placeholder key, two FastAPI
 //   apps (its Dockerfile's CMD picks one), a chat whose agent reaches its MCP server in a thread: PASS through the
 //   stand-in.
-// - billy-pk: uv.lock, hand-run migration scripts (psycopg2 handed the plain URL), Better Auth's JWKS (EdDSA); its
-//   tasks live behind the chat only, whose MCP server is a second process of its own: task rows and chat SKIP, named.
+// - billy-pk: uv.lock, hand-run migration scripts (psycopg2 handed the plain URL), Better Auth's JWKS (EdDSA) checked
+//   by the backend; its tasks live behind the chat only, whose MCP server is a second process of its own (init runs it
+//   beside the backend, backend.companions): task rows SKIP with that reason, chat PASS through the stand-in.
 // Images are built on this machine (LOAD_METHOD=minikube: BuildKit's cache there has them from the last run) and sent
 // to the node's Docker by the load stage; the stand-in base images are not on the node's cache list.
 // Each app is its own release and namespace, removed with its data afterwards.
@@ -75,9 +77,6 @@ const CASES: Case[] = [
     // no lock file, and the copy has no git history for init to date it by: what init's note asks for, the day of
     // the app's last commit (today's mcp is 2.x, which renamed the FastMCP its code imports)
     env: { BACKEND_DEPS_AS_OF: '2026-01-09' },
-    // init's open item: its lifespan creates every table (create_all), which races its Alembic chain on a fresh
-    // database; it makes them at every start, so the migration Job leaves them to it
-    values: () => ({ backend: { migrateCommand: [] } }),
     pythonImage: () => pythonStandin('3.11'),
     chat: 'skip',
     skips: { 'journey-complete': /the update sets it/ },
@@ -92,9 +91,12 @@ const CASES: Case[] = [
   },
   {
     app: 'billy-pk',
-    // its tasks are the chat's MCP tools, served by a second process of its own (tools/mcp_standalone.py) the kit
-    // does not run: no key is set, so the chat is SKIP and so are the task rows (it declares no task routes)
-    chat: 'skip',
+    // its chat's agent connects to its MCP server (tools/mcp_standalone.py, which init runs beside the backend) and to
+    // the model through the Agents SDK (OPENAI_API_KEY, OPENAI_BASE_URL); its tasks are the MCP tools, with no routes
+    // of their own: the task rows are SKIP with that reason
+    env: { OPENAI_API_KEY: 'sk-standin-placeholder-0123456789' },
+    values: (llm) => ({ backend: { openai: { baseUrl: llm } }, networkPolicy: standinEgress(llm) }),
+    chat: 'pass',
     skips: Object.fromEntries(
       ['create', 'list', 'update', 'complete', 'delete'].map((r) => [`journey-${r}`, /only reached through the chat/]),
     ),

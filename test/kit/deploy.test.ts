@@ -294,6 +294,26 @@ describe('deploy', { timeout: 120_000 }, () => {
     expect((await p.run('deploy')).stderr).not.toMatch(/replaces the list/)
   })
 
+  it('migrations.beforeBackendStarts: the install, then an upgrade that starts the backend with every step skipped; later, one upgrade', async () => {
+    const p = deployable()
+    const values = path.join(p.dir, 'app-values.yaml')
+    writeFileSync(values, 'migrations:\n  beforeBackendStarts: true\n')
+    p.env.HELM_VALUES_FILES = values
+    const r = await p.run('deploy')
+    expect(r.code, r.stderr).toBe(0)
+    const helms = (x: RunResult) => mutating(x.calls).filter((l) => l.startsWith('helm upgrade'))
+    const [install, start] = helms(r)
+    expect(helms(r)).toHaveLength(2)
+    expect(install).toMatch(/^helm upgrade --install todo /)
+    expect(install).not.toMatch(/migrations\.skip/)
+    expect(start).toMatch(/^helm upgrade todo \S+ -n todo /)
+    expect(start).toMatch(/ --set migrations\.skip=\{backend,frontend\}$/)
+    expect(r.stderr).toContain('start the backend, now that its first migration ran (migrations.beforeBackendStarts)')
+    // the release exists from then on: a changed setting is one upgrade
+    writeFileSync(values, 'migrations:\n  beforeBackendStarts: true\nbackend:\n  replicaCount: 2\n')
+    expect(helms(await p.run('deploy'))).toHaveLength(1)
+  })
+
   it('FRONTEND_AUTH_MIGRATE: the migration image and its command for the frontend step; missing in the cluster, it stops', async () => {
     const env = { FRONTEND_AUTH_MIGRATE: 'better-auth:src/lib/auth.ts' }
     const bare = project({ env })

@@ -373,7 +373,8 @@ describe('a server the backend expects beside it on localhost (billy-pk: its MCP
   const plan = (files: Record<string, string>) =>
     planInit(inspectApp({ frontend: path.join(apps, 'plain-main/frontend'), backend: tree(files) }), ctx)
   const base = {
-    'main.py': 'from fastapi import FastAPI\napp = FastAPI()\nif __name__ == "__main__":\n    uvicorn.run(app, port=8000)\n',
+    'main.py':
+      'from fastapi import FastAPI\napp = FastAPI()\nif __name__ == "__main__":\n    uvicorn.run(app, port=8000)\n',
     'requirements.txt': 'fastapi\n',
     'config.py': 'def mcp_url():\n    return os.getenv("MCP_SERVER_URL") or "http://localhost:8001"\n',
     'tools/start_server_8001.py': 'if __name__ == "__main__":\n    uvicorn.run(app, host="127.0.0.1", port=8001)\n',
@@ -601,24 +602,40 @@ describe('a backend whose Alembic chain changes a table no revision creates', ()
 })
 
 describe('an Alembic backend that also creates its tables itself (create_all)', () => {
-  it('an open item: the Job and the starting app race on a fresh database; the key that leaves it to the app', () => {
-    const backend = tree({
-      'requirements.txt': 'fastapi\nalembic\nsqlmodel\n',
-      'alembic.ini': '[alembic]\nscript_location = migrations\n',
-      'migrations/env.py': 'target_metadata = SQLModel.metadata\n',
-      'migrations/versions/1_init.py': "op.create_table('users', sa.Column('id', sa.Uuid()))\n",
-      'main.py': 'from fastapi import FastAPI\napp = FastAPI()\n',
-      'database.py':
-        'async def create_db_and_tables():\n    async with engine.begin() as conn:\n        await conn.run_sync(SQLModel.metadata.create_all)\n',
-    })
-    const p = planInit(inspectApp({ frontend: path.join(apps, 'plain-main/frontend'), backend }), ctx)
-    const o = p.open.find((x) => /also creates its tables itself/.test(x.what))!
-    expect(o.key).toMatch(/^backend\.migrateCommand: \[\] in a values file/)
-    expect(o.from.map(where)).toEqual(['database.py:3'])
-    expect(p.values.backend.migrateCommand).toEqual(['alembic', 'upgrade', 'head'])
-    expect(
-      planFor('uv-alembic/frontend', 'uv-alembic/backend').open.filter((x) => /also creates/.test(x.what)),
-    ).toEqual([])
+  const files = {
+    'requirements.txt': 'fastapi\nalembic\nsqlmodel\n',
+    'alembic.ini': '[alembic]\nscript_location = migrations\n',
+    'migrations/env.py': 'target_metadata = SQLModel.metadata\n',
+    'migrations/versions/1_init.py': "op.create_table('users', sa.Column('id', sa.Uuid()))\n",
+    'main.py': 'from fastapi import FastAPI\napp = FastAPI()\n',
+    'database.py':
+      'async def create_db_and_tables():\n    async with engine.begin() as conn:\n        await conn.run_sync(SQLModel.metadata.create_all)\n',
+  }
+  const plan = (more: Record<string, string>) =>
+    planInit(
+      inspectApp({ frontend: path.join(apps, 'plain-main/frontend'), backend: tree({ ...files, ...more }) }),
+      ctx,
+    )
+
+  it("its own start never runs Alembic (sammar-13: uvicorn only): the tables are create_all's, no migration step", () => {
+    const p = plan({ Dockerfile: 'FROM python\nCMD ["uvicorn", "main:app", "--host", "0.0.0.0"]\n' })
+    expect(p.values.backend.migrateCommand).toEqual([])
+    const s = p.settings.find((x) => x.what === 'migrations')!
+    expect(s.to).toBe('backend.migrateCommand: []')
+    expect(s.value).toMatch(/its own start \(Dockerfile:2\) never runs alembic upgrade head/)
+    expect(s.from.map(where)).toEqual(['Dockerfile:2', 'database.py:3'])
+    expect(p.values.migrations?.beforeBackendStarts).toBeUndefined()
+  })
+
+  it('a start that runs Alembic, or none to read: Alembic before the backend first starts (migrations.beforeBackendStarts)', () => {
+    for (const more of [{ Procfile: 'web: alembic upgrade head && uvicorn main:app\n' }, {}]) {
+      const p = plan(more)
+      expect(p.values.backend.migrateCommand, JSON.stringify(more)).toEqual(['alembic', 'upgrade', 'head'])
+      expect(p.values.migrations).toEqual({ beforeBackendStarts: true })
+      expect(p.settings.find((x) => x.what === 'migrations order')!.to).toBe('migrations.beforeBackendStarts: true')
+      expect(p.open.filter((x) => /create_all/.test(x.what))).toEqual([])
+    }
+    expect(planFor('uv-alembic/frontend', 'uv-alembic/backend').values.migrations?.beforeBackendStarts).toBeUndefined()
   })
 })
 

@@ -280,3 +280,17 @@ export function localServers(dir: string, ownPort: number): LocalServer[] {
   }
   return [...out.values()]
 }
+
+/**
+ * How the app starts itself where its author deploys it: the server command of its Dockerfile, Procfile or start
+ * script, and whether that runs Alembic first. An app that creates its tables at startup and whose own start never
+ * runs Alembic (sammar-13's Dockerfile: uvicorn only) gets its tables from create_all there.
+ */
+export function ownStart(dir: string): { server: Evidence | null; alembic: Evidence | null } {
+  const starts = ['Dockerfile', 'Procfile', 'start.sh', 'entrypoint.sh', 'docker-start.sh', 'run.sh']
+  const strip = (h: Hit | undefined): Evidence | null => (h ? { file: h.file, line: h.line, text: h.text } : null)
+  return {
+    server: strip(matches(dir, starts, /\b(?:uvicorn|gunicorn|hypercorn|fastapi\s+run)\b/)[0]),
+    alembic: strip(matches(dir, starts, /\balembic\b["',\s]+upgrade\b/)[0]),
+  }
+}

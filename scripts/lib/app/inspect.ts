@@ -2,7 +2,7 @@
 import { backendPort, asgiApps, dependencyManager, dependencySource, importRoot, incompletePackage, pythonVersion, startedApp } from './detect-backend.ts'
 import { probeRoutes, routePrefixes } from './backend-routes.ts'
 import { databaseTls, databaseUrlAppends } from './database-tls.ts'
-import { authTableReferences, createAllBesideAlembic, databaseDriver, fileWrites, jwksFetch, localServers, migrations, tablesChangedNotCreated } from './backend-runtime.ts'
+import { authTableReferences, createAllBesideAlembic, databaseDriver, fileWrites, jwksFetch, localServers, migrations, ownStart, tablesChangedNotCreated } from './backend-runtime.ts'
 import { authConfig, backendAccess, betterAuth, frontendHealth, migrateScript, neonDriver, nodeVersion, packageManager, standaloneOutput } from './detect-frontend.ts'
 import { jsEnvReads, pythonEnvReads } from './env-reads.ts'
 import { installPlan } from './package-manager.ts'
@@ -75,6 +75,8 @@ export function inspectApp(dirs: { frontend: string; backend: string }) {
       uncreatedTables: tablesChangedNotCreated(be, backendMigrations.value),
       /** servers the code expects on localhost at another port: a process of their own, which no container runs */
       localServers: localServers(be, backendPort(be)?.value ?? 8000),
+      /** its own start command (Dockerfile CMD, Procfile), and whether that runs Alembic */
+      ownStart: ownStart(be),
       /** create_all in the app's own code beside its Alembic chain: the two race on a fresh database */
       createAllBesideAlembic: createAllBesideAlembic(be, backendMigrations.value),
       writes: fileWrites(be),
