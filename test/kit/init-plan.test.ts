@@ -628,7 +628,8 @@ describe('an Alembic backend that also creates its tables itself (create_all)', 
   })
 
   it('a start that runs Alembic, or none to read: Alembic before the backend first starts (migrations.beforeBackendStarts)', () => {
-    for (const more of [{ Procfile: 'web: alembic upgrade head && uvicorn main:app\n' }, {}]) {
+    const starts: Record<string, string>[] = [{ Procfile: 'web: alembic upgrade head && uvicorn main:app\n' }, {}]
+    for (const more of starts) {
       const p = plan(more)
       expect(p.values.backend.migrateCommand, JSON.stringify(more)).toEqual(['alembic', 'upgrade', 'head'])
       expect(p.values.migrations).toEqual({ beforeBackendStarts: true })
