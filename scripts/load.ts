@@ -73,7 +73,15 @@ async function run(local: Ctx): Promise<void> {
       if (known(list.stdout, img)) log.ok(`minikube ${p} already has ${img.local}`)
       else missing.push(img)
     }
-    if (missing.length && profileRunsOneDocker(p, process.env)) await streamToNode(ctx, missing)
+    // a one-node docker profile takes them straight into its Docker; one whose Docker does not answer (stopped,
+    // broken) gets minikube image load, whose failure says why
+    const node =
+      missing.length && profileRunsOneDocker(p, process.env)
+        ? dryRun
+          ? ctx
+          : await nodeDocker(ctx).catch(() => null)
+        : null
+    if (node) await streamToNode(ctx, node, missing)
     else
       for (const img of missing)
         await log.task(
@@ -165,7 +173,7 @@ async function run(local: Ctx): Promise<void> {
  * node's own Docker. `minikube image load` re-packs each image on its own and copies it over ssh: 76 s for a 1 GB
  * image here, against 23 s this way (bench/README.md).
  */
-async function streamToNode(ctx: Ctx, images: ImageRef[]): Promise<void> {
+async function streamToNode(ctx: Ctx, nodeCtx: Ctx, images: ImageRef[]): Promise<void> {
   const { cfg, log, exec, dryRun } = ctx
   const p = cfg.minikube.profile
   const tar = path.join(cfg.root, '.cache', 'images', `minikube-${p}.tar`)
@@ -178,8 +186,8 @@ async function streamToNode(ctx: Ctx, images: ImageRef[]): Promise<void> {
         cause: `docker could not save ${names.join(', ')}`,
         fix: 'df -h   (docker save needs free disk space in .cache/images)',
       })`docker save -o ${shownPath(cfg, tar)} ${names}`
-      // asked after the save: in a shell, the eval line it prints points every later docker command at the node
-      const node = await nodeDocker(ctx)
+      // a dry run asks after the save: in a shell, the eval line it prints points every later docker command at the node
+      const node = dryRun ? await nodeDocker(ctx) : nodeCtx
       await node.exec({
         timeoutMs: 900_000,
         cause: `the Docker of minikube profile ${p} could not load the images`,

@@ -469,6 +469,21 @@ describe('load', { timeout: 120_000 }, () => {
     expect(existsSync(path.join(root, '.cache', 'images', 'minikube-todo.tar'))).toBe(false)
   })
 
+  it('minikube on a docker profile whose Docker does not answer: minikube image load, whose failure says why', async () => {
+    const p = project()
+    p.write(
+      '.minikube/profiles/todo/config.json',
+      JSON.stringify({ Driver: 'docker', Nodes: [{}], KubernetesConfig: { ContainerRuntime: 'docker' } }),
+    )
+    await p.run('build')
+    p.setState({ ...p.state(), minikube: { running: false, addons: {}, images: [] } })
+    const r = await p.run('load')
+    expect(lines(r.calls).some((l) => l.startsWith('docker save'))).toBe(false)
+    expect(mutating(r.calls)[0]).toMatch(/^minikube image load todo-frontend:h-\w{12} -p todo$/)
+    // (the fake minikube loads into a stopped profile: a real one fails there with its own message)
+    expect(r.calls.some((c) => c.tool === 'minikube' && c.args.includes('docker-env'))).toBe(true)
+  })
+
   it('FRONTEND_AUTH_MIGRATE: loads the migration image too', async () => {
     const p = project({ env: { FRONTEND_AUTH_MIGRATE: 'better-auth:lib/auth.ts' } })
     p.write('docker/frontend.Dockerfile', STAGED_DOCKERFILE)
