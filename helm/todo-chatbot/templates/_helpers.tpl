@@ -334,3 +334,21 @@ a pg Pool that verifies the server's certificate) */}}
       - key: ca.crt
         path: ca.crt
 {{- end }}
+
+{{/*
+The replicas of an app's Deployment: none set while its HPA owns them. On the first install the backend has none when
+migrations.beforeBackendStarts asks for the migration Job (post-install) to run before any backend pod; the kit's
+deploy then upgrades to start it. Call with (dict "ctx" $ "component" "frontend").
+*/}}
+{{- define "todo-chatbot.replicas" -}}
+{{- $ctx := .ctx }}
+{{- $c := index $ctx.Values .component }}
+{{- $m := $ctx.Values.migrations }}
+{{- if not $c.autoscaling.enabled }}
+{{- if and (eq .component "backend") $ctx.Release.IsInstall $m.enabled $m.beforeBackendStarts }}
+replicas: 0
+{{- else }}
+replicas: {{ $c.replicaCount }}
+{{- end }}
+{{- end }}
+{{- end }}
