@@ -625,6 +625,8 @@ describe('an Alembic backend that also creates its tables itself (create_all)', 
     expect(s.value).toMatch(/its own start \(Dockerfile:2\) never runs alembic upgrade head/)
     expect(s.from.map(where)).toEqual(['Dockerfile:2', 'database.py:3'])
     expect(p.values.migrations?.beforeBackendStarts).toBeUndefined()
+    // it makes them while it starts: after the database answers (sammar-13 gives up on them after 5 s otherwise)
+    expect(p.values.backend.waitForDatabase).toBe(true)
   })
 
   it('a start that runs Alembic, or none to read: Alembic before the backend first starts (migrations.beforeBackendStarts)', () => {

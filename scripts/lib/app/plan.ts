@@ -239,6 +239,10 @@ export function planInit(f: AppFindings, ctx: PlanContext): Plan {
       const earlier = settings.findIndex((x) => x.component === 'backend' && x.what === 'migrations')
       if (earlier >= 0) settings.splice(earlier, 1)
       set('backend', 'migrations', `none by the kit: the app creates its tables as it starts (create_all), and its own start (${where(server)}) never runs ${was}; a later revision of the chain runs only by hand`, 'backend.migrateCommand: []', [server, ...be.createAllBesideAlembic.slice(0, 2)])
+      // as for any create_all app: started before the database answers, it may give up on its tables (sammar-13 waits
+      // 5 s for them, then serves without) and never make them
+      values.backend.waitForDatabase = true
+      set('backend', 'start order', 'after the in-cluster PostgreSQL answers (it creates its tables while it starts)', 'backend.waitForDatabase', be.createAllBesideAlembic.slice(0, 1))
     } else {
       values.migrations = { ...values.migrations, beforeBackendStarts: true }
       set('backend', 'migrations order', `${values.backend.migrateCommand.join(' ')} before the backend first starts: the app also creates its tables as it starts (create_all), which on an empty database would leave the chain nothing to create${alembic ? ` (its own start runs Alembic first too: ${where(alembic)})` : ''}`, 'migrations.beforeBackendStarts: true', [...(alembic ? [alembic] : []), ...be.createAllBesideAlembic.slice(0, 2)])
