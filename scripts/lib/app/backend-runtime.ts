@@ -1,8 +1,12 @@
 // What the backend needs from its surroundings at run time: the database URL scheme its driver wants, where it
 // fetches Better Auth's JWKS from, how its tables are made, and which files it writes next to its code.
 import path from 'node:path'
+import { START_FILES } from './detect-backend.ts'
 import { majorOf, pythonDeps } from './python-deps.ts'
 import { evidence, matches, readText, sourceFiles, where, type Evidence, type Finding, type Hit } from './source.ts'
+
+/** A match as evidence: its file, line and text, without the regex groups. */
+const asEvidence = (h: Hit): Evidence => ({ file: h.file, line: h.line, text: h.text })
 
 export type DatabaseFinding = {
   driver: 'psycopg2' | 'psycopg' | 'asyncpg'
@@ -75,8 +79,7 @@ export function jwksFetch(dir: string): JwksFinding | null {
   const base = /([A-Za-z_]*(?:url|URL|Url|origin|ORIGIN|host|HOST)[A-Za-z_]*)[^A-Za-z_]*["'`]?\/(?:api\/auth\/jwks|\.well-known)/.exec(lit.text)?.[1]
   if (!base) return { path: lit.groups[0]!, variable: null, whole: false, from: [lit] }
   const uses = baseUrlUses(dir, base, lit)
-  const strip = (h: Hit): Evidence => ({ file: h.file, line: h.line, text: h.text })
-  return { path: lit.groups[0]!, variable: base.toUpperCase(), whole: false, from: [lit], baseUses: { issuer: uses.issuer.map(strip), other: uses.other.map(strip) } }
+  return { path: lit.groups[0]!, variable: base.toUpperCase(), whole: false, from: [lit], baseUses: { issuer: uses.issuer.map(asEvidence), other: uses.other.map(asEvidence) } }
 }
 
 /**
@@ -267,14 +270,14 @@ export function localServers(dir: string, ownPort: number): LocalServer[] {
     const port = Number(h.groups[1])
     // its own port, PostgreSQL's, and the frontend's (its origin in CORS lists and auth URLs, which the chart sets)
     if (port === ownPort || port === 5432 || port === 3000) continue
-    const hit = { file: h.file, line: h.line, text: h.text }
+    const hit = asEvidence(h)
     const known = out.get(port)
     if (known) known.from.push(hit)
     else out.set(port, { url: h.groups[0]!, port, from: [hit], servers: [] })
   }
   for (const s of out.values()) {
     const serve = new RegExp(`uvicorn\\.run\\((?:[^()]|\\([^()]*\\))*?\\bport\\s*=\\s*${s.port}\\b|["']PORT["']\\s*,\\s*["']?${s.port}\\b`)
-    s.servers = matches(dir, files, serve).map((h) => ({ file: h.file, line: h.line, text: h.text }))
+    s.servers = matches(dir, files, serve).map(asEvidence)
     // started in a thread of the backend itself (muhammad-azan-1 starts its MCP server so): it answers there
     if (s.servers.some((v) => /threading|Thread\(/.test(readText(dir, v.file) ?? '') && !/__main__/.test(readText(dir, v.file) ?? ''))) out.delete(s.port)
   }
@@ -287,10 +290,12 @@ export function localServers(dir: string, ownPort: number): LocalServer[] {
  * runs Alembic (sammar-13's Dockerfile: uvicorn only) gets its tables from create_all there.
  */
 export function ownStart(dir: string): { server: Evidence | null; alembic: Evidence | null } {
-  const starts = ['Dockerfile', 'Procfile', 'start.sh', 'entrypoint.sh', 'docker-start.sh', 'run.sh']
-  const strip = (h: Hit | undefined): Evidence | null => (h ? { file: h.file, line: h.line, text: h.text } : null)
+  const first = (re: RegExp): Evidence | null => {
+    const h = matches(dir, START_FILES, re)[0]
+    return h ? asEvidence(h) : null
+  }
   return {
-    server: strip(matches(dir, starts, /\b(?:uvicorn|gunicorn|hypercorn|fastapi\s+run)\b/)[0]),
-    alembic: strip(matches(dir, starts, /\balembic\b["',\s]+upgrade\b/)[0]),
+    server: first(/\b(?:uvicorn|gunicorn|hypercorn|fastapi\s+run)\b/),
+    alembic: first(/\balembic\b["',\s]+upgrade\b/),
   }
 }

@@ -204,14 +204,16 @@ export function asgiApps(dir: string): Finding<string>[] {
   return out
 }
 
+/** Where an app says how it starts itself where its author deploys it: its Dockerfile's CMD first, then the others. */
+export const START_FILES = ['Dockerfile', 'Procfile', 'start.sh', 'entrypoint.sh', 'docker-start.sh', 'run.sh']
+
 /**
  * Of several FastAPI apps, the one the app's own start command serves: `uvicorn main:app` in its Dockerfile's CMD, a
  * Procfile or a start script (muhammad-azan-1 has main:app and a unified_server:main_app for another host).
  */
 export function startedApp(dir: string, apps: readonly Finding<string>[]): Finding<string> | null {
-  const starts = ['Dockerfile', 'Procfile', 'start.sh', 'entrypoint.sh', 'docker-start.sh', 'run.sh']
   const re = /\b(?:uvicorn|gunicorn|hypercorn)\b[^\n]*?["'\s,[]([A-Za-z_][\w.]*:[A-Za-z_]\w*)\b/
-  for (const h of matches(dir, starts, re)) {
+  for (const h of matches(dir, START_FILES, re)) {
     const named = h.groups[0]!
     const app = apps.find((a) => a.value === named || a.value.endsWith(`.${named}`))
     if (app) return { value: app.value, from: [h, ...app.from] }

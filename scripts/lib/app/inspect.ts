@@ -25,6 +25,7 @@ export function inspectApp(dirs: { frontend: string; backend: string }) {
   const install = installPlan(fe)
   const depsSource = dependencySource(be)
   const asgi = asgiApps(be)
+  const port = backendPort(be)
   const backendMigrations = migrations(be)
   return {
     frontend: {
@@ -62,7 +63,7 @@ export function inspectApp(dirs: { frontend: string; backend: string }) {
       importRoot: importRoot(be),
       /** a src/ package installed without its subpackages (its setuptools packages list) */
       incompletePackage: incompletePackage(be),
-      port: backendPort(be),
+      port,
       probes: probeRoutes(be),
       /** where a browser calling the backend directly is sent: the first segments of its routes */
       routePrefixes: routePrefixes(be),
@@ -74,7 +75,7 @@ export function inspectApp(dirs: { frontend: string; backend: string }) {
       /** tables the backend's Alembic chain changes and never creates: it cannot run on an empty database */
       uncreatedTables: tablesChangedNotCreated(be, backendMigrations.value),
       /** servers the code expects on localhost at another port: a process of their own, which no container runs */
-      localServers: localServers(be, backendPort(be)?.value ?? 8000),
+      localServers: localServers(be, port?.value ?? 8000),
       /** its own start command (Dockerfile CMD, Procfile), and whether that runs Alembic */
       ownStart: ownStart(be),
       /** create_all in the app's own code beside its Alembic chain: the two race on a fresh database */
