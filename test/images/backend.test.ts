@@ -113,8 +113,8 @@ describe('backend image: reference app', () => {
     expect(step(labelled, /^\[stage-\d+\s+\d+\/\d+\] COPY --from=build \/opt\/venv/).cached).toBe(true)
   })
 
-  it('rebuilds a one-line source change with the dependency layers cached, in a fraction of a cold build', async () => {
-    const cold = await build({ dockerfile, context: app, tag: tagFor('backend-cold'), noCache: true })
+  // How much faster that is: npm run bench:images (a cold --no-cache build beside the warm one), not a timed test.
+  it('rebuilds a one-line source change with the dependency layers cached', async () => {
     appendFileSync(join(app, 'app/main.py'), `\n# touched by the image tests ${Date.now()}\n`)
     const warm = await build({ dockerfile, context: app, tag: tagFor('backend-warm') })
     expect(step(warm, /uv sync --locked --no-dev --no-install-project/).cached).toBe(true)
@@ -122,11 +122,6 @@ describe('backend image: reference app', () => {
     expect(step(warm, /\[build\s+\d+\/\d+\] COPY \. \./).cached).toBe(false)
     // the venv layer itself is reused, so a new image adds only the app source layer
     expect(step(warm, /\[stage-\d+\s+\d+\/\d+\] COPY --from=build \/opt\/venv/).cached).toBe(true)
-    expect(step(cold, /uv sync --locked --no-dev --no-install-project/).cached).toBe(false)
-    expect(
-      warm.seconds / cold.seconds,
-      `warm ${warm.seconds.toFixed(1)} s vs cold ${cold.seconds.toFixed(1)} s`,
-    ).toBeLessThan(0.5)
   })
 })
 
