@@ -21,7 +21,7 @@ import { isUpToDate, readReleaseState } from './lib/release-state.ts'
 import { helmWaitFlags, requireContext, requireTools } from './lib/tools.ts'
 import { missingImages } from './lib/cluster-images.ts'
 import { watchRollout } from './lib/rollout-watch.ts'
-import { explainHelmFailure } from './lib/helm-failure.ts'
+import { explainHelmFailure, requireChartRenders } from './lib/helm-failure.ts'
 import { printAccessHints } from './lib/access-hints.ts'
 import { replacedLists } from './lib/values-files.ts'
 import { chartValue } from './lib/chart-values.ts'
@@ -59,12 +59,19 @@ async function run(ctx: Ctx, flags: Flags = {}): Promise<void> {
   // PUBLIC_HOST_IN_PODS: asked before anything changes, so a missing ingress controller stops the stage here
   const hostAliases = await publicHostValues(ctx)
 
+  const secret = secretManifest(cfg)
+  const values = [...chartValues(cfg, secret.hash), ...hostAliases]
+  const fingerprint = releaseFingerprint(cfg, values)
+  const upToDate = await isUpToDate(ctx, state, fingerprint, values)
+  const valuesFiles = cfg.helmValuesFiles.flatMap((f) => ['-f', shownPath(cfg, f)])
+  // a values file or setting the chart refuses stops here, before the namespace or the Secret change
+  if (!upToDate && !dryRun) await requireChartRenders(ctx, [...valuesFiles, ...setArgs(values)])
+
   // 1. the namespace and the Secret
   if (!state.namespaceExists)
     await exec({
       fix: 'kubectl cluster-info   (cluster down? npx zx scripts/setup.ts)',
     })`kubectl create namespace ${ns}`
-  const secret = secretManifest(cfg)
   if (state.secretHash === secret.hash)
     log.ok(`Secret ${cfg.secretName} is up to date (keys ${secret.keys.join(', ')})`)
   // pasted, `kubectl apply -f -` would wait on the terminal: a dry run shows the form that reads .env itself
@@ -83,15 +90,12 @@ async function run(ctx: Ctx, flags: Flags = {}): Promise<void> {
       `${r.by} sets ${r.at}, which replaces the list in ${r.file} whole (Helm does not merge lists): ` +
         `${r.lost.join(', ')} from it will not be set; fix: put your entries into ${r.file}'s ${r.at} instead`,
     )
-  const values = [...chartValues(cfg, secret.hash), ...hostAliases]
-  const fingerprint = releaseFingerprint(cfg, values)
-  if (await isUpToDate(ctx, state, fingerprint, values)) {
+  if (upToDate) {
     log.ok(
       `release ${cfg.release} (revision ${state.revision}) already runs ${imgs.frontend.tag} / ${imgs.backend.tag} with this chart and config — nothing to upgrade`,
     )
   } else {
     const chart = shownPath(cfg, cfg.chartDir)
-    const valuesFiles = cfg.helmValuesFiles.flatMap((f) => ['-f', shownPath(cfg, f)])
     const migrations = planMigrations(cfg, secret.hash, imgs, state.migrated)
     for (const note of migrations.notes) log.detail(note)
     const wait = [...helmWaitFlags(state.helmMajor), '--timeout', cfg.timeouts.deploy]

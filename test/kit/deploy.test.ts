@@ -5,6 +5,7 @@ import path from 'node:path'
 import { writeFileSync } from 'node:fs'
 import { mutating, project, root, SECRETS, type Project, type RunResult } from './harness.ts'
 import { useCanned } from './canned.ts'
+import { renderRefusal } from '../../scripts/lib/helm-failure.ts'
 
 const noSecrets = (r: RunResult): void => {
   for (const v of Object.values(SECRETS)) {
@@ -678,7 +679,57 @@ describe('deploy: images the cluster lacks', { timeout: 120_000 }, () => {
   })
 })
 
+describe('renderRefusal: what helm template says when it will not render (captured from helm 3.17.2 and 4.1.4)', () => {
+  it.each([
+    [
+      "Error: values don't meet the specifications of the schema(s) in the following chart(s):\ntodo-chatbot:\n- at '/backend': additional properties 'replica' not allowed\n",
+      "- at '/backend': additional properties 'replica' not allowed",
+    ],
+    [
+      "Error: values don't meet the specifications of the schema(s) in the following chart(s):\ntodo-chatbot:\n- backend: Additional property replica is not allowed\n",
+      '- backend: Additional property replica is not allowed',
+    ],
+    [
+      'Error: execution error at (todo-chatbot/templates/httproute.yaml:3:4): httpRoute.enabled and ingress.enabled are both true\n\nUse --debug flag to render out invalid YAML\n',
+      'Error: execution error at (todo-chatbot/templates/httproute.yaml:3:4): httpRoute.enabled and ingress.enabled are both true',
+    ],
+    [
+      'Error: failed to parse /tmp/bad.yaml: error converting YAML to JSON: yaml: line 1: did not find expected node content\n',
+      'Error: failed to parse /tmp/bad.yaml: error converting YAML to JSON: yaml: line 1: did not find expected node content',
+    ],
+  ])('%s', (stderr, cause) => {
+    expect(renderRefusal(stderr)).toBe(cause)
+  })
+
+  it('is null for a helm that failed for another reason', () => {
+    expect(renderRefusal('Error: unknown command "template" for "helm"\n')).toBeNull()
+    expect(
+      renderRefusal('Error: Kubernetes cluster unreachable: dial tcp 127.0.0.1:8443: connect: refused\n'),
+    ).toBeNull()
+  })
+})
+
 describe('deploy: helm failures before any pod runs', { timeout: 120_000 }, () => {
+  it('a values file the chart refuses stops deploy before the namespace or the Secret change', async () => {
+    const p = deployable()
+    const schema =
+      "Error: values don't meet the specifications of the schema(s) in the following chart(s):\ntodo-chatbot:\n- backend: Additional property replica is not allowed"
+    p.setState({ fail: { 'helm template': { stderr: schema, code: 1 } } })
+    const r = await p.run('deploy')
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/✖ the chart did not render: - backend: Additional property replica is not allowed/)
+    expect(r.stderr).toContain('fix: helm lint ')
+    expect(mutating(r.calls)).toEqual([])
+  })
+
+  it('a helm template that fails for another reason leaves the verdict to the upgrade', async () => {
+    const p = deployable()
+    p.setState({ fail: { 'helm template': { stderr: 'Error: unknown command "template" for "helm"', code: 1 } } })
+    const r = await p.run('deploy')
+    expect(r.code).toBe(0)
+    expect(mutating(r.calls).some((l) => l.startsWith('helm upgrade'))).toBe(true)
+  })
+
   it.each([
     [
       'Error: UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress',

@@ -171,7 +171,7 @@ export function mutating(calls: Call[]): string[] {
     /^minikube (version|status|addons list|image ls|ip)/,
     /^minikube -p \S+ docker-env/,
     /^kubectl (version|config current-context|get )/,
-    /^helm (version|status|get )/,
+    /^helm (version|status|get |template )/,
     /^ctr .*(version|images ls)/,
     /^kind version/,
   ]

@@ -413,6 +413,8 @@ function helm() {
       `Release "${name}" has been upgraded. Happy Helming!\nNAME: ${name}\nSTATUS: deployed\nREVISION: ${rels[key(name)].revision}`,
     )
   }
+  // renders nothing worth reading: the stages only ask whether the chart renders
+  if (cmd === 'template') done(`---\n# Source: ${args[2]}/templates/fake.yaml`)
   if (cmd === 'uninstall') {
     delete rels[key(args[1])]
     done(`release "${args[1]}" uninstalled`)
