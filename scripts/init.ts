@@ -135,7 +135,6 @@ export function appEnvEntries(findings: Findings, plan: Plan, cfg: Config): Reco
   const kitKeys = new Set(KEYS.map((k) => k.key))
   type Read = Findings['backend']['env'][number]
   const secrets = new Map<string, { component: 'backend' | 'frontend'; reads: Read[] }>()
-  const optionalSecrets = new Map<string, 'backend' | 'frontend'>()
   for (const c of ['backend', 'frontend'] as const) {
     const mapped = new Set(plan.values[c].extraEnv.map((e) => e.name))
     for (const r of findings[c].env) {
@@ -147,16 +146,13 @@ export function appEnvEntries(findings: Findings, plan: Plan, cfg: Config): Reco
         isPublicEnvKey(r.name)
       )
         continue
-      if (r.optional) {
-        if (!optionalSecrets.has(r.name)) optionalSecrets.set(r.name, c)
-        continue
-      }
+      // plan's notes say how to give an optional one
+      if (r.optional) continue
       const known = secrets.get(r.name)
       if (known) known.reads.push(r)
       else secrets.set(r.name, { component: c, reads: [r] })
     }
   }
-  for (const n of secrets.keys()) optionalSecrets.delete(n)
   const names = [...secrets.keys()].sort()
   if (names.length) entries.APP_SECRETS = names.join(',')
   for (const name of names) {
@@ -170,12 +166,6 @@ export function appEnvEntries(findings: Findings, plan: Plan, cfg: Config): Reco
       from: reads.flatMap((r) => r.from),
     })
   }
-  for (const [name, component] of [...optionalSecrets].sort())
-    plan.notes.push({
-      component,
-      text: `secret ${name} is optional (the code has a default): to use it, add it to APP_SECRETS and set it in .env`,
-      from: [],
-    })
 
   const direct = new Set(findings.frontend.backendAccess.filter((a) => a.how === 'direct').map((a) => a.variable))
   const seen = new Set<string>()

@@ -625,6 +625,43 @@ describe('environment variables the apps read', () => {
     ])
   })
 
+  it('a key read only in a branch another setting selects is optional, named with that setting; the default branch is not', () => {
+    const dir = tree({
+      'factory.py': [
+        'def create_model(provider=None):',
+        '    provider = provider or os.getenv("LLM_PROVIDER", "openai").lower()',
+        '    if provider == "gemini":',
+        '        if env_path.exists():',
+        '            load_dotenv(env_path)',
+        '        api_key = os.getenv("GEMINI_API_KEY")',
+        '        if not api_key:',
+        '            raise ValueError("GEMINI_API_KEY is required")',
+        '    elif provider == "openai":',
+        '        api_key = os.getenv("OPENAI_API_KEY")',
+        '        if not api_key:',
+        '            raise ValueError("OPENAI_API_KEY is required")',
+        '',
+        'def store():',
+        '    backend = os.getenv("STORE")',
+        '    if backend == "s3":',
+        '        return os.getenv("S3_TOKEN")',
+        '    if mode == "x":',
+        '        return os.getenv("UNKNOWN_SOURCE_TOKEN")',
+        '',
+      ].join('\n'),
+    })
+    expect(pythonEnvReads(dir).map((r) => [r.name, r.optional, r.when])).toEqual([
+      ['GEMINI_API_KEY', true, 'LLM_PROVIDER=gemini'],
+      ['LLM_PROVIDER', true, undefined],
+      ['OPENAI_API_KEY', false, undefined],
+      // STORE has no default: no branch is the default one
+      ['S3_TOKEN', true, 'STORE=s3'],
+      ['STORE', false, undefined],
+      // a branch on a name that is not a setting says nothing
+      ['UNKNOWN_SOURCE_TOKEN', false, undefined],
+    ])
+  })
+
   it('os.getenv / os.environ[...] (comma split → comma list)', () => {
     const reads = pythonEnvReads(uv.be)
     const get = (n: string) => reads.find((r) => r.name === n)

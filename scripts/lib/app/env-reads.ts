@@ -14,6 +14,8 @@ export type EnvRead = {
   optional: boolean
   /** read in a 'use client' module: the browser sees the value */
   client: boolean
+  /** read only in a branch another setting selects, away from its default: `LLM_PROVIDER=gemini` (then optional) */
+  when?: string
   from: Evidence[]
 }
 
@@ -30,6 +32,7 @@ function merge(reads: (Omit<EnvRead, 'kind'>)[]): EnvRead[] {
       old.from.push(...r.from)
       // unset is fine only when every read copes with it
       old.optional &&= r.optional
+      if (old.when !== r.when) delete old.when
       old.client ||= r.client
       if (old.format === 'text') old.format = r.format
     }
@@ -51,12 +54,46 @@ export function pythonEnvReads(dir: string): EnvRead[] {
       const name = m[1] ?? m[3]!
       const ev = evidence(file, text, m.index)
       if (m[1] !== undefined && testedInPython(text, m.index, m.index + m[0].length)) tested.add(name)
-      reads.push({ name, format: /\.split\(\s*["'],["']/.test(ev.text) ? 'comma-list' : 'text', optional: Boolean(m[2]), client: false, from: [ev] })
+      const format = /\.split\(\s*["'],["']/.test(ev.text) ? 'comma-list' : 'text'
+      const when = selectedBy(text, m.index)
+      reads.push({ name, format, optional: Boolean(m[2]) || when !== undefined, client: false, from: [ev], ...(when && { when }) })
     }
     reads.push(...settingsFields(file, text))
   }
   // tested once, so every read of it is in a branch the code takes when it is set (as in jsEnvReads)
   return merge(reads.map((r) => (tested.has(r.name) ? { ...r, optional: true } : r)))
+}
+
+/**
+ * The setting whose value selects the branch a read sits in, when that is not the setting's default: in hamza123545's
+ * `provider = os.getenv("LLM_PROVIDER", "openai")` … `if provider == "gemini":` … `os.getenv("GEMINI_API_KEY")`, the
+ * Gemini key is needed only with LLM_PROVIDER=gemini ("LLM_PROVIDER=gemini"); the OpenAI branch, the default, is not
+ * optional. The enclosing blocks are walked outwards by indentation, up to the function the read is in.
+ */
+function selectedBy(text: string, at: number): string | undefined {
+  const lineStart = text.lastIndexOf('\n', at - 1) + 1
+  const lines = text.slice(0, lineStart).split('\n')
+  let indent = /^[ \t]*/.exec(text.slice(lineStart))![0].length
+  for (let i = lines.length - 1; i >= 0 && indent > 0; i--) {
+    const line = lines[i]!
+    if (!line.trim() || /^\s*#/.test(line)) continue
+    const own = /^[ \t]*/.exec(line)![0].length
+    if (own >= indent) continue
+    indent = own
+    if (/^\s*(?:async\s+)?(?:def|class)\b/.test(line)) return undefined
+    const branch = /^\s*(?:if|elif)\s+([A-Za-z_]\w*)\s*==\s*["']([^"']+)["']\s*:/.exec(line)
+    if (!branch) continue
+    const [, variable, value] = branch
+    // the variable's own value: a getenv with a default (`x = x or os.getenv("K", "d").lower()`), the nearest before
+    const source = [...lines.slice(0, i).join('\n').matchAll(
+      new RegExp(`^\\s*${variable}\\s*=[^\\n]*?\\b(?:os\\.)?(?:getenv|environ\\.get)\\(\\s*["']([A-Za-z_]\\w*)["']\\s*(?:,\\s*["']([^"']*)["'])?`, 'gm'),
+    )].pop()
+    if (!source) continue
+    const [, setting, fallback] = source
+    if (fallback !== undefined && fallback.toLowerCase() === value!.toLowerCase()) return undefined
+    return `${setting}=${value}`
+  }
+  return undefined
 }
 
 /**

@@ -360,7 +360,7 @@ export function planInit(f: AppFindings, ctx: PlanContext): Plan {
       if (r.name === 'OPENAI_API_KEY') return
       // a secretEnv key must exist in the Secret or the pod does not start; an optional one stays out until the user names it
       if (r.optional) {
-        notes.push({ component: c, text: `${r.name}: an optional secret (the code has a default), left out; to give it one: APP_SECRETS=${r.name} and ${r.name}=<the value> in .env, then ${c}.secretEnv ${r.name}`, from: r.from })
+        notes.push({ component: c, text: `${r.name}: ${r.when ? `a secret read only with ${r.when}` : 'an optional secret (the code has a default)'}, left out; to give it one: APP_SECRETS=${r.name} and ${r.name}=<the value> in .env, then ${c}.secretEnv ${r.name}`, from: r.from })
         return
       }
       // the chart reads it from the app Secret by name; deploy puts the key there from .env
@@ -377,7 +377,7 @@ export function planInit(f: AppFindings, ctx: PlanContext): Plan {
       if (r.optional) notes.push({ component: c, text: `${r.name} is read at build time and has a default in the code`, from: r.from })
       return
     }
-    if (r.optional) notes.push({ component: c, text: `${r.name}: optional (the code has a default), left unset`, from: r.from })
+    if (r.optional) notes.push({ component: c, text: `${r.name}: ${r.when ? `read only with ${r.when}` : 'optional (the code has a default)'}, left unset`, from: r.from })
     else open.push({ component: c, what: `${r.name} (read with no default)`, used: null, key: `${c}.extraEnv ${r.name}`, from: r.from })
   }
 
