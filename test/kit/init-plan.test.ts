@@ -629,6 +629,17 @@ describe('an Alembic backend that also creates its tables itself (create_all)', 
     expect(p.values.backend.waitForDatabase).toBe(true)
   })
 
+  it("a start script of another name is read too (abdulhadi453's start_server.sh: create_all, then uvicorn)", () => {
+    const p = plan({
+      'start_server.sh':
+        '#!/bin/bash\npip install -r requirements.txt\npython -c "from database import create_db_and_tables"\nuvicorn main:app --port 8000\n',
+      // not a start script: its name does not say so
+      'deploy_tools.sh': 'alembic upgrade head\n',
+    })
+    expect(p.values.backend.migrateCommand).toEqual([])
+    expect(p.settings.find((x) => x.what === 'migrations')!.value).toMatch(/its own start \(start_server\.sh:4\)/)
+  })
+
   it('a start that runs Alembic, or none to read: Alembic before the backend first starts (migrations.beforeBackendStarts)', () => {
     const starts: Record<string, string>[] = [{ Procfile: 'web: alembic upgrade head && uvicorn main:app\n' }, {}]
     for (const more of starts) {

@@ -1,7 +1,7 @@
 // What the backend needs from its surroundings at run time: the database URL scheme its driver wants, where it
 // fetches Better Auth's JWKS from, how its tables are made, and which files it writes next to its code.
 import path from 'node:path'
-import { START_FILES } from './detect-backend.ts'
+import { startFiles } from './detect-backend.ts'
 import { majorOf, pythonDeps } from './python-deps.ts'
 import { evidence, matches, readText, sourceFiles, where, type Evidence, type Finding, type Hit } from './source.ts'
 
@@ -290,8 +290,9 @@ export function localServers(dir: string, ownPort: number): LocalServer[] {
  * runs Alembic (sammar-13's Dockerfile: uvicorn only) gets its tables from create_all there.
  */
 export function ownStart(dir: string): { server: Evidence | null; alembic: Evidence | null } {
+  const files = startFiles(dir)
   const first = (re: RegExp): Evidence | null => {
-    const h = matches(dir, START_FILES, re)[0]
+    const h = matches(dir, files, re)[0]
     return h ? asEvidence(h) : null
   }
   return {

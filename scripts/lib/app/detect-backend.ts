@@ -204,8 +204,18 @@ export function asgiApps(dir: string): Finding<string>[] {
   return out
 }
 
-/** Where an app says how it starts itself where its author deploys it: its Dockerfile's CMD first, then the others. */
-export const START_FILES = ['Dockerfile', 'Procfile', 'start.sh', 'entrypoint.sh', 'docker-start.sh', 'run.sh']
+const START_SCRIPTS = ['start.sh', 'entrypoint.sh', 'docker-start.sh', 'run.sh']
+
+/**
+ * Where an app says how it starts itself where its author deploys it: its Dockerfile's CMD first, a Procfile, then the
+ * shell scripts at its top named for starting it (start.sh …, and others such as abdulhadi453's start_server.sh).
+ */
+export function startFiles(dir: string): string[] {
+  const named = readdirSync(dir)
+    .filter((f) => /^(?:start|run|entrypoint|docker-start|serve)[\w.-]*\.sh$/i.test(f) && !START_SCRIPTS.includes(f))
+    .sort()
+  return ['Dockerfile', 'Procfile', ...START_SCRIPTS, ...named]
+}
 
 /**
  * Of several FastAPI apps, the one the app's own start command serves: `uvicorn main:app` in its Dockerfile's CMD, a
@@ -213,7 +223,7 @@ export const START_FILES = ['Dockerfile', 'Procfile', 'start.sh', 'entrypoint.sh
  */
 export function startedApp(dir: string, apps: readonly Finding<string>[]): Finding<string> | null {
   const re = /\b(?:uvicorn|gunicorn|hypercorn)\b[^\n]*?["'\s,[]([A-Za-z_][\w.]*:[A-Za-z_]\w*)\b/
-  for (const h of matches(dir, START_FILES, re)) {
+  for (const h of matches(dir, startFiles(dir), re)) {
     const named = h.groups[0]!
     const app = apps.find((a) => a.value === named || a.value.endsWith(`.${named}`))
     if (app) return { value: app.value, from: [h, ...app.from] }
