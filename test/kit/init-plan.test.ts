@@ -640,6 +640,18 @@ describe('an Alembic backend that also creates its tables itself (create_all)', 
     expect(p.settings.find((x) => x.what === 'migrations')!.value).toMatch(/its own start \(start_server\.sh:4\)/)
   })
 
+  it('drop_all where it creates its tables (abdulhadi453): a note that every start empties the database', () => {
+    const dropping = plan({
+      'database.py':
+        'def create_db_and_tables():\n    SQLModel.metadata.drop_all(engine)\n    SQLModel.metadata.create_all(engine)\n',
+      // a script of its own that resets the database is no start
+      'reset.py': 'SQLModel.metadata.drop_all(engine)\n',
+    })
+    const n = dropping.notes.filter((x) => /drops its tables/.test(x.text))
+    expect(n.map((x) => x.from.map(where))).toEqual([['database.py:2']])
+    expect(plan({}).notes.filter((x) => /drops its tables/.test(x.text))).toEqual([])
+  })
+
   it('a start that runs Alembic, or none to read: Alembic before the backend first starts (migrations.beforeBackendStarts)', () => {
     const starts: Record<string, string>[] = [{ Procfile: 'web: alembic upgrade head && uvicorn main:app\n' }, {}]
     for (const more of starts) {

@@ -193,6 +193,15 @@ export function createAllBesideAlembic(dir: string, m: Migration): Evidence[] {
   return matches(dir, files, /\.create_all\b/).map(({ file, line, text }) => ({ file, line, text }))
 }
 
+/**
+ * drop_all beside create_all in the app's own code (abdulhadi453's startup "drops and recreates to ensure schema
+ * matches"): every start of the backend, a deploy's new pod or a restart, empties its tables.
+ */
+export function tablesDroppedAtStart(dir: string): Evidence[] {
+  const files = sourceFiles(dir, ['.py']).filter((f) => /\.create_all\b/.test(readText(dir, f) ?? ''))
+  return matches(dir, files, /\.drop_all\b/).map(({ file, line, text }) => ({ file, line, text }))
+}
+
 // what an Alembic revision changes in a table it does not make: op.alter_column("t", …), op.add_column("t", …),
 // op.drop_column("t", …), op.batch_alter_table("t"), op.create_index(name, "t", …), ALTER TABLE t in SQL
 const TABLE_CHANGES = [

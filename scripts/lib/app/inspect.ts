@@ -2,7 +2,7 @@
 import { backendPort, asgiApps, dependencyManager, dependencySource, importRoot, incompletePackage, pythonVersion, startedApp } from './detect-backend.ts'
 import { probeRoutes, routePrefixes } from './backend-routes.ts'
 import { databaseTls, databaseUrlAppends } from './database-tls.ts'
-import { authTableReferences, createAllBesideAlembic, databaseDriver, fileWrites, jwksFetch, localServers, migrations, ownStart, tablesChangedNotCreated } from './backend-runtime.ts'
+import { authTableReferences, createAllBesideAlembic, databaseDriver, tablesDroppedAtStart, fileWrites, jwksFetch, localServers, migrations, ownStart, tablesChangedNotCreated } from './backend-runtime.ts'
 import { authConfig, backendAccess, betterAuth, frontendHealth, migrateScript, neonDriver, nodeVersion, packageManager, standaloneOutput } from './detect-frontend.ts'
 import { jsEnvReads, pythonEnvReads } from './env-reads.ts'
 import { installPlan } from './package-manager.ts'
@@ -80,6 +80,8 @@ export function inspectApp(dirs: { frontend: string; backend: string }) {
       ownStart: ownStart(be),
       /** create_all in the app's own code beside its Alembic chain: the two race on a fresh database */
       createAllBesideAlembic: createAllBesideAlembic(be, backendMigrations.value),
+      /** drop_all where it creates its tables: each start empties the database */
+      tablesDropped: tablesDroppedAtStart(be),
       writes: fileWrites(be),
       /** code asking the database for TLS (connect_args sslmode/ssl) */
       databaseTls: databaseTls(be),

@@ -248,6 +248,8 @@ export function planInit(f: AppFindings, ctx: PlanContext): Plan {
       set('backend', 'migrations order', `${values.backend.migrateCommand.join(' ')} before the backend first starts: the app also creates its tables as it starts (create_all), which on an empty database would leave the chain nothing to create${alembic ? ` (its own start runs Alembic first too: ${where(alembic)})` : ''}`, 'migrations.beforeBackendStarts: true', [...(alembic ? [alembic] : []), ...be.createAllBesideAlembic.slice(0, 2)])
     }
   }
+  if (be.tablesDropped.length)
+    notes.push({ component: 'backend', text: 'the app drops its tables where it creates them (drop_all before create_all): each start of the backend (a deploy, a restart, a second replica) empties the database; that is its own code, not the kit', from: be.tablesDropped.slice(0, 2) })
   if (be.uncreatedTables.length && values.backend.migrateCommand?.length) {
     const tables = be.uncreatedTables.map((t) => t.table).join(', ')
     const from = be.uncreatedTables.slice(0, 3).map(({ file, line, text }) => ({ file, line, text }))
