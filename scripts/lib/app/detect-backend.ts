@@ -237,9 +237,8 @@ export function startedApp(dir: string, apps: readonly Finding<string>[]): Findi
  * modules (`from db import ...`), which works in the image only with that directory on the path too.
  */
 export function importRoot(dir: string): Finding<string> | null {
-  const starts = ['Procfile', 'start.sh', 'entrypoint.sh', 'docker-start.sh', 'run.sh', 'Dockerfile']
   const re = /(?:\bPYTHONPATH=["']?([\w./-]+)["']?[^\n]*\buvicorn\b|\buvicorn\b[^\n]*--app-dir[ =]["']?([\w./-]+))/
-  for (const h of matches(dir, starts, re)) {
+  for (const h of matches(dir, startFiles(dir), re)) {
     const v = (h.groups[0] || h.groups[1] || '').replace(/^\.\//, '').replace(/\/+$/, '')
     // a path inside the app dir only (an absolute one is another image's layout)
     if (v && v !== '.' && !v.startsWith('/') && !v.split('/').includes('..')) return { value: v, from: [h] }
@@ -251,7 +250,7 @@ export function backendPort(dir: string): Finding<number> | null {
   // a literal port, or the default of an environment read: port=int(os.getenv("PORT", "9000")), os.environ.get(..., 9000)
   const code = matches(dir, sourceFiles(dir, ['.py']),
     /uvicorn\.run\((?:[^()]|\([^()]*\))*?\bport\s*=\s*(?:int\(\s*)?(?:os\.(?:getenv|environ\.get)\(\s*["'][A-Z0-9_]+["']\s*,\s*)?["']?(\d{2,5})\b/)
-  const cli = matches(dir, ['Dockerfile', 'Procfile', 'start.sh', 'entrypoint.sh'], /(?:uvicorn|fastapi run|gunicorn)[^\n]*?(?:--port[ =]|--bind[ =]\S*:)(\d{2,5})/)
+  const cli = matches(dir, startFiles(dir), /(?:uvicorn|fastapi run|gunicorn)[^\n]*?(?:--port[ =]|--bind[ =]\S*:)(\d{2,5})/)
   const expose = matches(dir, ['Dockerfile'], /^[ \t]*EXPOSE\s+(\d{2,5})/m)
   const hit = code[0] ?? cli[0] ?? expose[0]
   return hit ? { value: Number(hit.groups[0]), from: [hit] } : null
