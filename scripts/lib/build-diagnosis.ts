@@ -593,7 +593,8 @@ function uvLock(c: Ctx): BuildDiagnosis | null {
   if (/The lockfile at `uv\.lock` needs to be updated, but `--locked` was provided/.test(c.text))
     return {
       cause: 'uv.lock is out of sync with pyproject.toml, so uv sync --locked stopped',
-      fix: `${cd(c, 'uv lock')}   (updates uv.lock; commit it and build again)`,
+      // init sets this itself when it sees the lock lacks a declared package; a lock that differs otherwise gets here
+      fix: `set BACKEND_DEPS_FROM=pyproject in .env   (installs pyproject.toml's list; or ${cd(c, 'uv lock')} and commit uv.lock)`,
     }
   const i = c.body.findIndex((l) => /No solution found when resolving dependencies/.test(l))
   // uv's own hint, when requires-python admits a Python a dependency does not support

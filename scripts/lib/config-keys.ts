@@ -201,7 +201,7 @@ export const fields = {
   BACKEND_DEPS_FROM: oneOf(['requirements', 'pyproject'] as const).register(docs, {
     group: 'sources',
     default: 'requirements',
-    doc: "a backend without uv.lock that has both requirements.txt and a pyproject.toml [project] dependency list installs one of them (build arg DEPS_FROM): requirements or pyproject; init sets pyproject when the app's own Dockerfile installs from it or its list holds every package requirements.txt names and more",
+    doc: "which dependency list the backend image installs (build arg DEPS_FROM): requirements (requirements.txt; a uv.lock first when there is one) or pyproject (pyproject.toml's [project] list, with pip); init sets pyproject when the app's own Dockerfile installs from it, its list holds every package requirements.txt names and more, or its uv.lock lacks a package the list declares",
   }),
   POSTGRES_IMAGE: imageRefParts().register(docs, {
     group: 'sources',

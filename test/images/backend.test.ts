@@ -1,6 +1,6 @@
 // backend-docker/Dockerfile, proven by real builds and runs: the reference app against a real PostgreSQL, fixture apps
 // in other layouts, secrets kept out of the image, and dependency layers reused after a source change.
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs'
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { $ } from 'zx'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -194,6 +194,26 @@ describe('backend image: other app layouts', () => {
       args: { DEPS_FROM: 'pyproject' },
     })
     const v = await exec(b.tag, ['python', '-c', 'import six, uvloop; print("ok")'])
+    expect(v.out.trim()).toBe('ok')
+  })
+
+  it("DEPS_FROM=pyproject beside a uv.lock out of date: pyproject.toml's list is installed, not the lock", async () => {
+    const ctx = copyApp(join(root, 'app/backend'))
+    // a package added to pyproject.toml and never locked: uv sync --locked stops on this lock
+    const py = readFileSync(join(ctx, 'pyproject.toml'), 'utf8')
+    writeFileSync(
+      join(ctx, 'pyproject.toml'),
+      py.replace('"openai-agents>=0.1",', '"openai-agents>=0.1",\n    "six>=1.16",'),
+    )
+    const b = await build({
+      dockerfile,
+      context: ctx,
+      tag: tagFor('backend-stale-lock'),
+      args: { DEPS_FROM: 'pyproject' },
+    })
+    // pip resolved the list (uv sync would have stopped on the lock)
+    expect(b.output).toMatch(/Collecting six>=1\.16/)
+    const v = await exec(b.tag, ['python', '-c', 'import six, fastapi, agents; print("ok")'])
     expect(v.out.trim()).toBe('ok')
   })
 

@@ -188,6 +188,12 @@ const cases: Record<string, Case> = {
     cause: 'poetry.lock is out of sync with pyproject.toml, so poetry install stopped',
     fix: 'cd app/backend && poetry lock   (updates poetry.lock; commit it and build again)',
   },
+  'uv lock drift (the reference backend with a package added to pyproject.toml only)': {
+    log: 'uv-lock-out-of-sync.log',
+    component: 'backend',
+    cause: 'uv.lock is out of sync with pyproject.toml, so uv sync --locked stopped',
+    fix: "set BACKEND_DEPS_FROM=pyproject in .env   (installs pyproject.toml's list; or cd app/backend && uv lock and commit uv.lock)",
+  },
   "pip: no wheel for this Python, and the sdist's build backend does not load (fixture app)": {
     log: 'pip-sdist-build-backend.log',
     component: 'backend',

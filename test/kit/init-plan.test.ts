@@ -367,6 +367,32 @@ describe('a backend with requirements.txt and a pyproject [project] list: BACKEN
     expect(o.key).toBe("BACKEND_DEPS_FROM=pyproject in .env to install pyproject.toml's list")
     expect(o.what).toContain('pyproject.toml only: mcp; requirements.txt only: bcrypt')
   })
+
+  it("a uv.lock without a package pyproject.toml declares (nida1khurram's lacks mcp): pyproject.toml's list", () => {
+    const lock = (names: string[]) =>
+      'version = 1\n' + names.map((n) => `\n[[package]]\nname = "${n}"\nversion = "1.0.0"\n`).join('')
+    const stale = plan({
+      'main.py': main,
+      'pyproject.toml': project('"fastapi", "mcp>=1.0"'),
+      'uv.lock': lock(['fastapi']),
+    })
+    expect(stale.env.BACKEND_DEPS_FROM).toBe('pyproject')
+    const s = stale.settings.find((x) => x.what === 'dependencies')!
+    expect(s.value).toBe(
+      'pip install . (pyproject [project]), not uv.lock: uv.lock is out of date with pyproject.toml (mcp not in it), so uv sync --locked would stop; to use the lock again: uv lock, and commit it',
+    )
+    expect(s.from.map(where)).toEqual(['uv.lock:1', 'pyproject.toml:1'])
+    // no lock pins the list now: the date to install as of, as for any app without one
+    expect(stale.notes.some((n) => /BACKEND_DEPS_AS_OF/.test(n.text))).toBe(true)
+
+    const current = plan({
+      'main.py': main,
+      'pyproject.toml': project('"fastapi", "mcp>=1.0"'),
+      'uv.lock': lock(['fastapi', 'mcp']),
+    })
+    expect(current.env.BACKEND_DEPS_FROM).toBeUndefined()
+    expect(current.settings.find((x) => x.what === 'dependencies')!.value).toBe('uv (uv sync --locked)')
+  })
 })
 
 describe('a server the backend expects beside it on localhost (billy-pk: its MCP server, a process of its own)', () => {

@@ -111,7 +111,8 @@ export function dependencyManager(dir: string, both: DepsSource | null = depende
     const t = readText(dir, file) ?? ''
     return [evidence(file, t, 0)]
   }
-  if (existsSync(path.join(dir, 'uv.lock'))) return { value: 'uv', from: first('uv.lock') }
+  // a uv.lock is what the image installs, unless it is out of date (then dependencySource says pyproject)
+  if (existsSync(path.join(dir, 'uv.lock')) && !both) return { value: 'uv', from: first('uv.lock') }
   if (both) return { value: both.use === 'pyproject' ? 'pip' : 'requirements', from: both.from }
   const py = readText(dir, 'pyproject.toml')
   const hasProject = py !== null && sectionBody(py, 'project') !== null
@@ -123,19 +124,36 @@ export function dependencyManager(dir: string, both: DepsSource | null = depende
 }
 
 /**
+ * A uv.lock out of date with pyproject.toml: pyproject.toml's list, since uv sync --locked stops on it.
  * requirements.txt and pyproject.toml's [project] both list dependencies (and no uv.lock pins them): which list the
  * image installs (BACKEND_DEPS_FROM), and why. One of them is often left behind as the app grows (a requirements.txt
  * without the packages added later makes a backend that dies on its first import), so the kit does not just take the
  * first: the list the app's own Dockerfile installs, else the one that declares every package of the other; when
  * neither does (or both declare the same), requirements.txt, pip's convention; `decided: false` when they differ, so init names the key. null: not both.
  */
-export type DepsSource = { use: 'requirements' | 'pyproject'; why: string; decided: boolean; from: Evidence[] }
+export type DepsSource = {
+  use: 'requirements' | 'pyproject'
+  /** the file left aside */
+  instead: 'requirements.txt' | 'pyproject.toml' | 'uv.lock'
+  why: string
+  decided: boolean
+  from: Evidence[]
+}
 
 const INSTALLS_REQUIREMENTS = /^[^\n#]*\b(?:pip3?|uv pip) install\b[^\n]*?-r\s*\S*requirements[\w.-]*\.txt/m
 const INSTALLS_PYPROJECT = /^[^\n#]*\b(?:uv sync|poetry install|pdm install|(?:pip3?|uv pip) install\b[^\n]*?(?:\s-e)?\s+\.(?:\[[\w,-]+\])?(?=\s|$)|uv pip install\b[^\n]*?-r\s*pyproject\.toml)/m
+const list = (names: string[]): string => names.slice(0, 6).join(', ') + (names.length > 6 ? `, and ${names.length - 6} more` : '')
+const fileStart = (dir: string, file: string): Evidence => evidence(file, readText(dir, file) ?? '', 0)
 
 export function dependencySource(dir: string): DepsSource | null {
-  if (existsSync(path.join(dir, 'uv.lock'))) return null
+  if (existsSync(path.join(dir, 'uv.lock'))) {
+    // a uv.lock that lacks a package pyproject.toml declares (nida1khurram's lacks mcp): uv sync --locked stops on it,
+    // and relocking is the app's change to make, so pyproject.toml's own list is installed
+    const locked = declaredIn(dir, 'uv.lock')
+    const unlocked = locked.length ? declaredIn(dir, 'pyproject.toml').filter((n) => !locked.includes(n)) : []
+    if (!unlocked.length) return null
+    return { use: 'pyproject', instead: 'uv.lock', why: `uv.lock is out of date with pyproject.toml (${list(unlocked)} not in it), so uv sync --locked would stop; to use the lock again: uv lock, and commit it`, decided: true, from: [fileStart(dir, 'uv.lock'), fileStart(dir, 'pyproject.toml')] }
+  }
   const reqs = declaredIn(dir, 'requirements.txt')
   const proj = declaredIn(dir, 'pyproject.toml')
   if (!reqs.length || !proj.length) return null
@@ -143,18 +161,17 @@ export function dependencySource(dir: string): DepsSource | null {
   const byReqs = matches(dir, dockerfiles, INSTALLS_REQUIREMENTS)
   const byProj = matches(dir, dockerfiles, INSTALLS_PYPROJECT)
   if (byProj.length && !byReqs.length)
-    return { use: 'pyproject', why: `the app's own ${byProj[0]!.file} installs from pyproject.toml`, decided: true, from: [byProj[0]!] }
+    return { use: 'pyproject', instead: 'requirements.txt', why: `the app's own ${byProj[0]!.file} installs from pyproject.toml`, decided: true, from: [byProj[0]!] }
   if (byReqs.length && !byProj.length)
-    return { use: 'requirements', why: `the app's own ${byReqs[0]!.file} installs requirements.txt`, decided: true, from: [byReqs[0]!] }
+    return { use: 'requirements', instead: 'pyproject.toml', why: `the app's own ${byReqs[0]!.file} installs requirements.txt`, decided: true, from: [byReqs[0]!] }
   const onlyProj = proj.filter((n) => !reqs.includes(n))
   const onlyReqs = reqs.filter((n) => !proj.includes(n))
-  const list = (names: string[]): string => names.slice(0, 6).join(', ') + (names.length > 6 ? `, and ${names.length - 6} more` : '')
-  const fromFiles = [evidence('requirements.txt', readText(dir, 'requirements.txt') ?? '', 0), evidence('pyproject.toml', readText(dir, 'pyproject.toml') ?? '', 0)]
+  const fromFiles = [fileStart(dir, 'requirements.txt'), fileStart(dir, 'pyproject.toml')]
   if (!onlyProj.length)
-    return { use: 'requirements', why: onlyReqs.length ? `requirements.txt declares every package pyproject.toml does, and ${list(onlyReqs)} besides` : 'both declare the same packages', decided: true, from: fromFiles }
+    return { use: 'requirements', instead: 'pyproject.toml', why: onlyReqs.length ? `requirements.txt declares every package pyproject.toml does, and ${list(onlyReqs)} besides` : 'both declare the same packages', decided: true, from: fromFiles }
   if (!onlyReqs.length)
-    return { use: 'pyproject', why: `pyproject.toml declares every package requirements.txt does, and ${list(onlyProj)} besides`, decided: true, from: fromFiles }
-  return { use: 'requirements', why: `each declares packages the other lacks (pyproject.toml only: ${list(onlyProj)}; requirements.txt only: ${list(onlyReqs)})`, decided: false, from: fromFiles }
+    return { use: 'pyproject', instead: 'requirements.txt', why: `pyproject.toml declares every package requirements.txt does, and ${list(onlyProj)} besides`, decided: true, from: fromFiles }
+  return { use: 'requirements', instead: 'pyproject.toml', why: `each declares packages the other lacks (pyproject.toml only: ${list(onlyProj)}; requirements.txt only: ${list(onlyReqs)})`, decided: false, from: fromFiles }
 }
 
 /**

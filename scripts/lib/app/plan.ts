@@ -136,7 +136,7 @@ export function planInit(f: AppFindings, ctx: PlanContext): Plan {
       open.push({ component: 'backend', what: `dependencies: requirements.txt or pyproject.toml? ${both.why}`, used: 'requirements.txt', key: 'BACKEND_DEPS_FROM=pyproject in .env to install pyproject.toml\'s list', from: both.from })
     else if (both.use === 'pyproject') {
       env.BACKEND_DEPS_FROM = 'pyproject'
-      set('backend', 'dependencies', `${how}, not requirements.txt: ${both.why}`, '.env BACKEND_DEPS_FROM', both.from)
+      set('backend', 'dependencies', `${how}, not ${both.instead}: ${both.why}`, '.env BACKEND_DEPS_FROM', both.from)
     } else set('backend', 'dependencies', `${how}, not pyproject.toml's list: ${both.why}`, 'nothing to write (the backend image installs requirements.txt first)', both.from)
     // without a lock file the ranges resolve to whatever is newest at build time: a release since the app was
     // written can break it (SQLAlchemy 2.1 stopped installing greenlet, which its asyncio extension needs)

@@ -54,17 +54,19 @@ export function pythonDeps(dir: string): Map<string, Dep> {
     }
   }
   const lock = readText(dir, 'uv.lock')
-  if (lock !== null) {
-    for (const m of lock.matchAll(/^\[\[package\]\]\s*\nname\s*=\s*"([^"]+)"\s*\nversion\s*=\s*"([^"]+)"/gm)) add(m[1]!, `==${m[2]}`, m[2]!, evidence('uv.lock', lock, m.index))
-  }
+  if (lock !== null) uvLockPackages(lock, add)
   return deps
 }
 
+function uvLockPackages(lock: string, add: Add): void {
+  for (const m of lock.matchAll(/^\[\[package\]\]\s*\nname\s*=\s*"([^"]+)"\s*\nversion\s*=\s*"([^"]+)"/gm)) add(m[1]!, `==${m[2]}`, m[2]!, evidence('uv.lock', lock, m.index))
+}
+
 /**
- * The packages one file declares, by normalized name, in the file's order: requirements.txt's lines, or pyproject.toml's
- * [project] dependencies. Empty when the file is missing or declares none.
+ * The packages one file declares, by normalized name, in the file's order: requirements.txt's lines, pyproject.toml's
+ * [project] dependencies, or the packages a uv.lock pins. Empty when the file is missing or declares none.
  */
-export function declaredIn(dir: string, file: 'requirements.txt' | 'pyproject.toml'): string[] {
+export function declaredIn(dir: string, file: 'requirements.txt' | 'pyproject.toml' | 'uv.lock'): string[] {
   const text = readText(dir, file)
   const names: string[] = []
   const add: Add = (name) => {
@@ -72,6 +74,7 @@ export function declaredIn(dir: string, file: 'requirements.txt' | 'pyproject.to
   }
   if (text === null) return names
   if (file === 'requirements.txt') requirementsFile(text, file, add)
+  else if (file === 'uv.lock') uvLockPackages(text, add)
   else projectDependencies(text, add)
   return names
 }
