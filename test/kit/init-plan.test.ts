@@ -383,7 +383,9 @@ describe('a backend with requirements.txt and a pyproject [project] list: BACKEN
     )
     expect(s.from.map(where)).toEqual(['uv.lock:1', 'pyproject.toml:1'])
     // no lock pins the list now: the date to install as of, as for any app without one
-    expect(stale.notes.some((n) => /BACKEND_DEPS_AS_OF/.test(n.text))).toBe(true)
+    expect(stale.notes.find((n) => /BACKEND_DEPS_AS_OF/.test(n.text))!.text).toMatch(
+      /^uv.lock left aside and no git history/,
+    )
 
     const current = plan({
       'main.py': main,

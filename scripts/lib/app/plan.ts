@@ -146,7 +146,7 @@ export function planInit(f: AppFindings, ctx: PlanContext): Plan {
         env.BACKEND_DEPS_AS_OF = changed.time
         set('backend', 'dependency versions', `the newest each range allowed at ${changed.time}, when the backend last changed (commit ${changed.commit}): no lock file pins them`, '.env BACKEND_DEPS_AS_OF', be.deps.from)
       } else
-        notes.push({ component: 'backend', text: "no lock file and no git history to date the app: the image installs today's newest versions its ranges allow, which can be newer than the app was written for; set BACKEND_DEPS_AS_OF=<the date it last worked, e.g. 2026-01-02> in .env to install those of that day", from: be.deps.from })
+        notes.push({ component: 'backend', text: `${both?.instead === 'uv.lock' ? 'uv.lock left aside' : 'no lock file'} and no git history to date the app: the image installs today's newest versions its ranges allow, which can be newer than the app was written for; set BACKEND_DEPS_AS_OF=<the date it last worked, e.g. 2026-01-02> in .env to install those of that day`, from: be.deps.from })
     }
     if (be.deps.value === 'poetry-only' || be.deps.value === 'pipfile-only')
       support.push({ component: 'backend', needs: 'image', what: `${how} without uv.lock or requirements.txt: backend-docker installs from uv.lock, requirements.txt or a pyproject [project] table`, from: be.deps.from })
