@@ -635,6 +635,9 @@ function poetryLock(c: Ctx): BuildDiagnosis | null {
   }
 }
 
+/** The PyPI distribution that provides an imported top-level module, where the two names differ. */
+export const pythonDistribution = (module: string): string => ({ jwt: 'PyJWT' })[module] ?? module
+
 function pythonImport(c: Ctx): BuildDiagnosis | null {
   const uvicorn = first(c.body, /backend image: (uvicorn is not installed.*?); fix: (.*)$/)
   if (uvicorn) return { cause: uvicorn[1]!, fix: uvicorn[2]! }
@@ -645,7 +648,7 @@ function pythonImport(c: Ctx): BuildDiagnosis | null {
   return {
     cause: `the app's code did not import in the image: ${m[1]}${at ? ` (${at[1]}:${at[2]})` : ''}`,
     fix: mod
-      ? `add ${mod === 'jwt' ? 'PyJWT' : mod} to ${c.dir}'s requirements (requirements.txt or pyproject.toml), ` +
+      ? `add ${pythonDistribution(mod)} to ${c.dir}'s requirements (requirements.txt or pyproject.toml), ` +
         'then build again'
       : `fix the import${at ? ` in ${c.dir}/${at[1]}:${at[2]}` : ''}, then build again`,
     detail: c.body

@@ -3,6 +3,7 @@
 // failure kind is tested from captured-shape fixtures; `diagnose()` only collects the JSON and the log lines.
 
 import type { Ctx } from './stage.ts'
+import { pythonDistribution } from './build-diagnosis.ts'
 
 // ---------- the slices of the Kubernetes API this reads ----------
 
@@ -669,10 +670,26 @@ export async function collectDiagnosis(
  * afresh) is refused until the old one is back or the volume is emptied.
  */
 export function fixFromLog(lines: readonly string[], externalDatabase: boolean): string | undefined {
-  if (!lines.some((l) => /password authentication failed for user/.test(l))) return undefined
+  if (!lines.some((l) => /password authentication failed for user/.test(l))) return importFix(lines)
   if (externalDatabase)
     return "the database refused DATABASE_URL's user and password: correct them in .env, then npx zx scripts/deploy.ts"
   return 'the database volume keeps the POSTGRES_PASSWORD it was first made with: put that one back in .env, or empty the database (deletes its data): npx zx scripts/cleanup.ts --purge-data, then npx zx scripts/deploy.ts'
+}
+
+/**
+ * A Python traceback that ends in an import error: the app's code does not import as the kit runs it (hamza123545's
+ * routers/health.py imports an `engine` its db.py does not define). The last frame under /app says where.
+ */
+function importFix(lines: readonly string[]): string | undefined {
+  const error = lines.map((l) => /^\s*((?:ModuleNotFoundError|ImportError): .*)$/.exec(l)?.[1]).findLast(Boolean)
+  if (!error) return undefined
+  const frame = lines.map((l) => /^\s*File "\/app\/([^"]+)", line (\d+)/.exec(l)).findLast(Boolean)
+  const at = frame ? ` (${frame[1]}:${frame[2]})` : ''
+  const missing = /No module named '([^'.]+)/.exec(error)?.[1]
+  const change = missing
+    ? `add ${pythonDistribution(missing)} to the backend's requirements (requirements.txt or pyproject.toml)`
+    : "fix the import in the app's code"
+  return `the app's code does not import: ${error}${at}; ${change}, then ${FIX.build}, ${FIX.load}, ${FIX.deploy}`
 }
 
 /**

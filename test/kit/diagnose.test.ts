@@ -217,7 +217,27 @@ describe('fixFromLog', () => {
       /volume keeps the POSTGRES_PASSWORD it was first made with.*cleanup\.ts --purge-data/,
     )
     expect(fixFromLog(lines, true)).toMatch(/DATABASE_URL's user and password/)
-    expect(fixFromLog(['ImportError: x'], false)).toBeUndefined()
+    expect(fixFromLog(['KeyError: x'], false)).toBeUndefined()
+  })
+
+  it("an import error in the app's code: the error, the app's frame, and what to change", () => {
+    // hamza123545's backend, as its pod logged it
+    const lines = [
+      '  File "/opt/venv/lib/python3.13/site-packages/uvicorn/importer.py", line 19, in import_from_string',
+      '  File "/app/main.py", line 30, in <module>',
+      '    from routers import chat, chatkit, health  # noqa: E402',
+      '  File "/app/routers/health.py", line 7, in <module>',
+      '    from db import engine',
+      "ImportError: cannot import name 'engine' from 'db' (/app/db.py)",
+    ]
+    expect(fixFromLog(lines, false)).toBe(
+      "the app's code does not import: ImportError: cannot import name 'engine' from 'db' (/app/db.py) " +
+        "(routers/health.py:7); fix the import in the app's code, then npx zx scripts/build.ts, " +
+        'npx zx scripts/load.ts, npx zx scripts/deploy.ts',
+    )
+    expect(
+      fixFromLog(['  File "/app/auth.py", line 1, in <module>', "ModuleNotFoundError: No module named 'jwt'"], false),
+    ).toMatch(/\(auth\.py:1\); add PyJWT to the backend's requirements/)
   })
 })
 
