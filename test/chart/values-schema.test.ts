@@ -1,7 +1,9 @@
 // values.schema.json and the templates' `required` checks reject bad values before anything reaches a
-// cluster: wrong types, unknown keys, missing or unusable image tags, incomplete chart-made Secrets.
+// cluster: wrong types, unknown keys, missing or unusable image tags, incomplete chart-made Secrets. deploy renders
+// the chart first and stops on each of them (renderRefusal) before the namespace or the Secret change.
 import { describe, expect, it } from 'vitest'
 import { helms, TAGS, template } from './helm.ts'
+import { renderRefusal } from '../../scripts/lib/helm-failure.ts'
 
 const path = (dotted: string) =>
   new RegExp(
@@ -206,6 +208,8 @@ describe.each(helms())('$label', (helm) => {
     expect(r.status, r.stdout.slice(0, 200)).not.toBe(0)
     expect(r.stdout).toBe('')
     expect(r.stderr).toMatch(error)
+    // deploy's check before it changes anything in the cluster reads the same refusal
+    expect(renderRefusal(r.stderr)).toMatch(error)
   })
 
   it("postgresql.image: a full version by default, a digest pins it, the tests' stand-in still renders", () => {
