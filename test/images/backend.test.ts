@@ -211,8 +211,7 @@ describe('backend image: other app layouts', () => {
       tag: tagFor('backend-stale-lock'),
       args: { DEPS_FROM: 'pyproject' },
     })
-    // pip resolved the list (uv sync would have stopped on the lock)
-    expect(b.output).toMatch(/Collecting six>=1\.16/)
+    // built at all: uv sync --locked stops on this lock (the step's output is not asserted: a cached build prints none)
     const v = await exec(b.tag, ['python', '-c', 'import six, fastapi, agents; print("ok")'])
     expect(v.out.trim()).toBe('ok')
   })
