@@ -190,7 +190,7 @@ export function createAllBesideAlembic(dir: string, m: Migration): Evidence[] {
   if (m.kind !== 'alembic') return []
   const files = sourceFiles(dir, ['.py']).filter((f) => !f.split('/').some((p) => p === 'versions' || p === 'alembic') && !f.endsWith('/env.py'))
   // called, or handed over (`conn.run_sync(SQLModel.metadata.create_all)`)
-  return matches(dir, files, /\.create_all\b/).map(({ file, line, text }) => ({ file, line, text }))
+  return matches(dir, files, /\.create_all\b/).map(asEvidence)
 }
 
 /**
@@ -199,7 +199,7 @@ export function createAllBesideAlembic(dir: string, m: Migration): Evidence[] {
  */
 export function tablesDroppedAtStart(dir: string): Evidence[] {
   const files = sourceFiles(dir, ['.py']).filter((f) => /\.create_all\b/.test(readText(dir, f) ?? ''))
-  return matches(dir, files, /\.drop_all\b/).map(({ file, line, text }) => ({ file, line, text }))
+  return matches(dir, files, /\.drop_all\b/).map(asEvidence)
 }
 
 // what an Alembic revision changes in a table it does not make: op.alter_column("t", …), op.add_column("t", …),

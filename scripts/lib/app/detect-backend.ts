@@ -111,9 +111,9 @@ export function dependencyManager(dir: string, both: DepsSource | null = depende
     const t = readText(dir, file) ?? ''
     return [evidence(file, t, 0)]
   }
-  // a uv.lock is what the image installs, unless it is out of date (then dependencySource says pyproject)
-  if (existsSync(path.join(dir, 'uv.lock')) && !both) return { value: 'uv', from: first('uv.lock') }
+  // dependencySource answers for a uv.lock only when it is out of date (then pyproject.toml's list)
   if (both) return { value: both.use === 'pyproject' ? 'pip' : 'requirements', from: both.from }
+  if (existsSync(path.join(dir, 'uv.lock'))) return { value: 'uv', from: first('uv.lock') }
   const py = readText(dir, 'pyproject.toml')
   const hasProject = py !== null && sectionBody(py, 'project') !== null
   if (existsSync(path.join(dir, 'requirements.txt'))) return { value: 'requirements', from: first('requirements.txt') }
